@@ -1,0 +1,14 @@
+// The admin API's guard: a constant-time comparison against CAPSTAN_ADMIN_TOKEN.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../http/errors.js';
+import { bearerToken } from './credentials.js';
+
+export function checkAdminToken(expected: string | null, authorization: string | undefined): void {
+  // With no admin token configured the admin API does not exist.
+  if (!expected) throw new AppError('route_not_found');
+  const given = bearerToken(authorization);
+  if (!given) throw new AppError('unauthorized', 'Missing admin token');
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  if (!timingSafeEqual(a, b)) throw new AppError('unauthorized', 'Invalid admin token');
+}

@@ -1,0 +1,40 @@
+// Resolves request credentials to their owner: organization API keys and developer app keys.
+// A key that is missing, malformed, unknown or revoked is the same 401 to the caller.
+import { AppError } from '../http/errors.js';
+import type { App, Org, OrgKey, Storage } from '../storage/index.js';
+import { KEY_PREFIXES, hashKey, looksLikeKey } from './keys.js';
+
+export interface OrgPrincipal {
+  readonly org: Org;
+  readonly key: OrgKey;
+}
+
+export async function authenticateOrgKey(storage: Storage, value: string | undefined): Promise<OrgPrincipal> {
+  if (!value) throw new AppError('unauthorized', 'Missing API key');
+  if (!looksLikeKey(value, [KEY_PREFIXES.orgTest, KEY_PREFIXES.orgLive])) throw new AppError('unauthorized', 'Invalid API key');
+  const found = await storage.orgs.findActiveKey(hashKey(value));
+  if (!found) throw new AppError('unauthorized', 'Invalid API key');
+  return found;
+}
+
+export interface AppPrincipal {
+  readonly app: App;
+  readonly kind: 'secret' | 'public';
+}
+
+/** Authenticates an app key of exactly `kind`: a public key on a secret-key API (or the reverse) is 401. */
+export async function authenticateAppKey(storage: Storage, bearer: string | undefined, kind: 'secret' | 'public'): Promise<AppPrincipal> {
+  if (!bearer) throw new AppError('unauthorized', 'Missing API key');
+  const prefix = kind === 'secret' ? KEY_PREFIXES.appSecret : KEY_PREFIXES.appPublic;
+  if (!looksLikeKey(bearer, [prefix])) throw new AppError('unauthorized', 'Invalid API key');
+  const found = await storage.apps.findActiveKey(hashKey(bearer));
+  if (!found || found.key.kind !== kind) throw new AppError('unauthorized', 'Invalid API key');
+  return { app: found.app, kind };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if well formed. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer +(\S+)\s*$/i.exec(header);
+  return m?.[1];
+}

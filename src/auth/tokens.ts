@@ -1,0 +1,61 @@
+// Signed, short-lived tokens (JWT, HS256): contact access tokens for hub streams and realtime tokens
+// for the documents streams. Only HS256 is accepted, so `alg: none` and foreign keys are refused.
+import { randomBytes } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { AppError } from '../http/errors.js';
+
+const ISSUER = 'capstan';
+
+export type TokenAudience = 'contact' | 'realtime';
+
+export interface VerifiedToken {
+  readonly subject: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** Expiry instant in epoch milliseconds. */
+  readonly expiresAtMs: number;
+}
+
+export interface IssuedToken {
+  readonly token: string;
+  readonly expiresAt: string;
+  readonly expiresAtMs: number;
+}
+
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  static newSecret(): string {
+    return randomBytes(48).toString('base64url');
+  }
+
+  async issue(audience: TokenAudience, subject: string, claims: Record<string, unknown>, ttlSeconds: number): Promise<IssuedToken> {
+    const nowS = Math.floor(Date.now() / 1000);
+    const exp = nowS + ttlSeconds;
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(audience)
+      .setSubject(subject)
+      .setIssuedAt(nowS)
+      .setExpirationTime(exp)
+      .sign(this.key);
+    return { token, expiresAt: new Date(exp * 1000).toISOString(), expiresAtMs: exp * 1000 };
+  }
+
+  /** Verifies signature, issuer, audience and expiry; any failure is a 401 `unauthorized`. */
+  async verify(audience: TokenAudience, token: string): Promise<VerifiedToken> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER, audience });
+      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') throw new AppError('unauthorized', 'Invalid token');
+      return { subject: payload.sub, claims: payload, expiresAtMs: payload.exp * 1000 };
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      if (e instanceof joseErrors.JWTExpired) throw new AppError('unauthorized', 'Token expired');
+      throw new AppError('unauthorized', 'Invalid token');
+    }
+  }
+}

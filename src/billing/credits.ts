@@ -1,0 +1,39 @@
+// Credits in micro-credits (100,000 = one dollar). Grants, debits and refunds are ledger entries
+// applied inside the caller's transaction, so the money moves with the state change that causes it.
+import { AppError } from '../http/errors.js';
+import type { Repos } from '../storage/index.js';
+import { newId } from '../util/ids.js';
+import { nowIso } from '../util/time.js';
+
+export const MICRO_PER_DOLLAR = 100_000;
+
+export interface CreditChange {
+  readonly orgId: string;
+  readonly amountMicro: number;
+  readonly reason: string;
+  readonly ref?: string;
+}
+
+/** Adds credit (amount > 0) or records a correction; returns the new balance. */
+export async function grantCredits(tx: Repos, change: CreditChange): Promise<number> {
+  if (!Number.isSafeInteger(change.amountMicro) || change.amountMicro === 0) {
+    throw new AppError('invalid_request', 'amount_micro must be a non-zero integer');
+  }
+  const balance = await tx.ledger.apply({ id: newId('led'), orgId: change.orgId, amountMicro: change.amountMicro, reason: change.reason, ref: change.ref ?? null, at: nowIso(), allowNegative: change.amountMicro > 0 });
+  if (balance === undefined) {
+    const org = await tx.orgs.get(change.orgId);
+    throw org ? new AppError('invalid_request', 'The adjustment would take the balance below zero') : new AppError('not_found', 'Organization not found');
+  }
+  return balance;
+}
+
+/** Takes `amountMicro` (> 0) from the balance, or fails with 402 and changes nothing. */
+export async function debitCredits(tx: Repos, change: CreditChange): Promise<number> {
+  const balance = await tx.ledger.apply({ id: newId('led'), orgId: change.orgId, amountMicro: -Math.abs(change.amountMicro), reason: change.reason, ref: change.ref ?? null, at: nowIso(), allowNegative: false });
+  if (balance === undefined) throw new AppError('payment_required');
+  return balance;
+}
+
+export function microToDollars(micro: number): string {
+  return (micro / MICRO_PER_DOLLAR).toFixed(2);
+}

@@ -1,0 +1,98 @@
+// `capstan admin …`: the admin API's operations, offline against the configured storage, as JSON.
+import { TokenService } from '../auth/index.js';
+import type { Config } from '../config/index.js';
+import { AppError } from '../http/index.js';
+import { openStorage } from '../storage/index.js';
+import { presentApp, presentContact, presentHub, presentKey, presentOrg, TenancyService } from '../tenancy/index.js';
+import { resolveTokenSecret } from '../server/token-secret.js';
+
+type Flags = ReadonlyMap<string, string>;
+
+export const ADMIN_USAGE = `capstan admin <resource> <action> [--flags]   (prints JSON)
+  orgs create --name NAME [--credits-micro N] [--key-mode test|live]
+  orgs get --org ORG_ID
+  orgs list [--limit N] [--offset N]
+  keys create --org ORG_ID [--mode test|live]
+  keys revoke --org ORG_ID --key KEY_ID
+  credits add --org ORG_ID --amount-micro N [--reason WORD]
+  apps create --org ORG_ID --name NAME --environment development|production [--allowed-origins a,b]
+  apps regenerate-keys --app APP_ID
+  hubs create --org ORG_ID --name NAME
+  contacts create --hub HUB_ID --name NAME [--role member|moderator|admin]
+  contacts token --hub HUB_ID --contact CONTACT_ID [--ttl-seconds N]`;
+
+function need(flags: Flags, name: string): string {
+  const v = flags.get(`--${name}`);
+  if (v === undefined || v === '' || v === 'true') throw new AppError('invalid_request', `--${name} is required`);
+  return v;
+}
+
+function int(flags: Flags, name: string, fallback?: number): number {
+  const raw = flags.get(`--${name}`);
+  if (raw === undefined && fallback !== undefined) return fallback;
+  if (raw === undefined || !/^-?\d+$/.test(raw)) throw new AppError('invalid_request', `--${name} must be an integer`);
+  return Number(raw);
+}
+
+function oneOf<const T extends string>(flags: Flags, name: string, values: readonly T[], fallback?: NoInfer<T>): T {
+  const raw = flags.get(`--${name}`) ?? fallback;
+  if (raw === undefined || !values.includes(raw as T)) throw new AppError('invalid_request', `--${name} must be one of ${values.join(', ')}`);
+  return raw as T;
+}
+
+function checkName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (name.length > 200 || !/\S/.test(name) || /[\u0000-\u001f\u007f]/.test(name)) throw new AppError('invalid_request', 'name must be 1-200 characters without control characters');
+  return name;
+}
+
+export async function runAdmin(config: Config, positionals: readonly string[], flags: Flags): Promise<unknown> {
+  const [resource, action] = positionals;
+  const storage = openStorage(config.databaseUrl, config.dataDir);
+  try {
+    await storage.migrate();
+    const tenancy = new TenancyService(storage, new TokenService(await resolveTokenSecret(config.tokenSecret, storage)), config.contactTokenTtlSeconds);
+    switch (`${resource ?? ''} ${action ?? ''}`) {
+      case 'orgs create': {
+        const c = await tenancy.createOrg(checkName(need(flags, 'name')), int(flags, 'credits-micro', 0), oneOf(flags, 'key-mode', ['test', 'live'], 'test'));
+        return { ...presentOrg(c.org), api_key: c.apiKey, api_key_id: c.key.id };
+      }
+      case 'orgs get': {
+        const org = await tenancy.getOrg(need(flags, 'org'));
+        return { ...presentOrg(org), keys: (await tenancy.listOrgKeys(org.id)).map(presentKey) };
+      }
+      case 'orgs list':
+        return { data: (await storage.orgs.list(Math.min(int(flags, 'limit', 50), 1000), int(flags, 'offset', 0))).map(presentOrg) };
+      case 'keys create': {
+        const k = await tenancy.createOrgKey(need(flags, 'org'), oneOf(flags, 'mode', ['test', 'live'], 'test'));
+        return { ...presentKey(k.key), api_key: k.apiKey };
+      }
+      case 'keys revoke':
+        await tenancy.revokeOrgKey(need(flags, 'org'), need(flags, 'key'));
+        return { success: true };
+      case 'credits add':
+        return { org_id: need(flags, 'org'), credits_micro: await tenancy.addCredits(need(flags, 'org'), int(flags, 'amount-micro'), flags.get('--reason') ?? 'grant') };
+      case 'apps create': {
+        const origins = (flags.get('--allowed-origins') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const c = await tenancy.createApp(need(flags, 'org'), { name: checkName(need(flags, 'name')), environment: oneOf(flags, 'environment', ['development', 'production']), allowedOrigins: origins });
+        return { ...presentApp(c.app), secret_key: c.secretKey, public_key: c.publicKey };
+      }
+      case 'apps regenerate-keys': {
+        const pair = await tenancy.regenerateAppKeys(need(flags, 'app'));
+        return { app_id: need(flags, 'app'), secret_key: pair.secretKey, public_key: pair.publicKey };
+      }
+      case 'hubs create':
+        return presentHub(await tenancy.createHub(need(flags, 'org'), checkName(need(flags, 'name'))));
+      case 'contacts create':
+        return presentContact(await tenancy.createContact(need(flags, 'hub'), checkName(need(flags, 'name')), oneOf(flags, 'role', ['member', 'moderator', 'admin'], 'member')));
+      case 'contacts token': {
+        const t = await tenancy.mintContactToken(need(flags, 'hub'), need(flags, 'contact'), flags.has('--ttl-seconds') ? int(flags, 'ttl-seconds') : undefined);
+        return { access_token: t.accessToken, token_type: 'Bearer', expires_at: t.expiresAt };
+      }
+      default:
+        throw new AppError('invalid_request', `unknown admin command "${positionals.join(' ')}"\n${ADMIN_USAGE}`);
+    }
+  } finally {
+    await storage.close();
+  }
+}

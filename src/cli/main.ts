@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `capstan serve | migrate | config | admin …`. Exit codes: 0 ok, 1 operation failed, 2 bad configuration or usage.
+import { ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, type Config } from '../config/index.js';
+import { AppError } from '../http/index.js';
+import { openStorage } from '../storage/index.js';
+import { createServer } from '../server/index.js';
+import { ADMIN_USAGE, runAdmin } from './admin.js';
+import { installSignalHandlers } from './signals.js';
+
+const USAGE = `usage: capstan [serve] | migrate | config | admin <resource> <action> [--flags]
+Configuration flags (any command): --config file.json ${OPTIONS.map((o) => o.flag).join(' ')}
+
+${ADMIN_USAGE}`;
+
+const CONFIG_FLAGS = new Set<string>(['--config', ...OPTIONS.map((o) => o.flag)]);
+
+function splitArgs(argv: readonly string[]) {
+  const { flags, positionals } = parseArgs(argv);
+  const configArgv: string[] = [];
+  const own = new Map<string, string>();
+  for (const [k, v] of flags) {
+    if (CONFIG_FLAGS.has(k)) configArgv.push(`${k}=${v}`);
+    else own.set(k, v);
+  }
+  return { configArgv, own, positionals };
+}
+
+function print(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+async function serve(config: Config): Promise<void> {
+  const server = await createServer(config);
+  await server.listen();
+  if (server.devCredentialsPath) process.stdout.write(`Demo credentials written to ${server.devCredentialsPath}\n`);
+  installSignalHandlers(server.ctx.logger, () => server.close());
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { configArgv, own, positionals } = splitArgs(argv);
+  const [command = 'serve', ...rest] = positionals;
+  if (own.has('--help') || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const config = loadConfig({ argv: configArgv });
+  switch (command) {
+    case 'serve':
+      if (own.size > 0) throw new ConfigError(`unknown flag ${[...own.keys()][0]}`);
+      return serve(config);
+    case 'migrate': {
+      const storage = openStorage(config.databaseUrl, config.dataDir);
+      try {
+        print({ storage: storage.location, ...(await storage.migrate()) });
+      } finally {
+        await storage.close();
+      }
+      return;
+    }
+    case 'config':
+      print(maskedConfig(config));
+      return;
+    case 'admin':
+      print(await runAdmin(config, rest, own));
+      return;
+    default:
+      throw new ConfigError(`unknown command "${command}"; try capstan help`);
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`capstan: ${e.message}\n`);
+    process.exit(2);
+  }
+  if (e instanceof AppError) {
+    process.stderr.write(JSON.stringify(e.toBody()) + '\n');
+    process.exit(1);
+  }
+  process.stderr.write(`capstan: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,189 @@
+// Resolves the configuration: defaults ← environment ← JSON config file ← CLI flags.
+// Every value is checked against the schema; the first bad one stops with a one-line error naming it.
+import { readFileSync } from 'node:fs';
+import { OPTIONS, type OptionSpec } from './schema.js';
+
+type Option = (typeof OPTIONS)[number];
+type OptionValue<S extends OptionSpec> =
+  | (S['type'] extends 'int'
+      ? number
+      : S['type'] extends 'bool'
+        ? boolean
+        : S['type'] extends 'list'
+          ? readonly string[]
+          : S['values'] extends readonly string[]
+            ? S['values'][number]
+            : string)
+  | (S['default'] extends null ? null : never);
+
+export type Config = { readonly [S in Option as S['key']]: OptionValue<S> };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface ConfigSources {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** CLI arguments after the command name, e.g. ['--port', '9000', '--config', 'capstan.json']. */
+  readonly argv?: readonly string[];
+  /** Programmatic overrides (tests, embedding); applied last. */
+  readonly overrides?: Partial<Record<keyof Config, unknown>>;
+}
+
+export interface ParsedArgs {
+  readonly flags: ReadonlyMap<string, string>;
+  readonly positionals: readonly string[];
+}
+
+/** Splits `--name value`, `--name=value` and bare `--switch` (value "true") from positionals. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const flags = new Map<string, string>();
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    if (eq > 0) {
+      flags.set(arg.slice(0, eq), arg.slice(eq + 1));
+    } else if (i + 1 < argv.length && !(argv[i + 1] ?? '').startsWith('--')) {
+      flags.set(arg, argv[++i] ?? '');
+    } else {
+      flags.set(arg, 'true');
+    }
+  }
+  return { flags, positionals };
+}
+
+function describe(spec: OptionSpec): string {
+  switch (spec.type) {
+    case 'int':
+      return `an integer${spec.min !== undefined ? ` >= ${spec.min}` : ''}${spec.max !== undefined ? ` and <= ${spec.max}` : ''}`;
+    case 'bool':
+      return 'true or false';
+    case 'enum':
+      return `one of ${(spec.values ?? []).join(', ')}`;
+    case 'list':
+      return 'a comma-separated list';
+    case 'url':
+      return 'a URL';
+    default:
+      return 'a string';
+  }
+}
+
+function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
+  const fail = (): never => {
+    const shown = typeof raw === 'string' ? JSON.stringify(spec.secret ? '***' : raw) : typeof raw;
+    throw new ConfigError(`invalid ${spec.env} (${source}): expected ${describe(spec)}, got ${shown}`);
+  };
+  if (raw === null) return spec.default === null ? null : fail();
+  switch (spec.type) {
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n)) return fail();
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) return fail();
+      return n;
+    }
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      return fail();
+    case 'enum':
+      return typeof raw === 'string' && spec.values?.includes(raw) ? raw : fail();
+    case 'list':
+      if (Array.isArray(raw) && raw.every((v) => typeof v === 'string')) return raw;
+      if (typeof raw === 'string') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+      return fail();
+    case 'url': {
+      if (typeof raw !== 'string') return fail();
+      if (raw === '') return spec.default === null ? null : fail();
+      try {
+        new URL(raw);
+      } catch {
+        return fail();
+      }
+      return raw.replace(/\/+$/, '');
+    }
+    default:
+      if (typeof raw !== 'string') return fail();
+      if (raw === '' && spec.default === null) return null;
+      return raw;
+  }
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(`cannot read config file ${path}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`config file ${path} is not valid JSON`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold a JSON object`);
+  }
+  const known = new Set<string>(OPTIONS.map((o) => o.key));
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new ConfigError(`unknown option "${key}" in config file ${path}`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env;
+  const { flags } = parseArgs(sources.argv ?? []);
+  const configPath = flags.get('--config') ?? env.CAPSTAN_CONFIG;
+  const file = configPath ? readConfigFile(configPath) : {};
+  const known = new Set<string>(['--config', ...OPTIONS.map((o) => o.flag)]);
+  for (const flag of flags.keys()) {
+    if (!known.has(flag)) throw new ConfigError(`unknown flag ${flag}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const spec of OPTIONS) {
+    let value: unknown = spec.default;
+    const fromEnv = env[spec.env];
+    if (fromEnv !== undefined) value = coerce(spec, fromEnv, 'environment');
+    if (spec.key in file) value = coerce(spec, file[spec.key], 'config file');
+    const fromFlag = flags.get(spec.flag);
+    if (fromFlag !== undefined) value = coerce(spec, fromFlag, `flag ${spec.flag}`);
+    const override = sources.overrides?.[spec.key as keyof Config];
+    if (override !== undefined) value = coerce(spec, override, 'override');
+    out[spec.key] = value;
+  }
+  if (typeof out.tokenSecret === 'string' && out.tokenSecret.length < 32) {
+    throw new ConfigError('invalid CAPSTAN_TOKEN_SECRET: expected at least 32 characters');
+  }
+  return Object.freeze(out) as Config;
+}
+
+/** The resolved configuration for display, with every secret masked. */
+export function maskedConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of OPTIONS) {
+    const value = config[spec.key];
+    out[spec.key] = 'secret' in spec && spec.secret && value !== null ? maskSecret(spec.key, value) : value;
+  }
+  return out;
+}
+
+function maskSecret(key: string, value: unknown): string {
+  if (key === 'databaseUrl' || key === 'redisUrl') {
+    try {
+      const url = new URL(String(value));
+      if (url.password) url.password = '***';
+      return url.toString();
+    } catch {
+      return '***';
+    }
+  }
+  return '***';
+}

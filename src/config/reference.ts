@@ -1,0 +1,30 @@
+// Renders the configuration reference page from the schema, so the docs cannot drift from the code.
+import { OPTIONS } from './schema.js';
+
+function shownDefault(value: unknown): string {
+  if (value === null) return '(unset)';
+  if (Array.isArray(value)) return value.join(',');
+  return String(value);
+}
+
+export function renderConfigReference(): string {
+  const lines = [
+    '# Configuration reference',
+    '',
+    'Generated from `src/config/schema.ts` by `npm run docs:config`; do not edit by hand.',
+    '',
+    'Each option is read, later sources winning, from: its default ← the environment variable ←',
+    'a JSON config file (`--config file.json` or `CAPSTAN_CONFIG`, keys as in the first column) ← the',
+    'command-line flag. An invalid value stops the process with exit code 2 and one line naming the option.',
+    '`capstan config` prints the resolved configuration with secrets masked.',
+    '',
+    '| key | environment | flag | type | default | description |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const o of OPTIONS) {
+    const type = o.type === 'enum' && 'values' in o ? (o.values ?? []).join(' \\| ') : o.type;
+    const secret = 'secret' in o && o.secret ? ' Secret: masked in output and logs.' : '';
+    lines.push(`| \`${o.key}\` | \`${o.env}\` | \`${o.flag}\` | ${type} | \`${shownDefault(o.default)}\` | ${o.doc}${secret} |`);
+  }
+  return lines.join('\n') + '\n';
+}

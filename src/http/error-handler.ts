@@ -1,0 +1,54 @@
+// Turns every failure into the catalogue's shape: {"error": "...", "code": "..."} with the code's
+// status. Framework errors (validation, body parsing, limits) are mapped onto catalogue codes; anything
+// unexpected is a 500 whose body reveals nothing about the internals.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorCode } from './errors.js';
+
+const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_request',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+};
+
+export function toAppError(error: FastifyError | Error): AppError | undefined {
+  if (error instanceof AppError) return error;
+  const fe = error as FastifyError;
+  if (fe.validation) return new AppError('invalid_request', validationMessage(fe));
+  const mapped = fe.code ? FRAMEWORK_CODES[fe.code] : undefined;
+  if (mapped === 'malformed_json') return new AppError('malformed_json');
+  if (mapped) return new AppError(mapped, mapped === 'invalid_request' ? fe.message : undefined);
+  if (error instanceof SyntaxError && fe.statusCode === 400) return new AppError('malformed_json');
+  if (fe.statusCode === 404) return new AppError('not_found');
+  if (fe.statusCode === 413) return new AppError('payload_too_large');
+  if (fe.statusCode === 415) return new AppError('unsupported_media_type');
+  if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) return new AppError('invalid_request', fe.message);
+  return undefined;
+}
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known = toAppError(error);
+  if (!known) {
+    request.log.error({ err: error }, 'unhandled error');
+    void reply.code(500).send(new AppError('internal').toBody());
+    return;
+  }
+  if (known.status >= 500) request.log.error({ err: error }, 'server error');
+  void reply.code(known.status).headers(known.headers).send(known.toBody());
+}
+
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  return reply.code(error.status).headers(error.headers).send(error.toBody());
+}
+
+/** A readable message for the first schema violation ("body/name has an invalid format"). */
+function validationMessage(fe: FastifyError): string {
+  const first = fe.validation?.[0];
+  if (!first) return fe.message;
+  const where = `${fe.validationContext ?? 'request'}${first.instancePath}`.replace(/\//g, '.');
+  if (first.keyword === 'pattern') return `${where} has an invalid format`;
+  if (first.keyword === 'required') return `${where}.${String(first.params.missingProperty)} is required`;
+  if (first.keyword === 'additionalProperties') return `${where} has an unknown property "${String(first.params.additionalProperty)}"`;
+  return `${where} ${first.message ?? 'is invalid'}`;
+}

@@ -1,0 +1,53 @@
+// The error catalogue: the only place an error code is born. Each code has one HTTP status and a
+// default message; responses are {"error": message, "code": code}. docs/api.md lists them all.
+
+export const ERRORS = {
+  invalid_request: { status: 400, message: 'The request is missing a parameter or has an invalid one' },
+  malformed_json: { status: 400, message: 'The request body is not valid JSON' },
+  invalid_cursor: { status: 400, message: 'Last-Event-ID must be a UUIDv7' },
+  unauthorized: { status: 401, message: 'Missing or invalid credentials' },
+  payment_required: { status: 402, message: 'Insufficient credits' },
+  forbidden: { status: 403, message: 'Forbidden' },
+  origin_not_allowed: { status: 403, message: 'Origin not allowed' },
+  not_found: { status: 404, message: 'Not found' },
+  route_not_found: { status: 404, message: 'No such route' },
+  method_not_allowed: { status: 405, message: 'Method not allowed' },
+  conflict: { status: 409, message: 'Conflict' },
+  payload_too_large: { status: 413, message: 'Request body too large' },
+  unsupported_media_type: { status: 415, message: 'Unsupported content type' },
+  rate_limited: { status: 429, message: 'Too many requests' },
+  too_many_connections: { status: 429, message: 'Too many open connections' },
+  internal: { status: 500, message: 'Internal server error' },
+  unavailable: { status: 503, message: 'Service unavailable' },
+  draining: { status: 503, message: 'The server is draining; reconnect after a short delay' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+}
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly status: number;
+  /** Extra response headers, e.g. Retry-After on 429. */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(message ?? ERRORS[code].message);
+    this.status = ERRORS[code].status;
+    this.headers = headers;
+  }
+
+  toBody(): ErrorBody {
+    return { error: this.message, code: this.code };
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

@@ -1,0 +1,86 @@
+// Composes Capstan from its configuration: storage (migrated), tokens, services, the HTTP app with
+// every surface, and an orderly close. Tests and the CLI both start Capstan through here.
+import { TokenService } from '../auth/index.js';
+import type { Config } from '../config/index.js';
+import { buildHttpApp, createLogger, createMetrics, memoryRateLimiter, type HttpApp, type Logger, type Surface } from '../http/index.js';
+import { openStorage } from '../storage/index.js';
+import { adminRoutes } from '../surfaces/admin/index.js';
+import { TenancyService } from '../tenancy/index.js';
+import type { AppContext } from './context.js';
+import { writeDevCredentials } from './dev-credentials.js';
+import { resolveTokenSecret } from './token-secret.js';
+
+export interface CapstanServer {
+  readonly app: HttpApp;
+  readonly ctx: AppContext;
+  /** Where dev-credentials.json was written on this start, if it was. */
+  readonly devCredentialsPath: string | undefined;
+  /** Starts listening; resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish (up to the grace time), closes storage. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  readonly logger?: Logger;
+}
+
+export async function createServer(config: Config, options: ServerOptions = {}): Promise<CapstanServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const storage = openStorage(config.databaseUrl, config.dataDir);
+  try {
+    const report = await storage.migrate();
+    if (report.applied.length > 0) logger.info({ applied: report.applied, storage: storage.location }, 'migrations applied');
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+  const tokens = new TokenService(await resolveTokenSecret(config.tokenSecret, storage));
+  const tenancy = new TenancyService(storage, tokens, config.contactTokenTtlSeconds);
+  const metrics = createMetrics();
+  let boundUrl: string | undefined;
+  const ctx: AppContext = {
+    config,
+    storage,
+    tokens,
+    tenancy,
+    logger,
+    metrics,
+    publicUrl: () => config.publicUrl ?? boundUrl ?? `http://localhost:${config.port}`,
+  };
+  const surfaces: Surface[] = [adminRoutes(ctx)];
+  const app = await buildHttpApp({ config, logger, metrics, rateLimiter: memoryRateLimiter(config.rateLimitPerMinute), ready: () => storage.ping() }, surfaces);
+  const devCredentialsPath = config.devCredentials ? await writeDevCredentials(storage, tenancy, config.dataDir) : undefined;
+  if (devCredentialsPath) logger.info({ path: devCredentialsPath }, 'first start: demo credentials written');
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    ctx,
+    devCredentialsPath,
+    async listen() {
+      await app.listen({ port: config.port, host: config.host });
+      const addr = app.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      boundUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+      logger.info({ url: boundUrl, storage: storage.driver }, 'capstan listening');
+      return boundUrl;
+    },
+    close() {
+      closing ??= (async () => {
+        const grace = setTimeout(() => {
+          logger.warn({ graceMs: config.shutdownGraceMs }, 'grace time over: closing remaining connections');
+          app.server.closeAllConnections();
+        }, config.shutdownGraceMs);
+        grace.unref();
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(grace);
+          await storage.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { createServer, type CapstanServer, type ServerOptions } from './create-server.js';
+export type { AppContext } from './context.js';

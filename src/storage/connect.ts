@@ -1,0 +1,54 @@
+// Opens the configured database: SQLite (libsql, no build step) by default, PostgreSQL for a postgres:// URL.
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import Database from 'libsql';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import pg from 'pg';
+import type { Database as Schema } from './schema.js';
+
+export type Driver = 'sqlite' | 'postgres';
+
+export interface Connection {
+  readonly driver: Driver;
+  readonly db: Kysely<Schema>;
+  /** Where the data lives, without credentials, for logs. */
+  readonly location: string;
+}
+
+// int8 (bigint) columns hold micro-credits: well inside 2^53, so numbers, not strings.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function driverFor(databaseUrl: string | null): Driver {
+  return databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl) ? 'postgres' : 'sqlite';
+}
+
+export function sqlitePath(databaseUrl: string | null, dataDir: string): string {
+  if (databaseUrl?.startsWith('sqlite:')) return resolve(databaseUrl.slice('sqlite:'.length));
+  return resolve(join(dataDir, 'capstan.db'));
+}
+
+export function connect(databaseUrl: string | null, dataDir: string): Connection {
+  if (driverFor(databaseUrl) === 'postgres') {
+    const pool = new pg.Pool({ connectionString: databaseUrl ?? undefined, max: 10 });
+    // An idle client losing its server must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    const url = new URL(databaseUrl ?? '');
+    return {
+      driver: 'postgres',
+      db: new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }),
+      location: `postgres://${url.host}${url.pathname}`,
+    };
+  }
+  const path = sqlitePath(databaseUrl, dataDir);
+  mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('synchronous = NORMAL');
+  return {
+    driver: 'sqlite',
+    db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite as unknown as SqliteDatabase }) }),
+    location: path,
+  };
+}

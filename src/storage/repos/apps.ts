@@ -1,0 +1,39 @@
+// Developer apps and their secret / public key pairs (hashes only).
+import type { Kysely, Selectable } from 'kysely';
+import type { AppKeyTable, AppTable, Database } from '../schema.js';
+
+export type App = Selectable<AppTable>;
+export type AppKey = Selectable<AppKeyTable>;
+
+export interface AppRepo {
+  create(app: App): Promise<void>;
+  get(id: string): Promise<App | undefined>;
+  listForOrg(orgId: string): Promise<App[]>;
+  addKey(key: AppKey): Promise<void>;
+  findActiveKey(keyHash: string): Promise<{ key: AppKey; app: App } | undefined>;
+  /** Revokes every active key of the app; returns how many. */
+  revokeKeys(appId: string, at: string): Promise<number>;
+}
+
+export function appRepo(db: Kysely<Database>): AppRepo {
+  return {
+    async create(app) {
+      await db.insertInto('apps').values(app).execute();
+    },
+    get: (id) => db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst(),
+    listForOrg: (orgId) => db.selectFrom('apps').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute(),
+    async addKey(key) {
+      await db.insertInto('app_keys').values(key).execute();
+    },
+    async findActiveKey(keyHash) {
+      const key = await db.selectFrom('app_keys').selectAll().where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
+      if (!key) return undefined;
+      const app = await db.selectFrom('apps').selectAll().where('id', '=', key.app_id).executeTakeFirst();
+      return app ? { key, app } : undefined;
+    },
+    async revokeKeys(appId, at) {
+      const res = await db.updateTable('app_keys').set({ revoked_at: at }).where('app_id', '=', appId).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(res.numUpdatedRows);
+    },
+  };
+}

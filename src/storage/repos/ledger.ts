@@ -1,0 +1,53 @@
+// The credits ledger: every change is an appended entry plus the running balance, in one statement pair
+// that callers run inside their own transaction.
+import type { Kysely, Selectable } from 'kysely';
+import { sql } from 'kysely';
+import type { CreditLedgerTable, Database } from '../schema.js';
+
+export type LedgerEntry = Selectable<CreditLedgerTable>;
+
+export interface LedgerChange {
+  readonly id: string;
+  readonly orgId: string;
+  readonly amountMicro: number;
+  readonly reason: string;
+  readonly ref: string | null;
+  readonly at: string;
+  /** When false (debits), the change is refused rather than taking the balance below zero. */
+  readonly allowNegative: boolean;
+}
+
+export interface LedgerRepo {
+  /** Applies the change; the new balance, or undefined when the org is missing or funds are short. */
+  apply(change: LedgerChange): Promise<number | undefined>;
+  entries(orgId: string, limit: number, offset: number): Promise<LedgerEntry[]>;
+}
+
+export function ledgerRepo(db: Kysely<Database>): LedgerRepo {
+  return {
+    async apply(c) {
+      let update = db
+        .updateTable('orgs')
+        .set({ credits_micro: sql<number>`credits_micro + ${c.amountMicro}`, updated_at: c.at })
+        .where('id', '=', c.orgId);
+      if (!c.allowNegative) update = update.where(sql<boolean>`credits_micro + ${c.amountMicro} >= 0`);
+      const row = await update.returning('credits_micro').executeTakeFirst();
+      if (!row) return undefined;
+      await db
+        .insertInto('credit_ledger')
+        .values({
+          id: c.id,
+          org_id: c.orgId,
+          amount_micro: c.amountMicro,
+          balance_after_micro: row.credits_micro,
+          reason: c.reason,
+          ref: c.ref,
+          created_at: c.at,
+        })
+        .execute();
+      return row.credits_micro;
+    },
+    entries: (orgId, limit, offset) =>
+      db.selectFrom('credit_ledger').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+  };
+}

@@ -1,0 +1,84 @@
+// Table shapes shared by both drivers. Timestamps are ISO 8601 text; money is integer micro-credits;
+// JSON columns are text so SQLite and PostgreSQL read back the same thing.
+
+export interface OrgTable {
+  id: string;
+  name: string;
+  credits_micro: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrgKeyTable {
+  id: string;
+  org_id: string;
+  mode: 'test' | 'live';
+  /** The first characters of the key, safe to show ("capout_test_ab12…"). */
+  display: string;
+  key_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface CreditLedgerTable {
+  id: string;
+  org_id: string;
+  amount_micro: number;
+  balance_after_micro: number;
+  reason: string;
+  ref: string | null;
+  created_at: string;
+}
+
+export interface AppTable {
+  id: string;
+  org_id: string;
+  name: string;
+  environment: 'development' | 'production';
+  allowed_origins: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AppKeyTable {
+  id: string;
+  app_id: string;
+  kind: 'secret' | 'public';
+  display: string;
+  key_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface HubTable {
+  id: string;
+  org_id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ContactTable {
+  id: string;
+  hub_id: string;
+  name: string;
+  role: 'member' | 'moderator' | 'admin';
+  status: 'active' | 'banned' | 'removed';
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SettingTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  orgs: OrgTable;
+  org_keys: OrgKeyTable;
+  credit_ledger: CreditLedgerTable;
+  apps: AppTable;
+  app_keys: AppKeyTable;
+  hubs: HubTable;
+  contacts: ContactTable;
+  settings: SettingTable;
+}

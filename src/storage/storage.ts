@@ -1,0 +1,68 @@
+// The storage facade the rest of Capstan uses: repositories over one Kysely query layer, and
+// transactions that hand the same repositories bound to the transaction.
+import { sql, type Kysely } from 'kysely';
+import { connect, type Driver } from './connect.js';
+import { migrateToLatest, type MigrationReport } from './migrate.js';
+import { appRepo, type AppRepo } from './repos/apps.js';
+import { hubRepo, type HubRepo } from './repos/hubs.js';
+import { ledgerRepo, type LedgerRepo } from './repos/ledger.js';
+import { orgRepo, type OrgRepo } from './repos/orgs.js';
+import { settingsRepo, type SettingsRepo } from './repos/settings.js';
+import type { Database } from './schema.js';
+
+export interface Repos {
+  readonly orgs: OrgRepo;
+  readonly ledger: LedgerRepo;
+  readonly apps: AppRepo;
+  readonly hubs: HubRepo;
+  readonly settings: SettingsRepo;
+}
+
+export interface Storage extends Repos {
+  readonly driver: Driver;
+  readonly location: string;
+  /** Runs `fn` in one transaction; it commits when `fn` resolves and rolls back when it throws. */
+  transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  migrate(): Promise<MigrationReport>;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+  /** The query builder, for modules that add their own repositories. */
+  readonly db: Kysely<Database>;
+}
+
+export function createRepos(db: Kysely<Database>): Repos {
+  return {
+    orgs: orgRepo(db),
+    ledger: ledgerRepo(db),
+    apps: appRepo(db),
+    hubs: hubRepo(db),
+    settings: settingsRepo(db),
+  };
+}
+
+export function openStorage(databaseUrl: string | null, dataDir: string): Storage {
+  const { driver, db, location } = connect(databaseUrl, dataDir);
+  let closed = false;
+  return {
+    ...createRepos(db),
+    driver,
+    location,
+    db,
+    transaction: (fn) => db.transaction().execute((trx) => fn(createRepos(trx))),
+    migrate: () => migrateToLatest(db as unknown as Kysely<unknown>),
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// Organizations, their keys, developer apps, hubs and contacts: the operations behind the admin API
+// and `capstan admin`. Keys are returned once, here, and only their hashes are stored.
+import { generateKey, KEY_PREFIXES, type TokenService } from '../auth/index.js';
+import { grantCredits } from '../billing/index.js';
+import { AppError } from '../http/errors.js';
+import type { App, Contact, Hub, Org, OrgKey, Storage } from '../storage/index.js';
+import { newId } from '../util/ids.js';
+import { nowIso } from '../util/time.js';
+
+export type KeyMode = 'test' | 'live';
+
+export interface CreatedOrg {
+  readonly org: Org;
+  readonly apiKey: string;
+  readonly key: OrgKey;
+}
+
+export interface CreatedKey {
+  readonly key: OrgKey;
+  readonly apiKey: string;
+}
+
+export interface AppKeyPair {
+  readonly secretKey: string;
+  readonly publicKey: string;
+}
+
+export interface CreatedApp extends AppKeyPair {
+  readonly app: App;
+}
+
+export interface AppInput {
+  readonly name: string;
+  readonly environment: App['environment'];
+  readonly allowedOrigins: readonly string[];
+}
+
+export class TenancyService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly tokens: TokenService,
+    private readonly contactTokenTtlSeconds: number,
+  ) {}
+
+  async createOrg(name: string, creditsMicro = 0, mode: KeyMode = 'test'): Promise<CreatedOrg> {
+    const at = nowIso();
+    const orgId = newId('org');
+    return this.storage.transaction(async (tx) => {
+      await tx.orgs.create({ id: orgId, name, credits_micro: 0, created_at: at, updated_at: at });
+      const { key, apiKey } = await this.addKey(tx.orgs, orgId, mode, at);
+      if (creditsMicro > 0) await grantCredits(tx, { orgId, amountMicro: creditsMicro, reason: 'grant' });
+      const org = await tx.orgs.get(orgId);
+      if (!org) throw new Error('organization vanished inside its own transaction');
+      return { org, apiKey, key };
+    });
+  }
+
+  async getOrg(orgId: string): Promise<Org> {
+    const org = await this.storage.orgs.get(orgId);
+    if (!org) throw new AppError('not_found', 'Organization not found');
+    return org;
+  }
+
+  async createOrgKey(orgId: string, mode: KeyMode = 'test'): Promise<CreatedKey> {
+    await this.getOrg(orgId);
+    return this.addKey(this.storage.orgs, orgId, mode, nowIso());
+  }
+
+  async listOrgKeys(orgId: string): Promise<OrgKey[]> {
+    await this.getOrg(orgId);
+    return this.storage.orgs.listKeys(orgId);
+  }
+
+  async revokeOrgKey(orgId: string, keyId: string): Promise<void> {
+    await this.getOrg(orgId);
+    if (!(await this.storage.orgs.revokeKey(orgId, keyId, nowIso()))) throw new AppError('not_found', 'Key not found');
+  }
+
+  async addCredits(orgId: string, amountMicro: number, reason = 'grant'): Promise<number> {
+    return this.storage.transaction((tx) => grantCredits(tx, { orgId, amountMicro, reason }));
+  }
+
+  async createApp(orgId: string, input: AppInput): Promise<CreatedApp> {
+    await this.getOrg(orgId);
+    const at = nowIso();
+    const app: App = {
+      id: newId('app'),
+      org_id: orgId,
+      name: input.name,
+      environment: input.environment,
+      allowed_origins: JSON.stringify(input.allowedOrigins),
+      created_at: at,
+      updated_at: at,
+    };
+    return this.storage.transaction(async (tx) => {
+      await tx.apps.create(app);
+      return { app, ...(await this.addAppKeys(tx.apps, app.id, at)) };
+    });
+  }
+
+  async getApp(appId: string): Promise<App> {
+    const app = await this.storage.apps.get(appId);
+    if (!app) throw new AppError('not_found', 'App not found');
+    return app;
+  }
+
+  /** Issues a new key pair and revokes the old one in the same transaction: the old pair stops at once. */
+  async regenerateAppKeys(appId: string): Promise<AppKeyPair> {
+    await this.getApp(appId);
+    const at = nowIso();
+    return this.storage.transaction(async (tx) => {
+      await tx.apps.revokeKeys(appId, at);
+      return this.addAppKeys(tx.apps, appId, at);
+    });
+  }
+
+  async createHub(orgId: string, name: string): Promise<Hub> {
+    await this.getOrg(orgId);
+    const hub: Hub = { id: newId('hub'), org_id: orgId, name, created_at: nowIso() };
+    await this.storage.hubs.create(hub);
+    return hub;
+  }
+
+  async getHub(hubId: string): Promise<Hub> {
+    const hub = await this.storage.hubs.get(hubId);
+    if (!hub) throw new AppError('not_found', 'Hub not found');
+    return hub;
+  }
+
+  async createContact(hubId: string, name: string, role: Contact['role'] = 'member'): Promise<Contact> {
+    await this.getHub(hubId);
+    const at = nowIso();
+    const contact: Contact = { id: newId('ct'), hub_id: hubId, name, role, status: 'active', created_at: at, updated_at: at };
+    await this.storage.hubs.addContact(contact);
+    return contact;
+  }
+
+  async getContact(hubId: string, contactId: string): Promise<Contact> {
+    const contact = await this.storage.hubs.getContact(hubId, contactId);
+    if (!contact) throw new AppError('not_found', 'Contact not found');
+    return contact;
+  }
+
+  /** A signed contact access token for the hub's member APIs and its realtime stream. */
+  async mintContactToken(hubId: string, contactId: string, ttlSeconds?: number): Promise<{ accessToken: string; expiresAt: string }> {
+    const contact = await this.getContact(hubId, contactId);
+    if (contact.status !== 'active') throw new AppError('not_found', 'Contact not found');
+    const issued = await this.tokens.issue('contact', contact.id, { hub_id: hubId }, ttlSeconds ?? this.contactTokenTtlSeconds);
+    return { accessToken: issued.token, expiresAt: issued.expiresAt };
+  }
+
+  private async addKey(orgs: Storage['orgs'], orgId: string, mode: KeyMode, at: string): Promise<CreatedKey> {
+    const gen = generateKey(mode === 'live' ? KEY_PREFIXES.orgLive : KEY_PREFIXES.orgTest);
+    const key: OrgKey = { id: newId('key'), org_id: orgId, mode, display: gen.display, key_hash: gen.hash, created_at: at, revoked_at: null };
+    await orgs.addKey(key);
+    return { key, apiKey: gen.key };
+  }
+
+  private async addAppKeys(apps: Storage['apps'], appId: string, at: string): Promise<AppKeyPair> {
+    const secret = generateKey(KEY_PREFIXES.appSecret);
+    const pub = generateKey(KEY_PREFIXES.appPublic);
+    await apps.addKey({ id: newId('key'), app_id: appId, kind: 'secret', display: secret.display, key_hash: secret.hash, created_at: at, revoked_at: null });
+    await apps.addKey({ id: newId('key'), app_id: appId, kind: 'public', display: pub.display, key_hash: pub.hash, created_at: at, revoked_at: null });
+    return { secretKey: secret.key, publicKey: pub.key };
+  }
+}

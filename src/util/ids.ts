@@ -1,0 +1,66 @@
+// Identifiers: prefixed random ids for resources, and UUIDv7 (time-ordered) for events and cursors.
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** A random lowercase base-36 string of `length` characters (about 5.17 bits each). */
+export function randomToken(length: number, alphabet = ALPHABET): string {
+  const bytes = randomBytes(length * 2);
+  let out = '';
+  // Rejection sampling keeps every character equally likely.
+  const limit = 256 - (256 % alphabet.length);
+  for (let i = 0; i < bytes.length && out.length < length; i++) {
+    const b = bytes[i] ?? 0;
+    if (b < limit) out += alphabet[b % alphabet.length];
+  }
+  return out.length === length ? out : out + randomToken(length - out.length, alphabet);
+}
+
+/** `org_…`, `app_…`, `hub_…`: a type prefix and 20 random characters (~103 bits). */
+export function newId(prefix: string): string {
+  return `${prefix}_${randomToken(20)}`;
+}
+
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter in rand_a so ids minted in
+ * the same millisecond by this process still sort in creation order, then 62 random bits.
+ */
+export function uuidv7(now = Date.now()): string {
+  if (now <= lastMs) {
+    seq++;
+    if (seq > 0xfff) {
+      lastMs++;
+      seq = 0;
+    }
+  } else {
+    lastMs = now;
+    seq = randomBytes(1)[0]! & 0x7f;
+  }
+  const ms = lastMs;
+  const b = randomBytes(16);
+  b[0] = Math.floor(ms / 2 ** 40) & 0xff;
+  b[1] = Math.floor(ms / 2 ** 32) & 0xff;
+  b[2] = (ms >>> 24) & 0xff;
+  b[3] = (ms >>> 16) & 0xff;
+  b[4] = (ms >>> 8) & 0xff;
+  b[5] = ms & 0xff;
+  b[6] = 0x70 | ((seq >>> 8) & 0x0f);
+  b[7] = seq & 0xff;
+  b[8] = 0x80 | (b[8]! & 0x3f);
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const UUIDV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+export function isUuidV7(value: string): boolean {
+  return UUIDV7.test(value);
+}
+
+/** Milliseconds since the epoch encoded in a UUIDv7. */
+export function uuidv7Time(id: string): number {
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}

@@ -1,0 +1,143 @@
+// One storage suite, run against both drivers: SQLite (a temp file) and PostgreSQL (a fresh database).
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { authenticateAppKey, authenticateOrgKey, TokenService } from '../../src/auth/index.js';
+import { debitCredits } from '../../src/billing/index.js';
+import { AppError } from '../../src/http/index.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
+import { TenancyService } from '../../src/tenancy/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { tempDir } from '../helpers/server.js';
+
+interface DriverSetup {
+  readonly name: string;
+  open(): Promise<{ storage: Storage; cleanup: () => Promise<void> }>;
+}
+
+export const DRIVERS: readonly DriverSetup[] = [
+  {
+    name: 'sqlite',
+    async open() {
+      const dir = tempDir();
+      const storage = openStorage(`sqlite:${join(dir, 'test.db')}`, dir);
+      return { storage, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const db: TestDatabase = await createTestDatabase();
+      return { storage: openStorage(db.url, tempDir()), cleanup: () => db.drop() };
+    },
+  },
+];
+
+for (const driver of DRIVERS) {
+  describe(`storage on ${driver.name}`, () => {
+    let storage: Storage;
+    let cleanup: () => Promise<void>;
+    let tenancy: TenancyService;
+
+    before(async () => {
+      ({ storage, cleanup } = await driver.open());
+      const first = await storage.migrate();
+      assert.deepEqual(first.applied, ['0001-core']);
+      tenancy = new TenancyService(storage, new TokenService('x'.repeat(40)), 60);
+    });
+    after(async () => {
+      await storage.close();
+      await cleanup();
+    });
+
+    test('migrations are idempotent and ping answers', async () => {
+      assert.deepEqual((await storage.migrate()).applied, []);
+      assert.equal(await storage.ping(), true);
+    });
+
+    test('names are stored verbatim, SQL metacharacters and long unicode included', async () => {
+      for (const name of [`Robert'); DROP TABLE orgs;--`, '% _ \\ " ` $1 ?', 'é'.repeat(200), '🚀 团队 Ünïcödé']) {
+        const { org } = await tenancy.createOrg(name);
+        assert.equal((await storage.orgs.get(org.id))?.name, name);
+      }
+    });
+
+    test('org keys are stored hashed and resolve until revoked', async () => {
+      const { org, apiKey, key } = await tenancy.createOrg('keys');
+      assert.match(apiKey, /^capout_test_[A-Za-z0-9]{40}$/);
+      const stored = (await storage.orgs.listKeys(org.id))[0];
+      assert.ok(stored);
+      assert.notEqual(stored.key_hash, apiKey);
+      assert.ok(!JSON.stringify(stored).includes(apiKey.slice(12)), 'the key itself is not stored');
+      assert.equal((await authenticateOrgKey(storage, apiKey)).org.id, org.id);
+      const live = await tenancy.createOrgKey(org.id, 'live');
+      assert.match(live.apiKey, /^capout_live_/);
+      await tenancy.revokeOrgKey(org.id, key.id);
+      await assert.rejects(authenticateOrgKey(storage, apiKey), (e: AppError) => e.status === 401);
+      assert.equal((await authenticateOrgKey(storage, live.apiKey)).org.id, org.id);
+      await assert.rejects(tenancy.revokeOrgKey(org.id, key.id), (e: AppError) => e.status === 404);
+    });
+
+    test("an organization cannot revoke another organization's key", async () => {
+      const a = await tenancy.createOrg('a');
+      const b = await tenancy.createOrg('b');
+      await assert.rejects(tenancy.revokeOrgKey(a.org.id, b.key.id), (e: AppError) => e.status === 404);
+      assert.equal((await authenticateOrgKey(storage, b.apiKey)).org.id, b.org.id);
+    });
+
+    test('ledger: grants add, debits refuse to go below zero, entries record the balance', async () => {
+      const { org } = await tenancy.createOrg('ledger', 10_000);
+      assert.equal(await tenancy.addCredits(org.id, 5_000), 15_000);
+      await assert.rejects(storage.transaction((tx) => debitCredits(tx, { orgId: org.id, amountMicro: 20_000, reason: 'test' })), (e: AppError) => e.status === 402);
+      assert.equal(await storage.transaction((tx) => debitCredits(tx, { orgId: org.id, amountMicro: 15_000, reason: 'test' })), 0);
+      const entries = await storage.ledger.entries(org.id, 10, 0);
+      assert.deepEqual(entries.map((e) => e.amount_micro).sort((x, y) => x - y), [-15_000, 5_000, 10_000]);
+      assert.equal((await storage.orgs.get(org.id))?.credits_micro, 0);
+    });
+
+    test('a failing transaction changes nothing', async () => {
+      const { org } = await tenancy.createOrg('tx', 1_000);
+      await assert.rejects(
+        storage.transaction(async (tx) => {
+          await tx.ledger.apply({ id: 'led_rollback', orgId: org.id, amountMicro: 500, reason: 'x', ref: null, at: new Date().toISOString(), allowNegative: false });
+          throw new Error('boom');
+        }),
+      );
+      assert.equal((await storage.orgs.get(org.id))?.credits_micro, 1_000);
+      assert.equal((await storage.ledger.entries(org.id, 10, 0)).length, 1);
+    });
+
+    test('app keys: typed, hashed, and regenerating revokes the old pair at once', async () => {
+      const { org } = await tenancy.createOrg('apps');
+      const created = await tenancy.createApp(org.id, { name: 'app', environment: 'production', allowedOrigins: ['https://a.example'] });
+      assert.match(created.secretKey, /^csk_/);
+      assert.match(created.publicKey, /^cpk_/);
+      assert.equal((await authenticateAppKey(storage, created.secretKey, 'secret')).app.id, created.app.id);
+      await assert.rejects(authenticateAppKey(storage, created.publicKey, 'secret'), (e: AppError) => e.status === 401);
+      await assert.rejects(authenticateAppKey(storage, created.secretKey, 'public'), (e: AppError) => e.status === 401);
+      const fresh = await tenancy.regenerateAppKeys(created.app.id);
+      await assert.rejects(authenticateAppKey(storage, created.secretKey, 'secret'), (e: AppError) => e.status === 401);
+      await assert.rejects(authenticateAppKey(storage, created.publicKey, 'public'), (e: AppError) => e.status === 401);
+      assert.equal((await authenticateAppKey(storage, fresh.publicKey, 'public')).app.id, created.app.id);
+      assert.deepEqual(JSON.parse((await storage.apps.get(created.app.id))?.allowed_origins ?? ''), ['https://a.example']);
+    });
+
+    test('hubs and contacts, with status changes', async () => {
+      const { org } = await tenancy.createOrg('hubs');
+      const hub = await tenancy.createHub(org.id, 'hub');
+      const contact = await tenancy.createContact(hub.id, 'member');
+      assert.equal((await storage.hubs.getContact(hub.id, contact.id))?.status, 'active');
+      assert.equal(await storage.hubs.setContactStatus(hub.id, contact.id, 'banned', new Date().toISOString()), true);
+      assert.equal((await storage.hubs.getContact(hub.id, contact.id))?.status, 'banned');
+      const other = await tenancy.createHub(org.id, 'other');
+      assert.equal(await storage.hubs.getContact(other.id, contact.id), undefined);
+      await assert.rejects(tenancy.mintContactToken(hub.id, contact.id), (e: AppError) => e.status === 404);
+    });
+
+    test('settings: the first stored value wins', async () => {
+      assert.equal(await storage.settings.getOrInit('k', 'one'), 'one');
+      assert.equal(await storage.settings.getOrInit('k', 'two'), 'one');
+    });
+  });
+}
