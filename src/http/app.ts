@@ -50,14 +50,20 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Requests that still arrive while closing are refused by the hook below, in the catalogue's shape.
+    return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   // Outermost layer: present on every response, preflight and errors included.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-API-Version', VERSION);
     reply.header('X-Request-ID', req.id);
+    if (closing) return sendError(reply, new AppError('draining'));
   });
   await app.register(cors, {
     origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],

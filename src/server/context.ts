@@ -2,7 +2,10 @@
 // the storage internals of another surface.
 import type { TokenService } from '../auth/index.js';
 import type { Config } from '../config/index.js';
+import type { Bus, EventLog, EventPublisher, EventTypeRegistry } from '../events/index.js';
 import type { Logger, Metrics } from '../http/index.js';
+import type { HubService } from '../hubs/index.js';
+import type { RealtimeEngine } from '../realtime/index.js';
 import type { Storage } from '../storage/index.js';
 import type { TenancyService } from '../tenancy/index.js';
 
@@ -13,6 +16,12 @@ export interface AppContext {
   readonly tenancy: TenancyService;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly eventTypes: EventTypeRegistry;
+  readonly events: EventLog;
+  readonly publisher: EventPublisher;
+  readonly bus: Bus;
+  readonly realtime: RealtimeEngine;
+  readonly hubs: HubService;
   /** Base for absolute URLs in responses. */
   readonly publicUrl: () => string;
 }

@@ -3,8 +3,12 @@
 import { TokenService } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { buildHttpApp, createLogger, createMetrics, memoryRateLimiter, type HttpApp, type Logger, type Surface } from '../http/index.js';
+import { EventLog, EventPublisher, EventTypeRegistry, MemoryBus } from '../events/index.js';
+import { HUB_EVENT_TYPES, HubService } from '../hubs/index.js';
+import { MemoryConnectionLimiter, RealtimeEngine } from '../realtime/index.js';
 import { openStorage } from '../storage/index.js';
 import { adminRoutes } from '../surfaces/admin/index.js';
+import { hubRealtimeRoutes } from '../surfaces/hub/index.js';
 import { TenancyService } from '../tenancy/index.js';
 import type { AppContext } from './context.js';
 import { writeDevCredentials } from './dev-credentials.js';
@@ -38,6 +42,20 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const tokens = new TokenService(await resolveTokenSecret(config.tokenSecret, storage));
   const tenancy = new TenancyService(storage, tokens, config.contactTokenTtlSeconds);
   const metrics = createMetrics();
+  const eventTypes = new EventTypeRegistry();
+  eventTypes.register(HUB_EVENT_TYPES);
+  const bus = new MemoryBus();
+  const events = new EventLog(storage, config.realtimeRetentionSeconds * 1000);
+  const publisher = new EventPublisher(eventTypes, events, bus, config.eventMaxPayloadBytes);
+  const realtime = new RealtimeEngine(events, bus, new MemoryConnectionLimiter(), {
+    heartbeatMs: config.realtimeHeartbeatMs,
+    idleTimeoutMs: config.realtimeIdleTimeoutMs,
+    queueLimitBytes: config.realtimeQueueLimitBytes,
+    replayPageSize: config.realtimeReplayPageSize,
+    maxBufferedEvents: config.realtimeMaxHeldEvents,
+    drainWindowMs: config.realtimeDrainWindowMs,
+  }, logger, metrics);
+  const hubs = new HubService(storage, publisher, bus);
   let boundUrl: string | undefined;
   const ctx: AppContext = {
     config,
@@ -46,12 +64,25 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     tenancy,
     logger,
     metrics,
+    eventTypes,
+    events,
+    publisher,
+    bus,
+    realtime,
+    hubs,
     publicUrl: () => config.publicUrl ?? boundUrl ?? `http://localhost:${config.port}`,
   };
-  const surfaces: Surface[] = [adminRoutes(ctx)];
+  const surfaces: Surface[] = [adminRoutes(ctx), hubRealtimeRoutes(ctx)];
   const app = await buildHttpApp({ config, logger, metrics, rateLimiter: memoryRateLimiter(config.rateLimitPerMinute), ready: () => storage.ping() }, surfaces);
   const devCredentialsPath = config.devCredentials ? await writeDevCredentials(storage, tenancy, config.dataDir) : undefined;
   if (devCredentialsPath) logger.info({ path: devCredentialsPath }, 'first start: demo credentials written');
+
+  // Events older than the replay window can no longer be resumed from; drop them.
+  const pruneEvery = Math.min(60_000, Math.max(1_000, events.retentionMs / 5));
+  const pruner = setInterval(() => {
+    events.prune().catch((e: unknown) => logger.warn({ err: e }, 'event pruning failed'));
+  }, pruneEvery);
+  pruner.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -68,6 +99,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     },
     close() {
       closing ??= (async () => {
+        clearInterval(pruner);
+        realtime.drain();
         const grace = setTimeout(() => {
           logger.warn({ graceMs: config.shutdownGraceMs }, 'grace time over: closing remaining connections');
           app.server.closeAllConnections();
@@ -77,6 +110,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           await app.close();
         } finally {
           clearTimeout(grace);
+          await bus.close();
           await storage.close();
         }
       })();

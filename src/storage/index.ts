@@ -6,3 +6,5 @@ export type { App, AppKey, AppRepo } from './repos/apps.js';
 export type { Hub, Contact, HubRepo } from './repos/hubs.js';
 export type { LedgerEntry, LedgerRepo, LedgerChange } from './repos/ledger.js';
 export type { SettingsRepo } from './repos/settings.js';
+export type { EventRow, EventRepo } from './repos/events.js';
+export type { Segment, Space, CommunityRepo } from './repos/community.js';

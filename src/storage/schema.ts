@@ -72,7 +72,54 @@ export interface SettingTable {
   value: string;
 }
 
+export interface EventTable {
+  /** UUIDv7: time-ordered, so an id is also a cursor. */
+  id: string;
+  /** The stream the event belongs to: `hub:<id>` or `org:<id>`. */
+  topic: string;
+  org_id: string;
+  type: string;
+  /** JSON: the scope keys the access filter reads (space, restriction, targets, document, …). */
+  scope: string;
+  /** JSON payload of ids, not bodies. */
+  data: string;
+  created_at: string;
+}
+
+export interface SegmentTable {
+  id: string;
+  hub_id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface SpaceTable {
+  id: string;
+  hub_id: string;
+  name: string;
+  /** 0/1: restricted spaces are visible only to contacts in a granting segment. */
+  restricted: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface SpaceSegmentTable {
+  space_id: string;
+  segment_id: string;
+}
+
+export interface ContactSegmentTable {
+  contact_id: string;
+  segment_id: string;
+}
+
 export interface Database {
+  events: EventTable;
+  segments: SegmentTable;
+  spaces: SpaceTable;
+  space_segments: SpaceSegmentTable;
+  contact_segments: ContactSegmentTable;
   orgs: OrgTable;
   org_keys: OrgKeyTable;
   credit_ledger: CreditLedgerTable;

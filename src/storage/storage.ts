@@ -4,6 +4,8 @@ import { sql, type Kysely } from 'kysely';
 import { connect, type Driver } from './connect.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { appRepo, type AppRepo } from './repos/apps.js';
+import { communityRepo, type CommunityRepo } from './repos/community.js';
+import { eventRepo, type EventRepo } from './repos/events.js';
 import { hubRepo, type HubRepo } from './repos/hubs.js';
 import { ledgerRepo, type LedgerRepo } from './repos/ledger.js';
 import { orgRepo, type OrgRepo } from './repos/orgs.js';
@@ -16,6 +18,8 @@ export interface Repos {
   readonly apps: AppRepo;
   readonly hubs: HubRepo;
   readonly settings: SettingsRepo;
+  readonly events: EventRepo;
+  readonly community: CommunityRepo;
 }
 
 export interface Storage extends Repos {
@@ -38,6 +42,8 @@ export function createRepos(db: Kysely<Database>): Repos {
     apps: appRepo(db),
     hubs: hubRepo(db),
     settings: settingsRepo(db),
+    events: eventRepo(db),
+    community: communityRepo(db),
   };
 }
 

@@ -26,9 +26,11 @@ let seq = 0;
 
 /**
  * UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter in rand_a so ids minted in
- * the same millisecond by this process still sort in creation order, then 62 random bits.
+ * the same millisecond by this process still sort in creation order, then 62 random bits. Monotonic
+ * within the process even if the clock steps back.
  */
-export function uuidv7(now = Date.now()): string {
+export function uuidv7(): string {
+  const now = Date.now();
   if (now <= lastMs) {
     seq++;
     if (seq > 0xfff) {
@@ -39,7 +41,15 @@ export function uuidv7(now = Date.now()): string {
     lastMs = now;
     seq = randomBytes(1)[0]! & 0x7f;
   }
-  const ms = lastMs;
+  return formatUuidV7(lastMs, seq);
+}
+
+/** A UUIDv7 for an arbitrary instant, outside the monotonic sequence (cursors in tests, floors). */
+export function uuidv7At(ms: number, counter = 0): string {
+  return formatUuidV7(ms, counter);
+}
+
+function formatUuidV7(ms: number, counter: number): string {
   const b = randomBytes(16);
   b[0] = Math.floor(ms / 2 ** 40) & 0xff;
   b[1] = Math.floor(ms / 2 ** 32) & 0xff;
@@ -47,8 +57,8 @@ export function uuidv7(now = Date.now()): string {
   b[3] = (ms >>> 16) & 0xff;
   b[4] = (ms >>> 8) & 0xff;
   b[5] = ms & 0xff;
-  b[6] = 0x70 | ((seq >>> 8) & 0x0f);
-  b[7] = seq & 0xff;
+  b[6] = 0x70 | ((counter >>> 8) & 0x0f);
+  b[7] = counter & 0xff;
   b[8] = 0x80 | (b[8]! & 0x3f);
   const hex = b.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

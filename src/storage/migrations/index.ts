@@ -1,7 +1,9 @@
 // Numbered migrations, applied in order at start and by `capstan migrate`. Append only.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-core.js';
+import * as m0002 from './0002-events-and-access.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': m0001,
+  '0002-events-and-access': m0002,
 };

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { checkAdminToken } from '../../auth/index.js';
 import { schemas } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
+import { registerHubAdminRoutes } from './hub-routes.js';
 import { presentApp, presentContact, presentHub, presentKey, presentOrg } from '../../tenancy/index.js';
 
 const tags = ['admin'];
@@ -81,7 +82,7 @@ export function adminRoutes(ctx: AppContext) {
         });
 
         app.post('/apps/:app_id/regenerate-keys', {
-          schema: { tags, security, summary: 'Issue a new key pair and revoke the old one at once', params: Type.Object({ app_id: schemas.Id('App id') }) },
+          schema: { tags, security, summary: 'Issue a new key pair and revoke the old one at once', params: Type.Object({ app_id: schemas.Id('App id') }), body: Type.Object({}, { additionalProperties: false }) },
         }, async (req) => {
           const pair = await tenancy.regenerateAppKeys(req.params.app_id);
           return { app_id: req.params.app_id, secret_key: pair.secretKey, public_key: pair.publicKey };
@@ -108,6 +109,8 @@ export function adminRoutes(ctx: AppContext) {
           const minted = await tenancy.mintContactToken(req.params.hub_id, req.params.contact_id, req.body.ttl_seconds);
           return reply.code(201).send({ access_token: minted.accessToken, token_type: 'Bearer', expires_at: minted.expiresAt });
         });
+
+        registerHubAdminRoutes(app, ctx);
       },
       { prefix: '/admin/v1' },
     );

@@ -1,0 +1,36 @@
+// What an event is, everywhere in Capstan: a UUIDv7 id, a type, its organization, the topic (stream)
+// it belongs to, the scope keys the access filter reads, and a payload of ids.
+
+export interface EventScope {
+  /** Space-scoped events: the space, whether it is restricted, and the segments that grant it. */
+  readonly space_id?: string;
+  readonly restricted?: boolean;
+  readonly segment_ids?: readonly string[];
+  /** Direct-targeted events: only these contacts receive them. */
+  readonly contact_ids?: readonly string[];
+  /** Resource keys for organization streams (documents, videos, jobs). */
+  readonly document_id?: string;
+  readonly video_id?: string;
+  readonly job_id?: string;
+}
+
+export interface EventRecord {
+  readonly id: string;
+  readonly topic: string;
+  readonly orgId: string;
+  readonly type: string;
+  readonly scope: EventScope;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+}
+
+export interface NewEvent {
+  readonly topic: string;
+  readonly orgId: string;
+  readonly type: string;
+  readonly scope?: EventScope;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export const hubTopic = (hubId: string): string => `hub:${hubId}`;
+export const orgTopic = (orgId: string): string => `org:${orgId}`;

@@ -1,0 +1,15 @@
+// What one hub member may see: hub-scoped events always; space-scoped events unless the space is
+// restricted and none of the member's segments grants it; direct events only when named.
+import type { EventRecord } from '../events/index.js';
+import type { Access } from '../realtime/index.js';
+
+export function memberAccess(contactId: string, segmentIds: ReadonlySet<string>): Access {
+  return {
+    allows(event: EventRecord): boolean {
+      const scope = event.scope;
+      if (scope.contact_ids) return scope.contact_ids.includes(contactId);
+      if (scope.restricted) return (scope.segment_ids ?? []).some((s) => segmentIds.has(s));
+      return true;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// The hub event types of the community realtime contract, each with the scope it is delivered under.
+import type { EventTypeSpec } from '../events/index.js';
+
+export const HUB_EVENT_TYPES: readonly EventTypeSpec[] = [
+  { type: 'community.space.created', scope: 'hub', description: 'A space was created' },
+  { type: 'community.space.updated', scope: 'hub', description: 'A space was updated' },
+  { type: 'community.space.deleted', scope: 'hub', description: 'A space was deleted' },
+  { type: 'community.space.member_joined', scope: 'hub', description: 'A member joined a space' },
+  { type: 'community.space.member_left', scope: 'hub', description: 'A member left a space' },
+  { type: 'community.space.member_muted', scope: 'hub', description: 'A member was muted in a space' },
+  { type: 'community.space.member_unmuted', scope: 'hub', description: 'A member was unmuted in a space' },
+  { type: 'community.discussion.published', scope: 'space', description: 'A discussion was published' },
+  { type: 'community.discussion.updated', scope: 'space', description: 'A discussion was updated' },
+  { type: 'community.discussion.deleted', scope: 'space', description: 'A discussion was deleted' },
+  { type: 'community.discussion.locked', scope: 'space', description: 'A discussion was locked' },
+  { type: 'community.discussion.unlocked', scope: 'space', description: 'A discussion was unlocked' },
+  { type: 'community.discussion.pinned', scope: 'space', description: 'A discussion was pinned' },
+  { type: 'community.discussion.unpinned', scope: 'space', description: 'A discussion was unpinned' },
+  { type: 'community.discussion.reaction_added', scope: 'space', description: 'A reaction was added' },
+  { type: 'community.discussion.reaction_removed', scope: 'space', description: 'A reaction was removed' },
+  { type: 'community.profile.updated', scope: 'hub', description: 'A community profile was updated' },
+  { type: 'community.conversation.created', scope: 'direct', description: 'A new DM conversation was created' },
+  { type: 'community.conversation.member_added', scope: 'direct', description: 'A member was added to a group DM' },
+  { type: 'community.conversation.member_left', scope: 'direct', description: 'A member left a DM conversation' },
+  { type: 'community.message.created', scope: 'direct', description: 'A DM message was sent' },
+  { type: 'community.message.edited', scope: 'direct', description: 'A DM message was edited' },
+  { type: 'community.message.deleted', scope: 'direct', description: 'A DM message was tombstoned' },
+  { type: 'community.message.read', scope: 'direct', description: 'A DM message was marked read' },
+  { type: 'community.broadcast.published', scope: 'hub', description: 'A broadcast post was published to the hub' },
+  { type: 'test.ping', scope: 'hub', description: 'Synthetic ping for development and smoke tests' },
+];

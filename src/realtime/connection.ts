@@ -1,0 +1,235 @@
+// One realtime connection, transport-agnostic. Subscribe order is what makes resume gap-free:
+// register live first (buffering), send the snapshot, replay the log after the cursor, then flush the
+// buffer dropping ids already sent — no gap, no duplicate, in order.
+import type { BusMessage, EventLog, EventRecord } from '../events/index.js';
+import { timeoutAt } from './timers.js';
+import type { Access, Codec, ConnectionLease, TerminalType, Wire } from './types.js';
+
+export interface ConnectionLimits {
+  readonly heartbeatMs: number;
+  readonly idleTimeoutMs: number;
+  /** Bytes a client may have unread before it is closed as too slow. */
+  readonly queueLimitBytes: number;
+  readonly replayPageSize: number;
+  /** Live events held while the replay runs; past this the client is too far behind. */
+  readonly maxBufferedEvents: number;
+}
+
+export interface ConnectionSpec {
+  readonly topic: string;
+  /** Who this is, for access-change messages: the contact on a hub stream. */
+  readonly contactId?: string;
+  readonly cursor?: string;
+  readonly access: Access;
+  /** Reloads access after a change; undefined means access is gone. */
+  readonly refreshAccess?: () => Promise<Access | undefined>;
+  /** Frames that describe current state, sent before anything else. */
+  readonly snapshot?: () => Promise<readonly string[]>;
+  readonly expiresAtMs?: number;
+  readonly wire: Wire;
+  readonly codec: Codec;
+  readonly lease?: ConnectionLease;
+}
+
+export interface ConnectionDeps {
+  readonly log: EventLog;
+  readonly subscribe: (topic: string, handler: (message: BusMessage) => void) => Promise<() => void>;
+  readonly limits: ConnectionLimits;
+  readonly onClosed: (connection: Connection) => void;
+  readonly onError: (error: unknown) => void;
+}
+
+type State = 'starting' | 'live' | 'closed';
+
+export class Connection {
+  private state: State = 'starting';
+  private access: Access;
+  /** Highest event id handled (sent or filtered out): the dedupe line between replay and live. */
+  private lastSeenId: string | undefined;
+  /** Live events held while replaying or reloading access. */
+  private held: EventRecord[] | undefined = [];
+  private refreshing = 0;
+  private unsubscribe: (() => void) | undefined;
+  private timers: (() => void)[] = [];
+  private lastWriteAt = Date.now();
+  private lastFlushedWriteAt = Date.now();
+
+  constructor(
+    readonly id: string,
+    private readonly spec: ConnectionSpec,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.access = spec.access;
+    spec.wire.onClose(() => this.cleanup());
+  }
+
+  get transport(): Wire['transport'] {
+    return this.spec.wire.transport;
+  }
+
+  get contactId(): string | undefined {
+    return this.spec.contactId;
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  async start(): Promise<void> {
+    try {
+      const unsubscribe = await this.deps.subscribe(this.spec.topic, (m) => this.onMessage(m));
+      if (this.closed) return unsubscribe();
+      this.unsubscribe = unsubscribe;
+      this.armTimers();
+      if (this.spec.snapshot) for (const frame of await this.spec.snapshot()) this.write(frame);
+      if (this.spec.cursor !== undefined) await this.replay(this.spec.cursor);
+      if (this.closed) return;
+      this.state = 'live';
+      // An access reload still pending keeps holding; it releases the held events itself.
+      if (this.refreshing > 0) return;
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const event of held) this.deliver(event);
+    } catch (e) {
+      this.deps.onError(e);
+      this.spec.wire.destroy();
+      this.cleanup();
+    }
+  }
+
+  /** Ends the stream with a terminal event (no id: not resumable), then closes. */
+  terminate(type: TerminalType, data: Readonly<Record<string, unknown>> = {}): void {
+    if (this.closed) return;
+    this.spec.wire.write(this.spec.codec.terminal(type, data));
+    this.spec.wire.end(type);
+    this.cleanup();
+  }
+
+  private async replay(cursor: string): Promise<void> {
+    let after = cursor;
+    this.lastSeenId = cursor;
+    for (;;) {
+      const page = await this.deps.log.readAfter(this.spec.topic, after, this.deps.limits.replayPageSize);
+      for (const event of page) {
+        // Replay is paced by the reader: wait for room instead of treating a catch-up as overflow.
+        await this.drained();
+        if (this.closed) return;
+        this.deliver(event);
+      }
+      const last = page.at(-1);
+      if (!last || page.length < this.deps.limits.replayPageSize) return;
+      after = last.id;
+    }
+  }
+
+  private onMessage(message: BusMessage): void {
+    if (this.closed) return;
+    if (message.kind === 'access') return this.onAccessChange(message);
+    if (this.held) {
+      if (this.held.length >= this.deps.limits.maxBufferedEvents) return this.terminate('stream.overflow', { reason: 'slow_consumer' });
+      this.held.push(message.event);
+      return;
+    }
+    this.deliver(message.event);
+  }
+
+  private deliver(event: EventRecord): void {
+    if (this.lastSeenId !== undefined && event.id <= this.lastSeenId) return;
+    this.lastSeenId = event.id;
+    if (!this.access.allows(event)) return;
+    const frame = this.spec.codec.event(event);
+    if (frame !== undefined) this.write(frame);
+  }
+
+  private write(frame: string): void {
+    if (this.closed) return;
+    if (this.spec.wire.bufferedBytes() > this.deps.limits.queueLimitBytes) {
+      this.terminate('stream.overflow', { reason: 'slow_consumer' });
+      return;
+    }
+    this.spec.wire.write(frame);
+    this.lastWriteAt = Date.now();
+  }
+
+  private onAccessChange(message: Extract<BusMessage, { kind: 'access' }>): void {
+    const me = this.spec.contactId;
+    if (message.contactIds && (me === undefined || !message.contactIds.includes(me))) return;
+    if (message.revoke) return this.terminate('stream.unauthorized', { reason: 'access_revoked' });
+    const refresh = this.spec.refreshAccess;
+    if (!refresh) return;
+    // Hold live events until the new access set is known, so nothing slips through under the old one.
+    this.refreshing++;
+    this.held ??= [];
+    refresh().then(
+      (access) => {
+        if (this.closed) return;
+        if (!access) return this.terminate('stream.unauthorized', { reason: 'access_revoked' });
+        this.access = access;
+        this.releaseHeld();
+      },
+      (e: unknown) => {
+        this.deps.onError(e);
+        this.releaseHeld();
+      },
+    );
+  }
+
+  private releaseHeld(): void {
+    this.refreshing--;
+    if (this.refreshing > 0 || this.state !== 'live' || !this.held) return;
+    const held = this.held;
+    this.held = undefined;
+    for (const event of held) this.deliver(event);
+  }
+
+  private armTimers(): void {
+    const { heartbeatMs, idleTimeoutMs } = this.deps.limits;
+    if (this.spec.expiresAtMs !== undefined) {
+      this.timers.push(timeoutAt(this.spec.expiresAtMs, () => this.terminate('stream.expired', { reason: 'token_expired' })));
+    }
+    const tickMs = Math.max(10, Math.min(heartbeatMs > 0 ? heartbeatMs : idleTimeoutMs, Math.ceil(idleTimeoutMs / 3)));
+    let sinceBeat = 0;
+    const tick = setInterval(() => {
+      if (this.closed) return;
+      const now = Date.now();
+      if (this.spec.wire.bufferedBytes() === 0) this.lastFlushedWriteAt = this.lastWriteAt;
+      // Neither an event nor a heartbeat has reached the client for the idle window: drop it.
+      if (now - this.lastFlushedWriteAt > idleTimeoutMs) {
+        this.spec.wire.destroy();
+        this.cleanup();
+        return;
+      }
+      sinceBeat += tickMs;
+      if (heartbeatMs > 0 && sinceBeat >= heartbeatMs) {
+        sinceBeat = 0;
+        const beat = this.spec.codec.heartbeat();
+        if (beat !== undefined) this.write(beat);
+        else {
+          this.spec.wire.ping?.();
+          this.lastWriteAt = Date.now();
+        }
+      }
+    }, tickMs);
+    tick.unref();
+    this.timers.push(() => clearInterval(tick));
+  }
+
+  /** Resolves when the transport's buffer has room again (replay pages wait on slow readers). */
+  private async drained(): Promise<void> {
+    while (!this.closed && this.spec.wire.bufferedBytes() > this.deps.limits.queueLimitBytes / 2) {
+      if (Date.now() - this.lastFlushedWriteAt > this.deps.limits.idleTimeoutMs) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private cleanup(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.held = undefined;
+    this.unsubscribe?.();
+    for (const stop of this.timers) stop();
+    this.timers = [];
+    this.spec.lease?.release();
+    this.deps.onClosed(this);
+  }
+}

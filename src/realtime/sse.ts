@@ -1,0 +1,84 @@
+// Server-Sent Events transport: a thin Wire over a hijacked Fastify reply, and the SSE frame codecs.
+import type { FastifyReply } from 'fastify';
+import type { EventRecord } from '../events/index.js';
+import type { Codec, TerminalType, Wire } from './types.js';
+
+/** Hijacks the reply, sends the stream headers and the reconnect hint, and returns the wire. */
+export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
+  reply.hijack();
+  const res = reply.raw;
+  const headers: Record<string, string | number | string[]> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    connection: 'keep-alive',
+  });
+  res.socket?.setNoDelay(true);
+  res.socket?.setKeepAlive(true);
+  res.write(`retry: ${retryMs}\n\n`);
+  return {
+    transport: 'sse',
+    write: (frame) => void res.write(frame),
+    bufferedBytes: () => res.writableLength + (res.socket?.writableLength ?? 0),
+    // A terminal event ends the TCP connection too, not just the response, as the contract says.
+    end: () => {
+      // The response detaches from its socket when it finishes, so hold on to the socket first.
+      const socket = res.socket;
+      res.once('finish', () => socket?.end());
+      res.end();
+    },
+    destroy: () => res.destroy(),
+    onClose: (listener) => void res.once('close', listener),
+  };
+}
+
+function dataLines(json: string): string {
+  // JSON.stringify never emits raw newlines, so one data line per frame is enough.
+  return `data: ${json}\n`;
+}
+
+/** Frames with `event:` names (the hub stream): `id`, `event`, `data`. */
+export function namedSseCodec(): Codec {
+  const cache = new WeakMap<EventRecord, string>();
+  return {
+    event(e) {
+      let frame = cache.get(e);
+      if (frame === undefined) {
+        frame = `id: ${e.id}\nevent: ${e.type}\n${dataLines(JSON.stringify(e.data))}\n`;
+        cache.set(e, frame);
+      }
+      return frame;
+    },
+    terminal: (type: TerminalType, data) => `event: ${type}\n${dataLines(JSON.stringify(data))}\n`,
+    heartbeat: () => ': heartbeat\n\n',
+  };
+}
+
+/**
+ * Frames without `event:` names, so EventSource's `onmessage` receives them (the documents stream):
+ * the type travels inside the JSON, shaped by `shape`.
+ */
+export function messageSseCodec(shape: (e: EventRecord) => Readonly<Record<string, unknown>> | undefined): Codec {
+  const cache = new WeakMap<EventRecord, string | null>();
+  return {
+    event(e) {
+      let frame = cache.get(e);
+      if (frame === undefined) {
+        const body = shape(e);
+        frame = body === undefined ? null : `id: ${e.id}\n${dataLines(JSON.stringify(body))}\n`;
+        cache.set(e, frame);
+      }
+      return frame ?? undefined;
+    },
+    terminal: (type: TerminalType, data) => dataLines(JSON.stringify({ type, ...data })) + '\n',
+    heartbeat: () => ': heartbeat\n\n',
+  };
+}
+
+/** A frame for state that is not a logged event (snapshots): no id, so it never becomes a cursor. */
+export function sseDataFrame(body: Readonly<Record<string, unknown>>): string {
+  return dataLines(JSON.stringify(body)) + '\n';
+}

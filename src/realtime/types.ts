@@ -1,0 +1,41 @@
+// The contracts between the connection core and its transports: a Wire moves bytes, a Codec shapes
+// events for one surface's wire format, an Access decides what a connection may see.
+import type { EventRecord } from '../events/index.js';
+
+export type TerminalType = 'stream.expired' | 'stream.unauthorized' | 'stream.draining' | 'stream.stale_resume' | 'stream.overflow';
+
+export interface Wire {
+  readonly transport: 'sse' | 'ws';
+  /** Queues a frame; the core checks bufferedBytes() against its bound before each write. */
+  write(frame: string): void;
+  bufferedBytes(): number;
+  /** A transport-level keep-alive (WebSocket ping) for codecs without a heartbeat frame. */
+  ping?(): void;
+  /** Closes after what is written has been flushed; `terminal` tells a transport which close code to use. */
+  end(terminal?: TerminalType): void;
+  /** Drops the connection at once. */
+  destroy(): void;
+  onClose(listener: () => void): void;
+}
+
+export interface Codec {
+  /** The frame for an event, or undefined when this surface does not show it. */
+  event(event: EventRecord): string | undefined;
+  terminal(type: TerminalType, data: Readonly<Record<string, unknown>>): string;
+  /** The heartbeat frame, or undefined when the transport pings instead. */
+  heartbeat(): string | undefined;
+}
+
+export interface Access {
+  allows(event: EventRecord): boolean;
+}
+
+export interface ConnectionLease {
+  release(): void;
+}
+
+/** Counts open connections per key, cluster-wide in scaled mode. */
+export interface ConnectionLimiter {
+  acquire(key: string, max: number): Promise<ConnectionLease | undefined>;
+  count(key: string): Promise<number>;
+}

@@ -1,0 +1,68 @@
+// Admin hub management that realtime scoping needs: segments, spaces, member segments, bans,
+// removals and server-side publishing. Registered inside the admin scope (token-guarded).
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { schemas } from '../../http/index.js';
+import type { AppContext } from '../../server/context.js';
+
+const tags = ['admin: hubs'];
+const security = [{ bearer: [] }];
+const HubParams = Type.Object({ hub_id: schemas.Id('Hub id') });
+const ContactParams = Type.Object({ hub_id: schemas.Id('Hub id'), contact_id: schemas.Id('Contact id') });
+const EventType = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9_.]+$' });
+
+export function registerHubAdminRoutes(scope: FastifyInstance, ctx: AppContext): void {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+  const { hubs } = ctx;
+
+  app.post('/hubs/:hub_id/events', {
+    schema: {
+      tags, security, summary: 'Publish an event to the hub stream (hub-wide, to a space, or to named contacts)', params: HubParams,
+      body: Type.Object({
+        type: EventType,
+        space_id: Type.Optional(schemas.Id('Space id: delivered under the space\'s restriction')),
+        contact_ids: Type.Optional(Type.Array(schemas.Id('Contact id'), { minItems: 1, maxItems: 1000 })),
+        data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      }, { additionalProperties: false }),
+    },
+  }, async (req, reply) => {
+    const event = await hubs.publish(req.params.hub_id, { type: req.body.type, spaceId: req.body.space_id, contactIds: req.body.contact_ids, data: req.body.data ?? {} });
+    return reply.code(202).send({ id: event.id });
+  });
+
+  app.post('/hubs/:hub_id/segments', {
+    schema: { tags, security, summary: 'Create a segment (a group of members that can be granted restricted spaces)', params: HubParams, body: Type.Object({ name: schemas.Name }, { additionalProperties: false }) },
+  }, async (req, reply) => {
+    const s = await hubs.createSegment(req.params.hub_id, req.body.name);
+    return reply.code(201).send({ id: s.id, hub_id: s.hub_id, name: s.name, created_at: s.created_at });
+  });
+
+  app.post('/hubs/:hub_id/spaces', {
+    schema: {
+      tags, security, summary: 'Create a space; a restricted one is visible only to the granted segments (emits community.space.created)', params: HubParams,
+      body: Type.Object({ name: schemas.Name, restricted: Type.Optional(Type.Boolean()), segment_ids: Type.Optional(Type.Array(schemas.Id('Segment id'), { maxItems: 100 })) }, { additionalProperties: false }),
+    },
+  }, async (req, reply) => {
+    const { space, segmentIds } = await hubs.createSpace(req.params.hub_id, req.body.name, req.body.restricted ?? false, req.body.segment_ids ?? []);
+    return reply.code(201).send({ id: space.id, hub_id: space.hub_id, name: space.name, restricted: space.restricted === 1, segment_ids: segmentIds, created_at: space.created_at });
+  });
+
+  app.put('/hubs/:hub_id/contacts/:contact_id/segments', {
+    schema: { tags, security, summary: "Replace a member's segments; its open streams' access changes without a reconnect", params: ContactParams, body: Type.Object({ segment_ids: Type.Array(schemas.Id('Segment id'), { maxItems: 100 }) }, { additionalProperties: false }) },
+  }, async (req) => ({ contact_id: req.params.contact_id, segment_ids: await hubs.setContactSegments(req.params.hub_id, req.params.contact_id, req.body.segment_ids) }));
+
+  app.post('/hubs/:hub_id/contacts/:contact_id/ban', {
+    schema: { tags, security, summary: 'Ban a member: its open streams end with stream.unauthorized, new ones get 404', params: ContactParams },
+  }, async (req) => {
+    await hubs.revokeContact(req.params.hub_id, req.params.contact_id, 'banned');
+    return { success: true };
+  });
+
+  app.delete('/hubs/:hub_id/contacts/:contact_id', {
+    schema: { tags, security, summary: 'Remove a member: its open streams end with stream.unauthorized', params: ContactParams },
+  }, async (req) => {
+    await hubs.revokeContact(req.params.hub_id, req.params.contact_id, 'removed');
+    return { success: true };
+  });
+}

@@ -1,0 +1,1 @@
+export { hubRealtimeRoutes } from './realtime.js';
