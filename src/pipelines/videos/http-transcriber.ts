@@ -1,0 +1,101 @@
+// The HTTP hook: POSTs {videoId, path} as JSON to an operator's endpoint. A 2xx answer is
+// COMPLETE; a JSON answer with a string `transcript` field also hands over the transcript.
+import { BoundedText } from './bounded-text.js';
+import type { Transcriber, TranscriptionInput, TranscriptionResult } from './transcriber.js';
+
+export interface HttpTranscriberOptions {
+  url: string;
+  /** Sent with every request, e.g. an Authorization header the endpoint expects. */
+  headers?: Readonly<Record<string, string>>;
+  /** Covers the whole exchange, response body included. */
+  timeoutMs?: number;
+  /** Response body read at most; a longer body still counts as COMPLETE, without a transcript. */
+  maxResponseBytes?: number;
+}
+
+export const HTTP_TRANSCRIBER_DEFAULTS = {
+  timeoutMs: 60_000,
+  maxResponseBytes: 2 * 1024 * 1024,
+} as const;
+
+const ERROR_BODY_CHARS = 300;
+
+type Defaulted = keyof typeof HTTP_TRANSCRIBER_DEFAULTS;
+type Settings = HttpTranscriberOptions & Required<Pick<HttpTranscriberOptions, Defaulted>>;
+
+export function httpTranscriber(options: HttpTranscriberOptions): Transcriber {
+  const settings: Settings = {
+    ...options,
+    timeoutMs: options.timeoutMs ?? HTTP_TRANSCRIBER_DEFAULTS.timeoutMs,
+    maxResponseBytes: options.maxResponseBytes ?? HTTP_TRANSCRIBER_DEFAULTS.maxResponseBytes,
+  };
+  return {
+    transcribe: (input, signal) => post(settings, input, signal),
+  };
+}
+
+async function post(
+  options: Settings,
+  input: TranscriptionInput,
+  signal: AbortSignal,
+): Promise<TranscriptionResult> {
+  signal.throwIfAborted();
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  try {
+    const response = await fetch(options.url, {
+      method: 'POST',
+      headers: { ...options.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ videoId: input.videoId, path: input.path }),
+      signal: AbortSignal.any([signal, timeout]),
+      redirect: 'error',
+    });
+    const body = await readBody(response, options.maxResponseBytes);
+    if (!response.ok) {
+      const said = body.text().trim().slice(0, ERROR_BODY_CHARS);
+      return { status: 'ERROR', reason: `${options.url} answered ${response.status}${said ? `: ${said}` : ''}` };
+    }
+    const transcript = body.truncated ? undefined : transcriptFrom(response, body.text());
+    return transcript === undefined ? { status: 'COMPLETE' } : { status: 'COMPLETE', transcript };
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    if (timeout.aborted) return { status: 'ERROR', reason: `${options.url} timed out after ${options.timeoutMs} ms` };
+    return { status: 'ERROR', reason: `request to ${options.url} failed: ${describe(err)}` };
+  }
+}
+
+async function readBody(response: Response, limit: number): Promise<BoundedText> {
+  const text = new BoundedText(limit);
+  if (response.body === null) return text;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text.add(Buffer.from(value));
+    if (text.truncated) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return text;
+}
+
+function transcriptFrom(response: Response, body: string): string | undefined {
+  if (!/\bjson\b/i.test(response.headers.get('content-type') ?? '')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === 'object' && parsed !== null && 'transcript' in parsed) {
+      return typeof parsed.transcript === 'string' ? parsed.transcript : undefined;
+    }
+  } catch {
+    // A 2xx is COMPLETE whatever its body; an unreadable one just carries no transcript.
+  }
+  return undefined;
+}
+
+// fetch reports network failures as "fetch failed" with the useful part in `cause`.
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause;
+  if (cause instanceof Error) return 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message;
+  return err.message;
+}

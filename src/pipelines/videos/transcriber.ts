@@ -1,0 +1,50 @@
+// Transcription is a hook the operator plugs in (a command or an HTTP endpoint). These functions
+// decide a video's transcriptionStatus around it, for the processing workflow to call in turn.
+import type { ProbeResult } from './mp4-prober.js';
+
+/** The seed's values for `transcriptionStatus`. */
+export type TranscriptionStatus = 'PROCESSING' | 'COMPLETE' | 'ERROR' | 'SKIPPED' | 'NO_AUDIO';
+
+export interface TranscriptionInput {
+  /** A local file holding the whole video. */
+  path: string;
+  videoId: string;
+}
+
+export type TranscriptionResult = { status: 'COMPLETE'; transcript?: string } | { status: 'ERROR'; reason: string };
+
+export interface Transcriber {
+  /**
+   * Resolves COMPLETE or ERROR for anything the hook itself does (fails, times out). Rejects only
+   * when `signal` aborts (shutdown, lease lost): that is not the video's fault and should be retried.
+   */
+  transcribe(input: TranscriptionInput, signal: AbortSignal): Promise<TranscriptionResult>;
+}
+
+/**
+ * The status a video takes once probed. PROCESSING means "run the transcriber now", with
+ * `runTranscription` giving the final status. A probe that failed (`null`) tells nothing about
+ * audio, so the transcriber, if any, gets to try.
+ */
+export function transcriptionStatusFor(
+  probe: Pick<ProbeResult, 'hasAudio'> | null,
+  transcriber?: Transcriber | null,
+): 'NO_AUDIO' | 'SKIPPED' | 'PROCESSING' {
+  if (probe !== null && !probe.hasAudio) return 'NO_AUDIO';
+  if (transcriber === undefined || transcriber === null) return 'SKIPPED';
+  return 'PROCESSING';
+}
+
+/** Runs the hook; a hook that throws counts as ERROR, so only an abort rejects. */
+export async function runTranscription(
+  transcriber: Transcriber,
+  input: TranscriptionInput,
+  signal: AbortSignal,
+): Promise<TranscriptionResult> {
+  try {
+    return await transcriber.transcribe(input, signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return { status: 'ERROR', reason: err instanceof Error ? err.message : String(err) };
+  }
+}
