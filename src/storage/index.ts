@@ -8,3 +8,4 @@ export type { LedgerEntry, LedgerRepo, LedgerChange } from './repos/ledger.js';
 export type { SettingsRepo } from './repos/settings.js';
 export type { EventRow, EventRepo } from './repos/events.js';
 export type { Segment, Space, CommunityRepo } from './repos/community.js';
+export type { WorkflowRun, WorkflowStage, WorkflowRepo } from './repos/workflows.js';

@@ -114,7 +114,41 @@ export interface ContactSegmentTable {
   segment_id: string;
 }
 
+export interface WorkflowRunTable {
+  id: string;
+  kind: string;
+  org_id: string;
+  resource_id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  /** Attempts of the stage now due; reset when a stage completes. */
+  attempts: number;
+  lease_owner: string | null;
+  /** Epoch ms; a lease past this instant may be taken over (its worker died). */
+  lease_expires_at: number | null;
+  /** Epoch ms before which the run is not claimed (retry backoff). */
+  run_after: number;
+  error: string | null;
+  input: string;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export interface WorkflowStageTable {
+  run_id: string;
+  stage: string;
+  status: 'in_progress' | 'complete' | 'failed';
+  /** JSON result of a completed stage: kept, so a restart never redoes finished work. */
+  output: string | null;
+  attempts: number;
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
+  workflow_runs: WorkflowRunTable;
+  workflow_stages: WorkflowStageTable;
   events: EventTable;
   segments: SegmentTable;
   spaces: SpaceTable;

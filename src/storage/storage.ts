@@ -10,6 +10,7 @@ import { hubRepo, type HubRepo } from './repos/hubs.js';
 import { ledgerRepo, type LedgerRepo } from './repos/ledger.js';
 import { orgRepo, type OrgRepo } from './repos/orgs.js';
 import { settingsRepo, type SettingsRepo } from './repos/settings.js';
+import { workflowRepo, type WorkflowRepo } from './repos/workflows.js';
 import type { Database } from './schema.js';
 
 export interface Repos {
@@ -20,6 +21,7 @@ export interface Repos {
   readonly settings: SettingsRepo;
   readonly events: EventRepo;
   readonly community: CommunityRepo;
+  readonly workflows: WorkflowRepo;
 }
 
 export interface Storage extends Repos {
@@ -35,7 +37,7 @@ export interface Storage extends Repos {
   readonly db: Kysely<Database>;
 }
 
-export function createRepos(db: Kysely<Database>): Repos {
+export function createRepos(db: Kysely<Database>, driver: Driver): Repos {
   return {
     orgs: orgRepo(db),
     ledger: ledgerRepo(db),
@@ -44,6 +46,7 @@ export function createRepos(db: Kysely<Database>): Repos {
     settings: settingsRepo(db),
     events: eventRepo(db),
     community: communityRepo(db),
+    workflows: workflowRepo(db, driver),
   };
 }
 
@@ -51,11 +54,11 @@ export function openStorage(databaseUrl: string | null, dataDir: string): Storag
   const { driver, db, location } = connect(databaseUrl, dataDir);
   let closed = false;
   return {
-    ...createRepos(db),
+    ...createRepos(db, driver),
     driver,
     location,
     db,
-    transaction: (fn) => db.transaction().execute((trx) => fn(createRepos(trx))),
+    transaction: (fn) => db.transaction().execute((trx) => fn(createRepos(trx, driver))),
     migrate: () => migrateToLatest(db as unknown as Kysely<unknown>),
     async ping() {
       try {

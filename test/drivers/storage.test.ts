@@ -1,39 +1,13 @@
 // One storage suite, run against both drivers: SQLite (a temp file) and PostgreSQL (a fresh database).
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { authenticateAppKey, authenticateOrgKey, TokenService } from '../../src/auth/index.js';
 import { debitCredits } from '../../src/billing/index.js';
 import { AppError } from '../../src/http/index.js';
-import { openStorage, type Storage } from '../../src/storage/index.js';
+import type { Storage } from '../../src/storage/index.js';
 import { MIGRATIONS } from '../../src/storage/migrations/index.js';
 import { TenancyService } from '../../src/tenancy/index.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { tempDir } from '../helpers/server.js';
-
-interface DriverSetup {
-  readonly name: string;
-  open(): Promise<{ storage: Storage; cleanup: () => Promise<void> }>;
-}
-
-export const DRIVERS: readonly DriverSetup[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = tempDir();
-      const storage = openStorage(`sqlite:${join(dir, 'test.db')}`, dir);
-      return { storage, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      const db: TestDatabase = await createTestDatabase();
-      return { storage: openStorage(db.url, tempDir()), cleanup: () => db.drop() };
-    },
-  },
-];
+import { DRIVERS } from '../helpers/drivers.js';
 
 for (const driver of DRIVERS) {
   describe(`storage on ${driver.name}`, () => {

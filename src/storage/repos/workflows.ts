@@ -1,0 +1,77 @@
+// Workflow runs and stages. Claiming is one atomic statement per driver: SQLite serializes writers,
+// PostgreSQL uses FOR UPDATE SKIP LOCKED so workers on many nodes never take the same run.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Driver } from '../connect.js';
+import type { Database, WorkflowRunTable, WorkflowStageTable } from '../schema.js';
+
+export type WorkflowRun = Selectable<WorkflowRunTable>;
+export type WorkflowStage = Selectable<WorkflowStageTable>;
+
+export interface WorkflowRepo {
+  create(run: WorkflowRun): Promise<void>;
+  get(id: string): Promise<WorkflowRun | undefined>;
+  /** Takes the next due run whose lease is free or expired; undefined when there is none. */
+  claim(kinds: readonly string[], owner: string, now: number, leaseMs: number): Promise<WorkflowRun | undefined>;
+  /** Extends the lease if `owner` still holds it; false when it was lost or the run was cancelled. */
+  renew(id: string, owner: string, until: number): Promise<boolean>;
+  update(id: string, owner: string | null, patch: Partial<Omit<WorkflowRun, 'id'>>): Promise<boolean>;
+  stages(runId: string): Promise<WorkflowStage[]>;
+  startStage(runId: string, stage: string, at: string): Promise<void>;
+  finishStage(runId: string, stage: string, patch: Pick<WorkflowStage, 'status' | 'output' | 'error' | 'finished_at'>): Promise<void>;
+  /** Marks a run cancelled unless it already ended; false when it had. */
+  cancel(id: string, at: string): Promise<boolean>;
+}
+
+export function workflowRepo(db: Kysely<Database>, driver: Driver): WorkflowRepo {
+  return {
+    async create(run) {
+      await db.insertInto('workflow_runs').values(run).execute();
+    },
+    get: (id) => db.selectFrom('workflow_runs').selectAll().where('id', '=', id).executeTakeFirst(),
+    async claim(kinds, owner, now, leaseMs) {
+      if (kinds.length === 0) return undefined;
+      const lock = driver === 'postgres' ? sql`for update skip locked` : sql``;
+      const res = await sql<WorkflowRun>`
+        update workflow_runs set lease_owner = ${owner}, lease_expires_at = ${now + leaseMs}, status = 'running'
+        where id = (
+          select id from workflow_runs
+          where status in ('queued', 'running') and kind in (${sql.join(kinds)}) and run_after <= ${now}
+            and (lease_expires_at is null or lease_expires_at < ${now})
+          order by run_after, id
+          limit 1 ${lock}
+        )
+        returning *`.execute(db);
+      return res.rows[0];
+    },
+    async renew(id, owner, until) {
+      const res = await db.updateTable('workflow_runs').set({ lease_expires_at: until }).where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'running').executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+    async update(id, owner, patch) {
+      let q = db.updateTable('workflow_runs').set(patch).where('id', '=', id);
+      if (owner !== null) q = q.where('lease_owner', '=', owner);
+      const res = await q.executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+    stages: (runId) => db.selectFrom('workflow_stages').selectAll().where('run_id', '=', runId).execute(),
+    async startStage(runId, stage, at) {
+      await db
+        .insertInto('workflow_stages')
+        .values({ run_id: runId, stage, status: 'in_progress', output: null, attempts: 1, error: null, started_at: at, finished_at: null })
+        .onConflict((oc) => oc.columns(['run_id', 'stage']).doUpdateSet({ status: 'in_progress', attempts: sql`workflow_stages.attempts + 1`, error: null, finished_at: null }))
+        .execute();
+    },
+    async finishStage(runId, stage, patch) {
+      await db.updateTable('workflow_stages').set(patch).where('run_id', '=', runId).where('stage', '=', stage).execute();
+    },
+    async cancel(id, at) {
+      const res = await db
+        .updateTable('workflow_runs')
+        .set({ status: 'cancelled', updated_at: at, completed_at: at, lease_owner: null, lease_expires_at: null })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// The workflow engine on both drivers: ordered stages with outputs, retries with backoff, permanent
+// failure, takeover of a run whose worker died (finished stages are not redone), cancellation.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createLogger } from '../../src/http/index.js';
+import type { Storage } from '../../src/storage/index.js';
+import { PermanentStageError, WorkflowEngine, type Stage, type Transition, type WorkflowOptions } from '../../src/workflows/index.js';
+import { DRIVERS } from '../helpers/drivers.js';
+
+const OPTIONS: WorkflowOptions = { concurrency: 2, leaseMs: 300, pollMs: 20, maxAttempts: 3, backoffBaseMs: 10, backoffMaxMs: 50 };
+
+async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, tries = 500): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+for (const driver of DRIVERS) {
+  describe(`workflows on ${driver.name}`, () => {
+    let storage: Storage;
+    let cleanup: () => Promise<void>;
+    const logger = createLogger('silent');
+    const engines: WorkflowEngine[] = [];
+
+    function engine(stages: Stage[], log: Transition[] = [], maxAttempts?: number): WorkflowEngine {
+      const e = new WorkflowEngine(storage, OPTIONS, logger);
+      e.define({ kind: 'test', stages, maxAttempts, hooks: { afterTransition: async (_run, t) => void log.push(t) } });
+      engines.push(e);
+      return e;
+    }
+
+    async function enqueue(e: WorkflowEngine, input: unknown = { n: 1 }) {
+      const run = await storage.transaction((tx) => e.enqueue(tx, { kind: 'test', orgId: 'org_x', resourceId: `res_${Math.random()}`, input }));
+      e.wake();
+      return run;
+    }
+
+    const finished = (id: string) => waitFor(async () => {
+      const r = await storage.workflows.get(id);
+      return r && ['completed', 'failed', 'cancelled'].includes(r.status) ? r : undefined;
+    }, `run ${id} to finish`);
+
+    before(async () => {
+      ({ storage, cleanup } = await driver.open());
+      await storage.migrate();
+    });
+    after(async () => {
+      for (const e of engines) await e.stop();
+      await storage.close();
+      await cleanup();
+    });
+
+    test('stages run in order, each sees the outputs before it, and every transition is reported', async () => {
+      const log: Transition[] = [];
+      const e = engine([
+        { name: 'a', run: async (ctx) => ({ doubled: (ctx.input as { n: number }).n * 2 }) },
+        { name: 'b', run: async (ctx) => ({ plusOne: (ctx.outputs.get('a') as { doubled: number }).doubled + 1 }) },
+      ], log);
+      e.start();
+      const run = await enqueue(e, { n: 20 });
+      assert.equal((await finished(run.id)).status, 'completed');
+      const stages = await storage.workflows.stages(run.id);
+      assert.deepEqual(JSON.parse(stages.find((s) => s.stage === 'b')?.output ?? ''), { plusOne: 41 });
+      assert.deepEqual(log.map((t) => t.kind), ['stage_started', 'stage_completed', 'stage_started', 'stage_completed', 'completed']);
+      await e.stop();
+    });
+
+    test('a failing stage is retried with backoff and then succeeds', async () => {
+      let calls = 0;
+      const log: Transition[] = [];
+      const e = engine([{ name: 'flaky', run: async () => (++calls < 3 ? Promise.reject(new Error('transient')) : 'ok') }], log);
+      e.start();
+      const run = await enqueue(e);
+      assert.equal((await finished(run.id)).status, 'completed');
+      assert.equal(calls, 3);
+      assert.equal(log.filter((t) => t.kind === 'stage_retry').length, 2);
+      await e.stop();
+    });
+
+    test('after the last attempt, or on a permanent error, the run fails with the reason', async () => {
+      const e = engine([{ name: 'broken', run: async () => Promise.reject(new Error('always')) }], [], 2);
+      e.start();
+      const failed = await finished((await enqueue(e)).id);
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.error, 'always');
+      await e.stop();
+      let calls = 0;
+      const p = engine([{ name: 'perm', run: async () => { calls++; throw new PermanentStageError('pdf_encrypted'); } }]);
+      p.start();
+      const perm = await finished((await enqueue(p)).id);
+      assert.equal(perm.error, 'pdf_encrypted');
+      assert.equal(calls, 1);
+      await p.stop();
+    });
+
+    test('a run whose worker died is taken over after the lease expires; finished stages are not redone', async () => {
+      let firstCalls = 0;
+      let hang = true;
+      const stages: Stage[] = [
+        { name: 'first', run: async () => ++firstCalls },
+        { name: 'second', run: async (ctx) => {
+          if (hang) await new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+          return 'done';
+        } },
+      ];
+      const dying = engine(stages);
+      dying.start();
+      const run = await enqueue(dying);
+      await waitFor(async () => (await storage.workflows.stages(run.id)).find((s) => s.stage === 'second' && s.status === 'in_progress'), 'second stage to start');
+      // Simulate a crash: this worker stops renewing and never records anything again.
+      await dying.stop();
+      hang = false;
+      const rescuer = engine(stages);
+      rescuer.start();
+      assert.equal((await finished(run.id)).status, 'completed');
+      assert.equal(firstCalls, 1, 'the completed first stage was not run again');
+      await rescuer.stop();
+    });
+
+    test('cancel stops a queued or running run; cancelling a finished run is refused', async () => {
+      const e = engine([{ name: 'slow', run: async (ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))) }]);
+      e.start();
+      const run = await enqueue(e);
+      await waitFor(async () => (await storage.workflows.stages(run.id)).find((s) => s.status === 'in_progress'), 'stage to start');
+      assert.equal(await e.cancel(run.id), true);
+      assert.equal((await finished(run.id)).status, 'cancelled');
+      assert.equal(await e.cancel(run.id), false);
+      await e.stop();
+    });
+  });
+}
