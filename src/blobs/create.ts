@@ -1,0 +1,44 @@
+// The one place the blob backend is chosen: an S3 bucket when one is configured, else local disk
+// under the data directory (the same switch as storage's database URL).
+import { join } from 'node:path';
+import { LocalDiskBlobStore } from './local-disk.js';
+import { PartUrlSigner } from './presign.js';
+import { S3BlobStore } from './s3.js';
+import type { BlobStore } from './types.js';
+
+export interface BlobStoreOptions {
+  /** Local store root is <dataDir>/blobs. */
+  readonly dataDir: string;
+  /** Base of the upload gateway URLs handed out by the local store. */
+  readonly publicUrl: () => string;
+  /** Signs the local store's part URLs (at least 32 characters); the token secret serves. */
+  readonly signingSecret: string;
+  readonly multipartMinPartBytes?: number;
+  /** Set: scaled mode, blobs in this bucket. */
+  readonly s3Bucket?: string | null;
+  readonly s3Endpoint?: string | null;
+  readonly s3Region?: string | null;
+  readonly s3AccessKeyId?: string | null;
+  readonly s3SecretAccessKey?: string | null;
+  readonly s3ForcePathStyle?: boolean;
+}
+
+export function createBlobStore(options: BlobStoreOptions): BlobStore {
+  const minPartSize = options.multipartMinPartBytes;
+  if (options.s3Bucket) {
+    return new S3BlobStore({
+      bucket: options.s3Bucket,
+      ...(options.s3Endpoint ? { endpoint: options.s3Endpoint } : {}),
+      ...(options.s3Region ? { region: options.s3Region } : {}),
+      ...(options.s3AccessKeyId ? { accessKeyId: options.s3AccessKeyId } : {}),
+      ...(options.s3SecretAccessKey ? { secretAccessKey: options.s3SecretAccessKey } : {}),
+      ...(options.s3ForcePathStyle === undefined ? {} : { forcePathStyle: options.s3ForcePathStyle }),
+      ...(minPartSize === undefined ? {} : { minPartSize }),
+    });
+  }
+  return new LocalDiskBlobStore({
+    root: join(options.dataDir, 'blobs'),
+    signer: new PartUrlSigner({ secret: options.signingSecret, publicUrl: options.publicUrl }),
+    ...(minPartSize === undefined ? {} : { minPartSize }),
+  });
+}

@@ -1,0 +1,77 @@
+// The upload gateway: where the local store's presigned part URLs point. It plays S3's part of a
+// presigned UploadPart: check the URL's signature and expiry, stream the body to disk, answer with
+// the part's ETag header (exposed to browsers by the app's CORS settings).
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { pipeline, Readable, Transform } from 'node:stream';
+import { AppError } from '../http/index.js';
+import { isBlobError } from './errors.js';
+import { blobHttpError } from './http-errors.js';
+import type { LocalDiskBlobStore } from './local-disk.js';
+import { GATEWAY_PATH, type PartUrlSigner } from './presign.js';
+import { MAX_PART_NUMBER, MIN_PART_NUMBER } from './types.js';
+
+export interface UploadGatewayDeps {
+  readonly store: LocalDiskBlobStore;
+  readonly signer: PartUrlSigner;
+  /** Largest part accepted; S3's own limit is 5 GiB. */
+  readonly maxPartBytes: number;
+}
+
+const PartQuery = Type.Object({
+  key: Type.String({ minLength: 1, maxLength: 1024 }),
+  uploadId: Type.String({ minLength: 1, maxLength: 128 }),
+  partNumber: Type.Integer({ minimum: MIN_PART_NUMBER, maximum: MAX_PART_NUMBER }),
+  expires: Type.Integer({ minimum: 0 }),
+  signature: Type.String({ minLength: 1, maxLength: 128 }),
+});
+
+const FORBIDDEN = {
+  bad_signature: 'The upload URL signature does not match; request a new presigned URL',
+  expired: 'The upload URL has expired; request a new presigned URL',
+} as const;
+
+export function uploadGateway(deps: UploadGatewayDeps) {
+  return async function gateway(scope: FastifyInstance): Promise<void> {
+    const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+    // Part bodies are raw bytes of any (or no) content type, streamed rather than buffered. Only this
+    // plugin's scope parses bodies this way; the rest of the app keeps its JSON parser.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+    app.put(GATEWAY_PATH, {
+      schema: { hide: true, querystring: PartQuery },
+    }, async (req, reply) => {
+      try {
+        // Parameters were checked first (400); then the signature and expiry (403).
+        const verdict = deps.signer.verify(req.query);
+        if (!verdict.ok) throw new AppError('forbidden', FORBIDDEN[verdict.reason]);
+        if (Number(req.headers['content-length'] ?? 0) > deps.maxPartBytes) throw tooLarge(deps.maxPartBytes);
+        const body = (req.body as Readable | undefined) ?? Readable.from([]);
+        const { key, uploadId, partNumber } = verdict.part;
+        const etag = await deps.store.uploadPart(key, uploadId, partNumber, limitBytes(body, deps.maxPartBytes));
+        return reply.code(200).header('ETag', etag).send();
+      } catch (e) {
+        // Refused before its body was read: close rather than drain up to a whole part to keep the connection.
+        if (!req.raw.complete) reply.header('Connection', 'close');
+        throw isBlobError(e) ? blobHttpError(e) : e;
+      }
+    });
+  };
+}
+
+const tooLarge = (max: number): AppError => new AppError('payload_too_large', `A part may be at most ${max} bytes`);
+
+/** Passes `source` through, failing the stream once more than `max` bytes have gone by. */
+function limitBytes(source: Readable, max: number): Readable {
+  let seen = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > max ? tooLarge(max) : null, chunk);
+    },
+  });
+  // The callback form propagates a failure of either side to the other (and to the store reading it).
+  return pipeline(source, limiter, () => {});
+}

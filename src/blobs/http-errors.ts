@@ -1,0 +1,19 @@
+// Blob store failures in the project's error catalogue, for the gateway and for surfaces that call
+// the store. The S3 code leads the message ("InvalidPartOrder: ...") so S3-minded clients recognise it.
+import { AppError, type ErrorCode } from '../http/index.js';
+import type { BlobError, BlobErrorCode } from './errors.js';
+
+const CATALOGUE: Readonly<Record<BlobErrorCode, ErrorCode>> = {
+  NoSuchKey: 'not_found',
+  NoSuchUpload: 'not_found',
+  InvalidPart: 'invalid_request',
+  InvalidPartOrder: 'invalid_request',
+  EntityTooSmall: 'invalid_request',
+  InvalidArgument: 'invalid_request',
+  // HTTP's answer is 416, which the catalogue has no code for yet; a Range-serving surface needs one.
+  InvalidRange: 'invalid_request',
+};
+
+export function blobHttpError(error: BlobError): AppError {
+  return new AppError(CATALOGUE[error.code], `${error.code}: ${error.message}`);
+}

@@ -1,0 +1,363 @@
+// The local-disk blob store of embedded mode: objects and multipart uploads as files under one root,
+// with S3's multipart rules, and presigned part URLs that point at Capstan's own upload gateway.
+//
+// Layout under the root (a key is stored under its SHA-256, so no key can name a path):
+//   objects/<h2>/<h>.json          manifest: the commit point of a put (key, size, ETag, type, file)
+//   objects/<h2>/<h>.<version>     the bytes of the version the manifest names
+//   uploads/<uploadId>/upload.json the upload (key, content type, initiation time)
+//   uploads/<uploadId>/<n>.json    part n's manifest; <n>.<version> its bytes
+//   tmp/                           writes in progress; nothing here is referenced
+// Bytes go to tmp/ first and are renamed into place; replacing a manifest (also a rename) is the one
+// step that makes a write visible, so readers see the old object or the new one, never a mix.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { BlobError } from './errors.js';
+import { md5Etag, multipartEtag, unquoteEtag } from './etags.js';
+import { KeyedLock } from './keyed-lock.js';
+import { isMissing, moveInto, randomName, readJson, writeConcatenation, writeJsonAtomic, writeTemp } from './local-files.js';
+import type { PartUrlSigner } from './presign.js';
+import { checkCompletedParts, checkExpiresIn, checkKey, checkPartNumber, checkRange } from './rules.js';
+import {
+  DEFAULT_MIN_PART_SIZE,
+  type BlobBody,
+  type BlobStat,
+  type BlobStore,
+  type ByteRange,
+  type CompletedPart,
+  type ExpiredUpload,
+  type PartInfo,
+  type PutOptions,
+  type PutResult,
+} from './types.js';
+
+interface ObjectManifest {
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly contentType?: string;
+  readonly lastModified: number;
+  /** Name of the version file beside the manifest. */
+  readonly file: string;
+}
+
+interface UploadManifest {
+  readonly key: string;
+  readonly contentType?: string;
+  readonly initiated: number;
+}
+
+interface PartManifest {
+  readonly etag: string;
+  readonly size: number;
+  readonly lastModified: number;
+  readonly file: string;
+}
+
+export interface LocalDiskBlobStoreOptions {
+  /** Folder that holds everything; Capstan uses <dataDir>/blobs. */
+  readonly root: string;
+  /** Signs the part URLs handed to clients; the upload gateway verifies them with the same signer. */
+  readonly signer: PartUrlSigner;
+  readonly minPartSize?: number;
+  readonly clock?: () => number;
+}
+
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+const PART_MANIFEST = /^(\d+)\.json$/;
+// A reader that loses the race with a put replacing the version it was about to open reads again.
+const READ_ATTEMPTS = 3;
+
+export class LocalDiskBlobStore implements BlobStore {
+  readonly kind = 'local';
+  readonly minPartSize: number;
+  readonly signer: PartUrlSigner;
+  private readonly tmp: string;
+  private readonly objects: string;
+  private readonly uploads: string;
+  private readonly clock: () => number;
+  private readonly lock = new KeyedLock();
+  private folders: Promise<void> | undefined;
+
+  constructor(options: LocalDiskBlobStoreOptions) {
+    this.signer = options.signer;
+    this.minPartSize = options.minPartSize ?? DEFAULT_MIN_PART_SIZE;
+    this.clock = options.clock ?? Date.now;
+    this.tmp = join(options.root, 'tmp');
+    this.objects = join(options.root, 'objects');
+    this.uploads = join(options.root, 'uploads');
+  }
+
+  async put(key: string, body: BlobBody, options: PutOptions = {}): Promise<PutResult> {
+    checkKey(key);
+    await this.ensureFolders();
+    const temp = await writeTemp(this.tmp, body);
+    return this.commitObject(key, temp.path, { size: temp.size, etag: md5Etag(temp.md5), contentType: options.contentType });
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    checkKey(key);
+    if (range) checkRange(range);
+    const { dir, manifest } = this.objectPaths(key);
+    for (let attempt = 1; ; attempt++) {
+      const object = await readJson<ObjectManifest>(manifest);
+      if (!object) throw noSuchKey();
+      const bounds = byteBounds(object.size, range);
+      try {
+        const handle = await open(join(dir, object.file), 'r');
+        return handle.createReadStream(bounds);
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+        if (attempt === READ_ATTEMPTS) throw noSuchKey();
+      }
+    }
+  }
+
+  async stat(key: string): Promise<BlobStat | undefined> {
+    checkKey(key);
+    const object = await readJson<ObjectManifest>(this.objectPaths(key).manifest);
+    if (!object) return undefined;
+    return {
+      size: object.size,
+      etag: object.etag,
+      ...(object.contentType === undefined ? {} : { contentType: object.contentType }),
+      lastModified: new Date(object.lastModified),
+    };
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.stat(key)) !== undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    const { dir, manifest } = this.objectPaths(key);
+    await this.lock.run(manifest, async () => {
+      const object = await readJson<ObjectManifest>(manifest);
+      if (!object) return;
+      await rm(manifest, { force: true });
+      await rm(join(dir, object.file), { force: true });
+    });
+  }
+
+  async createMultipart(key: string, contentType?: string): Promise<string> {
+    checkKey(key);
+    await this.ensureFolders();
+    const uploadId = randomBytes(16).toString('hex');
+    const dir = join(this.uploads, uploadId);
+    await mkdir(dir);
+    const upload: UploadManifest = { key, ...(contentType === undefined ? {} : { contentType }), initiated: this.clock() };
+    await writeJsonAtomic(this.tmp, join(dir, 'upload.json'), upload);
+    return uploadId;
+  }
+
+  async presignPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
+    checkKey(key);
+    checkPartNumber(partNumber);
+    checkExpiresIn(expiresInSeconds);
+    // Like S3's presigning, this is offline: an unknown upload fails when the URL is used.
+    return this.signer.sign({ key, uploadId, partNumber }, expiresInSeconds);
+  }
+
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: BlobBody): Promise<string> {
+    checkKey(key);
+    checkPartNumber(partNumber);
+    // Refuse before reading a possibly large body.
+    await this.openUpload(key, uploadId);
+    const temp = await writeTemp(this.tmp, body);
+    const etag = md5Etag(temp.md5);
+    const dir = join(this.uploads, uploadId);
+    const manifestPath = join(dir, `${partNumber}.json`);
+    try {
+      await this.lock.run(uploadId, async () => {
+        // The upload may have been completed or aborted while the body streamed in.
+        await this.openUpload(key, uploadId);
+        const previous = await readJson<PartManifest>(manifestPath);
+        const file = `${partNumber}.${randomName()}`;
+        await rename(temp.path, join(dir, file));
+        const part: PartManifest = { etag, size: temp.size, lastModified: this.clock(), file };
+        await writeJsonAtomic(this.tmp, manifestPath, part);
+        if (previous) await rm(join(dir, previous.file), { force: true });
+      });
+    } finally {
+      await rm(temp.path, { force: true });
+    }
+    return etag;
+  }
+
+  async listParts(key: string, uploadId: string): Promise<PartInfo[]> {
+    checkKey(key);
+    await this.openUpload(key, uploadId);
+    const parts = await this.readParts(uploadId);
+    return [...parts]
+      .sort(([a], [b]) => a - b)
+      .map(([partNumber, part]) => ({ partNumber, etag: part.etag, size: part.size, lastModified: new Date(part.lastModified) }));
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: readonly CompletedPart[]): Promise<PutResult> {
+    checkKey(key);
+    checkCompletedParts(parts);
+    return this.lock.run(uploadId, async () => {
+      const upload = await this.openUpload(key, uploadId);
+      const uploaded = await this.readParts(uploadId);
+      const chosen = parts.map(({ partNumber, etag }) => {
+        const part = uploaded.get(partNumber);
+        if (!part || unquoteEtag(part.etag) !== unquoteEtag(etag)) {
+          throw new BlobError('InvalidPart', `Part ${partNumber} could not be found: it was not uploaded, or its ETag does not match`);
+        }
+        return { partNumber, ...part };
+      });
+      for (const part of chosen.slice(0, -1)) {
+        if (part.size < this.minPartSize) {
+          throw new BlobError('EntityTooSmall', `Part ${part.partNumber} is ${part.size} bytes; every part but the last must be at least ${this.minPartSize} bytes`);
+        }
+      }
+      const dir = join(this.uploads, uploadId);
+      const temp = await writeConcatenation(this.tmp, chosen.map((part) => join(dir, part.file)));
+      const size = chosen.reduce((sum, part) => sum + part.size, 0);
+      const result = await this.commitObject(key, temp, { size, etag: multipartEtag(chosen.map((part) => part.etag)), contentType: upload.contentType });
+      await this.removeUpload(uploadId);
+      return result;
+    });
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    checkKey(key);
+    await this.lock.run(uploadId, async () => {
+      await this.openUpload(key, uploadId);
+      await this.removeUpload(uploadId);
+    });
+  }
+
+  async expireAbandoned(olderThanMs: number): Promise<ExpiredUpload[]> {
+    await this.ensureFolders();
+    const cutoff = this.clock() - olderThanMs;
+    const expired: ExpiredUpload[] = [];
+    for (const uploadId of await readdir(this.uploads)) {
+      if (!UPLOAD_ID.test(uploadId)) continue;
+      const upload = await readJson<UploadManifest>(join(this.uploads, uploadId, 'upload.json'));
+      // A folder without its manifest is a create that crashed half-way; its age is the folder's.
+      const initiated = upload?.initiated ?? (await modifiedAt(join(this.uploads, uploadId)));
+      if (initiated === undefined || initiated >= cutoff) continue;
+      // Completed or aborted meanwhile: nothing was abandoned.
+      const removed = await this.lock.run(uploadId, () => this.removeUpload(uploadId));
+      if (removed && upload) expired.push({ key: upload.key, uploadId, initiated: new Date(initiated) });
+    }
+    // Writes that never finished (a crash, a dropped connection mid-part) are abandoned uploads too.
+    for (const name of await readdir(this.tmp)) {
+      const modified = await modifiedAt(join(this.tmp, name));
+      if (modified !== undefined && modified < cutoff) await rm(join(this.tmp, name), { recursive: true, force: true });
+    }
+    return expired;
+  }
+
+  async close(): Promise<void> {}
+
+  private async ensureFolders(): Promise<void> {
+    this.folders ??= Promise.all([this.tmp, this.objects, this.uploads].map((dir) => mkdir(dir, { recursive: true }))).then(
+      () => undefined,
+      (e: unknown) => {
+        this.folders = undefined;
+        throw e;
+      },
+    );
+    return this.folders;
+  }
+
+  private objectPaths(key: string): { dir: string; manifest: string; name: string } {
+    const name = createHash('sha256').update(key).digest('hex');
+    const dir = join(this.objects, name.slice(0, 2));
+    return { dir, manifest: join(dir, `${name}.json`), name };
+  }
+
+  /** Makes a finished temp file the object's current version; the previous version is removed. */
+  private async commitObject(key: string, tempPath: string, meta: { size: number; etag: string; contentType: string | undefined }): Promise<PutResult> {
+    const { dir, manifest, name } = this.objectPaths(key);
+    const file = `${name}.${randomName()}`;
+    try {
+      await moveInto(tempPath, join(dir, file));
+    } catch (e) {
+      await rm(tempPath, { force: true });
+      throw e;
+    }
+    try {
+      await this.lock.run(manifest, async () => {
+        const previous = await readJson<ObjectManifest>(manifest);
+        const object: ObjectManifest = {
+          key,
+          size: meta.size,
+          etag: meta.etag,
+          ...(meta.contentType === undefined ? {} : { contentType: meta.contentType }),
+          lastModified: this.clock(),
+          file,
+        };
+        await writeJsonAtomic(this.tmp, manifest, object);
+        if (previous) await rm(join(dir, previous.file), { force: true });
+      });
+    } catch (e) {
+      await rm(join(dir, file), { force: true });
+      throw e;
+    }
+    return { etag: meta.etag, size: meta.size };
+  }
+
+  /** The upload, if it exists and belongs to this key: an upload id never reaches another key's upload. */
+  private async openUpload(key: string, uploadId: string): Promise<UploadManifest> {
+    const upload = UPLOAD_ID.test(uploadId) ? await readJson<UploadManifest>(join(this.uploads, uploadId, 'upload.json')) : undefined;
+    if (!upload || upload.key !== key) throw noSuchUpload();
+    return upload;
+  }
+
+  private async readParts(uploadId: string): Promise<Map<number, PartManifest>> {
+    const dir = join(this.uploads, uploadId);
+    const parts = new Map<number, PartManifest>();
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (e) {
+      if (isMissing(e)) throw noSuchUpload();
+      throw e;
+    }
+    for (const name of names) {
+      const match = PART_MANIFEST.exec(name);
+      if (!match) continue;
+      const part = await readJson<PartManifest>(join(dir, name));
+      if (part) parts.set(Number(match[1]), part);
+    }
+    return parts;
+  }
+
+  /** Moves the upload's folder out of sight in one rename, then deletes it at leisure. */
+  private async removeUpload(uploadId: string): Promise<boolean> {
+    const doomed = join(this.tmp, randomName());
+    try {
+      await rename(join(this.uploads, uploadId), doomed);
+    } catch (e) {
+      if (isMissing(e)) return false;
+      throw e;
+    }
+    await rm(doomed, { recursive: true, force: true });
+    return true;
+  }
+}
+
+/** Inclusive offsets to read; S3's rules: an end past the object is clamped, a start past it is refused. */
+function byteBounds(size: number, range: ByteRange | undefined): { start: number; end?: number } {
+  if (!range) return { start: 0 };
+  if (range.start >= size) throw new BlobError('InvalidRange', `The requested range starts at ${range.start} but the object is ${size} bytes`);
+  return { start: range.start, end: Math.min(range.end ?? size - 1, size - 1) };
+}
+
+const noSuchKey = (): BlobError => new BlobError('NoSuchKey', 'The specified key does not exist');
+const noSuchUpload = (): BlobError =>
+  new BlobError('NoSuchUpload', 'The specified upload does not exist: the upload id may be invalid, or the upload may have been aborted or completed');
+
+async function modifiedAt(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch (e) {
+    if (isMissing(e)) return undefined;
+    throw e;
+  }
+}
