@@ -1,0 +1,123 @@
+// The real `capstan` CLI in child processes: config (masked), configuration errors (exit 2, one line),
+// migrate, and the offline admin commands printing JSON (exit 1 with a JSON error on bad usage).
+import assert from 'node:assert/strict';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { runCli, type CliResult } from './helpers/cli.js';
+import { tempDir } from './helpers/server.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function dataDir(): string {
+  const d = tempDir('capstan-cli-');
+  dirs.push(d);
+  return d;
+}
+
+function json(res: CliResult): Record<string, unknown> {
+  assert.equal(res.code, 0, `exit 0 expected; stderr: ${res.stderr}`);
+  return JSON.parse(res.stdout) as Record<string, unknown>;
+}
+
+/** A configuration error: exit code 2 and exactly one line on stderr, naming the option. */
+function assertConfigError(res: CliResult, option: RegExp): void {
+  assert.equal(res.code, 2, `exit 2 expected; stderr: ${res.stderr}`);
+  const lines = res.stderr.split('\n').filter((l) => l.length > 0);
+  assert.equal(lines.length, 1, `exactly one stderr line, got: ${JSON.stringify(res.stderr)}`);
+  assert.match(lines[0]!, option);
+  assert.equal(res.stdout, '');
+}
+
+/** A failed admin operation: exit code 1 and a JSON error body on stderr. */
+function assertAdminError(res: CliResult, code: string): { error: string; code: string } {
+  assert.equal(res.code, 1, `exit 1 expected; stderr: ${res.stderr}`);
+  const lines = res.stderr.split('\n').filter((l) => l.length > 0);
+  assert.equal(lines.length, 1, `one stderr line, got: ${JSON.stringify(res.stderr)}`);
+  const body = JSON.parse(lines[0]!) as { error: string; code: string };
+  assert.equal(body.code, code);
+  assert.equal(typeof body.error, 'string');
+  return body;
+}
+
+describe('capstan config and configuration errors', () => {
+  test('prints the resolved configuration as JSON with secrets masked', async () => {
+    const dir = dataDir();
+    const res = await runCli(['config', '--port', '9100'], {
+      CAPSTAN_DATA_DIR: dir,
+      CAPSTAN_ADMIN_TOKEN: 'cli-admin-secret',
+      CAPSTAN_TOKEN_SECRET: 'cli-token-secret-0123456789-0123456789',
+      CAPSTAN_DATABASE_URL: 'postgres://capstan:cli-db-password@db.internal:5432/capstan',
+      CAPSTAN_REDIS_URL: 'redis://:cli-redis-password@cache.internal:6379',
+    });
+    const config = json(res);
+    assert.equal(config.port, 9100, 'flags apply');
+    assert.equal(config.dataDir, dir);
+    assert.equal(config.adminToken, '***');
+    assert.equal(config.tokenSecret, '***');
+    assert.equal(config.databaseUrl, 'postgres://capstan:***@db.internal:5432/capstan');
+    for (const secret of ['cli-admin-secret', 'cli-token-secret', 'cli-db-password', 'cli-redis-password']) {
+      assert.ok(!res.stdout.includes(secret), `${secret} is masked`);
+    }
+  });
+
+  test('an invalid PORT exits 2 with one line naming PORT, before anything starts', async () => {
+    const dir = dataDir();
+    assertConfigError(await runCli(['serve'], { CAPSTAN_DATA_DIR: dir, PORT: 'not-a-port' }), /PORT/);
+    assert.deepEqual(readdirSync(dir), [], 'nothing was created');
+  });
+
+  test('a config file with a wrong type exits 2 naming the option', async () => {
+    const dir = dataDir();
+    const file = join(dir, 'capstan.json');
+    writeFileSync(file, JSON.stringify({ port: 8080, rateLimitPerMinute: 'lots' }));
+    assertConfigError(await runCli(['config', '--config', file], { CAPSTAN_DATA_DIR: dir }), /CAPSTAN_RATE_LIMIT_PER_MINUTE/);
+  });
+
+  test('an unknown flag exits 2 naming it', async () => {
+    assertConfigError(await runCli(['serve', '--prot', '80'], { CAPSTAN_DATA_DIR: dataDir() }), /--prot/);
+  });
+});
+
+describe('capstan migrate and capstan admin', () => {
+  test('migrate prepares a fresh data directory; orgs create prints the organization with its key; orgs get shows the key by display only', async () => {
+    const dir = dataDir();
+    const env = { CAPSTAN_DATA_DIR: dir };
+    const migrated = json(await runCli(['migrate'], env));
+    assert.ok(Array.isArray(migrated.applied) && migrated.applied.length > 0, 'migrations applied');
+    assert.ok(String(migrated.storage).includes(dir), `storage is under the data dir: ${String(migrated.storage)}`);
+
+    const created = json(await runCli(['admin', 'orgs', 'create', '--name', 'acme', '--credits-micro', '5000'], env));
+    assert.match(String(created.id), /^org_/);
+    assert.equal(created.name, 'acme');
+    assert.equal(created.credits_micro, 5000);
+    const apiKey = String(created.api_key);
+    assert.match(apiKey, /^capout_test_[A-Za-z0-9]{40}$/);
+
+    const got = await runCli(['admin', 'orgs', 'get', '--org', String(created.id)], env);
+    const org = json(got);
+    assert.equal(org.id, created.id);
+    assert.equal(org.name, 'acme');
+    const keys = org.keys as Record<string, unknown>[];
+    assert.equal(keys.length, 1);
+    assert.equal(keys[0]!.id, created.api_key_id);
+    assert.equal(keys[0]!.display, `${apiKey.slice(0, 16)}…`);
+    assert.ok(!got.stdout.includes(apiKey), 'the key is shown only at creation');
+  });
+
+  test('bad usage exits 1 with a JSON error', async () => {
+    // Separate data directories, so the processes can run side by side.
+    const env = () => ({ CAPSTAN_DATA_DIR: dataDir() });
+    const [missingName, unknown, missingOrg] = await Promise.all([
+      runCli(['admin', 'orgs', 'create', '--credits-micro', '5'], env()),
+      runCli(['admin', 'widgets', 'explode'], env()),
+      runCli(['admin', 'orgs', 'get', '--org', 'org_doesnotexist000000'], env()),
+    ]);
+    assert.match(assertAdminError(missingName, 'invalid_request').error, /--name/);
+    assert.match(assertAdminError(unknown, 'invalid_request').error, /widgets explode/);
+    assertAdminError(missingOrg, 'not_found');
+  });
+});

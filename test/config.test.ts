@@ -1,0 +1,169 @@
+// Configuration: defaults ← environment ← config file ← CLI flags, one schema, errors that name the
+// option, secrets masked for display, and a reference page that cannot drift from the schema.
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ConfigError, loadConfig, maskedConfig, OPTIONS, renderConfigReference } from '../src/config/index.js';
+import { tempDir } from './helpers/server.js';
+
+const dir = tempDir('capstan-config-');
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+function configFile(content: unknown): string {
+  const path = join(dir, `config-${++files}.json`);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+/** Asserts that loading fails with a ConfigError whose message matches every pattern. */
+function rejects(sources: Parameters<typeof loadConfig>[0], ...patterns: RegExp[]): ConfigError {
+  let caught: unknown;
+  try {
+    loadConfig(sources);
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof ConfigError, `expected a ConfigError, got ${String(caught)}`);
+  for (const p of patterns) assert.match(caught.message, p);
+  assert.ok(!caught.message.includes('\n'), 'the error is one line');
+  return caught;
+}
+
+describe('layering', () => {
+  test('defaults come from the schema', () => {
+    const config = loadConfig({ env: {} });
+    for (const o of OPTIONS) assert.deepEqual(config[o.key], o.default, o.key);
+    assert.equal(config.port, 8000);
+    assert.equal(config.dataDir, './data');
+    assert.equal(config.adminToken, null);
+    assert.equal(config.logLevel, 'info');
+  });
+
+  test('the environment overrides defaults', () => {
+    const config = loadConfig({
+      env: { PORT: '9000', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'warn', CAPSTAN_DEV_CREDENTIALS: 'false', CAPSTAN_CORS_ORIGINS: 'https://a.example, https://b.example', CAPSTAN_PUBLIC_URL: 'https://api.example.com/' },
+    });
+    assert.equal(config.port, 9000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.logLevel, 'warn');
+    assert.equal(config.devCredentials, false);
+    assert.deepEqual(config.corsOrigins, ['https://a.example', 'https://b.example']);
+    assert.equal(config.publicUrl, 'https://api.example.com', 'trailing slash trimmed');
+  });
+
+  test('a config file overrides the environment, and flags override the file', () => {
+    const path = configFile({ port: 9100, host: '10.0.0.1', logLevel: 'error' });
+    const env = { PORT: '9000', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'debug', CAPSTAN_DATA_DIR: '/env/data' };
+    const fromFile = loadConfig({ env, argv: ['--config', path] });
+    assert.equal(fromFile.port, 9100);
+    assert.equal(fromFile.host, '10.0.0.1');
+    assert.equal(fromFile.logLevel, 'error');
+    assert.equal(fromFile.dataDir, '/env/data', 'options the file leaves out still come from the environment');
+
+    const fromFlags = loadConfig({ env, argv: ['--config', path, '--port', '9200', '--log-level=trace'] });
+    assert.equal(fromFlags.port, 9200);
+    assert.equal(fromFlags.logLevel, 'trace');
+    assert.equal(fromFlags.host, '10.0.0.1');
+  });
+
+  test('CAPSTAN_CONFIG names the config file too', () => {
+    const path = configFile({ rateLimitPerMinute: 7 });
+    assert.equal(loadConfig({ env: { CAPSTAN_CONFIG: path } }).rateLimitPerMinute, 7);
+  });
+
+  test('a bare boolean flag means true', () => {
+    assert.equal(loadConfig({ env: { CAPSTAN_DEV_CREDENTIALS: 'false' }, argv: ['--dev-credentials'] }).devCredentials, true);
+  });
+});
+
+describe('invalid values stop with a ConfigError naming the option', () => {
+  test('from the environment', () => {
+    rejects({ env: { PORT: 'eighty' } }, /PORT/, /environment/);
+    rejects({ env: { PORT: '70000' } }, /PORT/);
+    rejects({ env: { PORT: '80.5' } }, /PORT/);
+    rejects({ env: { CAPSTAN_LOG_LEVEL: 'loud' } }, /CAPSTAN_LOG_LEVEL/);
+    rejects({ env: { CAPSTAN_DEV_CREDENTIALS: 'yes' } }, /CAPSTAN_DEV_CREDENTIALS/);
+    rejects({ env: { CAPSTAN_BODY_LIMIT_BYTES: '10' } }, /CAPSTAN_BODY_LIMIT_BYTES/);
+    rejects({ env: { CAPSTAN_PUBLIC_URL: 'not a url' } }, /CAPSTAN_PUBLIC_URL/);
+  });
+
+  test('from a config file with a wrong type', () => {
+    rejects({ env: {}, argv: ['--config', configFile({ port: true })] }, /PORT/, /config file/);
+    rejects({ env: {}, argv: ['--config', configFile({ port: 'eighty' })] }, /PORT/);
+    rejects({ env: {}, argv: ['--config', configFile({ host: 8000 })] }, /CAPSTAN_HOST/);
+    rejects({ env: {}, argv: ['--config', configFile({ devCredentials: 'maybe' })] }, /CAPSTAN_DEV_CREDENTIALS/);
+    rejects({ env: {}, argv: ['--config', configFile({ corsOrigins: { any: true } })] }, /CAPSTAN_CORS_ORIGINS/);
+    rejects({ env: {}, argv: ['--config', configFile({ logLevel: 3 })] }, /CAPSTAN_LOG_LEVEL/);
+  });
+
+  test('from a flag', () => {
+    rejects({ env: {}, argv: ['--port', 'eighty'] }, /PORT/, /--port/);
+    rejects({ env: {}, argv: ['--port=-1'] }, /PORT/);
+    rejects({ env: {}, argv: ['--shutdown-grace-ms', '-5'] }, /CAPSTAN_SHUTDOWN_GRACE_MS/);
+  });
+
+  test('a short token secret is refused', () => {
+    rejects({ env: { CAPSTAN_TOKEN_SECRET: 'short' } }, /CAPSTAN_TOKEN_SECRET/);
+  });
+
+  test('the value of a secret option never appears in the error', () => {
+    const e = rejects({ env: { CAPSTAN_REDIS_URL: 'redis://user:hunter2@cache.internal:notaport' } }, /CAPSTAN_REDIS_URL/);
+    assert.ok(!e.message.includes('hunter2'));
+    const short = rejects({ env: { CAPSTAN_TOKEN_SECRET: 'hunter2' } });
+    assert.ok(!short.message.includes('hunter2'));
+  });
+});
+
+describe('unknown and unreadable sources', () => {
+  test('an unknown key in the config file', () => {
+    rejects({ env: {}, argv: ['--config', configFile({ port: 9000, prot: 9001 })] }, /unknown option "prot"/);
+  });
+
+  test('an unknown flag', () => {
+    rejects({ env: {}, argv: ['--prot', '9000'] }, /unknown flag --prot/);
+  });
+
+  test('a config file that is missing, not JSON, or not an object', () => {
+    rejects({ env: {}, argv: ['--config', join(dir, 'missing.json')] }, /cannot read config file/);
+    rejects({ env: {}, argv: ['--config', configFile('{"port": 80,')] }, /not valid JSON/);
+    rejects({ env: {}, argv: ['--config', configFile([1, 2])] }, /JSON object/);
+  });
+});
+
+describe('maskedConfig', () => {
+  test('hides the admin token, the token secret and the passwords in database and Redis URLs', () => {
+    const secrets = { admin: 'admin-sekrit-value', tokenSecret: 'z'.repeat(40), dbPassword: 'db-pass-value', redisPassword: 'redis-pass-value' };
+    const config = loadConfig({
+      env: {
+        CAPSTAN_ADMIN_TOKEN: secrets.admin,
+        CAPSTAN_TOKEN_SECRET: secrets.tokenSecret,
+        CAPSTAN_DATABASE_URL: `postgres://capstan:${secrets.dbPassword}@db.internal:5432/capstan`,
+        CAPSTAN_REDIS_URL: `redis://:${secrets.redisPassword}@cache.internal:6379/0`,
+      },
+    });
+    const masked = maskedConfig(config);
+    assert.equal(masked.adminToken, '***');
+    assert.equal(masked.tokenSecret, '***');
+    assert.equal(masked.databaseUrl, 'postgres://capstan:***@db.internal:5432/capstan');
+    assert.match(String(masked.redisUrl), /^redis:\/\/:\*\*\*@cache\.internal:6379\/0$/);
+    const text = JSON.stringify(masked);
+    for (const s of Object.values(secrets)) assert.ok(!text.includes(s), `${s} is masked`);
+    assert.equal(masked.port, config.port, 'other options are shown as they are');
+  });
+
+  test('unset secrets stay null and URLs without a password are shown whole', () => {
+    const masked = maskedConfig(loadConfig({ env: { CAPSTAN_DATABASE_URL: 'postgres://db.internal/capstan' } }));
+    assert.equal(masked.adminToken, null);
+    assert.equal(masked.tokenSecret, null);
+    assert.equal(masked.redisUrl, null);
+    assert.equal(masked.databaseUrl, 'postgres://db.internal/capstan');
+  });
+});
+
+test('docs/configuration.md is the reference rendered from the schema (run `npm run docs:config`)', () => {
+  const page = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
+  assert.ok(page === renderConfigReference(), 'docs/configuration.md is out of date: run `npm run docs:config`');
+  for (const o of OPTIONS) assert.ok(page.includes(`\`${o.env}\``), `${o.env} is documented`);
+});
