@@ -5,21 +5,9 @@ import { AppError } from '../http/index.js';
 import { openStorage } from '../storage/index.js';
 import { presentApp, presentContact, presentHub, presentKey, presentOrg, TenancyService } from '../tenancy/index.js';
 import { resolveTokenSecret } from '../server/token-secret.js';
+import { ADMIN_USAGE } from './admin-usage.js';
 
 type Flags = ReadonlyMap<string, string>;
-
-export const ADMIN_USAGE = `capstan admin <resource> <action> [--flags]   (prints JSON)
-  orgs create --name NAME [--credits-micro N] [--key-mode test|live]
-  orgs get --org ORG_ID
-  orgs list [--limit N] [--offset N]
-  keys create --org ORG_ID [--mode test|live]
-  keys revoke --org ORG_ID --key KEY_ID
-  credits add --org ORG_ID --amount-micro N [--reason WORD]
-  apps create --org ORG_ID --name NAME --environment development|production [--allowed-origins a,b]
-  apps regenerate-keys --app APP_ID
-  hubs create --org ORG_ID --name NAME
-  contacts create --hub HUB_ID --name NAME [--role member|moderator|admin]
-  contacts token --hub HUB_ID --contact CONTACT_ID [--ttl-seconds N]`;
 
 function need(flags: Flags, name: string): string {
   const v = flags.get(`--${name}`);

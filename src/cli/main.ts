@@ -2,10 +2,7 @@
 // `capstan serve | migrate | config | admin …`. Exit codes: 0 ok, 1 operation failed, 2 bad configuration or usage.
 import { ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, type Config } from '../config/index.js';
 import { AppError } from '../http/index.js';
-import { openStorage } from '../storage/index.js';
-import { createServer } from '../server/index.js';
-import { ADMIN_USAGE, runAdmin } from './admin.js';
-import { installSignalHandlers } from './signals.js';
+import { ADMIN_USAGE } from './admin-usage.js';
 
 const USAGE = `usage: capstan [serve] | migrate | config | admin <resource> <action> [--flags]
 Configuration flags (any command): --config file.json ${OPTIONS.map((o) => o.flag).join(' ')}
@@ -29,7 +26,11 @@ function print(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
+// The server (and its document pipeline) is loaded only by the commands that need it, so
+// `capstan config` and `capstan admin` start fast.
 async function serve(config: Config): Promise<void> {
+  const { createServer } = await import('../server/index.js');
+  const { installSignalHandlers } = await import('./signals.js');
   const server = await createServer(config);
   await server.listen();
   if (server.devCredentialsPath) process.stdout.write(`Demo credentials written to ${server.devCredentialsPath}\n`);
@@ -49,6 +50,7 @@ async function main(argv: readonly string[]): Promise<void> {
       if (own.size > 0) throw new ConfigError(`unknown flag ${[...own.keys()][0]}`);
       return serve(config);
     case 'migrate': {
+      const { openStorage } = await import('../storage/index.js');
       const storage = openStorage(config.databaseUrl, config.dataDir);
       try {
         print({ storage: storage.location, ...(await storage.migrate()) });
@@ -61,7 +63,7 @@ async function main(argv: readonly string[]): Promise<void> {
       print(maskedConfig(config));
       return;
     case 'admin':
-      print(await runAdmin(config, rest, own));
+      print(await (await import('./admin.js')).runAdmin(config, rest, own));
       return;
     default:
       throw new ConfigError(`unknown command "${command}"; try capstan help`);

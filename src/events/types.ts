@@ -12,6 +12,8 @@ export interface EventScope {
   readonly document_id?: string;
   readonly video_id?: string;
   readonly job_id?: string;
+  /** The first event of a resource: streams that follow "the latest N" let it join. */
+  readonly new_resource?: boolean;
 }
 
 export interface EventRecord {

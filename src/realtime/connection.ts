@@ -97,6 +97,16 @@ export class Connection {
     }
   }
 
+  /** Sends a frame that is not a logged event (acknowledgements, snapshots after a subscribe). */
+  push(frame: string): void {
+    this.write(frame);
+  }
+
+  /** Replaces what this connection may see (a WebSocket client changed its subscriptions). */
+  setAccess(access: Access): void {
+    this.access = access;
+  }
+
   /** Ends the stream with a terminal event (no id: not resumable), then closes. */
   terminate(type: TerminalType, data: Readonly<Record<string, unknown>> = {}): void {
     if (this.closed) return;

@@ -1,13 +1,16 @@
 // Everything a surface may use: services and read-only configuration. Surfaces get this, never
 // the storage internals of another surface.
 import type { TokenService } from '../auth/index.js';
+import type { BlobStore } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
+import type { DocumentService } from '../documents/index.js';
 import type { Bus, EventLog, EventPublisher, EventTypeRegistry } from '../events/index.js';
 import type { Logger, Metrics } from '../http/index.js';
 import type { HubService } from '../hubs/index.js';
 import type { RealtimeEngine } from '../realtime/index.js';
 import type { Storage } from '../storage/index.js';
 import type { TenancyService } from '../tenancy/index.js';
+import type { WorkflowEngine } from '../workflows/index.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -22,6 +25,9 @@ export interface AppContext {
   readonly bus: Bus;
   readonly realtime: RealtimeEngine;
   readonly hubs: HubService;
+  readonly blobs: BlobStore;
+  readonly workflows: WorkflowEngine;
+  readonly documents: DocumentService;
   /** Base for absolute URLs in responses. */
   readonly publicUrl: () => string;
 }

@@ -1,15 +1,20 @@
 // Composes Capstan from its configuration: storage (migrated), tokens, services, the HTTP app with
 // every surface, and an orderly close. Tests and the CLI both start Capstan through here.
 import { TokenService } from '../auth/index.js';
+import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
-import { buildHttpApp, createLogger, createMetrics, memoryRateLimiter, type HttpApp, type Logger, type Surface } from '../http/index.js';
+import { buildHttpApp, createLogger, createMetrics, memoryRateLimiter, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
+import { createTesseractOcr, DEFAULT_RULES, loadRulesFile, mergeRules, type OcrEngine } from '../pipelines/documents/index.js';
+import { DOCUMENT_EVENT_TYPES, DocumentService, documentWorkflow } from '../documents/index.js';
 import { EventLog, EventPublisher, EventTypeRegistry, MemoryBus } from '../events/index.js';
 import { HUB_EVENT_TYPES, HubService } from '../hubs/index.js';
 import { MemoryConnectionLimiter, RealtimeEngine } from '../realtime/index.js';
 import { openStorage } from '../storage/index.js';
 import { adminRoutes } from '../surfaces/admin/index.js';
+import { documentRealtimeRoutes, documentRoutes } from '../surfaces/documents/index.js';
 import { hubRealtimeRoutes } from '../surfaces/hub/index.js';
 import { TenancyService } from '../tenancy/index.js';
+import { WorkflowEngine } from '../workflows/index.js';
 import type { AppContext } from './context.js';
 import { writeDevCredentials } from './dev-credentials.js';
 import { resolveTokenSecret } from './token-secret.js';
@@ -39,11 +44,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await storage.close();
     throw e;
   }
-  const tokens = new TokenService(await resolveTokenSecret(config.tokenSecret, storage));
+  const tokenSecret = await resolveTokenSecret(config.tokenSecret, storage);
+  const tokens = new TokenService(tokenSecret);
   const tenancy = new TenancyService(storage, tokens, config.contactTokenTtlSeconds);
   const metrics = createMetrics();
   const eventTypes = new EventTypeRegistry();
   eventTypes.register(HUB_EVENT_TYPES);
+  eventTypes.register(DOCUMENT_EVENT_TYPES);
   const bus = new MemoryBus();
   const events = new EventLog(storage, config.realtimeRetentionSeconds * 1000);
   const publisher = new EventPublisher(eventTypes, events, bus, config.eventMaxPayloadBytes);
@@ -57,6 +64,47 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   }, logger, metrics);
   const hubs = new HubService(storage, publisher, bus);
   let boundUrl: string | undefined;
+  const publicUrl = () => config.publicUrl ?? boundUrl ?? `http://localhost:${config.port}`;
+  const blobs = createBlobStore({
+    dataDir: config.dataDir,
+    publicUrl,
+    signingSecret: tokenSecret,
+    multipartMinPartBytes: config.multipartMinPartBytes,
+    s3Bucket: config.blobS3Bucket,
+    s3Endpoint: config.blobS3Endpoint,
+    s3Region: config.blobS3Region,
+    s3AccessKeyId: config.blobS3AccessKeyId,
+    s3SecretAccessKey: config.blobS3SecretAccessKey,
+    s3ForcePathStyle: config.blobS3ForcePathStyle,
+  });
+  const workflows = new WorkflowEngine(storage, {
+    concurrency: config.workflowConcurrency,
+    leaseMs: config.workflowLeaseMs,
+    pollMs: Math.min(1000, Math.max(50, Math.floor(config.workflowLeaseMs / 10))),
+    maxAttempts: config.workflowMaxAttempts,
+    backoffBaseMs: config.workflowBackoffMs,
+    backoffMaxMs: 60_000,
+  }, logger);
+  // The OCR engine starts its WASM worker on first use only: most documents have a text layer.
+  let ocr: OcrEngine | undefined;
+  const rules = config.documentRulesFile ? mergeRules(DEFAULT_RULES, await loadRulesFile(config.documentRulesFile)) : DEFAULT_RULES;
+  workflows.define(documentWorkflow({
+    storage,
+    blobs,
+    publisher,
+    ocr: () => (ocr ??= createTesseractOcr()),
+    rules,
+    fetch: { allow: config.fetchAllowHosts, timeoutMs: config.fetchTimeoutMs, maxBytes: config.documentMaxBytes, maxRedirects: config.fetchMaxRedirects },
+    pricePerPageMicro: config.documentPricePerPageMicro,
+    maxPages: config.documentMaxPages,
+    logger,
+  }));
+  const documents = new DocumentService(storage, blobs, workflows, publisher, {
+    pricePerPageMicro: config.documentPricePerPageMicro,
+    maxBytes: config.documentMaxBytes,
+    fetchAllow: config.fetchAllowHosts,
+  });
+  const upgrades = new UpgradeRouter(logger);
   const ctx: AppContext = {
     config,
     storage,
@@ -70,10 +118,18 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     bus,
     realtime,
     hubs,
-    publicUrl: () => config.publicUrl ?? boundUrl ?? `http://localhost:${config.port}`,
+    blobs,
+    workflows,
+    documents,
+    publicUrl,
   };
-  const surfaces: Surface[] = [adminRoutes(ctx), hubRealtimeRoutes(ctx)];
+  const surfaces: Surface[] = [adminRoutes(ctx), hubRealtimeRoutes(ctx), documentRoutes(ctx), documentRealtimeRoutes(ctx, upgrades)];
+  if (blobs instanceof LocalDiskBlobStore) {
+    surfaces.push(uploadGateway({ store: blobs, signer: blobs.signer, maxPartBytes: 5 * 1024 ** 3 }));
+  }
   const app = await buildHttpApp({ config, logger, metrics, rateLimiter: memoryRateLimiter(config.rateLimitPerMinute), ready: () => storage.ping() }, surfaces);
+  upgrades.attach(app.server);
+  workflows.start();
   const devCredentialsPath = config.devCredentials ? await writeDevCredentials(storage, tenancy, config.dataDir) : undefined;
   if (devCredentialsPath) logger.info({ path: devCredentialsPath }, 'first start: demo credentials written');
 
@@ -83,6 +139,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     events.prune().catch((e: unknown) => logger.warn({ err: e }, 'event pruning failed'));
   }, pruneEvery);
   pruner.unref();
+  // Multipart uploads nobody finished: abort them and free their parts.
+  const expiryMs = config.multipartExpirySeconds * 1000;
+  const sweeper = setInterval(() => {
+    blobs.expireAbandoned(expiryMs).catch((e: unknown) => logger.warn({ err: e }, 'multipart expiry failed'));
+  }, Math.min(3_600_000, Math.max(1_000, expiryMs / 4)));
+  sweeper.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -100,7 +162,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     close() {
       closing ??= (async () => {
         clearInterval(pruner);
+        clearInterval(sweeper);
         realtime.drain();
+        upgrades.close();
         const grace = setTimeout(() => {
           logger.warn({ graceMs: config.shutdownGraceMs }, 'grace time over: closing remaining connections');
           app.server.closeAllConnections();
@@ -110,6 +174,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           await app.close();
         } finally {
           clearTimeout(grace);
+          await workflows.stop();
+          await ocr?.close();
+          await blobs.close();
           await bus.close();
           await storage.close();
         }

@@ -9,3 +9,4 @@ export type { SettingsRepo } from './repos/settings.js';
 export type { EventRow, EventRepo } from './repos/events.js';
 export type { Segment, Space, CommunityRepo } from './repos/community.js';
 export type { WorkflowRun, WorkflowStage, WorkflowRepo } from './repos/workflows.js';
+export type { DocumentRow, DocumentRepo, IdempotencyRecord } from './repos/documents.js';

@@ -146,7 +146,37 @@ export interface WorkflowStageTable {
   finished_at: string | null;
 }
 
+export interface DocumentTable {
+  id: string;
+  org_id: string;
+  workflow_id: string;
+  file_name: string;
+  xn_address: string | null;
+  source: 'url' | 'base64';
+  source_url: string | null;
+  mime: string | null;
+  size_bytes: number | null;
+  pages: number | null;
+  blob_key: string | null;
+  /** Credits debited for this document; refunded when it fails. */
+  cost_micro: number;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IdempotencyTable {
+  org_id: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response: string;
+  created_at: string;
+}
+
 export interface Database {
+  documents: DocumentTable;
+  idempotency_keys: IdempotencyTable;
   workflow_runs: WorkflowRunTable;
   workflow_stages: WorkflowStageTable;
   events: EventTable;

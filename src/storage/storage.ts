@@ -5,6 +5,7 @@ import { connect, type Driver } from './connect.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { appRepo, type AppRepo } from './repos/apps.js';
 import { communityRepo, type CommunityRepo } from './repos/community.js';
+import { documentRepo, type DocumentRepo } from './repos/documents.js';
 import { eventRepo, type EventRepo } from './repos/events.js';
 import { hubRepo, type HubRepo } from './repos/hubs.js';
 import { ledgerRepo, type LedgerRepo } from './repos/ledger.js';
@@ -22,6 +23,7 @@ export interface Repos {
   readonly events: EventRepo;
   readonly community: CommunityRepo;
   readonly workflows: WorkflowRepo;
+  readonly documents: DocumentRepo;
 }
 
 export interface Storage extends Repos {
@@ -47,6 +49,7 @@ export function createRepos(db: Kysely<Database>, driver: Driver): Repos {
     events: eventRepo(db),
     community: communityRepo(db),
     workflows: workflowRepo(db, driver),
+    documents: documentRepo(db),
   };
 }
 

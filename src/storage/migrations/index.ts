@@ -3,9 +3,11 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-core.js';
 import * as m0002 from './0002-events-and-access.js';
 import * as m0003 from './0003-workflows.js';
+import * as m0004 from './0004-documents.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': m0001,
   '0002-events-and-access': m0002,
   '0003-workflows': m0003,
+  '0004-documents': m0004,
 };

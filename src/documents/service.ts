@@ -1,0 +1,215 @@
+// Documents: accept an upload (URL or base64), bill it, start its workflow; answer status, results,
+// lists and credits. Another organization's document is never found.
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { BlobStore } from '../blobs/index.js';
+import { debitCredits, microToDollars } from '../billing/index.js';
+import { orgTopic, type EventPublisher } from '../events/index.js';
+import { AppError } from '../http/errors.js';
+import { countPages, isDocumentError, sniffDocumentType, type ClassifiedLineItem, type DocumentStructure, type ExtractedPage } from '../pipelines/documents/index.js';
+import type { DocumentRow, Org, Storage } from '../storage/index.js';
+import { newId } from '../util/ids.js';
+import { isPrivateAddress } from '../util/safe-fetch.js';
+import { nowIso } from '../util/time.js';
+import type { WorkflowEngine } from '../workflows/index.js';
+import { documentStatus, type DocumentStatus } from './status.js';
+import { blobKeyFor, DOCUMENT_WORKFLOW, type DocumentWorkflowInput } from './workflow.js';
+
+export interface UploadInput {
+  readonly url?: string;
+  readonly file_base64?: string;
+  readonly file_name: string;
+  readonly xn_address?: string;
+}
+
+export interface UploadResult {
+  readonly document_id: string;
+  readonly workflow_id: string;
+  readonly status: 'processing';
+  readonly created_at: string;
+  readonly status_url: string;
+  readonly ws_url: string;
+}
+
+export interface DocumentServiceOptions {
+  readonly pricePerPageMicro: number;
+  readonly maxBytes: number;
+  readonly fetchAllow: readonly string[];
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Strict base64: whitespace is ignored, anything else that is not base64 is refused. */
+export function decodeBase64(value: string): Buffer {
+  const compact = value.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0 || !BASE64.test(compact)) throw new AppError('invalid_request', 'file_base64 is not valid base64');
+  return Buffer.from(compact, 'base64');
+}
+
+export class DocumentService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly blobs: BlobStore,
+    private readonly workflows: WorkflowEngine,
+    private readonly publisher: EventPublisher,
+    private readonly options: DocumentServiceOptions,
+  ) {}
+
+  async upload(org: Org, input: UploadInput, idempotencyKey: string | undefined): Promise<{ status: number; body: UploadResult }> {
+    const requestHash = createHash('sha256').update(JSON.stringify([input.url ?? null, input.file_base64 ?? null, input.file_name, input.xn_address ?? null])).digest('hex');
+    if (idempotencyKey !== undefined) {
+      const seen = await this.storage.documents.findIdempotent(org.id, idempotencyKey);
+      if (seen) {
+        if (seen.request_hash !== requestHash) throw new AppError('idempotency_conflict');
+        return { status: seen.status_code, body: JSON.parse(seen.response) as UploadResult };
+      }
+    }
+    if ((input.url === undefined) === (input.file_base64 === undefined)) throw new AppError('invalid_request', 'Send exactly one of url or file_base64');
+
+    const documentId = newId('doc');
+    const workflowId = newId('wf');
+    const at = nowIso();
+    let doc: DocumentRow = {
+      id: documentId, org_id: org.id, workflow_id: workflowId, file_name: input.file_name, xn_address: input.xn_address ?? null,
+      source: input.url !== undefined ? 'url' : 'base64', source_url: null, mime: null, size_bytes: null, pages: null, blob_key: null,
+      cost_micro: 0, failure_reason: null, created_at: at, updated_at: at,
+    };
+    let minimumMicro = this.options.pricePerPageMicro;
+    if (input.url !== undefined) {
+      doc = { ...doc, source_url: this.checkUrl(input.url) };
+    } else {
+      const bytes = decodeBase64(input.file_base64 ?? '');
+      if (bytes.length === 0) throw new AppError('invalid_request', 'The file is empty');
+      if (bytes.length > this.options.maxBytes) throw new AppError('payload_too_large', `The file is larger than ${this.options.maxBytes} bytes`);
+      const type = sniffDocumentType(bytes);
+      if (!type) throw new AppError('unsupported_media_type', 'Only PDF, PNG, JPEG and TIFF documents are accepted');
+      let pages: number;
+      try {
+        pages = await countPages(bytes, type);
+      } catch (e) {
+        if (isDocumentError(e)) throw new AppError('invalid_document', `${e.reason}: ${e.message}`);
+        throw e;
+      }
+      minimumMicro = pages * this.options.pricePerPageMicro;
+      const key = blobKeyFor(org.id, documentId);
+      await this.blobs.put(key, bytes, { contentType: type });
+      doc = { ...doc, mime: type, size_bytes: bytes.length, pages, blob_key: key, cost_micro: minimumMicro };
+    }
+
+    const body: UploadResult = { document_id: documentId, workflow_id: workflowId, status: 'processing', created_at: at, status_url: `/status/${documentId}`, ws_url: '/ws/status' };
+    try {
+      await this.storage.transaction(async (tx) => {
+        if (doc.source === 'base64') {
+          if (doc.cost_micro > 0) await debitCredits(tx, { orgId: org.id, amountMicro: doc.cost_micro, reason: 'document', ref: documentId });
+        } else {
+          // The page count of a URL upload is known only after the fetch; it must at least afford one page.
+          const current = await tx.orgs.get(org.id);
+          if (!current || current.credits_micro < minimumMicro) throw new AppError('payment_required');
+        }
+        await tx.documents.create(doc);
+        await this.workflows.enqueue(tx, { kind: DOCUMENT_WORKFLOW, orgId: org.id, resourceId: documentId, input: { document_id: documentId } satisfies DocumentWorkflowInput, id: workflowId });
+        if (idempotencyKey !== undefined) {
+          const stored = await tx.documents.saveIdempotent({ org_id: org.id, key: idempotencyKey, request_hash: requestHash, status_code: 201, response: JSON.stringify(body), created_at: at });
+          if (!stored) throw new AppError('idempotency_conflict', 'A request with this Idempotency-Key is already being processed');
+        }
+      });
+    } catch (e) {
+      if (doc.blob_key) await this.blobs.delete(doc.blob_key).catch(() => undefined);
+      throw e;
+    }
+    this.workflows.wake();
+    await this.publishStatus(doc, true);
+    return { status: 201, body };
+  }
+
+  async status(orgId: string, documentId: string): Promise<DocumentStatus> {
+    const doc = await this.get(orgId, documentId);
+    return documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stages(doc.workflow_id));
+  }
+
+  /** Pages, structure and classified line items, as far as processing has got. */
+  async result(orgId: string, documentId: string) {
+    const doc = await this.get(orgId, documentId);
+    const stages = await this.storage.workflows.stages(doc.workflow_id);
+    const output = <T>(name: string): T | null => {
+      const row = stages.find((s) => s.stage === name && s.status === 'complete');
+      return row?.output ? (JSON.parse(row.output) as T) : null;
+    };
+    const status = documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), stages);
+    const classified = output<ClassifiedLineItem[]>('categories') ?? output<ClassifiedLineItem[]>('trades') ?? output<ClassifiedLineItem[]>('actions');
+    return {
+      document_id: doc.id,
+      file_name: doc.file_name,
+      status: status.status,
+      mime_type: doc.mime,
+      page_count: doc.pages,
+      pages: output<ExtractedPage[]>('ocr'),
+      structure: output<DocumentStructure>('structure'),
+      line_items: classified,
+      ...(status.error ? { error: status.error } : {}),
+    };
+  }
+
+  async list(orgId: string, limit: number, offset: number) {
+    const docs = await this.storage.documents.list(orgId, limit, offset);
+    const data = [];
+    for (const doc of docs) {
+      const s = documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stages(doc.workflow_id));
+      data.push({ document_id: doc.id, file_name: doc.file_name, xn_address: doc.xn_address, status: s.status, pages: doc.pages, created_at: doc.created_at, updated_at: s.updated_at, status_url: `/status/${doc.id}` });
+    }
+    return { data, limit, offset };
+  }
+
+  async credits(orgId: string) {
+    const org = await this.storage.orgs.get(orgId);
+    if (!org) throw new AppError('not_found');
+    return {
+      organization_id: org.id,
+      balance_micro_credits: org.credits_micro,
+      balance_dollars: microToDollars(org.credits_micro),
+      price_per_page_micro_credits: this.options.pricePerPageMicro,
+    };
+  }
+
+  /** Current statuses of the organization's documents among `ids` (others are silently absent). */
+  async statuses(orgId: string, ids: readonly string[]): Promise<DocumentStatus[]> {
+    const out: DocumentStatus[] = [];
+    for (const id of ids) {
+      const doc = await this.storage.documents.get(orgId, id);
+      if (doc) out.push(documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stages(doc.workflow_id)));
+    }
+    return out;
+  }
+
+  latestIds(orgId: string, n: number): Promise<string[]> {
+    return this.storage.documents.latestIds(orgId, n);
+  }
+
+  private async get(orgId: string, documentId: string): Promise<DocumentRow> {
+    const doc = await this.storage.documents.get(orgId, documentId);
+    if (!doc) throw new AppError('not_found', 'Document not found');
+    return doc;
+  }
+
+  /** Scheme and literal-address checks up front; names are resolved (and re-checked) when fetched. */
+  private checkUrl(raw: string): string {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new AppError('invalid_request', 'url is not a valid URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AppError('invalid_request', 'url must be http or https');
+    if (url.username || url.password) throw new AppError('invalid_request', 'url must not carry credentials');
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) && isPrivateAddress(host) && !this.options.fetchAllow.some((a) => a.split('/')[0] === host)) {
+      throw new AppError('invalid_request', 'url points to a non-public address');
+    }
+    return url.toString();
+  }
+
+  private async publishStatus(doc: DocumentRow, isNew: boolean): Promise<void> {
+    const status = await this.status(doc.org_id, doc.id);
+    await this.publisher.publish({ topic: orgTopic(doc.org_id), orgId: doc.org_id, type: 'document.status', scope: { document_id: doc.id, ...(isNew ? { new_resource: true } : {}) }, data: { ...status } });
+  }
+}

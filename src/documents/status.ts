@@ -1,0 +1,33 @@
+// The document status shape of GET /status/:id (seed 001), built from the document and its workflow.
+import type { DocumentRow, WorkflowRun, WorkflowStage } from '../storage/index.js';
+import { DOCUMENT_STAGES, type DocumentStage } from './event-types.js';
+
+export type StageProgress = 'in_progress' | 'complete' | 'failed' | null;
+
+export interface DocumentStatus {
+  readonly document_id: string;
+  readonly status: 'processing' | 'completed' | 'failed';
+  readonly progress: Readonly<Record<DocumentStage, StageProgress>>;
+  readonly workflow_complete: boolean;
+  readonly completed_at: string | null;
+  readonly updated_at: string;
+  /** Present when status is "failed": a stable reason such as pdf_encrypted or blocked_address. */
+  readonly error?: string;
+}
+
+export function documentStatus(doc: DocumentRow, run: WorkflowRun | undefined, stages: readonly WorkflowStage[]): DocumentStatus {
+  const byName = new Map(stages.map((s) => [s.stage, s.status]));
+  const progress = Object.fromEntries(DOCUMENT_STAGES.map((name) => [name, (byName.get(name) ?? null) as StageProgress])) as Record<DocumentStage, StageProgress>;
+  const runStatus = run?.status ?? 'queued';
+  const status = runStatus === 'completed' ? 'completed' : runStatus === 'failed' || runStatus === 'cancelled' ? 'failed' : 'processing';
+  const updated = run && run.updated_at > doc.updated_at ? run.updated_at : doc.updated_at;
+  return {
+    document_id: doc.id,
+    status,
+    progress,
+    workflow_complete: runStatus === 'completed',
+    completed_at: status === 'processing' ? null : (run?.completed_at ?? null),
+    updated_at: updated,
+    ...(status === 'failed' ? { error: doc.failure_reason ?? run?.error ?? 'failed' } : {}),
+  };
+}

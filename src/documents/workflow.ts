@@ -1,0 +1,153 @@
+// The documents workflow: intake (fetch a URL upload, bill it), then the five seed stages
+// ocr → structure → actions → trades → categories. Each stage's output is kept by the engine, so a
+// restart resumes at the first unfinished stage. A failed document is refunded in the same
+// transaction that marks it failed; every transition publishes the document's status.
+import type { BlobStore } from '../blobs/index.js';
+import { debitCredits, grantCredits } from '../billing/index.js';
+import type { EventPublisher } from '../events/index.js';
+import { orgTopic } from '../events/index.js';
+import type { Logger } from '../http/index.js';
+import {
+  buildStructure,
+  classifyActions,
+  classifyCategories,
+  classifyTrades,
+  countPages,
+  extractPages,
+  isDocumentError,
+  lineItemsOf,
+  sniffDocumentType,
+  type DocumentRules,
+  type DocumentStructure,
+  type DocumentType,
+  type ExtractedPage,
+  type OcrEngine,
+} from '../pipelines/documents/index.js';
+import type { Storage } from '../storage/index.js';
+import { FetchError, safeFetch, type SafeFetchOptions } from '../util/safe-fetch.js';
+import { nowIso } from '../util/time.js';
+import { PermanentStageError, type Stage, type StageContext, type WorkflowDefinition } from '../workflows/index.js';
+import { documentStatus } from './status.js';
+
+export const DOCUMENT_WORKFLOW = 'document';
+
+export interface DocumentWorkflowInput {
+  readonly document_id: string;
+}
+
+export interface DocumentWorkflowDeps {
+  readonly storage: Storage;
+  readonly blobs: BlobStore;
+  readonly publisher: EventPublisher;
+  readonly ocr: () => OcrEngine;
+  readonly rules: DocumentRules;
+  readonly fetch: SafeFetchOptions;
+  readonly pricePerPageMicro: number;
+  readonly maxPages: number;
+  readonly logger: Logger;
+}
+
+interface Intake {
+  readonly blob_key: string;
+  readonly type: DocumentType;
+  readonly pages: number;
+}
+
+export const blobKeyFor = (orgId: string, documentId: string): string => `documents/${orgId}/${documentId}/source`;
+
+async function readAll(blobs: BlobStore, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await blobs.get(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Pipeline errors become permanent stage failures carrying their stable reason. */
+function asStageError(e: unknown): unknown {
+  if (isDocumentError(e) && e.permanent) return new PermanentStageError(e.reason, e.message);
+  if (e instanceof FetchError) return new PermanentStageError(e.reason, e.message);
+  return e;
+}
+
+export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition {
+  const { storage, blobs } = deps;
+  const docId = (ctx: StageContext) => (ctx.input as DocumentWorkflowInput).document_id;
+
+  const intake: Stage = {
+    name: 'intake',
+    async run(ctx) {
+      const doc = await storage.documents.getById(docId(ctx));
+      if (!doc) throw new PermanentStageError('document_missing');
+      if (doc.blob_key && doc.mime && doc.pages !== null) return { blob_key: doc.blob_key, type: doc.mime as DocumentType, pages: doc.pages } satisfies Intake;
+      if (!doc.source_url) throw new PermanentStageError('document_missing');
+      let bytes: Buffer;
+      try {
+        bytes = (await safeFetch(doc.source_url, deps.fetch)).bytes;
+      } catch (e) {
+        throw asStageError(e);
+      }
+      if (bytes.length === 0) throw new PermanentStageError('empty_file');
+      const type = sniffDocumentType(bytes);
+      if (!type) throw new PermanentStageError('unsupported_type');
+      let pages: number;
+      try {
+        pages = await countPages(bytes, type);
+      } catch (e) {
+        throw asStageError(e);
+      }
+      const key = blobKeyFor(doc.org_id, doc.id);
+      await blobs.put(key, bytes, { contentType: type });
+      const cost = pages * deps.pricePerPageMicro;
+      await storage.transaction(async (tx) => {
+        // Billing and the facts it bills for land together; a retried intake never bills twice.
+        const fresh = await tx.documents.getById(doc.id);
+        if (fresh && fresh.cost_micro === 0 && cost > 0) {
+          try {
+            await debitCredits(tx, { orgId: doc.org_id, amountMicro: cost, reason: 'document', ref: doc.id });
+          } catch {
+            throw new PermanentStageError('insufficient_credits');
+          }
+        }
+        await tx.documents.update(doc.id, { blob_key: key, mime: type, size_bytes: bytes.length, pages, cost_micro: cost, updated_at: nowIso() });
+      });
+      return { blob_key: key, type, pages } satisfies Intake;
+    },
+  };
+
+  const ocr: Stage = {
+    name: 'ocr',
+    async run(ctx) {
+      const { blob_key, type } = ctx.outputs.get('intake') as Intake;
+      try {
+        return await extractPages(await readAll(blobs, blob_key), type, { ocr: deps.ocr(), maxPages: deps.maxPages, signal: ctx.signal });
+      } catch (e) {
+        throw asStageError(e);
+      }
+    },
+  };
+
+  const structure: Stage = { name: 'structure', run: async (ctx) => buildStructure(ctx.outputs.get('ocr') as ExtractedPage[]) };
+  const actions: Stage = { name: 'actions', run: async (ctx) => classifyActions(lineItemsOf(ctx.outputs.get('structure') as DocumentStructure), deps.rules) };
+  const trades: Stage = { name: 'trades', run: async (ctx) => classifyTrades(ctx.outputs.get('actions') as ReturnType<typeof classifyActions>, deps.rules) };
+  const categories: Stage = { name: 'categories', run: async (ctx) => classifyCategories(ctx.outputs.get('trades') as ReturnType<typeof classifyTrades>, deps.rules) };
+
+  return {
+    kind: DOCUMENT_WORKFLOW,
+    stages: [intake, ocr, structure, actions, trades, categories],
+    hooks: {
+      async onTransition(tx, run, t) {
+        if (t.kind !== 'failed' && t.kind !== 'cancelled') return;
+        const doc = await tx.documents.getById((JSON.parse(run.input) as DocumentWorkflowInput).document_id);
+        if (!doc) return;
+        if (doc.cost_micro > 0) await grantCredits(tx, { orgId: doc.org_id, amountMicro: doc.cost_micro, reason: 'refund', ref: doc.id });
+        await tx.documents.update(doc.id, { failure_reason: t.kind === 'failed' ? t.error : 'cancelled', updated_at: nowIso() });
+      },
+      async afterTransition(run, t) {
+        if (t.kind === 'stage_started' && t.stage === 'intake') return;
+        const doc = await storage.documents.getById((JSON.parse(run.input) as DocumentWorkflowInput).document_id);
+        if (!doc) return;
+        const status = documentStatus(doc, await storage.workflows.get(run.id), await storage.workflows.stages(run.id));
+        await deps.publisher.publish({ topic: orgTopic(doc.org_id), orgId: doc.org_id, type: 'document.status', scope: { document_id: doc.id }, data: { ...status } });
+      },
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// Opens PDFs with pdf.js configured for a server: every resource it may need (standard fonts, CMaps,
+// image decoders) is read from the installed pdfjs-dist package, nothing is fetched, no script runs.
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
+import { getDocument, VerbosityLevel } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { DocumentError } from './errors.js';
+
+const PDFJS_DIR = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+// pdf.js joins file names onto these, so they need the trailing separator.
+const resourceDir = (name: string): string => join(PDFJS_DIR, name) + sep;
+
+/** Decoded images above this many pixels are skipped rather than exhausting memory (a 600 dpi A3 scan is ~70 M). */
+const MAX_IMAGE_PIXELS = 80_000_000;
+
+export async function openPdf(bytes: Uint8Array): Promise<PDFDocumentProxy> {
+  const task = getDocument({
+    // pdf.js takes ownership of (and may detach) the buffer it is given; the caller keeps theirs.
+    // It also refuses Node Buffers, so the copy is a plain Uint8Array.
+    data: new Uint8Array(bytes),
+    standardFontDataUrl: resourceDir('standard_fonts'),
+    cMapUrl: resourceDir('cmaps'),
+    cMapPacked: true,
+    wasmUrl: resourceDir('wasm'),
+    iccUrl: resourceDir('iccs'),
+    useWorkerFetch: false,
+    useSystemFonts: false,
+    disableFontFace: true,
+    isEvalSupported: false,
+    isOffscreenCanvasSupported: false,
+    isImageDecoderSupported: false,
+    enableXfa: false,
+    disableAutoFetch: true,
+    disableStream: true,
+    disableRange: true,
+    maxImageSize: MAX_IMAGE_PIXELS,
+    verbosity: VerbosityLevel.ERRORS,
+  });
+  try {
+    return await task.promise;
+  } catch (error) {
+    await task.destroy().catch(() => undefined);
+    throw pdfError(error);
+  }
+}
+
+/** Maps pdf.js exceptions, which it identifies by name, onto the pipeline's failure reasons. */
+export function pdfError(error: unknown): DocumentError {
+  if (error instanceof DocumentError) return error;
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'PasswordException') {
+    return new DocumentError('pdf_encrypted', 'the PDF is password-protected', { cause: error });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new DocumentError('pdf_corrupt', `the PDF cannot be read: ${detail}`, { cause: error });
+}

@@ -1,0 +1,42 @@
+// Documents of an organization, and the idempotency records of their uploads.
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, DocumentTable, IdempotencyTable } from '../schema.js';
+
+export type DocumentRow = Selectable<DocumentTable>;
+export type IdempotencyRecord = Selectable<IdempotencyTable>;
+
+export interface DocumentRepo {
+  create(doc: DocumentRow): Promise<void>;
+  /** Only the organization's own document: another tenant's id is simply not found. */
+  get(orgId: string, id: string): Promise<DocumentRow | undefined>;
+  getById(id: string): Promise<DocumentRow | undefined>;
+  list(orgId: string, limit: number, offset: number): Promise<DocumentRow[]>;
+  /** The organization's latest documents, newest first. */
+  latestIds(orgId: string, limit: number): Promise<string[]>;
+  update(id: string, patch: Partial<Omit<DocumentRow, 'id' | 'org_id'>>): Promise<void>;
+  findIdempotent(orgId: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** False when another request stored the key first. */
+  saveIdempotent(record: IdempotencyRecord): Promise<boolean>;
+}
+
+export function documentRepo(db: Kysely<Database>): DocumentRepo {
+  return {
+    async create(doc) {
+      await db.insertInto('documents').values(doc).execute();
+    },
+    get: (orgId, id) => db.selectFrom('documents').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst(),
+    getById: (id) => db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst(),
+    list: (orgId, limit, offset) => db.selectFrom('documents').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+    async latestIds(orgId, limit) {
+      return (await db.selectFrom('documents').select('id').where('org_id', '=', orgId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute()).map((r) => r.id);
+    },
+    async update(id, patch) {
+      await db.updateTable('documents').set(patch).where('id', '=', id).execute();
+    },
+    findIdempotent: (orgId, key) => db.selectFrom('idempotency_keys').selectAll().where('org_id', '=', orgId).where('key', '=', key).executeTakeFirst(),
+    async saveIdempotent(record) {
+      const res = await db.insertInto('idempotency_keys').values(record).onConflict((oc) => oc.columns(['org_id', 'key']).doNothing()).executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+    },
+  };
+}

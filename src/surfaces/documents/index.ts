@@ -1,0 +1,2 @@
+export { documentRoutes } from './routes.js';
+export { documentRealtimeRoutes } from './realtime.js';

@@ -1,0 +1,130 @@
+// Documents realtime (seed 000): SSE at /sse/status and WebSocket at /ws/status, both on the shared
+// connection core. A stream follows named documents (document_id, repeatable) and/or the latest N
+// (recent=N); it opens with each followed document's current status.
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { DocumentScope } from '../../documents/index.js';
+import { orgTopic } from '../../events/index.js';
+import { AppError, type UpgradeRouter } from '../../http/index.js';
+import { jsonWsCodec, messageSseCodec, openSseWire, sseDataFrame, wsWire, type Connection } from '../../realtime/index.js';
+import type { AppContext } from '../../server/context.js';
+import { isUuidV7 } from '../../util/ids.js';
+import { REALTIME_TOKEN_PREFIX } from './routes.js';
+
+const MAX_DOCUMENTS = 100;
+const DOC_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const sseCodec = messageSseCodec((e) => e.data);
+const wsCodec = jsonWsCodec((e) => e.data);
+
+async function verifyRealtimeToken(ctx: AppContext, raw: string | undefined) {
+  if (!raw) throw new AppError('unauthorized', 'Missing token');
+  const jwt = raw.startsWith(REALTIME_TOKEN_PREFIX) ? raw.slice(REALTIME_TOKEN_PREFIX.length) : raw;
+  const verified = await ctx.tokens.verify('realtime', jwt);
+  if (!(await ctx.storage.orgs.get(verified.subject))) throw new AppError('unauthorized', 'Invalid token');
+  return { orgId: verified.subject, expiresAtMs: verified.expiresAtMs };
+}
+
+function parseScope(documentIds: readonly string[], recent: string | undefined): { ids: string[]; recent: number | undefined } {
+  if (documentIds.length > MAX_DOCUMENTS) throw new AppError('invalid_request', `At most ${MAX_DOCUMENTS} document_id values`);
+  for (const id of documentIds) if (!DOC_ID.test(id)) throw new AppError('invalid_request', 'document_id is malformed');
+  let n: number | undefined;
+  if (recent !== undefined) {
+    if (!/^\d+$/.test(recent) || Number(recent) < 1 || Number(recent) > MAX_DOCUMENTS) throw new AppError('invalid_request', `recent must be an integer from 1 to ${MAX_DOCUMENTS}`);
+    n = Number(recent);
+  }
+  return { ids: [...new Set(documentIds)], recent: n };
+}
+
+export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter) {
+  return async function documentRealtime(root: FastifyInstance): Promise<void> {
+    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+    const { realtime, documents, events, config } = ctx;
+
+    async function buildScope(orgId: string, ids: string[], recent: number | undefined): Promise<DocumentScope> {
+      const latest = recent ? await documents.latestIds(orgId, recent) : [];
+      return new DocumentScope([...latest.reverse(), ...ids], recent);
+    }
+
+    app.get('/sse/status', {
+      schema: {
+        tags: ['documents realtime'],
+        summary: 'Document status changes over Server-Sent Events',
+        description: 'token from POST /ws/token; document_id (repeatable) and/or recent=N (1-100: the latest N documents, and newly uploaded ones join while the oldest leave). Messages are unnamed (EventSource onmessage) and carry the GET /status shape; resume with Last-Event-ID.',
+        querystring: Type.Object({
+          token: Type.Optional(Type.String({ maxLength: 4096 })),
+          document_id: Type.Optional(Type.Array(Type.String({ maxLength: 64 }))),
+          recent: Type.Optional(Type.String({ maxLength: 8 })),
+          last_event_id: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+      },
+    }, async (req, reply) => {
+      if (realtime.draining) throw new AppError('draining');
+      const { orgId, expiresAtMs } = await verifyRealtimeToken(ctx, req.query.token);
+      const { ids, recent } = parseScope(req.query.document_id ?? [], req.query.recent);
+      if (ids.length === 0 && recent === undefined) throw new AppError('invalid_request', 'Give document_id (repeatable) or recent=N');
+      const header = req.headers['last-event-id'];
+      const cursor = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
+      if (cursor !== undefined && (!isUuidV7(cursor) || events.checkCursor(cursor) === 'future')) throw new AppError('invalid_cursor');
+      const scope = await buildScope(orgId, ids, recent);
+      const wire = openSseWire(reply, config.realtimeRetryMs);
+      if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {
+        wire.write(sseCodec.terminal('stream.stale_resume', { retention_seconds: config.realtimeRetentionSeconds }));
+        wire.end('stream.stale_resume');
+        return;
+      }
+      realtime.open({
+        topic: orgTopic(orgId),
+        cursor,
+        access: scope,
+        // A resumed stream skips the snapshot: the replay brings it up to date.
+        snapshot: cursor === undefined ? async () => (await documents.statuses(orgId, scope.list())).map((s) => sseDataFrame({ ...s })) : undefined,
+        expiresAtMs,
+        wire,
+        codec: sseCodec,
+      });
+    });
+
+    upgrades.add(/^\/ws\/status\/?$/, async (_req, url, accept) => {
+      if (realtime.draining) throw new AppError('draining');
+      const { orgId, expiresAtMs } = await verifyRealtimeToken(ctx, url.searchParams.get('token') ?? undefined);
+      const { ids, recent } = parseScope(url.searchParams.getAll('document_id'), url.searchParams.get('recent') ?? undefined);
+      const scope = await buildScope(orgId, ids, recent);
+      const socket = await accept();
+      const connection: Connection = realtime.open({
+        topic: orgTopic(orgId),
+        access: scope,
+        snapshot: async () => (await documents.statuses(orgId, scope.list())).map((s) => JSON.stringify(s)),
+        expiresAtMs,
+        wire: wsWire(socket),
+        codec: wsCodec,
+      });
+      const reply = (body: Record<string, unknown>) => connection.push(JSON.stringify(body));
+      socket.on('message', (raw, isBinary) => {
+        void (async () => {
+          let msg: unknown;
+          try {
+            msg = isBinary ? undefined : JSON.parse(raw.toString());
+          } catch {
+            msg = undefined;
+          }
+          if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return reply({ type: 'error', code: 'invalid_request', error: 'Messages must be JSON objects' });
+          const { action, document_ids } = msg as { action?: unknown; document_ids?: unknown };
+          if (action !== 'subscribe' && action !== 'unsubscribe') return reply({ type: 'error', code: 'invalid_request', error: `Unknown action ${JSON.stringify(action ?? null)}; use subscribe or unsubscribe` });
+          if (!Array.isArray(document_ids) || document_ids.length > MAX_DOCUMENTS || !document_ids.every((d): d is string => typeof d === 'string' && DOC_ID.test(d))) {
+            return reply({ type: 'error', code: 'invalid_request', error: `document_ids must be an array of up to ${MAX_DOCUMENTS} document ids` });
+          }
+          if (action === 'unsubscribe') {
+            scope.remove(document_ids);
+            return reply({ type: 'unsubscribed', document_ids });
+          }
+          const found = await documents.statuses(orgId, document_ids);
+          const known = found.map((s) => s.document_id);
+          scope.add(known);
+          reply({ type: 'subscribed', document_ids: known, not_found: document_ids.filter((d) => !known.includes(d)) });
+          for (const s of found) connection.push(JSON.stringify(s));
+        })().catch((e: unknown) => ctx.logger.warn({ err: e }, 'websocket message failed'));
+      });
+    });
+  };
+}

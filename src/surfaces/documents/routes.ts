@@ -1,0 +1,77 @@
+// The documents REST surface (seeds 000/001): upload, status, results, list, credits and realtime
+// tokens, authenticated with the organization key in `capout-api-key`. Thin: it maps HTTP to the
+// documents service.
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authenticateOrgKey } from '../../auth/index.js';
+import { AppError, schemas } from '../../http/index.js';
+import type { AppContext } from '../../server/context.js';
+
+const tags = ['documents'];
+const security = [{ apiKey: [] }];
+const DocParams = Type.Object({ document_id: schemas.Id('Document id') });
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export const REALTIME_TOKEN_PREFIX = 'rt_';
+
+export function documentRoutes(ctx: AppContext) {
+  return async function documents(root: FastifyInstance): Promise<void> {
+    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+    const { documents, config } = ctx;
+    const orgOf = async (req: FastifyRequest) => {
+      const header = req.headers['capout-api-key'];
+      return (await authenticateOrgKey(ctx.storage, typeof header === 'string' ? header : undefined)).org;
+    };
+
+    app.post('/upload', {
+      // base64 is 4/3 of the bytes; the decoded size is checked against documentMaxBytes (413).
+      bodyLimit: Math.ceil((config.documentMaxBytes * 4) / 3) + 65_536,
+      schema: {
+        tags, security, summary: 'Upload a document by URL or inline base64; processing starts at once',
+        description: 'Exactly one of url / file_base64. Optional Idempotency-Key header: the same key and body return the first response; the same key with another body is 409.',
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        body: Type.Object({
+          url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+          file_base64: Type.Optional(Type.String()),
+          file_name: Type.String({ minLength: 1, maxLength: 255, pattern: '^(?=.*\\S)[^\\u0000-\\u001f\\u007f]+$' }),
+          xn_address: Type.Optional(Type.String({ maxLength: 320, pattern: '^[^\\u0000-\\u001f\\u007f]*$' })),
+        }),
+      },
+    }, async (req, reply) => {
+      const org = await orgOf(req);
+      const key = req.headers['idempotency-key'];
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new AppError('invalid_request', 'Idempotency-Key must be 1-255 visible ASCII characters');
+      const result = await documents.upload(org, req.body, key);
+      return reply.code(result.status).send(result.body);
+    });
+
+    app.get('/status/:document_id', { schema: { tags, security, summary: 'Processing status of a document', params: DocParams } }, async (req) => {
+      const org = await orgOf(req);
+      return documents.status(org.id, req.params.document_id);
+    });
+
+    app.get('/documents/:document_id/result', { schema: { tags, security, summary: 'Pages, structure and classified line items of a document', params: DocParams } }, async (req) => {
+      const org = await orgOf(req);
+      return documents.result(org.id, req.params.document_id);
+    });
+
+    app.get('/documents', {
+      schema: { tags, security, summary: "The organization's documents, newest first", querystring: Type.Object({ limit: schemas.Limit(20, 100), offset: schemas.Offset }) },
+    }, async (req) => {
+      const org = await orgOf(req);
+      return documents.list(org.id, req.query.limit, req.query.offset);
+    });
+
+    app.get('/credits', { schema: { tags, security, summary: "The organization's credit balance" } }, async (req) => {
+      const org = await orgOf(req);
+      return documents.credits(org.id);
+    });
+
+    app.post('/ws/token', { schema: { tags, security, summary: 'Mint a short-lived realtime token for /ws/status and /sse/status' } }, async (req) => {
+      const org = await orgOf(req);
+      const issued = await ctx.tokens.issue('realtime', org.id, { scope: 'documents' }, config.realtimeTokenTtlSeconds);
+      return { token: REALTIME_TOKEN_PREFIX + issued.token, organization_id: org.id, expires_at: issued.expiresAt, ws_url: '/ws/status', sse_url: '/sse/status' };
+    });
+  };
+}

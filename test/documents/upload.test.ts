@@ -1,0 +1,165 @@
+// The documents REST surface end to end: upload (base64 and URL), the five-stage pipeline, status,
+// results, list, credits and refunds, idempotency, and every bad input the seed's users can send.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { buildEncryptedPdf, buildEstimatePdf, buildFakePng, buildLetterPdf, buildTruncatedPdf } from '../fixtures/documents.js';
+import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const finished = (s: Record<string, unknown>) => s.status !== 'processing';
+
+describe('documents: upload and processing', () => {
+  let ts: TestServer;
+  let org: TestOrg;
+  let fixtures: http.Server;
+  let fixtureUrl: string;
+  let estimate: Uint8Array;
+
+  before(async () => {
+    estimate = await buildEstimatePdf();
+    const letter = await buildLetterPdf();
+    fixtures = http.createServer((req, res) => {
+      if (req.url === '/estimate.pdf') return res.writeHead(200, { 'content-type': 'application/pdf' }).end(Buffer.from(estimate));
+      if (req.url === '/letter.pdf') return res.writeHead(200).end(Buffer.from(letter));
+      if (req.url === '/redirect-to-letter') return res.writeHead(302, { location: '/letter.pdf' }).end();
+      if (req.url === '/redirect-to-metadata') return res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
+      if (req.url === '/big') return res.writeHead(200).end(Buffer.alloc(300_000, 1));
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => fixtures.listen(0, '127.0.0.2', r));
+    fixtureUrl = `http://127.0.0.2:${(fixtures.address() as AddressInfo).port}`;
+    ts = await startServer({ fetchAllowHosts: ['127.0.0.2'], documentMaxBytes: 200_000, documentPricePerPageMicro: 1000, workflowBackoffMs: 10 });
+    org = await makeOrg(ts, 100_000);
+  });
+  after(async () => {
+    await ts.close();
+    fixtures.close();
+  });
+
+  test('a base64 estimate goes through all five stages; status, result, list and credits agree', async () => {
+    const up = await org.call('POST', '/upload', { file_base64: b64(estimate), file_name: 'claim-123-scope.pdf', xn_address: 'restoration-team@example.xn' });
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const id = up.body.document_id as string;
+    assert.equal(up.body.status, 'processing');
+    assert.equal(up.body.status_url, `/status/${id}`);
+    assert.equal(up.body.ws_url, '/ws/status');
+    assert.match(up.body.workflow_id as string, /^wf_/);
+    assert.ok(!Number.isNaN(Date.parse(up.body.created_at as string)));
+    const s = await waitForStatus(org, id, finished);
+    assert.equal(s.status, 'completed', JSON.stringify(s));
+    assert.deepEqual(s.progress, { ocr: 'complete', structure: 'complete', actions: 'complete', trades: 'complete', categories: 'complete' });
+    assert.equal(s.workflow_complete, true);
+    assert.ok(s.completed_at);
+    const result = await org.call('GET', `/documents/${id}/result`);
+    assert.equal(result.status, 200);
+    const items = result.body.line_items as { description: string; quantity: number; unit: string; action: { value: string; confidence: number }; trade: { value: string }; category: { value: string } }[];
+    assert.ok(items.length >= 5, 'line items were found');
+    for (const item of items) {
+      assert.ok(item.action.value && item.trade.value && item.category.value);
+      assert.ok(item.action.confidence > 0 && item.action.confidence <= 1);
+    }
+    assert.equal((result.body.structure as { kind: string }).kind, 'estimate');
+    const list = await org.call('GET', '/documents?limit=5');
+    assert.ok((list.body.data as { document_id: string }[]).some((d) => d.document_id === id));
+    const credits = await org.call('GET', '/credits');
+    assert.equal(credits.body.balance_micro_credits, 100_000 - 1000 * (result.body.page_count as number));
+  });
+
+  test('a URL upload is fetched (through a redirect) and processed', async () => {
+    const up = await org.call('POST', '/upload', { url: `${fixtureUrl}/redirect-to-letter`, file_name: 'letter.pdf' });
+    assert.equal(up.status, 201);
+    const s = await waitForStatus(org, up.body.document_id as string, finished);
+    assert.equal(s.status, 'completed', JSON.stringify(s));
+    const result = await org.call('GET', `/documents/${up.body.document_id as string}/result`);
+    assert.equal((result.body.structure as { kind: string }).kind, 'document');
+  });
+
+  test('SSRF: non-http schemes and literal private addresses are refused at once; names and redirects that lead inside fail the document, refunded', async () => {
+    for (const url of ['file:///etc/passwd', 'ftp://example.com/x.pdf', 'http://[::1]/x.pdf', 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/x.pdf', 'not a url']) {
+      const r = await org.call('POST', '/upload', { url, file_name: 'x.pdf' });
+      assert.equal(r.status, 400, url);
+      assert.equal(r.body.code, 'invalid_request');
+    }
+    const before = (await org.call('GET', '/credits')).body.balance_micro_credits as number;
+    for (const url of [`http://localhost:${new URL(fixtureUrl).port}/letter.pdf`, `${fixtureUrl}/redirect-to-metadata`]) {
+      const r = await org.call('POST', '/upload', { url, file_name: 'x.pdf' });
+      assert.equal(r.status, 201, url);
+      const s = await waitForStatus(org, r.body.document_id as string, finished);
+      assert.equal(s.status, 'failed', url);
+      assert.equal(s.error, 'blocked_address', url);
+    }
+    const tooBig = await org.call('POST', '/upload', { url: `${fixtureUrl}/big`, file_name: 'big.pdf' });
+    assert.equal((await waitForStatus(org, tooBig.body.document_id as string, finished)).error, 'too_large');
+    const missing = await org.call('POST', '/upload', { url: `${fixtureUrl}/nope.pdf`, file_name: 'x.pdf' });
+    assert.equal((await waitForStatus(org, missing.body.document_id as string, finished)).error, 'http_status');
+    assert.equal((await org.call('GET', '/credits')).body.balance_micro_credits, before, 'failed fetches cost nothing');
+  });
+
+  test('bad inputs: both or neither source, invalid base64, empty file, too large, not a document, encrypted or truncated PDF', async () => {
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ url: `${fixtureUrl}/letter.pdf`, file_base64: b64(estimate), file_name: 'x.pdf' }, 400, 'invalid_request'],
+      [{ file_name: 'x.pdf' }, 400, 'invalid_request'],
+      [{ file_base64: 'not base64!!', file_name: 'x.pdf' }, 400, 'invalid_request'],
+      [{ file_base64: 'abc', file_name: 'x.pdf' }, 400, 'invalid_request'],
+      [{ file_base64: '', file_name: 'x.pdf' }, 400, 'invalid_request'],
+      [{ file_base64: b64(Buffer.alloc(250_000, 7)), file_name: 'x.pdf' }, 413, 'payload_too_large'],
+      [{ file_base64: b64(buildFakePng()), file_name: 'really-text.png' }, 415, 'unsupported_media_type'],
+      [{ file_base64: b64(await buildEncryptedPdf()), file_name: 'locked.pdf' }, 400, 'invalid_document'],
+      [{ file_base64: b64(await buildTruncatedPdf()), file_name: 'cut.pdf' }, 400, 'invalid_document'],
+      [{ file_base64: b64(estimate) }, 400, 'invalid_request'],
+      [{ file_base64: b64(estimate), file_name: 'a\u0000b.pdf' }, 400, 'invalid_request'],
+    ];
+    const balance = (await org.call('GET', '/credits')).body.balance_micro_credits;
+    for (const [body, status, code] of cases) {
+      const r = await org.call('POST', '/upload', body);
+      assert.equal(r.status, status, `${JSON.stringify(body).slice(0, 80)} → ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.code, code);
+    }
+    assert.equal((await org.call('GET', '/credits')).body.balance_micro_credits, balance, 'refused uploads cost nothing');
+  });
+
+  test('402 before any work when credits are short; keys are checked first', async () => {
+    const poor = await makeOrg(ts, 0);
+    const r = await poor.call('POST', '/upload', { file_base64: b64(estimate), file_name: 'x.pdf' });
+    assert.equal(r.status, 402);
+    assert.equal(r.body.code, 'payment_required');
+    assert.equal(((await poor.call('GET', '/documents')).body.data as unknown[]).length, 0);
+    const viaUrl = await poor.call('POST', '/upload', { url: `${fixtureUrl}/letter.pdf`, file_name: 'x.pdf' });
+    assert.equal(viaUrl.status, 402);
+    for (const key of [undefined, 'capout_test_nope', 'garbage']) {
+      const res = await fetch(`${ts.url}/upload`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'capout-api-key': key } : {}) }, body: JSON.stringify({ file_base64: b64(estimate), file_name: 'x.pdf' }) });
+      assert.equal(res.status, 401);
+    }
+  });
+
+  test("another organization's document is 404 everywhere", async () => {
+    const up = await org.call('POST', '/upload', { file_base64: b64(estimate), file_name: 'mine.pdf' });
+    const other = await makeOrg(ts);
+    const id = up.body.document_id as string;
+    assert.equal((await other.call('GET', `/status/${id}`)).status, 404);
+    assert.equal((await other.call('GET', `/documents/${id}/result`)).status, 404);
+    assert.ok(!((await other.call('GET', '/documents')).body.data as { document_id: string }[]).some((d) => d.document_id === id));
+    assert.equal((await org.call('GET', '/status/doc_doesnotexist')).status, 404);
+  });
+
+  test('Idempotency-Key: same key and body → the first response; same key, other body → 409', async () => {
+    const body = { file_base64: b64(estimate), file_name: 'idem.pdf' };
+    const first = await org.call('POST', '/upload', body, { 'idempotency-key': 'upload-1' });
+    const again = await org.call('POST', '/upload', body, { 'idempotency-key': 'upload-1' });
+    assert.equal(again.status, first.status);
+    assert.deepEqual(again.body, first.body);
+    const clash = await org.call('POST', '/upload', { ...body, file_name: 'other.pdf' }, { 'idempotency-key': 'upload-1' });
+    assert.equal(clash.status, 409);
+    assert.equal(clash.body.code, 'idempotency_conflict');
+    assert.equal((await org.call('POST', '/upload', body, { 'idempotency-key': 'has space' })).status, 400);
+  });
+
+  test('list pagination bounds', async () => {
+    for (const q of ['limit=0', 'limit=-1', 'limit=1000', 'limit=abc', 'offset=-1']) {
+      assert.equal((await org.call('GET', `/documents?${q}`)).status, 400, q);
+    }
+  });
+});

@@ -1,0 +1,103 @@
+// Real OCR with tesseract.js and its installed English data: scans inside PDFs and uploaded images.
+// One engine for the whole file, as the server keeps one: creating a worker is the slow part.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  buildStructure,
+  createTesseractOcr,
+  DocumentError,
+  extractPages,
+  type OcrEngine,
+} from '../../../src/pipelines/documents/index.js';
+import {
+  buildMixedPdf,
+  buildRotatedScanPdf,
+  buildScannedEstimatePdf,
+  buildScannedPdf,
+  buildTextPng,
+  buildTextTiff,
+  SCANNED_LINES,
+} from '../../fixtures/documents.js';
+import { ocrWords } from './helpers.js';
+
+const EXPECTED_WORDS = ['harbor', 'restoration', 'inspection', 'water', 'damage', 'kitchen', 'drywall', 'baseboard'];
+
+function assertReads(text: string): void {
+  const words = ocrWords(text);
+  const missing = EXPECTED_WORDS.filter((w) => !words.includes(ocrWords(w)));
+  // One misread word is OCR being OCR; more means it is not reading the image.
+  assert.ok(missing.length <= 1, `OCR missed ${missing.join(', ')} in: ${text}`);
+}
+
+describe('OCR with tesseract.js', () => {
+  let ocr: OcrEngine;
+  before(() => {
+    ocr = createTesseractOcr();
+  });
+  after(async () => {
+    await ocr.close();
+  });
+
+  test('a PDF page that is only an image of text is OCR’d', async () => {
+    const pages = await extractPages(await buildScannedPdf(), 'application/pdf', { ocr });
+    assert.equal(pages.length, 1);
+    assert.equal(pages[0]!.source, 'ocr');
+    assertReads(pages[0]!.text);
+    assert.equal(pages[0]!.text.split('\n').filter((l) => l.trim() !== '').length, SCANNED_LINES.length);
+  });
+
+  test('a scan drawn a quarter turn and turned back by the page’s /Rotate is read upright', async () => {
+    const [page] = await extractPages(await buildRotatedScanPdf(), 'application/pdf', { ocr });
+    assertReads(page!.text);
+  });
+
+  test('a PNG upload goes straight to OCR', async () => {
+    const pages = await extractPages(buildTextPng(), 'image/png', { ocr });
+    assert.deepEqual(
+      pages.map((p) => [p.number, p.source]),
+      [[1, 'ocr']],
+    );
+    assertReads(pages[0]!.text);
+  });
+
+  test('a TIFF upload is read too', async () => {
+    const [page] = await extractPages(buildTextTiff(), 'image/tiff', { ocr });
+    assertReads(page!.text);
+  });
+
+  test('text layer and OCR mix page by page', async () => {
+    const pages = await extractPages(await buildMixedPdf(), 'application/pdf', { ocr });
+    assert.deepEqual(
+      pages.map((p) => p.source),
+      ['text_layer', 'ocr'],
+    );
+    assertReads(pages[1]!.text);
+  });
+
+  test('a scanned estimate still yields line items', async () => {
+    const structure = buildStructure(await extractPages(await buildScannedEstimatePdf(), 'application/pdf', { ocr }));
+    assert.equal(structure.kind, 'estimate');
+    const items = structure.sections.flatMap((s) => s.line_items);
+    assert.ok(items.length >= 3, JSON.stringify(structure));
+    const paint = items.find((i) => /paint/i.test(i.description));
+    assert.ok(paint, 'the painting row was read');
+    assert.deepEqual([paint.quantity, paint.unit, paint.unit_price, paint.total], [1240, 'SF', 1.15, 1426]);
+  });
+
+  test('an image tesseract cannot decode is image_unreadable, and the engine keeps working', async () => {
+    const png = buildTextPng();
+    const broken = png.slice(0, 60);
+    await assert.rejects(ocr.recognize(broken), (error: unknown) => {
+      assert.ok(error instanceof DocumentError);
+      assert.equal(error.reason, 'image_unreadable');
+      return true;
+    });
+    assertReads(await ocr.recognize(png));
+  });
+
+  test('concurrent calls are queued on the one worker', async () => {
+    const [a, b] = await Promise.all([ocr.recognize(buildTextPng()), ocr.recognize(buildTextPng(['Second image of text']))]);
+    assertReads(a);
+    assert.match(ocrWords(b), /second image/);
+  });
+});

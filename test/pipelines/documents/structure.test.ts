@@ -1,0 +1,122 @@
+// Pages → estimate sections with exact numbers, or headed paragraphs for anything else.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { buildStructure, extractPages, lineItemsOf, type ExtractedPage } from '../../../src/pipelines/documents/index.js';
+import { parseAmount, parseLineItem } from '../../../src/pipelines/documents/line-items.js';
+import { buildEstimatePdf, buildLetterPdf, ESTIMATE_SECTIONS, LETTER_PARAGRAPHS } from '../../fixtures/documents.js';
+import { fakeOcr } from './helpers.js';
+
+const textPages = (...texts: string[]): ExtractedPage[] => texts.map((text, i) => ({ number: i + 1, text, source: 'text_layer' }));
+
+describe('buildStructure: estimates', () => {
+  test('the estimate PDF becomes its sections and line items, numbers exact', async () => {
+    const structure = buildStructure(await extractPages(await buildEstimatePdf(), 'application/pdf', { ocr: fakeOcr() }));
+    assert.equal(structure.kind, 'estimate');
+    assert.deepEqual(
+      structure.sections.map((s) => s.title),
+      ESTIMATE_SECTIONS.map((s) => s.title),
+    );
+    const expected = ESTIMATE_SECTIONS.map((section, index) => ({
+      title: section.title,
+      line_items: section.items.map((item) => ({ ...item, page: index < 2 ? 1 : 2 })),
+    }));
+    assert.deepEqual(structure.sections, expected);
+  });
+
+  test('lineItemsOf flattens items with their section', async () => {
+    const structure = buildStructure(await extractPages(await buildEstimatePdf(), 'application/pdf', { ocr: fakeOcr() }));
+    const items = lineItemsOf(structure);
+    assert.equal(items.length, ESTIMATE_SECTIONS.flatMap((s) => s.items).length);
+    assert.deepEqual(items.at(-1), { ...ESTIMATE_SECTIONS[3]!.items.at(-1)!, page: 2, section: 'Water Mitigation' });
+  });
+
+  test('a wrapped description continues the item above it', () => {
+    const structure = buildStructure(
+      textPages('ESTIMATE\nBathroom\nR&R Toilet 1 EA $310.00 $310.00\nTear out wet drywall, cleanup, 96 SF $1.45 $139.20\nbag for disposal\nR&R Vanity 1 EA $420.00 $420.00'),
+    );
+    assert.equal(structure.kind, 'estimate');
+    assert.equal(structure.sections[0]!.title, 'Bathroom');
+    assert.equal(structure.sections[0]!.line_items[1]!.description, 'Tear out wet drywall, cleanup, bag for disposal');
+  });
+
+  test('items before any heading sit in an untitled section', () => {
+    const structure = buildStructure(textPages('QTY UNIT PRICE TOTAL\nDrip edge 212 LF $3.05 $646.60\nRidge cap 40 LF $5.10 $204.00'));
+    assert.equal(structure.kind, 'estimate');
+    assert.equal(structure.sections[0]!.title, null);
+  });
+});
+
+describe('parseLineItem', () => {
+  test('money with $ signs and thousands separators, quantities with separators', () => {
+    assert.deepEqual(parseLineItem('12. Laminated shingles 1,031.33 SQ $1,285.00 $1,325,259.05', 3), {
+      description: 'Laminated shingles',
+      quantity: 1031.33,
+      unit: 'SQ',
+      unit_price: 1285,
+      total: 1325259.05,
+      page: 3,
+    });
+  });
+
+  test('a unit stuck to its quantity, lower case units, OCR spacing after $', () => {
+    assert.deepEqual(parseLineItem('Remove carpet 310sf $ 0.58 $ 179.80', 1), {
+      description: 'Remove carpet',
+      quantity: 310,
+      unit: 'SF',
+      unit_price: 0.58,
+      total: 179.8,
+      page: 1,
+    });
+  });
+
+  test('Xactimate-style columns: the total is the RCV (price × qty + tax + O&P), not the ACV', () => {
+    const item = parseLineItem('3. Drywall patch / small repair, ready for paint 2.00 EA 61.07 1.32 24.70 148.16 (12.30) 135.86', 1);
+    assert.equal(item?.unit_price, 61.07);
+    assert.equal(item?.total, 148.16);
+    assert.equal(item?.unit, 'EA');
+  });
+
+  test('numbers inside the description stay in it', () => {
+    const item = parseLineItem('Remove 3 tab - 25 yr. - composition shingle roofing 28.67 SQ $62.37 $1,788.15', 1);
+    assert.equal(item?.description, 'Remove 3 tab - 25 yr. - composition shingle roofing');
+    assert.equal(item?.quantity, 28.67);
+  });
+
+  test('rows without quantity and unit, or with one amount, are not items', () => {
+    assert.equal(parseLineItem('Totals: Kitchen $1,264.83', 1), undefined);
+    assert.equal(parseLineItem('Remove drywall 120 SF $150.00', 1), undefined);
+    assert.equal(parseLineItem('Meeting on June 3 2024 at 10.30', 1), undefined);
+  });
+
+  test('deductions in parentheses or angle brackets are negative', () => {
+    assert.equal(parseAmount('(12.50)'), -12.5);
+    assert.equal(parseAmount('<1,000.00>'), -1000);
+    assert.equal(parseAmount('$2,500.00'), 2500);
+    assert.equal(parseAmount('SF'), undefined);
+  });
+});
+
+describe('buildStructure: other documents', () => {
+  test('the letter becomes headed sections of whole paragraphs', async () => {
+    const structure = buildStructure(await extractPages(await buildLetterPdf(), 'application/pdf', { ocr: fakeOcr() }));
+    assert.equal(structure.kind, 'document');
+    assert.deepEqual(
+      structure.sections.map((s) => s.title),
+      [null, 'Inspection Findings', 'Next Steps'],
+    );
+    assert.ok(structure.sections[0]!.paragraphs.includes(LETTER_PARAGRAPHS.intro));
+    assert.deepEqual(structure.sections[1]!.paragraphs, [LETTER_PARAGRAPHS.findings]);
+    assert.equal(structure.sections[2]!.paragraphs[0], LETTER_PARAGRAPHS.nextSteps);
+    assert.equal(structure.sections[2]!.paragraphs.at(-1), 'Tom Reyes, Project Manager');
+  });
+
+  test('a lone row of numbers in a letter does not make it an estimate', () => {
+    const structure = buildStructure(textPages('Dear Sir,\n\nWe priced the work at: Remove drywall 120 SF $1.25 $150.00\n\nRegards,'));
+    assert.equal(structure.kind, 'document');
+  });
+
+  test('words hyphenated at a line end are joined again', () => {
+    const structure = buildStructure(textPages('Summary\n\nThe crew found exten-\nsive damage in the base-\nment.'));
+    assert.deepEqual(structure.sections, [{ title: 'Summary', paragraphs: ['The crew found extensive damage in the basement.'] }]);
+  });
+});
