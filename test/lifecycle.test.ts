@@ -1,90 +1,16 @@
 // The real `capstan serve` process: first start writes working dev credentials (and never overwrites
 // them), SIGTERM lets an in-flight request finish and exits 0, and no credential reaches the logs.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { spawnCli } from './helpers/cli.js';
+import { ServeProcess, type LogLine } from './helpers/serve-process.js';
 import { tempDir } from './helpers/server.js';
 
 const ADMIN = 'lifecycle-admin-token-5d1f0c9e7b';
-
-type LogLine = Record<string, unknown> & { msg?: string };
-
-/** A running `capstan serve` whose stdout is collected and searchable as it arrives. */
-class ServeProcess {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
-  private waiters: (() => void)[] = [];
-  private done = false;
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stdout += chunk;
-      this.wake();
-    });
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stderr += chunk;
-    });
-    this.exited = new Promise((resolveExit) => {
-      child.on('exit', (code) => {
-        this.done = true;
-        this.wake();
-        resolveExit(code);
-      });
-    });
-  }
-
-  static start(dataDir: string): ServeProcess {
-    return new ServeProcess(
-      spawnCli(['serve'], { CAPSTAN_DATA_DIR: dataDir, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'info', CAPSTAN_ADMIN_TOKEN: ADMIN }),
-    );
-  }
-
-  /** The stdout lines that are JSON log records. */
-  logs(): LogLine[] {
-    return this.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as LogLine);
-  }
-
-  /** Resolves with the first stdout line matching, as soon as it is printed; fails if the process exits first. */
-  async line(match: (line: string) => boolean): Promise<string> {
-    for (;;) {
-      // Only whole lines: the last element after the split is still being written.
-      const found = this.stdout.split('\n').slice(0, -1).find(match);
-      if (found !== undefined) return found;
-      assert.ok(!this.done, `the process exited before printing the expected line; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
-      await new Promise<void>((wake) => this.waiters.push(wake));
-    }
-  }
-
-  async log(msg: string): Promise<LogLine> {
-    const l = await this.line((text) => text.startsWith('{') && (JSON.parse(text) as LogLine).msg === msg);
-    return JSON.parse(l) as LogLine;
-  }
-
-  async url(): Promise<string> {
-    return String((await this.log('capstan listening')).url);
-  }
-
-  async stop(): Promise<number | null> {
-    if (!this.done) this.child.kill('SIGTERM');
-    return this.exited;
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-}
 
 async function admin(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${url}/admin/v1${path}`, {
@@ -170,7 +96,7 @@ describe('capstan serve', () => {
   let first: ServeProcess;
 
   test('the first start on an empty data directory writes dev-credentials.json and says where', async () => {
-    first = ServeProcess.start(dataDir);
+    first = ServeProcess.start(dataDir, ADMIN);
     running.push(first);
     const url = await first.url();
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -299,7 +225,7 @@ describe('capstan serve', () => {
   });
 
   test('a second start keeps the existing data and does not overwrite dev-credentials.json', async () => {
-    const second = ServeProcess.start(dataDir);
+    const second = ServeProcess.start(dataDir, ADMIN);
     running.push(second);
     const url = await second.url();
     const orgs = await admin(url, 'GET', '/orgs?limit=100');
@@ -316,7 +242,7 @@ describe('capstan serve', () => {
 
   test('dev credentials are not written next to existing data even if the file was removed', async () => {
     rmSync(credentialsPath);
-    const third = ServeProcess.start(dataDir);
+    const third = ServeProcess.start(dataDir, ADMIN);
     running.push(third);
     await third.url();
     assert.equal(await third.stop(), 0);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { buildEncryptedPdf, buildEstimatePdf, buildFakePng, buildLetterPdf, buildTruncatedPdf } from '../fixtures/documents.js';
+import { buildBlankPdf, buildEncryptedPdf, buildEstimatePdf, buildFakePng, buildLetterPdf, buildTruncatedPdf } from '../fixtures/documents.js';
 import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -133,6 +133,18 @@ describe('documents: upload and processing', () => {
       const res = await fetch(`${ts.url}/upload`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'capout-api-key': key } : {}) }, body: JSON.stringify({ file_base64: b64(estimate), file_name: 'x.pdf' }) });
       assert.equal(res.status, 401);
     }
+  });
+
+  test('a document that fails during processing is refunded in full and says why', async () => {
+    const before = (await org.call('GET', '/credits')).body.balance_micro_credits as number;
+    const up = await org.call('POST', '/upload', { file_base64: b64(await buildBlankPdf()), file_name: 'blank.pdf' });
+    assert.equal(up.status, 201);
+    assert.ok(((await org.call('GET', '/credits')).body.balance_micro_credits as number) < before, 'billed when accepted');
+    const s = await waitForStatus(org, up.body.document_id as string, finished);
+    assert.equal(s.status, 'failed');
+    assert.equal(s.error, 'no_text');
+    assert.equal((s.progress as Record<string, unknown>).ocr, 'failed');
+    assert.equal((await org.call('GET', '/credits')).body.balance_micro_credits, before, 'refunded');
   });
 
   test("another organization's document is 404 everywhere", async () => {
