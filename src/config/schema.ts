@@ -65,6 +65,7 @@ export const OPTIONS = [
   opt({ key: 'blobS3ForcePathStyle', env: 'CAPSTAN_S3_FORCE_PATH_STYLE', flag: '--s3-force-path-style', type: 'bool', default: false, doc: 'Path-style bucket URLs (most S3-compatible servers need this).' }),
   opt({ key: 'multipartMinPartBytes', env: 'CAPSTAN_MULTIPART_MIN_PART_BYTES', flag: '--multipart-min-part-bytes', type: 'int', default: 5_242_880, min: 1, doc: 'Smallest size of every multipart part but the last (S3: 5 MiB).' }),
   opt({ key: 'multipartExpirySeconds', env: 'CAPSTAN_MULTIPART_EXPIRY_SECONDS', flag: '--multipart-expiry-seconds', type: 'int', default: 86_400, min: 1, doc: 'An unfinished multipart upload older than this is aborted and its parts removed.' }),
+  opt({ key: 'redisKeyPrefix', env: 'CAPSTAN_REDIS_KEY_PREFIX', flag: '--redis-key-prefix', type: 'string', default: 'capstan:', doc: 'Prefix of every Redis key and channel, so deployments (or test runs) can share one Redis.' }),
 ] as const;
 
 export type OptionKey = (typeof OPTIONS)[number]['key'];

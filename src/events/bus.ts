@@ -5,7 +5,9 @@ import type { EventRecord } from './types.js';
 /** Events, and control messages that change who may see them (access changes on a hub). */
 export type BusMessage =
   | { readonly kind: 'event'; readonly event: EventRecord }
-  | { readonly kind: 'access'; readonly hubId: string; readonly contactIds?: readonly string[]; readonly revoke?: boolean };
+  | { readonly kind: 'access'; readonly hubId: string; readonly contactIds?: readonly string[]; readonly revoke?: boolean }
+  /** The bus may have missed messages (a Redis outage): catch up from the durable log. */
+  | { readonly kind: 'resync'; readonly topic: string };
 
 export type BusHandler = (message: BusMessage) => void;
 

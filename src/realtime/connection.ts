@@ -1,7 +1,7 @@
 // One realtime connection, transport-agnostic. Subscribe order is what makes resume gap-free:
 // register live first (buffering), send the snapshot, replay the log after the cursor, then flush the
 // buffer dropping ids already sent — no gap, no duplicate, in order.
-import type { BusMessage, EventLog, EventRecord } from '../events/index.js';
+import { uuidv7Floor, type BusMessage, type EventLog, type EventRecord } from '../events/index.js';
 import { timeoutAt } from './timers.js';
 import type { Access, Codec, ConnectionLease, TerminalType, Wire } from './types.js';
 
@@ -51,6 +51,7 @@ export class Connection {
   private refreshing = 0;
   private unsubscribe: (() => void) | undefined;
   private timers: (() => void)[] = [];
+  private readonly openedAt = Date.now();
   private lastWriteAt = Date.now();
   private lastFlushedWriteAt = Date.now();
 
@@ -135,6 +136,7 @@ export class Connection {
   private onMessage(message: BusMessage): void {
     if (this.closed) return;
     if (message.kind === 'access') return this.onAccessChange(message);
+    if (message.kind === 'resync') return this.onResync();
     if (this.held) {
       if (this.held.length >= this.deps.limits.maxBufferedEvents) return this.terminate('stream.overflow', { reason: 'slow_consumer' });
       this.held.push(message.event);
@@ -177,6 +179,21 @@ export class Connection {
         this.access = access;
         this.releaseHeld();
       },
+      (e: unknown) => {
+        this.deps.onError(e);
+        this.releaseHeld();
+      },
+    );
+  }
+
+  /** The bus may have dropped messages: replay from the log after the last event handled, holding live ones. */
+  private onResync(): void {
+    if (this.state !== 'live') return;
+    this.refreshing++;
+    this.held ??= [];
+    const from = this.lastSeenId ?? uuidv7Floor(this.openedAt - 1000);
+    this.replay(from).then(
+      () => this.releaseHeld(),
       (e: unknown) => {
         this.deps.onError(e);
         this.releaseHeld();

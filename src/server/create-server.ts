@@ -3,12 +3,12 @@
 import { TokenService } from '../auth/index.js';
 import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
-import { buildHttpApp, createLogger, createMetrics, memoryRateLimiter, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
+import { buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
 import { createTesseractOcr, DEFAULT_RULES, loadRulesFile, mergeRules, type OcrEngine } from '../pipelines/documents/index.js';
 import { DOCUMENT_EVENT_TYPES, DocumentService, documentWorkflow } from '../documents/index.js';
-import { EventLog, EventPublisher, EventTypeRegistry, MemoryBus } from '../events/index.js';
+import { EventLog, EventPublisher, EventTypeRegistry } from '../events/index.js';
 import { HUB_EVENT_TYPES, HubService } from '../hubs/index.js';
-import { MemoryConnectionLimiter, RealtimeEngine } from '../realtime/index.js';
+import { RealtimeEngine } from '../realtime/index.js';
 import { openStorage } from '../storage/index.js';
 import { adminRoutes } from '../surfaces/admin/index.js';
 import { documentRealtimeRoutes, documentRoutes } from '../surfaces/documents/index.js';
@@ -17,6 +17,7 @@ import { TenancyService } from '../tenancy/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { AppContext } from './context.js';
 import { writeDevCredentials } from './dev-credentials.js';
+import { createFanOut } from './fan-out.js';
 import { resolveTokenSecret } from './token-secret.js';
 
 export interface CapstanServer {
@@ -51,10 +52,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const eventTypes = new EventTypeRegistry();
   eventTypes.register(HUB_EVENT_TYPES);
   eventTypes.register(DOCUMENT_EVENT_TYPES);
-  const bus = new MemoryBus();
+  const fanOut = await createFanOut(config, logger);
+  const bus = fanOut.bus;
   const events = new EventLog(storage, config.realtimeRetentionSeconds * 1000);
-  const publisher = new EventPublisher(eventTypes, events, bus, config.eventMaxPayloadBytes);
-  const realtime = new RealtimeEngine(events, bus, new MemoryConnectionLimiter(), {
+  const publisher = new EventPublisher(eventTypes, events, bus, fanOut.sequencer, config.eventMaxPayloadBytes);
+  const realtime = new RealtimeEngine(events, bus, fanOut.limiter, {
     heartbeatMs: config.realtimeHeartbeatMs,
     idleTimeoutMs: config.realtimeIdleTimeoutMs,
     queueLimitBytes: config.realtimeQueueLimitBytes,
@@ -127,7 +129,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   if (blobs instanceof LocalDiskBlobStore) {
     surfaces.push(uploadGateway({ store: blobs, signer: blobs.signer, maxPartBytes: 5 * 1024 ** 3 }));
   }
-  const app = await buildHttpApp({ config, logger, metrics, rateLimiter: memoryRateLimiter(config.rateLimitPerMinute), ready: () => storage.ping() }, surfaces);
+  const app = await buildHttpApp({ config, logger, metrics, rateLimiter: fanOut.rateLimiter, ready: async () => (await storage.ping()) && (await fanOut.ready()) }, surfaces);
   upgrades.attach(app.server);
   workflows.start();
   const devCredentialsPath = config.devCredentials ? await writeDevCredentials(storage, tenancy, config.dataDir) : undefined;
@@ -178,6 +180,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           await ocr?.close();
           await blobs.close();
           await bus.close();
+          await fanOut.close();
           await storage.close();
         }
       })();

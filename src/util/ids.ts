@@ -74,3 +74,12 @@ export function isUuidV7(value: string): boolean {
 export function uuidv7Time(id: string): number {
   return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }
+
+/** The next UUIDv7 after `lastId`: now, or (when the clock has not moved past it) its counter + 1. */
+export function uuidv7After(lastId: string | undefined, now = Date.now()): string {
+  if (!lastId) return uuidv7At(now, randomBytes(1)[0]! & 0x7f);
+  const lastMsPart = uuidv7Time(lastId);
+  if (now > lastMsPart) return uuidv7At(now, randomBytes(1)[0]! & 0x7f);
+  const counter = parseInt(lastId.slice(15, 18), 16) + 1;
+  return counter > 0xfff ? uuidv7At(lastMsPart + 1, 0) : uuidv7At(lastMsPart, counter);
+}

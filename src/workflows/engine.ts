@@ -78,6 +78,7 @@ export class WorkflowEngine {
   start(): void {
     if (this.running) return;
     this.running = true;
+    if (this.options.concurrency > 0) this.logger.info({ owner: this.owner, concurrency: this.options.concurrency }, 'workflow workers started');
     for (let i = 0; i < this.options.concurrency; i++) this.slots.push(this.loop());
   }
 

@@ -1,0 +1,44 @@
+// Redis connections for scaled mode: one for commands (fails fast while Redis is away, so callers can
+// answer 503 instead of hanging) and one for subscriptions (reconnects and resubscribes by itself).
+import { Redis } from 'ioredis';
+import type { Logger } from '../http/index.js';
+
+export interface RedisConnections {
+  readonly commands: Redis;
+  readonly subscriber: Redis;
+  /** Every key and channel starts with this, so several deployments (or test runs) can share a server. */
+  readonly prefix: string;
+  close(): Promise<void>;
+}
+
+export async function connectRedis(url: string, prefix: string, logger: Logger): Promise<RedisConnections> {
+  const options = {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: (times: number) => Math.min(50 * times, 1000),
+  };
+  const commands = new Redis(url, options);
+  const subscriber = new Redis(url, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true });
+  for (const [name, conn] of [['commands', commands], ['subscriber', subscriber]] as const) {
+    let down = false;
+    conn.on('error', (e: Error) => {
+      if (!down) logger.warn({ redis: name, err: e.message }, 'redis connection error');
+      down = true;
+    });
+    conn.on('ready', () => {
+      if (down) logger.info({ redis: name }, 'redis reconnected');
+      down = false;
+    });
+  }
+  await Promise.all([commands.connect(), subscriber.connect()]);
+  return {
+    commands,
+    subscriber,
+    prefix,
+    async close() {
+      commands.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
