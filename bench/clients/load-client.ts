@@ -1,0 +1,182 @@
+// A load-client process: holds many realtime connections (SSE, ws or Socket.IO) spread over loopback
+// source addresses, records publish-to-receive latency per phase, and reports to the harness over IPC.
+// Started by the harness under `timeout`; it also exits when the harness goes away.
+import http from 'node:http';
+import { io as ioClient, type ManagerOptions, type SocketOptions } from 'socket.io-client';
+import { WebSocket } from 'ws';
+import { wallClockMs } from '../lib/clock.js';
+import { Histogram } from '../lib/histogram.js';
+import type { BenchPayload, FromClient, PhaseStats, ToClient } from './protocol.js';
+
+interface Conn {
+  readonly counts: Map<string, number>;
+  open: boolean;
+  close(): void;
+}
+
+interface Phase {
+  received: number;
+  firstAt: number;
+  lastAt: number;
+  readonly latency: Histogram;
+}
+
+const conns: Conn[] = [];
+const phases = new Map<string, Phase>();
+let closed = 0;
+
+function send(message: FromClient): void {
+  process.send?.(message);
+}
+
+function record(conn: Conn, payload: BenchPayload, at: number): void {
+  let phase = phases.get(payload.p);
+  if (!phase) phases.set(payload.p, (phase = { received: 0, firstAt: at, lastAt: at, latency: new Histogram() }));
+  phase.received++;
+  phase.lastAt = at;
+  phase.latency.recordMillis(at - payload.t);
+  conn.counts.set(payload.p, (conn.counts.get(payload.p) ?? 0) + 1);
+}
+
+function isPayload(v: unknown): v is BenchPayload {
+  return typeof v === 'object' && v !== null && typeof (v as BenchPayload).t === 'number' && typeof (v as BenchPayload).p === 'string';
+}
+
+function onClosed(conn: Conn): void {
+  if (!conn.open) return;
+  conn.open = false;
+  closed++;
+}
+
+/** SSE over node:http: resolves once the response headers say 200. */
+function openSse(url: URL, headers: Readonly<Record<string, string>>, localAddress: string, timeoutMs: number): Promise<Conn> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: url.hostname, port: url.port, path: url.pathname + url.search, localAddress, agent: false, headers: { accept: 'text/event-stream', ...headers }, timeout: timeoutMs });
+    req.once('timeout', () => req.destroy(new Error('connect timeout')));
+    req.once('error', reject);
+    req.once('response', (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        reject(new Error(`status ${res.statusCode}`));
+        return;
+      }
+      req.setTimeout(0);
+      const conn: Conn = { counts: new Map(), open: true, close: () => req.destroy() };
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const at = wallClockMs();
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          // The data line: first in the frame, or after an id/event line; frames without one are comments.
+          const d = frame.startsWith('data: ') ? 0 : frame.indexOf('\ndata: ') + 1;
+          if (d === 0 && !frame.startsWith('data: ')) continue;
+          const lineEnd = frame.indexOf('\n', d);
+          const data: unknown = JSON.parse(frame.slice(d + 6, lineEnd < 0 ? undefined : lineEnd));
+          if (isPayload(data)) record(conn, data, at);
+        }
+      });
+      res.once('close', () => onClosed(conn));
+      resolve(conn);
+    });
+  });
+}
+
+function openWs(url: string, localAddress: string, timeoutMs: number): Promise<Conn> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { localAddress, perMessageDeflate: false, handshakeTimeout: timeoutMs });
+    const conn: Conn = { counts: new Map(), open: false, close: () => ws.terminate() };
+    ws.once('error', reject);
+    ws.once('open', () => {
+      conn.open = true;
+      resolve(conn);
+    });
+    ws.on('message', (raw: Buffer) => {
+      const at = wallClockMs();
+      const message = JSON.parse(raw.toString()) as { data?: unknown };
+      if (isPayload(message.data)) record(conn, message.data, at);
+    });
+    ws.once('close', () => onClosed(conn));
+  });
+}
+
+function openSocketIo(url: string, localAddress: string, timeoutMs: number, eventName: string): Promise<Conn> {
+  return new Promise((resolve, reject) => {
+    // engine.io-client hands localAddress on to ws; the typings don't list it.
+    const options: Partial<ManagerOptions & SocketOptions> & { localAddress: string } = { transports: ['websocket'], forceNew: true, reconnection: false, timeout: timeoutMs, localAddress };
+    const socket = ioClient(url, options);
+    const conn: Conn = { counts: new Map(), open: false, close: () => socket.disconnect() };
+    socket.once('connect_error', (e: Error) => {
+      socket.disconnect();
+      reject(e);
+    });
+    socket.once('connect', () => {
+      conn.open = true;
+      resolve(conn);
+    });
+    socket.on(eventName, (data: unknown) => {
+      if (isPayload(data)) record(conn, data, wallClockMs());
+    });
+    socket.once('disconnect', () => onClosed(conn));
+  });
+}
+
+async function connect(cmd: Extract<ToClient, { cmd: 'connect' }>): Promise<void> {
+  const started = Date.now();
+  const errors: string[] = [];
+  let ok = 0;
+  let failed = 0;
+  let next = 0;
+  const url = new URL(cmd.url);
+  const openOne = (i: number): Promise<Conn> => {
+    const source = cmd.sources[i % cmd.sources.length] ?? '127.0.0.1';
+    if (cmd.kind === 'sse') return openSse(url, cmd.headerSets?.[i % cmd.headerSets.length] ?? {}, source, cmd.timeoutMs);
+    if (cmd.kind === 'ws') return openWs(cmd.url, source, cmd.timeoutMs);
+    return openSocketIo(cmd.url, source, cmd.timeoutMs, cmd.eventName);
+  };
+  // Bounded by the count: each worker takes the next index until none are left.
+  const worker = async () => {
+    while (next < cmd.count) {
+      const i = next++;
+      try {
+        conns.push(await openOne(i));
+        ok++;
+      } catch (e) {
+        failed++;
+        if (errors.length < 5) errors.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(cmd.concurrency, cmd.count) }, worker));
+  send({ type: 'connected', ok, failed, errors, ms: Date.now() - started });
+}
+
+function stats(): void {
+  const out: Record<string, PhaseStats> = {};
+  for (const [name, phase] of phases) {
+    let min = Infinity;
+    let max = 0;
+    for (const c of conns) {
+      const n = c.counts.get(name) ?? 0;
+      if (n < min) min = n;
+      if (n > max) max = n;
+    }
+    out[name] = { received: phase.received, firstAt: phase.firstAt, lastAt: phase.lastAt, minPerConnection: conns.length ? min : 0, maxPerConnection: max, latency: phase.latency.toData() };
+  }
+  send({ type: 'stats', open: conns.length - closed, closed, phases: out });
+}
+
+function exit(): void {
+  for (const c of conns) c.close();
+  process.exit(0);
+}
+
+process.on('message', (message: ToClient) => {
+  if (message.cmd === 'connect') void connect(message);
+  else if (message.cmd === 'stats') stats();
+  else exit();
+});
+process.on('disconnect', exit);

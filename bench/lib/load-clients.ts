@@ -1,0 +1,95 @@
+// The harness side of the load-client processes: start them, split the connections among them over
+// distinct loopback source addresses, and gather their statistics.
+import { join } from 'node:path';
+import type { FromClient, ToClient } from '../clients/protocol.js';
+import { loopbackSources } from './net.js';
+import { processUsage, type Child, type ProcessGroup } from './processes.js';
+import type { RunningTarget } from './targets.js';
+
+type Reply<T extends FromClient['type']> = Extract<FromClient, { type: T }>;
+
+export interface ConnectSummary {
+  readonly ok: number;
+  readonly failed: number;
+  readonly errors: readonly string[];
+  readonly ms: number;
+}
+
+export class LoadClients {
+  private readonly children: Child[] = [];
+  private readonly waiters = new Map<Child, ((m: FromClient) => void)[]>();
+
+  constructor(
+    private readonly group: ProcessGroup,
+    root: string,
+    readonly processes: number,
+    private readonly sourcesPerProcess: number,
+    connectionsEach: number,
+    lifetimeSec: number,
+  ) {
+    for (let i = 0; i < processes; i++) {
+      const child = group.spawn({
+        name: `load-client-${i}`,
+        nodeArgs: ['--import', 'tsx', join(root, 'bench/clients/load-client.ts')],
+        cwd: root,
+        fds: connectionsEach + 256,
+        lifetimeSec,
+        ipc: true,
+      });
+      this.waiters.set(child, []);
+      child.proc.on('message', (m: FromClient) => this.waiters.get(child)?.shift()?.(m));
+      this.children.push(child);
+    }
+  }
+
+  private ask<T extends FromClient['type']>(child: Child, command: ToClient, type: T, timeoutMs: number): Promise<Reply<T>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${child.name}: no ${type} reply within ${timeoutMs} ms; output:\n${child.output()}`)), timeoutMs);
+      this.waiters.get(child)?.push((m) => {
+        clearTimeout(timer);
+        if (m.type === type) resolve(m as Reply<T>);
+        else reject(new Error(`${child.name}: expected ${type}, got ${m.type}`));
+      });
+      void child.exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`${child.name} exited (${code}); output:\n${child.output()}`));
+      });
+      child.proc.send(command);
+    });
+  }
+
+  /** Opens `total` connections, split evenly; each process uses its own source addresses. */
+  async connect(target: RunningTarget, total: number, concurrency: number, timeoutMs: number, overallTimeoutMs: number): Promise<ConnectSummary> {
+    const replies = await Promise.all(
+      this.children.map((child, i) => {
+        const count = Math.floor(total / this.processes) + (i < total % this.processes ? 1 : 0);
+        const { kind, url, headerSets, eventName } = target.subscribe;
+        const sources = loopbackSources(this.sourcesPerProcess, i * this.sourcesPerProcess);
+        return this.ask(child, { cmd: 'connect', kind, url, headerSets, eventName, count, sources, concurrency, timeoutMs }, 'connected', overallTimeoutMs);
+      }),
+    );
+    return {
+      ok: replies.reduce((n, r) => n + r.ok, 0),
+      failed: replies.reduce((n, r) => n + r.failed, 0),
+      errors: replies.flatMap((r) => r.errors).slice(0, 5),
+      ms: Math.max(...replies.map((r) => r.ms)),
+    };
+  }
+
+  stats(timeoutMs = 10_000): Promise<Reply<'stats'>[]> {
+    return Promise.all(this.children.map((c) => this.ask(c, { cmd: 'stats' }, 'stats', timeoutMs)));
+  }
+
+  /** CPU seconds used so far by all load-client processes together. */
+  cpuSec(): number {
+    return this.children.reduce((sum, c) => {
+      const pid = c.nodePid();
+      return sum + (pid === undefined ? 0 : (processUsage(pid)?.cpuSec ?? 0));
+    }, 0);
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.children) if (c.proc.connected) c.proc.send({ cmd: 'exit' } satisfies ToClient);
+    await Promise.all(this.children.map((c) => this.group.stop(c, 2000)));
+  }
+}

@@ -1,0 +1,27 @@
+// What a scenario is to the harness: a name, a run that returns its numbers, a table and a chart.
+import type { MachineInfo } from './machine.js';
+
+export interface ScenarioContext {
+  /** The repository root. */
+  readonly root: string;
+  /** Options after the scenario name, `--key=value` (a bare `--key` is "true"). */
+  readonly options: ReadonlyMap<string, string>;
+  readonly machine: MachineInfo;
+  log(message: string): void;
+}
+
+export interface ScenarioOutput {
+  /** Raw numbers and the settings that produced them; written as JSON next to the machine info. */
+  readonly data: unknown;
+  /** Markdown tables and notes for bench/results/<name>.md and BENCHMARKS.md. */
+  readonly markdown: string;
+  /** A standalone SVG chart. */
+  readonly svg: string;
+}
+
+export interface Scenario {
+  readonly name: string;
+  /** One line for BENCHMARKS.md. */
+  readonly title: string;
+  run(ctx: ScenarioContext): Promise<ScenarioOutput>;
+}

@@ -1,0 +1,129 @@
+// Servers under test: Capstan itself (the real CLI, fresh data directory) and the baselines in
+// bench/servers/. Each starts as its own bounded process and says how to subscribe and how to publish.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { ClientKind } from '../clients/protocol.js';
+import { freePort, waitForHttp } from './net.js';
+import { baseEnv, type Child, type ProcessGroup } from './processes.js';
+import type { PublishTarget } from './publisher.js';
+import { tempDir } from './temp-dir.js';
+
+export type TargetName = 'capstan' | 'raw-sse' | 'raw-ws' | 'socketio';
+
+export const TARGET_LABELS: Readonly<Record<TargetName, string>> = {
+  capstan: 'Capstan (hub SSE)',
+  'raw-sse': 'raw node:http SSE',
+  'raw-ws': 'raw ws',
+  socketio: 'Socket.IO',
+};
+
+export interface TargetOptions {
+  readonly root: string;
+  /** Connections the server must hold (sets its descriptor limit and Capstan's per-contact limit). */
+  readonly subscribers: number;
+  readonly lifetimeSec: number;
+  /** Node flags for the server process, e.g. --cpu-prof. */
+  readonly nodeFlags?: readonly string[];
+  /** Capstan: how many contacts share the streams. */
+  readonly contacts?: number;
+  /** Capstan: the directory to run src/cli/main.ts from (the repository, or a pinned revision). */
+  readonly capstanDir?: string;
+}
+
+export interface RunningTarget {
+  readonly name: TargetName;
+  readonly child: Child;
+  readonly subscribe: { readonly kind: ClientKind; readonly url: string; readonly headerSets?: readonly Record<string, string>[]; readonly eventName: string };
+  readonly publish: PublishTarget;
+  stop(): Promise<void>;
+}
+
+const EVENT = 'test.ping';
+const tsx = ['--import', 'tsx'];
+
+async function startBaseline(name: Exclude<TargetName, 'capstan'>, group: ProcessGroup, o: TargetOptions): Promise<RunningTarget> {
+  const child = group.spawn({
+    name,
+    nodeArgs: [...tsx, ...(o.nodeFlags ?? []), join(o.root, 'bench/servers', `${name}.ts`)],
+    env: { ...baseEnv(), PORT: '0' },
+    cwd: o.root,
+    fds: o.subscribers + 256,
+    lifetimeSec: o.lifetimeSec,
+  });
+  const port = Number((await child.waitForLine(/^LISTENING (\d+)/, 20_000))[1]);
+  const base = `127.0.0.1:${port}`;
+  const subscribe =
+    name === 'raw-sse' ? { kind: 'sse' as const, url: `http://${base}/events`, eventName: EVENT }
+    : name === 'raw-ws' ? { kind: 'ws' as const, url: `ws://${base}/ws`, eventName: EVENT }
+    : { kind: 'socketio' as const, url: `http://${base}`, eventName: EVENT };
+  return {
+    name,
+    child,
+    subscribe,
+    publish: { origin: `http://${base}`, path: '/publish', headers: {}, body: (data) => JSON.stringify({ type: EVENT, data }) },
+    stop: () => group.stop(child, 2000),
+  };
+}
+
+async function startCapstan(group: ProcessGroup, o: TargetOptions): Promise<RunningTarget> {
+  const dataDir = tempDir('capstan-bench-');
+  const adminToken = randomBytes(24).toString('hex');
+  const contacts = Math.max(1, Math.min(o.contacts ?? 50, o.subscribers));
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const child = group.spawn({
+    name: 'capstan',
+    nodeArgs: [...tsx, ...(o.nodeFlags ?? []), join(o.capstanDir ?? o.root, 'src/cli/main.ts'), 'serve'],
+    env: {
+      ...baseEnv(),
+      PORT: String(port),
+      CAPSTAN_HOST: '127.0.0.1',
+      CAPSTAN_DATA_DIR: dataDir.path,
+      CAPSTAN_ADMIN_TOKEN: adminToken,
+      CAPSTAN_LOG_LEVEL: 'warn',
+      CAPSTAN_RATE_LIMIT_PER_MINUTE: '0',
+      CAPSTAN_DEV_CREDENTIALS: 'false',
+      // Load clients hand tokens out round robin per process, so a contact may get a few more than its share.
+      CAPSTAN_REALTIME_MAX_STREAMS_PER_CONTACT: String(Math.ceil(o.subscribers / contacts) + 64),
+    },
+    cwd: o.capstanDir ?? o.root,
+    fds: o.subscribers + 256,
+    lifetimeSec: o.lifetimeSec,
+  });
+  const stop = async () => {
+    // A graceful stop lets --cpu-prof write its profile; the group is killed after the grace time anyway.
+    await group.stop(child, 10_000);
+    dataDir.remove();
+  };
+  try {
+    await waitForHttp(`${origin}/healthz`, 30_000, () => child.proc.exitCode === null);
+    const admin = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${origin}/admin/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const json = (await res.json()) as Record<string, unknown>;
+      if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const org = (await admin('/orgs', { name: 'bench' })).id as string;
+    const hub = (await admin(`/orgs/${org}/hubs`, { name: 'bench hub' })).id as string;
+    const headerSets: Record<string, string>[] = [];
+    for (let i = 0; i < contacts; i++) {
+      const contact = (await admin(`/hubs/${hub}/contacts`, { name: `member ${i}` })).id as string;
+      const token = (await admin(`/hubs/${hub}/contacts/${contact}/tokens`, { ttl_seconds: 3600 })).access_token as string;
+      headerSets.push({ authorization: `Bearer ${token}` });
+    }
+    return {
+      name: 'capstan',
+      child,
+      subscribe: { kind: 'sse', url: `${origin}/realtime/events?hub_id=${hub}`, headerSets, eventName: EVENT },
+      publish: { origin, path: `/admin/v1/hubs/${hub}/events`, headers: { authorization: `Bearer ${adminToken}` }, body: (data) => JSON.stringify({ type: EVENT, data }) },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\ncapstan output:\n${child.output()}`);
+  }
+}
+
+export function startTarget(name: TargetName, group: ProcessGroup, options: TargetOptions): Promise<RunningTarget> {
+  return name === 'capstan' ? startCapstan(group, options) : startBaseline(name, group, options);
+}

@@ -1,0 +1,67 @@
+// The benchmark harness: `npm run bench` runs every scenario, `npm run bench -- <scenario> [--key=value …]`
+// one. Each writes bench/results/<scenario>.{json,md,svg} and refreshes its section of BENCHMARKS.md.
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machineInfo } from './lib/machine.js';
+import { updateBenchmarksMd, writeResults } from './lib/report.js';
+import type { Scenario } from './lib/scenario.js';
+import { sseFanout } from './scenarios/sse-fanout/index.js';
+
+const SCENARIOS: readonly Scenario[] = [sseFanout];
+
+/** Every scenario bounds its own steps; this only catches a harness bug. */
+const WATCHDOG_MS = 30 * 60_000;
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function parse(argv: readonly string[]): { names: string[]; options: Map<string, string> } {
+  const names: string[] = [];
+  const options = new Map<string, string>();
+  for (const arg of argv) {
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      options.set(eq < 0 ? arg.slice(2) : arg.slice(2, eq), eq < 0 ? 'true' : arg.slice(eq + 1));
+    } else names.push(arg);
+  }
+  return { names, options };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const { names, options } = parse(argv);
+  if (options.has('help')) {
+    process.stdout.write(`usage: npm run bench [-- <scenario> [--key=value …]]\nscenarios: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
+    return;
+  }
+  const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const selected = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
+  for (const scenario of selected) {
+    const machine = machineInfo();
+    const started = Date.now();
+    const log = (m: string) => process.stdout.write(`[${scenario.name} ${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`);
+    log(`starting on ${machine.cores} cores, load ${machine.loadAtStart}`);
+    const output = await scenario.run({ root, options, machine, log });
+    const meta = { command: ['npm run bench --', scenario.name, ...argv.filter((a) => a.startsWith('--'))].join(' '), startedAt: machine.date, durationSec: Math.round((Date.now() - started) / 1000), loadAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
+    const files = writeResults(join(root, 'bench/results'), scenario, machine, meta, output);
+    updateBenchmarksMd(join(root, 'BENCHMARKS.md'), root, scenario, machine, meta, output, files.svg);
+    log(`wrote ${files.json}, ${files.md}, ${files.svg} and BENCHMARKS.md`);
+  }
+}
+
+const watchdog = setTimeout(() => {
+  process.stderr.write(`bench: still running after ${WATCHDOG_MS / 60_000} min; giving up\n`);
+  process.exit(1);
+}, WATCHDOG_MS);
+watchdog.unref();
+// Exiting runs every process group's exit hook, which kills the children.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,238 @@
+// sse-fanout: N subscribers held by load-client processes; one publisher over keep-alive HTTP.
+// Measures deliveries per second when publishing as fast as the server accepts (a bounded count), and
+// publish-to-receive latency at a fixed rate. Capstan and the baselines run through the same steps.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { capstanSource } from '../../lib/capstan-source.js';
+import { wallClockMs } from '../../lib/clock.js';
+import { Histogram } from '../../lib/histogram.js';
+import { LoadClients } from '../../lib/load-clients.js';
+import { ProcessGroup, processUsage } from '../../lib/processes.js';
+import { Publisher, type PublishResult } from '../../lib/publisher.js';
+import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
+import { startTarget, type RunningTarget, type TargetName } from '../../lib/targets.js';
+import { renderMarkdown, renderSvg } from './render.js';
+import type { FanoutData, LatencySummary, RunResult, Settings } from './types.js';
+
+const ALL_TARGETS: readonly TargetName[] = ['capstan', 'raw-sse', 'raw-ws', 'socketio'];
+
+function list(value: string | undefined, fallback: string): string[] {
+  return (value ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function num(options: ReadonlyMap<string, string>, key: string, fallback: number): number {
+  const raw = options.get(key);
+  const v = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${key} must be a positive number`);
+  return v;
+}
+
+/** The largest of 1, 2, 5 × 10^k not above v. */
+function niceFloor(v: number): number {
+  const p = 10 ** Math.floor(Math.log10(Math.max(1, v)));
+  return [5, 2, 1].map((m) => m * p).find((c) => c <= v) ?? 1;
+}
+
+function settingsFrom(options: ReadonlyMap<string, string>): Settings {
+  const targets = list(options.get('targets'), ALL_TARGETS.join(','));
+  for (const t of targets) if (!ALL_TARGETS.includes(t as TargetName)) throw new Error(`unknown target ${t}; known: ${ALL_TARGETS.join(', ')}`);
+  return {
+    subscribers: list(options.get('subscribers'), '1000,5000').map(Number),
+    targets: targets as TargetName[],
+    clientProcesses: num(options, 'clients', 4),
+    sourcesPerProcess: num(options, 'sources', 4),
+    contacts: num(options, 'contacts', 50),
+    connectConcurrency: num(options, 'connect-concurrency', 32),
+    publishConnections: num(options, 'publish-connections', 8),
+    maxDeliveries: num(options, 'max-deliveries', 150_000),
+    maxSeconds: num(options, 'max-seconds', 6),
+    fixedDeliveriesPerSec: num(options, 'fixed-deliveries', 10_000),
+    fixedSeconds: num(options, 'fixed-seconds', 4),
+    warmupSeconds: 1,
+    profile: options.has('profile'),
+    capstanRev: options.get('capstan-rev'),
+  };
+}
+
+/** Events per second for the latency phase: 1,000 when the box can carry it, else a share of it. */
+export function fixedRateFor(subscribers: number, s: Settings): number {
+  return Math.min(1000, niceFloor(s.fixedDeliveriesPerSec / subscribers));
+}
+
+function maxCountFor(subscribers: number, s: Settings): number {
+  return Math.max(20, Math.min(5000, Math.round(s.maxDeliveries / subscribers)));
+}
+
+type Stats = Awaited<ReturnType<LoadClients['stats']>>;
+
+/** Polls the clients until `expected` events of `phase` arrived, progress stalls for `quietMs`, or `limitMs` passes. */
+async function awaitDeliveries(clients: LoadClients, phase: string, expected: number, quietMs: number, limitMs: number): Promise<Stats> {
+  const deadline = Date.now() + limitMs;
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const stats = await clients.stats();
+    const received = stats.reduce((n, s) => n + (s.phases[phase]?.received ?? 0), 0);
+    if (received !== last) lastChange = Date.now();
+    last = received;
+    if (received >= expected || Date.now() - lastChange > quietMs || Date.now() > deadline) return stats;
+    await sleep(200);
+  }
+}
+
+function phaseTotals(stats: Stats, phase: string) {
+  const latency = new Histogram();
+  let received = 0;
+  let lastAt = 0;
+  let minPerConnection = Infinity;
+  for (const s of stats) {
+    const p = s.phases[phase];
+    if (!p) {
+      minPerConnection = 0;
+      continue;
+    }
+    received += p.received;
+    lastAt = Math.max(lastAt, p.lastAt);
+    minPerConnection = Math.min(minPerConnection, p.minPerConnection);
+    latency.merge(p.latency);
+  }
+  return { received, lastAt, minPerConnection: Number.isFinite(minPerConnection) ? minPerConnection : 0, latency };
+}
+
+function summarize(h: Histogram): LatencySummary {
+  const q = (x: number) => round(h.quantileMillis(x));
+  return { samples: h.count, p50: q(0.5), p90: q(0.9), p99: q(0.99), p999: q(0.999), max: q(1), mean: round(h.meanMillis()) };
+}
+
+function round(v: number | undefined, digits = 3): number | undefined {
+  return v === undefined ? undefined : Math.round(v * 10 ** digits) / 10 ** digits;
+}
+
+/** CPU used by a process (or the clients) since the meter started: seconds, and percent of one core. */
+function cpuMeter(read: () => number) {
+  const c0 = read();
+  const t0 = wallClockMs();
+  return () => {
+    const sec = read() - c0;
+    return { sec, pct: round((sec / ((wallClockMs() - t0) / 1000)) * 100, 1) };
+  };
+}
+
+/** Server CPU microseconds per delivery: steadier than wall-clock rates on a shared machine. */
+const perDelivery = (cpuSec: number, delivered: number) => (delivered > 0 ? round((cpuSec / delivered) * 1e6, 2) : undefined);
+
+function publishSummary(r: PublishResult) {
+  return { attempted: r.attempted, accepted: r.accepted, failed: r.failed, skipped: r.skipped, seconds: round((r.endedAt - r.startedAt) / 1000), errors: r.errors };
+}
+
+async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, name: TargetName, subscribers: number): Promise<RunResult> {
+  const result: RunResult = { target: name, subscribers, clientProcesses: s.clientProcesses, connected: 0, connectFailed: 0, connectMs: 0, connectErrors: [], closedDuringRun: 0 };
+  const group = new ProcessGroup();
+  const lifetimeSec = 300;
+  let target: RunningTarget | undefined;
+  let clients: LoadClients | undefined;
+  let publisher: Publisher | undefined;
+  try {
+    clients = new LoadClients(group, ctx.root, s.clientProcesses, s.sourcesPerProcess, Math.ceil(subscribers / s.clientProcesses), lifetimeSec);
+    target = await startTarget(name, group, { root: ctx.root, subscribers, lifetimeSec, contacts: s.contacts, capstanDir, nodeFlags: s.profile && name === 'capstan' ? ['--cpu-prof', `--cpu-prof-dir=${ctx.root}/bench/results/profiles`] : [] });
+    const serverPid = target.child.nodePid();
+    const serverCpu = () => (serverPid === undefined ? 0 : (processUsage(serverPid)?.cpuSec ?? 0));
+    const serverRssMB = () => round((serverPid === undefined ? 0 : (processUsage(serverPid)?.rssBytes ?? 0)) / 2 ** 20, 1);
+
+    const conn = await clients.connect(target, subscribers, s.connectConcurrency, 15_000, 120_000);
+    Object.assign(result, { connected: conn.ok, connectFailed: conn.failed, connectMs: conn.ms, connectErrors: conn.errors });
+    ctx.log(`  ${name} @ ${subscribers}: ${conn.ok} connected in ${conn.ms} ms${conn.failed ? `, ${conn.failed} failed (${conn.errors.join('; ')})` : ''}`);
+    if (conn.ok === 0) throw new Error('no subscriber connected');
+    publisher = new Publisher(target.publish, s.publishConnections);
+    result.idleRssMB = serverRssMB();
+
+    // Warm-up: proves every subscription is live before anything is timed.
+    const warm = await publisher.fixedRate(() => 'w', 10, 5, s.publishConnections, 5_000);
+    if (warm.accepted === 0) throw new Error(`publishing failed: ${warm.errors.join('; ')}\nserver output:\n${target.child.output()}`);
+    const warmTotals = phaseTotals(await awaitDeliveries(clients, 'w', warm.accepted * conn.ok, 2_000, 10_000), 'w');
+    result.warmup = { published: warm.accepted, delivered: warmTotals.received, expected: warm.accepted * conn.ok, minPerConnection: warmTotals.minPerConnection };
+
+    // Max rate: a bounded count, as fast as the server accepts publishes.
+    const count = maxCountFor(subscribers, s);
+    const serverMeter = cpuMeter(serverCpu);
+    const clientMeter = cpuMeter(() => clients?.cpuSec() ?? 0);
+    const max = await publisher.maxRate('m', count, s.publishConnections, s.maxSeconds * 1000);
+    const maxExpected = max.accepted * conn.ok;
+    const maxTotals = phaseTotals(await awaitDeliveries(clients, 'm', maxExpected, 3_000, 30_000), 'm');
+    const window = (maxTotals.lastAt - max.startedAt) / 1000;
+    const maxServer = serverMeter();
+    result.max = {
+      publish: publishSummary(max),
+      eventsPerSec: round(max.accepted / ((max.endedAt - max.startedAt) / 1000), 1),
+      delivered: maxTotals.received,
+      expected: maxExpected,
+      seconds: round(window),
+      deliveriesPerSec: window > 0 ? Math.round(maxTotals.received / window) : undefined,
+      serverCpuPct: maxServer.pct,
+      serverCpuUsPerDelivery: perDelivery(maxServer.sec, maxTotals.received),
+      clientsCpuPct: clientMeter().pct,
+      serverRssMB: serverRssMB(),
+    };
+    ctx.log(`    max rate: ${max.accepted} events, ${result.max.delivered}/${maxExpected} delivered, ${result.max.deliveriesPerSec} deliveries/s`);
+
+    // Fixed rate: the latency figures. The first second warms up and is left out.
+    await sleep(500);
+    const rate = fixedRateFor(subscribers, s);
+    const warmCount = Math.round(rate * s.warmupSeconds);
+    const total = warmCount + Math.round(rate * s.fixedSeconds);
+    const fixedServer = cpuMeter(serverCpu);
+    const fixedClients = cpuMeter(() => clients?.cpuSec() ?? 0);
+    const fixed = await publisher.fixedRate((i) => (i < warmCount ? 'fw' : 'f'), rate, total, 256, (s.warmupSeconds + s.fixedSeconds) * 1000 + 5_000);
+    const fixedExpected = (fixed.acceptedByPhase.f ?? 0) * conn.ok;
+    const finalStats = await awaitDeliveries(clients, 'f', fixedExpected, 3_000, 30_000);
+    const fixedTotals = phaseTotals(finalStats, 'f');
+    const fixedCpu = fixedServer();
+    result.fixed = {
+      rate,
+      seconds: s.fixedSeconds,
+      publish: publishSummary(fixed),
+      delivered: fixedTotals.received,
+      expected: fixedExpected,
+      deliveriesPerSec: Math.round(fixedTotals.received / s.fixedSeconds),
+      latencyMs: summarize(fixedTotals.latency),
+      serverCpuPct: fixedCpu.pct,
+      clientsCpuPct: fixedClients().pct,
+      serverRssMB: serverRssMB(),
+    };
+    result.closedDuringRun = finalStats.reduce((n, st) => n + st.closed, 0);
+    if (max.failed + fixed.failed > 0) result.serverOutput = target.child.output();
+    ctx.log(`    fixed ${rate}/s: ${fixedTotals.received}/${fixedExpected} delivered, p50 ${result.fixed.latencyMs.p50} ms, p99 ${result.fixed.latencyMs.p99} ms`);
+  } catch (e) {
+    result.error = e instanceof Error ? e.message.slice(0, 2000) : String(e);
+    ctx.log(`  ${name} @ ${subscribers} failed: ${result.error}`);
+  } finally {
+    await publisher?.close().catch(() => undefined);
+    await clients?.stop().catch(() => undefined);
+    await target?.stop().catch(() => undefined);
+    await group.stopAll(2_000);
+    group.dispose();
+  }
+  return result;
+}
+
+export const sseFanout: Scenario = {
+  name: 'sse-fanout',
+  title: 'SSE fan-out: deliveries per second and publish-to-receive latency',
+  async run(ctx) {
+    const settings = settingsFrom(ctx.options);
+    const source = capstanSource(ctx.root, settings.capstanRev);
+    const runs: RunResult[] = [];
+    try {
+      ctx.log(`Capstan ${source.revision}`);
+      for (const subscribers of settings.subscribers) {
+        for (const target of settings.targets) {
+          ctx.log(`${target} with ${subscribers} subscribers`);
+          runs.push(await runOne(ctx, settings, source.dir, target, subscribers));
+        }
+      }
+    } finally {
+      source.dispose();
+    }
+    const data: FanoutData = { settings, capstanRevision: source.revision, fixedRates: Object.fromEntries(settings.subscribers.map((n) => [n, fixedRateFor(n, settings)])), runs };
+    return { data, markdown: renderMarkdown(data), svg: renderSvg(data) };
+  },
+};

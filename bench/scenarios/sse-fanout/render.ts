@@ -1,0 +1,102 @@
+// Tables and chart for sse-fanout.
+import { markdownTable } from '../../lib/report.js';
+import { barChartSvg } from '../../lib/svg.js';
+import { TARGET_LABELS, type TargetName } from '../../lib/targets.js';
+import type { FanoutData, RunResult } from './types.js';
+
+const int = (v: number | undefined) => (v === undefined ? '–' : Math.round(v).toLocaleString('en-US'));
+const ms = (v: number | undefined) => (v === undefined ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const pct = (v: number | undefined) => (v === undefined ? '–' : `${Math.round(v)} %`);
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}×`);
+const label = (t: TargetName) => TARGET_LABELS[t];
+
+function delivered(d: number, expected: number): string {
+  if (expected === 0) return '–';
+  const share = (d / expected) * 100;
+  return share >= 99.995 ? '100 %' : `${share.toFixed(2)} %`;
+}
+
+function find(data: FanoutData, target: TargetName, n: number): RunResult | undefined {
+  return data.runs.find((r) => r.target === target && r.subscribers === n);
+}
+
+export function renderMarkdown(data: FanoutData): string {
+  const s = data.settings;
+  const out: string[] = [];
+  out.push(
+    `Each server runs as its own process; ${s.clientProcesses} load-client processes hold the subscribers (each over ${s.sourcesPerProcess} loopback source addresses) and the harness publishes over keep-alive HTTP (${s.publishConnections} connections). ` +
+      `Capstan (${data.capstanRevision}) is the real CLI on a fresh data directory (SQLite, events appended before delivery), its subscribers spread over ${s.contacts} hub contacts; the baselines have no auth, no log and no queue limit. ` +
+      `**Max rate**: ${s.maxDeliveries.toLocaleString('en-US')} / subscribers events (bounded also by ${s.maxSeconds} s), published as fast as the server answers; deliveries/s runs from the first publish to the last delivery. ` +
+      `**Latency**: publish-to-receive (the publisher stamps the event just before sending the request; clients compare with the same machine clock) over ${s.fixedSeconds} s after a ${s.warmupSeconds} s warm-up, ` +
+      `at ${Object.entries(data.fixedRates).map(([n, r]) => `${r} events/s for ${Number(n).toLocaleString('en-US')} subscribers`).join(' and ')}: 1,000 events/s × N subscribers is more than this machine can deliver, so the rate is ${s.fixedDeliveriesPerSec.toLocaleString('en-US')} deliveries/s ÷ N (at most 1,000).`,
+  );
+  out.push(
+    '',
+    'Wall-clock rates depend on what else the machine is doing: when the server process stays well under 100 % of a core during the max-rate phase, it was waiting for a CPU, not out of work. ' +
+      '**Server CPU µs / delivery** (user + system time of the server process from /proc, over the max-rate phase, divided by deliveries) is steadier on a shared machine and is the fairer comparison of the servers\' own cost.',
+  );
+  out.push('', '### Deliveries per second at the maximum publish rate', '');
+  out.push(
+    markdownTable(
+      ['server', 'subscribers', 'connected', 'events', 'publishes/s accepted', 'deliveries/s', 'delivered', 'server CPU µs / delivery', 'server CPU (% of a core)', 'clients CPU (% of a core)', 'server RSS MB'],
+      data.runs.map((r) => [label(r.target), int(r.subscribers), int(r.connected), int(r.max?.publish.accepted), int(r.max?.eventsPerSec), r.max?.deliveriesPerSec === undefined ? '–' : `**${int(r.max.deliveriesPerSec)}**`, r.max ? delivered(r.max.delivered, r.max.expected) : '–', r.max?.serverCpuUsPerDelivery === undefined ? '–' : `**${r.max.serverCpuUsPerDelivery.toFixed(1)}**`, pct(r.max?.serverCpuPct), pct(r.max?.clientsCpuPct), int(r.max?.serverRssMB)]),
+    ),
+  );
+  out.push('', '### Publish-to-receive latency at a fixed rate', '');
+  out.push(
+    markdownTable(
+      ['server', 'subscribers', 'rate (events/s)', 'deliveries/s', 'delivered', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'server CPU (% of a core)'],
+      data.runs.map((r) => {
+        const l = r.fixed?.latencyMs;
+        return [label(r.target), int(r.subscribers), int(r.fixed?.rate), int(r.fixed?.deliveriesPerSec), r.fixed ? delivered(r.fixed.delivered, r.fixed.expected) : '–', ms(l?.p50), ms(l?.p90), l?.p99 === undefined ? '–' : `**${ms(l.p99)}**`, ms(l?.p999), ms(l?.max), pct(r.fixed?.serverCpuPct)];
+      }),
+    ),
+  );
+  out.push('', '### Ratios', '');
+  out.push(
+    markdownTable(
+      ['subscribers', 'deliveries/s: Capstan ÷ raw SSE (ceiling)', 'Capstan ÷ raw ws', 'Capstan ÷ Socket.IO', 'CPU efficiency: raw SSE µs ÷ Capstan µs', 'raw ws ÷ Capstan', 'Socket.IO ÷ Capstan', 'p99: Capstan ÷ raw SSE', 'p99: Capstan ÷ Socket.IO'],
+      s.subscribers.map((n) => {
+        const c = find(data, 'capstan', n);
+        const sse = find(data, 'raw-sse', n);
+        const ws = find(data, 'raw-ws', n);
+        const io = find(data, 'socketio', n);
+        return [
+          int(n),
+          ratio(c?.max?.deliveriesPerSec, sse?.max?.deliveriesPerSec),
+          ratio(c?.max?.deliveriesPerSec, ws?.max?.deliveriesPerSec),
+          ratio(c?.max?.deliveriesPerSec, io?.max?.deliveriesPerSec),
+          ratio(sse?.max?.serverCpuUsPerDelivery, c?.max?.serverCpuUsPerDelivery),
+          ratio(ws?.max?.serverCpuUsPerDelivery, c?.max?.serverCpuUsPerDelivery),
+          ratio(io?.max?.serverCpuUsPerDelivery, c?.max?.serverCpuUsPerDelivery),
+          ratio(c?.fixed?.latencyMs.p99, sse?.fixed?.latencyMs.p99),
+          ratio(c?.fixed?.latencyMs.p99, io?.fixed?.latencyMs.p99),
+        ];
+      }),
+    ),
+  );
+  const notes = data.runs.flatMap((r) => {
+    const lines: string[] = [];
+    if (r.error) lines.push(`- ${label(r.target)} @ ${int(r.subscribers)}: run failed — ${r.error.split('\n')[0]}`);
+    if (r.connectFailed) lines.push(`- ${label(r.target)} @ ${int(r.subscribers)}: ${int(r.connectFailed)} connections failed (${r.connectErrors.join('; ')})`);
+    if (r.closedDuringRun) lines.push(`- ${label(r.target)} @ ${int(r.subscribers)}: ${int(r.closedDuringRun)} connections closed during the run`);
+    return lines;
+  });
+  if (notes.length) out.push('', 'Notes:', '', ...notes);
+  return out.join('\n');
+}
+
+export function renderSvg(data: FanoutData): string {
+  const s = data.settings;
+  const series = s.targets.map(label);
+  const groups = (value: (r: RunResult | undefined) => number | undefined, withRate: boolean) =>
+    s.subscribers.map((n) => ({
+      label: `${n.toLocaleString('en-US')} subscribers${withRate ? ` @ ${data.fixedRates[n]}/s` : ''}`,
+      values: s.targets.map((t) => value(find(data, t, n))),
+    }));
+  return barChartSvg('SSE fan-out', [
+    { title: 'Deliveries per second at max publish rate', unit: 'deliveries / s', series, groups: groups((r) => r?.max?.deliveriesPerSec, false) },
+    { title: 'Server CPU per delivery at max rate (lower is better)', unit: 'µs of CPU / delivery', series, groups: groups((r) => r?.max?.serverCpuUsPerDelivery, false) },
+    { title: 'p99 publish-to-receive latency (fixed rate)', unit: 'ms (log scale)', series, groups: groups((r) => r?.fixed?.latencyMs.p99, true), scale: 'log' },
+  ]);
+}

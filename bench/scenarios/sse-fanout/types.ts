@@ -1,0 +1,101 @@
+// The sse-fanout scenario's settings and the numbers each run produces (what the JSON file holds).
+import type { TargetName } from '../../lib/targets.js';
+
+export interface Settings {
+  readonly subscribers: readonly number[];
+  readonly targets: readonly TargetName[];
+  readonly clientProcesses: number;
+  /** Loopback source addresses per load-client process. */
+  readonly sourcesPerProcess: number;
+  /** Capstan: contacts sharing the streams (each holds subscribers / contacts of them). */
+  readonly contacts: number;
+  readonly connectConcurrency: number;
+  /** Keep-alive connections (and requests in flight) of the publisher. */
+  readonly publishConnections: number;
+  /** The max-rate phase publishes max-deliveries / subscribers events (20 … 5,000) … */
+  readonly maxDeliveries: number;
+  /** … or stops publishing after this long. */
+  readonly maxSeconds: number;
+  /** The fixed-rate phase publishes min(1,000, this / subscribers) events per second. */
+  readonly fixedDeliveriesPerSec: number;
+  readonly fixedSeconds: number;
+  readonly warmupSeconds: number;
+  /** Capstan runs with --cpu-prof into bench/results/profiles/. */
+  readonly profile: boolean;
+  /** Measure this git revision of Capstan instead of the working tree. */
+  readonly capstanRev: string | undefined;
+}
+
+export interface LatencySummary {
+  readonly samples: number;
+  readonly p50: number | undefined;
+  readonly p90: number | undefined;
+  readonly p99: number | undefined;
+  readonly p999: number | undefined;
+  readonly max: number | undefined;
+  readonly mean: number | undefined;
+}
+
+export interface PublishSummary {
+  readonly attempted: number;
+  readonly accepted: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly seconds: number | undefined;
+  readonly errors: readonly string[];
+}
+
+export interface RunResult {
+  readonly target: TargetName;
+  readonly subscribers: number;
+  readonly clientProcesses: number;
+  connected: number;
+  connectFailed: number;
+  connectMs: number;
+  connectErrors: readonly string[];
+  /** Server RSS with every subscriber connected, before any event. */
+  idleRssMB?: number | undefined;
+  warmup?: { readonly published: number; readonly delivered: number; readonly expected: number; readonly minPerConnection: number };
+  max?: {
+    readonly publish: PublishSummary;
+    /** Publishes accepted per second. */
+    readonly eventsPerSec: number | undefined;
+    readonly delivered: number;
+    readonly expected: number;
+    /** From the first publish to the last delivery. */
+    readonly seconds: number | undefined;
+    readonly deliveriesPerSec: number | undefined;
+    /** Percent of one core. */
+    readonly serverCpuPct: number | undefined;
+    /** Server CPU time (user + system) per delivery, from the first publish to the last delivery. */
+    readonly serverCpuUsPerDelivery: number | undefined;
+    readonly clientsCpuPct: number | undefined;
+    readonly serverRssMB: number | undefined;
+  };
+  fixed?: {
+    readonly rate: number;
+    readonly seconds: number;
+    readonly publish: PublishSummary;
+    readonly delivered: number;
+    readonly expected: number;
+    readonly deliveriesPerSec: number;
+    readonly latencyMs: LatencySummary;
+    readonly serverCpuPct: number | undefined;
+    readonly clientsCpuPct: number | undefined;
+    readonly serverRssMB: number | undefined;
+  };
+  /** Connections that ended before the run did (e.g. closed as too slow). */
+  closedDuringRun: number;
+  /** The server's last output, kept when a publish failed. */
+  serverOutput?: string;
+  error?: string;
+}
+
+export interface FanoutData {
+  readonly settings: Settings;
+  /** The Capstan commit measured ("+dirty" when the working tree had changes). */
+  readonly capstanRevision: string;
+  /** Events per second used for the latency phase, by subscriber count. */
+  readonly fixedRates: Readonly<Record<number, number>>;
+  readonly runs: readonly RunResult[];
+}

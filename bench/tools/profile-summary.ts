@@ -1,0 +1,76 @@
+// Summarises a V8 .cpuprofile (from `npm run bench -- <scenario> --profile`): self time by function and
+// by file, so a hot spot in the delivery path stands out.
+// Usage: node --import tsx bench/tools/profile-summary.ts <file> [top] [--under=<text>]
+// --under keeps only samples with a frame "<function> <file>" containing <text> on the stack, e.g.
+// --under="publish src/events/bus.ts" for the fan-out path.
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly children?: readonly number[];
+}
+
+interface Profile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+  readonly startTime: number;
+  readonly endTime: number;
+}
+
+const args = process.argv.slice(2);
+const under = args.find((a) => a.startsWith('--under='))?.slice('--under='.length);
+const [file, topArg] = args.filter((a) => !a.startsWith('--'));
+if (!file) {
+  process.stderr.write('usage: profile-summary <file.cpuprofile> [top]\n');
+  process.exit(2);
+}
+const top = Number(topArg ?? 30);
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
+const shortUrl = (url: string) => url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'nm:').replace(/^.*\/(src|bench)\//, '$1/');
+const label = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url ? shortUrl(n.callFrame.url) : '(native)'}`;
+
+/** Whether a frame matching `under` is on the stack of node `id` (memoised per node). */
+const kept = new Map<number, boolean>();
+function isKept(id: number): boolean {
+  if (under === undefined) return true;
+  let result = kept.get(id);
+  if (result === undefined) {
+    const node = byId.get(id);
+    const up = parent.get(id);
+    result = node !== undefined && (label(node).includes(under) || (up !== undefined && isKept(up)));
+    kept.set(id, result);
+  }
+  return result;
+}
+
+const selfUs = new Map<number, number>();
+profile.samples.forEach((id, i) => {
+  if (isKept(id)) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
+const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+const byFunction = new Map<string, number>();
+const byFile = new Map<string, number>();
+for (const [id, us] of selfUs) {
+  const frame = byId.get(id)?.callFrame;
+  if (!frame) continue;
+  const where = frame.url ? shortUrl(frame.url) : '(native)';
+  const fn = `${frame.functionName || '(anonymous)'}  ${where}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
+  byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  byFile.set(where, (byFile.get(where) ?? 0) + us);
+}
+
+const print = (title: string, m: Map<string, number>) => {
+  process.stdout.write(`\n${title}\n`);
+  for (const [k, us] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    process.stdout.write(`${((us / total) * 100).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`);
+  }
+};
+process.stdout.write(`${file}${under === undefined ? '' : ` under "${under}"`}: ${(total / 1000).toFixed(0)} ms sampled over ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s\n`);
+print('self time by function', byFunction);
+print('self time by file', byFile);
