@@ -2,3 +2,4 @@ export { KEY_PREFIXES, generateKey, hashKey, looksLikeKey, type GeneratedKey, ty
 export { TokenService, type TokenAudience, type VerifiedToken, type IssuedToken } from './tokens.js';
 export { authenticateOrgKey, authenticateAppKey, bearerToken, type OrgPrincipal, type AppPrincipal } from './credentials.js';
 export { checkAdminToken } from './admin.js';
+export { checkAppOrigin, originAllowed } from './origins.js';

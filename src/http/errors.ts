@@ -17,6 +17,7 @@ export const ERRORS = {
   idempotency_conflict: { status: 409, message: 'This Idempotency-Key was used with a different request' },
   payload_too_large: { status: 413, message: 'Request body too large' },
   unsupported_media_type: { status: 415, message: 'Unsupported content type' },
+  range_not_satisfiable: { status: 416, message: 'The requested range is not satisfiable' },
   rate_limited: { status: 429, message: 'Too many requests' },
   too_many_connections: { status: 429, message: 'Too many open connections' },
   internal: { status: 500, message: 'Internal server error' },

@@ -1,3 +1,6 @@
 export { HubService, type PublishInput } from './service.js';
 export { memberAccess } from './access.js';
 export { HUB_EVENT_TYPES } from './event-types.js';
+export { ADMIN, type Actor, type AdminActor, type MemberActor } from './actor.js';
+export { presentBroadcast, presentConversation, presentDiscussion, presentMessage, presentProfile, presentSpace } from './present.js';
+export type { Page } from './paging.js';

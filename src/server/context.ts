@@ -7,9 +7,11 @@ import type { DocumentService } from '../documents/index.js';
 import type { Bus, EventLog, EventPublisher, EventTypeRegistry } from '../events/index.js';
 import type { Logger, Metrics } from '../http/index.js';
 import type { HubService } from '../hubs/index.js';
+import type { OrganizerService } from '../organizer/index.js';
 import type { RealtimeEngine } from '../realtime/index.js';
 import type { Storage } from '../storage/index.js';
 import type { TenancyService } from '../tenancy/index.js';
+import type { VideoService } from '../videos/index.js';
 import type { WorkflowEngine } from '../workflows/index.js';
 
 export interface AppContext {
@@ -28,6 +30,8 @@ export interface AppContext {
   readonly blobs: BlobStore;
   readonly workflows: WorkflowEngine;
   readonly documents: DocumentService;
+  readonly organizer: OrganizerService;
+  readonly videos: VideoService;
   /** Base for absolute URLs in responses. */
   readonly publicUrl: () => string;
 }

@@ -9,11 +9,15 @@ import { DOCUMENT_EVENT_TYPES, DocumentService, documentWorkflow } from '../docu
 import { EventLog, EventPublisher, EventTypeRegistry } from '../events/index.js';
 import { HUB_EVENT_TYPES, HubService } from '../hubs/index.js';
 import { RealtimeEngine } from '../realtime/index.js';
+import { loadOrganizerRules, ORGANIZER_EVENT_TYPES, OrganizerService, organizerWorkflow } from '../organizer/index.js';
 import { openStorage } from '../storage/index.js';
 import { adminRoutes } from '../surfaces/admin/index.js';
 import { documentRealtimeRoutes, documentRoutes } from '../surfaces/documents/index.js';
-import { hubRealtimeRoutes } from '../surfaces/hub/index.js';
+import { hubMemberRoutes, hubRealtimeRoutes } from '../surfaces/hub/index.js';
+import { organizerRealtime, organizerRoutes } from '../surfaces/organizer/index.js';
+import { developerRestRoutes, developerSdkRoutes, videoPageRoutes } from '../surfaces/videos/index.js';
 import { TenancyService } from '../tenancy/index.js';
+import { transcriberFromConfig, VIDEO_EVENT_TYPES, VideoService, videoWorkflow } from '../videos/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { AppContext } from './context.js';
 import { writeDevCredentials } from './dev-credentials.js';
@@ -52,6 +56,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const eventTypes = new EventTypeRegistry();
   eventTypes.register(HUB_EVENT_TYPES);
   eventTypes.register(DOCUMENT_EVENT_TYPES);
+  eventTypes.register(VIDEO_EVENT_TYPES);
+  eventTypes.register(ORGANIZER_EVENT_TYPES);
   const fanOut = await createFanOut(config, logger);
   const bus = fanOut.bus;
   const events = new EventLog(storage, config.realtimeRetentionSeconds * 1000);
@@ -106,7 +112,27 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     maxBytes: config.documentMaxBytes,
     fetchAllow: config.fetchAllowHosts,
   });
+  workflows.define(videoWorkflow({ storage, blobs, publisher, transcriber: transcriberFromConfig(config), pricePerMinuteMicro: config.videoPricePerMinuteMicro }));
+  const videos = new VideoService(storage, blobs, workflows, publisher, {
+    pricePerMinuteMicro: config.videoPricePerMinuteMicro,
+    partUrlTtlSeconds: config.multipartUrlTtlSeconds,
+    publicUrl,
+  });
   const upgrades = new UpgradeRouter(logger);
+  workflows.define(organizerWorkflow({
+    storage,
+    publisher,
+    rules: await loadOrganizerRules(config.organizerRulesFile),
+    batchSize: config.organizerBatchSize,
+    progressIntervalMs: config.organizerProgressIntervalMs,
+    maxErrorEvents: config.organizerMaxErrorEvents,
+    logger,
+  }));
+  const organizer = new OrganizerService(storage, blobs, workflows, publisher, {
+    maxFileBytes: config.organizerMaxFileBytes,
+    maxUploadFiles: config.organizerMaxUploadFiles,
+    maxJobFiles: config.organizerMaxJobFiles,
+  });
   const ctx: AppContext = {
     config,
     storage,
@@ -123,9 +149,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     blobs,
     workflows,
     documents,
+    organizer,
+    videos,
     publicUrl,
   };
-  const surfaces: Surface[] = [adminRoutes(ctx), hubRealtimeRoutes(ctx), documentRoutes(ctx), documentRealtimeRoutes(ctx, upgrades)];
+  const surfaces: Surface[] = [adminRoutes(ctx), hubRealtimeRoutes(ctx), hubMemberRoutes(ctx), documentRoutes(ctx), documentRealtimeRoutes(ctx, upgrades), organizerRoutes(ctx)];
+  organizerRealtime(ctx, upgrades);
+  surfaces.push(developerRestRoutes(ctx), developerSdkRoutes(ctx), videoPageRoutes(ctx));
   if (blobs instanceof LocalDiskBlobStore) {
     surfaces.push(uploadGateway({ store: blobs, signer: blobs.signer, maxPartBytes: 5 * 1024 ** 3 }));
   }

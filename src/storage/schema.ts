@@ -174,7 +174,182 @@ export interface IdempotencyTable {
   created_at: string;
 }
 
+export interface OrganizerFileTable {
+  id: string;
+  org_id: string;
+  name: string;
+  size_bytes: number;
+  content_type: string | null;
+  /** Sniffed from the bytes at upload: pdf, image, video, audio, archive, document, text, other. */
+  kind: string;
+  /** YYYY-MM-DD found in the content or its metadata (EXIF, PDF CreationDate), if any. */
+  content_date: string | null;
+  blob_key: string;
+  /** The virtual folder ('' is the root), e.g. Invoices/2025/03. */
+  folder: string;
+  /** 1 when an admin locked the file: jobs may not move it. */
+  locked: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrganizerJobTable {
+  id: string;
+  org_id: string;
+  workflow_id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  source_folder: string | null;
+  total_count: number;
+  processed_count: number;
+  organized: number;
+  failed: number;
+  current_file: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export interface OrganizerJobFileTable {
+  job_id: string;
+  file_id: string;
+  position: number;
+  state: 'pending' | 'organized' | 'failed';
+  folder: string | null;
+  error_code: string | null;
+  error: string | null;
+}
+
+export interface VideoTable {
+  /** 12 lowercase letters and digits, like the seed's `abc123def456`. */
+  id: string;
+  org_id: string;
+  app_id: string;
+  external_user_id: string | null;
+  name: string;
+  /** JSON object given at creation, or null. */
+  metadata: string | null;
+  /** developer/<appId>/<videoId>/result.mp4: the blob key, shown to clients as s3Key. */
+  s3_key: string;
+  content_type: string;
+  /** created → uploading → completing → processing → ready | failed (uploading again after an abort). */
+  state: 'created' | 'uploading' | 'completing' | 'processing' | 'ready' | 'failed';
+  /** The multipart upload in progress (or the one completed). */
+  upload_id: string | null;
+  size_bytes: number | null;
+  /** The server's measurements (or the client's values when the container cannot be probed). */
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  /** JSON of what the client sent with complete (durationInSecs, width, height, fps): the fallback. */
+  client_values: string | null;
+  transcription_status: 'PROCESSING' | 'COMPLETE' | 'ERROR' | 'SKIPPED' | 'NO_AUDIO' | null;
+  workflow_id: string | null;
+  /** Credits debited for the measured duration; null until billed (billing happens once). */
+  cost_micro: number | null;
+  failure_reason: string | null;
+  deleted_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SpaceMemberTable {
+  space_id: string;
+  contact_id: string;
+  joined_at: string;
+}
+
+export interface SpaceMuteTable {
+  space_id: string;
+  contact_id: string;
+  /** The moderator's contact id, or null when muted through the admin API. */
+  muted_by: string | null;
+  created_at: string;
+}
+
+export interface DiscussionTable {
+  id: string;
+  hub_id: string;
+  space_id: string;
+  /** Set on replies: the discussion replied to. */
+  parent_id: string | null;
+  author_id: string;
+  /** Null on replies and on tombstones. */
+  title: string | null;
+  /** Null on tombstones. */
+  body: string | null;
+  locked: number;
+  pinned: number;
+  /** UUIDv7 minted at creation: a creation order that never ties. */
+  sort_key: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface DiscussionReactionTable {
+  discussion_id: string;
+  contact_id: string;
+  reaction: string;
+  created_at: string;
+}
+
+export interface ContactProfileTable {
+  contact_id: string;
+  bio: string | null;
+  avatar_url: string | null;
+  updated_at: string;
+}
+
+export interface ConversationTable {
+  id: string;
+  hub_id: string;
+  kind: 'direct' | 'group';
+  name: string | null;
+  created_by: string;
+  /** UUIDv7 of the last activity (creation or message): lists show the liveliest first. */
+  activity_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConversationMemberTable {
+  conversation_id: string;
+  contact_id: string;
+  joined_at: string;
+  /** Set when the member left; a member who left no longer sees the conversation. */
+  left_at: string | null;
+  last_read_message_id: string | null;
+}
+
+export interface MessageTable {
+  id: string;
+  conversation_id: string;
+  author_id: string;
+  /** Null on tombstones. */
+  body: string | null;
+  sort_key: string;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+}
+
+export interface BroadcastTable {
+  id: string;
+  hub_id: string;
+  /** The admin contact, or null when published through the admin API. */
+  author_id: string | null;
+  title: string;
+  body: string;
+  sort_key: string;
+  created_at: string;
+}
+
 export interface Database {
+  videos: VideoTable;
+  organizer_files: OrganizerFileTable;
+  organizer_jobs: OrganizerJobTable;
+  organizer_job_files: OrganizerJobFileTable;
   documents: DocumentTable;
   idempotency_keys: IdempotencyTable;
   workflow_runs: WorkflowRunTable;
@@ -184,6 +359,15 @@ export interface Database {
   spaces: SpaceTable;
   space_segments: SpaceSegmentTable;
   contact_segments: ContactSegmentTable;
+  space_members: SpaceMemberTable;
+  space_mutes: SpaceMuteTable;
+  discussions: DiscussionTable;
+  discussion_reactions: DiscussionReactionTable;
+  contact_profiles: ContactProfileTable;
+  conversations: ConversationTable;
+  conversation_members: ConversationMemberTable;
+  messages: MessageTable;
+  broadcasts: BroadcastTable;
   orgs: OrgTable;
   org_keys: OrgKeyTable;
   credit_ledger: CreditLedgerTable;

@@ -4,13 +4,19 @@ import { sql, type Kysely } from 'kysely';
 import { connect, type Driver } from './connect.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { appRepo, type AppRepo } from './repos/apps.js';
+import { broadcastRepo, type BroadcastRepo } from './repos/broadcasts.js';
 import { communityRepo, type CommunityRepo } from './repos/community.js';
+import { conversationRepo, type ConversationRepo } from './repos/conversations.js';
+import { discussionRepo, type DiscussionRepo } from './repos/discussions.js';
 import { documentRepo, type DocumentRepo } from './repos/documents.js';
 import { eventRepo, type EventRepo } from './repos/events.js';
 import { hubRepo, type HubRepo } from './repos/hubs.js';
 import { ledgerRepo, type LedgerRepo } from './repos/ledger.js';
 import { orgRepo, type OrgRepo } from './repos/orgs.js';
+import { profileRepo, type ProfileRepo } from './repos/profiles.js';
+import { organizerRepo, type OrganizerRepo } from './repos/organizer.js';
 import { settingsRepo, type SettingsRepo } from './repos/settings.js';
+import { videoRepo, type VideoRepo } from './repos/videos.js';
 import { workflowRepo, type WorkflowRepo } from './repos/workflows.js';
 import type { Database } from './schema.js';
 
@@ -22,8 +28,14 @@ export interface Repos {
   readonly settings: SettingsRepo;
   readonly events: EventRepo;
   readonly community: CommunityRepo;
+  readonly discussions: DiscussionRepo;
+  readonly conversations: ConversationRepo;
+  readonly profiles: ProfileRepo;
+  readonly broadcasts: BroadcastRepo;
   readonly workflows: WorkflowRepo;
   readonly documents: DocumentRepo;
+  readonly organizer: OrganizerRepo;
+  readonly videos: VideoRepo;
 }
 
 export interface Storage extends Repos {
@@ -48,8 +60,14 @@ export function createRepos(db: Kysely<Database>, driver: Driver): Repos {
     settings: settingsRepo(db),
     events: eventRepo(db),
     community: communityRepo(db),
+    discussions: discussionRepo(db),
+    conversations: conversationRepo(db),
+    profiles: profileRepo(db),
+    broadcasts: broadcastRepo(db),
     workflows: workflowRepo(db, driver),
     documents: documentRepo(db),
+    organizer: organizerRepo(db),
+    videos: videoRepo(db),
   };
 }
 

@@ -4,10 +4,16 @@ import * as m0001 from './0001-core.js';
 import * as m0002 from './0002-events-and-access.js';
 import * as m0003 from './0003-workflows.js';
 import * as m0004 from './0004-documents.js';
+import * as m0005 from './0005-videos.js';
+import * as m0006 from './0006-organizer.js';
+import * as m0007 from './0007-community.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': m0001,
   '0002-events-and-access': m0002,
   '0003-workflows': m0003,
   '0004-documents': m0004,
+  '0005-videos': m0005,
+  '0006-organizer': m0006,
+  '0007-community': m0007,
 };

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { schemas } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
+import { registerCommunityAdminRoutes } from './community-routes.js';
 
 const tags = ['admin: hubs'];
 const security = [{ bearer: [] }];
@@ -65,4 +66,6 @@ export function registerHubAdminRoutes(scope: FastifyInstance, ctx: AppContext):
     await hubs.revokeContact(req.params.hub_id, req.params.contact_id, 'removed');
     return { success: true };
   });
+
+  registerCommunityAdminRoutes(app, ctx);
 }

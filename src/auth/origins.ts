@@ -1,0 +1,29 @@
+// The Origin allow-list of developer apps: public (cpk_) keys of production apps work only from the
+// origins the app lists; development apps skip the check, as the developer video contract says.
+import { AppError } from '../http/errors.js';
+import type { App } from '../storage/index.js';
+
+/** scheme://host[:port] in canonical form (lower case, default port dropped), or undefined. */
+function canonicalOrigin(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    return url.origin;
+  } catch {
+    return undefined;
+  }
+}
+
+export function originAllowed(allowed: readonly string[], origin: string | undefined): boolean {
+  if (allowed.includes('*')) return true;
+  if (origin === undefined) return false;
+  const given = canonicalOrigin(origin);
+  return given !== undefined && allowed.some((a) => canonicalOrigin(a) === given);
+}
+
+/** Throws 403 origin_not_allowed when a production app is called from an origin it does not list. */
+export function checkAppOrigin(app: App, origin: string | undefined): void {
+  if (app.environment !== 'production') return;
+  const allowed = JSON.parse(app.allowed_origins) as string[];
+  if (!originAllowed(allowed, origin)) throw new AppError('origin_not_allowed', origin ? `Origin ${origin} is not allowed for this app` : 'An Origin header from an allowed domain is required for production apps');
+}

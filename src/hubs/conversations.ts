@@ -1,0 +1,90 @@
+// DM conversations: 1:1 (one other member, no name; creating one that exists returns it) and groups.
+// Every event goes directly to the conversation's current members, a member who leaves included.
+import { AppError } from '../http/errors.js';
+import type { Conversation, ConversationMember, Storage } from '../storage/index.js';
+import { newId, uuidv7 } from '../util/ids.js';
+import { nowIso } from '../util/time.js';
+import type { MemberActor } from './actor.js';
+import { page, type Page } from './paging.js';
+import type { HubService } from './service.js';
+
+export interface ConversationView {
+  readonly conversation: Conversation;
+  readonly members: ConversationMember[];
+}
+
+export class ConversationService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly hubs: HubService,
+  ) {}
+
+  /** Creates a conversation; `created` is false when an existing 1:1 between the two was returned. */
+  async create(hubId: string, member: MemberActor, contactIds: readonly string[], name: string | undefined): Promise<ConversationView & { created: boolean }> {
+    const me = member.contact.id;
+    const others = [...new Set(contactIds)].filter((id) => id !== me);
+    if (others.length === 0) throw new AppError('invalid_request', 'contact_ids must name at least one other member');
+    for (const id of others) await this.checkInvitee(hubId, id);
+    const kind = others.length === 1 && name === undefined ? 'direct' : 'group';
+    if (kind === 'direct') {
+      const existing = await this.storage.conversations.findDirect(hubId, me, others[0] ?? '');
+      if (existing) return { ...(await this.view(existing)), created: false };
+    }
+    const at = nowIso();
+    const conversation: Conversation = { id: newId('cnv'), hub_id: hubId, kind, name: name ?? null, created_by: me, activity_key: uuidv7(), created_at: at, updated_at: at };
+    const memberIds = [me, ...others];
+    await this.storage.transaction((tx) => tx.conversations.create(conversation, memberIds));
+    await this.emit(hubId, 'community.conversation.created', memberIds, { conversation_id: conversation.id, contact_id: me });
+    return { ...(await this.view(conversation)), created: true };
+  }
+
+  async list(hubId: string, member: MemberActor, limit: number, offset: number): Promise<Page<ConversationView>> {
+    const rows = await page(limit, offset, (l, o) => this.storage.conversations.listFor(hubId, member.contact.id, l, o));
+    const items: ConversationView[] = [];
+    for (const c of rows.items) items.push(await this.view(c));
+    return { items, hasMore: rows.hasMore };
+  }
+
+  async get(hubId: string, member: MemberActor, conversationId: string): Promise<ConversationView> {
+    return this.view(await this.mine(hubId, member, conversationId));
+  }
+
+  /** Adds a member to a group conversation; any current member may. */
+  async addMember(hubId: string, member: MemberActor, conversationId: string, contactId: string): Promise<ConversationView> {
+    const conversation = await this.mine(hubId, member, conversationId);
+    if (conversation.kind === 'direct') throw new AppError('conflict', 'A 1:1 conversation cannot have more members; start a group instead');
+    await this.checkInvitee(hubId, contactId);
+    if (!(await this.storage.conversations.addMember(conversation.id, contactId, nowIso()))) throw new AppError('conflict', 'This contact is already a member of the conversation');
+    const view = await this.view(conversation);
+    await this.emit(hubId, 'community.conversation.member_added', view.members.map((m) => m.contact_id), { conversation_id: conversation.id, contact_id: contactId, added_by: member.contact.id });
+    return view;
+  }
+
+  async leave(hubId: string, member: MemberActor, conversationId: string): Promise<void> {
+    const conversation = await this.mine(hubId, member, conversationId);
+    const before = (await this.storage.conversations.members(conversation.id)).map((m) => m.contact_id);
+    if (!(await this.storage.conversations.leave(conversation.id, member.contact.id, nowIso()))) throw new AppError('not_found', 'Conversation not found');
+    await this.emit(hubId, 'community.conversation.member_left', before, { conversation_id: conversation.id, contact_id: member.contact.id });
+  }
+
+  /** A conversation of the hub the member currently belongs to; anything else is 404. */
+  async mine(hubId: string, member: MemberActor, conversationId: string): Promise<Conversation> {
+    const conversation = await this.storage.conversations.get(hubId, conversationId);
+    if (!conversation || !(await this.storage.conversations.member(conversation.id, member.contact.id))) throw new AppError('not_found', 'Conversation not found');
+    return conversation;
+  }
+
+  /** Direct events to the conversation's members. */
+  async emit(hubId: string, type: string, contactIds: readonly string[], data: Readonly<Record<string, unknown>>): Promise<void> {
+    await this.hubs.emit(hubId, type, { contact_ids: [...new Set(contactIds)] }, data);
+  }
+
+  private async view(conversation: Conversation): Promise<ConversationView> {
+    return { conversation, members: await this.storage.conversations.members(conversation.id) };
+  }
+
+  /** Only active members of this hub can be brought into a conversation. */
+  private async checkInvitee(hubId: string, contactId: string): Promise<void> {
+    if (!(await this.hubs.activeContact(hubId, contactId))) throw new AppError('invalid_request', `contact ${contactId} is not an active member of this hub`);
+  }
+}

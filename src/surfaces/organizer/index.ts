@@ -1,0 +1,2 @@
+export { organizerRoutes } from './routes.js';
+export { organizerRealtime } from './realtime.js';

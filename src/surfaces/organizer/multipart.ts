@@ -1,0 +1,139 @@
+// A streaming multipart/form-data reader: parts come one at a time, each body an async iterable of
+// chunks that must be consumed (or skipped) before the next part. Nothing is buffered beyond one
+// network chunk plus a boundary's length; header blocks and text fields have small fixed bounds.
+import { AppError } from '../../http/index.js';
+
+export interface MultipartPart {
+  readonly name: string;
+  /** Present for file parts (possibly empty: a form submitted with no file chosen). */
+  readonly filename: string | undefined;
+  readonly contentType: string | undefined;
+  readonly body: AsyncIterable<Buffer>;
+}
+
+const MAX_HEADER_BYTES = 8 * 1024;
+const CRLF = Buffer.from('\r\n');
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+const malformed = (why: string) => new AppError('invalid_request', `Malformed multipart body: ${why}`);
+
+/** The boundary of a multipart/form-data content type, or undefined. */
+export function boundaryOf(contentType: string | undefined): string | undefined {
+  if (!contentType || !/^multipart\/form-data\b/i.test(contentType)) return undefined;
+  const m = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
+  return m?.[1] ?? m?.[2];
+}
+
+function parseDisposition(value: string): { name: string; filename: string | undefined } {
+  const param = (key: string): string | undefined => {
+    const m = new RegExp(`;\\s*${key}=(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]*))`, 'i').exec(value);
+    if (!m) return undefined;
+    return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
+  };
+  const extended = /;\s*filename\*=(?:UTF-8|utf-8)''([^;\s]*)/.exec(value);
+  let filename = param('filename');
+  if (extended?.[1]) {
+    try {
+      filename = decodeURIComponent(extended[1]);
+    } catch {
+      throw malformed('filename* is not valid percent-encoding');
+    }
+  }
+  // Browsers send raw UTF-8 in quoted names; Node read the header as latin1.
+  if (filename !== undefined && !extended) filename = Buffer.from(filename, 'latin1').toString('utf8');
+  return { name: param('name') ?? '', filename };
+}
+
+export async function* readMultipart(source: AsyncIterable<Buffer | string>, boundary: string): AsyncGenerator<MultipartPart> {
+  const it = source[Symbol.asyncIterator]();
+  const delimiter = Buffer.from(`\r\n--${boundary}`);
+  // The first delimiter has no CRLF before it when there is no preamble: pretend there was one.
+  let buf: Buffer = CRLF;
+  let ended = false;
+  const pull = async (): Promise<boolean> => {
+    if (ended) return false;
+    const next = await it.next();
+    if (next.done) {
+      ended = true;
+      return false;
+    }
+    buf = Buffer.concat([buf, typeof next.value === 'string' ? Buffer.from(next.value) : next.value]);
+    return true;
+  };
+  // Skip the preamble up to the first delimiter.
+  for (;;) {
+    const at = buf.indexOf(delimiter);
+    if (at >= 0) {
+      buf = buf.subarray(at + delimiter.length);
+      break;
+    }
+    buf = buf.subarray(Math.max(0, buf.length - delimiter.length));
+    if (!(await pull())) throw malformed('no boundary found');
+  }
+  for (;;) {
+    while (buf.length < 2) if (!(await pull())) throw malformed('ends inside a boundary');
+    if (buf[0] === 0x2d && buf[1] === 0x2d) return;
+    // Transport padding after the boundary is allowed; the header block starts after its CRLF.
+    let eol = buf.indexOf(CRLF);
+    while (eol < 0) {
+      if (buf.length > MAX_HEADER_BYTES) throw malformed('header block too large');
+      if (!(await pull())) throw malformed('ends inside a boundary');
+      eol = buf.indexOf(CRLF);
+    }
+    buf = buf.subarray(eol + 2);
+    let end = buf.indexOf(HEADER_END);
+    const emptyHeaders = buf.subarray(0, 2).equals(CRLF);
+    while (!emptyHeaders && end < 0) {
+      if (buf.length > MAX_HEADER_BYTES) throw malformed('header block too large');
+      if (!(await pull())) throw malformed('ends inside part headers');
+      end = buf.indexOf(HEADER_END);
+    }
+    const headerText = emptyHeaders ? '' : buf.subarray(0, end).toString('latin1');
+    buf = buf.subarray(emptyHeaders ? 2 : end + 4);
+    const headers = new Map<string, string>();
+    for (const line of headerText.split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+    const disposition = headers.get('content-disposition');
+    if (!disposition || !/^form-data\b/i.test(disposition)) throw malformed('a part has no Content-Disposition: form-data');
+    const { name, filename } = parseDisposition(disposition);
+
+    let done = false;
+    async function* body(): AsyncGenerator<Buffer> {
+      for (;;) {
+        const at = buf.indexOf(delimiter);
+        if (at >= 0) {
+          const chunk = buf.subarray(0, at);
+          buf = buf.subarray(at + delimiter.length);
+          done = true;
+          if (chunk.length > 0) yield chunk;
+          return;
+        }
+        // Keep a possible partial delimiter at the end; hand out the rest.
+        const safe = buf.length - (delimiter.length - 1);
+        if (safe > 0) {
+          const chunk = buf.subarray(0, safe);
+          buf = buf.subarray(safe);
+          yield chunk;
+        }
+        if (!(await pull())) throw malformed('ends inside a part');
+      }
+    }
+    yield { name, filename, contentType: headers.get('content-type'), body: body() };
+    // Whatever the consumer left unread is skipped (a fresh reader continues from the shared buffer).
+    if (!done) for await (const chunk of body()) void chunk;
+  }
+}
+
+/** Reads a text field whole, refusing more than `max` bytes. */
+export async function readField(body: AsyncIterable<Buffer>, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) throw new AppError('invalid_request', `A form field is longer than ${max} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

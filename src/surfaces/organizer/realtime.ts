@@ -1,0 +1,59 @@
+// Organizer realtime (seed 002): GET /api/v1/ws/:client_id?token=<organization API key>. Every
+// connection of an organization gets its organizer events (job_progress, job_complete,
+// file_uploaded, error) as the seed's flat JSON objects. Refusals happen before the upgrade, as
+// plain HTTP: 400 malformed client_id, 401 bad/missing/revoked token, 409 client_id already connected.
+import { authenticateOrgKey } from '../../auth/index.js';
+import { orgTopic } from '../../events/index.js';
+import { AppError, isAppError, type UpgradeRouter } from '../../http/index.js';
+import { organizerAccess, organizerFrame } from '../../organizer/index.js';
+import { jsonWsCodec, wsWire } from '../../realtime/index.js';
+import type { AppContext } from '../../server/context.js';
+
+const PATH = /^\/api\/v1\/ws\/([^/]*)\/?$/;
+const CLIENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const codec = jsonWsCodec(organizerFrame);
+
+export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): void {
+  const { realtime, organizer } = ctx;
+  upgrades.add(PATH, async (_req, url, accept) => {
+    const clientId = PATH.exec(url.pathname)?.[1] ?? '';
+    if (!CLIENT_ID.test(clientId)) throw new AppError('invalid_request', 'client_id must be 1-128 characters of A-Z a-z 0-9 _ . : -');
+    const { org } = await authenticateOrgKey(ctx.storage, url.searchParams.get('token') ?? undefined);
+    // One live connection per client_id in an organization (cluster-wide with a shared limiter).
+    let lease;
+    try {
+      lease = await realtime.admit(`organizer:${org.id}:${clientId}`, 1);
+    } catch (e) {
+      if (isAppError(e) && e.code === 'too_many_connections') throw new AppError('conflict', `client_id ${clientId} is already connected`);
+      throw e;
+    }
+    let socket;
+    try {
+      socket = await accept();
+    } catch (e) {
+      lease.release();
+      throw e;
+    }
+    const connection = realtime.open({
+      topic: orgTopic(org.id),
+      access: organizerAccess,
+      // A new connection first hears where the organization's running jobs are.
+      snapshot: async () => (await organizer.activeProgress(org.id)).map((p) => JSON.stringify(p)),
+      wire: wsWire(socket),
+      codec,
+      lease,
+    });
+    const reply = (body: Record<string, unknown>) => connection.push(JSON.stringify(body));
+    socket.on('message', (raw, isBinary) => {
+      let msg: unknown;
+      try {
+        msg = isBinary ? undefined : JSON.parse(raw.toString());
+      } catch {
+        msg = undefined;
+      }
+      const type = typeof msg === 'object' && msg !== null && !Array.isArray(msg) ? (msg as { type?: unknown }).type : undefined;
+      if (type === 'ping') return reply({ type: 'pong' });
+      reply({ type: 'error', jobId: null, error: 'Unsupported message: the only client message is {"type":"ping"}', code: 'INVALID_MESSAGE' });
+    });
+  });
+}

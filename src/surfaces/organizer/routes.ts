@@ -1,0 +1,143 @@
+// The organizer REST surface under /api/v1: upload files (multipart/form-data streamed to the blob
+// store, or JSON base64), list and get them, and create, get and cancel organize jobs. Thin: it maps
+// HTTP to the organizer service.
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { checkAdminToken } from '../../auth/index.js';
+import { AppError, schemas } from '../../http/index.js';
+import type { UploadSession } from '../../organizer/index.js';
+import type { AppContext } from '../../server/context.js';
+import { orgOfRequest } from './auth.js';
+import { boundaryOf, readField, readMultipart } from './multipart.js';
+
+const tags = ['organizer'];
+const security: { [label: string]: string[] }[] = [{ apiKey: [] }, { bearer: [] }];
+const FileParams = Type.Object({ file_id: schemas.Id('File id') });
+const JobParams = Type.Object({ job_id: schemas.Id('Job id') });
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const MAX_FIELD_BYTES = 8 * 1024;
+
+interface JsonFile {
+  readonly name?: unknown;
+  readonly content_base64?: unknown;
+  readonly content_type?: unknown;
+}
+
+function decodeFile(f: JsonFile, maxBytes: number): { name: string; contentType: string | undefined; bytes: Buffer } {
+  if (typeof f !== 'object' || f === null) throw new AppError('invalid_request', 'Each file is an object {name, content_base64}');
+  if (typeof f.name !== 'string' || f.name.length === 0) throw new AppError('invalid_request', 'name is required');
+  if (typeof f.content_base64 !== 'string') throw new AppError('invalid_request', 'content_base64 is required');
+  if (f.content_type !== undefined && (typeof f.content_type !== 'string' || f.content_type.length > 255)) throw new AppError('invalid_request', 'content_type must be a string');
+  const compact = f.content_base64.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0 || !BASE64.test(compact)) throw new AppError('invalid_request', 'content_base64 is not valid base64');
+  const bytes = Buffer.from(compact, 'base64');
+  if (bytes.length > maxBytes) throw new AppError('payload_too_large', `A base64 file may be at most ${maxBytes} bytes; use multipart/form-data`);
+  return { name: f.name, contentType: f.content_type, bytes };
+}
+
+export function organizerRoutes(ctx: AppContext) {
+  return async function organizer(root: FastifyInstance): Promise<void> {
+    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+    const { organizer, config } = ctx;
+    // Multipart bodies are left unread here and streamed by the route itself (this plugin only).
+    app.addContentTypeParser('multipart/form-data', (_req, _payload, done) => done(null, undefined));
+
+    async function fill(session: UploadSession, run: () => Promise<void>) {
+      try {
+        await run();
+        return await session.commit();
+      } catch (e) {
+        await session.abort();
+        throw e;
+      }
+    }
+
+    app.post('/api/v1/files', {
+      bodyLimit: Math.ceil((config.organizerMaxBase64Bytes * 4) / 3) + 65_536,
+      schema: {
+        tags, security, summary: 'Upload files: multipart/form-data (streamed) or JSON base64',
+        description: 'multipart/form-data: every part with a filename is a file (field name free), up to organizerMaxUploadFiles per request. '
+          + 'JSON: {"name", "content_base64", "content_type"?} or {"files": [ ... ]}. 201 {"files": [...]}; each file is announced with a file_uploaded event. An empty file or an upload with no file is 400; the request is all or nothing.',
+      },
+    }, async (req, reply) => {
+      const org = await orgOfRequest(ctx, req);
+      const session = organizer.startUpload(org.id);
+      const contentType = req.headers['content-type'];
+      let files;
+      if (contentType !== undefined && /^multipart\/form-data\b/i.test(contentType)) {
+        const boundary = boundaryOf(contentType);
+        if (!boundary) throw new AppError('invalid_request', 'multipart/form-data needs a boundary parameter');
+        files = await fill(session, async () => {
+          for await (const part of readMultipart(req.raw, boundary)) {
+            if (part.filename === undefined) await readField(part.body, MAX_FIELD_BYTES);
+            else await session.addFile(part.filename, part.contentType, part.body);
+          }
+        });
+      } else {
+        const body = req.body as { files?: unknown } & JsonFile | undefined;
+        if (typeof body !== 'object' || body === null) throw new AppError('invalid_request', 'Send multipart/form-data or a JSON object');
+        const list = body.files !== undefined ? body.files : [body];
+        if (!Array.isArray(list)) throw new AppError('invalid_request', 'files must be an array');
+        const decoded = (list as JsonFile[]).map((f) => decodeFile(f, config.organizerMaxBase64Bytes));
+        files = await fill(session, async () => {
+          for (const f of decoded) await session.addFile(f.name, f.contentType, f.bytes);
+        });
+      }
+      return reply.code(201).send({ files });
+    });
+
+    app.get('/api/v1/files', {
+      schema: {
+        tags, security, summary: "The organization's files, newest first",
+        description: 'folder: only files in that virtual folder ("" or "/" is the root, where uploads land); recursive=true adds its subfolders.',
+        querystring: Type.Object({ folder: Type.Optional(Type.String({ maxLength: 512 })), recursive: Type.Optional(Type.Boolean()), limit: schemas.Limit(50, 500), offset: schemas.Offset }),
+      },
+    }, async (req) => {
+      const org = await orgOfRequest(ctx, req);
+      return organizer.listFiles(org.id, req.query);
+    });
+
+    app.get('/api/v1/files/:file_id', { schema: { tags, security, summary: 'A file: name, size, sniffed type, folder, lock', params: FileParams } }, async (req) => {
+      const org = await orgOfRequest(ctx, req);
+      return organizer.getFile(org.id, req.params.file_id);
+    });
+
+    app.post('/api/v1/jobs', {
+      schema: {
+        tags, security, summary: 'Start an organize job over files or a folder',
+        description: 'Exactly one of file_ids (the organization\'s own: an unknown id is 404) or folder (with recursive for its subfolders). A job with no files is 400. 201 with the job; progress arrives as job_progress / error / job_complete events.',
+        body: Type.Object({
+          file_ids: Type.Optional(Type.Array(schemas.Id('File id'), { maxItems: config.organizerMaxJobFiles })),
+          folder: Type.Optional(Type.String({ maxLength: 512 })),
+          recursive: Type.Optional(Type.Boolean()),
+        }),
+      },
+    }, async (req, reply) => {
+      const org = await orgOfRequest(ctx, req);
+      return reply.code(201).send(await organizer.createJob(org.id, req.body));
+    });
+
+    app.get('/api/v1/jobs/:job_id', { schema: { tags, security, summary: 'A job: status, counts, and its first 100 failed files', params: JobParams } }, async (req) => {
+      const org = await orgOfRequest(ctx, req);
+      return organizer.getJob(org.id, req.params.job_id);
+    });
+
+    app.post('/api/v1/jobs/:job_id/cancel', { schema: { tags, security, summary: 'Cancel a queued or running job (409 once it has ended)', params: JobParams } }, async (req) => {
+      const org = await orgOfRequest(ctx, req);
+      return organizer.cancelJob(org.id, req.params.job_id);
+    });
+
+    app.put('/admin/v1/orgs/:org_id/files/:file_id/lock', {
+      schema: {
+        tags: ['admin'], security: [{ bearer: [] }], summary: "Lock or unlock an organization's file (admin token)",
+        description: 'A locked file is never moved: an organize job reports it with an error event, code PERMISSION_ERROR, and counts it as failed.',
+        params: Type.Object({ org_id: schemas.Id('Organization id'), file_id: schemas.Id('File id') }),
+        body: Type.Object({ locked: Type.Boolean() }),
+      },
+    }, async (req) => {
+      checkAdminToken(config.adminToken, req.headers.authorization);
+      return organizer.setLocked(req.params.org_id, req.params.file_id, req.body.locked);
+    });
+  };
+}

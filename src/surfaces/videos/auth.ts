@@ -1,0 +1,23 @@
+// Who is calling the developer APIs: the app of the Bearer key, checked before the body is read.
+// The REST API takes only secret (csk_) keys; the SDK API only public (cpk_) keys, from an allowed
+// Origin when the app is in production.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authenticateAppKey, bearerToken, checkAppOrigin } from '../../auth/index.js';
+import type { App, Storage } from '../../storage/index.js';
+
+const apps = new WeakMap<FastifyRequest, App>();
+
+export function requireAppKey(scope: FastifyInstance, storage: Storage, kind: 'secret' | 'public'): void {
+  scope.addHook('onRequest', async (req) => {
+    const { app } = await authenticateAppKey(storage, bearerToken(req.headers.authorization), kind);
+    if (kind === 'public') checkAppOrigin(app, req.headers.origin);
+    apps.set(req, app);
+  });
+}
+
+/** The authenticated app of a request that passed `requireAppKey`. */
+export function appOf(req: FastifyRequest): App {
+  const app = apps.get(req);
+  if (!app) throw new Error('developer route without requireAppKey');
+  return app;
+}

@@ -1,0 +1,77 @@
+// GET /api/developer/v1/events: the app's video events over Server-Sent Events, on the shared
+// connection core. Named frames (`event: video.ready`), resumable with Last-Event-ID; a stream that
+// names videos (video_id, repeatable) opens with their current status as `video.status` frames.
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { authenticateAppKey, bearerToken } from '../../auth/index.js';
+import { orgTopic } from '../../events/index.js';
+import { AppError, isAppError } from '../../http/index.js';
+import { namedSseCodec, openSseWire, sseDataFrame } from '../../realtime/index.js';
+import type { AppContext } from '../../server/context.js';
+import { isUuidV7 } from '../../util/ids.js';
+import { VideoStreamScope } from '../../videos/index.js';
+import { appOf } from './auth.js';
+import { VideoId } from './schemas.js';
+
+const MAX_VIDEOS = 100;
+
+export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void {
+  const typed = scope.withTypeProvider<TypeBoxTypeProvider>();
+  const { realtime, events, config, videos } = ctx;
+  const codec = namedSseCodec();
+
+  typed.get('/events', {
+    schema: {
+      tags: ['developer videos'],
+      security: [{ bearer: [] }],
+      summary: "The app's video events over Server-Sent Events",
+      description: 'Events video.created, video.upload_started, video.upload_aborted, video.uploaded, video.ready, video.transcription, video.failed, video.deleted; data is the status shape plus appId. video_id (repeatable, up to 100) narrows the stream and opens it with a video.status snapshot per video; every stream then gets stream.subscribed once it is live. Resume with Last-Event-ID.',
+      querystring: Type.Object({
+        video_id: Type.Optional(Type.Array(VideoId, { maxItems: MAX_VIDEOS })),
+        last_event_id: Type.Optional(Type.String({ maxLength: 64 })),
+      }),
+    },
+  }, async (req, reply) => {
+    if (realtime.draining) throw new AppError('draining');
+    const owner = appOf(req);
+    const ids = [...new Set(req.query.video_id ?? [])];
+    const header = req.headers['last-event-id'];
+    const cursor = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
+    if (cursor !== undefined && (!isUuidV7(cursor) || events.checkCursor(cursor) === 'future')) throw new AppError('invalid_cursor');
+    const wire = openSseWire(reply, config.realtimeRetryMs);
+    if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {
+      wire.write(codec.terminal('stream.stale_resume', { retention_seconds: config.realtimeRetentionSeconds }));
+      wire.end('stream.stale_resume');
+      return;
+    }
+    // Sent once the subscription is live: each named video's status (not on a resume: the replay
+    // brings it up to date), then stream.subscribed, after which no event can be missed.
+    const snapshot = async () => {
+      const frames: string[] = [];
+      for (const id of cursor === undefined ? ids : []) {
+        const status = await videos.status(owner, id).catch(() => undefined);
+        if (status) frames.push(`event: video.status\n${sseDataFrame({ ...status, appId: owner.id })}`);
+      }
+      frames.push(`event: stream.subscribed\n${sseDataFrame({ appId: owner.id, videoIds: ids })}`);
+      return frames;
+    };
+    const connection = realtime.open({
+      topic: orgTopic(owner.org_id),
+      cursor,
+      access: new VideoStreamScope(owner.id, ids),
+      snapshot,
+      wire,
+      codec,
+    });
+    // Secret keys do not expire; a revoked (regenerated) key ends its open streams within one period.
+    const bearer = bearerToken(req.headers.authorization);
+    const recheck = setInterval(() => {
+      authenticateAppKey(ctx.storage, bearer, 'secret').catch((e: unknown) => {
+        if (isAppError(e)) connection.terminate('stream.unauthorized', { reason: 'key_revoked' });
+      });
+    }, config.developerKeyRecheckMs);
+    recheck.unref();
+    wire.onClose(() => clearInterval(recheck));
+  });
+}

@@ -1,0 +1,15 @@
+// Publishes a video event on its organization's topic, scoped by video_id.
+import { orgTopic, type EventPublisher } from '../events/index.js';
+import type { VideoRow } from '../storage/index.js';
+import type { VideoEventType } from './event-types.js';
+import { videoEventData } from './present.js';
+
+export async function publishVideoEvent(publisher: EventPublisher, type: VideoEventType, video: VideoRow): Promise<void> {
+  await publisher.publish({
+    topic: orgTopic(video.org_id),
+    orgId: video.org_id,
+    type,
+    scope: { video_id: video.id, ...(type === 'video.created' ? { new_resource: true } : {}) },
+    data: videoEventData(video),
+  });
+}

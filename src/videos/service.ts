@@ -1,0 +1,218 @@
+// Developer videos (seed 003): create a record, run its S3-style multipart upload, start processing
+// when the upload completes, and answer lists, status, deletion, usage and the public pages' bytes.
+// Every call is scoped to one app: another app's video is never found.
+import type { Readable } from 'node:stream';
+import { blobHttpError, isBlobError, type BlobStat, type BlobStore, type ByteRange, type CompletedPart } from '../blobs/index.js';
+import { microToDollars } from '../billing/index.js';
+import type { EventPublisher } from '../events/index.js';
+import { AppError } from '../http/errors.js';
+import type { App, Storage, VideoRow } from '../storage/index.js';
+import { newId, randomToken } from '../util/ids.js';
+import { nowIso } from '../util/time.js';
+import type { WorkflowEngine } from '../workflows/index.js';
+import type { VideoEventType } from './event-types.js';
+import { videoObject, videoStatus, type VideoObject, type VideoStatus } from './present.js';
+import { publishVideoEvent } from './publish.js';
+import { VIDEO_WORKFLOW, type ClientValues, type VideoWorkflowInput } from './workflow.js';
+
+export interface VideoServiceOptions {
+  readonly pricePerMinuteMicro: number;
+  readonly partUrlTtlSeconds: number;
+  /** Base of shareUrl and embedUrl. */
+  readonly publicUrl: () => string;
+}
+
+export interface CreateVideoInput {
+  readonly name?: string;
+  readonly userId?: string;
+  readonly metadata?: Record<string, unknown>;
+}
+
+export interface CreatedVideo {
+  readonly videoId: string;
+  readonly s3Key: string;
+  readonly shareUrl: string;
+  readonly embedUrl: string;
+}
+
+export interface CompleteInput extends ClientValues {
+  readonly videoId: string;
+  readonly uploadId: string;
+  readonly parts: readonly (CompletedPart & { readonly size?: number })[];
+}
+
+export interface VideoUsage {
+  readonly balanceMicroCredits: number;
+  readonly balanceDollars: string;
+  readonly totalVideos: number;
+  readonly totalDurationMinutes: number;
+}
+
+export const DEFAULT_CONTENT_TYPE = 'video/mp4';
+const METADATA_MAX_BYTES = 16_384;
+const UPLOADED: readonly VideoRow['state'][] = ['completing', 'processing', 'ready', 'failed'];
+
+export const videoKey = (appId: string, videoId: string): string => `developer/${appId}/${videoId}/result.mp4`;
+const videoNotFound = () => new AppError('not_found', 'Video not found');
+const uploadNotFound = () => new AppError('not_found', 'NoSuchUpload: The specified upload does not exist for this video; it may have been aborted, completed or expired');
+const alreadyUploaded = (v: VideoRow) =>
+  new AppError('conflict', v.state === 'completing' ? 'The upload is being completed' : 'The upload is already complete');
+
+export class VideoService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly blobs: BlobStore,
+    private readonly workflows: WorkflowEngine,
+    private readonly publisher: EventPublisher,
+    private readonly options: VideoServiceOptions,
+  ) {}
+
+  async create(app: App, input: CreateVideoInput): Promise<CreatedVideo> {
+    const metadata = input.metadata === undefined ? null : JSON.stringify(input.metadata);
+    if (metadata !== null && Buffer.byteLength(metadata) > METADATA_MAX_BYTES) throw new AppError('invalid_request', `metadata may be at most ${METADATA_MAX_BYTES} bytes of JSON`);
+    const org = await this.storage.orgs.get(app.org_id);
+    // One minute's price is the least a video can cost to be worth uploading; the real debit follows measurement.
+    if (!org || org.credits_micro < this.options.pricePerMinuteMicro) throw new AppError('payment_required', `Insufficient credits: creating a video needs at least ${this.options.pricePerMinuteMicro} micro-credits`);
+    const id = randomToken(12);
+    const at = nowIso();
+    const video: VideoRow = {
+      id, org_id: app.org_id, app_id: app.id, external_user_id: input.userId ?? null, name: input.name ?? 'Untitled', metadata,
+      s3_key: videoKey(app.id, id), content_type: DEFAULT_CONTENT_TYPE, state: 'created', upload_id: null, size_bytes: null,
+      duration: null, width: null, height: null, fps: null, client_values: null, transcription_status: null, workflow_id: null,
+      cost_micro: null, failure_reason: null, deleted_at: null, created_at: at, updated_at: at,
+    };
+    await this.storage.videos.create(video);
+    await this.publish('video.created', video);
+    const base = this.options.publicUrl();
+    return { videoId: id, s3Key: video.s3_key, shareUrl: `${base}/dev/${id}`, embedUrl: `${base}/embed/${id}?sdk=1` };
+  }
+
+  async list(app: App, query: { userId?: string; limit: number; offset: number }): Promise<VideoObject[]> {
+    const rows = await this.storage.videos.list(app.id, { limit: query.limit, offset: query.offset, ...(query.userId === undefined ? {} : { externalUserId: query.userId }) });
+    return rows.map(videoObject);
+  }
+
+  async get(app: App, id: string): Promise<VideoObject> {
+    return videoObject(await this.own(app, id));
+  }
+
+  async status(app: App, id: string): Promise<VideoStatus> {
+    return videoStatus(await this.own(app, id));
+  }
+
+  async remove(app: App, id: string): Promise<void> {
+    const video = await this.own(app, id);
+    const at = nowIso();
+    if (!(await this.storage.videos.updateIf(id, { states: [video.state] }, { deleted_at: at, updated_at: at }))) throw videoNotFound();
+    // Soft delete keeps a finished object; an unfinished upload has nothing worth keeping.
+    if (video.state === 'uploading' && video.upload_id) await this.blobs.abortMultipart(video.s3_key, video.upload_id).catch(() => undefined);
+    await this.publish('video.deleted', { ...video, deleted_at: at, updated_at: at });
+  }
+
+  async usage(app: App): Promise<VideoUsage> {
+    const org = await this.storage.orgs.get(app.org_id);
+    const { count, durationSeconds } = await this.storage.videos.usage(app.id);
+    const balance = org?.credits_micro ?? 0;
+    return { balanceMicroCredits: balance, balanceDollars: microToDollars(balance), totalVideos: count, totalDurationMinutes: Math.round((durationSeconds / 60) * 100) / 100 };
+  }
+
+  async initiate(app: App, input: { videoId: string; contentType?: string }): Promise<{ uploadId: string }> {
+    const video = await this.own(app, input.videoId);
+    if (UPLOADED.includes(video.state)) throw new AppError('conflict', 'The video has already been uploaded');
+    const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
+    const uploadId = await this.blobs.createMultipart(video.s3_key, contentType);
+    const at = nowIso();
+    if (!(await this.storage.videos.updateIf(video.id, { states: ['created', 'uploading'] }, { state: 'uploading', upload_id: uploadId, content_type: contentType, updated_at: at }))) {
+      await this.blobs.abortMultipart(video.s3_key, uploadId).catch(() => undefined);
+      throw new AppError('conflict', 'The video changed while the upload was being initiated');
+    }
+    // A new initiate replaces an unfinished upload, as a client restarting from scratch expects.
+    if (video.state === 'uploading' && video.upload_id) await this.blobs.abortMultipart(video.s3_key, video.upload_id).catch(() => undefined);
+    await this.publish('video.upload_started', { ...video, state: 'uploading', upload_id: uploadId, content_type: contentType, updated_at: at });
+    return { uploadId };
+  }
+
+  async presignPart(app: App, input: { videoId: string; uploadId: string; partNumber: number }): Promise<{ presignedUrl: string }> {
+    const video = await this.own(app, input.videoId);
+    if (video.upload_id !== input.uploadId || video.state !== 'uploading') throw uploadNotFound();
+    try {
+      return { presignedUrl: await this.blobs.presignPart(video.s3_key, input.uploadId, input.partNumber, this.options.partUrlTtlSeconds) };
+    } catch (e) {
+      throw isBlobError(e) ? blobHttpError(e) : e;
+    }
+  }
+
+  /** Assembles the parts; nothing is billed here: the processing workflow bills what it measures. */
+  async complete(app: App, input: CompleteInput): Promise<void> {
+    const video = await this.own(app, input.videoId);
+    if (video.upload_id !== input.uploadId) throw uploadNotFound();
+    if (UPLOADED.includes(video.state)) throw alreadyUploaded(video);
+    if (!(await this.storage.videos.updateIf(video.id, { states: ['uploading'], uploadId: input.uploadId }, { state: 'completing', updated_at: nowIso() }))) {
+      const now = await this.own(app, input.videoId);
+      throw now.upload_id === input.uploadId && UPLOADED.includes(now.state) ? alreadyUploaded(now) : uploadNotFound();
+    }
+    let size: number;
+    try {
+      size = (await this.blobs.completeMultipart(video.s3_key, input.uploadId, input.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })))).size;
+    } catch (e) {
+      // S3 keeps an upload whose complete failed: the client may fix its part list and complete again.
+      await this.storage.videos.updateIf(video.id, { states: ['completing'], uploadId: input.uploadId }, { state: 'uploading', updated_at: nowIso() });
+      throw isBlobError(e) ? blobHttpError(e) : e;
+    }
+    const client: ClientValues = {
+      ...(input.durationInSecs === undefined ? {} : { durationInSecs: input.durationInSecs }),
+      ...(input.width === undefined ? {} : { width: Math.round(input.width) }),
+      ...(input.height === undefined ? {} : { height: Math.round(input.height) }),
+      ...(input.fps === undefined ? {} : { fps: input.fps }),
+    };
+    const workflowId = newId('wf');
+    const at = nowIso();
+    const patch = { state: 'processing', size_bytes: size, client_values: JSON.stringify(client), workflow_id: workflowId, updated_at: at } as const;
+    await this.storage.transaction(async (tx) => {
+      await tx.videos.update(video.id, patch);
+      await this.workflows.enqueue(tx, { kind: VIDEO_WORKFLOW, orgId: video.org_id, resourceId: video.id, input: { video_id: video.id } satisfies VideoWorkflowInput, id: workflowId });
+    });
+    this.workflows.wake();
+    await this.publish('video.uploaded', { ...video, ...patch });
+  }
+
+  async abort(app: App, input: { videoId: string; uploadId: string }): Promise<void> {
+    const video = await this.own(app, input.videoId);
+    if (video.upload_id !== input.uploadId) throw uploadNotFound();
+    if (UPLOADED.includes(video.state)) throw alreadyUploaded(video);
+    const at = nowIso();
+    if (!(await this.storage.videos.updateIf(video.id, { states: ['uploading'], uploadId: input.uploadId }, { state: 'created', upload_id: null, updated_at: at }))) throw uploadNotFound();
+    try {
+      await this.blobs.abortMultipart(video.s3_key, input.uploadId);
+    } catch (e) {
+      // Already gone (expired): the abort's effect holds all the same.
+      if (!isBlobError(e, 'NoSuchUpload')) throw e;
+    }
+    await this.publish('video.upload_aborted', { ...video, state: 'created', upload_id: null, updated_at: at });
+  }
+
+  /** A live video for the public share and embed pages (anyone with the link), by id alone. */
+  async publicVideo(id: string): Promise<VideoRow> {
+    const video = await this.storage.videos.getById(id);
+    if (!video || video.deleted_at !== null) throw videoNotFound();
+    return video;
+  }
+
+  /** The uploaded bytes of a live video, whole or one range; `stat` first tells the size for Range. */
+  async media(id: string): Promise<{ video: VideoRow; stat: BlobStat; open: (range?: ByteRange) => Promise<Readable> }> {
+    const video = await this.publicVideo(id);
+    const stat = video.state === 'processing' || video.state === 'ready' ? await this.blobs.stat(video.s3_key) : undefined;
+    if (!stat) throw new AppError('not_found', 'The video has not been uploaded yet');
+    return { video, stat, open: (range) => this.blobs.get(video.s3_key, range) };
+  }
+
+  private async own(app: App, id: string): Promise<VideoRow> {
+    const video = await this.storage.videos.get(app.id, id);
+    if (!video) throw videoNotFound();
+    return video;
+  }
+
+  private publish(type: VideoEventType, video: VideoRow): Promise<void> {
+    return publishVideoEvent(this.publisher, type, video);
+  }
+}

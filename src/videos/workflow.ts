@@ -1,0 +1,174 @@
+// The video processing workflow, started when a multipart upload completes: `probe` measures the
+// object itself (mp4box), bills the measured duration once in the same transaction that records it,
+// and settles transcriptionStatus; `transcribe` runs the configured hook when there is audio. Every
+// transition publishes the video's status on the organization's topic.
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { BlobStore } from '../blobs/index.js';
+import { debitCredits } from '../billing/index.js';
+import type { EventPublisher } from '../events/index.js';
+import { isAppError } from '../http/errors.js';
+import { probeVideo, ProbeError, runTranscription, transcriptionStatusFor, type ProbeResult, type Transcriber } from '../pipelines/videos/index.js';
+import type { Storage, VideoRow } from '../storage/index.js';
+import { nowIso } from '../util/time.js';
+import { PermanentStageError, type Stage, type StageContext, type WorkflowDefinition } from '../workflows/index.js';
+import type { VideoEventType } from './event-types.js';
+import { publishVideoEvent } from './publish.js';
+import { otherVideoContainer, SNIFF_BYTES } from './sniff.js';
+
+export const VIDEO_WORKFLOW = 'video';
+
+export interface VideoWorkflowInput {
+  readonly video_id: string;
+}
+
+export interface VideoWorkflowDeps {
+  readonly storage: Storage;
+  readonly blobs: BlobStore;
+  readonly publisher: EventPublisher;
+  readonly transcriber: Transcriber | undefined;
+  readonly pricePerMinuteMicro: number;
+}
+
+/** What the client said in complete; used only when the container cannot be probed. */
+export interface ClientValues {
+  readonly durationInSecs?: number;
+  readonly width?: number;
+  readonly height?: number;
+  readonly fps?: number;
+}
+
+interface Measurement {
+  readonly duration: number;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly fps: number | null;
+}
+
+/** Pro rata per minute, rounded up to a whole micro-credit. */
+export const videoCost = (durationSeconds: number, pricePerMinuteMicro: number): number => Math.ceil((durationSeconds * pricePerMinuteMicro) / 60);
+
+async function readHead(blobs: BlobStore, key: string, size: number): Promise<Buffer> {
+  if (size === 0) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await blobs.get(key, { start: 0, end: Math.min(size, SNIFF_BYTES) - 1 })) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function fromProbe(p: ProbeResult): Measurement {
+  return { duration: p.durationSeconds, width: p.width, height: p.height, fps: p.fps };
+}
+
+function fromClient(client: ClientValues): Measurement | undefined {
+  if (client.durationInSecs === undefined) return undefined;
+  return { duration: client.durationInSecs, width: client.width ?? null, height: client.height ?? null, fps: client.fps ?? null };
+}
+
+export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
+  const { storage, blobs, transcriber } = deps;
+  const videoId = (ctx: StageContext) => (ctx.input as VideoWorkflowInput).video_id;
+  const load = async (id: string): Promise<VideoRow> => {
+    const video = await storage.videos.getById(id);
+    if (!video) throw new PermanentStageError('video_missing');
+    return video;
+  };
+
+  const probe: Stage = {
+    name: 'probe',
+    async run(ctx) {
+      const video = await load(videoId(ctx));
+      // Measured and billed by an earlier attempt that crashed before recording the stage.
+      if (video.cost_micro !== null) return { source: 'earlier_attempt' };
+      const stat = await blobs.stat(video.s3_key);
+      if (!stat) throw new PermanentStageError('object_missing', 'The uploaded object is gone');
+      const other = otherVideoContainer(await readHead(blobs, video.s3_key, stat.size));
+      let probed: ProbeResult | null = null;
+      if (other === undefined) {
+        try {
+          probed = await probeVideo(await blobs.get(video.s3_key), { size: stat.size, signal: ctx.signal });
+        } catch (e) {
+          if (e instanceof ProbeError) throw new PermanentStageError(e.reason, e.message);
+          throw e;
+        }
+      }
+      const client = video.client_values === null ? {} : (JSON.parse(video.client_values) as ClientValues);
+      // The server's figures win; the client's only stand in when the container cannot be probed.
+      const measured = probed ? fromProbe(probed) : fromClient(client);
+      if (!measured) throw new PermanentStageError('unmeasurable', `A ${other ?? 'video'} file cannot be probed, and complete carried no durationInSecs`);
+      const cost = videoCost(measured.duration, deps.pricePerMinuteMicro);
+      const transcription = transcriptionStatusFor(probed, transcriber);
+      await storage.transaction(async (tx) => {
+        const fresh = await tx.videos.getById(video.id);
+        if (!fresh || fresh.cost_micro !== null) return;
+        if (cost > 0) {
+          try {
+            await debitCredits(tx, { orgId: video.org_id, amountMicro: cost, reason: 'video', ref: video.id });
+          } catch (e) {
+            if (isAppError(e) && e.code === 'payment_required') throw new PermanentStageError('insufficient_credits', `The video costs ${cost} micro-credits`);
+            throw e;
+          }
+        }
+        await tx.videos.update(video.id, { ...measured, cost_micro: cost, transcription_status: transcription, state: 'ready', updated_at: nowIso() });
+      });
+      return { source: probed ? 'probe' : 'client', container: probed?.container ?? other, cost_micro: cost };
+    },
+  };
+
+  const transcribe: Stage = {
+    name: 'transcribe',
+    async run(ctx) {
+      const video = await load(videoId(ctx));
+      if (video.transcription_status !== 'PROCESSING') return { status: video.transcription_status };
+      if (!transcriber) {
+        // The hook was configured when the video was probed but is not any more (a restart in between).
+        await storage.videos.update(video.id, { transcription_status: 'SKIPPED', updated_at: nowIso() });
+        return { status: 'SKIPPED' };
+      }
+      const dir = await mkdtemp(join(tmpdir(), 'capstan-video-'));
+      try {
+        const path = join(dir, video.content_type === 'video/quicktime' ? 'video.mov' : 'video.mp4');
+        await pipeline(await blobs.get(video.s3_key), createWriteStream(path));
+        const result = await runTranscription(transcriber, { path, videoId: video.id }, ctx.signal);
+        await storage.videos.update(video.id, { transcription_status: result.status, updated_at: nowIso() });
+        return result.status === 'ERROR' ? { status: result.status, reason: result.reason } : { status: result.status };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+
+  return {
+    kind: VIDEO_WORKFLOW,
+    stages: [probe, transcribe],
+    hooks: {
+      async onTransition(tx, run, t) {
+        if (t.kind !== 'failed' && t.kind !== 'cancelled') return;
+        const id = (JSON.parse(run.input) as VideoWorkflowInput).video_id;
+        // A transcription that cannot run leaves a playable, billed video: only its status says so.
+        if (t.kind === 'failed' && t.stage === 'transcribe') {
+          await tx.videos.update(id, { transcription_status: 'ERROR', updated_at: nowIso() });
+          return;
+        }
+        await tx.videos.update(id, { state: 'failed', failure_reason: t.kind === 'failed' ? t.error : 'cancelled', updated_at: nowIso() });
+      },
+      async afterTransition(run, t) {
+        let type: VideoEventType | undefined;
+        if (t.kind === 'stage_completed') type = t.stage === 'probe' ? 'video.ready' : 'video.transcription';
+        // The hook's start is published by the worker that runs it, so PROCESSING always precedes its outcome.
+        else if (t.kind === 'stage_started' && t.stage === 'transcribe' && run.attempts === 0) type = 'video.transcription';
+        else if (t.kind === 'failed') type = t.stage === 'transcribe' ? 'video.transcription' : 'video.failed';
+        else if (t.kind === 'cancelled') type = 'video.failed';
+        if (!type) return;
+        const video = await storage.videos.getById((JSON.parse(run.input) as VideoWorkflowInput).video_id);
+        if (!video) return;
+        // SKIPPED and NO_AUDIO are settled with the probe: the ready event already carries them.
+        if (type === 'video.transcription' && t.kind === 'stage_started' && video.transcription_status !== 'PROCESSING') return;
+        if (type === 'video.transcription' && t.kind === 'stage_completed' && video.transcription_status !== 'COMPLETE' && video.transcription_status !== 'ERROR') return;
+        await publishVideoEvent(deps.publisher, type, video);
+      },
+    },
+  };
+}

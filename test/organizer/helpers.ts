@@ -1,0 +1,71 @@
+// Organizer test helpers: uploads (multipart through fetch's FormData, or JSON), a WebSocket that
+// collects the seed's events, and polling for a job to end.
+import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
+import type { TestOrg } from '../helpers/org.js';
+import type { TestServer } from '../helpers/server.js';
+
+export type Msg = Record<string, unknown>;
+
+export async function until(cond: () => boolean, what = 'condition', tries = 1200): Promise<void> {
+  for (let i = 0; i < tries && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(cond(), `timed out waiting for ${what}`);
+}
+
+export async function uploadForm(ts: TestServer, org: TestOrg, files: { name: string; body: Buffer | string; type?: string }[]): Promise<{ status: number; body: Msg }> {
+  const form = new FormData();
+  for (const f of files) form.append('file', new Blob([typeof f.body === 'string' ? f.body : new Uint8Array(f.body)], { type: f.type ?? 'application/octet-stream' }), f.name);
+  const res = await fetch(`${ts.url}/api/v1/files`, { method: 'POST', headers: { 'capout-api-key': org.apiKey }, body: form });
+  return { status: res.status, body: (await res.json()) as Msg };
+}
+
+export async function uploadJson(org: TestOrg, files: { name: string; body: Buffer | string }[]): Promise<string[]> {
+  const res = await org.call('POST', '/api/v1/files', { files: files.map((f) => ({ name: f.name, content_base64: Buffer.from(f.body).toString('base64') })) });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return (res.body.files as Msg[]).map((f) => f.fileId as string);
+}
+
+export interface Listener {
+  readonly ws: WebSocket;
+  readonly received: Msg[];
+  close(): void;
+}
+
+export async function listen(ts: TestServer, token: string, clientId: string = crypto.randomUUID()): Promise<Listener> {
+  const ws = new WebSocket(`${ts.url.replace('http', 'ws')}/api/v1/ws/${clientId}?token=${token}`);
+  const received: Msg[] = [];
+  ws.on('message', (data) => received.push(JSON.parse(String(data)) as Msg));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, received, close: () => ws.close() };
+}
+
+/** The status code of a refused upgrade. */
+export async function refusal(url: string): Promise<{ status: number; body: Msg }> {
+  const ws = new WebSocket(url);
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => reject(new Error('the upgrade was accepted')));
+    ws.once('unexpected-response', (_req, res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Msg }));
+    });
+    ws.once('error', () => undefined);
+  });
+}
+
+export async function waitForJob(org: TestOrg, jobId: string, tries = 2400): Promise<Msg> {
+  let job: Msg = {};
+  for (let i = 0; i < tries; i++) {
+    job = (await org.call('GET', `/api/v1/jobs/${jobId}`)).body;
+    if (job.status !== 'queued' && job.status !== 'running') return job;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`job ${jobId} did not end: ${JSON.stringify(job)}`);
+}
+
+/** A tiny PDF header with a CreationDate, enough for sniffing and the content date. */
+export const pdfWithDate = (ymd: string): Buffer => Buffer.from(`%PDF-1.4\n1 0 obj << /CreationDate (D:${ymd.replace(/-/g, '')}120000Z) >> endobj\n%%EOF\n`);
+export const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');

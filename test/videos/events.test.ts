@@ -1,0 +1,137 @@
+// Video events: every state change is an event on the organization's topic (scope video_id), and
+// GET /api/developer/v1/events streams an app's own video events over SSE with its csk_ key.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { orgTopic } from '../../src/events/index.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { openSse, type SseFrame, type SseStream } from '../helpers/sse.js';
+import { createVideo, makeApp, settled, uploadParts, uploadVideo, waitForVideo, type TestApp } from '../helpers/videos.js';
+
+const BYTES = readFileSync(new URL('../fixtures/videos/with-audio.mp4', import.meta.url));
+const PART = 8 * 1024;
+const data = (f: SseFrame): Record<string, unknown> => JSON.parse(f.data ?? '{}') as Record<string, unknown>;
+const forVideo = (id: string) => (f: SseFrame) => f.event !== undefined && f.event.startsWith('video.') && data(f).id === id;
+
+describe('video events', () => {
+  let ts: TestServer;
+  let app: TestApp;
+  const streams: SseStream[] = [];
+
+  const open = async (key: string, query = ''): Promise<SseStream> => {
+    const stream = await openSse(`${ts.url}/api/developer/v1/events${query}`, { token: key });
+    streams.push(stream);
+    return stream;
+  };
+
+  before(async () => {
+    ts = await startServer({
+      multipartMinPartBytes: PART,
+      transcriber: 'command',
+      transcriberCommand: process.execPath,
+      transcriberArgs: JSON.stringify(['-e', "process.stdout.write('transcript')"]),
+      developerKeyRecheckMs: 100,
+    });
+    app = await makeApp(ts);
+  });
+  after(async () => {
+    for (const s of streams) s.close();
+    await ts.close();
+  });
+
+  test('the life of a video, in order, on the app stream', async () => {
+    const stream = await open(app.secretKey);
+    assert.equal(stream.status, 200);
+    assert.equal(stream.headers['content-type'], 'text/event-stream; charset=utf-8');
+    await stream.next((f) => f.event === 'stream.subscribed');
+
+    const videoId = await uploadVideo(app, BYTES, PART);
+    await waitForVideo(app, videoId, settled);
+    await app.rest('DELETE', `/videos/${videoId}`);
+
+    const seen: SseFrame[] = [];
+    for (;;) {
+      const f = await stream.next(forVideo(videoId));
+      seen.push(f);
+      if (f.event === 'video.deleted') break;
+    }
+    // video.ready (published by the worker that probed) and the transcription events (by the worker
+    // that runs the hook) come from two workers, so only their own order is fixed.
+    const names = seen.map((f) => f.event);
+    assert.deepEqual(names.slice(0, 3), ['video.created', 'video.upload_started', 'video.uploaded']);
+    assert.deepEqual(names.slice(3, -1).filter((n) => n !== 'video.ready'), ['video.transcription', 'video.transcription']);
+    assert.equal(names.filter((n) => n === 'video.ready').length, 1);
+    assert.equal(names.at(-1), 'video.deleted');
+    for (const f of seen) {
+      assert.match(f.id ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-7/, 'every event has a UUIDv7 id');
+      assert.equal(data(f).appId, app.id);
+    }
+    const ready = data(seen.find((f) => f.event === 'video.ready')!);
+    assert.deepEqual({ ...ready, transcriptionStatus: undefined }, { id: videoId, duration: 2, width: 320, height: 240, transcriptionStatus: undefined, ready: true, appId: app.id });
+    const transcription = seen.filter((f) => f.event === 'video.transcription').map((f) => data(f).transcriptionStatus);
+    assert.deepEqual(transcription, ['PROCESSING', 'COMPLETE']);
+
+    // The same events are in the organization's log, scoped by video_id.
+    const logged = await ts.server.ctx.storage.events.readAfter(orgTopic(app.orgId), undefined, 1000);
+    const mine = logged.filter((e) => JSON.parse(e.scope).video_id === videoId);
+    assert.equal(mine.length, seen.length);
+  });
+
+  test('video_id narrows the stream and opens it with the current status; abort and failure are events too', async () => {
+    const watched = await createVideo(app);
+    const ignored = await createVideo(app);
+    const stream = await open(app.secretKey, `?video_id=${watched}`);
+    const snapshot = await stream.next((f) => f.event === 'video.status');
+    assert.equal(snapshot.id, undefined, 'a snapshot is not a cursor');
+    assert.deepEqual(data(snapshot), { id: watched, duration: null, width: null, height: null, transcriptionStatus: null, ready: false, appId: app.id });
+    await stream.next((f) => f.event === 'stream.subscribed');
+
+    const up = await uploadParts(app, ignored, BYTES, PART);
+    await app.sdk('/upload/multipart/abort', { videoId: ignored, uploadId: up.uploadId });
+    const mine = await uploadParts(app, watched, Buffer.from('not a video at all'), PART);
+    await app.sdk('/upload/multipart/abort', { videoId: watched, uploadId: mine.uploadId });
+    assert.equal(data(await stream.next((f) => f.event === 'video.upload_aborted')).id, watched);
+    const again = await uploadParts(app, watched, Buffer.from('not a video at all'), PART);
+    await app.sdk('/upload/multipart/complete', { videoId: watched, uploadId: again.uploadId, parts: again.parts });
+    const failed = await stream.next((f) => f.event === 'video.failed');
+    assert.equal(data(failed).error, 'not_a_video');
+    assert.ok(!stream.frames.some((f) => f.event?.startsWith('video.') && data(f).id === ignored), 'no event of another video');
+  });
+
+  test("another app's stream sees none of these events; a public key cannot open a stream", async () => {
+    const other = await makeApp(ts, { orgId: app.orgId });
+    const stream = await open(other.secretKey);
+    await stream.next((f) => f.event === 'stream.subscribed');
+    const mineVideo = await createVideo(other);
+    await createVideo(app);
+    const first = await stream.next((f) => f.event?.startsWith('video.') === true);
+    assert.equal(data(first).id, mineVideo);
+    assert.ok(stream.frames.filter((f) => f.event?.startsWith('video.')).every((f) => data(f).appId === other.id));
+
+    const wrongKind = await openSse(`${ts.url}/api/developer/v1/events`, { token: app.publicKey });
+    assert.equal(wrongKind.status, 401);
+  });
+
+  test('resume with Last-Event-ID replays what was missed', async () => {
+    const stream = await open(app.secretKey);
+    await stream.next((f) => f.event === 'stream.subscribed');
+    const a = await createVideo(app);
+    const created = await stream.next(forVideo(a));
+    stream.close();
+    const b = await createVideo(app);
+    const resumed = await openSse(`${ts.url}/api/developer/v1/events`, { token: app.secretKey, lastEventId: created.id! });
+    streams.push(resumed);
+    const next = await resumed.next((f) => f.event?.startsWith('video.') === true);
+    assert.equal(data(next).id, b);
+  });
+
+  test('regenerating the keys ends open streams with stream.unauthorized', async () => {
+    const doomed = await makeApp(ts);
+    const stream = await open(doomed.secretKey);
+    await stream.next((f) => f.event === 'stream.subscribed');
+    await ts.admin('POST', `/apps/${doomed.id}/regenerate-keys`);
+    const terminal = await stream.next((f) => f.event === 'stream.unauthorized');
+    assert.equal(data(terminal).reason, 'key_revoked');
+    await stream.ended;
+  });
+});
