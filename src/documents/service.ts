@@ -6,7 +6,7 @@ import type { BlobStore } from '../blobs/index.js';
 import { debitCredits, microToDollars } from '../billing/index.js';
 import { orgTopic, type EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
-import { countPages, isDocumentError, sniffDocumentType, type ClassifiedLineItem, type DocumentStructure, type ExtractedPage } from '../pipelines/documents/index.js';
+import { isDocumentError, sniffDocumentType, type ClassifiedLineItem, type DocumentExtractor, type DocumentStructure, type ExtractedPage } from '../pipelines/documents/index.js';
 import type { DocumentRow, Org, Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { isPrivateAddress } from '../util/safe-fetch.js';
@@ -52,6 +52,7 @@ export class DocumentService {
     private readonly blobs: BlobStore,
     private readonly workflows: WorkflowEngine,
     private readonly publisher: EventPublisher,
+    private readonly extractor: DocumentExtractor,
     private readonly options: DocumentServiceOptions,
   ) {}
 
@@ -85,7 +86,7 @@ export class DocumentService {
       if (!type) throw new AppError('unsupported_media_type', 'Only PDF, PNG, JPEG and TIFF documents are accepted');
       let pages: number;
       try {
-        pages = await countPages(bytes, type);
+        pages = await this.extractor.countPages(bytes, type);
       } catch (e) {
         if (isDocumentError(e)) throw new AppError('invalid_document', `${e.reason}: ${e.message}`);
         throw e;

@@ -12,16 +12,14 @@ import {
   classifyActions,
   classifyCategories,
   classifyTrades,
-  countPages,
-  extractPages,
   isDocumentError,
   lineItemsOf,
   sniffDocumentType,
+  type DocumentExtractor,
   type DocumentRules,
   type DocumentStructure,
   type DocumentType,
   type ExtractedPage,
-  type OcrEngine,
 } from '../pipelines/documents/index.js';
 import type { Storage } from '../storage/index.js';
 import { FetchError, safeFetch, type SafeFetchOptions } from '../util/safe-fetch.js';
@@ -39,7 +37,8 @@ export interface DocumentWorkflowDeps {
   readonly storage: Storage;
   readonly blobs: BlobStore;
   readonly publisher: EventPublisher;
-  readonly ocr: () => OcrEngine;
+  /** Page extraction (pdfjs + OCR), isolated in a worker thread. */
+  readonly extractor: DocumentExtractor;
   readonly rules: DocumentRules;
   readonly fetch: SafeFetchOptions;
   readonly pricePerPageMicro: number;
@@ -90,7 +89,7 @@ export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition
       if (!type) throw new PermanentStageError('unsupported_type');
       let pages: number;
       try {
-        pages = await countPages(bytes, type);
+        pages = await deps.extractor.countPages(bytes, type);
       } catch (e) {
         throw asStageError(e);
       }
@@ -118,7 +117,7 @@ export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition
     async run(ctx) {
       const { blob_key, type } = ctx.outputs.get('intake') as Intake;
       try {
-        return await extractPages(await readAll(blobs, blob_key), type, { ocr: deps.ocr(), maxPages: deps.maxPages, signal: ctx.signal });
+        return await deps.extractor.extractPages(await readAll(blobs, blob_key), type, { maxPages: deps.maxPages, signal: ctx.signal });
       } catch (e) {
         throw asStageError(e);
       }

@@ -4,7 +4,7 @@ import { TokenService } from '../auth/index.js';
 import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
 import { buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
-import { createTesseractOcr, DEFAULT_RULES, loadRulesFile, mergeRules, type OcrEngine } from '../pipelines/documents/index.js';
+import { createIsolatedExtractor, DEFAULT_RULES, loadRulesFile, mergeRules } from '../pipelines/documents/index.js';
 import { DOCUMENT_EVENT_TYPES, DocumentService, documentWorkflow } from '../documents/index.js';
 import { EventLog, EventPublisher, EventTypeRegistry } from '../events/index.js';
 import { HUB_EVENT_TYPES, HubService } from '../hubs/index.js';
@@ -93,21 +93,21 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     backoffBaseMs: config.workflowBackoffMs,
     backoffMaxMs: 60_000,
   }, logger);
-  // The OCR engine starts its WASM worker on first use only: most documents have a text layer.
-  let ocr: OcrEngine | undefined;
+  // pdfjs and tesseract run in a worker thread started on first use, away from the server's hot paths.
+  const extractor = createIsolatedExtractor();
   const rules = config.documentRulesFile ? mergeRules(DEFAULT_RULES, await loadRulesFile(config.documentRulesFile)) : DEFAULT_RULES;
   workflows.define(documentWorkflow({
     storage,
     blobs,
     publisher,
-    ocr: () => (ocr ??= createTesseractOcr()),
+    extractor,
     rules,
     fetch: { allow: config.fetchAllowHosts, timeoutMs: config.fetchTimeoutMs, maxBytes: config.documentMaxBytes, maxRedirects: config.fetchMaxRedirects },
     pricePerPageMicro: config.documentPricePerPageMicro,
     maxPages: config.documentMaxPages,
     logger,
   }));
-  const documents = new DocumentService(storage, blobs, workflows, publisher, {
+  const documents = new DocumentService(storage, blobs, workflows, publisher, extractor, {
     pricePerPageMicro: config.documentPricePerPageMicro,
     maxBytes: config.documentMaxBytes,
     fetchAllow: config.fetchAllowHosts,
@@ -207,7 +207,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         } finally {
           clearTimeout(grace);
           await workflows.stop();
-          await ocr?.close();
+          await extractor.close();
           await blobs.close();
           await bus.close();
           await fanOut.close();

@@ -66,6 +66,9 @@ describe('documents: upload and processing', () => {
     assert.ok((list.body.data as { document_id: string }[]).some((d) => d.document_id === id));
     const credits = await org.call('GET', '/credits');
     assert.equal(credits.body.balance_micro_credits, 100_000 - 1000 * (result.body.page_count as number));
+    // pdfjs ran in the extraction worker: the server's own built-ins are still native, not polyfilled.
+    assert.match(JSON.stringify.toString(), /\[native code\]/);
+    assert.match(Array.prototype.push.toString(), /\[native code\]/);
   });
 
   test('a URL upload is fetched (through a redirect) and processed', async () => {

@@ -1,9 +1,11 @@
-// The documents pipeline's public face: pure processing steps the workflow engine calls stage by
-// stage (extract → structure → actions → trades → categories), plus processDocument for all at once.
+// The documents pipeline's public face for the server: page extraction runs isolated in a worker
+// thread (createIsolatedExtractor), the later steps are pure functions. Nothing exported here loads
+// pdfjs into the importing thread; in-process.ts has the direct versions (tests, benchmarks).
 export { sniffDocumentType, DOCUMENT_TYPES, type DocumentType } from './sniff.js';
 export { DocumentError, isDocumentError, type DocumentFailureReason } from './errors.js';
-export { extractPages, countPages, type ExtractedPage, type ExtractOptions } from './extract.js';
-export { createTesseractOcr, type OcrEngine, type TesseractOcrOptions } from './ocr.js';
+export type { ExtractedPage, ExtractOptions } from './extract.js';
+export { createIsolatedExtractor, type DocumentExtractor } from './isolated.js';
+export type { OcrEngine, TesseractOcrOptions } from './ocr.js';
 export { buildStructure, lineItemsOf, type DocumentStructure, type EstimateSection } from './structure.js';
 export type { LineItem } from './line-items.js';
 export type { TextSection } from './paragraphs.js';
@@ -28,4 +30,4 @@ export {
   type RuleStage,
 } from './rules.js';
 export { DEFAULT_RULES } from './default-rules.js';
-export { processDocument, type ProcessedDocument, type ProcessOptions, type ClassifiedLineItem } from './process.js';
+export type { ProcessedDocument, ProcessOptions, ClassifiedLineItem } from './process.js';

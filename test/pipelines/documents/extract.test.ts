@@ -1,7 +1,10 @@
 // Text-layer extraction and the typed failures, with an OCR stand-in: no tesseract needed here.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { countPages, DocumentError, extractPages } from '../../../src/pipelines/documents/index.js';
+import {
+  DocumentError,
+} from '../../../src/pipelines/documents/index.js';
+import { countPages, extractPages } from '../../../src/pipelines/documents/in-process.js';
 import {
   buildBlankPdf,
   buildEncryptedPdf,

@@ -4,11 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   buildStructure,
-  createTesseractOcr,
   DocumentError,
-  extractPages,
   type OcrEngine,
 } from '../../../src/pipelines/documents/index.js';
+import { createTesseractOcr, extractPages } from '../../../src/pipelines/documents/in-process.js';
 import {
   buildMixedPdf,
   buildRotatedScanPdf,

@@ -1,7 +1,10 @@
 // processDocument runs every stage in order and returns each stage's output.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_RULES, processDocument } from '../../../src/pipelines/documents/index.js';
+import {
+  DEFAULT_RULES,
+} from '../../../src/pipelines/documents/index.js';
+import { processDocument } from '../../../src/pipelines/documents/in-process.js';
 import { buildEstimatePdf, buildLetterPdf, ESTIMATE_SECTIONS } from '../../fixtures/documents.js';
 import { fakeOcr } from './helpers.js';
 

@@ -1,7 +1,12 @@
 // Pages → estimate sections with exact numbers, or headed paragraphs for anything else.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildStructure, extractPages, lineItemsOf, type ExtractedPage } from '../../../src/pipelines/documents/index.js';
+import {
+  buildStructure,
+  lineItemsOf,
+  type ExtractedPage,
+} from '../../../src/pipelines/documents/index.js';
+import { extractPages } from '../../../src/pipelines/documents/in-process.js';
 import { parseAmount, parseLineItem } from '../../../src/pipelines/documents/line-items.js';
 import { buildEstimatePdf, buildLetterPdf, ESTIMATE_SECTIONS, LETTER_PARAGRAPHS } from '../../fixtures/documents.js';
 import { fakeOcr } from './helpers.js';
