@@ -1,6 +1,6 @@
 // Signed, short-lived tokens (JWT, HS256): contact access tokens for hub streams and realtime tokens
 // for the documents streams. Only HS256 is accepted, so `alg: none` and foreign keys are refused.
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { AppError } from '../http/errors.js';
 
@@ -22,10 +22,11 @@ export interface IssuedToken {
 }
 
 export class TokenService {
-  private readonly key: Uint8Array;
+  // A KeyObject, made once: given raw bytes, jose would import the key again on every call.
+  private readonly key: KeyObject;
 
   constructor(secret: string) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   static newSecret(): string {

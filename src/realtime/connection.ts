@@ -3,7 +3,7 @@
 // buffer dropping ids already sent — no gap, no duplicate, in order.
 import { uuidv7Floor, type BusMessage, type EventLog, type EventRecord } from '../events/index.js';
 import { timeoutAt } from './timers.js';
-import type { Access, Codec, ConnectionLease, TerminalType, Wire } from './types.js';
+import type { Access, Codec, ConnectionLease, Frame, TerminalType, Wire } from './types.js';
 
 export interface ConnectionLimits {
   readonly heartbeatMs: number;
@@ -52,8 +52,10 @@ export class Connection {
   private unsubscribe: (() => void) | undefined;
   private timers: (() => void)[] = [];
   private readonly openedAt = Date.now();
-  private lastWriteAt = Date.now();
-  private lastFlushedWriteAt = Date.now();
+  /** Writes so far, and how many had left the buffer at the last tick (the idle rule reads these). */
+  private writes = 0;
+  private flushedWrites = 0;
+  private lastProgressAt = Date.now();
 
   constructor(
     readonly id: string,
@@ -99,7 +101,7 @@ export class Connection {
   }
 
   /** Sends a frame that is not a logged event (acknowledgements, snapshots after a subscribe). */
-  push(frame: string): void {
+  push(frame: Frame): void {
     this.write(frame);
   }
 
@@ -153,14 +155,14 @@ export class Connection {
     if (frame !== undefined) this.write(frame);
   }
 
-  private write(frame: string): void {
+  private write(frame: Frame): void {
     if (this.closed) return;
     if (this.spec.wire.bufferedBytes() > this.deps.limits.queueLimitBytes) {
       this.terminate('stream.overflow', { reason: 'slow_consumer' });
       return;
     }
     this.spec.wire.write(frame);
-    this.lastWriteAt = Date.now();
+    this.writes++;
   }
 
   private onAccessChange(message: Extract<BusMessage, { kind: 'access' }>): void {
@@ -219,9 +221,12 @@ export class Connection {
     const tick = setInterval(() => {
       if (this.closed) return;
       const now = Date.now();
-      if (this.spec.wire.bufferedBytes() === 0) this.lastFlushedWriteAt = this.lastWriteAt;
+      if (this.spec.wire.bufferedBytes() === 0 && this.writes !== this.flushedWrites) {
+        this.flushedWrites = this.writes;
+        this.lastProgressAt = now;
+      }
       // Neither an event nor a heartbeat has reached the client for the idle window: drop it.
-      if (now - this.lastFlushedWriteAt > idleTimeoutMs) {
+      if (now - this.lastProgressAt > idleTimeoutMs) {
         this.spec.wire.destroy();
         this.cleanup();
         return;
@@ -233,7 +238,7 @@ export class Connection {
         if (beat !== undefined) this.write(beat);
         else {
           this.spec.wire.ping?.();
-          this.lastWriteAt = Date.now();
+          this.writes++;
         }
       }
     }, tickMs);
@@ -244,7 +249,7 @@ export class Connection {
   /** Resolves when the transport's buffer has room again (replay pages wait on slow readers). */
   private async drained(): Promise<void> {
     while (!this.closed && this.spec.wire.bufferedBytes() > this.deps.limits.queueLimitBytes / 2) {
-      if (Date.now() - this.lastFlushedWriteAt > this.deps.limits.idleTimeoutMs) return;
+      if (Date.now() - this.lastProgressAt > this.deps.limits.idleTimeoutMs) return;
       await new Promise((r) => setTimeout(r, 5));
     }
   }

@@ -19,9 +19,22 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
   res.socket?.setNoDelay(true);
   res.socket?.setKeepAlive(true);
   res.write(`retry: ${retryMs}\n\n`);
+  // Frames written in the same tick (a burst of events) leave in one writev instead of one syscall each.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
   return {
     transport: 'sse',
-    write: (frame) => void res.write(frame),
+    write: (frame) => {
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
+      res.write(frame);
+    },
     bufferedBytes: () => res.writableLength + (res.socket?.writableLength ?? 0),
     // A terminal event ends the TCP connection too, not just the response, as the contract says.
     end: () => {
@@ -42,12 +55,12 @@ function dataLines(json: string): string {
 
 /** Frames with `event:` names (the hub stream): `id`, `event`, `data`. */
 export function namedSseCodec(): Codec {
-  const cache = new WeakMap<EventRecord, string>();
+  const cache = new WeakMap<EventRecord, Buffer>();
   return {
     event(e) {
       let frame = cache.get(e);
       if (frame === undefined) {
-        frame = `id: ${e.id}\nevent: ${e.type}\n${dataLines(JSON.stringify(e.data))}\n`;
+        frame = Buffer.from(`id: ${e.id}\nevent: ${e.type}\n${dataLines(JSON.stringify(e.data))}\n`);
         cache.set(e, frame);
       }
       return frame;
@@ -62,13 +75,13 @@ export function namedSseCodec(): Codec {
  * the type travels inside the JSON, shaped by `shape`.
  */
 export function messageSseCodec(shape: (e: EventRecord) => Readonly<Record<string, unknown>> | undefined): Codec {
-  const cache = new WeakMap<EventRecord, string | null>();
+  const cache = new WeakMap<EventRecord, Buffer | null>();
   return {
     event(e) {
       let frame = cache.get(e);
       if (frame === undefined) {
         const body = shape(e);
-        frame = body === undefined ? null : `id: ${e.id}\n${dataLines(JSON.stringify(body))}\n`;
+        frame = body === undefined ? null : Buffer.from(`id: ${e.id}\n${dataLines(JSON.stringify(body))}\n`);
         cache.set(e, frame);
       }
       return frame ?? undefined;

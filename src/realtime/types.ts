@@ -7,7 +7,7 @@ export type TerminalType = 'stream.expired' | 'stream.unauthorized' | 'stream.dr
 export interface Wire {
   readonly transport: 'sse' | 'ws';
   /** Queues a frame; the core checks bufferedBytes() against its bound before each write. */
-  write(frame: string): void;
+  write(frame: Frame): void;
   bufferedBytes(): number;
   /** A transport-level keep-alive (WebSocket ping) for codecs without a heartbeat frame. */
   ping?(): void;
@@ -18,9 +18,12 @@ export interface Wire {
   onClose(listener: () => void): void;
 }
 
+/** Event frames are encoded once per event and shared by every connection, so they are bytes. */
+export type Frame = string | Buffer;
+
 export interface Codec {
   /** The frame for an event, or undefined when this surface does not show it. */
-  event(event: EventRecord): string | undefined;
+  event(event: EventRecord): Frame | undefined;
   terminal(type: TerminalType, data: Readonly<Record<string, unknown>>): string;
   /** The heartbeat frame, or undefined when the transport pings instead. */
   heartbeat(): string | undefined;

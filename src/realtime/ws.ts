@@ -16,7 +16,8 @@ export const WS_CLOSE_CODES: Readonly<Record<TerminalType, number>> = {
 export function wsWire(socket: WebSocket): Wire {
   return {
     transport: 'ws',
-    write: (frame) => socket.send(frame),
+    // Frames are JSON text; cached Buffers must still go out as text frames.
+    write: (frame) => socket.send(frame, { binary: false }),
     bufferedBytes: () => socket.bufferedAmount,
     ping: () => socket.ping(),
     end: (terminal) => socket.close(terminal ? WS_CLOSE_CODES[terminal] : 1000, terminal ?? 'closing'),
@@ -27,13 +28,13 @@ export function wsWire(socket: WebSocket): Wire {
 
 /** JSON messages shaped per surface; terminal messages are `{type, ...data}`; keep-alive is a ping frame. */
 export function jsonWsCodec(shape: (e: EventRecord) => Readonly<Record<string, unknown>> | undefined): Codec {
-  const cache = new WeakMap<EventRecord, string | null>();
+  const cache = new WeakMap<EventRecord, Buffer | null>();
   return {
     event(e) {
       let frame = cache.get(e);
       if (frame === undefined) {
         const body = shape(e);
-        frame = body === undefined ? null : JSON.stringify(body);
+        frame = body === undefined ? null : Buffer.from(JSON.stringify(body));
         cache.set(e, frame);
       }
       return frame ?? undefined;
