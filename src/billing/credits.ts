@@ -34,6 +34,6 @@ export async function debitCredits(tx: Repos, change: CreditChange): Promise<num
   return balance;
 }
 
-export function microToDollars(micro: number): string {
+export function formatDollars(micro: number): string {
   return (micro / MICRO_PER_DOLLAR).toFixed(2);
 }

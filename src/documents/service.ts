@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { BlobStore } from '../blobs/index.js';
-import { debitCredits, microToDollars } from '../billing/index.js';
+import { debitCredits, formatDollars } from '../billing/index.js';
 import { orgTopic, type EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
 import { isDocumentError, sniffDocumentType, type ClassifiedLineItem, type DocumentExtractor, type DocumentStructure, type ExtractedPage } from '../pipelines/documents/index.js';
@@ -167,7 +167,7 @@ export class DocumentService {
     return {
       organization_id: org.id,
       balance_micro_credits: org.credits_micro,
-      balance_dollars: microToDollars(org.credits_micro),
+      balance_dollars: formatDollars(org.credits_micro),
       price_per_page_micro_credits: this.options.pricePerPageMicro,
     };
   }

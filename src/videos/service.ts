@@ -3,7 +3,7 @@
 // Every call is scoped to one app: another app's video is never found.
 import type { Readable } from 'node:stream';
 import { blobHttpError, isBlobError, type BlobStat, type BlobStore, type ByteRange, type CompletedPart } from '../blobs/index.js';
-import { microToDollars } from '../billing/index.js';
+import { formatDollars } from '../billing/index.js';
 import type { EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
 import type { App, Storage, VideoRow } from '../storage/index.js';
@@ -113,7 +113,7 @@ export class VideoService {
     const org = await this.storage.orgs.get(app.org_id);
     const { count, durationSeconds } = await this.storage.videos.usage(app.id);
     const balance = org?.credits_micro ?? 0;
-    return { balanceMicroCredits: balance, balanceDollars: microToDollars(balance), totalVideos: count, totalDurationMinutes: Math.round((durationSeconds / 60) * 100) / 100 };
+    return { balanceMicroCredits: balance, balanceDollars: formatDollars(balance), totalVideos: count, totalDurationMinutes: Math.round((durationSeconds / 60) * 100) / 100 };
   }
 
   async initiate(app: App, input: { videoId: string; contentType?: string }): Promise<{ uploadId: string }> {
