@@ -1,6 +1,7 @@
 // Server-Sent Events transport: a thin Wire over a hijacked Fastify reply, and the SSE frame codecs.
 import type { FastifyReply } from 'fastify';
 import type { EventRecord } from '../events/index.js';
+import { cachedFrames } from './frame-cache.js';
 import type { Codec, TerminalType, Wire } from './types.js';
 
 /** Hijacks the reply, sends the stream headers and the reconnect hint, and returns the wire. */
@@ -55,16 +56,8 @@ function dataLines(json: string): string {
 
 /** Frames with `event:` names (the hub stream): `id`, `event`, `data`. */
 export function namedSseCodec(): Codec {
-  const cache = new WeakMap<EventRecord, Buffer>();
   return {
-    event(e) {
-      let frame = cache.get(e);
-      if (frame === undefined) {
-        frame = Buffer.from(`id: ${e.id}\nevent: ${e.type}\n${dataLines(JSON.stringify(e.data))}\n`);
-        cache.set(e, frame);
-      }
-      return frame;
-    },
+    event: cachedFrames((e) => `id: ${e.id}\nevent: ${e.type}\n${dataLines(JSON.stringify(e.data))}\n`),
     terminal: (type: TerminalType, data) => `event: ${type}\n${dataLines(JSON.stringify(data))}\n`,
     heartbeat: () => ': heartbeat\n\n',
   };
@@ -75,17 +68,11 @@ export function namedSseCodec(): Codec {
  * the type travels inside the JSON, shaped by `shape`.
  */
 export function messageSseCodec(shape: (e: EventRecord) => Readonly<Record<string, unknown>> | undefined): Codec {
-  const cache = new WeakMap<EventRecord, Buffer | null>();
   return {
-    event(e) {
-      let frame = cache.get(e);
-      if (frame === undefined) {
-        const body = shape(e);
-        frame = body === undefined ? null : Buffer.from(`id: ${e.id}\n${dataLines(JSON.stringify(body))}\n`);
-        cache.set(e, frame);
-      }
-      return frame ?? undefined;
-    },
+    event: cachedFrames((e) => {
+      const body = shape(e);
+      return body === undefined ? undefined : `id: ${e.id}\n${dataLines(JSON.stringify(body))}\n`;
+    }),
     terminal: (type: TerminalType, data) => dataLines(JSON.stringify({ type, ...data })) + '\n',
     heartbeat: () => ': heartbeat\n\n',
   };

@@ -2,6 +2,7 @@
 // and a JSON codec for surfaces whose messages are JSON objects.
 import type { WebSocket } from 'ws';
 import type { EventRecord } from '../events/index.js';
+import { cachedFrames } from './frame-cache.js';
 import type { Codec, TerminalType, Wire } from './types.js';
 
 /** Close codes sent after a terminal message (4000-4999 are application codes). */
@@ -28,17 +29,11 @@ export function wsWire(socket: WebSocket): Wire {
 
 /** JSON messages shaped per surface; terminal messages are `{type, ...data}`; keep-alive is a ping frame. */
 export function jsonWsCodec(shape: (e: EventRecord) => Readonly<Record<string, unknown>> | undefined): Codec {
-  const cache = new WeakMap<EventRecord, Buffer | null>();
   return {
-    event(e) {
-      let frame = cache.get(e);
-      if (frame === undefined) {
-        const body = shape(e);
-        frame = body === undefined ? null : Buffer.from(JSON.stringify(body));
-        cache.set(e, frame);
-      }
-      return frame ?? undefined;
-    },
+    event: cachedFrames((e) => {
+      const body = shape(e);
+      return body === undefined ? undefined : JSON.stringify(body);
+    }),
     terminal: (type, data) => JSON.stringify({ type, ...data }),
     heartbeat: () => undefined,
   };
