@@ -23,7 +23,12 @@ export function uuidv7Floor(ms: number): string {
 
 export type CursorCheck = 'ok' | 'stale' | 'future';
 
+/** Full replay pages kept in memory: during a resume storm every client asks for the same pages. */
+const PAGE_CACHE_SIZE = 256;
+
 export class EventLog {
+  private readonly pages = new Map<string, EventRecord[]>();
+
   constructor(
     private readonly storage: Storage,
     readonly retentionMs: number,
@@ -41,8 +46,21 @@ export class EventLog {
     });
   }
 
+  /**
+   * Events of `topic` after `cursor`, oldest first. A full page can never change (a topic's ids are
+   * minted and appended in order), so full pages are cached and shared — with their encoded frames —
+   * by every connection that replays them; a short last page is always read fresh.
+   */
   async readAfter(topic: string, cursor: string | undefined, limit: number): Promise<EventRecord[]> {
-    return (await this.storage.events.readAfter(topic, cursor, limit)).map(rowToEvent);
+    const key = `${topic}\u0000${cursor ?? ''}\u0000${limit}`;
+    const cached = this.pages.get(key);
+    if (cached) return cached;
+    const events = (await this.storage.events.readAfter(topic, cursor, limit)).map(rowToEvent);
+    if (events.length === limit && cursor !== undefined) {
+      if (this.pages.size >= PAGE_CACHE_SIZE) this.pages.delete(this.pages.keys().next().value as string);
+      this.pages.set(key, events);
+    }
+    return events;
   }
 
   /** A cursor older than the retention window can't be resumed gap-free; one from the future was never issued. */
@@ -54,6 +72,7 @@ export class EventLog {
   }
 
   async prune(now = Date.now()): Promise<number> {
+    this.pages.clear();
     return this.storage.events.deleteBefore(uuidv7Floor(now - this.retentionMs));
   }
 }

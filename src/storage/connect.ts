@@ -48,7 +48,29 @@ export function connect(databaseUrl: string | null, dataDir: string): Connection
   sqlite.pragma('synchronous = NORMAL');
   return {
     driver: 'sqlite',
-    db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite as unknown as SqliteDatabase }) }),
+    db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
     location: path,
+  };
+}
+
+/**
+ * Kysely prepares every query afresh; the same few SQL strings repeat on every request, and preparing
+ * is most of their cost on SQLite. Prepared statements are reusable, so keep the recent ones.
+ */
+function withStatementCache(sqlite: Database.Database, size = 500): SqliteDatabase {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, stmt);
+      return stmt as unknown as ReturnType<SqliteDatabase['prepare']>;
+    },
   };
 }
