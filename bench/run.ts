@@ -6,9 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { machineInfo } from './lib/machine.js';
 import { updateBenchmarksMd, writeResults } from './lib/report.js';
 import type { Scenario } from './lib/scenario.js';
+import { cluster } from './scenarios/cluster/index.js';
+import { documents } from './scenarios/documents/index.js';
+import { idle } from './scenarios/idle/index.js';
+import { organize } from './scenarios/organize/index.js';
+import { resumeStorm } from './scenarios/resume-storm/index.js';
+import { rest } from './scenarios/rest/index.js';
 import { sseFanout } from './scenarios/sse-fanout/index.js';
+import { videoUpload } from './scenarios/video-upload/index.js';
 
-const SCENARIOS: readonly Scenario[] = [sseFanout];
+const SCENARIOS: readonly Scenario[] = [sseFanout, documents, videoUpload, organize, cluster, rest, resumeStorm, idle];
 
 /** Every scenario bounds its own steps; this only catches a harness bug. */
 const WATCHDOG_MS = 30 * 60_000;

@@ -1,0 +1,218 @@
+// documents: pages per second through the five-stage pipeline (upload → status completed, end to end,
+// text-layer PDFs and scanned PDFs that go through OCR, measured separately), then `GET /status/:id`
+// requests per second with keep-alive against a Fastify hello-world in the same run. The REST half is
+// also the `rest` scenario on its own.
+import { join } from 'node:path';
+import { buildEstimatePdf, buildScannedPdf } from '../../../test/fixtures/documents.js';
+import { capstanSource } from '../../lib/capstan-source.js';
+import { fmt, makeOrg, pollUntil, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
+import { httpLoad, type HttpLoadResult } from '../../lib/http-load.js';
+import { baseEnv, ProcessGroup, processUsage } from '../../lib/processes.js';
+import { markdownTable } from '../../lib/report.js';
+import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
+import { barChartSvg } from '../../lib/svg.js';
+
+export function num(options: ReadonlyMap<string, string>, key: string, fallback: number): number {
+  const raw = options.get(key);
+  const v = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${key} must be a positive number`);
+  return v;
+}
+
+interface Org {
+  readonly apiKey: string;
+}
+
+async function call(cap: CapstanProcess, org: Org, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(cap.origin + path, { method, headers: { 'capout-api-key': org.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+}
+
+export interface PipelineResult {
+  readonly kind: 'text layer' | 'OCR (scanned)';
+  readonly documents: number;
+  readonly pagesEach: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly pages: number;
+  readonly seconds: number;
+  readonly pagesPerSec: number;
+  readonly meanDocSeconds: number;
+  readonly serverCpuPct: number;
+  readonly serverRssMB: number;
+  readonly errors: readonly string[];
+}
+
+/** Uploads `count` copies at once (base64), polls each status until completed or failed; times the lot. */
+async function pipeline(cap: CapstanProcess, org: Org, kind: PipelineResult['kind'], pdf: Uint8Array, pagesEach: number, count: number, limitMs: number): Promise<PipelineResult> {
+  const file_base64 = Buffer.from(pdf).toString('base64');
+  const cpu0 = cap.usage().cpuSec;
+  const t0 = Date.now();
+  const uploads = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const r = await call(cap, org, 'POST', '/upload', { file_base64, file_name: `bench-${i}.pdf` });
+      if (r.status !== 201) throw new Error(`upload: ${r.status} ${JSON.stringify(r.body)}`);
+      return { id: r.body.document_id as string, at: Date.now() };
+    }),
+  );
+  const pending = new Map(uploads.map((u) => [u.id, u.at]));
+  const durations: number[] = [];
+  const errors: string[] = [];
+  let completed = 0;
+  let failed = 0;
+  let last = t0;
+  const deadline = t0 + limitMs;
+  while (pending.size > 0 && Date.now() < deadline) {
+    for (const [id, at] of [...pending]) {
+      const r = await call(cap, org, 'GET', `/status/${id}`);
+      const status = r.body.status;
+      if (status === 'completed' || status === 'failed') {
+        const now = Date.now();
+        pending.delete(id);
+        last = now;
+        durations.push(now - at);
+        if (status === 'completed') completed++;
+        else {
+          failed++;
+          if (errors.length < 3) errors.push(String(r.body.error));
+        }
+      }
+    }
+    if (pending.size > 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  if (pending.size > 0) errors.push(`${pending.size} documents still processing after ${limitMs} ms`);
+  const seconds = (last - t0) / 1000;
+  const cpu = cap.usage().cpuSec - cpu0;
+  return {
+    kind,
+    documents: count,
+    pagesEach,
+    completed,
+    failed,
+    pages: completed * pagesEach,
+    seconds: round(seconds, 2),
+    pagesPerSec: round((completed * pagesEach) / seconds, 2),
+    meanDocSeconds: round(durations.reduce((a, b) => a + b, 0) / Math.max(1, durations.length) / 1000, 2),
+    serverCpuPct: round((cpu / seconds) * 100),
+    serverRssMB: round(cap.usage().rssBytes / 2 ** 20),
+    errors,
+  };
+}
+
+export interface RestResult {
+  readonly connections: number;
+  readonly seconds: number;
+  readonly capstan: HttpLoadResult & { serverCpuPct: number };
+  readonly fastify: HttpLoadResult & { serverCpuPct: number };
+}
+
+/** Keep-alive `GET /status/:id` on Capstan (real documents, API key) and on a Fastify hello-world. */
+export async function restPhase(ctx: ScenarioContext, group: ProcessGroup, cap: CapstanProcess, org: Org, ids: readonly string[], connections: number, seconds: number): Promise<RestResult> {
+  const fastify = group.spawn({ name: 'fastify-hello', nodeArgs: ['--import', 'tsx', join(ctx.root, 'bench/servers/fastify-hello.ts')], env: { ...baseEnv(), PORT: '0' }, cwd: ctx.root, fds: 1024, lifetimeSec: 120 });
+  try {
+    const port = Number((await fastify.waitForLine(/^LISTENING (\d+)/, 20_000))[1]);
+    const fastifyCpu = () => processUsage(fastify.nodePid() ?? -1)?.cpuSec ?? 0;
+    const paths = ids.map((id) => `/status/${id}`);
+    const measure = async (origin: string, headers: Record<string, string>, cpu: () => number) => {
+      // A short warm-up (JIT, connection setup), then the timed run.
+      await httpLoad(origin, paths, headers, connections, 1, 5_000);
+      const c0 = cpu();
+      const r = await httpLoad(origin, paths, headers, connections, seconds, 2_000_000);
+      return { ...r, serverCpuPct: round(((cpu() - c0) / r.seconds) * 100) };
+    };
+    const capstan = await measure(cap.origin, { 'capout-api-key': org.apiKey }, () => cap.usage().cpuSec);
+    ctx.log(`  Capstan GET /status: ${capstan.requestsPerSec} req/s (${capstan.failed} failed)`);
+    const base = await measure(`http://127.0.0.1:${port}`, {}, fastifyCpu);
+    ctx.log(`  Fastify hello: ${base.requestsPerSec} req/s (${base.failed} failed)`);
+    return { connections, seconds, capstan, fastify: base };
+  } finally {
+    await group.stop(fastify, 2_000);
+  }
+}
+
+export function restTable(r: RestResult): string {
+  const row = (name: string, x: RestResult['capstan']) => [name, fmt(x.ok, 0), fmt(x.failed, 0), `**${fmt(x.requestsPerSec, 0)}**`, fmt(x.p50Ms, 2), fmt(x.p99Ms, 2), `${fmt(x.serverCpuPct)} %`];
+  return markdownTable(['server', 'requests OK', 'failed', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU (% of a core)'], [
+    row('Capstan `GET /status/:id` (API key, SQLite)', r.capstan),
+    row('Fastify hello-world (`GET /status/:id`, constant JSON)', r.fastify),
+  ]);
+}
+
+/** A Capstan with an organization and `count` completed text documents, for the REST phase. */
+export async function capstanWithDocuments(ctx: ScenarioContext, group: ProcessGroup, dir: string, count: number, env: Record<string, string> = {}): Promise<{ cap: CapstanProcess; org: Org; ids: string[] }> {
+  const cap = await startCapstanProcess(group, { dir, lifetimeSec: 600, env: { CAPSTAN_DOCUMENT_PRICE_PER_PAGE_MICRO: '0', ...env } });
+  const org = await makeOrg(cap);
+  const pdf = Buffer.from(await buildEstimatePdf()).toString('base64');
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = await call(cap, org, 'POST', '/upload', { file_base64: pdf, file_name: `rest-${i}.pdf` });
+    if (r.status !== 201) throw new Error(`upload: ${r.status} ${JSON.stringify(r.body)}`);
+    ids.push(r.body.document_id as string);
+  }
+  for (const id of ids) await pollUntil(async () => ((await call(cap, org, 'GET', `/status/${id}`)).body.status === 'processing' ? undefined : true), 50, 60_000, `document ${id}`);
+  ctx.log(`  ${count} documents ready`);
+  return { cap, org, ids };
+}
+
+export const documents: Scenario = {
+  name: 'documents',
+  title: 'Documents: pipeline pages per second, and GET /status requests per second',
+  async run(ctx) {
+    const textDocs = num(ctx.options, 'text-docs', 60);
+    const ocrDocs = num(ctx.options, 'ocr-docs', 12);
+    const concurrency = num(ctx.options, 'workflow-concurrency', 2);
+    const connections = num(ctx.options, 'connections', 8);
+    const restSeconds = num(ctx.options, 'rest-seconds', 5);
+    const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
+    const group = new ProcessGroup();
+    try {
+      ctx.log(`Capstan ${source.revision}`);
+      const cap = await startCapstanProcess(group, { dir: source.dir, lifetimeSec: 600, env: { CAPSTAN_DOCUMENT_PRICE_PER_PAGE_MICRO: '0', CAPSTAN_WORKFLOW_CONCURRENCY: String(concurrency) } });
+      const org = await makeOrg(cap);
+      const text = await buildEstimatePdf();
+      const scanned = await buildScannedPdf();
+      // Warm-up, not timed: loads pdfjs and tesseract (and its English data) in the worker thread.
+      ctx.log('warm-up: one text and one scanned document');
+      await pipeline(cap, org, 'text layer', text, 2, 1, 60_000);
+      await pipeline(cap, org, 'OCR (scanned)', scanned, 1, 1, 90_000);
+      ctx.log(`text layer: ${textDocs} documents of 2 pages`);
+      const textRun = await pipeline(cap, org, 'text layer', text, 2, textDocs, 90_000);
+      ctx.log(`  ${textRun.pages} pages in ${textRun.seconds} s: ${textRun.pagesPerSec} pages/s`);
+      ctx.log(`OCR: ${ocrDocs} scanned documents of 1 page`);
+      const ocrRun = await pipeline(cap, org, 'OCR (scanned)', scanned, 1, ocrDocs, 90_000);
+      ctx.log(`  ${ocrRun.pages} pages in ${ocrRun.seconds} s: ${ocrRun.pagesPerSec} pages/s`);
+      ctx.log('REST: GET /status/:id with keep-alive');
+      const listed = await call(cap, org, 'GET', '/documents?limit=100');
+      const ids = ((listed.body.data as { document_id: string }[] | undefined) ?? []).map((d) => d.document_id);
+      const rest = await restPhase(ctx, group, cap, org, ids, connections, restSeconds);
+      await cap.stop();
+      const data = { capstanRevision: source.revision, settings: { textDocs, ocrDocs, workflowConcurrency: concurrency, connections, restSeconds }, pipeline: [textRun, ocrRun], rest };
+      const ratio = rest.capstan.requestsPerSec / rest.fastify.requestsPerSec;
+      const markdown = [
+        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite, local blobs), \`CAPSTAN_WORKFLOW_CONCURRENCY=${concurrency}\` (the default: two stages at once), documents free (price 0). **Pipeline**: all documents of a kind are uploaded at once (\`POST /upload\`, base64), then each \`GET /status/:id\` is polled every 50 ms until \`completed\`; pages/s = completed pages ÷ (first upload → last completion), so it includes upload, the queue and all five stages. The text-layer PDF is the two-page estimate of \`test/fixtures/documents.ts\` (pdfjs text layer, about 20 line items); the scanned PDF is one page holding only a picture of text (tesseract OCR). One document of each kind ran first, untimed, to load pdfjs and tesseract. **REST**: ${connections} keep-alive connections (undici pool, one request in flight each) from the harness process for ${restSeconds} s after a 1 s warm-up, cycling over the organization's documents; the baseline is a Fastify hello-world answering a constant status-sized JSON body, run as its own process in the same run.`,
+        '',
+        '### Pipeline throughput (end to end)',
+        '',
+        markdownTable(['documents', 'count', 'pages each', 'completed', 'failed', 'seconds', 'pages/s', 'mean upload → completed (s)', 'server CPU (% of a core)', 'server RSS MB'], [textRun, ocrRun].map((r) => [r.kind, String(r.documents), String(r.pagesEach), String(r.completed), String(r.failed), fmt(r.seconds, 2), `**${fmt(r.pagesPerSec, 2)}**`, fmt(r.meanDocSeconds, 2), `${fmt(r.serverCpuPct)} %`, fmt(r.serverRssMB)])),
+        '',
+        '### `GET /status/:id` with keep-alive',
+        '',
+        restTable(rest),
+        '',
+        `Ratio: Capstan ÷ Fastify hello-world = **${ratio.toFixed(2)}×** requests/s.`,
+        '',
+        `Reading: text-layer PDFs go through at ${fmt(textRun.pagesPerSec, 1)} pages/s and scanned pages through OCR at ${fmt(ocrRun.pagesPerSec, 2)} pages/s (OCR is ${fmt(textRun.pagesPerSec / ocrRun.pagesPerSec, 0)}× slower per page); a real \`GET /status\` (API-key check, SQLite read) answers at ${ratio.toFixed(2)}× the rate of an empty Fastify route.`,
+      ].join('\n');
+      const svg = barChartSvg('documents', [
+        { title: 'Pipeline pages/s (end to end)', unit: 'pages/s', series: ['Capstan', 'Fastify hello-world'], groups: [textRun, ocrRun].map((r) => ({ label: r.kind, values: [r.pagesPerSec, undefined] })), scale: 'log' },
+        { title: 'GET /status requests/s (keep-alive)', unit: 'requests/s', series: ['Capstan', 'Fastify hello-world'], groups: [{ label: `${connections} connections`, values: [rest.capstan.requestsPerSec, rest.fastify.requestsPerSec] }] },
+      ]);
+      return { data, markdown, svg };
+    } finally {
+      await group.stopAll(2_000);
+      group.dispose();
+      source.dispose();
+    }
+  },
+};

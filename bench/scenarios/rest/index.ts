@@ -1,0 +1,52 @@
+// rest: `GET /status/:id` requests per second with keep-alive on Capstan (real documents, API key)
+// against a Fastify hello-world in the same run, at a few connection counts. The documents scenario
+// runs the same phase once at the end of its pipeline run.
+import { capstanSource } from '../../lib/capstan-source.js';
+import { fmt } from '../../lib/capstan-process.js';
+import { ProcessGroup } from '../../lib/processes.js';
+import { markdownTable } from '../../lib/report.js';
+import type { Scenario } from '../../lib/scenario.js';
+import { barChartSvg } from '../../lib/svg.js';
+import { capstanWithDocuments, num, restPhase, type RestResult } from '../documents/index.js';
+
+export const rest: Scenario = {
+  name: 'rest',
+  title: 'REST: GET /status requests per second with keep-alive',
+  async run(ctx) {
+    const connectionCounts = (ctx.options.get('connections') ?? '8,32').split(',').map(Number).filter((n) => n > 0);
+    const seconds = num(ctx.options, 'seconds', 5);
+    const docs = num(ctx.options, 'docs', 20);
+    const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
+    const group = new ProcessGroup();
+    try {
+      ctx.log(`Capstan ${source.revision}`);
+      const { cap, org, ids } = await capstanWithDocuments(ctx, group, source.dir, docs);
+      const runs: RestResult[] = [];
+      for (const c of connectionCounts) {
+        ctx.log(`${c} connections`);
+        runs.push(await restPhase(ctx, group, cap, org, ids, c, seconds));
+      }
+      await cap.stop();
+      const rows = runs.flatMap((r) => [
+        [String(r.connections), 'Capstan `GET /status/:id`', fmt(r.capstan.ok, 0), fmt(r.capstan.failed, 0), `**${fmt(r.capstan.requestsPerSec, 0)}**`, fmt(r.capstan.p50Ms, 2), fmt(r.capstan.p99Ms, 2), `${fmt(r.capstan.serverCpuPct)} %`],
+        [String(r.connections), 'Fastify hello-world', fmt(r.fastify.ok, 0), fmt(r.fastify.failed, 0), `**${fmt(r.fastify.requestsPerSec, 0)}**`, fmt(r.fastify.p50Ms, 2), fmt(r.fastify.p99Ms, 2), `${fmt(r.fastify.serverCpuPct)} %`],
+      ]);
+      const ratios = runs.map((r) => `${r.connections} connections: **${(r.capstan.requestsPerSec / r.fastify.requestsPerSec).toFixed(2)}×**`).join(', ');
+      const markdown = [
+        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite), rate limit off, ${docs} completed documents of one organization; each request carries the organization's \`capout-api-key\` and reads one document's status (cycling over the ${docs}). Baseline: a Fastify hello-world (\`bench/servers/fastify-hello.ts\`) answering a constant status-sized JSON body, its own process, same run. Load: one undici pool in the harness process, one request in flight per keep-alive connection, ${seconds} s per target after a 1 s warm-up. On 2 cores the load generator shares the machine with the server, so both figures are for the whole box.`,
+        '',
+        markdownTable(['connections', 'server', 'requests OK', 'failed', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU (% of a core)'], rows),
+        '',
+        `Ratio Capstan ÷ Fastify hello-world: ${ratios}.`,
+        '',
+        `Reading: an authenticated status read (API-key lookup, SQLite query, JSON shape) costs Capstan about ${fmt(runs[0] ? runs[0].fastify.requestsPerSec / runs[0].capstan.requestsPerSec : undefined, 1)}× the work of an empty Fastify route per request.`,
+      ].join('\n');
+      const svg = barChartSvg('rest', [{ title: 'GET /status requests/s (keep-alive)', unit: 'requests/s', series: ['Capstan', 'Fastify hello-world'], groups: runs.map((r) => ({ label: `${r.connections} connections`, values: [r.capstan.requestsPerSec, r.fastify.requestsPerSec] })) }]);
+      return { data: { capstanRevision: source.revision, settings: { connectionCounts, seconds, docs }, runs }, markdown, svg };
+    } finally {
+      await group.stopAll(2_000);
+      group.dispose();
+      source.dispose();
+    }
+  },
+};
