@@ -22,6 +22,7 @@ const opt = <const T extends OptionSpec>(spec: T): T => spec;
 export const OPTIONS = [
   opt({ key: 'port', env: 'PORT', flag: '--port', type: 'int', default: 8000, min: 0, max: 65535, doc: 'TCP port to listen on (0 picks a free port).' }),
   opt({ key: 'host', env: 'CAPSTAN_HOST', flag: '--host', type: 'string', default: '0.0.0.0', doc: 'Interface to bind.' }),
+  opt({ key: 'listenBacklog', env: 'CAPSTAN_LISTEN_BACKLOG', flag: '--listen-backlog', type: 'int', default: 4096, min: 1, max: 65_535, doc: 'Pending connections the kernel queues before accept (capped by net.core.somaxconn); a mass reconnect needs room.' }),
   opt({ key: 'dataDir', env: 'CAPSTAN_DATA_DIR', flag: '--data-dir', type: 'string', default: './data', doc: 'Directory for the embedded SQLite file, local blobs and dev-credentials.json.' }),
   opt({ key: 'databaseUrl', env: 'CAPSTAN_DATABASE_URL', flag: '--database-url', type: 'string', default: null, secret: true, doc: 'Storage. Unset: SQLite at <dataDir>/capstan.db. A postgres:// URL switches storage to PostgreSQL; sqlite:<path> names another SQLite file.' }),
   opt({ key: 'redisUrl', env: 'CAPSTAN_REDIS_URL', flag: '--redis-url', type: 'url', default: null, secret: true, doc: 'Redis for scaled mode (cross-node fan-out, cluster-wide limits). Unset: in-process.' }),

@@ -184,7 +184,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     ctx,
     devCredentialsPath,
     async listen() {
-      await app.listen({ port: config.port, host: config.host });
+      await app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       boundUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
