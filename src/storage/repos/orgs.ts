@@ -29,15 +29,23 @@ export function orgRepo(db: Kysely<Database>): OrgRepo {
     },
     listKeys: (orgId) => db.selectFrom('org_keys').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute(),
     async findActiveKey(keyHash) {
-      const key = await db
+      // One round trip: every request with an organization key runs this.
+      const row = await db
         .selectFrom('org_keys')
-        .selectAll()
-        .where('key_hash', '=', keyHash)
-        .where('revoked_at', 'is', null)
+        .innerJoin('orgs', 'orgs.id', 'org_keys.org_id')
+        .select([
+          'org_keys.id as key_id', 'org_keys.org_id as key_org_id', 'org_keys.mode', 'org_keys.display', 'org_keys.key_hash',
+          'org_keys.created_at as key_created_at', 'org_keys.revoked_at',
+          'orgs.id', 'orgs.name', 'orgs.credits_micro', 'orgs.created_at', 'orgs.updated_at',
+        ])
+        .where('org_keys.key_hash', '=', keyHash)
+        .where('org_keys.revoked_at', 'is', null)
         .executeTakeFirst();
-      if (!key) return undefined;
-      const org = await db.selectFrom('orgs').selectAll().where('id', '=', key.org_id).executeTakeFirst();
-      return org ? { key, org } : undefined;
+      if (!row) return undefined;
+      return {
+        key: { id: row.key_id, org_id: row.key_org_id, mode: row.mode, display: row.display, key_hash: row.key_hash, created_at: row.key_created_at, revoked_at: row.revoked_at },
+        org: { id: row.id, name: row.name, credits_micro: row.credits_micro, created_at: row.created_at, updated_at: row.updated_at },
+      };
     },
     async revokeKey(orgId, keyId, at) {
       const res = await db
