@@ -3,6 +3,7 @@
 // publish-to-receive latency at a fixed rate. Capstan and the baselines run through the same steps.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { capstanSource } from '../../lib/capstan-source.js';
+import { awaitDeliveries, phaseTotals } from '../../lib/hub-fixture.js';
 import { wallClockMs } from '../../lib/clock.js';
 import { Histogram } from '../../lib/histogram.js';
 import { LoadClients } from '../../lib/load-clients.js';
@@ -62,42 +63,6 @@ function maxCountFor(subscribers: number, s: Settings): number {
   return Math.max(20, Math.min(5000, Math.round(s.maxDeliveries / subscribers)));
 }
 
-type Stats = Awaited<ReturnType<LoadClients['stats']>>;
-
-/** Polls the clients until `expected` events of `phase` arrived, progress stalls for `quietMs`, or `limitMs` passes. */
-async function awaitDeliveries(clients: LoadClients, phase: string, expected: number, quietMs: number, limitMs: number): Promise<Stats> {
-  const deadline = Date.now() + limitMs;
-  let last = -1;
-  let lastChange = Date.now();
-  for (;;) {
-    const stats = await clients.stats();
-    const received = stats.reduce((n, s) => n + (s.phases[phase]?.received ?? 0), 0);
-    if (received !== last) lastChange = Date.now();
-    last = received;
-    if (received >= expected || Date.now() - lastChange > quietMs || Date.now() > deadline) return stats;
-    await sleep(200);
-  }
-}
-
-function phaseTotals(stats: Stats, phase: string) {
-  const latency = new Histogram();
-  let received = 0;
-  let lastAt = 0;
-  let minPerConnection = Infinity;
-  for (const s of stats) {
-    const p = s.phases[phase];
-    if (!p) {
-      minPerConnection = 0;
-      continue;
-    }
-    received += p.received;
-    lastAt = Math.max(lastAt, p.lastAt);
-    minPerConnection = Math.min(minPerConnection, p.minPerConnection);
-    latency.merge(p.latency);
-  }
-  return { received, lastAt, minPerConnection: Number.isFinite(minPerConnection) ? minPerConnection : 0, latency };
-}
-
 function summarize(h: Histogram): LatencySummary {
   const q = (x: number) => round(h.quantileMillis(x));
   return { samples: h.count, p50: q(0.5), p90: q(0.9), p99: q(0.99), p999: q(0.999), max: q(1), mean: round(h.meanMillis()) };
@@ -148,7 +113,7 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
     // Warm-up: proves every subscription is live before anything is timed.
     const warm = await publisher.fixedRate(() => 'w', 10, 5, s.publishConnections, 5_000);
     if (warm.accepted === 0) throw new Error(`publishing failed: ${warm.errors.join('; ')}\nserver output:\n${target.child.output()}`);
-    const warmTotals = phaseTotals(await awaitDeliveries(clients, 'w', warm.accepted * conn.ok, 2_000, 10_000), 'w');
+    const warmTotals = phaseTotals(await awaitDeliveries([clients], 'w', warm.accepted * conn.ok, 2_000, 10_000), 'w');
     result.warmup = { published: warm.accepted, delivered: warmTotals.received, expected: warm.accepted * conn.ok, minPerConnection: warmTotals.minPerConnection };
 
     // Max rate: a bounded count, as fast as the server accepts publishes.
@@ -157,7 +122,7 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
     const clientMeter = cpuMeter(() => clients?.cpuSec() ?? 0);
     const max = await publisher.maxRate('m', count, s.publishConnections, s.maxSeconds * 1000);
     const maxExpected = max.accepted * conn.ok;
-    const maxTotals = phaseTotals(await awaitDeliveries(clients, 'm', maxExpected, 3_000, 30_000), 'm');
+    const maxTotals = phaseTotals(await awaitDeliveries([clients], 'm', maxExpected, 3_000, 30_000), 'm');
     const window = (maxTotals.lastAt - max.startedAt) / 1000;
     const maxServer = serverMeter();
     result.max = {
@@ -183,7 +148,7 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
     const fixedClients = cpuMeter(() => clients?.cpuSec() ?? 0);
     const fixed = await publisher.fixedRate((i) => (i < warmCount ? 'fw' : 'f'), rate, total, 256, (s.warmupSeconds + s.fixedSeconds) * 1000 + 5_000);
     const fixedExpected = (fixed.acceptedByPhase.f ?? 0) * conn.ok;
-    const finalStats = await awaitDeliveries(clients, 'f', fixedExpected, 3_000, 30_000);
+    const finalStats = await awaitDeliveries([clients], 'f', fixedExpected, 3_000, 30_000);
     const fixedTotals = phaseTotals(finalStats, 'f');
     const fixedCpu = fixedServer();
     result.fixed = {
