@@ -5,5 +5,5 @@ export { createLogger, redactUrl, type Logger } from './logger.js';
 export { createMetrics, type Metrics } from './metrics.js';
 export { memoryRateLimiter, type RateLimiter, type RateDecision } from './rate-limit.js';
 export * as schemas from './schemas.js';
-export { UpgradeRouter, refuseUpgrade, type UpgradeHandler } from './upgrade.js';
+export { UpgradeRouter, refuseUpgrade, type AcceptedUpgrade, type UpgradeHandler } from './upgrade.js';
 export { redisRateLimiter } from './redis-rate-limit.js';

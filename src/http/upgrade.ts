@@ -8,7 +8,13 @@ import { VERSION } from '../util/version.js';
 import { AppError, isAppError } from './errors.js';
 import type { Logger } from './logger.js';
 
-export type UpgradeHandler = (req: IncomingMessage, url: URL, accept: () => Promise<WebSocket>) => Promise<void>;
+/** An accepted upgrade: the `ws` socket, and the stream under it (realtime writes event frames to it). */
+export interface AcceptedUpgrade {
+  readonly socket: WebSocket;
+  readonly stream: Duplex;
+}
+
+export type UpgradeHandler = (req: IncomingMessage, url: URL, accept: () => Promise<AcceptedUpgrade>) => Promise<void>;
 
 interface Route {
   readonly pattern: RegExp;
@@ -36,9 +42,9 @@ export class UpgradeRouter {
       if (!route) return refuseUpgrade(socket, new AppError('route_not_found'));
       let accepted = false;
       const accept = () =>
-        new Promise<WebSocket>((resolve) => {
+        new Promise<AcceptedUpgrade>((resolve) => {
           accepted = true;
-          this.wss.handleUpgrade(req, socket, head, resolve);
+          this.wss.handleUpgrade(req, socket, head, (ws) => resolve({ socket: ws, stream: socket }));
         });
       route.handler(req, url, accept).catch((e: unknown) => {
         if (accepted) {

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { EventRecord } from '../events/index.js';
 import { cachedFrames } from './frame-cache.js';
 import type { Codec, TerminalType, Wire } from './types.js';
+import { FrameBatch } from './write-batch.js';
 
 /** Hijacks the reply, sends the stream headers and the reconnect hint, and returns the wire. */
 export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
@@ -20,31 +21,25 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
   res.socket?.setNoDelay(true);
   res.socket?.setKeepAlive(true);
   res.write(`retry: ${retryMs}\n\n`);
-  // Frames written in the same tick (a burst of events) leave in one writev instead of one syscall each.
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    res.uncork();
-  };
+  const batch = new FrameBatch((bytes) => {
+    if (!res.destroyed && !res.writableEnded) res.write(bytes);
+  });
   return {
     transport: 'sse',
-    write: (frame) => {
-      if (!corked) {
-        corked = true;
-        res.cork();
-        process.nextTick(uncork);
-      }
-      res.write(frame);
-    },
-    bufferedBytes: () => res.writableLength + (res.socket?.writableLength ?? 0),
+    write: (frame) => batch.push(typeof frame === 'string' ? Buffer.from(frame) : frame),
+    bufferedBytes: () => batch.bytes + res.writableLength + (res.socket?.writableLength ?? 0),
     // A terminal event ends the TCP connection too, not just the response, as the contract says.
     end: () => {
+      batch.flush();
       // The response detaches from its socket when it finishes, so hold on to the socket first.
       const socket = res.socket;
       res.once('finish', () => socket?.end());
       res.end();
     },
-    destroy: () => res.destroy(),
+    destroy: () => {
+      batch.discard();
+      res.destroy();
+    },
     onClose: (listener) => void res.once('close', listener),
   };
 }

@@ -1,9 +1,12 @@
 // WebSocket transport: a thin Wire over a `ws` socket, with close codes for the terminal events,
 // and a JSON codec for surfaces whose messages are JSON objects.
-import type { WebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
 import type { EventRecord } from '../events/index.js';
 import { cachedFrames } from './frame-cache.js';
 import type { Codec, TerminalType, Wire } from './types.js';
+import { FrameBatch } from './write-batch.js';
+import { sharedTextFrame, textFrame } from './ws-frame.js';
 
 /** Close codes sent after a terminal message (4000-4999 are application codes). */
 export const WS_CLOSE_CODES: Readonly<Record<TerminalType, number>> = {
@@ -14,15 +17,27 @@ export const WS_CLOSE_CODES: Readonly<Record<TerminalType, number>> = {
   'stream.draining': 1012,
 };
 
-export function wsWire(socket: WebSocket): Wire {
+/**
+ * `stream` is the socket the upgrade handed to `ws`. Event frames are written to it directly, batched
+ * per turn; control frames (ping, close) still go through `ws`, after what is queued.
+ */
+export function wsWire(socket: WebSocket, stream: Duplex): Wire {
+  const batch = new FrameBatch((bytes) => {
+    if (socket.readyState === WebSocket.OPEN && stream.writable) stream.write(bytes);
+  });
   return {
     transport: 'ws',
-    // Frames are JSON text; cached Buffers must still go out as text frames.
-    write: (frame) => socket.send(frame, { binary: false }),
-    bufferedBytes: () => socket.bufferedAmount,
+    write: (frame) => batch.push(typeof frame === 'string' ? textFrame(Buffer.from(frame)) : sharedTextFrame(frame)),
+    bufferedBytes: () => batch.bytes + socket.bufferedAmount,
     ping: () => socket.ping(),
-    end: (terminal) => socket.close(terminal ? WS_CLOSE_CODES[terminal] : 1000, terminal ?? 'closing'),
-    destroy: () => socket.terminate(),
+    end: (terminal) => {
+      batch.flush();
+      socket.close(terminal ? WS_CLOSE_CODES[terminal] : 1000, terminal ?? 'closing');
+    },
+    destroy: () => {
+      batch.discard();
+      socket.terminate();
+    },
     onClose: (listener) => void socket.once('close', listener),
   };
 }

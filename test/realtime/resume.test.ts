@@ -22,7 +22,8 @@ describe('gap-free resume', () => {
       const publisher = (async () => {
         for (let i = 0; i < 400; i++) {
           published.push((await ts.server.ctx.hubs.publish(hub.hubId, { type: 'test.ping', data: { i } })).id);
-          if (i % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+          // Paced to span several cut windows (about a second in all), however fast delivery is.
+          if (i % 10 === 0) await new Promise((r) => setTimeout(r, 25));
         }
         publishing = false;
       })();

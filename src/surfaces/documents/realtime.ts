@@ -90,13 +90,13 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       const { orgId, expiresAtMs } = await verifyRealtimeToken(ctx, url.searchParams.get('token') ?? undefined);
       const { ids, recent } = parseScope(url.searchParams.getAll('document_id'), url.searchParams.get('recent') ?? undefined);
       const scope = await buildScope(orgId, ids, recent);
-      const socket = await accept();
+      const { socket, stream } = await accept();
       const connection: Connection = realtime.open({
         topic: orgTopic(orgId),
         access: scope,
         snapshot: async () => (await documents.statuses(orgId, scope.list())).map((s) => JSON.stringify(s)),
         expiresAtMs,
-        wire: wsWire(socket),
+        wire: wsWire(socket, stream),
         codec: wsCodec,
       });
       const reply = (body: Record<string, unknown>) => connection.push(JSON.stringify(body));

@@ -27,19 +27,20 @@ export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): voi
       if (isAppError(e) && e.code === 'too_many_connections') throw new AppError('conflict', `client_id ${clientId} is already connected`);
       throw e;
     }
-    let socket;
+    let accepted;
     try {
-      socket = await accept();
+      accepted = await accept();
     } catch (e) {
       lease.release();
       throw e;
     }
+    const { socket, stream } = accepted;
     const connection = realtime.open({
       topic: orgTopic(org.id),
       access: organizerAccess,
       // A new connection first hears where the organization's running jobs are.
       snapshot: async () => (await organizer.activeProgress(org.id)).map((p) => JSON.stringify(p)),
-      wire: wsWire(socket),
+      wire: wsWire(socket, stream),
       codec,
       lease,
     });
