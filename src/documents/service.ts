@@ -125,7 +125,7 @@ export class DocumentService {
 
   async status(orgId: string, documentId: string): Promise<DocumentStatus> {
     const doc = await this.get(orgId, documentId);
-    return documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stages(doc.workflow_id));
+    return documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stageStatuses(doc.workflow_id));
   }
 
   /** Pages, structure and classified line items, as far as processing has got. */
@@ -155,7 +155,7 @@ export class DocumentService {
     const docs = await this.storage.documents.list(orgId, limit, offset);
     const data = [];
     for (const doc of docs) {
-      const s = documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stages(doc.workflow_id));
+      const s = documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stageStatuses(doc.workflow_id));
       data.push({ document_id: doc.id, file_name: doc.file_name, xn_address: doc.xn_address, status: s.status, pages: doc.pages, created_at: doc.created_at, updated_at: s.updated_at, status_url: `/status/${doc.id}` });
     }
     return { data, limit, offset };
@@ -177,7 +177,7 @@ export class DocumentService {
     const out: DocumentStatus[] = [];
     for (const id of ids) {
       const doc = await this.storage.documents.get(orgId, id);
-      if (doc) out.push(documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stages(doc.workflow_id)));
+      if (doc) out.push(documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stageStatuses(doc.workflow_id)));
     }
     return out;
   }

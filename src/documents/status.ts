@@ -1,5 +1,5 @@
 // The document status shape of GET /status/:id (seed 001), built from the document and its workflow.
-import type { DocumentRow, WorkflowRun, WorkflowStage } from '../storage/index.js';
+import type { DocumentRow, StageStatus, WorkflowRun } from '../storage/index.js';
 import { DOCUMENT_STAGES, type DocumentStage } from './event-types.js';
 
 export type StageProgress = 'in_progress' | 'complete' | 'failed' | null;
@@ -15,7 +15,7 @@ export interface DocumentStatus {
   readonly error?: string;
 }
 
-export function documentStatus(doc: DocumentRow, run: WorkflowRun | undefined, stages: readonly WorkflowStage[]): DocumentStatus {
+export function documentStatus(doc: DocumentRow, run: WorkflowRun | undefined, stages: readonly StageStatus[]): DocumentStatus {
   const byName = new Map(stages.map((s) => [s.stage, s.status]));
   const progress = Object.fromEntries(DOCUMENT_STAGES.map((name) => [name, (byName.get(name) ?? null) as StageProgress])) as Record<DocumentStage, StageProgress>;
   const runStatus = run?.status ?? 'queued';

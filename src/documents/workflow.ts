@@ -144,7 +144,7 @@ export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition
         if (t.kind === 'stage_started' && t.stage === 'intake') return;
         const doc = await storage.documents.getById((JSON.parse(run.input) as DocumentWorkflowInput).document_id);
         if (!doc) return;
-        const status = documentStatus(doc, await storage.workflows.get(run.id), await storage.workflows.stages(run.id));
+        const status = documentStatus(doc, await storage.workflows.get(run.id), await storage.workflows.stageStatuses(run.id));
         await deps.publisher.publish({ topic: orgTopic(doc.org_id), orgId: doc.org_id, type: 'document.status', scope: { document_id: doc.id }, data: { ...status } });
       },
     },

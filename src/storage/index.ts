@@ -12,7 +12,7 @@ export type { Discussion, DiscussionFlag, DiscussionRepo } from './repos/discuss
 export type { Conversation, ConversationMember, Message, ConversationRepo } from './repos/conversations.js';
 export type { ContactProfile, ProfileRepo } from './repos/profiles.js';
 export type { Broadcast, BroadcastRepo } from './repos/broadcasts.js';
-export type { WorkflowRun, WorkflowStage, WorkflowRepo } from './repos/workflows.js';
+export type { StageStatus, WorkflowRun, WorkflowStage, WorkflowRepo } from './repos/workflows.js';
 export type { DocumentRow, DocumentRepo, IdempotencyRecord } from './repos/documents.js';
 export type { VideoRow, VideoRepo, VideoState, VideoListQuery } from './repos/videos.js';
 export type { OrganizerFile, OrganizerJob, OrganizerJobFile, OrganizerRepo, JobFileResult, JobCounts, PendingJobFile, FileQuery } from './repos/organizer.js';

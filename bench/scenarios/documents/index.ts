@@ -140,8 +140,8 @@ export function restTable(r: RestResult): string {
 }
 
 /** A Capstan with an organization and `count` completed text documents, for the REST phase. */
-export async function capstanWithDocuments(ctx: ScenarioContext, group: ProcessGroup, dir: string, count: number, env: Record<string, string> = {}): Promise<{ cap: CapstanProcess; org: Org; ids: string[] }> {
-  const cap = await startCapstanProcess(group, { dir, lifetimeSec: 600, env: { CAPSTAN_DOCUMENT_PRICE_PER_PAGE_MICRO: '0', ...env } });
+export async function capstanWithDocuments(ctx: ScenarioContext, group: ProcessGroup, dir: string, count: number, env: Record<string, string> = {}, nodeFlags: readonly string[] = []): Promise<{ cap: CapstanProcess; org: Org; ids: string[] }> {
+  const cap = await startCapstanProcess(group, { dir, lifetimeSec: 600, env: { CAPSTAN_DOCUMENT_PRICE_PER_PAGE_MICRO: '0', ...env }, nodeFlags });
   const org = await makeOrg(cap);
   const pdf = Buffer.from(await buildEstimatePdf()).toString('base64');
   const ids: string[] = [];

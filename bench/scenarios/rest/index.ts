@@ -20,7 +20,9 @@ export const rest: Scenario = {
     const group = new ProcessGroup();
     try {
       ctx.log(`Capstan ${source.revision}`);
-      const { cap, org, ids } = await capstanWithDocuments(ctx, group, source.dir, docs);
+      // --profile: Capstan under --cpu-prof; the profile is written when it stops (bench/results/profiles/).
+      const nodeFlags = ctx.options.has('profile') ? ['--cpu-prof', `--cpu-prof-dir=${ctx.root}/bench/results/profiles`] : [];
+      const { cap, org, ids } = await capstanWithDocuments(ctx, group, source.dir, docs, {}, nodeFlags);
       const runs: RestResult[] = [];
       for (const c of connectionCounts) {
         ctx.log(`${c} connections`);

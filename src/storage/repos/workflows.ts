@@ -6,6 +6,7 @@ import type { Database, WorkflowRunTable, WorkflowStageTable } from '../schema.j
 
 export type WorkflowRun = Selectable<WorkflowRunTable>;
 export type WorkflowStage = Selectable<WorkflowStageTable>;
+export type StageStatus = Pick<WorkflowStage, 'stage' | 'status'>;
 
 export interface WorkflowRepo {
   create(run: WorkflowRun): Promise<void>;
@@ -16,6 +17,8 @@ export interface WorkflowRepo {
   renew(id: string, owner: string, until: number): Promise<boolean>;
   update(id: string, owner: string | null, patch: Partial<Omit<WorkflowRun, 'id'>>): Promise<boolean>;
   stages(runId: string): Promise<WorkflowStage[]>;
+  /** Each stage's name and status without its output (outputs can be large; a status read needs none). */
+  stageStatuses(runId: string): Promise<StageStatus[]>;
   startStage(runId: string, stage: string, at: string): Promise<void>;
   finishStage(runId: string, stage: string, patch: Pick<WorkflowStage, 'status' | 'output' | 'error' | 'finished_at'>): Promise<void>;
   /** Marks a run cancelled unless it already ended; false when it had. */
@@ -54,6 +57,7 @@ export function workflowRepo(db: Kysely<Database>, driver: Driver): WorkflowRepo
       return Number(res.numUpdatedRows) > 0;
     },
     stages: (runId) => db.selectFrom('workflow_stages').selectAll().where('run_id', '=', runId).execute(),
+    stageStatuses: (runId) => db.selectFrom('workflow_stages').select(['stage', 'status']).where('run_id', '=', runId).execute(),
     async startStage(runId, stage, at) {
       await db
         .insertInto('workflow_stages')
