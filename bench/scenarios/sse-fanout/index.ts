@@ -12,7 +12,7 @@ import { Publisher, type PublishResult } from '../../lib/publisher.js';
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { startTarget, type RunningTarget, type TargetName } from '../../lib/targets.js';
 import { renderMarkdown, renderSvg } from './render.js';
-import type { FanoutData, LatencySummary, RunResult, Settings } from './types.js';
+import type { FanoutData, FixedResult, LatencySummary, RunResult, Settings } from './types.js';
 
 const ALL_TARGETS: readonly TargetName[] = ['capstan', 'raw-sse', 'raw-ws', 'socketio'];
 
@@ -37,16 +37,20 @@ function settingsFrom(options: ReadonlyMap<string, string>): Settings {
   const targets = list(options.get('targets'), ALL_TARGETS.join(','));
   for (const t of targets) if (!ALL_TARGETS.includes(t as TargetName)) throw new Error(`unknown target ${t}; known: ${ALL_TARGETS.join(', ')}`);
   return {
-    subscribers: list(options.get('subscribers'), '1000,5000').map(Number),
+    subscribers: list(options.get('subscribers'), '1000,5000,10000').map(Number),
     targets: targets as TargetName[],
     clientProcesses: num(options, 'clients', 4),
     sourcesPerProcess: num(options, 'sources', 4),
     contacts: num(options, 'contacts', 50),
     connectConcurrency: num(options, 'connect-concurrency', 32),
     publishConnections: num(options, 'publish-connections', 8),
-    maxDeliveries: num(options, 'max-deliveries', 150_000),
+    maxDeliveries: num(options, 'max-deliveries', 600_000),
     maxSeconds: num(options, 'max-seconds', 6),
-    fixedDeliveriesPerSec: num(options, 'fixed-deliveries', 10_000),
+    fixedDeliveriesPerSec: list(options.get('fixed-deliveries'), '10000,100000').map((v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new Error('--fixed-deliveries must be positive numbers');
+      return n;
+    }),
     fixedSeconds: num(options, 'fixed-seconds', 4),
     warmupSeconds: 1,
     profile: options.has('profile'),
@@ -54,9 +58,9 @@ function settingsFrom(options: ReadonlyMap<string, string>): Settings {
   };
 }
 
-/** Events per second for the latency phase: 1,000 when the box can carry it, else a share of it. */
-export function fixedRateFor(subscribers: number, s: Settings): number {
-  return Math.min(1000, niceFloor(s.fixedDeliveriesPerSec / subscribers));
+/** Events per second for a latency phase aiming at `deliveriesPerSec`: at most 1,000. */
+export function fixedRateFor(subscribers: number, deliveriesPerSec: number): number {
+  return Math.min(1000, niceFloor(deliveriesPerSec / subscribers));
 }
 
 function maxCountFor(subscribers: number, s: Settings): number {
@@ -90,7 +94,7 @@ function publishSummary(r: PublishResult) {
 }
 
 async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, name: TargetName, subscribers: number): Promise<RunResult> {
-  const result: RunResult = { target: name, subscribers, clientProcesses: s.clientProcesses, connected: 0, connectFailed: 0, connectMs: 0, connectErrors: [], closedDuringRun: 0 };
+  const result: RunResult = { target: name, subscribers, clientProcesses: s.clientProcesses, connected: 0, connectFailed: 0, connectMs: 0, connectErrors: [], fixed: [], closedDuringRun: 0 };
   const group = new ProcessGroup();
   const lifetimeSec = 300;
   let target: RunningTarget | undefined;
@@ -139,33 +143,41 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
     };
     ctx.log(`    max rate: ${max.accepted} events, ${result.max.delivered}/${maxExpected} delivered, ${result.max.deliveriesPerSec} deliveries/s`);
 
-    // Fixed rate: the latency figures. The first second warms up and is left out.
-    await sleep(500);
-    const rate = fixedRateFor(subscribers, s);
-    const warmCount = Math.round(rate * s.warmupSeconds);
-    const total = warmCount + Math.round(rate * s.fixedSeconds);
-    const fixedServer = cpuMeter(serverCpu);
-    const fixedClients = cpuMeter(() => clients?.cpuSec() ?? 0);
-    const fixed = await publisher.fixedRate((i) => (i < warmCount ? 'fw' : 'f'), rate, total, 256, (s.warmupSeconds + s.fixedSeconds) * 1000 + 5_000);
-    const fixedExpected = (fixed.acceptedByPhase.f ?? 0) * conn.ok;
-    const finalStats = await awaitDeliveries([clients], 'f', fixedExpected, 3_000, 30_000);
-    const fixedTotals = phaseTotals(finalStats, 'f');
-    const fixedCpu = fixedServer();
-    result.fixed = {
-      rate,
-      seconds: s.fixedSeconds,
-      publish: publishSummary(fixed),
-      delivered: fixedTotals.received,
-      expected: fixedExpected,
-      deliveriesPerSec: Math.round(fixedTotals.received / s.fixedSeconds),
-      latencyMs: summarize(fixedTotals.latency),
-      serverCpuPct: fixedCpu.pct,
-      clientsCpuPct: fixedClients().pct,
-      serverRssMB: serverRssMB(),
-    };
+    // Fixed rates: the latency figures. Each phase's first second warms up and is left out.
+    let failedPublishes = max.failed;
+    let finalStats: Awaited<ReturnType<typeof awaitDeliveries>> = [];
+    for (const [i, target] of s.fixedDeliveriesPerSec.entries()) {
+      await sleep(500);
+      const rate = fixedRateFor(subscribers, target);
+      const phase = `f${i}`;
+      const warmCount = Math.round(rate * s.warmupSeconds);
+      const total = warmCount + Math.round(rate * s.fixedSeconds);
+      const fixedServer = cpuMeter(serverCpu);
+      const fixedClients = cpuMeter(() => clients?.cpuSec() ?? 0);
+      const fixed = await publisher.fixedRate((k) => (k < warmCount ? `${phase}w` : phase), rate, total, 256, (s.warmupSeconds + s.fixedSeconds) * 1000 + 5_000);
+      const fixedExpected = (fixed.acceptedByPhase[phase] ?? 0) * conn.ok;
+      finalStats = await awaitDeliveries([clients], phase, fixedExpected, 3_000, 30_000);
+      const fixedTotals = phaseTotals(finalStats, phase);
+      const fixedCpu = fixedServer();
+      const entry: FixedResult = {
+        targetDeliveriesPerSec: target,
+        rate,
+        seconds: s.fixedSeconds,
+        publish: publishSummary(fixed),
+        delivered: fixedTotals.received,
+        expected: fixedExpected,
+        deliveriesPerSec: Math.round(fixedTotals.received / s.fixedSeconds),
+        latencyMs: summarize(fixedTotals.latency),
+        serverCpuPct: fixedCpu.pct,
+        clientsCpuPct: fixedClients().pct,
+        serverRssMB: serverRssMB(),
+      };
+      result.fixed.push(entry);
+      failedPublishes += fixed.failed;
+      ctx.log(`    fixed ${rate}/s: ${fixedTotals.received}/${fixedExpected} delivered, p50 ${entry.latencyMs.p50} ms, p99 ${entry.latencyMs.p99} ms`);
+    }
     result.closedDuringRun = finalStats.reduce((n, st) => n + st.closed, 0);
-    if (max.failed + fixed.failed > 0) result.serverOutput = target.child.output();
-    ctx.log(`    fixed ${rate}/s: ${fixedTotals.received}/${fixedExpected} delivered, p50 ${result.fixed.latencyMs.p50} ms, p99 ${result.fixed.latencyMs.p99} ms`);
+    if (failedPublishes > 0) result.serverOutput = target.child.output();
   } catch (e) {
     result.error = e instanceof Error ? e.message.slice(0, 2000) : String(e);
     ctx.log(`  ${name} @ ${subscribers} failed: ${result.error}`);
@@ -197,7 +209,7 @@ export const sseFanout: Scenario = {
     } finally {
       source.dispose();
     }
-    const data: FanoutData = { settings, capstanRevision: source.revision, fixedRates: Object.fromEntries(settings.subscribers.map((n) => [n, fixedRateFor(n, settings)])), runs };
+    const data: FanoutData = { settings, capstanRevision: source.revision, fixedRates: Object.fromEntries(settings.subscribers.map((n) => [n, settings.fixedDeliveriesPerSec.map((d) => fixedRateFor(n, d))])), runs };
     return { data, markdown: renderMarkdown(data), svg: renderSvg(data) };
   },
 };

@@ -25,10 +25,12 @@ export function renderMarkdown(data: FanoutData): string {
   const out: string[] = [];
   out.push(
     `Each server runs as its own process; ${s.clientProcesses} load-client processes hold the subscribers (each over ${s.sourcesPerProcess} loopback source addresses) and the harness publishes over keep-alive HTTP (${s.publishConnections} connections). ` +
-      `Capstan (${data.capstanRevision}) is the real CLI on a fresh data directory (SQLite, events appended before delivery), its subscribers spread over ${s.contacts} hub contacts; the baselines have no auth, no log and no queue limit. ` +
+      `Capstan (${data.capstanRevision}) is the real CLI on a fresh data directory (SQLite, events appended before delivery), its subscribers spread over ${s.contacts} hub contacts; it writes what a connection queued during one event-loop turn in one write. The baselines have no auth, no log and no queue limit, and write each event to each connection as it comes, as a minimal server does. ` +
       `**Max rate**: ${s.maxDeliveries.toLocaleString('en-US')} / subscribers events (bounded also by ${s.maxSeconds} s), published as fast as the server answers; deliveries/s runs from the first publish to the last delivery. ` +
       `**Latency**: publish-to-receive (the publisher stamps the event just before sending the request; clients compare with the same machine clock) over ${s.fixedSeconds} s after a ${s.warmupSeconds} s warm-up, ` +
-      `at ${Object.entries(data.fixedRates).map(([n, r]) => `${r} events/s for ${Number(n).toLocaleString('en-US')} subscribers`).join(' and ')}: 1,000 events/s × N subscribers is more than this machine can deliver, so the rate is ${s.fixedDeliveriesPerSec.toLocaleString('en-US')} deliveries/s ÷ N (at most 1,000).`,
+      `in one phase per target rate of ${s.fixedDeliveriesPerSec.map((d) => d.toLocaleString('en-US')).join(' and ')} deliveries/s, i.e. that ÷ N events/s (at most 1,000): ` +
+      `${Object.entries(data.fixedRates).map(([n, r]) => `${r.join(' and ')} events/s for ${Number(n).toLocaleString('en-US')} subscribers`).join(', ')}. ` +
+      '1,000 events/s to every one of N subscribers is N × 1,000 deliveries/s (10 million at 10,000 subscribers): far more than any of these servers delivers on this machine at the maximum rate (see the first table), so it cannot be held as a fixed rate here.',
   );
   out.push(
     '',
@@ -42,20 +44,32 @@ export function renderMarkdown(data: FanoutData): string {
       data.runs.map((r) => [label(r.target), int(r.subscribers), int(r.connected), int(r.max?.publish.accepted), int(r.max?.eventsPerSec), r.max?.deliveriesPerSec === undefined ? '–' : `**${int(r.max.deliveriesPerSec)}**`, r.max ? delivered(r.max.delivered, r.max.expected) : '–', r.max?.serverCpuUsPerDelivery === undefined ? '–' : `**${r.max.serverCpuUsPerDelivery.toFixed(1)}**`, pct(r.max?.serverCpuPct), pct(r.max?.clientsCpuPct), int(r.max?.serverRssMB)]),
     ),
   );
-  out.push('', '### Publish-to-receive latency at a fixed rate', '');
+  out.push('', '### Publish-to-receive latency at fixed rates', '');
   out.push(
     markdownTable(
-      ['server', 'subscribers', 'rate (events/s)', 'deliveries/s', 'delivered', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'server CPU (% of a core)'],
-      data.runs.map((r) => {
-        const l = r.fixed?.latencyMs;
-        return [label(r.target), int(r.subscribers), int(r.fixed?.rate), int(r.fixed?.deliveriesPerSec), r.fixed ? delivered(r.fixed.delivered, r.fixed.expected) : '–', ms(l?.p50), ms(l?.p90), l?.p99 === undefined ? '–' : `**${ms(l.p99)}**`, ms(l?.p999), ms(l?.max), pct(r.fixed?.serverCpuPct)];
-      }),
+      ['server', 'subscribers', 'target deliveries/s', 'rate (events/s)', 'deliveries/s', 'delivered', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'server CPU (% of a core)'],
+      s.fixedDeliveriesPerSec.flatMap((_, i) =>
+        data.runs.map((r) => {
+          const f = r.fixed[i];
+          const l = f?.latencyMs;
+          return [label(r.target), int(r.subscribers), int(f?.targetDeliveriesPerSec ?? s.fixedDeliveriesPerSec[i]), int(f?.rate), int(f?.deliveriesPerSec), f ? delivered(f.delivered, f.expected) : '–', ms(l?.p50), ms(l?.p90), l?.p99 === undefined ? '–' : `**${ms(l.p99)}**`, ms(l?.p999), ms(l?.max), pct(f?.serverCpuPct)];
+        }),
+      ),
     ),
   );
   out.push('', '### Ratios', '');
   out.push(
     markdownTable(
-      ['subscribers', 'deliveries/s: Capstan ÷ raw SSE (ceiling)', 'Capstan ÷ raw ws', 'Capstan ÷ Socket.IO', 'CPU efficiency: raw SSE µs ÷ Capstan µs', 'raw ws ÷ Capstan', 'Socket.IO ÷ Capstan', 'p99: Capstan ÷ raw SSE', 'p99: Capstan ÷ Socket.IO'],
+      [
+        'subscribers',
+        'deliveries/s: Capstan ÷ raw SSE (ceiling)',
+        'Capstan ÷ raw ws',
+        'Capstan ÷ Socket.IO',
+        'CPU efficiency: raw SSE µs ÷ Capstan µs',
+        'raw ws ÷ Capstan',
+        'Socket.IO ÷ Capstan',
+        ...s.fixedDeliveriesPerSec.flatMap((d) => [`p99 at ${int(d)}/s: Capstan ÷ raw SSE`, `Capstan ÷ Socket.IO`]),
+      ],
       s.subscribers.map((n) => {
         const c = find(data, 'capstan', n);
         const sse = find(data, 'raw-sse', n);
@@ -69,8 +83,7 @@ export function renderMarkdown(data: FanoutData): string {
           ratio(sse?.max?.serverCpuUsPerDelivery, c?.max?.serverCpuUsPerDelivery),
           ratio(ws?.max?.serverCpuUsPerDelivery, c?.max?.serverCpuUsPerDelivery),
           ratio(io?.max?.serverCpuUsPerDelivery, c?.max?.serverCpuUsPerDelivery),
-          ratio(c?.fixed?.latencyMs.p99, sse?.fixed?.latencyMs.p99),
-          ratio(c?.fixed?.latencyMs.p99, io?.fixed?.latencyMs.p99),
+          ...s.fixedDeliveriesPerSec.flatMap((_, i) => [ratio(c?.fixed[i]?.latencyMs.p99, sse?.fixed[i]?.latencyMs.p99), ratio(c?.fixed[i]?.latencyMs.p99, io?.fixed[i]?.latencyMs.p99)]),
         ];
       }),
     ),
@@ -89,14 +102,20 @@ export function renderMarkdown(data: FanoutData): string {
 export function renderSvg(data: FanoutData): string {
   const s = data.settings;
   const series = s.targets.map(label);
-  const groups = (value: (r: RunResult | undefined) => number | undefined, withRate: boolean) =>
+  const groups = (value: (r: RunResult | undefined) => number | undefined, rateIndex?: number) =>
     s.subscribers.map((n) => ({
-      label: `${n.toLocaleString('en-US')} subscribers${withRate ? ` @ ${data.fixedRates[n]}/s` : ''}`,
+      label: `${n.toLocaleString('en-US')} subscribers${rateIndex === undefined ? '' : ` @ ${data.fixedRates[n]?.[rateIndex]}/s`}`,
       values: s.targets.map((t) => value(find(data, t, n))),
     }));
   return barChartSvg('SSE fan-out', [
-    { title: 'Deliveries per second at max publish rate', unit: 'deliveries / s', series, groups: groups((r) => r?.max?.deliveriesPerSec, false) },
-    { title: 'Server CPU per delivery at max rate (lower is better)', unit: 'µs of CPU / delivery', series, groups: groups((r) => r?.max?.serverCpuUsPerDelivery, false) },
-    { title: 'p99 publish-to-receive latency (fixed rate)', unit: 'ms (log scale)', series, groups: groups((r) => r?.fixed?.latencyMs.p99, true), scale: 'log' },
+    { title: 'Deliveries per second at max publish rate', unit: 'deliveries / s', series, groups: groups((r) => r?.max?.deliveriesPerSec) },
+    { title: 'Server CPU per delivery at max rate (lower is better)', unit: 'µs of CPU / delivery', series, groups: groups((r) => r?.max?.serverCpuUsPerDelivery) },
+    ...s.fixedDeliveriesPerSec.map((d, i) => ({
+      title: `p99 publish-to-receive latency at ${d.toLocaleString('en-US')} deliveries/s (lower is better)`,
+      unit: 'ms (log scale)',
+      series,
+      groups: groups((r) => r?.fixed[i]?.latencyMs.p99, i),
+      scale: 'log' as const,
+    })),
   ]);
 }

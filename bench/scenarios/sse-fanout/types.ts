@@ -16,8 +16,8 @@ export interface Settings {
   readonly maxDeliveries: number;
   /** … or stops publishing after this long. */
   readonly maxSeconds: number;
-  /** The fixed-rate phase publishes min(1,000, this / subscribers) events per second. */
-  readonly fixedDeliveriesPerSec: number;
+  /** One fixed-rate phase per entry, each publishing min(1,000, entry / subscribers) events per second. */
+  readonly fixedDeliveriesPerSec: readonly number[];
   readonly fixedSeconds: number;
   readonly warmupSeconds: number;
   /** Capstan runs with --cpu-prof into bench/results/profiles/. */
@@ -72,18 +72,8 @@ export interface RunResult {
     readonly clientsCpuPct: number | undefined;
     readonly serverRssMB: number | undefined;
   };
-  fixed?: {
-    readonly rate: number;
-    readonly seconds: number;
-    readonly publish: PublishSummary;
-    readonly delivered: number;
-    readonly expected: number;
-    readonly deliveriesPerSec: number;
-    readonly latencyMs: LatencySummary;
-    readonly serverCpuPct: number | undefined;
-    readonly clientsCpuPct: number | undefined;
-    readonly serverRssMB: number | undefined;
-  };
+  /** One per fixed rate, in the order of the settings. */
+  fixed: FixedResult[];
   /** Connections that ended before the run did (e.g. closed as too slow). */
   closedDuringRun: number;
   /** The server's last output, kept when a publish failed. */
@@ -91,11 +81,26 @@ export interface RunResult {
   error?: string;
 }
 
+export interface FixedResult {
+  /** The deliveries per second this phase aimed at (the setting it came from). */
+  readonly targetDeliveriesPerSec: number;
+  readonly rate: number;
+  readonly seconds: number;
+  readonly publish: PublishSummary;
+  readonly delivered: number;
+  readonly expected: number;
+  readonly deliveriesPerSec: number;
+  readonly latencyMs: LatencySummary;
+  readonly serverCpuPct: number | undefined;
+  readonly clientsCpuPct: number | undefined;
+  readonly serverRssMB: number | undefined;
+}
+
 export interface FanoutData {
   readonly settings: Settings;
   /** The Capstan commit measured ("+dirty" when the working tree had changes). */
   readonly capstanRevision: string;
-  /** Events per second used for the latency phase, by subscriber count. */
-  readonly fixedRates: Readonly<Record<number, number>>;
+  /** Events per second of each latency phase, by subscriber count. */
+  readonly fixedRates: Readonly<Record<number, readonly number[]>>;
   readonly runs: readonly RunResult[];
 }
