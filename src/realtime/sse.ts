@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { EventRecord } from '../events/index.js';
 import { cachedFrames } from './frame-cache.js';
 import type { Codec, TerminalType, Wire } from './types.js';
+import { sharedHttpChunk } from './prepared-frames.js';
 import { FrameBatch } from './write-batch.js';
 
 /** Hijacks the reply, sends the stream headers and the reconnect hint, and returns the wire. */
@@ -21,18 +22,25 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
   res.socket?.setNoDelay(true);
   res.socket?.setKeepAlive(true);
   res.write(`retry: ${retryMs}\n\n`);
+  // Batches go straight to the socket, framed as the response's own body chunks (an HTTP/1.0 client
+  // gets the raw bytes): one write per batch instead of four through ServerResponse, and the framed
+  // bytes of a fan-out are shared by every connection. What the response itself writes (headers, the
+  // retry hint, the final chunk on end) goes to the same socket queue, so the order holds. A response
+  // still waiting for its socket (behind a pipelined request) writes through ServerResponse instead.
+  const socket = res.socket;
+  const chunked = res.chunkedEncoding;
   const batch = new FrameBatch((bytes) => {
-    if (!res.destroyed && !res.writableEnded) res.write(bytes);
+    if (res.writableEnded || res.destroyed) return;
+    if (!socket) res.write(bytes);
+    else if (socket.writable) socket.write(chunked ? sharedHttpChunk(bytes) : bytes);
   });
   return {
     transport: 'sse',
     write: (frame) => batch.push(typeof frame === 'string' ? Buffer.from(frame) : frame),
-    bufferedBytes: () => batch.bytes + res.writableLength + (res.socket?.writableLength ?? 0),
+    bufferedBytes: () => batch.bytes + res.writableLength + (socket?.writableLength ?? 0),
     // A terminal event ends the TCP connection too, not just the response, as the contract says.
     end: () => {
       batch.flush();
-      // The response detaches from its socket when it finishes, so hold on to the socket first.
-      const socket = res.socket;
       res.once('finish', () => socket?.end());
       res.end();
     },

@@ -6,7 +6,7 @@ import type { EventRecord } from '../events/index.js';
 import { cachedFrames } from './frame-cache.js';
 import type { Codec, TerminalType, Wire } from './types.js';
 import { FrameBatch } from './write-batch.js';
-import { sharedTextFrame, textFrame } from './ws-frame.js';
+import { sharedTextFrame, textFrame } from './prepared-frames.js';
 
 /** Close codes sent after a terminal message (4000-4999 are application codes). */
 export const WS_CLOSE_CODES: Readonly<Record<TerminalType, number>> = {

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { WebSocket, WebSocketServer } from 'ws';
 import { FrameBatch } from '../../src/realtime/write-batch.js';
-import { sharedTextFrame, textFrame } from '../../src/realtime/ws-frame.js';
+import { httpChunk, sharedHttpChunk, sharedTextFrame, textFrame } from '../../src/realtime/prepared-frames.js';
 
 const b = (s: string) => Buffer.from(s);
 
@@ -133,5 +133,14 @@ describe('prepared WebSocket frames', () => {
     const first = sharedTextFrame(payload);
     assert.equal(sharedTextFrame(payload), first);
     assert.notEqual(sharedTextFrame(Buffer.from('{"type":"status"}')), first, 'keyed by the payload buffer, not its bytes');
+  });
+});
+
+describe('prepared HTTP chunks', () => {
+  test('a chunk is the hex length, CRLF, the bytes, CRLF; shared chunks are built once', () => {
+    const payload = Buffer.from('x'.repeat(300));
+    assert.equal(httpChunk(payload).toString(), `12c\r\n${'x'.repeat(300)}\r\n`);
+    assert.equal(httpChunk(Buffer.alloc(0)).toString(), '0\r\n\r\n');
+    assert.equal(sharedHttpChunk(payload), sharedHttpChunk(payload));
   });
 });
