@@ -2,31 +2,18 @@
 // deliveries per second at the maximum publish rate and publish-to-receive latency at a fixed rate,
 // subscribers spread evenly over the nodes, events published through the first node.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { capstanSource } from '../../lib/capstan-source.js';
 import { fmt, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
 import { allStats, awaitDeliveries, latencySummary, makeHubFixture, phaseTotals } from '../../lib/hub-fixture.js';
 import { LoadClients } from '../../lib/load-clients.js';
 import { ProcessGroup } from '../../lib/processes.js';
+import { createScaledStorage, REDIS_URL } from '../../lib/scaled-storage.js';
 import { Publisher } from '../../lib/publisher.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
 import type { RunningTarget } from '../../lib/targets.js';
 import { num } from '../documents/index.js';
-
-const ADMIN_URL = process.env.CAPSTAN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.CAPSTAN_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 interface ClusterRun {
   nodes: number;
@@ -40,23 +27,13 @@ interface ClusterRun {
 
 async function runCluster(ctx: ScenarioContext, dir: string, nodes: number, subscribers: number, clientProcs: number, contacts: number): Promise<ClusterRun> {
   const result: ClusterRun = { nodes, subscribers, connected: 0, connectMs: 0 };
-  const dbName = `capstan_bench_${randomBytes(5).toString('hex')}`;
-  const prefix = `capstan_bench_${randomBytes(5).toString('hex')}:`;
   const group = new ProcessGroup();
   const clients: LoadClients[] = [];
   let publisher: Publisher | undefined;
-  await admin(`CREATE DATABASE ${dbName}`);
+  const storage = await createScaledStorage();
   try {
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${dbName}`;
     const adminToken = randomBytes(24).toString('hex');
-    const env = {
-      CAPSTAN_DATABASE_URL: url.toString(),
-      CAPSTAN_REDIS_URL: REDIS_URL,
-      CAPSTAN_REDIS_KEY_PREFIX: prefix,
-      CAPSTAN_TOKEN_SECRET: randomBytes(24).toString('hex'),
-      CAPSTAN_REALTIME_MAX_STREAMS_PER_CONTACT: String(Math.ceil(subscribers / contacts) + 64),
-    };
+    const env = { ...storage.env, CAPSTAN_REALTIME_MAX_STREAMS_PER_CONTACT: String(Math.ceil(subscribers / contacts) + 64) };
     const spec = (i: number) => ({ dir, name: `capstan-node-${i}`, lifetimeSec: 300, fds: subscribers + 512, adminToken, env });
     // The first node migrates the fresh database; the others then start together.
     const first = await startCapstanProcess(group, spec(0));
@@ -105,7 +82,7 @@ async function runCluster(ctx: ScenarioContext, dir: string, nodes: number, subs
     await Promise.all(clients.map((c) => c.stop().catch(() => undefined)));
     await group.stopAll(3_000);
     group.dispose();
-    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    await storage.drop();
   }
   return result;
 }

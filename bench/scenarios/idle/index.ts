@@ -1,104 +1,179 @@
 // idle: many open connections, half hub SSE and half documents WebSocket (/ws/status), nothing
-// published: the server's RSS per connection and its CPU at rest (heartbeats only).
+// published: the servers' RSS per connection and their CPU at rest (heartbeats only). One embedded
+// node holds as many as its descriptor limit allows; when that is fewer than asked for, the fewest
+// scaled-mode nodes (PostgreSQL + Redis) that hold them all run next, in the same run.
 import { capstanSource } from '../../lib/capstan-source.js';
-import { fmt, makeOrg, round, startCapstanProcess } from '../../lib/capstan-process.js';
+import { fmt, makeOrg, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
 import { allStats, makeHubFixture } from '../../lib/hub-fixture.js';
-import { LoadClients } from '../../lib/load-clients.js';
+import { LoadClients, type ConnectSummary } from '../../lib/load-clients.js';
 import { hardFdLimit, ProcessGroup } from '../../lib/processes.js';
 import { markdownTable } from '../../lib/report.js';
-import type { Scenario } from '../../lib/scenario.js';
+import { createScaledStorage, type ScaledStorage } from '../../lib/scaled-storage.js';
+import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
 import type { RunningTarget } from '../../lib/targets.js';
 import { num } from '../documents/index.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Descriptors a node keeps for itself (listening socket, storage, logs, Redis, PostgreSQL pool, ...). */
+const NODE_OWN_FDS = 600;
+
+interface Settings {
+  readonly wanted: number;
+  readonly procs: number;
+  readonly contacts: number;
+  readonly restSec: number;
+  readonly fdLimit: number;
+}
+
+interface IdleRun {
+  readonly nodes: number;
+  readonly mode: 'embedded (SQLite)' | 'scaled (PostgreSQL + Redis)';
+  readonly total: number;
+  sse?: ConnectSummary;
+  ws?: ConnectSummary;
+  openAtEnd?: number;
+  closedDuringRest?: number;
+  /** Summed over the nodes. */
+  rssMB?: { base: number; afterSse: number; afterAll: number; end: number };
+  kbPerConnection?: { sse: number | undefined; ws: number | undefined; all: number | undefined; allIncludingBase: number | undefined };
+  serverCpuPctAtRest?: number;
+  clientsCpuPctAtRest?: number;
+  error?: string;
+}
+
+const mb = (b: number) => round(b / 2 ** 20);
+const kb = (b: number, n: number) => (n > 0 ? round(b / 1024 / n, 2) : undefined);
+
+function sumConnects(r: readonly ConnectSummary[]): ConnectSummary {
+  return { ok: r.reduce((n, x) => n + x.ok, 0), failed: r.reduce((n, x) => n + x.failed, 0), errors: r.flatMap((x) => x.errors).slice(0, 3), ms: Math.max(0, ...r.map((x) => x.ms)) };
+}
+
+async function runIdle(ctx: ScenarioContext, dir: string, s: Settings, nodes: number, total: number): Promise<IdleRun> {
+  const half = total / 2;
+  const run: IdleRun = { nodes, mode: nodes === 1 ? 'embedded (SQLite)' : 'scaled (PostgreSQL + Redis)', total };
+  const group = new ProcessGroup();
+  const clients: LoadClients[] = [];
+  let storage: ScaledStorage | undefined;
+  try {
+    storage = nodes > 1 ? await createScaledStorage() : undefined;
+    const perNode = Math.ceil(total / nodes);
+    const spec = (i: number) => ({ dir, name: `capstan-node-${i}`, lifetimeSec: 400, fds: perNode + NODE_OWN_FDS, env: { ...storage?.env, CAPSTAN_REALTIME_MAX_STREAMS_PER_CONTACT: String(Math.ceil(half / s.contacts) + 64) } });
+    // The first node migrates the storage; the others then start together.
+    const first = await startCapstanProcess(group, spec(0));
+    const caps: CapstanProcess[] = [first, ...(await Promise.all(Array.from({ length: nodes - 1 }, (_, i) => startCapstanProcess(group, { ...spec(i + 1), adminToken: first.adminToken }))))];
+    const hub = await makeHubFixture(first, s.contacts);
+    const org = await makeOrg(first, 'bench docs');
+    const tok = await fetch(`${first.origin}/ws/token`, { method: 'POST', headers: { 'capout-api-key': org.apiKey } });
+    const rt = ((await tok.json()) as { token: string }).token;
+    const node = (i: number) => caps[i % nodes] ?? first;
+    const wsOn = (origin: string) => ({ subscribe: { kind: 'ws' as const, url: `${origin.replace('http', 'ws')}/ws/status?token=${rt}&recent=10`, eventName: 'status' } });
+    const per = Math.ceil(half / (s.procs / 2));
+    for (let i = 0; i < s.procs; i++) clients.push(new LoadClients(group, ctx.root, 1, 4, per, 400));
+    await sleep(2000);
+    const rss = () => caps.reduce((n, c) => n + c.usage().rssBytes, 0);
+    const cpu = () => caps.reduce((n, c) => n + c.usage().cpuSec, 0);
+    const rssBase = rss();
+    ctx.log(`  ${nodes} node(s), RSS before connections: ${mb(rssBase)} MB`);
+    // Process i of each half connects to node i mod N, so every node holds its share of both kinds.
+    const connectAll = (set: LoadClients[], target: (origin: string) => Pick<RunningTarget, 'subscribe'>) =>
+      Promise.all(set.map((c, i) => c.connect(target(node(i).origin) as RunningTarget, Math.floor(half / set.length) + (i < half % set.length ? 1 : 0), 64, 20_000, 180_000))).then(sumConnects);
+    const sse = await connectAll(clients.slice(0, s.procs / 2), (origin) => hub.subscribeOn(origin));
+    ctx.log(`  SSE: ${sse.ok} open, ${sse.failed} failed ${sse.errors.join('; ')} (${sse.ms} ms)`);
+    await sleep(3000);
+    const rssSse = rss();
+    const ws = await connectAll(clients.slice(s.procs / 2), wsOn);
+    ctx.log(`  WS: ${ws.ok} open, ${ws.failed} failed ${ws.errors.join('; ')} (${ws.ms} ms)`);
+    await sleep(5000);
+    const rssAll = rss();
+    const cpu0 = cpu();
+    const clientCpu0 = clients.reduce((n, c) => n + c.cpuSec(), 0);
+    await sleep(s.restSec * 1000);
+    const cpuRest = cpu() - cpu0;
+    const clientCpu = clients.reduce((n, c) => n + c.cpuSec(), 0) - clientCpu0;
+    const rssEnd = rss();
+    const stats = await allStats(clients);
+    Object.assign(run, {
+      sse,
+      ws,
+      openAtEnd: stats.reduce((n, st) => n + st.open, 0),
+      closedDuringRest: stats.reduce((n, st) => n + st.closed, 0),
+      rssMB: { base: mb(rssBase), afterSse: mb(rssSse), afterAll: mb(rssAll), end: mb(rssEnd) },
+      kbPerConnection: { sse: kb(rssSse - rssBase, sse.ok), ws: kb(rssAll - rssSse, ws.ok), all: kb(rssEnd - rssBase, sse.ok + ws.ok), allIncludingBase: kb(rssEnd, sse.ok + ws.ok) },
+      serverCpuPctAtRest: round((cpuRest / s.restSec) * 100, 2),
+      clientsCpuPctAtRest: round((clientCpu / s.restSec) * 100, 2),
+    });
+    ctx.log(`  at rest ${s.restSec} s: ${run.openAtEnd} open, ${run.closedDuringRest} closed, CPU ${run.serverCpuPctAtRest} %, RSS ${mb(rssEnd)} MB`);
+  } catch (e) {
+    run.error = e instanceof Error ? e.message.slice(0, 1500) : String(e);
+    ctx.log(`  ${nodes} node(s) failed: ${run.error}`);
+  } finally {
+    await Promise.all(clients.map((c) => c.stop().catch(() => undefined)));
+    await group.stopAll(3_000);
+    group.dispose();
+    await storage?.drop();
+  }
+  return run;
+}
+
+function render(revision: string, s: Settings, runs: readonly IdleRun[]): string {
+  const oneNodeMax = Math.floor((s.fdLimit - NODE_OWN_FDS) / 2) * 2;
+  const rows = runs.map((r) => [
+    String(r.nodes),
+    r.mode,
+    fmt(r.total, 0),
+    fmt(r.sse?.ok, 0),
+    fmt(r.ws?.ok, 0),
+    r.error ? `error: ${r.error.split('\n')[0]?.slice(0, 80)}` : fmt((r.sse?.failed ?? 0) + (r.ws?.failed ?? 0), 0),
+    fmt(r.openAtEnd, 0),
+    r.rssMB ? `${fmt(r.rssMB.base)} → ${fmt(r.rssMB.afterSse)} → ${fmt(r.rssMB.afterAll)} → ${fmt(r.rssMB.end)}` : 'n/a',
+    fmt(r.kbPerConnection?.sse, 1),
+    fmt(r.kbPerConnection?.ws, 1),
+    `**${fmt(r.kbPerConnection?.all, 1)}**`,
+    `**${fmt(r.serverCpuPctAtRest, 2)} %**`,
+  ]);
+  const reading = runs
+    .filter((r) => r.kbPerConnection)
+    .map((r) => `${r.nodes === 1 ? 'one embedded node' : `${r.nodes} scaled nodes`} hold${r.nodes === 1 ? 's' : ''} ${fmt((r.sse?.ok ?? 0) + (r.ws?.ok ?? 0), 0)} idle connections at ${fmt(r.kbPerConnection?.all, 1)} KB each above empty servers (${fmt(r.kbPerConnection?.allIncludingBase, 1)} KB counting the whole process${r.nodes === 1 ? '' : 'es'}), using ${fmt(r.serverCpuPctAtRest, 2)} % of a core at rest`)
+    .join('; ');
+  return [
+    `Capstan ${revision}: the real CLI, default heartbeats (25 s). Half the connections are hub SSE streams (\`/realtime/events\`, ${s.contacts} contacts), held by ${s.procs / 2} load-client processes; half are documents WebSockets (\`/ws/status?token=rt_…&recent=10\`), held by ${s.procs / 2} more; each process uses 4 loopback source addresses, and process *i* of each half connects to node *i* mod N. ` +
+      `A node holds its connections in one process, so the descriptor hard limit here (${fmt(s.fdLimit, 0)} per process, which root in this container cannot raise) lets one node hold at most ${fmt(oneNodeMax, 0)}. ` +
+      `The first row is one embedded node (SQLite) with as many as fit${s.wanted > oneNodeMax ? `; the second holds all ${fmt(s.wanted, 0)} on the fewest scaled-mode nodes that fit them (a fresh PostgreSQL database and Redis prefix on this machine, tokens valid on every node)` : ''}. ` +
+      `RSS is the nodes' resident set from /proc, summed: before any connection, after the SSE half (+3 s), after the WS half (+5 s) and after ${s.restSec} s at rest, during which nothing is published and the nodes' CPU is measured.`,
+    '',
+    markdownTable(['nodes', 'mode', 'connections', 'SSE open', 'WS open', 'failed', 'still open after rest', 'RSS MB: empty → SSE → all → end', 'KB / SSE conn', 'KB / WS conn', 'KB / conn (end − empty)', 'server CPU at rest (% of a core)'], rows),
+    '',
+    `Target (issue 9): at most 15 KB RSS per idle connection at ${fmt(s.wanted, 0)}. No baseline in this scenario. Reading: ${reading}.`,
+  ].join('\n');
+}
 
 export const idle: Scenario = {
   name: 'idle',
   title: 'Idle connections: RSS per connection and CPU at rest (half SSE, half WebSocket)',
   async run(ctx) {
-    const fdLimit = hardFdLimit();
-    // The server holds every connection in one process: its descriptors bound N (plus ~500 for itself).
-    const wanted = num(ctx.options, 'connections', 20_000);
-    const total = Math.min(wanted, Math.floor((fdLimit - 600) / 2) * 2);
-    const half = total / 2;
-    const procs = num(ctx.options, 'clients', 8);
-    const contacts = num(ctx.options, 'contacts', 100);
-    const restSec = num(ctx.options, 'rest-seconds', 30);
+    const s: Settings = { wanted: num(ctx.options, 'connections', 20_000), procs: num(ctx.options, 'clients', 8), contacts: num(ctx.options, 'contacts', 100), restSec: num(ctx.options, 'rest-seconds', 30), fdLimit: hardFdLimit() };
+    const oneNode = Math.min(s.wanted, Math.floor((s.fdLimit - NODE_OWN_FDS) / 2) * 2);
     const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
-    const group = new ProcessGroup();
-    const clients: LoadClients[] = [];
+    const runs: IdleRun[] = [];
     try {
-      ctx.log(`Capstan ${source.revision}; ${total} connections (fd hard limit ${fdLimit})`);
-      const cap = await startCapstanProcess(group, { dir: source.dir, lifetimeSec: 400, fds: total + 500, env: { CAPSTAN_REALTIME_MAX_STREAMS_PER_CONTACT: String(Math.ceil(half / contacts) + 64) } });
-      const hub = await makeHubFixture(cap, contacts);
-      const org = await makeOrg(cap, 'bench docs');
-      const tok = await fetch(`${cap.origin}/ws/token`, { method: 'POST', headers: { 'capout-api-key': org.apiKey } });
-      const rt = ((await tok.json()) as { token: string }).token;
-      const wsTarget = { subscribe: { kind: 'ws' as const, url: `${cap.origin.replace('http', 'ws')}/ws/status?token=${rt}&recent=10`, eventName: 'status' } };
-      const per = Math.ceil(half / (procs / 2));
-      for (let i = 0; i < procs; i++) clients.push(new LoadClients(group, ctx.root, 1, 4, per, 400));
-      // Different source addresses for the SSE and the WS processes.
-      await sleep(2000);
-      const rssBase = cap.usage().rssBytes;
-      ctx.log(`server RSS before connections: ${round(rssBase / 2 ** 20)} MB`);
-      const sseClients = clients.slice(0, procs / 2);
-      const wsClients = clients.slice(procs / 2);
-      const connectAll = async (set: LoadClients[], target: Pick<RunningTarget, 'subscribe'>) => {
-        const r = await Promise.all(set.map((c, i) => c.connect(target as RunningTarget, Math.floor(half / set.length) + (i < half % set.length ? 1 : 0), 64, 20_000, 180_000)));
-        return { ok: r.reduce((n, x) => n + x.ok, 0), failed: r.reduce((n, x) => n + x.failed, 0), errors: r.flatMap((x) => x.errors).slice(0, 3), ms: Math.max(...r.map((x) => x.ms)) };
-      };
-      const sse = await connectAll(sseClients, hub.subscribeOn(cap.origin));
-      ctx.log(`  SSE: ${sse.ok} open, ${sse.failed} failed ${sse.errors.join('; ')} (${sse.ms} ms)`);
-      await sleep(3000);
-      const rssSse = cap.usage().rssBytes;
-      const ws = await connectAll(wsClients, wsTarget);
-      ctx.log(`  WS: ${ws.ok} open, ${ws.failed} failed ${ws.errors.join('; ')} (${ws.ms} ms)`);
-      await sleep(5000);
-      // GC settles between samples; take RSS at the end of the rest window too.
-      const rssAll = cap.usage().rssBytes;
-      const cpu0 = cap.usage().cpuSec;
-      const clientCpu0 = clients.reduce((s, c) => s + c.cpuSec(), 0);
-      await sleep(restSec * 1000);
-      const cpuRest = cap.usage().cpuSec - cpu0;
-      const clientCpu = clients.reduce((s, c) => s + c.cpuSec(), 0) - clientCpu0;
-      const rssEnd = cap.usage().rssBytes;
-      const stats = await allStats(clients);
-      const open = stats.reduce((n, s) => n + s.open, 0);
-      const closed = stats.reduce((n, s) => n + s.closed, 0);
-      ctx.log(`  at rest ${restSec} s: ${open} open, ${closed} closed, CPU ${round((cpuRest / restSec) * 100, 2)} %, RSS ${round(rssEnd / 2 ** 20)} MB`);
-      const mb = (b: number) => round(b / 2 ** 20);
-      const kb = (b: number, n: number) => (n > 0 ? round(b / 1024 / n, 2) : undefined);
-      const result = {
-        requested: wanted,
-        total,
-        fdLimit,
-        sse: { ok: sse.ok, failed: sse.failed, errors: sse.errors, connectMs: sse.ms },
-        ws: { ok: ws.ok, failed: ws.failed, errors: ws.errors, connectMs: ws.ms },
-        openAtEnd: open,
-        closedDuringRest: closed,
-        rssMB: { base: mb(rssBase), afterSse: mb(rssSse), afterAll: mb(rssAll), end: mb(rssEnd) },
-        kbPerConnection: { sse: kb(rssSse - rssBase, sse.ok), ws: kb(rssAll - rssSse, ws.ok), all: kb(rssEnd - rssBase, sse.ok + ws.ok), allIncludingBase: kb(rssEnd, sse.ok + ws.ok) },
-        restSeconds: restSec,
-        serverCpuPctAtRest: round((cpuRest / restSec) * 100, 2),
-        clientsCpuPctAtRest: round((clientCpu / restSec) * 100, 2),
-      };
-      await Promise.all(clients.map((c) => c.stop()));
-      await cap.stop();
-      const markdown = [
-        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite), default heartbeats (25 s). The server holds every connection in one process, so its descriptor hard limit (${fmt(fdLimit, 0)}) bounds N: ${fmt(total, 0)} connections${wanted > total ? ` (${fmt(wanted, 0)} were asked for; ${fmt(fdLimit, 0)} descriptors minus what the server needs for itself leaves ${fmt(total, 0)})` : ''}. Half are hub SSE streams (\`/realtime/events\`, ${contacts} contacts), held by ${procs / 2} load-client processes; half are documents WebSockets (\`/ws/status?token=rt_…&recent=10\`), held by ${procs / 2} more; each process uses 4 loopback source addresses. RSS is the server's resident set from /proc: before any connection, after the SSE half (+3 s), after the WS half (+5 s) and after ${restSec} s at rest, during which nothing is published and the server's CPU is measured.`,
-        '',
-        markdownTable(['connections', 'SSE open', 'WS open', 'failed', 'still open after rest', 'RSS MB: empty → SSE → all → end', 'KB / SSE conn', 'KB / WS conn', 'KB / conn (end − empty)', 'server CPU at rest (% of a core)'], [[fmt(total, 0), fmt(sse.ok, 0), fmt(ws.ok, 0), fmt(sse.failed + ws.failed, 0), fmt(open, 0), `${fmt(result.rssMB.base)} → ${fmt(result.rssMB.afterSse)} → ${fmt(result.rssMB.afterAll)} → ${fmt(result.rssMB.end)}`, fmt(result.kbPerConnection.sse, 1), fmt(result.kbPerConnection.ws, 1), `**${fmt(result.kbPerConnection.all, 1)}**`, `**${fmt(result.serverCpuPctAtRest, 2)} %**`]]),
-        '',
-        `Target (issue 9): at most 15 KB RSS per idle connection at 20,000. No baseline in this scenario. Reading: Capstan holds ${fmt(sse.ok + ws.ok, 0)} idle connections at ${fmt(result.kbPerConnection.all, 1)} KB each above an empty server (${fmt(result.kbPerConnection.allIncludingBase, 1)} KB counting the whole process), using ${fmt(result.serverCpuPctAtRest, 2)} % of a core at rest.`,
-      ].join('\n');
-      const svg = barChartSvg('idle', [{ title: 'Server RSS per idle connection', unit: 'KB', series: ['KB / connection'], groups: [{ label: 'SSE', values: [result.kbPerConnection.sse] }, { label: 'WebSocket', values: [result.kbPerConnection.ws] }, { label: 'all (end − empty)', values: [result.kbPerConnection.all] }] }]);
-      return { data: { capstanRevision: source.revision, settings: { wanted, total, procs, contacts, restSec }, result }, markdown, svg };
+      ctx.log(`Capstan ${source.revision}; ${s.wanted} connections wanted, fd hard limit ${s.fdLimit}`);
+      runs.push(await runIdle(ctx, source.dir, s, 1, oneNode));
+      if (oneNode < s.wanted) {
+        const nodes = Math.ceil(s.wanted / (s.fdLimit - NODE_OWN_FDS));
+        runs.push(await runIdle(ctx, source.dir, s, Math.max(2, nodes), s.wanted));
+      }
     } finally {
-      await Promise.all(clients.map((c) => c.stop().catch(() => undefined)));
-      await group.stopAll(2_000);
-      group.dispose();
       source.dispose();
     }
+    const svg = barChartSvg('idle', [
+      {
+        title: 'Server RSS per idle connection',
+        unit: 'KB',
+        series: runs.map((r) => `${r.nodes} node${r.nodes === 1 ? '' : 's'}, ${fmt(r.total, 0)} connections`),
+        groups: (['sse', 'ws', 'all'] as const).map((k) => ({ label: k === 'all' ? 'all (end − empty)' : k === 'sse' ? 'SSE' : 'WebSocket', values: runs.map((r) => r.kbPerConnection?.[k]) })),
+      },
+    ]);
+    return { data: { capstanRevision: source.revision, settings: s, runs }, markdown: render(source.revision, s, runs), svg };
   },
 };
