@@ -37,7 +37,7 @@ function settingsFrom(options: ReadonlyMap<string, string>): Settings {
   const targets = list(options.get('targets'), ALL_TARGETS.join(','));
   for (const t of targets) if (!ALL_TARGETS.includes(t as TargetName)) throw new Error(`unknown target ${t}; known: ${ALL_TARGETS.join(', ')}`);
   return {
-    subscribers: list(options.get('subscribers'), '1000,5000,10000').map(Number),
+    subscribers: list(options.get('subscribers'), '100,1000,5000,10000').map(Number),
     targets: targets as TargetName[],
     clientProcesses: num(options, 'clients', 4),
     sourcesPerProcess: num(options, 'sources', 4),
