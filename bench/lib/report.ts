@@ -35,13 +35,15 @@ table and an SVG chart, and replaces that scenario's section below (between its 
 outside the markers is left alone). Load clients and every server run as separate processes on the same
 machine, so the figures are for the whole box, not the server alone.
 
-Options (after the scenario name): \`--subscribers=1000,5000\`, \`--targets=capstan,raw-sse,raw-ws,socketio\`,
-\`--clients=4\` (load-client processes), \`--sources=4\` (loopback source addresses each),
-\`--fixed-deliveries=10000\` (latency phase rate = this ÷ subscribers events/s, at most 1,000),
-\`--max-deliveries=150000\`, \`--max-seconds=6\`, \`--fixed-seconds=4\`, \`--capstan-rev=<git rev>\` (measure a
-committed revision instead of the working tree), \`--profile\` (Capstan under \`--cpu-prof\`, profiles in
-\`bench/results/profiles/\`; summarise with \`node --import tsx bench/tools/profile-summary.ts <file>
---under="publish src/events/bus.ts"\`).
+Options (after the scenario name): sse-fanout takes \`--subscribers=100,1000,5000,10000\`,
+\`--targets=capstan,raw-sse,raw-ws,socketio\`, \`--clients=4\` (load-client processes), \`--sources=4\`
+(loopback source addresses each), \`--fixed-deliveries=10000,100000\` (one latency phase per entry, at
+that ÷ subscribers events/s, at most 1,000), \`--max-deliveries=600000\`, \`--max-seconds=6\`,
+\`--fixed-seconds=4\`; idle takes \`--connections=20000\`, \`--rest-seconds=30\`; every scenario takes
+\`--capstan-rev=<git rev>\` (measure a committed revision instead of the working tree, so a before and
+an after run through the same harness); sse-fanout and rest take \`--profile\` (Capstan under
+\`--cpu-prof\`, profiles in \`bench/results/profiles/\`; summarise with \`node --import tsx
+bench/tools/profile-summary.ts <file> --under="flushAll"\`).
 `;
 
 /** Replaces (or appends) the section between this scenario's marker comments. */
