@@ -35,8 +35,9 @@ interface IdleRun {
   openAtEnd?: number;
   closedDuringRest?: number;
   /** Summed over the nodes. */
-  rssMB?: { base: number; afterSse: number; afterAll: number; end: number };
-  kbPerConnection?: { sse: number | undefined; ws: number | undefined; all: number | undefined; allIncludingBase: number | undefined };
+  rssMB?: { base: number; afterSse: number; afterAll: number; restMin: number; restMedian: number; restMax: number; end: number };
+  /** `all` is the median over the rest window; `restRange` its lowest and highest sample. */
+  kbPerConnection?: { sse: number | undefined; ws: number | undefined; all: number | undefined; restRange: [number | undefined, number | undefined]; allIncludingBase: number | undefined };
   serverCpuPctAtRest?: number;
   clientsCpuPctAtRest?: number;
   error?: string;
@@ -88,7 +89,15 @@ async function runIdle(ctx: ScenarioContext, dir: string, s: Settings, nodes: nu
     const rssAll = rss();
     const cpu0 = cpu();
     const clientCpu0 = clients.reduce((n, c) => n + c.cpuSec(), 0);
-    await sleep(s.restSec * 1000);
+    // RSS moves with the collector (V8 grows its young generation under a connect storm and gives it
+    // back later), so the figure is the median of one sample a second over the rest window.
+    const samples: number[] = [];
+    for (let t = 0; t < s.restSec; t++) {
+      await sleep(1000);
+      samples.push(rss());
+    }
+    samples.sort((x, y) => x - y);
+    const rssMedian = samples[Math.floor(samples.length / 2)] ?? rssAll;
     const cpuRest = cpu() - cpu0;
     const clientCpu = clients.reduce((n, c) => n + c.cpuSec(), 0) - clientCpu0;
     const rssEnd = rss();
@@ -98,8 +107,14 @@ async function runIdle(ctx: ScenarioContext, dir: string, s: Settings, nodes: nu
       ws,
       openAtEnd: stats.reduce((n, st) => n + st.open, 0),
       closedDuringRest: stats.reduce((n, st) => n + st.closed, 0),
-      rssMB: { base: mb(rssBase), afterSse: mb(rssSse), afterAll: mb(rssAll), end: mb(rssEnd) },
-      kbPerConnection: { sse: kb(rssSse - rssBase, sse.ok), ws: kb(rssAll - rssSse, ws.ok), all: kb(rssEnd - rssBase, sse.ok + ws.ok), allIncludingBase: kb(rssEnd, sse.ok + ws.ok) },
+      rssMB: { base: mb(rssBase), afterSse: mb(rssSse), afterAll: mb(rssAll), restMin: mb(samples[0] ?? rssAll), restMedian: mb(rssMedian), restMax: mb(samples.at(-1) ?? rssAll), end: mb(rssEnd) },
+      kbPerConnection: {
+        sse: kb(rssSse - rssBase, sse.ok),
+        ws: kb(rssAll - rssSse, ws.ok),
+        all: kb(rssMedian - rssBase, sse.ok + ws.ok),
+        restRange: [kb((samples[0] ?? rssAll) - rssBase, sse.ok + ws.ok), kb((samples.at(-1) ?? rssAll) - rssBase, sse.ok + ws.ok)],
+        allIncludingBase: kb(rssMedian, sse.ok + ws.ok),
+      },
       serverCpuPctAtRest: round((cpuRest / s.restSec) * 100, 2),
       clientsCpuPctAtRest: round((clientCpu / s.restSec) * 100, 2),
     });
@@ -126,10 +141,10 @@ function render(revision: string, s: Settings, runs: readonly IdleRun[]): string
     fmt(r.ws?.ok, 0),
     r.error ? `error: ${r.error.split('\n')[0]?.slice(0, 80)}` : fmt((r.sse?.failed ?? 0) + (r.ws?.failed ?? 0), 0),
     fmt(r.openAtEnd, 0),
-    r.rssMB ? `${fmt(r.rssMB.base)} → ${fmt(r.rssMB.afterSse)} → ${fmt(r.rssMB.afterAll)} → ${fmt(r.rssMB.end)}` : 'n/a',
+    r.rssMB ? `${fmt(r.rssMB.base)} → ${fmt(r.rssMB.afterSse)} → ${fmt(r.rssMB.afterAll)} → ${fmt(r.rssMB.restMedian)} (${fmt(r.rssMB.restMin)}–${fmt(r.rssMB.restMax)})` : 'n/a',
     fmt(r.kbPerConnection?.sse, 1),
     fmt(r.kbPerConnection?.ws, 1),
-    `**${fmt(r.kbPerConnection?.all, 1)}**`,
+    `**${fmt(r.kbPerConnection?.all, 1)}** (${fmt(r.kbPerConnection?.restRange[0], 1)}–${fmt(r.kbPerConnection?.restRange[1], 1)})`,
     `**${fmt(r.serverCpuPctAtRest, 2)} %**`,
   ]);
   const reading = runs
@@ -140,9 +155,10 @@ function render(revision: string, s: Settings, runs: readonly IdleRun[]): string
     `Capstan ${revision}: the real CLI, default heartbeats (25 s). Half the connections are hub SSE streams (\`/realtime/events\`, ${s.contacts} contacts), held by ${s.procs / 2} load-client processes; half are documents WebSockets (\`/ws/status?token=rt_…&recent=10\`), held by ${s.procs / 2} more; each process uses 4 loopback source addresses, and process *i* of each half connects to node *i* mod N. ` +
       `A node holds its connections in one process, so the descriptor hard limit here (${fmt(s.fdLimit, 0)} per process, which root in this container cannot raise) lets one node hold at most ${fmt(oneNodeMax, 0)}. ` +
       `The first row is one embedded node (SQLite) with as many as fit${s.wanted > oneNodeMax ? `; the second holds all ${fmt(s.wanted, 0)} on the fewest scaled-mode nodes that fit them (a fresh PostgreSQL database and Redis prefix on this machine, tokens valid on every node)` : ''}. ` +
-      `RSS is the nodes' resident set from /proc, summed: before any connection, after the SSE half (+3 s), after the WS half (+5 s) and after ${s.restSec} s at rest, during which nothing is published and the nodes' CPU is measured.`,
+      `RSS is the nodes' resident set from /proc, summed: before any connection, after the SSE half (+3 s), after the WS half (+5 s), and once a second over ${s.restSec} s at rest, during which nothing is published and the nodes' CPU is measured. ` +
+      'The per-connection figure is the median of the rest samples above the empty servers, with the lowest and highest sample: RSS moves by a few KB a connection with the collector (V8 grows its young generation during a connect storm and returns it later), so one sample could land anywhere in that range.',
     '',
-    markdownTable(['nodes', 'mode', 'connections', 'SSE open', 'WS open', 'failed', 'still open after rest', 'RSS MB: empty → SSE → all → end', 'KB / SSE conn', 'KB / WS conn', 'KB / conn (end − empty)', 'server CPU at rest (% of a core)'], rows),
+    markdownTable(['nodes', 'mode', 'connections', 'SSE open', 'WS open', 'failed', 'still open after rest', 'RSS MB: empty → SSE → all → at rest, median (range)', 'KB / SSE conn', 'KB / WS conn', 'KB / conn at rest − empty, median (range)', 'server CPU at rest (% of a core)'], rows),
     '',
     `Target (issue 9): at most 15 KB RSS per idle connection at ${fmt(s.wanted, 0)}. No baseline in this scenario. Reading: ${reading}.`,
   ].join('\n');
@@ -152,7 +168,7 @@ export const idle: Scenario = {
   name: 'idle',
   title: 'Idle connections: RSS per connection and CPU at rest (half SSE, half WebSocket)',
   async run(ctx) {
-    const s: Settings = { wanted: num(ctx.options, 'connections', 20_000), procs: num(ctx.options, 'clients', 8), contacts: num(ctx.options, 'contacts', 100), restSec: num(ctx.options, 'rest-seconds', 30), fdLimit: hardFdLimit() };
+    const s: Settings = { wanted: num(ctx.options, 'connections', 20_000), procs: num(ctx.options, 'clients', 8), contacts: num(ctx.options, 'contacts', 100), restSec: num(ctx.options, 'rest-seconds', 60), fdLimit: hardFdLimit() };
     const oneNode = Math.min(s.wanted, Math.floor((s.fdLimit - NODE_OWN_FDS) / 2) * 2);
     const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
     const runs: IdleRun[] = [];
