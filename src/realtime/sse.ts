@@ -41,7 +41,9 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
     // A terminal event ends the TCP connection too, not just the response, as the contract says.
     end: () => {
       batch.flush();
-      res.once('finish', () => socket?.end());
+      // The response detaches from its socket when it finishes, so hold on to the socket first.
+      const held = res.socket ?? socket;
+      res.once('finish', () => held?.end());
       res.end();
     },
     destroy: () => {
