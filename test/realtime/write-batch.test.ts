@@ -1,5 +1,6 @@
-// Per-turn write batching and prepared WebSocket frames: frames queued in one turn leave in one write,
-// in order; connections with the same frames share one buffer; prepared frames parse as real frames.
+// Per-turn write batching and prepared frames: frames queued in one turn leave in one write, in order;
+// connections with the same frames share one buffer; prepared WebSocket frames parse as real frames in
+// a ws client, and prepared HTTP chunks have the chunked-body shape.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
