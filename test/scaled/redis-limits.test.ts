@@ -33,7 +33,15 @@ describe('limits in Redis', () => {
       const minute = Math.floor(Date.now() / 60_000);
       const caller = `k:caller-${attempt}`;
       decisions = [];
-      for (let i = 0; i < 6; i++) decisions.push(await (i % 2 === 0 ? a : b).hit(caller));
+      for (let i = 0; i < 6; i++) {
+        decisions.push(await (i % 2 === 0 ? a : b).hit(caller));
+        const counters = await nodeA.commands.keys(`${prefix}rate:*:${caller}`);
+        assert.ok(counters.length > 0);
+        for (const counter of counters) {
+          const ttl = await nodeA.commands.pttl(counter);
+          assert.ok(ttl > 0 && ttl <= 61_000, `every hit leaves the window's counter with an expiry (pttl ${ttl} ms)`);
+        }
+      }
       if (Math.floor(Date.now() / 60_000) === minute) break;
     }
     assert.deepEqual(decisions.map((d) => d.allowed), [true, true, true, true, true, false], 'three hits on each node make six against one limit of five');

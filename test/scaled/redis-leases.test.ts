@@ -1,0 +1,172 @@
+// Connection leases in Redis over time: two limiter instances on their own connections stand for two
+// nodes. Slot sets keep their expiry while connections stay open for many lease periods, a dead node's
+// slots free up within one period, and after a Redis restart (a private redis-server) the live leases
+// are back in Redis as soon as the nodes reconnect.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createLogger, isAppError, redisRateLimiter } from '../../src/http/index.js';
+import { RedisConnectionLimiter, type ConnectionLease } from '../../src/realtime/index.js';
+import { connectRedis, type RedisConnections } from '../../src/redis/connect.js';
+import { randomToken } from '../../src/util/ids.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+
+const logger = createLogger('silent');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `read` until `done` holds or `timeoutMs` passes; returns the last value read. */
+async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await sleep(20);
+    value = await read();
+  }
+  return value;
+}
+
+async function acquireAll(limiter: RedisConnectionLimiter, key: string, max: number, n: number): Promise<ConnectionLease[]> {
+  const leases: ConnectionLease[] = [];
+  for (let i = 0; i < n; i++) {
+    const lease = await limiter.acquire(key, max);
+    assert.ok(lease, `slot ${i + 1} of ${max} is free`);
+    leases.push(lease);
+  }
+  return leases;
+}
+
+describe('connection leases in Redis', () => {
+  const prefix = `capstan_test_${randomToken(8)}:`;
+  let nodeA: RedisConnections;
+  let nodeB: RedisConnections;
+
+  before(async () => {
+    nodeA = await connectRedis('redis://127.0.0.1:6379', prefix, logger);
+    nodeB = await connectRedis('redis://127.0.0.1:6379', prefix, logger);
+  });
+  after(async () => {
+    const keys = await nodeB.commands.keys(`${prefix}*`);
+    if (keys.length > 0) await nodeB.commands.del(...keys);
+    await nodeA.close();
+    await nodeB.close();
+  });
+
+  test('the cap holds while connections stay open for many lease periods', { timeout: 30_000 }, async () => {
+    const leaseMs = 1200;
+    const a = new RedisConnectionLimiter(nodeA, leaseMs);
+    const b = new RedisConnectionLimiter(nodeB, leaseMs);
+    const slots = `${prefix}conn:contact:hold`;
+    try {
+      const leases = [...(await acquireAll(a, 'contact:hold', 5, 3)), ...(await acquireAll(b, 'contact:hold', 5, 2))];
+      const started = Date.now();
+      for (let checks = 0; checks < 8 || Date.now() - started < 4.5 * leaseMs; checks++) {
+        await sleep(leaseMs / 3);
+        assert.equal(await (checks % 2 === 0 ? a : b).acquire('contact:hold', 5), undefined, `a 6th slot is refused after ${Date.now() - started} ms`);
+        assert.equal(await a.count('contact:hold'), 5);
+        const ttl = await nodeB.commands.pttl(slots);
+        assert.ok(ttl > 0 && ttl <= leaseMs, `the slot set expires with its latest lease (pttl ${ttl} ms)`);
+      }
+      for (const lease of leases) lease.release();
+      assert.equal(await b.count('contact:hold'), 0, 'released slots are free at once');
+      assert.equal(await nodeB.commands.exists(slots), 0, 'the emptied set is gone');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  test("a node that dies without releasing frees its slots within one lease period", { timeout: 30_000 }, async () => {
+    const leaseMs = 1000;
+    const doomed = await connectRedis('redis://127.0.0.1:6379', prefix, logger);
+    const a = new RedisConnectionLimiter(doomed, leaseMs);
+    const b = new RedisConnectionLimiter(nodeB, leaseMs);
+    try {
+      await acquireAll(a, 'contact:dies', 4, 3);
+      const [survivor] = await acquireAll(b, 'contact:dies', 4, 1);
+      assert.equal(await b.acquire('contact:dies', 4), undefined);
+      // Keep the leases alive past a renewal, so what lapses below is a renewed lease.
+      await sleep(leaseMs);
+      assert.equal(await b.count('contact:dies'), 4);
+
+      // Node A dies: its renewer stops and its connection drops, without releasing anything.
+      a.close();
+      await doomed.close();
+      const died = Date.now();
+      const count = await waitFor(() => b.count('contact:dies'), (n) => n === 1, 5 * leaseMs);
+      const took = Date.now() - died;
+      assert.equal(count, 1, "only node B's live lease remains");
+      // One lease period, plus room for polling on a busy machine.
+      assert.ok(took <= leaseMs + 500, `the dead node's slots were free ${took} ms after it died (lease ${leaseMs} ms)`);
+      assert.ok(await b.acquire('contact:dies', 4), 'a freed slot can be taken');
+      // Node B's renewals keep its own lease, and never revive the dead node's.
+      await sleep(leaseMs);
+      assert.equal(await b.count('contact:dies'), 2);
+      survivor?.release();
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
+
+describe('connection leases across a Redis restart', () => {
+  const prefix = `capstan_test_${randomToken(8)}:`;
+  let redis: RedisServer;
+  let nodeA: RedisConnections;
+  let nodeB: RedisConnections;
+
+  before(async () => {
+    redis = await startRedisServer();
+    nodeA = await connectRedis(redis.url, prefix, logger);
+    nodeB = await connectRedis(redis.url, prefix, logger);
+  });
+  after(async () => {
+    await nodeA?.close();
+    await nodeB?.close();
+    await redis?.stop();
+  });
+
+  test('live leases re-register when Redis is back, so the cap holds again', { timeout: 60_000 }, async () => {
+    // A long lease: its periodic renewal (every 5 s) is not what brings the slots back.
+    const leaseMs = 15_000;
+    const a = new RedisConnectionLimiter(nodeA, leaseMs);
+    const b = new RedisConnectionLimiter(nodeB, leaseMs);
+    try {
+      const leases = [...(await acquireAll(a, 'contact:r', 5, 3)), ...(await acquireAll(b, 'contact:r', 5, 2))];
+      assert.equal(await a.acquire('contact:r', 5), undefined);
+
+      await redis.kill();
+      const down = await waitFor(async () => [nodeA.commands.status, nodeB.commands.status], (s) => s.every((x) => x !== 'ready'), 5000);
+      assert.ok(down.every((x) => x !== 'ready'), 'both nodes see Redis go away');
+      for (const limiter of [a, b]) {
+        await assert.rejects(limiter.acquire('contact:r', 5), (e: unknown) => {
+          assert.ok(isAppError(e));
+          assert.equal(e.code, 'unavailable');
+          assert.equal(e.status, 503);
+          assert.ok(Number(e.headers['Retry-After']) >= 1, 'a 503 says when to retry');
+          return true;
+        });
+      }
+      const rate = redisRateLimiter(nodeA, 1);
+      assert.deepEqual([(await rate.hit('k:outage')).allowed, (await rate.hit('k:outage')).allowed], [true, true], 'rate limits let requests through while Redis is away');
+
+      await redis.start();
+      const statuses = await waitFor(async () => [nodeA.commands.status, nodeB.commands.status], (s) => s.every((x) => x === 'ready'), 15_000);
+      assert.deepEqual(statuses, ['ready', 'ready'], 'both nodes reconnect');
+      const count = await waitFor(() => a.count('contact:r'), (n) => n === 5, 4000);
+      assert.equal(count, 5, 'all five live leases are back in Redis');
+      assert.equal(await a.acquire('contact:r', 5), undefined, 'a 6th slot is refused on node A');
+      assert.equal(await b.acquire('contact:r', 5), undefined, 'and on node B');
+      assert.ok((await nodeA.commands.pttl(`${prefix}conn:contact:r`)) > 0, 'the re-registered set has an expiry');
+
+      leases[0]?.release();
+      const again = await b.acquire('contact:r', 5);
+      assert.ok(again, 'a re-registered lease frees its slot when released');
+      again?.release();
+      for (const lease of leases) lease.release();
+      assert.equal(await a.count('contact:r'), 0);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
