@@ -20,6 +20,7 @@ export async function authenticateOrgKey(storage: Storage, value: string | undef
 export interface AppPrincipal {
   readonly app: App;
   readonly kind: 'secret' | 'public';
+  readonly keyId: string;
 }
 
 /** Authenticates an app key of exactly `kind`: a public key on a secret-key API (or the reverse) is 401. */
@@ -29,7 +30,7 @@ export async function authenticateAppKey(storage: Storage, bearer: string | unde
   if (!looksLikeKey(bearer, [prefix])) throw new AppError('unauthorized', 'Invalid API key');
   const found = await storage.apps.findActiveKey(hashKey(bearer));
   if (!found || found.key.kind !== kind) throw new AppError('unauthorized', 'Invalid API key');
-  return { app: found.app, kind };
+  return { app: found.app, kind, keyId: found.key.id };
 }
 
 /** The token of an `Authorization: Bearer <token>` header, if well formed. */

@@ -21,6 +21,8 @@ export interface BlobStoreOptions {
   readonly s3AccessKeyId?: string | null;
   readonly s3SecretAccessKey?: string | null;
   readonly s3ForcePathStyle?: boolean;
+  /** Folder of the bucket every key goes under ('' for none). */
+  readonly s3KeyPrefix?: string;
 }
 
 export function createBlobStore(options: BlobStoreOptions): BlobStore {
@@ -33,6 +35,7 @@ export function createBlobStore(options: BlobStoreOptions): BlobStore {
       ...(options.s3AccessKeyId ? { accessKeyId: options.s3AccessKeyId } : {}),
       ...(options.s3SecretAccessKey ? { secretAccessKey: options.s3SecretAccessKey } : {}),
       ...(options.s3ForcePathStyle === undefined ? {} : { forcePathStyle: options.s3ForcePathStyle }),
+      ...(options.s3KeyPrefix ? { keyPrefix: options.s3KeyPrefix } : {}),
       ...(minPartSize === undefined ? {} : { minPartSize }),
     });
   }

@@ -2,6 +2,7 @@
 // store with its upload gateway for embedded mode, and an S3 store for scaled mode.
 export {
   DEFAULT_MIN_PART_SIZE,
+  MAX_LIST_PAGE,
   MAX_PART_NUMBER,
   MAX_PRESIGN_SECONDS,
   MIN_PART_NUMBER,
@@ -10,7 +11,11 @@ export {
   type BlobStore,
   type ByteRange,
   type CompletedPart,
+  type ExpireOptions,
   type ExpiredUpload,
+  type ListedObject,
+  type ListOptions,
+  type ListPage,
   type PartInfo,
   type PutOptions,
   type PutResult,

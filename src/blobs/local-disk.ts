@@ -18,15 +18,20 @@ import { md5Etag, multipartEtag, unquoteEtag } from './etags.js';
 import { KeyedLock } from './keyed-lock.js';
 import { isMissing, moveInto, randomName, readJson, writeConcatenation, writeJsonAtomic, writeTemp } from './local-files.js';
 import type { PartUrlSigner } from './presign.js';
-import { checkCompletedParts, checkExpiresIn, checkKey, checkPartNumber, checkRange } from './rules.js';
+import { checkCompletedParts, checkExpireOptions, checkExpiresIn, checkKey, checkListLimit, checkPartNumber, checkPrefix, checkRange } from './rules.js';
 import {
   DEFAULT_MIN_PART_SIZE,
+  MAX_LIST_PAGE,
   type BlobBody,
   type BlobStat,
   type BlobStore,
   type ByteRange,
   type CompletedPart,
   type ExpiredUpload,
+  type ExpireOptions,
+  type ListedObject,
+  type ListOptions,
+  type ListPage,
   type PartInfo,
   type PutOptions,
   type PutResult,
@@ -66,6 +71,8 @@ export interface LocalDiskBlobStoreOptions {
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const PART_MANIFEST = /^(\d+)\.json$/;
+const SHARD = /^[0-9a-f]{2}$/;
+const OBJECT_MANIFEST = /^([0-9a-f]{64})\.json$/;
 // A reader that loses the race with a put replacing the version it was about to open reads again.
 const READ_ATTEMPTS = 3;
 
@@ -230,14 +237,48 @@ export class LocalDiskBlobStore implements BlobStore {
     });
   }
 
-  async expireAbandoned(olderThanMs: number): Promise<ExpiredUpload[]> {
+  /**
+   * Keys are stored under their hash, so objects are examined in hash order and the cursor is the
+   * hash of the last one examined: a page reads at most `limit` manifests, whatever the prefix.
+   */
+  async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
+    checkPrefix(prefix);
+    const limit = options.limit ?? MAX_LIST_PAGE;
+    checkListLimit(limit);
+    const after = options.cursor ?? '';
+    if (after !== '' && !/^[0-9a-f]{64}$/.test(after)) throw new BlobError('InvalidArgument', 'The list cursor is not one this store handed out');
+    await this.ensureFolders();
+    const objects: ListedObject[] = [];
+    let examined = 0;
+    const shards = (await readdir(this.objects)).filter((shard) => SHARD.test(shard) && shard >= after.slice(0, 2)).sort();
+    for (const shard of shards) {
+      const names = (await readdirIfPresent(join(this.objects, shard)))
+        .flatMap((file) => OBJECT_MANIFEST.exec(file)?.[1] ?? [])
+        .filter((name) => name > after)
+        .sort();
+      for (const name of names) {
+        // Deleted since the folder was read: nothing to list.
+        const object = await readJson<ObjectManifest>(join(this.objects, shard, `${name}.json`));
+        if (object?.key.startsWith(prefix)) objects.push({ key: object.key, size: object.size, lastModified: new Date(object.lastModified) });
+        if (++examined === limit) return { objects, next: name };
+      }
+    }
+    return { objects };
+  }
+
+  async expireAbandoned(olderThanMs: number, options: ExpireOptions): Promise<ExpiredUpload[]> {
+    checkExpireOptions(options);
     await this.ensureFolders();
     const cutoff = this.clock() - olderThanMs;
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const expired: ExpiredUpload[] = [];
     for (const uploadId of await readdir(this.uploads)) {
+      if (expired.length >= limit) break;
       if (!UPLOAD_ID.test(uploadId)) continue;
       const upload = await readJson<UploadManifest>(join(this.uploads, uploadId, 'upload.json'));
-      // A folder without its manifest is a create that crashed half-way; its age is the folder's.
+      // A folder without its manifest is a create that crashed half-way, under no key: the store's own
+      // debris, removed whatever the prefixes. Its age is the folder's.
+      if (upload && !options.prefixes.some((prefix) => upload.key.startsWith(prefix))) continue;
       const initiated = upload?.initiated ?? (await modifiedAt(join(this.uploads, uploadId)));
       if (initiated === undefined || initiated >= cutoff) continue;
       // Completed or aborted meanwhile: nothing was abandoned.
@@ -352,6 +393,15 @@ function byteBounds(size: number, range: ByteRange | undefined): { start: number
 const noSuchKey = (): BlobError => new BlobError('NoSuchKey', 'The specified key does not exist');
 const noSuchUpload = (): BlobError =>
   new BlobError('NoSuchUpload', 'The specified upload does not exist: the upload id may be invalid, or the upload may have been aborted or completed');
+
+async function readdirIfPresent(path: string): Promise<string[]> {
+  try {
+    return await readdir(path);
+  } catch (e) {
+    if (isMissing(e)) return [];
+    throw e;
+  }
+}
 
 async function modifiedAt(path: string): Promise<number | undefined> {
   try {

@@ -58,6 +58,38 @@ export interface ExpiredUpload {
   readonly initiated: Date;
 }
 
+/** S3 answers at most this many keys or uploads per list call. */
+export const MAX_LIST_PAGE = 1000;
+
+export interface ListOptions {
+  /** The `next` of the previous page; absent: the first page. */
+  readonly cursor?: string;
+  /** Objects examined for this page, 1 to MAX_LIST_PAGE (the default). */
+  readonly limit?: number;
+}
+
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  readonly lastModified: Date;
+}
+
+export interface ListPage {
+  readonly objects: ListedObject[];
+  /**
+   * Set while more may follow. A page can hold fewer than `limit` objects, even none, and still have
+   * a `next`: the local store examines objects in an order of its own and filters them by prefix.
+   */
+  readonly next?: string;
+}
+
+export interface ExpireOptions {
+  /** Only uploads whose key starts with one of these are looked at; each is non-empty, so never the whole bucket. */
+  readonly prefixes: readonly string[];
+  /** Most uploads aborted by this call. */
+  readonly limit?: number;
+}
+
 export interface BlobStore {
   /** Which backend this is, for logs and /readyz-style reports. */
   readonly kind: 'local' | 's3';
@@ -81,8 +113,10 @@ export interface BlobStore {
   /** Assembles the listed parts, in ascending order, into the object; the upload is gone afterwards. */
   completeMultipart(key: string, uploadId: string, parts: readonly CompletedPart[]): Promise<PutResult>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
-  /** Aborts every unfinished upload initiated more than `olderThanMs` ago, removing its parts. */
-  expireAbandoned(olderThanMs: number): Promise<ExpiredUpload[]>;
+  /** One page of the objects whose key starts with `prefix` (non-empty), for sweeps that resume where they stopped. */
+  list(prefix: string, options?: ListOptions): Promise<ListPage>;
+  /** Aborts the unfinished uploads under `options.prefixes` initiated more than `olderThanMs` ago, removing their parts. */
+  expireAbandoned(olderThanMs: number, options: ExpireOptions): Promise<ExpiredUpload[]>;
 
   /** Releases connections (S3); the local store holds none. */
   close(): Promise<void>;

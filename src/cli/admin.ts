@@ -4,6 +4,8 @@ import type { Config } from '../config/index.js';
 import { AppError } from '../http/index.js';
 import { openStorage } from '../storage/index.js';
 import { presentApp, presentContact, presentHub, presentKey, presentOrg, TenancyService } from '../tenancy/index.js';
+import { EventPublisher } from '../events/index.js';
+import { eventTypeRegistry } from '../server/event-types.js';
 import { resolveTokenSecret } from '../server/token-secret.js';
 import { ADMIN_USAGE } from './admin-usage.js';
 
@@ -39,7 +41,9 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
   const storage = openStorage(config.databaseUrl, config.dataDir);
   try {
     await storage.migrate();
-    const tenancy = new TenancyService(storage, new TokenService(await resolveTokenSecret(config.tokenSecret, storage)), config.contactTokenTtlSeconds);
+    // Changes made here reach running servers through the event log, like their own.
+    const publisher = new EventPublisher(eventTypeRegistry(), storage, config.eventMaxPayloadBytes);
+    const tenancy = new TenancyService(storage, new TokenService(await resolveTokenSecret(config.tokenSecret, storage)), publisher, config.contactTokenTtlSeconds);
     switch (`${resource ?? ''} ${action ?? ''}`) {
       case 'orgs create': {
         const c = await tenancy.createOrg(checkName(need(flags, 'name')), int(flags, 'credits-micro', 0), oneOf(flags, 'key-mode', ['test', 'live'], 'test'));

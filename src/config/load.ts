@@ -162,7 +162,16 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (typeof out.tokenSecret === 'string' && out.tokenSecret.length < 32) {
     throw new ConfigError('invalid CAPSTAN_TOKEN_SECRET: expected at least 32 characters');
   }
+  if (typeof out.blobS3KeyPrefix === 'string' && !validKeyPrefix(out.blobS3KeyPrefix)) {
+    throw new ConfigError(`invalid CAPSTAN_S3_KEY_PREFIX ${JSON.stringify(out.blobS3KeyPrefix)}: expected empty, or up to 256 bytes ending in "/" without a leading "/", "//" or control characters`);
+  }
   return Object.freeze(out) as Config;
+}
+
+/** The blob store's own rule (blobs/rules.ts), checked here so a bad prefix stops the start like any bad option. */
+function validKeyPrefix(prefix: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  return prefix === '' || (Buffer.byteLength(prefix) <= 256 && prefix.endsWith('/') && !prefix.startsWith('/') && !prefix.includes('//') && !/[\u0000-\u001f\u007f]/.test(prefix));
 }
 
 /** The resolved configuration for display, with every secret masked. */

@@ -3,6 +3,7 @@ import { OPTIONS } from './schema.js';
 
 function shownDefault(value: unknown): string {
   if (value === null) return '(unset)';
+  if (value === '') return '(empty)';
   if (Array.isArray(value)) return value.join(',');
   return String(value);
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { BlobStore } from '../blobs/index.js';
 import { debitCredits, formatDollars } from '../billing/index.js';
-import { orgTopic, type EventPublisher } from '../events/index.js';
+import type { EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
 import { isDocumentError, sniffDocumentType, type ClassifiedLineItem, type DocumentExtractor, type DocumentStructure, type ExtractedPage } from '../pipelines/documents/index.js';
 import type { DocumentRow, Org, Storage } from '../storage/index.js';
@@ -12,6 +12,7 @@ import { newId } from '../util/ids.js';
 import { isPrivateAddress } from '../util/safe-fetch.js';
 import { nowIso } from '../util/time.js';
 import type { WorkflowEngine } from '../workflows/index.js';
+import { reportDocumentStatus } from './report.js';
 import { documentStatus, type DocumentStatus } from './status.js';
 import { blobKeyFor, DOCUMENT_WORKFLOW, type DocumentWorkflowInput } from './workflow.js';
 
@@ -59,7 +60,7 @@ export class DocumentService {
   async upload(org: Org, input: UploadInput, idempotencyKey: string | undefined): Promise<{ status: number; body: UploadResult }> {
     const requestHash = createHash('sha256').update(JSON.stringify([input.url ?? null, input.file_base64 ?? null, input.file_name, input.xn_address ?? null])).digest('hex');
     if (idempotencyKey !== undefined) {
-      const seen = await this.storage.documents.findIdempotent(org.id, idempotencyKey);
+      const seen = await this.storage.idempotency.find(org.id, idempotencyKey);
       if (seen) {
         if (seen.request_hash !== requestHash) throw new AppError('idempotency_conflict');
         return { status: seen.status_code, body: JSON.parse(seen.response) as UploadResult };
@@ -73,7 +74,7 @@ export class DocumentService {
     let doc: DocumentRow = {
       id: documentId, org_id: org.id, workflow_id: workflowId, file_name: input.file_name, xn_address: input.xn_address ?? null,
       source: input.url !== undefined ? 'url' : 'base64', source_url: null, mime: null, size_bytes: null, pages: null, blob_key: null,
-      cost_micro: 0, failure_reason: null, created_at: at, updated_at: at,
+      cost_micro: 0, failure_reason: null, created_at: at, updated_at: at, reported_status: null,
     };
     let minimumMicro = this.options.pricePerPageMicro;
     if (input.url !== undefined) {
@@ -110,16 +111,16 @@ export class DocumentService {
         await tx.documents.create(doc);
         await this.workflows.enqueue(tx, { kind: DOCUMENT_WORKFLOW, orgId: org.id, resourceId: documentId, input: { document_id: documentId } satisfies DocumentWorkflowInput, id: workflowId });
         if (idempotencyKey !== undefined) {
-          const stored = await tx.documents.saveIdempotent({ org_id: org.id, key: idempotencyKey, request_hash: requestHash, status_code: 201, response: JSON.stringify(body), created_at: at });
+          const stored = await tx.idempotency.save({ scope: org.id, key: idempotencyKey, request_hash: requestHash, status_code: 201, response: JSON.stringify(body), created_at: at });
           if (!stored) throw new AppError('idempotency_conflict', 'A request with this Idempotency-Key is already being processed');
         }
+        await reportDocumentStatus(tx, this.publisher, documentId, true);
       });
     } catch (e) {
       if (doc.blob_key) await this.blobs.delete(doc.blob_key).catch(() => undefined);
       throw e;
     }
     this.workflows.wake();
-    await this.publishStatus(doc, true);
     return { status: 201, body };
   }
 
@@ -207,10 +208,5 @@ export class DocumentService {
       throw new AppError('invalid_request', 'url points to a non-public address');
     }
     return url.toString();
-  }
-
-  private async publishStatus(doc: DocumentRow, isNew: boolean): Promise<void> {
-    const status = await this.status(doc.org_id, doc.id);
-    await this.publisher.publish({ topic: orgTopic(doc.org_id), orgId: doc.org_id, type: 'document.status', scope: { document_id: doc.id, ...(isNew ? { new_resource: true } : {}) }, data: { ...status } });
   }
 }

@@ -1,11 +1,11 @@
 // The documents workflow: intake (fetch a URL upload, bill it), then the five seed stages
 // ocr → structure → actions → trades → categories. Each stage's output is kept by the engine, so a
 // restart resumes at the first unfinished stage. A failed document is refunded in the same
-// transaction that marks it failed; every transition publishes the document's status.
+// transaction that marks it failed; each change of its status is reported in the transaction that
+// makes it.
 import type { BlobStore } from '../blobs/index.js';
 import { debitCredits, grantCredits } from '../billing/index.js';
 import type { EventPublisher } from '../events/index.js';
-import { orgTopic } from '../events/index.js';
 import type { Logger } from '../http/index.js';
 import {
   buildStructure,
@@ -25,7 +25,7 @@ import type { Storage } from '../storage/index.js';
 import { FetchError, safeFetch, type SafeFetchOptions } from '../util/safe-fetch.js';
 import { nowIso } from '../util/time.js';
 import { PermanentStageError, type Stage, type StageContext, type WorkflowDefinition } from '../workflows/index.js';
-import { documentStatus } from './status.js';
+import { reportDocumentStatus } from './report.js';
 
 export const DOCUMENT_WORKFLOW = 'document';
 
@@ -133,19 +133,16 @@ export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition
     kind: DOCUMENT_WORKFLOW,
     stages: [intake, ocr, structure, actions, trades, categories],
     hooks: {
-      async onTransition(tx, run, t) {
-        if (t.kind !== 'failed' && t.kind !== 'cancelled') return;
-        const doc = await tx.documents.getById((JSON.parse(run.input) as DocumentWorkflowInput).document_id);
-        if (!doc) return;
-        if (doc.cost_micro > 0) await grantCredits(tx, { orgId: doc.org_id, amountMicro: doc.cost_micro, reason: 'refund', ref: doc.id });
-        await tx.documents.update(doc.id, { failure_reason: t.kind === 'failed' ? t.error : 'cancelled', updated_at: nowIso() });
-      },
-      async afterTransition(run, t) {
-        if (t.kind === 'stage_started' && t.stage === 'intake') return;
-        const doc = await storage.documents.getById((JSON.parse(run.input) as DocumentWorkflowInput).document_id);
-        if (!doc) return;
-        const status = documentStatus(doc, await storage.workflows.get(run.id), await storage.workflows.stageStatuses(run.id));
-        await deps.publisher.publish({ topic: orgTopic(doc.org_id), orgId: doc.org_id, type: 'document.status', scope: { document_id: doc.id }, data: { ...status } });
+      async onTransitions(tx, run, transitions) {
+        const documentId = (JSON.parse(run.input) as DocumentWorkflowInput).document_id;
+        for (const t of transitions) {
+          if (t.kind !== 'failed' && t.kind !== 'cancelled') continue;
+          const doc = await tx.documents.getById(documentId);
+          if (!doc) return;
+          if (doc.cost_micro > 0) await grantCredits(tx, { orgId: doc.org_id, amountMicro: doc.cost_micro, reason: 'refund', ref: doc.id });
+          await tx.documents.update(doc.id, { failure_reason: t.kind === 'failed' ? t.error : 'cancelled', updated_at: nowIso() });
+        }
+        await reportDocumentStatus(tx, deps.publisher, documentId);
       },
     },
   };

@@ -1,12 +1,11 @@
-// The bus wakes subscribers on every node when something is published. Embedded mode uses this
-// in-process bus; scaled mode puts Redis behind the same interface, so nothing above may assume one process.
+// The bus wakes every node when events commit. It carries wake-ups, never the only copy: a node that
+// misses one reads the log (see feed.ts). Embedded mode uses this in-process bus; scaled mode puts
+// Redis behind the same interface.
 import type { EventRecord } from './types.js';
 
-/** Events, and control messages that change who may see them (access changes on a hub). */
 export type BusMessage =
   | { readonly kind: 'event'; readonly event: EventRecord }
-  | { readonly kind: 'access'; readonly hubId: string; readonly contactIds?: readonly string[]; readonly revoke?: boolean }
-  /** The bus may have missed messages (a Redis outage): catch up from the durable log. */
+  /** The bus may have missed messages (it reconnected after an outage): catch up from the log. */
   | { readonly kind: 'resync'; readonly topic: string };
 
 export type BusHandler = (message: BusMessage) => void;

@@ -1,4 +1,6 @@
-// The durable event log: append before delivery, read after a cursor, retention window with pruning.
+// The durable event log: read after a cursor (for clients) or after a sequence number (for the feeds
+// that follow a topic on each node), the retention window, and pruning. Appends happen inside the
+// transaction of the change they report, through the publisher.
 import type { EventRow, Storage } from '../storage/index.js';
 import { uuidv7Time } from '../util/ids.js';
 import type { EventRecord } from './types.js';
@@ -6,6 +8,7 @@ import type { EventRecord } from './types.js';
 export function rowToEvent(row: EventRow): EventRecord {
   return {
     id: row.id,
+    seq: Number(row.seq),
     topic: row.topic,
     orgId: row.org_id,
     type: row.type,
@@ -34,22 +37,10 @@ export class EventLog {
     readonly retentionMs: number,
   ) {}
 
-  async append(event: EventRecord): Promise<void> {
-    await this.storage.events.insert({
-      id: event.id,
-      topic: event.topic,
-      org_id: event.orgId,
-      type: event.type,
-      scope: JSON.stringify(event.scope),
-      data: JSON.stringify(event.data),
-      created_at: event.createdAt,
-    });
-  }
-
   /**
-   * Events of `topic` after `cursor`, oldest first. A full page can never change (a topic's ids are
-   * minted and appended in order), so full pages are cached and shared — with their encoded frames —
-   * by every connection that replays them; a short last page is always read fresh.
+   * Events of `topic` after `cursor`, oldest first. A full page can never change (a topic's ids
+   * increase in commit order), so full pages are cached and shared — with their encoded frames — by
+   * every connection that replays them; a short last page is always read fresh.
    */
   async readAfter(topic: string, cursor: string | undefined, limit: number): Promise<EventRecord[]> {
     const key = `${topic}\u0000${cursor ?? ''}\u0000${limit}`;
@@ -61,6 +52,17 @@ export class EventLog {
       this.pages.set(key, events);
     }
     return events;
+  }
+
+  async readAfterSeq(topic: string, seq: number, limit: number): Promise<EventRecord[]> {
+    return (await this.storage.events.readAfterSeq(topic, seq, limit)).map(rowToEvent);
+  }
+
+  /** The last seq of each topic (0 for a topic that never had an event). */
+  async heads(topics: readonly string[]): Promise<Map<string, number>> {
+    const found = await this.storage.events.heads(topics);
+    for (const t of topics) if (!found.has(t)) found.set(t, 0);
+    return found;
   }
 
   /** A cursor older than the retention window can't be resumed gap-free; one from the future was never issued. */

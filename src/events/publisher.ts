@@ -1,30 +1,41 @@
-// Publishing: check the type, append durably, then wake subscribers through the bus. The sequencer
-// serializes each topic (across the cluster in scaled mode) so subscribers see ids in increasing order.
+// Writing events: check the type and size, then append inside the caller's transaction, so an event
+// exists exactly when the change it reports does (the outbox). The relay wakes subscribers after the
+// commit; a change with no state of its own (a server-side publish) gets a transaction of its own.
 import { AppError } from '../http/errors.js';
-import type { Bus } from './bus.js';
-import type { EventLog } from './log.js';
+import type { Repos, Storage } from '../storage/index.js';
 import type { EventTypeRegistry } from './registry.js';
-import type { Sequencer } from './sequencer.js';
 import type { EventRecord, NewEvent } from './types.js';
 
 export class EventPublisher {
   constructor(
     private readonly registry: EventTypeRegistry,
-    private readonly log: EventLog,
-    private readonly bus: Bus,
-    private readonly sequencer: Sequencer,
+    private readonly storage: Storage,
     private readonly maxPayloadBytes: number,
   ) {}
 
-  async publish(input: NewEvent): Promise<EventRecord> {
+  /** Appends `input` in the transaction `tx`; it is delivered once `tx` commits, and never if it rolls back. */
+  async append(tx: Repos, input: NewEvent): Promise<EventRecord> {
+    const data = this.encode(input);
+    const createdAt = new Date().toISOString();
+    const scope = input.scope ?? {};
+    const row = await tx.events.append({ topic: input.topic, org_id: input.orgId, type: input.type, scope: JSON.stringify(scope), data, created_at: createdAt });
+    return { id: row.id, seq: row.seq, topic: input.topic, orgId: input.orgId, type: input.type, scope, data: input.data, createdAt };
+  }
+
+  /** Whether callers of the publish API may send `type` (registered, not internal). */
+  isPublic(type: string): boolean {
+    return this.registry.isPublic(type);
+  }
+
+  /** One event in a transaction of its own. */
+  publish(input: NewEvent): Promise<EventRecord> {
+    return this.storage.transaction((tx) => this.append(tx, input));
+  }
+
+  private encode(input: NewEvent): string {
     if (!this.registry.has(input.type)) throw new AppError('invalid_request', `Unknown event type "${input.type}"`);
     const body = JSON.stringify(input.data);
     if (Buffer.byteLength(body) > this.maxPayloadBytes) throw new AppError('payload_too_large', `Event data is larger than ${this.maxPayloadBytes} bytes`);
-    return this.sequencer.next(input.topic, async (id) => {
-      const event: EventRecord = { id, topic: input.topic, orgId: input.orgId, type: input.type, scope: input.scope ?? {}, data: input.data, createdAt: new Date().toISOString() };
-      await this.log.append(event);
-      await this.bus.publish(input.topic, { kind: 'event', event });
-      return event;
-    });
+    return body;
   }
 }

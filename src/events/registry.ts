@@ -1,4 +1,6 @@
-// The event type registry: a type must be registered before anything may publish it.
+// The event type registry: a type must be registered before anything may append it. Internal types
+// (access changes) travel in the log like any event but are never shown to clients nor publishable
+// through the API.
 
 export type ScopeKind = 'hub' | 'space' | 'direct' | 'org';
 
@@ -6,6 +8,7 @@ export interface EventTypeSpec {
   readonly type: string;
   readonly scope: ScopeKind;
   readonly description: string;
+  readonly internal?: boolean;
 }
 
 export class EventTypeRegistry {
@@ -21,6 +24,12 @@ export class EventTypeRegistry {
 
   has(type: string): boolean {
     return this.types.has(type);
+  }
+
+  /** Registered and not internal: what a caller of the publish API may send. */
+  isPublic(type: string): boolean {
+    const spec = this.types.get(type);
+    return spec !== undefined && spec.internal !== true;
   }
 
   list(): EventTypeSpec[] {

@@ -18,6 +18,8 @@ export interface EventScope {
 
 export interface EventRecord {
   readonly id: string;
+  /** Position in its topic (1, 2, 3, … with no gap): how a node knows it missed one. */
+  readonly seq: number;
   readonly topic: string;
   readonly orgId: string;
   readonly type: string;

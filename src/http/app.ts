@@ -14,6 +14,8 @@ import { AppError } from './errors.js';
 import { redactUrl, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { IdempotencyRepo } from '../storage/index.js';
+import { recordIdempotentAnswer } from './idempotency.js';
 
 export type HttpApp = FastifyInstance;
 export type Surface = (app: FastifyInstance) => Promise<void>;
@@ -25,6 +27,8 @@ export interface HttpDeps {
   readonly rateLimiter: RateLimiter;
   /** True when storage answers; drives /readyz. */
   readonly ready: () => Promise<boolean>;
+  /** Where the answers of requests made with an Idempotency-Key are recorded. */
+  readonly idempotency?: IdempotencyRepo;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -76,6 +80,13 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
       if (req.method === 'OPTIONS' || UNLIMITED.has(req.url.split('?')[0] ?? '')) return;
       const decision = await deps.rateLimiter.hit(rateKey(req));
       if (!decision.allowed) return sendError(reply, new AppError('rate_limited', undefined, { 'Retry-After': String(decision.retryAfterSeconds) }));
+    });
+  }
+  const idempotency = deps.idempotency;
+  if (idempotency) {
+    app.addHook('onSend', async (req, reply, payload) => {
+      if (req.idempotency) await recordIdempotentAnswer(idempotency, req, reply, payload);
+      return payload;
     });
   }
   app.addHook('onResponse', async (req, reply) => {

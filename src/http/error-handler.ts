@@ -2,6 +2,7 @@
 // status. Framework errors (validation, body parsing, limits) are mapped onto catalogue codes; anything
 // unexpected is a 500 whose body reveals nothing about the internals.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isStorageUnavailable } from '../storage/index.js';
 import { AppError, type ErrorCode } from './errors.js';
 
 const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -14,6 +15,8 @@ const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
 
 export function toAppError(error: FastifyError | Error): AppError | undefined {
   if (error instanceof AppError) return error;
+  // The database is restarting or out of reach: retry (with an Idempotency-Key where a change must not apply twice).
+  if (isStorageUnavailable(error)) return new AppError('unavailable', 'The database cannot be reached right now; retry shortly', { 'Retry-After': '2' });
   const fe = error as FastifyError;
   if (fe.validation) return new AppError('invalid_request', validationMessage(fe));
   const mapped = fe.code ? FRAMEWORK_CODES[fe.code] : undefined;

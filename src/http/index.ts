@@ -7,3 +7,4 @@ export { memoryRateLimiter, type RateLimiter, type RateDecision } from './rate-l
 export * as schemas from './schemas.js';
 export { UpgradeRouter, refuseUpgrade, type AcceptedUpgrade, type UpgradeHandler } from './upgrade.js';
 export { redisRateLimiter } from './redis-rate-limit.js';
+export { idempotently, idempotentWrites } from './idempotency.js';

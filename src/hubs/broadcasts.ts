@@ -16,8 +16,10 @@ export class BroadcastService {
     requireRole(actor, 'admin', 'publish broadcasts');
     await this.hubs.getHub(hubId);
     const broadcast: Broadcast = { id: newId('brd'), hub_id: hubId, author_id: actorId(actor), title, body, sort_key: uuidv7(), created_at: nowIso() };
-    await this.storage.broadcasts.create(broadcast);
-    await this.hubs.emit(hubId, 'community.broadcast.published', {}, { broadcast_id: broadcast.id, hub_id: hubId });
+    await this.hubs.change(hubId, async (tx, emit) => {
+      await tx.broadcasts.create(broadcast);
+      await emit('community.broadcast.published', {}, { broadcast_id: broadcast.id, hub_id: hubId });
+    });
     return broadcast;
   }
 

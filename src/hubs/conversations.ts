@@ -1,5 +1,6 @@
 // DM conversations: 1:1 (one other member, no name; creating one that exists returns it) and groups.
 // Every event goes directly to the conversation's current members, a member who leaves included.
+import type { EventScope } from '../events/index.js';
 import { AppError } from '../http/errors.js';
 import type { Conversation, ConversationMember, Storage } from '../storage/index.js';
 import { newId, uuidv7 } from '../util/ids.js';
@@ -12,6 +13,9 @@ export interface ConversationView {
   readonly conversation: Conversation;
   readonly members: ConversationMember[];
 }
+
+/** The scope of a conversation's events: direct, to its members. */
+export const toMembers = (contactIds: readonly string[]): EventScope => ({ contact_ids: [...new Set(contactIds)] });
 
 export class ConversationService {
   constructor(
@@ -33,8 +37,10 @@ export class ConversationService {
     const at = nowIso();
     const conversation: Conversation = { id: newId('cnv'), hub_id: hubId, kind, name: name ?? null, created_by: me, activity_key: uuidv7(), created_at: at, updated_at: at };
     const memberIds = [me, ...others];
-    await this.storage.transaction((tx) => tx.conversations.create(conversation, memberIds));
-    await this.emit(hubId, 'community.conversation.created', memberIds, { conversation_id: conversation.id, contact_id: me });
+    await this.hubs.change(hubId, async (tx, emit) => {
+      await tx.conversations.create(conversation, memberIds);
+      await emit('community.conversation.created', toMembers(memberIds), { conversation_id: conversation.id, contact_id: me });
+    });
     return { ...(await this.view(conversation)), created: true };
   }
 
@@ -54,17 +60,21 @@ export class ConversationService {
     const conversation = await this.mine(hubId, member, conversationId);
     if (conversation.kind === 'direct') throw new AppError('conflict', 'A 1:1 conversation cannot have more members; start a group instead');
     await this.checkInvitee(hubId, contactId);
-    if (!(await this.storage.conversations.addMember(conversation.id, contactId, nowIso()))) throw new AppError('conflict', 'This contact is already a member of the conversation');
-    const view = await this.view(conversation);
-    await this.emit(hubId, 'community.conversation.member_added', view.members.map((m) => m.contact_id), { conversation_id: conversation.id, contact_id: contactId, added_by: member.contact.id });
-    return view;
+    await this.hubs.change(hubId, async (tx, emit) => {
+      if (!(await tx.conversations.addMember(conversation.id, contactId, nowIso()))) throw new AppError('conflict', 'This contact is already a member of the conversation');
+      const members = (await tx.conversations.members(conversation.id)).map((m) => m.contact_id);
+      await emit('community.conversation.member_added', toMembers(members), { conversation_id: conversation.id, contact_id: contactId, added_by: member.contact.id });
+    });
+    return this.view(conversation);
   }
 
   async leave(hubId: string, member: MemberActor, conversationId: string): Promise<void> {
     const conversation = await this.mine(hubId, member, conversationId);
-    const before = (await this.storage.conversations.members(conversation.id)).map((m) => m.contact_id);
-    if (!(await this.storage.conversations.leave(conversation.id, member.contact.id, nowIso()))) throw new AppError('not_found', 'Conversation not found');
-    await this.emit(hubId, 'community.conversation.member_left', before, { conversation_id: conversation.id, contact_id: member.contact.id });
+    await this.hubs.change(hubId, async (tx, emit) => {
+      const before = (await tx.conversations.members(conversation.id)).map((m) => m.contact_id);
+      if (!(await tx.conversations.leave(conversation.id, member.contact.id, nowIso()))) throw new AppError('not_found', 'Conversation not found');
+      await emit('community.conversation.member_left', toMembers(before), { conversation_id: conversation.id, contact_id: member.contact.id });
+    });
   }
 
   /** A conversation of the hub the member currently belongs to; anything else is 404. */
@@ -72,11 +82,6 @@ export class ConversationService {
     const conversation = await this.storage.conversations.get(hubId, conversationId);
     if (!conversation || !(await this.storage.conversations.member(conversation.id, member.contact.id))) throw new AppError('not_found', 'Conversation not found');
     return conversation;
-  }
-
-  /** Direct events to the conversation's members. */
-  async emit(hubId: string, type: string, contactIds: readonly string[], data: Readonly<Record<string, unknown>>): Promise<void> {
-    await this.hubs.emit(hubId, type, { contact_ids: [...new Set(contactIds)] }, data);
   }
 
   private async view(conversation: Conversation): Promise<ConversationView> {

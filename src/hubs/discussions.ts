@@ -2,7 +2,7 @@
 // author edits, deletion to a tombstone, moderation (lock, pin) and reactions. A locked discussion
 // refuses replies and reaction changes with 409; so does a tombstone.
 import { AppError } from '../http/errors.js';
-import type { Discussion, DiscussionFlag, Space, Storage } from '../storage/index.js';
+import type { Discussion, DiscussionFlag, Repos, Space, Storage } from '../storage/index.js';
 import { newId, uuidv7 } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import { hasRole, requireRole, type Actor, type MemberActor } from './actor.js';
@@ -69,8 +69,9 @@ export class DiscussionService {
     if (patch.title !== undefined && discussion.parent_id !== null) throw new AppError('invalid_request', 'A reply has no title');
     const at = nowIso();
     const fields = { ...(patch.title !== undefined ? { title: patch.title } : {}), ...(patch.body !== undefined ? { body: patch.body } : {}), updated_at: at };
-    if (!(await this.storage.discussions.update(discussion.id, fields))) throw new AppError('conflict', 'The discussion was deleted');
-    await this.emit(hubId, 'community.discussion.updated', space, discussion);
+    await this.change(hubId, 'community.discussion.updated', space, discussion, async (tx) => {
+      if (!(await tx.discussions.update(discussion.id, fields))) throw new AppError('conflict', 'The discussion was deleted');
+    });
     return this.get(hubId, member, discussion.id);
   }
 
@@ -79,8 +80,9 @@ export class DiscussionService {
     const { discussion, space } = await this.visible(hubId, actor, discussionId);
     const own = actor.kind === 'contact' && discussion.author_id === actor.contact.id;
     if (!own && !hasRole(actor, 'moderator')) throw new AppError('forbidden', 'Only the author, moderators and admins may delete a discussion');
-    if (!(await this.storage.discussions.tombstone(discussion.id, nowIso()))) throw new AppError('conflict', 'The discussion was already deleted');
-    await this.emit(hubId, 'community.discussion.deleted', space, discussion);
+    await this.change(hubId, 'community.discussion.deleted', space, discussion, async (tx) => {
+      if (!(await tx.discussions.tombstone(discussion.id, nowIso()))) throw new AppError('conflict', 'The discussion was already deleted');
+    });
     return this.get(hubId, actor, discussion.id);
   }
 
@@ -90,11 +92,12 @@ export class DiscussionService {
     const { discussion, space } = await this.visible(hubId, actor, discussionId);
     if (discussion.parent_id !== null) throw new AppError('conflict', `A reply cannot be ${flag}`);
     if (discussion.deleted_at !== null) throw new AppError('conflict', 'The discussion was deleted');
-    if (!(await this.storage.discussions.setFlag(discussion.id, flag, value, nowIso()))) {
-      throw new AppError('conflict', `The discussion is already ${value ? '' : 'un'}${flag}`);
-    }
     const [on, off] = FLAG_EVENTS[flag];
-    await this.emit(hubId, value ? on : off, space, discussion);
+    await this.change(hubId, value ? on : off, space, discussion, async (tx) => {
+      if (!(await tx.discussions.setFlag(discussion.id, flag, value, nowIso()))) {
+        throw new AppError('conflict', `The discussion is already ${value ? '' : 'un'}${flag}`);
+      }
+    });
     return this.get(hubId, actor, discussion.id);
   }
 
@@ -102,13 +105,16 @@ export class DiscussionService {
   async react(hubId: string, member: MemberActor, discussionId: string, reaction: string, add: boolean): Promise<DiscussionView> {
     const { discussion, space } = await this.visible(hubId, member, discussionId);
     this.checkOpen(discussion, await this.root(hubId, discussion), 'react to');
-    if (add) {
-      if (!(await this.storage.discussions.addReaction(discussion.id, member.contact.id, reaction, nowIso()))) throw new AppError('conflict', 'You already reacted with this reaction');
-    } else if (!(await this.storage.discussions.removeReaction(discussion.id, member.contact.id, reaction))) {
-      throw new AppError('not_found', 'You have not reacted with this reaction');
-    }
-    await this.hubs.emit(hubId, add ? 'community.discussion.reaction_added' : 'community.discussion.reaction_removed', await this.hubs.spaceScope(space), {
-      discussion_id: discussion.id, space_id: space.id, contact_id: member.contact.id, reaction,
+    const scope = await this.hubs.spaceScope(space);
+    await this.hubs.change(hubId, async (tx, emit) => {
+      if (add) {
+        if (!(await tx.discussions.addReaction(discussion.id, member.contact.id, reaction, nowIso()))) throw new AppError('conflict', 'You already reacted with this reaction');
+      } else if (!(await tx.discussions.removeReaction(discussion.id, member.contact.id, reaction))) {
+        throw new AppError('not_found', 'You have not reacted with this reaction');
+      }
+      await emit(add ? 'community.discussion.reaction_added' : 'community.discussion.reaction_removed', scope, {
+        discussion_id: discussion.id, space_id: space.id, contact_id: member.contact.id, reaction,
+      });
     });
     return this.get(hubId, member, discussion.id);
   }
@@ -142,15 +148,23 @@ export class DiscussionService {
       id: newId('dsc'), hub_id: hubId, space_id: space.id, parent_id: parentId, author_id: member.contact.id,
       title, body, locked: 0, pinned: 0, sort_key: uuidv7(), created_at: at, updated_at: at, deleted_at: null,
     };
-    await this.storage.discussions.create(discussion);
-    await this.hubs.emit(hubId, 'community.discussion.published', await this.hubs.spaceScope(space), {
-      discussion_id: discussion.id, space_id: space.id, contact_id: member.contact.id, ...(parentId ? { parent_id: parentId } : {}),
+    const scope = await this.hubs.spaceScope(space);
+    await this.hubs.change(hubId, async (tx, emit) => {
+      await tx.discussions.create(discussion);
+      await emit('community.discussion.published', scope, {
+        discussion_id: discussion.id, space_id: space.id, contact_id: member.contact.id, ...(parentId ? { parent_id: parentId } : {}),
+      });
     });
     return { discussion, reactions: {}, myReactions: [] };
   }
 
-  private async emit(hubId: string, type: string, space: Space, discussion: Discussion): Promise<void> {
-    await this.hubs.emit(hubId, type, await this.hubs.spaceScope(space), { discussion_id: discussion.id, space_id: space.id });
+  /** A write to one discussion and the event that reports it, in one transaction. */
+  private async change(hubId: string, type: string, space: Space, discussion: Discussion, write: (tx: Repos) => Promise<void>): Promise<void> {
+    const scope = await this.hubs.spaceScope(space);
+    await this.hubs.change(hubId, async (tx, emit) => {
+      await write(tx);
+      await emit(type, scope, { discussion_id: discussion.id, space_id: space.id });
+    });
   }
 
   private async views(rows: readonly Discussion[], actor: Actor): Promise<DiscussionView[]> {

@@ -1,16 +1,18 @@
 // DM messages: sending, editing and deleting one's own (a deleted message stays as a tombstone), and
 // read receipts. Only current members of the conversation see or touch its messages.
 import { AppError } from '../http/errors.js';
-import type { Message, Storage } from '../storage/index.js';
+import type { Message, Repos, Storage } from '../storage/index.js';
 import { newId, uuidv7 } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import type { MemberActor } from './actor.js';
-import type { ConversationService } from './conversations.js';
+import { toMembers, type ConversationService } from './conversations.js';
+import type { HubService } from './service.js';
 import { page, type Page } from './paging.js';
 
 export class MessageService {
   constructor(
     private readonly storage: Storage,
+    private readonly hubs: HubService,
     private readonly conversations: ConversationService,
   ) {}
 
@@ -23,33 +25,35 @@ export class MessageService {
     const conversation = await this.conversations.mine(hubId, member, conversationId);
     const at = nowIso();
     const message: Message = { id: newId('msg'), conversation_id: conversation.id, author_id: member.contact.id, body, sort_key: uuidv7(), created_at: at, edited_at: null, deleted_at: null };
-    await this.storage.transaction(async (tx) => {
+    await this.change(hubId, conversation.id, 'community.message.created', message, member.contact.id, async (tx) => {
       await tx.conversations.createMessage(message);
       await tx.conversations.touch(conversation.id, message.sort_key, at);
     });
-    await this.emitTo(hubId, conversation.id, 'community.message.created', message, member.contact.id);
     return message;
   }
 
   async edit(hubId: string, member: MemberActor, conversationId: string, messageId: string, body: string): Promise<Message> {
     const message = await this.own(hubId, member, conversationId, messageId, 'edit');
-    if (!(await this.storage.conversations.editMessage(message.id, body, nowIso()))) throw new AppError('conflict', 'The message was deleted');
-    await this.emitTo(hubId, conversationId, 'community.message.edited', message, member.contact.id);
+    await this.change(hubId, conversationId, 'community.message.edited', message, member.contact.id, async (tx) => {
+      if (!(await tx.conversations.editMessage(message.id, body, nowIso()))) throw new AppError('conflict', 'The message was deleted');
+    });
     return this.fetch(conversationId, message.id);
   }
 
   async remove(hubId: string, member: MemberActor, conversationId: string, messageId: string): Promise<Message> {
     const message = await this.own(hubId, member, conversationId, messageId, 'delete');
-    if (!(await this.storage.conversations.tombstoneMessage(message.id, nowIso()))) throw new AppError('conflict', 'The message was already deleted');
-    await this.emitTo(hubId, conversationId, 'community.message.deleted', message, member.contact.id);
+    await this.change(hubId, conversationId, 'community.message.deleted', message, member.contact.id, async (tx) => {
+      if (!(await tx.conversations.tombstoneMessage(message.id, nowIso()))) throw new AppError('conflict', 'The message was already deleted');
+    });
     return this.fetch(conversationId, message.id);
   }
 
   /** Marks a message (and so everything before it) read for the member. */
   async markRead(hubId: string, member: MemberActor, conversationId: string, messageId: string): Promise<void> {
     const message = await this.find(hubId, member, conversationId, messageId);
-    await this.storage.conversations.markRead(message.conversation_id, member.contact.id, message.id);
-    await this.emitTo(hubId, conversationId, 'community.message.read', message, member.contact.id);
+    await this.change(hubId, conversationId, 'community.message.read', message, member.contact.id, async (tx) => {
+      await tx.conversations.markRead(message.conversation_id, member.contact.id, message.id);
+    });
   }
 
   private async find(hubId: string, member: MemberActor, conversationId: string, messageId: string): Promise<Message> {
@@ -72,8 +76,12 @@ export class MessageService {
     return message;
   }
 
-  private async emitTo(hubId: string, conversationId: string, type: string, message: Message, contactId: string): Promise<void> {
-    const members = (await this.storage.conversations.members(conversationId)).map((m) => m.contact_id);
-    await this.conversations.emit(hubId, type, members, { conversation_id: conversationId, message_id: message.id, contact_id: contactId });
+  /** A write to a message and the event that tells the conversation's members, in one transaction. */
+  private async change(hubId: string, conversationId: string, type: string, message: Message, contactId: string, write: (tx: Repos) => Promise<void>): Promise<void> {
+    await this.hubs.change(hubId, async (tx, emit) => {
+      await write(tx);
+      const members = (await tx.conversations.members(conversationId)).map((m) => m.contact_id);
+      await emit(type, toMembers(members), { conversation_id: conversationId, message_id: message.id, contact_id: contactId });
+    });
   }
 }

@@ -38,8 +38,10 @@ export class ProfileService {
       avatar_url: patch.avatarUrl !== undefined ? patch.avatarUrl : (current?.avatar_url ?? null),
       updated_at: nowIso(),
     };
-    await this.storage.profiles.save(profile, patch.name);
-    await this.hubs.emit(hubId, 'community.profile.updated', {}, { contact_id: id, hub_id: hubId });
+    await this.hubs.change(hubId, async (tx, emit) => {
+      await tx.profiles.save(profile, patch.name);
+      await emit('community.profile.updated', {}, { contact_id: id, hub_id: hubId });
+    });
     return this.get(hubId, id);
   }
 }

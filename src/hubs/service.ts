@@ -1,12 +1,12 @@
 // Hub management that realtime scoping depends on: segments, spaces, member segments, bans and
-// removals, and server-side publishing. Access changes go out on the bus so every node's open
-// streams update (or end) without a reconnect. The community's domains (spaces, discussions, DMs, …)
-// hang off it and emit through `emit`.
-import type { Bus, EventPublisher, EventRecord, EventScope } from '../events/index.js';
-import { hubTopic } from '../events/index.js';
+// removals, and server-side publishing. Every change commits together with the events that report it
+// (`change`); access changes are events too, so every node's open streams narrow (or end) in order,
+// even when the bus was down. The community's domains (spaces, discussions, DMs, …) hang off it.
+import type { EventPublisher, EventRecord, EventScope } from '../events/index.js';
+import { ACCESS_EVENTS, hubTopic } from '../events/index.js';
 import { AppError } from '../http/errors.js';
 import type { Access } from '../realtime/index.js';
-import type { Contact, Hub, Segment, Space, Storage } from '../storage/index.js';
+import type { Contact, Hub, Repos, Segment, Space, Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import { memberAccess } from './access.js';
@@ -25,6 +25,12 @@ export interface PublishInput {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
+/** Appends an event to the hub's stream inside the change's transaction. */
+export type Emit = (type: string, scope: EventScope, data: Readonly<Record<string, unknown>>) => Promise<EventRecord>;
+
+/** Reads a change may make: the storage itself, or the change's transaction. */
+type Reads = Pick<Repos, 'community' | 'hubs'>;
+
 export class HubService {
   /** The community's domains, each emitting its own events through this service. */
   readonly spaces: SpaceService;
@@ -37,13 +43,12 @@ export class HubService {
   constructor(
     private readonly storage: Storage,
     private readonly publisher: EventPublisher,
-    private readonly bus: Bus,
   ) {
     this.spaces = new SpaceService(storage, this);
     this.discussions = new DiscussionService(storage, this, this.spaces);
     this.profiles = new ProfileService(storage, this);
     this.conversations = new ConversationService(storage, this);
-    this.messages = new MessageService(storage, this.conversations);
+    this.messages = new MessageService(storage, this, this.conversations);
     this.broadcasts = new BroadcastService(storage, this);
   }
 
@@ -72,44 +77,50 @@ export class HubService {
     return segment;
   }
 
-  async createSpace(hubId: string, name: string, restricted: boolean, segmentIds: readonly string[]): Promise<{ space: Space; segmentIds: string[] }> {
+  /** Runs `fn` in one transaction: its writes and the events it emits commit together, or not at all. */
+  async change<T>(hubId: string, fn: (tx: Repos, emit: Emit) => Promise<T>): Promise<T> {
     const hub = await this.getHub(hubId);
+    return this.storage.transaction((tx) => fn(tx, (type, scope, data) => this.publisher.append(tx, { topic: hubTopic(hubId), orgId: hub.org_id, type, scope, data })));
+  }
+
+  async createSpace(hubId: string, name: string, restricted: boolean, segmentIds: readonly string[]): Promise<{ space: Space; segmentIds: string[] }> {
     const ids = [...new Set(segmentIds)];
     await this.checkSegments(hubId, ids);
     const at = nowIso();
     const space: Space = { id: newId('spc'), hub_id: hubId, name, restricted: restricted ? 1 : 0, created_at: at, updated_at: at, deleted_at: null };
-    await this.storage.community.createSpace(space, ids);
-    // A restricted space is announced only to the members it is visible to.
-    await this.publisher.publish({
-      topic: hubTopic(hubId),
-      orgId: hub.org_id,
-      type: 'community.space.created',
-      scope: restricted ? { space_id: space.id, restricted: true, segment_ids: ids } : {},
-      data: { space_id: space.id, hub_id: hubId },
+    await this.change(hubId, async (tx, emit) => {
+      await tx.community.createSpace(space, ids);
+      // A restricted space is announced only to the members it is visible to.
+      await emit('community.space.created', restricted ? { space_id: space.id, restricted: true, segment_ids: ids } : {}, { space_id: space.id, hub_id: hubId });
     });
     return { space, segmentIds: ids };
   }
 
+  /** New segments reach the member's open streams at once: they reload what they may see. */
   async setContactSegments(hubId: string, contactId: string, segmentIds: readonly string[]): Promise<string[]> {
     await this.getHub(hubId);
     if (!(await this.storage.hubs.getContact(hubId, contactId))) throw new AppError('not_found', 'Contact not found');
     const ids = [...new Set(segmentIds)];
     await this.checkSegments(hubId, ids);
-    await this.storage.community.setContactSegments(contactId, ids);
-    await this.bus.publish(hubTopic(hubId), { kind: 'access', hubId, contactIds: [contactId] });
+    await this.change(hubId, async (tx, emit) => {
+      await tx.community.setContactSegments(contactId, ids);
+      await emit(ACCESS_EVENTS.contactChanged, { contact_ids: [contactId] }, {});
+    });
     return ids;
   }
 
   /** Bans (or removes) a member: access ends at once, and open streams end with stream.unauthorized. */
   async revokeContact(hubId: string, contactId: string, status: 'banned' | 'removed'): Promise<void> {
-    await this.getHub(hubId);
-    if (!(await this.storage.hubs.setContactStatus(hubId, contactId, status, nowIso()))) throw new AppError('not_found', 'Contact not found');
-    await this.bus.publish(hubTopic(hubId), { kind: 'access', hubId, contactIds: [contactId], revoke: true });
+    await this.change(hubId, async (tx, emit) => {
+      if (!(await tx.hubs.setContactStatus(hubId, contactId, status, nowIso()))) throw new AppError('not_found', 'Contact not found');
+      await emit(ACCESS_EVENTS.contactRevoked, { contact_ids: [contactId] }, {});
+    });
   }
 
   /** Server-side publish: the scope follows from the input (direct, space or hub). */
   async publish(hubId: string, input: PublishInput): Promise<EventRecord> {
     await this.getHub(hubId);
+    if (!this.publisher.isPublic(input.type)) throw new AppError('invalid_request', `Unknown event type "${input.type}"`);
     let scope: EventScope = {};
     if (input.contactIds && input.contactIds.length > 0) {
       const ids = [...new Set(input.contactIds)];
@@ -123,19 +134,13 @@ export class HubService {
       if (!space) throw new AppError('invalid_request', 'space_id must name a space of this hub');
       scope = { ...scope, ...(await this.spaceScope(space)) };
     }
-    return this.emit(hubId, input.type, scope, input.data);
+    return this.change(hubId, (_tx, emit) => emit(input.type, scope, input.data));
   }
 
   /** The scope of a space's events: everyone for an open space, the granting segments for a restricted one. */
-  async spaceScope(space: Space): Promise<EventScope> {
+  async spaceScope(space: Space, reads: Reads = this.storage): Promise<EventScope> {
     const restricted = space.restricted === 1;
-    return { space_id: space.id, restricted, segment_ids: restricted ? await this.storage.community.spaceSegments(space.id) : [] };
-  }
-
-  /** Appends an event to the hub's stream under an already computed scope. */
-  async emit(hubId: string, type: string, scope: EventScope, data: Readonly<Record<string, unknown>>): Promise<EventRecord> {
-    const hub = await this.getHub(hubId);
-    return this.publisher.publish({ topic: hubTopic(hubId), orgId: hub.org_id, type, scope, data });
+    return { space_id: space.id, restricted, segment_ids: restricted ? await reads.community.spaceSegments(space.id) : [] };
   }
 
   /** The acting member (with its segments), or undefined when it is not an active member of the hub. */

@@ -73,17 +73,18 @@ export class SpaceService {
     const segmentIds = patch.segmentIds === undefined ? undefined : [...new Set(patch.segmentIds)];
     if (segmentIds) await this.hubs.checkSegments(hubId, segmentIds);
     const at = nowIso();
-    await this.storage.transaction(async (tx) => {
+    const updated = await this.hubs.change(hubId, async (tx, emit) => {
       await tx.community.updateSpace(space.id, {
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.restricted !== undefined ? { restricted: patch.restricted ? 1 : 0 } : {}),
         updated_at: at,
       });
       if (segmentIds) await tx.community.setSpaceSegments(space.id, segmentIds);
+      const now = await tx.community.getSpace(hubId, space.id);
+      if (!now) throw new AppError('not_found', 'Space not found');
+      await emit('community.space.updated', await this.hubs.spaceScope(now, tx), { space_id: space.id, hub_id: hubId });
+      return now;
     });
-    const updated = await this.storage.community.getSpace(hubId, space.id);
-    if (!updated) throw new AppError('not_found', 'Space not found');
-    await this.hubs.emit(hubId, 'community.space.updated', await this.hubs.spaceScope(updated), { space_id: space.id, hub_id: hubId });
     return { space: updated, segmentIds: await this.storage.community.spaceSegments(space.id) };
   }
 
@@ -92,8 +93,10 @@ export class SpaceService {
     requireRole(actor, 'admin', 'delete spaces');
     const { space } = await this.visible(hubId, actor, spaceId);
     const scope = await this.hubs.spaceScope(space);
-    if (!(await this.storage.community.deleteSpace(space.id, nowIso()))) throw new AppError('not_found', 'Space not found');
-    await this.hubs.emit(hubId, 'community.space.deleted', scope, { space_id: space.id, hub_id: hubId });
+    await this.hubs.change(hubId, async (tx, emit) => {
+      if (!(await tx.community.deleteSpace(space.id, nowIso()))) throw new AppError('not_found', 'Space not found');
+      await emit('community.space.deleted', scope, { space_id: space.id, hub_id: hubId });
+    });
   }
 
   async join(hubId: string, member: MemberActor, spaceId: string): Promise<{ space: Space; joinedAt: string }> {
@@ -103,15 +106,21 @@ export class SpaceService {
       throw new AppError('forbidden', 'This space is restricted to segments you are not in');
     }
     const at = nowIso();
-    if (!(await this.storage.community.joinSpace(space.id, member.contact.id, at))) throw new AppError('conflict', 'You already joined this space');
-    await this.hubs.emit(hubId, 'community.space.member_joined', await this.hubs.spaceScope(space), { space_id: space.id, contact_id: member.contact.id });
+    const scope = await this.hubs.spaceScope(space);
+    await this.hubs.change(hubId, async (tx, emit) => {
+      if (!(await tx.community.joinSpace(space.id, member.contact.id, at))) throw new AppError('conflict', 'You already joined this space');
+      await emit('community.space.member_joined', scope, { space_id: space.id, contact_id: member.contact.id });
+    });
     return { space, joinedAt: at };
   }
 
   async leave(hubId: string, member: MemberActor, spaceId: string): Promise<void> {
     const { space } = await this.visible(hubId, member, spaceId);
-    if (!(await this.storage.community.leaveSpace(space.id, member.contact.id))) throw new AppError('not_found', 'You are not a member of this space');
-    await this.hubs.emit(hubId, 'community.space.member_left', await this.hubs.spaceScope(space), { space_id: space.id, contact_id: member.contact.id });
+    const scope = await this.hubs.spaceScope(space);
+    await this.hubs.change(hubId, async (tx, emit) => {
+      if (!(await tx.community.leaveSpace(space.id, member.contact.id))) throw new AppError('not_found', 'You are not a member of this space');
+      await emit('community.space.member_left', scope, { space_id: space.id, contact_id: member.contact.id });
+    });
   }
 
   /** Moderators and admins mute a member in a space: it can no longer post there. Nobody mutes a peer or a superior. */
@@ -121,12 +130,15 @@ export class SpaceService {
     const target = await this.storage.hubs.getContact(hubId, contactId);
     if (!target) throw new AppError('not_found', 'Contact not found');
     if (actor.kind === 'contact' && rank(target.role) >= rank(actor.contact.role)) throw new AppError('forbidden', `You may not ${muted ? 'mute' : 'unmute'} a ${target.role}`);
-    if (muted) {
-      if (!(await this.storage.community.mute(space.id, target.id, actorId(actor), nowIso()))) throw new AppError('conflict', 'This member is already muted in this space');
-    } else if (!(await this.storage.community.unmute(space.id, target.id))) {
-      throw new AppError('not_found', 'This member is not muted in this space');
-    }
-    await this.hubs.emit(hubId, muted ? 'community.space.member_muted' : 'community.space.member_unmuted', await this.hubs.spaceScope(space), { space_id: space.id, contact_id: target.id });
+    const scope = await this.hubs.spaceScope(space);
+    await this.hubs.change(hubId, async (tx, emit) => {
+      if (muted) {
+        if (!(await tx.community.mute(space.id, target.id, actorId(actor), nowIso()))) throw new AppError('conflict', 'This member is already muted in this space');
+      } else if (!(await tx.community.unmute(space.id, target.id))) {
+        throw new AppError('not_found', 'This member is not muted in this space');
+      }
+      await emit(muted ? 'community.space.member_muted' : 'community.space.member_unmuted', scope, { space_id: space.id, contact_id: target.id });
+    });
   }
 
   /** Posting (discussions and replies) needs a joined, unmuted member. */

@@ -92,13 +92,15 @@ export class UploadSession {
     });
   }
 
-  /** Records the files and announces each with `file_uploaded`. */
+  /** Records the files and announces each with `file_uploaded`, in one transaction. */
   async commit(): Promise<FileView[]> {
     if (this.rows.length === 0) throw new AppError('invalid_request', 'No file in the upload');
-    await this.service.storage.transaction((tx) => tx.organizer.createFiles(this.rows));
-    for (const f of this.rows) {
-      await this.service.publisher.publish({ topic: orgTopic(f.org_id), orgId: f.org_id, type: 'organizer.file_uploaded', scope: {}, data: { fileId: f.id, name: f.name, size: Number(f.size_bytes) } });
-    }
+    await this.service.storage.transaction(async (tx) => {
+      await tx.organizer.createFiles(this.rows);
+      for (const f of this.rows) {
+        await this.service.publisher.append(tx, { topic: orgTopic(f.org_id), orgId: f.org_id, type: 'organizer.file_uploaded', scope: {}, data: { fileId: f.id, name: f.name, size: Number(f.size_bytes) } });
+      }
+    });
     return this.rows.map(presentFile);
   }
 

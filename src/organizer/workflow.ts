@@ -1,11 +1,12 @@
 // The organize job as a durable workflow with one stage that works through the job's files in
 // batches. Each batch's results (file state, new folder, job counts) commit in one transaction, so
-// after a crash the stage resumes with the files still pending and no file is filed twice. Progress
-// events are coalesced to one per interval per job; the last one is always 100 %.
+// after a crash the stage resumes with the files still pending and no file is filed twice. A batch's
+// error and progress events commit with it. Progress events are coalesced to one per interval per
+// job; the last one, 100 %, commits with the job's completion, right before job_complete.
 import type { EventPublisher } from '../events/index.js';
 import { orgTopic } from '../events/index.js';
 import type { Logger } from '../http/index.js';
-import type { JobCounts, JobFileResult, OrganizerJob, PendingJobFile, Storage } from '../storage/index.js';
+import type { JobCounts, JobFileResult, OrganizerJob, PendingJobFile, Repos, Storage } from '../storage/index.js';
 import { nowIso } from '../util/time.js';
 import { PermanentStageError, type Stage, type WorkflowDefinition } from '../workflows/index.js';
 import { progressOf } from './present.js';
@@ -45,17 +46,16 @@ function organizeOne(p: PendingJobFile, job: OrganizerJob, rules: CompiledRules)
 
 export function organizerWorkflow(deps: OrganizerWorkflowDeps): WorkflowDefinition {
   const { storage, publisher } = deps;
-  const publish = (job: OrganizerJob, type: string, data: Record<string, unknown>) =>
-    publisher.publish({ topic: orgTopic(job.org_id), orgId: job.org_id, type: `organizer.${type}`, scope: { job_id: job.id }, data });
-  const progress = (job: OrganizerJob, c: JobCounts) =>
-    publish(job, 'job_progress', { jobId: job.id, progress: progressOf(c.processed, job.total_count), processedCount: c.processed, totalCount: job.total_count, currentFile: c.currentFile });
+  const append = (tx: Repos, job: OrganizerJob, type: string, data: Record<string, unknown>) =>
+    publisher.append(tx, { topic: orgTopic(job.org_id), orgId: job.org_id, type: `organizer.${type}`, scope: { job_id: job.id }, data });
+  const progress = (tx: Repos, job: OrganizerJob, c: JobCounts) =>
+    append(tx, job, 'job_progress', { jobId: job.id, progress: progressOf(c.processed, job.total_count), processedCount: c.processed, totalCount: job.total_count, currentFile: c.currentFile });
 
   const organize: Stage = {
     name: 'organize',
     async run(ctx) {
       const job = await storage.organizer.getJobById((ctx.input as OrganizerWorkflowInput).job_id);
       if (!job) throw new PermanentStageError('job_missing');
-      let counts: JobCounts = { processed: job.processed_count, organized: job.organized, failed: job.failed, currentFile: job.current_file };
       let errorsSent = job.failed;
       let lastProgressAt = 0;
       for (;;) {
@@ -66,29 +66,28 @@ export function organizerWorkflow(deps: OrganizerWorkflowDeps): WorkflowDefiniti
         if (batch.length === 0) break;
         const results = batch.map((p) => organizeOne(p, job, deps.rules));
         try {
-          counts = await storage.transaction(async (tx) => {
+          const { sent, due } = await storage.transaction(async (tx) => {
             const c = await tx.organizer.recordBatch(job.id, results, results.at(-1)?.name ?? null, nowIso());
             if (!c) throw new JobStopped();
-            return c;
+            let sent = errorsSent;
+            for (const r of results) {
+              if (r.state !== 'failed' || sent >= deps.maxErrorEvents) continue;
+              sent++;
+              await append(tx, job, 'error', { jobId: job.id, error: r.error, code: r.errorCode });
+            }
+            const due = Date.now() - lastProgressAt >= deps.progressIntervalMs && c.processed < job.total_count;
+            if (due) await progress(tx, job, c);
+            return { sent, due };
           });
+          errorsSent = sent;
+          if (due) lastProgressAt = Date.now();
         } catch (e) {
           // Cancelled: nothing of this batch was written; the engine discards the stage.
           if (e instanceof JobStopped) return undefined;
           throw e;
         }
-        for (const r of results) {
-          if (r.state !== 'failed' || errorsSent >= deps.maxErrorEvents) continue;
-          errorsSent++;
-          await publish(job, 'error', { jobId: job.id, error: r.error, code: r.errorCode });
-        }
-        if (Date.now() - lastProgressAt >= deps.progressIntervalMs && counts.processed < job.total_count) {
-          lastProgressAt = Date.now();
-          await progress(job, counts);
-        }
       }
-      // Also re-sent after a restart that found nothing left: the final 100 % is never lost.
-      await progress(job, counts);
-      return { organized: counts.organized, failed: counts.failed };
+      return {};
     },
   };
 
@@ -98,19 +97,18 @@ export function organizerWorkflow(deps: OrganizerWorkflowDeps): WorkflowDefiniti
     kind: ORGANIZER_WORKFLOW,
     stages: [organize],
     hooks: {
-      async onTransition(tx, run, t) {
-        const job = await jobOf(tx, run.input);
-        if (!job) return;
-        const at = nowIso();
-        if (t.kind === 'stage_started' && job.status === 'queued') await tx.organizer.updateJob(job.id, { status: 'running', updated_at: at });
-        if (t.kind === 'completed') await tx.organizer.updateJob(job.id, { status: 'completed', updated_at: at, completed_at: at });
-        if (t.kind === 'failed' || t.kind === 'cancelled') await tx.organizer.updateJob(job.id, { status: t.kind, updated_at: at, completed_at: at });
-      },
-      async afterTransition(run, t) {
-        if (t.kind !== 'completed' && t.kind !== 'failed' && t.kind !== 'cancelled') return;
-        const job = await jobOf(storage, run.input);
-        if (!job) return;
-        await publish(job, 'job_complete', { jobId: job.id, status: job.status, organized: job.organized, failed: job.failed });
+      async onTransitions(tx, run, transitions) {
+        for (const t of transitions) {
+          const job = await jobOf(tx, run.input);
+          if (!job) return;
+          const at = nowIso();
+          if (t.kind === 'stage_started' && job.status === 'queued') await tx.organizer.updateJob(job.id, { status: 'running', updated_at: at });
+          if (t.kind !== 'completed' && t.kind !== 'failed' && t.kind !== 'cancelled') continue;
+          const status = t.kind === 'completed' ? 'completed' : t.kind;
+          await tx.organizer.updateJob(job.id, { status, updated_at: at, completed_at: at });
+          if (t.kind === 'completed') await progress(tx, job, { processed: job.processed_count, organized: job.organized, failed: job.failed, currentFile: job.current_file });
+          await append(tx, job, 'job_complete', { jobId: job.id, status, organized: job.organized, failed: job.failed });
+        }
       },
     },
   };

@@ -1,7 +1,8 @@
 // One realtime connection, transport-agnostic. Subscribe order is what makes resume gap-free:
 // register live first (buffering), send the snapshot, replay the log after the cursor, then flush the
-// buffer dropping ids already sent — no gap, no duplicate, in order.
-import { uuidv7Floor, type BusMessage, type EventLog, type EventRecord } from '../events/index.js';
+// buffer dropping ids already sent — no gap, no duplicate, in order. Access changes arrive as events
+// of the same log, so they apply in order with everything else, wherever and whenever they happened.
+import { ACCESS_EVENTS, isAccessEvent, revokedKeyIds, type EventLog, type EventRecord, type FeedMessage } from '../events/index.js';
 import { timeoutAt } from './timers.js';
 import type { Access, Codec, ConnectionLease, Frame, TerminalType, Wire } from './types.js';
 
@@ -17,8 +18,10 @@ export interface ConnectionLimits {
 
 export interface ConnectionSpec {
   readonly topic: string;
-  /** Who this is, for access-change messages: the contact on a hub stream. */
+  /** Who this is, for access-change events: the contact on a hub stream. */
   readonly contactId?: string;
+  /** The API key the stream was opened with: its revocation ends the stream. */
+  readonly keyId?: string;
   readonly cursor?: string;
   readonly access: Access;
   /** Reloads access after a change; undefined means access is gone. */
@@ -33,7 +36,7 @@ export interface ConnectionSpec {
 
 export interface ConnectionDeps {
   readonly log: EventLog;
-  readonly subscribe: (topic: string, handler: (message: BusMessage) => void) => Promise<() => void>;
+  readonly subscribe: (topic: string, handler: (message: FeedMessage) => void) => Promise<() => void>;
   readonly limits: ConnectionLimits;
   readonly onClosed: (connection: Connection) => void;
   readonly onError: (error: unknown) => void;
@@ -48,10 +51,12 @@ export class Connection {
   private lastSeenId: string | undefined;
   /** Live events held while replaying or reloading access. */
   private held: EventRecord[] | undefined = [];
-  private refreshing = 0;
+  /** An access reload in progress: events wait for it. */
+  private refreshing: Promise<void> | undefined;
+  /** Access changed again while a reload was running: it may have read the state before that change. */
+  private refreshAgain = false;
   private unsubscribe: (() => void) | undefined;
   private timers: (() => void)[] = [];
-  private readonly openedAt = Date.now();
   /** Writes so far, and how many had left the buffer at the last tick (the idle rule reads these). */
   private writes = 0;
   private flushedWrites = 0;
@@ -89,10 +94,7 @@ export class Connection {
       if (this.closed) return;
       this.state = 'live';
       // An access reload still pending keeps holding; it releases the held events itself.
-      if (this.refreshing > 0) return;
-      const held = this.held ?? [];
-      this.held = undefined;
-      for (const event of held) this.deliver(event);
+      if (!this.refreshing) this.releaseHeld();
     } catch (e) {
       this.deps.onError(e);
       this.spec.wire.destroy();
@@ -128,6 +130,8 @@ export class Connection {
         await this.drained();
         if (this.closed) return;
         this.deliver(event);
+        // An access change in the replay: what follows is filtered under the new access.
+        while (this.refreshing) await this.refreshing;
       }
       const last = page.at(-1);
       if (!last || page.length < this.deps.limits.replayPageSize) return;
@@ -135,10 +139,9 @@ export class Connection {
     }
   }
 
-  private onMessage(message: BusMessage): void {
+  private onMessage(message: FeedMessage): void {
     if (this.closed) return;
-    if (message.kind === 'access') return this.onAccessChange(message);
-    if (message.kind === 'resync') return this.onResync();
+    if (message.kind === 'resync') return this.refreshAccess();
     if (this.held) {
       if (this.held.length >= this.deps.limits.maxBufferedEvents) return this.terminate('stream.overflow', { reason: 'slow_consumer' });
       this.held.push(message.event);
@@ -150,6 +153,7 @@ export class Connection {
   private deliver(event: EventRecord): void {
     if (this.lastSeenId !== undefined && event.id <= this.lastSeenId) return;
     this.lastSeenId = event.id;
+    if (isAccessEvent(event)) return this.onAccessEvent(event);
     if (!this.access.allows(event)) return;
     const frame = this.spec.codec.event(event);
     if (frame !== undefined) this.write(frame);
@@ -165,50 +169,58 @@ export class Connection {
     this.writes++;
   }
 
-  private onAccessChange(message: Extract<BusMessage, { kind: 'access' }>): void {
+  private onAccessEvent(event: EventRecord): void {
+    if (event.type === ACCESS_EVENTS.keyRevoked) {
+      if (this.spec.keyId !== undefined && revokedKeyIds(event).includes(this.spec.keyId)) this.terminate('stream.unauthorized', { reason: 'key_revoked' });
+      return;
+    }
     const me = this.spec.contactId;
-    if (message.contactIds && (me === undefined || !message.contactIds.includes(me))) return;
-    if (message.revoke) return this.terminate('stream.unauthorized', { reason: 'access_revoked' });
+    if (me === undefined || !event.scope.contact_ids?.includes(me)) return;
+    if (event.type === ACCESS_EVENTS.contactRevoked) return this.terminate('stream.unauthorized', { reason: 'access_revoked' });
+    if (event.type === ACCESS_EVENTS.contactChanged) this.refreshAccess();
+  }
+
+  /** Reloads what this connection may see, holding live events until it is known. */
+  private refreshAccess(): void {
     const refresh = this.spec.refreshAccess;
     if (!refresh) return;
-    // Hold live events until the new access set is known, so nothing slips through under the old one.
-    this.refreshing++;
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
     this.held ??= [];
-    refresh().then(
+    this.refreshing = refresh().then(
       (access) => {
+        this.refreshing = undefined;
         if (this.closed) return;
         if (!access) return this.terminate('stream.unauthorized', { reason: 'access_revoked' });
         this.access = access;
-        this.releaseHeld();
+        if (this.refreshAgain) {
+          this.refreshAgain = false;
+          return this.refreshAccess();
+        }
+        if (this.state === 'live') this.releaseHeld();
       },
       (e: unknown) => {
+        this.refreshing = undefined;
         this.deps.onError(e);
-        this.releaseHeld();
+        if (this.state === 'live') this.releaseHeld();
       },
     );
   }
 
-  /** The bus may have dropped messages: replay from the log after the last event handled, holding live ones. */
-  private onResync(): void {
-    if (this.state !== 'live') return;
-    this.refreshing++;
-    this.held ??= [];
-    const from = this.lastSeenId ?? uuidv7Floor(this.openedAt - 1000);
-    this.replay(from).then(
-      () => this.releaseHeld(),
-      (e: unknown) => {
-        this.deps.onError(e);
-        this.releaseHeld();
-      },
-    );
-  }
-
+  /** Delivers held events; one of them may start another access reload, which holds the rest again. */
   private releaseHeld(): void {
-    this.refreshing--;
-    if (this.refreshing > 0 || this.state !== 'live' || !this.held) return;
-    const held = this.held;
+    const held = this.held ?? [];
     this.held = undefined;
-    for (const event of held) this.deliver(event);
+    for (let i = 0; i < held.length; i++) {
+      if (this.closed) return;
+      this.deliver(held[i]!);
+      if (this.refreshing) {
+        this.held = [...held.slice(i + 1), ...(this.held ?? [])];
+        return;
+      }
+    }
   }
 
   private armTimers(): void {

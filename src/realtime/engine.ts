@@ -1,7 +1,7 @@
 // The realtime engine: admits connections under the limits, runs each through the connection core,
 // and drains them on shutdown with spread-out retry hints.
 import { randomUUID } from 'node:crypto';
-import type { Bus, EventLog } from '../events/index.js';
+import type { EventFeed, EventLog } from '../events/index.js';
 import { AppError } from '../http/errors.js';
 import type { Logger, Metrics } from '../http/index.js';
 import { Connection, type ConnectionLimits, type ConnectionSpec } from './connection.js';
@@ -17,7 +17,7 @@ export class RealtimeEngine {
 
   constructor(
     private readonly log: EventLog,
-    private readonly bus: Bus,
+    private readonly feed: EventFeed,
     private readonly limiter: ConnectionLimiter,
     private readonly options: RealtimeOptions,
     private readonly logger: Logger,
@@ -44,7 +44,7 @@ export class RealtimeEngine {
   open(spec: ConnectionSpec): Connection {
     const connection = new Connection(randomUUID(), spec, {
       log: this.log,
-      subscribe: (topic, handler) => this.bus.subscribe(topic, handler),
+      subscribe: (topic, handler) => this.feed.subscribe(topic, handler),
       limits: this.options,
       onClosed: (c) => {
         if (this.connections.delete(c)) this.metrics.openConnections.dec({ transport: c.transport });

@@ -4,7 +4,7 @@ import type { TokenService } from '../auth/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
 import type { DocumentService } from '../documents/index.js';
-import type { Bus, EventLog, EventPublisher, EventTypeRegistry } from '../events/index.js';
+import type { EventLog, EventPublisher, EventTypeRegistry } from '../events/index.js';
 import type { Logger, Metrics } from '../http/index.js';
 import type { HubService } from '../hubs/index.js';
 import type { OrganizerService } from '../organizer/index.js';
@@ -24,7 +24,6 @@ export interface AppContext {
   readonly eventTypes: EventTypeRegistry;
   readonly events: EventLog;
   readonly publisher: EventPublisher;
-  readonly bus: Bus;
   readonly realtime: RealtimeEngine;
   readonly hubs: HubService;
   readonly blobs: BlobStore;

@@ -5,11 +5,12 @@ import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/ind
 import type { Config } from '../config/index.js';
 import { buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
 import { createIsolatedExtractor, DEFAULT_RULES, loadRulesFile, mergeRules } from '../pipelines/documents/index.js';
-import { DOCUMENT_EVENT_TYPES, DocumentService, documentWorkflow } from '../documents/index.js';
-import { EventLog, EventPublisher, EventTypeRegistry } from '../events/index.js';
-import { HUB_EVENT_TYPES, HubService } from '../hubs/index.js';
+import { DocumentService, documentWorkflow } from '../documents/index.js';
+import { EventFeed, EventLog, EventPublisher, startRelay } from '../events/index.js';
+import { HubService } from '../hubs/index.js';
 import { RealtimeEngine } from '../realtime/index.js';
-import { loadOrganizerRules, ORGANIZER_EVENT_TYPES, OrganizerService, organizerWorkflow } from '../organizer/index.js';
+import { startCleanup } from '../maintenance/index.js';
+import { loadOrganizerRules, ORGANIZER_WORKFLOW, OrganizerService, organizerWorkflow } from '../organizer/index.js';
 import { openStorage } from '../storage/index.js';
 import { adminRoutes } from '../surfaces/admin/index.js';
 import { documentRealtimeRoutes, documentRoutes } from '../surfaces/documents/index.js';
@@ -17,12 +18,27 @@ import { hubMemberRoutes, hubRealtimeRoutes } from '../surfaces/hub/index.js';
 import { organizerRealtime, organizerRoutes } from '../surfaces/organizer/index.js';
 import { developerRestRoutes, developerSdkRoutes, videoPageRoutes } from '../surfaces/videos/index.js';
 import { TenancyService } from '../tenancy/index.js';
-import { transcriberFromConfig, VIDEO_EVENT_TYPES, VideoService, videoWorkflow } from '../videos/index.js';
+import { transcriberFromConfig, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { AppContext } from './context.js';
 import { writeDevCredentials } from './dev-credentials.js';
+import { eventTypeRegistry } from './event-types.js';
 import { createFanOut } from './fan-out.js';
 import { resolveTokenSecret } from './token-secret.js';
+
+/**
+ * The folders of the blob store Capstan writes: documents/ (documents' blobKeyFor), organizer/
+ * (organizer uploads) and developer/ (videoKey). The cleanup lists, deletes and aborts nothing else.
+ */
+export const BLOB_KEY_PREFIXES: readonly string[] = ['documents/', 'organizer/', 'developer/'];
+
+/**
+ * Workflow kinds whose ended runs the cleanup removes after the retention. Video and organizer runs
+ * only drive the work: once they end, the video and job rows hold all that is read. A document's run
+ * is where its results live (GET /documents/:id/result and GET /status read its stage outputs), so
+ * document runs are kept as long as the document.
+ */
+export const REMOVABLE_WORKFLOW_KINDS: readonly string[] = [VIDEO_WORKFLOW, ORGANIZER_WORKFLOW];
 
 export interface CapstanServer {
   readonly app: HttpApp;
@@ -51,18 +67,16 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   }
   const tokenSecret = await resolveTokenSecret(config.tokenSecret, storage);
   const tokens = new TokenService(tokenSecret);
-  const tenancy = new TenancyService(storage, tokens, config.contactTokenTtlSeconds);
+
   const metrics = createMetrics();
-  const eventTypes = new EventTypeRegistry();
-  eventTypes.register(HUB_EVENT_TYPES);
-  eventTypes.register(DOCUMENT_EVENT_TYPES);
-  eventTypes.register(VIDEO_EVENT_TYPES);
-  eventTypes.register(ORGANIZER_EVENT_TYPES);
+  const eventTypes = eventTypeRegistry();
   const fanOut = await createFanOut(config, logger);
   const bus = fanOut.bus;
   const events = new EventLog(storage, config.realtimeRetentionSeconds * 1000);
-  const publisher = new EventPublisher(eventTypes, events, bus, fanOut.sequencer, config.eventMaxPayloadBytes);
-  const realtime = new RealtimeEngine(events, bus, fanOut.limiter, {
+  const publisher = new EventPublisher(eventTypes, storage, config.eventMaxPayloadBytes);
+  startRelay(storage, bus, logger);
+  const feed = new EventFeed(bus, events, { checkEveryMs: config.eventsCheckMs, gapWaitMs: 100, pageSize: config.realtimeReplayPageSize }, logger);
+  const realtime = new RealtimeEngine(events, feed, fanOut.limiter, {
     heartbeatMs: config.realtimeHeartbeatMs,
     idleTimeoutMs: config.realtimeIdleTimeoutMs,
     queueLimitBytes: config.realtimeQueueLimitBytes,
@@ -70,7 +84,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     maxBufferedEvents: config.realtimeMaxHeldEvents,
     drainWindowMs: config.realtimeDrainWindowMs,
   }, logger, metrics);
-  const hubs = new HubService(storage, publisher, bus);
+  const hubs = new HubService(storage, publisher);
+  const tenancy = new TenancyService(storage, tokens, publisher, config.contactTokenTtlSeconds);
   let boundUrl: string | undefined;
   const publicUrl = () => config.publicUrl ?? boundUrl ?? `http://localhost:${config.port}`;
   const blobs = createBlobStore({
@@ -84,6 +99,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     s3AccessKeyId: config.blobS3AccessKeyId,
     s3SecretAccessKey: config.blobS3SecretAccessKey,
     s3ForcePathStyle: config.blobS3ForcePathStyle,
+    s3KeyPrefix: config.blobS3KeyPrefix,
   });
   const workflows = new WorkflowEngine(storage, {
     concurrency: config.workflowConcurrency,
@@ -143,7 +159,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     eventTypes,
     events,
     publisher,
-    bus,
     realtime,
     hubs,
     blobs,
@@ -159,7 +174,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   if (blobs instanceof LocalDiskBlobStore) {
     surfaces.push(uploadGateway({ store: blobs, signer: blobs.signer, maxPartBytes: 5 * 1024 ** 3 }));
   }
-  const app = await buildHttpApp({ config, logger, metrics, rateLimiter: fanOut.rateLimiter, ready: async () => (await storage.ping()) && (await fanOut.ready()) }, surfaces);
+  const app = await buildHttpApp({ config, logger, metrics, rateLimiter: fanOut.rateLimiter, ready: async () => (await storage.ping()) && (await fanOut.ready()), idempotency: storage.idempotency }, surfaces);
   upgrades.attach(app.server);
   workflows.start();
   const devCredentialsPath = config.devCredentials ? await writeDevCredentials(storage, tenancy, config.dataDir) : undefined;
@@ -171,12 +186,26 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     events.prune().catch((e: unknown) => logger.warn({ err: e }, 'event pruning failed'));
   }, pruneEvery);
   pruner.unref();
-  // Multipart uploads nobody finished: abort them and free their parts.
-  const expiryMs = config.multipartExpirySeconds * 1000;
-  const sweeper = setInterval(() => {
-    blobs.expireAbandoned(expiryMs).catch((e: unknown) => logger.warn({ err: e }, 'multipart expiry failed'));
-  }, Math.min(3_600_000, Math.max(1_000, expiryMs / 4)));
-  sweeper.unref();
+  // State that must not grow forever (old idempotency keys, ended runs, abandoned uploads, orphaned
+  // blobs), removed in bounded batches; every node runs it, and concurrent runs are safe.
+  const cleanup = startCleanup({ repo: storage.cleanup, blobs, logger }, {
+    intervalMs: config.cleanupIntervalMs,
+    batchSize: config.cleanupBatchSize,
+    idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000,
+    removableWorkflowKinds: REMOVABLE_WORKFLOW_KINDS,
+    workflowRetentionMs: config.workflowRetentionSeconds * 1000,
+    blobPrefixes: BLOB_KEY_PREFIXES,
+    blobOrphanGraceMs: config.blobOrphanGraceSeconds * 1000,
+    deletedVideoRetentionMs: config.workflowRetentionSeconds * 1000,
+    multipartExpiryMs: config.multipartExpirySeconds * 1000,
+  });
+
+  // Completes that died half-way (their node was killed between assembling and recording): finish or roll back.
+  const completeTimeoutMs = config.videoCompleteTimeoutSeconds * 1000;
+  const reconciler = setInterval(() => {
+    videos.reconcile(completeTimeoutMs).catch((e: unknown) => logger.warn({ err: e }, 'video reconciliation failed'));
+  }, Math.min(60_000, Math.max(500, completeTimeoutMs / 2)));
+  reconciler.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -194,7 +223,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     close() {
       closing ??= (async () => {
         clearInterval(pruner);
-        clearInterval(sweeper);
+        clearInterval(reconciler);
+        const cleanupStopped = cleanup.stop();
         realtime.drain();
         upgrades.close();
         const grace = setTimeout(() => {
@@ -208,7 +238,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           clearTimeout(grace);
           await workflows.stop();
           await extractor.close();
+          await cleanupStopped;
           await blobs.close();
+          feed.close();
           await bus.close();
           await fanOut.close();
           await storage.close();

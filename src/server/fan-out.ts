@@ -1,7 +1,8 @@
-// The one place where embedded and scaled mode differ for realtime: the bus, the per-topic sequencer,
-// connection counting and rate limiting are in-process, or in Redis when CAPSTAN_REDIS_URL is set.
+// The one place where embedded and scaled mode differ for realtime: the bus, connection counting and
+// rate limiting are in-process, or in Redis when CAPSTAN_REDIS_URL is set. Event order and
+// completeness never depend on it: they come from the database (the outbox).
 import type { Config } from '../config/index.js';
-import { LocalSequencer, MemoryBus, RedisBus, RedisSequencer, type Bus, type Sequencer } from '../events/index.js';
+import { MemoryBus, RedisBus, type Bus } from '../events/index.js';
 import { memoryRateLimiter, redisRateLimiter, type Logger, type RateLimiter } from '../http/index.js';
 import { MemoryConnectionLimiter, RedisConnectionLimiter, type ConnectionLimiter } from '../realtime/index.js';
 import { connectRedis } from '../redis/connect.js';
@@ -9,7 +10,6 @@ import { connectRedis } from '../redis/connect.js';
 export interface FanOut {
   readonly mode: 'embedded' | 'scaled';
   readonly bus: Bus;
-  readonly sequencer: Sequencer;
   readonly limiter: ConnectionLimiter;
   readonly rateLimiter: RateLimiter;
   /** True when the shared parts answer (always, embedded). */
@@ -22,7 +22,6 @@ export async function createFanOut(config: Config, logger: Logger): Promise<FanO
     return {
       mode: 'embedded',
       bus: new MemoryBus(),
-      sequencer: new LocalSequencer(),
       limiter: new MemoryConnectionLimiter(),
       rateLimiter: memoryRateLimiter(config.rateLimitPerMinute),
       ready: async () => true,
@@ -30,11 +29,10 @@ export async function createFanOut(config: Config, logger: Logger): Promise<FanO
     };
   }
   const redis = await connectRedis(config.redisUrl, config.redisKeyPrefix, logger);
-  const limiter = new RedisConnectionLimiter(redis);
+  const limiter = new RedisConnectionLimiter(redis, config.realtimeLeaseMs);
   return {
     mode: 'scaled',
     bus: new RedisBus(redis),
-    sequencer: new RedisSequencer(redis),
     limiter,
     rateLimiter: redisRateLimiter(redis, config.rateLimitPerMinute),
     ready: async () => (await redis.commands.ping().catch(() => '')) === 'PONG',

@@ -30,8 +30,11 @@ export function sqlitePath(databaseUrl: string | null, dataDir: string): string 
 export function connect(databaseUrl: string | null, dataDir: string): Connection {
   if (driverFor(databaseUrl) === 'postgres') {
     const pool = new pg.Pool({ connectionString: databaseUrl ?? undefined, max: 10 });
-    // An idle client losing its server must not crash the process; the next query reports it.
+    // A client losing its server (a restart, a failover) must not crash the process: an idle one is
+    // reported by the pool, a checked-out one (inside a transaction, between two queries) by the
+    // client itself; either way the query in flight or the next one fails, and the pool drops it.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const url = new URL(databaseUrl ?? '');
     return {
       driver: 'postgres',

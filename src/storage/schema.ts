@@ -84,6 +84,15 @@ export interface EventTable {
   /** JSON payload of ids, not bodies. */
   data: string;
   created_at: string;
+  /** Position in the topic: 1, 2, 3, … with no gap, in commit order (ids sort the same way). */
+  seq: number;
+}
+
+/** One row per topic: the last sequence number and id, locked by the transaction that appends. */
+export interface EventTopicTable {
+  topic: string;
+  seq: number;
+  last_id: string;
 }
 
 export interface SegmentTable {
@@ -163,12 +172,16 @@ export interface DocumentTable {
   failure_reason: string | null;
   created_at: string;
   updated_at: string;
+  /** The last status reported on the stream (JSON, without updated_at): a change is reported once. */
+  reported_status: string | null;
 }
 
 export interface IdempotencyTable {
-  org_id: string;
+  /** Whose key it is: an organization's uploads, a hub's publishes, one contact's actions. */
+  scope: string;
   key: string;
   request_hash: string;
+  /** 0 while the request's change is committed but its answer is not recorded yet. */
   status_code: number;
   response: string;
   created_at: string;
@@ -355,6 +368,7 @@ export interface Database {
   workflow_runs: WorkflowRunTable;
   workflow_stages: WorkflowStageTable;
   events: EventTable;
+  event_topics: EventTopicTable;
   segments: SegmentTable;
   spaces: SpaceTable;
   space_segments: SpaceSegmentTable;

@@ -1,16 +1,22 @@
 // The storage facade the rest of Capstan uses: repositories over one Kysely query layer, and
-// transactions that hand the same repositories bound to the transaction.
+// transactions that hand the same repositories bound to the transaction. Events appended in a
+// transaction are announced to the commit listeners once it commits (the outbox's relay).
 import { sql, type Kysely } from 'kysely';
+import { AppError } from '../http/errors.js';
 import { connect, type Driver } from './connect.js';
+import { pendingClaim } from './idempotency-claim.js';
+import { listenPostgres, type Listening } from './listen.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { appRepo, type AppRepo } from './repos/apps.js';
 import { broadcastRepo, type BroadcastRepo } from './repos/broadcasts.js';
+import { cleanupRepo, type CleanupRepo } from './repos/cleanup.js';
 import { communityRepo, type CommunityRepo } from './repos/community.js';
 import { conversationRepo, type ConversationRepo } from './repos/conversations.js';
 import { discussionRepo, type DiscussionRepo } from './repos/discussions.js';
 import { documentRepo, type DocumentRepo } from './repos/documents.js';
-import { eventRepo, type EventRepo } from './repos/events.js';
+import { eventRepo, type EventRepo, type EventRow } from './repos/events.js';
 import { hubRepo, type HubRepo } from './repos/hubs.js';
+import { idempotencyRepo, type IdempotencyRepo } from './repos/idempotency.js';
 import { ledgerRepo, type LedgerRepo } from './repos/ledger.js';
 import { orgRepo, type OrgRepo } from './repos/orgs.js';
 import { profileRepo, type ProfileRepo } from './repos/profiles.js';
@@ -36,13 +42,25 @@ export interface Repos {
   readonly documents: DocumentRepo;
   readonly organizer: OrganizerRepo;
   readonly videos: VideoRepo;
+  readonly idempotency: IdempotencyRepo;
+  readonly cleanup: CleanupRepo;
 }
+
+/** Called after a transaction that appended events has committed, with those events in append order. */
+export type CommitListener = (events: readonly EventRow[]) => void;
 
 export interface Storage extends Repos {
   readonly driver: Driver;
   readonly location: string;
-  /** Runs `fn` in one transaction; it commits when `fn` resolves and rolls back when it throws. */
+  /**
+   * Runs `fn` in one transaction; it commits when `fn` resolves and rolls back when it throws. Inside
+   * `fn` use only `tx`: on SQLite a query outside it waits for the transaction's connection.
+   */
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  /** Registers a listener for committed events (the relay that wakes the bus). */
+  onCommit(listener: CommitListener): void;
+  /** Hears NOTIFYs on `channel` from every node (PostgreSQL); on SQLite there is no other node to hear. */
+  listen(channel: string, onNotify: () => void): Listening;
   migrate(): Promise<MigrationReport>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
@@ -51,14 +69,15 @@ export interface Storage extends Repos {
   readonly db: Kysely<Database>;
 }
 
-export function createRepos(db: Kysely<Database>, driver: Driver): Repos {
+/** `appended` is set inside a transaction: it collects the events the transaction appends. */
+export function createRepos(db: Kysely<Database>, driver: Driver, appended?: EventRow[]): Repos {
   return {
     orgs: orgRepo(db),
     ledger: ledgerRepo(db),
     apps: appRepo(db),
     hubs: hubRepo(db),
     settings: settingsRepo(db),
-    events: eventRepo(db),
+    events: eventRepo(db, appended),
     community: communityRepo(db),
     discussions: discussionRepo(db),
     conversations: conversationRepo(db),
@@ -68,18 +87,52 @@ export function createRepos(db: Kysely<Database>, driver: Driver): Repos {
     documents: documentRepo(db),
     organizer: organizerRepo(db),
     videos: videoRepo(db),
+    idempotency: idempotencyRepo(db),
+    cleanup: cleanupRepo(db, driver),
   };
 }
 
 export function openStorage(databaseUrl: string | null, dataDir: string): Storage {
   const { driver, db, location } = connect(databaseUrl, dataDir);
+  const listeners: CommitListener[] = [];
   let closed = false;
+
+  async function transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+    const appended: EventRow[] = [];
+    const claim = pendingClaim();
+    const result = await db.transaction().execute(async (trx) => {
+      const tx = createRepos(trx, driver, appended);
+      if (claim) {
+        const { scope, key, requestHash } = claim.claim;
+        const saved = await tx.idempotency.save({ scope, key, request_hash: requestHash, status_code: 0, response: '', created_at: new Date().toISOString() });
+        if (!saved) throw new AppError('idempotency_conflict', 'A request with this Idempotency-Key is already being processed');
+      }
+      return fn(tx);
+    });
+    if (claim) claim.committed = true;
+    if (appended.length > 0) {
+      for (const listener of listeners) {
+        try {
+          listener(appended);
+        } catch {
+          // The change is committed; a failing listener only delays delivery (the feeds catch up).
+        }
+      }
+    }
+    return result;
+  }
+
+  const repos = createRepos(db, driver);
   return {
-    ...createRepos(db, driver),
+    ...repos,
+    // Outside a transaction an append is a transaction of its own.
+    events: { ...repos.events, append: (row) => transaction((tx) => tx.events.append(row)) },
     driver,
     location,
     db,
-    transaction: (fn) => db.transaction().execute((trx) => fn(createRepos(trx, driver))),
+    transaction,
+    onCommit: (listener) => void listeners.push(listener),
+    listen: (channel, onNotify) => (driver === 'postgres' && databaseUrl ? listenPostgres(databaseUrl, channel, onNotify) : { close: async () => undefined }),
     migrate: () => migrateToLatest(db as unknown as Kysely<unknown>),
     async ping() {
       try {

@@ -1,9 +1,11 @@
 // Organizations, their keys, developer apps, hubs and contacts: the operations behind the admin API
-// and `capstan admin`. Keys are returned once, here, and only their hashes are stored.
+// and `capstan admin`. Keys are returned once, here, and only their hashes are stored. A revocation
+// commits with the event that ends the streams opened with the key, on every node.
 import { generateKey, KEY_PREFIXES, type TokenService } from '../auth/index.js';
 import { grantCredits } from '../billing/index.js';
+import { ACCESS_EVENTS, orgTopic, type EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
-import type { App, Contact, Hub, Org, OrgKey, Storage } from '../storage/index.js';
+import type { App, Contact, Hub, Org, OrgKey, Repos, Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 
@@ -39,6 +41,7 @@ export class TenancyService {
   constructor(
     private readonly storage: Storage,
     private readonly tokens: TokenService,
+    private readonly publisher: EventPublisher,
     private readonly contactTokenTtlSeconds: number,
   ) {}
 
@@ -73,7 +76,10 @@ export class TenancyService {
 
   async revokeOrgKey(orgId: string, keyId: string): Promise<void> {
     await this.getOrg(orgId);
-    if (!(await this.storage.orgs.revokeKey(orgId, keyId, nowIso()))) throw new AppError('not_found', 'Key not found');
+    await this.storage.transaction(async (tx) => {
+      if (!(await tx.orgs.revokeKey(orgId, keyId, nowIso()))) throw new AppError('not_found', 'Key not found');
+      await this.keysRevoked(tx, orgId, [keyId]);
+    });
   }
 
   async addCredits(orgId: string, amountMicro: number, reason = 'grant'): Promise<number> {
@@ -106,10 +112,11 @@ export class TenancyService {
 
   /** Issues a new key pair and revokes the old one in the same transaction: the old pair stops at once. */
   async regenerateAppKeys(appId: string): Promise<AppKeyPair> {
-    await this.getApp(appId);
+    const app = await this.getApp(appId);
     const at = nowIso();
     return this.storage.transaction(async (tx) => {
-      await tx.apps.revokeKeys(appId, at);
+      const revoked = await tx.apps.revokeKeys(appId, at);
+      if (revoked.length > 0) await this.keysRevoked(tx, app.org_id, revoked);
       return this.addAppKeys(tx.apps, appId, at);
     });
   }
@@ -147,6 +154,10 @@ export class TenancyService {
     if (contact.status !== 'active') throw new AppError('not_found', 'Contact not found');
     const issued = await this.tokens.issue('contact', contact.id, { hub_id: hubId }, ttlSeconds ?? this.contactTokenTtlSeconds);
     return { accessToken: issued.token, expiresAt: issued.expiresAt };
+  }
+
+  private async keysRevoked(tx: Repos, orgId: string, keyIds: readonly string[]): Promise<void> {
+    await this.publisher.append(tx, { topic: orgTopic(orgId), orgId, type: ACCESS_EVENTS.keyRevoked, scope: {}, data: { key_ids: [...keyIds] } });
   }
 
   private async addKey(orgs: Storage['orgs'], orgId: string, mode: KeyMode, at: string): Promise<CreatedKey> {

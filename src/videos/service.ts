@@ -10,9 +10,8 @@ import type { App, Storage, VideoRow } from '../storage/index.js';
 import { newId, randomToken } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import type { WorkflowEngine } from '../workflows/index.js';
-import type { VideoEventType } from './event-types.js';
 import { videoObject, videoStatus, type VideoObject, type VideoStatus } from './present.js';
-import { publishVideoEvent } from './publish.js';
+import { appendVideoEvent } from './publish.js';
 import { VIDEO_WORKFLOW, type ClientValues, type VideoWorkflowInput } from './workflow.js';
 
 export interface VideoServiceOptions {
@@ -81,8 +80,10 @@ export class VideoService {
       duration: null, width: null, height: null, fps: null, client_values: null, transcription_status: null, workflow_id: null,
       cost_micro: null, failure_reason: null, deleted_at: null, created_at: at, updated_at: at,
     };
-    await this.storage.videos.create(video);
-    await this.publish('video.created', video);
+    await this.storage.transaction(async (tx) => {
+      await tx.videos.create(video);
+      await appendVideoEvent(tx, this.publisher, 'video.created', video);
+    });
     const base = this.options.publicUrl();
     return { videoId: id, s3Key: video.s3_key, shareUrl: `${base}/dev/${id}`, embedUrl: `${base}/embed/${id}?sdk=1` };
   }
@@ -103,10 +104,13 @@ export class VideoService {
   async remove(app: App, id: string): Promise<void> {
     const video = await this.own(app, id);
     const at = nowIso();
-    if (!(await this.storage.videos.updateIf(id, { states: [video.state] }, { deleted_at: at, updated_at: at }))) throw videoNotFound();
-    // Soft delete keeps a finished object; an unfinished upload has nothing worth keeping.
+    await this.storage.transaction(async (tx) => {
+      if (!(await tx.videos.updateIf(id, { states: [video.state] }, { deleted_at: at, updated_at: at }))) throw videoNotFound();
+      await appendVideoEvent(tx, this.publisher, 'video.deleted', { ...video, deleted_at: at, updated_at: at });
+    });
+    // Soft delete keeps a finished object; an unfinished upload has nothing worth keeping. A complete
+    // racing this delete sees the video deleted and neither processes nor bills it.
     if (video.state === 'uploading' && video.upload_id) await this.blobs.abortMultipart(video.s3_key, video.upload_id).catch(() => undefined);
-    await this.publish('video.deleted', { ...video, deleted_at: at, updated_at: at });
   }
 
   async usage(app: App): Promise<VideoUsage> {
@@ -122,13 +126,17 @@ export class VideoService {
     const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
     const uploadId = await this.blobs.createMultipart(video.s3_key, contentType);
     const at = nowIso();
-    if (!(await this.storage.videos.updateIf(video.id, { states: ['created', 'uploading'] }, { state: 'uploading', upload_id: uploadId, content_type: contentType, updated_at: at }))) {
+    const started = await this.storage.transaction(async (tx) => {
+      if (!(await tx.videos.updateIf(video.id, { states: ['created', 'uploading'] }, { state: 'uploading', upload_id: uploadId, content_type: contentType, updated_at: at }))) return false;
+      await appendVideoEvent(tx, this.publisher, 'video.upload_started', { ...video, state: 'uploading', upload_id: uploadId, content_type: contentType, updated_at: at });
+      return true;
+    });
+    if (!started) {
       await this.blobs.abortMultipart(video.s3_key, uploadId).catch(() => undefined);
       throw new AppError('conflict', 'The video changed while the upload was being initiated');
     }
     // A new initiate replaces an unfinished upload, as a client restarting from scratch expects.
     if (video.state === 'uploading' && video.upload_id) await this.blobs.abortMultipart(video.s3_key, video.upload_id).catch(() => undefined);
-    await this.publish('video.upload_started', { ...video, state: 'uploading', upload_id: uploadId, content_type: contentType, updated_at: at });
     return { uploadId };
   }
 
@@ -142,12 +150,23 @@ export class VideoService {
     }
   }
 
-  /** Assembles the parts; nothing is billed here: the processing workflow bills what it measures. */
+  /**
+   * Assembles the parts; nothing is billed here: the processing workflow bills what it measures. A
+   * complete that dies half-way leaves the video `completing`; the reconciler finishes it (or rolls it
+   * back) from what the blob store holds.
+   */
   async complete(app: App, input: CompleteInput): Promise<void> {
     const video = await this.own(app, input.videoId);
     if (video.upload_id !== input.uploadId) throw uploadNotFound();
     if (UPLOADED.includes(video.state)) throw alreadyUploaded(video);
-    if (!(await this.storage.videos.updateIf(video.id, { states: ['uploading'], uploadId: input.uploadId }, { state: 'completing', updated_at: nowIso() }))) {
+    const client: ClientValues = {
+      ...(input.durationInSecs === undefined ? {} : { durationInSecs: input.durationInSecs }),
+      ...(input.width === undefined ? {} : { width: Math.round(input.width) }),
+      ...(input.height === undefined ? {} : { height: Math.round(input.height) }),
+      ...(input.fps === undefined ? {} : { fps: input.fps }),
+    };
+    // What the client said is kept with the claim, so a reconciler finishing this complete has it too.
+    if (!(await this.storage.videos.updateIf(video.id, { states: ['uploading'], uploadId: input.uploadId }, { state: 'completing', client_values: JSON.stringify(client), updated_at: nowIso() }))) {
       const now = await this.own(app, input.videoId);
       throw now.upload_id === input.uploadId && UPLOADED.includes(now.state) ? alreadyUploaded(now) : uploadNotFound();
     }
@@ -159,21 +178,50 @@ export class VideoService {
       await this.storage.videos.updateIf(video.id, { states: ['completing'], uploadId: input.uploadId }, { state: 'uploading', updated_at: nowIso() });
       throw isBlobError(e) ? blobHttpError(e) : e;
     }
-    const client: ClientValues = {
-      ...(input.durationInSecs === undefined ? {} : { durationInSecs: input.durationInSecs }),
-      ...(input.width === undefined ? {} : { width: Math.round(input.width) }),
-      ...(input.height === undefined ? {} : { height: Math.round(input.height) }),
-      ...(input.fps === undefined ? {} : { fps: input.fps }),
-    };
+    if ((await this.startProcessing(video.id, input.uploadId, size)) === 'deleted') throw videoNotFound();
+  }
+
+  /**
+   * Videos whose complete died between assembling the object and recording it: finished when the
+   * object is there, otherwise back to `uploading` (the multipart upload still exists) so the client
+   * can complete again. A video deleted meanwhile is settled as failed, never processed nor billed.
+   */
+  async reconcile(stuckForMs: number, limit = 100): Promise<number> {
+    const stuck = await this.storage.videos.stuckCompleting(new Date(Date.now() - stuckForMs).toISOString(), limit);
+    for (const video of stuck) {
+      if (video.deleted_at !== null || !video.upload_id) {
+        await this.storage.videos.updateIf(video.id, { states: ['completing'], deletedToo: true }, { state: 'failed', failure_reason: 'deleted', updated_at: nowIso() });
+        continue;
+      }
+      const stat = await this.blobs.stat(video.s3_key);
+      if (stat) await this.startProcessing(video.id, video.upload_id, stat.size);
+      else await this.storage.videos.updateIf(video.id, { states: ['completing'], uploadId: video.upload_id }, { state: 'uploading', updated_at: nowIso() });
+    }
+    return stuck.length;
+  }
+
+  /**
+   * Moves a completed upload to processing, with its workflow and event. A video deleted meanwhile is
+   * settled as failed instead (its object is kept like any deleted video's, and nothing is billed);
+   * 'moved' means another path (the reconciler) already took it on.
+   */
+  private async startProcessing(videoId: string, uploadId: string, size: number): Promise<'started' | 'deleted' | 'moved'> {
     const workflowId = newId('wf');
-    const at = nowIso();
-    const patch = { state: 'processing', size_bytes: size, client_values: JSON.stringify(client), workflow_id: workflowId, updated_at: at } as const;
-    await this.storage.transaction(async (tx) => {
-      await tx.videos.update(video.id, patch);
+    const patch = { state: 'processing', size_bytes: size, workflow_id: workflowId, updated_at: nowIso() } as const;
+    const outcome = await this.storage.transaction(async (tx) => {
+      const video = await tx.videos.getById(videoId);
+      if (!video || video.state !== 'completing' || video.upload_id !== uploadId) return 'moved';
+      if (video.deleted_at !== null) {
+        await tx.videos.updateIf(videoId, { states: ['completing'], uploadId, deletedToo: true }, { state: 'failed', failure_reason: 'deleted', updated_at: nowIso() });
+        return 'deleted';
+      }
+      if (!(await tx.videos.updateIf(videoId, { states: ['completing'], uploadId }, patch))) return 'moved';
       await this.workflows.enqueue(tx, { kind: VIDEO_WORKFLOW, orgId: video.org_id, resourceId: video.id, input: { video_id: video.id } satisfies VideoWorkflowInput, id: workflowId });
+      await appendVideoEvent(tx, this.publisher, 'video.uploaded', { ...video, ...patch });
+      return 'started';
     });
-    this.workflows.wake();
-    await this.publish('video.uploaded', { ...video, ...patch });
+    if (outcome === 'started') this.workflows.wake();
+    return outcome;
   }
 
   async abort(app: App, input: { videoId: string; uploadId: string }): Promise<void> {
@@ -181,14 +229,16 @@ export class VideoService {
     if (video.upload_id !== input.uploadId) throw uploadNotFound();
     if (UPLOADED.includes(video.state)) throw alreadyUploaded(video);
     const at = nowIso();
-    if (!(await this.storage.videos.updateIf(video.id, { states: ['uploading'], uploadId: input.uploadId }, { state: 'created', upload_id: null, updated_at: at }))) throw uploadNotFound();
+    await this.storage.transaction(async (tx) => {
+      if (!(await tx.videos.updateIf(video.id, { states: ['uploading'], uploadId: input.uploadId }, { state: 'created', upload_id: null, updated_at: at }))) throw uploadNotFound();
+      await appendVideoEvent(tx, this.publisher, 'video.upload_aborted', { ...video, state: 'created', upload_id: null, updated_at: at });
+    });
     try {
       await this.blobs.abortMultipart(video.s3_key, input.uploadId);
     } catch (e) {
       // Already gone (expired): the abort's effect holds all the same.
       if (!isBlobError(e, 'NoSuchUpload')) throw e;
     }
-    await this.publish('video.upload_aborted', { ...video, state: 'created', upload_id: null, updated_at: at });
   }
 
   /** A live video for the public share and embed pages (anyone with the link), by id alone. */
@@ -210,9 +260,5 @@ export class VideoService {
     const video = await this.storage.videos.get(app.id, id);
     if (!video) throw videoNotFound();
     return video;
-  }
-
-  private publish(type: VideoEventType, video: VideoRow): Promise<void> {
-    return publishVideoEvent(this.publisher, type, video);
   }
 }

@@ -1,7 +1,8 @@
 // The video processing workflow, started when a multipart upload completes: `probe` measures the
 // object itself (mp4box), bills the measured duration once in the same transaction that records it,
-// and settles transcriptionStatus; `transcribe` runs the configured hook when there is audio. Every
-// transition publishes the video's status on the organization's topic.
+// and settles transcriptionStatus; `transcribe` runs the configured hook when there is audio. Each
+// change of the video is reported on the organization's topic in the transaction that makes it. A
+// video deleted before it is measured is never billed.
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,8 +16,7 @@ import { probeVideo, ProbeError, runTranscription, transcriptionStatusFor, type 
 import type { Storage, VideoRow } from '../storage/index.js';
 import { nowIso } from '../util/time.js';
 import { PermanentStageError, type Stage, type StageContext, type WorkflowDefinition } from '../workflows/index.js';
-import type { VideoEventType } from './event-types.js';
-import { publishVideoEvent } from './publish.js';
+import { appendVideoEvent } from './publish.js';
 import { otherVideoContainer, SNIFF_BYTES } from './sniff.js';
 
 export const VIDEO_WORKFLOW = 'video';
@@ -82,6 +82,7 @@ export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
       const video = await load(videoId(ctx));
       // Measured and billed by an earlier attempt that crashed before recording the stage.
       if (video.cost_micro !== null) return { source: 'earlier_attempt' };
+      if (video.deleted_at !== null) throw new PermanentStageError('video_deleted', 'The video was deleted before it was measured');
       const stat = await blobs.stat(video.s3_key);
       if (!stat) throw new PermanentStageError('object_missing', 'The uploaded object is gone');
       const other = otherVideoContainer(await readHead(blobs, video.s3_key, stat.size));
@@ -103,6 +104,7 @@ export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
       await storage.transaction(async (tx) => {
         const fresh = await tx.videos.getById(video.id);
         if (!fresh || fresh.cost_micro !== null) return;
+        if (fresh.deleted_at !== null) throw new PermanentStageError('video_deleted', 'The video was deleted before it was measured');
         if (cost > 0) {
           try {
             await debitCredits(tx, { orgId: video.org_id, amountMicro: cost, reason: 'video', ref: video.id });
@@ -111,7 +113,9 @@ export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
             throw e;
           }
         }
-        await tx.videos.update(video.id, { ...measured, cost_micro: cost, transcription_status: transcription, state: 'ready', updated_at: nowIso() });
+        const patch = { ...measured, cost_micro: cost, transcription_status: transcription, state: 'ready', updated_at: nowIso() } as const;
+        await tx.videos.update(video.id, patch);
+        await appendVideoEvent(tx, deps.publisher, 'video.ready', { ...fresh, ...patch });
       });
       return { source: probed ? 'probe' : 'client', container: probed?.container ?? other, cost_micro: cost };
     },
@@ -132,7 +136,12 @@ export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
         const path = join(dir, video.content_type === 'video/quicktime' ? 'video.mov' : 'video.mp4');
         await pipeline(await blobs.get(video.s3_key), createWriteStream(path));
         const result = await runTranscription(transcriber, { path, videoId: video.id }, ctx.signal);
-        await storage.videos.update(video.id, { transcription_status: result.status, updated_at: nowIso() });
+        if (ctx.signal.aborted) return undefined;
+        await storage.transaction(async (tx) => {
+          const patch = { transcription_status: result.status, updated_at: nowIso() };
+          await tx.videos.update(video.id, patch);
+          if (video.deleted_at === null) await appendVideoEvent(tx, deps.publisher, 'video.transcription', { ...video, ...patch });
+        });
         return result.status === 'ERROR' ? { status: result.status, reason: result.reason } : { status: result.status };
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -144,30 +153,27 @@ export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
     kind: VIDEO_WORKFLOW,
     stages: [probe, transcribe],
     hooks: {
-      async onTransition(tx, run, t) {
-        if (t.kind !== 'failed' && t.kind !== 'cancelled') return;
+      async onTransitions(tx, run, transitions) {
         const id = (JSON.parse(run.input) as VideoWorkflowInput).video_id;
-        // A transcription that cannot run leaves a playable, billed video: only its status says so.
-        if (t.kind === 'failed' && t.stage === 'transcribe') {
-          await tx.videos.update(id, { transcription_status: 'ERROR', updated_at: nowIso() });
-          return;
+        for (const t of transitions) {
+          const video = await tx.videos.getById(id);
+          if (!video) return;
+          // A deleted video's stream has ended with video.deleted; its run settles quietly.
+          const report = video.deleted_at === null;
+          if (t.kind === 'stage_started' && t.stage === 'transcribe' && t.attempt === 1 && video.transcription_status === 'PROCESSING') {
+            // The hook's start is reported by the worker that runs it, so PROCESSING always precedes its outcome.
+            if (report) await appendVideoEvent(tx, deps.publisher, 'video.transcription', video);
+          } else if (t.kind === 'failed' && t.stage === 'transcribe') {
+            // A transcription that cannot run leaves a playable, billed video: only its status says so.
+            const patch = { transcription_status: 'ERROR', updated_at: nowIso() } as const;
+            await tx.videos.update(id, patch);
+            if (report) await appendVideoEvent(tx, deps.publisher, 'video.transcription', { ...video, ...patch });
+          } else if (t.kind === 'failed' || t.kind === 'cancelled') {
+            const patch = { state: 'failed', failure_reason: t.kind === 'failed' ? t.error : 'cancelled', updated_at: nowIso() } as const;
+            await tx.videos.update(id, patch);
+            if (report) await appendVideoEvent(tx, deps.publisher, 'video.failed', { ...video, ...patch });
+          }
         }
-        await tx.videos.update(id, { state: 'failed', failure_reason: t.kind === 'failed' ? t.error : 'cancelled', updated_at: nowIso() });
-      },
-      async afterTransition(run, t) {
-        let type: VideoEventType | undefined;
-        if (t.kind === 'stage_completed') type = t.stage === 'probe' ? 'video.ready' : 'video.transcription';
-        // The hook's start is published by the worker that runs it, so PROCESSING always precedes its outcome.
-        else if (t.kind === 'stage_started' && t.stage === 'transcribe' && run.attempts === 0) type = 'video.transcription';
-        else if (t.kind === 'failed') type = t.stage === 'transcribe' ? 'video.transcription' : 'video.failed';
-        else if (t.kind === 'cancelled') type = 'video.failed';
-        if (!type) return;
-        const video = await storage.videos.getById((JSON.parse(run.input) as VideoWorkflowInput).video_id);
-        if (!video) return;
-        // SKIPPED and NO_AUDIO are settled with the probe: the ready event already carries them.
-        if (type === 'video.transcription' && t.kind === 'stage_started' && video.transcription_status !== 'PROCESSING') return;
-        if (type === 'video.transcription' && t.kind === 'stage_completed' && video.transcription_status !== 'COMPLETE' && video.transcription_status !== 'ERROR') return;
-        await publishVideoEvent(deps.publisher, type, video);
       },
     },
   };

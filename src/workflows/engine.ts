@@ -1,13 +1,15 @@
 // Durable workflows: each run's stages and their state live in the database. Workers claim a run
-// under a lease, do its next stage, and record the result in one transaction with the domain's own
-// change. A crash leaves the lease to expire; whoever claims next resumes at the first stage not
-// complete, so finished work is never redone and never lost.
+// under a lease (the claim counts the attempt), do its next stage, and record the result in one
+// transaction with the domain's own change and events. A crash leaves the lease to expire; whoever
+// claims next resumes at the first stage not complete, so finished work is never redone and never
+// lost, and a stage that crashes its process every time fails once its attempts are used up.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../http/index.js';
 import type { Repos, Storage, WorkflowRun } from '../storage/index.js';
+import { WORKFLOW_CHANNEL } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
-import { PermanentStageError, type Transition, type WorkflowDefinition } from './types.js';
+import { ATTEMPTS_EXHAUSTED, PermanentStageError, type Transition, type WorkflowDefinition } from './types.js';
 
 export interface WorkflowOptions {
   readonly concurrency: number;
@@ -26,13 +28,46 @@ export interface EnqueueInput {
   readonly id?: string;
 }
 
+/** One worker's idle wait: a single timer reused for every poll, woken early when work arrives. */
+class IdleWait {
+  private resolve: (() => void) | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(ms: number) {
+    this.timer = setTimeout(() => this.wake(), ms);
+    this.timer.unref();
+  }
+
+  wait(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+      this.timer.refresh();
+    });
+  }
+
+  wake(): void {
+    const resolve = this.resolve;
+    this.resolve = undefined;
+    resolve?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.wake();
+  }
+}
+
 export class WorkflowEngine {
   private readonly definitions = new Map<string, WorkflowDefinition>();
   private readonly owner = `w_${randomUUID()}`;
   private running = false;
   private readonly slots: Promise<void>[] = [];
+  private readonly waits: IdleWait[] = [];
   private readonly inFlight = new Set<AbortController>();
-  private wakers: (() => void)[] = [];
+  private listening: { close(): Promise<void> } | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -44,7 +79,10 @@ export class WorkflowEngine {
     this.definitions.set(definition.kind, definition);
   }
 
-  /** Creates a run inside the caller's transaction, so it exists exactly when the caller's state does. */
+  /**
+   * Creates a run inside the caller's transaction, so it exists exactly when the caller's state does,
+   * and tells idle workers on every node at commit. Call wake() after the commit for this node's.
+   */
   async enqueue(tx: Repos, input: EnqueueInput): Promise<WorkflowRun> {
     if (!this.definitions.has(input.kind)) throw new Error(`no workflow definition for ${input.kind}`);
     const at = nowIso();
@@ -65,46 +103,57 @@ export class WorkflowEngine {
       completed_at: null,
     };
     await tx.workflows.create(run);
+    await tx.workflows.notify();
     return run;
   }
 
-  /** Nudges idle workers (after an enqueue in this process). */
+  /** Nudges this node's idle workers. */
   wake(): void {
-    const wakers = this.wakers;
-    this.wakers = [];
-    for (const w of wakers) w();
+    for (const w of this.waits) w.wake();
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    if (this.options.concurrency > 0) this.logger.info({ owner: this.owner, concurrency: this.options.concurrency }, 'workflow workers started');
-    for (let i = 0; i < this.options.concurrency; i++) this.slots.push(this.loop());
+    if (this.options.concurrency <= 0) return;
+    this.logger.info({ owner: this.owner, concurrency: this.options.concurrency }, 'workflow workers started');
+    this.listening = this.storage.listen(WORKFLOW_CHANNEL, () => this.wake());
+    for (let i = 0; i < this.options.concurrency; i++) {
+      const wait = new IdleWait(this.options.pollMs);
+      this.waits.push(wait);
+      this.slots.push(this.loop(wait));
+    }
   }
 
-  /** Stops claiming; in-flight stages are aborted and their runs left for the next claim. */
+  /** Stops claiming, aborts in-flight stages and hands their runs back, so another worker takes them at once. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     for (const c of this.inFlight) c.abort();
-    this.wake();
+    for (const w of this.waits.splice(0)) w.close();
     await Promise.all(this.slots.splice(0));
+    await this.listening?.close();
+    this.listening = undefined;
+    try {
+      const released = await this.storage.workflows.release(this.owner);
+      if (released > 0) this.logger.info({ released }, 'workflow leases handed back');
+    } catch (e) {
+      this.logger.warn({ err: e }, 'handing workflow leases back failed; they lapse after the lease period');
+    }
   }
 
   async cancel(runId: string): Promise<boolean> {
     const run = await this.storage.workflows.get(runId);
     if (!run) return false;
     const hooks = this.definitions.get(run.kind)?.hooks;
-    const done = await this.storage.transaction(async (tx) => {
+    return this.storage.transaction(async (tx) => {
       if (!(await tx.workflows.cancel(runId, nowIso()))) return false;
-      await hooks?.onTransition?.(tx, run, { kind: 'cancelled' });
+      await hooks?.onTransitions?.(tx, run, [{ kind: 'cancelled' }]);
       return true;
     });
-    if (done) await this.after(run, { kind: 'cancelled' });
-    return done;
   }
 
-  private async loop(): Promise<void> {
+  private async loop(wait: IdleWait): Promise<void> {
     while (this.running) {
       let run: WorkflowRun | undefined;
       try {
@@ -113,13 +162,7 @@ export class WorkflowEngine {
         this.logger.warn({ err: e }, 'workflow claim failed');
       }
       if (!run) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.pollMs);
-          this.wakers.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
+        await wait.wait();
         continue;
       }
       try {
@@ -140,6 +183,12 @@ export class WorkflowEngine {
     const index = def.stages.findIndex((s) => !outputs.has(s.name));
     if (index < 0) return this.record(run, def, [{ kind: 'completed' }], { status: 'completed', completed_at: nowIso() });
     const stage = def.stages[index]!;
+    const maxAttempts = def.maxAttempts ?? this.options.maxAttempts;
+    if (run.attempts > maxAttempts) {
+      // Every earlier attempt ended without an outcome: its worker died (an out-of-memory file, a kill).
+      this.logger.warn({ run: run.id, stage: stage.name, attempts: run.attempts - 1 }, 'workflow stage used up its attempts');
+      return this.fail(run, def, stage.name, ATTEMPTS_EXHAUSTED);
+    }
 
     const controller = new AbortController();
     this.inFlight.add(controller);
@@ -151,14 +200,17 @@ export class WorkflowEngine {
       );
     }, renewEvery);
     try {
-      await this.storage.transaction(async (tx) => {
+      const started = await this.storage.transaction(async (tx) => {
+        // The lease may have lapsed while the stage list was read: only its holder may start the stage.
+        if (!(await tx.workflows.renew(run.id, this.owner, Date.now() + this.options.leaseMs))) return false;
         await tx.workflows.startStage(run.id, stage.name, nowIso());
-        await def.hooks?.onTransition?.(tx, run, { kind: 'stage_started', stage: stage.name });
+        await def.hooks?.onTransitions?.(tx, run, [{ kind: 'stage_started', stage: stage.name, attempt: run.attempts }]);
+        return true;
       });
-      await this.after(run, { kind: 'stage_started', stage: stage.name });
+      if (!started) return;
       let output: unknown;
       try {
-        output = await stage.run({ run, input: JSON.parse(run.input) as unknown, outputs, signal: controller.signal, attempt: run.attempts + 1 });
+        output = await stage.run({ run, input: JSON.parse(run.input) as unknown, outputs, signal: controller.signal, attempt: run.attempts });
       } catch (e) {
         if (controller.signal.aborted) return;
         return await this.failStage(run, def, stage.name, e);
@@ -181,22 +233,25 @@ export class WorkflowEngine {
 
   private async failStage(run: WorkflowRun, def: WorkflowDefinition, stage: string, e: unknown): Promise<void> {
     const error = e instanceof PermanentStageError ? e.reason : e instanceof Error ? e.message : String(e);
-    const attempt = run.attempts + 1;
+    const attempt = run.attempts;
     const maxAttempts = def.maxAttempts ?? this.options.maxAttempts;
-    const at = nowIso();
     if (e instanceof PermanentStageError || attempt >= maxAttempts) {
       this.logger.warn({ run: run.id, stage, attempt, error }, 'workflow failed');
-      await this.record(run, def, [{ kind: 'failed', stage, error }], { status: 'failed', error, completed_at: at }, async (tx) => {
-        await tx.workflows.finishStage(run.id, stage, { status: 'failed', output: null, error, finished_at: at });
-      });
-      return;
+      return this.fail(run, def, stage, error);
     }
     const delay = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
     this.logger.info({ run: run.id, stage, attempt, error, retryInMs: delay }, 'workflow stage will retry');
-    await this.record(run, def, [{ kind: 'stage_retry', stage, error, attempt }], { attempts: attempt, run_after: Date.now() + Math.round(delay * (0.5 + Math.random() / 2)) });
+    await this.record(run, def, [{ kind: 'stage_retry', stage, error, attempt }], { run_after: Date.now() + Math.round(delay * (0.5 + Math.random() / 2)) });
   }
 
-  /** One transaction: the run's new state (lease released), extra writes, and the domain hooks. */
+  private fail(run: WorkflowRun, def: WorkflowDefinition, stage: string, error: string): Promise<void> {
+    const at = nowIso();
+    return this.record(run, def, [{ kind: 'failed', stage, error }], { status: 'failed', error, completed_at: at }, async (tx) => {
+      await tx.workflows.finishStage(run.id, stage, { status: 'failed', output: null, error, finished_at: at });
+    });
+  }
+
+  /** One transaction: the run's new state (lease released), extra writes, and the domain hook. */
   private async record(
     run: WorkflowRun,
     def: WorkflowDefinition,
@@ -206,22 +261,10 @@ export class WorkflowEngine {
   ): Promise<void> {
     const full: Partial<WorkflowRun> = { lease_owner: null, lease_expires_at: null, updated_at: nowIso(), ...patch };
     if (transitions.some((t) => t.kind === 'stage_completed')) full.attempts = 0;
-    const committed = await this.storage.transaction(async (tx) => {
-      if (!(await tx.workflows.update(run.id, this.owner, full))) return false;
+    await this.storage.transaction(async (tx) => {
+      if (!(await tx.workflows.update(run.id, this.owner, full))) return;
       await extra?.(tx);
-      for (const t of transitions) await def.hooks?.onTransition?.(tx, run, t);
-      return true;
+      await def.hooks?.onTransitions?.(tx, run, transitions);
     });
-    if (!committed) return;
-    for (const t of transitions) await this.after(run, t);
-  }
-
-  private async after(run: WorkflowRun, transition: Transition): Promise<void> {
-    const hooks = this.definitions.get(run.kind)?.hooks;
-    try {
-      await hooks?.afterTransition?.(run, transition);
-    } catch (e) {
-      this.logger.warn({ err: e, run: run.id, transition: transition.kind }, 'workflow after-transition hook failed');
-    }
   }
 }

@@ -1,5 +1,6 @@
 // The typed contract between the workflow engine and the pipelines: a Stage does one step of work;
-// hooks let a domain change its own state (and money) in the same transaction as each transition.
+// a hook lets a domain change its own state, money and events in the same transaction as the
+// transitions it reports.
 import type { Repos, WorkflowRun } from '../storage/index.js';
 
 export interface StageContext {
@@ -7,8 +8,9 @@ export interface StageContext {
   readonly input: unknown;
   /** Outputs of the stages already completed, by stage name. */
   readonly outputs: ReadonlyMap<string, unknown>;
-  /** Aborted when the lease is lost or the run is cancelled: stop and return. */
+  /** Aborted when the lease is lost, the run is cancelled or the worker stops: stop and return. */
   readonly signal: AbortSignal;
+  /** This attempt's number, from 1 (counted when the run was claimed). */
   readonly attempt: number;
 }
 
@@ -26,8 +28,11 @@ export class PermanentStageError extends Error {
   }
 }
 
+/** The stable reason of a run whose stage used up its attempts (it may have crashed its process each time). */
+export const ATTEMPTS_EXHAUSTED = 'attempts_exhausted';
+
 export type Transition =
-  | { readonly kind: 'stage_started'; readonly stage: string }
+  | { readonly kind: 'stage_started'; readonly stage: string; readonly attempt: number }
   | { readonly kind: 'stage_completed'; readonly stage: string }
   | { readonly kind: 'stage_retry'; readonly stage: string; readonly error: string; readonly attempt: number }
   | { readonly kind: 'completed' }
@@ -35,10 +40,11 @@ export type Transition =
   | { readonly kind: 'cancelled' };
 
 export interface WorkflowHooks {
-  /** Runs inside the transaction that records the transition: domain state and ledger move with it. */
-  onTransition?(tx: Repos, run: WorkflowRun, transition: Transition): Promise<void>;
-  /** Runs after the commit: publish events, wake clients. Failures are logged, never undo the state. */
-  afterTransition?(run: WorkflowRun, transition: Transition): Promise<void>;
+  /**
+   * Runs inside the transaction that records `transitions` (once per transaction, in order): domain
+   * state, ledger entries and the events that report them commit together with the run's own state.
+   */
+  onTransitions?(tx: Repos, run: WorkflowRun, transitions: readonly Transition[]): Promise<void>;
 }
 
 export interface WorkflowDefinition {

@@ -26,7 +26,7 @@ test('no bucket: the local store under <dataDir>/blobs, with its signer and part
 });
 
 test('a bucket: the S3 store, reaching that bucket', async () => {
-  const s3 = await startS3('chosen-bucket');
+  const s3 = await startS3({ bucket: 'chosen-bucket' });
   const store = createBlobStore({
     ...base,
     dataDir: '/nonexistent',
@@ -36,15 +36,19 @@ test('a bucket: the S3 store, reaching that bucket', async () => {
     s3AccessKeyId: s3.accessKeyId,
     s3SecretAccessKey: s3.secretAccessKey,
     s3ForcePathStyle: true,
+    s3KeyPrefix: 'deployment-a/',
   });
+  const bare = new S3BlobStore({ ...s3, forcePathStyle: true });
   try {
     assert.ok(store instanceof S3BlobStore);
     assert.equal(store.kind, 's3');
     await store.put('hello', Buffer.from('world'));
     assert.equal((await store.stat('hello'))?.size, 5);
+    assert.equal((await bare.stat('deployment-a/hello'))?.size, 5, 'the key prefix reaches the store');
     assert.ok(!existsSync('/nonexistent'));
   } finally {
     await store.close();
+    await bare.close();
     await s3.close();
   }
 });

@@ -116,9 +116,9 @@ describe('local disk store on disk', () => {
     await store.put('kept/object', Buffer.from('stays'));
     writeFileSync(join(root, 'tmp', 'interrupted-write'), 'half a part');
 
-    assert.deepEqual(await store.expireAbandoned(HOUR), [], 'nothing is an hour old yet');
+    assert.deepEqual(await store.expireAbandoned(HOUR, { prefixes: ['abandoned/'] }), [], 'nothing is an hour old yet');
     assert.deepEqual(files('tmp'), ['interrupted-write']);
-    const expired = await storeAt(2 * HOUR).expireAbandoned(HOUR);
+    const expired = await storeAt(2 * HOUR).expireAbandoned(HOUR, { prefixes: ['abandoned/'] });
     assert.deepEqual(expired.map(({ key, uploadId: id }) => ({ key, uploadId: id })), [{ key: 'abandoned/video.mp4', uploadId }]);
     assert.deepEqual(readdirSync(join(root, 'uploads')), []);
     assert.deepEqual(files('tmp'), []);

@@ -1,9 +1,12 @@
-// What only the S3 store does: SDK settings that real S3 depends on, and bodies of unknown length.
+// What only the S3 store does: SDK settings that real S3 depends on, bodies of unknown length, the
+// key prefix, and an expiry that asks the bucket only for uploads under its prefixes.
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { S3BlobStore } from '../../src/blobs/index.js';
-import { startS3, type TestS3 } from '../helpers/s3.js';
+import { BlobError, S3BlobStore } from '../../src/blobs/index.js';
+import { startS3, type S3Request, type TestS3 } from '../helpers/s3.js';
+
+const HOUR = 3600_000;
 
 describe('s3 store specifics', () => {
   let s3: TestS3;
@@ -40,5 +43,58 @@ describe('s3 store specifics', () => {
     const second = await store.uploadPart('s3/parts.bin', uploadId, 2, chunks(), { contentLength: 30 });
     const result = await store.completeMultipart('s3/parts.bin', uploadId, [{ partNumber: 1, etag: first }, { partNumber: 2, etag: second }]);
     assert.equal(result.size, 60);
+  });
+
+  test('a key prefix puts every key under one folder of the bucket, and callers never see it', async () => {
+    const tenant = new S3BlobStore({ ...s3, forcePathStyle: true, minPartSize: 16, keyPrefix: 'tenant-a/' });
+    try {
+      await tenant.put('documents/one', Buffer.from('1'));
+      await store.put('documents/bare', Buffer.from('b'));
+      assert.equal((await store.stat('tenant-a/documents/one'))?.size, 1, 'stored under the prefix');
+      assert.equal(await tenant.stat('documents/bare'), undefined, 'keys outside the prefix are out of sight');
+      assert.deepEqual((await tenant.list('documents/')).objects.map((o) => o.key), ['documents/one']);
+      assert.ok(!(await store.list('documents/')).objects.some((o) => o.key.includes('one')));
+
+      const uploadId = await tenant.createMultipart('developer/v.mp4');
+      const url = new URL(await tenant.presignPart('developer/v.mp4', uploadId, 1, 60));
+      assert.equal(url.pathname, `/${s3.bucket}/tenant-a/developer/v.mp4`);
+      const etag = await tenant.uploadPart('developer/v.mp4', uploadId, 1, Buffer.from('video'));
+      assert.equal((await tenant.completeMultipart('developer/v.mp4', uploadId, [{ partNumber: 1, etag }])).size, 5);
+      assert.equal((await store.stat('tenant-a/developer/v.mp4'))?.size, 5);
+      await tenant.delete('developer/v.mp4');
+      assert.equal(await store.stat('tenant-a/developer/v.mp4'), undefined);
+    } finally {
+      await tenant.close();
+    }
+    for (const keyPrefix of ['tenant', '/tenant/', 'a//b/', 'x'.repeat(300) + '/', 'tab\t/']) {
+      assert.throws(() => new S3BlobStore({ ...s3, keyPrefix }), BlobError, keyPrefix);
+    }
+  });
+
+  test('expireAbandoned asks for the uploads under each prefix, and aborts none outside them', async () => {
+    // s3rver answers ListMultipartUploads with 501, so that one call is answered here: with an old
+    // upload outside the prefixes, as a server that ignored Prefix would list it.
+    const seen: S3Request[] = [];
+    const listing = `<?xml version="1.0" encoding="UTF-8"?>
+<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Bucket>capstan-test</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>
+  <Upload><Key>other-app/big.iso</Key><UploadId>other-upload</UploadId><Initiated>2000-01-01T00:00:00.000Z</Initiated></Upload>
+</ListMultipartUploadsResult>`;
+    const answered = await startS3({
+      intercept(request) {
+        seen.push(request);
+        return request.method === 'GET' && new URL(request.url, 'http://s3').searchParams.has('uploads') ? { status: 200, xml: listing } : undefined;
+      },
+    });
+    const tenant = new S3BlobStore({ ...answered, forcePathStyle: true, keyPrefix: 'tenant-a/' });
+    try {
+      assert.deepEqual(await tenant.expireAbandoned(HOUR, { prefixes: ['documents/', 'developer/'] }), []);
+      const lists = seen.filter((r) => r.method === 'GET').map((r) => new URL(r.url, 'http://s3').searchParams);
+      assert.deepEqual(lists.map((q) => q.get('prefix')), ['tenant-a/documents/', 'tenant-a/developer/']);
+      assert.deepEqual(seen.filter((r) => r.method === 'DELETE'), [], 'nothing outside the prefixes was aborted');
+    } finally {
+      await tenant.close();
+      await answered.close();
+    }
   });
 });

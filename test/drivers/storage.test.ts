@@ -6,6 +6,8 @@ import { debitCredits } from '../../src/billing/index.js';
 import { AppError } from '../../src/http/index.js';
 import type { Storage } from '../../src/storage/index.js';
 import { MIGRATIONS } from '../../src/storage/migrations/index.js';
+import { EventPublisher } from '../../src/events/index.js';
+import { eventTypeRegistry } from '../../src/server/event-types.js';
 import { TenancyService } from '../../src/tenancy/index.js';
 import { DRIVERS } from '../helpers/drivers.js';
 
@@ -19,7 +21,7 @@ for (const driver of DRIVERS) {
       ({ storage, cleanup } = await driver.open());
       const first = await storage.migrate();
       assert.deepEqual(first.applied, Object.keys(MIGRATIONS));
-      tenancy = new TenancyService(storage, new TokenService('x'.repeat(40)), 60);
+      tenancy = new TenancyService(storage, new TokenService('x'.repeat(40)), new EventPublisher(eventTypeRegistry(), storage, 16_384), 60);
     });
     after(async () => {
       await storage.close();

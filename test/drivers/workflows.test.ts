@@ -1,11 +1,14 @@
 // The workflow engine on both drivers: ordered stages with outputs, retries with backoff, permanent
-// failure, takeover of a run whose worker died (finished stages are not redone), cancellation.
+// failure, takeover of a run whose worker died (finished stages are not redone), attempts counted by
+// the claim (a run whose workers keep dying fails), leases handed back on stop, cancellation, and
+// (PostgreSQL) idle workers on another node woken by NOTIFY.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../src/http/index.js';
-import type { Storage } from '../../src/storage/index.js';
-import { PermanentStageError, WorkflowEngine, type Stage, type Transition, type WorkflowOptions } from '../../src/workflows/index.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
+import { ATTEMPTS_EXHAUSTED, PermanentStageError, WorkflowEngine, type Stage, type Transition, type WorkflowOptions } from '../../src/workflows/index.js';
 import { DRIVERS } from '../helpers/drivers.js';
+import { tempDir } from '../helpers/server.js';
 
 const OPTIONS: WorkflowOptions = { concurrency: 2, leaseMs: 300, pollMs: 20, maxAttempts: 3, backoffBaseMs: 10, backoffMaxMs: 50 };
 
@@ -22,12 +25,13 @@ for (const driver of DRIVERS) {
   describe(`workflows on ${driver.name}`, () => {
     let storage: Storage;
     let cleanup: () => Promise<void>;
+    let url: string;
     const logger = createLogger('silent');
     const engines: WorkflowEngine[] = [];
 
-    function engine(stages: Stage[], log: Transition[] = [], maxAttempts?: number): WorkflowEngine {
-      const e = new WorkflowEngine(storage, OPTIONS, logger);
-      e.define({ kind: 'test', stages, maxAttempts, hooks: { afterTransition: async (_run, t) => void log.push(t) } });
+    function engine(stages: Stage[], log: Transition[] = [], maxAttempts?: number, options: Partial<WorkflowOptions> = {}): WorkflowEngine {
+      const e = new WorkflowEngine(storage, { ...OPTIONS, ...options }, logger);
+      e.define({ kind: 'test', stages, maxAttempts, hooks: { onTransitions: async (_tx, _run, ts) => void log.push(...ts) } });
       engines.push(e);
       return e;
     }
@@ -44,7 +48,7 @@ for (const driver of DRIVERS) {
     }, `run ${id} to finish`);
 
     before(async () => {
-      ({ storage, cleanup } = await driver.open());
+      ({ storage, cleanup, url } = await driver.open());
       await storage.migrate();
     });
     after(async () => {
@@ -119,6 +123,72 @@ for (const driver of DRIVERS) {
       assert.equal(firstCalls, 1, 'the completed first stage was not run again');
       await rescuer.stop();
     });
+
+    test('the claim counts the attempt: a run whose workers die on every attempt fails with attempts_exhausted', async () => {
+      const log: Transition[] = [];
+      const e = engine([{ name: 'deadly', run: async () => 'never reached' }], log, 3);
+      const run = await enqueue(e);
+      // Three workers claim the run and die without recording anything (their leases lapse).
+      let now = Date.now();
+      for (let i = 1; i <= 3; i++) {
+        const claimed = await storage.workflows.claim(['test'], `dead-${i}`, now, 10);
+        assert.equal(claimed?.id, run.id);
+        assert.equal(claimed?.attempts, i, 'each claim counts one attempt');
+        now += 20;
+      }
+      e.start();
+      const failed = await finished(run.id);
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.error, ATTEMPTS_EXHAUSTED);
+      assert.deepEqual(log.map((t) => t.kind), ['failed'], 'the fourth claim fails the run without running the stage again');
+      await e.stop();
+    });
+
+    test('a graceful stop hands leases back at once, without counting the interrupted attempt', async () => {
+      let started = 0;
+      const slow: Stage = { name: 'slow', run: async (ctx) => {
+        started++;
+        if (started === 1) await new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+        return 'done';
+      } };
+      // A long lease: without the hand-back the next worker would wait a minute.
+      const first = engine([slow], [], undefined, { leaseMs: 60_000 });
+      first.start();
+      const run = await enqueue(first);
+      await waitFor(async () => (started === 1 ? true : undefined), 'the stage to start');
+      await first.stop();
+      const handed = await storage.workflows.get(run.id);
+      assert.equal(handed?.lease_owner, null);
+      assert.equal(handed?.attempts, 0, 'the interrupted attempt is not counted');
+      const next = engine([slow], [], undefined, { leaseMs: 60_000 });
+      next.start();
+      assert.equal((await finished(run.id)).status, 'completed');
+      assert.equal(started, 2);
+      await next.stop();
+    });
+
+    if (driver.name === 'postgres') {
+      test('work enqueued on one node wakes idle workers on another (LISTEN/NOTIFY), long before their poll', async () => {
+        const remoteStorage = openStorage(url, tempDir());
+        const done: string[] = [];
+        // The other node polls once every two minutes: only the notification can wake it in time.
+        const remote = new WorkflowEngine(remoteStorage, { ...OPTIONS, pollMs: 120_000 }, logger);
+        remote.define({ kind: 'test', stages: [{ name: 'only', run: async (ctx) => void done.push(ctx.run.id) }] });
+        // This node enqueues but runs no workers.
+        const local = engine([{ name: 'only', run: async () => undefined }], [], undefined, { concurrency: 0 });
+        try {
+          remote.start();
+          // Let the remote worker finish its first (empty) claim and go idle.
+          await new Promise((r) => setTimeout(r, 300));
+          const run = await storage.transaction((tx) => local.enqueue(tx, { kind: 'test', orgId: 'org_x', resourceId: 'res_notify', input: {} }));
+          assert.equal((await finished(run.id)).status, 'completed');
+          assert.deepEqual(done, [run.id]);
+        } finally {
+          await remote.stop();
+          await remoteStorage.close();
+        }
+      });
+    }
 
     test('cancel stops a queued or running run; cancelling a finished run is refused', async () => {
       const e = engine([{ name: 'slow', run: async (ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))) }]);

@@ -7,7 +7,8 @@ import { tempDir } from './server.js';
 
 export interface DriverSetup {
   readonly name: string;
-  open(): Promise<{ storage: Storage; cleanup: () => Promise<void> }>;
+  /** `url` opens the same database again, as another node would. */
+  open(): Promise<{ storage: Storage; url: string; cleanup: () => Promise<void> }>;
 }
 
 export const DRIVERS: readonly DriverSetup[] = [
@@ -15,15 +16,15 @@ export const DRIVERS: readonly DriverSetup[] = [
     name: 'sqlite',
     async open() {
       const dir = tempDir();
-      const storage = openStorage(`sqlite:${join(dir, 'test.db')}`, dir);
-      return { storage, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+      const url = `sqlite:${join(dir, 'test.db')}`;
+      return { storage: openStorage(url, dir), url, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
     },
   },
   {
     name: 'postgres',
     async open() {
       const db = await createTestDatabase();
-      return { storage: openStorage(db.url, tempDir()), cleanup: () => db.drop() };
+      return { storage: openStorage(db.url, tempDir()), url: db.url, cleanup: () => db.drop() };
     },
   },
 ];

@@ -13,12 +13,43 @@ export interface TestS3 {
   close(): Promise<void>;
 }
 
+/** What a request interceptor sees of a request. */
+export interface S3Request {
+  readonly method: string;
+  /** Path and query, e.g. /capstan-test?uploads&prefix=documents%2F. */
+  readonly url: string;
+}
+
+/** An answer in place of s3rver's own, for a call s3rver does not implement. */
+export interface S3Answer {
+  readonly status: number;
+  readonly xml: string;
+}
+
+export interface StartS3Options {
+  readonly bucket?: string;
+  /** Sees every request first; an answer it returns is sent instead of s3rver's. */
+  readonly intercept?: (request: S3Request) => S3Answer | undefined;
+}
+
 // s3rver knows one account and refuses any other access key.
 const ACCOUNT = 'S3RVER';
 
-export async function startS3(bucket = 'capstan-test'): Promise<TestS3> {
+export async function startS3(options: StartS3Options = {}): Promise<TestS3> {
+  const bucket = options.bucket ?? 'capstan-test';
   const directory = tempDir('capstan-s3-');
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const { intercept } = options;
+  if (intercept) {
+    // s3rver is a Koa app: a middleware put first runs before its router.
+    server.middleware.unshift(async (ctx, next) => {
+      const answer = intercept({ method: ctx.method, url: ctx.url });
+      if (!answer) return next();
+      ctx.status = answer.status;
+      ctx.type = 'application/xml';
+      ctx.body = answer.xml;
+    });
+  }
   const { port } = await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -13,8 +13,19 @@ declare module 's3rver' {
     configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
   }
 
+  /** The part of Koa's context an interceptor uses. */
+  interface KoaContext {
+    readonly method: string;
+    readonly url: string;
+    status: number;
+    type: string;
+    body: unknown;
+  }
+
   export default class S3rver {
     constructor(options?: S3rverOptions);
+    /** Koa's middleware list (s3rver extends Koa), composed when the server starts. */
+    middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[];
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

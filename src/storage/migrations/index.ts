@@ -7,6 +7,8 @@ import * as m0004 from './0004-documents.js';
 import * as m0005 from './0005-videos.js';
 import * as m0006 from './0006-organizer.js';
 import * as m0007 from './0007-community.js';
+import * as m0008 from './0008-outbox.js';
+import * as m0009 from './0009-cleanup-indexes.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': m0001,
@@ -16,4 +18,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-videos': m0005,
   '0006-organizer': m0006,
   '0007-community': m0007,
+  '0008-outbox': m0008,
+  '0009-cleanup-indexes': m0009,
 };

@@ -11,8 +11,8 @@ export interface AppRepo {
   listForOrg(orgId: string): Promise<App[]>;
   addKey(key: AppKey): Promise<void>;
   findActiveKey(keyHash: string): Promise<{ key: AppKey; app: App } | undefined>;
-  /** Revokes every active key of the app; returns how many. */
-  revokeKeys(appId: string, at: string): Promise<number>;
+  /** Revokes every active key of the app; returns their ids. */
+  revokeKeys(appId: string, at: string): Promise<string[]>;
 }
 
 export function appRepo(db: Kysely<Database>): AppRepo {
@@ -32,8 +32,8 @@ export function appRepo(db: Kysely<Database>): AppRepo {
       return app ? { key, app } : undefined;
     },
     async revokeKeys(appId, at) {
-      const res = await db.updateTable('app_keys').set({ revoked_at: at }).where('app_id', '=', appId).where('revoked_at', 'is', null).executeTakeFirst();
-      return Number(res.numUpdatedRows);
+      const rows = await db.updateTable('app_keys').set({ revoked_at: at }).where('app_id', '=', appId).where('revoked_at', 'is', null).returning('id').execute();
+      return rows.map((r) => r.id);
     },
   };
 }

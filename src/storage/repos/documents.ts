@@ -1,9 +1,8 @@
-// Documents of an organization, and the idempotency records of their uploads.
+// Documents of an organization.
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, DocumentTable, IdempotencyTable } from '../schema.js';
+import type { Database, DocumentTable } from '../schema.js';
 
 export type DocumentRow = Selectable<DocumentTable>;
-export type IdempotencyRecord = Selectable<IdempotencyTable>;
 
 export interface DocumentRepo {
   create(doc: DocumentRow): Promise<void>;
@@ -14,9 +13,6 @@ export interface DocumentRepo {
   /** The organization's latest documents, newest first. */
   latestIds(orgId: string, limit: number): Promise<string[]>;
   update(id: string, patch: Partial<Omit<DocumentRow, 'id' | 'org_id'>>): Promise<void>;
-  findIdempotent(orgId: string, key: string): Promise<IdempotencyRecord | undefined>;
-  /** False when another request stored the key first. */
-  saveIdempotent(record: IdempotencyRecord): Promise<boolean>;
 }
 
 export function documentRepo(db: Kysely<Database>): DocumentRepo {
@@ -32,11 +28,6 @@ export function documentRepo(db: Kysely<Database>): DocumentRepo {
     },
     async update(id, patch) {
       await db.updateTable('documents').set(patch).where('id', '=', id).execute();
-    },
-    findIdempotent: (orgId, key) => db.selectFrom('idempotency_keys').selectAll().where('org_id', '=', orgId).where('key', '=', key).executeTakeFirst(),
-    async saveIdempotent(record) {
-      const res = await db.insertInto('idempotency_keys').values(record).onConflict((oc) => oc.columns(['org_id', 'key']).doNothing()).executeTakeFirst();
-      return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
   };
 }

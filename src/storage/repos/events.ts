@@ -1,26 +1,71 @@
-// The event log's rows: append, read after a cursor within one topic, prune by age.
-import type { Kysely, Selectable } from 'kysely';
+// The event log's rows. Appending locks the topic's row in event_topics until the transaction ends:
+// appends to one topic are serialized in commit order, each gets the next seq and an id above the
+// topic's last, so a reader that sees an event also sees every earlier one of its topic.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { uuidv7, uuidv7After } from '../../util/ids.js';
 import type { Database, EventTable } from '../schema.js';
 
 export type EventRow = Selectable<EventTable>;
+export type NewEventRow = Omit<EventRow, 'id' | 'seq'>;
 
 export interface EventRepo {
-  insert(row: EventRow): Promise<void>;
+  /** Appends inside the current transaction; the row is delivered once the transaction commits. */
+  append(row: NewEventRow): Promise<EventRow>;
   /** Events of `topic` with id > `afterId` (all when undefined), oldest first. */
   readAfter(topic: string, afterId: string | undefined, limit: number): Promise<EventRow[]>;
+  /** Events of `topic` with seq > `afterSeq`, in order. */
+  readAfterSeq(topic: string, afterSeq: number, limit: number): Promise<EventRow[]>;
+  /** The last seq of each topic that has ever had an event. */
+  heads(topics: readonly string[]): Promise<Map<string, number>>;
   /** Deletes events whose id sorts before `beforeId` (a UUIDv7 floor for an instant). */
   deleteBefore(beforeId: string): Promise<number>;
 }
 
-export function eventRepo(db: Kysely<Database>): EventRepo {
+const HEADS_CHUNK = 500;
+
+/** `appended` collects what this transaction appended, for the relay to announce after commit. */
+export function eventRepo(db: Kysely<Database>, appended?: EventRow[]): EventRepo {
   return {
-    async insert(row) {
-      await db.insertInto('events').values(row).execute();
+    async append(row) {
+      if (!appended) throw new Error('events.append runs inside a transaction');
+      const candidate = uuidv7();
+      const head = await db
+        .insertInto('event_topics')
+        .values({ topic: row.topic, seq: 1, last_id: candidate })
+        .onConflict((oc) =>
+          oc.column('topic').doUpdateSet({
+            seq: sql`event_topics.seq + 1`,
+            last_id: sql`case when excluded.last_id > event_topics.last_id then excluded.last_id else event_topics.last_id end`,
+          }),
+        )
+        .returning(['seq', 'last_id'])
+        .executeTakeFirstOrThrow();
+      let id = candidate;
+      // Another node's clock is ahead (or this millisecond is taken): go just past the topic's last id.
+      if (head.last_id !== candidate) {
+        id = uuidv7After(head.last_id);
+        await db.updateTable('event_topics').set({ last_id: id }).where('topic', '=', row.topic).execute();
+      }
+      const full: EventRow = { ...row, id, seq: Number(head.seq) };
+      await db.insertInto('events').values(full).execute();
+      appended.push(full);
+      return full;
     },
     readAfter(topic, afterId, limit) {
       let q = db.selectFrom('events').selectAll().where('topic', '=', topic);
       if (afterId) q = q.where('id', '>', afterId);
       return q.orderBy('id').limit(limit).execute();
+    },
+    readAfterSeq: (topic, afterSeq, limit) =>
+      db.selectFrom('events').selectAll().where('topic', '=', topic).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute(),
+    async heads(topics) {
+      const out = new Map<string, number>();
+      for (let i = 0; i < topics.length; i += HEADS_CHUNK) {
+        const chunk = topics.slice(i, i + HEADS_CHUNK);
+        const rows = await db.selectFrom('event_topics').select(['topic', 'seq']).where('topic', 'in', chunk).execute();
+        for (const r of rows) out.set(r.topic, Number(r.seq));
+      }
+      return out;
     },
     async deleteBefore(beforeId) {
       const res = await db.deleteFrom('events').where('id', '<', beforeId).executeTakeFirst();

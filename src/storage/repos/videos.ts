@@ -22,8 +22,11 @@ export interface VideoRepo {
   /**
    * Applies `patch` only while the live video is in one of `states` (and, when given, holds
    * `uploadId`): the compare-and-set that keeps two completes of one upload from both winning.
+   * `deletedToo` also matches a deleted video (settling what a delete interrupted).
    */
-  updateIf(id: string, where: { readonly states: readonly VideoState[]; readonly uploadId?: string }, patch: Partial<Omit<VideoRow, 'id' | 'org_id' | 'app_id'>>): Promise<boolean>;
+  updateIf(id: string, where: { readonly states: readonly VideoState[]; readonly uploadId?: string; readonly deletedToo?: boolean }, patch: Partial<Omit<VideoRow, 'id' | 'org_id' | 'app_id'>>): Promise<boolean>;
+  /** Videos (deleted ones too) left in `completing` since before `beforeIso`: their complete died half-way. */
+  stuckCompleting(beforeIso: string, limit: number): Promise<VideoRow[]>;
   /** Live videos of the app and the sum of their known durations (seconds). */
   usage(appId: string): Promise<{ count: number; durationSeconds: number }>;
 }
@@ -44,11 +47,14 @@ export function videoRepo(db: Kysely<Database>): VideoRepo {
       await db.updateTable('videos').set(patch).where('id', '=', id).execute();
     },
     async updateIf(id, where, patch) {
-      let q = db.updateTable('videos').set(patch).where('id', '=', id).where('deleted_at', 'is', null).where('state', 'in', [...where.states]);
+      let q = db.updateTable('videos').set(patch).where('id', '=', id).where('state', 'in', [...where.states]);
+      if (!where.deletedToo) q = q.where('deleted_at', 'is', null);
       if (where.uploadId !== undefined) q = q.where('upload_id', '=', where.uploadId);
       const res = await q.executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
     },
+    stuckCompleting: (beforeIso, limit) =>
+      db.selectFrom('videos').selectAll().where('state', '=', 'completing').where('updated_at', '<', beforeIso).orderBy('updated_at').limit(limit).execute(),
     async usage(appId) {
       const row = await db
         .selectFrom('videos')

@@ -1,5 +1,6 @@
 // Workflow runs and stages. Claiming is one atomic statement per driver: SQLite serializes writers,
-// PostgreSQL uses FOR UPDATE SKIP LOCKED so workers on many nodes never take the same run.
+// PostgreSQL uses FOR UPDATE SKIP LOCKED so workers on many nodes never take the same run. The claim
+// itself counts the attempt, so a stage that kills its process still uses up its attempts.
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Driver } from '../connect.js';
 import type { Database, WorkflowRunTable, WorkflowStageTable } from '../schema.js';
@@ -11,8 +12,12 @@ export type StageStatus = Pick<WorkflowStage, 'stage' | 'status'>;
 export interface WorkflowRepo {
   create(run: WorkflowRun): Promise<void>;
   get(id: string): Promise<WorkflowRun | undefined>;
-  /** Takes the next due run whose lease is free or expired; undefined when there is none. */
+  /** Takes the next due run whose lease is free or expired, counting the attempt; undefined when there is none. */
   claim(kinds: readonly string[], owner: string, now: number, leaseMs: number): Promise<WorkflowRun | undefined>;
+  /** Hands back every lease `owner` holds, uncounting the attempts it was making (a graceful stop). */
+  release(owner: string): Promise<number>;
+  /** Tells workers on other nodes that work arrived (PostgreSQL NOTIFY, sent at commit; nothing on SQLite). */
+  notify(): Promise<void>;
   /** Extends the lease if `owner` still holds it; false when it was lost or the run was cancelled. */
   renew(id: string, owner: string, until: number): Promise<boolean>;
   update(id: string, owner: string | null, patch: Partial<Omit<WorkflowRun, 'id'>>): Promise<boolean>;
@@ -25,6 +30,9 @@ export interface WorkflowRepo {
   cancel(id: string, at: string): Promise<boolean>;
 }
 
+/** The PostgreSQL channel idle workers listen on. */
+export const WORKFLOW_CHANNEL = 'capstan_workflows';
+
 export function workflowRepo(db: Kysely<Database>, driver: Driver): WorkflowRepo {
   return {
     async create(run) {
@@ -35,7 +43,7 @@ export function workflowRepo(db: Kysely<Database>, driver: Driver): WorkflowRepo
       if (kinds.length === 0) return undefined;
       const lock = driver === 'postgres' ? sql`for update skip locked` : sql``;
       const res = await sql<WorkflowRun>`
-        update workflow_runs set lease_owner = ${owner}, lease_expires_at = ${now + leaseMs}, status = 'running'
+        update workflow_runs set lease_owner = ${owner}, lease_expires_at = ${now + leaseMs}, status = 'running', attempts = attempts + 1
         where id = (
           select id from workflow_runs
           where status in ('queued', 'running') and kind in (${sql.join(kinds)}) and run_after <= ${now}
@@ -45,6 +53,18 @@ export function workflowRepo(db: Kysely<Database>, driver: Driver): WorkflowRepo
         )
         returning *`.execute(db);
       return res.rows[0];
+    },
+    async release(owner) {
+      const res = await db
+        .updateTable('workflow_runs')
+        .set({ lease_owner: null, lease_expires_at: null, attempts: sql`case when attempts > 0 then attempts - 1 else 0 end` })
+        .where('lease_owner', '=', owner)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows);
+    },
+    async notify() {
+      if (driver === 'postgres') await sql`select pg_notify(${WORKFLOW_CHANNEL}, '')`.execute(db);
     },
     async renew(id, owner, until) {
       const res = await db.updateTable('workflow_runs').set({ lease_expires_at: until }).where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'running').executeTakeFirst();

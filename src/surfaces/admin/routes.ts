@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { checkAdminToken } from '../../auth/index.js';
-import { schemas } from '../../http/index.js';
+import { idempotentWrites, schemas } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import { registerHubAdminRoutes } from './hub-routes.js';
 import { presentApp, presentContact, presentHub, presentKey, presentOrg } from '../../tenancy/index.js';
@@ -25,6 +25,8 @@ export function adminRoutes(ctx: AppContext) {
         app.addHook('preValidation', async (req) => {
           if (req.body === undefined && req.method === 'POST') req.body = {};
         });
+        // A retried admin call (a grant, a publish, a ban) with the same Idempotency-Key applies once.
+        idempotentWrites(scope, ctx.storage.idempotency, () => 'admin');
         const { tenancy } = ctx;
 
         app.post('/orgs', {

@@ -22,7 +22,8 @@ async function verifyRealtimeToken(ctx: AppContext, raw: string | undefined) {
   const jwt = raw.startsWith(REALTIME_TOKEN_PREFIX) ? raw.slice(REALTIME_TOKEN_PREFIX.length) : raw;
   const verified = await ctx.tokens.verify('realtime', jwt);
   if (!(await ctx.storage.orgs.get(verified.subject))) throw new AppError('unauthorized', 'Invalid token');
-  return { orgId: verified.subject, expiresAtMs: verified.expiresAtMs };
+  const kid = verified.claims.kid;
+  return { orgId: verified.subject, expiresAtMs: verified.expiresAtMs, keyId: typeof kid === 'string' ? kid : undefined };
 }
 
 function parseScope(documentIds: readonly string[], recent: string | undefined): { ids: string[]; recent: number | undefined } {
@@ -60,7 +61,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       },
     }, async (req, reply) => {
       if (realtime.draining) throw new AppError('draining');
-      const { orgId, expiresAtMs } = await verifyRealtimeToken(ctx, req.query.token);
+      const { orgId, expiresAtMs, keyId } = await verifyRealtimeToken(ctx, req.query.token);
       const { ids, recent } = parseScope(req.query.document_id ?? [], req.query.recent);
       if (ids.length === 0 && recent === undefined) throw new AppError('invalid_request', 'Give document_id (repeatable) or recent=N');
       const header = req.headers['last-event-id'];
@@ -80,6 +81,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         // A resumed stream skips the snapshot: the replay brings it up to date.
         snapshot: cursor === undefined ? async () => (await documents.statuses(orgId, scope.list())).map((s) => sseDataFrame({ ...s })) : undefined,
         expiresAtMs,
+        keyId,
         wire,
         codec: sseCodec,
       });
@@ -87,7 +89,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
 
     upgrades.add(/^\/ws\/status\/?$/, async (_req, url, accept) => {
       if (realtime.draining) throw new AppError('draining');
-      const { orgId, expiresAtMs } = await verifyRealtimeToken(ctx, url.searchParams.get('token') ?? undefined);
+      const { orgId, expiresAtMs, keyId } = await verifyRealtimeToken(ctx, url.searchParams.get('token') ?? undefined);
       const { ids, recent } = parseScope(url.searchParams.getAll('document_id'), url.searchParams.get('recent') ?? undefined);
       const scope = await buildScope(orgId, ids, recent);
       const { socket, stream } = await accept();
@@ -96,6 +98,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         access: scope,
         snapshot: async () => (await documents.statuses(orgId, scope.list())).map((s) => JSON.stringify(s)),
         expiresAtMs,
+        keyId,
         wire: wsWire(socket, stream),
         codec: wsCodec,
       });

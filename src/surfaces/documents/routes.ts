@@ -19,10 +19,11 @@ export function documentRoutes(ctx: AppContext) {
   return async function documents(root: FastifyInstance): Promise<void> {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     const { documents, config } = ctx;
-    const orgOf = async (req: FastifyRequest) => {
+    const principalOf = async (req: FastifyRequest) => {
       const header = req.headers['capout-api-key'];
-      return (await authenticateOrgKey(ctx.storage, typeof header === 'string' ? header : undefined)).org;
+      return authenticateOrgKey(ctx.storage, typeof header === 'string' ? header : undefined);
     };
+    const orgOf = async (req: FastifyRequest) => (await principalOf(req)).org;
 
     app.post('/upload', {
       // base64 is 4/3 of the bytes; the decoded size is checked against documentMaxBytes (413).
@@ -69,8 +70,9 @@ export function documentRoutes(ctx: AppContext) {
     });
 
     app.post('/ws/token', { schema: { tags, security, summary: 'Mint a short-lived realtime token for /ws/status and /sse/status' } }, async (req) => {
-      const org = await orgOf(req);
-      const issued = await ctx.tokens.issue('realtime', org.id, { scope: 'documents' }, config.realtimeTokenTtlSeconds);
+      const { org, key } = await principalOf(req);
+      // kid: revoking the key that minted a token also ends the streams opened with it.
+      const issued = await ctx.tokens.issue('realtime', org.id, { scope: 'documents', kid: key.id }, config.realtimeTokenTtlSeconds);
       return { token: REALTIME_TOKEN_PREFIX + issued.token, organization_id: org.id, expires_at: issued.expiresAt, ws_url: '/ws/status', sse_url: '/sse/status' };
     });
   };

@@ -4,7 +4,7 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { schemas } from '../../http/index.js';
+import { idempotentWrites, schemas } from '../../http/index.js';
 import { presentBroadcast, presentProfile, presentSpace } from '../../hubs/index.js';
 import type { AppContext } from '../../server/context.js';
 import { registerConversationRoutes } from './conversation-routes.js';
@@ -15,6 +15,8 @@ import { BroadcastBody, ContactParams, HubParams, ListQuery, pageOf, security, S
 export function hubMemberRoutes(ctx: AppContext) {
   return async function hubMembers(root: FastifyInstance): Promise<void> {
     requireMember(root, ctx);
+    // A member's retried action (a post, a message, a reaction) with the same Idempotency-Key applies once.
+    idempotentWrites(root, ctx.storage.idempotency, (req) => `contact:${memberOf(req).contact.id}`);
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     const { spaces, profiles, broadcasts } = ctx.hubs;
 

@@ -18,7 +18,7 @@ export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): voi
   upgrades.add(PATH, async (_req, url, accept) => {
     const clientId = PATH.exec(url.pathname)?.[1] ?? '';
     if (!CLIENT_ID.test(clientId)) throw new AppError('invalid_request', 'client_id must be 1-128 characters of A-Z a-z 0-9 _ . : -');
-    const { org } = await authenticateOrgKey(ctx.storage, url.searchParams.get('token') ?? undefined);
+    const { org, key } = await authenticateOrgKey(ctx.storage, url.searchParams.get('token') ?? undefined);
     // One live connection per client_id in an organization (cluster-wide with a shared limiter).
     let lease;
     try {
@@ -43,6 +43,7 @@ export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): voi
       wire: wsWire(socket, stream),
       codec,
       lease,
+      keyId: key.id,
     });
     const reply = (body: Record<string, unknown>) => connection.push(JSON.stringify(body));
     socket.on('message', (raw, isBinary) => {

@@ -2,22 +2,27 @@
 // The REST API takes only secret (csk_) keys; the SDK API only public (cpk_) keys, from an allowed
 // Origin when the app is in production.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticateAppKey, bearerToken, checkAppOrigin } from '../../auth/index.js';
+import { authenticateAppKey, bearerToken, checkAppOrigin, type AppPrincipal } from '../../auth/index.js';
 import type { App, Storage } from '../../storage/index.js';
 
-const apps = new WeakMap<FastifyRequest, App>();
+const apps = new WeakMap<FastifyRequest, AppPrincipal>();
 
 export function requireAppKey(scope: FastifyInstance, storage: Storage, kind: 'secret' | 'public'): void {
   scope.addHook('onRequest', async (req) => {
-    const { app } = await authenticateAppKey(storage, bearerToken(req.headers.authorization), kind);
-    if (kind === 'public') checkAppOrigin(app, req.headers.origin);
-    apps.set(req, app);
+    const principal = await authenticateAppKey(storage, bearerToken(req.headers.authorization), kind);
+    if (kind === 'public') checkAppOrigin(principal.app, req.headers.origin);
+    apps.set(req, principal);
   });
 }
 
 /** The authenticated app of a request that passed `requireAppKey`. */
 export function appOf(req: FastifyRequest): App {
-  const app = apps.get(req);
-  if (!app) throw new Error('developer route without requireAppKey');
-  return app;
+  return principalOf(req).app;
+}
+
+/** The app and the key it authenticated with. */
+export function principalOf(req: FastifyRequest): AppPrincipal {
+  const principal = apps.get(req);
+  if (!principal) throw new Error('developer route without requireAppKey');
+  return principal;
 }

@@ -11,7 +11,7 @@ import { namedSseCodec, openSseWire, sseDataFrame } from '../../realtime/index.j
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 import { VideoStreamScope } from '../../videos/index.js';
-import { appOf } from './auth.js';
+import { principalOf } from './auth.js';
 import { VideoId } from './schemas.js';
 
 const MAX_VIDEOS = 100;
@@ -34,7 +34,7 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
     },
   }, async (req, reply) => {
     if (realtime.draining) throw new AppError('draining');
-    const owner = appOf(req);
+    const { app: owner, keyId } = principalOf(req);
     const ids = [...new Set(req.query.video_id ?? [])];
     const header = req.headers['last-event-id'];
     const cursor = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
@@ -63,6 +63,7 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
       snapshot,
       wire,
       codec,
+      keyId,
     });
     // Secret keys do not expire; a revoked (regenerated) key ends its open streams within one period.
     const bearer = bearerToken(req.headers.authorization);

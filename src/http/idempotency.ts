@@ -1,0 +1,73 @@
+// Idempotency-Key on actions that are not idempotent by themselves (a publish, a post, a ban). The
+// key is claimed in the transaction that makes the change, so a retry after a lost answer (a 502 from
+// a proxy whose node died) never applies it twice; the answer is recorded as soon as it is sent and a
+// retry gets it again, marked `Idempotent-Replayed: true`.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { withIdempotencyClaim, type ClaimState, type IdempotencyRecord, type IdempotencyRepo } from '../storage/index.js';
+import { AppError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set on a request made with an Idempotency-Key: once its change commits, its answer is recorded. */
+    idempotency?: ClaimState;
+  }
+}
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+/** An answer not recorded this long after its change committed was lost with its node. */
+const IN_FLIGHT_MS = 30_000;
+
+/**
+ * Runs a route's action so that an Idempotency-Key applies it at most once per key within `scope`
+ * (whose keys they are: a hub's publishes, one contact's actions). Without the header it just runs.
+ */
+export async function idempotently<R>(repo: IdempotencyRepo, req: FastifyRequest, reply: FastifyReply, scope: string, action: () => Promise<R>): Promise<R | FastifyReply> {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) return action();
+  if (typeof key !== 'string' || !KEY.test(key)) throw new AppError('invalid_request', 'Idempotency-Key must be 1-255 visible ASCII characters');
+  const requestHash = createHash('sha256').update(JSON.stringify([req.method, req.routeOptions.url, req.params, req.body ?? null])).digest('hex');
+  const seen = await repo.find(scope, key);
+  if (seen) return replay(seen, requestHash, reply);
+  const { result } = await withIdempotencyClaim({ scope, key, requestHash }, (state) => {
+    req.idempotency = state;
+    return action();
+  });
+  return result;
+}
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Every write route registered in `app`'s scope after this call accepts an Idempotency-Key, keyed
+ * within `scopeOf(req)` (evaluated after the scope's authentication hooks).
+ */
+export function idempotentWrites(app: FastifyInstance, repo: IdempotencyRepo, scopeOf: (req: FastifyRequest) => string): void {
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => WRITES.has(m))) return;
+    const handler = route.handler as RouteHandlerMethod;
+    route.handler = function (this: FastifyInstance, req, reply) {
+      return idempotently(repo, req, reply, scopeOf(req), async () => handler.call(this, req, reply));
+    };
+  });
+}
+
+function replay(seen: IdempotencyRecord, requestHash: string, reply: FastifyReply): FastifyReply {
+  if (seen.request_hash !== requestHash) throw new AppError('idempotency_conflict');
+  if (seen.status_code === 0) {
+    const recent = Date.now() - Date.parse(seen.created_at) < IN_FLIGHT_MS;
+    throw new AppError('idempotency_conflict', recent
+      ? 'A request with this Idempotency-Key is still being processed; retry shortly'
+      : 'A request with this Idempotency-Key was applied, but its answer was lost; do not apply it again');
+  }
+  return reply.code(seen.status_code).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(seen.response);
+}
+
+/** onSend hook: records the answer of a request whose change committed under its key. */
+export async function recordIdempotentAnswer(repo: IdempotencyRepo, req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
+  const state = req.idempotency;
+  if (!state?.committed || reply.statusCode >= 500) return;
+  const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
+  await repo.complete(state.claim.scope, state.claim.key, reply.statusCode, body);
+}
