@@ -29,7 +29,9 @@ export function sqlitePath(databaseUrl: string | null, dataDir: string): string 
 
 export function connect(databaseUrl: string | null, dataDir: string): Connection {
   if (driverFor(databaseUrl) === 'postgres') {
-    const pool = new pg.Pool({ connectionString: databaseUrl ?? undefined, max: 10 });
+    // A node frozen inside a transaction (a stop signal, a stalled VM) would hold its locks — a
+    // topic's row among them — until its TCP connection times out; PostgreSQL ends it after 10 s.
+    const pool = new pg.Pool({ connectionString: databaseUrl ?? undefined, max: 10, options: '-c idle_in_transaction_session_timeout=10000' });
     // A client losing its server (a restart, a failover) must not crash the process: an idle one is
     // reported by the pool, a checked-out one (inside a transaction, between two queries) by the
     // client itself; either way the query in flight or the next one fails, and the pool drops it.

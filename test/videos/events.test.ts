@@ -62,6 +62,7 @@ describe('video events', () => {
     assert.deepEqual(names.slice(3, -1).filter((n) => n !== 'video.ready'), ['video.transcription', 'video.transcription']);
     assert.equal(names.filter((n) => n === 'video.ready').length, 1);
     assert.equal(names.at(-1), 'video.deleted');
+    assert.equal(names.length, 7, `one event per change, none twice: ${names.join(', ')}`);
     for (const f of seen) {
       assert.match(f.id ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-7/, 'every event has a UUIDv7 id');
       assert.equal(data(f).appId, app.id);

@@ -1,0 +1,78 @@
+// Idempotency-Key on hub publishes, member actions and admin calls: a retry after a lost answer (a 502
+// from a proxy whose node died) gets the first answer again and applies nothing twice; the same key
+// with another body is 409; a malformed key is 400; keys of different members never collide.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { hubTopic } from '../../src/events/index.js';
+import { as, expectStatus } from '../helpers/community.js';
+import { makeHub, type Member, type TestHub } from '../helpers/hub.js';
+import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
+
+describe('Idempotency-Key', () => {
+  let ts: TestServer;
+  let hub: TestHub;
+  let alice: Member;
+  let bob: Member;
+  let lobby: string;
+
+  const admin = (method: string, path: string, body: unknown, key?: string) =>
+    fetch(`${ts.url}/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
+      body: JSON.stringify(body),
+    });
+
+  before(async () => {
+    ts = await startServer();
+    hub = await makeHub(ts);
+    alice = await hub.member('alice');
+    bob = await hub.member('bob');
+    lobby = (await ts.admin('POST', `/hubs/${hub.hubId}/spaces`, { name: 'lobby' })).body.id as string;
+    for (const who of [alice, bob]) expectStatus(await as(ts, hub, who, 'POST', `/spaces/${lobby}/join`), 200);
+  });
+  after(() => ts.close());
+
+  test('a retried publish returns the first event id and appends nothing more', async () => {
+    const first = await admin('POST', `/hubs/${hub.hubId}/events`, { type: 'test.ping', data: { n: 1 } }, 'pub-1');
+    assert.equal(first.status, 202);
+    const { id } = (await first.json()) as { id: string };
+    const retry = await admin('POST', `/hubs/${hub.hubId}/events`, { type: 'test.ping', data: { n: 1 } }, 'pub-1');
+    assert.equal(retry.status, 202);
+    assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(await retry.json(), { id });
+    const log = await ts.server.ctx.storage.events.readAfter(hubTopic(hub.hubId), undefined, 100);
+    assert.equal(log.filter((e) => e.type === 'test.ping').length, 1);
+
+    const other = await admin('POST', `/hubs/${hub.hubId}/events`, { type: 'test.ping', data: { n: 2 } }, 'pub-1');
+    assert.equal(other.status, 409);
+    assert.equal(((await other.json()) as { code: string }).code, 'idempotency_conflict');
+  });
+
+  test('a malformed key is 400 and applies nothing', async () => {
+    for (const key of ['', 'has space', 'x'.repeat(256), 'tab\there']) {
+      const res = await admin('POST', `/hubs/${hub.hubId}/events`, { type: 'test.ping', data: { bad: key.length } }, key);
+      assert.equal(res.status, 400, `key ${JSON.stringify(key.slice(0, 20))}`);
+      assert.equal(((await res.json()) as { code: string }).code, 'invalid_request');
+    }
+    const log = await ts.server.ctx.storage.events.readAfter(hubTopic(hub.hubId), undefined, 100);
+    assert.equal(log.filter((e) => e.data.includes('"bad"')).length, 0);
+  });
+
+  test("a member's retried post creates one discussion; another member's same key is their own", async () => {
+    const body = { title: 'Hello', body: 'First post' };
+    const headers = { 'idempotency-key': 'post-1' };
+    const first = expectStatus(await as(ts, hub, alice, 'POST', `/spaces/${lobby}/discussions`, body, headers), 201);
+    const again = expectStatus(await as(ts, hub, alice, 'POST', `/spaces/${lobby}/discussions`, body, headers), 201);
+    assert.equal(again.id, first.id);
+    const bobs = expectStatus(await as(ts, hub, bob, 'POST', `/spaces/${lobby}/discussions`, body, headers), 201);
+    assert.notEqual(bobs.id, first.id, 'keys are scoped to the member');
+    const list = expectStatus(await as(ts, hub, alice, 'GET', `/spaces/${lobby}/discussions`), 200).data as { id: string }[];
+    assert.equal(list.length, 2);
+  });
+
+  test('a retried admin credit grant is applied once', async () => {
+    const org = (await ts.admin('POST', '/orgs', { name: 'grants' })).body.id as string;
+    for (let i = 0; i < 3; i++) assert.equal((await admin('POST', `/orgs/${org}/credits`, { amount_micro: 500 }, 'grant-1')).status < 300, true);
+    assert.equal((await ts.admin('GET', `/orgs/${org}`)).body.credits_micro, 500);
+  });
+});

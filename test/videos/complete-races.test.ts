@@ -1,0 +1,98 @@
+// Complete racing abort and delete, and completes that die half-way: a video never stays
+// `completing`, is billed at most once, and never when it was deleted. The reconciler finishes a
+// complete whose object was assembled, and rolls back one whose object was not.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { createVideo, makeApp, settled, uploadParts, waitForVideo, type TestApp } from '../helpers/videos.js';
+
+const BYTES = readFileSync(new URL('../fixtures/videos/with-audio.mp4', import.meta.url));
+const PART = 8 * 1024;
+const CREDITS = 1_000_000;
+
+describe('video completes under races and crashes', () => {
+  let ts: TestServer;
+
+  before(async () => {
+    ts = await startServer({ multipartMinPartBytes: PART });
+  });
+  after(() => ts.close());
+
+  const balance = async (app: TestApp) => (await ts.admin('GET', `/orgs/${app.orgId}`)).body.credits_micro as number;
+  const row = async (id: string) => ts.server.ctx.storage.videos.getById(id);
+
+  test('complete, abort and delete at once: no video stays completing, a deleted one is never billed, none twice', async () => {
+    const app = await makeApp(ts, { creditsMicro: CREDITS });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const videoId = await createVideo(app);
+      const { uploadId, parts } = await uploadParts(app, videoId, BYTES, PART);
+      const [complete, abort, remove] = await Promise.all([
+        app.sdk('/upload/multipart/complete', { videoId, uploadId, parts }),
+        app.sdk('/upload/multipart/abort', { videoId, uploadId }),
+        i % 2 === 0 ? app.rest('DELETE', `/videos/${videoId}`) : Promise.resolve({ status: 0 }),
+      ]);
+      for (const r of [complete, abort]) assert.ok(r.status < 500, `never a server error (${r.status})`);
+      // Let any processing settle.
+      for (let t = 0; t < 200; t++) {
+        const v = await row(videoId);
+        if (v && v.state !== 'completing' && v.state !== 'processing') break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const v = await row(videoId);
+      assert.notEqual(v?.state, 'completing', 'never left completing');
+      if (v?.deleted_at !== null) assert.equal(v?.cost_micro, null, 'a deleted video is never billed');
+      outcomes.push(`${complete.status}/${abort.status}/${remove.status}:${v?.state}${v?.deleted_at ? ':deleted' : ''}`);
+    }
+    const billed = await ts.server.ctx.storage.ledger.entries(app.orgId, 100, 0);
+    const videos = billed.filter((e) => e.reason === 'video');
+    assert.equal(new Set(videos.map((e) => e.ref)).size, videos.length, `each video billed at most once (${outcomes.join(' ')})`);
+  });
+
+  test('the reconciler finishes a complete that died after assembling its object, and bills it once', async () => {
+    const app = await makeApp(ts, { creditsMicro: CREDITS });
+    const videoId = await createVideo(app);
+    const { uploadId, parts } = await uploadParts(app, videoId, BYTES, PART);
+    const video = (await row(videoId))!;
+    // The complete got as far as assembling the object, then its node died.
+    await ts.server.ctx.storage.videos.update(videoId, { state: 'completing', updated_at: new Date(Date.now() - 60_000).toISOString() });
+    await ts.server.ctx.blobs.completeMultipart(video.s3_key, uploadId, parts);
+    assert.equal(await ts.server.ctx.videos.reconcile(30_000), 1);
+    const status = await waitForVideo(app, videoId, settled);
+    assert.equal(status.ready, true);
+    assert.equal(CREDITS - (await balance(app)), (await row(videoId))?.cost_micro);
+    assert.equal(await ts.server.ctx.videos.reconcile(30_000), 0, 'nothing is left to reconcile');
+  });
+
+  test('the reconciler rolls back a complete that died before assembling: the client completes again', async () => {
+    const app = await makeApp(ts, { creditsMicro: CREDITS });
+    const videoId = await createVideo(app);
+    const { uploadId, parts } = await uploadParts(app, videoId, BYTES, PART);
+    await ts.server.ctx.storage.videos.update(videoId, { state: 'completing', updated_at: new Date(Date.now() - 60_000).toISOString() });
+    const stuck = await app.sdk('/upload/multipart/complete', { videoId, uploadId, parts });
+    assert.equal(stuck.status, 409, 'while completing, another complete is refused');
+    assert.equal(await ts.server.ctx.videos.reconcile(30_000), 1);
+    assert.equal((await row(videoId))?.state, 'uploading');
+    const again = await app.sdk('/upload/multipart/complete', { videoId, uploadId, parts });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal((await waitForVideo(app, videoId, settled)).ready, true);
+  });
+
+  test('a video deleted while its complete was stuck is settled as failed and never billed', async () => {
+    const app = await makeApp(ts, { creditsMicro: CREDITS });
+    const videoId = await createVideo(app);
+    const { uploadId, parts } = await uploadParts(app, videoId, BYTES, PART);
+    const video = (await row(videoId))!;
+    await ts.server.ctx.storage.videos.update(videoId, { state: 'completing', updated_at: new Date(Date.now() - 60_000).toISOString() });
+    await ts.server.ctx.blobs.completeMultipart(video.s3_key, uploadId, parts);
+    assert.equal((await app.rest('DELETE', `/videos/${videoId}`)).status, 200);
+    await ts.server.ctx.storage.videos.update(videoId, { updated_at: new Date(Date.now() - 60_000).toISOString() });
+    assert.equal(await ts.server.ctx.videos.reconcile(30_000), 1);
+    const settledRow = await row(videoId);
+    assert.equal(settledRow?.state, 'failed');
+    assert.equal(settledRow?.failure_reason, 'deleted');
+    assert.equal(settledRow?.cost_micro, null);
+    assert.equal(await balance(app), CREDITS);
+  });
+});
