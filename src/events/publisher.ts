@@ -27,9 +27,13 @@ export class EventPublisher {
     return this.registry.isPublic(type);
   }
 
-  /** One event in a transaction of its own. */
-  publish(input: NewEvent): Promise<EventRecord> {
-    return this.storage.transaction((tx) => this.append(tx, input));
+  /** One event with no change of its own (a server-side publish): committed alone, atomically. */
+  async publish(input: NewEvent): Promise<EventRecord> {
+    const data = this.encode(input);
+    const createdAt = new Date().toISOString();
+    const scope = input.scope ?? {};
+    const row = await this.storage.events.append({ topic: input.topic, org_id: input.orgId, type: input.type, scope: JSON.stringify(scope), data, created_at: createdAt });
+    return { id: row.id, seq: row.seq, topic: input.topic, orgId: input.orgId, type: input.type, scope, data: input.data, createdAt };
   }
 
   private encode(input: NewEvent): string {

@@ -119,7 +119,7 @@ export class HubService {
 
   /** Server-side publish: the scope follows from the input (direct, space or hub). */
   async publish(hubId: string, input: PublishInput): Promise<EventRecord> {
-    await this.getHub(hubId);
+    const hub = await this.getHub(hubId);
     if (!this.publisher.isPublic(input.type)) throw new AppError('invalid_request', `Unknown event type "${input.type}"`);
     let scope: EventScope = {};
     if (input.contactIds && input.contactIds.length > 0) {
@@ -134,7 +134,7 @@ export class HubService {
       if (!space) throw new AppError('invalid_request', 'space_id must name a space of this hub');
       scope = { ...scope, ...(await this.spaceScope(space)) };
     }
-    return this.change(hubId, (_tx, emit) => emit(input.type, scope, input.data));
+    return this.publisher.publish({ topic: hubTopic(hubId), orgId: hub.org_id, type: input.type, scope, data: input.data });
   }
 
   /** The scope of a space's events: everyone for an open space, the granting segments for a restricted one. */

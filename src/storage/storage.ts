@@ -14,7 +14,7 @@ import { communityRepo, type CommunityRepo } from './repos/community.js';
 import { conversationRepo, type ConversationRepo } from './repos/conversations.js';
 import { discussionRepo, type DiscussionRepo } from './repos/discussions.js';
 import { documentRepo, type DocumentRepo } from './repos/documents.js';
-import { eventRepo, type EventRepo, type EventRow } from './repos/events.js';
+import { appendStatement, eventRepo, type EventRepo, type EventRow, type NewEventRow } from './repos/events.js';
 import { hubRepo, type HubRepo } from './repos/hubs.js';
 import { idempotencyRepo, type IdempotencyRepo } from './repos/idempotency.js';
 import { ledgerRepo, type LedgerRepo } from './repos/ledger.js';
@@ -77,7 +77,7 @@ export function createRepos(db: Kysely<Database>, driver: Driver, appended?: Eve
     apps: appRepo(db),
     hubs: hubRepo(db),
     settings: settingsRepo(db),
-    events: eventRepo(db, appended),
+    events: eventRepo(db, driver, appended),
     community: communityRepo(db),
     discussions: discussionRepo(db),
     conversations: conversationRepo(db),
@@ -110,23 +110,33 @@ export function openStorage(databaseUrl: string | null, dataDir: string): Storag
       return fn(tx);
     });
     if (claim) claim.committed = true;
-    if (appended.length > 0) {
-      for (const listener of listeners) {
-        try {
-          listener(appended);
-        } catch {
-          // The change is committed; a failing listener only delays delivery (the feeds catch up).
-        }
+    if (appended.length > 0) announce(appended);
+    return result;
+  }
+
+  function announce(rows: EventRow[]): void {
+    for (const listener of listeners) {
+      try {
+        listener(rows);
+      } catch {
+        // The change is committed; a failing listener only delays delivery (the feeds catch up).
       }
     }
-    return result;
+  }
+
+  /** An event alone: one atomic statement on PostgreSQL (unless a claim must commit with it), else a transaction. */
+  async function appendAlone(row: NewEventRow): Promise<EventRow> {
+    if (driver !== 'postgres' || pendingClaim()) return transaction((tx) => tx.events.append(row));
+    const { rows } = await appendStatement(row).execute(db);
+    const full: EventRow = { ...row, id: rows[0]!.id, seq: Number(rows[0]!.seq) };
+    announce([full]);
+    return full;
   }
 
   const repos = createRepos(db, driver);
   return {
     ...repos,
-    // Outside a transaction an append is a transaction of its own.
-    events: { ...repos.events, append: (row) => transaction((tx) => tx.events.append(row)) },
+    events: { ...repos.events, append: appendAlone },
     driver,
     location,
     db,

@@ -77,6 +77,8 @@ function formatUuidV7(ms: number, counter: number): string {
   b[6] = 0x70 | ((counter >>> 8) & 0x0f);
   b[7] = counter & 0xff;
   b[8] = 0x80 | (b[8]! & 0x3f);
+  // The tail's top bit stays clear, so the successor the event log computes (tail + 1) never overflows.
+  b[10] = b[10]! & 0x7f;
   const hex = b.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

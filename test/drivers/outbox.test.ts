@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isAppError } from '../../src/http/index.js';
 import { openStorage, withIdempotencyClaim, type EventRow, type NewEventRow, type Storage } from '../../src/storage/index.js';
+import { isUuidV7, uuidv7At } from '../../src/util/ids.js';
 import { DRIVERS } from '../helpers/drivers.js';
 import { tempDir } from '../helpers/server.js';
 
@@ -84,6 +85,17 @@ for (const driver of DRIVERS) {
       } finally {
         if (other !== storage) await other.close();
       }
+    });
+
+    test("ids stay above the topic's last even when another node's clock is ahead", async () => {
+      // Another node, its clock a minute ahead, appended last.
+      const ahead = uuidv7At(Date.now() + 60_000, 5);
+      await storage.events.append(row('t:clock', 1));
+      await storage.db.updateTable('event_topics').set({ last_id: ahead }).where('topic', '=', 't:clock').execute();
+      const rows = [await storage.events.append(row('t:clock', 2)), await storage.transaction((tx) => tx.events.append(row('t:clock', 3)))];
+      assert.ok(rows[0]!.id > ahead && rows[1]!.id > rows[0]!.id, `${ahead} < ${rows[0]!.id} < ${rows[1]!.id}`);
+      for (const r of rows) assert.ok(isUuidV7(r.id), `${r.id} is a UUIDv7`);
+      assert.deepEqual(rows.map((r) => r.seq), [2, 3]);
     });
 
     test('an Idempotency-Key claim commits with the change, and rolls back with it', async () => {

@@ -3,6 +3,7 @@
 // topic's last, so a reader that sees an event also sees every earlier one of its topic.
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { uuidv7, uuidv7After } from '../../util/ids.js';
+import type { Driver } from '../connect.js';
 import type { Database, EventTable } from '../schema.js';
 
 export type EventRow = Selectable<EventTable>;
@@ -23,11 +24,39 @@ export interface EventRepo {
 
 const HEADS_CHUNK = 500;
 
+/**
+ * One statement on PostgreSQL: lock the topic's row, take the next seq and an id above the topic's
+ * last (this node's fresh id, or — when another node's clock is ahead — the last id with its random
+ * tail incremented; minted tails leave their top bit clear, so the increment never overflows), and
+ * insert the event. Atomic by itself, so an event alone needs no explicit transaction.
+ */
+export function appendStatement(row: NewEventRow) {
+  const candidate = uuidv7();
+  return sql<{ id: string; seq: number }>`
+    with head as (
+      insert into event_topics as t (topic, seq, last_id) values (${row.topic}, 1, ${candidate})
+      on conflict (topic) do update set
+        seq = t.seq + 1,
+        last_id = case when excluded.last_id > t.last_id then excluded.last_id
+          else substr(t.last_id, 1, 24) || lpad(to_hex(('x' || substr(t.last_id, 25, 12))::bit(48)::bigint + 1), 12, '0') end
+      returning seq, last_id
+    )
+    insert into events (id, topic, seq, org_id, type, scope, data, created_at)
+    select head.last_id, ${row.topic}, head.seq, ${row.org_id}, ${row.type}, ${row.scope}, ${row.data}, ${row.created_at} from head
+    returning id, seq`;
+}
+
 /** `appended` collects what this transaction appended, for the relay to announce after commit. */
-export function eventRepo(db: Kysely<Database>, appended?: EventRow[]): EventRepo {
+export function eventRepo(db: Kysely<Database>, driver: Driver, appended?: EventRow[]): EventRepo {
   return {
     async append(row) {
       if (!appended) throw new Error('events.append runs inside a transaction');
+      if (driver === 'postgres') {
+        const { rows } = await appendStatement(row).execute(db);
+        const full: EventRow = { ...row, id: rows[0]!.id, seq: Number(rows[0]!.seq) };
+        appended.push(full);
+        return full;
+      }
       const candidate = uuidv7();
       const head = await db
         .insertInto('event_topics')
