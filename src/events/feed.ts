@@ -34,7 +34,7 @@ interface Follow {
   ready: boolean;
   reading: boolean;
   readAgain: boolean;
-  /** The bus reconnected: whatever the log brings next was missed by it. */
+  /** Wake-ups were lost (the bus reconnected, a head stayed ahead): what the log brings next was missed. */
   resync: boolean;
   /** Events that came by bus ahead of lastSeq + 1, by seq. */
   readonly early: Map<number, EventRecord>;
@@ -243,7 +243,9 @@ export class EventFeed {
         if (head <= f.lastSeq) {
           f.suspectHead = 0;
         } else if (f.suspectHead > 0 && f.lastSeq < f.suspectHead) {
+          // A lost wake-up: its connections re-check their access before what they missed.
           f.suspectHead = 0;
+          f.resync = true;
           void this.catchUp(f);
         } else {
           f.suspectHead = head;
