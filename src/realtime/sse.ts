@@ -54,6 +54,14 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
   };
 }
 
+/**
+ * A terminal event that asks the client to wait (draining) also sets `retry:`: a browser EventSource
+ * reads nothing else, so that is how its reconnects spread over the drain window.
+ */
+function retryLine(type: TerminalType, data: Readonly<Record<string, unknown>>): string {
+  return type === 'stream.draining' && typeof data.retry_ms === 'number' ? `retry: ${data.retry_ms}\n` : '';
+}
+
 function dataLines(json: string): string {
   // JSON.stringify never emits raw newlines, so one data line per frame is enough.
   return `data: ${json}\n`;
@@ -63,7 +71,7 @@ function dataLines(json: string): string {
 export function namedSseCodec(): Codec {
   return {
     event: cachedFrames((e) => `id: ${e.id}\nevent: ${e.type}\n${dataLines(JSON.stringify(e.data))}\n`),
-    terminal: (type: TerminalType, data) => `event: ${type}\n${dataLines(JSON.stringify(data))}\n`,
+    terminal: (type: TerminalType, data) => `${retryLine(type, data)}event: ${type}\n${dataLines(JSON.stringify(data))}\n`,
     heartbeat: () => ': heartbeat\n\n',
   };
 }
@@ -78,7 +86,7 @@ export function messageSseCodec(shape: (e: EventRecord) => Readonly<Record<strin
       const body = shape(e);
       return body === undefined ? undefined : `id: ${e.id}\n${dataLines(JSON.stringify(body))}\n`;
     }),
-    terminal: (type: TerminalType, data) => dataLines(JSON.stringify({ type, ...data })) + '\n',
+    terminal: (type: TerminalType, data) => retryLine(type, data) + dataLines(JSON.stringify({ type, ...data })) + '\n',
     heartbeat: () => ': heartbeat\n\n',
   };
 }

@@ -7,6 +7,7 @@ import { WebSocket } from 'ws';
 import { buildEstimatePdf } from '../fixtures/documents.js';
 import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { uuidv7At } from '../../src/util/ids.js';
 import { openSse } from '../helpers/sse.js';
 
 type Msg = Record<string, unknown>;
@@ -155,6 +156,22 @@ describe('documents realtime', () => {
     assert.ok((last.id ?? '') > (first.id ?? ''));
     assert.ok(!r.frames.some((f) => f.id === first.id), 'nothing before the cursor is repeated');
     r.close();
+  });
+
+  test('a cursor older than the replay window gets the current state and stays open, not a terminal event a browser would loop on', async () => {
+    const doc = await upload();
+    await waitForStatus(org, doc, (s) => s.status === 'completed');
+    const token = (await org.call('POST', '/ws/token')).body.token as string;
+    const stale = uuidv7At(Date.now() - 3_600_000);
+    const s = await openSse(`${ts.url}/sse/status?token=${encodeURIComponent(token)}&document_id=${doc}`, { lastEventId: stale });
+    assert.equal(s.status, 200);
+    const snapshot = await s.next((f) => f.data !== undefined);
+    assert.equal(snapshot.id, undefined, 'a snapshot is not a cursor');
+    const body = JSON.parse(snapshot.data ?? '{}') as { document_id: string; status: string };
+    assert.deepEqual([body.document_id, body.status], [doc, 'completed']);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!s.frames.some((f) => (f.data ?? '').includes('stream.stale_resume')));
+    s.close();
   });
 });
 

@@ -150,6 +150,7 @@ describe('hub realtime stream while draining', () => {
         assert.equal(f.id, undefined, 'terminal events carry no id');
         const { retry_ms } = JSON.parse(f.data ?? '{}') as { retry_ms: number };
         assert.ok(Number.isInteger(retry_ms) && retry_ms >= 0 && retry_ms <= 2000);
+        assert.equal(f.retry, retry_ms, 'the retry: field carries it too, for a browser EventSource');
         await s.ended;
       }
       const refused = await openSse(hub.streamUrl(), { token: m.token });

@@ -65,15 +65,14 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       const { ids, recent } = parseScope(req.query.document_id ?? [], req.query.recent);
       if (ids.length === 0 && recent === undefined) throw new AppError('invalid_request', 'Give document_id (repeatable) or recent=N');
       const header = req.headers['last-event-id'];
-      const cursor = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
-      if (cursor !== undefined && (!isUuidV7(cursor) || events.checkCursor(cursor) === 'future')) throw new AppError('invalid_cursor');
+      const given = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
+      if (given !== undefined && (!isUuidV7(given) || events.checkCursor(given) === 'future')) throw new AppError('invalid_cursor');
+      // A cursor older than the replay window cannot be resumed gap-free. Ending the stream would not
+      // help: a browser EventSource reconnects with the same Last-Event-ID forever. Every message here
+      // is a whole status, so the current state of each document is the complete answer.
+      const cursor = given !== undefined && events.checkCursor(given) === 'stale' ? undefined : given;
       const scope = await buildScope(orgId, ids, recent);
       const wire = openSseWire(reply, config.realtimeRetryMs);
-      if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {
-        wire.write(sseCodec.terminal('stream.stale_resume', { retention_seconds: config.realtimeRetentionSeconds }));
-        wire.end('stream.stale_resume');
-        return;
-      }
       realtime.open({
         topic: orgTopic(orgId),
         cursor,
