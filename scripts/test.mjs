@@ -1,9 +1,26 @@
 #!/usr/bin/env node
 // Runs the whole suite with node's test runner (TypeScript through tsx). Arguments narrow it to
-// files whose path contains one of them: `npm test -- realtime admin`.
-import { readdirSync, statSync } from 'node:fs';
+// files whose path contains one of them: `npm test -- realtime admin`. First it makes sure what the
+// suite needs beyond npm is there: Debian's Chromium for the page tests, installed when missing.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+function ensureSystemDeps() {
+  if (existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0) {
+    console.error(`npm test: ${CHROMIUM} is missing and installing it needs root. Run \`sudo bash scripts/install-system-deps.sh\` (Debian: apt-get install chromium), then npm test again.`);
+    process.exit(1);
+  }
+  console.error(`npm test: ${CHROMIUM} is missing; installing the Debian packages the page tests need (scripts/install-system-deps.sh)…`);
+  const res = spawnSync('bash', ['scripts/install-system-deps.sh'], { stdio: 'inherit' });
+  if (res.status !== 0 || !existsSync(CHROMIUM)) {
+    console.error('npm test: installing Chromium failed; see the apt-get output above.');
+    process.exit(1);
+  }
+}
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -18,6 +35,7 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+ensureSystemDeps();
 const res = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', '--test-reporter=spec', ...files],

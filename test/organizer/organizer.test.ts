@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { listen, PNG, pdfWithDate, refusal, until, uploadForm, uploadJson, waitForJob, type Msg } from './helpers.js';
@@ -61,7 +61,7 @@ describe('organizer', () => {
   });
 
   test("seed 002's browser example, as written, in headless Chromium", async () => {
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const logged: unknown[][] = [];

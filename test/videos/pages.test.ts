@@ -1,14 +1,14 @@
 // The share page, the embed page and the Range-served bytes of a developer video, over HTTP and in
 // headless Chromium (playwright-core + the Debian chromium package): the player loads the metadata.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { createVideo, makeApp, settled, uploadVideo, waitForVideo, type TestApp } from '../helpers/videos.js';
 
 const BYTES = readFileSync(new URL('../fixtures/videos/with-audio.mp4', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('video pages and bytes', () => {
   let ts: TestServer;
@@ -92,10 +92,10 @@ describe('video pages and bytes', () => {
     assert.equal((await fetch(`${ts.url}/dev/zzzzzzzzzzzz`)).status, 404);
   });
 
-  describe('in headless Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: run scripts/install-system-deps.sh` }, () => {
+  describe('in headless Chromium', () => {
     let browser: Browser;
     before(async () => {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+      browser = await launchChromium();
     });
     after(() => browser.close());
 
