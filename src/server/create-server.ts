@@ -21,7 +21,7 @@ import { TenancyService } from '../tenancy/index.js';
 import { transcriberFromConfig, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { AppContext } from './context.js';
-import { writeDevCredentials } from './dev-credentials.js';
+import { devCredentialsEnabled, writeDevCredentials } from './dev-credentials.js';
 import { eventTypeRegistry } from './event-types.js';
 import { createFanOut } from './fan-out.js';
 import { resolveTokenSecret } from './token-secret.js';
@@ -177,7 +177,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const app = await buildHttpApp({ config, logger, metrics, rateLimiter: fanOut.rateLimiter, ready: async () => (await storage.ping()) && (await fanOut.ready()), idempotency: storage.idempotency }, surfaces);
   upgrades.attach(app.server);
   workflows.start();
-  const devCredentialsPath = config.devCredentials ? await writeDevCredentials(storage, tenancy, config.dataDir) : undefined;
+  const devCredentialsPath = devCredentialsEnabled(config) ? await writeDevCredentials(storage, tenancy, config.dataDir) : undefined;
   if (devCredentialsPath) logger.info({ path: devCredentialsPath }, 'first start: demo credentials written');
 
   // Events older than the replay window can no longer be resumed from; drop them.

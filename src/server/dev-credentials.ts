@@ -1,9 +1,12 @@
 // First start on empty storage: a demo organization, app, hub and contact, written to
-// <dataDir>/dev-credentials.json so a newcomer can call the API at once. Never overwrites anything.
+// <dataDir>/dev-credentials.json so a newcomer can call the API at once. Never overwrites anything,
+// is made once even when several nodes start together, and only where a demo belongs (development).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Storage } from '../storage/index.js';
+import type { Config } from '../config/index.js';
+import { driverFor, type Storage } from '../storage/index.js';
 import type { TenancyService } from '../tenancy/index.js';
+import { randomToken } from '../util/ids.js';
 
 export interface DevCredentials {
   readonly organization_id: string;
@@ -18,11 +21,23 @@ export interface DevCredentials {
 const DEMO_CREDITS_MICRO = 1_000_000;
 const DEMO_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 
+/** The setting whose first writer makes the demo: nodes starting together on an empty database race for it. */
+const DEMO_CLAIM = 'dev_credentials_claim';
+
+/** Explicitly set, or by default: development only (embedded mode, NODE_ENV not production). */
+export function devCredentialsEnabled(config: Config, nodeEnv = process.env.NODE_ENV): boolean {
+  if (config.devCredentials !== null) return config.devCredentials;
+  const embedded = driverFor(config.databaseUrl) === 'sqlite' && config.redisUrl === null;
+  return embedded && nodeEnv !== 'production';
+}
+
 /** Writes the file and returns its path, or undefined when storage already holds data or the file exists. */
 export async function writeDevCredentials(storage: Storage, tenancy: TenancyService, dataDir: string): Promise<string | undefined> {
   const path = resolve(join(dataDir, 'dev-credentials.json'));
   if (existsSync(path)) return undefined;
   if ((await storage.orgs.list(1, 0)).length > 0) return undefined;
+  const mine = randomToken(16);
+  if ((await storage.settings.getOrInit(DEMO_CLAIM, mine)) !== mine) return undefined;
   const { org, apiKey } = await tenancy.createOrg('Demo organization', DEMO_CREDITS_MICRO, 'test');
   const app = await tenancy.createApp(org.id, { name: 'Demo app', environment: 'development', allowedOrigins: [] });
   const hub = await tenancy.createHub(org.id, 'Demo hub');
