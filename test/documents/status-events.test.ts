@@ -9,6 +9,7 @@ import { orgTopic } from '../../src/events/index.js';
 import { buildEstimatePdf } from '../fixtures/documents.js';
 import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
 type Msg = Record<string, unknown>;
 
@@ -23,14 +24,6 @@ function expectedProgress(): Record<string, string | null>[] {
     steps.push({ ...last, [stage]: 'complete' });
   }
   return steps;
-}
-
-async function until(check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('one message per document status change', () => {
@@ -60,7 +53,7 @@ describe('one message per document status change', () => {
     const documentId = (await org.call('POST', '/upload', { file_base64: pdf, file_name: 'scope.pdf' })).body.document_id as string;
     await waitForStatus(org, documentId, (s) => s.status === 'completed');
     const mine = (list: Msg[]) => list.filter((m) => m.document_id === documentId);
-    await until(() => mine(sse).at(-1)?.status === 'completed' && mine(ws).at(-1)?.status === 'completed');
+    await until(() => mine(sse).at(-1)?.status === 'completed' && mine(ws).at(-1)?.status === 'completed', 'completed on both streams', 60_000);
     // Anything late (a duplicate) would arrive right behind the last one.
     await new Promise((r) => setTimeout(r, 300));
     source.close();

@@ -24,6 +24,16 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/** Polls a node's /readyz until it answers `want` (200 once its storage and Redis answer, 503 while not). */
+export async function waitReady(node: Node, want: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const status = await fetch(`${node.url}/readyz`).then((r) => r.status, () => 0);
+    if (status === want) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${node.url}/readyz never answered ${want}`);
+}
+
 export async function startCluster(size: number, options: { redisUrl?: string; env?: Record<string, string> } = {}): Promise<Cluster> {
   const db = await createTestDatabase();
   const s3: TestS3 = await startS3();

@@ -8,16 +8,9 @@ import { EventFeed, EventLog, EventPublisher, EventTypeRegistry, MemoryBus, type
 import { createLogger } from '../../src/http/index.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { tempDir } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
 const CHECK_MS = 40;
-
-async function until(check: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** A bus whose subscriptions never become live (Redis away), yet accepts handlers. */
 class DeadBus implements Bus {

@@ -6,18 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildLetterPdf } from '../fixtures/documents.js';
-import { startCluster, type Cluster, type Node } from '../helpers/cluster.js';
+import { startCluster, waitReady, type Cluster, type Node } from '../helpers/cluster.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { openSse, type SseStream } from '../helpers/sse.js';
-
-async function waitReady(node: Node, want: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const status = await fetch(`${node.url}/readyz`).then((r) => r.status, () => 0);
-    if (status === want) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${node.url}/readyz never answered ${want}`);
-}
 
 /** The next `n` frames with an id, in arrival order. */
 async function nextEvents(s: SseStream, n: number, timeoutMs = 20_000): Promise<{ id: string; event?: string; data: Record<string, unknown> }[]> {

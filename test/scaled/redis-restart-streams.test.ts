@@ -4,18 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { startCluster, type Cluster, type Node } from '../helpers/cluster.js';
+import { startCluster, waitReady, type Cluster, type Node } from '../helpers/cluster.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { openSse, type SseStream } from '../helpers/sse.js';
-
-async function waitReady(node: Node, want: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const status = await fetch(`${node.url}/readyz`).then((r) => r.status, () => 0);
-    if (status === want) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${node.url}/readyz never answered ${want}`);
-}
 
 describe('scaled mode: stream slots across a Redis restart', () => {
   let redis: RedisServer | undefined;
