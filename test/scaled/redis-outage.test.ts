@@ -93,12 +93,14 @@ describe('scaled mode: a Redis outage delays wake-ups, never a write', () => {
     const got = await nextEvents(ada, 4);
     assert.deepEqual(got.map((e) => e.data.n), [1, 2, 3, 4]);
     assert.deepEqual(got.slice(0, 3).map((e) => e.id), accepted);
-    // The banned member got what came before the ban, then its stream ended.
-    assert.deepEqual((await nextEvents(bob, 4)).map((e) => e.data.n), [0, 1, 2, 3]);
+    // The banned member's stream ends. Its node caught up after missed wake-ups, so the stream
+    // re-checked its access before delivering what it missed: it may end before the events that
+    // preceded the ban, never after one that followed it.
     const end = await bob.next((f) => f.event === 'stream.unauthorized', 10_000);
     assert.deepEqual(JSON.parse(end.data ?? '{}'), { reason: 'access_revoked' });
     await bob.ended;
-    assert.equal(bob.frames.filter((f) => f.id !== undefined && JSON.parse(f.data ?? '{}').n === 4).length, 0, 'nothing published after the ban reached the banned member');
+    const bobGot = bob.frames.filter((f) => f.id !== undefined).map((f) => JSON.parse(f.data ?? '{}').n as number);
+    assert.deepEqual(bobGot, [0, 1, 2, 3].slice(0, bobGot.length), 'what it got before the end is in order, from before the ban');
 
     await redis.start();
     await waitReady(a, 200);
