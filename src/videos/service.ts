@@ -50,6 +50,7 @@ export interface VideoUsage {
 export const DEFAULT_CONTENT_TYPE = 'video/mp4';
 const METADATA_MAX_BYTES = 16_384;
 const UPLOADED: readonly VideoRow['state'][] = ['completing', 'processing', 'ready', 'failed'];
+const VIDEO_STATES: readonly VideoRow['state'][] = ['created', 'uploading', ...UPLOADED];
 
 export const videoKey = (appId: string, videoId: string): string => `developer/${appId}/${videoId}/result.mp4`;
 const videoNotFound = () => new AppError('not_found', 'Video not found');
@@ -104,13 +105,16 @@ export class VideoService {
   async remove(app: App, id: string): Promise<void> {
     const video = await this.own(app, id);
     const at = nowIso();
-    await this.storage.transaction(async (tx) => {
-      if (!(await tx.videos.updateIf(id, { states: [video.state] }, { deleted_at: at, updated_at: at }))) throw videoNotFound();
-      await appendVideoEvent(tx, this.publisher, 'video.deleted', { ...video, deleted_at: at, updated_at: at });
+    // Whatever state processing has moved it to meanwhile: the event reports the video as deleted.
+    const deleted = await this.storage.transaction(async (tx) => {
+      if (!(await tx.videos.updateIf(id, { states: VIDEO_STATES }, { deleted_at: at, updated_at: at }))) throw videoNotFound();
+      const now = (await tx.videos.getById(id)) ?? { ...video, deleted_at: at, updated_at: at };
+      await appendVideoEvent(tx, this.publisher, 'video.deleted', now);
+      return now;
     });
     // Soft delete keeps a finished object; an unfinished upload has nothing worth keeping. A complete
     // racing this delete sees the video deleted and neither processes nor bills it.
-    if (video.state === 'uploading' && video.upload_id) await this.blobs.abortMultipart(video.s3_key, video.upload_id).catch(() => undefined);
+    if (deleted.state === 'uploading' && deleted.upload_id) await this.blobs.abortMultipart(deleted.s3_key, deleted.upload_id).catch(() => undefined);
   }
 
   async usage(app: App): Promise<VideoUsage> {

@@ -102,9 +102,13 @@ export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
       const cost = videoCost(measured.duration, deps.pricePerMinuteMicro);
       const transcription = transcriptionStatusFor(probed, transcriber);
       await storage.transaction(async (tx) => {
-        const fresh = await tx.videos.getById(video.id);
-        if (!fresh || fresh.cost_micro !== null) return;
-        if (fresh.deleted_at !== null) throw new PermanentStageError('video_deleted', 'The video was deleted before it was measured');
+        const patch = { ...measured, cost_micro: cost, transcription_status: transcription, state: 'ready', updated_at: nowIso() } as const;
+        // The conditional update takes the row first: a delete racing this measurement either committed
+        // before it (nothing is updated, so nothing is billed) or waits for it (measured, then deleted).
+        if (!(await tx.videos.updateIf(video.id, { states: ['processing', 'ready'], unbilled: true }, patch))) {
+          if ((await tx.videos.getById(video.id))?.deleted_at) throw new PermanentStageError('video_deleted', 'The video was deleted before it was measured');
+          return;
+        }
         if (cost > 0) {
           try {
             await debitCredits(tx, { orgId: video.org_id, amountMicro: cost, reason: 'video', ref: video.id });
@@ -113,9 +117,7 @@ export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
             throw e;
           }
         }
-        const patch = { ...measured, cost_micro: cost, transcription_status: transcription, state: 'ready', updated_at: nowIso() } as const;
-        await tx.videos.update(video.id, patch);
-        await appendVideoEvent(tx, deps.publisher, 'video.ready', { ...fresh, ...patch });
+        await appendVideoEvent(tx, deps.publisher, 'video.ready', { ...video, ...patch });
       });
       return { source: probed ? 'probe' : 'client', container: probed?.container ?? other, cost_micro: cost };
     },
