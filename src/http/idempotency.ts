@@ -1,16 +1,21 @@
 // Idempotency-Key on actions that are not idempotent by themselves (a publish, a post, a ban). The
 // key is claimed in the transaction that makes the change, so a retry after a lost answer (a 502 from
-// a proxy whose node died) never applies it twice; the answer is recorded as soon as it is sent and a
-// retry gets it again, marked `Idempotent-Replayed: true`.
+// a proxy whose node died) never applies it twice. The answer is recorded in that same transaction
+// where it follows from the change's events (a publish), else as soon as it is sent; a retry gets it
+// again, marked `Idempotent-Replayed: true`.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { withIdempotencyClaim, type ClaimState, type IdempotencyRecord, type IdempotencyRepo } from '../storage/index.js';
-import { AppError } from './errors.js';
+import { withIdempotencyClaim, type ClaimState, type DerivedAnswer, type IdempotencyRecord, type IdempotencyRepo } from '../storage/index.js';
+import { AppError, isAppError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set on a request made with an Idempotency-Key: once its change commits, its answer is recorded. */
     idempotency?: ClaimState;
+  }
+  interface FastifyContextConfig {
+    /** The route's answer, derived from the ids of the events its change appends (recorded with the change). */
+    idempotentAnswer?: (eventIds: readonly string[]) => DerivedAnswer | undefined;
   }
 }
 
@@ -29,11 +34,19 @@ export async function idempotently<R>(repo: IdempotencyRepo, req: FastifyRequest
   const requestHash = createHash('sha256').update(JSON.stringify([req.method, req.routeOptions.url, req.params, req.body ?? null])).digest('hex');
   const seen = await repo.find(scope, key);
   if (seen) return replay(seen, requestHash, reply);
-  const { result } = await withIdempotencyClaim({ scope, key, requestHash }, (state) => {
-    req.idempotency = state;
-    return action();
-  });
-  return result;
+  const answerFromEvents = req.routeOptions.config.idempotentAnswer;
+  try {
+    const { result } = await withIdempotencyClaim({ scope, key, requestHash, ...(answerFromEvents ? { answerFromEvents } : {}) }, (state) => {
+      req.idempotency = state;
+      return action();
+    });
+    return result;
+  } catch (e) {
+    // A concurrent request with the key committed first: give its answer, if it is known by now.
+    const first = isAppError(e) && e.code === 'idempotency_conflict' ? await repo.find(scope, key) : undefined;
+    if (first && first.status_code !== 0) return replay(first, requestHash, reply);
+    throw e;
+  }
 }
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

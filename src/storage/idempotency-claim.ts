@@ -3,10 +3,21 @@
 // travels with the request's async context to the first transaction the request runs.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+/** An answer a request can give from the events its change appended (a publish answers their id). */
+export interface DerivedAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
 export interface IdempotencyClaim {
   readonly scope: string;
   readonly key: string;
   readonly requestHash: string;
+  /**
+   * When the answer follows from the events the change appends, it is recorded in the change's own
+   * transaction: a retry gets it even if the node died before answering.
+   */
+  readonly answerFromEvents?: (eventIds: readonly string[]) => DerivedAnswer | undefined;
 }
 
 export interface ClaimState {

@@ -1,5 +1,5 @@
 export { openStorage, createRepos, type Storage, type Repos, type CommitListener } from './storage.js';
-export { withIdempotencyClaim, type IdempotencyClaim, type ClaimState } from './idempotency-claim.js';
+export { withIdempotencyClaim, type IdempotencyClaim, type ClaimState, type DerivedAnswer } from './idempotency-claim.js';
 export { isStorageUnavailable } from './unavailable.js';
 export { driverFor, sqlitePath, type Driver } from './connect.js';
 export type { Database } from './schema.js';

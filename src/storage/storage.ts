@@ -107,7 +107,10 @@ export function openStorage(databaseUrl: string | null, dataDir: string): Storag
         const saved = await tx.idempotency.save({ scope, key, request_hash: requestHash, status_code: 0, response: '', created_at: new Date().toISOString() });
         if (!saved) throw new AppError('idempotency_conflict', 'A request with this Idempotency-Key is already being processed');
       }
-      return fn(tx);
+      const out = await fn(tx);
+      const answer = claim?.claim.answerFromEvents?.(appended.map((e) => e.id));
+      if (claim && answer) await tx.idempotency.complete(claim.claim.scope, claim.claim.key, answer.status, answer.body);
+      return out;
     });
     if (claim) claim.committed = true;
     if (appended.length > 0) announce(appended);

@@ -3,7 +3,9 @@
 // with another body is 409; a malformed key is 400; keys of different members never collide.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createHash } from 'node:crypto';
 import { hubTopic } from '../../src/events/index.js';
+import { withIdempotencyClaim } from '../../src/storage/index.js';
 import { as, expectStatus } from '../helpers/community.js';
 import { makeHub, type Member, type TestHub } from '../helpers/hub.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
@@ -46,6 +48,22 @@ describe('Idempotency-Key', () => {
     const other = await admin('POST', `/hubs/${hub.hubId}/events`, { type: 'test.ping', data: { n: 2 } }, 'pub-1');
     assert.equal(other.status, 409);
     assert.equal(((await other.json()) as { code: string }).code, 'idempotency_conflict');
+  });
+
+  test('a publish whose node died before answering: the retry gets the id recorded with the event', async () => {
+    // The node commits the publish under the key, then dies before its answer leaves.
+    const body = { type: 'test.ping', data: { n: 'orphan' } };
+    const requestHash = createHash('sha256').update(JSON.stringify(['POST', '/admin/v1/hubs/:hub_id/events', { hub_id: hub.hubId }, body])).digest('hex');
+    const answer = (ids: readonly string[]) => ({ status: 202, body: JSON.stringify({ id: ids[0] }) });
+    const { result: event } = await withIdempotencyClaim({ scope: 'admin', key: 'died-1', requestHash, answerFromEvents: answer }, () =>
+      ts.server.ctx.hubs.publish(hub.hubId, { type: body.type, data: body.data }),
+    );
+    const retry = await admin('POST', `/hubs/${hub.hubId}/events`, body, 'died-1');
+    assert.equal(retry.status, 202);
+    assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(await retry.json(), { id: event.id });
+    const log = await ts.server.ctx.storage.events.readAfter(hubTopic(hub.hubId), undefined, 100);
+    assert.equal(log.filter((e) => e.data.includes('orphan')).length, 1, 'applied once');
   });
 
   test('a malformed key is 400 and applies nothing', async () => {

@@ -18,6 +18,8 @@ export function registerHubAdminRoutes(scope: FastifyInstance, ctx: AppContext):
   const { hubs } = ctx;
 
   app.post('/hubs/:hub_id/events', {
+    // A retried publish (Idempotency-Key) gets its event id even when the first answer was lost.
+    config: { idempotentAnswer: (ids) => (ids.length === 1 ? { status: 202, body: JSON.stringify({ id: ids[0] }) } : undefined) },
     schema: {
       tags, security, summary: 'Publish an event to the hub stream (hub-wide, to a space, or to named contacts)', params: HubParams,
       body: Type.Object({
