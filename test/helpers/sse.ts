@@ -29,7 +29,8 @@ export interface OpenOptions {
   readonly headers?: Record<string, string>;
 }
 
-function parseFrame(block: string): SseFrame | undefined {
+/** One SSE frame (a blank-line-separated block) as fields; undefined for an empty block. */
+export function parseFrame(block: string): SseFrame | undefined {
   const frame: { id?: string; event?: string; data?: string; retry?: number; comment?: string } = {};
   let any = false;
   for (const line of block.split('\n')) {
