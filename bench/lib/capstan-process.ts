@@ -45,6 +45,8 @@ export async function startCapstanProcess(group: ProcessGroup, o: CapstanProcess
       CAPSTAN_ADMIN_TOKEN: adminToken,
       CAPSTAN_LOG_LEVEL: 'warn',
       CAPSTAN_RATE_LIMIT_PER_MINUTE: '0',
+      // Every load client connects from this machine's one address.
+      CAPSTAN_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0',
       CAPSTAN_DEV_CREDENTIALS: 'false',
       ...o.env,
     },

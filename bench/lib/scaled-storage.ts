@@ -33,6 +33,8 @@ export async function createScaledStorage(): Promise<ScaledStorage> {
       CAPSTAN_REDIS_URL: REDIS_URL,
       CAPSTAN_REDIS_KEY_PREFIX: `capstan_bench_${randomBytes(5).toString('hex')}:`,
       CAPSTAN_TOKEN_SECRET: randomBytes(24).toString('hex'),
+      // The scaled scenarios stream events and store no files, so no node ever reads another's blobs.
+      CAPSTAN_SHARED_DATA_DIR: 'true',
     },
     drop: () => pgAdmin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined),
   };

@@ -82,6 +82,8 @@ async function startCapstan(group: ProcessGroup, o: TargetOptions): Promise<Runn
       CAPSTAN_ADMIN_TOKEN: adminToken,
       CAPSTAN_LOG_LEVEL: 'warn',
       CAPSTAN_RATE_LIMIT_PER_MINUTE: '0',
+      // Every load client connects from this machine's one address.
+      CAPSTAN_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0',
       CAPSTAN_DEV_CREDENTIALS: 'false',
       // Load clients hand tokens out round robin per process, so a contact may get a few more than its share.
       CAPSTAN_REALTIME_MAX_STREAMS_PER_CONTACT: String(Math.ceil(o.subscribers / contacts) + 64),

@@ -2,4 +2,5 @@ export { KEY_PREFIXES, generateKey, hashKey, looksLikeKey, type GeneratedKey, ty
 export { TokenService, type TokenAudience, type VerifiedToken, type IssuedToken } from './tokens.js';
 export { authenticateOrgKey, authenticateAppKey, bearerToken, type OrgPrincipal, type AppPrincipal } from './credentials.js';
 export { checkAdminToken } from './admin.js';
+export { CallerIdentifier, presentedCredentials, type CallerOptions } from './callers.js';
 export { checkAppOrigin, originAllowed } from './origins.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `capstan serve | migrate | config | admin …`. Exit codes: 0 ok, 1 operation failed, 2 bad configuration or usage.
-import { ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, type Config } from '../config/index.js';
+import { checkServeConfig, ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, type Config } from '../config/index.js';
 import { AppError } from '../http/index.js';
 import { ADMIN_USAGE } from './admin-usage.js';
 
@@ -29,6 +29,7 @@ function print(value: unknown): void {
 // The server (and its document pipeline) is loaded only by the commands that need it, so
 // `capstan config` and `capstan admin` start fast.
 async function serve(config: Config): Promise<void> {
+  checkServeConfig(config);
   const { createServer } = await import('../server/index.js');
   const { installSignalHandlers } = await import('./signals.js');
   const server = await createServer(config);

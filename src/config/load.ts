@@ -1,6 +1,7 @@
 // Resolves the configuration: defaults ← environment ← JSON config file ← CLI flags.
 // Every value is checked against the schema; the first bad one stops with a one-line error naming it.
 import { readFileSync } from 'node:fs';
+import { isAddressRange } from '../util/address-range.js';
 import { OPTIONS, type OptionSpec } from './schema.js';
 
 type Option = (typeof OPTIONS)[number];
@@ -165,7 +166,23 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (typeof out.blobS3KeyPrefix === 'string' && !validKeyPrefix(out.blobS3KeyPrefix)) {
     throw new ConfigError(`invalid CAPSTAN_S3_KEY_PREFIX ${JSON.stringify(out.blobS3KeyPrefix)}: expected empty, or up to 256 bytes ending in "/" without a leading "/", "//" or control characters`);
   }
+  const untrustable = (out.trustProxy as readonly string[]).find((entry) => !isAddressRange(entry));
+  if (untrustable !== undefined) {
+    throw new ConfigError(`invalid CAPSTAN_TRUST_PROXY entry ${JSON.stringify(untrustable)}: expected IP addresses or CIDR ranges, e.g. 127.0.0.1,10.0.0.0/8`);
+  }
   return Object.freeze(out) as Config;
+}
+
+/**
+ * What a serving node needs beyond valid values. In scaled mode any node may process what another
+ * stored, so blobs must live where every node reads them: S3, or a data directory the operator says
+ * is shared. Commands that serve nothing (config, migrate, admin) do not need it.
+ */
+export function checkServeConfig(config: Config): void {
+  const scaled = (config.databaseUrl !== null && /^postgres(ql)?:\/\//.test(config.databaseUrl)) || config.redisUrl !== null;
+  if (scaled && config.blobS3Bucket === null && !config.sharedDataDir) {
+    throw new ConfigError('scaled mode (CAPSTAN_DATABASE_URL postgres or CAPSTAN_REDIS_URL) needs CAPSTAN_S3_BUCKET, or CAPSTAN_SHARED_DATA_DIR=true when every node shares CAPSTAN_DATA_DIR: a file stored on one node\'s disk is missing on the node that processes it');
+  }
 }
 
 /** The blob store's own rule (blobs/rules.ts), checked here so a bad prefix stops the start like any bad option. */

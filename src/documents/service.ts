@@ -9,7 +9,7 @@ import { AppError } from '../http/errors.js';
 import { isDocumentError, sniffDocumentType, type ClassifiedLineItem, type DocumentExtractor, type DocumentStructure, type ExtractedPage } from '../pipelines/documents/index.js';
 import type { DocumentRow, Org, Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
-import { isPrivateAddress } from '../util/safe-fetch.js';
+import { isRefusedAddress } from '../util/safe-fetch.js';
 import { nowIso } from '../util/time.js';
 import type { WorkflowEngine } from '../workflows/index.js';
 import { reportDocumentStatus } from './report.js';
@@ -175,9 +175,11 @@ export class DocumentService {
 
   /** Current statuses of the organization's documents among `ids` (others are silently absent). */
   async statuses(orgId: string, ids: readonly string[]): Promise<DocumentStatus[]> {
+    // One query finds which ids exist: ids that name nothing (a client's guesses) cost nothing more.
+    const found = new Map((await this.storage.documents.getMany(orgId, ids)).map((d) => [d.id, d]));
     const out: DocumentStatus[] = [];
     for (const id of ids) {
-      const doc = await this.storage.documents.get(orgId, id);
+      const doc = found.get(id);
       if (doc) out.push(documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stageStatuses(doc.workflow_id)));
     }
     return out;
@@ -203,8 +205,10 @@ export class DocumentService {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AppError('invalid_request', 'url must be http or https');
     if (url.username || url.password) throw new AppError('invalid_request', 'url must not carry credentials');
+    // The URL parser has already rewritten a literal address to one spelling ("[::ffff:7f00:1]",
+    // "127.0.0.1" for "0x7f.1"); the check judges it by value, as the fetch does every resolved address.
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && isPrivateAddress(host) && !this.options.fetchAllow.some((a) => a.split('/')[0] === host)) {
+    if (isIP(host) && isRefusedAddress(host, this.options.fetchAllow)) {
       throw new AppError('invalid_request', 'url points to a non-public address');
     }
     return url.toString();

@@ -4,18 +4,25 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
-import { hashKey } from '../auth/index.js';
+import { presentedCredentials } from '../auth/index.js';
+import { addressMatcher } from '../util/address-range.js';
 import { VERSION } from '../util/version.js';
 import { renderDocsPage } from './docs-page.js';
-import { errorHandler, sendError } from './error-handler.js';
+import { timedBody } from './body-deadline.js';
+import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError } from './connections.js';
+import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
 import { AppError } from './errors.js';
 import { redactUrl, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import type { RateLimiter } from './rate-limit.js';
+import { clientAddress } from './client-address.js';
+import { registerRateLimits, type RateCounters } from './rate-limits.js';
+import type { UpgradeRouter } from './upgrade.js';
 import type { IdempotencyRepo } from '../storage/index.js';
 import { recordIdempotentAnswer } from './idempotency.js';
+import { useDepthLimitedJson } from './json-body.js';
+import { checkQueryIntegers } from './query-integers.js';
 
 export type HttpApp = FastifyInstance;
 export type Surface = (app: FastifyInstance) => Promise<void>;
@@ -24,7 +31,10 @@ export interface HttpDeps {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly rateLimiter: RateLimiter;
+  /** Where rate-limit counters live and who a credential belongs to; without them nothing is rate limited. */
+  readonly rateLimits?: { readonly counters: RateCounters; readonly identify: (credentials: readonly string[]) => Promise<string | null> };
+  /** WebSocket upgrades, which count against the same rate limits as requests. */
+  readonly upgrades?: UpgradeRouter;
   /** True when storage answers; drives /readyz. */
   readonly ready: () => Promise<boolean>;
   /** Where the answers of requests made with an Idempotency-Key are recorded. */
@@ -34,20 +44,16 @@ export interface HttpDeps {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics', '/version']);
 
-/** Who a request counts against: its credential when it carries one, else its address. */
-function rateKey(req: FastifyRequest): string {
-  const credential = req.headers['capout-api-key'] ?? req.headers.authorization;
-  if (typeof credential === 'string' && credential.length > 0) return `k:${hashKey(credential)}`;
-  return `ip:${req.ip}`;
-}
-
 export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[]): Promise<HttpApp> {
   const { config, metrics } = deps;
+  // Behind trusted proxies req.ip is the client X-Forwarded-For names; upgrades use the same rule.
+  const trusted = config.trustProxy.length > 0 ? addressMatcher(config.trustProxy) : undefined;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One line per request is written by the onResponse hook below, with the URL's secrets masked.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    trustProxy: trusted ?? false,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -56,31 +62,66 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     forceCloseConnections: 'idle',
     // Requests that still arrive while closing are refused by the hook below, in the catalogue's shape.
     return503OnClosing: false,
+    http: {
+      maxHeaderSize: config.httpMaxHeaderBytes,
+      headersTimeout: config.httpHeadersTimeoutMs,
+      // Node's own request timeout would cut a big upload that is still arriving at a good rate; bodies
+      // get the rate-aware deadline of the preParsing hook below instead. Streams are never in progress
+      // requests: their requests (GET, no body) were complete when they opened.
+      requestTimeout: 0,
+      // How often Node looks for connections past headersTimeout (its default, 30 s, would triple it).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.httpHeadersTimeoutMs / 5))),
+      // Answered by the onRequest hook below, in the catalogue's shape, instead of Node's empty 400.
+      requireHostHeader: false,
+    },
+    requestTimeout: 0,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    clientErrorHandler: onClientError(deps.logger),
+    frameworkErrors: frameworkErrorHandler,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+    destroyLingering();
   });
+  capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs);
   // Outermost layer: present on every response, preflight and errors included.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-API-Version', VERSION);
     reply.header('X-Request-ID', req.id);
+    // A request pipelined behind one answered with `Connection: close` must not run: its client has
+    // been told the connection ends, and would send it again on another.
+    if (isOnClosingConnection(req.raw)) {
+      req.raw.socket.destroy();
+      return reply.hijack();
+    }
     if (closing) return sendError(reply, new AppError('draining'));
+    if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) return sendError(reply, new AppError('invalid_request', 'An HTTP/1.1 request needs a Host header'));
   });
+  // A body is read only by routes that got this far (credentials checked in onRequest hooks), and it
+  // must keep arriving; an answer sent before it was read closes the connection instead of draining it.
+  const bodyDeadline = { baseMs: config.httpRequestTimeoutMs, minBytesPerSecond: config.httpBodyMinBytesPerSecond };
+  app.addHook('preParsing', async (req, _reply, payload) => (req.method === 'GET' || req.method === 'HEAD' || !declaresBody(req.raw) ? payload : timedBody(payload, bodyDeadline)));
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (closeWithoutReading(req.raw)) reply.header('Connection', 'close');
+    return payload;
+  });
+  app.addHook('preValidation', checkQueryIntegers);
   await app.register(cors, {
     origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     exposedHeaders: ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location'],
     maxAge: 600,
   });
-  if (config.rateLimitPerMinute > 0) {
-    app.addHook('onRequest', async (req, reply) => {
+  if (config.rateLimitPerMinute > 0 && deps.rateLimits) {
+    const limiter = await registerRateLimits(app, { ...deps.rateLimits, perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute, logger: deps.logger });
+    app.addHook('onRequest', async (req) => {
       if (req.method === 'OPTIONS' || UNLIMITED.has(req.url.split('?')[0] ?? '')) return;
-      const decision = await deps.rateLimiter.hit(rateKey(req));
-      if (!decision.allowed) return sendError(reply, new AppError('rate_limited', undefined, { 'Retry-After': String(decision.retryAfterSeconds) }));
+      await limiter.admit(req.ip, presentedCredentials(req.headers, (req.query as Record<string, unknown> | undefined)?.token));
     });
+    deps.upgrades?.setCheck((req, url) => limiter.admit(clientAddress(req, trusted), presentedCredentials(req.headers, url.searchParams.get('token'))));
   }
   const idempotency = deps.idempotency;
   if (idempotency) {
@@ -99,6 +140,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
 
   // Bodies are JSON (or a surface's own parser); a text/plain body is a wrong content type, not a string.
   app.removeContentTypeParser('text/plain');
+  useDepthLimitedJson(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_req, reply) => sendError(reply, new AppError('route_not_found')));
 

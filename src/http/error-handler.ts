@@ -3,6 +3,7 @@
 // unexpected is a 500 whose body reveals nothing about the internals.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isStorageUnavailable } from '../storage/index.js';
+import { VERSION } from '../util/version.js';
 import { AppError, type ErrorCode } from './errors.js';
 
 const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -39,6 +40,20 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   }
   if (known.status >= 500) request.log.error({ err: error }, 'server error');
   void reply.code(known.status).headers(known.headers).send(known.toBody());
+}
+
+/**
+ * Fastify's refusals before a route is found (a path that is not valid percent-encoding, a path
+ * parameter past its length limit). No hook has run for them, so the shared headers are set here.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('X-API-Version', VERSION).header('X-Request-ID', request.id);
+  let known: AppError;
+  if (error.code === 'FST_ERR_BAD_URL') known = new AppError('invalid_request', 'The URL is not valid: it has malformed percent-encoding');
+  else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') known = new AppError('invalid_request', 'A path parameter is too long');
+  else known = toAppError(error) ?? new AppError('internal');
+  if (known.status >= 500) request.log.error({ err: error }, 'server error');
+  void sendError(reply, known);
 }
 
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {

@@ -3,8 +3,9 @@ export { AppError, ERRORS, isAppError, type ErrorCode, type ErrorBody } from './
 export { sendError, toAppError } from './error-handler.js';
 export { createLogger, redactUrl, type Logger } from './logger.js';
 export { createMetrics, type Metrics } from './metrics.js';
-export { memoryRateLimiter, type RateLimiter, type RateDecision } from './rate-limit.js';
+export { memoryRateStore, type MemoryRateStore } from './rate-store.js';
+export { registerRateLimits, type RateCounters, type RateLimitOptions, type RequestLimiter } from './rate-limits.js';
+export { clientAddress, type TrustedProxy } from './client-address.js';
 export * as schemas from './schemas.js';
-export { UpgradeRouter, refuseUpgrade, type AcceptedUpgrade, type UpgradeHandler } from './upgrade.js';
-export { redisRateLimiter } from './redis-rate-limit.js';
+export { UpgradeRouter, refuseUpgrade, type AcceptedUpgrade, type UpgradeCheck, type UpgradeHandler } from './upgrade.js';
 export { idempotently, idempotentWrites } from './idempotency.js';

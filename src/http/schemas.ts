@@ -8,5 +8,12 @@ export const ErrorResponse = Type.Object({ error: Type.String(), code: Type.Stri
 
 export const Id = (description: string): TString => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description });
 
+/** Query integers are also refused unless written in decimal digits (query-integers.ts). */
 export const Limit = (def: number, max: number) => Type.Integer({ minimum: 1, maximum: max, default: def });
-export const Offset = Type.Integer({ minimum: 0, default: 0 });
+
+/**
+ * The largest list offset: far past any real page, and well inside what SQLite and PostgreSQL take
+ * as an OFFSET (an unbounded one, 1e20, reached the driver and failed there with a 500).
+ */
+export const MAX_OFFSET = 1_000_000_000;
+export const Offset = Type.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 });

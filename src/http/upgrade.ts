@@ -1,31 +1,60 @@
 // WebSocket upgrades, routed by path. Fastify does not route upgrade requests, so surfaces register
 // handlers here; a handler checks credentials before accepting, and a refusal is a plain HTTP answer
-// in the catalogue's shape (with X-API-Version, like every other response).
+// in the catalogue's shape (with X-API-Version, like every other response). Every socket gets its
+// error path and its message-rate bound here, before any handler sees it: a bad frame or a flood
+// ends that one socket, never the process.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { VERSION } from '../util/version.js';
 import { AppError, isAppError } from './errors.js';
 import type { Logger } from './logger.js';
+
+/** Largest message a client may send; one byte more is closed with 1009. */
+const WS_MAX_PAYLOAD = 64 * 1024;
+/** A flooding client that ignores our close frame is dropped after this. */
+const POLICY_CLOSE_GRACE_MS = 1000;
 
 /** An accepted upgrade: the `ws` socket, and the stream under it (realtime writes event frames to it). */
 export interface AcceptedUpgrade {
   readonly socket: WebSocket;
   readonly stream: Duplex;
+  /**
+   * The way to read client messages: the router counts every frame a client sends, and past the
+   * rate bound closes the socket with 1008 and delivers nothing more.
+   */
+  onMessage(handler: (data: RawData, isBinary: boolean) => void): void;
 }
 
 export type UpgradeHandler = (req: IncomingMessage, url: URL, accept: () => Promise<AcceptedUpgrade>) => Promise<void>;
+
+/** Runs before the handler of every routed upgrade (rate limits); what it throws refuses the upgrade. */
+export type UpgradeCheck = (req: IncomingMessage, url: URL) => Promise<void>;
+
+export interface UpgradeOptions {
+  /** Frames (messages, pings, pongs) a client may send per second, with a burst of as many. */
+  readonly maxMessagesPerSecond: number;
+}
 
 interface Route {
   readonly pattern: RegExp;
   readonly handler: UpgradeHandler;
 }
 
+/** The socket closed before the handshake completed (the client left, or `ws` refused the request). */
+class UpgradeAborted extends Error {
+  override readonly name = 'UpgradeAborted';
+}
+
 export class UpgradeRouter {
   private readonly routes: Route[] = [];
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
+  private check: UpgradeCheck = async () => undefined;
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false });
 
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly logger: Logger,
+    private readonly options: UpgradeOptions,
+  ) {
     this.wss.on('headers', (headers) => headers.push(`X-API-Version: ${VERSION}`));
   }
 
@@ -34,25 +63,43 @@ export class UpgradeRouter {
     this.routes.push({ pattern, handler });
   }
 
+  setCheck(check: UpgradeCheck): void {
+    this.check = check;
+  }
+
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // Node hands over the raw socket without its HTTP error listener: a reset must end it alone.
       socket.on('error', () => socket.destroy());
       const url = new URL(req.url ?? '/', 'http://localhost');
       const route = this.routes.find((r) => r.pattern.test(url.pathname));
       if (!route) return refuseUpgrade(socket, new AppError('route_not_found'));
-      let accepted = false;
+      let accepting = false;
+      let accepted: WebSocket | undefined;
       const accept = () =>
-        new Promise<AcceptedUpgrade>((resolve) => {
-          accepted = true;
-          this.wss.handleUpgrade(req, socket, head, (ws) => resolve({ socket: ws, stream: socket }));
+        new Promise<AcceptedUpgrade>((resolve, reject) => {
+          accepting = true;
+          // `ws` answers a handshake it refuses (a bad version or key) by itself, and drops a socket
+          // already closed, without calling back: the handler must still hear of it, or a connection
+          // slot it took after checking the credentials would never be released.
+          if (socket.destroyed) return reject(new UpgradeAborted());
+          const aborted = () => reject(new UpgradeAborted());
+          socket.once('close', aborted);
+          this.wss.handleUpgrade(req, socket, head, (ws) => {
+            socket.off('close', aborted);
+            accepted = ws;
+            resolve(this.guard(ws, socket));
+          });
         });
-      route.handler(req, url, accept).catch((e: unknown) => {
-        if (accepted) {
-          this.logger.error({ err: e }, 'websocket handler failed');
-          return;
+      this.check(req, url).then(() => route.handler(req, url, accept)).catch((e: unknown) => {
+        if (!accepting) {
+          if (!isAppError(e)) this.logger.error({ err: e }, 'websocket upgrade failed');
+          return refuseUpgrade(socket, isAppError(e) ? e : new AppError('internal'));
         }
-        if (!isAppError(e)) this.logger.error({ err: e }, 'websocket upgrade failed');
-        refuseUpgrade(socket, isAppError(e) ? e : new AppError('internal'));
+        if (!(e instanceof UpgradeAborted)) this.logger.error({ err: e }, 'websocket handler failed');
+        // A socket whose handler failed has nobody to serve it.
+        if (accepted) accepted.terminate();
+        else socket.destroy();
       });
     });
   }
@@ -60,6 +107,60 @@ export class UpgradeRouter {
   close(): void {
     for (const client of this.wss.clients) client.terminate();
     this.wss.close();
+  }
+
+  /** The error path and the rate bound every accepted socket has, attached before any handler runs. */
+  private guard(ws: WebSocket, stream: Duplex): AcceptedUpgrade {
+    // `ws` has already sent the close code a bad frame calls for (1002, 1007, 1008, 1009) and is
+    // ending the socket; without a listener the 'error' event would end the process instead.
+    ws.on('error', (err: Error & { code?: string }) => {
+      this.logger.debug({ code: err.code, message: err.message }, 'websocket closed on a bad frame');
+      if (ws.readyState === WebSocket.OPEN) ws.terminate();
+    });
+    const rate = new MessageRate(this.options.maxMessagesPerSecond);
+    let handler: ((data: RawData, isBinary: boolean) => void) | undefined;
+    let violated = false;
+    const count = (): boolean => {
+      if (violated) return false;
+      if (rate.take()) return true;
+      violated = true;
+      ws.close(1008, 'message rate exceeded');
+      const drop = setTimeout(() => ws.terminate(), POLICY_CLOSE_GRACE_MS);
+      drop.unref();
+      ws.once('close', () => clearTimeout(drop));
+      return false;
+    };
+    ws.on('message', (data, isBinary) => {
+      if (count() && ws.readyState === WebSocket.OPEN) handler?.(data, isBinary);
+    });
+    ws.on('ping', count);
+    ws.on('pong', count);
+    return {
+      socket: ws,
+      stream,
+      onMessage: (h) => {
+        handler = h;
+      },
+    };
+  }
+}
+
+/** A token bucket: `perSecond` tokens a second, holding at most one second's worth. */
+class MessageRate {
+  private tokens: number;
+  private at = Date.now();
+
+  constructor(private readonly perSecond: number) {
+    this.tokens = perSecond;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.at) * this.perSecond) / 1000);
+    this.at = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 }
 

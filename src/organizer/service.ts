@@ -34,12 +34,22 @@ export function cleanFileName(raw: string): string {
   return base.replace(/\p{Cc}/gu, '').trim().slice(0, NAME_MAX);
 }
 
-/** "/Invoices/2025/" → "Invoices/2025"; "" and "/" are the root. Refuses "." and ".." segments. */
+/**
+ * "." and ".." name no file or folder of their own: wherever these names are written out as paths (an
+ * export, a sync client, a browser's download) they step into the folder itself or its parent. The
+ * same holds for names that are only these padded with spaces, which several systems trim.
+ */
+function isDotSegment(name: string): boolean {
+  const t = name.trim();
+  return t === '.' || t === '..';
+}
+
+/** "/Invoices/2025/" → "Invoices/2025"; "" and "/" are the root. Refuses empty, blank, "." and ".." segments. */
 export function normalizeFolder(raw: string): string {
   const trimmed = raw.replace(/^\/+|\/+$/g, '');
   if (trimmed === '') return '';
   const segments = trimmed.split('/');
-  if (trimmed.length > 512 || segments.some((s) => s === '' || s === '.' || s === '..' || /[\p{Cc}\\]/u.test(s))) {
+  if (trimmed.length > 512 || segments.some((s) => s.trim() === '' || isDotSegment(s) || /[\p{Cc}\\]/u.test(s))) {
     throw new AppError('invalid_request', 'folder is not a valid folder path');
   }
   return segments.join('/');
@@ -64,6 +74,7 @@ export class UploadSession {
     if (this.rows.length >= maxUploadFiles) throw new AppError('invalid_request', `At most ${maxUploadFiles} files per upload`);
     const name = cleanFileName(rawName);
     if (!name) throw new AppError('invalid_request', 'Every file needs a name');
+    if (isDotSegment(name)) throw new AppError('invalid_request', `"${name}" is not a valid file name`);
     const id = newId('file');
     const key = `organizer/${this.orgId}/${id}`;
     let size = 0;

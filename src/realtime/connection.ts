@@ -3,6 +3,7 @@
 // buffer dropping ids already sent — no gap, no duplicate, in order. Access changes arrive as events
 // of the same log, so they apply in order with everything else, wherever and whenever they happened.
 import { ACCESS_EVENTS, isAccessEvent, revokedKeyIds, type EventLog, type EventRecord, type FeedMessage } from '../events/index.js';
+import type { StallWatch } from './liveness.js';
 import { timeoutAt } from './timers.js';
 import type { Access, Codec, ConnectionLease, Frame, TerminalType, Wire } from './types.js';
 
@@ -40,9 +41,14 @@ export interface ConnectionDeps {
   readonly limits: ConnectionLimits;
   readonly onClosed: (connection: Connection) => void;
   readonly onError: (error: unknown) => void;
+  /** The shared check of peers that cannot answer (SSE), when the platform has one. */
+  readonly stalls?: StallWatch;
 }
 
 type State = 'starting' | 'live' | 'closed';
+
+/** How long an overflowed client has to read up to its terminal frame before its connection is reset. */
+const OVERFLOW_LINGER_MS = 5000;
 
 export class Connection {
   private state: State = 'starting';
@@ -115,9 +121,30 @@ export class Connection {
   /** Ends the stream with a terminal event (no id: not resumable), then closes. */
   terminate(type: TerminalType, data: Readonly<Record<string, unknown>> = {}): void {
     if (this.closed) return;
-    this.spec.wire.write(this.spec.codec.terminal(type, data));
-    this.spec.wire.end(type);
+    const wire = this.spec.wire;
+    wire.write(this.spec.codec.terminal(type, data));
+    if (type === 'stream.overflow') this.endOverflowed(wire);
+    else wire.end(type);
     this.cleanup();
+  }
+
+  /**
+   * An overflowed client is not reading, or barely. Its terminal frame goes behind what it has not
+   * read, and it gets a few seconds to read up to it and close. Node would close the socket as soon as
+   * the kernel took the last bytes, leaving them to an orphaned socket that keeps resending into a
+   * closed window for minutes; so this socket waits for the client instead, and one that has not
+   * closed by the deadline is reset, which frees its buffers at once. A transport without a socket to
+   * reset (WebSocket) is dropped at the deadline.
+   */
+  private endOverflowed(wire: Wire): void {
+    const socket = wire.socket;
+    if (socket) socket.destroySoon = () => void socket.end();
+    wire.end('stream.overflow');
+    // Not unref'd: a server that is closing waits for this connection, so the timer must keep running.
+    setTimeout(() => {
+      if (socket && !socket.destroyed) socket.resetAndDestroy();
+      wire.destroy();
+    }, OVERFLOW_LINGER_MS);
   }
 
   private async replay(cursor: string): Promise<void> {
@@ -225,24 +252,41 @@ export class Connection {
 
   private armTimers(): void {
     const { heartbeatMs, idleTimeoutMs } = this.deps.limits;
+    const wire = this.spec.wire;
     if (this.spec.expiresAtMs !== undefined) {
       this.timers.push(timeoutAt(this.spec.expiresAtMs, () => this.terminate('stream.expired', { reason: 'token_expired' })));
     }
+    if (wire.socket && this.deps.stalls) this.timers.push(this.deps.stalls.watch(wire.socket, () => this.drop()));
     const tickMs = Math.max(10, Math.min(heartbeatMs > 0 ? heartbeatMs : idleTimeoutMs, Math.ceil(idleTimeoutMs / 3)));
-    let sinceBeat = 0;
-    const tick = setInterval(() => {
+    // A peer is heard from only in answer to pings: without heartbeats its silence means nothing.
+    const heardAt = heartbeatMs > 0 ? wire.lastHeardAt?.bind(wire) : undefined;
+    let recheck: NodeJS.Timeout | undefined;
+    this.timers.push(() => clearTimeout(recheck));
+    const checkIdle = (): void => {
       if (this.closed) return;
       const now = Date.now();
-      if (this.spec.wire.bufferedBytes() === 0 && this.writes !== this.flushedWrites) {
+      if (wire.bufferedBytes() === 0 && this.writes !== this.flushedWrites) {
         this.flushedWrites = this.writes;
         this.lastProgressAt = now;
       }
-      // Neither an event nor a heartbeat has reached the client for the idle window: drop it.
-      if (now - this.lastProgressAt > idleTimeoutMs) {
-        this.spec.wire.destroy();
-        this.cleanup();
-        return;
+      // Idle since neither an event nor a heartbeat reached the client, or since the peer last
+      // answered a ping (bytes to a vanished peer leave Node's buffer all the same): drop it.
+      const aliveAt = Math.min(this.lastProgressAt, heardAt?.() ?? now);
+      const left = aliveAt + idleTimeoutMs - now;
+      if (left <= 0) return this.drop();
+      // The next tick would come after the deadline: check again right at it, so the window holds.
+      if (left < tickMs && recheck === undefined) {
+        recheck = setTimeout(() => {
+          recheck = undefined;
+          checkIdle();
+        }, left + 1);
+        recheck.unref();
       }
+    };
+    let sinceBeat = 0;
+    const tick = setInterval(() => {
+      checkIdle();
+      if (this.closed) return;
       sinceBeat += tickMs;
       if (heartbeatMs > 0 && sinceBeat >= heartbeatMs) {
         sinceBeat = 0;
@@ -256,6 +300,13 @@ export class Connection {
     }, tickMs);
     tick.unref();
     this.timers.push(() => clearInterval(tick));
+  }
+
+  /** Drops a connection whose peer is gone: no terminal event, it could not arrive. */
+  private drop(): void {
+    if (this.closed) return;
+    this.spec.wire.destroy();
+    this.cleanup();
   }
 
   /** Resolves when the transport's buffer has room again (replay pages wait on slow readers). */

@@ -5,15 +5,37 @@ import type { EventFeed, EventLog } from '../events/index.js';
 import { AppError } from '../http/errors.js';
 import type { Logger, Metrics } from '../http/index.js';
 import { Connection, type ConnectionLimits, type ConnectionSpec } from './connection.js';
+import { stallTiming, TcpStallWatch } from './liveness.js';
 import type { ConnectionLease, ConnectionLimiter } from './types.js';
 
 export interface RealtimeOptions extends ConnectionLimits {
   readonly drainWindowMs: number;
+  /** Connections this node admits at once, every surface and transport together. */
+  readonly maxConnectionsPerNode: number;
 }
+
+/** One limit a new connection must fit under. */
+export interface Slot {
+  /** What the slot is counted against (`contact:<id>`, `org_key:<id>`, …): across the cluster in scaled mode. */
+  readonly key: string;
+  readonly max: number;
+  /** The answer when the slot is full; 429 too_many_connections unless a surface's contract says otherwise. */
+  readonly refusal?: AppError;
+}
+
+/**
+ * A full slot frees only when one of its connections closes, which nothing predicts; this is how long
+ * a client is asked to wait before it tries again.
+ */
+const FULL_RETRY_AFTER_SECONDS = 5;
 
 export class RealtimeEngine {
   private readonly connections = new Set<Connection>();
+  /** Leases this node has handed out and not yet had back: its share of the per-node cap. */
+  private admitted = 0;
   private drainingSince: number | undefined;
+  /** One sweep of the kernel's TCP table serves every SSE connection of this node. */
+  private readonly stalls: TcpStallWatch;
 
   constructor(
     private readonly log: EventLog,
@@ -22,7 +44,12 @@ export class RealtimeEngine {
     private readonly options: RealtimeOptions,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.stalls = new TcpStallWatch(stallTiming(options.heartbeatMs, options.idleTimeoutMs), (err, disabled) => {
+      if (disabled) logger.warn({ err }, 'the TCP table cannot be read: vanished SSE peers are left to the operating system');
+      else logger.warn({ err }, 'reading the TCP table failed');
+    });
+  }
 
   get draining(): boolean {
     return this.drainingSince !== undefined;
@@ -32,11 +59,38 @@ export class RealtimeEngine {
     return this.connections.size;
   }
 
-  /** Refuses while draining (503), then takes a connection slot for `key` (429 when `max` are open). */
-  async admit(key: string, max: number): Promise<ConnectionLease> {
+  /**
+   * Refuses while draining (503) or while this node holds its cap of connections (429), then takes a
+   * slot under each limit in turn: all of them, or none (what was taken before a full one is given back).
+   * The lease frees them all; the connection releases it when it closes, a surface that refuses after
+   * admitting releases it itself.
+   */
+  async admit(...slots: readonly Slot[]): Promise<ConnectionLease> {
     if (this.draining) throw new AppError('draining');
-    const lease = await this.limiter.acquire(key, max);
-    if (!lease) throw new AppError('too_many_connections', `At most ${max} concurrent connections are allowed`);
+    const retryAfter = { 'Retry-After': String(FULL_RETRY_AFTER_SECONDS) };
+    const perNode = this.options.maxConnectionsPerNode;
+    if (this.admitted >= perNode) throw new AppError('too_many_connections', `This node holds its maximum of ${perNode} realtime connections; retry shortly`, retryAfter);
+    this.admitted += 1;
+    const taken: ConnectionLease[] = [];
+    let released = false;
+    const lease: ConnectionLease = {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.admitted -= 1;
+        for (const t of taken) t.release();
+      },
+    };
+    try {
+      for (const slot of slots) {
+        const got = await this.limiter.acquire(slot.key, slot.max);
+        if (!got) throw slot.refusal ?? new AppError('too_many_connections', `At most ${slot.max} concurrent connections are allowed`, retryAfter);
+        taken.push(got);
+      }
+    } catch (e) {
+      lease.release();
+      throw e;
+    }
     return lease;
   }
 
@@ -50,6 +104,7 @@ export class RealtimeEngine {
         if (this.connections.delete(c)) this.metrics.openConnections.dec({ transport: c.transport });
       },
       onError: (e) => this.logger.error({ err: e }, 'realtime connection failed'),
+      stalls: this.stalls,
     });
     this.connections.add(connection);
     this.metrics.openConnections.inc({ transport: connection.transport });

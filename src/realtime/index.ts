@@ -1,5 +1,5 @@
 export { Connection, type ConnectionLimits, type ConnectionSpec } from './connection.js';
-export { RealtimeEngine, type RealtimeOptions } from './engine.js';
+export { RealtimeEngine, type RealtimeOptions, type Slot } from './engine.js';
 export { MemoryConnectionLimiter } from './limits.js';
 export { openSseWire, namedSseCodec, messageSseCodec, sseDataFrame } from './sse.js';
 export { wsWire, jsonWsCodec, WS_CLOSE_CODES } from './ws.js';

@@ -17,7 +17,9 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
-    connection: 'keep-alive',
+    // A stream ends by closing its connection (after a terminal event, too), and a pooling client
+    // (undici, Node's agent) must know from the start that this connection is not coming back to it.
+    connection: 'close',
   });
   res.socket?.setNoDelay(true);
   res.socket?.setKeepAlive(true);
@@ -28,6 +30,10 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
   // retry hint, the final chunk on end) goes to the same socket queue, so the order holds. A response
   // still waiting for its socket (behind a pipelined request) writes through ServerResponse instead.
   const socket = res.socket;
+  // A reset or aborted connection ends this stream alone; nothing written to a hijacked reply may
+  // raise an error nobody listens to.
+  res.on('error', () => res.destroy());
+  socket?.on('error', () => res.destroy());
   const chunked = res.chunkedEncoding;
   const batch = new FrameBatch((bytes) => {
     if (res.writableEnded || res.destroyed) return;
@@ -36,6 +42,7 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
   });
   return {
     transport: 'sse',
+    socket: socket ?? undefined,
     write: (frame) => batch.push(typeof frame === 'string' ? Buffer.from(frame) : frame),
     bufferedBytes: () => batch.bytes + res.writableLength + (socket?.writableLength ?? 0),
     // A terminal event ends the TCP connection too, not just the response, as the contract says.
@@ -50,7 +57,9 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
       batch.discard();
       res.destroy();
     },
-    onClose: (listener) => void res.once('close', listener),
+    // A client that left while its stream was being admitted has already closed the response; its
+    // connection must still end, and give back the slots it took.
+    onClose: (listener) => (res.destroyed ? queueMicrotask(listener) : void res.once('close', listener)),
   };
 }
 

@@ -1,5 +1,6 @@
 // The contracts between the connection core and its transports: a Wire moves bytes, a Codec shapes
 // events for one surface's wire format, an Access decides what a connection may see.
+import type { Socket } from 'node:net';
 import type { EventRecord } from '../events/index.js';
 
 export type TerminalType = 'stream.expired' | 'stream.unauthorized' | 'stream.draining' | 'stream.stale_resume' | 'stream.overflow';
@@ -11,6 +12,10 @@ export interface Wire {
   bufferedBytes(): number;
   /** A transport-level keep-alive (WebSocket ping) for codecs without a heartbeat frame. */
   ping?(): void;
+  /** When the peer last sent anything (a pong answers each ping): transports whose peer can answer. */
+  lastHeardAt?(): number;
+  /** The TCP socket under a stream whose peer cannot answer (SSE): the kernel tells whether it acknowledges. */
+  readonly socket?: Socket;
   /** Closes after what is written has been flushed; `terminal` tells a transport which close code to use. */
   end(terminal?: TerminalType): void;
   /** Drops the connection at once. */

@@ -25,11 +25,20 @@ export function wsWire(socket: WebSocket, stream: Duplex): Wire {
   const batch = new FrameBatch((bytes) => {
     if (socket.readyState === WebSocket.OPEN && stream.writable) stream.write(bytes);
   });
+  // Bytes to a vanished peer drain into the kernel at once, so only what it sends back proves it is there.
+  let heardAt = Date.now();
+  const heard = () => {
+    heardAt = Date.now();
+  };
+  socket.on('pong', heard);
+  socket.on('ping', heard);
+  socket.on('message', heard);
   return {
     transport: 'ws',
     write: (frame) => batch.push(typeof frame === 'string' ? textFrame(Buffer.from(frame)) : sharedTextFrame(frame)),
     bufferedBytes: () => batch.bytes + socket.bufferedAmount,
     ping: () => socket.ping(),
+    lastHeardAt: () => heardAt,
     end: (terminal) => {
       batch.flush();
       socket.close(terminal ? WS_CLOSE_CODES[terminal] : 1000, terminal ?? 'closing');

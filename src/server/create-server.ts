@@ -1,6 +1,6 @@
 // Composes Capstan from its configuration: storage (migrated), tokens, services, the HTTP app with
 // every surface, and an orderly close. Tests and the CLI both start Capstan through here.
-import { TokenService } from '../auth/index.js';
+import { CallerIdentifier, TokenService } from '../auth/index.js';
 import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
 import { buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
@@ -19,6 +19,7 @@ import { organizerRealtime, organizerRoutes } from '../surfaces/organizer/index.
 import { developerRestRoutes, developerSdkRoutes, videoPageRoutes } from '../surfaces/videos/index.js';
 import { TenancyService } from '../tenancy/index.js';
 import { transcriberFromConfig, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
+import { ensurePrivateDir } from '../util/private-files.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { AppContext } from './context.js';
 import { devCredentialsEnabled, writeDevCredentials } from './dev-credentials.js';
@@ -57,6 +58,8 @@ export interface ServerOptions {
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<CapstanServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Stored files, the SQLite database and demo credentials live here: this user's only.
+  ensurePrivateDir(config.dataDir);
   const storage = openStorage(config.databaseUrl, config.dataDir);
   try {
     const report = await storage.migrate();
@@ -83,6 +86,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     replayPageSize: config.realtimeReplayPageSize,
     maxBufferedEvents: config.realtimeMaxHeldEvents,
     drainWindowMs: config.realtimeDrainWindowMs,
+    maxConnectionsPerNode: config.realtimeMaxConnectionsPerNode,
   }, logger, metrics);
   const hubs = new HubService(storage, publisher);
   const tenancy = new TenancyService(storage, tokens, publisher, config.contactTokenTtlSeconds);
@@ -134,7 +138,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     partUrlTtlSeconds: config.multipartUrlTtlSeconds,
     publicUrl,
   });
-  const upgrades = new UpgradeRouter(logger);
+  const upgrades = new UpgradeRouter(logger, { maxMessagesPerSecond: config.realtimeWsMaxMessagesPerSecond });
   workflows.define(organizerWorkflow({
     storage,
     publisher,
@@ -174,7 +178,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   if (blobs instanceof LocalDiskBlobStore) {
     surfaces.push(uploadGateway({ store: blobs, signer: blobs.signer, maxPartBytes: 5 * 1024 ** 3 }));
   }
-  const app = await buildHttpApp({ config, logger, metrics, rateLimiter: fanOut.rateLimiter, ready: async () => (await storage.ping()) && (await fanOut.ready()), idempotency: storage.idempotency }, surfaces);
+  const callers = new CallerIdentifier(storage, tokens, config.adminToken);
+  const rateLimits = { counters: fanOut.rateCounters, identify: (credentials: readonly string[]) => callers.identify(credentials) };
+  const app = await buildHttpApp({ config, logger, metrics, rateLimits, upgrades, ready: async () => (await storage.ping()) && (await fanOut.ready()), idempotency: storage.idempotency }, surfaces);
   upgrades.attach(app.server);
   workflows.start();
   const devCredentialsPath = devCredentialsEnabled(config) ? await writeDevCredentials(storage, tenancy, config.dataDir) : undefined;

@@ -3,7 +3,7 @@
 // completeness never depend on it: they come from the database (the outbox).
 import type { Config } from '../config/index.js';
 import { MemoryBus, RedisBus, type Bus } from '../events/index.js';
-import { memoryRateLimiter, redisRateLimiter, type Logger, type RateLimiter } from '../http/index.js';
+import { memoryRateStore, type Logger, type RateCounters } from '../http/index.js';
 import { MemoryConnectionLimiter, RedisConnectionLimiter, type ConnectionLimiter } from '../realtime/index.js';
 import { connectRedis } from '../redis/connect.js';
 
@@ -11,11 +11,17 @@ export interface FanOut {
   readonly mode: 'embedded' | 'scaled';
   readonly bus: Bus;
   readonly limiter: ConnectionLimiter;
-  readonly rateLimiter: RateLimiter;
+  readonly rateCounters: RateCounters;
   /** True when the shared parts answer (always, embedded). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * Rate-limit buckets an embedded node keeps (about 200 bytes each): past it the one hit least
+ * recently is forgotten, so a flood of distinct addresses cannot grow the process.
+ */
+const RATE_BUCKETS = 50_000;
 
 export async function createFanOut(config: Config, logger: Logger): Promise<FanOut> {
   if (!config.redisUrl) {
@@ -23,7 +29,7 @@ export async function createFanOut(config: Config, logger: Logger): Promise<FanO
       mode: 'embedded',
       bus: new MemoryBus(),
       limiter: new MemoryConnectionLimiter(),
-      rateLimiter: memoryRateLimiter(config.rateLimitPerMinute),
+      rateCounters: { memory: memoryRateStore(RATE_BUCKETS) },
       ready: async () => true,
       close: async () => undefined,
     };
@@ -34,7 +40,8 @@ export async function createFanOut(config: Config, logger: Logger): Promise<FanO
     mode: 'scaled',
     bus: new RedisBus(redis),
     limiter,
-    rateLimiter: redisRateLimiter(redis, config.rateLimitPerMinute),
+    // Each counter expires with its window, so Redis holds only the buckets of the current minute.
+    rateCounters: { redis: redis.commands, nameSpace: `${redis.prefix}rate:` },
     ready: async () => (await redis.commands.ping().catch(() => '')) === 'PONG',
     async close() {
       limiter.close();

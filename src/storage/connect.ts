@@ -1,9 +1,9 @@
 // Opens the configured database: SQLite (libsql, no build step) by default, PostgreSQL for a postgres:// URL.
-import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'libsql';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { ensurePrivateDir, makePrivateFile, tightenIfPresent } from '../util/private-files.js';
 import type { Database as Schema } from './schema.js';
 
 export type Driver = 'sqlite' | 'postgres';
@@ -45,7 +45,11 @@ export function connect(databaseUrl: string | null, dataDir: string): Connection
     };
   }
   const path = sqlitePath(databaseUrl, dataDir);
-  mkdirSync(dirname(path), { recursive: true });
+  // The database holds the token-signing secret: nobody else may read it. SQLite creates its -wal and
+  // -shm files with the database file's mode, so that one is made private before SQLite opens it.
+  ensurePrivateDir(dirname(path));
+  makePrivateFile(path);
+  for (const suffix of ['-wal', '-shm', '-journal']) tightenIfPresent(path + suffix);
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');

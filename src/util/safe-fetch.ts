@@ -5,6 +5,7 @@ import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { ipv4FromGroups, ipv6FromGroups, ipv6Groups } from './ip-address.js';
 
 export type FetchFailure = 'invalid_url' | 'blocked_address' | 'too_large' | 'timeout' | 'http_status' | 'too_many_redirects' | 'network';
 
@@ -32,15 +33,19 @@ export interface Fetched {
   readonly contentType: string | undefined;
 }
 
-const PRIVATE = new BlockList();
+const PRIVATE4 = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
-  ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32]] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv6');
-}
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
+  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) PRIVATE4.addSubnet(net, prefix, 'ipv4');
+// The forms that embed an IPv4 address (mapped, compatible, translated, 6to4, NAT64) are judged in
+// isPrivateAddress, by what they embed; this list is the rest of the non-public IPv6 space.
+const PRIVATE6 = new BlockList();
+for (const [net, prefix] of [
+  ['::', 128], ['::1', 128], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 32], ['2001:db8::', 32], ['3fff::', 20], ['fc00::', 7],
+  ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+] as const) PRIVATE6.addSubnet(net, prefix, 'ipv6');
 
 function allowList(entries: readonly string[]): BlockList {
   const list = new BlockList();
@@ -54,14 +59,50 @@ function allowList(entries: readonly string[]): BlockList {
   return list;
 }
 
-/** True when `address` is loopback, private, link-local (cloud metadata), reserved or multicast. */
+/** What a connection to an address reaches: itself, or the IPv4 address an IPv4-mapped IPv6 one stands for. */
+interface Target {
+  readonly address: string;
+  readonly family: 'ipv4' | 'ipv6';
+  readonly private: boolean;
+}
+
+function targetOf(address: string): Target | undefined {
+  if (isIP(address) === 4) return { address, family: 'ipv4', private: PRIVATE4.check(address, 'ipv4') };
+  const g = ipv6Groups(address);
+  if (!g) return undefined;
+  const canonical = ipv6FromGroups(g);
+  const v6 = (isPrivate: boolean): Target => ({ address: canonical, family: 'ipv6', private: isPrivate });
+  const embedded = (high = 6): string => ipv4FromGroups(g[high] ?? 0, g[high + 1] ?? 0);
+  const zeros = (from: number, to: number): boolean => g.slice(from, to).every((x) => x === 0);
+  // ::ffff:a.b.c.d — the kernel connects to a.b.c.d over IPv4, so it is that address.
+  if (zeros(0, 5) && g[5] === 0xffff) return targetOf(embedded());
+  // ::a.b.c.d (IPv4-compatible, deprecated: RFC 4291) and ::ffff:0:a.b.c.d (SIIT, RFC 6052): no public
+  // service is addressed this way; both can reach an IPv4 address through a translator.
+  if (zeros(0, 6) || (zeros(0, 4) && g[4] === 0xffff && g[5] === 0)) return v6(true);
+  // 64:ff9b::a.b.c.d (NAT64 well-known prefix, RFC 6052) and 2002:aabb:ccdd::/48 (6to4, RFC 3056)
+  // reach the IPv4 address they embed: as public or private as it is. DNS64 on an IPv6-only host hands
+  // out the former for every IPv4-only site, so refusing the whole prefix would refuse the web.
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return v6(PRIVATE4.check(embedded(), 'ipv4'));
+  if (g[0] === 0x2002) return v6(PRIVATE4.check(embedded(1), 'ipv4'));
+  return v6(PRIVATE6.check(canonical, 'ipv6'));
+}
+
+/**
+ * True when `address` is loopback, private, link-local (cloud metadata), site-local, reserved or
+ * multicast, in any spelling: IPv6 forms that embed an IPv4 address are judged by what they reach.
+ * Anything that is not an IP address is refused.
+ */
 export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return PRIVATE.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1]) return PRIVATE.check(mapped[1], 'ipv4');
-  return PRIVATE.check(address, 'ipv6');
+  return targetOf(address)?.private ?? true;
+}
+
+/** True when a connection to `address` must not be made: a private address that `allow` does not name. */
+export function isRefusedAddress(address: string, allow: readonly string[] | BlockList): boolean {
+  const target = targetOf(address);
+  if (!target) return true;
+  if (!target.private) return false;
+  const allowed = allow instanceof BlockList ? allow : allowList(allow);
+  return !allowed.check(target.address, target.family);
 }
 
 async function resolveChecked(host: string, allowed: BlockList): Promise<{ address: string; family: number }> {
@@ -78,8 +119,7 @@ async function resolveChecked(host: string, allowed: BlockList): Promise<{ addre
   if (addresses.length === 0) throw new FetchError('network', `cannot resolve ${bare}`);
   // Every address must pass: a name that resolves to one public and one private address is refused.
   for (const a of addresses) {
-    const ok = !isPrivateAddress(a.address) || allowed.check(a.address, a.family === 6 ? 'ipv6' : 'ipv4');
-    if (!ok) throw new FetchError('blocked_address', `${bare} resolves to a non-public address`);
+    if (isRefusedAddress(a.address, allowed)) throw new FetchError('blocked_address', `${bare} resolves to a non-public address`);
   }
   return addresses[0]!;
 }

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalDiskBlobStore, PartUrlSigner, uploadGateway } from '../../src/blobs/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { buildHttpApp, createLogger, createMetrics, memoryRateLimiter, type HttpApp, type Surface } from '../../src/http/index.js';
+import { buildHttpApp, createLogger, createMetrics, type HttpApp, type Surface } from '../../src/http/index.js';
 import { tempDir } from '../helpers/server.js';
 
 export const SIGNING_SECRET = 'blob-test-secret-0123456789abcdefghij';
@@ -37,7 +37,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const store = storeAt(0);
   const config = loadConfig({ env: {}, overrides: { logLevel: 'silent', dataDir: dir, devCredentials: false, rateLimitPerMinute: 0 } });
   const app = await buildHttpApp(
-    { config, logger: createLogger('silent'), metrics: createMetrics(false), rateLimiter: memoryRateLimiter(0), ready: async () => true },
+    { config, logger: createLogger('silent'), metrics: createMetrics(false), ready: async () => true },
     [uploadGateway({ store, signer: store.signer, maxPartBytes: options.maxPartBytes ?? 1024 * 1024 }), ...(options.surfaces ?? [])],
   );
   await app.listen({ port: 0, host: '127.0.0.1' });

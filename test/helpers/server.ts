@@ -24,7 +24,7 @@ export async function startServer(overrides: Partial<Record<keyof Config, unknow
   const dataDir = tempDir();
   const config = loadConfig({
     env: {},
-    overrides: { port: 0, host: '127.0.0.1', dataDir, adminToken: ADMIN_TOKEN, logLevel: 'silent', devCredentials: false, rateLimitPerMinute: 0, ...overrides },
+    overrides: { port: 0, host: '127.0.0.1', dataDir, adminToken: ADMIN_TOKEN, logLevel: 'silent', devCredentials: false, rateLimitPerMinute: 0, httpMaxConnectionsPerAddress: 0, ...overrides },
   });
   const server = await createServer(config);
   const url = await server.listen();

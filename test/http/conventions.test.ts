@@ -252,31 +252,22 @@ describe('rate limits', () => {
   });
   after(() => s.close());
 
-  const minute = () => Math.floor(Date.now() / 60_000);
-
   test('the 6th request in a minute from one caller gets 429 rate_limited with Retry-After', async () => {
-    // The limit is a fixed one-minute window; if a sequence happens to straddle a window boundary,
-    // it is repeated with a fresh caller (the server shares this process's clock).
-    for (let attempt = 0; ; attempt++) {
-      assert.ok(attempt < 3, 'three sequences in a row straddled a minute boundary');
-      const caller = { authorization: `Bearer caller-${attempt}` };
-      const started = minute();
-      const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await fetch(`${s.url}/openapi.json`, { headers: caller })).status);
-      const sixth = await fetch(`${s.url}/openapi.json`, { headers: caller });
-      if (minute() !== started) continue;
-      assert.deepEqual(statuses, [200, 200, 200, 200, 200]);
-      assert.equal(sixth.status, 429);
-      assert.equal((await errorOf(sixth)).code, 'rate_limited');
-      const retryAfter = Number(sixth.headers.get('retry-after'));
-      assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After is whole seconds within the window, got ${retryAfter}`);
-      assert.equal(sixth.headers.get('x-api-version'), PACKAGE_VERSION);
-      assert.ok(sixth.headers.get('x-request-id'));
+    // A caller's window starts with its first request, so the six fall in one window.
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await fetch(`${s.url}/openapi.json`, { headers: ADMIN })).status);
+    const sixth = await fetch(`${s.url}/openapi.json`, { headers: ADMIN });
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200]);
+    assert.equal(sixth.status, 429);
+    assert.equal((await errorOf(sixth)).code, 'rate_limited');
+    const retryAfter = Number(sixth.headers.get('retry-after'));
+    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After is whole seconds within the window, got ${retryAfter}`);
+    assert.equal(sixth.headers.get('x-api-version'), PACKAGE_VERSION);
+    assert.ok(sixth.headers.get('x-request-id'));
 
-      // Another caller has its own budget, and health checks are never limited.
-      assert.equal((await fetch(`${s.url}/openapi.json`, { headers: { authorization: `Bearer other-${attempt}` } })).status, 200);
-      assert.equal((await fetch(`${s.url}/healthz`, { headers: caller })).status, 200);
-      return;
-    }
+    // Another caller (here: the address, without a credential) has its own budget, and health checks are never limited.
+    assert.equal((await fetch(`${s.url}/openapi.json`)).status, 200);
+    assert.equal((await fetch(`${s.url}/healthz`, { headers: ADMIN })).status, 200);
   });
 });
+

@@ -4,10 +4,11 @@
 // are back in Redis as soon as the nodes reconnect.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createLogger, isAppError, redisRateLimiter } from '../../src/http/index.js';
+import { createLogger, isAppError } from '../../src/http/index.js';
 import { RedisConnectionLimiter, type ConnectionLease } from '../../src/realtime/index.js';
 import { connectRedis, type RedisConnections } from '../../src/redis/connect.js';
 import { randomToken } from '../../src/util/ids.js';
+import { admitted, redisRequestLimiter } from '../helpers/rate-limits.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 const logger = createLogger('silent');
@@ -146,8 +147,10 @@ describe('connection leases across a Redis restart', () => {
           return true;
         });
       }
-      const rate = redisRateLimiter(nodeA, 1);
-      assert.deepEqual([(await rate.hit('k:outage')).allowed, (await rate.hit('k:outage')).allowed], [true, true], 'rate limits let requests through while Redis is away');
+      const rate = await redisRequestLimiter(nodeA, 1, 1);
+      const through = [await admitted(rate, '10.9.9.9'), await admitted(rate, '10.9.9.9'), await admitted(rate, '10.9.9.9', ['bad-key']), await admitted(rate, '10.9.9.9', ['bad-key'])];
+      assert.deepEqual(through, [true, true, true, true], 'rate limits (the auth-failure one too) let requests through while Redis is away');
+      await rate.close();
 
       await redis.start();
       const statuses = await waitFor(async () => [nodeA.commands.status, nodeB.commands.status], (s) => s.every((x) => x === 'ready'), 15_000);

@@ -1,11 +1,13 @@
 // Cluster-wide limits counted in the machine's Redis (a fresh key prefix per run): two limiter
-// instances stand for two nodes. Connection leases of a node that dies lapse instead of leaking.
+// instances stand for two nodes. Rate-limit counters expire with their window; connection leases of
+// a node that dies lapse instead of leaking.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createLogger, redisRateLimiter } from '../../src/http/index.js';
+import { createLogger } from '../../src/http/index.js';
 import { RedisConnectionLimiter } from '../../src/realtime/index.js';
 import { connectRedis, type RedisConnections } from '../../src/redis/connect.js';
 import { randomToken } from '../../src/util/ids.js';
+import { admitted, redisRequestLimiter } from '../helpers/rate-limits.js';
 
 describe('limits in Redis', () => {
   const prefix = `capstan_test_${randomToken(8)}:`;
@@ -24,29 +26,33 @@ describe('limits in Redis', () => {
     await nodeB.close();
   });
 
-  test('the request rate limit is shared by every node', async () => {
-    const a = redisRateLimiter(nodeA, 5);
-    const b = redisRateLimiter(nodeB, 5);
-    let decisions: Awaited<ReturnType<typeof a.hit>>[] = [];
-    // The window is a fixed minute; if the run straddles a minute boundary, count again in the next.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const minute = Math.floor(Date.now() / 60_000);
-      const caller = `k:caller-${attempt}`;
-      decisions = [];
-      for (let i = 0; i < 6; i++) {
-        decisions.push(await (i % 2 === 0 ? a : b).hit(caller));
-        const counters = await nodeA.commands.keys(`${prefix}rate:*:${caller}`);
-        assert.ok(counters.length > 0);
-        for (const counter of counters) {
-          const ttl = await nodeA.commands.pttl(counter);
-          assert.ok(ttl > 0 && ttl <= 61_000, `every hit leaves the window's counter with an expiry (pttl ${ttl} ms)`);
-        }
+  test('request rate limits are shared by every node, and every counter expires with its window', async () => {
+    const a = await redisRequestLimiter(nodeA, 5, 3);
+    const b = await redisRequestLimiter(nodeB, 5, 3);
+    try {
+      const decisions: boolean[] = [];
+      for (let i = 0; i < 6; i++) decisions.push(await admitted(i % 2 === 0 ? a : b, '10.0.0.1', ['caller-1']));
+      assert.deepEqual(decisions, [true, true, true, true, true, false], 'three requests on each node make six against one limit of five');
+      assert.equal(await admitted(b, '10.0.0.1', ['caller-2']), true, 'callers are counted apart, whatever their address');
+      assert.equal(await admitted(b, '10.0.0.1'), true, 'so is the address itself');
+
+      const failures = [];
+      for (let i = 0; i < 4; i++) failures.push(await admitted(i % 2 === 0 ? a : b, '10.0.0.2', [`bad-${i}`]));
+      assert.deepEqual(failures, [true, true, true, false], 'failed authentications from one address add up across nodes');
+      assert.equal(await admitted(a, '10.0.0.2', ['caller-3']), false, 'once spent, even a good credential from that address waits');
+      assert.equal(await admitted(a, '10.0.0.3', ['bad-x']), true, 'another address has its own failure budget');
+
+      const counters = await nodeA.commands.keys(`${prefix}rate:*`);
+      assert.ok(counters.length >= 5, counters.join(' '));
+      for (const counter of counters) {
+        const ttl = await nodeA.commands.pttl(counter);
+        assert.ok(ttl > 0 && ttl <= 60_000, `${counter} expires with its window (pttl ${ttl} ms)`);
       }
-      if (Math.floor(Date.now() / 60_000) === minute) break;
+      assert.ok(!counters.some((k) => k.includes('bad-')), 'no counter is named after a credential that failed');
+    } finally {
+      await a.close();
+      await b.close();
     }
-    assert.deepEqual(decisions.map((d) => d.allowed), [true, true, true, true, true, false], 'three hits on each node make six against one limit of five');
-    assert.ok((decisions[5]?.retryAfterSeconds ?? 0) >= 1);
-    assert.equal((await b.hit('k:other')).allowed, true, 'callers are counted apart');
   });
 
   test('connection slots are counted across nodes, and a dead node\'s leases lapse', async () => {

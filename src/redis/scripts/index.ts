@@ -7,7 +7,6 @@ export { LEASE_ACQUIRE } from './lease-acquire.js';
 export { LEASE_COUNT } from './lease-count.js';
 export { LEASE_RELEASE } from './lease-release.js';
 export { LEASE_RENEW } from './lease-renew.js';
-export { RATE_HIT } from './rate-hit.js';
 
 export type ScriptArg = string | number;
 export type RedisScript = (keys: readonly string[], args: readonly ScriptArg[]) => Promise<unknown>;

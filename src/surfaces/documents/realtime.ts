@@ -7,12 +7,14 @@ import type { FastifyInstance } from 'fastify';
 import { DocumentScope } from '../../documents/index.js';
 import { orgTopic } from '../../events/index.js';
 import { AppError, type UpgradeRouter } from '../../http/index.js';
-import { jsonWsCodec, messageSseCodec, openSseWire, sseDataFrame, wsWire, type Connection } from '../../realtime/index.js';
+import { jsonWsCodec, messageSseCodec, openSseWire, sseDataFrame, wsWire, type Connection, type Slot } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 import { REALTIME_TOKEN_PREFIX } from './routes.js';
 
 const MAX_DOCUMENTS = 100;
+/** Messages of one socket queued behind its running lookup before more are refused. */
+const MAX_WAITING_MESSAGES = 32;
 const DOC_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const sseCodec = messageSseCodec((e) => e.data);
 const wsCodec = jsonWsCodec((e) => e.data);
@@ -46,6 +48,9 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       const latest = recent ? await documents.latestIds(orgId, recent) : [];
       return new DocumentScope([...latest.reverse(), ...ids], recent);
     }
+    // The streams opened with the tokens one key minted share that key's budget (a token without a key
+    // id, the organization's).
+    const streamSlot = (orgId: string, keyId: string | undefined): Slot => ({ key: keyId ? `org_key:${keyId}` : `org:${orgId}`, max: config.realtimeMaxStreamsPerKey });
 
     app.get('/sse/status', {
       schema: {
@@ -72,6 +77,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       // is a whole status, so the current state of each document is the complete answer.
       const cursor = given !== undefined && events.checkCursor(given) === 'stale' ? undefined : given;
       const scope = await buildScope(orgId, ids, recent);
+      const lease = await realtime.admit(streamSlot(orgId, keyId));
       const wire = openSseWire(reply, config.realtimeRetryMs);
       realtime.open({
         topic: orgTopic(orgId),
@@ -83,6 +89,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         keyId,
         wire,
         codec: sseCodec,
+        lease,
       });
     });
 
@@ -91,7 +98,15 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       const { orgId, expiresAtMs, keyId } = await verifyRealtimeToken(ctx, url.searchParams.get('token') ?? undefined);
       const { ids, recent } = parseScope(url.searchParams.getAll('document_id'), url.searchParams.get('recent') ?? undefined);
       const scope = await buildScope(orgId, ids, recent);
-      const { socket, stream } = await accept();
+      const lease = await realtime.admit(streamSlot(orgId, keyId));
+      let accepted;
+      try {
+        accepted = await accept();
+      } catch (e) {
+        lease.release();
+        throw e;
+      }
+      const { socket, stream, onMessage } = accepted;
       const connection: Connection = realtime.open({
         topic: orgTopic(orgId),
         access: scope,
@@ -100,32 +115,48 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         keyId,
         wire: wsWire(socket, stream),
         codec: wsCodec,
+        lease,
       });
       const reply = (body: Record<string, unknown>) => connection.push(JSON.stringify(body));
-      socket.on('message', (raw, isBinary) => {
-        void (async () => {
-          let msg: unknown;
-          try {
-            msg = isBinary ? undefined : JSON.parse(raw.toString());
-          } catch {
-            msg = undefined;
-          }
-          if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return reply({ type: 'error', code: 'invalid_request', error: 'Messages must be JSON objects' });
-          const { action, document_ids } = msg as { action?: unknown; document_ids?: unknown };
-          if (action !== 'subscribe' && action !== 'unsubscribe') return reply({ type: 'error', code: 'invalid_request', error: `Unknown action ${JSON.stringify(action ?? null)}; use subscribe or unsubscribe` });
-          if (!Array.isArray(document_ids) || document_ids.length > MAX_DOCUMENTS || !document_ids.every((d): d is string => typeof d === 'string' && DOC_ID.test(d))) {
-            return reply({ type: 'error', code: 'invalid_request', error: `document_ids must be an array of up to ${MAX_DOCUMENTS} document ids` });
-          }
-          if (action === 'unsubscribe') {
-            scope.remove(document_ids);
-            return reply({ type: 'unsubscribed', document_ids });
-          }
-          const found = await documents.statuses(orgId, document_ids);
-          const known = found.map((s) => s.document_id);
-          scope.add(known);
-          reply({ type: 'subscribed', document_ids: known, not_found: document_ids.filter((d) => !known.includes(d)) });
-          for (const s of found) connection.push(JSON.stringify(s));
-        })().catch((e: unknown) => ctx.logger.warn({ err: e }, 'websocket message failed'));
+      const handle = async (text: string | undefined): Promise<void> => {
+        let msg: unknown;
+        try {
+          msg = text === undefined ? undefined : JSON.parse(text);
+        } catch {
+          msg = undefined;
+        }
+        if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return reply({ type: 'error', code: 'invalid_request', error: 'Messages must be JSON objects' });
+        const { action, document_ids } = msg as { action?: unknown; document_ids?: unknown };
+        if (action !== 'subscribe' && action !== 'unsubscribe') return reply({ type: 'error', code: 'invalid_request', error: `Unknown action ${JSON.stringify(action ?? null)}; use subscribe or unsubscribe` });
+        if (!Array.isArray(document_ids) || document_ids.length > MAX_DOCUMENTS || !document_ids.every((d): d is string => typeof d === 'string' && DOC_ID.test(d))) {
+          return reply({ type: 'error', code: 'invalid_request', error: `document_ids must be an array of up to ${MAX_DOCUMENTS} document ids` });
+        }
+        const ids = [...new Set(document_ids)];
+        if (action === 'unsubscribe') {
+          scope.remove(ids);
+          return reply({ type: 'unsubscribed', document_ids: ids });
+        }
+        const found = await documents.statuses(orgId, ids);
+        const known = new Set(found.map((s) => s.document_id));
+        scope.add([...known]);
+        reply({ type: 'subscribed', document_ids: [...known], not_found: ids.filter((d) => !known.has(d)) });
+        for (const s of found) connection.push(JSON.stringify(s));
+      };
+      // One message at a time per socket: replies follow the order of the requests (a subscribe never
+      // lands after the unsubscribe sent behind it) and a client has one lookup running at most. The
+      // router bounds the rate; a client that keeps sending while its lookups wait is told to slow down.
+      let waiting = 0;
+      let queue: Promise<void> = Promise.resolve();
+      onMessage((raw, isBinary) => {
+        if (waiting >= MAX_WAITING_MESSAGES) return reply({ type: 'error', code: 'rate_limited', error: `At most ${MAX_WAITING_MESSAGES} messages may wait for their replies` });
+        waiting++;
+        const text = isBinary ? undefined : raw.toString();
+        queue = queue
+          .then(() => handle(text))
+          .catch((e: unknown) => ctx.logger.warn({ err: e }, 'websocket message failed'))
+          .then(() => {
+            waiting--;
+          });
       });
     });
   };

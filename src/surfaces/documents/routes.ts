@@ -4,7 +4,7 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticateOrgKey } from '../../auth/index.js';
+import { authenticateOrgKey, type OrgPrincipal } from '../../auth/index.js';
 import { AppError, schemas } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 
@@ -19,11 +19,19 @@ export function documentRoutes(ctx: AppContext) {
   return async function documents(root: FastifyInstance): Promise<void> {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     const { documents, config } = ctx;
-    const principalOf = async (req: FastifyRequest) => {
+    const principals = new WeakMap<FastifyRequest, OrgPrincipal>();
+    // The key is checked before the body is read: an upload with an unknown key is answered 401 (and
+    // its connection closed) without reading megabytes of base64 first.
+    app.addHook('onRequest', async (req) => {
       const header = req.headers['capout-api-key'];
-      return authenticateOrgKey(ctx.storage, typeof header === 'string' ? header : undefined);
+      principals.set(req, await authenticateOrgKey(ctx.storage, typeof header === 'string' ? header : undefined));
+    });
+    const principalOf = (req: FastifyRequest): OrgPrincipal => {
+      const principal = principals.get(req);
+      if (!principal) throw new AppError('unauthorized');
+      return principal;
     };
-    const orgOf = async (req: FastifyRequest) => (await principalOf(req)).org;
+    const orgOf = (req: FastifyRequest) => principalOf(req).org;
 
     app.post('/upload', {
       // base64 is 4/3 of the bytes; the decoded size is checked against documentMaxBytes (413).
@@ -40,7 +48,7 @@ export function documentRoutes(ctx: AppContext) {
         }),
       },
     }, async (req, reply) => {
-      const org = await orgOf(req);
+      const org = orgOf(req);
       const key = req.headers['idempotency-key'];
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new AppError('invalid_request', 'Idempotency-Key must be 1-255 visible ASCII characters');
       const result = await documents.upload(org, req.body, key);
@@ -48,29 +56,29 @@ export function documentRoutes(ctx: AppContext) {
     });
 
     app.get('/status/:document_id', { schema: { tags, security, summary: 'Processing status of a document', params: DocParams } }, async (req) => {
-      const org = await orgOf(req);
+      const org = orgOf(req);
       return documents.status(org.id, req.params.document_id);
     });
 
     app.get('/documents/:document_id/result', { schema: { tags, security, summary: 'Pages, structure and classified line items of a document', params: DocParams } }, async (req) => {
-      const org = await orgOf(req);
+      const org = orgOf(req);
       return documents.result(org.id, req.params.document_id);
     });
 
     app.get('/documents', {
       schema: { tags, security, summary: "The organization's documents, newest first", querystring: Type.Object({ limit: schemas.Limit(20, 100), offset: schemas.Offset }) },
     }, async (req) => {
-      const org = await orgOf(req);
+      const org = orgOf(req);
       return documents.list(org.id, req.query.limit, req.query.offset);
     });
 
     app.get('/credits', { schema: { tags, security, summary: "The organization's credit balance" } }, async (req) => {
-      const org = await orgOf(req);
+      const org = orgOf(req);
       return documents.credits(org.id);
     });
 
     app.post('/ws/token', { schema: { tags, security, summary: 'Mint a short-lived realtime token for /ws/status and /sse/status' } }, async (req) => {
-      const { org, key } = await principalOf(req);
+      const { org, key } = principalOf(req);
       // kid: revoking the key that minted a token also ends the streams opened with it.
       const issued = await ctx.tokens.issue('realtime', org.id, { scope: 'documents', kid: key.id }, config.realtimeTokenTtlSeconds);
       return { token: REALTIME_TOKEN_PREFIX + issued.token, organization_id: org.id, expires_at: issued.expiresAt, ws_url: '/ws/status', sse_url: '/sse/status' };

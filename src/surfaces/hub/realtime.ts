@@ -45,7 +45,7 @@ export function hubRealtimeRoutes(ctx: AppContext) {
       if (verified.claims.hub_id !== hubId || !(await ctx.storage.hubs.get(hubId))) throw new AppError('not_found', 'Hub not found');
       const access = await hubs.accessFor(hubId, contactId);
       if (!access) throw new AppError('not_found', 'Hub not found');
-      const lease = await realtime.admit(`contact:${contactId}`, config.realtimeMaxStreamsPerContact);
+      const lease = await realtime.admit({ key: `contact:${contactId}`, max: config.realtimeMaxStreamsPerContact });
 
       const wire = openSseWire(reply, config.realtimeRetryMs);
       if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {

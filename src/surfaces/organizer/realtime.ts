@@ -1,10 +1,11 @@
 // Organizer realtime (seed 002): GET /api/v1/ws/:client_id?token=<organization API key>. Every
 // connection of an organization gets its organizer events (job_progress, job_complete,
 // file_uploaded, error) as the seed's flat JSON objects. Refusals happen before the upgrade, as
-// plain HTTP: 400 malformed client_id, 401 bad/missing/revoked token, 409 client_id already connected.
+// plain HTTP: 400 malformed client_id, 401 bad/missing/revoked token, 409 client_id already connected,
+// 429 when the key holds CAPSTAN_REALTIME_MAX_STREAMS_PER_KEY connections or the node is full.
 import { authenticateOrgKey } from '../../auth/index.js';
 import { orgTopic } from '../../events/index.js';
-import { AppError, isAppError, type UpgradeRouter } from '../../http/index.js';
+import { AppError, type UpgradeRouter } from '../../http/index.js';
 import { organizerAccess, organizerFrame } from '../../organizer/index.js';
 import { jsonWsCodec, wsWire } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
@@ -14,19 +15,16 @@ const CLIENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 const codec = jsonWsCodec(organizerFrame);
 
 export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): void {
-  const { realtime, organizer } = ctx;
+  const { realtime, organizer, config } = ctx;
   upgrades.add(PATH, async (_req, url, accept) => {
     const clientId = PATH.exec(url.pathname)?.[1] ?? '';
     if (!CLIENT_ID.test(clientId)) throw new AppError('invalid_request', 'client_id must be 1-128 characters of A-Z a-z 0-9 _ . : -');
     const { org, key } = await authenticateOrgKey(ctx.storage, url.searchParams.get('token') ?? undefined);
-    // One live connection per client_id in an organization (cluster-wide with a shared limiter).
-    let lease;
-    try {
-      lease = await realtime.admit(`organizer:${org.id}:${clientId}`, 1);
-    } catch (e) {
-      if (isAppError(e) && e.code === 'too_many_connections') throw new AppError('conflict', `client_id ${clientId} is already connected`);
-      throw e;
-    }
+    // One live connection per client_id in an organization, and so many client_ids per key (cluster-wide).
+    const lease = await realtime.admit(
+      { key: `organizer:${org.id}:${clientId}`, max: 1, refusal: new AppError('conflict', `client_id ${clientId} is already connected`) },
+      { key: `org_key:${key.id}`, max: config.realtimeMaxStreamsPerKey },
+    );
     let accepted;
     try {
       accepted = await accept();
@@ -34,7 +32,7 @@ export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): voi
       lease.release();
       throw e;
     }
-    const { socket, stream } = accepted;
+    const { socket, stream, onMessage } = accepted;
     const connection = realtime.open({
       topic: orgTopic(org.id),
       access: organizerAccess,
@@ -46,7 +44,8 @@ export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): voi
       keyId: key.id,
     });
     const reply = (body: Record<string, unknown>) => connection.push(JSON.stringify(body));
-    socket.on('message', (raw, isBinary) => {
+    // The router bounds how many messages a client may send; each costs one small reply at most.
+    onMessage((raw, isBinary) => {
       let msg: unknown;
       try {
         msg = isBinary ? undefined : JSON.parse(raw.toString());

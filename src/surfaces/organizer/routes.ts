@@ -3,10 +3,12 @@
 // HTTP to the organizer service.
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkAdminToken } from '../../auth/index.js';
 import { AppError, schemas } from '../../http/index.js';
 import type { UploadSession } from '../../organizer/index.js';
+import type { Org } from '../../storage/index.js';
 import type { AppContext } from '../../server/context.js';
 import { orgOfRequest } from './auth.js';
 import { boundaryOf, readField, readMultipart } from './multipart.js';
@@ -40,8 +42,22 @@ export function organizerRoutes(ctx: AppContext) {
   return async function organizer(root: FastifyInstance): Promise<void> {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     const { organizer, config } = ctx;
-    // Multipart bodies are left unread here and streamed by the route itself (this plugin only).
-    app.addContentTypeParser('multipart/form-data', (_req, _payload, done) => done(null, undefined));
+    // Multipart bodies are handed to the route as a stream, which it reads part by part (this plugin only).
+    app.addContentTypeParser('multipart/form-data', (_req, payload, done) => done(null, payload));
+
+    // Credentials are checked before the body is read: an upload with an unknown key is answered 401
+    // (and its connection closed) without reading up to organizerMaxFileBytes of it first.
+    const orgs = new WeakMap<FastifyRequest, Org>();
+    const authenticated = {
+      onRequest: async (req: FastifyRequest) => {
+        orgs.set(req, await orgOfRequest(ctx, req));
+      },
+    };
+    const orgOf = (req: FastifyRequest): Org => {
+      const org = orgs.get(req);
+      if (!org) throw new AppError('unauthorized');
+      return org;
+    };
 
     async function fill(session: UploadSession, run: () => Promise<void>) {
       try {
@@ -54,6 +70,7 @@ export function organizerRoutes(ctx: AppContext) {
     }
 
     app.post('/api/v1/files', {
+      ...authenticated,
       bodyLimit: Math.ceil((config.organizerMaxBase64Bytes * 4) / 3) + 65_536,
       schema: {
         tags, security, summary: 'Upload files: multipart/form-data (streamed) or JSON base64',
@@ -61,7 +78,7 @@ export function organizerRoutes(ctx: AppContext) {
           + 'JSON: {"name", "content_base64", "content_type"?} or {"files": [ ... ]}. 201 {"files": [...]}; each file is announced with a file_uploaded event. An empty file or an upload with no file is 400; the request is all or nothing.',
       },
     }, async (req, reply) => {
-      const org = await orgOfRequest(ctx, req);
+      const org = orgOf(req);
       const session = organizer.startUpload(org.id);
       const contentType = req.headers['content-type'];
       let files;
@@ -69,7 +86,7 @@ export function organizerRoutes(ctx: AppContext) {
         const boundary = boundaryOf(contentType);
         if (!boundary) throw new AppError('invalid_request', 'multipart/form-data needs a boundary parameter');
         files = await fill(session, async () => {
-          for await (const part of readMultipart(req.raw, boundary)) {
+          for await (const part of readMultipart(req.body as Readable, boundary)) {
             if (part.filename === undefined) await readField(part.body, MAX_FIELD_BYTES);
             else await session.addFile(part.filename, part.contentType, part.body);
           }
@@ -88,22 +105,24 @@ export function organizerRoutes(ctx: AppContext) {
     });
 
     app.get('/api/v1/files', {
+      ...authenticated,
       schema: {
         tags, security, summary: "The organization's files, newest first",
         description: 'folder: only files in that virtual folder ("" or "/" is the root, where uploads land); recursive=true adds its subfolders.',
         querystring: Type.Object({ folder: Type.Optional(Type.String({ maxLength: 512 })), recursive: Type.Optional(Type.Boolean()), limit: schemas.Limit(50, 500), offset: schemas.Offset }),
       },
     }, async (req) => {
-      const org = await orgOfRequest(ctx, req);
+      const org = orgOf(req);
       return organizer.listFiles(org.id, req.query);
     });
 
-    app.get('/api/v1/files/:file_id', { schema: { tags, security, summary: 'A file: name, size, sniffed type, folder, lock', params: FileParams } }, async (req) => {
-      const org = await orgOfRequest(ctx, req);
+    app.get('/api/v1/files/:file_id', { ...authenticated, schema: { tags, security, summary: 'A file: name, size, sniffed type, folder, lock', params: FileParams } }, async (req) => {
+      const org = orgOf(req);
       return organizer.getFile(org.id, req.params.file_id);
     });
 
     app.post('/api/v1/jobs', {
+      ...authenticated,
       schema: {
         tags, security, summary: 'Start an organize job over files or a folder',
         description: 'Exactly one of file_ids (the organization\'s own: an unknown id is 404) or folder (with recursive for its subfolders). A job with no files is 400. 201 with the job; progress arrives as job_progress / error / job_complete events.',
@@ -114,21 +133,22 @@ export function organizerRoutes(ctx: AppContext) {
         }),
       },
     }, async (req, reply) => {
-      const org = await orgOfRequest(ctx, req);
+      const org = orgOf(req);
       return reply.code(201).send(await organizer.createJob(org.id, req.body));
     });
 
-    app.get('/api/v1/jobs/:job_id', { schema: { tags, security, summary: 'A job: status, counts, and its first 100 failed files', params: JobParams } }, async (req) => {
-      const org = await orgOfRequest(ctx, req);
+    app.get('/api/v1/jobs/:job_id', { ...authenticated, schema: { tags, security, summary: 'A job: status, counts, and its first 100 failed files', params: JobParams } }, async (req) => {
+      const org = orgOf(req);
       return organizer.getJob(org.id, req.params.job_id);
     });
 
-    app.post('/api/v1/jobs/:job_id/cancel', { schema: { tags, security, summary: 'Cancel a queued or running job (409 once it has ended)', params: JobParams } }, async (req) => {
-      const org = await orgOfRequest(ctx, req);
+    app.post('/api/v1/jobs/:job_id/cancel', { ...authenticated, schema: { tags, security, summary: 'Cancel a queued or running job (409 once it has ended)', params: JobParams } }, async (req) => {
+      const org = orgOf(req);
       return organizer.cancelJob(org.id, req.params.job_id);
     });
 
     app.put('/admin/v1/orgs/:org_id/files/:file_id/lock', {
+      onRequest: async (req) => checkAdminToken(config.adminToken, req.headers.authorization),
       schema: {
         tags: ['admin'], security: [{ bearer: [] }], summary: "Lock or unlock an organization's file (admin token)",
         description: 'A locked file is never moved: an organize job reports it with an error event, code PERMISSION_ERROR, and counts it as failed.',
@@ -136,7 +156,6 @@ export function organizerRoutes(ctx: AppContext) {
         body: Type.Object({ locked: Type.Boolean() }),
       },
     }, async (req) => {
-      checkAdminToken(config.adminToken, req.headers.authorization);
       return organizer.setLocked(req.params.org_id, req.params.file_id, req.body.locked);
     });
   };

@@ -39,8 +39,10 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
     const header = req.headers['last-event-id'];
     const cursor = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
     if (cursor !== undefined && (!isUuidV7(cursor) || events.checkCursor(cursor) === 'future')) throw new AppError('invalid_cursor');
+    const lease = await realtime.admit({ key: `app_key:${keyId}`, max: config.realtimeMaxStreamsPerKey });
     const wire = openSseWire(reply, config.realtimeRetryMs);
     if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {
+      lease.release();
       wire.write(codec.terminal('stream.stale_resume', { retention_seconds: config.realtimeRetentionSeconds }));
       wire.end('stream.stale_resume');
       return;
@@ -64,6 +66,7 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
       wire,
       codec,
       keyId,
+      lease,
     });
     // Secret keys do not expire; a revoked (regenerated) key ends its open streams within one period.
     const bearer = bearerToken(req.headers.authorization);

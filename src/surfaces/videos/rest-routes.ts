@@ -22,7 +22,7 @@ export function developerRestRoutes(ctx: AppContext) {
       app.get('/videos', {
         schema: {
           tags, security, summary: "The app's videos, newest first", querystring: ListQuery,
-          description: 'limit 1-100 (default 50), offset >= 0. A limit outside 1-100 is 400 rather than clamped: a clamped limit would end a client\'s "fewer items than limit" pagination early.',
+          description: 'limit 1-100 (default 50), offset 0-1000000000. A limit outside 1-100 is 400 rather than clamped: a clamped limit would end a client\'s "fewer items than limit" pagination early.',
           response: { 200: Type.Object({ data: Type.Array(VideoObject) }) },
         },
       }, async (req) => ({ data: await videos.list(appOf(req), req.query) }));

@@ -1,0 +1,162 @@
+// What happens below Fastify, on the sockets themselves: answers to requests Node's parser refuses
+// (malformed, smuggling attempts, headers too large or too slow), the cap on connections per client
+// address, and how a connection closes when its request body is not going to be read.
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ipv4FromGroups, ipv6Groups } from '../util/ip-address.js';
+import { VERSION } from '../util/version.js';
+import { AppError } from './errors.js';
+import type { Logger } from './logger.js';
+
+/**
+ * How long a closing connection keeps reading (and dropping) what the client still sends. Closing a
+ * socket with unread input makes the kernel send a reset, and a client still uploading may then lose
+ * the answer it was about to read; a short linger lets it read the answer first.
+ */
+export const LINGER_MS = 2000;
+
+/** A whole HTTP/1.1 error response in the catalogue's shape, for sockets no Fastify reply owns. */
+export function rawErrorResponse(error: AppError, requestId: string = randomUUID()): string {
+  const body = JSON.stringify(error.toBody());
+  return [
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-API-Version: ${VERSION}`,
+    `X-Request-ID: ${requestId}`,
+    'Connection: close',
+    ...Object.entries(error.headers).map(([k, v]) => `${k}: ${v}`),
+    '',
+    body,
+  ].join('\r\n');
+}
+
+/** Sockets in their lingering close, so a closing server need not wait out their linger. */
+const lingering = new Set<Duplex>();
+
+/** Ends the socket after `data`, keeps dropping its input for a while, then destroys it. */
+export function endWithLinger(socket: Duplex, data?: string): void {
+  if (data === undefined) socket.end();
+  else socket.end(data);
+  socket.resume();
+  lingering.add(socket);
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  socket.once('close', () => {
+    clearTimeout(timer);
+    lingering.delete(socket);
+  });
+}
+
+/** Destroys every connection still lingering: the server is closing and waits for each of them. */
+export function destroyLingering(): void {
+  for (const socket of lingering) socket.destroy();
+}
+
+/** Connections whose answer went out before their request body was read: they close after it. */
+const closeAfterAnswer = new WeakSet<Socket>();
+
+/**
+ * Marks a response that goes out before its request body was read: `Connection: close`, and once
+ * the answer is out, a lingering close instead of reading the rest of the body (which may be huge,
+ * or trickle forever) to keep the connection.
+ */
+export function closeWithoutReading(req: IncomingMessage): boolean {
+  if (req.complete || !declaresBody(req)) return false;
+  const socket = req.socket;
+  if (!closeAfterAnswer.has(socket)) {
+    closeAfterAnswer.add(socket);
+    // Node calls this when the last response of a `Connection: close` exchange has been written.
+    socket.destroySoon = () => {
+      req.resume();
+      endWithLinger(socket);
+    };
+  }
+  return true;
+}
+
+/** True for a request on a connection that is closing: its answer could not be delivered anyway. */
+export function isOnClosingConnection(req: IncomingMessage): boolean {
+  return closeAfterAnswer.has(req.socket);
+}
+
+export function declaresBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** The catalogue error for what Node's HTTP parser refused. */
+function clientError(err: NodeJS.ErrnoException): AppError {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return new AppError('headers_too_large');
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new AppError('request_timeout', 'The request headers did not arrive in time');
+  // Conflicting Content-Length and Transfer-Encoding, bad chunk sizes, invalid tokens: a request that
+  // two parsers could read two ways is refused, never guessed at.
+  return new AppError('invalid_request', 'The request is not valid HTTP/1.1');
+}
+
+/** The server's 'clientError' listener: a catalogue-shaped answer, `Connection: close`, then close. */
+export function onClientError(logger: Logger): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+  const answered = new WeakSet<Duplex>();
+  return (err, socket) => {
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    const pending = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable || pending?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    logger.debug({ code: err.code }, 'client error');
+    endWithLinger(socket, rawErrorResponse(clientError(err)));
+  };
+}
+
+/** Who a connection counts against: its peer address; IPv6 by its /64, which one host usually holds. */
+export function addressKey(remote: string | undefined): string | undefined {
+  if (remote === undefined) return undefined;
+  const g = ipv6Groups(remote);
+  if (!g) return remote;
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return ipv4FromGroups(g[6] ?? 0, g[7] ?? 0);
+  return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
+}
+
+/**
+ * Refuses a client address's connection past `max` open ones, before Node's HTTP layer sees it: no
+ * request on it is parsed or run. The refusal waits for the client's first bytes (a client reads an
+ * answer to the request it sent, not one that arrives before it), then answers 429 and closes.
+ */
+export function capConnectionsPerAddress(server: Server, max: number, timeoutMs: number): void {
+  if (max <= 0) return;
+  const open = new Map<string, number>();
+  const accept = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) => {
+    const key = addressKey(socket.remoteAddress);
+    if (key !== undefined) {
+      const count = open.get(key) ?? 0;
+      if (count >= max) return refuse(socket, max, timeoutMs);
+      open.set(key, count + 1);
+      socket.once('close', () => {
+        const left = (open.get(key) ?? 1) - 1;
+        if (left > 0) open.set(key, left);
+        else open.delete(key);
+      });
+    }
+    for (const listener of accept) listener.call(server, socket);
+  });
+}
+
+function refuse(socket: Socket, max: number, timeoutMs: number): void {
+  socket.on('error', () => socket.destroy());
+  lingering.add(socket);
+  const timer = setTimeout(() => socket.destroy(), timeoutMs);
+  socket.once('close', () => {
+    clearTimeout(timer);
+    lingering.delete(socket);
+  });
+  socket.once('data', () => {
+    clearTimeout(timer);
+    const error = new AppError('too_many_connections', `This client address already holds ${max} open connections`, { 'Retry-After': '5' });
+    endWithLinger(socket, rawErrorResponse(error));
+  });
+}

@@ -1,0 +1,169 @@
+// Vanished peers of streams that cannot answer (SSE). A browser cannot reply to a probe, and what is
+// sent to a peer that is gone sits in the kernel's send queue, invisible to Node, while TCP
+// retransmits it for ~15 minutes; Node 20 has no TCP_USER_TIMEOUT. So one shared sweep reads the
+// kernel's TCP table (Linux) and ends the connections whose data has gone unacknowledged through
+// retransmission timeouts for a whole window. Elsewhere the sweep does nothing.
+import { open } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { scanTcpLines, tcpKey, type TcpState, type TcpTableName } from './tcp-table.js';
+
+export interface StallWatch {
+  /** Calls `onStalled` once if the peer stops acknowledging; the returned function stops watching. */
+  watch(socket: Socket, onStalled: () => void): () => void;
+}
+
+export interface StallTiming {
+  /** How often the kernel's table is read (one read for every watched connection). */
+  readonly sweepMs: number;
+  /** How long data must go unacknowledged, through at least one retransmission timeout, to end a stream. */
+  readonly windowMs: number;
+}
+
+/**
+ * Timings that end a vanished peer's stream within the idle window: the next heartbeat (the first
+ * bytes it misses) leaves within `heartbeatMs`, its first retransmission follows within an RTO, one
+ * sweep notices it and another confirms after the window.
+ */
+export function stallTiming(heartbeatMs: number, idleTimeoutMs: number): StallTiming {
+  const sweepMs = clamp(Math.round(idleTimeoutMs / 18), 100, 5000);
+  const rtoMs = clamp(Math.round(idleTimeoutMs / 15), 200, 3000);
+  const firstMissMs = heartbeatMs > 0 ? Math.min(heartbeatMs, idleTimeoutMs) : 0;
+  return { sweepMs, windowMs: Math.max(sweepMs, idleTimeoutMs - firstMissMs - rtoMs - 2 * sweepMs) };
+}
+
+const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
+
+/** The table in chunks of whole lines or not: a line cut at the end of one chunk ends in the next. */
+export type TableReader = (table: TcpTableName) => AsyncIterable<string>;
+
+/** Where the sweep reads from and what it runs on; tests replace them. */
+export interface StallWatchEnv {
+  readonly read: TableReader;
+  readonly platform: NodeJS.Platform;
+  readonly now: () => number;
+}
+
+const PROC: StallWatchEnv = { read: readProcTable, platform: process.platform, now: Date.now };
+
+/**
+ * Read in chunks, each scanned as it comes: with tens of thousands of sockets the table is megabytes,
+ * and one string of it would hold the event loop for the whole scan.
+ */
+async function* readProcTable(table: TcpTableName): AsyncIterable<string> {
+  const file = await open(`/proc/net/${table}`, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(256 * 1024);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.toString('latin1', 0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+interface Watched {
+  readonly key: string;
+  readonly onStalled: () => void;
+  /** When a sweep first saw its data being retransmitted, since the peer last acknowledged. */
+  since: number | undefined;
+  retransmits: number;
+}
+
+export class TcpStallWatch implements StallWatch {
+  private readonly tables: Record<TcpTableName, Map<string, Watched>> = { tcp: new Map(), tcp6: new Map() };
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping = false;
+  private enabled: boolean;
+  private readonly env: StallWatchEnv;
+
+  constructor(
+    private readonly timing: StallTiming,
+    /** A sweep failed; `disabled` when the table does not exist or may not be read here, which ends the watch. */
+    private readonly onError: (error: unknown, disabled: boolean) => void,
+    env: Partial<StallWatchEnv> = {},
+  ) {
+    this.env = { ...PROC, ...env };
+    this.enabled = this.env.platform === 'linux';
+  }
+
+  get size(): number {
+    return this.tables.tcp.size + this.tables.tcp6.size;
+  }
+
+  watch(socket: Socket, onStalled: () => void): () => void {
+    const { localAddress, localPort, remoteAddress, remotePort } = socket;
+    if (!this.enabled || localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) return () => undefined;
+    const id = tcpKey(localAddress, localPort, remoteAddress, remotePort);
+    if (!id) return () => undefined;
+    const entries = this.tables[id.table];
+    const entry: Watched = { key: id.key, onStalled, since: undefined, retransmits: 0 };
+    entries.set(id.key, entry);
+    this.start();
+    return () => {
+      if (entries.get(id.key) === entry) entries.delete(id.key);
+      if (this.size === 0) this.stop();
+    };
+  }
+
+  /** One pass over the kernel's tables; exposed so tests and benchmarks can time it. */
+  async sweep(): Promise<void> {
+    if (this.sweeping || !this.enabled) return;
+    this.sweeping = true;
+    try {
+      for (const table of ['tcp', 'tcp6'] as const) {
+        const entries = this.tables[table];
+        if (entries.size === 0) continue;
+        const at = this.env.now();
+        // The kernel does not print its table atomically: a connection may show up twice in one read.
+        const stalled = new Set<Watched>();
+        let rest = '';
+        for await (const chunk of this.env.read(table)) {
+          rest = scanTcpLines(rest + chunk, table, entries, (entry, state) => {
+            if (this.judge(entry, state, at)) stalled.add(entry);
+          });
+        }
+        for (const entry of stalled) {
+          entries.delete(entry.key);
+          entry.onStalled();
+        }
+      }
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR') {
+        this.enabled = false;
+        this.stop();
+        this.onError(e, true);
+      } else this.onError(e, false);
+    } finally {
+      this.sweeping = false;
+      if (this.size === 0) this.stop();
+    }
+  }
+
+  /** True when the peer has acknowledged nothing, through retransmission timeouts, for the window. */
+  private judge(entry: Watched, state: TcpState, now: number): boolean {
+    if (!(state.retransmitTimer && state.retransmits > 0 && state.txQueue > 0)) {
+      entry.since = undefined;
+      entry.retransmits = 0;
+      return false;
+    }
+    // A count that went down means an acknowledgement came in between two sweeps: start over.
+    if (entry.since === undefined || state.retransmits < entry.retransmits) entry.since = now;
+    entry.retransmits = state.retransmits;
+    return now - entry.since >= this.timing.windowMs;
+  }
+
+  private start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.sweep(), this.timing.sweepMs);
+    this.timer.unref();
+  }
+
+  private stop(): void {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

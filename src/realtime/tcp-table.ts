@@ -1,0 +1,105 @@
+// The kernel's TCP table as Linux prints it in /proc/net/tcp and /proc/net/tcp6: for a connection,
+// how many sent bytes are still unacknowledged and how many retransmission timeouts have passed
+// without an ACK. Node sees neither: its buffer drains into the kernel at once.
+import { isIPv4, isIPv6 } from 'node:net';
+import { endianness } from 'node:os';
+
+export type TcpTableName = 'tcp' | 'tcp6';
+
+/** A connection as its line in the table spells it: "LOCAL:PORT REMOTE:PORT" in the kernel's hex. */
+export interface TcpKey {
+  readonly table: TcpTableName;
+  readonly key: string;
+}
+
+export interface TcpState {
+  /** Bytes sent or queued and not yet acknowledged by the peer. */
+  readonly txQueue: number;
+  /** The retransmission timer is running (the table's `tr` is 1). */
+  readonly retransmitTimer: boolean;
+  /** Retransmission timeouts since the peer last acknowledged anything (`retrnsmt`). */
+  readonly retransmits: number;
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** The key for a connection from its socket's addresses, or undefined for an address it cannot place. */
+export function tcpKey(localAddress: string, localPort: number, remoteAddress: string, remotePort: number): TcpKey | undefined {
+  const local = addressBytes(localAddress);
+  const remote = addressBytes(remoteAddress);
+  if (!local || !remote || local.length !== remote.length) return undefined;
+  return {
+    table: local.length === 4 ? 'tcp' : 'tcp6',
+    key: `${hexWords(local)}:${hexPort(localPort)} ${hexWords(remote)}:${hexPort(remotePort)}`,
+  };
+}
+
+/**
+ * Calls `found` for each whole line of `text` whose connection is in `wanted`, and returns what
+ * follows the last newline: the start of a line the next chunk of the table completes. The header
+ * matches no key. The columns after `sl:` have fixed widths, so a line is read by offsets.
+ */
+export function scanTcpLines<T>(text: string, table: TcpTableName, wanted: ReadonlyMap<string, T>, found: (value: T, state: TcpState) => void): string {
+  const keyLength = table === 'tcp' ? 27 : 75;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf('\n', start);
+    if (end < 0) return text.slice(start);
+    const k = text.indexOf(':', start) + 2;
+    if (k > 1 && k + keyLength + 42 <= end) {
+      const value = wanted.get(text.slice(k, k + keyLength));
+      if (value !== undefined) {
+        const f = k + keyLength;
+        // `tm->when` is at least 8 digits wide, not exactly: `retrnsmt` starts after the next space.
+        const r = text.indexOf(' ', f + 25) + 1;
+        found(value, {
+          txQueue: parseInt(text.slice(f + 4, f + 12), 16),
+          retransmitTimer: text.slice(f + 22, f + 24) === '01',
+          retransmits: parseInt(text.slice(r, r + 8), 16),
+        });
+      }
+    }
+    start = end + 1;
+  }
+}
+
+function hexPort(port: number): string {
+  return port.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/** The kernel prints each 32-bit word of an address as a host-order integer. */
+function hexWords(bytes: readonly number[]): string {
+  let out = '';
+  for (let w = 0; w < bytes.length; w += 4) {
+    const word = LITTLE_ENDIAN ? [bytes[w + 3], bytes[w + 2], bytes[w + 1], bytes[w]] : bytes.slice(w, w + 4);
+    for (const b of word) out += (b ?? 0).toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+function addressBytes(address: string): number[] | undefined {
+  if (isIPv4(address)) return address.split('.').map(Number);
+  const bare = address.split('%')[0] ?? '';
+  if (!isIPv6(bare)) return undefined;
+  return ipv6Bytes(bare);
+}
+
+/** 16 bytes of an IPv6 address, `::` and an embedded IPv4 tail (`::ffff:1.2.3.4`) included. */
+function ipv6Bytes(address: string): number[] {
+  const [head = '', tail] = address.split('::');
+  const groups = (part: string): number[] => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const g of part.split(':')) {
+      if (g.includes('.')) {
+        const [a = 0, b = 0, c = 0, d = 0] = g.split('.').map(Number);
+        out.push((a << 8) | b, (c << 8) | d);
+      } else out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const words = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return words.flatMap((w) => [w >> 8, w & 0xff]);
+}

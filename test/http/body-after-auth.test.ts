@@ -1,0 +1,154 @@
+// A request body is read only after its credential is checked, and only while it keeps arriving:
+// an unknown key gets 401 at once and its connection is closed (never drained), and a body that stalls
+// or trickles below the minimum rate gets 408; a big body that keeps coming is never cut.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { LINGER_MS } from '../../src/http/connections.js';
+import { makeHub, type TestHub } from '../helpers/hub.js';
+import { makeOrg, type TestOrg } from '../helpers/org.js';
+import { rawConnect, type RawConnection } from '../helpers/raw-http.js';
+import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
+import { makeApp, type TestApp } from '../helpers/videos.js';
+
+const BASE_MS = 1000;
+const MIN_RATE = 16_384;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a request with `headers`, sends `first` bytes of its body, then keeps trickling until stopped. */
+async function trickle(ts: TestServer, head: string, first: number, everyMs = 100): Promise<{ conn: RawConnection; stop: () => void }> {
+  const conn = await rawConnect(ts.url);
+  conn.write(head);
+  if (first > 0) conn.write(Buffer.alloc(first, 0x41));
+  const timer = setInterval(() => {
+    if (!conn.socket.destroyed && conn.socket.writable) conn.write(Buffer.alloc(100, 0x41));
+  }, everyMs);
+  return { conn, stop: () => clearInterval(timer) };
+}
+
+function request(method: string, path: string, headers: Record<string, string>, length: number): string {
+  const lines = Object.entries({ host: 'capstan.test', 'content-length': String(length), ...headers }).map(([k, v]) => `${k}: ${v}`);
+  return `${method} ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
+}
+
+describe('bodies are read after the credential is checked, under a deadline', () => {
+  let ts: TestServer;
+  let org: TestOrg;
+  let app: TestApp;
+  let hub: TestHub;
+
+  before(async () => {
+    ts = await startServer({ httpRequestTimeoutMs: BASE_MS, httpBodyMinBytesPerSecond: MIN_RATE });
+    org = await makeOrg(ts);
+    app = await makeApp(ts, { orgId: org.id });
+    hub = await makeHub(ts, org.id);
+  });
+  after(() => ts.close());
+
+  test('an unknown key gets 401 at once while its huge body still trickles in, and the connection is closed', async () => {
+    const json = { 'content-type': 'application/json' };
+    const multipart = { 'content-type': 'multipart/form-data; boundary=xyz' };
+    const cases: [string, string, Record<string, string>][] = [
+      ['POST', '/upload', { 'capout-api-key': 'capout_test_unknownunknownunknownunknownunknown1', ...json }],
+      ['POST', '/upload', json],
+      ['POST', '/api/v1/files', { 'capout-api-key': 'capout_test_unknownunknownunknownunknownunknown1', ...multipart }],
+      ['POST', '/api/v1/files', { authorization: 'Bearer nope', ...multipart }],
+      ['POST', '/api/developer/sdk/v1/upload/multipart/initiate', { authorization: 'Bearer cpk_unknown', ...json }],
+      ['POST', '/api/developer/sdk/v1/videos/create', { authorization: `Bearer ${app.secretKey}`, ...json }],
+      ['POST', `/hubs/${hub.hubId}/broadcasts`, { authorization: 'Bearer not.a.token', ...json }],
+      ['POST', '/admin/v1/orgs', { authorization: 'Bearer wrong-admin-token', ...json }],
+    ];
+    await Promise.all(cases.map(async ([method, path, headers]) => {
+      // 4 MB sent at once, then 1 KB/s more of a declared 20 MB (within the upload's body limit):
+      // without the check before the body, the server would sit reading it as long as the client sends.
+      const { conn, stop } = await trickle(ts, request(method, path, headers, 20 * 1024 * 1024), 4 * 1024 * 1024);
+      try {
+        const started = Date.now();
+        const res = await conn.response(3000);
+        assert.equal(res.status, 401, `${path}: ${res.body}`);
+        assert.equal(JSON.parse(res.body).code, 'unauthorized');
+        assert.equal(res.headers.connection, 'close');
+        assert.ok(Date.now() - started < 2000, `${path} answered after ${Date.now() - started} ms`);
+        assert.ok(await conn.closed(LINGER_MS + 3000), `${path}: the server closes the connection while the body still arrives`);
+      } finally {
+        stop();
+        conn.destroy();
+      }
+    }));
+  });
+
+  test('with a valid key, a body that stalls is 408 request_timeout after httpRequestTimeoutMs, and closed', async () => {
+    const { conn, stop } = await trickle(ts, request('POST', '/upload', { 'capout-api-key': org.apiKey, 'content-type': 'application/json' }, 10_000), 100, 3_600_000);
+    try {
+      const started = Date.now();
+      const res = await conn.response(BASE_MS + 3000);
+      const waited = Date.now() - started;
+      assert.equal(res.status, 408, res.body);
+      assert.equal(JSON.parse(res.body).code, 'request_timeout');
+      assert.ok(waited >= BASE_MS - 50 && waited < BASE_MS + 1500, `answered after ${waited} ms`);
+      assert.ok(await conn.closed(LINGER_MS + 3000));
+    } finally {
+      stop();
+      conn.destroy();
+    }
+  });
+
+  test('a body trickling below the minimum rate is cut too (1 KB/s against 16 KiB/s)', async () => {
+    const head = request('POST', '/api/v1/files', { 'capout-api-key': org.apiKey, 'content-type': 'multipart/form-data; boundary=xyz' }, 1024 * 1024);
+    const { conn, stop } = await trickle(ts, head, 0);
+    try {
+      const res = await conn.response(BASE_MS + 4000);
+      assert.equal(res.status, 408, res.body);
+      assert.ok(await conn.closed(LINGER_MS + 3000));
+    } finally {
+      stop();
+      conn.destroy();
+    }
+  });
+
+  /** A multipart upload of one file whose bytes are sent `chunk` at a time every `everyMs`. */
+  async function paced(size: number, chunk: number, everyMs: number): Promise<{ status: number; body: Record<string, unknown>; ms: number }> {
+    const boundary = 'pacedboundary';
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="paced.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent === 0) controller.enqueue(head);
+        if (sent >= size) {
+          controller.enqueue(tail);
+          controller.close();
+          return;
+        }
+        await sleep(everyMs);
+        const n = Math.min(chunk, size - sent);
+        controller.enqueue(new Uint8Array(n).fill(0x42));
+        sent += n;
+      },
+    });
+    const started = Date.now();
+    const res = await fetch(`${ts.url}/api/v1/files`, { method: 'POST', headers: { 'capout-api-key': org.apiKey, 'content-type': `multipart/form-data; boundary=${boundary}` }, body, duplex: 'half' } as RequestInit);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown>, ms: Date.now() - started };
+  }
+
+  test('a big body arriving fast, for longer than httpRequestTimeoutMs, is never cut', async () => {
+    const res = await paced(6 * 1024 * 1024, 128 * 1024, 25);
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.ok(res.ms > BASE_MS * 1.2, `took ${res.ms} ms`);
+  });
+
+  test('a slow body that keeps above the minimum rate is never cut either (24 KiB/s for 2.5 s)', async () => {
+    const res = await paced(60 * 1024, 6 * 1024, 250);
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.ok(res.ms > BASE_MS * 2, `took ${res.ms} ms`);
+  });
+
+  test('valid credentials still get their bodies read on the same routes', async () => {
+    const filed = await org.call('POST', '/api/v1/files', { name: 'note.txt', content_base64: Buffer.from('hello').toString('base64') });
+    assert.equal(filed.status, 201, JSON.stringify(filed.body));
+    const up = await org.call('POST', '/upload', { file_base64: Buffer.from('not a document').toString('base64'), file_name: 'x.pdf' });
+    assert.equal(up.status, 415, JSON.stringify(up.body));
+    assert.equal(up.body.code, 'unsupported_media_type');
+    const created = await fetch(`${ts.url}/admin/v1/orgs`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{"name":"after"}' });
+    assert.equal(created.status, 201);
+  });
+});

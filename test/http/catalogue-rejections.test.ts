@@ -1,0 +1,210 @@
+// Every refusal is a catalogue error, whoever refuses: numeric query parameters on every list route
+// (SQLite and PostgreSQL), deeply nested JSON, URLs that are not valid percent-encoding, and what Node's
+// HTTP parser itself refuses (headers too large or too slow, conflicting lengths, bad chunking).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ERRORS, schemas } from '../../src/http/index.js';
+import { makeHub, type Member, type TestHub } from '../helpers/hub.js';
+import { makeOrg, type TestOrg } from '../helpers/org.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { rawConnect, rawExchange, type RawResponse } from '../helpers/raw-http.js';
+import { VERSION } from '../../src/util/version.js';
+import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
+import { makeApp, type TestApp } from '../helpers/videos.js';
+
+
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+  header(name: string): string | undefined;
+}
+
+const fromFetch = async (res: Response): Promise<Answer> => {
+  const body = await res.text();
+  return { status: res.status, body, header: (name) => res.headers.get(name) ?? undefined };
+};
+const fromRaw = (res: RawResponse): Answer => ({ status: res.status, body: res.body, header: (name) => res.headers[name] });
+
+/** A catalogue answer: exactly {error, code}, the code's status, X-API-Version and X-Request-ID. */
+function assertCatalogue(res: Answer, code: keyof typeof ERRORS): void {
+  const body = JSON.parse(res.body) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(body).sort(), ['code', 'error'], res.body);
+  assert.equal(body.code, code, res.body);
+  assert.equal(res.status, ERRORS[code].status);
+  assert.equal(res.header('x-api-version'), VERSION);
+  assert.ok(res.header('x-request-id'));
+  assert.match(res.header('content-type') ?? '', /^application\/json/);
+}
+
+const get = async (url: string, headers: Record<string, string>): Promise<Answer> => fromFetch(await fetch(url, { headers }));
+
+interface Fixture {
+  readonly s: TestServer;
+  readonly org: TestOrg;
+  readonly app: TestApp;
+  readonly hub: TestHub;
+  readonly member: Member;
+}
+
+async function fixture(overrides: Record<string, unknown> = {}): Promise<Fixture> {
+  const s = await startServer(overrides);
+  const org = await makeOrg(s);
+  const app = await makeApp(s, { orgId: org.id });
+  const hub = await makeHub(s, org.id);
+  const member = await hub.member('reader');
+  return { s, org, app, hub, member };
+}
+
+/** The credential each surface's list routes take. */
+function credentialsFor(path: string, f: Fixture): Record<string, string> {
+  if (path.startsWith('/admin/v1/')) return { authorization: `Bearer ${ADMIN_TOKEN}` };
+  if (path.startsWith('/hubs/')) return { authorization: `Bearer ${f.member.token}` };
+  if (path.startsWith('/api/developer/v1/')) return { authorization: `Bearer ${f.app.secretKey}` };
+  return { 'capout-api-key': f.org.apiKey };
+}
+
+/** Every route whose query has an `offset`, from the served OpenAPI document, with its path ids filled in. */
+async function listRoutes(f: Fixture): Promise<string[]> {
+  const doc = (await (await fetch(`${f.s.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> };
+  const routes: string[] = [];
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    if (!methods.get?.parameters?.some((p) => p.in === 'query' && p.name === 'offset')) continue;
+    // Ids other than the hub's are made up: the query is refused before any id is looked up.
+    routes.push(path.replace('{hub_id}', f.hub.hubId).replace(/\{[a-z_]+\}/g, 'id_0123456789abcdefghij'));
+  }
+  return routes;
+}
+
+const BAD_OFFSETS = ['1e20', '9223372036854775808', '1e308', '1e3', '0x10', '%201', '1.5', '1.0', '-1', 'abc', '', '1000000001', '99999999999999999999999'];
+const BAD_LIMITS = ['1e1', '1.0', '-5', '0', '0x1', '99999999999999999999'];
+
+for (const driver of ['sqlite', 'postgres'] as const) {
+  describe(`numeric query parameters on every list route (${driver})`, () => {
+    let f: Fixture;
+    let db: TestDatabase | undefined;
+    let routes: string[];
+
+    before(async () => {
+      db = driver === 'postgres' ? await createTestDatabase() : undefined;
+      f = await fixture(db ? { databaseUrl: db.url } : {});
+      routes = await listRoutes(f);
+    });
+    after(async () => {
+      await f.s.close();
+      await db?.drop();
+    });
+
+    test('the list routes are found: admin, documents, organizer, developer videos, hub members', () => {
+      for (const prefix of ['/admin/v1/orgs', '/documents', '/api/v1/files', '/api/developer/v1/videos', `/hubs/${f.hub.hubId}/spaces`, `/hubs/${f.hub.hubId}/broadcasts`, `/hubs/${f.hub.hubId}/conversations`]) {
+        assert.ok(routes.includes(prefix), `${prefix} is among ${routes.join(', ')}`);
+      }
+      assert.ok(routes.length >= 10, routes.join(', '));
+    });
+
+    test('huge, exponent, hex, fractional, negative and padded offsets and limits are 400 invalid_request, never 500', async () => {
+      for (const route of routes) {
+        const headers = credentialsFor(route, f);
+        for (const value of BAD_OFFSETS) assertCatalogue(await get(`${f.s.url}${route}?offset=${value}`, headers), 'invalid_request');
+        for (const value of BAD_LIMITS) assertCatalogue(await get(`${f.s.url}${route}?limit=${value}`, headers), 'invalid_request');
+      }
+    });
+
+    test('the largest offset accepted reaches the database and answers an empty page', async () => {
+      for (const route of routes.filter((r) => !r.includes('id_0123456789abcdefghij'))) {
+        const res = await get(`${f.s.url}${route}?offset=${schemas.MAX_OFFSET}&limit=1`, credentialsFor(route, f));
+        assert.equal(res.status, 200, `${route}: ${res.body}`);
+      }
+    });
+  });
+}
+
+describe('framework and protocol refusals', () => {
+  let f: Fixture;
+
+  before(async () => {
+    f = await fixture({ httpMaxHeaderBytes: 4096, httpHeadersTimeoutMs: 500 });
+  });
+  after(() => f.s.close());
+
+  const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+
+  test('deeply nested JSON is 400 before it is parsed: hub publish, a member route, a video SDK route', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const space = await f.s.admin('POST', `/hubs/${f.hub.hubId}/spaces`, { name: 'lobby' });
+    assert.equal(space.status, 201);
+    const cases: [string, Record<string, string>, (inner: string) => string][] = [
+      [`/admin/v1/hubs/${f.hub.hubId}/events`, admin, (inner) => `{"type":"test.deep","data":{"x":${inner}}}`],
+      [`/hubs/${f.hub.hubId}/spaces/${space.body.id as string}/discussions`, { authorization: `Bearer ${f.member.token}`, 'content-type': 'application/json' }, (inner) => `{"title":"t","body":${inner}}`],
+      ['/api/developer/sdk/v1/videos/create', { authorization: `Bearer ${f.app.publicKey}`, 'content-type': 'application/json' }, (inner) => `{"metadata":{"x":${inner}}}`],
+    ];
+    for (const [path, headers, body] of cases) {
+      for (const levels of [40, 100_000]) {
+        const res = await fromFetch(await fetch(f.s.url + path, { method: 'POST', headers, body: body(deep(levels)) }));
+        assertCatalogue(res, 'invalid_request');
+        assert.match(res.body, /deeper than 32/);
+      }
+    }
+    // Brackets inside strings are text, and nesting up to the limit is accepted.
+    const ok = await f.s.admin('POST', `/hubs/${f.hub.hubId}/events`, { type: 'test.ping', data: { text: '[[[['.repeat(50), x: JSON.parse(deep(30)) as unknown } });
+    assert.equal(ok.status, 202, JSON.stringify(ok.body));
+  });
+
+  test('a URL that is not valid percent-encoding is 400 invalid_request with the shared headers', async () => {
+    for (const path of ['/status/%ff', '/status/%E0%A4%A', '/admin/v1/orgs/%c0%af']) {
+      const res = await get(f.s.url + path, { 'capout-api-key': f.org.apiKey, authorization: `Bearer ${ADMIN_TOKEN}` });
+      assertCatalogue(res, 'invalid_request');
+    }
+  });
+
+  test('a path parameter over its length limit is 400 invalid_request', async () => {
+    assertCatalogue(await get(`${f.s.url}/status/${'a'.repeat(500)}`, { 'capout-api-key': f.org.apiKey }), 'invalid_request');
+  });
+
+  const expectRaw = (res: RawResponse & { closed: boolean }, code: keyof typeof ERRORS) => {
+    assertCatalogue(fromRaw(res), code);
+    assert.equal(res.headers.connection, 'close');
+    assert.ok(res.closed, 'the server closes the connection');
+  };
+
+  test('headers over httpMaxHeaderBytes are 431 headers_too_large, and the connection closes', async () => {
+    expectRaw(await rawExchange(f.s.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(8000)}\r\n\r\n`), 'headers_too_large');
+    expectRaw(await rawExchange(f.s.url, `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 800 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`), 'headers_too_large');
+  });
+
+  test('smuggling shapes and malformed requests are 400 invalid_request, and the connection closes', async () => {
+    const key = f.org.apiKey;
+    const requests = [
+      // Content-Length and Transfer-Encoding together: two parsers could read two different requests.
+      `POST /upload HTTP/1.1\r\nHost: x\r\ncapout-api-key: ${key}\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /credits HTTP/1.1\r\nHost: x\r\n\r\n`,
+      `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\n{}{}`,
+      `POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n`,
+      `POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\tchunked\r\nTransfer-Encoding: x\r\n\r\n0\r\n\r\n`,
+      `POST /upload HTTP/1.1\r\nHost: x\r\ncapout-api-key: ${key}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+      `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n`,
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: v\r\n\r\n`,
+      `GET /healthz HTTP/1.1\nHost: x\n\n`,
+      `G@T /healthz HTTP/1.1\r\nHost: x\r\n\r\n`,
+      `GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n`,
+    ];
+    for (const request of requests) expectRaw(await rawExchange(f.s.url, request), 'invalid_request');
+  });
+
+  test('an HTTP/1.1 request without Host is 400 invalid_request in the catalogue shape', async () => {
+    assertCatalogue(fromRaw(await rawExchange(f.s.url, 'GET /healthz HTTP/1.1\r\n\r\n', { waitForClose: false })), 'invalid_request');
+  });
+
+  test('headers that stall past httpHeadersTimeoutMs are 408 request_timeout, and the connection closes', async () => {
+    const conn = await rawConnect(f.s.url);
+    try {
+      conn.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      const started = Date.now();
+      const res = await conn.response(5000);
+      assertCatalogue(fromRaw(res), 'request_timeout');
+      assert.ok(Date.now() - started < 3000, `answered after ${Date.now() - started} ms`);
+      assert.ok(await conn.closed(5000));
+    } finally {
+      conn.destroy();
+    }
+  });
+});

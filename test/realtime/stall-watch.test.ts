@@ -1,0 +1,191 @@
+// The SSE vanished-peer check: the kernel's TCP table is read right (a real loopback connection is
+// found in /proc/net/tcp and tcp6, IPv4-mapped addresses included), and the shared sweep ends a
+// connection only after its data has gone unacknowledged, through retransmissions, for the window.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import { describe, test } from 'node:test';
+import { stallTiming, TcpStallWatch, type TableReader } from '../../src/realtime/liveness.js';
+import { scanTcpLines, tcpKey, type TcpState, type TcpTableName } from '../../src/realtime/tcp-table.js';
+
+async function pair(listenHost: string, connectHost: string): Promise<{ server: net.Server; accepted: net.Socket; client: net.Socket }> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, listenHost, r));
+  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+  const client = net.connect((server.address() as net.AddressInfo).port, connectHost);
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  return { server, accepted: await accepted, client };
+}
+
+function keyOf(socket: net.Socket) {
+  const id = tcpKey(socket.localAddress!, socket.localPort!, socket.remoteAddress!, socket.remotePort!);
+  assert.ok(id, `no key for ${socket.localAddress}`);
+  return id;
+}
+
+async function stateIn(table: TcpTableName, key: string): Promise<TcpState | undefined> {
+  let found: TcpState | undefined;
+  scanTcpLines(await readFile(`/proc/net/${table}`, 'latin1'), table, new Map([[key, 1]]), (_v, state) => (found = state));
+  return found;
+}
+
+describe('the kernel TCP table', { skip: process.platform !== 'linux' && 'the table is Linux-only' }, () => {
+  for (const [name, listenHost, connectHost, table] of [
+    ['IPv4', '127.0.0.1', '127.0.0.1', 'tcp'],
+    ['IPv6', '::1', '::1', 'tcp6'],
+    ['IPv4-mapped on a dual-stack listener', '::', '127.0.0.1', 'tcp6'],
+  ] as const) {
+    test(`finds an accepted ${name} connection, idle and fully acknowledged`, async () => {
+      const { server, accepted, client } = await pair(listenHost, connectHost);
+      try {
+        const id = keyOf(accepted);
+        assert.equal(id.table, table);
+        const state = await stateIn(table, id.key);
+        assert.deepEqual(state, { txQueue: 0, retransmitTimer: false, retransmits: 0 });
+      } finally {
+        client.destroy();
+        accepted.destroy();
+        server.close();
+      }
+    });
+  }
+
+  test('reads columns by offset: unacknowledged bytes, the retransmit timer and the retransmission count', () => {
+    const key = tcpKey('10.0.0.1', 8000, '10.0.0.2', 54321)!;
+    const le = key.key.startsWith('0100000A');
+    assert.ok(le || key.key.startsWith('0A000001'));
+    const text =
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n' +
+      `   0: 00000000:1F40 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0\n` +
+      `  12: ${key.key} 01 00000A2B:00000000 01:000000C8 00000007     0        0 2 1 0000000000000000 20 4 30 10 -1\n`;
+    const seen: TcpState[] = [];
+    assert.equal(scanTcpLines(text, 'tcp', new Map([[key.key, 1]]), (_v, state) => seen.push(state)), '');
+    assert.deepEqual(seen, [{ txQueue: 0xa2b, retransmitTimer: true, retransmits: 7 }]);
+    // In chunks cut anywhere, each line is read once, whole.
+    for (const cut of [1, 40, 150, 200, text.length - 3]) {
+      const again: TcpState[] = [];
+      const rest = scanTcpLines(text.slice(0, cut), 'tcp', new Map([[key.key, 1]]), (_v, state) => again.push(state));
+      assert.equal(scanTcpLines(rest + text.slice(cut), 'tcp', new Map([[key.key, 1]]), (_v, state) => again.push(state)), '');
+      assert.deepEqual(again, seen, `cut at ${cut}`);
+    }
+  });
+});
+
+/** A reader over a table whose one connection's columns the test sets. */
+function fakeTable(key: string): { read: TableReader; set(tx: number, timer: boolean, retransmits: number): void } {
+  let line = '';
+  // The line comes in two chunks, cut inside it, and twice, as the kernel's unsynchronized print may give it.
+  async function* read(): AsyncIterable<string> {
+    const text = `  sl  local_address ...\n${line}${line}`;
+    yield text.slice(0, 60);
+    yield text.slice(60);
+  }
+  const set = (tx: number, timer: boolean, retransmits: number) => {
+    const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
+    line = `   0: ${key} 01 ${hex(tx)}:00000000 ${timer ? '01' : '00'}:00000010 ${hex(retransmits)}     0        0 9 1 0000000000000000 20 4 30 10 -1\n`;
+  };
+  set(0, false, 0);
+  return { read, set };
+}
+
+function failing(error: Error): TableReader {
+  return () => ({
+    [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }),
+  });
+}
+
+function fakeSocket(): net.Socket {
+  return { localAddress: '10.1.2.3', localPort: 8000, remoteAddress: '10.1.2.4', remotePort: 40000 } as net.Socket;
+}
+
+describe('the shared stall sweep', () => {
+  const key = tcpKey('10.1.2.3', 8000, '10.1.2.4', 40000)!.key;
+  let clock = 0;
+  const now = () => clock;
+  const at = async (ms: number, watch: TcpStallWatch) => {
+    clock = ms;
+    await watch.sweep();
+  };
+
+  test('ends a connection retransmitting for the whole window, once', async () => {
+    const table = fakeTable(key);
+    const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: table.read, platform: 'linux', now });
+    let stalled = 0;
+    const stop = watch.watch(fakeSocket(), () => stalled++);
+    table.set(120, true, 1);
+    await at(0, watch);
+    table.set(120, true, 3);
+    await at(2000, watch);
+    assert.equal(stalled, 0);
+    await at(3000, watch);
+    assert.equal(stalled, 1);
+    assert.equal(watch.size, 0);
+    await at(6000, watch);
+    assert.equal(stalled, 1);
+    stop();
+  });
+
+  test('an acknowledgement between sweeps (the count went down, or nothing unacknowledged) starts over', async () => {
+    const table = fakeTable(key);
+    const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: table.read, platform: 'linux', now });
+    let stalled = 0;
+    const stop = watch.watch(fakeSocket(), () => stalled++);
+    table.set(50, true, 4);
+    await at(0, watch);
+    table.set(50, true, 1);
+    await at(2000, watch);
+    await at(4000, watch);
+    assert.equal(stalled, 0, 'the window restarted at 2000');
+    table.set(0, false, 0);
+    await at(5000, watch);
+    table.set(50, true, 2);
+    await at(6000, watch);
+    await at(8000, watch);
+    assert.equal(stalled, 0);
+    await at(9000, watch);
+    assert.equal(stalled, 1);
+    stop();
+  });
+
+  test('data in flight without a retransmission timeout is a healthy busy connection', async () => {
+    const table = fakeTable(key);
+    const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: table.read, platform: 'linux', now });
+    let stalled = 0;
+    const stop = watch.watch(fakeSocket(), () => stalled++);
+    table.set(60_000, true, 0);
+    for (let t = 0; t <= 10_000; t += 1000) await at(t, watch);
+    assert.equal(stalled, 0);
+    stop();
+    assert.equal(watch.size, 0);
+  });
+
+  test('a table that cannot be read turns the watch off instead of failing streams', async () => {
+    const errors: boolean[] = [];
+    const missing = Object.assign(new Error('no /proc'), { code: 'ENOENT' });
+    const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, (_e, disabled) => errors.push(disabled), { read: failing(missing), platform: 'linux', now });
+    let stalled = 0;
+    watch.watch(fakeSocket(), () => stalled++);
+    await watch.sweep();
+    assert.deepEqual(errors, [true]);
+    watch.watch(fakeSocket(), () => stalled++);
+    await watch.sweep();
+    assert.deepEqual(errors, [true]);
+    assert.equal(stalled, 0);
+  });
+
+  test('elsewhere than Linux it watches nothing', () => {
+    const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: assert.fail, platform: 'darwin' });
+    watch.watch(fakeSocket(), assert.fail)();
+    assert.equal(watch.size, 0);
+  });
+
+  test('with the default timings a vanished peer is found within the 90 s idle window', () => {
+    const heartbeatMs = 25_000;
+    const idleMs = 90_000;
+    const { sweepMs, windowMs } = stallTiming(heartbeatMs, idleMs);
+    // Worst case: the next heartbeat, an RTO of 3 s before its first retransmission, a sweep to see
+    // it, the window, and a sweep to confirm.
+    assert.ok(heartbeatMs + 3000 + sweepMs + windowMs + sweepMs <= idleMs, JSON.stringify({ sweepMs, windowMs }));
+    assert.ok(windowMs >= 30_000, 'a network blip of half a minute does not end a stream');
+  });
+});

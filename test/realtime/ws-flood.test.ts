@@ -1,0 +1,113 @@
+// One WebSocket client flooding messages (10,000 a second) is closed with 1008 (policy violation),
+// and the other clients of the node keep getting their events and replies meanwhile; a client
+// within the rate is never closed. The documents socket's subscribe is one query for the ids,
+// however many of them name nothing.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { WebSocket } from 'ws';
+import { makeOrg, type TestOrg } from '../helpers/org.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
+import { listen, uploadJson, type Listener, type Msg } from '../organizer/helpers.js';
+
+interface Client {
+  readonly ws: WebSocket;
+  readonly received: Msg[];
+  readonly closed: Promise<number>;
+}
+
+async function connect(url: string): Promise<Client> {
+  const ws = new WebSocket(url);
+  const received: Msg[] = [];
+  ws.on('message', (data) => received.push(JSON.parse(String(data)) as Msg));
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { ws, received, closed };
+}
+
+/** Sends `message` at about 10,000 a second (100 every 10 ms) until the socket closes or 5 s pass. */
+async function flood(client: Client, message: string): Promise<number> {
+  let open = true;
+  void client.closed.then(() => (open = false));
+  const end = Date.now() + 5_000;
+  let sent = 0;
+  while (open && Date.now() < end) {
+    for (let i = 0; i < 100 && client.ws.readyState === WebSocket.OPEN; i++) {
+      client.ws.send(message);
+      sent++;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return sent;
+}
+
+describe('WebSocket message floods', () => {
+  let ts: TestServer;
+  let org: TestOrg;
+  let witness: Listener;
+  const wsBase = () => ts.url.replace('http', 'ws');
+  const docsUrl = async () => `${wsBase()}/ws/status?token=${encodeURIComponent((await org.call('POST', '/ws/token')).body.token as string)}`;
+
+  before(async () => {
+    ts = await startServer();
+    org = await makeOrg(ts);
+    witness = await listen(ts, org.apiKey, 'flood-witness');
+  });
+  after(async () => {
+    witness.close();
+    await ts.close();
+  });
+
+  test('an organizer client sending 10,000 messages a second is closed with 1008; another keeps receiving its events', async () => {
+    const flooder = await connect(`${wsBase()}/api/v1/ws/flooder?token=${org.apiKey}`);
+    const flooding = flood(flooder, JSON.stringify({ type: 'ping' }));
+    const [fileId] = await uploadJson(org, [{ name: 'during-flood.txt', body: 'x' }]);
+    assert.equal(await flooder.closed, 1008);
+    await flooding;
+    await until(() => witness.received.some((m) => m.type === 'file_uploaded' && m.fileId === fileId), 'the witness to receive file_uploaded', 10_000);
+    // Replies stop at the bound: the flooder got at most a burst's worth of pongs.
+    assert.ok(flooder.received.filter((m) => m.type === 'pong').length <= ts.config.realtimeWsMaxMessagesPerSecond * 2);
+    await until(() => ts.server.ctx.realtime.size === 1, 'the flooder to be released', 10_000);
+  });
+
+  test('a documents client flooding subscribes of 100 unknown ids is closed with 1008; another is still answered', async () => {
+    const other = await connect(await docsUrl());
+    const flooder = await connect(await docsUrl());
+    const unknown = Array.from({ length: 100 }, (_, i) => `unknown-${i}`);
+    const flooding = flood(flooder, JSON.stringify({ action: 'subscribe', document_ids: unknown }));
+    other.ws.send(JSON.stringify({ action: 'subscribe', document_ids: ['unknown-0'] }));
+    await until(() => other.received.some((m) => m.type === 'subscribed'), 'the other client to be answered', 10_000);
+    assert.equal(await flooder.closed, 1008);
+    await flooding;
+    const answered = other.received.find((m) => m.type === 'subscribed');
+    assert.deepEqual(answered, { type: 'subscribed', document_ids: [], not_found: ['unknown-0'] });
+    other.ws.close();
+    await until(() => ts.server.ctx.realtime.size === 1, 'both documents sockets to be released', 10_000);
+  });
+
+  test('a client within the rate is never closed: 40 pings over 2 s get 40 pongs', async () => {
+    const calm = await connect(`${wsBase()}/api/v1/ws/calm?token=${org.apiKey}`);
+    for (let i = 0; i < 40; i++) {
+      calm.ws.send(JSON.stringify({ type: 'ping' }));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await until(() => calm.received.filter((m) => m.type === 'pong').length === 40, '40 pongs', 10_000);
+    assert.equal(calm.ws.readyState, WebSocket.OPEN);
+    calm.ws.close();
+  });
+
+  test('ping frames count too: a ping flood is closed with 1008', async () => {
+    const pinger = await connect(`${wsBase()}/api/v1/ws/pinger?token=${org.apiKey}`);
+    let open = true;
+    void pinger.closed.then(() => (open = false));
+    const end = Date.now() + 5_000;
+    while (open && Date.now() < end) {
+      for (let i = 0; i < 100 && pinger.ws.readyState === WebSocket.OPEN; i++) pinger.ws.ping();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(await pinger.closed, 1008);
+  });
+});

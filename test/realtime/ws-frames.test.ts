@@ -1,0 +1,153 @@
+// Bad WebSocket frames on the organizer socket and the documents socket: each closes that socket
+// with the code RFC 6455 gives it (1009 too big, 1007 invalid UTF-8, 1002 protocol error) and
+// nothing else — the process still answers /healthz, other clients keep receiving, and the bad
+// socket's connection (and its slot) is gone.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { WebSocket } from 'ws';
+import { makeOrg, type TestOrg } from '../helpers/org.js';
+import { ServeProcess } from '../helpers/serve-process.js';
+import { ADMIN_TOKEN, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
+import { listen, uploadJson, type Listener, type Msg } from '../organizer/helpers.js';
+import { frame, rawWs, textFrame } from './raw-ws.js';
+
+const KIB = 1024;
+
+interface Target {
+  readonly name: string;
+  url(): Promise<string>;
+}
+
+describe('bad WebSocket frames', () => {
+  let ts: TestServer;
+  let org: TestOrg;
+  let witness: Listener;
+  let docsWitness: WebSocket;
+  const docsReplies: Msg[] = [];
+  let clientId = 'frames-client';
+
+  const docsUrl = async () => {
+    const token = (await org.call('POST', '/ws/token')).body.token as string;
+    return `${ts.url.replace('http', 'ws')}/ws/status?token=${encodeURIComponent(token)}`;
+  };
+  const targets: Target[] = [
+    // The same client_id every time: a slot left behind by a closed socket would refuse it with 409.
+    { name: 'organizer socket', url: async () => `${ts.url.replace('http', 'ws')}/api/v1/ws/${clientId}?token=${org.apiKey}` },
+    { name: 'documents socket', url: docsUrl },
+  ];
+
+  before(async () => {
+    ts = await startServer();
+    org = await makeOrg(ts);
+    witness = await listen(ts, org.apiKey, 'frames-witness');
+    docsWitness = new WebSocket(await docsUrl());
+    docsWitness.on('message', (data) => docsReplies.push(JSON.parse(String(data)) as Msg));
+    await new Promise((resolve, reject) => {
+      docsWitness.once('open', resolve);
+      docsWitness.once('error', reject);
+    });
+  });
+  after(async () => {
+    witness.close();
+    docsWitness.close();
+    await ts.close();
+  });
+
+  /** The node still serves: /healthz answers, and both witnesses get what they are owed. */
+  async function stillServing(): Promise<void> {
+    const health = await fetch(`${ts.url}/healthz`);
+    assert.equal(health.status, 200);
+    const [fileId] = await uploadJson(org, [{ name: 'after.txt', body: 'still here' }]);
+    await until(() => witness.received.some((m) => m.type === 'file_uploaded' && m.fileId === fileId), 'the organizer witness to receive file_uploaded', 10_000);
+    const before = docsReplies.length;
+    docsWitness.send(JSON.stringify({ action: 'subscribe', document_ids: ['nope'] }));
+    await until(() => docsReplies.slice(before).some((m) => m.type === 'subscribed'), 'the documents witness to be answered', 10_000);
+    // Only the two witnesses are left: the bad socket's connection is gone with its slot.
+    await until(() => ts.server.ctx.realtime.size === 2, 'the bad connection to be released', 10_000);
+  }
+
+  const cases: { name: string; bytes: () => Buffer; code: number }[] = [
+    { name: 'a 64 KiB + 1 text frame', bytes: () => textFrame(Buffer.alloc(64 * KIB + 1, 0x61)), code: 1009 },
+    { name: 'a 10 MB binary frame', bytes: () => frame(0x2, Buffer.alloc(10 * KIB * KIB, 0x62)), code: 1009 },
+    { name: 'invalid UTF-8 in a text frame', bytes: () => textFrame(Buffer.from([0x7b, 0xc3, 0x28, 0x7d])), code: 1007 },
+    { name: 'a reserved opcode (0x3)', bytes: () => frame(0x3, Buffer.from('x')), code: 1002 },
+    { name: 'a reserved control opcode (0xB)', bytes: () => frame(0xb, Buffer.alloc(0)), code: 1002 },
+    { name: 'an unmasked client frame', bytes: () => textFrame('{"type":"ping"}', { mask: false }), code: 1002 },
+    { name: 'a reserved bit set (RSV1, no extension agreed)', bytes: () => textFrame('{}', { rsv: 4 }), code: 1002 },
+    { name: 'a fragmented control frame', bytes: () => frame(0x9, Buffer.alloc(0), { fin: false }), code: 1002 },
+  ];
+
+  for (const target of targets) {
+    for (const c of cases) {
+      test(`${target.name}: ${c.name} → ${c.code}, and only that socket ends`, async () => {
+        const ws = await rawWs(await target.url());
+        ws.send(c.bytes());
+        const { code } = await ws.closed;
+        assert.equal(code, c.code);
+        await stillServing();
+      });
+    }
+  }
+
+  test('the organizer client_id of a socket closed on a bad frame connects again at once', async () => {
+    clientId = 'frames-reconnect';
+    const url = await targets[0]!.url();
+    const first = await rawWs(url);
+    first.send(textFrame(Buffer.alloc(64 * KIB + 1)));
+    assert.equal((await first.closed).code, 1009);
+    await until(() => ts.server.ctx.realtime.size === 2, 'the closed socket to be released', 10_000);
+    const again = await rawWs(url);
+    again.send(frame(0x8, Buffer.from([0x03, 0xe8])));
+    assert.equal((await again.closed).code, 1000);
+  });
+});
+
+describe('a bad frame against `capstan serve`', () => {
+  test('an oversized frame on the organizer socket closes it with 1009 and the process keeps serving', async (t) => {
+    const dataDir = tempDir();
+    const serve = ServeProcess.start(dataDir, ADMIN_TOKEN, { CAPSTAN_DEV_CREDENTIALS: 'false' });
+    t.after(async () => {
+      await serve.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const url = await serve.url();
+    const created = await fetch(`${url}/admin/v1/orgs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'frames' }),
+    });
+    const key = ((await created.json()) as Msg).api_key as string;
+    const ws = await rawWs(`${url.replace('http', 'ws')}/api/v1/ws/oversized?token=${key}`);
+    ws.send(textFrame(Buffer.alloc(64 * KIB + 1, 0x61)));
+    assert.equal((await ws.closed).code, 1009);
+    const health = await fetch(`${url}/healthz`).catch(() => undefined);
+    assert.equal(health?.status, 200, `the process stopped answering (exit code ${serve.child.exitCode}); stderr:\n${serve.stderr}`);
+    const again = await rawWs(`${url.replace('http', 'ws')}/api/v1/ws/again?token=${key}`);
+    again.send(frame(0x8, Buffer.from([0x03, 0xe8])));
+    assert.equal((await again.closed).code, 1000);
+    assert.equal(serve.child.exitCode, null, `the process exited; stderr:\n${serve.stderr}`);
+  });
+});
+
+describe('an upgrade that `ws` refuses after the credentials passed', () => {
+  test('a bad Sec-WebSocket-Version gets 400 and leaves no organizer slot behind', async (t) => {
+    const ts = await startServer();
+    t.after(() => ts.close());
+    const org = await makeOrg(ts);
+    const url = new URL(`${ts.url}/api/v1/ws/refused?token=${org.apiKey}`);
+    // `ws` checks the handshake headers only when the handler accepts, after the slot was taken.
+    const socket = net.connect(Number(url.port), url.hostname);
+    socket.setEncoding('utf8');
+    let answer = '';
+    socket.on('data', (chunk: string) => (answer += chunk));
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.alloc(16, 7).toString('base64')}\r\nSec-WebSocket-Version: 99\r\n\r\n`);
+    await new Promise((r) => socket.once('close', r));
+    assert.match(answer, /^HTTP\/1\.1 400/);
+    const again = await listen(ts, org.apiKey, 'refused');
+    again.close();
+  });
+});

@@ -1,0 +1,96 @@
+// The SSRF guard judges addresses by value, not by spelling: every form of IPv6 that reaches an IPv4
+// address (mapped, compatible, translated, 6to4, NAT64) is judged by the address it reaches, and the
+// non-public IPv6 ranges (site-local included) are refused. At fetch time, every resolved address and
+// every redirect target goes through the same check.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { ipv6Groups } from '../../src/util/ip-address.js';
+import { FetchError, isPrivateAddress, isRefusedAddress, safeFetch } from '../../src/util/safe-fetch.js';
+
+/** The host of a URL as the fetch sees it: the URL parser's own spelling, without brackets. */
+const hostOf = (url: string) => new URL(url).hostname.replace(/^\[|\]$/g, '');
+
+describe('isPrivateAddress', () => {
+  test('loopback, private and metadata addresses in every IPv6 spelling that reaches them', () => {
+    const urls = [
+      'http://[::127.0.0.1]/', 'http://[::7f00:1]/', 'http://[0:0:0:0:0:0:127.0.0.1]/',
+      'http://[::ffff:127.0.0.1]/', 'http://[::ffff:7f00:1]/', 'http://[0:0:0:0:0:ffff:127.0.0.1]/', 'http://[0000:0000:0000:0000:0000:FFFF:7F00:0001]/', 'http://[::FFFF:127.1.2.3]/',
+      'http://[::ffff:0:127.0.0.1]/', 'http://[::ffff:0:8.8.8.8]/',
+      'http://[2002:7f00:1::]/', 'http://[2002:a9fe:a9fe::1]/', 'http://[2002:c0a8:0101::]/',
+      'http://[fec0::1]/', 'http://[fefe::1]/',
+      'http://[64:ff9b::127.0.0.1]/', 'http://[64:ff9b::a9fe:a9fe]/', 'http://[64:ff9b::10.0.0.1]/', 'http://[64:ff9b:1::8.8.8.8]/',
+      'http://[::ffff:169.254.169.254]/', 'http://[::ffff:10.1.2.3]/', 'http://[::ffff:192.168.0.1]/', 'http://[::ffff:0.0.0.0]/',
+      'http://[::]/', 'http://[::1]/', 'http://[fe80::1]/', 'http://[fc00::1]/', 'http://[fd12:3456::1]/', 'http://[ff02::1]/', 'http://[2001:db8::1]/',
+      'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', 'http://[100::1]/',
+      'http://127.0.0.1/', 'http://127.1/', 'http://0x7f.0.0.1/', 'http://2130706433/', 'http://0177.0.0.1/', 'http://0/', 'http://169.254.169.254/', 'http://10.0.0.1/', 'http://192.168.1.1/', 'http://172.31.255.255/', 'http://100.64.0.1/',
+    ];
+    for (const url of urls) assert.equal(isPrivateAddress(hostOf(url)), true, `${url} (${hostOf(url)})`);
+  });
+
+  test('public addresses stay reachable, the IPv4 behind 6to4, NAT64 and mapped forms included', () => {
+    for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001:82b::200e', '::ffff:8.8.8.8', '::ffff:808:808', '2002:808:808::1', '64:ff9b::8.8.8.8', '64:ff9b::808:808', '172.32.0.1']) {
+      assert.equal(isPrivateAddress(address), false, address);
+    }
+  });
+
+  test('what is not an IP address is refused, and zone ids do not hide a link-local address', () => {
+    for (const address of ['', 'localhost', 'example.com', '::ffff:999.0.0.1', 'fe80::1%eth0']) assert.equal(isPrivateAddress(address), true, address);
+  });
+
+  test('the allow list matches by value: an IPv4 allowed is allowed in its mapped spelling, and nothing else is', () => {
+    assert.equal(isRefusedAddress('::ffff:127.0.0.2', ['127.0.0.2']), false);
+    assert.equal(isRefusedAddress('::ffff:7f00:2', ['127.0.0.0/8']), false);
+    assert.equal(isRefusedAddress('0:0:0:0:0:0:0:1', ['::1']), false);
+    assert.equal(isRefusedAddress('::ffff:127.0.0.3', ['127.0.0.2']), true);
+    assert.equal(isRefusedAddress('::127.0.0.2', ['127.0.0.2']), true, 'an IPv4-compatible address is not the IPv4 address');
+    assert.equal(isRefusedAddress('8.8.8.8', []), false);
+  });
+
+  test('ipv6Groups reads every spelling to the same eight groups', () => {
+    const expected = [0, 0, 0, 0, 0, 0xffff, 0x7f00, 1];
+    for (const spelling of ['::ffff:127.0.0.1', '::ffff:7f00:1', '0:0:0:0:0:ffff:7f00:1', '0000:0000:0000:0000:0000:ffff:127.0.0.1', '::FFFF:7F00:0001']) {
+      assert.deepEqual(ipv6Groups(spelling), expected, spelling);
+    }
+    assert.deepEqual(ipv6Groups('2001:db8::'), [0x2001, 0xdb8, 0, 0, 0, 0, 0, 0]);
+    assert.equal(ipv6Groups('127.0.0.1'), undefined);
+  });
+});
+
+describe('safeFetch at fetch time', () => {
+  let server: http.Server;
+  let base: string;
+  let port: number;
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      const to = new URL(req.url ?? '/', 'http://x').searchParams.get('to');
+      if (to) return res.writeHead(302, { location: to }).end();
+      res.writeHead(200).end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.2', r));
+    port = (server.address() as AddressInfo).port;
+    base = `http://127.0.0.2:${port}`;
+  });
+  after(() => server.close());
+
+  const options = { allow: ['127.0.0.2'], timeoutMs: 5000, maxBytes: 1024, maxRedirects: 3 };
+  const refused = async (url: string) => {
+    await assert.rejects(safeFetch(url, options), (e: unknown) => e instanceof FetchError && e.reason === 'blocked_address', url);
+  };
+
+  test('an allowed address is fetched', async () => {
+    assert.equal((await safeFetch(`${base}/`, options)).bytes.toString(), 'ok');
+  });
+
+  test('a name resolving to loopback is refused', async () => {
+    await refused(`http://localhost:${port}/`);
+  });
+
+  test('redirects to IPv6 spellings of private addresses are refused', async () => {
+    for (const target of [`http://[::ffff:127.0.0.1]:${port}/`, `http://[::127.0.0.1]:${port}/`, `http://[::ffff:0:127.0.0.1]:${port}/`, `http://[2002:7f00:1::]:${port}/`, `http://[fec0::1]:${port}/`, 'http://[64:ff9b::a9fe:a9fe]/latest/meta-data']) {
+      await refused(`${base}/?to=${encodeURIComponent(target)}`);
+    }
+  });
+});
