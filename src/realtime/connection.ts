@@ -133,8 +133,8 @@ export class Connection {
    * read, and it gets a few seconds to read up to it and close. Node would close the socket as soon as
    * the kernel took the last bytes, leaving them to an orphaned socket that keeps resending into a
    * closed window for minutes; so this socket waits for the client instead, and one that has not
-   * closed by the deadline is reset, which frees its buffers at once. A transport without a socket to
-   * reset (WebSocket) is dropped at the deadline.
+   * closed by the deadline is reset, which frees its buffers at once (a WebSocket, whose close
+   * handshake the client never answers, is reset by its wire).
    */
   private endOverflowed(wire: Wire): void {
     const socket = wire.socket;
@@ -143,7 +143,8 @@ export class Connection {
     // Not unref'd: a server that is closing waits for this connection, so the timer must keep running.
     setTimeout(() => {
       if (socket && !socket.destroyed) socket.resetAndDestroy();
-      wire.destroy();
+      if (wire.reset) wire.reset();
+      else wire.destroy();
     }, OVERFLOW_LINGER_MS);
   }
 

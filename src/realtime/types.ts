@@ -20,6 +20,11 @@ export interface Wire {
   end(terminal?: TerminalType): void;
   /** Drops the connection at once. */
   destroy(): void;
+  /**
+   * Drops it with a TCP reset, discarding what the kernel still holds for a peer that does not read
+   * (a plain close leaves those bytes to an orphaned socket that resends them for minutes).
+   */
+  reset?(): void;
   onClose(listener: () => void): void;
 }
 

@@ -1,5 +1,6 @@
 // WebSocket transport: a thin Wire over a `ws` socket, with close codes for the terminal events,
 // and a JSON codec for surfaces whose messages are JSON objects.
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { EventRecord } from '../events/index.js';
@@ -46,6 +47,11 @@ export function wsWire(socket: WebSocket, stream: Duplex): Wire {
     destroy: () => {
       batch.discard();
       socket.terminate();
+    },
+    reset: () => {
+      batch.discard();
+      if (stream instanceof Socket && !stream.destroyed) stream.resetAndDestroy();
+      else socket.terminate();
     },
     onClose: (listener) => void socket.once('close', listener),
   };
