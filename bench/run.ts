@@ -13,9 +13,10 @@ import { organize } from './scenarios/organize/index.js';
 import { resumeStorm } from './scenarios/resume-storm/index.js';
 import { rest } from './scenarios/rest/index.js';
 import { sseFanout } from './scenarios/sse-fanout/index.js';
+import { transcription } from './scenarios/transcription/index.js';
 import { videoUpload } from './scenarios/video-upload/index.js';
 
-const SCENARIOS: readonly Scenario[] = [sseFanout, documents, videoUpload, organize, cluster, rest, resumeStorm, idle];
+const SCENARIOS: readonly Scenario[] = [sseFanout, documents, videoUpload, transcription, organize, cluster, rest, resumeStorm, idle];
 
 /** Every scenario bounds its own steps; this only catches a harness bug. */
 const WATCHDOG_MS = 30 * 60_000;

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs the whole suite with node's test runner (TypeScript through tsx). Arguments narrow it to
 // files whose path contains one of them: `npm test -- realtime admin`. First it makes sure what the
-// suite needs beyond npm is there: Debian's Chromium for the page tests and iproute2 for the
-// network-namespace test, installed when missing.
+// suite needs beyond npm is there: Debian's Chromium for the page tests, iproute2 for the
+// network-namespace test, pocketsphinx and espeak-ng for the transcription tests, installed when missing.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -10,17 +10,19 @@ import { spawnSync } from 'node:child_process';
 const CHROMIUM = '/usr/bin/chromium';
 // By path: /usr/sbin is often not on a non-root PATH.
 const hasIp = () => ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].some((p) => existsSync(p));
+const SPEECH = ['/usr/bin/pocketsphinx_continuous', '/usr/share/pocketsphinx/model/en-us/en-us.lm.bin', '/usr/bin/espeak-ng'];
+const hasSpeech = () => SPEECH.every((p) => existsSync(p));
 
 function ensureSystemDeps() {
-  if (existsSync(CHROMIUM) && hasIp()) return;
+  if (existsSync(CHROMIUM) && hasIp() && hasSpeech()) return;
   if (process.getuid?.() !== 0) {
-    console.error(`npm test: ${CHROMIUM} or the ip command is missing and installing them needs root. Run \`sudo bash scripts/install-system-deps.sh\` (Debian: apt-get install chromium iproute2), then npm test again.`);
+    console.error(`npm test: ${CHROMIUM}, the ip command, pocketsphinx or espeak-ng is missing and installing them needs root. Run \`sudo bash scripts/install-system-deps.sh\` (Debian: apt-get install chromium iproute2 pocketsphinx pocketsphinx-en-us espeak-ng), then npm test again.`);
     process.exit(1);
   }
-  console.error('npm test: Chromium or iproute2 is missing; installing the Debian packages the suite needs (scripts/install-system-deps.sh)…');
+  console.error('npm test: Chromium, iproute2, pocketsphinx or espeak-ng is missing; installing the Debian packages the suite needs (scripts/install-system-deps.sh)…');
   const res = spawnSync('bash', ['scripts/install-system-deps.sh'], { stdio: 'inherit' });
-  if (res.status !== 0 || !existsSync(CHROMIUM) || !hasIp()) {
-    console.error('npm test: installing Chromium or iproute2 failed; see the apt-get output above.');
+  if (res.status !== 0 || !existsSync(CHROMIUM) || !hasIp() || !hasSpeech()) {
+    console.error('npm test: installing Chromium, iproute2, pocketsphinx or espeak-ng failed; see the apt-get output above.');
     process.exit(1);
   }
 }

@@ -39,10 +39,12 @@ Options (after the scenario name): sse-fanout takes \`--subscribers=100,1000,500
 \`--targets=capstan,raw-sse,raw-ws,socketio\`, \`--clients=4\` (load-client processes), \`--sources=4\`
 (loopback source addresses each), \`--fixed-deliveries=10000,100000\` (one latency phase per entry, at
 that ÷ subscribers events/s, at most 1,000), \`--max-deliveries=600000\`, \`--max-seconds=6\`,
-\`--fixed-seconds=4\`; idle takes \`--connections=20000\`, \`--rest-seconds=30\`; every scenario takes
-\`--capstan-rev=<git rev>\` (measure a committed revision instead of the working tree, so a before and
-an after run through the same harness); sse-fanout and rest take \`--profile\` (Capstan under
-\`--cpu-prof\`, profiles in \`bench/results/profiles/\`; summarise with \`node --import tsx
+\`--fixed-seconds=4\`; idle takes \`--connections=20000\`, \`--rest-seconds=30\`; transcription takes
+\`--minutes=3\` (length of the timed recording), \`--rounds=3\`; every scenario but transcription (which
+runs the working tree's engine in-process) takes \`--capstan-rev=<git rev>\` (measure a committed
+revision instead of the working tree, so a before and an after run through the same harness);
+sse-fanout and rest take \`--profile\` (Capstan under \`--cpu-prof\`, profiles in
+\`bench/results/profiles/\`; summarise with \`node --import tsx
 bench/tools/profile-summary.ts <file> --under="flushAll"\`).
 `;
 

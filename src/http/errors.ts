@@ -16,6 +16,7 @@ export const ERRORS = {
   request_timeout: { status: 408, message: 'The request did not arrive in time' },
   conflict: { status: 409, message: 'Conflict' },
   idempotency_conflict: { status: 409, message: 'This Idempotency-Key was used with a different request' },
+  transcript_unavailable: { status: 409, message: 'The video has no transcript: its transcriptionStatus is not COMPLETE' },
   payload_too_large: { status: 413, message: 'Request body too large' },
   unsupported_media_type: { status: 415, message: 'Unsupported content type' },
   range_not_satisfiable: { status: 416, message: 'The requested range is not satisfiable' },

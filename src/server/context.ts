@@ -11,6 +11,7 @@ import type { OrganizerService } from '../organizer/index.js';
 import type { RealtimeEngine } from '../realtime/index.js';
 import type { Storage } from '../storage/index.js';
 import type { TenancyService } from '../tenancy/index.js';
+import type { TranscriptService } from '../transcripts/index.js';
 import type { VideoService } from '../videos/index.js';
 import type { WorkflowEngine } from '../workflows/index.js';
 
@@ -31,6 +32,7 @@ export interface AppContext {
   readonly documents: DocumentService;
   readonly organizer: OrganizerService;
   readonly videos: VideoService;
+  readonly transcripts: TranscriptService;
   /** Base for absolute URLs in responses. */
   readonly publicUrl: () => string;
 }

@@ -18,7 +18,8 @@ import { hubMemberRoutes, hubRealtimeRoutes } from '../surfaces/hub/index.js';
 import { organizerRealtime, organizerRoutes } from '../surfaces/organizer/index.js';
 import { developerRestRoutes, developerSdkRoutes, videoPageRoutes } from '../surfaces/videos/index.js';
 import { TenancyService } from '../tenancy/index.js';
-import { transcriberFromConfig, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
+import { TranscriptService } from '../transcripts/index.js';
+import { ffmpegFromConfig, transcriberFromConfig, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
 import { ensurePrivateDir } from '../util/private-files.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { AppContext } from './context.js';
@@ -132,7 +133,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     maxBytes: config.documentMaxBytes,
     fetchAllow: config.fetchAllowHosts,
   });
-  workflows.define(videoWorkflow({ storage, blobs, publisher, transcriber: transcriberFromConfig(config), pricePerMinuteMicro: config.videoPricePerMinuteMicro }));
+  const ffmpeg = ffmpegFromConfig(config);
+  workflows.define(videoWorkflow({ storage, blobs, publisher, transcriber: transcriberFromConfig(config, { ffmpeg, logger }), ffmpeg, pricePerMinuteMicro: config.videoPricePerMinuteMicro }));
   const videos = new VideoService(storage, blobs, workflows, publisher, {
     pricePerMinuteMicro: config.videoPricePerMinuteMicro,
     partUrlTtlSeconds: config.multipartUrlTtlSeconds,
@@ -170,6 +172,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     documents,
     organizer,
     videos,
+    transcripts: new TranscriptService(storage),
     publicUrl,
   };
   const surfaces: Surface[] = [adminRoutes(ctx), hubRealtimeRoutes(ctx), hubMemberRoutes(ctx), documentRoutes(ctx), documentRealtimeRoutes(ctx, upgrades), organizerRoutes(ctx)];

@@ -241,21 +241,31 @@ export interface VideoTable {
   name: string;
   /** JSON object given at creation, or null. */
   metadata: string | null;
-  /** developer/<appId>/<videoId>/result.mp4: the blob key, shown to clients as s3Key. */
+  /** developer/<appId>/<videoId>/result.mp4: the blob key of the upload as sent, shown to clients as s3Key. */
   s3_key: string;
+  /** The uploaded type's base (`video/webm`), lower-cased. */
   content_type: string;
+  /** Its parameters as sent (`codecs=vp9,opus`), kept for the record; null when there were none. */
+  content_type_params: string | null;
   /** created → uploading → completing → processing → ready | failed (uploading again after an abort). */
   state: 'created' | 'uploading' | 'completing' | 'processing' | 'ready' | 'failed';
   /** The multipart upload in progress (or the one completed). */
   upload_id: string | null;
   size_bytes: number | null;
-  /** The server's measurements (or the client's values when the container cannot be probed). */
+  /** The server's measurements, set when the video becomes ready (null before: `ready` is false). */
   duration: number | null;
   width: number | null;
   height: number | null;
   fps: number | null;
-  /** JSON of what the client sent with complete (durationInSecs, width, height, fps): the fallback. */
+  /** JSON of what the client sent with complete (durationInSecs, width, height, fps), for the record only. */
   client_values: string | null;
+  /** developer/<appId>/<videoId>/play.mp4: the H.264/AAC faststart MP4 the pages play; null until made. */
+  rendition_key: string | null;
+  /** developer/<appId>/<videoId>/poster.jpg; null until taken (or when no frame could be had). */
+  poster_key: string | null;
+  /** The workflow stage in progress (probe, render, poster, transcribe) and how it goes; null once processing ended. */
+  processing_stage: string | null;
+  processing_status: 'running' | 'retrying' | 'complete' | null;
   transcription_status: 'PROCESSING' | 'COMPLETE' | 'ERROR' | 'SKIPPED' | 'NO_AUDIO' | null;
   workflow_id: string | null;
   /** Credits debited for the measured duration; null until billed (billing happens once). */
@@ -264,6 +274,18 @@ export interface VideoTable {
   deleted_at: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** The outcome of a video's transcription: text and segments when COMPLETE, the reason when ERROR. */
+export interface VideoTranscriptTable {
+  video_id: string;
+  /** What produced it: builtin (pocketsphinx), command or http. */
+  engine: string;
+  text: string | null;
+  /** JSON array of {start, end, text} (seconds), in order; empty when the engine gave no timings. */
+  segments: string | null;
+  error: string | null;
+  created_at: string;
 }
 
 export interface SpaceMemberTable {
@@ -360,6 +382,7 @@ export interface BroadcastTable {
 
 export interface Database {
   videos: VideoTable;
+  video_transcripts: VideoTranscriptTable;
   organizer_files: OrganizerFileTable;
   organizer_jobs: OrganizerJobTable;
   organizer_job_files: OrganizerJobFileTable;

@@ -22,6 +22,7 @@ import { orgRepo, type OrgRepo } from './repos/orgs.js';
 import { profileRepo, type ProfileRepo } from './repos/profiles.js';
 import { organizerRepo, type OrganizerRepo } from './repos/organizer.js';
 import { settingsRepo, type SettingsRepo } from './repos/settings.js';
+import { transcriptRepo, type TranscriptRepo } from './repos/transcripts.js';
 import { videoRepo, type VideoRepo } from './repos/videos.js';
 import { workflowRepo, type WorkflowRepo } from './repos/workflows.js';
 import type { Database } from './schema.js';
@@ -42,6 +43,7 @@ export interface Repos {
   readonly documents: DocumentRepo;
   readonly organizer: OrganizerRepo;
   readonly videos: VideoRepo;
+  readonly transcripts: TranscriptRepo;
   readonly idempotency: IdempotencyRepo;
   readonly cleanup: CleanupRepo;
 }
@@ -87,6 +89,7 @@ export function createRepos(db: Kysely<Database>, driver: Driver, appended?: Eve
     documents: documentRepo(db),
     organizer: organizerRepo(db),
     videos: videoRepo(db),
+    transcripts: transcriptRepo(db),
     idempotency: idempotencyRepo(db),
     cleanup: cleanupRepo(db, driver),
   };

@@ -27,6 +27,13 @@ export interface VideoStatus {
   readonly ready: boolean;
   /** Only when processing failed: a stable reason (not_a_video, truncated, insufficient_credits, …). */
   readonly error?: string;
+  /** Beyond the seed, only while processing runs: the stage in progress and how it goes. */
+  readonly processing?: StageProgress;
+}
+
+export interface StageProgress {
+  readonly stage: string;
+  readonly status: NonNullable<VideoRow['processing_status']>;
 }
 
 export function videoObject(v: VideoRow): VideoObject {
@@ -57,6 +64,7 @@ export function videoStatus(v: VideoRow): VideoStatus {
     transcriptionStatus: v.transcription_status,
     ready: v.duration !== null && v.width !== null,
     ...(v.state === 'failed' ? { error: v.failure_reason ?? 'failed' } : {}),
+    ...(v.processing_stage !== null && v.processing_status !== null ? { processing: { stage: v.processing_stage, status: v.processing_status } } : {}),
   };
 }
 

@@ -10,6 +10,8 @@ import type { App, Storage, VideoRow } from '../storage/index.js';
 import { newId, randomToken } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import type { WorkflowEngine } from '../workflows/index.js';
+import { parseContentType } from './content-type.js';
+import { videoKey } from './keys.js';
 import { videoObject, videoStatus, type VideoObject, type VideoStatus } from './present.js';
 import { appendVideoEvent } from './publish.js';
 import { VIDEO_WORKFLOW, type ClientValues, type VideoWorkflowInput } from './workflow.js';
@@ -40,6 +42,14 @@ export interface CompleteInput extends ClientValues {
   readonly parts: readonly (CompletedPart & { readonly size?: number })[];
 }
 
+/** Bytes of a live video the public pages serve, whole or one range; `stat` first tells the size for Range. */
+export interface PublicMedia {
+  readonly video: VideoRow;
+  readonly stat: BlobStat;
+  readonly contentType: string;
+  open(range?: ByteRange): Promise<Readable>;
+}
+
 export interface VideoUsage {
   readonly balanceMicroCredits: number;
   readonly balanceDollars: string;
@@ -52,7 +62,6 @@ const METADATA_MAX_BYTES = 16_384;
 const UPLOADED: readonly VideoRow['state'][] = ['completing', 'processing', 'ready', 'failed'];
 const VIDEO_STATES: readonly VideoRow['state'][] = ['created', 'uploading', ...UPLOADED];
 
-export const videoKey = (appId: string, videoId: string): string => `developer/${appId}/${videoId}/result.mp4`;
 const videoNotFound = () => new AppError('not_found', 'Video not found');
 const uploadNotFound = () => new AppError('not_found', 'NoSuchUpload: The specified upload does not exist for this video; it may have been aborted, completed or expired');
 const alreadyUploaded = (v: VideoRow) =>
@@ -77,9 +86,9 @@ export class VideoService {
     const at = nowIso();
     const video: VideoRow = {
       id, org_id: app.org_id, app_id: app.id, external_user_id: input.userId ?? null, name: input.name ?? 'Untitled', metadata,
-      s3_key: videoKey(app.id, id), content_type: DEFAULT_CONTENT_TYPE, state: 'created', upload_id: null, size_bytes: null,
-      duration: null, width: null, height: null, fps: null, client_values: null, transcription_status: null, workflow_id: null,
-      cost_micro: null, failure_reason: null, deleted_at: null, created_at: at, updated_at: at,
+      s3_key: videoKey(app.id, id), content_type: DEFAULT_CONTENT_TYPE, content_type_params: null, state: 'created', upload_id: null, size_bytes: null,
+      duration: null, width: null, height: null, fps: null, client_values: null, rendition_key: null, poster_key: null, transcription_status: null,
+      workflow_id: null, processing_stage: null, processing_status: null, cost_micro: null, failure_reason: null, deleted_at: null, created_at: at, updated_at: at,
     };
     await this.storage.transaction(async (tx) => {
       await tx.videos.create(video);
@@ -125,14 +134,16 @@ export class VideoService {
   }
 
   async initiate(app: App, input: { videoId: string; contentType?: string }): Promise<{ uploadId: string }> {
+    // Before anything else, so a type that is refused leaves nothing behind.
+    const contentType = parseContentType(input.contentType ?? DEFAULT_CONTENT_TYPE);
     const video = await this.own(app, input.videoId);
     if (UPLOADED.includes(video.state)) throw new AppError('conflict', 'The video has already been uploaded');
-    const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
-    const uploadId = await this.blobs.createMultipart(video.s3_key, contentType);
+    const uploadId = await this.blobs.createMultipart(video.s3_key, contentType.base);
     const at = nowIso();
+    const patch = { state: 'uploading', upload_id: uploadId, content_type: contentType.base, content_type_params: contentType.params, updated_at: at } as const;
     const started = await this.storage.transaction(async (tx) => {
-      if (!(await tx.videos.updateIf(video.id, { states: ['created', 'uploading'] }, { state: 'uploading', upload_id: uploadId, content_type: contentType, updated_at: at }))) return false;
-      await appendVideoEvent(tx, this.publisher, 'video.upload_started', { ...video, state: 'uploading', upload_id: uploadId, content_type: contentType, updated_at: at });
+      if (!(await tx.videos.updateIf(video.id, { states: ['created', 'uploading'] }, patch))) return false;
+      await appendVideoEvent(tx, this.publisher, 'video.upload_started', { ...video, ...patch });
       return true;
     });
     if (!started) {
@@ -252,12 +263,28 @@ export class VideoService {
     return video;
   }
 
-  /** The uploaded bytes of a live video, whole or one range; `stat` first tells the size for Range. */
-  async media(id: string): Promise<{ video: VideoRow; stat: BlobStat; open: (range?: ByteRange) => Promise<Readable> }> {
+  /**
+   * What the pages play: the rendition of a ready video (H.264/AAC MP4, index first). A video made
+   * ready before renditions existed has none, and plays its upload as it is.
+   */
+  async media(id: string): Promise<PublicMedia> {
     const video = await this.publicVideo(id);
-    const stat = video.state === 'processing' || video.state === 'ready' ? await this.blobs.stat(video.s3_key) : undefined;
-    if (!stat) throw new AppError('not_found', 'The video has not been uploaded yet');
-    return { video, stat, open: (range) => this.blobs.get(video.s3_key, range) };
+    if (video.state !== 'ready') throw new AppError('not_found', 'The video is not ready to play yet');
+    const key = video.rendition_key ?? video.s3_key;
+    return this.publicObject(video, key, video.rendition_key === null ? video.content_type : 'video/mp4');
+  }
+
+  /** The poster image (JPEG) of a ready video. */
+  async poster(id: string): Promise<PublicMedia> {
+    const video = await this.publicVideo(id);
+    if (video.state !== 'ready' || video.poster_key === null) throw new AppError('not_found', 'The video has no poster image');
+    return this.publicObject(video, video.poster_key, 'image/jpeg');
+  }
+
+  private async publicObject(video: VideoRow, key: string, contentType: string): Promise<PublicMedia> {
+    const stat = await this.blobs.stat(key);
+    if (!stat) throw new AppError('not_found', 'The video\'s file is gone');
+    return { video, stat, contentType, open: (range) => this.blobs.get(key, range) };
   }
 
   private async own(app: App, id: string): Promise<VideoRow> {

@@ -1,25 +1,24 @@
-// The video processing workflow, started when a multipart upload completes: `probe` measures the
-// object itself (mp4box), bills the measured duration once in the same transaction that records it,
-// and settles transcriptionStatus; `transcribe` runs the configured hook when there is audio. Each
-// change of the video is reported on the organization's topic in the transaction that makes it. A
-// video deleted before it is measured is never billed.
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// The video processing workflow, started when a multipart upload completes: probe → render →
+// poster (media-stages.ts: measure the upload, make the rendition every browser plays and its poster,
+// then ready and billed in one transaction) → transcribe, which runs the transcription engine when
+// there is audio and stores the transcript. Each change of the video, and each stage's progress, is
+// reported on the organization's topic in the transaction that makes it. A video deleted before it
+// is ready is never billed.
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from '../blobs/index.js';
-import { debitCredits } from '../billing/index.js';
 import type { EventPublisher } from '../events/index.js';
-import { isAppError } from '../http/errors.js';
-import { probeVideo, ProbeError, runTranscription, transcriptionStatusFor, type ProbeResult, type Transcriber } from '../pipelines/videos/index.js';
-import type { Storage, VideoRow } from '../storage/index.js';
+import { runTranscription, type Ffmpeg, type Transcriber, type TranscriptionResult } from '../pipelines/videos/index.js';
+import type { Repos, Storage, VideoRow } from '../storage/index.js';
 import { nowIso } from '../util/time.js';
-import { PermanentStageError, type Stage, type StageContext, type WorkflowDefinition } from '../workflows/index.js';
+import { PermanentStageError, type Stage, type StageContext, type Transition, type WorkflowDefinition } from '../workflows/index.js';
+import { mediaStages } from './media-stages.js';
+import type { StageProgress } from './present.js';
 import { appendVideoEvent } from './publish.js';
-import { otherVideoContainer, SNIFF_BYTES } from './sniff.js';
+import { download, inWorkDir } from './work-dir.js';
 
 export const VIDEO_WORKFLOW = 'video';
+
+const UPLOAD_EXTENSIONS: Readonly<Record<string, string>> = { 'video/mp4': '.mp4', 'video/quicktime': '.mov', 'video/webm': '.webm', 'video/x-matroska': '.mkv' };
 
 export interface VideoWorkflowInput {
   readonly video_id: string;
@@ -30,10 +29,11 @@ export interface VideoWorkflowDeps {
   readonly blobs: BlobStore;
   readonly publisher: EventPublisher;
   readonly transcriber: Transcriber | undefined;
+  readonly ffmpeg: Ffmpeg;
   readonly pricePerMinuteMicro: number;
 }
 
-/** What the client said in complete; used only when the container cannot be probed. */
+/** What the client said in complete: kept for the record, never billed (the server measures). */
 export interface ClientValues {
   readonly durationInSecs?: number;
   readonly width?: number;
@@ -41,31 +41,34 @@ export interface ClientValues {
   readonly fps?: number;
 }
 
-interface Measurement {
-  readonly duration: number;
-  readonly width: number | null;
-  readonly height: number | null;
-  readonly fps: number | null;
+/** The progress a transition gives its stage; undefined for the run's own end. */
+function progressOf(t: Transition): StageProgress | undefined {
+  switch (t.kind) {
+    case 'stage_started':
+      return { stage: t.stage, status: 'running' };
+    case 'stage_retry':
+      return { stage: t.stage, status: 'retrying' };
+    case 'stage_completed':
+      return { stage: t.stage, status: 'complete' };
+    default:
+      return undefined;
+  }
 }
 
-/** Pro rata per minute, rounded up to a whole micro-credit. */
-export const videoCost = (durationSeconds: number, pricePerMinuteMicro: number): number => Math.ceil((durationSeconds * pricePerMinuteMicro) / 60);
-
-async function readHead(blobs: BlobStore, key: string, size: number): Promise<Buffer> {
-  if (size === 0) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  for await (const chunk of await blobs.get(key, { start: 0, end: Math.min(size, SNIFF_BYTES) - 1 })) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/**
+ * Records a stage's progress on the video and reports it, only when it changed: a stage taken over
+ * after its worker died starts "running" again without a second event.
+ */
+async function reportProgress(tx: Repos, publisher: EventPublisher, video: VideoRow, progress: StageProgress, report: boolean): Promise<VideoRow> {
+  if (video.processing_stage === progress.stage && video.processing_status === progress.status) return video;
+  const patch = { processing_stage: progress.stage, processing_status: progress.status };
+  await tx.videos.update(video.id, patch);
+  const now = { ...video, ...patch };
+  if (report) await appendVideoEvent(tx, publisher, 'video.processing', now);
+  return now;
 }
 
-function fromProbe(p: ProbeResult): Measurement {
-  return { duration: p.durationSeconds, width: p.width, height: p.height, fps: p.fps };
-}
-
-function fromClient(client: ClientValues): Measurement | undefined {
-  if (client.durationInSecs === undefined) return undefined;
-  return { duration: client.durationInSecs, width: client.width ?? null, height: client.height ?? null, fps: client.fps ?? null };
-}
+const NO_PROGRESS = { processing_stage: null, processing_status: null } as const;
 
 export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
   const { storage, blobs, transcriber } = deps;
@@ -76,102 +79,73 @@ export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
     return video;
   };
 
-  const probe: Stage = {
-    name: 'probe',
-    async run(ctx) {
-      const video = await load(videoId(ctx));
-      // Measured and billed by an earlier attempt that crashed before recording the stage.
-      if (video.cost_micro !== null) return { source: 'earlier_attempt' };
-      if (video.deleted_at !== null) throw new PermanentStageError('video_deleted', 'The video was deleted before it was measured');
-      const stat = await blobs.stat(video.s3_key);
-      if (!stat) throw new PermanentStageError('object_missing', 'The uploaded object is gone');
-      const other = otherVideoContainer(await readHead(blobs, video.s3_key, stat.size));
-      let probed: ProbeResult | null = null;
-      if (other === undefined) {
-        try {
-          probed = await probeVideo(await blobs.get(video.s3_key), { size: stat.size, signal: ctx.signal });
-        } catch (e) {
-          if (e instanceof ProbeError) throw new PermanentStageError(e.reason, e.message);
-          throw e;
-        }
-      }
-      const client = video.client_values === null ? {} : (JSON.parse(video.client_values) as ClientValues);
-      // The server's figures win; the client's only stand in when the container cannot be probed.
-      const measured = probed ? fromProbe(probed) : fromClient(client);
-      if (!measured) throw new PermanentStageError('unmeasurable', `A ${other ?? 'video'} file cannot be probed, and complete carried no durationInSecs`);
-      const cost = videoCost(measured.duration, deps.pricePerMinuteMicro);
-      const transcription = transcriptionStatusFor(probed, transcriber);
-      await storage.transaction(async (tx) => {
-        const patch = { ...measured, cost_micro: cost, transcription_status: transcription, state: 'ready', updated_at: nowIso() } as const;
-        // The conditional update takes the row first: a delete racing this measurement either committed
-        // before it (nothing is updated, so nothing is billed) or waits for it (measured, then deleted).
-        if (!(await tx.videos.updateIf(video.id, { states: ['processing', 'ready'], unbilled: true }, patch))) {
-          if ((await tx.videos.getById(video.id))?.deleted_at) throw new PermanentStageError('video_deleted', 'The video was deleted before it was measured');
-          return;
-        }
-        if (cost > 0) {
-          try {
-            await debitCredits(tx, { orgId: video.org_id, amountMicro: cost, reason: 'video', ref: video.id });
-          } catch (e) {
-            if (isAppError(e) && e.code === 'payment_required') throw new PermanentStageError('insufficient_credits', `The video costs ${cost} micro-credits`);
-            throw e;
-          }
-        }
-        await appendVideoEvent(tx, deps.publisher, 'video.ready', { ...video, ...patch });
-      });
-      return { source: probed ? 'probe' : 'client', container: probed?.container ?? other, cost_micro: cost };
-    },
-  };
-
   const transcribe: Stage = {
     name: 'transcribe',
     async run(ctx) {
       const video = await load(videoId(ctx));
       if (video.transcription_status !== 'PROCESSING') return { status: video.transcription_status };
-      if (!transcriber) {
-        // The hook was configured when the video was probed but is not any more (a restart in between).
-        await storage.videos.update(video.id, { transcription_status: 'SKIPPED', updated_at: nowIso() });
-        return { status: 'SKIPPED' };
-      }
-      const dir = await mkdtemp(join(tmpdir(), 'capstan-video-'));
-      try {
-        const path = join(dir, video.content_type === 'video/quicktime' ? 'video.mov' : 'video.mp4');
-        await pipeline(await blobs.get(video.s3_key), createWriteStream(path));
-        const result = await runTranscription(transcriber, { path, videoId: video.id }, ctx.signal);
-        if (ctx.signal.aborted) return undefined;
-        await storage.transaction(async (tx) => {
-          const patch = { transcription_status: result.status, updated_at: nowIso() };
-          await tx.videos.update(video.id, patch);
-          if (video.deleted_at === null) await appendVideoEvent(tx, deps.publisher, 'video.transcription', { ...video, ...patch });
-        });
-        return result.status === 'ERROR' ? { status: result.status, reason: result.reason } : { status: result.status };
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      // No engine means one was configured when the video was probed but is not any more (a restart in between).
+      const result: TranscriptionResult | { status: 'SKIPPED' } = transcriber
+        ? await inWorkDir(async (dir) => {
+            // Named as its type says, for hooks that go by the extension.
+            const path = join(dir, `upload${UPLOAD_EXTENSIONS[video.content_type] ?? ''}`);
+            await download(blobs, video.s3_key, path, ctx.signal);
+            return runTranscription(transcriber, { path, videoId: video.id }, ctx.signal);
+          })
+        : { status: 'SKIPPED' };
+      if (ctx.signal.aborted) return undefined;
+      // The transcript, the status it gives and its event commit together, once: a retry finds the
+      // status settled and stops above.
+      await storage.transaction(async (tx) => {
+        const now = await tx.videos.getById(video.id);
+        if (!now || now.transcription_status !== 'PROCESSING') return;
+        const at = nowIso();
+        if (transcriber && (result.status === 'COMPLETE' || result.status === 'ERROR')) {
+          const complete = result.status === 'COMPLETE' ? result.transcript : undefined;
+          await tx.transcripts.save({
+            video_id: video.id,
+            engine: transcriber.engine,
+            text: complete?.text ?? null,
+            segments: complete ? JSON.stringify(complete.segments) : null,
+            error: result.status === 'ERROR' ? result.reason : null,
+            created_at: at,
+          });
+        }
+        const patch = { transcription_status: result.status, updated_at: at };
+        await tx.videos.update(video.id, patch);
+        if (now.deleted_at === null) await appendVideoEvent(tx, deps.publisher, 'video.transcription', { ...now, ...patch });
+      });
+      if (result.status === 'ERROR') return { status: result.status, reason: result.reason };
+      if (result.status === 'COMPLETE') return { status: result.status, segments: result.transcript.segments.length, chars: result.transcript.text.length };
+      return { status: result.status };
     },
   };
 
   return {
     kind: VIDEO_WORKFLOW,
-    stages: [probe, transcribe],
+    stages: [...mediaStages(deps, videoId), transcribe],
     hooks: {
       async onTransitions(tx, run, transitions) {
         const id = (JSON.parse(run.input) as VideoWorkflowInput).video_id;
         for (const t of transitions) {
-          const video = await tx.videos.getById(id);
-          if (!video) return;
+          const row = await tx.videos.getById(id);
+          if (!row) return;
           // A deleted video's stream has ended with video.deleted; its run settles quietly.
-          const report = video.deleted_at === null;
+          const report = row.deleted_at === null;
+          const progress = progressOf(t);
+          const video = progress ? await reportProgress(tx, deps.publisher, row, progress, report) : row;
           if (t.kind === 'stage_started' && t.stage === 'transcribe' && t.attempt === 1 && video.transcription_status === 'PROCESSING') {
             // The hook's start is reported by the worker that runs it, so PROCESSING always precedes its outcome.
             if (report) await appendVideoEvent(tx, deps.publisher, 'video.transcription', video);
+          } else if (t.kind === 'completed') {
+            await tx.videos.update(id, NO_PROGRESS);
           } else if (t.kind === 'failed' && t.stage === 'transcribe') {
             // A transcription that cannot run leaves a playable, billed video: only its status says so.
-            const patch = { transcription_status: 'ERROR', updated_at: nowIso() } as const;
+            const patch = { transcription_status: 'ERROR', updated_at: nowIso(), ...NO_PROGRESS } as const;
             await tx.videos.update(id, patch);
             if (report) await appendVideoEvent(tx, deps.publisher, 'video.transcription', { ...video, ...patch });
           } else if (t.kind === 'failed' || t.kind === 'cancelled') {
-            const patch = { state: 'failed', failure_reason: t.kind === 'failed' ? t.error : 'cancelled', updated_at: nowIso() } as const;
+            const patch = { state: 'failed', failure_reason: t.kind === 'failed' ? t.error : 'cancelled', updated_at: nowIso(), ...NO_PROGRESS } as const;
             await tx.videos.update(id, patch);
             if (report) await appendVideoEvent(tx, deps.publisher, 'video.failed', { ...video, ...patch });
           }

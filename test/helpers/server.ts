@@ -20,11 +20,15 @@ export function tempDir(prefix = 'capstan-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * Transcription is off unless a test asks for it: the built-in engine, on by default where it is
+ * installed, would spend a core on every uploaded video with audio.
+ */
 export async function startServer(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestServer> {
   const dataDir = tempDir();
   const config = loadConfig({
     env: {},
-    overrides: { port: 0, host: '127.0.0.1', dataDir, adminToken: ADMIN_TOKEN, logLevel: 'silent', devCredentials: false, rateLimitPerMinute: 0, httpMaxConnectionsPerAddress: 0, ...overrides },
+    overrides: { port: 0, host: '127.0.0.1', dataDir, adminToken: ADMIN_TOKEN, logLevel: 'silent', devCredentials: false, rateLimitPerMinute: 0, httpMaxConnectionsPerAddress: 0, transcriber: 'none', ...overrides },
   });
   const server = await createServer(config);
   const url = await server.listen();

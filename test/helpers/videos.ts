@@ -77,8 +77,8 @@ export async function putPart(app: TestApp, videoId: string, uploadId: string, p
 }
 
 /** Initiate, upload `bytes` in parts of `partSize` (in parallel), and return what complete needs. */
-export async function uploadParts(app: TestApp, videoId: string, bytes: Uint8Array, partSize: number): Promise<{ uploadId: string; parts: UploadedPart[] }> {
-  const initiated = await app.sdk('/upload/multipart/initiate', { videoId, contentType: 'video/mp4' });
+export async function uploadParts(app: TestApp, videoId: string, bytes: Uint8Array, partSize: number, contentType = 'video/mp4'): Promise<{ uploadId: string; parts: UploadedPart[] }> {
+  const initiated = await app.sdk('/upload/multipart/initiate', { videoId, contentType });
   assert.equal(initiated.status, 200, JSON.stringify(initiated.body));
   const uploadId = initiated.body.uploadId as string;
   const slices: Uint8Array[] = [];
@@ -93,10 +93,10 @@ export async function createVideo(app: TestApp, body: Record<string, unknown> = 
   return created.body.videoId as string;
 }
 
-/** Create, upload and complete; resolves once the video's status satisfies `done`. */
-export async function uploadVideo(app: TestApp, bytes: Uint8Array, partSize: number, extra: Record<string, unknown> = {}): Promise<string> {
+/** Create, upload (sent as `contentType`) and complete with `extra` (durationInSecs…); returns the video's id. */
+export async function uploadVideo(app: TestApp, bytes: Uint8Array, partSize: number, extra: Record<string, unknown> = {}, contentType = 'video/mp4'): Promise<string> {
   const videoId = await createVideo(app);
-  const { uploadId, parts } = await uploadParts(app, videoId, bytes, partSize);
+  const { uploadId, parts } = await uploadParts(app, videoId, bytes, partSize, contentType);
   const completed = await app.sdk('/upload/multipart/complete', { videoId, uploadId, parts, ...extra });
   assert.equal(completed.status, 200, JSON.stringify(completed.body));
   assert.deepEqual(completed.body, { success: true });
@@ -114,4 +114,5 @@ export async function waitForVideo(app: TestApp, videoId: string, done: (status:
   throw new Error(`video ${videoId} did not reach the expected status; last ${JSON.stringify(last)}`);
 }
 
-export const settled = (s: Record<string, unknown>): boolean => s.error !== undefined || (s.ready === true && s.transcriptionStatus !== 'PROCESSING');
+/** Failed, or ready with its transcription settled and no stage left running. */
+export const settled = (s: Record<string, unknown>): boolean => s.error !== undefined || (s.ready === true && s.transcriptionStatus !== 'PROCESSING' && s.processing === undefined);

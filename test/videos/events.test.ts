@@ -31,6 +31,7 @@ describe('video events', () => {
       transcriberCommand: process.execPath,
       transcriberArgs: JSON.stringify(['-e', "process.stdout.write('transcript')"]),
       developerKeyRecheckMs: 100,
+      workflowBackoffMs: 50,
     });
     app = await makeApp(ts);
   });
@@ -55,22 +56,31 @@ describe('video events', () => {
       seen.push(f);
       if (f.event === 'video.deleted') break;
     }
-    // video.ready (published by the worker that probed) and the transcription events (by the worker
-    // that runs the hook) come from two workers, so only their own order is fixed.
-    const names = seen.map((f) => f.event);
-    assert.deepEqual(names.slice(0, 3), ['video.created', 'video.upload_started', 'video.uploaded']);
-    assert.deepEqual(names.slice(3, -1).filter((n) => n !== 'video.ready'), ['video.transcription', 'video.transcription']);
-    assert.equal(names.filter((n) => n === 'video.ready').length, 1);
-    assert.equal(names.at(-1), 'video.deleted');
-    assert.equal(names.length, 7, `one event per change, none twice: ${names.join(', ')}`);
+    // The stages of one run follow each other, so the whole life has one order: each stage's
+    // progress, ready inside the poster stage, transcription inside its own stage.
+    const life = seen.map((f) => {
+      const p = data(f).processing as { stage: string; status: string } | undefined;
+      if (f.event === 'video.processing') return `${p?.stage} ${p?.status}`;
+      if (f.event === 'video.transcription') return `transcription ${String(data(f).transcriptionStatus)}`;
+      return f.event;
+    });
+    assert.deepEqual(life, [
+      'video.created', 'video.upload_started', 'video.uploaded',
+      'probe running', 'probe complete',
+      'render running', 'render complete',
+      'poster running', 'video.ready', 'poster complete',
+      'transcribe running', 'transcription PROCESSING', 'transcription COMPLETE', 'transcribe complete',
+      'video.deleted',
+    ]);
     for (const f of seen) {
       assert.match(f.id ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-7/, 'every event has a UUIDv7 id');
       assert.equal(data(f).appId, app.id);
     }
     const ready = data(seen.find((f) => f.event === 'video.ready')!);
-    assert.deepEqual({ ...ready, transcriptionStatus: undefined }, { id: videoId, duration: 2, width: 320, height: 240, transcriptionStatus: undefined, ready: true, appId: app.id });
-    const transcription = seen.filter((f) => f.event === 'video.transcription').map((f) => data(f).transcriptionStatus);
-    assert.deepEqual(transcription, ['PROCESSING', 'COMPLETE']);
+    assert.deepEqual(ready, { id: videoId, duration: 2, width: 320, height: 240, transcriptionStatus: 'PROCESSING', ready: true, processing: { stage: 'poster', status: 'running' }, appId: app.id });
+    const uploaded = data(seen.find((f) => f.event === 'video.uploaded')!);
+    assert.equal(uploaded.processing, undefined, 'no stage runs yet');
+    assert.equal(data(seen.at(-1)!).processing, undefined, 'processing has ended');
 
     // The same events are in the organization's log, scoped by video_id.
     const logged = await ts.server.ctx.storage.events.readAfter(orgTopic(app.orgId), undefined, 1000);
@@ -96,7 +106,38 @@ describe('video events', () => {
     await app.sdk('/upload/multipart/complete', { videoId: watched, uploadId: again.uploadId, parts: again.parts });
     const failed = await stream.next((f) => f.event === 'video.failed');
     assert.equal(data(failed).error, 'not_a_video');
+    assert.equal(data(failed).processing, undefined, 'a failed video has no stage in progress');
+    const probe = stream.frames.filter((f) => f.event === 'video.processing' && data(f).id === watched).map((f) => data(f).processing);
+    assert.deepEqual(probe, [{ stage: 'probe', status: 'running' }], 'the probe started, then failed the video');
     assert.ok(!stream.frames.some((f) => f.event?.startsWith('video.') && data(f).id === ignored), 'no event of another video');
+  });
+
+  test('a stage whose attempt fails reports retrying, then running again', async () => {
+    const blobs = ts.server.ctx.blobs;
+    const put = blobs.put.bind(blobs);
+    let failures = 0;
+    // The store refuses the rendition once, as an S3 outage would.
+    blobs.put = async (key, body, options) => {
+      if (key.endsWith('/play.mp4') && failures++ === 0) throw new Error('store unavailable');
+      return put(key, body, options);
+    };
+    try {
+      const stream = await open(app.secretKey);
+      await stream.next((f) => f.event === 'stream.subscribed');
+      const videoId = await uploadVideo(app, BYTES, PART);
+      const retrying = await stream.next((f) => f.event === 'video.processing' && data(f).id === videoId && (data(f).processing as { status: string }).status === 'retrying');
+      assert.deepEqual(data(retrying).processing, { stage: 'render', status: 'retrying' });
+      await waitForVideo(app, videoId, settled);
+      const render = stream.frames
+        .filter((f) => f.event === 'video.processing' && data(f).id === videoId)
+        .map((f) => data(f).processing as { stage: string; status: string })
+        .filter((p) => p.stage === 'render')
+        .map((p) => p.status);
+      assert.deepEqual(render, ['running', 'retrying', 'running', 'complete']);
+      assert.equal((await waitForVideo(app, videoId, settled)).ready, true);
+    } finally {
+      blobs.put = put;
+    }
   });
 
   test("another app's stream sees none of these events; a public key cannot open a stream", async () => {

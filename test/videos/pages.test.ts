@@ -1,76 +1,83 @@
-// The share page, the embed page and the Range-served bytes of a developer video, over HTTP and in
-// headless Chromium (playwright-core + the Debian chromium package): the player loads the metadata.
+// The share page, the embed page and the Range-served rendition and poster of a developer video,
+// over HTTP and in headless Chromium (playwright-core + the Debian chromium package): the player
+// loads the metadata, and a MediaRecorder WebM plays with a real duration and seeks.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { recorderWebm } from '../fixtures/media.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { createVideo, makeApp, settled, uploadVideo, waitForVideo, type TestApp } from '../helpers/videos.js';
 
-const BYTES = readFileSync(new URL('../fixtures/videos/with-audio.mp4', import.meta.url));
+const UPLOAD = readFileSync(new URL('../fixtures/videos/with-audio.mp4', import.meta.url));
 
 describe('video pages and bytes', () => {
   let ts: TestServer;
   let app: TestApp;
   let videoId: string;
+  /** The rendition the pages play (the upload remuxed, its index in front). */
+  let rendition: Buffer;
 
   before(async () => {
     ts = await startServer({ multipartMinPartBytes: 8 * 1024 });
     app = await makeApp(ts);
-    videoId = await uploadVideo(app, BYTES, 8 * 1024);
+    videoId = await uploadVideo(app, UPLOAD, 8 * 1024);
     await waitForVideo(app, videoId, settled);
+    const chunks: Buffer[] = [];
+    for await (const c of await ts.server.ctx.blobs.get(`developer/${app.id}/${videoId}/play.mp4`)) chunks.push(c as Buffer);
+    rendition = Buffer.concat(chunks);
   });
   after(() => ts.close());
 
   const media = (headers: Record<string, string> = {}, method = 'GET') => fetch(`${ts.url}/dev/${videoId}/video`, { method, headers });
 
-  test('the whole file: 200, Accept-Ranges, Content-Length, the exact bytes', async () => {
+  test('the whole rendition: 200, Accept-Ranges, Content-Length, the exact bytes', async () => {
     const res = await media();
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('accept-ranges'), 'bytes');
     assert.equal(res.headers.get('content-type'), 'video/mp4');
-    assert.equal(res.headers.get('content-length'), String(BYTES.length));
+    assert.equal(res.headers.get('content-length'), String(rendition.length));
     assert.ok(res.headers.get('etag'));
-    assert.deepEqual(Buffer.from(await res.arrayBuffer()), BYTES);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), rendition);
   });
 
   test('ranges: first bytes, open-ended, suffix, clamped end', async () => {
     const cases: [string, number, number][] = [
       ['bytes=0-99', 0, 99],
-      ['bytes=35800-', 35800, BYTES.length - 1],
-      ['bytes=-10', BYTES.length - 10, BYTES.length - 1],
-      ['bytes=100-999999', 100, BYTES.length - 1],
+      [`bytes=${rendition.length - 84}-`, rendition.length - 84, rendition.length - 1],
+      ['bytes=-10', rendition.length - 10, rendition.length - 1],
+      ['bytes=100-999999', 100, rendition.length - 1],
       ['bytes=0-0', 0, 0],
     ];
     for (const [range, start, end] of cases) {
       const res = await media({ range });
       assert.equal(res.status, 206, range);
-      assert.equal(res.headers.get('content-range'), `bytes ${start}-${end}/${BYTES.length}`, range);
+      assert.equal(res.headers.get('content-range'), `bytes ${start}-${end}/${rendition.length}`, range);
       assert.equal(res.headers.get('content-length'), String(end - start + 1), range);
       assert.equal(res.headers.get('accept-ranges'), 'bytes');
-      assert.deepEqual(Buffer.from(await res.arrayBuffer()), BYTES.subarray(start, end + 1), range);
+      assert.deepEqual(Buffer.from(await res.arrayBuffer()), rendition.subarray(start, end + 1), range);
     }
   });
 
   test('a range past the end is 416 with Content-Range: bytes */size; unparsable or multiple ranges get the whole file', async () => {
-    for (const range of [`bytes=${BYTES.length}-`, 'bytes=999999-1000000', 'bytes=-0']) {
+    for (const range of [`bytes=${rendition.length}-`, 'bytes=999999-1000000', 'bytes=-0']) {
       const res = await media({ range });
       assert.equal(res.status, 416, range);
-      assert.equal(res.headers.get('content-range'), `bytes */${BYTES.length}`);
+      assert.equal(res.headers.get('content-range'), `bytes */${rendition.length}`);
       assert.equal(((await res.json()) as { code: string }).code, 'range_not_satisfiable');
     }
     for (const range of ['bytes=0-1,5-9', 'items=0-5', 'bytes=9-1']) {
       const res = await media({ range });
       assert.equal(res.status, 200, range);
-      assert.equal((await res.arrayBuffer()).byteLength, BYTES.length, range);
+      assert.equal((await res.arrayBuffer()).byteLength, rendition.length, range);
     }
   });
 
   test('HEAD gives the headers without the bytes', async () => {
     const res = await media({}, 'HEAD');
     assert.equal(res.status, 200);
-    assert.equal(res.headers.get('content-length'), String(BYTES.length));
+    assert.equal(res.headers.get('content-length'), String(rendition.length));
     assert.equal((await res.arrayBuffer()).byteLength, 0);
   });
 
@@ -90,6 +97,61 @@ describe('video pages and bytes', () => {
     assert.match(page, /still being uploaded/);
     assert.equal((await fetch(`${ts.url}/dev/${named}/video`)).status, 404);
     assert.equal((await fetch(`${ts.url}/dev/zzzzzzzzzzzz`)).status, 404);
+  });
+
+  test('the share page plays the rendition with its poster and tells link previews about both (Open Graph)', async () => {
+    const html = await (await fetch(`${ts.url}/dev/${videoId}`)).text();
+    assert.match(html, new RegExp(`<video[^>]+poster="/dev/${videoId}/poster.jpg"`));
+    assert.match(html, new RegExp(`<source src="/dev/${videoId}/video" type="video/mp4">`));
+    const base = ts.server.ctx.publicUrl();
+    for (const [property, content] of [
+      ['og:title', 'Untitled'],
+      ['og:type', 'video.other'],
+      ['og:url', `${base}/dev/${videoId}`],
+      ['og:video', `${base}/dev/${videoId}/video`],
+      ['og:video:type', 'video/mp4'],
+      ['og:video:width', '320'],
+      ['og:video:height', '240'],
+      ['og:image', `${base}/dev/${videoId}/poster.jpg`],
+    ]) {
+      assert.ok(html.includes(`<meta property="${property}" content="${content}">`), property);
+    }
+    assert.match(html, /allow=&quot;autoplay; fullscreen; picture-in-picture&quot;/, 'the embed snippet lets the player autoplay');
+    const poster = await fetch(`${ts.url}/dev/${videoId}/poster.jpg`);
+    assert.equal(poster.headers.get('content-type'), 'image/jpeg');
+  });
+
+  test('a failed video: the share and embed pages say it failed and why, in plain words', async () => {
+    const failed = await uploadVideo(app, readFileSync(new URL('../fixtures/videos/not-a-video.mp4', import.meta.url)), 8 * 1024);
+    assert.equal((await waitForVideo(app, failed, settled)).error, 'not_a_video');
+    for (const path of [`/dev/${failed}`, `/embed/${failed}?sdk=1`]) {
+      const html = await (await fetch(ts.url + path)).text();
+      assert.match(html, /This video could not be processed\. The uploaded file is not a video\./, path);
+      assert.doesNotMatch(html, /still being uploaded|<video/, path);
+    }
+  });
+
+  test('embed: autoplay=1 plays muted; accent and logo are shown escaped; the CSP admits the logo alone', async () => {
+    const logo = 'https://cdn.example.com/logo.png?a=1&b="><script>alert(1)</script>';
+    const url = `${ts.url}/embed/${videoId}?sdk=1&pk=cpk_x&autoplay=1&accent=%236366F1&logo=${encodeURIComponent(logo)}`;
+    const res = await fetch(url);
+    const html = await res.text();
+    assert.match(html, /<video[^>]+ autoplay muted/);
+    assert.match(html, /\.frame\{border-top:3px solid #6366f1\}video\{accent-color:#6366f1\}/);
+    const src = /<img class="logo" src="([^"]*)"/.exec(html)?.[1];
+    assert.equal(src, 'https://cdn.example.com/logo.png?a=1&amp;b=%22%3E%3Cscript%3Ealert(1)%3C/script%3E');
+    assert.doesNotMatch(html, /<script/);
+    assert.match(res.headers.get('content-security-policy') ?? '', /img-src 'self' data: https:\/\/cdn\.example\.com;/);
+  });
+
+  test('embed: without options, or with ones that are not what they should be, no branding at all', async () => {
+    for (const query of ['?sdk=1', '?autoplay=0&accent=red;}body{display:none&logo=javascript:alert(1)', '?accent=%23ggg&logo=ftp://example.com/x.png', '?logo=https://user:pw@example.com/x.png']) {
+      const res = await fetch(`${ts.url}/embed/${videoId}${query}`);
+      assert.equal(res.status, 200, query);
+      const html = await res.text();
+      assert.doesNotMatch(html, /autoplay|class="logo"|border-top|accent-color|display:none|javascript/, query);
+      assert.match(res.headers.get('content-security-policy') ?? '', /img-src 'self' data:;/, query);
+    }
   });
 
   describe('in headless Chromium', () => {
@@ -124,5 +186,38 @@ describe('video pages and bytes', () => {
         }
       });
     }
+
+    test('a MediaRecorder WebM (no duration in the file) plays with a real duration, seeks, and autoplays muted in the embed', async () => {
+      const webm = await uploadVideo(app, await recorderWebm({ seconds: 3 }), 8 * 1024, { durationInSecs: 1 }, 'video/webm;codecs=vp9,opus');
+      assert.equal((await waitForVideo(app, webm, settled)).ready, true);
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${ts.url}/dev/${webm}`);
+        await page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1);
+        const meta = await page.evaluate(() => {
+          const v = document.querySelector('video')!;
+          return { duration: v.duration, seekableEnd: v.seekable.length > 0 ? v.seekable.end(0) : 0, error: v.error?.code ?? null };
+        });
+        assert.equal(meta.error, null);
+        assert.ok(Number.isFinite(meta.duration) && Math.abs(meta.duration - 3) <= 0.2, `duration ${meta.duration}`);
+        assert.ok(Math.abs(meta.seekableEnd - meta.duration) < 0.1, `seekable to ${meta.seekableEnd}`);
+        await page.evaluate(() => {
+          document.querySelector('video')!.currentTime = 2;
+        });
+        await page.waitForFunction(() => {
+          const v = document.querySelector('video')!;
+          return !v.seeking && v.currentTime >= 1.9;
+        });
+
+        await page.goto(`${ts.url}/embed/${webm}?sdk=1&autoplay=1`);
+        await page.waitForFunction(() => {
+          const v = document.querySelector('video');
+          return v !== null && !v.paused && v.currentTime > 0;
+        });
+        assert.equal(await page.evaluate(() => document.querySelector('video')!.muted), true);
+      } finally {
+        await page.close();
+      }
+    });
   });
 });

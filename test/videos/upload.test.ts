@@ -1,11 +1,12 @@
 // Multipart upload and processing of developer videos on the local-disk store (parts through
 // Capstan's own signed upload gateway): measurement by the server, billing once, transcription
-// statuses, and every piece of bad input the issue lists.
+// statuses, and bad multipart input. What browsers record is in media.test.ts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { LocalDiskBlobStore } from '../../src/blobs/index.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { cameraMp4 } from '../fixtures/media.js';
 import { createVideo, makeApp, putPart, settled, uploadParts, uploadVideo, waitForVideo, type TestApp } from '../helpers/videos.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/videos/${name}`, import.meta.url));
@@ -65,25 +66,31 @@ describe('video upload and processing (local disk)', () => {
     assert.equal(await balance(ts, fresh.orgId), 50_000);
   });
 
-  test('a container the server cannot probe (WebM): the client\'s values are the fallback and are billed', async () => {
-    const fresh = await makeApp(ts, { creditsMicro: 50_000 });
-    const webm = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(300, 7)]);
-    const videoId = await uploadVideo(fresh, webm, PART, { durationInSecs: 90, width: 1280, height: 720, fps: 30 });
-    const status = await waitForVideo(fresh, videoId, settled);
-    assert.deepEqual(status, { id: videoId, duration: 90, width: 1280, height: 720, transcriptionStatus: 'SKIPPED', ready: true });
-    assert.equal(await balance(ts, fresh.orgId), 50_000 - 7_500);
-
-    const unmeasured = await uploadVideo(fresh, webm, PART);
-    assert.equal((await waitForVideo(fresh, unmeasured, settled)).error, 'unmeasurable');
-    assert.equal(await balance(ts, fresh.orgId), 50_000 - 7_500);
-  });
-
-  test('a measured duration the balance cannot cover fails with insufficient_credits and debits nothing', async () => {
+  test('a measured duration the balance cannot cover fails with insufficient_credits before rendering, and debits nothing', async () => {
     const fresh = await makeApp(ts, { creditsMicro: 5_000 });
-    const webm = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(300, 7)]);
-    const videoId = await uploadVideo(fresh, webm, PART, { durationInSecs: 120, width: 640 });
+    // 61 s measured costs 5,084 micro-credits; the client claims 10 s, which would fit.
+    const long = await cameraMp4({ seconds: 61, size: '64x48', rate: 5, audio: false });
+    const videoId = await uploadVideo(fresh, long, long.length, { durationInSecs: 10 });
     assert.equal((await waitForVideo(fresh, videoId, settled)).error, 'insufficient_credits');
     assert.equal(await balance(ts, fresh.orgId), 5_000);
+    assert.equal((await ts.server.ctx.storage.videos.getById(videoId))?.rendition_key, null, 'nothing was rendered');
+  });
+
+  test('a part uploaded twice: the second PUT replaces the first, and only its ETag completes', async () => {
+    const fresh = await makeApp(ts, { creditsMicro: 100_000 });
+    const videoId = await createVideo(fresh);
+    const { uploadId, parts } = await uploadParts(fresh, videoId, WITH_AUDIO, PART);
+    const first = parts[0]!;
+    const replaced = await putPart(fresh, videoId, uploadId, 1, Buffer.alloc(PART, 0x20));
+    const restored = await putPart(fresh, videoId, uploadId, 1, WITH_AUDIO.subarray(0, PART));
+    assert.notEqual(replaced.etag, first.etag);
+    assert.equal(restored.etag, first.etag, 'the ETag is the MD5 of the bytes');
+    const stale = await fresh.sdk('/upload/multipart/complete', { videoId, uploadId, parts: parts.map((p, i) => (i === 0 ? replaced : p)) });
+    assert.equal(stale.status, 400);
+    assert.match(stale.body.error as string, /^InvalidPart/);
+    const good = await fresh.sdk('/upload/multipart/complete', { videoId, uploadId, parts: parts.map((p, i) => (i === 0 ? restored : p)) });
+    assert.equal(good.status, 200, JSON.stringify(good.body));
+    assert.equal((await waitForVideo(fresh, videoId, settled)).duration, 2);
   });
 
   test('bad complete calls fail without billing, and the upload stays usable', async () => {

@@ -1,7 +1,8 @@
 // The command hook: runs an operator's program on the video file, without a shell. Exit 0 is
-// COMPLETE and its standard output the transcript; anything else is ERROR.
-import { spawn } from 'node:child_process';
-import { BoundedText } from './bounded-text.js';
+// COMPLETE and its standard output the transcript (plain text, JSON segments or timed lines, see
+// readTranscript); anything else is ERROR.
+import { describeExit, runBounded } from './bounded-process.js';
+import { readTranscript, TranscriptFormatError } from './transcript.js';
 import type { Transcriber, TranscriptionInput, TranscriptionResult } from './transcriber.js';
 
 export interface CommandTranscriberOptions {
@@ -10,7 +11,7 @@ export interface CommandTranscriberOptions {
   /** Arguments placed before the video's path, which always comes last. */
   args?: readonly string[];
   timeoutMs?: number;
-  /** Standard output kept as the transcript; the rest is dropped. */
+  /** Standard output read at most; a transcript longer than this is ERROR rather than cut short. */
   maxTranscriptBytes?: number;
   /**
    * Variables for the program on top of PATH, HOME, LANG and TMPDIR. The server's own environment
@@ -23,7 +24,7 @@ export interface CommandTranscriberOptions {
 
 export const COMMAND_TRANSCRIBER_DEFAULTS = {
   timeoutMs: 10 * 60_000,
-  maxTranscriptBytes: 1024 * 1024,
+  maxTranscriptBytes: 8 * 1024 * 1024,
   killGraceMs: 2_000,
 } as const;
 
@@ -41,15 +42,12 @@ export function commandTranscriber(options: CommandTranscriberOptions): Transcri
     killGraceMs: options.killGraceMs ?? COMMAND_TRANSCRIBER_DEFAULTS.killGraceMs,
   };
   return {
+    engine: 'command',
     transcribe: (input, signal) => runCommand(settings, input, signal),
   };
 }
 
-function runCommand(
-  options: Settings,
-  input: TranscriptionInput,
-  signal: AbortSignal,
-): Promise<TranscriptionResult> {
+async function runCommand(options: Settings, input: TranscriptionInput, signal: AbortSignal): Promise<TranscriptionResult> {
   signal.throwIfAborted();
   const env: Record<string, string> = { CAPSTAN_VIDEO_ID: input.videoId };
   for (const name of INHERITED_ENV) {
@@ -57,71 +55,26 @@ function runCommand(
     if (value !== undefined) env[name] = value;
   }
   Object.assign(env, options.env);
-
-  return new Promise((resolve, reject) => {
-    // Its own process group, so a timeout also ends whatever the program started: a grandchild
-    // holding the output pipe open would otherwise outlive it.
-    const child = spawn(options.command, [...(options.args ?? []), input.path], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-      env,
-    });
-    const stdout = new BoundedText(options.maxTranscriptBytes);
-    const stderr = new BoundedText(STDERR_TAIL_BYTES, 'tail');
-    child.stdout.on('data', (chunk: Buffer) => stdout.add(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
-
-    let settled = false;
-    const signalGroup = (name: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, name);
-      } catch {
-        // The group is already gone.
-      }
-    };
-    // The SIGKILL goes out even if the program itself has exited: a grandchild may ignore SIGTERM.
-    const stop = () => {
-      signalGroup('SIGTERM');
-      setTimeout(() => signalGroup('SIGKILL'), options.killGraceMs).unref();
-      child.stdout.destroy();
-      child.stderr.destroy();
-    };
-    const settle = (finish: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timeout);
-      signal.removeEventListener('abort', onAbort);
-      finish();
-    };
-    const onAbort = () =>
-      settle(() => {
-        stop();
-        reject(signal.reason);
-      });
-    const timeout = setTimeout(
-      () =>
-        settle(() => {
-          stop();
-          resolve({ status: 'ERROR', reason: `${options.command} timed out after ${options.timeoutMs} ms` });
-        }),
-      options.timeoutMs,
-    );
-    signal.addEventListener('abort', onAbort, { once: true });
-
-    child.on('error', (err) =>
-      settle(() => resolve({ status: 'ERROR', reason: `could not run ${options.command}: ${err.message}` })),
-    );
-    child.on('close', (code, killedBy) =>
-      settle(() => {
-        if (code === 0) {
-          resolve({ status: 'COMPLETE', transcript: stdout.text() });
-          return;
-        }
-        const how = code === null ? `was killed by ${killedBy ?? 'a signal'}` : `exited with code ${code}`;
-        const said = stderr.text().trim();
-        resolve({ status: 'ERROR', reason: `${options.command} ${how}${said ? `: ${said}` : ''}` });
-      }),
-    );
+  const outcome = await runBounded({
+    command: options.command,
+    args: [...(options.args ?? []), input.path],
+    env,
+    timeoutMs: options.timeoutMs,
+    killGraceMs: options.killGraceMs,
+    signal,
+    stdout: { keepBytes: options.maxTranscriptBytes },
+    stderrTailBytes: STDERR_TAIL_BYTES,
   });
+  if (outcome.kind === 'timeout') return { status: 'ERROR', reason: `${options.command} timed out after ${options.timeoutMs} ms` };
+  if (outcome.kind === 'spawn_failed') return { status: 'ERROR', reason: `could not run ${options.command}: ${outcome.error.message}` };
+  if (outcome.code !== 0) {
+    return { status: 'ERROR', reason: `${options.command} ${describeExit(outcome)}${outcome.stderr ? `: ${outcome.stderr}` : ''}` };
+  }
+  if (outcome.stdout.truncated) return { status: 'ERROR', reason: `${options.command} printed a transcript larger than ${options.maxTranscriptBytes} bytes` };
+  try {
+    return { status: 'COMPLETE', transcript: readTranscript(outcome.stdout.text()) };
+  } catch (err) {
+    if (err instanceof TranscriptFormatError) return { status: 'ERROR', reason: `${options.command} printed an unreadable transcript: ${err.message}` };
+    throw err;
+  }
 }

@@ -1,6 +1,8 @@
-// The HTTP hook: POSTs {videoId, path} as JSON to an operator's endpoint. A 2xx answer is
-// COMPLETE; a JSON answer with a string `transcript` field also hands over the transcript.
+// The HTTP hook: POSTs {videoId, path} as JSON to an operator's endpoint. A 2xx answer is COMPLETE
+// and its body the transcript: JSON (segments, or a `transcript` string) when its Content-Type says
+// so, otherwise the text itself (see readTranscript).
 import { BoundedText } from './bounded-text.js';
+import { readTranscript, TranscriptFormatError } from './transcript.js';
 import type { Transcriber, TranscriptionInput, TranscriptionResult } from './transcriber.js';
 
 export interface HttpTranscriberOptions {
@@ -9,13 +11,13 @@ export interface HttpTranscriberOptions {
   headers?: Readonly<Record<string, string>>;
   /** Covers the whole exchange, response body included. */
   timeoutMs?: number;
-  /** Response body read at most; a longer body still counts as COMPLETE, without a transcript. */
+  /** Response body read at most; a longer transcript is ERROR rather than cut short. */
   maxResponseBytes?: number;
 }
 
 export const HTTP_TRANSCRIBER_DEFAULTS = {
   timeoutMs: 60_000,
-  maxResponseBytes: 2 * 1024 * 1024,
+  maxResponseBytes: 8 * 1024 * 1024,
 } as const;
 
 const ERROR_BODY_CHARS = 300;
@@ -30,6 +32,7 @@ export function httpTranscriber(options: HttpTranscriberOptions): Transcriber {
     maxResponseBytes: options.maxResponseBytes ?? HTTP_TRANSCRIBER_DEFAULTS.maxResponseBytes,
   };
   return {
+    engine: 'http',
     transcribe: (input, signal) => post(settings, input, signal),
   };
 }
@@ -54,8 +57,14 @@ async function post(
       const said = body.text().trim().slice(0, ERROR_BODY_CHARS);
       return { status: 'ERROR', reason: `${options.url} answered ${response.status}${said ? `: ${said}` : ''}` };
     }
-    const transcript = body.truncated ? undefined : transcriptFrom(response, body.text());
-    return transcript === undefined ? { status: 'COMPLETE' } : { status: 'COMPLETE', transcript };
+    if (body.truncated) return { status: 'ERROR', reason: `${options.url} answered a transcript larger than ${options.maxResponseBytes} bytes` };
+    const json = /\bjson\b/i.test(response.headers.get('content-type') ?? '');
+    try {
+      return { status: 'COMPLETE', transcript: readTranscript(body.text(), json ? 'json' : 'sniff') };
+    } catch (err) {
+      if (err instanceof TranscriptFormatError) return { status: 'ERROR', reason: `${options.url} answered an unreadable transcript: ${err.message}` };
+      throw err;
+    }
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     if (timeout.aborted) return { status: 'ERROR', reason: `${options.url} timed out after ${options.timeoutMs} ms` };
@@ -77,19 +86,6 @@ async function readBody(response: Response, limit: number): Promise<BoundedText>
     }
   }
   return text;
-}
-
-function transcriptFrom(response: Response, body: string): string | undefined {
-  if (!/\bjson\b/i.test(response.headers.get('content-type') ?? '')) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === 'object' && parsed !== null && 'transcript' in parsed) {
-      return typeof parsed.transcript === 'string' ? parsed.transcript : undefined;
-    }
-  } catch {
-    // A 2xx is COMPLETE whatever its body; an unreadable one just carries no transcript.
-  }
-  return undefined;
 }
 
 // fetch reports network failures as "fetch failed" with the useful part in `cause`.

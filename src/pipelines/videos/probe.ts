@@ -1,75 +1,117 @@
-// Measures an uploaded video (MP4 or QuickTime) from its own bytes: the server's figures for
-// duration, size and frame rate, which billing trusts over anything the client claims.
+// Measures an uploaded video with ffmpeg: the server's own duration, display size, frame rate and
+// audio presence, which billing trusts over anything the client claims. WebM/Matroska (VP8, VP9,
+// AV1, Opus, Vorbis), MP4 and QuickTime (H.264, HEVC, AAC, VP9) and the other containers ffmpeg reads.
 import { open } from 'node:fs/promises';
-import { addAbortSignal, type Readable } from 'node:stream';
-import { Mp4Prober, type ProbeResult } from './mp4-prober.js';
+import { lastComplaint, QUIET, runFfmpeg, type Ffmpeg } from './ffmpeg.js';
+import { PacketListing, parseInputDump, roundRate, type InputStream } from './ffmpeg-output.js';
+import { ProbeError } from './probe-error.js';
+import { containerOf, SNIFF_BYTES } from './sniff.js';
 
-export type { ProbeResult } from './mp4-prober.js';
-
-export interface ProbeOptions {
+export interface ProbeResult {
+  /** The container ffmpeg read: mp4, mov, matroska (WebM included), avi, ogg… */
+  container: string;
   /**
-   * The stream's total size in bytes (a blob store knows it). A file's size is read from disk;
-   * a stream without it is checked for truncation only when it is read to its end anyway.
+   * Seconds from the first packet to the end of the last, read from the packets themselves: a
+   * MediaRecorder WebM declares no duration, and a file cut short plays only what it holds.
    */
-  size?: number;
-  /** Bytes read per step. */
-  chunkBytes?: number;
-  /** Most bytes of metadata (everything but media data) held before the movie header is parsed. */
-  maxMetadataBytes?: number;
-  signal?: AbortSignal;
+  durationSeconds: number;
+  /** Display size in pixels: the coded size, swapped when the picture is turned a quarter. */
+  width: number;
+  height: number;
+  /** Nominal frame rate, or null for a single frame. */
+  fps: number | null;
+  hasAudio: boolean;
+  video: { codec: string; profile?: string; pixelFormat?: string };
+  audio?: { codec: string };
 }
 
-export const PROBE_DEFAULTS = {
-  chunkBytes: 1024 * 1024,
-  maxMetadataBytes: 64 * 1024 * 1024,
-} as const;
+// Demuxers of containers that hold video. Image demuxers (a JPEG is a one-frame "video" to ffmpeg)
+// and raw streams without timestamps are left out on purpose.
+const VIDEO_CONTAINERS = new Set(['matroska', 'webm', 'mov', 'mp4', 'avi', 'mpegts', 'ogg', 'flv', 'asf', 'mpeg', 'mxf']);
+
+/** Throws ProbeError for what the file is; other errors (ffmpeg missing, timeout, abort) pass through. */
+export async function probeVideo(ffmpeg: Ffmpeg, path: string, signal: AbortSignal): Promise<ProbeResult> {
+  const listing = new PacketListing();
+  // One demuxing pass over the whole file, copying packets to a listing: no decoding, so it runs at
+  // the speed of reading the file.
+  const scan = await runFfmpeg(ffmpeg, {
+    args: [...QUIET, '-i', path, '-map', '0:V?', '-map', '0:a?', '-c', 'copy', '-f', 'framecrc', '-'],
+    signal,
+    onLine: (line) => listing.add(line),
+  });
+  const dump = parseInputDump(scan.head);
+  if (!dump) {
+    const container = containerOf(await readHead(path));
+    if (container) throw new ProbeError('truncated', `a ${container} file ffmpeg cannot open: ${lastComplaint(scan)}`);
+    throw new ProbeError('not_a_video', `not a media file: ${lastComplaint(scan)}`);
+  }
+  if (!dump.formats.some((f) => VIDEO_CONTAINERS.has(f))) throw new ProbeError('not_a_video', `${dump.formats.join(',')} is not a video container`);
+  const video = dump.streams.find((s) => s.kind === 'video' && !s.attachedPicture);
+  if (!video) throw new ProbeError('unsupported', dump.streams.some((s) => s.kind === 'audio') ? 'audio only: the file has no video track' : 'the file has no video track');
+  const audio = dump.streams.find((s) => s.kind === 'audio');
+
+  const times = listing.streams();
+  const videoTimes = times.find((t) => t.kind === 'video');
+  if (!videoTimes) throw new ProbeError('truncated', `the file ends before its first video frame${scan.code === 0 ? '' : `: ${lastComplaint(scan)}`}`);
+  const decoded = await decodeFirstFrame(ffmpeg, path, signal);
+
+  const durationSeconds = Math.round(Math.max(...times.map((t) => t.end)) * 1000) / 1000;
+  const [width, height] = displaySize(video, decoded);
+  const fps = videoTimes.fps ?? (video.fps === undefined ? null : roundRate(video.fps));
+  return {
+    container: containerName(dump.formats, dump.majorBrand),
+    durationSeconds: Math.max(0, durationSeconds),
+    width,
+    height,
+    fps,
+    hasAudio: times.some((t) => t.kind === 'audio'),
+    video: {
+      codec: video.codec,
+      ...(video.profile === undefined ? {} : { profile: video.profile }),
+      ...(video.pixelFormat === undefined ? {} : { pixelFormat: video.pixelFormat }),
+    },
+    ...(audio === undefined ? {} : { audio: { codec: audio.codec } }),
+  };
+}
 
 /**
- * Reads only as far as it must: up to the end of the movie header (`moov`), jumping over media
- * data that comes before it. A fragmented file is read to its end, its samples being spread out.
- * A stream is destroyed once the result is known. Throws `ProbeError` for what the bytes are.
+ * Packets can be well-formed and still hold nothing a decoder accepts: one frame must decode. Its
+ * size is the fallback for a container that does not state one.
  */
-export async function probeVideo(input: Readable | string, options: ProbeOptions = {}): Promise<ProbeResult> {
-  const prober = new Mp4Prober(options.maxMetadataBytes ?? PROBE_DEFAULTS.maxMetadataBytes);
-  const chunkBytes = options.chunkBytes ?? PROBE_DEFAULTS.chunkBytes;
-  return typeof input === 'string'
-    ? probeFile(input, prober, chunkBytes, options.signal)
-    : probeStream(input, prober, options);
+async function decodeFirstFrame(ffmpeg: Ffmpeg, path: string, signal: AbortSignal): Promise<{ width: number; height: number } | undefined> {
+  let frames = 0;
+  let size: { width: number; height: number } | undefined;
+  const run = await runFfmpeg(ffmpeg, {
+    args: [...QUIET, '-threads', String(ffmpeg.threads), '-i', path, '-map', '0:V:0', '-frames:v', '1', '-f', 'framecrc', '-'],
+    signal,
+    onLine: (line) => {
+      const dimensions = /^#dimensions 0: (\d+)x(\d+)/.exec(line);
+      if (dimensions) size = { width: Number(dimensions[1]), height: Number(dimensions[2]) };
+      else if (/^\d+,/.test(line)) frames++;
+    },
+  });
+  if (frames === 0) throw new ProbeError('undecodable', `no video frame decodes: ${lastComplaint(run)}`);
+  return size;
 }
 
-async function probeFile(path: string, prober: Mp4Prober, chunkBytes: number, signal?: AbortSignal) {
+function displaySize(video: InputStream, decoded: { width: number; height: number } | undefined): [number, number] {
+  const width = video.width ?? decoded?.width ?? 0;
+  const height = video.height ?? decoded?.height ?? 0;
+  return video.rotation % 180 === 90 ? [height, width] : [width, height];
+}
+
+function containerName(formats: readonly string[], majorBrand: string | undefined): string {
+  if (formats.includes('mov')) return majorBrand?.trim() === 'qt' ? 'mov' : 'mp4';
+  return formats[0] ?? 'unknown';
+}
+
+async function readHead(path: string): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
-    const { size } = await handle.stat();
-    const chunk = Buffer.allocUnsafe(Math.max(1, chunkBytes));
-    let position = 0;
-    while (!prober.done && position < size) {
-      signal?.throwIfAborted();
-      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - position), position);
-      if (bytesRead === 0) break;
-      position = prober.push(chunk.subarray(0, bytesRead), position);
-    }
-    return prober.finish(size);
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+    return head.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
-}
-
-async function probeStream(stream: Readable, prober: Mp4Prober, options: ProbeOptions) {
-  if (options.signal) addAbortSignal(options.signal, stream);
-  let offset = 0;
-  let wanted = 0;
-  // Leaving the loop early (done, or a ProbeError) destroys the stream.
-  for await (const data of stream) {
-    const bytes: Uint8Array = typeof data === 'string' ? Buffer.from(data) : (data as Uint8Array);
-    const end = offset + bytes.byteLength;
-    // Bytes before the wanted position are media data the parser chose to jump over.
-    if (end > wanted) {
-      const skip = Math.max(0, wanted - offset);
-      wanted = prober.push(bytes.subarray(skip), offset + skip);
-    }
-    offset = end;
-    if (prober.done) return prober.finish(options.size);
-  }
-  return prober.finish(offset);
 }

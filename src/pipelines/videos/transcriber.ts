@@ -1,6 +1,8 @@
-// Transcription is a hook the operator plugs in (a command or an HTTP endpoint). These functions
-// decide a video's transcriptionStatus around it, for the processing workflow to call in turn.
-import type { ProbeResult } from './mp4-prober.js';
+// Transcription is an engine: the built-in one (pocketsphinx) or a hook the operator plugs in (a
+// command or an HTTP endpoint). These functions decide a video's transcriptionStatus around it, for
+// the processing workflow to call in turn.
+import type { ProbeResult } from './probe.js';
+import type { Transcript } from './transcript.js';
 
 /** The seed's values for `transcriptionStatus`. */
 export type TranscriptionStatus = 'PROCESSING' | 'COMPLETE' | 'ERROR' | 'SKIPPED' | 'NO_AUDIO';
@@ -11,11 +13,14 @@ export interface TranscriptionInput {
   videoId: string;
 }
 
-export type TranscriptionResult = { status: 'COMPLETE'; transcript?: string } | { status: 'ERROR'; reason: string };
+/** NO_AUDIO comes from an engine that found no audio track where the probe could not tell. */
+export type TranscriptionResult = { status: 'COMPLETE'; transcript: Transcript } | { status: 'ERROR'; reason: string } | { status: 'NO_AUDIO' };
 
 export interface Transcriber {
+  /** Recorded with the transcript: builtin, command or http. */
+  readonly engine: string;
   /**
-   * Resolves COMPLETE or ERROR for anything the hook itself does (fails, times out). Rejects only
+   * Resolves COMPLETE or ERROR for anything the engine itself does (fails, times out). Rejects only
    * when `signal` aborts (shutdown, lease lost): that is not the video's fault and should be retried.
    */
   transcribe(input: TranscriptionInput, signal: AbortSignal): Promise<TranscriptionResult>;
@@ -35,7 +40,7 @@ export function transcriptionStatusFor(
   return 'PROCESSING';
 }
 
-/** Runs the hook; a hook that throws counts as ERROR, so only an abort rejects. */
+/** Runs the engine; one that throws counts as ERROR, so only an abort rejects. */
 export async function runTranscription(
   transcriber: Transcriber,
   input: TranscriptionInput,

@@ -9,6 +9,8 @@ import * as m0006 from './0006-organizer.js';
 import * as m0007 from './0007-community.js';
 import * as m0008 from './0008-outbox.js';
 import * as m0009 from './0009-cleanup-indexes.js';
+import * as m0010 from './0010-video-media.js';
+import * as m0011 from './0011-video-transcripts.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': m0001,
@@ -20,4 +22,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-community': m0007,
   '0008-outbox': m0008,
   '0009-cleanup-indexes': m0009,
+  '0010-video-media': m0010,
+  '0011-video-transcripts': m0011,
 };

@@ -16,7 +16,7 @@ export interface CleanupRepo {
   deleteEndedRuns(kinds: readonly string[], beforeIso: string, limit: number): Promise<number>;
   /**
    * The subset of `keys` that a row still needs: a document's or an organizer file's blob, or the
-   * object of a video not deleted, or deleted at or after `videoDeletedBeforeIso`.
+   * upload, rendition or poster of a video not deleted, or deleted at or after `videoDeletedBeforeIso`.
    */
   referencedBlobKeys(keys: readonly string[], videoDeletedBeforeIso: string): Promise<Set<string>>;
 }
@@ -59,13 +59,14 @@ export function cleanupRepo(db: Kysely<Database>, driver: Driver): CleanupRepo {
         db.selectFrom('organizer_files').select('blob_key as key').where('blob_key', 'in', list).execute(),
         db
           .selectFrom('videos')
-          .select('s3_key as key')
-          .where('s3_key', 'in', list)
+          .select(['s3_key', 'rendition_key', 'poster_key'])
+          .where((eb) => eb.or([eb('s3_key', 'in', list), eb('rendition_key', 'in', list), eb('poster_key', 'in', list)]))
           .where((eb) => eb.or([eb('deleted_at', 'is', null), eb('deleted_at', '>=', videoDeletedBeforeIso)]))
           .execute(),
       ]);
       const referenced = new Set<string>();
-      for (const row of [...documents, ...files, ...videos]) if (row.key !== null) referenced.add(row.key);
+      for (const row of [...documents, ...files]) if (row.key !== null) referenced.add(row.key);
+      for (const row of videos) for (const key of [row.s3_key, row.rendition_key, row.poster_key]) if (key !== null) referenced.add(key);
       return referenced;
     },
   };

@@ -1,5 +1,6 @@
-// The developer REST API (seed 003, /api/developer/v1): list, get, status, soft delete and usage,
-// with the app's secret (csk_) key. Thin: it maps HTTP to the video service.
+// The developer REST API (seed 003, /api/developer/v1): list, get, status, soft delete and usage
+// (and, beyond the seed, the transcript), with the app's secret (csk_) key. Thin: it maps HTTP to
+// the video service.
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +8,7 @@ import type { AppContext } from '../../server/context.js';
 import { appOf, requireAppKey } from './auth.js';
 import { videoEventStream } from './events.js';
 import { ListQuery, Success, VideoObject, VideoParams, VideoStatus } from './schemas.js';
+import { transcriptRoutes } from './transcript-routes.js';
 
 export const REST_PREFIX = '/api/developer/v1';
 const tags = ['developer videos'];
@@ -50,6 +52,7 @@ export function developerRestRoutes(ctx: AppContext) {
       }, async (req) => ({ data: await videos.usage(appOf(req)) }));
 
       videoEventStream(scope, ctx);
+      transcriptRoutes(scope, ctx);
     }, { prefix: REST_PREFIX });
   };
 }

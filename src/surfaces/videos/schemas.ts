@@ -32,8 +32,12 @@ export const VideoStatus = Type.Object({
   width: Nullable(Type.Number()),
   height: Nullable(Type.Number()),
   transcriptionStatus: Nullable(Type.String()),
-  ready: Type.Boolean(),
-  error: Type.Optional(Type.String({ description: 'Only when processing failed: not_a_video, unsupported, truncated, unmeasurable, insufficient_credits, object_missing' })),
+  ready: Type.Boolean({ description: 'true once the video is measured, playable (its rendition is stored) and billed' }),
+  error: Type.Optional(Type.String({ description: 'Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing…' })),
+  processing: Type.Optional(Type.Object({
+    stage: Type.String({ description: 'probe, render, poster or transcribe' }),
+    status: Type.String({ enum: ['running', 'retrying', 'complete'] }),
+  }, { description: 'Beyond seed 003, only while processing runs: the stage in progress and how it goes' })),
 });
 
 export const Success = Type.Object({ success: Type.Literal(true) });
@@ -54,7 +58,7 @@ export const CreateResponse = Type.Object({ videoId: Type.String(), s3Key: Type.
 
 export const InitiateBody = Type.Object({
   videoId: VideoId,
-  contentType: Type.Optional(Type.String({ maxLength: 127, pattern: '^video/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$', description: 'A video/* MIME type; default video/mp4' })),
+  contentType: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'A video/* or audio/* media type, parameters allowed as a recorder sends them (video/webm;codecs=vp9,opus); default video/mp4. Anything else is 400 invalid_request.' })),
 }, { additionalProperties: false });
 
 export const PresignBody = Type.Object({
@@ -71,7 +75,7 @@ export const CompleteBody = Type.Object({
     etag: Type.String({ minLength: 1, maxLength: 128 }),
     size: Type.Integer({ minimum: 0, description: 'Informational: the stored part sizes are what count' }),
   }, { additionalProperties: false }), { minItems: 1, maxItems: MAX_PART_NUMBER }),
-  durationInSecs: Type.Optional(Type.Number({ minimum: 0, maximum: 31_536_000, description: 'Fallback only: used when the server cannot probe the container' })),
+  durationInSecs: Type.Optional(Type.Number({ minimum: 0, maximum: 31_536_000, description: 'Kept for the record only: the server measures the file and bills its measured duration' })),
   width: Type.Optional(Type.Number({ minimum: 1, maximum: 100_000 })),
   height: Type.Optional(Type.Number({ minimum: 1, maximum: 100_000 })),
   fps: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),

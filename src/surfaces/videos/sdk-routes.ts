@@ -30,7 +30,10 @@ export function developerSdkRoutes(ctx: AppContext) {
       }, async (req) => videos.create(appOf(req), { ...req.body, metadata: req.body.metadata ?? undefined }));
 
       app.post('/upload/multipart/initiate', {
-        schema: { tags, security, summary: 'Start a multipart upload of the video file', body: InitiateBody, response: { 200: Type.Object({ uploadId: Type.String() }) } },
+        schema: {
+          tags, security, summary: 'Start a multipart upload of the video file', body: InitiateBody, response: { 200: Type.Object({ uploadId: Type.String() }) },
+          description: 'contentType is what a recorder\'s blob.type says (video/webm;codecs=vp9,opus): its base is stored lower-cased, its parameters kept for the record. Only video/* and audio/* types are taken.',
+        },
       }, async (req) => videos.initiate(appOf(req), req.body));
 
       app.post('/upload/multipart/presign-part', {
@@ -42,8 +45,8 @@ export function developerSdkRoutes(ctx: AppContext) {
 
       app.post('/upload/multipart/complete', {
         schema: {
-          tags, security, summary: 'Assemble the uploaded parts; processing (probe, billing, transcription) starts', body: CompleteBody, response: { 200: Success },
-          description: 'Parts in ascending order with the ETags their uploads returned. durationInSecs, width, height and fps are a fallback only: the server measures the file and bills its measured duration.',
+          tags, security, summary: 'Assemble the uploaded parts; processing (probe, render, poster, transcribe) starts', body: CompleteBody, response: { 200: Success },
+          description: 'Parts in ascending order with the ETags their uploads returned. durationInSecs, width, height and fps are kept for the record only: the server measures the file with ffmpeg and bills its measured duration.',
         },
       }, async (req) => {
         await videos.complete(appOf(req), req.body);

@@ -51,8 +51,24 @@ describe('command transcriber', () => {
     );
     assert.deepEqual(await hook.transcribe(input, never), {
       status: 'COMPLETE',
-      transcript: `--fast transcript of ${input.path} for vid_123`,
+      transcript: { text: `--fast transcript of ${input.path} for vid_123`, segments: [] },
     });
+  });
+
+  test('JSON segments on standard output become the timed transcript', async () => {
+    const segments = [{ start: 1.5, end: 3, text: ' second' }, { start: 0, end: 1.5, text: 'first ' }];
+    const hook = nodeHook('segments', `process.stdout.write(JSON.stringify({ segments: ${JSON.stringify(segments)} }));`);
+    assert.deepEqual(await hook.transcribe(input, never), {
+      status: 'COMPLETE',
+      transcript: { text: 'first second', segments: [{ start: 0, end: 1.5, text: 'first' }, { start: 1.5, end: 3, text: 'second' }] },
+    });
+  });
+
+  test('JSON that breaks the segment shape is ERROR, saying what is wrong', async () => {
+    const hook = nodeHook('bad-json', `process.stdout.write(JSON.stringify({ segments: [{ start: 'soon', end: 1, text: 'x' }] }));`);
+    const result = await hook.transcribe(input, never);
+    assert.equal(result.status, 'ERROR');
+    assert.match(result.status === 'ERROR' ? result.reason : '', /unreadable transcript: segments\[0\] needs numbers/);
   });
 
   test('an executable script run by its path', async () => {
@@ -60,7 +76,7 @@ describe('command transcriber', () => {
     writeFileSync(script, '#!/bin/sh\necho "heard $1"\n');
     chmodSync(script, 0o755);
     const result = await commandTranscriber({ command: script }).transcribe(input, never);
-    assert.deepEqual(result, { status: 'COMPLETE', transcript: `heard ${input.path}\n` });
+    assert.deepEqual(result, { status: 'COMPLETE', transcript: { text: `heard ${input.path}`, segments: [] } });
   });
 
   test('a failing exit code is ERROR, with the end of standard error as the reason', async () => {
@@ -101,10 +117,15 @@ describe('command transcriber', () => {
     await assertEnds(Number(readFileSync(pidFile, 'utf8')));
   });
 
-  test('standard output beyond the limit is cut, never splitting a character', async () => {
+  test('standard output beyond the limit is ERROR: a transcript cut short is not kept', async () => {
     const hook = nodeHook('chatty', `process.stdout.write('é'.repeat(10_000));`, { maxTranscriptBytes: 101 });
     const result = await hook.transcribe(input, never);
-    assert.deepEqual(result, { status: 'COMPLETE', transcript: 'é'.repeat(50) });
+    assert.deepEqual(result, { status: 'ERROR', reason: `${process.execPath} printed a transcript larger than 101 bytes` });
+  });
+
+  test('standard output of exactly the limit is kept whole', async () => {
+    const hook = nodeHook('exact', `process.stdout.write('x'.repeat(100));`, { maxTranscriptBytes: 100 });
+    assert.deepEqual(await hook.transcribe(input, never), { status: 'COMPLETE', transcript: { text: 'x'.repeat(100), segments: [] } });
   });
 
   test("the server's own environment is not passed on, only PATH and the configured variables", async () => {
@@ -113,11 +134,11 @@ describe('command transcriber', () => {
     const hook = nodeHook(
       'env',
       `const { CAPSTAN_TEST_SECRET, MODEL, PATH } = process.env;
-       process.stdout.write(JSON.stringify([CAPSTAN_TEST_SECRET ?? null, MODEL, !!PATH]));`,
+       process.stdout.write(\`secret=\${CAPSTAN_TEST_SECRET ?? 'none'} model=\${MODEL} path=\${!!PATH}\`);`,
       { env: { MODEL: 'small' } },
     );
     const result = await hook.transcribe(input, never);
-    assert.deepEqual(result, { status: 'COMPLETE', transcript: JSON.stringify([null, 'small', true]) });
+    assert.deepEqual(result, { status: 'COMPLETE', transcript: { text: 'secret=none model=small path=true', segments: [] } });
   });
 
   test('an abort rejects (it is not the video’s fault) and stops the program', async () => {

@@ -26,6 +26,18 @@ before(async () => {
         res.statusCode = 202;
         res.end();
         return;
+      case '/text':
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        res.end('hello from a plain body\n');
+        return;
+      case '/segments':
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ text: 'hello world', segments: [{ start: 0, end: 1.25, text: 'hello' }, { start: 1.25, end: 2, text: 'world' }] }));
+        return;
+      case '/broken-json':
+        res.setHeader('content-type', 'application/json');
+        res.end('{"transcript": ');
+        return;
       case '/big':
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ transcript: 'x'.repeat(10_000) }));
@@ -56,19 +68,39 @@ const hook = (path: string, options: Partial<HttpTranscriberOptions> = {}) =>
 describe('HTTP transcriber', () => {
   test('POSTs {videoId, path} as JSON with the configured headers; 2xx with a transcript is COMPLETE', async () => {
     const result = await hook('/json', { headers: { authorization: 'Bearer hook-secret' } }).transcribe(input, never);
-    assert.deepEqual(result, { status: 'COMPLETE', transcript: 'hello world' });
+    assert.deepEqual(result, { status: 'COMPLETE', transcript: { text: 'hello world', segments: [] } });
     const request = received.find((r) => r.url === '/json');
     assert.deepEqual(request?.body, { videoId: 'vid_123', path: '/data/videos/vid_123.mp4' });
     assert.equal(request?.headers['content-type'], 'application/json');
     assert.equal(request?.headers.authorization, 'Bearer hook-secret');
   });
 
-  test('any 2xx is COMPLETE, with or without a body', async () => {
-    assert.deepEqual(await hook('/accepted').transcribe(input, never), { status: 'COMPLETE' });
+  test('any 2xx is COMPLETE; an empty body is an empty transcript', async () => {
+    assert.deepEqual(await hook('/accepted').transcribe(input, never), { status: 'COMPLETE', transcript: { text: '', segments: [] } });
   });
 
-  test('a body over the limit is still COMPLETE, without a transcript', async () => {
-    assert.deepEqual(await hook('/big', { maxResponseBytes: 1000 }).transcribe(input, never), { status: 'COMPLETE' });
+  test('a body that is not JSON is the transcript as plain text', async () => {
+    assert.deepEqual(await hook('/text').transcribe(input, never), { status: 'COMPLETE', transcript: { text: 'hello from a plain body', segments: [] } });
+  });
+
+  test('JSON segments become the timed transcript', async () => {
+    assert.deepEqual(await hook('/segments').transcribe(input, never), {
+      status: 'COMPLETE',
+      transcript: { text: 'hello world', segments: [{ start: 0, end: 1.25, text: 'hello' }, { start: 1.25, end: 2, text: 'world' }] },
+    });
+  });
+
+  test('a body declared JSON that does not parse is ERROR', async () => {
+    const result = await hook('/broken-json').transcribe(input, never);
+    assert.equal(result.status, 'ERROR');
+    assert.match(result.status === 'ERROR' ? result.reason : '', /answered an unreadable transcript: the JSON does not parse/);
+  });
+
+  test('a body over the limit is ERROR: a transcript cut short is not kept', async () => {
+    assert.deepEqual(await hook('/big', { maxResponseBytes: 1000 }).transcribe(input, never), {
+      status: 'ERROR',
+      reason: `${base}/big answered a transcript larger than 1000 bytes`,
+    });
   });
 
   test('a 500 is ERROR, quoting the status and the start of the body', async () => {

@@ -1,211 +1,162 @@
-// Probing uploaded videos from their own bytes: the committed fixtures (see
-// test/fixtures/videos/README.md), read from a path and from a stream, plus damaged variants.
+// Probing uploaded videos with the bundled ffmpeg: the committed fixtures (test/fixtures/videos/),
+// files made at test time the way browsers and cameras write them, and damaged variants.
 import assert from 'node:assert/strict';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import {
-  probeVideo,
-  ProbeError,
-  type ProbeErrorReason,
-  type ProbeResult,
-} from '../../../src/pipelines/videos/index.js';
+import { probeVideo, ProbeError, type Ffmpeg, type ProbeErrorReason, type ProbeResult } from '../../../src/pipelines/videos/index.js';
+import { audioOnlyWebm, cameraMp4, FFMPEG, ffmpegFile, recorderMp4, recorderWebm, rotatedMp4 } from '../../fixtures/media.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/videos/', import.meta.url));
 const fixture = (name: string) => join(FIXTURES, name);
 const dir = mkdtempSync(join(tmpdir(), 'capstan-probe-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+const ffmpeg: Ffmpeg = { path: FFMPEG, threads: 2, timeoutMs: 60_000 };
+const never = new AbortController().signal;
 
-function scratch(name: string, bytes: Uint8Array): string {
-  const path = join(dir, name);
+let n = 0;
+function scratch(bytes: Uint8Array): string {
+  const path = join(dir, `file-${n++}`);
   writeFileSync(path, bytes);
   return path;
 }
 
-// Every fixture is 320x240 H.264 at 25 fps; they differ in container, layout and audio.
-const VIDEO = { width: 320, height: 240, fps: 25, videoCodec: 'avc1.42c01e' };
-const AUDIO = { hasAudio: true, audioCodec: 'mp4a.40.2' };
-const SILENT = { hasAudio: false };
-type Expected = Omit<ProbeResult, 'durationSeconds'> & { seconds: number };
-
-const EXPECTED: Record<string, Expected> = {
-  'with-audio.mp4': { container: 'mp4', seconds: 2, ...VIDEO, ...AUDIO },
-  'no-audio.mp4': { container: 'mp4', seconds: 2, ...VIDEO, ...SILENT },
-  'with-audio.mov': { container: 'mov', seconds: 2, ...VIDEO, ...AUDIO },
-  'moov-at-end.mp4': { container: 'mp4', seconds: 2, ...VIDEO, ...SILENT },
-  // Fragmented (browser recorders write these): no duration in the moov, samples in moofs.
-  // ffmpeg's fragmenter stretched the first frame, so the movie really lasts 2.023 s.
-  'fragmented.mp4': { container: 'mp4', seconds: 2.023, ...VIDEO, ...AUDIO },
-};
-
-function assertProbe(result: ProbeResult, name: string): void {
-  const { seconds, ...rest } = EXPECTED[name]!;
-  const { durationSeconds, ...measured } = result;
-  const near = Math.abs(durationSeconds - seconds) < 0.05;
-  assert.ok(near, `${name}: duration ${durationSeconds}, expected about ${seconds}`);
-  assert.deepEqual(measured, rest);
-}
-
-async function assertProbeError(promise: Promise<unknown>, reason: ProbeErrorReason): Promise<ProbeError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    caught = err;
-  }
+async function probeError(promise: Promise<unknown>, reason: ProbeErrorReason): Promise<ProbeError> {
+  const caught = await promise.then(() => undefined, (e: unknown) => e);
   assert.ok(caught instanceof ProbeError, `expected a ProbeError, got ${String(caught)}`);
   assert.equal(caught.reason, reason, caught.message);
   return caught;
 }
 
-describe('probeVideo on the fixtures', () => {
-  for (const name of Object.keys(EXPECTED)) {
-    test(`${name} from its path`, async () => {
-      assertProbe(await probeVideo(fixture(name)), name);
-    });
+function near(actual: number, expected: number, tolerance = 0.1): void {
+  assert.ok(Math.abs(actual - expected) <= tolerance, `duration ${actual}, expected ${expected} ± ${tolerance}`);
+}
 
-    test(`${name} from a stream of small chunks`, async () => {
-      assertProbe(await probeVideo(createReadStream(fixture(name), { highWaterMark: 1000 })), name);
-    });
-
-    test(`${name} read from its path a few bytes at a time`, async () => {
-      assertProbe(await probeVideo(fixture(name), { chunkBytes: 7 }), name);
+describe('probeVideo on the committed fixtures', () => {
+  // Every fixture is 2 s of 320x240 H.264 at 25 fps; they differ in container, layout and audio.
+  const cases: [string, Partial<ProbeResult>, number][] = [
+    ['with-audio.mp4', { container: 'mp4', hasAudio: true, audio: { codec: 'aac' } }, 2],
+    ['no-audio.mp4', { container: 'mp4', hasAudio: false }, 2],
+    ['with-audio.mov', { container: 'mov', hasAudio: true }, 2],
+    ['moov-at-end.mp4', { container: 'mp4', hasAudio: false }, 2],
+    // ffmpeg's fragmenter stretched the first frame, and no edit list hides the AAC priming.
+    ['fragmented.mp4', { container: 'mp4', hasAudio: true }, 2.04],
+  ];
+  for (const [name, expected, seconds] of cases) {
+    test(name, async () => {
+      const result = await probeVideo(ffmpeg, fixture(name), never);
+      near(result.durationSeconds, seconds, 0.03);
+      assert.equal(result.width, 320);
+      assert.equal(result.height, 240);
+      assert.equal(result.fps, 25);
+      assert.deepEqual(result.video, { codec: 'h264', profile: 'Constrained Baseline', pixelFormat: 'yuv420p' });
+      for (const [key, value] of Object.entries(expected)) assert.deepEqual(result[key as keyof ProbeResult], value, key);
     });
   }
+
+  test('an AAC priming frame cut by the edit list is not counted: exactly 2 s', async () => {
+    assert.equal((await probeVideo(ffmpeg, fixture('with-audio.mp4'), never)).durationSeconds, 2);
+  });
 });
 
-describe('probeVideo reads no more than it needs', () => {
-  test('a stream is left once the moov at its front is parsed', async () => {
-    const stream = createReadStream(fixture('with-audio.mp4'), { highWaterMark: 1024 });
-    await probeVideo(stream);
-    assert.ok(stream.destroyed);
-    const size = readFileSync(fixture('with-audio.mp4')).length;
-    assert.ok(stream.bytesRead < size / 2, `read ${stream.bytesRead} of ${size} bytes`);
+describe('probeVideo on what browsers and cameras write', () => {
+  test('MediaRecorder WebM (VP9 + Opus, no duration in the file): measured from its packets', async () => {
+    const path = scratch(await recorderWebm({ seconds: 3 }));
+    const result = await probeVideo(ffmpeg, path, never);
+    near(result.durationSeconds, 3);
+    assert.deepEqual({ ...result, durationSeconds: 0 }, {
+      container: 'matroska', durationSeconds: 0, width: 320, height: 240, fps: 30, hasAudio: true,
+      video: { codec: 'vp9', profile: 'Profile 0', pixelFormat: 'yuv420p' }, audio: { codec: 'opus' },
+    });
   });
 
-  test('media data before a trailing moov is jumped over (a sparse 1 GiB file)', async () => {
-    // moov-at-end.mp4 is [ftyp][free][mdat][moov]; widen its mdat by a 1 GiB hole. Sample offsets
-    // still point at the original bytes, so the file stays valid while only its ends hold data.
-    const source = readFileSync(fixture('moov-at-end.mp4'));
-    const mdatStart = 40;
-    assert.equal(source.toString('latin1', mdatStart + 4, mdatStart + 8), 'mdat');
-    const mdatSize = source.readUInt32BE(mdatStart);
-    const hole = 1024 ** 3;
-    const path = join(dir, 'sparse.mp4');
-    const handle = await open(path, 'w');
-    try {
-      await handle.write(source, 0, mdatStart + mdatSize, 0);
-      const header = Buffer.alloc(4);
-      header.writeUInt32BE(mdatSize + hole);
-      await handle.write(header, 0, 4, mdatStart);
-      const moov = source.subarray(mdatStart + mdatSize);
-      await handle.write(moov, 0, moov.length, mdatStart + mdatSize + hole);
-    } finally {
-      await handle.close();
+  test('VP8 and AV1 WebM', async () => {
+    for (const video of ['vp8', 'av1'] as const) {
+      const result = await probeVideo(ffmpeg, scratch(await recorderWebm({ seconds: 1, size: '160x120', video })), never);
+      near(result.durationSeconds, 1);
+      assert.equal(result.video.codec, video);
+      assert.equal(result.width, 160);
     }
-    assertProbe(await probeVideo(path), 'moov-at-end.mp4');
+  });
+
+  test("Chromium's VP9-in-MP4 (fragmented, Opus)", async () => {
+    const result = await probeVideo(ffmpeg, scratch(await recorderMp4({ seconds: 2 })), never);
+    near(result.durationSeconds, 2);
+    assert.equal(result.video.codec, 'vp9');
+    assert.equal(result.audio?.codec, 'opus');
+    assert.equal(result.fps, 30);
+  });
+
+  test('HEVC MP4 and an H.264 QuickTime file', async () => {
+    const hevc = await probeVideo(ffmpeg, scratch(await cameraMp4({ seconds: 2, video: 'hevc' })), never);
+    assert.equal(hevc.video.codec, 'hevc');
+    near(hevc.durationSeconds, 2);
+    const mov = await probeVideo(ffmpeg, scratch(await cameraMp4({ seconds: 2, format: 'mov' })), never);
+    assert.equal(mov.container, 'mov');
+    assert.equal(mov.video.codec, 'h264');
+  });
+
+  test('a quarter-turned clip reports the size it is shown at', async () => {
+    const result = await probeVideo(ffmpeg, scratch(await rotatedMp4()), never);
+    assert.deepEqual([result.width, result.height], [240, 320]);
+  });
+
+  test('a single frame: a duration of a frame, no frame rate to measure but the nominal one', async () => {
+    const result = await probeVideo(ffmpeg, scratch(await recorderWebm({ seconds: 0.04, rate: 25, audio: false })), never);
+    assert.ok(result.durationSeconds >= 0 && result.durationSeconds < 0.1, String(result.durationSeconds));
+    assert.equal(result.fps, 25);
+    assert.equal(result.hasAudio, false);
+  });
+
+  test('an MP4 followed by zero padding (Chromium plays it) is read like the MP4', async () => {
+    const padded = Buffer.concat([readFileSync(fixture('with-audio.mp4')), Buffer.alloc(100_000)]);
+    const result = await probeVideo(ffmpeg, scratch(padded), never);
+    assert.equal(result.durationSeconds, 2);
+    assert.equal(result.width, 320);
+  });
+
+  test('a WebM cut half-way: what it holds is what plays, and what is measured', async () => {
+    const whole = await recorderWebm({ seconds: 3 });
+    const result = await probeVideo(ffmpeg, scratch(whole.subarray(0, whole.length >> 1)), never);
+    assert.ok(result.durationSeconds > 0.5 && result.durationSeconds < 2.5, String(result.durationSeconds));
   });
 });
 
-describe('probeVideo on what is not a playable video', () => {
-  test('text bytes are not_a_video, from a path and from a stream', async () => {
-    await assertProbeError(probeVideo(fixture('not-a-video.mp4')), 'not_a_video');
-    await assertProbeError(probeVideo(createReadStream(fixture('not-a-video.mp4'))), 'not_a_video');
+describe('probeVideo refuses what is not a playable video', () => {
+  test('text, an empty file and random bytes are not_a_video', async () => {
+    await probeError(probeVideo(ffmpeg, fixture('not-a-video.mp4'), never), 'not_a_video');
+    await probeError(probeVideo(ffmpeg, scratch(Buffer.alloc(0)), never), 'not_a_video');
+    await probeError(probeVideo(ffmpeg, scratch(Buffer.from('x'.repeat(2048))), never), 'not_a_video');
   });
 
-  test('an empty file and a few stray bytes are not_a_video', async () => {
-    await assertProbeError(probeVideo(scratch('empty.mp4', new Uint8Array(0))), 'not_a_video');
-    await assertProbeError(probeVideo(Readable.from([Buffer.from('ftyp')])), 'not_a_video');
+  test('an image is not_a_video, though ffmpeg reads it as one frame', async () => {
+    const jpeg = scratch(await ffmpegFile('still.jpg', ['-f', 'lavfi', '-i', 'testsrc2=size=64x64:duration=1', '-frames:v', '1', '-f', 'image2']));
+    await probeError(probeVideo(ffmpeg, jpeg, never), 'not_a_video');
   });
 
-  test('a valid ftyp followed by garbage is not_a_video', async () => {
-    const ftyp = readFileSync(fixture('with-audio.mp4')).subarray(0, 32);
-    const garbage = Buffer.alloc(4096, 0);
-    await assertProbeError(probeVideo(scratch('garbage.mp4', Buffer.concat([ftyp, garbage]))), 'not_a_video');
+  test('audio only is unsupported', async () => {
+    await probeError(probeVideo(ffmpeg, scratch(await audioOnlyWebm()), never), 'unsupported');
   });
 
-  test('a well-formed file without a moov (an image, say) is unsupported', async () => {
-    const ftyp = readFileSync(fixture('with-audio.mp4')).subarray(0, 32);
-    const free = Buffer.from([0, 0, 0, 16, ...Buffer.from('free'), 1, 2, 3, 4, 5, 6, 7, 8]);
-    await assertProbeError(probeVideo(scratch('no-moov.mp4', Buffer.concat([ftyp, free]))), 'unsupported');
+  test('a WebM cut inside its header, and an MP4 cut before its trailing moov, are truncated', async () => {
+    const webm = await recorderWebm({ seconds: 3 });
+    await probeError(probeVideo(ffmpeg, scratch(webm.subarray(0, 300)), never), 'truncated');
+    const camera = await cameraMp4({ seconds: 2 });
+    await probeError(probeVideo(ffmpeg, scratch(camera.subarray(0, camera.length >> 1)), never), 'truncated');
   });
 
-  test('a movie header larger than the limit is unsupported', async () => {
-    const probing = probeVideo(fixture('with-audio.mp4'), { maxMetadataBytes: 1024, chunkBytes: 512 });
-    await assertProbeError(probing, 'unsupported');
-  });
-
-  // Decision: a file cut short is an error, never a result; its header would claim a duration
-  // (the one billed) that its bytes do not hold. The workflow treats it like any other probe error.
-  describe('a file truncated halfway is truncated', () => {
-    const half = (name: string) => {
-      const bytes = readFileSync(fixture(name));
-      return scratch(`half-${name}`, bytes.subarray(0, bytes.length >> 1));
-    };
-
-    test('moov in front: its samples point past the end of the file', async () => {
-      const error = await assertProbeError(probeVideo(half('with-audio.mp4')), 'truncated');
-      assert.match(error.message, /samples reach byte/);
-    });
-
-    test('moov at the end: the file ends before the moov', async () => {
-      await assertProbeError(probeVideo(half('moov-at-end.mp4')), 'truncated');
-    });
-
-    test('fragmented: the last fragment is cut', async () => {
-      await assertProbeError(probeVideo(half('fragmented.mp4')), 'truncated');
-    });
-
-    test('from a stream, when the caller passes its size', async () => {
-      // The stream is left at the moov, so only the size (a blob store's figure) shows the cut.
-      const path = half('with-audio.mp4');
-      const size = readFileSync(path).length;
-      await assertProbeError(probeVideo(createReadStream(path), { size }), 'truncated');
-    });
-
-    test('cut inside the moov', async () => {
-      const bytes = readFileSync(fixture('with-audio.mp4')).subarray(0, 1000);
-      await assertProbeError(probeVideo(scratch('cut-moov.mp4', bytes)), 'truncated');
-      await assertProbeError(probeVideo(Readable.from([bytes])), 'truncated');
-    });
-  });
-});
-
-describe('probeVideo details', () => {
-  test('a quarter-turned track reports its displayed size', async () => {
-    // Rewrite the video track header's matrix to a 90° rotation, as phones record portrait video.
-    const bytes = Buffer.from(readFileSync(fixture('no-audio.mp4')));
-    const tkhd = bytes.indexOf('tkhd', 0, 'latin1') - 4;
-    assert.equal(bytes[tkhd + 8], 0, 'version 0 tkhd');
-    const matrix = tkhd + 48;
-    bytes.writeInt32BE(0, matrix);
-    bytes.writeInt32BE(0x10000, matrix + 4);
-    bytes.writeInt32BE(-0x10000, matrix + 12);
-    bytes.writeInt32BE(0, matrix + 16);
-    const result = await probeVideo(scratch('portrait.mp4', bytes));
-    assert.equal(result.width, 240);
-    assert.equal(result.height, 320);
-  });
-
-  test('a missing path rejects with the file system error, not a ProbeError', async () => {
-    await assert.rejects(probeVideo(join(dir, 'nope.mp4')), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
-  });
-
-  test('an aborted probe rejects with the abort reason', async () => {
+  test('an aborted probe rejects with the abort reason, not a ProbeError', async () => {
     const controller = new AbortController();
-    controller.abort();
-    const { signal } = controller;
-    await assert.rejects(probeVideo(fixture('with-audio.mp4'), { signal }), { name: 'AbortError' });
-    await assert.rejects(probeVideo(createReadStream(fixture('with-audio.mp4')), { signal }), { name: 'AbortError' });
+    controller.abort(new Error('lease lost'));
+    await assert.rejects(probeVideo(ffmpeg, fixture('with-audio.mp4'), controller.signal), /lease lost/);
   });
 
-  test('mp4box complaints about QuickTime boxes stay out of the console', async (t) => {
-    const error = t.mock.method(console, 'error', () => undefined);
-    await probeVideo(fixture('with-audio.mov'));
-    assert.equal(error.mock.callCount(), 0);
+  test('an ffmpeg that cannot be started rejects with a plain error', async () => {
+    const missing = { ...ffmpeg, path: join(dir, 'no-such-ffmpeg') };
+    const caught = await probeVideo(missing, fixture('with-audio.mp4'), never).then(() => undefined, (e: unknown) => e);
+    assert.ok(caught instanceof Error && !(caught instanceof ProbeError));
+    assert.match(caught.message, /could not run ffmpeg/);
   });
 });

@@ -10,7 +10,8 @@ import {
 
 const input = { path: '/tmp/video.mp4', videoId: 'vid_1' };
 const never = new AbortController().signal;
-const complete: Transcriber = { transcribe: async () => ({ status: 'COMPLETE', transcript: 'hi' }) };
+const hi = { text: 'hi', segments: [] };
+const complete: Transcriber = { engine: 'test', transcribe: async () => ({ status: 'COMPLETE', transcript: hi }) };
 
 describe('transcriptionStatusFor', () => {
   test('NO_AUDIO without an audio track, whether or not a transcriber is configured', () => {
@@ -35,11 +36,12 @@ describe('transcriptionStatusFor', () => {
 
 describe('runTranscription', () => {
   test("passes the transcriber's result on", async () => {
-    assert.deepEqual(await runTranscription(complete, input, never), { status: 'COMPLETE', transcript: 'hi' });
+    assert.deepEqual(await runTranscription(complete, input, never), { status: 'COMPLETE', transcript: hi });
   });
 
   test('a transcriber that throws is ERROR', async () => {
     const broken: Transcriber = {
+      engine: 'test',
       transcribe: async () => {
         throw new Error('disk full');
       },
@@ -50,6 +52,7 @@ describe('runTranscription', () => {
   test('an abort rejects, for the workflow to retry later', async () => {
     const controller = new AbortController();
     const waiting: Transcriber = {
+      engine: 'test',
       transcribe: (_input, signal) =>
         new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
     };
@@ -65,10 +68,13 @@ describe('createTranscriber', () => {
     assert.equal(createTranscriber({ kind: 'none' }), undefined);
   });
 
-  test('a command or an HTTP hook', async () => {
+  test('a command or an HTTP hook, or the built-in engine', async () => {
     const args = ['-e', 'process.stdout.write("ok")'];
     const command = createTranscriber({ kind: 'command', command: process.execPath, args });
-    assert.deepEqual(await command?.transcribe(input, never), { status: 'COMPLETE', transcript: 'ok' });
-    assert.ok(createTranscriber({ kind: 'http', url: 'http://127.0.0.1:9/' }));
+    assert.equal(command?.engine, 'command');
+    assert.deepEqual(await command?.transcribe(input, never), { status: 'COMPLETE', transcript: { text: 'ok', segments: [] } });
+    assert.equal(createTranscriber({ kind: 'http', url: 'http://127.0.0.1:9/' })?.engine, 'http');
+    const builtin = createTranscriber({ kind: 'builtin', ffmpeg: { path: 'ffmpeg', threads: 1, timeoutMs: 1000 }, pocketsphinx: { command: 'pocketsphinx_continuous', modelDir: '/nowhere' } });
+    assert.equal(builtin?.engine, 'builtin');
   });
 });
