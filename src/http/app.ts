@@ -11,7 +11,7 @@ import { addressMatcher } from '../util/address-range.js';
 import { VERSION } from '../util/version.js';
 import { renderDocsPage } from './docs-page.js';
 import { timedBody } from './body-deadline.js';
-import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError } from './connections.js';
+import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError, refuseConnectMethod } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
 import { AppError } from './errors.js';
 import { redactUrl, type Logger } from './logger.js';
@@ -87,6 +87,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     destroyLingering();
   });
   capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs);
+  app.server.on('connect', refuseConnectMethod);
   // Outermost layer: present on every response, preflight and errors included.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-API-Version', VERSION);
@@ -99,6 +100,10 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     }
     if (closing) return sendError(reply, new AppError('draining'));
     if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) return sendError(reply, new AppError('invalid_request', 'An HTTP/1.1 request needs a Host header'));
+    // Every OPTIONS is a CORS preflight here; the CORS plugin would refuse an incomplete one in plain text.
+    if (req.method === 'OPTIONS' && (!req.headers.origin || !req.headers['access-control-request-method'])) {
+      return sendError(reply, new AppError('invalid_request', 'An OPTIONS request is a CORS preflight: it needs Origin and Access-Control-Request-Method'));
+    }
   });
   // A body is read only by routes that got this far (credentials checked in onRequest hooks), and it
   // must keep arriving; an answer sent before it was read closes the connection instead of draining it.

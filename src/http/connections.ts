@@ -111,6 +111,15 @@ export function onClientError(logger: Logger): (err: NodeJS.ErrnoException, sock
   };
 }
 
+/**
+ * The server's 'connect' listener. Node hands a CONNECT request to this event instead of a route, and
+ * without a listener closes its connection without a word; Capstan is not a proxy, so it is refused.
+ */
+export function refuseConnectMethod(_req: IncomingMessage, socket: Duplex): void {
+  socket.on('error', () => socket.destroy());
+  endWithLinger(socket, rawErrorResponse(new AppError('method_not_allowed', 'CONNECT is not supported: Capstan is not a proxy')));
+}
+
 /** Who a connection counts against: its peer address; IPv6 by its /64, which one host usually holds. */
 export function addressKey(remote: string | undefined): string | undefined {
   if (remote === undefined) return undefined;

@@ -3,10 +3,11 @@
 // in the catalogue's shape (with X-API-Version, like every other response). Every socket gets its
 // error path and its message-rate bound here, before any handler sees it: a bad frame or a flood
 // ends that one socket, never the process.
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { VERSION } from '../util/version.js';
+import { endWithLinger } from './connections.js';
 import { AppError, isAppError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -56,6 +57,14 @@ export class UpgradeRouter {
     private readonly options: UpgradeOptions,
   ) {
     this.wss.on('headers', (headers) => headers.push(`X-API-Version: ${VERSION}`));
+    // `ws` would refuse a malformed handshake (a POST, a bad key or version) itself, in plain text and
+    // without X-API-Version; it is answered in the catalogue's shape like every other refusal.
+    this.wss.on('wsClientError', (err, socket, req) => {
+      const refusal = req.method !== 'GET'
+        ? new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request')
+        : new AppError('invalid_request', `The WebSocket handshake is not valid: ${err.message}`, /Version/.test(err.message) ? { 'Sec-WebSocket-Version': '13, 8' } : {});
+      refuseUpgrade(socket, refusal);
+    });
   }
 
   /** `pattern` is matched against the path only (no query string). */
@@ -164,17 +173,18 @@ class MessageRate {
   }
 }
 
-const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-
 export function refuseUpgrade(socket: Duplex, error: AppError): void {
   const body = JSON.stringify(error.toBody());
   const headers = [
-    `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}`,
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}`,
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
     `X-API-Version: ${VERSION}`,
     'Connection: close',
     ...Object.entries(error.headers).map(([k, v]) => `${k}: ${v}`),
   ];
-  socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
+  // Node hands over an upgrade's socket paused: bytes the client sent after its headers (a body, early
+  // frames) would stay unread, and a socket that never reads never sees the client close, so it would
+  // stay open for good. It lingers and closes like every other refused connection.
+  endWithLinger(socket, `${headers.join('\r\n')}\r\n\r\n${body}`);
 }

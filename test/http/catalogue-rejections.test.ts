@@ -190,6 +190,14 @@ describe('framework and protocol refusals', () => {
     for (const request of requests) expectRaw(await rawExchange(f.s.url, request), 'invalid_request');
   });
 
+  test('a CONNECT request is 405 method_not_allowed in the catalogue shape, and the connection closes', async () => {
+    // Node hands CONNECT to its own event; unanswered, the connection used to close without a word.
+    for (const target of ['example.com:443', '/healthz', `/status/doc_x`]) {
+      expectRaw(await rawExchange(f.s.url, `CONNECT ${target} HTTP/1.1\r\nHost: example.com:443\r\n\r\n`), 'method_not_allowed');
+    }
+    assert.equal((await fetch(`${f.s.url}/healthz`)).status, 200);
+  });
+
   test('an HTTP/1.1 request without Host is 400 invalid_request in the catalogue shape', async () => {
     assertCatalogue(fromRaw(await rawExchange(f.s.url, 'GET /healthz HTTP/1.1\r\n\r\n', { waitForClose: false })), 'invalid_request');
   });

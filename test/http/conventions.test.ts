@@ -81,6 +81,17 @@ describe('HTTP conventions', () => {
       assert.match(res.headers.get('access-control-allow-methods') ?? '', /POST/);
     });
 
+    test('an OPTIONS that is not a whole preflight is 400 invalid_request in the catalogue shape', async () => {
+      // The CORS plugin answered these in plain text ("Invalid Preflight Request").
+      const cases: Record<string, string>[] = [{}, { origin: 'https://app.example.com' }, { 'access-control-request-method': 'POST' }];
+      for (const headers of cases) {
+        const res = await fetch(`${s.url}/admin/v1/orgs`, { method: 'OPTIONS', headers });
+        assert.equal(res.status, 400, JSON.stringify(headers));
+        assert.equal(res.headers.get('x-api-version'), version);
+        assert.equal((await errorOf(res)).code, 'invalid_request');
+      }
+    });
+
     test('CORS responses expose the convention headers to browsers', async () => {
       const res = await fetch(`${s.url}/version`, { headers: { origin: 'https://app.example.com' } });
       const exposed = (res.headers.get('access-control-expose-headers') ?? '').toLowerCase();

@@ -9,6 +9,8 @@ import { makeHub, type TestHub } from '../helpers/hub.js';
 import { makeOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { openSse } from '../helpers/sse.js';
+import { makeApp } from '../helpers/videos.js';
+import { VERSION } from '../../src/util/version.js';
 
 const STREAMS = 20;
 
@@ -55,6 +57,26 @@ describe('SSE responses close their connection, and pooled clients know it', () 
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('connection'), 'close');
     controller.abort();
+  });
+
+  test('a HEAD on a stream route is 404 at once, never a stream written onto an answer without a body', async () => {
+    // Fastify's automatic HEAD opened the stream: the video stream's events went out with no status
+    // line before them, and the hub stream never answered at all.
+    const org = await makeOrg(ts);
+    const token = (await org.call('POST', '/ws/token')).body.token as string;
+    const app = await makeApp(ts, { orgId: org.id });
+    const member = await hub.member('head');
+    const cases: [string, Record<string, string>][] = [
+      [hub.streamUrl(), { authorization: `Bearer ${member.token}` }],
+      [`${ts.url}/sse/status?token=${token}&recent=1`, {}],
+      [`${ts.url}/api/developer/v1/events`, { authorization: `Bearer ${app.secretKey}` }],
+    ];
+    for (const [url, headers] of cases) {
+      const res = await fetch(url, { method: 'HEAD', headers, signal: AbortSignal.timeout(5000) });
+      assert.equal(res.status, 404, url);
+      assert.equal(res.headers.get('x-api-version'), VERSION);
+    }
+    assert.equal((await fetch(`${ts.url}/healthz`)).status, 200);
   });
 });
 

@@ -12,7 +12,9 @@ import { ServeProcess } from '../helpers/serve-process.js';
 import { ADMIN_TOKEN, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 import { listen, uploadJson, type Listener, type Msg } from '../organizer/helpers.js';
-import { frame, rawWs, textFrame } from './raw-ws.js';
+import { frame, rawUpgrade, rawWs, textFrame, upgradeHeaders } from '../helpers/raw-ws.js';
+import { LINGER_MS } from '../../src/http/connections.js';
+import { VERSION } from '../../src/util/version.js';
 
 const KIB = 1024;
 
@@ -149,5 +151,52 @@ describe('an upgrade that `ws` refuses after the credentials passed', () => {
     assert.match(answer, /^HTTP\/1\.1 400/);
     const again = await listen(ts, org.apiKey, 'refused');
     again.close();
+  });
+
+  test('a malformed handshake is answered in the catalogue shape, with X-API-Version', async (t) => {
+    const ts = await startServer();
+    t.after(() => ts.close());
+    const org = await makeOrg(ts);
+    const url = `${ts.url.replace('http', 'ws')}/api/v1/ws/malformed?token=${org.apiKey}`;
+    // `ws` refused these itself, in plain text and without the shared headers.
+    const cases: { method?: string; headers: [string, string][]; status: number; code: string }[] = [
+      { method: 'POST', headers: upgradeHeaders(new URL(url)), status: 405, code: 'method_not_allowed' },
+      { headers: [...upgradeHeaders(new URL(url)).filter(([k]) => k !== 'Sec-WebSocket-Version'), ['Sec-WebSocket-Version', '99']], status: 400, code: 'invalid_request' },
+      { headers: [...upgradeHeaders(new URL(url)).filter(([k]) => k !== 'Sec-WebSocket-Key'), ['Sec-WebSocket-Key', 'short']], status: 400, code: 'invalid_request' },
+    ];
+    for (const c of cases) {
+      const answer = await rawUpgrade(url, c);
+      assert.ok('refused' in answer, 'the handshake is refused');
+      assert.equal(answer.refused.status, c.status);
+      assert.equal(answer.refused.headers['x-api-version'], VERSION);
+      const body = JSON.parse(answer.refused.body) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(body).sort(), ['code', 'error']);
+      assert.equal(body.code, c.code);
+    }
+    const again = await listen(ts, org.apiKey, 'malformed');
+    again.close();
+  });
+
+  test('a refused upgrade whose client sent more than its headers is closed, not kept open', async (t) => {
+    const ts = await startServer();
+    t.after(() => ts.close());
+    const { port, hostname } = new URL(ts.url);
+    // Bytes after the headers (a body, early frames) stayed unread on the paused upgrade socket, which
+    // then never saw the client close: it stayed open until the process ended, and held up its close.
+    const socket = net.connect(Number(port), hostname);
+    socket.on('error', () => undefined);
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(`GET /no/such/socket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.alloc(16, 7).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.write(Buffer.alloc(256 * KIB, 0x61));
+    await until(() => answer.includes('route_not_found'), 'the refusal', 5000);
+    assert.match(answer, /^HTTP\/1\.1 404/);
+    socket.destroy();
+    const open = () => new Promise<number>((r) => ts.server.app.server.getConnections((_e, n) => r(n)));
+    const deadline = Date.now() + LINGER_MS + 2000;
+    while ((await open()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await open(), 0, 'the refused socket is closed');
   });
 });

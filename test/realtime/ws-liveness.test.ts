@@ -8,7 +8,7 @@ import { makeOrg, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 import { listen } from '../organizer/helpers.js';
-import { frame, rawWs } from './raw-ws.js';
+import { frame, rawWs } from '../helpers/raw-ws.js';
 
 const HEARTBEAT_MS = 100;
 const IDLE_MS = 600;

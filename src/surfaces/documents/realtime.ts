@@ -53,6 +53,9 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
     const streamSlot = (orgId: string, keyId: string | undefined): Slot => ({ key: keyId ? `org_key:${keyId}` : `org:${orgId}`, max: config.realtimeMaxStreamsPerKey });
 
     app.get('/sse/status', {
+      // A stream has no HEAD: Fastify's automatic one would open the stream on an answer that may carry
+      // no body. HEAD is 404, as for any method a route does not take.
+      exposeHeadRoute: false,
       schema: {
         tags: ['documents realtime'],
         summary: 'Document status changes over Server-Sent Events',

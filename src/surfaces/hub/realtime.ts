@@ -18,6 +18,9 @@ export function hubRealtimeRoutes(ctx: AppContext) {
     const { realtime, hubs, events, config } = ctx;
 
     app.get('/realtime/events', {
+      // A stream has no HEAD: Fastify's automatic one would open the stream on an answer that may carry
+      // no body. HEAD is 404, as for any method a route does not take.
+      exposeHeadRoute: false,
       schema: {
         tags: ['hub realtime'],
         summary: 'Live hub events over Server-Sent Events',

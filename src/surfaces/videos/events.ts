@@ -22,11 +22,14 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
   const codec = namedSseCodec();
 
   typed.get('/events', {
+    // A stream has no HEAD: Fastify's automatic one would open the stream on an answer that may carry
+    // no body. HEAD is 404, as for any method a route does not take.
+    exposeHeadRoute: false,
     schema: {
       tags: ['developer videos'],
       security: [{ bearer: [] }],
       summary: "The app's video events over Server-Sent Events",
-      description: 'Events video.created, video.upload_started, video.upload_aborted, video.uploaded, video.ready, video.transcription, video.failed, video.deleted; data is the status shape plus appId. video_id (repeatable, up to 100) narrows the stream and opens it with a video.status snapshot per video; every stream then gets stream.subscribed once it is live. Resume with Last-Event-ID.',
+      description: 'Events video.created, video.upload_started, video.upload_aborted, video.uploaded, video.processing, video.ready, video.transcription, video.failed, video.deleted; data is the status shape plus appId. video_id (repeatable, up to 100) narrows the stream and opens it with a video.status snapshot per video; every stream then gets stream.subscribed once it is live. Resume with Last-Event-ID.',
       querystring: Type.Object({
         video_id: Type.Optional(Type.Array(VideoId, { maxItems: MAX_VIDEOS })),
         last_event_id: Type.Optional(Type.String({ maxLength: 64 })),

@@ -1,8 +1,9 @@
 // A WebSocket client over a plain TCP socket, for frames `ws` refuses to send: the handshake by
-// hand, crafted frames out, and the server's frames (its close code above all) read back.
+// hand (standard or mutated), crafted frames out, and the server's frames (its close code above all) read back.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { parseResponse, type RawResponse } from './raw-http.js';
 
 export interface ServerFrame {
   readonly opcode: number;
@@ -49,8 +50,34 @@ export function frame(opcode: number, payload: Buffer, { fin = true, rsv = 0, ma
 
 export const textFrame = (text: string | Buffer, options?: FrameOptions): Buffer => frame(0x1, Buffer.from(text), options);
 
+export interface HandshakeOptions {
+  readonly method?: string;
+  /** Replaces the standard upgrade headers (Host, Upgrade, Connection, Sec-WebSocket-Key, -Version) when given. */
+  readonly headers?: readonly (readonly [string, string])[];
+}
+
+/** What an upgrade got: the socket, or the HTTP answer that refused it (Content-Length framed). */
+export type Upgrade = { readonly ws: RawWs } | { readonly refused: RawResponse };
+
+export function upgradeHeaders(url: URL): [string, string][] {
+  return [
+    ['Host', url.host],
+    ['Upgrade', 'websocket'],
+    ['Connection', 'Upgrade'],
+    ['Sec-WebSocket-Key', randomBytes(16).toString('base64')],
+    ['Sec-WebSocket-Version', '13'],
+  ];
+}
+
 /** Opens `url` (ws://host:port/path?query) and completes the upgrade; rejects unless the answer is 101. */
 export async function rawWs(url: string): Promise<RawWs> {
+  const upgrade = await rawUpgrade(url);
+  if ('refused' in upgrade) throw new Error(`upgrade refused: ${upgrade.refused.status} ${upgrade.refused.body}`);
+  return upgrade.ws;
+}
+
+/** Sends an upgrade request (standard, or as `options` says) and returns the socket or the refusal. */
+export async function rawUpgrade(url: string, options: HandshakeOptions = {}): Promise<Upgrade> {
   const u = new URL(url);
   const socket = net.connect(Number(u.port), u.hostname);
   socket.on('error', () => undefined);
@@ -58,28 +85,45 @@ export async function rawWs(url: string): Promise<RawWs> {
     socket.once('connect', () => resolve());
     socket.once('error', reject);
   });
-  socket.write(
-    `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-  );
+  const headers = options.headers ?? upgradeHeaders(u);
+  socket.write(`${options.method ?? 'GET'} ${u.pathname}${u.search} HTTP/1.1\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
   const frames: ServerFrame[] = [];
   let buffer = Buffer.alloc(0);
   let upgraded = false;
   let closeCode: number | undefined;
   let closeReason = '';
   const closed = new Promise<{ code: number | undefined; reason: string }>((resolve) => socket.once('close', () => resolve({ code: closeCode, reason: closeReason })));
-  const handshake = new Promise<void>((resolve, reject) => {
-    socket.once('close', () => reject(new Error(`closed before the upgrade: ${buffer.toString()}`)));
+  const ws: RawWs = {
+    socket,
+    frames,
+    send: (bytes) => {
+      if (socket.writable) socket.write(bytes);
+    },
+    closed,
+  };
+  return new Promise<Upgrade>((resolve, reject) => {
+    socket.once('close', () => {
+      if (upgraded) return;
+      const refused = parseResponse(buffer.toString('latin1'));
+      if (refused) resolve({ refused });
+      else reject(new Error(`closed before the upgrade was answered: ${JSON.stringify(buffer.toString('latin1').slice(0, 300))}`));
+    });
     socket.on('data', (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
       if (!upgraded) {
         const end = buffer.indexOf('\r\n\r\n');
         if (end < 0) return;
-        const head = buffer.subarray(0, end).toString();
+        if (!buffer.subarray(0, end).toString('latin1').startsWith('HTTP/1.1 101')) {
+          const refused = parseResponse(buffer.toString('latin1'));
+          if (refused) {
+            socket.destroy();
+            resolve({ refused });
+          }
+          return;
+        }
         buffer = buffer.subarray(end + 4);
-        if (!head.startsWith('HTTP/1.1 101')) return reject(new Error(`upgrade refused: ${head.split('\r\n')[0]}`));
         upgraded = true;
-        resolve();
+        resolve({ ws });
       }
       for (;;) {
         const parsed = parseFrame(buffer);
@@ -93,15 +137,6 @@ export async function rawWs(url: string): Promise<RawWs> {
       }
     });
   });
-  await handshake;
-  return {
-    socket,
-    frames,
-    send: (bytes) => {
-      if (socket.writable) socket.write(bytes);
-    },
-    closed,
-  };
 }
 
 function parseFrame(buf: Buffer): { frame: ServerFrame; size: number } | undefined {
