@@ -46,9 +46,16 @@ describe('scaled mode: the slots of a node that dies', () => {
     open.push(admitted);
     // One lease period after the last renewal, plus the renewal interval and polling slack.
     assert.ok(Date.now() - killedAt <= LEASE_MS + LEASE_MS / 3 + 2000, `slots freed ${Date.now() - killedAt} ms after the kill`);
+    // Each slot's lease was renewed on its own, so the other four may expire a moment later: each
+    // must be free within the same bound.
+    const bound = killedAt + LEASE_MS + LEASE_MS / 3 + 2000;
     for (let i = 0; i < 4; i++) {
-      const s = await stream(b);
-      assert.equal(s.status, 200, 'all five slots are free again');
+      let s = await stream(b);
+      while (s.status === 429 && Date.now() < bound) {
+        await new Promise((r) => setTimeout(r, 100));
+        s = await stream(b);
+      }
+      assert.equal(s.status, 200, `all five slots are free again (${Date.now() - killedAt} ms after the kill)`);
       open.push(s);
     }
     assert.equal((await stream(b)).status, 429, 'and the cap holds again');

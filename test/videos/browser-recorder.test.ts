@@ -24,7 +24,13 @@ const SMALL_PARTS = 7;
 /** Micro-credits a minute: 10,000 a second, so the bill follows the measured duration closely. */
 const PRICE_PER_MINUTE = 600_000;
 const CREDITS = 10_000_000;
+/** How close the server's measurement must be to what Chromium itself decodes. */
 const TOLERANCE_SECS = 0.2;
+/**
+ * How close it must be to the recorder's wall clock. A loaded machine makes MediaRecorder's last
+ * chunk run long (the decoded media then is longer too), so this bound only catches gross errors.
+ */
+const WALL_CLOCK_TOLERANCE_SECS = 1;
 const cost = (seconds: number) => Math.ceil((seconds * PRICE_PER_MINUTE) / 60);
 
 /** The SDK's preference (core/mime-types.ts) for WebM; MP4 only where Chromium can record it. */
@@ -442,7 +448,7 @@ describe('browser recordings uploaded cross-origin through the SDK calls, then p
           assert.equal(status.ready, true, `${server(ts)}: ${JSON.stringify(status)}`);
           const duration = status.duration as number;
           t.diagnostic(`${server(ts)}: the server measured ${duration} s (recording ${recording.wallClockSecs.toFixed(3)} s wall clock, ${String(recording.decodedSecs)} s decoded)`);
-          assert.ok(Math.abs(duration - recording.wallClockSecs) <= TOLERANCE_SECS, `${server(ts)}: measured ${duration} s, recorded ${recording.wallClockSecs} s`);
+          assert.ok(Math.abs(duration - recording.wallClockSecs) <= WALL_CLOCK_TOLERANCE_SECS, `${server(ts)}: measured ${duration} s, recorded ${recording.wallClockSecs} s`);
           assert.ok(typeof recording.decodedSecs === 'number' && Math.abs(duration - recording.decodedSecs) <= TOLERANCE_SECS, `${server(ts)}: measured ${duration} s, the recording decodes as ${recording.decodedSecs} s in Chromium`);
           assert.deepEqual([status.width, status.height], [320, 240]);
 
@@ -465,7 +471,7 @@ describe('browser recordings uploaded cross-origin through the SDK calls, then p
               });
               t.diagnostic(`${server(ts)}, ${kind} page: <video> duration ${meta.duration}`);
               assert.equal(meta.error, null);
-              assert.ok(Number.isFinite(meta.duration) && Math.abs(meta.duration - recording.wallClockSecs) <= TOLERANCE_SECS, `${kind} page: duration ${meta.duration}, recorded ${recording.wallClockSecs}`);
+              assert.ok(Number.isFinite(meta.duration) && Math.abs(meta.duration - duration) <= TOLERANCE_SECS, `${kind} page: duration ${meta.duration}, measured ${duration}`);
               if (kind === 'embed') {
                 await player.waitForFunction(() => {
                   const v = document.querySelector('video')!;
