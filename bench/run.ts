@@ -8,15 +8,18 @@ import { updateBenchmarksMd, writeResults } from './lib/report.js';
 import type { Scenario } from './lib/scenario.js';
 import { cluster } from './scenarios/cluster/index.js';
 import { documents } from './scenarios/documents/index.js';
+import { documentsAccuracy } from './scenarios/documents-accuracy/index.js';
 import { idle } from './scenarios/idle/index.js';
+import { ocrPool } from './scenarios/ocr-pool/index.js';
 import { organize } from './scenarios/organize/index.js';
+import { organizerAccuracy } from './scenarios/organizer-accuracy/index.js';
 import { resumeStorm } from './scenarios/resume-storm/index.js';
 import { rest } from './scenarios/rest/index.js';
 import { sseFanout } from './scenarios/sse-fanout/index.js';
 import { transcription } from './scenarios/transcription/index.js';
 import { videoUpload } from './scenarios/video-upload/index.js';
 
-const SCENARIOS: readonly Scenario[] = [sseFanout, documents, videoUpload, transcription, organize, cluster, rest, resumeStorm, idle];
+const SCENARIOS: readonly Scenario[] = [sseFanout, documents, ocrPool, videoUpload, transcription, organize, organizerAccuracy, documentsAccuracy, cluster, rest, resumeStorm, idle];
 
 /** Every scenario bounds its own steps; this only catches a harness bug. */
 const WATCHDOG_MS = 30 * 60_000;

@@ -1,6 +1,7 @@
 // Reporting a document's status on its organization's stream: inside the transaction that changed
-// it, and only when the GET /status shape actually changed (updated_at aside), so every status
-// change is one message — never two for one change, never one without a change.
+// it, and only when the GET /status shape actually changed (updated_at aside; ocr_pages counts, so
+// each new page count is a change), so every status change is one message — never two for one
+// change, never one without a change.
 import { orgTopic, type EventPublisher } from '../events/index.js';
 import type { Repos } from '../storage/index.js';
 import { documentStatus, type DocumentStatus } from './status.js';

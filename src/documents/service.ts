@@ -35,6 +35,8 @@ export interface UploadResult {
 export interface DocumentServiceOptions {
   readonly pricePerPageMicro: number;
   readonly maxBytes: number;
+  /** More pages than this is refused at upload (inline) or fails the document (by URL), unbilled. */
+  readonly maxPages: number;
   readonly fetchAllow: readonly string[];
 }
 
@@ -74,7 +76,7 @@ export class DocumentService {
     let doc: DocumentRow = {
       id: documentId, org_id: org.id, workflow_id: workflowId, file_name: input.file_name, xn_address: input.xn_address ?? null,
       source: input.url !== undefined ? 'url' : 'base64', source_url: null, mime: null, size_bytes: null, pages: null, blob_key: null,
-      cost_micro: 0, failure_reason: null, created_at: at, updated_at: at, reported_status: null,
+      cost_micro: 0, failure_reason: null, created_at: at, updated_at: at, reported_status: null, ocr_pages_done: null, ocr_pages_total: null,
     };
     let minimumMicro = this.options.pricePerPageMicro;
     if (input.url !== undefined) {
@@ -83,7 +85,7 @@ export class DocumentService {
       const bytes = decodeBase64(input.file_base64 ?? '');
       if (bytes.length === 0) throw new AppError('invalid_request', 'The file is empty');
       if (bytes.length > this.options.maxBytes) throw new AppError('payload_too_large', `The file is larger than ${this.options.maxBytes} bytes`);
-      const type = sniffDocumentType(bytes);
+      const type = await sniffDocumentType(bytes);
       if (!type) throw new AppError('unsupported_media_type', 'Only PDF, PNG, JPEG and TIFF documents are accepted');
       let pages: number;
       try {
@@ -92,6 +94,8 @@ export class DocumentService {
         if (isDocumentError(e)) throw new AppError('invalid_document', `${e.reason}: ${e.message}`);
         throw e;
       }
+      // Refused before it is billed: a page-count bomb must not need the credit to pay for it.
+      if (pages > this.options.maxPages) throw new AppError('invalid_document', `too_many_pages: the document has ${pages} pages; at most ${this.options.maxPages} are processed`);
       minimumMicro = pages * this.options.pricePerPageMicro;
       const key = blobKeyFor(org.id, documentId);
       await this.blobs.put(key, bytes, { contentType: type });
@@ -139,6 +143,7 @@ export class DocumentService {
     };
     const status = documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), stages);
     const classified = output<ClassifiedLineItem[]>('categories') ?? output<ClassifiedLineItem[]>('trades') ?? output<ClassifiedLineItem[]>('actions');
+    const structure = output<DocumentStructure>('structure');
     return {
       document_id: doc.id,
       file_name: doc.file_name,
@@ -146,8 +151,10 @@ export class DocumentService {
       mime_type: doc.mime,
       page_count: doc.pages,
       pages: output<ExtractedPage[]>('ocr'),
-      structure: output<DocumentStructure>('structure'),
+      structure,
       line_items: classified,
+      // What the reader could not vouch for, at the top where a client looks first (also in structure).
+      warnings: structure?.warnings ?? null,
       ...(status.error ? { error: status.error } : {}),
     };
   }

@@ -4,10 +4,20 @@ import { DOCUMENT_STAGES, type DocumentStage } from './event-types.js';
 
 export type StageProgress = 'in_progress' | 'complete' | 'failed' | null;
 
+export interface OcrPages {
+  readonly done: number;
+  readonly total: number;
+}
+
 export interface DocumentStatus {
   readonly document_id: string;
   readonly status: 'processing' | 'completed' | 'failed';
   readonly progress: Readonly<Record<DocumentStage, StageProgress>>;
+  /**
+   * Beyond the seeds: pages whose text is known, of all the document's pages, counted while the ocr
+   * stage runs (and kept after it); null until a page needs OCR, and for documents that need none.
+   */
+  readonly ocr_pages: OcrPages | null;
   readonly workflow_complete: boolean;
   readonly completed_at: string | null;
   readonly updated_at: string;
@@ -25,6 +35,7 @@ export function documentStatus(doc: DocumentRow, run: WorkflowRun | undefined, s
     document_id: doc.id,
     status,
     progress,
+    ocr_pages: doc.ocr_pages_done === null || doc.ocr_pages_total === null ? null : { done: doc.ocr_pages_done, total: doc.ocr_pages_total },
     workflow_complete: runStatus === 'completed',
     completed_at: status === 'processing' ? null : (run?.completed_at ?? null),
     updated_at: updated,

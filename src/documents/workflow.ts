@@ -2,7 +2,7 @@
 // ocr → structure → actions → trades → categories. Each stage's output is kept by the engine, so a
 // restart resumes at the first unfinished stage. A failed document is refunded in the same
 // transaction that marks it failed; each change of its status is reported in the transaction that
-// makes it.
+// makes it, page counts of the ocr stage included.
 import type { BlobStore } from '../blobs/index.js';
 import { debitCredits, grantCredits } from '../billing/index.js';
 import type { EventPublisher } from '../events/index.js';
@@ -20,14 +20,19 @@ import {
   type DocumentStructure,
   type DocumentType,
   type ExtractedPage,
+  type PageProgress,
 } from '../pipelines/documents/index.js';
 import type { Storage } from '../storage/index.js';
 import { FetchError, safeFetch, type SafeFetchOptions } from '../util/safe-fetch.js';
 import { nowIso } from '../util/time.js';
 import { PermanentStageError, type Stage, type StageContext, type WorkflowDefinition } from '../workflows/index.js';
+import { ProgressThrottle } from './ocr-progress.js';
 import { reportDocumentStatus } from './report.js';
 
 export const DOCUMENT_WORKFLOW = 'document';
+
+/** At most one page count a document per interval on its stream (four a second); the last is always sent. */
+export const OCR_PROGRESS_INTERVAL_MS = 250;
 
 export interface DocumentWorkflowInput {
   readonly document_id: string;
@@ -85,7 +90,7 @@ export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition
         throw asStageError(e);
       }
       if (bytes.length === 0) throw new PermanentStageError('empty_file');
-      const type = sniffDocumentType(bytes);
+      const type = await sniffDocumentType(bytes);
       if (!type) throw new PermanentStageError('unsupported_type');
       let pages: number;
       try {
@@ -112,13 +117,32 @@ export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition
     },
   };
 
+  /**
+   * Pages done, each count in its own small transaction with the status it changes, and only while
+   * this worker holds the run: a worker that lost its lease must not overwrite its successor's count.
+   */
+  const recordOcrPages = (ctx: StageContext) => async (pages: PageProgress) => {
+    const documentId = docId(ctx);
+    await storage.transaction(async (tx) => {
+      const run = await tx.workflows.get(ctx.run.id);
+      if (run?.status !== 'running' || run.lease_owner !== ctx.run.lease_owner) return;
+      await tx.documents.update(documentId, { ocr_pages_done: pages.done, ocr_pages_total: pages.total, updated_at: nowIso() });
+      await reportDocumentStatus(tx, deps.publisher, documentId);
+    });
+  };
+
   const ocr: Stage = {
     name: 'ocr',
     async run(ctx) {
       const { blob_key, type } = ctx.outputs.get('intake') as Intake;
+      const progress = new ProgressThrottle(OCR_PROGRESS_INTERVAL_MS, recordOcrPages(ctx), deps.logger);
       try {
-        return await deps.extractor.extractPages(await readAll(blobs, blob_key), type, { maxPages: deps.maxPages, signal: ctx.signal });
+        const pages = await deps.extractor.extractPages(await readAll(blobs, blob_key), type, { maxPages: deps.maxPages, signal: ctx.signal, onProgress: (p) => progress.update(p) });
+        // The last count (done == total) is reported before the stage's completion is.
+        await progress.flush();
+        return pages;
       } catch (e) {
+        progress.stop();
         throw asStageError(e);
       }
     },
@@ -136,6 +160,8 @@ export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition
       async onTransitions(tx, run, transitions) {
         const documentId = (JSON.parse(run.input) as DocumentWorkflowInput).document_id;
         for (const t of transitions) {
+          // Every attempt at OCR counts its pages from the start.
+          if (t.kind === 'stage_started' && t.stage === 'ocr') await tx.documents.update(documentId, { ocr_pages_done: null, ocr_pages_total: null });
           if (t.kind !== 'failed' && t.kind !== 'cancelled') continue;
           const doc = await tx.documents.getById(documentId);
           if (!doc) return;

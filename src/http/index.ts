@@ -9,3 +9,4 @@ export { clientAddress, type TrustedProxy } from './client-address.js';
 export * as schemas from './schemas.js';
 export { UpgradeRouter, refuseUpgrade, type AcceptedUpgrade, type UpgradeCheck, type UpgradeHandler } from './upgrade.js';
 export { idempotently, idempotentWrites } from './idempotency.js';
+export { decideRange, type RangeDecision } from './range.js';

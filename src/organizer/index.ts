@@ -1,7 +1,10 @@
-export { OrganizerService, UploadSession, cleanFileName, normalizeFolder, type OrganizerServiceOptions, type JobInput } from './service.js';
+export { OrganizerService, UploadSession, cleanFileName, checkNewName, normalizeFolder, type OrganizerServiceOptions, type JobInput } from './service.js';
 export { organizerWorkflow, ORGANIZER_WORKFLOW, FILE_ERROR_CODES, type OrganizerWorkflowDeps } from './workflow.js';
 export { ORGANIZER_EVENT_TYPES } from './event-types.js';
 export { organizerAccess, organizerFrame } from './access.js';
-export { loadOrganizerRules, compileRules, planFolder, DEFAULT_ORGANIZER_RULES, RulesError, type OrganizerRules, type FolderRule, type CompiledRules } from './rules.js';
-export { sniffKind, contentDate, nameDate, FILE_KINDS, type FileKind } from './sniff.js';
-export type { FileView, JobView } from './present.js';
+export { loadOrganizerRules, compileRules, classify, DEFAULT_ORGANIZER_RULES, RulesError, type OrganizerRules, type FolderRule, type CompiledRules, type Classifiable, type Placement } from './rules.js';
+export { DEFAULT_DOCUMENT_TYPES, documentTypeOf, type DocumentTypeRule } from './document-types.js';
+export { contentDate, fileDate, nameDate, pdfDate, textDates, type PartialDate } from './dates.js';
+export { exifOf, type ExifFacts } from './exif.js';
+export { readContent, DEFAULT_CONTENT_LIMITS, type ContentExtractor, type ContentLimits, type FileContent } from './content.js';
+export type { FileView, FolderView, JobView } from './present.js';

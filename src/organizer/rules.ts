@@ -1,14 +1,28 @@
-// Folder rules: data, not code. The first rule whose name pattern and kinds both match a file gives
-// its folder template; {yyyy} {mm} {dd} {kind} are filled from the file's date and sniffed kind.
-// CAPSTAN_ORGANIZER_RULES_FILE adds rules ahead of the built-in ones (or replaces them).
+// Folder rules: data, not code. The first rule whose conditions all match a file (name pattern,
+// sniffed kinds, document types found from name and content) gives its folder template; {yyyy} {mm}
+// {dd} {kind} {type} are filled from the file's date, kind and document type. A segment whose date
+// part is unknown is left out ("Invoices/{yyyy}/{mm}" for a date known to the year is "Invoices/2024").
+// CAPSTAN_ORGANIZER_RULES_FILE adds rules (and document types) ahead of the built-in ones, or replaces them.
 import { readFile } from 'node:fs/promises';
-import { FILE_KINDS, nameDate, type FileKind } from './sniff.js';
+import { FILE_KINDS, type FileKind } from '../util/sniff.js';
+import { contentDate, fileDate, type PartialDate } from './dates.js';
+import {
+  compileDocumentTypes,
+  DEFAULT_DOCUMENT_TYPES,
+  DocumentTypeRuleError,
+  documentTypeOf,
+  knownTypes,
+  type CompiledDocumentTypes,
+  type DocumentTypeRule,
+} from './document-types.js';
 
 export interface FolderRule {
   /** Case-insensitive regular expression tested against the file name. */
   readonly name?: string;
   /** Sniffed kinds this rule applies to; any when absent. */
   readonly kinds?: readonly FileKind[];
+  /** Document types this rule applies to (invoice, receipt, bank_statement, …); any when absent. */
+  readonly types?: readonly string[];
   /** Folder template, e.g. "Invoices/{yyyy}/{mm}". */
   readonly folder: string;
 }
@@ -17,27 +31,36 @@ export interface OrganizerRules {
   readonly rules: readonly FolderRule[];
   /** Folder for a file no rule matched. */
   readonly fallback: string;
+  /** How document types are recognised; the built-in list when absent. */
+  readonly documentTypes?: readonly DocumentTypeRule[];
 }
 
 interface CompiledRule {
   readonly name: RegExp | undefined;
   readonly kinds: ReadonlySet<string> | undefined;
+  readonly types: ReadonlySet<string> | undefined;
   readonly folder: string;
 }
 
 export interface CompiledRules {
   readonly rules: readonly CompiledRule[];
   readonly fallback: string;
+  readonly documentTypes: CompiledDocumentTypes;
 }
 
 export const DEFAULT_ORGANIZER_RULES: OrganizerRules = {
   rules: [
-    { name: 'invoice|factura|rechnung|\\binv[-_ ]?\\d', folder: 'Invoices/{yyyy}/{mm}' },
-    { name: 'receipt|\\brcpt\\b', folder: 'Receipts/{yyyy}/{mm}' },
-    { name: 'contract|agreement|\\bnda\\b', folder: 'Contracts/{yyyy}' },
-    { name: 'statement', folder: 'Statements/{yyyy}/{mm}' },
-    { name: 'screen ?shot|^scr[-_ ]?\\d', kinds: ['image'], folder: 'Screenshots/{yyyy}/{mm}' },
-    { name: 'resume|\\bcv\\b', folder: 'Resumes' },
+    { types: ['invoice'], folder: 'Invoices/{yyyy}/{mm}' },
+    { types: ['receipt'], folder: 'Receipts/{yyyy}/{mm}' },
+    { types: ['bank_statement'], folder: 'Statements/{yyyy}/{mm}' },
+    { types: ['payslip'], folder: 'Payslips/{yyyy}' },
+    { types: ['tax_form'], folder: 'Taxes/{yyyy}' },
+    { types: ['contract', 'lease'], folder: 'Contracts/{yyyy}' },
+    { types: ['insurance'], folder: 'Insurance/{yyyy}' },
+    { types: ['medical'], folder: 'Medical/{yyyy}' },
+    { types: ['resume'], folder: 'Resumes' },
+    { types: ['screenshot'], folder: 'Screenshots/{yyyy}/{mm}' },
+    { types: ['photo'], folder: 'Photos/{yyyy}/{mm}' },
     { kinds: ['image'], folder: 'Images/{yyyy}/{mm}' },
     { kinds: ['video'], folder: 'Videos/{yyyy}' },
     { kinds: ['audio'], folder: 'Audio/{yyyy}' },
@@ -45,6 +68,7 @@ export const DEFAULT_ORGANIZER_RULES: OrganizerRules = {
     { kinds: ['pdf', 'document', 'text'], folder: 'Documents/{yyyy}' },
   ],
   fallback: 'Other',
+  documentTypes: DEFAULT_DOCUMENT_TYPES,
 };
 
 export class RulesError extends Error {
@@ -56,12 +80,20 @@ const SEGMENT = /^[^/\\\p{Cc}]{1,128}$/u;
 function checkTemplate(folder: unknown, where: string): string {
   if (typeof folder !== 'string' || folder.length === 0 || folder.length > 512) throw new RulesError(`${where}: folder must be a non-empty string`);
   for (const seg of folder.split('/')) {
-    if (!SEGMENT.test(seg) || seg === '.' || seg === '..') throw new RulesError(`${where}: folder "${folder}" has an invalid segment`);
+    if (!SEGMENT.test(seg) || seg.trim() === '.' || seg.trim() === '..') throw new RulesError(`${where}: folder "${folder}" has an invalid segment`);
   }
   return folder;
 }
 
 export function compileRules(input: OrganizerRules): CompiledRules {
+  let documentTypes: CompiledDocumentTypes;
+  try {
+    documentTypes = compileDocumentTypes(input.documentTypes ?? DEFAULT_DOCUMENT_TYPES, FILE_KINDS);
+  } catch (e) {
+    if (e instanceof DocumentTypeRuleError) throw new RulesError(e.message);
+    throw e;
+  }
+  const types = knownTypes(documentTypes);
   const rules = input.rules.map((r, i): CompiledRule => {
     const where = `rule ${i}`;
     let name: RegExp | undefined;
@@ -75,12 +107,18 @@ export function compileRules(input: OrganizerRules): CompiledRules {
     if (r.kinds !== undefined && (!Array.isArray(r.kinds) || !r.kinds.every((k) => (FILE_KINDS as readonly string[]).includes(k)))) {
       throw new RulesError(`${where}: kinds must be a list of ${FILE_KINDS.join(', ')}`);
     }
-    return { name, kinds: r.kinds ? new Set(r.kinds) : undefined, folder: checkTemplate(r.folder, where) };
+    if (r.types !== undefined && (!Array.isArray(r.types) || !r.types.every((t) => types.has(t)))) {
+      throw new RulesError(`${where}: types must be a list of ${[...types].join(', ')}`);
+    }
+    return { name, kinds: r.kinds ? new Set(r.kinds) : undefined, types: r.types ? new Set(r.types) : undefined, folder: checkTemplate(r.folder, where) };
   });
-  return { rules, fallback: checkTemplate(input.fallback, 'fallback') };
+  return { rules, fallback: checkTemplate(input.fallback, 'fallback'), documentTypes };
 }
 
-/** Reads a rules file: {"rules": [...], "fallback"?: "...", "replaceDefaults"?: false}. */
+/**
+ * Reads a rules file: {"rules": [...], "fallback"?: "...", "documentTypes"?: [...], "replaceDefaults"?: false}.
+ * Its rules and document types go ahead of the built-in ones, or replace them with replaceDefaults.
+ */
 export async function loadOrganizerRules(path: string | null): Promise<CompiledRules> {
   if (!path) return compileRules(DEFAULT_ORGANIZER_RULES);
   let parsed: unknown;
@@ -89,13 +127,17 @@ export async function loadOrganizerRules(path: string | null): Promise<CompiledR
   } catch (e) {
     throw new RulesError(`organizer rules file ${path}: ${(e as Error).message}`);
   }
-  const file = parsed as { rules?: unknown; fallback?: unknown; replaceDefaults?: unknown };
+  const file = parsed as { rules?: unknown; fallback?: unknown; replaceDefaults?: unknown; documentTypes?: unknown };
   if (typeof parsed !== 'object' || parsed === null || !Array.isArray(file.rules)) throw new RulesError(`organizer rules file ${path}: expected {"rules": [...]}`);
+  if (file.documentTypes !== undefined && !Array.isArray(file.documentTypes)) throw new RulesError(`organizer rules file ${path}: documentTypes must be a list`);
   const own = file.rules as FolderRule[];
+  const ownTypes = (file.documentTypes ?? []) as DocumentTypeRule[];
+  const replace = file.replaceDefaults === true;
   try {
     return compileRules({
-      rules: file.replaceDefaults === true ? own : [...own, ...DEFAULT_ORGANIZER_RULES.rules],
+      rules: replace ? own : [...own, ...DEFAULT_ORGANIZER_RULES.rules],
       fallback: typeof file.fallback === 'string' ? file.fallback : DEFAULT_ORGANIZER_RULES.fallback,
+      documentTypes: replace && ownTypes.length > 0 ? ownTypes : [...ownTypes, ...DEFAULT_DOCUMENT_TYPES],
     });
   } catch (e) {
     throw new RulesError(`organizer rules file ${path}: ${(e as Error).message}`);
@@ -105,15 +147,38 @@ export async function loadOrganizerRules(path: string | null): Promise<CompiledR
 export interface Classifiable {
   readonly name: string;
   readonly kind: string;
-  readonly contentDate: string | null;
+  /** The head of its text (text layer, OCR, a text file's start); empty when none. */
+  readonly text: string;
+  /** EXIF says a camera took it. */
+  readonly camera: boolean;
+  /** The date its metadata carries (PDF CreationDate, EXIF). */
+  readonly metaDate: PartialDate | null;
   /** ISO timestamp of the upload: the date of last resort. */
   readonly uploadedAt: string;
 }
 
-/** The folder a file belongs in. Its date: content or metadata first, then the name, then the upload. */
-export function planFolder(file: Classifiable, rules: CompiledRules): string {
-  const date = file.contentDate ?? nameDate(file.name) ?? file.uploadedAt.slice(0, 10);
-  const [yyyy = '0000', mm = '00', dd = '00'] = date.split('-');
-  const rule = rules.rules.find((r) => (!r.name || r.name.test(file.name)) && (!r.kinds || r.kinds.has(file.kind)));
-  return (rule?.folder ?? rules.fallback).replace(/\{(yyyy|mm|dd|kind)\}/g, (_m, token: string) => ({ yyyy, mm, dd, kind: file.kind })[token] ?? '');
+export interface Placement {
+  readonly folder: string;
+  readonly documentType: string | null;
+  /** The date the text is about, if it names one. */
+  readonly contentDate: PartialDate | null;
+}
+
+const TOKEN = /\{(yyyy|mm|dd|kind|type)\}/g;
+
+function fill(template: string, values: Readonly<Record<string, string | undefined>>): string {
+  const segments = template.split('/').filter((seg) => [...seg.matchAll(TOKEN)].every((m) => values[m[1]!] !== undefined));
+  return segments.map((seg) => seg.replace(TOKEN, (_m, token: string) => values[token] ?? '')).join('/');
+}
+
+/** The folder a file belongs in, and what it was taken for. */
+export function classify(file: Classifiable, rules: CompiledRules): Placement {
+  const documentType = documentTypeOf(file, rules.documentTypes);
+  const found = file.text === '' ? null : contentDate(file.text);
+  const [yyyy, mm, dd] = fileDate({ name: file.name, kind: file.kind, contentDate: found, metaDate: file.metaDate, uploadedAt: file.uploadedAt }).split('-');
+  const rule = rules.rules.find(
+    (r) => (!r.name || r.name.test(file.name)) && (!r.kinds || r.kinds.has(file.kind)) && (!r.types || (documentType !== null && r.types.has(documentType))),
+  );
+  const folder = fill(rule?.folder ?? rules.fallback, { yyyy, mm, dd, kind: file.kind, type: documentType ?? undefined });
+  return { folder: folder === '' ? rules.fallback : folder, documentType, contentDate: found };
 }

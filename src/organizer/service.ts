@@ -1,15 +1,28 @@
-// Organizer: take uploads (streamed to the blob store, sniffed on the way), list files, and start,
-// show and cancel organize jobs. Another organization's files and jobs are never found.
+// Organizer: take uploads (streamed to the blob store, sniffed on the way), list, download, rename,
+// move and delete files, list folders, and start, show, cancel and undo organize jobs. Another
+// organization's files and jobs are never found. Every change commits with its event.
 import { Readable } from 'node:stream';
-import type { BlobStore } from '../blobs/index.js';
+import type { BlobStore, BlobStat, ByteRange } from '../blobs/index.js';
+import { isBlobError } from '../blobs/index.js';
 import { orgTopic, type EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
-import type { OrganizerFile, OrganizerJob, Storage } from '../storage/index.js';
+import type { FileChange, FileChangeResult, OrganizerFile, OrganizerJob, Repos, Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
+import { fileKindOf, SNIFF_HEAD_BYTES, sniffBytes, sniffStream, type Sniffed } from '../util/sniff.js';
 import { nowIso } from '../util/time.js';
 import type { WorkflowEngine } from '../workflows/index.js';
-import { presentFile, presentJob, type FileView, type JobView } from './present.js';
-import { contentDate, HEAD_BYTES, sniffKind } from './sniff.js';
+import { DEFAULT_CONTENT_LIMITS, tidyText } from './content.js';
+import {
+  fileDeletedEvent,
+  fileUpdatedEvent,
+  fileUploadedEvent,
+  jobUndoneEvent,
+  presentFile,
+  presentJob,
+  type FileView,
+  type FolderView,
+  type JobView,
+} from './present.js';
 import { ORGANIZER_WORKFLOW, type OrganizerWorkflowInput } from './workflow.js';
 
 export interface OrganizerServiceOptions {
@@ -32,6 +45,18 @@ const LISTED_FAILURES = 100;
 export function cleanFileName(raw: string): string {
   const base = raw.split(/[/\\]/).pop() ?? '';
   return base.replace(/\p{Cc}/gu, '').trim().slice(0, NAME_MAX);
+}
+
+/**
+ * A new name for a file, as a person types it: refused rather than tidied (a rename that silently
+ * drops part of what was typed is a surprise), under the same rules as an upload's name.
+ */
+export function checkNewName(raw: string): string {
+  const name = raw.trim();
+  if (name === '' || name.length > NAME_MAX) throw new AppError('invalid_request', `name must be 1-${NAME_MAX} characters`);
+  if (/[/\\\p{Cc}]/u.test(name)) throw new AppError('invalid_request', 'name may not contain "/", "\\" or control characters');
+  if (isDotSegment(name)) throw new AppError('invalid_request', `"${name}" is not a valid file name`);
+  return name;
 }
 
 /**
@@ -84,9 +109,9 @@ export class UploadSession {
       for await (const chunk of Buffer.isBuffer(source) ? [source] : source) {
         size += chunk.length;
         if (size > maxFileBytes) throw new AppError('payload_too_large', `${name} is larger than ${maxFileBytes} bytes`);
-        if (headBytes < HEAD_BYTES) {
-          head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
-          headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
+        if (headBytes < SNIFF_HEAD_BYTES) {
+          head.push(chunk.subarray(0, SNIFF_HEAD_BYTES - headBytes));
+          headBytes += Math.min(chunk.length, SNIFF_HEAD_BYTES - headBytes);
         }
         yield chunk;
       }
@@ -95,12 +120,28 @@ export class UploadSession {
     await this.service.blobs.put(key, Readable.from(measured()), { contentType: contentType ?? 'application/octet-stream' });
     if (size === 0) throw new AppError('invalid_request', `${name} is empty`);
     const bytes = Buffer.concat(head);
-    const kind = sniffKind(bytes, name);
+    const sniffed = await this.sniff(bytes, size, key);
+    const kind = fileKindOf(sniffed, bytes);
     const at = nowIso();
+    // A text file's content is its head, already in hand: kept now, so the job need not read it again.
+    const text = kind === 'text' ? tidyText(bytes.toString('utf8'), DEFAULT_CONTENT_LIMITS.textChars) : null;
     this.rows.push({
-      id, org_id: this.orgId, name, size_bytes: size, content_type: contentType ?? null, kind, content_date: contentDate(bytes, kind), blob_key: key,
+      id, org_id: this.orgId, name, size_bytes: size, content_type: contentType ?? null, mime: sniffed?.mime ?? (kind === 'text' ? 'text/plain; charset=utf-8' : null), kind,
+      content_date: null, content_text: text, meta_date: null, camera: null, content_read_at: kind === 'text' ? at : null, document_type: null, blob_key: key,
       folder: '', locked: 0, created_at: at, updated_at: at,
     });
+  }
+
+  /** The head answers for most formats; a few keep what identifies them further in (a TIFF's directory at its end). */
+  private async sniff(head: Buffer, size: number, key: string): Promise<Sniffed | undefined> {
+    const found = await sniffBytes(head);
+    if (found || size <= head.length) return found;
+    const stream = await this.service.blobs.get(key);
+    try {
+      return await sniffStream(stream);
+    } finally {
+      stream.destroy();
+    }
   }
 
   /** Records the files and announces each with `file_uploaded`, in one transaction. */
@@ -109,7 +150,7 @@ export class UploadSession {
     await this.service.storage.transaction(async (tx) => {
       await tx.organizer.createFiles(this.rows);
       for (const f of this.rows) {
-        await this.service.publisher.append(tx, { topic: orgTopic(f.org_id), orgId: f.org_id, type: 'organizer.file_uploaded', scope: {}, data: { fileId: f.id, name: f.name, size: Number(f.size_bytes) } });
+        await this.service.publisher.append(tx, { topic: orgTopic(f.org_id), orgId: f.org_id, type: 'organizer.file_uploaded', scope: {}, data: fileUploadedEvent(f) });
       }
     });
     return this.rows.map(presentFile);
@@ -119,6 +160,11 @@ export class UploadSession {
   async abort(): Promise<void> {
     await Promise.all(this.keys.map((k) => this.service.blobs.delete(k).catch(() => undefined)));
   }
+}
+
+/** The error for a change a file refused: another organization's file, or a gone one, is never found. */
+function refusal(result: Extract<FileChangeResult, { refused: unknown }>): AppError {
+  return result.refused === 'locked' ? new AppError('conflict', 'The file is locked: it cannot be renamed, moved or deleted') : new AppError('not_found', 'File not found');
 }
 
 export class OrganizerService {
@@ -152,12 +198,107 @@ export class OrganizerService {
     return this.getFile(orgId, fileId);
   }
 
+  /** A file's bytes (or a range of them) with what a download needs to describe them. */
+  async content(orgId: string, fileId: string): Promise<{ file: OrganizerFile; stat: BlobStat; mime: string; open: (range?: ByteRange) => Promise<Readable> }> {
+    const file = await this.storage.organizer.getFile(orgId, fileId);
+    const stat = file && (await this.blobs.stat(file.blob_key));
+    if (!file || !stat) throw new AppError('not_found', 'File not found');
+    const open = async (range?: ByteRange) => {
+      try {
+        return await this.blobs.get(file.blob_key, range);
+      } catch (e) {
+        // Deleted between the stat and the read.
+        if (isBlobError(e, 'NoSuchKey')) throw new AppError('not_found', 'File not found');
+        throw e;
+      }
+    };
+    return { file, stat, mime: file.mime ?? 'application/octet-stream', open };
+  }
+
+  /** Renames and/or moves a file by hand; a locked file is 409. Announced with `file_updated`. */
+  async updateFile(orgId: string, fileId: string, input: { name?: string; folder?: string }): Promise<FileView> {
+    if (input.name === undefined && input.folder === undefined) throw new AppError('invalid_request', 'Send name, folder or both');
+    const change: FileChange = {
+      ...(input.name === undefined ? {} : { name: checkNewName(input.name) }),
+      ...(input.folder === undefined ? {} : { folder: normalizeFolder(input.folder) }),
+    };
+    const updated = await this.storage.transaction(async (tx) => {
+      const before = await tx.organizer.getFile(orgId, fileId);
+      if (!before) throw refusal({ refused: 'missing' });
+      const result = await tx.organizer.changeFile(orgId, fileId, change, nowIso());
+      if ('refused' in result) throw refusal(result);
+      if (before.name !== result.file.name || before.folder !== result.file.folder) {
+        await this.appendFileEvent(tx, orgId, 'file_updated', fileUpdatedEvent(before, result.file));
+      }
+      return result.file;
+    });
+    return presentFile(updated);
+  }
+
+  /** Deletes a file, its row and then its bytes; a locked file is 409. Announced with `file_deleted`. */
+  async deleteFile(orgId: string, fileId: string): Promise<void> {
+    const deleted = await this.storage.transaction(async (tx) => {
+      const result = await tx.organizer.deleteFile(orgId, fileId);
+      if ('refused' in result) throw refusal(result);
+      await this.appendFileEvent(tx, orgId, 'file_deleted', fileDeletedEvent(result.file));
+      return result.file;
+    });
+    // After the commit: a failure here leaves an orphan blob, which the cleanup's sweep removes.
+    await this.blobs.delete(deleted.blob_key).catch(() => undefined);
+  }
+
+  /** The folders directly under `parent` ('' is the root), with their file counts. */
+  async listFolders(orgId: string, rawParent: string | undefined): Promise<{ parent: string; fileCount: number; folders: FolderView[] }> {
+    const parent = normalizeFolder(rawParent ?? '');
+    const counts = await this.storage.organizer.folderCounts(orgId, parent);
+    const prefix = parent === '' ? '' : `${parent}/`;
+    const children = new Map<string, { fileCount: number; totalCount: number }>();
+    let here = 0;
+    for (const { folder, files } of counts) {
+      if (folder === parent) {
+        here += files;
+        continue;
+      }
+      const [name = ''] = folder.slice(prefix.length).split('/');
+      const child = children.get(name) ?? { fileCount: 0, totalCount: 0 };
+      child.totalCount += files;
+      if (folder === prefix + name) child.fileCount += files;
+      children.set(name, child);
+    }
+    const folders = [...children.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, c]): FolderView => ({ name, path: prefix + name, fileCount: c.fileCount, totalCount: c.totalCount }));
+    return { parent, fileCount: here, folders };
+  }
+
+  /**
+   * Moves every file the job filed back where it was, except those moved (or locked) since: those stay.
+   * Only an ended job can be undone, once. Announced with `job_undone`.
+   */
+  async undoJob(orgId: string, jobId: string): Promise<JobView & { restored: number; kept: number }> {
+    const { job, counts } = await this.storage.transaction(async (tx) => {
+      const job = await tx.organizer.getJob(orgId, jobId);
+      if (!job) throw new AppError('not_found', 'Job not found');
+      if (job.status === 'queued' || job.status === 'running') throw new AppError('conflict', `The job is ${job.status}: cancel it, or wait for it to end, before undoing it`);
+      if (job.undone_at !== null) throw new AppError('conflict', 'The job has already been undone');
+      const counts = await tx.organizer.undoJob(job.id, nowIso());
+      if (!counts) throw new AppError('conflict', 'The job has already been undone');
+      await this.publisher.append(tx, { topic: orgTopic(orgId), orgId, type: 'organizer.job_undone', scope: { job_id: job.id }, data: jobUndoneEvent(job.id, counts) });
+      return { job, counts };
+    });
+    return { ...presentJob((await this.storage.organizer.getJob(orgId, job.id)) ?? job), ...counts };
+  }
+
+  private appendFileEvent(tx: Repos, orgId: string, type: 'file_updated' | 'file_deleted', data: Record<string, unknown>) {
+    return this.publisher.append(tx, { topic: orgTopic(orgId), orgId, type: `organizer.${type}`, scope: {}, data });
+  }
+
   async createJob(orgId: string, input: JobInput): Promise<JobView> {
     if ((input.file_ids === undefined) === (input.folder === undefined)) throw new AppError('invalid_request', 'Send exactly one of file_ids or folder');
     const at = nowIso();
     const job: OrganizerJob = {
       id: newId('job'), org_id: orgId, workflow_id: newId('wf'), status: 'queued', source_folder: null, total_count: 0, processed_count: 0, organized: 0, failed: 0,
-      current_file: null, created_at: at, updated_at: at, completed_at: null,
+      current_file: null, created_at: at, updated_at: at, completed_at: null, undone_at: null,
     };
     const { maxJobFiles } = this.options;
     const enqueue = (tx: Parameters<Parameters<Storage['transaction']>[0]>[0]) =>

@@ -114,8 +114,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     backoffBaseMs: config.workflowBackoffMs,
     backoffMaxMs: 60_000,
   }, logger);
-  // pdfjs and tesseract run in a worker thread started on first use, away from the server's hot paths.
-  const extractor = createIsolatedExtractor();
+  // pdfjs and tesseract run on a pool of worker threads (one per core unless configured), shared by
+  // every document this node processes and started as work needs them, away from the server's hot paths.
+  const extractor = createIsolatedExtractor(config.ocrWorkers === null ? {} : { workers: config.ocrWorkers });
   const rules = config.documentRulesFile ? mergeRules(DEFAULT_RULES, await loadRulesFile(config.documentRulesFile)) : DEFAULT_RULES;
   workflows.define(documentWorkflow({
     storage,
@@ -131,6 +132,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const documents = new DocumentService(storage, blobs, workflows, publisher, extractor, {
     pricePerPageMicro: config.documentPricePerPageMicro,
     maxBytes: config.documentMaxBytes,
+    maxPages: config.documentMaxPages,
     fetchAllow: config.fetchAllowHosts,
   });
   const ffmpeg = ffmpegFromConfig(config);
@@ -143,7 +145,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const upgrades = new UpgradeRouter(logger, { maxMessagesPerSecond: config.realtimeWsMaxMessagesPerSecond });
   workflows.define(organizerWorkflow({
     storage,
+    blobs,
     publisher,
+    extractor,
     rules: await loadOrganizerRules(config.organizerRulesFile),
     batchSize: config.organizerBatchSize,
     progressIntervalMs: config.organizerProgressIntervalMs,

@@ -174,6 +174,9 @@ export interface DocumentTable {
   updated_at: string;
   /** The last status reported on the stream (JSON, without updated_at): a change is reported once. */
   reported_status: string | null;
+  /** Pages whose text is known while the ocr stage runs, of ocr_pages_total; null until a page needs OCR. */
+  ocr_pages_done: number | null;
+  ocr_pages_total: number | null;
 }
 
 export interface IdempotencyTable {
@@ -195,8 +198,20 @@ export interface OrganizerFileTable {
   content_type: string | null;
   /** Sniffed from the bytes at upload: pdf, image, video, audio, archive, document, text, other. */
   kind: string;
-  /** YYYY-MM-DD found in the content or its metadata (EXIF, PDF CreationDate), if any. */
+  /** The media type sniffed from the bytes at upload (served with the content); null before migration 0012. */
+  mime: string | null;
+  /** The date the last organize job found in the text (YYYY, YYYY-MM or YYYY-MM-DD), if any. */
   content_date: string | null;
+  /** The head of the file's text (text layer or OCR of its first pages, or a text file's start), once read. */
+  content_text: string | null;
+  /** The date its metadata carries (PDF CreationDate/ModDate, EXIF DateTimeOriginal), YYYY-MM-DD. */
+  meta_date: string | null;
+  /** 1 when EXIF says a camera took it (a photo, not a scan), 0 when not; null until read. */
+  camera: number | null;
+  /** When its content was read (null: not yet; reading is attempted once). */
+  content_read_at: string | null;
+  /** What the last organize job took it for: invoice, receipt, bank_statement, … (null: none). */
+  document_type: string | null;
   blob_key: string;
   /** The virtual folder ('' is the root), e.g. Invoices/2025/03. */
   folder: string;
@@ -220,6 +235,8 @@ export interface OrganizerJobTable {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
+  /** When the job's moves were undone (POST /api/v1/jobs/:id/undo). */
+  undone_at: string | null;
 }
 
 export interface OrganizerJobFileTable {
@@ -228,6 +245,8 @@ export interface OrganizerJobFileTable {
   position: number;
   state: 'pending' | 'organized' | 'failed';
   folder: string | null;
+  /** The folder the job moved the file from, for undo. */
+  previous_folder: string | null;
   error_code: string | null;
   error: string | null;
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import type { TestOrg } from '../helpers/org.js';
 import type { TestServer } from '../helpers/server.js';
+import { textPdf } from './everyday-files.js';
 
 export type Msg = Record<string, unknown>;
 
@@ -66,6 +67,24 @@ export async function waitForJob(org: TestOrg, jobId: string, tries = 2400): Pro
   throw new Error(`job ${jobId} did not end: ${JSON.stringify(job)}`);
 }
 
-/** A tiny PDF header with a CreationDate, enough for sniffing and the content date. */
-export const pdfWithDate = (ymd: string): Buffer => Buffer.from(`%PDF-1.4\n1 0 obj << /CreationDate (D:${ymd.replace(/-/g, '')}120000Z) >> endobj\n%%EOF\n`);
+/** A real one-page PDF whose only date is its CreationDate (kept, as pdf-lib writes it, in a compressed object stream). */
+export const pdfWithDate = (ymd: string): Promise<Buffer> => textPdf(['Scanned document'], { created: new Date(`${ymd}T12:00:00Z`) });
+/** A PNG signature and the start of its header: a PNG to a sniffer, unreadable to an OCR engine. */
 export const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+
+/** Events of one type, in order. */
+export const only = (received: Msg[], type: string): Msg[] => received.filter((m) => m.type === type);
+
+/** Uploads files (JSON) and organizes them with one job; the job once it has ended. */
+export async function organize(org: TestOrg, files: { name: string; body: Buffer | string }[]): Promise<{ ids: string[]; job: Msg }> {
+  const ids = await uploadJson(org, files);
+  const created = await org.call('POST', '/api/v1/jobs', { file_ids: ids });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return { ids, job: await waitForJob(org, created.body.jobId as string) };
+}
+
+export async function fileOf(org: TestOrg, id: string): Promise<Msg> {
+  const res = await org.call('GET', `/api/v1/files/${id}`);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+}

@@ -6,9 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { launchChromium } from '../helpers/chromium.js';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { listen, PNG, pdfWithDate, refusal, until, uploadForm, uploadJson, waitForJob, type Msg } from './helpers.js';
-
-const only = (received: Msg[], type: string) => received.filter((m) => m.type === type);
+import { listen, only, PNG, pdfWithDate, refusal, until, uploadForm, uploadJson, waitForJob, type Msg } from './helpers.js';
 
 describe('organizer', () => {
   let ts: TestServer;
@@ -49,12 +47,13 @@ describe('organizer', () => {
     // --- end of the seed's code ---
     try {
       await until(() => logged.some((l) => l[0] === 'Connected'), 'open');
-      const up = await uploadForm(ts, org, [{ name: 'newfile.pdf', body: pdfWithDate('2025-03-14'), type: 'application/pdf' }]);
+      const pdf = await pdfWithDate('2025-03-14');
+      const up = await uploadForm(ts, org, [{ name: 'newfile.pdf', body: pdf, type: 'application/pdf' }]);
       assert.equal(up.status, 201, JSON.stringify(up.body));
       const file = (up.body.files as Msg[])[0]!;
       await until(() => logged.some((l) => (l[1] as Msg | undefined)?.type === 'file_uploaded'), 'file_uploaded');
       const event = logged.find((l) => (l[1] as Msg | undefined)?.type === 'file_uploaded')![1];
-      assert.deepEqual(event, { type: 'file_uploaded', fileId: file.fileId, name: 'newfile.pdf', size: pdfWithDate('2025-03-14').length });
+      assert.deepEqual(event, { type: 'file_uploaded', fileId: file.fileId, name: 'newfile.pdf', size: pdf.length });
     } finally {
       (ws as { close(): void }).close();
     }
@@ -103,9 +102,9 @@ describe('organizer', () => {
     const stranger = await listen(ts, other.apiKey);
     try {
       const up = await uploadForm(ts, org, [
-        { name: 'Invoice-ACME.pdf', body: pdfWithDate('2025-03-14'), type: 'application/pdf' },
+        { name: 'Invoice-ACME.pdf', body: await pdfWithDate('2025-03-14'), type: 'application/pdf' },
         { name: 'Screenshot 2024-11-02 at 10.00.png', body: PNG, type: 'image/png' },
-        { name: 'signed contract.pdf', body: pdfWithDate('2023-07-01') },
+        { name: 'signed contract.pdf', body: await pdfWithDate('2023-07-01') },
         { name: 'notes.txt', body: 'meeting on 2022-05-09' },
         { name: 'backup.zip', body: Buffer.from('504b030414000000', 'hex') },
         { name: 'mystery.bin', body: Buffer.from([0, 1, 2, 3, 0xff, 0xfe]) },
@@ -113,7 +112,7 @@ describe('organizer', () => {
       assert.equal(up.status, 201, JSON.stringify(up.body));
       const files = up.body.files as Msg[];
       assert.deepEqual(files.map((f) => f.type), ['pdf', 'image', 'pdf', 'text', 'archive', 'other']);
-      const [locked] = await uploadJson(org, [{ name: 'receipt-locked.pdf', body: pdfWithDate('2025-01-02') }]);
+      const [locked] = await uploadJson(org, [{ name: 'receipt-locked.pdf', body: await pdfWithDate('2025-01-02') }]);
       const lock = await ts.admin('PUT', `/orgs/${org.id}/files/${locked}/lock`, { locked: true });
       assert.equal(lock.status, 200, JSON.stringify(lock.body));
       assert.equal(lock.body.locked, true);

@@ -1,12 +1,16 @@
 // Stages three to five: an action, a trade and a category for each line item, each scored from the
 // rules (data, see rules.ts). The stages are separate functions because the workflow runs, stores
-// and retries them separately; categories read the trade when the item already has one.
+// and retries them separately; categories read the trade when the item already has one, and are never
+// surer than that trade, since a category only refines it.
 import type { DocumentRules, RuleEntry, RulePattern, RuleStage } from './rules.js';
 
 export interface Classification {
   /** The winning value, the stage's fallback when nothing matched, or null without a fallback. */
   readonly value: string | null;
-  /** 0..1: grows with the winning score and with its lead over the runner-up. */
+  /**
+   * 0..1: grows with the winning score and with its lead over the runner-up; a tie at most halves it.
+   * A category's is capped at its item's trade confidence.
+   */
   readonly confidence: number;
   /** The patterns that fired for the winner, for people tuning their rules. */
   readonly matched: readonly string[];
@@ -63,6 +67,8 @@ function normalize(description: string): string {
     .replace(/^\s*\d{1,4}[.)]\s+/, '')
     .replace(/[\u2018\u2019]/g, "'")
     .replace(/[\u201c\u201d]/g, '"')
+    // OCR reads a faint l as "!" ("viny! floor"); an estimate's description never shouts.
+    .replace(/(?<=\p{L})!|!(?=\p{L})/gu, 'l')
     .replace(/\s+/g, ' ')
     .trim();
 }
@@ -70,6 +76,9 @@ function normalize(description: string): string {
 function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
+
+// 0.1 + 0.2 is not 0.3 in floating point; scores this close are a tie, not a win by a rounding error.
+const TIE = 1e-9;
 
 function classify(description: string, rules: DocumentRules, stage: RuleStage, trade?: string | null): Classification {
   const text = normalize(description);
@@ -89,8 +98,9 @@ function classify(description: string, rules: DocumentRules, stage: RuleStage, t
       score += tradeWeight;
       matched.push(`trade:${trade}`);
     }
-    if (score <= 0) continue;
-    if (!best || score > best.score) {
+    if (score <= TIE) continue;
+    // On a tie the entry listed first keeps the win, so the order of the rules decides, every time.
+    if (!best || score > best.score + TIE) {
       runnerUp = best?.score ?? runnerUp;
       best = { value: entry.value, score, matched };
     } else runnerUp = Math.max(runnerUp, score);
@@ -101,7 +111,7 @@ function classify(description: string, rules: DocumentRules, stage: RuleStage, t
   }
   // Strength saturates with the score (one decisive word ≈ 0.8); a close runner-up halves it at worst.
   const strength = 1 - Math.exp(-best.score / 2);
-  const lead = (best.score - runnerUp) / best.score;
+  const lead = Math.max(0, (best.score - runnerUp) / best.score);
   return { value: best.value, confidence: round(strength * (0.5 + 0.5 * lead)), matched: best.matched };
 }
 
@@ -118,5 +128,9 @@ export function classifyCategories<T extends Describable & { readonly trade?: Cl
   items: readonly T[],
   rules: DocumentRules,
 ): Array<T & { category: Classification }> {
-  return items.map((item) => ({ ...item, category: classify(item.description, rules, 'categories', item.trade?.value) }));
+  return items.map((item) => {
+    const category = classify(item.description, rules, 'categories', item.trade?.value);
+    if (!item.trade || category.confidence <= item.trade.confidence) return { ...item, category };
+    return { ...item, category: { ...category, confidence: item.trade.confidence } };
+  });
 }

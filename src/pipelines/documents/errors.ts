@@ -8,11 +8,11 @@ export type DocumentFailureReason =
   | 'pdf_encrypted'
   /** The PDF is truncated or its structure cannot be parsed. */
   | 'pdf_corrupt'
-  /** An uploaded image cannot be decoded. */
+  /** An uploaded image cannot be decoded, or is too large to be (more pixels than a page may have). */
   | 'image_unreadable'
   /** More pages than the caller allowed. */
   | 'too_many_pages'
-  /** Neither the text layer nor OCR found any text. */
+  /** Neither the text layer nor OCR found any text; or OCR read only noise (a photo, another script). */
   | 'no_text'
   /** The OCR engine failed or timed out; the input itself may be fine. */
   | 'ocr_failed';

@@ -1,42 +1,40 @@
-// Runs page extraction (pdfjs, tesseract) in a worker thread. pdfjs's Node build replaces built-in
-// functions (JSON.stringify, Array.prototype.push, …) with slower polyfills for the whole realm; kept
-// here, it never slows the server's hot paths. Messages: see isolated.ts.
-import { parentPort } from 'node:worker_threads';
+// One OCR pool worker thread (see isolated.ts): pdfjs and a tesseract engine of its own. pdfjs's Node
+// build replaces built-in functions (JSON.stringify, Array.prototype.push, …) with slower polyfills for
+// the whole realm; kept here, it never slows the server's hot paths.
+import { parentPort, workerData } from 'node:worker_threads';
 import { isDocumentError } from './errors.js';
-import { countPages, extractPages } from './extract.js';
-import { createTesseractOcr, type OcrEngine } from './ocr.js';
-import type { ExtractRequest, ExtractResponse } from './isolated.js';
+import { createExtractHandler } from './extract-handler.js';
+import type { WorkerReply, WorkerRequest, WorkerSettings } from './isolated.js';
+import { createTesseractOcr } from './ocr.js';
 
-let ocr: OcrEngine | undefined;
+const settings = (workerData ?? {}) as WorkerSettings;
+const handler = createExtractHandler(() => createTesseractOcr(settings.ocrTimeoutMs === undefined ? {} : { timeoutMs: settings.ocrTimeoutMs }));
 const running = new Map<number, AbortController>();
 
-function reply(message: ExtractResponse): void {
+function reply(message: WorkerReply): void {
   parentPort?.postMessage(message);
 }
 
-parentPort?.on('message', (msg: ExtractRequest) => {
-  if (msg.op === 'abort') {
-    running.get(msg.id)?.abort();
-    return;
+parentPort?.on('message', (msg: WorkerRequest) => {
+  switch (msg.op) {
+    case 'abort':
+      running.get(msg.id)?.abort();
+      return;
+    case 'release':
+      handler.notify(msg);
+      return;
+    case 'close':
+      void handler.close().finally(() => process.exit(0));
+      return;
   }
-  if (msg.op === 'close') {
-    void (async () => {
-      await ocr?.close();
-      process.exit(0);
-    })();
-    return;
-  }
+  const { id, ...job } = msg;
   const controller = new AbortController();
-  running.set(msg.id, controller);
-  (async () => {
-    if (msg.op === 'count') return countPages(msg.bytes, msg.type);
-    ocr ??= createTesseractOcr(msg.ocrTimeoutMs === undefined ? {} : { timeoutMs: msg.ocrTimeoutMs });
-    return extractPages(msg.bytes, msg.type, { ocr, maxPages: msg.maxPages, signal: controller.signal });
-  })().then(
-    (result) => reply({ id: msg.id, ok: true, result }),
+  running.set(id, controller);
+  handler.run(job, controller.signal).then(
+    (result) => reply({ id, ok: true, result }),
     (e: unknown) => {
-      if (isDocumentError(e)) reply({ id: msg.id, ok: false, documentError: { reason: e.reason, message: e.message } });
-      else reply({ id: msg.id, ok: false, message: e instanceof Error ? e.message : String(e) });
+      if (isDocumentError(e)) reply({ id, ok: false, documentError: { reason: e.reason, message: e.message } });
+      else reply({ id, ok: false, message: e instanceof Error ? e.message : String(e) });
     },
-  ).finally(() => running.delete(msg.id));
+  ).finally(() => running.delete(id));
 });

@@ -1,100 +1,204 @@
-// Page extraction behind a worker thread, for the server process: the same countPages/extractPages as
-// extract.ts, but pdfjs (and its global polyfills) and tesseract live in the worker. One worker,
-// started on first use and restarted if it dies; requests run concurrently inside it.
+// Page extraction for the server process, on a pool of worker threads (ocr-pool.ts): pdfjs (and its
+// global polyfills) and tesseract live in the workers, never in the server's thread. A PDF's text
+// layers are read in one quick job; each page that needs OCR is then a job of its own, so one
+// document's pages run on every worker at once, interleaved fairly with other documents' pages.
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { DocumentType } from '../../util/sniff.js';
+import { assertDocumentType, assertSomeText } from './document-checks.js';
 import { DocumentError, type DocumentFailureReason } from './errors.js';
-import type { ExtractedPage } from './extract.js';
-import type { DocumentType } from './sniff.js';
+import type { ExtractedPage, ExtractPagesOptions, PageTextLayer } from './extract.js';
+import { OcrPool, PoolJobTimeoutError, PoolWorkerLostError, type PoolWorker } from './ocr-pool.js';
+import { IMAGE_UPLOAD_PAGES, pageCounter } from './page-progress.js';
+import type { PdfInfo } from './pdf-info.js';
 
-export type ExtractRequest =
-  | { readonly op: 'count'; readonly id: number; readonly bytes: Uint8Array; readonly type: DocumentType }
-  | { readonly op: 'extract'; readonly id: number; readonly bytes: Uint8Array; readonly type: DocumentType; readonly maxPages?: number; readonly ocrTimeoutMs?: number }
-  | { readonly op: 'abort'; readonly id: number }
-  | { readonly op: 'close' };
+/** What a worker is asked to do (extract-handler.ts does it). */
+export type ExtractJob =
+  | { readonly op: 'count'; readonly bytes: Uint8Array; readonly type: DocumentType }
+  | { readonly op: 'layers'; readonly doc: string; readonly bytes: Uint8Array; readonly maxPages?: number; readonly firstPages?: number }
+  | { readonly op: 'info'; readonly bytes: Uint8Array }
+  | { readonly op: 'page'; readonly doc: string; readonly bytes: Uint8Array; readonly layer: PageTextLayer }
+  | { readonly op: 'image'; readonly bytes: Uint8Array };
 
-export type ExtractResponse =
+/** The document's jobs are over: a worker drops the PDF it holds open for it. */
+export interface ExtractNotice {
+  readonly op: 'release';
+  readonly doc: string;
+}
+
+/** Messages to a worker thread (extract-worker.ts). */
+export type WorkerRequest = (ExtractJob & { readonly id: number }) | { readonly op: 'abort'; readonly id: number } | ExtractNotice | { readonly op: 'close' };
+
+export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number; readonly ok: false; readonly documentError?: { readonly reason: DocumentFailureReason; readonly message: string }; readonly message?: string };
 
+/** Given to each worker thread at start, as its workerData. */
+export interface WorkerSettings {
+  readonly ocrTimeoutMs?: number;
+}
+
+export type ExtractWorker = PoolWorker<ExtractJob, unknown, ExtractNotice>;
+
 export interface DocumentExtractor {
+  /** Workers the pool runs at most. */
+  readonly workers: number;
   countPages(bytes: Uint8Array, type: DocumentType): Promise<number>;
-  extractPages(bytes: Uint8Array, type: DocumentType, options?: { maxPages?: number; signal?: AbortSignal }): Promise<ExtractedPage[]>;
+  extractPages(bytes: Uint8Array, type: DocumentType, options?: ExtractPagesOptions): Promise<ExtractedPage[]>;
+  /** A PDF's metadata dates (see pdf-info.ts). */
+  pdfInfo(bytes: Uint8Array): Promise<PdfInfo>;
   close(): Promise<void>;
 }
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
+export interface IsolatedExtractorOptions {
+  /** Workers, each with its own pdfjs and OCR engine. Default: one per core. */
+  readonly workers?: number;
+  /** One image's OCR may take no longer than this; past it the worker's engine is restarted. */
+  readonly ocrTimeoutMs?: number;
+  /** A job taking longer than this has wedged its worker (a stuck thread never answers): it is replaced. */
+  readonly jobTimeoutMs?: number;
+  /** How a worker starts; by default a worker thread running extract-worker.ts. */
+  readonly spawn?: () => ExtractWorker;
 }
+
+/** Well past the OCR engine's own limit per image (120 s), so only a stuck thread reaches it. */
+const DEFAULT_JOB_TIMEOUT_MS = 300_000;
+/** A worker asked to close gets this long to finish its page before it is stopped. */
+const CLOSE_GRACE_MS = 5_000;
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(FROM_SOURCE ? './extract-worker.ts' : './extract-worker.js', import.meta.url);
 
 /** Built, the worker is a .js file; run from source (tests, `npm run dev`), it registers tsx first. */
-function spawnWorker(): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL);
+function spawnThread(settings: WorkerSettings): Worker {
+  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: settings });
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData: settings });
 }
 
-export function createIsolatedExtractor(options: { ocrTimeoutMs?: number } = {}): DocumentExtractor {
-  let worker: Worker | undefined;
+/** One worker thread; it holds the process open only while it has jobs. */
+export function threadWorker(settings: WorkerSettings = {}): ExtractWorker {
+  const thread = spawnThread(settings);
+  thread.unref();
   let nextId = 1;
-  const pending = new Map<number, Pending>();
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
+  let died: (error: Error) => void = () => undefined;
+  const exited = new Promise<Error>((resolve) => (died = resolve));
+  const post = (message: WorkerRequest) => thread.postMessage(message);
 
-  const start = (): Worker => {
-    if (worker) return worker;
-    const w = spawnWorker();
-    w.on('message', (msg: ExtractResponse) => {
-      const p = pending.get(msg.id);
-      if (!p) return;
-      pending.delete(msg.id);
-      if (msg.ok) p.resolve(msg.result);
-      else if (msg.documentError) p.reject(new DocumentError(msg.documentError.reason, msg.documentError.message));
-      else p.reject(new Error(msg.message ?? 'extraction failed'));
-    });
-    const fail = (error: Error) => {
-      if (worker === w) worker = undefined;
-      for (const p of pending.values()) p.reject(error);
-      pending.clear();
-    };
-    w.on('error', fail);
-    w.on('exit', (code) => fail(new Error(`the extraction worker exited (${code})`)));
-    w.unref();
-    worker = w;
-    return w;
+  thread.on('message', (msg: WorkerReply) => {
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (pending.size === 0) thread.unref();
+    if (msg.ok) p.resolve(msg.result);
+    else if (msg.documentError) p.reject(new DocumentError(msg.documentError.reason, msg.documentError.message));
+    else p.reject(new Error(msg.message ?? 'extraction failed'));
+  });
+  const fail = (error: Error) => {
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+    died(error);
   };
-
-  const call = <T>(request: Omit<Extract<ExtractRequest, { op: 'count' | 'extract' }>, 'id'>, signal?: AbortSignal): Promise<T> => {
-    signal?.throwIfAborted();
-    const id = nextId++;
-    const w = start();
-    return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      w.ref();
-      w.postMessage({ ...request, id });
-      signal?.addEventListener('abort', () => w.postMessage({ op: 'abort', id } satisfies ExtractRequest), { once: true });
-    }).finally(() => {
-      if (pending.size === 0) worker?.unref();
-    });
-  };
+  thread.on('error', fail);
+  thread.on('exit', (code) => fail(new Error(`the OCR worker thread exited (${code})`)));
 
   return {
-    countPages: (bytes, type) => call<number>({ op: 'count', bytes, type }),
-    extractPages: (bytes, type, opts = {}) =>
-      call<ExtractedPage[]>({ op: 'extract', bytes, type, ...(opts.maxPages === undefined ? {} : { maxPages: opts.maxPages }), ...(options.ocrTimeoutMs === undefined ? {} : { ocrTimeoutMs: options.ocrTimeoutMs }) }, opts.signal),
-    async close() {
-      const w = worker;
-      worker = undefined;
-      if (!w) return;
-      w.postMessage({ op: 'close' } satisfies ExtractRequest);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => void w.terminate().then(() => resolve()), 5_000);
-        w.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
+    exited,
+    run(job, signal) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        thread.ref();
+        post({ ...job, id });
+        signal.addEventListener('abort', () => post({ op: 'abort', id }), { once: true });
       });
     },
+    notify: post,
+    async close() {
+      post({ op: 'close' });
+      const timer = setTimeout(() => void thread.terminate(), CLOSE_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+    async terminate() {
+      await thread.terminate();
+    },
+  };
+}
+
+/** pdfjs may detach what it is given, and each worker reads the bytes: shared memory is copied once, not per page. */
+function sharedCopy(bytes: Uint8Array): Uint8Array {
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  shared.set(bytes);
+  return shared;
+}
+
+/** A page the pool could not finish is an OCR failure, which the workflow retries. */
+function asPageError(error: unknown): unknown {
+  if (error instanceof PoolJobTimeoutError || error instanceof PoolWorkerLostError) return new DocumentError('ocr_failed', error.message, { cause: error });
+  return error;
+}
+
+export function createIsolatedExtractor(options: IsolatedExtractorOptions = {}): DocumentExtractor {
+  const settings: WorkerSettings = options.ocrTimeoutMs === undefined ? {} : { ocrTimeoutMs: options.ocrTimeoutMs };
+  const pool = new OcrPool<ExtractJob, unknown, ExtractNotice>({
+    size: options.workers ?? availableParallelism(),
+    spawn: options.spawn ?? (() => threadWorker(settings)),
+    timeoutMs: options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
+  });
+  let documents = 0;
+
+  return {
+    workers: pool.size,
+    async countPages(bytes, type) {
+      return (await pool.run({ op: 'count', bytes, type }, { exclusive: false })) as number;
+    },
+    async extractPages(bytes, type, opts = {}) {
+      await assertDocumentType(bytes, type);
+      const group = `doc-${++documents}`;
+      // One failed page fails the document: its other pages leave the queue at once.
+      const failed = new AbortController();
+      const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
+      const job = async <T>(payload: ExtractJob, exclusive: boolean): Promise<T> => {
+        try {
+          return (await pool.run(payload, { group, exclusive, signal })) as T;
+        } catch (error) {
+          failed.abort(error);
+          throw asPageError(error);
+        }
+      };
+      try {
+        if (type !== 'application/pdf') {
+          const progress = pageCounter(IMAGE_UPLOAD_PAGES, opts.onProgress);
+          const page = await job<ExtractedPage>({ op: 'image', bytes }, true);
+          progress.pageDone();
+          return assertSomeText([page]);
+        }
+        const shared = sharedCopy(bytes);
+        const layers = await job<PageTextLayer[]>({
+          op: 'layers', doc: group, bytes: shared,
+          ...(opts.maxPages === undefined ? {} : { maxPages: opts.maxPages }),
+          ...(opts.firstPages === undefined ? {} : { firstPages: opts.firstPages }),
+        }, false);
+        const progress = pageCounter(layers, opts.onProgress);
+        const pages = await Promise.all(
+          layers.map(async (layer): Promise<ExtractedPage> => {
+            if (!layer.needsOcr) return { number: layer.number, text: layer.text, source: 'text_layer' };
+            const page = await job<ExtractedPage>({ op: 'page', doc: group, bytes: shared, layer }, true);
+            progress.pageDone();
+            return page;
+          }),
+        );
+        return assertSomeText(pages);
+      } finally {
+        failed.abort();
+        pool.notify({ op: 'release', doc: group });
+      }
+    },
+    async pdfInfo(bytes) {
+      return (await pool.run({ op: 'info', bytes }, { exclusive: false })) as PdfInfo;
+    },
+    close: () => pool.close(),
   };
 }

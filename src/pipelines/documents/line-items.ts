@@ -1,6 +1,9 @@
 // Reads one estimate row — "1. Remove drywall 120 SF $1.25 $150.00" — into numbers. Rows are parsed
 // from the right, where the columns are predictable (quantity, unit, then money); whatever is left
-// is the description, which may itself contain numbers ("3 tab - 25 yr. shingle").
+// is the description, which may itself contain numbers ("3 tab - 25 yr. shingle"). Rows read by OCR
+// carry its usual slips (stray marks beside a number, a comma read as a point, S for $ or 8 for S in a
+// unit); those are read through here, and numbers that do not add up are left to item-checks.ts.
+import type { ItemCheck, ItemFlag, ItemRepair } from './item-checks.js';
 
 export interface LineItem {
   readonly description: string;
@@ -11,6 +14,30 @@ export interface LineItem {
   readonly total: number;
   /** 1-based page the row was read from. */
   readonly page: number;
+  /** 0..1: how far the numbers can be trusted (see item-checks.ts). Set by the structure stage. */
+  readonly confidence?: number;
+  /** The checks the item's numbers passed. */
+  readonly checks?: ItemCheck[];
+  /** Numbers changed from what was read, because only the changed reading adds up. */
+  readonly repairs?: ItemRepair[];
+  /** Why the item needs a person's eye; absent or empty when nothing is in doubt. */
+  readonly flags?: ItemFlag[];
+}
+
+/** A row as read, with the tokens its numbers came from, for the checks that may re-read them. */
+export interface ReadRow {
+  readonly item: LineItem;
+  readonly raw: {
+    readonly quantity: string;
+    readonly unit_price: string;
+    readonly total: string;
+    /** The whole number ending the description when the point of the quantity may have been read as a space ("124 33 SF"). */
+    readonly quantity_head?: string;
+  };
+  /** Every money column after the unit price, in order (tax, O&P, RCV, … in Xactimate-style rows). */
+  readonly rest: readonly number[];
+  /** Whether the total was found as quantity × price plus the columns between (false: the column after the price, by position). */
+  readonly balanced: boolean;
 }
 
 /** Units used by restoration and construction estimates, with the spellings people type for them. */
@@ -20,11 +47,30 @@ const UNIT_ALIASES: Readonly<Record<string, string>> = {
   LS: 'LS', TN: 'TN', RL: 'RL', BX: 'BX', PR: 'PR', CS: 'CS', SFWL: 'SF', SFFL: 'SF', SFCL: 'SF',
 };
 
+/** What OCR reads a unit's letters as ("8Q" for SQ, "5F" for SF, "OA" for DA, "FA" for EA), and back. */
+const UNIT_LOOKALIKES: Readonly<Record<string, readonly string[]>> = {
+  '5': ['S'], '8': ['S'], '0': ['O', 'D'], '1': ['L', 'I'], '6': ['G'], O: ['D', 'Q'], D: ['O'], Q: ['O'], E: ['F'], F: ['E'], P: ['F'], I: ['L'], L: ['I'], V: ['Y'], Y: ['V'],
+};
+
 const NUMBER = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+`;
 const AMOUNT = new RegExp(String.raw`^[(<-]?\$?(${NUMBER})[)>]?$`);
-const QUANTITY_UNIT = new RegExp(String.raw`^(${NUMBER})([A-Za-z]{2,4})\.?$`);
 const QUANTITY = new RegExp(String.raw`^(${NUMBER})$`);
-const ITEM_NUMBER = /^\s*\d{1,4}[.)]\s+/;
+/** "1.", "12)", and as OCR reads them "11:" or "3,". */
+const ITEM_NUMBER = /^\s*\d{1,4}[.):,]\s+/;
+/** Marks OCR leaves beside a number: specks read as quotes, rules read as bars, a stray point or dash. */
+const EDGE_JUNK = /^[‘’'`"“”~|°•_:;,©®]+|[‘’'`"“”~|°•_:;,.©®\-–—]+$/g;
+/** A token with no letter, digit or $ in it is a mark between columns, not a column. */
+const isMark = (token: string) => !/[\p{L}\p{N}$]/u.test(token);
+
+/**
+ * A money amount written with points for thousands, as OCR reads commas: "1.472.31" → "1,472.31".
+ * Only when every group after the first has three digits and the last has two.
+ */
+function fixSeparators(digits: string): string {
+  if (/^\d{1,3}(?:[.,]\d{3})+[.,]\d{2}$/.test(digits)) return `${digits.slice(0, -3).replace(/[.,]/g, ',')}.${digits.slice(-2)}`;
+  // "512,40": a comma where the point was, cents after it.
+  return /^\d+,\d{2}$/.test(digits) ? digits.replace(',', '.') : digits;
+}
 
 /** "$1,250.00" → 1250; "(12.50)" and "<12.50>", estimate notation for deductions, → -12.5. */
 export function parseAmount(token: string): number | undefined {
@@ -34,60 +80,164 @@ export function parseAmount(token: string): number | undefined {
   return /^[(<-]/.test(token) ? -value : value;
 }
 
+/** parseAmount after OCR's slips: stray marks at the edges, points for commas, S for a leading $. */
+function readAmount(token: string): number | undefined {
+  const clean = token.replace(EDGE_JUNK, '');
+  const sign = /^[(<-]/.exec(clean)?.[0] ?? '';
+  const body = clean.slice(sign.length).replace(/^S(?=\d)/, '$');
+  const dollar = body.startsWith('$') ? '$' : '';
+  const close = /[)>]$/.exec(body)?.[0] ?? '';
+  const digits = body.slice(dollar.length, body.length - close.length);
+  return parseAmount(`${sign}${dollar}${fixSeparators(digits)}${close}`);
+}
+
 function unitCode(token: string): string | undefined {
   return UNIT_ALIASES[token.replace(/\.$/, '').toUpperCase()];
+}
+
+/**
+ * A unit as OCR may have read it: as written, or with one or two characters read as their look-alikes
+ * when that gives exactly one known unit.
+ */
+function ocrUnitCode(token: string): string | undefined {
+  const letters = token.replace(EDGE_JUNK, '').replace(/^[.,]/, '').toUpperCase();
+  if (!/[A-Z]/.test(letters) || letters.length > 4) return undefined;
+  const exact = unitCode(letters);
+  if (exact) return exact;
+  const found = new Set<string>();
+  const chars = [...letters];
+  const variants = (i: number, prefix: string, changes: number): void => {
+    if (i === chars.length) {
+      const unit = changes > 0 ? unitCode(prefix) : undefined;
+      if (unit) found.add(unit);
+      return;
+    }
+    variants(i + 1, prefix + chars[i], changes);
+    if (changes < 2) for (const other of UNIT_LOOKALIKES[chars[i]!] ?? []) variants(i + 1, prefix + other, changes + 1);
+  };
+  variants(0, '', 0);
+  return found.size === 1 ? [...found][0] : undefined;
+}
+
+/** Letters OCR reads digits as, in a token that can only be a number ("LOO" for 1.00 with its point lost). */
+const DIGIT_FOR_LETTER: Readonly<Record<string, string>> = { O: '0', o: '0', D: '0', l: '1', I: '1', L: '1', i: '1' };
+
+/** A quantity token as OCR may have read it: a colon for the point ("28:67"), a dash stuck in front, O for 0. */
+function readQuantityToken(token: string): string | undefined {
+  let clean = token.replace(EDGE_JUNK, '').replace(/^[-–—]/, '').replace(/(?<=\d):(?=\d{1,2}$)/, '.');
+  if (/^[0-9OoDlILi][0-9OoDlILi.,]*$/.test(clean)) clean = [...clean].map((c) => DIGIT_FOR_LETTER[c] ?? c).join('');
+  return QUANTITY.test(clean) ? clean : undefined;
+}
+
+/** "120SF", "31.33SQ" and OCR's "31.338Q" or "34.44.8Y": a quantity with its unit stuck to it. */
+function splitQuantityUnit(token: string): { quantity: string; unit: string } | undefined {
+  for (let cut = token.length - 1; cut >= 1; cut--) {
+    const number = readQuantityToken(token.slice(0, cut).replace(/\.$/, ''));
+    const unit = ocrUnitCode(token.slice(cut));
+    if (unit && number !== undefined && !/\.\d{3,}$/.test(number)) return { quantity: number, unit };
+  }
+  return undefined;
 }
 
 /**
  * The total is the money column that equals quantity × unit price plus the columns between them
  * (tax, overhead & profit in Xactimate-style RCV layouts); failing that, the column after the price.
  */
-function pickTotal(quantity: number, unitPrice: number, rest: readonly number[]): number {
+function pickTotal(quantity: number, unitPrice: number, rest: readonly number[]): { total: number; index: number; balanced: boolean } {
   let running = quantity * unitPrice;
-  for (const value of rest) {
-    if (Math.abs(value - running) <= Math.max(0.011, Math.abs(running) * 0.005)) return value;
+  for (let i = 0; i < rest.length; i++) {
+    const value = rest[i]!;
+    if (Math.abs(value - running) <= Math.max(0.011, Math.abs(running) * 0.005)) return { total: value, index: i, balanced: true };
     running += value;
   }
-  return rest[0]!;
+  return { total: rest[0]!, index: 0, balanced: false };
 }
 
 export function parseLineItem(line: string, page: number): LineItem | undefined {
+  return readLineItem(line, page)?.item;
+}
+
+/** The row's item and the tokens its numbers were read from; undefined when the line is not an item. */
+export function readLineItem(line: string, page: number): ReadRow | undefined {
   const tokens = line.replace(ITEM_NUMBER, '').trim().split(/\s+/);
   const amounts: number[] = [];
+  const rawAmounts: string[] = [];
   let end = tokens.length;
   while (end > 0) {
     const token = tokens[end - 1]!;
-    if (token === '$') {
+    // A lone $ (OCR spacing) or a lone mark (a speck, a table rule) sits between columns.
+    if (token === '$' || isMark(token)) {
       end--;
       continue;
     }
-    const value = parseAmount(token);
+    const value = readAmount(token);
     if (value === undefined) break;
+    // "$48 75": the point read as a space; the cents are glued back to the dollars before them.
+    const dollars = tokens[end - 2]?.replace(EDGE_JUNK, '') ?? '';
+    if (/^\d{2}$/.test(token) && /^\$\d[\d,]*$/.test(dollars)) {
+      amounts.unshift(Number(`${dollars.slice(1).replace(/,/g, '')}.${token}`));
+      rawAmounts.unshift(`${dollars}.${token}`);
+      end -= 2;
+      continue;
+    }
     amounts.unshift(value);
+    rawAmounts.unshift(token);
     end--;
   }
   if (amounts.length < 2) return undefined;
 
   let quantity: number | undefined;
+  let rawQuantity = '';
   let unit: string | undefined;
-  const last = tokens[end - 1] ?? '';
-  const joined = QUANTITY_UNIT.exec(last);
-  if (joined?.[1] && joined[2] && unitCode(joined[2])) {
-    quantity = Number(joined[1].replace(/,/g, ''));
-    unit = unitCode(joined[2]);
+  const last = (tokens[end - 1] ?? '').replace(EDGE_JUNK, '');
+  const joined = splitQuantityUnit(last);
+  if (joined) {
+    rawQuantity = joined.quantity;
+    unit = joined.unit;
     end -= 1;
-  } else if (unitCode(last)) {
-    const number = QUANTITY.exec(tokens[end - 2] ?? '');
-    if (number?.[1]) {
-      quantity = Number(number[1].replace(/,/g, ''));
-      unit = unitCode(last);
+  } else if (ocrUnitCode(last)) {
+    const number = readQuantityToken(tokens[end - 2] ?? '');
+    if (number !== undefined) {
+      rawQuantity = number;
+      unit = ocrUnitCode(last);
       end -= 2;
     }
   }
+  if (rawQuantity !== '') quantity = Number(rawQuantity.replace(/,/g, ''));
   if (quantity === undefined || unit === undefined) return undefined;
 
-  const description = tokens.slice(0, end).join(' ').replace(/[\s\-–—:]+$/, '');
+  const description = tokens
+    .slice(0, end)
+    .join(' ')
+    .replace(/^[\s.,:;'‘’`"~°|•-]+/, '')
+    .replace(/[\s\-–—:‘’'`~°|•]+$/, '');
   if (!/[A-Za-z]{2}/.test(description)) return undefined;
   const [unitPrice, ...rest] = amounts as [number, ...number[]];
-  return { description, quantity, unit, unit_price: unitPrice, total: pickTotal(quantity, unitPrice, rest), page };
+  const picked = pickTotal(quantity, unitPrice, rest);
+  const head = /(?:^|\s)(\d{1,6})$/.exec(description)?.[1];
+  return {
+    item: { description, quantity, unit, unit_price: unitPrice, total: picked.total, page },
+    raw: { quantity: rawQuantity, unit_price: rawAmounts[0]!, total: rawAmounts[1 + picked.index]!, ...(head && /^\d{1,2}$/.test(rawQuantity) ? { quantity_head: head } : {}) },
+    rest,
+    balanced: picked.balanced,
+  };
+}
+
+/** A money amount at the end of a line ("Totals: Kitchen $1,264.83"), as OCR may have read it. */
+export function trailingAmount(line: string): number | undefined {
+  const tokens = line.trim().split(/\s+/).filter((t) => t !== '$' && !isMark(t));
+  return tokens.length > 1 ? readAmount(tokens.at(-1)!) : undefined;
+}
+
+/** How many money amounts a line ends with: a row with two or more that is not an item was lost. */
+export function trailingAmounts(line: string): number {
+  const tokens = line.trim().split(/\s+/);
+  let n = 0;
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const t = tokens[i]!;
+    if (t === '$' || isMark(t)) continue;
+    if (readAmount(t) === undefined || !/[$.,]/.test(t)) break;
+    n++;
+  }
+  return n;
 }

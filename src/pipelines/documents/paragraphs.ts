@@ -22,6 +22,15 @@ export function isHeading(line: string): boolean {
   return /^[A-Z]/.test(words) && /[A-Za-z]{2}/.test(words);
 }
 
+/**
+ * A heading set directly above its paragraph, with no gap (newsletters, columns): only a line in
+ * title case counts, since a wrapped line of prose may lack punctuation too.
+ */
+function isRunInHeading(line: string): boolean {
+  const long = line.replace(NUMBERING, '').split(/\s+/).filter((w) => /^\p{L}{4,}/u.test(w));
+  return isHeading(line) && long.length > 0 && long.every((w) => /^\p{Lu}/u.test(w));
+}
+
 /** Wrapped lines back into one string, re-joining words hyphenated at a line end. */
 function joinLines(lines: readonly string[]): string {
   return lines.reduce((text, line) => {
@@ -37,6 +46,10 @@ export function buildTextSections(pages: readonly ExtractedPage[]): TextSection[
     for (const block of page.text.split(/\n\s*\n/)) {
       const lines = block.split('\n').map((l) => l.trim()).filter((l) => l !== '');
       if (lines.length === 0) continue;
+      if (lines.length > 1 && isRunInHeading(lines[0]!) && /^\p{Lu}/u.test(lines[1]!)) {
+        sections.push({ title: lines[0]!.replace(/:$/, ''), paragraphs: [joinLines(lines.slice(1))] });
+        continue;
+      }
       const current = sections.at(-1)!;
       if (lines.length === 1 && isHeading(lines[0]!)) {
         const title = lines[0]!.replace(/:$/, '');

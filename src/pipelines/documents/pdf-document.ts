@@ -5,13 +5,11 @@ import { dirname, join, sep } from 'node:path';
 import { getDocument, VerbosityLevel } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { DocumentError } from './errors.js';
+import { MAX_IMAGE_PIXELS } from './image-size.js';
 
 const PDFJS_DIR = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 // pdf.js joins file names onto these, so they need the trailing separator.
 const resourceDir = (name: string): string => join(PDFJS_DIR, name) + sep;
-
-/** Decoded images above this many pixels are skipped rather than exhausting memory (a 600 dpi A3 scan is ~70 M). */
-const MAX_IMAGE_PIXELS = 80_000_000;
 
 export async function openPdf(bytes: Uint8Array): Promise<PDFDocumentProxy> {
   const task = getDocument({
@@ -33,6 +31,7 @@ export async function openPdf(bytes: Uint8Array): Promise<PDFDocumentProxy> {
     disableAutoFetch: true,
     disableStream: true,
     disableRange: true,
+    // Larger pictures are skipped undecoded (pdf.js checks the declared size first) rather than exhausting memory.
     maxImageSize: MAX_IMAGE_PIXELS,
     verbosity: VerbosityLevel.ERRORS,
   });

@@ -4,6 +4,7 @@
 import { ImageKind, OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { RawImage } from './encode-png.js';
+import { shrink } from './resample.js';
 
 type Matrix = readonly [number, number, number, number, number, number];
 
@@ -155,19 +156,5 @@ function atOcrResolution(image: RawImage, ctm: Matrix): RawImage {
   const longSide = Math.max(image.width, image.height);
   const longShown = Math.max(shownWidthInches, shownHeightInches);
   const factor = longShown > 0 ? Math.floor(longSide / longShown / OCR_DPI) : 1;
-  if (factor < 2) return image;
-  const width = Math.floor(image.width / factor);
-  const height = Math.floor(image.height / factor);
-  const pixels = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let sum = 0;
-      for (let dy = 0; dy < factor; dy++) {
-        const row = (y * factor + dy) * image.width + x * factor;
-        for (let dx = 0; dx < factor; dx++) sum += image.pixels[row + dx]!;
-      }
-      pixels[y * width + x] = Math.round(sum / (factor * factor));
-    }
-  }
-  return { width, height, channels: 1, pixels };
+  return shrink(image, factor);
 }

@@ -1,8 +1,12 @@
 // Turns a page's text layer into reading-order lines. pdf.js hands out text runs in content-stream
 // order, which for tabular PDFs (estimates) is often column by column; regrouping runs by baseline
 // gives back the rows. A blank line marks a vertical gap wider than the page's usual line spacing,
-// so paragraphs survive into the plain text.
+// so paragraphs survive into the plain text. A page set in two columns of prose is the exception:
+// its words go through the same layout reader as OCR'd words (layout-rows.ts), which reads the left
+// column before the right.
 import type { PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { hasProseColumns, layoutRows, linesToText as layoutText } from './layout-rows.js';
+import type { OcrWord } from './ocr.js';
 
 interface Run {
   readonly text: string;
@@ -41,7 +45,36 @@ export async function pageTextLayer(page: PDFPageProxy): Promise<string> {
     const size = Math.hypot(a, b) || item.height || 1;
     runs.push({ text: item.str, x, y, width: item.width, size });
   }
-  return linesToText(groupLines(runs));
+  const lines = groupLines(runs);
+  const words = lines.flatMap(lineWords);
+  return hasProseColumns(words) ? layoutText(layoutRows(words)) : linesToText(lines);
+}
+
+/**
+ * A line's words with boxes in a y-down frame, as OCR gives them: runs that touch are one word (a
+ * font change or kerning mid-word), and a run's words share its width by their length.
+ */
+function lineWords(line: Line): OcrWord[] {
+  const words: Array<{ text: string; x0: number; x1: number; size: number; y: number }> = [];
+  let end = -Infinity;
+  for (const run of [...line.runs].sort((p, q) => p.x - q.x)) {
+    const perChar = run.width / Math.max(1, run.text.length);
+    const touches = run.x - end <= WORD_GAP * run.size && !/^\s/.test(run.text);
+    let offset = 0;
+    for (const token of run.text.split(/(\s+)/)) {
+      const x0 = run.x + offset * perChar;
+      offset += token.length;
+      if (token.trim() === '') continue;
+      const last = words.at(-1);
+      if (touches && last && x0 === run.x) {
+        last.text += token;
+        last.x1 = x0 + token.length * perChar;
+      } else words.push({ text: token, x0, x1: x0 + token.length * perChar, size: run.size, y: run.y });
+    }
+    end = Math.max(end, run.x + run.width);
+  }
+  // Baselines from the bottom of the page become tops and bottoms measured downwards.
+  return words.map((w) => ({ text: w.text, confidence: 1, bbox: { x0: w.x0, x1: Math.max(w.x1, w.x0 + 0.1), y0: -(w.y + 0.75 * w.size), y1: -(w.y - 0.25 * w.size) } }));
 }
 
 function groupLines(runs: Run[]): Line[] {

@@ -5,7 +5,7 @@ import { extractPages, type ExtractedPage } from './extract.js';
 import type { LineItem } from './line-items.js';
 import type { OcrEngine } from './ocr.js';
 import type { DocumentRules } from './rules.js';
-import type { DocumentType } from './sniff.js';
+import type { DocumentType } from '../../util/sniff.js';
 import { buildStructure, lineItemsOf, type DocumentStructure } from './structure.js';
 
 export interface ClassifiedLineItem extends LineItem {

@@ -1,8 +1,11 @@
 // Stage two: what the pages say, as data. Estimates and scopes of work become sections of line
-// items with exact numbers; anything else becomes sections of paragraphs.
+// items with exact numbers, checked against each other (item-checks.ts); anything else becomes
+// sections of paragraphs. Either way the structure lists what could not be vouched for (warnings.ts).
 import type { ExtractedPage } from './extract.js';
-import { parseLineItem, type LineItem } from './line-items.js';
+import { checkSections, type PrintedTotal, type RowReading, type SectionReading } from './item-checks.js';
+import { readLineItem, trailingAmount, trailingAmounts, type LineItem } from './line-items.js';
 import { buildTextSections, type TextSection } from './paragraphs.js';
+import { isUnreadable, pageWarnings, type DocumentWarning } from './warnings.js';
 
 export interface EstimateSection {
   /** The room or area heading the items sit under; null for items before any heading. */
@@ -11,8 +14,8 @@ export interface EstimateSection {
 }
 
 export type DocumentStructure =
-  | { readonly kind: 'estimate'; readonly sections: EstimateSection[] }
-  | { readonly kind: 'document'; readonly sections: TextSection[] };
+  | { readonly kind: 'estimate'; readonly sections: EstimateSection[]; readonly warnings: DocumentWarning[] }
+  | { readonly kind: 'document'; readonly sections: TextSection[]; readonly warnings: DocumentWarning[] };
 
 /** Words estimating software and adjusters put on estimates and scopes, and rarely elsewhere. */
 const ESTIMATE_CUES: readonly RegExp[] = [
@@ -43,45 +46,86 @@ function sectionTitle(line: string): string | undefined {
   return title;
 }
 
-function buildEstimateSections(pages: readonly ExtractedPage[]): EstimateSection[] {
-  const sections: EstimateSection[] = [];
+/** "Line Item Totals", "Grand Total", a bare "Total": the estimate's; "Totals: Kitchen", "Subtotal": a section's. */
+const DOCUMENT_TOTAL = /^(line item totals?|grand total|estimate total|total (rcv|estimate|amount))\b|^totals?\s*:?\s*\$?[\d(]/i;
+
+interface EstimateReading {
+  readonly sections: SectionReading[];
+  readonly total?: PrintedTotal;
+  readonly warnings: DocumentWarning[];
+}
+
+function readEstimate(pages: readonly ExtractedPage[]): EstimateReading {
+  const sections: { title: string | null; rows: RowReading[]; subtotal?: PrintedTotal }[] = [];
+  const warnings: DocumentWarning[] = [];
+  let total: PrintedTotal | undefined;
   let pendingTitle: string | null = null;
   let previousWasItem = false;
   for (const page of pages) {
-    for (const raw of page.text.split('\n')) {
+    page.text.split('\n').forEach((raw, lineIndex) => {
       const line = raw.trim();
-      if (line === '') continue;
-      const item = parseLineItem(line, page.number);
-      if (item) {
+      if (line === '') return;
+      const read = readLineItem(line, page.number);
+      if (read) {
+        const row: RowReading = { row: read, readConfidence: page.line_confidences?.[lineIndex] ?? page.confidence ?? 1, ocr: page.source === 'ocr' };
         const current = sections.at(-1);
-        if (!current || (pendingTitle !== null && pendingTitle !== current.title)) {
-          sections.push({ title: pendingTitle, line_items: [item] });
-        } else current.line_items.push(item);
+        if (!current || current.subtotal || (pendingTitle !== null && pendingTitle !== current.title)) {
+          sections.push({ title: pendingTitle ?? (current?.subtotal ? null : (current?.title ?? null)), rows: [row] });
+        } else current.rows.push(row);
         pendingTitle = null;
         previousWasItem = true;
-        continue;
+        return;
       }
-      const items = sections.at(-1)?.line_items;
-      const last = items?.at(-1);
+      const rows = sections.at(-1)?.rows;
+      const last = rows?.at(-1);
       // A description too long for its column wraps onto the next line, which starts in lower case.
-      if (previousWasItem && items && last && /^[a-z(]/.test(line)) {
-        items[items.length - 1] = { ...last, description: `${last.description} ${line}` };
-        continue;
+      if (previousWasItem && rows && last && /^[a-z(]/.test(line)) {
+        rows[rows.length - 1] = { ...last, row: { ...last.row, item: { ...last.row.item, description: `${last.row.item.description} ${line}` } } };
+        return;
       }
       previousWasItem = false;
-      pendingTitle = sectionTitle(line) ?? pendingTitle;
-    }
+      // A speck before a heading or a totals row reads as a quote or a dash in OCR: not part of it.
+      const text = page.source === 'ocr' ? line.replace(/^[^\p{L}\p{N}$(]+\s*/u, '') : line;
+      const amount = trailingAmount(text);
+      if (amount !== undefined && TOTALS.test(text)) {
+        const current = sections.at(-1);
+        if (DOCUMENT_TOTAL.test(text)) total = { value: amount, page: page.number };
+        else if (current && !current.subtotal) current.subtotal = { value: amount, page: page.number };
+        return;
+      }
+      if (trailingAmounts(line) >= 2 && /[A-Za-z]{2}/.test(line)) {
+        warnings.push({ code: 'row_unreadable', page: page.number, message: `a row that looks like a line item could not be read as one: "${line.slice(0, 120)}"` });
+        return;
+      }
+      pendingTitle = sectionTitle(text) ?? pendingTitle;
+    });
   }
-  return sections;
+  return { sections, ...(total ? { total } : {}), warnings };
 }
 
 export function buildStructure(pages: readonly ExtractedPage[]): DocumentStructure {
-  const estimate = buildEstimateSections(pages);
-  const items = estimate.reduce((n, s) => n + s.line_items.length, 0);
-  const text = pages.map((p) => p.text).join('\n');
+  const readable = pages.filter((p) => !isUnreadable(p));
+  const reading = readEstimate(readable);
+  const items = reading.sections.reduce((n, s) => n + s.rows.length, 0);
+  const text = readable.map((p) => p.text).join('\n');
   const cues = ESTIMATE_CUES.filter((cue) => cue.test(text)).length;
-  if ((items >= 2 && cues >= 1) || items >= ITEMS_WITHOUT_CUES) return { kind: 'estimate', sections: estimate };
-  return { kind: 'document', sections: buildTextSections(pages) };
+  const warnings = pageWarnings(pages);
+  if ((items >= 2 && cues >= 1) || items >= ITEMS_WITHOUT_CUES) {
+    const checked = checkSections(reading.sections, reading.total);
+    return { kind: 'estimate', sections: checked.sections, warnings: mergeWarnings([...warnings, ...reading.warnings, ...checked.warnings]) };
+  }
+  return { kind: 'document', sections: buildTextSections(readable), warnings };
+}
+
+/** One low_confidence warning per page: a page read with doubt lists its doubtful items too. */
+function mergeWarnings(warnings: readonly DocumentWarning[]): DocumentWarning[] {
+  const out: DocumentWarning[] = [];
+  for (const w of warnings) {
+    const same = w.code === 'low_confidence' ? out.find((o) => o.code === 'low_confidence' && o.page === w.page) : undefined;
+    if (same) out[out.indexOf(same)] = { ...same, items: [...(same.items ?? []), ...(w.items ?? [])] };
+    else out.push(w);
+  }
+  return out.sort((a, b) => (a.page ?? Infinity) - (b.page ?? Infinity));
 }
 
 /** Every line item of an estimate in reading order, with the title of the section it is in. */

@@ -1,11 +1,10 @@
 // Measures an uploaded video with ffmpeg: the server's own duration, display size, frame rate and
 // audio presence, which billing trusts over anything the client claims. WebM/Matroska (VP8, VP9,
 // AV1, Opus, Vorbis), MP4 and QuickTime (H.264, HEVC, AAC, VP9) and the other containers ffmpeg reads.
-import { open } from 'node:fs/promises';
 import { lastComplaint, QUIET, runFfmpeg, type Ffmpeg } from './ffmpeg.js';
 import { PacketListing, parseInputDump, roundRate, type InputStream } from './ffmpeg-output.js';
 import { ProbeError } from './probe-error.js';
-import { containerOf, SNIFF_BYTES } from './sniff.js';
+import { containerOf, sniffFile } from '../../util/sniff.js';
 
 export interface ProbeResult {
   /** The container ffmpeg read: mp4, mov, matroska (WebM included), avi, ogg… */
@@ -41,7 +40,7 @@ export async function probeVideo(ffmpeg: Ffmpeg, path: string, signal: AbortSign
   });
   const dump = parseInputDump(scan.head);
   if (!dump) {
-    const container = containerOf(await readHead(path));
+    const container = containerOf(await sniffFile(path));
     if (container) throw new ProbeError('truncated', `a ${container} file ffmpeg cannot open: ${lastComplaint(scan)}`);
     throw new ProbeError('not_a_video', `not a media file: ${lastComplaint(scan)}`);
   }
@@ -103,15 +102,4 @@ function displaySize(video: InputStream, decoded: { width: number; height: numbe
 function containerName(formats: readonly string[], majorBrand: string | undefined): string {
   if (formats.includes('mov')) return majorBrand?.trim() === 'qt' ? 'mov' : 'mp4';
   return formats[0] ?? 'unknown';
-}
-
-async function readHead(path: string): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }

@@ -11,6 +11,8 @@ import * as m0008 from './0008-outbox.js';
 import * as m0009 from './0009-cleanup-indexes.js';
 import * as m0010 from './0010-video-media.js';
 import * as m0011 from './0011-video-transcripts.js';
+import * as m0012 from './0012-organizer-content.js';
+import * as m0013 from './0013-document-ocr-progress.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': m0001,
@@ -24,4 +26,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-cleanup-indexes': m0009,
   '0010-video-media': m0010,
   '0011-video-transcripts': m0011,
+  '0012-organizer-content': m0012,
+  '0013-document-ocr-progress': m0013,
 };

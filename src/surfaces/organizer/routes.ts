@@ -1,12 +1,12 @@
 // The organizer REST surface under /api/v1: upload files (multipart/form-data streamed to the blob
-// store, or JSON base64), list and get them, and create, get and cancel organize jobs. Thin: it maps
-// HTTP to the organizer service.
+// store, or JSON base64), list, get, download, rename, move and delete them, list folders, and create,
+// get, cancel and undo organize jobs. Thin: it maps HTTP to the organizer service.
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkAdminToken } from '../../auth/index.js';
-import { AppError, schemas } from '../../http/index.js';
+import { AppError, decideRange, schemas } from '../../http/index.js';
 import type { UploadSession } from '../../organizer/index.js';
 import type { Org } from '../../storage/index.js';
 import type { AppContext } from '../../server/context.js';
@@ -24,6 +24,16 @@ interface JsonFile {
   readonly name?: unknown;
   readonly content_base64?: unknown;
   readonly content_type?: unknown;
+}
+
+/**
+ * An attachment's file name for every browser: a plain ASCII fallback, and the exact name as RFC 8187's
+ * filename* (UTF-8, percent-encoded), which current browsers prefer.
+ */
+function contentDisposition(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${exact}`;
 }
 
 function decodeFile(f: JsonFile, maxBytes: number): { name: string; contentType: string | undefined; bytes: Buffer } {
@@ -121,6 +131,77 @@ export function organizerRoutes(ctx: AppContext) {
       return organizer.getFile(org.id, req.params.file_id);
     });
 
+    app.get('/api/v1/files/:file_id/content', {
+      ...authenticated,
+      schema: {
+        tags, security, summary: "A file's bytes, as a download, with HTTP Range (206, 416)",
+        description: 'Content-Type is the type sniffed from the bytes at upload (application/octet-stream when unknown), never the type the uploader claimed; '
+          + 'Content-Disposition: attachment with the file\'s name. One byte range per request; several, or an unparsable Range header, get the whole file.',
+        params: FileParams,
+      },
+    }, async (req, reply) => {
+      const org = orgOf(req);
+      const { file, stat, mime, open } = await organizer.content(org.id, req.params.file_id);
+      const range = decideRange(req.headers.range, stat.size);
+      reply
+        .header('Accept-Ranges', 'bytes')
+        .header('ETag', stat.etag)
+        .header('Last-Modified', stat.lastModified.toUTCString())
+        .header('Cache-Control', 'private, no-cache')
+        .header('Content-Disposition', contentDisposition(file.name))
+        // Stored bytes are whatever a user uploaded: never rendered as a page of this origin.
+        .header('X-Content-Type-Options', 'nosniff')
+        .header('Content-Security-Policy', "default-src 'none'; sandbox");
+      if (range.kind === 'unsatisfiable') throw new AppError('range_not_satisfiable', undefined, { 'Content-Range': `bytes */${stat.size}`, 'Accept-Ranges': 'bytes' });
+      reply.type(mime);
+      if (range.kind === 'full') return reply.header('Content-Length', stat.size).send(await open());
+      return reply
+        .code(206)
+        .header('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`)
+        .header('Content-Length', range.end - range.start + 1)
+        .send(await open({ start: range.start, end: range.end }));
+    });
+
+    app.patch('/api/v1/files/:file_id', {
+      ...authenticated,
+      schema: {
+        tags, security, summary: 'Rename and/or move a file',
+        description: 'name: the new file name (1-255 characters, no "/", "\\" or control characters, not "." or ".."); folder: the folder to move it to ("" or "/" is the root). '
+          + 'At least one. A locked file is 409 conflict; another organization\'s file is 404. Announced with a file_updated event when something changed.',
+        params: FileParams,
+        body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 1024 })), folder: Type.Optional(Type.String({ maxLength: 1024 })) }, { additionalProperties: false }),
+      },
+    }, async (req) => {
+      const org = orgOf(req);
+      return organizer.updateFile(org.id, req.params.file_id, req.body);
+    });
+
+    app.delete('/api/v1/files/:file_id', {
+      ...authenticated,
+      schema: {
+        tags, security, summary: 'Delete a file and its bytes (204)',
+        description: 'A locked file is 409 conflict; another organization\'s file is 404. Announced with a file_deleted event. A job that reaches the file later reports it with FILE_NOT_FOUND.',
+        params: FileParams,
+      },
+    }, async (req, reply) => {
+      const org = orgOf(req);
+      await organizer.deleteFile(org.id, req.params.file_id);
+      return reply.code(204).send();
+    });
+
+    app.get('/api/v1/folders', {
+      ...authenticated,
+      schema: {
+        tags, security, summary: 'The folders directly under a folder, with file counts',
+        description: 'parent: the folder to look in ("" or absent: the root). {parent, fileCount (files directly in parent), folders: [{name, path, fileCount, totalCount}]}, '
+          + 'sorted by name; totalCount includes subfolders. Folders exist while files are in them.',
+        querystring: Type.Object({ parent: Type.Optional(Type.String({ maxLength: 512 })) }),
+      },
+    }, async (req) => {
+      const org = orgOf(req);
+      return organizer.listFolders(org.id, req.query.parent);
+    });
+
     app.post('/api/v1/jobs', {
       ...authenticated,
       schema: {
@@ -147,11 +228,24 @@ export function organizerRoutes(ctx: AppContext) {
       return organizer.cancelJob(org.id, req.params.job_id);
     });
 
+    app.post('/api/v1/jobs/:job_id/undo', {
+      ...authenticated,
+      schema: {
+        tags, security, summary: "Undo an ended job's moves",
+        description: 'Every file the job moved goes back to the folder it came from, unless it has been moved (or locked, or deleted) since: those stay. '
+          + 'The job plus {restored, kept}; a queued or running job, or one already undone, is 409. Announced with a job_undone event.',
+        params: JobParams,
+      },
+    }, async (req) => {
+      const org = orgOf(req);
+      return organizer.undoJob(org.id, req.params.job_id);
+    });
+
     app.put('/admin/v1/orgs/:org_id/files/:file_id/lock', {
       onRequest: async (req) => checkAdminToken(config.adminToken, req.headers.authorization),
       schema: {
         tags: ['admin'], security: [{ bearer: [] }], summary: "Lock or unlock an organization's file (admin token)",
-        description: 'A locked file is never moved: an organize job reports it with an error event, code PERMISSION_ERROR, and counts it as failed.',
+        description: 'A locked file is never moved: an organize job reports it with an error event, code PERMISSION_ERROR, and counts it as failed; renaming, moving or deleting it is 409.',
         params: Type.Object({ org_id: schemas.Id('Organization id'), file_id: schemas.Id('File id') }),
         body: Type.Object({ locked: Type.Boolean() }),
       },

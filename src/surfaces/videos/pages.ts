@@ -6,12 +6,11 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { AppError } from '../../http/index.js';
+import { AppError, decideRange } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import type { PublicMedia } from '../../videos/index.js';
 import type { VideoRow } from '../../storage/index.js';
 import { embedOptions, renderVideoPage, videoPageCsp, type EmbedOptions, type VideoPageState } from '../../web/video-page.js';
-import { decideRange } from './range.js';
 import { VideoParams } from './schemas.js';
 import { captionsPath, captionsRoute } from './transcript-routes.js';
 

@@ -5,18 +5,21 @@ import { after, before, describe, test } from 'node:test';
 import {
   buildStructure,
   DocumentError,
+  lineItemsOf,
   type OcrEngine,
 } from '../../../src/pipelines/documents/index.js';
 import { createTesseractOcr, extractPages } from '../../../src/pipelines/documents/in-process.js';
 import {
   buildMixedPdf,
   buildRotatedScanPdf,
+  buildScannedEstimate,
   buildScannedEstimatePdf,
   buildScannedPdf,
   buildTextPng,
   buildTextTiff,
   SCANNED_LINES,
 } from '../../fixtures/documents.js';
+import { OFFICE_ESTIMATE_SECTIONS } from '../../fixtures/estimate-catalogue.js';
 import { ocrWords } from './helpers.js';
 
 const EXPECTED_WORDS = ['harbor', 'restoration', 'inspection', 'water', 'damage', 'kitchen', 'drywall', 'baseboard'];
@@ -48,6 +51,15 @@ describe('OCR with tesseract.js', () => {
   test('a scan drawn a quarter turn and turned back by the page’s /Rotate is read upright', async () => {
     const [page] = await extractPages(await buildRotatedScanPdf(), 'application/pdf', { ocr });
     assertReads(page!.text);
+  });
+
+  test('a page scanned sideways is turned upright: its rows, and every item with its numbers', async () => {
+    const sections = OFFICE_ESTIMATE_SECTIONS.slice(0, 1);
+    const pages = await extractPages(await buildScannedEstimate(sections, { dpi: 200, quarterTurn: true }), 'application/pdf', { ocr });
+    const structure = buildStructure(pages);
+    assert.equal(structure.kind, 'estimate');
+    const numbers = (i: { quantity: number; unit: string; unit_price: number; total: number }) => [i.quantity, i.unit, i.unit_price, i.total];
+    assert.deepEqual(lineItemsOf(structure).map(numbers), sections[0]!.items.map(numbers));
   });
 
   test('a PNG upload goes straight to OCR', async () => {
@@ -91,12 +103,12 @@ describe('OCR with tesseract.js', () => {
       assert.equal(error.reason, 'image_unreadable');
       return true;
     });
-    assertReads(await ocr.recognize(png));
+    assertReads((await ocr.recognize(png)).text);
   });
 
   test('concurrent calls are queued on the one worker', async () => {
     const [a, b] = await Promise.all([ocr.recognize(buildTextPng()), ocr.recognize(buildTextPng(['Second image of text']))]);
-    assertReads(a);
-    assert.match(ocrWords(b), /second image/);
+    assertReads(a.text);
+    assert.match(ocrWords(b.text), /second image/);
   });
 });

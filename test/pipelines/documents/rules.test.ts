@@ -69,7 +69,7 @@ describe('rules files', () => {
     assert.notEqual(clean!.action.value, 'clean');
     assert.notEqual(haul!.action.value, 'haul');
     assert.equal(rules.actions.some((a) => a.value === 'haul'), false);
-    const [unknown] = classifyActions([{ description: 'Permit fee' }], rules);
+    const [unknown] = classifyActions([{ description: 'Gutter guard - mesh' }], rules);
     assert.deepEqual(unknown!.action, { value: null, confidence: 0, matched: [] });
   });
 

@@ -11,6 +11,9 @@ import { parseAmount, parseLineItem } from '../../../src/pipelines/documents/lin
 import { buildEstimatePdf, buildLetterPdf, ESTIMATE_SECTIONS, LETTER_PARAGRAPHS } from '../../fixtures/documents.js';
 import { fakeOcr } from './helpers.js';
 
+/** What a text-layer item that balances its row, its section and the document carries. */
+const CHECKED = { confidence: 1, checks: ['line_total', 'section_total', 'document_total'], repairs: [], flags: [] };
+
 const textPages = (...texts: string[]): ExtractedPage[] => texts.map((text, i) => ({ number: i + 1, text, source: 'text_layer' }));
 
 describe('buildStructure: estimates', () => {
@@ -23,7 +26,7 @@ describe('buildStructure: estimates', () => {
     );
     const expected = ESTIMATE_SECTIONS.map((section, index) => ({
       title: section.title,
-      line_items: section.items.map((item) => ({ ...item, page: index < 2 ? 1 : 2 })),
+      line_items: section.items.map((item) => ({ ...item, page: index < 2 ? 1 : 2, ...CHECKED })),
     }));
     assert.deepEqual(structure.sections, expected);
   });
@@ -32,7 +35,7 @@ describe('buildStructure: estimates', () => {
     const structure = buildStructure(await extractPages(await buildEstimatePdf(), 'application/pdf', { ocr: fakeOcr() }));
     const items = lineItemsOf(structure);
     assert.equal(items.length, ESTIMATE_SECTIONS.flatMap((s) => s.items).length);
-    assert.deepEqual(items.at(-1), { ...ESTIMATE_SECTIONS[3]!.items.at(-1)!, page: 2, section: 'Water Mitigation' });
+    assert.deepEqual(items.at(-1), { ...ESTIMATE_SECTIONS[3]!.items.at(-1)!, page: 2, ...CHECKED, section: 'Water Mitigation' });
   });
 
   test('a wrapped description continues the item above it', () => {
@@ -42,6 +45,21 @@ describe('buildStructure: estimates', () => {
     assert.equal(structure.kind, 'estimate');
     assert.equal(structure.sections[0]!.title, 'Bathroom');
     assert.equal(structure.sections[0]!.line_items[1]!.description, 'Tear out wet drywall, cleanup, bag for disposal');
+  });
+
+  test('a speck OCR reads before a heading or a totals row ("\u201c Kitchen", "-Living Room") is not part of it', () => {
+    const page = {
+      number: 1,
+      source: 'ocr' as const,
+      confidence: 0.9,
+      text: 'ESTIMATE - Water damage\n" Kitchen\nRemove drywall 120.00 SF $1.25 $150.00\n\'Totals: Kitchen $150.00\n-Living Room\nPaint the walls 310.00 SF $1.12 $347.20\n. Line Item Totals $497.20',
+    };
+    const structure = buildStructure([page]);
+    assert.equal(structure.kind, 'estimate');
+    assert.deepEqual(structure.sections.map((s) => [s.title, s.line_items.map((i) => i.checks)]), [
+      ['Kitchen', [['line_total', 'section_total', 'document_total']]],
+      ['Living Room', [['line_total', 'document_total']]],
+    ]);
   });
 
   test('items before any heading sit in an untitled section', () => {

@@ -1,5 +1,5 @@
-// HTTP Range (RFC 9110 §14) for one byte range, which is what media elements ask for. Several ranges,
-// or a header that does not parse, are ignored: the whole body is sent, as the RFC allows.
+// HTTP Range (RFC 9110 §14) for one byte range, which is what media elements and download managers ask
+// for. Several ranges, or a header that does not parse, are ignored: the whole body is sent, as the RFC allows.
 
 export type RangeDecision =
   | { readonly kind: 'full' }

@@ -1,0 +1,165 @@
+// Page extraction on the OCR pool (createIsolatedExtractor): a scan's pages spread over the workers
+// with page-by-page progress, documents sharing the pool, aborts and wedged engines, over in-process
+// workers with an OCR stand-in; then once over real worker threads with tesseract.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createIsolatedExtractor, DocumentError, type OcrEngine, type PageProgress } from '../../../src/pipelines/documents/index.js';
+import { createInProcessWorker } from '../../../src/pipelines/documents/in-process.js';
+import { buildEstimatePdf, buildMixedPdf } from '../../fixtures/documents.js';
+import { buildScannedPagesPdf, pngWidth, scannedPageWidth } from '../../fixtures/scanned-pages.js';
+
+/**
+ * Reads a page of buildScannedPagesPdf as "page N", after `delayMs`; counts calls and how many overlap.
+ * With `together`, the first calls also wait (up to 10 s) until that many are running at once, so a
+ * slow machine preparing pages one by one cannot hide whether the pool runs them side by side.
+ */
+function pageReader(delayMs: number, stats = { calls: 0, running: 0, maxRunning: 0 }, together = 0) {
+  const byWidth = new Map(Array.from({ length: 8 }, (_, i) => [scannedPageWidth(i + 1), i + 1]));
+  let release: () => void = () => undefined;
+  const gathered = new Promise<void>((resolve) => {
+    release = resolve;
+    setTimeout(resolve, 10_000).unref();
+  });
+  const engine = (): OcrEngine => ({
+    async recognize(image) {
+      stats.calls++;
+      stats.running++;
+      stats.maxRunning = Math.max(stats.maxRunning, stats.running);
+      if (stats.running >= together) release();
+      if (together > 0) await gathered;
+      await new Promise((r) => setTimeout(r, delayMs));
+      stats.running--;
+      const text = `page ${byWidth.get(pngWidth(image)) ?? '?'}`;
+      return { text, confidence: 1, words: [] };
+    },
+    async close() {},
+  });
+  return { stats, engine };
+}
+
+const wedged = (): OcrEngine => ({ recognize: () => new Promise(() => undefined), close: async () => {} });
+
+describe('createIsolatedExtractor: the OCR pool', () => {
+  test("a scan's pages run on every worker at once, come back in order, and report progress page by page", async () => {
+    const reader = pageReader(60, undefined, 3);
+    const extractor = createIsolatedExtractor({ workers: 3, spawn: () => createInProcessWorker(reader.engine()) });
+    try {
+      const progress: PageProgress[] = [];
+      const pages = await extractor.extractPages(await buildScannedPagesPdf(6), 'application/pdf', { onProgress: (p) => progress.push(p) });
+      assert.deepEqual(pages.map((p) => [p.number, p.source, p.text]), [1, 2, 3, 4, 5, 6].map((n) => [n, 'ocr', `page ${n}`]));
+      assert.equal(reader.stats.maxRunning, 3, 'three pages were read at the same time');
+      assert.deepEqual(progress, [0, 1, 2, 3, 4, 5, 6].map((done) => ({ done, total: 6 })));
+    } finally {
+      await extractor.close();
+    }
+  });
+
+  test('a text-layer PDF reports no progress and reaches no OCR; a mixed one counts its text page done from the start', async () => {
+    const reader = pageReader(0);
+    const extractor = createIsolatedExtractor({ workers: 2, spawn: () => createInProcessWorker(reader.engine()) });
+    try {
+      const progress: PageProgress[] = [];
+      const text = await extractor.extractPages(await buildEstimatePdf(), 'application/pdf', { onProgress: (p) => progress.push(p) });
+      assert.deepEqual(text.map((p) => p.source), ['text_layer', 'text_layer']);
+      assert.equal(progress.length, 0, 'no progress for a text-layer PDF');
+      assert.equal(reader.stats.calls, 0);
+      const mixed = await extractor.extractPages(await buildMixedPdf(), 'application/pdf', { onProgress: (p) => progress.push(p) });
+      assert.deepEqual(mixed.map((p) => p.source), ['text_layer', 'ocr']);
+      assert.deepEqual(progress, [{ done: 1, total: 2 }, { done: 2, total: 2 }]);
+    } finally {
+      await extractor.close();
+    }
+  });
+
+  test('two documents at once share one worker by turns: the short one finishes long before the long one', async () => {
+    const reader = pageReader(50);
+    const extractor = createIsolatedExtractor({ workers: 1, spawn: () => createInProcessWorker(reader.engine()) });
+    try {
+      const [long, short] = await Promise.all([buildScannedPagesPdf(6), buildScannedPagesPdf(2)]);
+      const order: string[] = [];
+      const seen = { long: [] as number[], short: [] as number[] };
+      const run = (name: 'long' | 'short', pdf: Uint8Array) =>
+        extractor.extractPages(pdf, 'application/pdf', { onProgress: (p) => seen[name].push(p.done) }).then(() => void order.push(name));
+      await Promise.all([run('long', long), run('short', short)]);
+      assert.deepEqual(order, ['short', 'long']);
+      assert.deepEqual(seen.short, [0, 1, 2]);
+      assert.deepEqual(seen.long, [0, 1, 2, 3, 4, 5, 6]);
+      assert.equal(reader.stats.maxRunning, 1, 'one worker reads one page at a time');
+    } finally {
+      await extractor.close();
+    }
+  });
+
+  test('an aborted extraction gives up its queued pages at once, and the pool goes on', async () => {
+    const reader = pageReader(50);
+    const extractor = createIsolatedExtractor({ workers: 1, spawn: () => createInProcessWorker(reader.engine()) });
+    try {
+      const stage = new AbortController();
+      const pdf = await buildScannedPagesPdf(6);
+      const extraction = extractor.extractPages(pdf, 'application/pdf', {
+        signal: stage.signal,
+        onProgress: (p) => {
+          if (p.done === 1) stage.abort(new Error('lease lost'));
+        },
+      });
+      await assert.rejects(extraction, /lease lost/);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(reader.stats.calls <= 2, `pages queued behind the abort were never read (${reader.stats.calls} reads)`);
+      const pages = await extractor.extractPages(await buildScannedPagesPdf(2), 'application/pdf');
+      assert.deepEqual(pages.map((p) => p.text), ['page 1', 'page 2']);
+    } finally {
+      await extractor.close();
+    }
+  });
+
+  test('a worker whose OCR wedges is replaced: the page fails as ocr_failed (worth a retry) and the next document is read', async () => {
+    const reader = pageReader(0);
+    const engines = [wedged(), reader.engine()];
+    let spawned = 0;
+    const extractor = createIsolatedExtractor({
+      workers: 1,
+      jobTimeoutMs: 300,
+      spawn: () => createInProcessWorker(engines[Math.min(spawned++, engines.length - 1)]!),
+    });
+    try {
+      const pdf = await buildScannedPagesPdf(2);
+      await assert.rejects(extractor.extractPages(pdf, 'application/pdf'), (error: unknown) => {
+        assert.ok(error instanceof DocumentError, String(error));
+        assert.equal(error.reason, 'ocr_failed');
+        assert.equal(error.permanent, false);
+        return true;
+      });
+      const pages = await extractor.extractPages(pdf, 'application/pdf');
+      assert.deepEqual(pages.map((p) => p.text), ['page 1', 'page 2']);
+      assert.equal(spawned, 2, 'the wedged worker was replaced by one new worker');
+    } finally {
+      await extractor.close();
+    }
+  });
+
+  test('defaults to one worker per core', async () => {
+    const { availableParallelism } = await import('node:os');
+    const extractor = createIsolatedExtractor();
+    assert.equal(extractor.workers, availableParallelism());
+    await extractor.close();
+  });
+
+  test('real worker threads with tesseract: a three-page scan read on two workers, page by page; close stops them', async () => {
+    const extractor = createIsolatedExtractor({ workers: 2 });
+    try {
+      const pdf = await buildScannedPagesPdf(3);
+      assert.equal(await extractor.countPages(pdf, 'application/pdf'), 3);
+      const progress: PageProgress[] = [];
+      const pages = await extractor.extractPages(pdf, 'application/pdf', { onProgress: (p) => progress.push(p) });
+      assert.deepEqual(pages.map((p) => [p.number, p.source]), [[1, 'ocr'], [2, 'ocr'], [3, 'ocr']]);
+      pages.forEach((page, i) => {
+        assert.match(page.text.toLowerCase(), /inspection/, page.text);
+        assert.match(page.text, new RegExp(`page ${i + 1}`), `page ${i + 1} came back as page ${i + 1}: ${page.text}`);
+      });
+      assert.deepEqual(progress, [0, 1, 2, 3].map((done) => ({ done, total: 3 })));
+    } finally {
+      await extractor.close();
+    }
+    await assert.rejects(extractor.countPages(new Uint8Array([1]), 'image/png'), /closed/, 'a closed pool takes no more work');
+  });
+});
