@@ -10,4 +10,13 @@ export const ADMIN_USAGE = `capstan admin <resource> <action> [--flags]   (print
   apps regenerate-keys --app APP_ID
   hubs create --org ORG_ID --name NAME
   contacts create --hub HUB_ID --name NAME [--role member|moderator|admin]
-  contacts token --hub HUB_ID --contact CONTACT_ID [--ttl-seconds N]`;
+  contacts token --hub HUB_ID --contact CONTACT_ID [--ttl-seconds N]
+  webhooks create --org ORG_ID --url URL [--events a,b.*] [--description TEXT]
+  webhooks list --org ORG_ID
+  webhooks get --webhook WEBHOOK_ID
+  webhooks update --webhook WEBHOOK_ID [--url URL] [--events a,b.*|all] [--description TEXT] [--enabled true|false]
+  webhooks delete --webhook WEBHOOK_ID
+  webhooks rotate-secret --webhook WEBHOOK_ID
+  webhooks deliveries --webhook WEBHOOK_ID [--status pending|delivering|succeeded|failed|cancelled] [--limit N] [--offset N]
+  webhooks retry --webhook WEBHOOK_ID --delivery DELIVERY_ID
+  webhooks test --webhook WEBHOOK_ID`;

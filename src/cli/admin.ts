@@ -7,6 +7,7 @@ import { presentApp, presentContact, presentHub, presentKey, presentOrg, Tenancy
 import { EventPublisher } from '../events/index.js';
 import { eventTypeRegistry } from '../server/event-types.js';
 import { resolveTokenSecret } from '../server/token-secret.js';
+import { presentDelivery, presentEndpoint, SecretBox, urlPolicy, webhookHttpError, WebhookService } from '../webhooks/index.js';
 import { ADMIN_USAGE } from './admin-usage.js';
 
 type Flags = ReadonlyMap<string, string>;
@@ -43,7 +44,9 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
     await storage.migrate();
     // Changes made here reach running servers through the event log, like their own.
     const publisher = new EventPublisher(eventTypeRegistry(), storage, config.eventMaxPayloadBytes);
-    const tenancy = new TenancyService(storage, new TokenService(await resolveTokenSecret(config.tokenSecret, storage)), publisher, config.contactTokenTtlSeconds);
+    const tokenSecret = await resolveTokenSecret(config.tokenSecret, storage);
+    const tenancy = new TenancyService(storage, new TokenService(tokenSecret), publisher, config.contactTokenTtlSeconds);
+    if (resource === 'webhooks') return await runWebhooks(new WebhookService(storage, { policy: urlPolicy(config), registry: eventTypeRegistry(), box: new SecretBox(tokenSecret) }), action, flags);
     switch (`${resource ?? ''} ${action ?? ''}`) {
       case 'orgs create': {
         const c = await tenancy.createOrg(checkName(need(flags, 'name')), int(flags, 'credits-micro', 0), oneOf(flags, 'key-mode', ['test', 'live'], 'test'));
@@ -86,5 +89,48 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
     }
   } finally {
     await storage.close();
+  }
+}
+
+const STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
+
+/** `capstan admin webhooks …`: changes land in storage; running servers deliver them. */
+async function runWebhooks(webhooks: WebhookService, action: string | undefined, flags: Flags): Promise<unknown> {
+  const list = (name: string) => flags.get(`--${name}`)?.split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    switch (action ?? '') {
+      case 'create': {
+        const { endpoint, secret } = await webhooks.create(need(flags, 'org'), { url: need(flags, 'url'), events: list('events'), description: flags.get('--description') });
+        return { ...presentEndpoint(endpoint), secret };
+      }
+      case 'list':
+        return { data: (await webhooks.list(need(flags, 'org'))).map(presentEndpoint) };
+      case 'get':
+        return presentEndpoint(await webhooks.get(need(flags, 'webhook')));
+      case 'update': {
+        const enabled = flags.has('--enabled') ? oneOf(flags, 'enabled', ['true', 'false']) === 'true' : undefined;
+        const events = flags.get('--events') === 'all' ? null : list('events');
+        return presentEndpoint(await webhooks.update(need(flags, 'webhook'), { url: flags.get('--url'), events, description: flags.get('--description'), enabled }));
+      }
+      case 'delete':
+        await webhooks.remove(need(flags, 'webhook'));
+        return { success: true };
+      case 'rotate-secret': {
+        const { endpoint, secret } = await webhooks.rotateSecret(need(flags, 'webhook'));
+        return { ...presentEndpoint(endpoint), secret };
+      }
+      case 'deliveries': {
+        const status = flags.has('--status') ? oneOf(flags, 'status', STATUSES) : undefined;
+        return { data: (await webhooks.deliveries(need(flags, 'webhook'), status, Math.min(int(flags, 'limit', 50), 1000), int(flags, 'offset', 0))).map(presentDelivery) };
+      }
+      case 'retry':
+        return presentDelivery(await webhooks.retry(need(flags, 'webhook'), need(flags, 'delivery')));
+      case 'test':
+        return presentDelivery({ delivery: await webhooks.sendTest(need(flags, 'webhook')), attempts: [] });
+      default:
+        throw new AppError('invalid_request', `unknown admin command "webhooks ${action ?? ''}"\n${ADMIN_USAGE}`);
+    }
+  } catch (e) {
+    throw webhookHttpError(e);
   }
 }

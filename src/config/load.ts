@@ -58,21 +58,29 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return { flags, positionals };
 }
 
+function range(spec: OptionSpec): string {
+  return `${spec.min !== undefined ? ` >= ${spec.min}` : ''}${spec.max !== undefined ? ` and <= ${spec.max}` : ''}`;
+}
+
 function describe(spec: OptionSpec): string {
   switch (spec.type) {
     case 'int':
-      return `an integer${spec.min !== undefined ? ` >= ${spec.min}` : ''}${spec.max !== undefined ? ` and <= ${spec.max}` : ''}`;
+      return `an integer${range(spec)}`;
     case 'bool':
       return 'true or false';
     case 'enum':
       return `one of ${(spec.values ?? []).join(', ')}`;
     case 'list':
-      return 'a comma-separated list';
+      return spec.items === 'int' ? `a comma-separated list of integers${range(spec)}` : 'a comma-separated list';
     case 'url':
       return 'a URL';
     default:
       return 'a string';
   }
+}
+
+function inRange(spec: OptionSpec, n: number): boolean {
+  return Number.isSafeInteger(n) && (spec.min === undefined || n >= spec.min) && (spec.max === undefined || n <= spec.max);
 }
 
 function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
@@ -84,9 +92,7 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
   switch (spec.type) {
     case 'int': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-      if (!Number.isSafeInteger(n)) return fail();
-      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) return fail();
-      return n;
+      return inRange(spec, n) ? n : fail();
     }
     case 'bool':
       if (typeof raw === 'boolean') return raw;
@@ -95,10 +101,12 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
       return fail();
     case 'enum':
       return typeof raw === 'string' && spec.values?.includes(raw) ? raw : fail();
-    case 'list':
-      if (Array.isArray(raw) && raw.every((v) => typeof v === 'string')) return raw;
-      if (typeof raw === 'string') return raw.split(',').map((s) => s.trim()).filter(Boolean);
-      return fail();
+    case 'list': {
+      const list: readonly string[] = Array.isArray(raw) && raw.every((v) => typeof v === 'string') ? (raw as string[]) : typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fail();
+      // Entries are kept as written; unsigned digits only, so whoever converts them agrees with this check.
+      if (spec.items === 'int' && !list.every((e) => /^\d+$/.test(e) && inRange(spec, Number(e)))) return fail();
+      return list;
+    }
     case 'url': {
       if (typeof raw !== 'string') return fail();
       if (raw === '') return spec.default === null ? null : fail();

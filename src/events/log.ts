@@ -73,8 +73,10 @@ export class EventLog {
     return 'ok';
   }
 
-  async prune(now = Date.now()): Promise<number> {
+  /** Drops events older than the retention window, but none from `keepFrom` on (an id a reader still needs). */
+  async prune(now = Date.now(), keepFrom?: string): Promise<number> {
     this.pages.clear();
-    return this.storage.events.deleteBefore(uuidv7Floor(now - this.retentionMs));
+    const floor = uuidv7Floor(now - this.retentionMs);
+    return this.storage.events.deleteBefore(keepFrom !== undefined && keepFrom < floor ? keepFrom : floor);
   }
 }

@@ -6,6 +6,9 @@ export interface Metrics {
   readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly latency: Histogram<'method' | 'route'>;
   readonly openConnections: Gauge<'transport'>;
+  readonly webhookAttempts: Counter<'outcome'>;
+  readonly webhookLatency: Histogram<'outcome'>;
+  readonly webhookDelivered: Histogram;
 }
 
 export function createMetrics(defaults = true): Metrics {
@@ -22,5 +25,19 @@ export function createMetrics(defaults = true): Metrics {
       registers: [registry],
     }),
     openConnections: new Gauge({ name: 'capstan_realtime_open_connections', help: 'Open realtime connections by transport', labelNames: ['transport'], registers: [registry] }),
+    webhookAttempts: new Counter({ name: 'capstan_webhook_attempts_total', help: 'Webhook delivery attempts by outcome (success, http_error, gone, redirect, timeout, network, blocked)', labelNames: ['outcome'], registers: [registry] }),
+    webhookLatency: new Histogram({
+      name: 'capstan_webhook_attempt_duration_seconds',
+      help: 'Time from the start of a webhook attempt to its outcome (the answer, or the timeout)',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    webhookDelivered: new Histogram({
+      name: 'capstan_webhook_delivery_latency_seconds',
+      help: 'Time from a webhook delivery being recorded (its event committed) to the receiver accepting it, retries included',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200, 36_000, 86_400, 259_200],
+      registers: [registry],
+    }),
   };
 }

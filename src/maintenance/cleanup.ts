@@ -1,5 +1,6 @@
 // One cleanup run: removes, a bounded batch of each kind, the state Capstan no longer needs (old
-// idempotency keys, ended workflow runs nothing reads, abandoned multipart uploads, orphaned blobs).
+// idempotency keys, ended workflow runs nothing reads, ended webhook deliveries, abandoned multipart
+// uploads, orphaned blobs).
 // Every step is idempotent, so any number of nodes may run it at once; a failing step is logged and
 // the others still run.
 import type { BlobStore } from '../blobs/index.js';
@@ -29,6 +30,8 @@ export interface CleanupOptions {
    */
   readonly removableWorkflowKinds: readonly string[];
   readonly workflowRetentionMs: number;
+  /** How long a webhook delivery that ended stays in the delivery log after its last change. */
+  readonly webhookDeliveryRetentionMs: number;
   /** Capstan's folders of the blob store; nothing outside them is listed, deleted or aborted. */
   readonly blobPrefixes: readonly string[];
   readonly blobOrphanGraceMs: number;
@@ -37,7 +40,7 @@ export interface CleanupOptions {
   readonly multipartExpiryMs: number;
 }
 
-export type CleanupStep = 'idempotencyKeys' | 'workflowRuns' | 'abandonedUploads' | 'orphanedBlobs';
+export type CleanupStep = 'idempotencyKeys' | 'workflowRuns' | 'webhookDeliveries' | 'abandonedUploads' | 'orphanedBlobs';
 
 export type CleanupReport = Readonly<Record<CleanupStep, number>> & {
   /** Steps that threw (and were logged); the others ran all the same. */
@@ -53,6 +56,7 @@ export async function runCleanup(deps: CleanupDeps, options: CleanupOptions): Pr
   const steps: Readonly<Record<CleanupStep, () => Promise<number>>> = {
     idempotencyKeys: () => repo.deleteIdempotencyBefore(iso(now - options.idempotencyRetentionMs), limit),
     workflowRuns: () => repo.deleteEndedRuns(options.removableWorkflowKinds, iso(now - options.workflowRetentionMs), limit),
+    webhookDeliveries: () => repo.deleteEndedDeliveries(iso(now - options.webhookDeliveryRetentionMs), limit),
     abandonedUploads: async () => (await blobs.expireAbandoned(options.multipartExpiryMs, { prefixes: options.blobPrefixes, limit })).length,
     orphanedBlobs: () =>
       sweepOrphanedBlobs(repo, blobs, deps.sweep ?? new BlobSweep(), {
@@ -63,7 +67,7 @@ export async function runCleanup(deps: CleanupDeps, options: CleanupOptions): Pr
         ...(signal ? { signal } : {}),
       }),
   };
-  const counts: Record<CleanupStep, number> = { idempotencyKeys: 0, workflowRuns: 0, abandonedUploads: 0, orphanedBlobs: 0 };
+  const counts: Record<CleanupStep, number> = { idempotencyKeys: 0, workflowRuns: 0, webhookDeliveries: 0, abandonedUploads: 0, orphanedBlobs: 0 };
   const failed: CleanupStep[] = [];
   for (const step of Object.keys(steps) as CleanupStep[]) {
     if (signal?.aborted) break;

@@ -13,6 +13,7 @@ import type { Storage } from '../storage/index.js';
 import type { TenancyService } from '../tenancy/index.js';
 import type { TranscriptService } from '../transcripts/index.js';
 import type { VideoService } from '../videos/index.js';
+import type { WebhookService } from '../webhooks/index.js';
 import type { WorkflowEngine } from '../workflows/index.js';
 
 export interface AppContext {
@@ -33,6 +34,7 @@ export interface AppContext {
   readonly organizer: OrganizerService;
   readonly videos: VideoService;
   readonly transcripts: TranscriptService;
+  readonly webhooks: WebhookService;
   /** Base for absolute URLs in responses. */
   readonly publicUrl: () => string;
 }

@@ -21,6 +21,7 @@ import { TenancyService } from '../tenancy/index.js';
 import { TranscriptService } from '../transcripts/index.js';
 import { ffmpegFromConfig, transcriberFromConfig, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
 import { ensurePrivateDir } from '../util/private-files.js';
+import { createWebhooks } from '../webhooks/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { AppContext } from './context.js';
 import { devCredentialsEnabled, writeDevCredentials } from './dev-credentials.js';
@@ -159,6 +160,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     maxUploadFiles: config.organizerMaxUploadFiles,
     maxJobFiles: config.organizerMaxJobFiles,
   });
+  // Outgoing webhooks follow the event log like the streams do; their secrets are sealed with the token secret.
+  const webhooks = createWebhooks({ config, storage, registry: eventTypes, publisher, logger, metrics, tokenSecret });
   const ctx: AppContext = {
     config,
     storage,
@@ -177,6 +180,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     organizer,
     videos,
     transcripts: new TranscriptService(storage),
+    webhooks: webhooks.service,
     publicUrl,
   };
   const surfaces: Surface[] = [adminRoutes(ctx), hubRealtimeRoutes(ctx), hubMemberRoutes(ctx), documentRoutes(ctx), documentRealtimeRoutes(ctx, upgrades), organizerRoutes(ctx)];
@@ -190,23 +194,27 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const app = await buildHttpApp({ config, logger, metrics, rateLimits, upgrades, ready: async () => (await storage.ping()) && (await fanOut.ready()), idempotency: storage.idempotency }, surfaces);
   upgrades.attach(app.server);
   workflows.start();
+  webhooks.start();
   const devCredentialsPath = devCredentialsEnabled(config) ? await writeDevCredentials(storage, tenancy, config.dataDir) : undefined;
   if (devCredentialsPath) logger.info({ path: devCredentialsPath }, 'first start: demo credentials written');
 
   // Events older than the replay window can no longer be resumed from; drop them.
   const pruneEvery = Math.min(60_000, Math.max(1_000, events.retentionMs / 5));
+  // Events the webhook dispatcher has not read yet are kept, however old: a webhook is never lost to pruning.
   const pruner = setInterval(() => {
-    events.prune().catch((e: unknown) => logger.warn({ err: e }, 'event pruning failed'));
+    webhooks.pruneFloor().then((keepFrom) => events.prune(Date.now(), keepFrom)).catch((e: unknown) => logger.warn({ err: e }, 'event pruning failed'));
   }, pruneEvery);
   pruner.unref();
-  // State that must not grow forever (old idempotency keys, ended runs, abandoned uploads, orphaned
-  // blobs), removed in bounded batches; every node runs it, and concurrent runs are safe.
+  // State that must not grow forever (old idempotency keys, ended runs, ended webhook deliveries,
+  // abandoned uploads, orphaned blobs), removed in bounded batches; every node runs it, and
+  // concurrent runs are safe.
   const cleanup = startCleanup({ repo: storage.cleanup, blobs, logger }, {
     intervalMs: config.cleanupIntervalMs,
     batchSize: config.cleanupBatchSize,
     idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000,
     removableWorkflowKinds: REMOVABLE_WORKFLOW_KINDS,
     workflowRetentionMs: config.workflowRetentionSeconds * 1000,
+    webhookDeliveryRetentionMs: config.webhookDeliveryRetentionSeconds * 1000,
     blobPrefixes: BLOB_KEY_PREFIXES,
     blobOrphanGraceMs: config.blobOrphanGraceSeconds * 1000,
     deletedVideoRetentionMs: config.workflowRetentionSeconds * 1000,
@@ -250,6 +258,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         } finally {
           clearTimeout(grace);
           await workflows.stop();
+          await webhooks.close();
           await extractor.close();
           await cleanupStopped;
           await blobs.close();

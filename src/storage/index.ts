@@ -21,6 +21,8 @@ export type { IdempotencyRecord, IdempotencyRepo } from './repos/idempotency.js'
 export type { CleanupRepo } from './repos/cleanup.js';
 export type { VideoRow, VideoRepo, VideoState, VideoListQuery } from './repos/videos.js';
 export type { VideoTranscriptRow, TranscriptRepo } from './repos/transcripts.js';
+export type { EndpointFilter, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint, WebhookRepo } from './repos/webhooks.js';
+export { WEBHOOK_CHANNEL } from './repos/webhooks.js';
 export type {
   OrganizerFile, OrganizerJob, OrganizerJobFile, OrganizerRepo, JobFileResult, JobCounts, PendingJobFile, FileQuery, ContentFacts, FileChange, FileChangeResult, FolderCount,
 } from './repos/organizer.js';

@@ -399,6 +399,70 @@ export interface BroadcastTable {
   created_at: string;
 }
 
+/** An organization's webhook endpoint. Secrets are stored encrypted (see src/webhooks/secrets.ts). */
+export interface WebhookEndpointTable {
+  id: string;
+  org_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types and `prefix.*` patterns; null for every event. */
+  events: string | null;
+  enabled: number;
+  /** Why it is disabled: manual, gone (the receiver answered 410) or failing. */
+  disabled_reason: string | null;
+  secret_enc: string;
+  /** The secret a rotation replaced; it keeps signing until previous_secret_expires_at (ms). */
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: number | null;
+  /** Events whose id sorts below this (a UUIDv7 floor of the creation instant) are never sent to it. */
+  since_id: string;
+  /** When its current run of failed attempts began (ms); null after a success. */
+  failing_since: number | null;
+  /** The delivery worker holding the endpoint (one request in flight per endpoint). */
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+/** One message for one endpoint: the exact body every attempt sends, and where its retries stand. */
+export interface WebhookDeliveryTable {
+  id: string;
+  endpoint_id: string;
+  org_id: string;
+  /** The webhook-id header: the event's UUIDv7 (or one derived from it for document.completed/failed). */
+  event_id: string;
+  event_type: string;
+  /** First attempts go out in this order: the source event's id, then its derived message. */
+  order_key: string;
+  payload: string;
+  status: 'pending' | 'delivering' | 'succeeded' | 'failed' | 'cancelled';
+  attempts: number;
+  /** ms; null once the delivery ended. */
+  next_attempt_at: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookAttemptTable {
+  delivery_id: string;
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  outcome: string;
+  error: string | null;
+  response_body: string | null;
+  next_attempt_at: number | null;
+}
+
+/** How far the webhook dispatcher has read each topic of the event log. */
+export interface WebhookCursorTable {
+  topic: string;
+  seq: number;
+}
+
 export interface Database {
   videos: VideoTable;
   video_transcripts: VideoTranscriptTable;
@@ -432,4 +496,8 @@ export interface Database {
   hubs: HubTable;
   contacts: ContactTable;
   settings: SettingTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
+  webhook_cursors: WebhookCursorTable;
 }

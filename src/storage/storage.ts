@@ -24,6 +24,7 @@ import { organizerRepo, type OrganizerRepo } from './repos/organizer.js';
 import { settingsRepo, type SettingsRepo } from './repos/settings.js';
 import { transcriptRepo, type TranscriptRepo } from './repos/transcripts.js';
 import { videoRepo, type VideoRepo } from './repos/videos.js';
+import { webhookRepo, type WebhookRepo } from './repos/webhooks.js';
 import { workflowRepo, type WorkflowRepo } from './repos/workflows.js';
 import type { Database } from './schema.js';
 
@@ -46,6 +47,7 @@ export interface Repos {
   readonly transcripts: TranscriptRepo;
   readonly idempotency: IdempotencyRepo;
   readonly cleanup: CleanupRepo;
+  readonly webhooks: WebhookRepo;
 }
 
 /** Called after a transaction that appended events has committed, with those events in append order. */
@@ -92,6 +94,7 @@ export function createRepos(db: Kysely<Database>, driver: Driver, appended?: Eve
     transcripts: transcriptRepo(db),
     idempotency: idempotencyRepo(db),
     cleanup: cleanupRepo(db, driver),
+    webhooks: webhookRepo(db, driver),
   };
 }
 

@@ -105,7 +105,29 @@ export function isRefusedAddress(address: string, allow: readonly string[] | Blo
   return !allowed.check(target.address, target.family);
 }
 
-async function resolveChecked(host: string, allowed: BlockList): Promise<{ address: string; family: number }> {
+/** An address a host was resolved to and checked at. */
+export interface CheckedTarget {
+  readonly address: string;
+  readonly family: number;
+}
+
+/**
+ * Resolves `host` (a name or a literal address, bracketed or not) and checks every address it
+ * resolves to; throws FetchError blocked_address or network. Connect to the result with pinnedLookup.
+ */
+export function resolveAllowed(host: string, allow: readonly string[]): Promise<CheckedTarget> {
+  return resolveChecked(host, allowList(allow));
+}
+
+/** A lookup that always answers `target`: the connection goes to the address that was checked, whatever DNS says a moment later. */
+export function pinnedLookup(target: CheckedTarget): LookupFunction {
+  return (_host, opts, cb) => {
+    if (opts.all) cb(null, [{ address: target.address, family: target.family }]);
+    else cb(null, target.address, target.family);
+  };
+}
+
+async function resolveChecked(host: string, allowed: BlockList): Promise<CheckedTarget> {
   const bare = host.replace(/^\[|\]$/g, '');
   let addresses: { address: string; family: number }[];
   if (isIP(bare)) addresses = [{ address: bare, family: isIP(bare) }];
@@ -153,15 +175,11 @@ interface HopResult {
   readonly contentType?: string;
 }
 
-function request(url: URL, target: { address: string; family: number }, deadline: number, maxBytes: number): Promise<HopResult> {
+function request(url: URL, target: CheckedTarget, deadline: number, maxBytes: number): Promise<HopResult> {
   return new Promise((resolve, reject) => {
     const remaining = deadline - Date.now();
     if (remaining <= 0) return reject(new FetchError('timeout', 'fetch timed out'));
-    // Connect to the address that was checked, whatever DNS says a moment later.
-    const pinned: LookupFunction = (_host, opts, cb) => {
-      if (opts.all) cb(null, [{ address: target.address, family: target.family }]);
-      else cb(null, target.address, target.family);
-    };
+    const pinned = pinnedLookup(target);
     const client = url.protocol === 'https:' ? https : http;
     const req = client.get(url, { lookup: pinned, headers: { 'user-agent': 'Capstan/1 (document fetch)', accept: '*/*' }, timeout: remaining }, (res) => {
       const status = res.statusCode ?? 0;

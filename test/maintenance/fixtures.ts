@@ -17,6 +17,7 @@ export function cleanupOptions(overrides: Partial<CleanupOptions> = {}): Cleanup
     idempotencyRetentionMs: DAY,
     removableWorkflowKinds: REMOVABLE_WORKFLOW_KINDS,
     workflowRetentionMs: 7 * DAY,
+    webhookDeliveryRetentionMs: 30 * DAY,
     blobPrefixes: BLOB_KEY_PREFIXES,
     blobOrphanGraceMs: HOUR,
     deletedVideoRetentionMs: 7 * DAY,

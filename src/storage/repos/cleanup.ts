@@ -15,6 +15,11 @@ export interface CleanupRepo {
    */
   deleteEndedRuns(kinds: readonly string[], beforeIso: string, limit: number): Promise<number>;
   /**
+   * Deletes up to `limit` webhook deliveries that ended (succeeded, failed or cancelled) and last
+   * changed before `beforeIso`, with their attempts, oldest first; returns how many deliveries.
+   */
+  deleteEndedDeliveries(beforeIso: string, limit: number): Promise<number>;
+  /**
    * The subset of `keys` that a row still needs: a document's or an organizer file's blob, or the
    * upload, rendition or poster of a video not deleted, or deleted at or after `videoDeletedBeforeIso`.
    */
@@ -22,6 +27,8 @@ export interface CleanupRepo {
 }
 
 const ENDED = ['completed', 'failed', 'cancelled'] as const;
+/** Pending and delivering deliveries are still owed to their receiver and are never removed. */
+const DELIVERY_ENDED = ['succeeded', 'failed', 'cancelled'] as const;
 
 export function cleanupRepo(db: Kysely<Database>, driver: Driver): CleanupRepo {
   const skipLocked = driver === 'postgres' ? sql`for update skip locked` : sql``;
@@ -46,6 +53,20 @@ export function cleanupRepo(db: Kysely<Database>, driver: Driver): CleanupRepo {
           select id from workflow_runs
           where kind in (${sql.join(kinds)}) and status in (${sql.join(ENDED)}) and completed_at < ${beforeIso}
           order by completed_at, id
+          limit ${limit} ${skipLocked}
+        )`.execute(db);
+      return Number(res.numAffectedRows ?? 0n);
+    },
+
+    async deleteEndedDeliveries(beforeIso, limit) {
+      // Like the runs: one statement, the attempts going by ON DELETE CASCADE. A delivery retried by
+      // hand is pending again (and newer), so it is out of reach until it ends anew.
+      const res = await sql`
+        delete from webhook_deliveries
+        where id in (
+          select id from webhook_deliveries
+          where status in (${sql.join(DELIVERY_ENDED)}) and updated_at < ${beforeIso}
+          order by updated_at, id
           limit ${limit} ${skipLocked}
         )`.execute(db);
       return Number(res.numAffectedRows ?? 0n);

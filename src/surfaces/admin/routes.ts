@@ -1,4 +1,4 @@
-// The admin API (/admin/v1): tenancy, keys, credits, apps, hubs and contacts. Thin: each route
+// The admin API (/admin/v1): tenancy, keys, credits, apps, hubs, contacts and webhooks. Thin: each route
 // validates, calls the tenancy service and shapes the answer.
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -7,6 +7,7 @@ import { checkAdminToken } from '../../auth/index.js';
 import { idempotentWrites, schemas } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import { registerHubAdminRoutes } from './hub-routes.js';
+import { registerWebhookAdminRoutes } from './webhook-routes.js';
 import { presentApp, presentContact, presentHub, presentKey, presentOrg } from '../../tenancy/index.js';
 
 const tags = ['admin'];
@@ -113,6 +114,7 @@ export function adminRoutes(ctx: AppContext) {
         });
 
         registerHubAdminRoutes(app, ctx);
+        registerWebhookAdminRoutes(app, ctx);
       },
       { prefix: '/admin/v1' },
     );
