@@ -62,7 +62,7 @@ export function renderMarkdown(data: FanoutData): string {
     markdownTable(
       [
         'subscribers',
-        'deliveries/s: Capstan ÷ raw SSE (ceiling)',
+        'deliveries/s: Capstan ÷ naive raw SSE',
         'Capstan ÷ raw ws',
         'Capstan ÷ Socket.IO',
         'CPU efficiency: raw SSE µs ÷ Capstan µs',
