@@ -8,11 +8,12 @@ import { baseEnv, type Child, type ProcessGroup } from './processes.js';
 import type { PublishTarget } from './publisher.js';
 import { tempDir } from './temp-dir.js';
 
-export type TargetName = 'capstan' | 'raw-sse' | 'raw-ws' | 'socketio';
+export type TargetName = 'capstan' | 'raw-sse-batched' | 'raw-sse' | 'raw-ws' | 'socketio';
 
 export const TARGET_LABELS: Readonly<Record<TargetName, string>> = {
   capstan: 'Capstan (hub SSE)',
-  'raw-sse': 'raw node:http SSE',
+  'raw-sse-batched': 'raw node:http SSE, batched (ceiling)',
+  'raw-sse': 'raw node:http SSE, naive',
   'raw-ws': 'raw ws',
   socketio: 'Socket.IO',
 };
@@ -53,7 +54,7 @@ async function startBaseline(name: Exclude<TargetName, 'capstan'>, group: Proces
   const port = Number((await child.waitForLine(/^LISTENING (\d+)/, 20_000))[1]);
   const base = `127.0.0.1:${port}`;
   const subscribe =
-    name === 'raw-sse' ? { kind: 'sse' as const, url: `http://${base}/events`, eventName: EVENT }
+    name === 'raw-sse' || name === 'raw-sse-batched' ? { kind: 'sse' as const, url: `http://${base}/events`, eventName: EVENT }
     : name === 'raw-ws' ? { kind: 'ws' as const, url: `ws://${base}/ws`, eventName: EVENT }
     : { kind: 'socketio' as const, url: `http://${base}`, eventName: EVENT };
   return {

@@ -14,7 +14,7 @@ import { startTarget, type RunningTarget, type TargetName } from '../../lib/targ
 import { renderMarkdown, renderSvg } from './render.js';
 import type { FanoutData, FixedResult, LatencySummary, RunResult, Settings } from './types.js';
 
-const ALL_TARGETS: readonly TargetName[] = ['capstan', 'raw-sse', 'raw-ws', 'socketio'];
+const ALL_TARGETS: readonly TargetName[] = ['capstan', 'raw-sse-batched', 'raw-sse', 'raw-ws', 'socketio'];
 
 function list(value: string | undefined, fallback: string): string[] {
   return (value ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);

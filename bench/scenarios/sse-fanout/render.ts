@@ -62,7 +62,9 @@ export function renderMarkdown(data: FanoutData): string {
     markdownTable(
       [
         'subscribers',
-        'deliveries/s: Capstan ÷ naive raw SSE',
+        'deliveries/s: Capstan ÷ batched raw SSE (ceiling)',
+        'CPU efficiency: batched raw SSE µs ÷ Capstan µs',
+        'Capstan ÷ naive raw SSE',
         'Capstan ÷ raw ws',
         'Capstan ÷ Socket.IO',
         'CPU efficiency: raw SSE µs ÷ Capstan µs',
@@ -73,10 +75,13 @@ export function renderMarkdown(data: FanoutData): string {
       s.subscribers.map((n) => {
         const c = find(data, 'capstan', n);
         const sse = find(data, 'raw-sse', n);
+        const batched = find(data, 'raw-sse-batched', n);
         const ws = find(data, 'raw-ws', n);
         const io = find(data, 'socketio', n);
         return [
           int(n),
+          ratio(c?.max?.deliveriesPerSec, batched?.max?.deliveriesPerSec),
+          ratio(batched?.max?.serverCpuUsPerDelivery, c?.max?.serverCpuUsPerDelivery),
           ratio(c?.max?.deliveriesPerSec, sse?.max?.deliveriesPerSec),
           ratio(c?.max?.deliveriesPerSec, ws?.max?.deliveriesPerSec),
           ratio(c?.max?.deliveriesPerSec, io?.max?.deliveriesPerSec),
