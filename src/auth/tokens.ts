@@ -3,8 +3,11 @@
 import { randomBytes, webcrypto } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import { AppError } from '../http/errors.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 const ISSUER = 'capstan';
+/** Verified tokens remembered at once: one per browser of a large hub's connect storm. */
+const REMEMBERED_TOKENS = 10_000;
 
 export type TokenAudience = 'contact' | 'realtime';
 
@@ -25,8 +28,12 @@ export class TokenService {
   // A WebCrypto key, imported once: jose verifies through WebCrypto, and given raw bytes or a KeyObject
   // it converts the key on every call (a third of a verify's cost, measured on a stream connect).
   private readonly key: Promise<webcrypto.CryptoKey>;
+  private readonly verified: VerifiedTokens;
+  /** Verifications under way, by `<audience> <token>`: settled ones leave at once. */
+  private readonly verifying = new Map<string, Promise<VerifiedToken>>();
 
-  constructor(secret: string) {
+  constructor(secret: string, remembered = REMEMBERED_TOKENS) {
+    this.verified = new VerifiedTokens(remembered);
     this.key = webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
@@ -48,11 +55,29 @@ export class TokenService {
     return { token, expiresAt: new Date(exp * 1000).toISOString(), expiresAtMs: exp * 1000 };
   }
 
-  /** Verifies signature, issuer, audience and expiry; any failure is a 401 `unauthorized`. */
+  /**
+   * Verifies signature, issuer, audience and expiry; any failure is a 401 `unauthorized`. A token that
+   * verified before is not checked again until its expiry, when it fails like any expired token.
+   */
   async verify(audience: TokenAudience, token: string): Promise<VerifiedToken> {
+    const known = this.verified.get(audience, token, Date.now());
+    if (known) return known;
+    // Connections arriving together with one token wait for one verification.
+    const key = `${audience} ${token}`;
+    let pending = this.verifying.get(key);
+    if (!pending) {
+      pending = this.check(audience, token).finally(() => this.verifying.delete(key));
+      this.verifying.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async check(audience: TokenAudience, token: string): Promise<VerifiedToken> {
     try {
       const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'], issuer: ISSUER, audience });
-      return verified(payload);
+      const result = verified(payload);
+      this.verified.set(audience, token, result);
+      return result;
     } catch (e) {
       if (e instanceof AppError) throw e;
       if (e instanceof joseErrors.JWTExpired) throw new AppError('unauthorized', 'Token expired');
@@ -65,9 +90,13 @@ export class TokenService {
    * one of ours. An expired token is no forgery: rate limits count it against its holder.
    */
   async holder(audience: TokenAudience, token: string): Promise<VerifiedToken | undefined> {
+    const known = this.verified.get(audience, token, Date.now());
+    if (known) return known;
     try {
       const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'], issuer: ISSUER, audience });
-      return verified(payload);
+      const result = verified(payload);
+      this.verified.set(audience, token, result);
+      return result;
     } catch (e) {
       // jose checks the expiry last, after the signature, the issuer and the audience.
       if (e instanceof joseErrors.JWTExpired) return verified(e.payload);
