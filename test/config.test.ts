@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ConfigError, loadConfig, maskedConfig, OPTIONS, renderConfigReference } from '../src/config/index.js';
+import { loadConfig, maskedConfig, OPTIONS, renderConfigReference } from '../src/config/index.js';
+import { rejectsConfig } from './helpers/config.js';
 import { tempDir } from './helpers/server.js';
 
 const dir = tempDir('capstan-config-');
@@ -17,19 +18,7 @@ function configFile(content: unknown): string {
   return path;
 }
 
-/** Asserts that loading fails with a ConfigError whose message matches every pattern. */
-function rejects(sources: Parameters<typeof loadConfig>[0], ...patterns: RegExp[]): ConfigError {
-  let caught: unknown;
-  try {
-    loadConfig(sources);
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof ConfigError, `expected a ConfigError, got ${String(caught)}`);
-  for (const p of patterns) assert.match(caught.message, p);
-  assert.ok(!caught.message.includes('\n'), 'the error is one line');
-  return caught;
-}
+const rejects = rejectsConfig;
 
 describe('layering', () => {
   test('defaults come from the schema', () => {

@@ -29,6 +29,18 @@ export function handlePublish(req: http.IncomingMessage, res: http.ServerRespons
   });
 }
 
+/**
+ * Answers `GET /events` as an SSE stream and keeps it in `streams` until it closes. The baselines
+ * differ only in how they write events to these streams.
+ */
+export function openStream(res: http.ServerResponse, streams: Set<http.ServerResponse>): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.socket?.setNoDelay(true);
+  res.write('retry: 3000\n\n');
+  streams.add(res);
+  res.once('close', () => streams.delete(res));
+}
+
 /** Listens on 127.0.0.1:$PORT (0 picks one) and prints `LISTENING <port>`. */
 export function listen(server: http.Server): void {
   server.keepAliveTimeout = 60_000;

@@ -4,7 +4,7 @@
 // of the turn. Capstan batches the same way, so this is the server it should be measured against;
 // raw-sse.ts, which writes every event to every connection as it arrives, is the naive one.
 import http from 'node:http';
-import { handlePublish, listen } from './common.js';
+import { handlePublish, listen, openStream } from './common.js';
 
 const streams = new Set<http.ServerResponse>();
 let pending: Buffer[] = [];
@@ -19,14 +19,7 @@ function flush(): void {
 
 const server = http.createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
-  if (req.method === 'GET' && path === '/events') {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.socket?.setNoDelay(true);
-    res.write('retry: 3000\n\n');
-    streams.add(res);
-    res.once('close', () => streams.delete(res));
-    return;
-  }
+  if (req.method === 'GET' && path === '/events') return openStream(res, streams);
   if (req.method === 'POST' && path === '/publish') {
     handlePublish(req, res, ({ id, type, data }) => {
       pending.push(Buffer.from(`id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`));

@@ -1,20 +1,13 @@
 // Baseline: the SSE ceiling on this machine. node:http and nothing else — no auth, no log, no queue
 // limit; each event is framed once and the same buffer is written to every open response.
 import http from 'node:http';
-import { handlePublish, listen } from './common.js';
+import { handlePublish, listen, openStream } from './common.js';
 
 const streams = new Set<http.ServerResponse>();
 
 const server = http.createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
-  if (req.method === 'GET' && path === '/events') {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.socket?.setNoDelay(true);
-    res.write('retry: 3000\n\n');
-    streams.add(res);
-    res.once('close', () => streams.delete(res));
-    return;
-  }
+  if (req.method === 'GET' && path === '/events') return openStream(res, streams);
   if (req.method === 'POST' && path === '/publish') {
     handlePublish(req, res, ({ id, type, data }) => {
       const frame = Buffer.from(`id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);

@@ -5,25 +5,15 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import { runCli } from '../helpers/cli.js';
+import { rejectsConfig } from '../helpers/config.js';
 import { tempDir } from '../helpers/server.js';
 
 const dir = tempDir('capstan-webhook-config-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function rejects(sources: Parameters<typeof loadConfig>[0], ...patterns: RegExp[]): ConfigError {
-  let caught: unknown;
-  try {
-    loadConfig(sources);
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof ConfigError, `expected a ConfigError, got ${String(caught)}`);
-  for (const p of patterns) assert.match(caught.message, p);
-  assert.ok(!caught.message.includes('\n'), 'the error is one line');
-  return caught;
-}
+const rejects = rejectsConfig;
 
 describe('CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS', () => {
   test('whole milliseconds are accepted, spaces trimmed, 0 meaning at once', () => {
