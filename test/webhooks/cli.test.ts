@@ -23,18 +23,19 @@ test('capstan admin webhooks: create, list, update, test, a refused URL, delete'
   assert.deepEqual(created.events, ['document.*', 'video.ready']);
   const id = created.id as string;
   // Independent commands run side by side: each is a process of its own.
-  const [listed, updated, queued, refused] = await Promise.all([
+  const [listed, updated, queued] = await Promise.all([
     cli('webhooks', 'list', '--org', org.id as string),
     cli('webhooks', 'update', '--webhook', id, '--description', 'renamed'),
     cli('webhooks', 'test', '--webhook', id),
-    runCli(['admin', 'webhooks', 'create', '--org', org.id as string, '--url', 'https://169.254.169.254/'], env),
   ]);
+  // Afterwards, so that its stderr is the refusal alone, never a fourth writer's wait on SQLite's lock.
+  const refused = await runCli(['admin', 'webhooks', 'create', '--org', org.id as string, '--url', 'https://169.254.169.254/'], env);
   assert.deepEqual((listed.data as Record<string, unknown>[]).map((e) => e.id), [id]);
   assert.equal((listed.data as Record<string, unknown>[])[0]!.secret, undefined);
   assert.equal(updated.description, 'renamed');
   assert.equal(queued.type, 'webhook.test');
   assert.equal(queued.status, 'pending');
   assert.equal(refused.code, 1);
-  assert.equal((JSON.parse(refused.stderr) as { code: string }).code, 'url_not_allowed');
+  assert.equal((JSON.parse(refused.stderr) as { code: string }).code, 'url_not_allowed', refused.stderr);
   assert.deepEqual(await cli('webhooks', 'delete', '--webhook', id), { success: true });
 });
