@@ -42,10 +42,20 @@ if (files.length === 0) {
 }
 ensureSystemDeps();
 
-// The runner's timeout bounds each file as well as each test, so the chaos suite's short profile
-// (about two minutes of node kills and restarts, its own bound six) runs on its own afterwards with a
-// bound to match; every other test keeps the two-minute one that catches a hang early.
-const LONG_RUNNING = (f) => f.startsWith(join('test', 'chaos'));
+// The client SDK's tests load its built package, as its users do: build it first (a type error in the
+// SDK, or a server shape it no longer matches, fails here).
+const built = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'packages/client/tsconfig.json'], { stdio: 'inherit' });
+if (built.status !== 0) {
+  console.error('npm test: building packages/client failed');
+  process.exit(1);
+}
+
+// The runner's timeout bounds each file as well as each test, so the long files — the chaos suite's
+// short profile (about two minutes of node kills and restarts, its own bound six) and the files that
+// drive one Chromium through many pages (the SDK on another origin, the rendered reference) — run
+// afterwards with a bound to match; every other test keeps the two-minute one that catches a hang early.
+const LONG_FILES = [join('test', 'client', 'browser.test.ts'), join('test', 'http', 'docs-page.test.ts')];
+const LONG_RUNNING = (f) => f.startsWith(join('test', 'chaos')) || LONG_FILES.includes(f);
 const runFiles = (list, timeoutMs) =>
   list.length === 0
     ? 0

@@ -24,14 +24,12 @@ after(() => {
 test('`capstan serve` in scaled mode with local-disk blobs exits 2 with one line naming the options', async () => {
   const scaled: Record<string, string>[] = [{ CAPSTAN_DATABASE_URL: PG }, { CAPSTAN_REDIS_URL: REDIS }, { CAPSTAN_DATABASE_URL: PG, CAPSTAN_REDIS_URL: REDIS }];
   for (const env of scaled) {
-    const started = Date.now();
     const res = await runCli(['serve'], { ...env, CAPSTAN_DATA_DIR: dataDir(), PORT: '0' });
     assert.equal(res.code, 2, JSON.stringify(env) + res.stderr);
     const lines = res.stderr.trim().split('\n');
     assert.equal(lines.length, 1, res.stderr);
     assert.match(lines[0]!, /^capstan: scaled mode .*CAPSTAN_S3_BUCKET.*CAPSTAN_SHARED_DATA_DIR=true/);
     assert.ok(!res.stderr.includes('pw@'), 'the database password is not printed');
-    assert.ok(Date.now() - started < 30_000);
   }
 });
 

@@ -1,10 +1,11 @@
 // Configuration: defaults ← environment ← config file ← CLI flags, one schema, errors that name the
 // option, secrets masked for display, and a reference page that cannot drift from the schema.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadConfig, maskedConfig, OPTIONS, renderConfigReference } from '../src/config/index.js';
+import { runCli } from './helpers/cli.js';
 import { rejectsConfig } from './helpers/config.js';
 import { tempDir } from './helpers/server.js';
 
@@ -155,4 +156,30 @@ test('docs/configuration.md is the reference rendered from the schema (run `npm 
   const page = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
   assert.ok(page === renderConfigReference(), 'docs/configuration.md is out of date: run `npm run docs:config`');
   for (const o of OPTIONS) assert.ok(page.includes(`\`${o.env}\``), `${o.env} is documented`);
+});
+
+describe('CAPSTAN_FETCH_ALLOW_HOSTS', () => {
+  test('takes IP addresses, CIDR ranges and host names', () => {
+    const config = loadConfig({ env: { CAPSTAN_FETCH_ALLOW_HOSTS: '127.0.0.1, 10.0.0.0/8,fd00::/8,localhost,Files.Internal' } });
+    assert.deepEqual(config.fetchAllowHosts, ['127.0.0.1', '10.0.0.0/8', 'fd00::/8', 'localhost', 'Files.Internal']);
+  });
+
+  test('an entry that is none of them stops the load, naming the option and the entry', () => {
+    for (const entry of ['http://localhost', 'localhost:8080', '*.internal', '10.0.0.0/33']) {
+      rejects({ env: { CAPSTAN_FETCH_ALLOW_HOSTS: `127.0.0.1,${entry}` } }, /CAPSTAN_FETCH_ALLOW_HOSTS/, new RegExp(JSON.stringify(entry).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+    }
+    rejects({ env: {}, overrides: { fetchAllowHosts: ['localhost', 'a b'] } }, /CAPSTAN_FETCH_ALLOW_HOSTS entry "a b"/);
+  });
+
+  test('capstan serve with a malformed entry exits 2 before anything starts', async () => {
+    const dataDir = tempDir('capstan-config-allow-');
+    try {
+      const res = await runCli(['serve'], { CAPSTAN_DATA_DIR: dataDir, PORT: '0', CAPSTAN_FETCH_ALLOW_HOSTS: 'localhost,http://files.internal/' });
+      assert.equal(res.code, 2, `exit 2 expected; stderr: ${res.stderr}`);
+      assert.match(res.stderr, /CAPSTAN_FETCH_ALLOW_HOSTS entry "http:\/\/files\.internal\/"/);
+      assert.deepEqual(readdirSync(dataDir), [], 'nothing was created');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

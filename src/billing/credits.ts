@@ -29,9 +29,23 @@ export async function grantCredits(tx: Repos, change: CreditChange): Promise<num
 
 /** Takes `amountMicro` (> 0) from the balance, or fails with 402 and changes nothing. */
 export async function debitCredits(tx: Repos, change: CreditChange): Promise<number> {
-  const balance = await tx.ledger.apply({ id: newId('led'), orgId: change.orgId, amountMicro: -Math.abs(change.amountMicro), reason: change.reason, ref: change.ref ?? null, at: nowIso(), allowNegative: false });
-  if (balance === undefined) throw new AppError('payment_required');
+  const required = Math.abs(change.amountMicro);
+  const balance = await tx.ledger.apply({ id: newId('led'), orgId: change.orgId, amountMicro: -required, reason: change.reason, ref: change.ref ?? null, at: nowIso(), allowNegative: false });
+  if (balance === undefined) throw insufficientCredits(required, (await tx.orgs.get(change.orgId))?.credits_micro ?? 0);
   return balance;
+}
+
+/**
+ * The 402 of an operation the balance does not cover, saying what it needs and what is held, so a
+ * client can tell its user how much to add without a second call.
+ */
+export function insufficientCredits(requiredMicro: number, balanceMicro: number): AppError {
+  return new AppError(
+    'payment_required',
+    `Insufficient credits: this needs ${requiredMicro} micro-credits and the organization holds ${balanceMicro}`,
+    {},
+    { required_micro: requiredMicro, balance_micro: balanceMicro },
+  );
 }
 
 export function formatDollars(micro: number): string {

@@ -1,1 +1,1 @@
-export { grantCredits, debitCredits, formatDollars, MICRO_PER_DOLLAR, type CreditChange } from './credits.js';
+export { grantCredits, debitCredits, insufficientCredits, formatDollars, MICRO_PER_DOLLAR, type CreditChange } from './credits.js';

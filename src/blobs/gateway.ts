@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { pipeline, Readable, Transform } from 'node:stream';
-import { AppError } from '../http/index.js';
+import { AppError, media, replies } from '../http/index.js';
 import { isBlobError } from './errors.js';
 import { blobHttpError } from './http-errors.js';
 import type { LocalDiskBlobStore } from './local-disk.js';
@@ -19,12 +19,13 @@ export interface UploadGatewayDeps {
   readonly maxPartBytes: number;
 }
 
+// All of them are written by the signer: a client passes the URL on untouched.
 const PartQuery = Type.Object({
-  key: Type.String({ minLength: 1, maxLength: 1024 }),
-  uploadId: Type.String({ minLength: 1, maxLength: 128 }),
+  key: Type.String({ minLength: 1, maxLength: 1024, description: 'The object key the part belongs to' }),
+  uploadId: Type.String({ minLength: 1, maxLength: 128, description: 'The multipart upload' }),
   partNumber: Type.Integer({ minimum: MIN_PART_NUMBER, maximum: MAX_PART_NUMBER }),
-  expires: Type.Integer({ minimum: 0 }),
-  signature: Type.String({ minLength: 1, maxLength: 128 }),
+  expires: Type.Integer({ minimum: 0, description: 'Unix seconds after which the URL is refused' }),
+  signature: Type.String({ minLength: 1, maxLength: 128, description: 'HMAC-SHA256 over the other parameters (base64url)' }),
 });
 
 const FORBIDDEN = {
@@ -41,7 +42,20 @@ export function uploadGateway(deps: UploadGatewayDeps) {
     app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
     app.put(GATEWAY_PATH, {
-      schema: { hide: true, querystring: PartQuery },
+      schema: {
+        operationId: 'uploadPart',
+        tags: ['developer SDK'],
+        // The signature in the URL is the credential.
+        security: [],
+        summary: 'Upload one part\'s bytes to a presigned part URL (local store only)',
+        description: 'Where presign-part\'s presignedUrl points when blobs are stored on local disk (with S3 it points at the bucket instead): take the URL as it is, never build it. The body is the part\'s raw bytes, of any content type; answer 200 with the ETag header that complete wants. A part may be uploaded again before complete; the last upload wins. A URL whose signature does not match or that has expired is 403 forbidden; an upload that no longer exists (aborted, completed, expired) is 404 (NoSuchUpload: …).',
+        querystring: PartQuery,
+        response: replies({
+          200: media('The part is stored. The body is empty: the ETag header is the answer', ['application/octet-stream'], { type: 'string', maxLength: 0 }, {
+            ETag: { type: 'string', description: 'The part\'s entity tag, quoted: send it back in complete\'s parts[].etag' },
+          }),
+        }, ['forbidden', 'not_found']),
+      },
     }, async (req, reply) => {
       try {
         // Parameters were checked first (400); then the signature and expiry (403).

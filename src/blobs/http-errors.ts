@@ -10,8 +10,8 @@ const CATALOGUE: Readonly<Record<BlobErrorCode, ErrorCode>> = {
   InvalidPartOrder: 'invalid_request',
   EntityTooSmall: 'invalid_request',
   InvalidArgument: 'invalid_request',
-  // HTTP's answer is 416, which the catalogue has no code for yet; a Range-serving surface needs one.
-  InvalidRange: 'invalid_request',
+  // Surfaces that serve ranges decide them before reading (src/http/range.ts); this is the same answer.
+  InvalidRange: 'range_not_satisfiable',
 };
 
 export function blobHttpError(error: BlobError): AppError {

@@ -2,6 +2,7 @@
 // Every value is checked against the schema; the first bad one stops with a one-line error naming it.
 import { readFileSync } from 'node:fs';
 import { isAddressRange } from '../util/address-range.js';
+import { isAllowEntry } from '../util/safe-fetch.js';
 import { OPTIONS, type OptionSpec } from './schema.js';
 
 type Option = (typeof OPTIONS)[number];
@@ -177,6 +178,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const untrustable = (out.trustProxy as readonly string[]).find((entry) => !isAddressRange(entry));
   if (untrustable !== undefined) {
     throw new ConfigError(`invalid CAPSTAN_TRUST_PROXY entry ${JSON.stringify(untrustable)}: expected IP addresses or CIDR ranges, e.g. 127.0.0.1,10.0.0.0/8`);
+  }
+  const unfetchable = (out.fetchAllowHosts as readonly string[]).find((entry) => !isAllowEntry(entry));
+  if (unfetchable !== undefined) {
+    throw new ConfigError(`invalid CAPSTAN_FETCH_ALLOW_HOSTS entry ${JSON.stringify(unfetchable)}: expected IP addresses, CIDR ranges or host names, e.g. 127.0.0.1,10.0.0.0/8,localhost`);
   }
   return Object.freeze(out) as Config;
 }

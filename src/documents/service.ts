@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { BlobStore } from '../blobs/index.js';
-import { debitCredits, formatDollars } from '../billing/index.js';
+import { debitCredits, formatDollars, insufficientCredits } from '../billing/index.js';
 import type { EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
 import { isDocumentError, sniffDocumentType, type ClassifiedLineItem, type DocumentExtractor, type DocumentStructure, type ExtractedPage } from '../pipelines/documents/index.js';
@@ -110,7 +110,7 @@ export class DocumentService {
         } else {
           // The page count of a URL upload is known only after the fetch; it must at least afford one page.
           const current = await tx.orgs.get(org.id);
-          if (!current || current.credits_micro < minimumMicro) throw new AppError('payment_required');
+          if (!current || current.credits_micro < minimumMicro) throw insufficientCredits(minimumMicro, current?.credits_micro ?? 0);
         }
         await tx.documents.create(doc);
         await this.workflows.enqueue(tx, { kind: DOCUMENT_WORKFLOW, orgId: org.id, resourceId: documentId, input: { document_id: documentId } satisfies DocumentWorkflowInput, id: workflowId });

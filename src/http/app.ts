@@ -9,7 +9,8 @@ import type { Config } from '../config/index.js';
 import { presentedCredentials } from '../auth/index.js';
 import { addressMatcher } from '../util/address-range.js';
 import { VERSION } from '../util/version.js';
-import { renderDocsPage } from './docs-page.js';
+import { asyncApiDocument } from './asyncapi/index.js';
+import { registerDocs } from './docs/index.js';
 import { timedBody } from './body-deadline.js';
 import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError, refuseConnectMethod } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
@@ -23,6 +24,10 @@ import type { IdempotencyRepo } from '../storage/index.js';
 import { recordIdempotentAnswer } from './idempotency.js';
 import { useDepthLimitedJson } from './json-body.js';
 import { checkQueryIntegers } from './query-integers.js';
+import { installContract, replies } from './contract.js';
+import { Type } from '@sinclair/typebox';
+import { trackAllowedMethods } from './methods.js';
+import { openApiRoot } from './openapi-root.js';
 
 export type HttpApp = FastifyInstance;
 export type Surface = (app: FastifyInstance) => Promise<void>;
@@ -147,43 +152,33 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   app.removeContentTypeParser('text/plain');
   useDepthLimitedJson(app);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((_req, reply) => sendError(reply, new AppError('route_not_found')));
-
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Capstan API', version: VERSION, description: 'Upload → process → realtime status. Errors are {"error": message, "code": code}.' },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'apiKey', in: 'header', name: 'capout-api-key' },
-          bearer: { type: 'http', scheme: 'bearer' },
-        },
-      },
-    },
+  installContract(app, { check: config.checkResponses });
+  const allowed = trackAllowedMethods(app);
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '/';
+    // With the admin API off its routes answer as if they did not exist, wrong methods included.
+    const methods = config.adminToken === null && path.startsWith('/admin/') ? [] : allowed.of(path);
+    if (methods.length === 0) return sendError(reply, new AppError('route_not_found'));
+    return sendError(reply, new AppError('method_not_allowed', `${req.method} is not a method of this path; it takes ${methods.join(', ')}`, { Allow: methods.join(', ') }));
   });
+
+  await app.register(swagger, { openapi: openApiRoot(config) });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     if (await deps.ready()) return { status: 'ok' };
     return sendError(reply, new AppError('unavailable', 'Storage is not reachable'));
   });
-  app.get('/version', { schema: { summary: 'The running build version (same value as X-API-Version)', tags: ['meta'] } }, async () => ({ version: VERSION }));
+  app.get('/version', { schema: { operationId: 'getVersion', summary: 'The running build version (same value as X-API-Version)', tags: ['meta'], security: [], response: replies({ 200: Type.Object({ version: Type.String({ examples: ['0.3.1'] }) }) }) } }, async () => ({ version: VERSION }));
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/docs', { schema: { hide: true } }, async (_req, reply) => {
-    reply.type('text/html; charset=utf-8');
-    return renderDocsPage(app.swagger() as unknown as OpenApiDoc);
-  });
+  app.get('/asyncapi.json', { schema: { hide: true } }, async () => asyncApiDocument(VERSION));
+  registerDocs(app);
 
   for (const surface of surfaces) await app.register(surface);
   await app.ready();
   return app;
-}
-
-export interface OpenApiDoc {
-  info: { title: string; version: string; description?: string };
-  paths: Record<string, Record<string, { summary?: string; description?: string; tags?: string[]; parameters?: { name: string; in: string; required?: boolean; description?: string }[] }>>;
 }

@@ -14,7 +14,7 @@ const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
 };
 
-export function toAppError(error: FastifyError | Error): AppError | undefined {
+export function toAppError(error: FastifyError | Error, bodyLimit?: number): AppError | undefined {
   if (error instanceof AppError) return error;
   // The database is restarting or out of reach: retry (with an Idempotency-Key where a change must not apply twice).
   if (isStorageUnavailable(error)) return new AppError('unavailable', 'The database cannot be reached right now; retry shortly', { 'Retry-After': '2' });
@@ -22,17 +22,23 @@ export function toAppError(error: FastifyError | Error): AppError | undefined {
   if (fe.validation) return new AppError('invalid_request', validationMessage(fe));
   const mapped = fe.code ? FRAMEWORK_CODES[fe.code] : undefined;
   if (mapped === 'malformed_json') return new AppError('malformed_json');
+  if (mapped === 'payload_too_large' || fe.statusCode === 413) return tooLarge(bodyLimit);
   if (mapped) return new AppError(mapped, mapped === 'invalid_request' ? fe.message : undefined);
   if (error instanceof SyntaxError && fe.statusCode === 400) return new AppError('malformed_json');
   if (fe.statusCode === 404) return new AppError('not_found');
-  if (fe.statusCode === 413) return new AppError('payload_too_large');
   if (fe.statusCode === 415) return new AppError('unsupported_media_type');
   if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) return new AppError('invalid_request', fe.message);
   return undefined;
 }
 
+/** A body past the limit names the limit, so a client knows what to split or shrink to. */
+function tooLarge(limit: number | undefined): AppError {
+  if (limit === undefined) return new AppError('payload_too_large');
+  return new AppError('payload_too_large', `The request body is larger than this route's limit of ${limit} bytes`, {}, { limit_bytes: limit });
+}
+
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const known = toAppError(error);
+  const known = toAppError(error, request.routeOptions.bodyLimit);
   if (!known) {
     request.log.error({ err: error }, 'unhandled error');
     void reply.code(500).send(new AppError('internal').toBody());

@@ -23,6 +23,7 @@ export const ERRORS = {
   payload_too_large: { status: 413, message: 'Request body too large' },
   unsupported_media_type: { status: 415, message: 'Unsupported content type' },
   range_not_satisfiable: { status: 416, message: 'The requested range is not satisfiable' },
+  upgrade_required: { status: 426, message: 'This endpoint is a WebSocket: connect with an Upgrade: websocket request' },
   headers_too_large: { status: 431, message: 'The request headers are too large' },
   rate_limited: { status: 429, message: 'Too many requests' },
   too_many_connections: { status: 429, message: 'Too many open connections' },
@@ -33,10 +34,24 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** The only codes whose bodies carry fields beside error and code, and those fields (docs/api.md, Errors). */
+export const ERROR_FIELDS: Readonly<Partial<Record<ErrorCode, readonly string[]>>> = {
+  payment_required: ['required_micro', 'balance_micro'],
+  payload_too_large: ['limit_bytes'],
+};
+
+/** The fields an error body with this code may have. */
+export const errorBodyFields = (code: ErrorCode): readonly string[] => ['code', 'error', ...(ERROR_FIELDS[code] ?? [])];
+
 export interface ErrorBody {
   error: string;
   code: ErrorCode;
+  /** Facts a client acts on, beside the message: the limit a 413 passed, the credits a 402 lacked. */
+  [field: string]: string | number;
 }
+
+/** Extra body fields of an error; they never replace `error` or `code`. */
+export type ErrorFields = Readonly<Record<string, string | number>>;
 
 export class AppError extends Error {
   override readonly name = 'AppError';
@@ -48,6 +63,7 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message?: string,
     headers: Record<string, string> = {},
+    readonly fields: ErrorFields = {},
   ) {
     super(message ?? ERRORS[code].message);
     this.status = ERRORS[code].status;
@@ -55,7 +71,7 @@ export class AppError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { error: this.message, code: this.code };
+    return { ...this.fields, error: this.message, code: this.code };
   }
 }
 

@@ -1,5 +1,6 @@
 export { buildHttpApp, type HttpApp, type HttpDeps, type Surface } from './app.js';
-export { AppError, ERRORS, isAppError, type ErrorCode, type ErrorBody } from './errors.js';
+export { AppError, ERRORS, ERROR_FIELDS, errorBodyFields, isAppError, type ErrorCode, type ErrorBody, type ErrorFields } from './errors.js';
+export { replies, media, errorSchema, withErrorFields, withErrorHeaders, upgradeReplies, contractViolations, type ContractViolation, type MediaResponse, type ResponseSchema } from './contract.js';
 export { sendError, toAppError } from './error-handler.js';
 export { createLogger, redactUrl, type Logger } from './logger.js';
 export { createMetrics, type Metrics } from './metrics.js';

@@ -1,10 +1,12 @@
 // Fetches a user-supplied URL without letting it reach the server's own network (SSRF): http(s)
-// only; every address a host resolves to must be public unless allow-listed; the connection is pinned
-// to the checked address (no DNS rebinding); each redirect is checked again; size and time are bounded.
+// only; every address a host resolves to must be public unless allow-listed (by address, or by the
+// host's name); the connection is pinned to the checked address (no DNS rebinding); each redirect is
+// checked again; size and time are bounded.
 import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isAddressRange } from './address-range.js';
 import { ipv4FromGroups, ipv6FromGroups, ipv6Groups } from './ip-address.js';
 
 export type FetchFailure = 'invalid_url' | 'blocked_address' | 'too_large' | 'timeout' | 'http_status' | 'too_many_redirects' | 'network';
@@ -20,7 +22,7 @@ export class FetchError extends Error {
 }
 
 export interface SafeFetchOptions {
-  /** IPs or CIDRs that may be reached even though they are private (tests use 127.0.0.1). */
+  /** IPs, CIDRs or host names that may be reached even though they are private (tests use 127.0.0.1). */
   readonly allow: readonly string[];
   readonly timeoutMs: number;
   readonly maxBytes: number;
@@ -47,16 +49,39 @@ for (const [net, prefix] of [
   ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) PRIVATE6.addSubnet(net, prefix, 'ipv6');
 
-function allowList(entries: readonly string[]): BlockList {
-  const list = new BlockList();
+/** One DNS label: letters, digits and inner hyphens, 1-63 characters. */
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/**
+ * A host name as an operator writes it in the allow list ("localhost", "files.internal"): DNS labels,
+ * at most 253 characters, the last one not all digits (the URL parser takes "10.1" for an address).
+ */
+export function isHostName(entry: string): boolean {
+  const labels = entry.split('.');
+  return entry.length <= 253 && labels.every((l) => LABEL.test(l)) && !/^\d+$/.test(labels[labels.length - 1] ?? '');
+}
+
+/** What the allow list accepts: an IP address, a CIDR range or a host name. */
+export const isAllowEntry = (entry: string): boolean => isAddressRange(entry) || isHostName(entry);
+
+interface AllowList {
+  readonly addresses: BlockList;
+  /** Lower-case names whose resolved addresses are reached whatever they are: the operator named them. */
+  readonly hosts: ReadonlySet<string>;
+}
+
+function allowList(entries: readonly string[]): AllowList {
+  const addresses = new BlockList();
+  const hosts = new Set<string>();
   for (const entry of entries) {
-    const [addr = '', prefix] = entry.split('/');
-    const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
-    if (!isIP(addr)) continue;
-    if (prefix === undefined) list.addAddress(addr, family);
-    else list.addSubnet(addr, Number(prefix), family);
+    if (isAddressRange(entry)) {
+      const [addr = '', prefix] = entry.split('/');
+      const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+      if (prefix === undefined) addresses.addAddress(addr, family);
+      else addresses.addSubnet(addr, Number(prefix), family);
+    } else if (isHostName(entry)) hosts.add(entry.toLowerCase());
   }
-  return list;
+  return { addresses, hosts };
 }
 
 /** What a connection to an address reaches: itself, or the IPv4 address an IPv4-mapped IPv6 one stands for. */
@@ -101,7 +126,7 @@ export function isRefusedAddress(address: string, allow: readonly string[] | Blo
   const target = targetOf(address);
   if (!target) return true;
   if (!target.private) return false;
-  const allowed = allow instanceof BlockList ? allow : allowList(allow);
+  const allowed = allow instanceof BlockList ? allow : allowList(allow).addresses;
   return !allowed.check(target.address, target.family);
 }
 
@@ -113,7 +138,8 @@ export interface CheckedTarget {
 
 /**
  * Resolves `host` (a name or a literal address, bracketed or not) and checks every address it
- * resolves to; throws FetchError blocked_address or network. Connect to the result with pinnedLookup.
+ * resolves to, unless the allow list names the host; throws FetchError blocked_address or network.
+ * Connect to the result with pinnedLookup.
  */
 export function resolveAllowed(host: string, allow: readonly string[]): Promise<CheckedTarget> {
   return resolveChecked(host, allowList(allow));
@@ -127,8 +153,11 @@ export function pinnedLookup(target: CheckedTarget): LookupFunction {
   };
 }
 
-async function resolveChecked(host: string, allowed: BlockList): Promise<CheckedTarget> {
+async function resolveChecked(host: string, allowed: AllowList): Promise<CheckedTarget> {
   const bare = host.replace(/^\[|\]$/g, '');
+  // Exact names only: "localhost" allows http://localhost/, not a.localhost or a name that resolves
+  // to the same address.
+  const named = isIP(bare) === 0 && allowed.hosts.has(bare.toLowerCase());
   let addresses: { address: string; family: number }[];
   if (isIP(bare)) addresses = [{ address: bare, family: isIP(bare) }];
   else {
@@ -141,7 +170,7 @@ async function resolveChecked(host: string, allowed: BlockList): Promise<Checked
   if (addresses.length === 0) throw new FetchError('network', `cannot resolve ${bare}`);
   // Every address must pass: a name that resolves to one public and one private address is refused.
   for (const a of addresses) {
-    if (isRefusedAddress(a.address, allowed)) throw new FetchError('blocked_address', `${bare} resolves to a non-public address`);
+    if (!named && isRefusedAddress(a.address, allowed.addresses)) throw new FetchError('blocked_address', `${bare} resolves to a non-public address`);
   }
   return addresses[0]!;
 }

@@ -81,7 +81,10 @@ export class VideoService {
     if (metadata !== null && Buffer.byteLength(metadata) > METADATA_MAX_BYTES) throw new AppError('invalid_request', `metadata may be at most ${METADATA_MAX_BYTES} bytes of JSON`);
     const org = await this.storage.orgs.get(app.org_id);
     // One minute's price is the least a video can cost to be worth uploading; the real debit follows measurement.
-    if (!org || org.credits_micro < this.options.pricePerMinuteMicro) throw new AppError('payment_required', `Insufficient credits: creating a video needs at least ${this.options.pricePerMinuteMicro} micro-credits`);
+    const required = this.options.pricePerMinuteMicro;
+    const balance = org?.credits_micro ?? 0;
+    // The body says how far short the organization is, so a client can tell its user what to top up.
+    if (balance < required) throw new AppError('payment_required', `Insufficient credits: creating a video needs at least ${required} micro-credits`, {}, { required_micro: required, balance_micro: balance });
     const id = randomToken(12);
     const at = nowIso();
     const video: VideoRow = {

@@ -90,9 +90,9 @@ describe('documents: bad uploads, end to end', () => {
     assert.equal(await balance(), before);
   });
 
-  test('an extension (or type) that lies: the bytes decide — a PDF named .png is read as the PDF, a PNG named .pdf is OCR’d, text named .pdf is refused', async () => {
+  test('an extension that lies: the bytes decide — a PDF named .png is read as the PDF, a PNG named .pdf is OCR’d, text named .pdf is refused', async () => {
     for (const body of [
-      { file_base64: b64(estimate), file_name: 'scan.png', content_type: 'image/png' },
+      { file_base64: b64(estimate), file_name: 'scan.png' },
       { url: `${fixtureUrl}/scan.png`, file_name: 'scan.png' },
     ]) {
       const { status, result } = await processed(body);
@@ -101,7 +101,7 @@ describe('documents: bad uploads, end to end', () => {
       assert.deepEqual(numbers(result.line_items), ESTIMATE_NUMBERS);
     }
 
-    const { status, result } = await processed({ file_base64: b64(buildTextPng(SCANNED_ESTIMATE_LINES)), file_name: 'scope.pdf', content_type: 'application/pdf' });
+    const { status, result } = await processed({ file_base64: b64(buildTextPng(SCANNED_ESTIMATE_LINES)), file_name: 'scope.pdf' });
     assert.equal(status.status, 'completed', JSON.stringify(status));
     assert.deepEqual([result.mime_type, result.page_count, result.pages!.map((p) => p.source)], ['image/png', 1, ['ocr']]);
     assert.deepEqual(numbers(result.line_items), [
@@ -111,7 +111,7 @@ describe('documents: bad uploads, end to end', () => {
       ['Paint the walls - two coats', 1240, 'SF', 1.15, 1426],
     ]);
 
-    const text = await org.call('POST', '/upload', { file_base64: b64(buildFakePng()), file_name: 'estimate.pdf', content_type: 'application/pdf' });
+    const text = await org.call('POST', '/upload', { file_base64: b64(buildFakePng()), file_name: 'estimate.pdf' });
     assert.equal(text.status, 415);
     assert.equal(text.body.code, 'unsupported_media_type');
     await failsWith({ url: `${fixtureUrl}/notes.pdf`, file_name: 'notes.pdf' }, 'unsupported_type', 'intake');

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { buildLetterPdf } from '../fixtures/documents.js';
 import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -56,5 +57,41 @@ describe('documents: URL uploads and the address check', () => {
       assert.equal(s.status, 'failed', target);
       assert.equal(s.error, 'blocked_address', target);
     }
+  });
+});
+
+describe('documents: a host name in CAPSTAN_FETCH_ALLOW_HOSTS', () => {
+  let ts: TestServer;
+  let org: TestOrg;
+  let files: http.Server;
+  let port: number;
+
+  before(async () => {
+    const letter = await buildLetterPdf();
+    files = http.createServer((req, res) => {
+      if (req.url === '/x.pdf') res.writeHead(200, { 'content-type': 'application/pdf' }).end(letter);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    port = (files.address() as AddressInfo).port;
+    ts = await startServer({ fetchAllowHosts: ['LocalHost'], workflowBackoffMs: 10 });
+    org = await makeOrg(ts);
+  });
+  after(async () => {
+    await ts.close();
+    files.close();
+  });
+
+  test('a URL whose host is the named host is fetched although it resolves to loopback', async () => {
+    const r = await org.call('POST', '/upload', { url: `http://localhost:${port}/x.pdf`, file_name: 'x.pdf' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const s = await waitForStatus(org, r.body.document_id as string, finished);
+    assert.equal(s.status, 'completed', JSON.stringify(s));
+  });
+
+  test('the name allows only itself: the same loopback address by number is still refused', async () => {
+    const literal = await org.call('POST', '/upload', { url: `http://127.0.0.1:${port}/x.pdf`, file_name: 'x.pdf' });
+    assert.equal(literal.status, 400, JSON.stringify(literal.body));
+    assert.equal(literal.body.code, 'invalid_request');
   });
 });

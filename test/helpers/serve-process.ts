@@ -31,7 +31,7 @@ export class ServeProcess {
 
   static start(dataDir: string, adminToken: string, env: Record<string, string> = {}): ServeProcess {
     return new ServeProcess(
-      spawnCli(['serve'], { CAPSTAN_DATA_DIR: dataDir, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'info', CAPSTAN_ADMIN_TOKEN: adminToken, ...env }),
+      spawnCli(['serve'], { CAPSTAN_DATA_DIR: dataDir, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'info', CAPSTAN_ADMIN_TOKEN: adminToken, CAPSTAN_CHECK_RESPONSES: 'true', ...env }),
     );
   }
 

@@ -21,6 +21,9 @@ export function tempDir(prefix = 'capstan-test-'): string {
 }
 
 /**
+ * Every answer is checked against its route's OpenAPI declaration (checkResponses): a route that
+ * answers a status or shape it does not declare fails the test that reached it.
+ *
  * Transcription is off unless a test asks for it: the built-in engine, on by default where it is
  * installed, would spend a core on every uploaded video with audio.
  */
@@ -28,7 +31,7 @@ export async function startServer(overrides: Partial<Record<keyof Config, unknow
   const dataDir = tempDir();
   const config = loadConfig({
     env: {},
-    overrides: { port: 0, host: '127.0.0.1', dataDir, adminToken: ADMIN_TOKEN, logLevel: 'silent', devCredentials: false, rateLimitPerMinute: 0, httpMaxConnectionsPerAddress: 0, transcriber: 'none', ...overrides },
+    overrides: { port: 0, host: '127.0.0.1', dataDir, adminToken: ADMIN_TOKEN, logLevel: 'silent', devCredentials: false, rateLimitPerMinute: 0, httpMaxConnectionsPerAddress: 0, transcriber: 'none', checkResponses: true, ...overrides },
   });
   const server = await createServer(config);
   const url = await server.listen();

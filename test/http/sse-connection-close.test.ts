@@ -60,7 +60,7 @@ describe('SSE responses close their connection, and pooled clients know it', () 
     controller.abort();
   });
 
-  test('a HEAD on a stream route is 404 at once, never a stream written onto an answer without a body', async () => {
+  test('a HEAD on a stream route is 405 at once (Allow: GET), never a stream written onto an answer without a body', async () => {
     // Fastify's automatic HEAD opened the stream: the video stream's events went out with no status
     // line before them, and the hub stream never answered at all.
     const org = await makeOrg(ts);
@@ -74,7 +74,8 @@ describe('SSE responses close their connection, and pooled clients know it', () 
     ];
     for (const [url, headers] of cases) {
       const res = await fetch(url, { method: 'HEAD', headers, signal: AbortSignal.timeout(5000) });
-      assert.equal(res.status, 404, url);
+      assert.equal(res.status, 405, url);
+      assert.equal(res.headers.get('allow'), 'GET', url);
       assert.equal(res.headers.get('x-api-version'), VERSION);
     }
     assert.equal((await fetch(`${ts.url}/healthz`)).status, 200);

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ipv6Groups } from '../../src/util/ip-address.js';
-import { FetchError, isPrivateAddress, isRefusedAddress, safeFetch } from '../../src/util/safe-fetch.js';
+import { FetchError, isAllowEntry, isPrivateAddress, isRefusedAddress, resolveAllowed, safeFetch } from '../../src/util/safe-fetch.js';
 
 /** The host of a URL as the fetch sees it: the URL parser's own spelling, without brackets. */
 const hostOf = (url: string) => new URL(url).hostname.replace(/^\[|\]$/g, '');
@@ -92,5 +92,20 @@ describe('safeFetch at fetch time', () => {
     for (const target of [`http://[::ffff:127.0.0.1]:${port}/`, `http://[::127.0.0.1]:${port}/`, `http://[::ffff:0:127.0.0.1]:${port}/`, `http://[2002:7f00:1::]:${port}/`, `http://[fec0::1]:${port}/`, 'http://[64:ff9b::a9fe:a9fe]/latest/meta-data']) {
       await refused(`${base}/?to=${encodeURIComponent(target)}`);
     }
+  });
+});
+
+describe('host names in the allow list', () => {
+  test('the allow list takes IP addresses, CIDR ranges and host names, nothing else', () => {
+    for (const entry of ['127.0.0.1', '10.0.0.0/8', 'fd00::/8', 'localhost', 'files.internal', 'Files-1.Example.COM']) assert.ok(isAllowEntry(entry), entry);
+    for (const entry of ['http://localhost', 'localhost:8080', '*.internal', '10.0.0.0/33', '10.1', 'a..b', '-a.b', 'a_b', '', 'x'.repeat(64)]) assert.ok(!isAllowEntry(entry), entry);
+  });
+
+  test('a named host is reached whatever it resolves to, in any letter case; other names and the bare address are not', async () => {
+    const target = await resolveAllowed('localhost', ['LOCALHOST']);
+    assert.ok(isPrivateAddress(target.address), `localhost resolved to ${target.address}`);
+    await assert.rejects(resolveAllowed('localhost', []), (e: unknown) => e instanceof FetchError && e.reason === 'blocked_address');
+    await assert.rejects(resolveAllowed('127.0.0.1', ['localhost']), (e: unknown) => e instanceof FetchError && e.reason === 'blocked_address');
+    assert.equal(isRefusedAddress('127.0.0.1', ['localhost']), true, 'a name allows no address by itself');
   });
 });

@@ -6,16 +6,19 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { DocumentScope } from '../../documents/index.js';
 import { orgTopic } from '../../events/index.js';
-import { AppError, type UpgradeRouter } from '../../http/index.js';
+import { AppError, media, replies, upgradeReplies, type UpgradeRouter } from '../../http/index.js';
 import { jsonWsCodec, messageSseCodec, openSseWire, sseDataFrame, wsWire, type Connection, type Slot } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 import { REALTIME_TOKEN_PREFIX } from './routes.js';
+import { streamScope } from './schemas.js';
 
 const MAX_DOCUMENTS = 100;
 /** Messages of one socket queued behind its running lookup before more are refused. */
 const MAX_WAITING_MESSAGES = 32;
 const DOC_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const tags = ['documents realtime'];
+const security = [{ realtimeToken: [] }];
 const sseCodec = messageSseCodec((e) => e.data);
 const wsCodec = jsonWsCodec((e) => e.data);
 
@@ -57,15 +60,19 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       // no body. HEAD is 404, as for any method a route does not take.
       exposeHeadRoute: false,
       schema: {
-        tags: ['documents realtime'],
-        summary: 'Document status changes over Server-Sent Events',
-        description: 'token from POST /ws/token; document_id (repeatable) and/or recent=N (1-100: the latest N documents, and newly uploaded ones join while the oldest leave). Messages are unnamed (EventSource onmessage) and carry the GET /status shape; resume with Last-Event-ID.',
+        tags, security, operationId: 'streamDocumentStatus', summary: 'Document status changes over Server-Sent Events',
+        description: 'token from POST /ws/token; document_id (repeatable) and/or recent=N (1-100: the latest N documents, and newly uploaded ones join while the oldest leave). '
+          + 'Messages are unnamed (EventSource onmessage) and carry the GET /status shape; the stream opens with the current status of each followed document. '
+          + 'Resume with Last-Event-ID (or last_event_id): a cursor older than the replay window opens a fresh stream. Messages, terminal events and heartbeats: /asyncapi.json. '
+          + 'The errors below are answered before the stream starts.',
         querystring: Type.Object({
-          token: Type.Optional(Type.String({ maxLength: 4096 })),
-          document_id: Type.Optional(Type.Array(Type.String({ maxLength: 64 }))),
-          recent: Type.Optional(Type.String({ maxLength: 8 })),
-          last_event_id: Type.Optional(Type.String({ maxLength: 64 })),
+          ...streamScope,
+          last_event_id: Type.Optional(Type.String({ maxLength: 64, description: 'The resume cursor, for clients that cannot set Last-Event-ID' })),
         }),
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ description: 'The id of the last message received (a UUIDv7): the stream resumes after it' })) }),
+        response: replies({
+          200: media('A stream of document statuses (text/event-stream); each message\'s data is the GET /status shape. Described in /asyncapi.json.', ['text/event-stream']),
+        }, ['invalid_cursor', 'too_many_connections']),
       },
     }, async (req, reply) => {
       if (realtime.draining) throw new AppError('draining');
@@ -94,6 +101,21 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         codec: sseCodec,
         lease,
       });
+    });
+
+    // The upgrade itself never reaches Fastify (the router takes it on the server's 'upgrade' event);
+    // this route documents the endpoint and answers the requests that are not upgrades.
+    app.get('/ws/status', {
+      schema: {
+        tags, security, operationId: 'connectDocumentStatusSocket', summary: 'Document status changes over WebSocket',
+        description: 'Connect with a WebSocket client (an `Upgrade: websocket` GET); token from POST /ws/token, the same scope parameters as /sse/status. '
+          + 'Server messages are GET /status shapes, subscribe/unsubscribe acknowledgements and errors; the client may send {"action":"subscribe"|"unsubscribe","document_ids":[…]}. '
+          + 'Messages, terminal events and close codes: /asyncapi.json. Refusals (401, 400, 429, 503) are plain HTTP answers to the upgrade; a request without Upgrade is 426.',
+        querystring: Type.Object(streamScope),
+        response: upgradeReplies('Switching Protocols: the connection is now a WebSocket carrying document statuses (see /asyncapi.json).', ['too_many_connections']),
+      },
+    }, async () => {
+      throw new AppError('upgrade_required', undefined, { Upgrade: 'websocket' });
     });
 
     upgrades.add(/^\/ws\/status\/?$/, async (_req, url, accept) => {

@@ -5,12 +5,12 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateOrgKey, type OrgPrincipal } from '../../auth/index.js';
-import { AppError, schemas } from '../../http/index.js';
+import { AppError, replies, schemas, withErrorFields } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
+import { Credits, DocParams, DocumentList, DocumentResult, DocumentStatus, IdempotencyHeaders, PaymentRequiredFields, RealtimeToken, UploadAccepted, UploadBody } from './schemas.js';
 
 const tags = ['documents'];
-const security = [{ apiKey: [] }];
-const DocParams = Type.Object({ document_id: schemas.Id('Document id') });
+const security = [{ orgApiKey: [] }];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export const REALTIME_TOKEN_PREFIX = 'rt_';
@@ -37,15 +37,13 @@ export function documentRoutes(ctx: AppContext) {
       // base64 is 4/3 of the bytes; the decoded size is checked against documentMaxBytes (413).
       bodyLimit: Math.ceil((config.documentMaxBytes * 4) / 3) + 65_536,
       schema: {
-        tags, security, summary: 'Upload a document by URL or inline base64; processing starts at once',
-        description: 'Exactly one of url / file_base64. Optional Idempotency-Key header: the same key and body return the first response; the same key with another body is 409.',
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
-        body: Type.Object({
-          url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
-          file_base64: Type.Optional(Type.String()),
-          file_name: Type.String({ minLength: 1, maxLength: 255, pattern: '^(?=.*\\S)[^\\u0000-\\u001f\\u007f]+$' }),
-          xn_address: Type.Optional(Type.String({ maxLength: 320, pattern: '^[^\\u0000-\\u001f\\u007f]*$' })),
-        }),
+        tags, security, operationId: 'uploadDocument', summary: 'Upload a document by URL or inline base64; processing starts at once',
+        description: 'Exactly one of url / file_base64. The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF). A base64 upload is billed at once for its pages; '
+          + 'a URL upload must afford one page now and is billed when the fetched file is counted. 402 says how much is needed and held (required_micro, balance_micro). '
+          + 'Optional Idempotency-Key header: the same key and body return the first response; the same key with another body is 409.',
+        headers: IdempotencyHeaders,
+        body: UploadBody,
+        response: withErrorFields(replies({ 201: UploadAccepted }, ['invalid_document', 'payment_required', 'idempotency_conflict']), 402, PaymentRequiredFields),
       },
     }, async (req, reply) => {
       const org = orgOf(req);
@@ -55,29 +53,50 @@ export function documentRoutes(ctx: AppContext) {
       return reply.code(result.status).send(result.body);
     });
 
-    app.get('/status/:document_id', { schema: { tags, security, summary: 'Processing status of a document', params: DocParams } }, async (req) => {
+    app.get('/status/:document_id', {
+      schema: { tags, security, operationId: 'getDocumentStatus', summary: 'Processing status of a document', params: DocParams, response: replies({ 200: DocumentStatus }, ['not_found']) },
+    }, async (req) => {
       const org = orgOf(req);
       return documents.status(org.id, req.params.document_id);
     });
 
-    app.get('/documents/:document_id/result', { schema: { tags, security, summary: 'Pages, structure and classified line items of a document', params: DocParams } }, async (req) => {
+    app.get('/documents/:document_id/result', {
+      schema: {
+        tags, security, operationId: 'getDocumentResult', summary: 'Pages, structure and classified line items of a document',
+        description: 'As far as processing has got: the output of a stage not done yet is null.',
+        params: DocParams,
+        response: replies({ 200: DocumentResult }, ['not_found']),
+      },
+    }, async (req) => {
       const org = orgOf(req);
       return documents.result(org.id, req.params.document_id);
     });
 
     app.get('/documents', {
-      schema: { tags, security, summary: "The organization's documents, newest first", querystring: Type.Object({ limit: schemas.Limit(20, 100), offset: schemas.Offset }) },
+      schema: {
+        tags, security, operationId: 'listDocuments', summary: "The organization's documents, newest first",
+        querystring: Type.Object({ limit: schemas.Limit(20, 100), offset: schemas.Offset }),
+        response: replies({ 200: DocumentList }),
+      },
     }, async (req) => {
       const org = orgOf(req);
       return documents.list(org.id, req.query.limit, req.query.offset);
     });
 
-    app.get('/credits', { schema: { tags, security, summary: "The organization's credit balance" } }, async (req) => {
+    app.get('/credits', {
+      schema: { tags, security, operationId: 'getCredits', summary: "The organization's credit balance", response: replies({ 200: Credits }, ['not_found']) },
+    }, async (req) => {
       const org = orgOf(req);
       return documents.credits(org.id);
     });
 
-    app.post('/ws/token', { schema: { tags, security, summary: 'Mint a short-lived realtime token for /ws/status and /sse/status' } }, async (req) => {
+    app.post('/ws/token', {
+      schema: {
+        tags, security, operationId: 'createRealtimeToken', summary: 'Mint a short-lived realtime token for /ws/status and /sse/status',
+        description: 'Valid for CAPSTAN_REALTIME_TOKEN_TTL_SECONDS and only for the organization; streams opened with it count against the key that minted it. Takes no body.',
+        response: replies({ 200: RealtimeToken }),
+      },
+    }, async (req) => {
       const { org, key } = principalOf(req);
       // kid: revoking the key that minted a token also ends the streams opened with it.
       const issued = await ctx.tokens.issue('realtime', org.id, { scope: 'documents', kid: key.id }, config.realtimeTokenTtlSeconds);

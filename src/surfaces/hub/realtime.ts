@@ -5,12 +5,23 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { bearerToken } from '../../auth/index.js';
 import { hubTopic } from '../../events/index.js';
-import { AppError } from '../../http/index.js';
+import { AppError, media, replies } from '../../http/index.js';
 import { namedSseCodec, openSseWire } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 
 const codec = namedSseCodec();
+
+/** Seed 004's Last-Event-ID example. */
+const EXAMPLE_CURSOR = '018f4b3c-1234-7abc-8def-000000000001';
+
+const STREAM_DESCRIPTION = [
+  'Live events of a community hub for one member, over Server-Sent Events (seed 004). `Authorization: Bearer <contact access token>` minted for this hub; `Accept: text/event-stream`. The event types, their payloads and the terminal events are described in the AsyncAPI document at [`/asyncapi.json`](/asyncapi.json).',
+  'Every event frame carries `id:` (a UUIDv7: store it as Last-Event-ID), `event:` (the type) and `data:` (a JSON object of ids). A `: heartbeat` comment comes every 25 s; a stream silent for 90 s is closed — reconnect with the last id.',
+  'Resume with the `Last-Event-ID` header (or `last_event_id`): events after it from the last 5 minutes are replayed, then live ones, with no gap. An older cursor ends the stream with `stream.stale_resume`: reload state and reconnect without a cursor.',
+  'Refusals before the stream opens: `400 invalid_cursor` (Last-Event-ID not a UUIDv7), `401` (token missing, expired or invalid), `404` (no such hub, or the contact is not an active member: banned, removed, another hub\'s token), `429 too_many_connections` (the contact already holds 5 open streams across all hubs; Retry-After), `503 draining` (the server is shutting down: reconnect after a short delay).',
+  'Terminal events (no id, not resumable) end the stream: `stream.expired` (token expired), `stream.unauthorized` (banned or access revoked), `stream.draining` (with `retry_ms`), `stream.stale_resume`, `stream.overflow`.',
+].join('\n\n');
 
 export function hubRealtimeRoutes(ctx: AppContext) {
   return async function hubRealtime(root: FastifyInstance): Promise<void> {
@@ -23,13 +34,36 @@ export function hubRealtimeRoutes(ctx: AppContext) {
       exposeHeadRoute: false,
       schema: {
         tags: ['hub realtime'],
-        summary: 'Live hub events over Server-Sent Events',
-        description: 'Authorization: Bearer <contact access token>. Resume with Last-Event-ID (or last_event_id). Frames: id / event / data; `: heartbeat` comments; terminal events stream.expired, stream.unauthorized, stream.draining, stream.stale_resume, stream.overflow carry no id.',
-        security: [{ bearer: [] }],
+        operationId: 'streamHubEvents',
+        summary: 'Stream live hub events (SSE)',
+        description: STREAM_DESCRIPTION,
+        security: [{ contactToken: [] }],
         querystring: Type.Object({
-          hub_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-          last_event_id: Type.Optional(Type.String({ maxLength: 64 })),
+          hub_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'The hub whose events to stream', examples: ['hub_7n2c5x8v1b4m9q3k6wzr'] }),
+          last_event_id: Type.Optional(Type.String({ maxLength: 64, description: 'Resume cursor for clients that cannot set Last-Event-ID; the header wins when both are given', examples: [EXAMPLE_CURSOR] })),
         }),
+        headers: Type.Object({
+          'last-event-id': Type.Optional(Type.String({
+            description: 'The id of the last event received (a UUIDv7): the stream replays what followed it in the last 5 minutes, then goes live. Not a UUIDv7, or from the future: 400 invalid_cursor. Older than the retention window: the stream opens and ends at once with stream.stale_resume.',
+            examples: [EXAMPLE_CURSOR],
+          })),
+        }),
+        response: replies({
+          200: media(
+            'The event stream: `retry:` first, then `id:` / `event:` / `data:` frames and `: heartbeat` comments, until a terminal event (stream.expired, stream.unauthorized, stream.draining, stream.stale_resume, stream.overflow; no id). Event types and payloads: /asyncapi.json.',
+            ['text/event-stream'],
+            {
+              type: 'string',
+              description: 'Server-Sent Events frames; every `data:` is a JSON object of ids',
+              examples: [`retry: 3000\n\nid: ${EXAMPLE_CURSOR}\nevent: community.discussion.published\ndata: {"discussion_id":"dsc_z3x6c9v2b5n8m1k4j7hg","space_id":"spc_4kq9v2m7x1c8b3n6z5wd","contact_id":"ct_a8d3f6g9h2j5k1l4m7np"}\n\n: heartbeat\n\n`],
+            },
+            {
+              'cache-control': { type: 'string', enum: ['no-cache'] },
+              'x-accel-buffering': { type: 'string', enum: ['no'], description: 'Keeps nginx-style proxies from buffering the stream' },
+              'x-api-version': { type: 'string', description: 'The running build version', examples: ['0.3.1'] },
+            },
+          ),
+        }, ['invalid_cursor', 'not_found', 'too_many_connections', 'draining']),
       },
     }, async (req, reply) => {
       if (realtime.draining) throw new AppError('draining');

@@ -3,16 +3,39 @@
 // file_uploaded, error) as the seed's flat JSON objects. Refusals happen before the upgrade, as
 // plain HTTP: 400 malformed client_id, 401 bad/missing/revoked token, 409 client_id already connected,
 // 429 when the key holds CAPSTAN_REALTIME_MAX_STREAMS_PER_KEY connections or the node is full.
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
 import { authenticateOrgKey } from '../../auth/index.js';
 import { orgTopic } from '../../events/index.js';
-import { AppError, type UpgradeRouter } from '../../http/index.js';
+import { AppError, upgradeReplies, type UpgradeRouter } from '../../http/index.js';
 import { organizerAccess, organizerFrame } from '../../organizer/index.js';
 import { jsonWsCodec, wsWire } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
+import { SocketParams } from './schemas.js';
 
 const PATH = /^\/api\/v1\/ws\/([^/]*)\/?$/;
 const CLIENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 const codec = jsonWsCodec(organizerFrame);
+
+/**
+ * The socket as HTTP sees it. The upgrade never reaches Fastify (the router takes it on the server's
+ * 'upgrade' event); this route documents the endpoint and answers the requests that are not upgrades.
+ */
+export function organizerSocketRoute(app: FastifyInstance): void {
+  app.get('/api/v1/ws/:client_id', {
+    schema: {
+      tags: ['organizer realtime'], security: [{ orgApiKeyQuery: [] }], operationId: 'connectOrganizerSocket', summary: 'Organizer events over WebSocket',
+      description: 'Connect with a WebSocket client (an `Upgrade: websocket` GET), the organization API key as ?token=. A connection first gets a job_progress for each queued or running job, '
+        + 'then every organizer event of the organization (job_progress, job_complete, file_uploaded, error, file_updated, file_deleted, job_undone); the only client message is {"type":"ping"}. '
+        + 'Messages and close codes: /asyncapi.json. Refusals (400, 401, 409 a client_id already connected, 429, 503) are plain HTTP answers to the upgrade; a request without Upgrade is 426.',
+      params: SocketParams,
+      querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'The organization API key' })) }),
+      response: upgradeReplies('Switching Protocols: the connection is now a WebSocket carrying organizer events (see /asyncapi.json).', ['conflict', 'too_many_connections']),
+    },
+  }, async () => {
+    throw new AppError('upgrade_required', undefined, { Upgrade: 'websocket' });
+  });
+}
 
 export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): void {
   const { realtime, organizer, config } = ctx;

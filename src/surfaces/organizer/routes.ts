@@ -6,17 +6,18 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkAdminToken } from '../../auth/index.js';
-import { AppError, decideRange, schemas } from '../../http/index.js';
+import { AppError, decideRange, replies, schemas, withErrorHeaders } from '../../http/index.js';
 import type { UploadSession } from '../../organizer/index.js';
 import type { Org } from '../../storage/index.js';
 import type { AppContext } from '../../server/context.js';
 import { orgOfRequest } from './auth.js';
 import { boundaryOf, readField, readMultipart } from './multipart.js';
+import { organizerSocketRoute } from './realtime.js';
+import { File, FileBytes, FileList, FileParams, FileRange, Folders, Job, JobBody, JobParams, JobWithErrors, LockBody, LockParams, RenameBody, UndoneJob, Uploaded, UploadBody } from './schemas.js';
 
 const tags = ['organizer'];
-const security: { [label: string]: string[] }[] = [{ apiKey: [] }, { bearer: [] }];
-const FileParams = Type.Object({ file_id: schemas.Id('File id') });
-const JobParams = Type.Object({ job_id: schemas.Id('Job id') });
+// The organization API key, in capout-api-key or as a bearer token.
+const security: Record<string, string[]>[] = [{ orgApiKey: [] }, { orgApiKeyBearer: [] }];
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const MAX_FIELD_BYTES = 8 * 1024;
 
@@ -83,9 +84,12 @@ export function organizerRoutes(ctx: AppContext) {
       ...authenticated,
       bodyLimit: Math.ceil((config.organizerMaxBase64Bytes * 4) / 3) + 65_536,
       schema: {
-        tags, security, summary: 'Upload files: multipart/form-data (streamed) or JSON base64',
-        description: 'multipart/form-data: every part with a filename is a file (field name free), up to organizerMaxUploadFiles per request. '
-          + 'JSON: {"name", "content_base64", "content_type"?} or {"files": [ ... ]}. 201 {"files": [...]}; each file is announced with a file_uploaded event. An empty file or an upload with no file is 400; the request is all or nothing.',
+        tags, security, operationId: 'uploadFiles', summary: 'Upload files: multipart/form-data (streamed) or JSON base64',
+        description: 'multipart/form-data: every part with a filename is a file (field name free), up to CAPSTAN_ORGANIZER_MAX_UPLOAD_FILES per request, each up to CAPSTAN_ORGANIZER_MAX_FILE_BYTES. '
+          + 'JSON: {"name", "content_base64", "content_type"?} or {"files": [ ... ]}, each file up to CAPSTAN_ORGANIZER_MAX_BASE64_BYTES. Each file is announced with a file_uploaded event. '
+          + 'An empty file or an upload with no file is 400; the request is all or nothing. The key may also be sent as Authorization: Bearer <key>.',
+        body: UploadBody,
+        response: replies({ 201: Uploaded }),
       },
     }, async (req, reply) => {
       const org = orgOf(req);
@@ -104,6 +108,9 @@ export function organizerRoutes(ctx: AppContext) {
       } else {
         const body = req.body as { files?: unknown } & JsonFile | undefined;
         if (typeof body !== 'object' || body === null) throw new AppError('invalid_request', 'Send multipart/form-data or a JSON object');
+        if (body.files !== undefined && (body.name !== undefined || body.content_base64 !== undefined || body.content_type !== undefined)) {
+          throw new AppError('invalid_request', 'Send one file as {name, content_base64} or several as {files: [...]}, not both');
+        }
         const list = body.files !== undefined ? body.files : [body];
         if (!Array.isArray(list)) throw new AppError('invalid_request', 'files must be an array');
         const decoded = (list as JsonFile[]).map((f) => decodeFile(f, config.organizerMaxBase64Bytes));
@@ -117,16 +124,25 @@ export function organizerRoutes(ctx: AppContext) {
     app.get('/api/v1/files', {
       ...authenticated,
       schema: {
-        tags, security, summary: "The organization's files, newest first",
+        tags, security, operationId: 'listFiles', summary: "The organization's files, newest first",
         description: 'folder: only files in that virtual folder ("" or "/" is the root, where uploads land); recursive=true adds its subfolders.',
-        querystring: Type.Object({ folder: Type.Optional(Type.String({ maxLength: 512 })), recursive: Type.Optional(Type.Boolean()), limit: schemas.Limit(50, 500), offset: schemas.Offset }),
+        querystring: Type.Object({
+          folder: Type.Optional(Type.String({ maxLength: 512, description: 'Only files in this folder ("" or "/" is the root)' })),
+          recursive: Type.Optional(Type.Boolean({ description: 'With folder: its subfolders too' })),
+          limit: schemas.Limit(50, 500),
+          offset: schemas.Offset,
+        }),
+        response: replies({ 200: FileList }),
       },
     }, async (req) => {
       const org = orgOf(req);
       return organizer.listFiles(org.id, req.query);
     });
 
-    app.get('/api/v1/files/:file_id', { ...authenticated, schema: { tags, security, summary: 'A file: name, size, sniffed type, folder, lock', params: FileParams } }, async (req) => {
+    app.get('/api/v1/files/:file_id', {
+      ...authenticated,
+      schema: { tags, security, operationId: 'getFile', summary: 'A file: name, size, sniffed type, folder, lock', params: FileParams, response: replies({ 200: File }, ['not_found']) },
+    }, async (req) => {
       const org = orgOf(req);
       return organizer.getFile(org.id, req.params.file_id);
     });
@@ -134,10 +150,14 @@ export function organizerRoutes(ctx: AppContext) {
     app.get('/api/v1/files/:file_id/content', {
       ...authenticated,
       schema: {
-        tags, security, summary: "A file's bytes, as a download, with HTTP Range (206, 416)",
+        tags, security, operationId: 'downloadFile', summary: "A file's bytes, as a download, with HTTP Range (206, 416)",
         description: 'Content-Type is the type sniffed from the bytes at upload (application/octet-stream when unknown), never the type the uploader claimed; '
           + 'Content-Disposition: attachment with the file\'s name. One byte range per request; several, or an unparsable Range header, get the whole file.',
         params: FileParams,
+        headers: Type.Object({ range: Type.Optional(Type.String({ description: 'One byte range: bytes=0-99, bytes=100-, bytes=-100' })) }),
+        response: withErrorHeaders(replies({ 200: FileBytes, 206: FileRange }, ['not_found', 'range_not_satisfiable']), 416, {
+          'Content-Range': Type.String({ description: 'bytes */<size>' }),
+        }),
       },
     }, async (req, reply) => {
       const org = orgOf(req);
@@ -165,11 +185,12 @@ export function organizerRoutes(ctx: AppContext) {
     app.patch('/api/v1/files/:file_id', {
       ...authenticated,
       schema: {
-        tags, security, summary: 'Rename and/or move a file',
+        tags, security, operationId: 'updateFile', summary: 'Rename and/or move a file',
         description: 'name: the new file name (1-255 characters, no "/", "\\" or control characters, not "." or ".."); folder: the folder to move it to ("" or "/" is the root). '
           + 'At least one. A locked file is 409 conflict; another organization\'s file is 404. Announced with a file_updated event when something changed.',
         params: FileParams,
-        body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 1024 })), folder: Type.Optional(Type.String({ maxLength: 1024 })) }, { additionalProperties: false }),
+        body: RenameBody,
+        response: replies({ 200: File }, ['not_found', 'conflict']),
       },
     }, async (req) => {
       const org = orgOf(req);
@@ -179,9 +200,10 @@ export function organizerRoutes(ctx: AppContext) {
     app.delete('/api/v1/files/:file_id', {
       ...authenticated,
       schema: {
-        tags, security, summary: 'Delete a file and its bytes (204)',
+        tags, security, operationId: 'deleteFile', summary: 'Delete a file and its bytes (204)',
         description: 'A locked file is 409 conflict; another organization\'s file is 404. Announced with a file_deleted event. A job that reaches the file later reports it with FILE_NOT_FOUND.',
         params: FileParams,
+        response: replies({ 204: Type.Null({ description: 'Deleted' }) }, ['not_found', 'conflict']),
       },
     }, async (req, reply) => {
       const org = orgOf(req);
@@ -192,10 +214,11 @@ export function organizerRoutes(ctx: AppContext) {
     app.get('/api/v1/folders', {
       ...authenticated,
       schema: {
-        tags, security, summary: 'The folders directly under a folder, with file counts',
+        tags, security, operationId: 'listFolders', summary: 'The folders directly under a folder, with file counts',
         description: 'parent: the folder to look in ("" or absent: the root). {parent, fileCount (files directly in parent), folders: [{name, path, fileCount, totalCount}]}, '
           + 'sorted by name; totalCount includes subfolders. Folders exist while files are in them.',
-        querystring: Type.Object({ parent: Type.Optional(Type.String({ maxLength: 512 })) }),
+        querystring: Type.Object({ parent: Type.Optional(Type.String({ maxLength: 512, description: 'The folder to look in ("" or absent: the root)' })) }),
+        response: replies({ 200: Folders }),
       },
     }, async (req) => {
       const org = orgOf(req);
@@ -205,25 +228,31 @@ export function organizerRoutes(ctx: AppContext) {
     app.post('/api/v1/jobs', {
       ...authenticated,
       schema: {
-        tags, security, summary: 'Start an organize job over files or a folder',
+        tags, security, operationId: 'createJob', summary: 'Start an organize job over files or a folder',
         description: 'Exactly one of file_ids (the organization\'s own: an unknown id is 404) or folder (with recursive for its subfolders). A job with no files is 400. 201 with the job; progress arrives as job_progress / error / job_complete events.',
-        body: Type.Object({
-          file_ids: Type.Optional(Type.Array(schemas.Id('File id'), { maxItems: config.organizerMaxJobFiles })),
-          folder: Type.Optional(Type.String({ maxLength: 512 })),
-          recursive: Type.Optional(Type.Boolean()),
-        }),
+        body: JobBody(config.organizerMaxJobFiles),
+        response: replies({ 201: Job }, ['not_found']),
       },
     }, async (req, reply) => {
       const org = orgOf(req);
       return reply.code(201).send(await organizer.createJob(org.id, req.body));
     });
 
-    app.get('/api/v1/jobs/:job_id', { ...authenticated, schema: { tags, security, summary: 'A job: status, counts, and its first 100 failed files', params: JobParams } }, async (req) => {
+    app.get('/api/v1/jobs/:job_id', {
+      ...authenticated,
+      schema: { tags, security, operationId: 'getJob', summary: 'A job: status, counts, and its first 100 failed files', params: JobParams, response: replies({ 200: JobWithErrors }, ['not_found']) },
+    }, async (req) => {
       const org = orgOf(req);
       return organizer.getJob(org.id, req.params.job_id);
     });
 
-    app.post('/api/v1/jobs/:job_id/cancel', { ...authenticated, schema: { tags, security, summary: 'Cancel a queued or running job (409 once it has ended)', params: JobParams } }, async (req) => {
+    app.post('/api/v1/jobs/:job_id/cancel', {
+      ...authenticated,
+      schema: {
+        tags, security, operationId: 'cancelJob', summary: 'Cancel a queued or running job (409 once it has ended)', description: 'Takes no body. The job stops before its next batch.',
+        params: JobParams, response: replies({ 200: Job }, ['not_found', 'conflict']),
+      },
+    }, async (req) => {
       const org = orgOf(req);
       return organizer.cancelJob(org.id, req.params.job_id);
     });
@@ -231,10 +260,11 @@ export function organizerRoutes(ctx: AppContext) {
     app.post('/api/v1/jobs/:job_id/undo', {
       ...authenticated,
       schema: {
-        tags, security, summary: "Undo an ended job's moves",
+        tags, security, operationId: 'undoJob', summary: "Undo an ended job's moves",
         description: 'Every file the job moved goes back to the folder it came from, unless it has been moved (or locked, or deleted) since: those stay. '
-          + 'The job plus {restored, kept}; a queued or running job, or one already undone, is 409. Announced with a job_undone event.',
+          + 'The job plus {restored, kept}; a queued or running job, or one already undone, is 409. Announced with a job_undone event. Takes no body.',
         params: JobParams,
+        response: replies({ 200: UndoneJob }, ['not_found', 'conflict']),
       },
     }, async (req) => {
       const org = orgOf(req);
@@ -244,13 +274,17 @@ export function organizerRoutes(ctx: AppContext) {
     app.put('/admin/v1/orgs/:org_id/files/:file_id/lock', {
       onRequest: async (req) => checkAdminToken(config.adminToken, req.headers.authorization),
       schema: {
-        tags: ['admin'], security: [{ bearer: [] }], summary: "Lock or unlock an organization's file (admin token)",
-        description: 'A locked file is never moved: an organize job reports it with an error event, code PERMISSION_ERROR, and counts it as failed; renaming, moving or deleting it is 409.',
-        params: Type.Object({ org_id: schemas.Id('Organization id'), file_id: schemas.Id('File id') }),
-        body: Type.Object({ locked: Type.Boolean() }),
+        tags: ['admin'], security: [{ adminToken: [] }], operationId: 'setFileLock', summary: "Lock or unlock an organization's file (admin token)",
+        description: 'A locked file is never moved: an organize job reports it with an error event, code PERMISSION_ERROR, and counts it as failed; renaming, moving or deleting it is 409. '
+          + 'While CAPSTAN_ADMIN_TOKEN is unset the route does not exist (404 route_not_found).',
+        params: LockParams,
+        body: LockBody,
+        response: replies({ 200: File }, ['not_found', 'route_not_found']),
       },
     }, async (req) => {
       return organizer.setLocked(req.params.org_id, req.params.file_id, req.body.locked);
     });
+
+    organizerSocketRoute(app);
   };
 }

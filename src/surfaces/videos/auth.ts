@@ -5,6 +5,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateAppKey, bearerToken, checkAppOrigin, type AppPrincipal } from '../../auth/index.js';
 import type { App, Storage } from '../../storage/index.js';
 
+/** The OpenAPI security of each API (scheme names of src/http/openapi-root.ts). */
+export const SECRET_KEY_SECURITY = [{ appSecretKey: [] }];
+export const PUBLIC_KEY_SECURITY = [{ appPublicKey: [] }];
+
 const apps = new WeakMap<FastifyRequest, AppPrincipal>();
 
 export function requireAppKey(scope: FastifyInstance, storage: Storage, kind: 'secret' | 'public'): void {

@@ -6,12 +6,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { authenticateAppKey, bearerToken } from '../../auth/index.js';
 import { orgTopic } from '../../events/index.js';
-import { AppError, isAppError } from '../../http/index.js';
+import { AppError, isAppError, media, replies } from '../../http/index.js';
 import { namedSseCodec, openSseWire, sseDataFrame } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 import { VideoStreamScope } from '../../videos/index.js';
-import { principalOf } from './auth.js';
+import { principalOf, SECRET_KEY_SECURITY } from './auth.js';
 import { VideoId } from './schemas.js';
 
 const MAX_VIDEOS = 100;
@@ -26,14 +26,26 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
     // no body. HEAD is 404, as for any method a route does not take.
     exposeHeadRoute: false,
     schema: {
+      operationId: 'streamVideoEvents',
       tags: ['developer videos'],
-      security: [{ bearer: [] }],
+      security: SECRET_KEY_SECURITY,
       summary: "The app's video events over Server-Sent Events",
-      description: 'Events video.created, video.upload_started, video.upload_aborted, video.uploaded, video.processing, video.ready, video.transcription, video.failed, video.deleted; data is the status shape plus appId. video_id (repeatable, up to 100) narrows the stream and opens it with a video.status snapshot per video; every stream then gets stream.subscribed once it is live. Resume with Last-Event-ID.',
+      description: [
+        'Named frames (`event: video.ready`) for video.created, video.upload_started, video.upload_aborted, video.uploaded, video.processing, video.ready, video.transcription, video.failed and video.deleted; their data is the GET /videos/{id}/status shape plus appId.',
+        `video_id (repeatable, up to ${MAX_VIDEOS}) narrows the stream to those videos and opens it with one video.status frame per existing video; every stream then gets stream.subscribed once it is live, after which no event is missed.`,
+        'Resume with the Last-Event-ID header (or last_event_id): a cursor older than the retention ends the stream with stream.stale_resume. A regenerated key ends its open streams with stream.unauthorized.',
+        'The frames, their payloads and the terminal events are described in the AsyncAPI document at /asyncapi.json. Refusals before the stream opens are JSON errors.',
+      ].join(' '),
       querystring: Type.Object({
-        video_id: Type.Optional(Type.Array(VideoId, { maxItems: MAX_VIDEOS })),
-        last_event_id: Type.Optional(Type.String({ maxLength: 64 })),
+        video_id: Type.Optional(Type.Array(VideoId, { maxItems: MAX_VIDEOS, description: 'Only these videos (repeat the parameter); the stream opens with their status' })),
+        last_event_id: Type.Optional(Type.String({ maxLength: 64, description: 'Resume after this event id, for clients that cannot set Last-Event-ID (the header wins)' })),
       }),
+      headers: Type.Object({
+        'last-event-id': Type.Optional(Type.String({ description: 'The id of the last event received (a UUIDv7): the stream resumes after it' })),
+      }),
+      response: replies({
+        200: media('The event stream: `retry:` first, then named frames with ids (see /asyncapi.json)', ['text/event-stream'], { type: 'string', examples: ['retry: 3000\n\nevent: stream.subscribed\ndata: {"appId":"app_789","videoIds":[]}\n\nid: 0190f4a2-7c1e-7b3a-9d2e-5f6a7b8c9d0e\nevent: video.ready\ndata: {"id":"abc123def456","duration":124.5,"width":1920,"height":1080,"transcriptionStatus":"PROCESSING","ready":true,"appId":"app_789"}\n\n'] }),
+      }, ['invalid_cursor', 'too_many_connections']),
     },
   }, async (req, reply) => {
     if (realtime.draining) throw new AppError('draining');

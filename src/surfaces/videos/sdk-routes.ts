@@ -3,13 +3,23 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { replies, type ErrorCode } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
-import { appOf, requireAppKey } from './auth.js';
-import { AbortBody, CompleteBody, CreateBody, CreateResponse, InitiateBody, PresignBody, Success } from './schemas.js';
+import { appOf, PUBLIC_KEY_SECURITY, requireAppKey } from './auth.js';
+import { AbortBody, CompleteBody, CreateBody, CreateResponse, InitiateBody, InitiateResponse, PresignBody, PresignResponse, Success, withErrorFields } from './schemas.js';
 
 export const SDK_PREFIX = '/api/developer/sdk/v1';
 const tags = ['developer SDK'];
-const security = [{ bearer: [] }];
+const security = PUBLIC_KEY_SECURITY;
+/** Every SDK call is refused from an origin a production app does not list (checked with the key). */
+const sdkReplies = (success: Parameters<typeof replies>[0], errors: readonly ErrorCode[] = []) => replies(success, ['origin_not_allowed', ...errors]);
+const ORIGIN = 'For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); development apps skip the check.';
+const UPLOAD_NOT_FOUND = 'An unknown, deleted or other app\'s video is 404 not_found; an uploadId that is not the video\'s current upload is 404 (NoSuchUpload: …).';
+
+const createReplies = withErrorFields(sdkReplies({ 200: CreateResponse }, ['payment_required']), 402, {
+  required_micro: Type.Integer({ minimum: 0, description: 'Always sent with payment_required here: the least balance a video needs (one minute\'s price), in micro-credits' }),
+  balance_micro: Type.Integer({ description: 'Always sent with payment_required here: what the app\'s organization holds, in micro-credits' }),
+}, { error: 'Insufficient credits: creating a video needs at least 5000 micro-credits', code: 'payment_required', required_micro: 5000, balance_micro: 1200 });
 
 export function developerSdkRoutes(ctx: AppContext) {
   return async function developerSdk(root: FastifyInstance): Promise<void> {
@@ -24,29 +34,29 @@ export function developerSdkRoutes(ctx: AppContext) {
 
       app.post('/videos/create', {
         schema: {
-          tags, security, summary: 'Create a video record; 402 below one minute of credits', body: CreateBody, response: { 200: CreateResponse },
-          description: 'name defaults to "Untitled". Needs a balance of at least CAPSTAN_VIDEO_PRICE_PER_MINUTE_MICRO (5,000) micro-credits; the debit itself happens when the uploaded file is measured.',
+          operationId: 'createVideo', tags, security, summary: 'Create a video record; 402 below one minute of credits', body: CreateBody, response: createReplies,
+          description: `name defaults to "Untitled"; the body may be left out. Needs a balance of at least CAPSTAN_VIDEO_PRICE_PER_MINUTE_MICRO (5,000) micro-credits, else 402 payment_required with required_micro and balance_micro; the debit itself happens when the uploaded file is measured. ${ORIGIN}`,
         },
       }, async (req) => videos.create(appOf(req), { ...req.body, metadata: req.body.metadata ?? undefined }));
 
       app.post('/upload/multipart/initiate', {
         schema: {
-          tags, security, summary: 'Start a multipart upload of the video file', body: InitiateBody, response: { 200: Type.Object({ uploadId: Type.String() }) },
-          description: 'contentType is what a recorder\'s blob.type says (video/webm;codecs=vp9,opus): its base is stored lower-cased, its parameters kept for the record. Only video/* and audio/* types are taken.',
+          operationId: 'initiateVideoUpload', tags, security, summary: 'Start a multipart upload of the video file', body: InitiateBody, response: sdkReplies({ 200: InitiateResponse }, ['not_found', 'conflict']),
+          description: `contentType is what a recorder's blob.type says (video/webm;codecs=vp9,opus): its base is stored lower-cased, its parameters kept for the record. Only video/* and audio/* types are taken (else 400). A new initiate replaces an unfinished upload; after complete it is 409 conflict. ${ORIGIN}`,
         },
       }, async (req) => videos.initiate(appOf(req), req.body));
 
       app.post('/upload/multipart/presign-part', {
         schema: {
-          tags, security, summary: 'A presigned URL to PUT one part to; its response carries the ETag', body: PresignBody, response: { 200: Type.Object({ presignedUrl: Type.String() }) },
-          description: 'Part numbers 1-10000. The URL expires after CAPSTAN_MULTIPART_URL_TTL_SECONDS. Every part but the last must be at least CAPSTAN_MULTIPART_MIN_PART_BYTES (5 MiB).',
+          operationId: 'presignVideoUploadPart', tags, security, summary: 'A presigned URL to PUT one part to; its response carries the ETag', body: PresignBody, response: sdkReplies({ 200: PresignResponse }, ['not_found']),
+          description: `Part numbers 1-10000. The URL expires after CAPSTAN_MULTIPART_URL_TTL_SECONDS. Every part but the last must be at least CAPSTAN_MULTIPART_MIN_PART_BYTES (5 MiB). On the local store the URL is Capstan's own PUT /uploads/parts; on S3 a presigned URL of the bucket. ${UPLOAD_NOT_FOUND} ${ORIGIN}`,
         },
       }, async (req) => videos.presignPart(appOf(req), req.body));
 
       app.post('/upload/multipart/complete', {
         schema: {
-          tags, security, summary: 'Assemble the uploaded parts; processing (probe, render, poster, transcribe) starts', body: CompleteBody, response: { 200: Success },
-          description: 'Parts in ascending order with the ETags their uploads returned. durationInSecs, width, height and fps are kept for the record only: the server measures the file with ffmpeg and bills its measured duration.',
+          operationId: 'completeVideoUpload', tags, security, summary: 'Assemble the uploaded parts; processing (probe, render, poster, transcribe) starts', body: CompleteBody, response: sdkReplies({ 200: Success }, ['not_found', 'conflict']),
+          description: `Parts in ascending order with the ETags their uploads returned; failures are 400 with S3's code leading the message (InvalidPartOrder, InvalidPart, EntityTooSmall) and change nothing. durationInSecs, width, height and fps are kept for the record only: the server measures the file with ffmpeg and bills its measured duration. A complete of an upload already completed is 409 conflict. ${UPLOAD_NOT_FOUND} ${ORIGIN}`,
         },
       }, async (req) => {
         await videos.complete(appOf(req), req.body);
@@ -54,7 +64,10 @@ export function developerSdkRoutes(ctx: AppContext) {
       });
 
       app.post('/upload/multipart/abort', {
-        schema: { tags, security, summary: 'Abort the multipart upload and discard its parts', body: AbortBody, response: { 200: Success } },
+        schema: {
+          operationId: 'abortVideoUpload', tags, security, summary: 'Abort the multipart upload and discard its parts', body: AbortBody, response: sdkReplies({ 200: Success }, ['not_found', 'conflict']),
+          description: `The video goes back to waiting for an upload. An upload already completed is 409 conflict. ${UPLOAD_NOT_FOUND} ${ORIGIN}`,
+        },
       }, async (req) => {
         await videos.abort(appOf(req), req.body);
         return { success: true as const };

@@ -1,0 +1,144 @@
+// The core every surface calls through: one fetch with the base URL, the surface's credential, and
+// the answer turned into data or a CapstanError (server errors, non-JSON answers, no answer at all).
+import { abortedError, CapstanError, parseRetryAfter } from './errors.js';
+
+/** The platform's fetch, or a stand-in with the same shape. */
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * How a request proves who it is: an organization key travels in `capout-api-key`; app keys
+ * (`csk_`, `cpk_`), contact tokens and realtime tokens as `Authorization: Bearer`.
+ */
+export type Credential =
+  | { readonly kind: 'orgKey'; readonly key: string }
+  | { readonly kind: 'bearer'; readonly token: string }
+  | { readonly kind: 'none' };
+
+export type QueryValue = string | number | boolean | readonly string[] | undefined;
+
+export interface RequestOptions {
+  readonly method?: string;
+  readonly path: string;
+  readonly query?: Readonly<Record<string, QueryValue>>;
+  /** Sent as JSON. */
+  readonly json?: unknown;
+  /** Sent as is (FormData, Blob…); the platform sets its content type. */
+  readonly body?: BodyInit;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly credential: Credential;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export function authHeaders(credential: Credential): Record<string, string> {
+  if (credential.kind === 'orgKey') return { 'capout-api-key': credential.key };
+  if (credential.kind === 'bearer') return { authorization: `Bearer ${credential.token}` };
+  return {};
+}
+
+/** The base URL without a trailing slash: paths are appended to it, so a proxy prefix is kept. */
+export function normalizeBaseUrl(baseUrl: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch (e) {
+    throw new CapstanError({ status: 0, code: 'invalid_request', message: `baseUrl is not an absolute URL: ${baseUrl}`, cause: e });
+  }
+  return parsed.href.replace(/\/+$/, '');
+}
+
+export class HttpCore {
+  readonly baseUrl: string;
+
+  constructor(baseUrl: string, readonly fetchImpl: FetchLike) {
+    this.baseUrl = normalizeBaseUrl(baseUrl);
+  }
+
+  url(path: string, query: Readonly<Record<string, QueryValue>> = {}): string {
+    const url = new URL(this.baseUrl + path);
+    for (const [name, value] of Object.entries(query)) {
+      if (value === undefined) continue;
+      if (typeof value === 'object') for (const v of value) url.searchParams.append(name, v);
+      else url.searchParams.set(name, String(value));
+    }
+    return url.href;
+  }
+
+  /** Sends the request; an answer that is not 2xx is thrown as a CapstanError. */
+  async send(options: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = { ...authHeaders(options.credential), ...options.headers };
+    let body = options.body;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    }
+    const url = this.url(options.path, options.query);
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, { method: options.method ?? 'GET', headers, body, signal: options.signal });
+    } catch (e) {
+      throw networkError(e, url, options.signal);
+    }
+    if (!res.ok) throw await errorFromResponse(res, url);
+    return res;
+  }
+
+  /** Sends the request and reads its JSON answer (undefined for 204). */
+  async request<T>(options: RequestOptions): Promise<T> {
+    const url = this.url(options.path, options.query);
+    const res = await this.send(options);
+    if (res.status === 204) return undefined as T;
+    return readJson<T>(res, url, options.signal);
+  }
+}
+
+export function networkError(e: unknown, url: string, signal?: AbortSignal): CapstanError {
+  if (signal?.aborted) return abortedError(signal);
+  if (e instanceof CapstanError) return e;
+  const why = e instanceof Error ? e.message : String(e);
+  return new CapstanError({ status: 0, code: 'network_error', message: `No answer from ${url}: ${why}`, cause: e });
+}
+
+async function readJson<T>(res: Response, url: string, signal?: AbortSignal): Promise<T> {
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (e) {
+    throw networkError(e, url, signal);
+  }
+  const requestId = res.headers.get('x-request-id') ?? undefined;
+  const type = res.headers.get('content-type') ?? '';
+  try {
+    if (!/\bjson\b/i.test(type)) throw new Error('not JSON');
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new CapstanError({ status: res.status, code: 'invalid_response', message: `Expected JSON from ${url}, got ${describe(type, text)}: is the base URL Capstan's?`, requestId, cause: e });
+  }
+}
+
+/** A failed answer: Capstan's `{error, code}`, or `invalid_response` for anything else (a proxy's page). */
+export async function errorFromResponse(res: Response, url: string): Promise<CapstanError> {
+  const requestId = res.headers.get('x-request-id') ?? undefined;
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+  let text = '';
+  try {
+    text = await res.text();
+  } catch {
+    // The body is gone; the status still says what happened, and the code falls back below.
+  }
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (typeof body === 'object' && body !== null) {
+      const { error, code } = body as { error?: unknown; code?: unknown };
+      if (typeof error === 'string' && typeof code === 'string') return new CapstanError({ status: res.status, code, message: error, requestId, retryAfterMs });
+    }
+  } catch {
+    // Not JSON: answered below as invalid_response.
+  }
+  const type = res.headers.get('content-type') ?? '';
+  return new CapstanError({ status: res.status, code: 'invalid_response', message: `${res.status} from ${url} with ${describe(type, text)}, not a Capstan error: is the base URL Capstan's?`, requestId, retryAfterMs });
+}
+
+function describe(type: string, text: string): string {
+  const start = text.slice(0, 60).replace(/\s+/g, ' ');
+  return `${type || 'no content type'} (${JSON.stringify(start)}${text.length > 60 ? '…' : ''})`;
+}

@@ -1,0 +1,149 @@
+// The community hub's event stream (seed 004) over fetch streaming, so the contact token travels in
+// Authorization (EventSource cannot send it). Resumes with Last-Event-ID after a cut, a drain or a
+// token refresh; terminal events decide what happens next.
+import { Channel } from './channel.js';
+import { CapstanError } from './errors.js';
+import type { HttpCore } from './http.js';
+import { linkedController, Reconnector, type ReconnectOptions } from './reconnect.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, openEventStream, readEventStream } from './sse.js';
+import { parseJsonObject, TERMINAL_TYPES } from './terminal.js';
+import type { HubEvent, HubStreamItem, TerminalEvent, TerminalType } from './types.js';
+
+/** A fixed token, or a function that returns a fresh one (called again when the token expires). */
+export type HubAuth =
+  | { readonly hubId: string; readonly token: string; readonly getToken?: () => Promise<string> }
+  | { readonly hubId: string; readonly getToken: () => Promise<string>; readonly token?: string };
+
+export interface HubEventsOptions extends ReconnectOptions {
+  /** Resume after this event id (a UUIDv7 you stored). */
+  readonly lastEventId?: string;
+  readonly signal?: AbortSignal;
+  /**
+   * With no byte for this long (the server sends a heartbeat every 25 s) the connection is taken for
+   * dead and resumed. Default 100 s; 0 turns the watch off.
+   */
+  readonly idleTimeoutMs?: number;
+}
+
+export interface HubEventStream extends AsyncIterable<HubStreamItem> {
+  /** The id of the last event delivered: store it to resume later. */
+  readonly lastEventId: string | undefined;
+  /** Stops the stream and closes its connection (so it no longer counts against the contact's 5). */
+  close(): void;
+}
+
+export class HubClient {
+  constructor(private readonly http: HttpCore) {}
+
+  /**
+   * Live hub events. `expired` calls getToken and reconnects where it stopped (a fixed token without
+   * getToken ends with `token_expired`); `unauthorized` ends with `access_revoked`; `draining` waits
+   * retry_ms and reconnects; `stale_resume` is yielded (reload your state) and the stream continues
+   * without a cursor. A 429 (`too_many_connections`: the contact holds 5 streams) waits Retry-After
+   * and tries again, up to `maxRetries`.
+   */
+  events(auth: HubAuth, options: HubEventsOptions = {}): HubEventStream {
+    const { controller: life, dispose } = linkedController(options.signal ?? new AbortController().signal);
+    const channel = new Channel<HubStreamItem>(() => life.abort());
+    let cursor = options.lastEventId;
+    const run = async (): Promise<void> => {
+      const signal = life.signal;
+      const reconnect = new Reconnector(options, signal);
+      let token = auth.token ?? (await auth.getToken!());
+      let refreshed = false;
+      while (!signal.aborted) {
+        const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+        if (cursor !== undefined) headers['last-event-id'] = cursor;
+        const { controller, dispose: detach } = linkedController(signal);
+        let res: Response;
+        try {
+          res = await openEventStream({ fetch: this.http.fetchImpl, url: this.http.url('/realtime/events', { hub_id: auth.hubId }), headers, signal: controller.signal });
+        } catch (e) {
+          detach();
+          if (e instanceof CapstanError && e.status === 401 && auth.getToken && !refreshed) {
+            // The token may have expired while we were away: one fresh token, then the 401 stands.
+            refreshed = true;
+            token = await auth.getToken();
+            continue;
+          }
+          await reconnect.afterFailure(e);
+          continue;
+        }
+        reconnect.opened();
+        refreshed = false;
+        let terminal: TerminalEvent | undefined;
+        try {
+          for await (const message of readEventStream(res, { signal: controller.signal, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, onRetry: (ms) => (reconnect.serverRetryMs = ms) })) {
+            const data = parseJsonObject(message.data);
+            if (message.id === undefined) {
+              if (TERMINAL_TYPES.has(message.event)) {
+                terminal = { type: message.event as TerminalType, data: data ?? {} };
+                break;
+              }
+              continue;
+            }
+            // A frame whose data is not a JSON object is not Capstan's: skipped, the stream goes on.
+            if (!data) continue;
+            cursor = message.id;
+            const event: HubEvent = { id: message.id, type: message.event || 'message', data };
+            channel.push(event);
+          }
+        } catch (e) {
+          if (signal.aborted) break;
+          if (!(e instanceof CapstanError) || e.code !== 'network_error') throw e;
+        } finally {
+          controller.abort();
+          detach();
+        }
+        if (signal.aborted) break;
+        if (!terminal) {
+          await reconnect.afterCut();
+          continue;
+        }
+        switch (terminal.type) {
+          case 'stream.expired':
+            if (!auth.getToken) throw new CapstanError({ status: 401, code: 'token_expired', message: 'The contact token expired and no getToken was given to renew it' });
+            token = await auth.getToken();
+            refreshed = true;
+            break;
+          case 'stream.unauthorized':
+            throw new CapstanError({ status: 403, code: terminal.data.reason === 'key_revoked' ? 'key_revoked' : 'access_revoked', message: 'The server ended the stream: this contact no longer has access to the hub' });
+          case 'stream.draining':
+            await reconnect.afterDrain(terminal.data.retry_ms);
+            break;
+          case 'stream.stale_resume':
+            channel.push({ id: undefined, type: 'stream.stale_resume', data: { retention_seconds: terminal.data.retention_seconds ?? 0 } });
+            cursor = undefined;
+            break;
+          case 'stream.overflow':
+            // Nothing is lost: resume from the cursor at once.
+            break;
+        }
+      }
+    };
+    // Stopping (close(), the signal, leaving the loop) ends the iteration quietly; anything else that
+    // ends the stream is thrown from it.
+    run().then(
+      () => channel.end(),
+      (e: unknown) => (life.signal.aborted ? channel.end() : channel.fail(e)),
+    ).finally(dispose);
+    // lastEventId is the id of the last event the caller's loop took, not the last one received: a
+    // cursor stored mid-loop then never skips an event still buffered here.
+    let taken = options.lastEventId;
+    const iterator: AsyncIterator<HubStreamItem> = {
+      next: async () => {
+        const result = await channel.next();
+        if (!result.done && result.value.id !== undefined) taken = result.value.id;
+        return result;
+      },
+      return: () => channel.return(),
+    };
+    return {
+      [Symbol.asyncIterator]: () => iterator,
+      get lastEventId() {
+        return taken;
+      },
+      close: () => life.abort(),
+    };
+  }
+}

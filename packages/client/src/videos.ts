@@ -1,0 +1,209 @@
+// Developer videos (seed 003): the SDK API with the public key (create, multipart upload of a Blob in
+// parts, in parallel, resumable, abortable) and the REST API with the secret key (list, get, status,
+// delete, usage, polling until a video is ready, and the app's video events stream).
+import { sleep } from './backoff.js';
+import { abortedError, CapstanError } from './errors.js';
+import { networkError, errorFromResponse, type HttpCore } from './http.js';
+import { openVideoEvents, type VideoEventsOptions, type VideoEventStream } from './video-events.js';
+import type { CompleteUploadRequest, CreateVideoRequest, CreateVideoResponse, UploadedPart, Video, VideoStatus, VideoUsage } from './types.js';
+
+const SDK = '/api/developer/sdk/v1';
+const REST = '/api/developer/v1';
+/** S3's smallest part (every part but the last), the server's default too. */
+export const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
+const PART_ATTEMPTS = 3;
+
+/** What to keep (localStorage, IndexedDB) to resume an upload after a page reload. */
+export interface VideoUploadState {
+  readonly videoId: string;
+  readonly uploadId: string;
+  readonly parts: readonly UploadedPart[];
+}
+
+export interface VideoUploadProgress {
+  readonly uploadedBytes: number;
+  readonly totalBytes: number;
+  readonly partsDone: number;
+  readonly partsTotal: number;
+}
+
+export interface VideoUploadOptions {
+  /** Upload into this video instead of creating one. */
+  readonly videoId?: string;
+  /** Fields of the video created when neither videoId nor resume is given. */
+  readonly create?: CreateVideoRequest;
+  /** Default: the Blob's type, else video/mp4. */
+  readonly contentType?: string;
+  /** Bytes per part (every part but the last at least the server's minimum, 5 MiB). */
+  readonly partSize?: number;
+  /** Parts in flight at once. Default 3. */
+  readonly concurrency?: number;
+  /** A state handed out by onState earlier: parts already uploaded are not sent again. */
+  readonly resume?: VideoUploadState;
+  /** Called after initiate and after each part: keep the latest to resume after a reload. */
+  readonly onState?: (state: VideoUploadState) => void;
+  readonly onProgress?: (progress: VideoUploadProgress) => void;
+  /** Aborting stops the parts in flight and aborts the upload on the server (its parts are discarded). */
+  readonly signal?: AbortSignal;
+  /** Sent with complete, for the record only: the server measures the file itself. */
+  readonly complete?: CompleteUploadRequest;
+}
+
+export interface VideoUploadResult {
+  readonly videoId: string;
+  readonly uploadId: string;
+  readonly parts: readonly UploadedPart[];
+}
+
+export class VideosClient {
+  constructor(
+    private readonly http: HttpCore,
+    private readonly secretKey: string | undefined,
+    private readonly publicKey: string | undefined,
+  ) {}
+
+  private get secret() {
+    return { kind: 'bearer', token: this.secretKey ?? '' } as const;
+  }
+
+  private get public() {
+    return { kind: 'bearer', token: this.publicKey ?? '' } as const;
+  }
+
+  private sdk<T>(path: string, json: unknown, signal?: AbortSignal): Promise<T> {
+    return this.http.request<T>({ method: 'POST', path: SDK + path, json, credential: this.public, signal });
+  }
+
+  // ---- SDK API (cpk_) ----
+
+  create(body: CreateVideoRequest = {}, signal?: AbortSignal): Promise<CreateVideoResponse> {
+    return this.sdk('/videos/create', body, signal);
+  }
+
+  /** Aborts a multipart upload on the server (its parts are discarded). */
+  async abortUpload(state: { videoId: string; uploadId: string }, signal?: AbortSignal): Promise<void> {
+    await this.sdk('/upload/multipart/abort', { videoId: state.videoId, uploadId: state.uploadId }, signal);
+  }
+
+  /**
+   * Uploads a Blob (a File, a recording) in parts: initiate → for each part presign and PUT (up to
+   * `concurrency` at once) → complete. Creates the video first unless `videoId` or `resume` names one.
+   */
+  async upload(blob: Blob, options: VideoUploadOptions = {}): Promise<VideoUploadResult> {
+    const signal = options.signal;
+    if (signal?.aborted) throw abortedError(signal);
+    const partSize = options.partSize ?? DEFAULT_PART_SIZE;
+    if (!(partSize > 0)) throw new CapstanError({ status: 0, code: 'invalid_request', message: 'partSize must be a positive number of bytes' });
+    const partsTotal = Math.max(1, Math.ceil(blob.size / partSize));
+    const sizeOf = (n: number) => Math.min(partSize, blob.size - (n - 1) * partSize);
+    const videoId = options.resume?.videoId ?? options.videoId ?? (await this.create(options.create, signal)).videoId;
+    const uploadId = options.resume?.uploadId ?? (await this.sdk<{ uploadId: string }>('/upload/multipart/initiate', { videoId, contentType: options.contentType || blob.type || 'video/mp4' }, signal)).uploadId;
+    const done = new Map<number, UploadedPart>();
+    // Kept parts count only if they are the part this Blob would have at that number.
+    for (const p of options.resume?.parts ?? []) if (p.partNumber >= 1 && p.partNumber <= partsTotal && p.size === sizeOf(p.partNumber)) done.set(p.partNumber, p);
+    const state = (): VideoUploadState => ({ videoId, uploadId, parts: [...done.values()].sort((a, b) => a.partNumber - b.partNumber) });
+    const report = () => {
+      options.onState?.(state());
+      let uploadedBytes = 0;
+      for (const p of done.values()) uploadedBytes += p.size;
+      options.onProgress?.({ uploadedBytes, totalBytes: blob.size, partsDone: done.size, partsTotal });
+    };
+    report();
+    const queue: number[] = [];
+    for (let n = 1; n <= partsTotal; n++) if (!done.has(n)) queue.push(n);
+    // One controller for every part in flight: the caller's abort, or the first failure, stops them all.
+    const inFlight = new AbortController();
+    const onAbort = () => inFlight.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const worker = async () => {
+        for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+          const start = (n - 1) * partSize;
+          done.set(n, await this.putPart(videoId, uploadId, n, blob.slice(start, start + sizeOf(n)), inFlight.signal));
+          report();
+        }
+      };
+      const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 3, queue.length)) }, worker);
+      const results = await Promise.allSettled(workers);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (signal?.aborted) {
+        // Not with the caller's signal: it is aborted, and the server must still hear about it.
+        await this.abortUpload({ videoId, uploadId }).catch(() => undefined);
+        throw abortedError(signal);
+      }
+      if (failed) throw failed.reason;
+      const parts = state().parts;
+      await this.sdk('/upload/multipart/complete', { videoId, uploadId, parts, ...options.complete }, signal);
+      return { videoId, uploadId, parts };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      inFlight.abort();
+    }
+  }
+
+  /** presign → PUT the bytes → the ETag; a failed PUT is retried with a fresh URL. */
+  private async putPart(videoId: string, uploadId: string, partNumber: number, bytes: Blob, signal: AbortSignal): Promise<UploadedPart> {
+    for (let attempt = 1; ; attempt++) {
+      const { presignedUrl } = await this.sdk<{ presignedUrl: string }>('/upload/multipart/presign-part', { videoId, uploadId, partNumber }, signal);
+      try {
+        let res: Response;
+        try {
+          res = await this.http.fetchImpl(presignedUrl, { method: 'PUT', body: bytes, signal });
+        } catch (e) {
+          throw networkError(e, presignedUrl.split('?')[0] ?? presignedUrl, signal);
+        }
+        if (!res.ok) throw await errorFromResponse(res, presignedUrl.split('?')[0] ?? presignedUrl);
+        await res.body?.cancel().catch(() => undefined);
+        const etag = res.headers.get('etag');
+        if (!etag) throw new CapstanError({ status: res.status, code: 'invalid_response', message: 'The part upload answered without an ETag (is ETag exposed by the storage\'s CORS rules?)' });
+        return { partNumber, etag, size: bytes.size };
+      } catch (e) {
+        const transient = e instanceof CapstanError && (e.code === 'network_error' || e.status >= 500);
+        if (signal.aborted || !transient || attempt >= PART_ATTEMPTS) throw e;
+        await sleep(250 * 2 ** attempt, signal);
+      }
+    }
+  }
+
+  // ---- REST API (csk_) ----
+
+  async list(query: { userId?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal): Promise<Video[]> {
+    return (await this.http.request<{ data: Video[] }>({ path: `${REST}/videos`, query, credential: this.secret, signal })).data;
+  }
+
+  async get(videoId: string, signal?: AbortSignal): Promise<Video> {
+    return (await this.http.request<{ data: Video }>({ path: `${REST}/videos/${encodeURIComponent(videoId)}`, credential: this.secret, signal })).data;
+  }
+
+  async status(videoId: string, signal?: AbortSignal): Promise<VideoStatus> {
+    return (await this.http.request<{ data: VideoStatus }>({ path: `${REST}/videos/${encodeURIComponent(videoId)}/status`, credential: this.secret, signal })).data;
+  }
+
+  async delete(videoId: string, signal?: AbortSignal): Promise<void> {
+    await this.http.request({ method: 'DELETE', path: `${REST}/videos/${encodeURIComponent(videoId)}`, credential: this.secret, signal });
+  }
+
+  async usage(signal?: AbortSignal): Promise<VideoUsage> {
+    return (await this.http.request<{ data: VideoUsage }>({ path: `${REST}/usage`, credential: this.secret, signal })).data;
+  }
+
+  /**
+   * The app's video events over SSE (video.created … video.deleted, each with the status shape),
+   * resumed with Last-Event-ID after cuts and drains; a regenerated key ends it with `key_revoked`.
+   */
+  events(options: VideoEventsOptions = {}): VideoEventStream {
+    return openVideoEvents(this.http, this.secretKey ?? '', options);
+  }
+
+  /**
+   * Polls the status until the video is ready or has failed (then `error` says why), as the seed
+   * advises before showing a video.
+   */
+  async waitUntilReady(videoId: string, options: { intervalMs?: number; signal?: AbortSignal } = {}): Promise<VideoStatus> {
+    for (;;) {
+      const status = await this.status(videoId, options.signal);
+      if (status.ready || status.error !== undefined) return status;
+      await sleep(options.intervalMs ?? 1000, options.signal);
+    }
+  }
+}

@@ -1,0 +1,168 @@
+// Documents through the SDK against a real server: REST calls, `watch` over SSE and WebSocket until
+// `done`, a cut mid-stream resumed with no lost or repeated status, a realtime token renewed before it
+// expires, and a drain with the server restarted on the same port and data.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { WebSocket } from 'ws';
+import { CapstanError, createClient, type Capstan, type DocumentStatus } from '@capstan/client';
+import { buildEstimatePdf } from '../fixtures/documents.js';
+import { makeOrg, type TestOrg } from '../helpers/org.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { openSse, type SseStream } from '../helpers/sse.js';
+import { until } from '../helpers/wait.js';
+import { assertFreshBuild, countingFetch, take } from './helpers.js';
+import { cutProxy } from './proxy.js';
+
+const FAST = { backoff: { initialMs: 50, maxMs: 500 } };
+const isFinal = (s: DocumentStatus) => s.status === 'completed' || s.status === 'failed';
+
+/** The statuses of one document a raw (never cut) SSE stream received. */
+const statusesOf = (s: SseStream, id: string): DocumentStatus[] =>
+  s.frames.filter((f) => f.data !== undefined).map((f) => JSON.parse(f.data as string) as DocumentStatus).filter((m) => m.document_id === id);
+
+describe('documents through the SDK', () => {
+  let ts: TestServer;
+  let org: TestOrg;
+  let client: Capstan;
+  let pdf: Uint8Array;
+  before(async () => {
+    assertFreshBuild();
+    pdf = await buildEstimatePdf();
+    ts = await startServer({ realtimeRetryMs: 50 });
+    org = await makeOrg(ts);
+    client = createClient({ baseUrl: ts.url, apiKey: org.apiKey, WebSocket });
+  });
+  after(() => ts.close());
+
+  test('upload (Blob, base64, Idempotency-Key), status, result, list, credits, and a typed 404', async () => {
+    const file = new Blob([new Uint8Array(pdf)], { type: 'application/pdf' });
+    const first = await client.documents.upload({ file, fileName: 'scope.pdf' }, { idempotencyKey: 'k-1' });
+    const again = await client.documents.upload({ file, fileName: 'scope.pdf' }, { idempotencyKey: 'k-1' });
+    assert.equal(again.document_id, first.document_id, 'the same key returns the first answer');
+    assert.equal(first.status, 'processing');
+    const b64 = await client.documents.upload({ base64: Buffer.from(pdf).toString('base64'), fileName: 'b64.pdf' });
+    const final = await client.documents.watch(b64.document_id, FAST).done;
+    assert.equal(final.status, 'completed');
+    assert.deepEqual(await client.documents.status(b64.document_id), final);
+    const result = await client.documents.result(b64.document_id);
+    assert.equal(result.file_name, 'b64.pdf');
+    assert.ok((result.line_items ?? []).length > 0);
+    const list = await client.documents.list({ limit: 5 });
+    assert.ok(list.data.some((d) => d.document_id === b64.document_id));
+    const credits = await client.documents.credits();
+    assert.equal(credits.organization_id, org.id);
+    await assert.rejects(client.documents.status('doc_nope'), (e: unknown) => e instanceof CapstanError && e.status === 404 && e.code === 'not_found' && typeof e.requestId === 'string');
+    await assert.rejects(createClient({ baseUrl: ts.url, apiKey: 'capout_test_wrong' }).documents.credits(), (e: unknown) => e instanceof CapstanError && e.status === 401 && e.code === 'unauthorized');
+  });
+
+  test('watch over WebSocket: several documents, done with both final statuses', async () => {
+    const a = await client.documents.upload({ base64: Buffer.from(pdf).toString('base64'), fileName: 'a.pdf' });
+    const b = await client.documents.upload({ base64: Buffer.from(pdf).toString('base64'), fileName: 'b.pdf' });
+    const watch = client.documents.watch([a.document_id, b.document_id], { ...FAST, transport: 'websocket' });
+    const seen: DocumentStatus[] = [];
+    for await (const s of watch) seen.push(s);
+    const finals = await watch.done;
+    assert.deepEqual(finals.map((f) => f.document_id), [a.document_id, b.document_id]);
+    for (const f of finals) assert.equal(f.status, 'completed');
+    assert.ok(seen.length >= 2);
+  });
+
+  test('a connection cut mid-stream is resumed: the same statuses, in order, none lost or repeated', async () => {
+    const proxy = await cutProxy(ts.url);
+    const viaProxy = createClient({ baseUrl: proxy.url, apiKey: org.apiKey });
+    const token = (await client.documents.mintRealtimeToken()).token;
+    // The reference: a stream opened directly, never cut.
+    const reference = await openSse(`${ts.url}/sse/status?token=${token}&recent=1`);
+    const watch = viaProxy.documents.watch({ recent: 1 }, FAST);
+    const it = watch[Symbol.asyncIterator]();
+    try {
+      // Both start with the same snapshot (the latest document), then the new upload joins them.
+      await take(it, (items) => items.length === 1);
+      const up = await client.documents.upload({ base64: Buffer.from(pdf).toString('base64'), fileName: 'cut.pdf' });
+      const got: DocumentStatus[] = [];
+      let cuts = 0;
+      while (!got.some(isFinal)) {
+        got.push(...(await take(it, (items) => items.length === 1)));
+        if (cuts < 3) {
+          proxy.cut();
+          cuts++;
+        }
+      }
+      await until(() => statusesOf(reference, up.document_id).some(isFinal), 'the reference stream to see the end');
+      assert.deepEqual(got.filter((s) => s.document_id === up.document_id), statusesOf(reference, up.document_id));
+      assert.ok(cuts >= 1);
+    } finally {
+      watch.close();
+      reference.close();
+      await proxy.close();
+    }
+  });
+
+  test('a revoked key: the token mint answers 401 and the watch ends with it, without a loop', async () => {
+    const key = await ts.admin('POST', `/orgs/${org.id}/keys`, {});
+    const counting = countingFetch();
+    const doomed = createClient({ baseUrl: ts.url, apiKey: key.body.api_key as string, fetch: counting.fetch });
+    const watch = doomed.documents.watch({ recent: 1 }, FAST);
+    await take(watch[Symbol.asyncIterator](), (items) => items.length === 1);
+    assert.equal((await ts.admin('DELETE', `/orgs/${org.id}/keys/${key.body.id as string}`)).status, 200);
+    await assert.rejects(watch.done.then(() => undefined), (e: unknown) => e instanceof CapstanError && (e.code === 'key_revoked' || e.code === 'unauthorized'));
+    assert.ok(counting.count('/ws/token') <= 3);
+  });
+});
+
+describe('documents watch with short-lived realtime tokens', () => {
+  test('a 2 s realtime token is renewed before it expires, and the stream carries on', async () => {
+    const counting = countingFetch();
+    const ts = await startServer({ realtimeRetryMs: 50, realtimeTokenTtlSeconds: 2 });
+    const org = await makeOrg(ts);
+    const client = createClient({ baseUrl: ts.url, apiKey: org.apiKey });
+    const renewing = createClient({ baseUrl: ts.url, apiKey: org.apiKey, fetch: counting.fetch });
+    try {
+    await client.documents.upload({ base64: Buffer.from(await buildEstimatePdf()).toString('base64'), fileName: 'first.pdf' });
+    const watch = renewing.documents.watch({ recent: 1 }, FAST);
+    const it = watch[Symbol.asyncIterator]();
+    await take(it, (items) => items.length === 1);
+    await new Promise((r) => setTimeout(r, 3500));
+    const up = await client.documents.upload({ base64: Buffer.from(await buildEstimatePdf()).toString('base64'), fileName: 'late.pdf' });
+    const got = await take(it, (items) => items.some((s) => s.document_id === up.document_id && isFinal(s)));
+    watch.close();
+    assert.ok(counting.count('/ws/token') >= 3, `tokens minted: ${counting.count('/ws/token')}`);
+    assert.ok(counting.count('/sse/status') >= 3, `streams opened: ${counting.count('/sse/status')}`);
+    assert.equal(got.filter((s) => s.document_id === up.document_id)[0]?.status, 'processing');
+    const statuses = await watch.done;
+    assert.ok(statuses.some((s) => s.document_id === up.document_id));
+    } finally {
+      await ts.close();
+    }
+  });
+
+});
+
+describe('documents watch across a drain and restart', () => {
+  test('stream.draining: the watch waits retry_ms and follows on the new server on the same port and data', async () => {
+    assertFreshBuild();
+    const pdf64 = Buffer.from(await buildEstimatePdf()).toString('base64');
+    const first = await startServer({ realtimeDrainWindowMs: 200, realtimeRetryMs: 50 });
+    const port = Number(new URL(first.url).port);
+    const dataDir = first.dataDir;
+    const org = await makeOrg(first);
+    const client = createClient({ baseUrl: first.url, apiKey: org.apiKey });
+    const up = await client.documents.upload({ base64: pdf64, fileName: 'one.pdf' });
+    await client.documents.watch(up.document_id, FAST).done;
+    const watch = client.documents.watch({ recent: 1 }, FAST);
+    const it = watch[Symbol.asyncIterator]();
+    await take(it, (items) => items.length === 1);
+    await first.server.close();
+    const second = await startServer({ dataDir, port, realtimeDrainWindowMs: 200 });
+    try {
+      const next = await client.documents.upload({ base64: pdf64, fileName: 'two.pdf' });
+      const got = await take(it, (items) => items.some((s) => s.document_id === next.document_id && isFinal(s)));
+      assert.equal(got.at(-1)?.status, 'completed');
+    } finally {
+      watch.close();
+      await second.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,80 @@
+// Developer videos through the SDK against a real server: a Blob uploaded in several parts with
+// concurrency 2 and progress, then polled until ready; an abort (the server's upload is aborted too);
+// and a resume from the parts kept after a failure, sending only the missing parts.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CapstanError, createClient, type Capstan, type VideoUploadProgress, type VideoUploadState } from '@capstan/client';
+import { cameraMp4 } from '../fixtures/media.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { makeApp, type TestApp } from '../helpers/videos.js';
+import { assertFreshBuild, countingFetch } from './helpers.js';
+
+const PART = 16 * 1024;
+
+describe('videos through the SDK', () => {
+  let ts: TestServer;
+  let app: TestApp;
+  let client: Capstan;
+  let video: Blob;
+  before(async () => {
+    assertFreshBuild();
+    // Small parts keep the test light; the SDK's default is S3's 5 MiB.
+    ts = await startServer({ multipartMinPartBytes: PART });
+    app = await makeApp(ts);
+    client = createClient({ baseUrl: ts.url, publicKey: app.publicKey, secretKey: app.secretKey });
+    video = new Blob([new Uint8Array(await cameraMp4({ seconds: 2 }))], { type: 'video/mp4' });
+    assert.ok(video.size > 3 * PART, `the fixture spans several parts (${video.size} bytes)`);
+  });
+  after(() => ts.close());
+
+  test('a Blob in several parts, two at a time, with progress; then ready through REST polling', async () => {
+    const progress: VideoUploadProgress[] = [];
+    const states: VideoUploadState[] = [];
+    const result = await client.videos.upload(video, { partSize: PART, concurrency: 2, create: { name: 'demo' }, onProgress: (p) => progress.push(p), onState: (s) => states.push(s) });
+    const partsTotal = Math.ceil(video.size / PART);
+    assert.equal(result.parts.length, partsTotal);
+    assert.deepEqual(result.parts.map((p) => p.partNumber), Array.from({ length: partsTotal }, (_, i) => i + 1));
+    assert.deepEqual(progress.map((p) => p.partsDone), Array.from({ length: partsTotal + 1 }, (_, i) => i));
+    assert.equal(progress.at(-1)?.uploadedBytes, video.size);
+    assert.equal(states.at(-1)?.parts.length, partsTotal);
+    const status = await client.videos.waitUntilReady(result.videoId, { intervalMs: 100 });
+    assert.equal(status.ready, true, JSON.stringify(status));
+    assert.ok((status.duration ?? 0) > 1.5);
+    assert.equal((await client.videos.get(result.videoId)).name, 'demo');
+    assert.ok((await client.videos.list()).some((v) => v.id === result.videoId));
+    assert.equal((await client.videos.usage()).totalVideos >= 1, true);
+  });
+
+  test('abort through the AbortSignal: the parts stop, the upload is aborted on the server, the error is typed', async () => {
+    const stop = new AbortController();
+    let state: VideoUploadState | undefined;
+    await assert.rejects(
+      client.videos.upload(video, { partSize: PART, concurrency: 1, signal: stop.signal, onState: (s) => (state = s), onProgress: (p) => p.partsDone === 1 && stop.abort() }),
+      (e: unknown) => e instanceof CapstanError && e.code === 'aborted',
+    );
+    assert.ok(state);
+    const complete = await app.sdk('/upload/multipart/complete', { videoId: state.videoId, uploadId: state.uploadId, parts: state.parts });
+    assert.equal(complete.status, 404, 'the aborted upload is gone');
+    assert.match(String(complete.body.error), /NoSuchUpload/);
+  });
+
+  test('resume from kept parts (as after a reload): only the missing parts are sent again', async () => {
+    let state: VideoUploadState | undefined;
+    let puts = 0;
+    // The network dies after two parts: every later part upload fails.
+    const flaky = countingFetch((url, init) => init?.method === 'PUT' && ++puts > 2);
+    const first = createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: flaky.fetch });
+    await assert.rejects(first.videos.upload(video, { partSize: PART, concurrency: 2, onState: (s) => (state = s) }), (e: unknown) => e instanceof CapstanError && e.code === 'network_error');
+    assert.ok(state);
+    assert.equal(state.parts.length, 2);
+    const kept: VideoUploadState = JSON.parse(JSON.stringify(state)) as VideoUploadState;
+    const counting = countingFetch();
+    const second = createClient({ baseUrl: ts.url, publicKey: app.publicKey, secretKey: app.secretKey, fetch: counting.fetch });
+    const result = await second.videos.upload(video, { partSize: PART, concurrency: 2, resume: kept });
+    const partsTotal = Math.ceil(video.size / PART);
+    assert.equal(counting.count('/uploads/parts'), partsTotal - 2, 'kept parts are not sent again');
+    assert.equal(counting.count('/api/developer/sdk/v1/upload/multipart/initiate'), 0);
+    assert.equal(result.videoId, kept.videoId);
+    assert.equal((await second.videos.waitUntilReady(result.videoId, { intervalMs: 100 })).ready, true);
+  });
+});

@@ -1,0 +1,132 @@
+// The documents surface's contract at its edges: bodies closed to unknown properties, content types
+// other than JSON refused, a known path asked with another method answered 405 with Allow, the
+// WebSocket endpoint answering a plain request 426, a 402 that says what is needed and held, and the
+// OpenAPI document naming each operation the way the SDK keys it.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { buildLetterPdf } from '../fixtures/documents.js';
+import { makeOrg, type TestOrg } from '../helpers/org.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+type Body = Record<string, unknown>;
+
+describe('documents: request and response contract', () => {
+  let ts: TestServer;
+  let org: TestOrg;
+  let letter: string;
+
+  before(async () => {
+    ts = await startServer({ documentPricePerPageMicro: 1000 });
+    org = await makeOrg(ts);
+    letter = Buffer.from(await buildLetterPdf()).toString('base64');
+  });
+  after(() => ts.close());
+
+  const raw = async (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) => {
+    const res = await fetch(ts.url + path, { method, headers: { 'capout-api-key': org.apiKey, ...init.headers }, body: init.body });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : {}) as Body };
+  };
+
+  test('an unknown property in the upload body is 400 invalid_request naming it, and nothing is billed', async () => {
+    const before = (await org.call('GET', '/credits')).body.balance_micro_credits;
+    const r = await org.call('POST', '/upload', { file_base64: letter, file_name: 'letter.pdf', callback_url: 'https://example.com/hook' });
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.body, { error: 'body has an unknown property "callback_url"', code: 'invalid_request' });
+    assert.equal((await org.call('GET', '/credits')).body.balance_micro_credits, before);
+  });
+
+  test('an upload sent as text or as a form is 415 unsupported_media_type', async () => {
+    const body = JSON.stringify({ file_base64: letter, file_name: 'letter.pdf' });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const r = await raw('POST', '/upload', { body, headers: { 'content-type': type } });
+      assert.equal(r.status, 415, type);
+      assert.equal(r.body.code, 'unsupported_media_type', type);
+    }
+  });
+
+  test('a known path asked with another method is 405 with Allow', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['GET', '/upload', /^POST$/],
+      ['POST', '/status/doc_x', /^GET, HEAD$/],
+      ['DELETE', '/documents/doc_x/result', /^GET, HEAD$/],
+      ['PUT', '/documents', /^GET, HEAD$/],
+      ['POST', '/credits', /^GET, HEAD$/],
+      ['GET', '/ws/token', /^POST$/],
+      ['POST', '/sse/status', /^GET$/],
+      ['POST', '/ws/status', /^GET, HEAD$/],
+    ];
+    for (const [method, path, allow] of cases) {
+      const r = await raw(method, path);
+      assert.equal(r.status, 405, `${method} ${path}`);
+      assert.equal(r.body.code, 'method_not_allowed', `${method} ${path}`);
+      assert.match(r.headers.get('allow') ?? '', allow, `${method} ${path}`);
+    }
+  });
+
+  test('GET /ws/status without Upgrade is 426 upgrade_required with Upgrade: websocket; a WebSocket client still connects', async () => {
+    const r = await raw('GET', '/ws/status?recent=1');
+    assert.equal(r.status, 426);
+    assert.equal(r.body.code, 'upgrade_required');
+    assert.equal(r.headers.get('upgrade'), 'websocket');
+
+    const token = (await org.call('POST', '/ws/token')).body.token as string;
+    const ws = new WebSocket(`${ts.url.replace('http', 'ws')}/ws/status?token=${token}&recent=1`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.close();
+  });
+
+  test('402 says how many micro-credits the upload needs and how many the organization holds', async () => {
+    const poor = await makeOrg(ts, 400);
+    const inline = await poor.call('POST', '/upload', { file_base64: letter, file_name: 'letter.pdf' });
+    assert.equal(inline.status, 402, JSON.stringify(inline.body));
+    assert.equal(inline.body.code, 'payment_required');
+    assert.equal(inline.body.required_micro, 1000, 'one page at 1,000');
+    assert.equal(inline.body.balance_micro, 400);
+    assert.match(inline.body.error as string, /1000.*400/);
+
+    const byUrl = await poor.call('POST', '/upload', { url: 'https://example.com/scope.pdf', file_name: 'scope.pdf' });
+    assert.equal(byUrl.status, 402, JSON.stringify(byUrl.body));
+    assert.deepEqual({ required: byUrl.body.required_micro, balance: byUrl.body.balance_micro }, { required: 1000, balance: 400 });
+    assert.equal((await poor.call('GET', '/credits')).body.balance_micro_credits, 400, 'nothing was taken');
+  });
+
+  test('the OpenAPI document names every operation and declares what it answers', async () => {
+    const doc = (await (await fetch(`${ts.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Body>> };
+    const op = (path: string, method: string) => {
+      const o = doc.paths[path]?.[method];
+      assert.ok(o, `${method} ${path} is documented`);
+      return o as { operationId: string; tags: string[]; security: Body[]; responses: Record<string, Body>; requestBody?: Body };
+    };
+    const expected: [string, string, string, string][] = [
+      ['/upload', 'post', 'uploadDocument', '201'],
+      ['/status/{document_id}', 'get', 'getDocumentStatus', '200'],
+      ['/documents/{document_id}/result', 'get', 'getDocumentResult', '200'],
+      ['/documents', 'get', 'listDocuments', '200'],
+      ['/credits', 'get', 'getCredits', '200'],
+      ['/ws/token', 'post', 'createRealtimeToken', '200'],
+      ['/sse/status', 'get', 'streamDocumentStatus', '200'],
+      ['/ws/status', 'get', 'connectDocumentStatusSocket', '101'],
+    ];
+    for (const [path, method, id, success] of expected) {
+      const o = op(path, method);
+      assert.equal(o.operationId, id);
+      assert.ok(o.responses[success], `${id} declares ${success}`);
+      assert.ok(o.responses['401'], `${id} declares 401`);
+    }
+    const upload = op('/upload', 'post');
+    const schema = (upload.requestBody as { content: Record<string, { schema: Body }> }).content['application/json']?.schema;
+    assert.equal(schema?.additionalProperties, false);
+    const paymentRequired = (upload.responses['402'] as { content: Record<string, { schema: { properties: Body } }> }).content['application/json']?.schema;
+    assert.ok(paymentRequired?.properties.required_micro && paymentRequired.properties.balance_micro);
+    assert.deepEqual(op('/sse/status', 'get').security, [{ realtimeToken: [] }]);
+    assert.deepEqual(Object.keys((op('/sse/status', 'get').responses['200'] as { content: Body }).content), ['text/event-stream']);
+    const socket = op('/ws/status', 'get');
+    assert.deepEqual(socket.tags, ['documents realtime']);
+    assert.ok((socket.responses['426'] as { headers?: Body }).headers?.Upgrade, '426 documents its Upgrade header');
+  });
+});

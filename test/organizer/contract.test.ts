@@ -1,0 +1,124 @@
+// The organizer surface's contract at its edges: every JSON body closed to unknown properties, content
+// types the route does not take refused, a known path asked with another method answered 405 with
+// Allow, the WebSocket endpoint answering a plain request 426, and the OpenAPI document naming each
+// operation.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { makeOrg, type TestOrg } from '../helpers/org.js';
+import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
+import { listen, uploadJson } from './helpers.js';
+
+type Body = Record<string, unknown>;
+
+describe('organizer: request and response contract', () => {
+  let ts: TestServer;
+  let org: TestOrg;
+  let fileId: string;
+
+  before(async () => {
+    ts = await startServer();
+    org = await makeOrg(ts);
+    [fileId] = (await uploadJson(org, [{ name: 'note.txt', body: 'hello' }])) as [string];
+  });
+  after(() => ts.close());
+
+  const raw = async (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) => {
+    const res = await fetch(ts.url + path, { method, headers: { 'capout-api-key': org.apiKey, ...init.headers }, body: init.body });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : {}) as Body };
+  };
+  const b64 = Buffer.from('hello').toString('base64');
+
+  test('an unknown property in any JSON body is 400 invalid_request naming it, and changes nothing', async () => {
+    const cases: [string, string, Body, string, Record<string, string>?][] = [
+      ['POST', '/api/v1/files', { name: 'a.txt', content_base64: b64, folder: 'Inbox' }, 'body has an unknown property "folder"'],
+      ['POST', '/api/v1/files', { files: [{ name: 'a.txt', content_base64: b64, size: 5 }] }, 'body.files.0 has an unknown property "size"'],
+      ['PATCH', `/api/v1/files/${fileId}`, { name: 'b.txt', locked: false }, 'body has an unknown property "locked"'],
+      ['POST', '/api/v1/jobs', { file_ids: [fileId], dry_run: true }, 'body has an unknown property "dry_run"'],
+      ['PUT', `/admin/v1/orgs/${org.id}/files/${fileId}/lock`, { locked: true, reason: 'audit' }, 'body has an unknown property "reason"', { authorization: `Bearer ${ADMIN_TOKEN}` }],
+    ];
+    for (const [method, path, body, error, headers] of cases) {
+      const r = await raw(method, path, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+      assert.equal(r.status, 400, `${method} ${path}: ${JSON.stringify(r.body)}`);
+      assert.deepEqual(r.body, { error, code: 'invalid_request' }, `${method} ${path}`);
+    }
+    const list = await org.call('GET', '/api/v1/files');
+    assert.deepEqual((list.body.files as Body[]).map((f) => [f.name, f.locked]), [['note.txt', false]], 'nothing was uploaded, renamed or locked');
+  });
+
+  test('one file and a files list in the same upload is 400', async () => {
+    const r = await org.call('POST', '/api/v1/files', { name: 'a.txt', content_base64: b64, files: [{ name: 'b.txt', content_base64: b64 }] });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.code, 'invalid_request');
+  });
+
+  test('a body as text or as a URL-encoded form is 415 unsupported_media_type', async () => {
+    for (const [method, path] of [['POST', '/api/v1/files'], ['PATCH', `/api/v1/files/${fileId}`], ['POST', '/api/v1/jobs']] as const) {
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+        const r = await raw(method, path, { body: 'name=a.txt', headers: { 'content-type': type } });
+        assert.equal(r.status, 415, `${method} ${path} ${type}`);
+        assert.equal(r.body.code, 'unsupported_media_type', `${method} ${path} ${type}`);
+      }
+    }
+  });
+
+  test('a known path asked with another method is 405 with Allow', async () => {
+    const cases: [string, string, string][] = [
+      ['PUT', '/api/v1/files', 'GET, HEAD, POST'],
+      ['POST', `/api/v1/files/${fileId}`, 'GET, HEAD, PATCH, DELETE'],
+      ['POST', `/api/v1/files/${fileId}/content`, 'GET, HEAD'],
+      ['DELETE', '/api/v1/folders', 'GET, HEAD'],
+      ['GET', '/api/v1/jobs', 'POST'],
+      ['PATCH', '/api/v1/jobs/job_x', 'GET, HEAD'],
+      ['GET', '/api/v1/jobs/job_x/cancel', 'POST'],
+      ['GET', '/api/v1/jobs/job_x/undo', 'POST'],
+      ['POST', '/api/v1/ws/client-1', 'GET, HEAD'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const r = await raw(method, path);
+      assert.equal(r.status, 405, `${method} ${path}`);
+      assert.equal(r.body.code, 'method_not_allowed', `${method} ${path}`);
+      assert.equal(r.headers.get('allow'), allow, `${method} ${path}`);
+    }
+  });
+
+  test('GET /api/v1/ws/{client_id} without Upgrade is 426 with Upgrade: websocket; a WebSocket client still connects', async () => {
+    const r = await raw('GET', `/api/v1/ws/client-1?token=${org.apiKey}`);
+    assert.equal(r.status, 426);
+    assert.equal(r.body.code, 'upgrade_required');
+    assert.equal(r.headers.get('upgrade'), 'websocket');
+    const socket = await listen(ts, org.apiKey, 'client-1');
+    socket.close();
+  });
+
+  test('the OpenAPI document names every operation and declares what it answers', async () => {
+    const doc = (await (await fetch(`${ts.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Body>> };
+    const expected: [string, string, string, string, string][] = [
+      ['/api/v1/files', 'post', 'uploadFiles', '201', 'organizer'],
+      ['/api/v1/files', 'get', 'listFiles', '200', 'organizer'],
+      ['/api/v1/files/{file_id}', 'get', 'getFile', '200', 'organizer'],
+      ['/api/v1/files/{file_id}/content', 'get', 'downloadFile', '206', 'organizer'],
+      ['/api/v1/files/{file_id}', 'patch', 'updateFile', '200', 'organizer'],
+      ['/api/v1/files/{file_id}', 'delete', 'deleteFile', '204', 'organizer'],
+      ['/api/v1/folders', 'get', 'listFolders', '200', 'organizer'],
+      ['/api/v1/jobs', 'post', 'createJob', '201', 'organizer'],
+      ['/api/v1/jobs/{job_id}', 'get', 'getJob', '200', 'organizer'],
+      ['/api/v1/jobs/{job_id}/cancel', 'post', 'cancelJob', '200', 'organizer'],
+      ['/api/v1/jobs/{job_id}/undo', 'post', 'undoJob', '200', 'organizer'],
+      ['/admin/v1/orgs/{org_id}/files/{file_id}/lock', 'put', 'setFileLock', '200', 'admin'],
+      ['/api/v1/ws/{client_id}', 'get', 'connectOrganizerSocket', '101', 'organizer realtime'],
+    ];
+    for (const [path, method, id, success, tag] of expected) {
+      const o = doc.paths[path]?.[method] as { operationId: string; tags: string[]; responses: Record<string, Body> } | undefined;
+      assert.ok(o, `${method} ${path} is documented`);
+      assert.equal(o.operationId, id);
+      assert.deepEqual(o.tags, [tag], id);
+      assert.ok(o.responses[success], `${id} declares ${success}`);
+      assert.ok(o.responses['401'], `${id} declares 401`);
+    }
+    const upload = doc.paths['/api/v1/files']?.post as { requestBody: { content: Record<string, { schema: Body }> } };
+    assert.deepEqual(Object.keys(upload.requestBody.content).sort(), ['application/json', 'multipart/form-data']);
+    assert.equal(upload.requestBody.content['application/json']?.schema.additionalProperties, false);
+    assert.deepEqual((doc.paths['/api/v1/ws/{client_id}']?.get as { security: Body[] }).security, [{ orgApiKeyQuery: [] }]);
+  });
+});
