@@ -68,3 +68,20 @@ export class Channel<T> implements AsyncIterable<T>, AsyncIterator<T> {
     return this;
   }
 }
+
+/**
+ * An iterator over `channel` that remembers the id of the last item the caller's loop took — not the
+ * last one received — so a cursor stored mid-loop never skips an event still buffered in the channel.
+ */
+export function takenCursor<T extends { readonly id?: string | undefined }>(channel: Channel<T>, initial: string | undefined): { iterator: AsyncIterator<T>; taken: () => string | undefined } {
+  let taken = initial;
+  const iterator: AsyncIterator<T> = {
+    next: async () => {
+      const result = await channel.next();
+      if (!result.done && result.value.id !== undefined) taken = result.value.id;
+      return result;
+    },
+    return: () => channel.return(),
+  };
+  return { iterator, taken: () => taken };
+}

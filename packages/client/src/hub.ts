@@ -1,7 +1,7 @@
 // The community hub's event stream (seed 004) over fetch streaming, so the contact token travels in
 // Authorization (EventSource cannot send it). Resumes with Last-Event-ID after a cut, a drain or a
 // token refresh; terminal events decide what happens next.
-import { Channel } from './channel.js';
+import { Channel, takenCursor } from './channel.js';
 import { CapstanError } from './errors.js';
 import type { HttpCore } from './http.js';
 import { linkedController, Reconnector, type ReconnectOptions } from './reconnect.js';
@@ -127,21 +127,11 @@ export class HubClient {
       () => channel.end(),
       (e: unknown) => (life.signal.aborted ? channel.end() : channel.fail(e)),
     ).finally(dispose);
-    // lastEventId is the id of the last event the caller's loop took, not the last one received: a
-    // cursor stored mid-loop then never skips an event still buffered here.
-    let taken = options.lastEventId;
-    const iterator: AsyncIterator<HubStreamItem> = {
-      next: async () => {
-        const result = await channel.next();
-        if (!result.done && result.value.id !== undefined) taken = result.value.id;
-        return result;
-      },
-      return: () => channel.return(),
-    };
+    const { iterator, taken } = takenCursor(channel, options.lastEventId);
     return {
       [Symbol.asyncIterator]: () => iterator,
       get lastEventId() {
-        return taken;
+        return taken();
       },
       close: () => life.abort(),
     };

@@ -1,7 +1,7 @@
 // The developer video events stream (GET /api/developer/v1/events, secret key) over fetch streaming:
 // named frames resumed with Last-Event-ID after a cut, a drain or an overflow, the way the hub stream
 // is. Secret keys do not expire, so the only end the server decides is a revoked (regenerated) key.
-import { Channel } from './channel.js';
+import { Channel, takenCursor } from './channel.js';
 import { CapstanError } from './errors.js';
 import type { HttpCore } from './http.js';
 import { linkedController, Reconnector, type ReconnectOptions } from './reconnect.js';
@@ -47,8 +47,6 @@ export function openVideoEvents(http: HttpCore, secretKey: string, options: Vide
   const channel = new Channel<VideoStreamItem>(() => life.abort());
   /** The last id received: where a reconnect resumes. */
   let cursor = options.lastEventId;
-  /** The last id handed to the caller's loop: what a caller may store. */
-  let taken = options.lastEventId;
   let markSubscribed: () => void = () => undefined;
   let failSubscribed: (e: unknown) => void = () => undefined;
   const subscribed = new Promise<void>((resolve, reject) => {
@@ -135,18 +133,11 @@ export function openVideoEvents(http: HttpCore, secretKey: string, options: Vide
     dispose();
     failSubscribed(new CapstanError({ status: 0, code: 'aborted', message: 'The stream was closed before it was live' }));
   });
-  const iterator: AsyncIterator<VideoStreamItem> = {
-    next: async () => {
-      const result = await channel.next();
-      if (!result.done && result.value.id !== undefined) taken = result.value.id;
-      return result;
-    },
-    return: () => channel.return(),
-  };
+  const { iterator, taken } = takenCursor(channel, options.lastEventId);
   return {
     [Symbol.asyncIterator]: () => iterator,
     get lastEventId() {
-      return taken;
+      return taken();
     },
     subscribed,
     close: () => life.abort(),
