@@ -4,7 +4,7 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { pipeline, Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AppError, media, replies } from '../http/index.js';
 import { isBlobError } from './errors.js';
 import { blobHttpError } from './http-errors.js';
@@ -64,7 +64,9 @@ export function uploadGateway(deps: UploadGatewayDeps) {
         if (Number(req.headers['content-length'] ?? 0) > deps.maxPartBytes) throw tooLarge(deps.maxPartBytes);
         const body = (req.body as Readable | undefined) ?? Readable.from([]);
         const { key, uploadId, partNumber } = verdict.part;
-        const etag = await deps.store.uploadPart(key, uploadId, partNumber, limitBytes(body, deps.maxPartBytes));
+        // A body without Content-Length (chunked) is bounded as it streams: the store stops at the limit.
+        const limit = { maxBytes: deps.maxPartBytes, error: () => tooLarge(deps.maxPartBytes) };
+        const etag = await deps.store.uploadPart(key, uploadId, partNumber, body, { limit });
         return reply.code(200).header('ETag', etag).send();
       } catch (e) {
         // Refused before its body was read: close rather than drain up to a whole part to keep the connection.
@@ -75,17 +77,4 @@ export function uploadGateway(deps: UploadGatewayDeps) {
   };
 }
 
-const tooLarge = (max: number): AppError => new AppError('payload_too_large', `A part may be at most ${max} bytes`);
-
-/** Passes `source` through, failing the stream once more than `max` bytes have gone by. */
-function limitBytes(source: Readable, max: number): Readable {
-  let seen = 0;
-  const limiter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      seen += chunk.length;
-      done(seen > max ? tooLarge(max) : null, chunk);
-    },
-  });
-  // The callback form propagates a failure of either side to the other (and to the store reading it).
-  return pipeline(source, limiter, () => {});
-}
+const tooLarge = (max: number): AppError => new AppError('payload_too_large', `A part may be at most ${max} bytes`, {}, { limit_bytes: max });

@@ -16,7 +16,7 @@ import type { Readable } from 'node:stream';
 import { BlobError } from './errors.js';
 import { md5Etag, multipartEtag, unquoteEtag } from './etags.js';
 import { KeyedLock } from './keyed-lock.js';
-import { isMissing, moveInto, randomName, readJson, writeConcatenation, writeJsonAtomic, writeTemp } from './local-files.js';
+import { isMissing, moveInto, randomName, readJson, writeConcatenation, writeJsonAtomic, writeTemp, type ByteLimit } from './local-files.js';
 import type { PartUrlSigner } from './presign.js';
 import { checkCompletedParts, checkExpireOptions, checkExpiresIn, checkKey, checkListLimit, checkPartNumber, checkPrefix, checkRange } from './rules.js';
 import {
@@ -58,6 +58,14 @@ interface PartManifest {
   readonly size: number;
   readonly lastModified: number;
   readonly file: string;
+}
+
+export interface LocalPartOptions extends Pick<PutOptions, 'contentLength'> {
+  /**
+   * Bounds a streamed body (the gateway's part size): the part is refused, and nothing of it kept, as
+   * soon as more than that has arrived. The length itself needs no telling: the body is streamed to disk.
+   */
+  readonly limit?: ByteLimit;
 }
 
 export interface LocalDiskBlobStoreOptions {
@@ -167,15 +175,18 @@ export class LocalDiskBlobStore implements BlobStore {
     return this.signer.sign({ key, uploadId, partNumber }, expiresInSeconds);
   }
 
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: BlobBody): Promise<string> {
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: BlobBody, options: LocalPartOptions = {}): Promise<string> {
     checkKey(key);
     checkPartNumber(partNumber);
     // Refuse before reading a possibly large body.
     await this.openUpload(key, uploadId);
-    const temp = await writeTemp(this.tmp, body);
+    // Straight from the body to a temp file under tmp/ (the same file system), hashed on the way: the
+    // ETag is known when the last byte is written, and the rename below is the only other move.
+    const temp = await writeTemp(this.tmp, body, options.limit);
     const etag = md5Etag(temp.md5);
     const dir = join(this.uploads, uploadId);
     const manifestPath = join(dir, `${partNumber}.json`);
+    let placed = false;
     try {
       await this.lock.run(uploadId, async () => {
         // The upload may have been completed or aborted while the body streamed in.
@@ -183,12 +194,13 @@ export class LocalDiskBlobStore implements BlobStore {
         const previous = await readJson<PartManifest>(manifestPath);
         const file = `${partNumber}.${randomName()}`;
         await rename(temp.path, join(dir, file));
+        placed = true;
         const part: PartManifest = { etag, size: temp.size, lastModified: this.clock(), file };
         await writeJsonAtomic(this.tmp, manifestPath, part);
         if (previous) await rm(join(dir, previous.file), { force: true });
       });
     } finally {
-      await rm(temp.path, { force: true });
+      if (!placed) await rm(temp.path, { force: true });
     }
     return etag;
   }

@@ -1,14 +1,17 @@
 // video-upload: multipart upload MB/s through Capstan's local-disk upload gateway, 4 parts in flight
-// (presign-part → PUT → ETag, then complete, all through the SDK API with a cpk_ key), against a raw
-// disk write of the same bytes (4 writes in flight, same part size) in the same run. Neither side fsyncs.
+// (presign-part → PUT → ETag, then complete, all through the SDK API with a cpk_ key), against
+// baselines measured in the same round on the same file system: the same bytes written sequentially
+// with an fs stream (the raw disk write, the target's denominator), and a minimal node:http server
+// that streams each PUT body to disk, without and with an MD5 on the way. Nothing fsyncs.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { Pool } from 'undici';
 import { capstanSource } from '../../lib/capstan-source.js';
 import { fmt, makeOrg, round, startCapstanProcess } from '../../lib/capstan-process.js';
-import { ProcessGroup } from '../../lib/processes.js';
+import { baseEnv, processUsage, ProcessGroup } from '../../lib/processes.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
@@ -25,9 +28,29 @@ interface Round {
   readonly completeSec: number;
   readonly partsMBps: number;
   readonly totalMBps: number;
+  /** The same bytes through one fs write stream, part after part: the raw sequential disk write. */
   readonly rawSec: number;
   readonly rawMBps: number;
+  /** The same parts PUT, `parallel` at once, to a minimal node:http server streaming bodies to disk. */
+  readonly httpMBps: number;
+  /** The same, the server also hashing each body with MD5 (the ETag S3 and Capstan answer). */
+  readonly httpMd5MBps: number;
   readonly serverCpuPct: number;
+  /**
+   * Server CPU (user + system, all threads) per MB while the parts go in: steadier than MB/s on a
+   * shared machine, where a server may wait for a core it would otherwise use.
+   */
+  readonly partsCpuMsPerMB: number;
+  readonly httpCpuMsPerMB: number;
+  readonly httpMd5CpuMsPerMB: number;
+}
+
+/** Writes `count` copies of `part` one after another through one fs write stream, as a plain copy to disk would. */
+async function writeSequentially(path: string, part: Buffer, count: number): Promise<void> {
+  const file = createWriteStream(path);
+  for (let i = 0; i < count; i++) if (!file.write(part)) await once(file, 'drain');
+  file.end();
+  await finished(file);
 }
 
 /** Runs `jobs` with at most `n` in flight. */
@@ -66,7 +89,37 @@ export const videoUpload: Scenario = {
         if (res.statusCode !== 200) throw new Error(`${path}: ${res.statusCode} ${text.slice(0, 300)}`);
         return JSON.parse(text) as Record<string, unknown>;
       };
+      // The minimal node:http baseline, its own process like Capstan, writing under the raw directory.
+      const raw = group.spawn({
+        name: 'raw-put',
+        nodeArgs: ['--import', 'tsx', join(ctx.root, 'bench/scenarios/video-upload/raw-put-server.ts')],
+        env: { ...baseEnv(), PORT: '0', RAW_PUT_DIR: rawDir.path },
+        cwd: ctx.root,
+        fds: 256,
+        lifetimeSec: 600,
+      });
+      const rawPort = Number((await raw.waitForLine(/^LISTENING (\d+)/, 20_000))[1]);
+      const rawPool = new Pool(`http://127.0.0.1:${rawPort}`, { connections: parallel + 2, pipelining: 1, keepAliveTimeout: 30_000, bodyTimeout: 60_000, headersTimeout: 60_000 });
+      const rawCpu = (): number => {
+        const pid = raw.nodePid();
+        return (pid === undefined ? undefined : processUsage(pid))?.cpuSec ?? 0;
+      };
       const part = randomBytes(partBytes);
+      const put = async (target: Pool, path: string): Promise<string | undefined> => {
+        const res = await target.request({ path, method: 'PUT', body: part, headers: { 'content-length': String(part.byteLength) } });
+        await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`PUT ${path}: ${res.statusCode}`);
+        const etag = res.headers.etag;
+        return typeof etag === 'string' ? etag : undefined;
+      };
+      /** Seconds to PUT every part to the minimal server, `parallel` at once. */
+      const putRaw = async (name: string, query: string): Promise<number> => {
+        const t0 = performance.now();
+        await inParallel(parallel, partCount, async (i) => void (await put(rawPool, `/${name}/part${i + 1}${query}`)));
+        const seconds = (performance.now() - t0) / 1000;
+        rmSync(join(rawDir.path, name), { recursive: true, force: true });
+        return seconds;
+      };
       const results: Round[] = [];
       for (let r = 0; r < rounds; r++) {
         // Capstan: create → initiate → (presign → PUT) × parts, `parallel` at once → complete.
@@ -75,26 +128,31 @@ export const videoUpload: Scenario = {
         const videoId = (await sdk('/videos/create', {})).videoId as string;
         const uploadId = (await sdk('/upload/multipart/initiate', { videoId, contentType: 'video/mp4' })).uploadId as string;
         const p0 = performance.now();
+        const partsCpu0 = server.usage().cpuSec;
         const etags: string[] = [];
         await inParallel(parallel, partCount, async (i) => {
           const url = new URL((await sdk('/upload/multipart/presign-part', { videoId, uploadId, partNumber: i + 1 })).presignedUrl as string);
-          const res = await pool.request({ path: url.pathname + url.search, method: 'PUT', body: part, headers: { 'content-length': String(part.byteLength) } });
-          await res.body.text();
-          const etag = res.headers.etag;
-          if (res.statusCode !== 200 || typeof etag !== 'string') throw new Error(`PUT part ${i + 1}: ${res.statusCode}`);
+          const etag = await put(pool, url.pathname + url.search);
+          if (etag === undefined) throw new Error(`PUT part ${i + 1}: no ETag`);
           etags[i] = etag;
         });
         const p1 = performance.now();
+        const partsCpu = server.usage().cpuSec - partsCpu0;
         await sdk('/upload/multipart/complete', { videoId, uploadId, parts: etags.map((etag, i) => ({ partNumber: i + 1, etag, size: partBytes })) });
         const t1 = performance.now();
         const cpu = server.usage().cpuSec - cpu0;
-        // Raw: the same parts written to files on the same file system, `parallel` at once, no fsync.
-        const dir = join(rawDir.path, String(r));
-        mkdirSync(dir);
+        // The minimal server: the same parts, the same client and concurrency; then with MD5.
+        const rawCpu0 = rawCpu();
+        const httpSec = await putRaw(`r${r}`, '');
+        const rawCpu1 = rawCpu();
+        const httpMd5Sec = await putRaw(`r${r}md5`, '?md5');
+        const httpCpu = rawCpu1 - rawCpu0;
+        const httpMd5Cpu = rawCpu() - rawCpu1;
+        // Raw: the same bytes written sequentially through one fs stream to the same file system.
         const w0 = performance.now();
-        await inParallel(parallel, partCount, (i) => writeFile(join(dir, `part-${i + 1}`), part));
+        await writeSequentially(join(rawDir.path, `sequential-${r}`), part, partCount);
         const w1 = performance.now();
-        rmSync(dir, { recursive: true, force: true });
+        rmSync(join(rawDir.path, `sequential-${r}`), { force: true });
         const MB = bytes / 1e6;
         const row: Round = {
           round: r + 1,
@@ -106,29 +164,46 @@ export const videoUpload: Scenario = {
           totalMBps: round(MB / ((t1 - t0) / 1000)),
           rawSec: round((w1 - w0) / 1000, 3),
           rawMBps: round(MB / ((w1 - w0) / 1000)),
+          httpMBps: round(MB / httpSec),
+          httpMd5MBps: round(MB / httpMd5Sec),
           serverCpuPct: round((cpu / ((t1 - t0) / 1000)) * 100),
+          partsCpuMsPerMB: round((partsCpu * 1000) / MB, 2),
+          httpCpuMsPerMB: round((httpCpu * 1000) / MB, 2),
+          httpMd5CpuMsPerMB: round((httpMd5Cpu * 1000) / MB, 2),
         };
         results.push(row);
-        ctx.log(`round ${r + 1}: parts ${row.partsMBps} MB/s, with complete ${row.totalMBps} MB/s; raw write ${row.rawMBps} MB/s`);
+        ctx.log(`round ${r + 1}: parts ${row.partsMBps} MB/s, with complete ${row.totalMBps} MB/s; raw sequential write ${row.rawMBps} MB/s; minimal HTTP PUT ${row.httpMBps} MB/s, with MD5 ${row.httpMd5MBps} MB/s`);
       }
       await pool.destroy();
+      await rawPool.destroy();
       await server.stop();
       const median = (f: (x: Round) => number) => {
         const v = results.map(f).sort((a, b) => a - b);
         return v[Math.floor(v.length / 2)] ?? 0;
       };
-      const med = { partsMBps: median((x) => x.partsMBps), totalMBps: median((x) => x.totalMBps), rawMBps: median((x) => x.rawMBps) };
+      const med = {
+        partsMBps: median((x) => x.partsMBps),
+        totalMBps: median((x) => x.totalMBps),
+        rawMBps: median((x) => x.rawMBps),
+        httpMBps: median((x) => x.httpMBps),
+        httpMd5MBps: median((x) => x.httpMd5MBps),
+        partsCpuMsPerMB: median((x) => x.partsCpuMsPerMB),
+        httpCpuMsPerMB: median((x) => x.httpCpuMsPerMB),
+        httpMd5CpuMsPerMB: median((x) => x.httpMd5CpuMsPerMB),
+      };
+      const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
       const markdown = [
-        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite, local-disk blob store under the system temp directory), workflow workers off (\`CAPSTAN_WORKFLOW_CONCURRENCY=0\`) so that only the upload path runs. One organization and a development app made through the admin API; every call goes through the SDK API with the app's \`cpk_\` key over keep-alive HTTP (undici, in the harness process). Per round: \`videos/create\` → \`multipart/initiate\` → for each of ${partCount} parts of ${partMiB} MiB (${fmt(bytes / 1e6, 0)} MB in all), ${parallel} at once: \`presign-part\` then \`PUT\` to the presigned gateway URL (keeping the \`ETag\`) → \`multipart/complete\` (which assembles the parts into the object). **Raw disk**: the same ${partCount} × ${partMiB} MiB buffers written with \`fs.writeFile\`, ${parallel} at once, to the same file system, in the same round. **Neither side fsyncs** (the gateway does not; the raw write does not either), so both mostly measure the page cache. MB = 10^6 bytes.`,
+        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite, local-disk blob store under the system temp directory), workflow workers off (\`CAPSTAN_WORKFLOW_CONCURRENCY=0\`) so that only the upload path runs. One organization and a development app made through the admin API; every call goes through the SDK API with the app's \`cpk_\` key over keep-alive HTTP (undici, in the harness process). Per round: \`videos/create\` → \`multipart/initiate\` → for each of ${partCount} parts of ${partMiB} MiB (${fmt(bytes / 1e6, 0)} MB in all), ${parallel} at once: \`presign-part\` then \`PUT\` to the presigned gateway URL (keeping the \`ETag\`) → \`multipart/complete\` (which assembles the parts into the object). Then, in the same round, on the same file system: **minimal HTTP PUT**, the same ${partCount} parts PUT by the same client, ${parallel} at once, to a bare \`node:http\` server (its own process, run through tsx like Capstan: \`bench/scenarios/video-upload/raw-put-server.ts\`) that pipes each body into an fs write stream, then the same with an MD5 of the body on the way (the ETag S3 and the gateway answer); and **raw sequential write**, the same bytes written part after part through one \`fs.createWriteStream\` from the harness. The target's denominator is the raw sequential write. **Nothing fsyncs** (the gateway does not; no baseline does either), so all of them mostly measure the page cache. MB = 10^6 bytes.`,
         '',
-        markdownTable(['round', 'MB', 'parts: s', 'parts MB/s', 'complete s', 'create → complete MB/s', 'raw write s', 'raw write MB/s', 'parts ÷ raw', 'server CPU (% of a core)'], results.map((x) => [String(x.round), fmt(x.bytes / 1e6, 0), fmt(x.partsSec, 3), `**${fmt(x.partsMBps)}**`, fmt(x.completeSec, 3), fmt(x.totalMBps), fmt(x.rawSec, 3), `**${fmt(x.rawMBps)}**`, `${(x.partsMBps / x.rawMBps).toFixed(2)}×`, `${fmt(x.serverCpuPct)} %`])),
+        markdownTable(
+          ['round', 'MB', 'Capstan parts s', 'Capstan parts MB/s', 'complete s', 'create → complete MB/s', 'minimal HTTP PUT MB/s', 'minimal HTTP PUT + MD5 MB/s', 'raw sequential write MB/s', 'Capstan parts ÷ raw write', 'Capstan parts ÷ minimal PUT + MD5', 'server CPU ms per MB: Capstan parts / minimal PUT / minimal PUT + MD5', 'Capstan CPU (% of a core, create → complete)'],
+          results.map((x) => [String(x.round), fmt(x.bytes / 1e6, 0), fmt(x.partsSec, 3), `**${fmt(x.partsMBps)}**`, fmt(x.completeSec, 3), fmt(x.totalMBps), fmt(x.httpMBps), fmt(x.httpMd5MBps), `**${fmt(x.rawMBps)}**`, `**${ratio(x.partsMBps, x.rawMBps)}**`, ratio(x.partsMBps, x.httpMd5MBps), `${fmt(x.partsCpuMsPerMB, 2)} / ${fmt(x.httpCpuMsPerMB, 2)} / ${fmt(x.httpMd5CpuMsPerMB, 2)}`, `${fmt(x.serverCpuPct)} %`]),
+        ),
         '',
-        `Medians: parts ${fmt(med.partsMBps)} MB/s, create → complete ${fmt(med.totalMBps)} MB/s, raw write ${fmt(med.rawMBps)} MB/s; ratio Capstan parts ÷ raw = **${(med.partsMBps / med.rawMBps).toFixed(2)}×**, end to end ÷ raw = **${(med.totalMBps / med.rawMBps).toFixed(2)}×**.`,
-        '',
-        `Reading: the gateway moves uploads at ${fmt(med.partsMBps, 0)} MB/s against ${fmt(med.rawMBps, 0)} MB/s for writing the same bytes straight to disk; HTTP, the HMAC check and the per-part MD5 ETag account for the gap, and complete adds ${fmt(median((x) => x.completeSec), 2)} s for ${fmt(bytes / 1e6, 0)} MB.`,
+        `Medians: Capstan parts ${fmt(med.partsMBps)} MB/s, create → complete ${fmt(med.totalMBps)} MB/s; minimal HTTP PUT ${fmt(med.httpMBps)} MB/s, with MD5 ${fmt(med.httpMd5MBps)} MB/s; raw sequential write ${fmt(med.rawMBps)} MB/s. Ratios of the medians: Capstan parts ÷ raw sequential write = **${ratio(med.partsMBps, med.rawMBps)}** (the target is 0.7×), end to end ÷ raw = ${ratio(med.totalMBps, med.rawMBps)}; Capstan parts ÷ minimal HTTP PUT = ${ratio(med.partsMBps, med.httpMBps)}, ÷ minimal HTTP PUT + MD5 = **${ratio(med.partsMBps, med.httpMd5MBps)}**. Server CPU per MB of parts (medians, user + system, all threads; steadier than MB/s when the machine is shared): Capstan ${fmt(med.partsCpuMsPerMB, 2)} ms, minimal HTTP PUT ${fmt(med.httpCpuMsPerMB, 2)} ms, with MD5 ${fmt(med.httpMd5CpuMsPerMB, 2)} ms. Complete takes ${fmt(median((x) => x.completeSec), 2)} s for ${fmt(bytes / 1e6, 0)} MB (it copies the parts into the object).`,
       ].join('\n');
-      const svg = barChartSvg('video-upload', [{ title: `Upload of ${fmt(bytes / 1e6, 0)} MB, ${parallel} parts in flight`, unit: 'MB/s', series: ['Capstan parts', 'Capstan create → complete', 'raw disk write'], groups: results.map((x) => ({ label: `round ${x.round}`, values: [x.partsMBps, x.totalMBps, x.rawMBps] })) }]);
-      return { data: { capstanRevision: source.revision, settings: { totalMiB, partMiB, parallel, rounds, fsync: false, workflowConcurrency: 0 }, rounds: results, medians: med }, markdown, svg };
+      const svg = barChartSvg('video-upload', [{ title: `Upload of ${fmt(bytes / 1e6, 0)} MB, ${parallel} parts in flight`, unit: 'MB/s', series: ['Capstan parts', 'Capstan create → complete', 'minimal HTTP PUT', 'minimal HTTP PUT + MD5', 'raw sequential write'], groups: results.map((x) => ({ label: `round ${x.round}`, values: [x.partsMBps, x.totalMBps, x.httpMBps, x.httpMd5MBps, x.rawMBps] })) }]);
+      return { data: { capstanRevision: source.revision, settings: { totalMiB, partMiB, parallel, rounds, fsync: false, workflowConcurrency: 0, rawWrite: 'one fs.createWriteStream, sequential' }, rounds: results, medians: med }, markdown, svg };
     } finally {
       await group.stopAll(2_000);
       group.dispose();
