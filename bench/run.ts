@@ -4,6 +4,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from './lib/machine.js';
+import { BenchOptionError } from './lib/options.js';
 import { updateBenchmarksMd, writeResults } from './lib/report.js';
 import type { Scenario } from './lib/scenario.js';
 import { cluster } from './scenarios/cluster/index.js';
@@ -46,8 +47,10 @@ async function main(): Promise<void> {
     return;
   }
   const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
-  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  if (unknown.length) throw new BenchOptionError(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const selected = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
+  // Every selected scenario's options, before the first one starts anything.
+  for (const scenario of selected) scenario.validate?.(options);
   for (const scenario of selected) {
     const machine = machineInfo();
     const started = Date.now();
@@ -72,6 +75,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => pr
 main().then(
   () => process.exit(0),
   (e: unknown) => {
+    // A usage error: say what is wrong (no stack) and exit 2, as command-line tools do.
+    if (e instanceof BenchOptionError) {
+      process.stderr.write(`bench: ${e.message}\nusage: npm run bench [-- <scenario> [--key=value …]] (see BENCHMARKS.md for each scenario's options)\n`);
+      process.exit(2);
+    }
     process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
   },

@@ -7,6 +7,7 @@ import { WebSocket } from 'ws';
 import { wallClockMs } from '../lib/clock.js';
 import { Histogram } from '../lib/histogram.js';
 import type { BenchPayload, FromClient, PhaseStats, ToClient } from './protocol.js';
+import { SseFrames } from './sse-frames.js';
 
 interface Conn {
   readonly counts: Map<string, number>;
@@ -42,6 +43,14 @@ function isPayload(v: unknown): v is BenchPayload {
   return typeof v === 'object' && v !== null && typeof (v as BenchPayload).t === 'number' && typeof (v as BenchPayload).p === 'string';
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function onClosed(conn: Conn): void {
   if (!conn.open) return;
   conn.open = false;
@@ -62,20 +71,13 @@ function openSse(url: URL, headers: Readonly<Record<string, string>>, localAddre
       }
       req.setTimeout(0);
       const conn: Conn = { counts: new Map(), open: true, close: () => req.destroy() };
-      let buffer = '';
+      const frames = new SseFrames();
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         const at = wallClockMs();
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          // The data line: first in the frame, or after an id/event line; frames without one are comments.
-          const d = frame.startsWith('data: ') ? 0 : frame.indexOf('\ndata: ') + 1;
-          if (d === 0 && !frame.startsWith('data: ')) continue;
-          const lineEnd = frame.indexOf('\n', d);
-          const data: unknown = JSON.parse(frame.slice(d + 6, lineEnd < 0 ? undefined : lineEnd));
+        for (const text of frames.push(chunk)) {
+          // Only benchmark payloads count; a server's own events (say, a greeting) are not deliveries.
+          const data = parseJson(text);
           if (isPayload(data)) record(conn, data, at);
         }
       });

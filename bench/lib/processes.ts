@@ -6,7 +6,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 export interface ChildSpec {
   readonly name: string;
   /** Arguments after `node`. */
-  readonly nodeArgs: readonly string[];
+  readonly nodeArgs?: readonly string[];
+  /** A program other than node: the executable, then its arguments (`nodeArgs` is then unused). */
+  readonly command?: readonly string[];
   /** The whole environment (see `baseEnv`); the harness's own by default. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
@@ -27,7 +29,7 @@ export interface Child {
   output(): string;
   /** Resolves with the first stdout line matching `pattern`. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
-  /** Pid of the node process itself (under the timeout wrapper), once it is running. */
+  /** Pid of the node process (or `command`) itself, under the timeout wrapper, once it is running. */
   nodePid(): number | undefined;
 }
 
@@ -45,32 +47,66 @@ export function baseEnv(): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAPSTAN_') && k !== 'PORT'));
 }
 
-/** Children of `pid`, from /proc (the kernel's children file is not always available). */
-function childPids(pid: number): number[] {
-  const found: number[] = [];
+/** Parent of every process, from /proc (the kernel's children file is not always available). */
+function parentsByPid(): Map<number, number> {
+  const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       // Fields after the parenthesised command name: state, ppid, …
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid) found.push(Number(entry));
+      parents.set(Number(entry), Number(fields[1]));
     } catch {
       // The process ended while we looked.
     }
   }
-  return found;
+  return parents;
 }
 
-/** CPU time (user + system) of a process in seconds, and its resident set in bytes. */
-export function processUsage(pid: number): { cpuSec: number; rssBytes: number } | undefined {
+function childPids(pid: number): number[] {
+  return [...parentsByPid()].filter(([, parent]) => parent === pid).map(([child]) => child);
+}
+
+/** `pid` and every process below it (say, nginx's master and its workers). */
+export function processTree(pid: number): number[] {
+  const parents = parentsByPid();
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  return tree;
+}
+
+export interface ProcessUsage {
+  /** User + system CPU seconds. */
+  readonly cpuSec: number;
+  readonly userSec: number;
+  readonly sysSec: number;
+  readonly rssBytes: number;
+}
+
+/** CPU time of a process (all its threads) in seconds, and its resident set in bytes. */
+export function processUsage(pid: number): ProcessUsage | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of stat (11 and 12 after the command); USER_HZ is 100 on Linux.
-    const cpuSec = (Number(fields[11]) + Number(fields[12])) / 100;
+    const userSec = Number(fields[11]) / 100;
+    const sysSec = Number(fields[12]) / 100;
     const rssPages = Number(fields[21]);
-    return { cpuSec, rssBytes: rssPages * 4096 };
+    return { cpuSec: userSec + sysSec, userSec, sysSec, rssBytes: rssPages * 4096 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Write system calls a process (all its threads) has made: `syscw` of /proc/<pid>/io, which counts
+ * write, writev, pwrite and sendfile (not send or sendmsg). Undefined when the file cannot be read.
+ */
+export function writeSyscalls(pid: number): number | undefined {
+  try {
+    const m = readFileSync(`/proc/${pid}/io`, 'utf8').match(/^syscw:\s*(\d+)$/m);
+    return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
   }
@@ -99,7 +135,8 @@ export class ProcessGroup {
     const hard = hardFdLimit();
     if (spec.fds > hard) throw new Error(`${spec.name} needs ${spec.fds} file descriptors but the hard limit here is ${hard}; raise it (ulimit -Hn) as root first`);
     const soft = Math.max(spec.fds, 1024);
-    const args = ['--foreground', '-k', '5', String(spec.lifetimeSec), 'prlimit', `--nofile=${soft}:${hard}`, '--', process.execPath, ...spec.nodeArgs];
+    const program = spec.command ?? [process.execPath, ...(spec.nodeArgs ?? [])];
+    const args = ['--foreground', '-k', '5', String(spec.lifetimeSec), 'prlimit', `--nofile=${soft}:${hard}`, '--', ...program];
     const proc = spawn('timeout', args, {
       cwd: spec.cwd,
       env: spec.env ?? process.env,

@@ -36,7 +36,8 @@ outside the markers is left alone). Load clients and every server run as separat
 machine, so the figures are for the whole box, not the server alone.
 
 Options (after the scenario name): sse-fanout takes \`--subscribers=100,1000,5000,10000\`,
-\`--targets=capstan,raw-sse,raw-ws,socketio\`, \`--clients=4\` (load-client processes), \`--sources=4\`
+\`--targets=capstan,raw-sse-batched,raw-sse,raw-ws,socketio,nchan,nchan-workers\` (the Nchan rows
+install nginx and its module when missing, or say why they were not measured), \`--clients=4\` (load-client processes), \`--sources=4\`
 (loopback source addresses each), \`--fixed-deliveries=10000,100000\` (one latency phase per entry, at
 that ÷ subscribers events/s, at most 1,000), \`--max-deliveries=600000\`, \`--max-seconds=6\`,
 \`--fixed-seconds=4\`; idle takes \`--connections=20000\`, \`--rest-seconds=30\`; transcription takes

@@ -23,5 +23,10 @@ export interface Scenario {
   readonly name: string;
   /** One line for BENCHMARKS.md. */
   readonly title: string;
+  /**
+   * Checks the options before anything starts; throws BenchOptionError (bench/lib/options.ts) on one
+   * out of range. The harness validates every selected scenario before running the first.
+   */
+  validate?(options: ReadonlyMap<string, string>): void;
   run(ctx: ScenarioContext): Promise<ScenarioOutput>;
 }

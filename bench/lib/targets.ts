@@ -3,12 +3,19 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ClientKind } from '../clients/protocol.js';
+import type { NchanAvailability } from './nchan.js';
+import { startNchan } from './nchan-target.js';
 import { freePort, waitForHttp } from './net.js';
 import { baseEnv, type Child, type ProcessGroup } from './processes.js';
 import type { PublishTarget } from './publisher.js';
 import { tempDir } from './temp-dir.js';
 
-export type TargetName = 'capstan' | 'raw-sse-batched' | 'raw-sse' | 'raw-ws' | 'socketio';
+export type TargetName = 'capstan' | 'raw-sse-batched' | 'raw-sse' | 'raw-ws' | 'socketio' | 'nchan' | 'nchan-workers';
+
+export const TARGET_NAMES: readonly TargetName[] = ['capstan', 'raw-sse-batched', 'raw-sse', 'raw-ws', 'socketio', 'nchan', 'nchan-workers'];
+
+/** Targets that need packages from outside the repository (and may be missing). */
+export const isNchan = (name: TargetName): name is 'nchan' | 'nchan-workers' => name === 'nchan' || name === 'nchan-workers';
 
 export const TARGET_LABELS: Readonly<Record<TargetName, string>> = {
   capstan: 'Capstan (hub SSE)',
@@ -16,6 +23,8 @@ export const TARGET_LABELS: Readonly<Record<TargetName, string>> = {
   'raw-sse': 'raw node:http SSE, naive',
   'raw-ws': 'raw ws',
   socketio: 'Socket.IO',
+  nchan: 'Nchan (nginx, 1 worker)',
+  'nchan-workers': 'Nchan (nginx, 1 worker per core)',
 };
 
 export interface TargetOptions {
@@ -29,6 +38,8 @@ export interface TargetOptions {
   readonly contacts?: number;
   /** Capstan: the directory to run src/cli/main.ts from (the repository, or a pinned revision). */
   readonly capstanDir?: string;
+  /** Nchan targets: the nginx binary and module the setup script found. */
+  readonly nchan?: NchanAvailability;
 }
 
 export interface RunningTarget {
@@ -36,13 +47,15 @@ export interface RunningTarget {
   readonly child: Child;
   readonly subscribe: { readonly kind: ClientKind; readonly url: string; readonly headerSets?: readonly Record<string, string>[]; readonly eventName: string };
   readonly publish: PublishTarget;
+  /** The end of the server's own log, where it keeps one apart from its output (nginx's error log). */
+  serverLog?(): string;
   stop(): Promise<void>;
 }
 
 const EVENT = 'test.ping';
 const tsx = ['--import', 'tsx'];
 
-async function startBaseline(name: Exclude<TargetName, 'capstan'>, group: ProcessGroup, o: TargetOptions): Promise<RunningTarget> {
+async function startBaseline(name: Exclude<TargetName, 'capstan' | 'nchan' | 'nchan-workers'>, group: ProcessGroup, o: TargetOptions): Promise<RunningTarget> {
   const child = group.spawn({
     name,
     nodeArgs: [...tsx, ...(o.nodeFlags ?? []), join(o.root, 'bench/servers', `${name}.ts`)],
@@ -128,5 +141,10 @@ async function startCapstan(group: ProcessGroup, o: TargetOptions): Promise<Runn
 }
 
 export function startTarget(name: TargetName, group: ProcessGroup, options: TargetOptions): Promise<RunningTarget> {
+  if (isNchan(name)) {
+    const nchan = options.nchan;
+    if (!nchan?.ok) return Promise.reject(new Error(`${name}: ${nchan ? nchan.reason : 'nginx with the Nchan module was not looked for'}`));
+    return startNchan(name, group, options, nchan);
+  }
   return name === 'capstan' ? startCapstan(group, options) : startBaseline(name, group, options);
 }

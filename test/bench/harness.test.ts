@@ -2,18 +2,23 @@
 // runs of the realtime scenarios end to end (real Capstan, real baselines, real load-client processes).
 // Only counts and shapes are asserted, never timings: the machine is shared.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Histogram } from '../../bench/lib/histogram.js';
 import { machineInfo } from '../../bench/lib/machine.js';
+import { SseFrames } from '../../bench/clients/sse-frames.js';
+import { nchanAvailability, nchanConfig } from '../../bench/lib/nchan.js';
+import { BenchOptionError } from '../../bench/lib/options.js';
 import { updateBenchmarksMd } from '../../bench/lib/report.js';
 import type { Scenario, ScenarioContext } from '../../bench/lib/scenario.js';
+import { serverMeter } from '../../bench/lib/server-meter.js';
 import { idle } from '../../bench/scenarios/idle/index.js';
 import { resumeStorm } from '../../bench/scenarios/resume-storm/index.js';
-import { sseFanout } from '../../bench/scenarios/sse-fanout/index.js';
+import { settingsFrom, sseFanout } from '../../bench/scenarios/sse-fanout/index.js';
 import type { FanoutData } from '../../bench/scenarios/sse-fanout/types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -70,6 +75,133 @@ describe('BENCHMARKS.md update', () => {
   });
 });
 
+describe('benchmark options', () => {
+  const settings = (options: Record<string, string>) => settingsFrom(new Map(Object.entries(options)));
+
+  test('values out of range are usage errors that name the option', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ subscribers: '0' }, /^--subscribers=0: must be a whole number from 1 to \d+/],
+      [{ subscribers: 'abc' }, /^--subscribers=abc: must be a whole number/],
+      [{ subscribers: '100,,1000' }, /^--subscribers=100,,1000: must be a comma-separated list/],
+      [{ subscribers: '1.5' }, /^--subscribers=1.5: must be a whole number/],
+      [{ subscribers: '100000000' }, /descriptor hard limit/],
+      [{ clients: '-1' }, /^--clients=-1: must be a whole number from 1 to 64/],
+      [{ clients: '' }, /^--clients=: must be/],
+      [{ clients: '4', sources: '64' }, /^--sources=64: .*253 loopback addresses/],
+      [{ 'max-seconds': '0x10' }, /^--max-seconds=0x10: must be a positive number/],
+      [{ 'fixed-deliveries': '1000,-5' }, /^--fixed-deliveries=-5: must be a positive number/],
+      [{ targets: 'capstan,nginx' }, /^--targets: unknown name nginx; known: capstan, .*nchan, nchan-workers/],
+      [{ targets: ',' }, /^--targets= names nothing/],
+    ];
+    for (const [options, message] of cases) {
+      assert.throws(() => settings(options), (e: unknown) => e instanceof BenchOptionError && message.test(e.message), JSON.stringify(options));
+    }
+  });
+
+  test('good values parse, and the defaults hold every target including both Nchan rows', () => {
+    const s = settings({ subscribers: '1000, 10000', targets: 'nchan,capstan,nchan', clients: '2', 'max-seconds': '2.5' });
+    assert.deepEqual(s.subscribers, [1000, 10_000]);
+    assert.deepEqual(s.targets, ['nchan', 'capstan']);
+    assert.equal(s.clientProcesses, 2);
+    assert.equal(s.maxSeconds, 2.5);
+    assert.deepEqual(settings({}).targets, ['capstan', 'raw-sse-batched', 'raw-sse', 'raw-ws', 'socketio', 'nchan', 'nchan-workers']);
+  });
+
+  test('npm run bench exits 2 with the message before any scenario starts', () => {
+    const bench = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/run.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    // idle comes first and is valid: sse-fanout's bad option must still stop it from starting.
+    for (const [args, message] of [
+      [['idle', 'sse-fanout', '--subscribers=0'], 'bench: --subscribers=0: must be a whole number from 1 to'],
+      [['sse-fanout', '--clients=-1', '--targets=capstan'], 'bench: --clients=-1: must be a whole number from 1 to 64'],
+      [['no-such-scenario'], 'bench: unknown scenario no-such-scenario'],
+    ] as const) {
+      const run = bench(...args);
+      assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.ok(run.stderr.startsWith(message), `${args.join(' ')}: ${run.stderr}`);
+      assert.ok(!run.stderr.includes('    at '), 'no stack trace for a usage error');
+      assert.equal(run.stdout, '', `${args.join(' ')} started something: ${run.stdout}`);
+    }
+  });
+});
+
+describe('Nchan baseline', () => {
+  // Paths that exist nowhere, so the setup script takes its "not installed" path on any machine.
+  const missing = { BENCH_NGINX: '/nonexistent/nginx', BENCH_NCHAN_MODULE: '/nonexistent/ngx_nchan_module.so' };
+
+  test('a missing package is a reason, not a failure: no apt-get, or an install that fails', () => {
+    const noApt = nchanAvailability(root, { ...process.env, ...missing, BENCH_APT_GET: '/nonexistent/apt-get' });
+    assert.deepEqual(noApt, { ok: false, reason: 'nginx with the Nchan module is not installed and apt-get is not available' });
+    // An apt-get that fails at once (`false`); run without root, the script stops before it instead.
+    const failing = nchanAvailability(root, { ...process.env, ...missing, BENCH_APT_GET: 'false' });
+    assert.equal(failing.ok, false);
+    assert.match(failing.ok ? '' : failing.reason, /^apt-get install nginx libnginx-mod-nchan failed|needs root$/);
+  });
+
+  test('sse-fanout reports each Nchan row as not measured, with the reason, and starts nothing for it', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, missing, { BENCH_APT_GET: '/nonexistent/apt-get' });
+    try {
+      const out = await sseFanout.run(context({ subscribers: '10,20', targets: 'nchan,nchan-workers', clients: '1' }));
+      const data = out.data as FanoutData;
+      assert.deepEqual(data.runs.map((r) => [r.target, r.subscribers, r.notMeasured, r.connected, r.max]), [
+        ['nchan', 10, 'nginx with the Nchan module is not installed and apt-get is not available', 0, undefined],
+        ['nchan-workers', 10, 'nginx with the Nchan module is not installed and apt-get is not available', 0, undefined],
+        ['nchan', 20, 'nginx with the Nchan module is not installed and apt-get is not available', 0, undefined],
+        ['nchan-workers', 20, 'nginx with the Nchan module is not installed and apt-get is not available', 0, undefined],
+      ]);
+      assert.ok(out.markdown.includes('| Nchan (nginx, 1 worker) | 10 | – | – | – | not measured: nginx with the Nchan module is not installed and apt-get is not available | – |'), out.markdown);
+      assert.ok(out.markdown.includes('| Nchan (nginx, 1 worker per core) | 20 | – | – | – | not measured: nginx with the Nchan module'));
+      assert.ok(out.markdown.includes('Nchan was not measured: nginx with the Nchan module is not installed and apt-get is not available.'));
+      assert.match(out.svg, /^<svg/);
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
+
+  test('its nginx config keeps everything in the temporary prefix and loads the module', () => {
+    const conf = nchanConfig({ prefix: '/tmp/p', module: '/usr/lib/nginx/modules/ngx_nchan_module.so', port: 18080, workers: 2, connections: 1000, user: 'root' });
+    assert.match(conf, /^load_module \/usr\/lib\/nginx\/modules\/ngx_nchan_module\.so;$/m);
+    assert.match(conf, /^worker_processes 2;$/m);
+    assert.match(conf, /^daemon off;$/m);
+    assert.match(conf, /^master_process on;$/m);
+    assert.match(conf, /^pid \/tmp\/p\/nginx\.pid;$/m);
+    assert.match(conf, /listen 127\.0\.0\.1:18080 reuseport;/);
+    assert.match(conf, /nchan_publisher;/);
+    assert.match(conf, /nchan_subscriber eventsource;/);
+    assert.doesNotMatch(conf, /\/etc\/nginx|\/var\/(log|lib)\/nginx/);
+    for (const path of conf.matchAll(/(?:_temp_path|error_log|pid) (\S+?);?\s/g)) assert.ok(path[1]?.startsWith('/tmp/p/'), path[0]);
+    assert.doesNotMatch(nchanConfig({ prefix: '/tmp/p', module: 'm.so', port: 1, workers: 1, connections: 10 }), /reuseport|^user /m);
+  });
+
+  test("the clients read Nchan's frames (a comment first, id then data) as the Node servers' frames", () => {
+    const frames = new SseFrames();
+    const payload = '{"p":"m","s":1,"t":1764600000000}';
+    assert.deepEqual(frames.push(': hi\n\nid: 1764600000:0\ndata: '), []);
+    assert.deepEqual(frames.push(`${payload}\n\nid: 1764600000:1\ndata: ${payload}\n\nid: 7\nevent: test.ping\ndata: ${payload}\n`), [payload, payload]);
+    assert.deepEqual(frames.push('\ndata:a\r\ndata\r\ndata: b\r\n\r\nretry: 3000\n\n'), [payload, 'a\n\nb']);
+  });
+});
+
+describe('server cost', () => {
+  test("write system calls and CPU come from the process's /proc counters", () => {
+    const meter = serverMeter(process.pid);
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-bench-io-'));
+    try {
+      const fd = openSync(join(dir, 'f'), 'w');
+      for (let i = 0; i < 50; i++) writeSync(fd, 'x');
+      closeSync(fd);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const cost = meter();
+    assert.ok(cost.writes !== undefined && cost.writes >= 50, `writes: ${cost.writes}`);
+    assert.ok(cost.userSec >= 0 && cost.sysSec >= 0);
+    assert.ok(cost.processes >= 1);
+    assert.equal(serverMeter(undefined)().writes, undefined);
+  });
+});
+
 describe('realtime scenarios, tiny and end to end', () => {
   test('sse-fanout: every server gets every event at the max rate and at each fixed rate', async () => {
     const out = await sseFanout.run(context({ subscribers: '30', targets: 'capstan,raw-sse,raw-ws,socketio', clients: '2', sources: '2', contacts: '3', 'max-deliveries': '600', 'max-seconds': '3', 'fixed-deliveries': '300,600', 'fixed-seconds': '1' }));
@@ -79,6 +211,9 @@ describe('realtime scenarios, tiny and end to end', () => {
       assert.equal(r.error, undefined, `${r.target}: ${r.error}`);
       assert.equal(r.connected, 30, r.target);
       assert.ok(r.max && r.max.expected > 0 && r.max.delivered === r.max.expected, `${r.target} max rate: ${r.max?.delivered}/${r.max?.expected}`);
+      // The server's cost over the max-rate phase, user and system apart, and its write system calls.
+      assert.ok(r.max.serverUserUsPerDelivery !== undefined && r.max.serverSysUsPerDelivery !== undefined, r.target);
+      assert.ok(r.max.serverWrites !== undefined && r.max.serverWrites > 0 && r.max.writesPerDelivery !== undefined, `${r.target} writes: ${r.max.serverWrites}`);
       // 300 and 600 deliveries/s over 30 subscribers: 10 and 20 events/s.
       assert.deepEqual(r.fixed.map((f) => f.rate), [10, 20]);
       for (const f of r.fixed) {

@@ -7,25 +7,18 @@ import { awaitDeliveries, phaseTotals } from '../../lib/hub-fixture.js';
 import { wallClockMs } from '../../lib/clock.js';
 import { Histogram } from '../../lib/histogram.js';
 import { LoadClients } from '../../lib/load-clients.js';
-import { ProcessGroup, processUsage } from '../../lib/processes.js';
+import { nchanAvailability, type NchanAvailability } from '../../lib/nchan.js';
+import { nameListOption, numberListOption, numberOption } from '../../lib/options.js';
+import { hardFdLimit, ProcessGroup } from '../../lib/processes.js';
 import { Publisher, type PublishResult } from '../../lib/publisher.js';
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
-import { startTarget, type RunningTarget, type TargetName } from '../../lib/targets.js';
+import { serverMeter, treeRssBytes, type ServerCost } from '../../lib/server-meter.js';
+import { isNchan, startTarget, TARGET_NAMES, type RunningTarget, type TargetName } from '../../lib/targets.js';
 import { renderMarkdown, renderSvg } from './render.js';
 import type { FanoutData, FixedResult, LatencySummary, RunResult, Settings } from './types.js';
 
-const ALL_TARGETS: readonly TargetName[] = ['capstan', 'raw-sse-batched', 'raw-sse', 'raw-ws', 'socketio'];
-
-function list(value: string | undefined, fallback: string): string[] {
-  return (value ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-function num(options: ReadonlyMap<string, string>, key: string, fallback: number): number {
-  const raw = options.get(key);
-  const v = raw === undefined ? fallback : Number(raw);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${key} must be a positive number`);
-  return v;
-}
+/** All of them: the Nchan rows say "not measured" (and why) where nginx and its module cannot be installed. */
+const DEFAULT_TARGETS = TARGET_NAMES;
 
 /** The largest of 1, 2, 5 × 10^k not above v. */
 function niceFloor(v: number): number {
@@ -33,25 +26,24 @@ function niceFloor(v: number): number {
   return [5, 2, 1].map((m) => m * p).find((c) => c <= v) ?? 1;
 }
 
-function settingsFrom(options: ReadonlyMap<string, string>): Settings {
-  const targets = list(options.get('targets'), ALL_TARGETS.join(','));
-  for (const t of targets) if (!ALL_TARGETS.includes(t as TargetName)) throw new Error(`unknown target ${t}; known: ${ALL_TARGETS.join(', ')}`);
+/** The scenario's settings from its options; a value out of range throws BenchOptionError. */
+export function settingsFrom(options: ReadonlyMap<string, string>): Settings {
+  const whole = (min: number, max: number, why?: string) => ({ integer: true, min, max, why });
+  // Each server and load client gets its connections plus a margin of descriptors, within the hard limit.
+  const maxSubscribers = Math.max(1, hardFdLimit() - 512);
+  const clientProcesses = numberOption(options, 'clients', 4, whole(1, 64));
   return {
-    subscribers: list(options.get('subscribers'), '100,1000,5000,10000').map(Number),
-    targets: targets as TargetName[],
-    clientProcesses: num(options, 'clients', 4),
-    sourcesPerProcess: num(options, 'sources', 4),
-    contacts: num(options, 'contacts', 50),
-    connectConcurrency: num(options, 'connect-concurrency', 32),
-    publishConnections: num(options, 'publish-connections', 8),
-    maxDeliveries: num(options, 'max-deliveries', 600_000),
-    maxSeconds: num(options, 'max-seconds', 6),
-    fixedDeliveriesPerSec: list(options.get('fixed-deliveries'), '10000,100000').map((v) => {
-      const n = Number(v);
-      if (!Number.isFinite(n) || n <= 0) throw new Error('--fixed-deliveries must be positive numbers');
-      return n;
-    }),
-    fixedSeconds: num(options, 'fixed-seconds', 4),
+    subscribers: numberListOption(options, 'subscribers', [100, 1000, 5000, 10_000], whole(1, maxSubscribers, `the descriptor hard limit here is ${hardFdLimit()}`)),
+    targets: nameListOption(options, 'targets', TARGET_NAMES, DEFAULT_TARGETS),
+    clientProcesses,
+    sourcesPerProcess: numberOption(options, 'sources', 4, whole(1, Math.max(1, Math.floor(253 / clientProcesses)), `${clientProcesses} load clients share 253 loopback addresses`)),
+    contacts: numberOption(options, 'contacts', 50, whole(1, 10_000)),
+    connectConcurrency: numberOption(options, 'connect-concurrency', 32, whole(1, 10_000)),
+    publishConnections: numberOption(options, 'publish-connections', 8, whole(1, 1024)),
+    maxDeliveries: numberOption(options, 'max-deliveries', 600_000, whole(1, 1e9)),
+    maxSeconds: numberOption(options, 'max-seconds', 6, { max: 600 }),
+    fixedDeliveriesPerSec: numberListOption(options, 'fixed-deliveries', [10_000, 100_000], { max: 1e9 }),
+    fixedSeconds: numberOption(options, 'fixed-seconds', 4, { max: 600 }),
     warmupSeconds: 1,
     profile: options.has('profile'),
     capstanRev: options.get('capstan-rev'),
@@ -76,7 +68,7 @@ function round(v: number | undefined, digits = 3): number | undefined {
   return v === undefined ? undefined : Math.round(v * 10 ** digits) / 10 ** digits;
 }
 
-/** CPU used by a process (or the clients) since the meter started: seconds, and percent of one core. */
+/** CPU used by the clients since the meter started: seconds, and percent of one core. */
 function cpuMeter(read: () => number) {
   const c0 = read();
   const t0 = wallClockMs();
@@ -89,11 +81,19 @@ function cpuMeter(read: () => number) {
 /** Server CPU microseconds per delivery: steadier than wall-clock rates on a shared machine. */
 const perDelivery = (cpuSec: number, delivered: number) => (delivered > 0 ? round((cpuSec / delivered) * 1e6, 2) : undefined);
 
+const cpuPct = (cost: ServerCost) => (cost.seconds > 0 ? round(((cost.userSec + cost.sysSec) / cost.seconds) * 100, 1) : undefined);
+
+/** A row for a target that was not run, and why (say, a package that could not be installed). */
+export function notMeasured(target: TargetName, subscribers: number, s: Settings, reason: string): RunResult {
+  return { target, subscribers, clientProcesses: s.clientProcesses, connected: 0, connectFailed: 0, connectMs: 0, connectErrors: [], fixed: [], closedDuringRun: 0, notMeasured: reason };
+}
+
 function publishSummary(r: PublishResult) {
   return { attempted: r.attempted, accepted: r.accepted, failed: r.failed, skipped: r.skipped, seconds: round((r.endedAt - r.startedAt) / 1000), errors: r.errors };
 }
 
-async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, name: TargetName, subscribers: number): Promise<RunResult> {
+async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, name: TargetName, subscribers: number, nchan: NchanAvailability | undefined): Promise<RunResult> {
+  if (isNchan(name) && !nchan?.ok) return notMeasured(name, subscribers, s, nchan?.reason ?? 'nginx with the Nchan module was not looked for');
   const result: RunResult = { target: name, subscribers, clientProcesses: s.clientProcesses, connected: 0, connectFailed: 0, connectMs: 0, connectErrors: [], fixed: [], closedDuringRun: 0 };
   const group = new ProcessGroup();
   const lifetimeSec = 300;
@@ -102,10 +102,10 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
   let publisher: Publisher | undefined;
   try {
     clients = new LoadClients(group, ctx.root, s.clientProcesses, s.sourcesPerProcess, Math.ceil(subscribers / s.clientProcesses), lifetimeSec);
-    target = await startTarget(name, group, { root: ctx.root, subscribers, lifetimeSec, contacts: s.contacts, capstanDir, nodeFlags: s.profile && name === 'capstan' ? ['--cpu-prof', `--cpu-prof-dir=${ctx.root}/bench/results/profiles`] : [] });
+    target = await startTarget(name, group, { root: ctx.root, subscribers, lifetimeSec, contacts: s.contacts, capstanDir, nchan, nodeFlags: s.profile && name === 'capstan' ? ['--cpu-prof', `--cpu-prof-dir=${ctx.root}/bench/results/profiles`] : [] });
+    // The server's whole process tree: nginx's master and its workers; a Node server is one process.
     const serverPid = target.child.nodePid();
-    const serverCpu = () => (serverPid === undefined ? 0 : (processUsage(serverPid)?.cpuSec ?? 0));
-    const serverRssMB = () => round((serverPid === undefined ? 0 : (processUsage(serverPid)?.rssBytes ?? 0)) / 2 ** 20, 1);
+    const serverRssMB = () => round(treeRssBytes(serverPid) / 2 ** 20, 1);
 
     const conn = await clients.connect(target, subscribers, s.connectConcurrency, 15_000, 120_000);
     Object.assign(result, { connected: conn.ok, connectFailed: conn.failed, connectMs: conn.ms, connectErrors: conn.errors });
@@ -122,13 +122,13 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
 
     // Max rate: a bounded count, as fast as the server accepts publishes.
     const count = maxCountFor(subscribers, s);
-    const serverMeter = cpuMeter(serverCpu);
+    const maxServerMeter = serverMeter(serverPid);
     const clientMeter = cpuMeter(() => clients?.cpuSec() ?? 0);
     const max = await publisher.maxRate('m', count, s.publishConnections, s.maxSeconds * 1000);
     const maxExpected = max.accepted * conn.ok;
     const maxTotals = phaseTotals(await awaitDeliveries([clients], 'm', maxExpected, 3_000, 30_000), 'm');
     const window = (maxTotals.lastAt - max.startedAt) / 1000;
-    const maxServer = serverMeter();
+    const maxServer = maxServerMeter();
     result.max = {
       publish: publishSummary(max),
       eventsPerSec: round(max.accepted / ((max.endedAt - max.startedAt) / 1000), 1),
@@ -136,12 +136,17 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
       expected: maxExpected,
       seconds: round(window),
       deliveriesPerSec: window > 0 ? Math.round(maxTotals.received / window) : undefined,
-      serverCpuPct: maxServer.pct,
-      serverCpuUsPerDelivery: perDelivery(maxServer.sec, maxTotals.received),
+      serverCpuPct: cpuPct(maxServer),
+      serverCpuUsPerDelivery: perDelivery(maxServer.userSec + maxServer.sysSec, maxTotals.received),
+      serverUserUsPerDelivery: perDelivery(maxServer.userSec, maxTotals.received),
+      serverSysUsPerDelivery: perDelivery(maxServer.sysSec, maxTotals.received),
+      serverWrites: maxServer.writes,
+      writesPerDelivery: maxServer.writes === undefined || maxTotals.received === 0 ? undefined : round(maxServer.writes / maxTotals.received, 4),
+      serverProcesses: maxServer.processes,
       clientsCpuPct: clientMeter().pct,
       serverRssMB: serverRssMB(),
     };
-    ctx.log(`    max rate: ${max.accepted} events, ${result.max.delivered}/${maxExpected} delivered, ${result.max.deliveriesPerSec} deliveries/s`);
+    ctx.log(`    max rate: ${max.accepted} events, ${result.max.delivered}/${maxExpected} delivered, ${result.max.deliveriesPerSec} deliveries/s, ${result.max.serverUserUsPerDelivery} + ${result.max.serverSysUsPerDelivery} µs user + sys and ${result.max.writesPerDelivery} writes per delivery`);
 
     // Fixed rates: the latency figures. Each phase's first second warms up and is left out.
     let failedPublishes = max.failed;
@@ -152,13 +157,13 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
       const phase = `f${i}`;
       const warmCount = Math.round(rate * s.warmupSeconds);
       const total = warmCount + Math.round(rate * s.fixedSeconds);
-      const fixedServer = cpuMeter(serverCpu);
+      const fixedServer = serverMeter(serverPid);
       const fixedClients = cpuMeter(() => clients?.cpuSec() ?? 0);
       const fixed = await publisher.fixedRate((k) => (k < warmCount ? `${phase}w` : phase), rate, total, 256, (s.warmupSeconds + s.fixedSeconds) * 1000 + 5_000);
       const fixedExpected = (fixed.acceptedByPhase[phase] ?? 0) * conn.ok;
       finalStats = await awaitDeliveries([clients], phase, fixedExpected, 3_000, 30_000);
       const fixedTotals = phaseTotals(finalStats, phase);
-      const fixedCpu = fixedServer();
+      const fixedCost = fixedServer();
       const entry: FixedResult = {
         targetDeliveriesPerSec: target,
         rate,
@@ -168,7 +173,7 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
         expected: fixedExpected,
         deliveriesPerSec: Math.round(fixedTotals.received / s.fixedSeconds),
         latencyMs: summarize(fixedTotals.latency),
-        serverCpuPct: fixedCpu.pct,
+        serverCpuPct: cpuPct(fixedCost),
         clientsCpuPct: fixedClients().pct,
         serverRssMB: serverRssMB(),
       };
@@ -177,7 +182,8 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
       ctx.log(`    fixed ${rate}/s: ${fixedTotals.received}/${fixedExpected} delivered, p50 ${entry.latencyMs.p50} ms, p99 ${entry.latencyMs.p99} ms`);
     }
     result.closedDuringRun = finalStats.reduce((n, st) => n + st.closed, 0);
-    if (failedPublishes > 0) result.serverOutput = target.child.output();
+    const lost = result.max.delivered < result.max.expected || result.fixed.some((f) => f.delivered < f.expected);
+    if (failedPublishes > 0 || lost) result.serverOutput = target.serverLog?.() ?? target.child.output();
   } catch (e) {
     result.error = e instanceof Error ? e.message.slice(0, 2000) : String(e);
     ctx.log(`  ${name} @ ${subscribers} failed: ${result.error}`);
@@ -194,8 +200,14 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
 export const sseFanout: Scenario = {
   name: 'sse-fanout',
   title: 'SSE fan-out: deliveries per second and publish-to-receive latency',
+  validate(options) {
+    settingsFrom(options);
+  },
   async run(ctx) {
     const settings = settingsFrom(ctx.options);
+    // Installs nginx and the module when missing (and root may); a failure only marks those rows.
+    const nchan = settings.targets.some(isNchan) ? nchanAvailability(ctx.root) : undefined;
+    if (nchan) ctx.log(nchan.ok ? `Nchan: ${nchan.nginx} with ${nchan.module}` : `Nchan not measured: ${nchan.reason}`);
     const source = capstanSource(ctx.root, settings.capstanRev);
     const runs: RunResult[] = [];
     try {
@@ -203,13 +215,13 @@ export const sseFanout: Scenario = {
       for (const subscribers of settings.subscribers) {
         for (const target of settings.targets) {
           ctx.log(`${target} with ${subscribers} subscribers`);
-          runs.push(await runOne(ctx, settings, source.dir, target, subscribers));
+          runs.push(await runOne(ctx, settings, source.dir, target, subscribers, nchan));
         }
       }
     } finally {
       source.dispose();
     }
-    const data: FanoutData = { settings, capstanRevision: source.revision, fixedRates: Object.fromEntries(settings.subscribers.map((n) => [n, settings.fixedDeliveriesPerSec.map((d) => fixedRateFor(n, d))])), runs };
+    const data: FanoutData = { settings, capstanRevision: source.revision, nchan, cores: ctx.machine.cores, fixedRates: Object.fromEntries(settings.subscribers.map((n) => [n, settings.fixedDeliveriesPerSec.map((d) => fixedRateFor(n, d))])), runs };
     return { data, markdown: renderMarkdown(data), svg: renderSvg(data) };
   },
 };

@@ -1,4 +1,5 @@
 // The sse-fanout scenario's settings and the numbers each run produces (what the JSON file holds).
+import type { NchanAvailability } from '../../lib/nchan.js';
 import type { TargetName } from '../../lib/targets.js';
 
 export interface Settings {
@@ -67,8 +68,15 @@ export interface RunResult {
     readonly deliveriesPerSec: number | undefined;
     /** Percent of one core. */
     readonly serverCpuPct: number | undefined;
-    /** Server CPU time (user + system) per delivery, from the first publish to the last delivery. */
+    /** Server CPU time (user + system, whole process tree) per delivery, from the first publish to the last delivery. */
     readonly serverCpuUsPerDelivery: number | undefined;
+    readonly serverUserUsPerDelivery: number | undefined;
+    readonly serverSysUsPerDelivery: number | undefined;
+    /** Write system calls of the server's processes over the phase (syscw of /proc/<pid>/io). */
+    readonly serverWrites: number | undefined;
+    readonly writesPerDelivery: number | undefined;
+    /** Processes in the server's tree (nginx: master and workers). */
+    readonly serverProcesses: number;
     readonly clientsCpuPct: number | undefined;
     readonly serverRssMB: number | undefined;
   };
@@ -79,6 +87,8 @@ export interface RunResult {
   /** The server's last output, kept when a publish failed. */
   serverOutput?: string;
   error?: string;
+  /** Why this target was not run at all (say, nginx with the Nchan module could not be installed). */
+  notMeasured?: string;
 }
 
 export interface FixedResult {
@@ -100,6 +110,10 @@ export interface FanoutData {
   readonly settings: Settings;
   /** The Capstan commit measured ("+dirty" when the working tree had changes). */
   readonly capstanRevision: string;
+  /** What the Nchan setup found, when an Nchan target was selected. */
+  readonly nchan?: NchanAvailability | undefined;
+  /** Cores of the machine (the worker count of nchan-workers). */
+  readonly cores?: number;
   /** Events per second of each latency phase, by subscriber count. */
   readonly fixedRates: Readonly<Record<number, readonly number[]>>;
   readonly runs: readonly RunResult[];
