@@ -1,7 +1,9 @@
 // Resolves request credentials to their owner: organization API keys and developer app keys.
-// A key that is missing, malformed, unknown or revoked is the same 401 to the caller.
+// A key that is missing, malformed, unknown or revoked is the same 401 to the caller. Keys verified
+// a moment ago are answered from the credential cache when the server turned it on.
 import { AppError } from '../http/errors.js';
 import type { App, Org, OrgKey, Storage } from '../storage/index.js';
+import { credentialCacheOf } from './credential-cache.js';
 import { KEY_PREFIXES, hashKey, looksLikeKey } from './keys.js';
 
 export interface OrgPrincipal {
@@ -12,8 +14,14 @@ export interface OrgPrincipal {
 export async function authenticateOrgKey(storage: Storage, value: string | undefined): Promise<OrgPrincipal> {
   if (!value) throw new AppError('unauthorized', 'Missing API key');
   if (!looksLikeKey(value, [KEY_PREFIXES.orgTest, KEY_PREFIXES.orgLive])) throw new AppError('unauthorized', 'Invalid API key');
-  const found = await storage.orgs.findActiveKey(hashKey(value));
+  const hash = hashKey(value);
+  const cache = credentialCacheOf(storage);
+  const known = cache?.orgKeys.get(hash, Date.now());
+  if (known) return known;
+  const ticket = cache?.ticket();
+  const found = await storage.orgs.findActiveKey(hash);
   if (!found) throw new AppError('unauthorized', 'Invalid API key');
+  if (cache && ticket) cache.rememberOrgKey(ticket, hash, found);
   return found;
 }
 
@@ -28,9 +36,17 @@ export async function authenticateAppKey(storage: Storage, bearer: string | unde
   if (!bearer) throw new AppError('unauthorized', 'Missing API key');
   const prefix = kind === 'secret' ? KEY_PREFIXES.appSecret : KEY_PREFIXES.appPublic;
   if (!looksLikeKey(bearer, [prefix])) throw new AppError('unauthorized', 'Invalid API key');
-  const found = await storage.apps.findActiveKey(hashKey(bearer));
+  const hash = hashKey(bearer);
+  const cache = credentialCacheOf(storage);
+  const known = cache?.appKeys.get(hash, Date.now());
+  // The prefix fixes the kind, so a remembered key is of the kind it was stored as.
+  if (known && known.kind === kind) return known;
+  const ticket = cache?.ticket();
+  const found = await storage.apps.findActiveKey(hash);
   if (!found || found.key.kind !== kind) throw new AppError('unauthorized', 'Invalid API key');
-  return { app: found.app, kind, keyId: found.key.id };
+  const principal: AppPrincipal = { app: found.app, kind, keyId: found.key.id };
+  if (cache && ticket) cache.rememberAppKey(ticket, hash, principal);
+  return principal;
 }
 
 /** The token of an `Authorization: Bearer <token>` header, if well formed. */

@@ -4,3 +4,4 @@ export { authenticateOrgKey, authenticateAppKey, bearerToken, type OrgPrincipal,
 export { checkAdminToken } from './admin.js';
 export { CallerIdentifier, presentedCredentials, type CallerOptions } from './callers.js';
 export { checkAppOrigin, originAllowed } from './origins.js';
+export { cacheCredentials, CredentialCache, DEFAULT_CREDENTIAL_CACHE, type CredentialCacheOptions, type RevocationFeed } from './credential-cache.js';

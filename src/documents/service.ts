@@ -12,6 +12,7 @@ import { newId } from '../util/ids.js';
 import { isRefusedAddress } from '../util/safe-fetch.js';
 import { nowIso } from '../util/time.js';
 import type { WorkflowEngine } from '../workflows/index.js';
+import { DOCUMENT_STAGES } from './event-types.js';
 import { reportDocumentStatus } from './report.js';
 import { documentStatus, type DocumentStatus } from './status.js';
 import { blobKeyFor, DOCUMENT_WORKFLOW, type DocumentWorkflowInput } from './workflow.js';
@@ -128,9 +129,11 @@ export class DocumentService {
     return { status: 201, body };
   }
 
+  /** One storage read: the document, its run and its stages come in one query (the hottest read clients make). */
   async status(orgId: string, documentId: string): Promise<DocumentStatus> {
-    const doc = await this.get(orgId, documentId);
-    return documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stageStatuses(doc.workflow_id));
+    const found = await this.storage.documents.getWithRun(orgId, documentId, DOCUMENT_STAGES);
+    if (!found) throw new AppError('not_found', 'Document not found');
+    return documentStatus(found.doc, found.run, found.stages);
   }
 
   /** Pages, structure and classified line items, as far as processing has got. */

@@ -1,6 +1,6 @@
 // Composes Capstan from its configuration: storage (migrated), tokens, services, the HTTP app with
 // every surface, and an orderly close. Tests and the CLI both start Capstan through here.
-import { CallerIdentifier, TokenService } from '../auth/index.js';
+import { cacheCredentials, CallerIdentifier, TokenService } from '../auth/index.js';
 import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
 import { buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
@@ -81,6 +81,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const publisher = new EventPublisher(eventTypes, storage, config.eventMaxPayloadBytes);
   startRelay(storage, bus, logger);
   const feed = new EventFeed(bus, events, { checkEveryMs: config.eventsCheckMs, gapWaitMs: 100, pageSize: config.realtimeReplayPageSize }, logger);
+  // API keys verified a moment ago are not read again; revocations reach the cache through the feed.
+  const credentialCache = cacheCredentials(storage, feed);
   const realtime = new RealtimeEngine(events, feed, fanOut.limiter, {
     heartbeatMs: config.realtimeHeartbeatMs,
     idleTimeoutMs: config.realtimeIdleTimeoutMs,
@@ -262,6 +264,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           await extractor.close();
           await cleanupStopped;
           await blobs.close();
+          credentialCache.close();
           feed.close();
           await bus.close();
           await fanOut.close();
