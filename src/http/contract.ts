@@ -136,19 +136,23 @@ interface RouteSchema {
 
 /** Adds the shared errors to a documented route's responses, merging codes that share a status. */
 function completeResponses(route: RouteOptions): void {
-  const schema = route.schema as RouteSchema | undefined;
-  if (!schema || schema.hide) return;
-  const response = (schema.response ??= {});
-  const secured = (schema.security ?? []).length > 0;
+  const declared = route.schema as RouteSchema | undefined;
+  if (!declared || declared.hide) return;
+  // Route options and their response maps are often module constants shared by every server in the
+  // process: the completed map is a copy on a copy of the schema, never an edit of the declaration.
+  const response: Record<string, unknown> = { ...(declared.response ?? {}) };
+  const secured = (declared.security ?? []).length > 0;
   for (const [status, codes] of byStatus(sharedErrors(route, secured))) {
     const existing = response[status];
     if (existing !== undefined && !isErrorSchema(existing)) continue;
     const merged = errorSchema([...(existing ? existing['x-error-codes'] : []), ...codes]);
+    const headers = { ...(existing?.headers ?? {}), ...(merged.headers ?? {}) };
     // What the route added to its own declaration (required fields, headers) stays.
     response[status] = existing
-      ? { ...existing, ...merged, properties: { ...existing.properties, ...merged.properties }, required: existing.required, headers: { ...(existing.headers ?? {}), ...(merged.headers ?? {}) } }
+      ? { ...existing, ...merged, properties: { ...existing.properties, ...merged.properties }, required: existing.required, ...(Object.keys(headers).length > 0 ? { headers } : {}) }
       : merged;
   }
+  route.schema = { ...declared, response } as RouteOptions['schema'];
 }
 
 /** One answer that does not match its route's declaration. */
