@@ -156,7 +156,7 @@ describe('admin operations in the OpenAPI document', () => {
     ts = await startServer();
     const doc = (await (await fetch(`${ts.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
     ops = Object.entries(doc.paths)
-      .filter(([path]) => path.startsWith('/admin/v1/') && path !== '/admin/v1/orgs/{org_id}/files/{file_id}/lock')
+      .filter(([path]) => path.startsWith('/admin/v1/') && path !== '/admin/v1/orgs/{org_id}/files/{file_id}/lock' && path !== '/admin/v1/session')
       .flatMap(([path, byMethod]) => Object.entries(byMethod).filter(([m]) => m !== 'head').map(([m, op]): [string, string, Operation] => [m.toUpperCase(), path, op]));
   });
   after(() => ts.close());
@@ -168,7 +168,7 @@ describe('admin operations in the OpenAPI document', () => {
     for (const [method, path, op] of ops) {
       const where = `${method} ${path}`;
       assert.ok(op.tags?.length === 1 && ['admin', 'admin: hubs', 'admin: webhooks'].includes(op.tags[0] ?? ''), `${where} tag`);
-      assert.deepEqual(op.security, [{ adminToken: [] }], `${where} security`);
+      assert.deepEqual(op.security, [{ adminToken: [] }, { consoleSession: [] }], `${where} security`);
       assert.ok(codesOf(op, '404').includes('route_not_found'), `${where} declares 404 route_not_found`);
       assert.ok(codesOf(op, '401').includes('unauthorized'), `${where} declares 401`);
     }

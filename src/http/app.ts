@@ -156,8 +156,9 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   const allowed = trackAllowedMethods(app);
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
-    // With the admin API off its routes answer as if they did not exist, wrong methods included.
-    const methods = config.adminToken === null && path.startsWith('/admin/') ? [] : allowed.of(path);
+    // With the admin API off its routes (and the console) answer as if they did not exist, wrong methods included.
+    const adminPath = path.startsWith('/admin/') || path === '/console' || path.startsWith('/console/');
+    const methods = config.adminToken === null && adminPath ? [] : allowed.of(path);
     if (methods.length === 0) return sendError(reply, new AppError('route_not_found'));
     return sendError(reply, new AppError('method_not_allowed', `${req.method} is not a method of this path; it takes ${methods.join(', ')}`, { Allow: methods.join(', ') }));
   });

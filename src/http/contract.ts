@@ -121,11 +121,23 @@ const WITH_CREDENTIALS: readonly ErrorCode[] = ['unauthorized'];
 /** What a request body can fail on before the route runs (any method that may carry one). */
 const WITH_BODY: readonly ErrorCode[] = ['malformed_json', 'request_timeout', 'payload_too_large', 'unsupported_media_type'];
 
+/** What a console session (the consoleSession scheme) can fail on: its expiry, and on writes the CSRF checks. */
+const WITH_SESSION: readonly ErrorCode[] = ['session_expired'];
+const WITH_SESSION_WRITE: readonly ErrorCode[] = ['csrf_failed'];
+
 /** The error codes a route shares with every other route of its kind. */
-function sharedErrors(route: RouteOptions, secured: boolean): ErrorCode[] {
+function sharedErrors(route: RouteOptions, security: readonly Record<string, readonly string[]>[]): ErrorCode[] {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   const takesBody = methods.some((m) => m !== 'GET' && m !== 'HEAD');
-  return [...EVERY_ROUTE, ...(secured ? WITH_CREDENTIALS : []), ...(takesBody ? WITH_BODY : [])];
+  const secured = security.length > 0;
+  const session = security.some((s) => 'consoleSession' in s);
+  return [
+    ...EVERY_ROUTE,
+    ...(secured ? WITH_CREDENTIALS : []),
+    ...(session ? WITH_SESSION : []),
+    ...(session && takesBody ? WITH_SESSION_WRITE : []),
+    ...(takesBody ? WITH_BODY : []),
+  ];
 }
 
 interface RouteSchema {
@@ -141,8 +153,7 @@ function completeResponses(route: RouteOptions): void {
   // Route options and their response maps are often module constants shared by every server in the
   // process: the completed map is a copy on a copy of the schema, never an edit of the declaration.
   const response: Record<string, unknown> = { ...(declared.response ?? {}) };
-  const secured = (declared.security ?? []).length > 0;
-  for (const [status, codes] of byStatus(sharedErrors(route, secured))) {
+  for (const [status, codes] of byStatus(sharedErrors(route, declared.security ?? []))) {
     const existing = response[status];
     if (existing !== undefined && !isErrorSchema(existing)) continue;
     const merged = errorSchema([...(existing ? existing['x-error-codes'] : []), ...codes]);

@@ -10,9 +10,11 @@ export const ERRORS = {
   url_not_allowed: { status: 400, message: 'The URL points to a non-public address' },
   unknown_event_type: { status: 400, message: 'The events filter names an unknown event type' },
   unauthorized: { status: 401, message: 'Missing or invalid credentials' },
+  session_expired: { status: 401, message: 'The console session has expired; sign in again' },
   payment_required: { status: 402, message: 'Insufficient credits' },
   forbidden: { status: 403, message: 'Forbidden' },
   origin_not_allowed: { status: 403, message: 'Origin not allowed' },
+  csrf_failed: { status: 403, message: 'The request did not come from the console (missing or wrong CSRF token or Origin)' },
   not_found: { status: 404, message: 'Not found' },
   route_not_found: { status: 404, message: 'No such route' },
   method_not_allowed: { status: 405, message: 'Method not allowed' },
@@ -29,6 +31,7 @@ export const ERRORS = {
   too_many_connections: { status: 429, message: 'Too many open connections' },
   internal: { status: 500, message: 'Internal server error' },
   unavailable: { status: 503, message: 'Service unavailable' },
+  console_unavailable: { status: 503, message: 'The console is not built: run npm run build' },
   draining: { status: 503, message: 'The server is draining; reconnect after a short delay' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -38,6 +38,7 @@ const SECURITY_SCHEMES = {
   orgApiKeyQuery: { type: 'apiKey', in: 'query', name: 'token', description: 'The organization API key as the `token` query parameter (the organizer WebSocket: browsers cannot set headers on a WebSocket).' },
   realtimeToken: { type: 'apiKey', in: 'query', name: 'token', description: 'A realtime token (`rt_…`) from `POST /ws/token`, valid for CAPSTAN_REALTIME_TOKEN_TTL_SECONDS.' },
   adminToken: { type: 'http', scheme: 'bearer', description: 'The operator\'s CAPSTAN_ADMIN_TOKEN.' },
+  consoleSession: { type: 'apiKey', in: 'cookie', name: 'capstan_console', description: 'An operator console session, opened with `POST /admin/v1/session`. Any request other than GET or HEAD also needs the session\'s CSRF token in `X-CSRF-Token`, and an `Origin` (when sent) that is the server\'s own; otherwise `403 csrf_failed`.' },
   appSecretKey: { type: 'http', scheme: 'bearer', description: 'A developer app\'s secret key (`csk_…`): server side only.' },
   appPublicKey: { type: 'http', scheme: 'bearer', description: 'A developer app\'s public key (`cpk_…`): safe in browsers; its Origin must be one of the app\'s allowed origins in production.' },
   contactToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A hub contact\'s access token, minted with `POST /admin/v1/hubs/{hub_id}/contacts/{contact_id}/tokens`.' },

@@ -1,6 +1,6 @@
 // One cleanup run: removes, a bounded batch of each kind, the state Capstan no longer needs (old
-// idempotency keys, ended workflow runs nothing reads, ended webhook deliveries, abandoned multipart
-// uploads, orphaned blobs).
+// idempotency keys, ended workflow runs nothing reads, ended webhook deliveries, expired console
+// sessions, abandoned multipart uploads, orphaned blobs).
 // Every step is idempotent, so any number of nodes may run it at once; a failing step is logged and
 // the others still run.
 import type { BlobStore } from '../blobs/index.js';
@@ -40,7 +40,7 @@ export interface CleanupOptions {
   readonly multipartExpiryMs: number;
 }
 
-export type CleanupStep = 'idempotencyKeys' | 'workflowRuns' | 'webhookDeliveries' | 'abandonedUploads' | 'orphanedBlobs';
+export type CleanupStep = 'idempotencyKeys' | 'workflowRuns' | 'webhookDeliveries' | 'consoleSessions' | 'abandonedUploads' | 'orphanedBlobs';
 
 export type CleanupReport = Readonly<Record<CleanupStep, number>> & {
   /** Steps that threw (and were logged); the others ran all the same. */
@@ -57,6 +57,8 @@ export async function runCleanup(deps: CleanupDeps, options: CleanupOptions): Pr
     idempotencyKeys: () => repo.deleteIdempotencyBefore(iso(now - options.idempotencyRetentionMs), limit),
     workflowRuns: () => repo.deleteEndedRuns(options.removableWorkflowKinds, iso(now - options.workflowRetentionMs), limit),
     webhookDeliveries: () => repo.deleteEndedDeliveries(iso(now - options.webhookDeliveryRetentionMs), limit),
+    // An expired session is refused already; its row only answers session_expired until it goes.
+    consoleSessions: () => repo.deleteExpiredConsoleSessions(iso(now), limit),
     abandonedUploads: async () => (await blobs.expireAbandoned(options.multipartExpiryMs, { prefixes: options.blobPrefixes, limit })).length,
     orphanedBlobs: () =>
       sweepOrphanedBlobs(repo, blobs, deps.sweep ?? new BlobSweep(), {
@@ -67,7 +69,7 @@ export async function runCleanup(deps: CleanupDeps, options: CleanupOptions): Pr
         ...(signal ? { signal } : {}),
       }),
   };
-  const counts: Record<CleanupStep, number> = { idempotencyKeys: 0, workflowRuns: 0, webhookDeliveries: 0, abandonedUploads: 0, orphanedBlobs: 0 };
+  const counts: Record<CleanupStep, number> = { idempotencyKeys: 0, workflowRuns: 0, webhookDeliveries: 0, consoleSessions: 0, abandonedUploads: 0, orphanedBlobs: 0 };
   const failed: CleanupStep[] = [];
   for (const step of Object.keys(steps) as CleanupStep[]) {
     if (signal?.aborted) break;

@@ -1,6 +1,6 @@
 // Everything a surface may use: services and read-only configuration. Surfaces get this, never
 // the storage internals of another surface.
-import type { TokenService } from '../auth/index.js';
+import type { ConsoleSessionService, TokenService } from '../auth/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
 import type { DocumentService } from '../documents/index.js';
@@ -21,6 +21,7 @@ export interface AppContext {
   readonly storage: Storage;
   readonly tokens: TokenService;
   readonly tenancy: TenancyService;
+  readonly consoleSessions: ConsoleSessionService;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly eventTypes: EventTypeRegistry;

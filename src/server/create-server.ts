@@ -1,6 +1,6 @@
 // Composes Capstan from its configuration: storage (migrated), tokens, services, the HTTP app with
 // every surface, and an orderly close. Tests and the CLI both start Capstan through here.
-import { cacheCredentials, CallerIdentifier, TokenService } from '../auth/index.js';
+import { cacheCredentials, CallerIdentifier, ConsoleSessionService, TokenService } from '../auth/index.js';
 import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
 import { buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
@@ -21,6 +21,7 @@ import { TenancyService } from '../tenancy/index.js';
 import { TranscriptService } from '../transcripts/index.js';
 import { ffmpegFromConfig, transcriberFromConfig, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
 import { ensurePrivateDir } from '../util/private-files.js';
+import { consoleRoutes } from '../web/console.js';
 import { createWebhooks } from '../webhooks/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { AppContext } from './context.js';
@@ -169,6 +170,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     storage,
     tokens,
     tenancy,
+    consoleSessions: new ConsoleSessionService(storage.consoleSessions, config.adminToken, config.consoleSessionTtlSeconds),
     logger,
     metrics,
     eventTypes,
@@ -188,6 +190,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const surfaces: Surface[] = [adminRoutes(ctx), hubRealtimeRoutes(ctx), hubMemberRoutes(ctx), documentRoutes(ctx), documentRealtimeRoutes(ctx, upgrades), organizerRoutes(ctx)];
   organizerRealtime(ctx, upgrades);
   surfaces.push(developerRestRoutes(ctx), developerSdkRoutes(ctx), videoPageRoutes(ctx));
+  surfaces.push(consoleRoutes({ dir: config.consoleDir, enabled: config.adminToken !== null, sessions: ctx.consoleSessions }));
   if (blobs instanceof LocalDiskBlobStore) {
     surfaces.push(uploadGateway({ store: blobs, signer: blobs.signer, maxPartBytes: 5 * 1024 ** 3 }));
   }

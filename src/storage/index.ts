@@ -19,6 +19,7 @@ export { WORKFLOW_CHANNEL } from './repos/workflows.js';
 export type { DocumentRow, DocumentRepo } from './repos/documents.js';
 export type { IdempotencyRecord, IdempotencyRepo } from './repos/idempotency.js';
 export type { CleanupRepo } from './repos/cleanup.js';
+export type { ConsoleSessionRow, ConsoleSessionRepo } from './repos/console-sessions.js';
 export type { VideoRow, VideoRepo, VideoState, VideoListQuery } from './repos/videos.js';
 export type { VideoTranscriptRow, TranscriptRepo } from './repos/transcripts.js';
 export type { EndpointFilter, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint, WebhookRepo } from './repos/webhooks.js';

@@ -463,6 +463,15 @@ export interface WebhookCursorTable {
   seq: number;
 }
 
+/** An operator console session: digests of its cookie value and CSRF token, and its absolute expiry. */
+export interface ConsoleSessionTable {
+  id_hash: string;
+  csrf_hash: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
 export interface Database {
   videos: VideoTable;
   video_transcripts: VideoTranscriptTable;
@@ -500,4 +509,5 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
   webhook_cursors: WebhookCursorTable;
+  console_sessions: ConsoleSessionTable;
 }

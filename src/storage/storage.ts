@@ -11,6 +11,7 @@ import { appRepo, type AppRepo } from './repos/apps.js';
 import { broadcastRepo, type BroadcastRepo } from './repos/broadcasts.js';
 import { cleanupRepo, type CleanupRepo } from './repos/cleanup.js';
 import { communityRepo, type CommunityRepo } from './repos/community.js';
+import { consoleSessionRepo, type ConsoleSessionRepo } from './repos/console-sessions.js';
 import { conversationRepo, type ConversationRepo } from './repos/conversations.js';
 import { discussionRepo, type DiscussionRepo } from './repos/discussions.js';
 import { documentRepo, type DocumentRepo } from './repos/documents.js';
@@ -48,6 +49,7 @@ export interface Repos {
   readonly idempotency: IdempotencyRepo;
   readonly cleanup: CleanupRepo;
   readonly webhooks: WebhookRepo;
+  readonly consoleSessions: ConsoleSessionRepo;
 }
 
 /** Called after a transaction that appended events has committed, with those events in append order. */
@@ -95,6 +97,7 @@ export function createRepos(db: Kysely<Database>, driver: Driver, appended?: Eve
     idempotency: idempotencyRepo(db),
     cleanup: cleanupRepo(db, driver),
     webhooks: webhookRepo(db, driver),
+    consoleSessions: consoleSessionRepo(db),
   };
 }
 

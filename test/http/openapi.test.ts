@@ -57,7 +57,7 @@ test('the document is OpenAPI 3.1 with servers, surface tags grouped in the publ
   assert.deepEqual(doc['x-tagGroups'].map((g) => g.name), ['Documents', 'Organizer', 'Videos', 'Hub', 'Meta', 'Admin']);
   const grouped = new Set(doc['x-tagGroups'].flatMap((g) => g.tags));
   for (const t of doc.tags) assert.ok(grouped.has(t.name), `tag ${t.name} is in a group`);
-  for (const scheme of ['orgApiKey', 'orgApiKeyQuery', 'realtimeToken', 'adminToken', 'appSecretKey', 'appPublicKey', 'contactToken']) assert.ok(doc.components.securitySchemes[scheme], scheme);
+  for (const scheme of ['orgApiKey', 'orgApiKeyQuery', 'realtimeToken', 'adminToken', 'consoleSession', 'appSecretKey', 'appPublicKey', 'contactToken']) assert.ok(doc.components.securitySchemes[scheme], scheme);
   for (const code of Object.keys(ERRORS)) assert.match(doc.info.description, new RegExp('`' + code + '`'), `the error catalogue in info.description lists ${code}`);
 });
 

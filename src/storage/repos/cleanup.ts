@@ -19,6 +19,8 @@ export interface CleanupRepo {
    * changed before `beforeIso`, with their attempts, oldest first; returns how many deliveries.
    */
   deleteEndedDeliveries(beforeIso: string, limit: number): Promise<number>;
+  /** Deletes up to `limit` console sessions that expired before `beforeIso`, oldest first; returns how many. */
+  deleteExpiredConsoleSessions(beforeIso: string, limit: number): Promise<number>;
   /**
    * The subset of `keys` that a row still needs: a document's or an organizer file's blob, or the
    * upload, rendition or poster of a video not deleted, or deleted at or after `videoDeletedBeforeIso`.
@@ -68,6 +70,15 @@ export function cleanupRepo(db: Kysely<Database>, driver: Driver): CleanupRepo {
           where status in (${sql.join(DELIVERY_ENDED)}) and updated_at < ${beforeIso}
           order by updated_at, id
           limit ${limit} ${skipLocked}
+        )`.execute(db);
+      return Number(res.numAffectedRows ?? 0n);
+    },
+
+    async deleteExpiredConsoleSessions(beforeIso, limit) {
+      const res = await sql`
+        delete from console_sessions
+        where id_hash in (
+          select id_hash from console_sessions where expires_at < ${beforeIso} order by expires_at limit ${limit} ${skipLocked}
         )`.execute(db);
       return Number(res.numAffectedRows ?? 0n);
     },

@@ -3,10 +3,11 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { checkAdminToken } from '../../auth/index.js';
 import { idempotentWrites, replies, schemas } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
+import { adminGuard } from './guard.js';
 import { registerHubAdminRoutes } from './hub-routes.js';
+import { sessionRoutes } from './session-routes.js';
 import { registerWebhookAdminRoutes } from './webhook-routes.js';
 import { presentApp, presentContact, presentHub, presentKey, presentOrg } from '../../tenancy/index.js';
 import {
@@ -19,10 +20,12 @@ const headers = IdempotencyHeaders;
 
 export function adminRoutes(ctx: AppContext) {
   return async function admin(root: FastifyInstance): Promise<void> {
+    // Outside the guarded scope: signing in is how a browser gets past the guard.
+    await root.register(sessionRoutes(ctx), { prefix: '/admin/v1' });
     await root.register(
       async (scope) => {
         const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-        app.addHook('onRequest', async (req) => checkAdminToken(ctx.config.adminToken, req.headers.authorization));
+        app.addHook('onRequest', adminGuard(ctx));
         // POSTs without a body (curl -X POST) mean "no options".
         app.addHook('preValidation', async (req) => {
           if (req.body === undefined && req.method === 'POST') req.body = {};

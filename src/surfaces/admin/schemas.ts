@@ -4,7 +4,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { schemas, type ErrorCode } from '../../http/index.js';
 
-export const security = [{ adminToken: [] }];
+/** The admin token, or a console session (cookie, with X-CSRF-Token on writes). */
+export const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleSession: [] }];
 
 /**
  * Every admin route answers 404 route_not_found while CAPSTAN_ADMIN_TOKEN is unset (the admin API

@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { checkAdminToken } from '../../auth/index.js';
+import { adminGuard, security as adminSecurity } from '../admin/index.js';
 import { AppError, decideRange, replies, schemas, withErrorHeaders } from '../../http/index.js';
 import type { UploadSession } from '../../organizer/index.js';
 import type { Org } from '../../storage/index.js';
@@ -272,9 +272,9 @@ export function organizerRoutes(ctx: AppContext) {
     });
 
     app.put('/admin/v1/orgs/:org_id/files/:file_id/lock', {
-      onRequest: async (req) => checkAdminToken(config.adminToken, req.headers.authorization),
+      onRequest: adminGuard(ctx),
       schema: {
-        tags: ['admin'], security: [{ adminToken: [] }], operationId: 'setFileLock', summary: "Lock or unlock an organization's file (admin token)",
+        tags: ['admin'], security: adminSecurity, operationId: 'setFileLock', summary: "Lock or unlock an organization's file (admin token or console session)",
         description: 'A locked file is never moved: an organize job reports it with an error event, code PERMISSION_ERROR, and counts it as failed; renaming, moving or deleting it is 409. '
           + 'While CAPSTAN_ADMIN_TOKEN is unset the route does not exist (404 route_not_found).',
         params: LockParams,
