@@ -71,6 +71,9 @@ function safeRelative(path: string): string | undefined {
   return segments.filter((s) => s !== '').join('/');
 }
 
+/** The hashed build output: a file there or a 404, never the page. */
+const inAssets = (relative: string): boolean => relative === 'assets' || relative.startsWith('assets/');
+
 async function isFile(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
@@ -100,13 +103,13 @@ export function consoleRoutes(options: ConsoleOptions) {
     const file = resolve(root, relative);
     if (relative !== '' && relative !== 'index.html' && file.startsWith(root + sep) && (await isFile(file))) {
       // Built files are the same for everyone: no session needed, the sign-in page loads them too.
-      const hashed = relative.startsWith('assets/');
+      const hashed = inAssets(relative);
       return reply
         .type(TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream')
         .header('Cache-Control', hashed ? ASSET_CACHE : 'no-cache')
         .send(await readFile(file));
     }
-    if (relative.startsWith('assets/')) throw new AppError('not_found', 'No such console asset');
+    if (inAssets(relative)) throw new AppError('not_found', 'No such console asset');
     const page = `/console/${relative}`.replace(/\/$/, '');
     if (page !== SIGN_IN && !(await hasSession(req))) return reply.code(302).header('Cache-Control', 'no-store').redirect(SIGN_IN);
     return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(await readFile(index));
