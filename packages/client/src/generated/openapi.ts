@@ -17,6 +17,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The console session of the cookie: its expiry and CSRF token
+         * @description `401 unauthorized` without a valid session cookie, `401 session_expired` once it has expired.
+         */
+        get: operations["getConsoleSession"];
+        put?: never;
+        /**
+         * Sign in to the operator console with the admin token
+         * @description Opens a console session: the answer sets the `capstan_console` cookie (HttpOnly, SameSite=Strict, Secure over https) that every admin route accepts in place of the admin token, and gives the CSRF token that writes made with it must send as `X-CSRF-Token`. `401 unauthorized` when the token is not CAPSTAN_ADMIN_TOKEN.
+         */
+        post: operations["createConsoleSession"];
+        /**
+         * Sign out: the session ends on every node and its cookie is cleared
+         * @description Needs the session's CSRF token in `X-CSRF-Token` (and an Origin, when sent, that is the server's own): `403 csrf_failed` otherwise.
+         */
+        delete: operations["deleteConsoleSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/orgs": {
         parameters: {
             query?: never;
@@ -1508,7 +1536,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Lock or unlock an organization's file (admin token)
+         * Lock or unlock an organization's file (admin token or console session)
          * @description A locked file is never moved: an organize job reports it with an error event, code PERMISSION_ERROR, and counts it as failed; renaming, moving or deleting it is 409. While CAPSTAN_ADMIN_TOKEN is unset the route does not exist (404 route_not_found).
          */
         put: operations["setFileLock"];
@@ -1998,6 +2026,611 @@ export interface operations {
             };
         };
     };
+    getConsoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "expires_at": "2025-01-31T13:00:00.000Z",
+                     *       "csrf_token": "Yb3mX0tq9dJ2rL7wVn4kP8sZc1eHf6gAa5uTi0oRy2M"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When the session ends (absolute: using the console does not extend it)
+                         * @example 2025-01-31T12:00:00.000Z
+                         */
+                        expires_at: string;
+                        /** @description Send it as X-CSRF-Token on every admin request other than GET or HEAD made with this session */
+                        csrf_token: string;
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    createConsoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "my-admin-token"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description CAPSTAN_ADMIN_TOKEN */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The session is open; its cookie is set */
+            201: {
+                headers: {
+                    /** @description capstan_console=<session>; Path=/; HttpOnly; SameSite=Strict; Max-Age=<CAPSTAN_CONSOLE_SESSION_TTL_SECONDS> (; Secure over https) */
+                    "set-cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "expires_at": "2025-01-31T13:00:00.000Z",
+                     *       "csrf_token": "Yb3mX0tq9dJ2rL7wVn4kP8sZc1eHf6gAa5uTi0oRy2M"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When the session ends (absolute: using the console does not extend it)
+                         * @example 2025-01-31T12:00:00.000Z
+                         */
+                        expires_at: string;
+                        /** @description Send it as X-CSRF-Token on every admin request other than GET or HEAD made with this session */
+                        csrf_token: string;
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request" | "malformed_json";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 413)
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                        /** @description The route's body limit, when a body limit was passed */
+                        limit_bytes?: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 415)
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    deleteConsoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            200: {
+                headers: {
+                    /** @description capstan_console=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0 */
+                    "set-cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request" | "malformed_json";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 413)
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                        /** @description The route's body limit, when a body limit was passed */
+                        limit_bytes?: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 415)
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     listOrgs: {
         parameters: {
             query: {
@@ -2072,7 +2705,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2085,7 +2718,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2265,7 +2898,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2278,7 +2911,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2536,7 +3188,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2549,7 +3201,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2720,7 +3372,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2733,7 +3385,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2954,7 +3625,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2967,7 +3638,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3204,7 +3894,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3217,7 +3907,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3482,7 +4191,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3495,7 +4204,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3725,7 +4453,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3738,7 +4466,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3981,7 +4728,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3994,7 +4741,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4253,7 +5019,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4266,7 +5032,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4509,7 +5294,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4522,7 +5307,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4764,7 +5568,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4777,7 +5581,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5020,7 +5843,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5033,7 +5856,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5286,7 +6128,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5299,7 +6141,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5480,7 +6322,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5493,7 +6335,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5733,7 +6594,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5746,7 +6607,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5972,7 +6852,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5985,7 +6865,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6206,7 +7105,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6219,7 +7118,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6440,7 +7358,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6453,7 +7371,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6715,7 +7652,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6728,7 +7665,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6961,7 +7917,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6974,7 +7930,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -7202,7 +8177,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7215,7 +8190,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -7484,7 +8478,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7497,7 +8491,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -7771,7 +8784,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7784,7 +8797,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8058,7 +9090,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8071,7 +9103,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8345,7 +9396,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8358,7 +9409,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8632,7 +9702,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8645,7 +9715,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8895,7 +9984,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8908,7 +9997,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9166,7 +10274,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9179,7 +10287,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9398,7 +10525,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9411,7 +10538,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9588,7 +10715,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9601,7 +10728,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9801,7 +10928,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9814,7 +10941,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -10063,7 +11209,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10076,7 +11222,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -10217,7 +11363,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10230,7 +11376,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -10494,7 +11659,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10507,7 +11672,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -10769,7 +11953,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10782,7 +11966,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -11065,7 +12268,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11078,7 +12281,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -11284,7 +12487,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11297,7 +12500,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -11579,7 +12801,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11592,7 +12814,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25294,7 +26535,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -25307,7 +26548,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
