@@ -49,6 +49,14 @@ if (built.status !== 0) {
   console.error('npm test: building packages/client failed');
   process.exit(1);
 }
+// The console's tests drive its built app as /console serves it: build it too, when it is here.
+if (existsSync(join('packages', 'console', 'package.json'))) {
+  const consoleBuilt = spawnSync(process.execPath, ['scripts/build-console.mjs'], { stdio: 'inherit' });
+  if (consoleBuilt.status !== 0) {
+    console.error('npm test: building packages/console failed');
+    process.exit(1);
+  }
+}
 
 // The runner's timeout bounds each file as well as each test, so the long files — the chaos suite's
 // short profile (about two minutes of node kills and restarts, its own bound six) and the files that
