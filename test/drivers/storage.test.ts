@@ -1,7 +1,7 @@
 // One storage suite, run against both drivers: SQLite (a temp file) and PostgreSQL (a fresh database).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { authenticateAppKey, authenticateOrgKey, TokenService } from '../../src/auth/index.js';
+import { authenticateAppKey, authenticateOrgKey, ConsoleSessionService, TokenService } from '../../src/auth/index.js';
 import { debitCredits } from '../../src/billing/index.js';
 import { AppError } from '../../src/http/index.js';
 import type { Storage } from '../../src/storage/index.js';
@@ -115,6 +115,45 @@ for (const driver of DRIVERS) {
     test('settings: the first stored value wins', async () => {
       assert.equal(await storage.settings.getOrInit('k', 'one'), 'one');
       assert.equal(await storage.settings.getOrInit('k', 'two'), 'one');
+    });
+
+    test('console sessions: stored by digest, verified until expiry or sign-out, expired ones pruned in batches', async () => {
+      let now = Date.parse('2030-01-01T00:00:00.000Z');
+      const sessions = new ConsoleSessionService(storage.consoleSessions, 'admin-token', 600, () => now);
+      await assert.rejects(sessions.open('wrong'), (e: AppError) => e.code === 'unauthorized');
+      const opened = await sessions.open('admin-token');
+      assert.equal(opened.expiresAt, '2030-01-01T00:10:00.000Z');
+      const row = await storage.db.selectFrom('console_sessions').selectAll().executeTakeFirstOrThrow();
+      assert.ok(!JSON.stringify(row).includes(opened.id) && !JSON.stringify(row).includes(opened.csrfToken), 'digests only');
+      assert.deepEqual(await sessions.verify(opened.id), { expiresAt: opened.expiresAt, csrfToken: opened.csrfToken });
+      sessions.checkCsrf(opened.id, opened.csrfToken);
+      assert.throws(() => sessions.checkCsrf(opened.id, opened.csrfToken.slice(1)), (e: AppError) => e.code === 'csrf_failed');
+      // Last use is recorded, a write at most a minute.
+      now += 1000;
+      await sessions.verify(opened.id);
+      assert.equal((await storage.consoleSessions.get(row.id_hash))?.last_seen_at, row.last_seen_at);
+      now += 60_000;
+      await sessions.verify(opened.id);
+      assert.equal((await storage.consoleSessions.get(row.id_hash))?.last_seen_at, new Date(now).toISOString());
+      now = Date.parse(opened.expiresAt);
+      await assert.rejects(sessions.verify(opened.id), (e: AppError) => e.code === 'session_expired');
+
+      const other = await sessions.open('admin-token');
+      await sessions.close(other.id);
+      await assert.rejects(sessions.verify(other.id), (e: AppError) => e.code === 'unauthorized');
+      const live = await sessions.open('admin-token');
+      const expired = [opened];
+      for (let i = 0; i < 2; i++) {
+        now -= 1_200_000;
+        expired.push(await sessions.open('admin-token'));
+      }
+      now = Date.parse(live.expiresAt) - 1000;
+      const at = new Date(now).toISOString();
+      assert.equal(await storage.cleanup.deleteExpiredConsoleSessions(at, 2), 2);
+      assert.equal(await storage.cleanup.deleteExpiredConsoleSessions(at, 2), 1);
+      assert.equal(await storage.cleanup.deleteExpiredConsoleSessions(at, 2), 0);
+      assert.equal((await sessions.verify(live.id)).csrfToken, live.csrfToken, 'a live session stays');
+      for (const gone of expired) await assert.rejects(sessions.verify(gone.id), (e: AppError) => e.code === 'unauthorized');
     });
   });
 }
