@@ -85,7 +85,8 @@ describe('the console, built', () => {
   });
 
   test('without a valid session a page redirects to the sign-in page, which is served to anyone', async () => {
-    for (const headers of [{}, { cookie: 'capstan_console=forged' }, { cookie: `capstan_console=${'A'.repeat(43)}` }]) {
+    const anonymous: Record<string, string>[] = [{}, { cookie: 'capstan_console=forged' }, { cookie: `capstan_console=${'A'.repeat(43)}` }];
+    for (const headers of anonymous) {
       for (const path of ['/console', '/console/', '/console/orgs', '/console/settings/']) {
         const res = await rawGet(s.url, path, headers);
         assert.equal(res.status, 302, path);
