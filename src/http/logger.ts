@@ -13,7 +13,7 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'capstan' },
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["capout-api-key"]', 'req.headers.cookie', '*.apiKey', '*.api_key', '*.token', '*.access_token', '*.secret_key', '*.public_key'],
+      paths: ['req.headers.authorization', 'req.headers["capout-api-key"]', 'req.headers.cookie', 'req.headers["x-csrf-token"]', '*.csrf_token', '*.apiKey', '*.api_key', '*.token', '*.access_token', '*.secret_key', '*.public_key'],
       censor: '***',
     },
   });

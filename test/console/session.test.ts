@@ -111,6 +111,7 @@ describe('console sessions', () => {
     assert.deepEqual(res.body, session.body);
     assertError(await call(admin('/session'), 'GET'), 401, 'unauthorized');
     assertError(await call(admin('/session'), 'GET', { cookie: 'capstan_console=nope' }), 401, 'unauthorized');
+    assertError(await call(admin('/session'), 'GET', { authorization: `Bearer ${ADMIN_TOKEN}` }), 401, 'unauthorized');
   });
 
   test('the cookie opens admin reads', async () => {

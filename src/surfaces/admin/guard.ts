@@ -48,7 +48,7 @@ export function consoleAuth(ctx: AppContext): ConsoleAuth {
   return {
     async session(req) {
       const id = consoleCookie(req.headers.cookie);
-      if (id === undefined) throw new AppError('unauthorized', 'Missing admin token');
+      if (id === undefined) throw new AppError('unauthorized', 'Missing console session cookie');
       const session = await consoleSessions.verify(id);
       if (!SAFE_METHODS.has(req.method)) {
         const csrf = req.headers['x-csrf-token'];
@@ -67,7 +67,7 @@ export function adminGuard(ctx: AppContext): (req: FastifyRequest) => Promise<vo
     const adminToken = ctx.config.adminToken;
     // With no admin token configured the admin API does not exist.
     if (!adminToken) throw new AppError('route_not_found');
-    if (req.headers.authorization !== undefined || req.headers.cookie === undefined) {
+    if (req.headers.authorization !== undefined || consoleCookie(req.headers.cookie) === undefined) {
       checkAdminToken(adminToken, req.headers.authorization);
       return;
     }
