@@ -211,7 +211,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   }, pruneEvery);
   pruner.unref();
   // State that must not grow forever (old idempotency keys, ended runs, ended webhook deliveries,
-  // abandoned uploads, orphaned blobs), removed in bounded batches; every node runs it, and
+  // expired console sessions, abandoned uploads, orphaned blobs), removed in bounded batches; every node runs it, and
   // concurrent runs are safe.
   const cleanup = startCleanup({ repo: storage.cleanup, blobs, logger }, {
     intervalMs: config.cleanupIntervalMs,
