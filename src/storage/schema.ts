@@ -141,6 +141,8 @@ export interface WorkflowRunTable {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
+  /** 1 when the run failed for good (a permanent stage error); 0 otherwise, attempts_exhausted included. */
+  failed_permanently: number;
 }
 
 export interface WorkflowStageTable {
