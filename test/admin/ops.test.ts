@@ -43,7 +43,7 @@ describe('admin operations', () => {
       headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    for (const headers of [{}, { authorization: `Bearer ${ADMIN_TOKEN}x` }]) {
+    for (const headers of [{}, { authorization: `Bearer ${ADMIN_TOKEN}x` }] as Record<string, string>[]) {
       const res = await fetch(`${s.url}/admin/v1${path}`, init(headers));
       assert.equal(res.status, 401, `${method} ${path}`);
       assert.equal(((await res.json()) as Body).code, 'unauthorized');
