@@ -64,9 +64,12 @@ export const AppPatchBody = Type.Object({
 
 // ---- hubs, contacts, segments ----
 
-export const HubList = Type.Object({ data: Type.Array(Hub, { description: 'Oldest first' }) });
-export const ContactList = Type.Object({ data: Type.Array(Contact, { description: 'Oldest first, every status' }) });
-export const SegmentList = Type.Object({ data: Type.Array(Segment, { description: 'Oldest first' }) });
+/** A list answer's example: the item schema's own examples as its data. */
+const listExample = (item: { examples?: unknown }) => [{ data: Array.isArray(item.examples) ? item.examples : [] }];
+
+export const HubList = Type.Object({ data: Type.Array(Hub, { description: 'Oldest first' }) }, { examples: listExample(Hub) });
+export const ContactList = Type.Object({ data: Type.Array(Contact, { description: 'Oldest first, every status' }) }, { examples: listExample(Contact) });
+export const SegmentList = Type.Object({ data: Type.Array(Segment, { description: 'Oldest first' }) }, { examples: listExample(Segment) });
 
 // ---- usage ----
 
