@@ -4251,6 +4251,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "hub_Pl9oKi8uJy7hGt6fRd5e",
+                     *           "org_id": "org_8Yq2mB4nKcR7tW1xZ3pL",
+                     *           "name": "Community",
+                     *           "created_at": "2025-01-31T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description Oldest first */
                         data: {
@@ -4666,6 +4678,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "ct_Mn3bVc2xZl1kJh0gFd9s",
+                     *           "hub_id": "hub_Pl9oKi8uJy7hGt6fRd5e",
+                     *           "name": "Ada",
+                     *           "role": "member",
+                     *           "status": "active",
+                     *           "created_at": "2025-01-31T12:00:00.000Z",
+                     *           "updated_at": "2025-01-31T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description Oldest first, every status */
                         data: {
@@ -5615,6 +5642,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "seg_Rt6yU4iO2pL0kJ8hG7fD",
+                     *           "hub_id": "hub_Pl9oKi8uJy7hGt6fRd5e",
+                     *           "name": "Subscribers",
+                     *           "created_at": "2025-01-31T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description Oldest first */
                         data: {
