@@ -151,16 +151,28 @@ export class TenancyService {
     return apps.map((app) => ({ app, keys: keys.filter((k) => k.app_id === app.id) }));
   }
 
-  /** Renames an app or replaces its allowed origins (checked on the next public-key call). */
+  /**
+   * Renames an app or replaces its allowed origins. Its keys are dropped from every node's key cache
+   * in the same transaction (an access.key_changed event), so the next public-key call is checked
+   * against the new origins; its open streams go on.
+   */
   async updateApp(appId: string, patch: AppPatch): Promise<AppWithKeys> {
-    await this.getApp(appId);
-    await this.storage.apps.update(appId, {
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(patch.allowedOrigins) } : {}),
-      updated_at: nowIso(),
+    const before = await this.getApp(appId);
+    return this.storage.transaction(async (tx) => {
+      await tx.apps.update(appId, {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(patch.allowedOrigins) } : {}),
+        updated_at: nowIso(),
+      });
+      const app = await tx.apps.get(appId);
+      if (!app) throw new AppError('not_found', 'App not found');
+      const keys = await tx.apps.listKeys([appId]);
+      const active = keys.filter((k) => k.revoked_at === null).map((k) => k.id);
+      if (active.length > 0) {
+        await this.publisher.append(tx, { topic: orgTopic(before.org_id), orgId: before.org_id, type: ACCESS_EVENTS.keyChanged, scope: {}, data: { key_ids: active } });
+      }
+      return { app, keys };
     });
-    const app = await this.getApp(appId);
-    return { app, keys: await this.storage.apps.listKeys([appId]) };
   }
 
   /** Issues a new key pair and revokes the old one in the same transaction: the old pair stops at once. */

@@ -90,15 +90,31 @@ describe('admin operations', () => {
     assert.equal(keys.length, 4, 'both pairs, the first revoked');
     assert.deepEqual(keys.map((k) => k.kind).sort(), ['public', 'public', 'secret', 'secret']);
     assert.equal(keys.filter((k) => k.revoked_at !== null).length, 2);
+    assert.deepEqual(keys.filter((k) => k.revoked_at === null).map((k) => k.created_at), keys.slice(2).map((k) => k.created_at), 'oldest first');
     const text = JSON.stringify(app);
     assert.ok(!text.includes(created.body.secret_key as string) && !text.includes(created.body.public_key as string), 'keys are displayed, never whole');
     for (const k of keys) assert.match(k.display as string, /^(csk|cpk)_/);
+
+    // The public key is checked against the origins (and remembered) before the change, refused after it.
+    const pair = await s.admin('POST', `/apps/${appId}/regenerate-keys`, {});
+    const fromOrigin = async (origin: string) => {
+      const res = await fetch(`${s.url}/api/developer/sdk/v1/upload/multipart/presign-part`, {
+        method: 'POST', headers: { authorization: `Bearer ${pair.body.public_key as string}`, origin, 'content-type': 'application/json' }, body: JSON.stringify({ partNumber: 0 }),
+      });
+      return { status: res.status, code: ((await res.json()) as Body).code };
+    };
+    for (let i = 0; i < 2; i++) assert.deepEqual(await fromOrigin('https://a.example'), { status: 400, code: 'invalid_request' }, 'allowed: past the key, refused for its body');
+    assert.deepEqual(await fromOrigin('https://b.example'), { status: 403, code: 'origin_not_allowed' });
+    const moved = await s.admin('PATCH', `/apps/${appId}`, { allowed_origins: ['https://b.example'] });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.deepEqual(await fromOrigin('https://a.example'), { status: 403, code: 'origin_not_allowed' }, 'the new origins apply to the next call');
+    assert.deepEqual(await fromOrigin('https://b.example'), { status: 400, code: 'invalid_request' });
 
     const renamed = await s.admin('PATCH', `/apps/${appId}`, { name: 'Recorder 2', allowed_origins: ['https://b.example', '*'] });
     assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
     assert.equal(renamed.body.name, 'Recorder 2');
     assert.deepEqual(renamed.body.allowed_origins, ['https://b.example', '*']);
-    assert.equal((renamed.body.keys as Body[]).length, 4);
+    assert.equal((renamed.body.keys as Body[]).length, 6);
     const only = await s.admin('PATCH', `/apps/${appId}`, { allowed_origins: [] });
     assert.equal(only.body.name, 'Recorder 2', 'a field not sent is kept');
     assert.deepEqual(only.body.allowed_origins, []);
