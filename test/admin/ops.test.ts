@@ -8,6 +8,7 @@ import { encodePng } from '../../src/pipelines/documents/encode-png.js';
 import { buildEstimatePdf } from '../fixtures/documents.js';
 import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
+import { openSse } from '../helpers/sse.js';
 
 type Body = Record<string, unknown>;
 type Res = { status: number; body: Body };
@@ -163,6 +164,10 @@ describe('admin operations', () => {
     const credits = (key: string) => fetch(`${s.url}/credits`, { headers: { 'capout-api-key': key } });
     assert.equal((await credits(live.body.api_key as string)).status, 200, 'the key is cached as valid before its rotation');
 
+    const { token } = (await fetch(`${s.url}/ws/token`, { method: 'POST', headers: { 'capout-api-key': live.body.api_key as string } }).then((r) => r.json())) as { token: string };
+    const stream = await openSse(`${s.url}/sse/status?token=${encodeURIComponent(token)}&recent=5`);
+    assert.equal(stream.status, 200);
+
     const rotated = await s.admin('POST', `/orgs/${org.id}/keys/${live.body.id as string}/rotate`);
     assert.equal(rotated.status, 201, JSON.stringify(rotated.body));
     assert.equal(rotated.body.mode, 'live');
@@ -170,6 +175,9 @@ describe('admin operations', () => {
     assert.notEqual(rotated.body.id, live.body.id);
     assert.equal(rotated.body.revoked_at, null);
     assert.equal((await credits(live.body.api_key as string)).status, 401, 'the old key is refused at once');
+    const end = await stream.next((f) => (f.data ?? '').includes('stream.unauthorized'), 5_000);
+    assert.deepEqual(JSON.parse(end.data ?? '{}'), { type: 'stream.unauthorized', reason: 'key_revoked' }, 'its stream ends');
+    await stream.ended;
     assert.equal((await credits(rotated.body.api_key as string)).status, 200);
     const keys = (await s.admin('GET', `/orgs/${org.id}`)).body.keys as Body[];
     assert.ok(keys.find((k) => k.id === live.body.id)?.revoked_at, 'the old key shows revoked');
