@@ -14,7 +14,7 @@ import * as m0011 from './0011-video-transcripts.js';
 import * as m0012 from './0012-organizer-content.js';
 import * as m0013 from './0013-document-ocr-progress.js';
 import * as m0014 from './0014-webhooks.js';
-import * as m0017 from './0017-workflow-failure-kind.js';
+import * as m0017 from './0017-workflow-operations.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': m0001,
@@ -31,5 +31,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-organizer-content': m0012,
   '0013-document-ocr-progress': m0013,
   '0014-webhooks': m0014,
-  '0017-workflow-failure-kind': m0017,
+  '0017-workflow-operations': m0017,
 };
