@@ -314,6 +314,13 @@ describe('admin operations', () => {
       assert.deepEqual(ledger.map((e) => [e.reason, e.amount_micro]), [['document', -price], ['refund', price], ['document', -price]]);
 
       assertError(await s.admin('POST', `/work/${runId}/retry`), 409, 'conflict');
+
+      // The document's stream told the story in order: failed, processing again (the retry), completed.
+      const rows = await s.server.ctx.storage.db.selectFrom('events').select(['data', 'scope']).where('topic', '=', `org:${org.id}`).where('type', '=', 'document.status').orderBy('seq').execute();
+      const statuses = rows.filter((r) => (JSON.parse(r.scope) as Body).document_id === documentId).map((r) => (JSON.parse(r.data) as Body).status);
+      const firstFailed = statuses.indexOf('failed');
+      assert.ok(firstFailed > 0, JSON.stringify(statuses));
+      assert.deepEqual([...new Set(statuses.slice(firstFailed))], ['failed', 'processing', 'completed'], JSON.stringify(statuses));
     });
 
     test('GET /work and POST /work/{run_id}/retry: bad inputs', async () => {
