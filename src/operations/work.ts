@@ -64,26 +64,24 @@ export class WorkService {
       offset: query.offset,
     });
     const stages = await this.storage.workflows.stageSummaries(runs.map((r) => r.id));
-    return runs.map((run) => this.present(run, stages.filter((s) => s.run_id === run.id)));
-  }
-
-  async get(runId: string): Promise<WorkItem> {
-    const run = await this.storage.workflows.get(runId);
-    if (!run || !workKindOf(run.kind)) throw new AppError('not_found', 'Run not found');
-    return this.present(run, await this.storage.workflows.stageSummaries([run.id]));
+    return runs.flatMap((run) => {
+      const kind = workKindOf(run.kind);
+      return kind ? [this.present(run, kind, stages.filter((s) => s.run_id === run.id))] : [];
+    });
   }
 
   /** 409 conflict saying why when the run may not be retried; 402 when its domain cannot pay again. */
   async retry(runId: string): Promise<WorkItem> {
     const found = await this.storage.workflows.get(runId);
-    if (!found || !workKindOf(found.kind)) throw new AppError('not_found', 'Run not found');
+    const kind = found ? workKindOf(found.kind) : undefined;
+    if (!kind) throw new AppError('not_found', 'Run not found');
     const outcome = await this.workflows.retry(runId);
     if (!outcome) throw new AppError('not_found', 'Run not found');
     if ('refused' in outcome) throw new AppError('conflict', outcome.refused);
-    return this.present(outcome.run, await this.storage.workflows.stageSummaries([runId]));
+    return this.present(outcome.run, kind, await this.storage.workflows.stageSummaries([runId]));
   }
 
-  private present(run: WorkflowRun, rows: readonly StageSummary[]): WorkItem {
+  private present(run: WorkflowRun, kind: WorkKind, rows: readonly StageSummary[]): WorkItem {
     const byName = new Map(rows.map((r) => [r.stage, r]));
     const ended = run.status !== 'queued' && run.status !== 'running';
     const stages = this.workflows.stageNames(run.kind).map((name): WorkStage => {
@@ -94,7 +92,7 @@ export class WorkService {
     const refusal = this.workflows.retryRefusal(run) ?? null;
     return {
       run_id: run.id,
-      kind: workKindOf(run.kind) ?? 'document',
+      kind,
       org_id: run.org_id,
       resource_id: run.resource_id,
       status: run.status,
