@@ -9,6 +9,7 @@ import { buildEstimatePdf } from '../fixtures/documents.js';
 import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
 import { openSse } from '../helpers/sse.js';
+import { organize } from '../organizer/helpers.js';
 
 type Body = Record<string, unknown>;
 type Res = { status: number; body: Body };
@@ -321,6 +322,19 @@ describe('admin operations', () => {
       const firstFailed = statuses.indexOf('failed');
       assert.ok(firstFailed > 0, JSON.stringify(statuses));
       assert.deepEqual([...new Set(statuses.slice(firstFailed))], ['failed', 'processing', 'completed'], JSON.stringify(statuses));
+    });
+
+    test('an organize job: listed as kind organize with its one stage and progress 1, counted in usage; a retry is refused (409)', async () => {
+      const { job } = await organize(org, [{ name: 'memo.txt', body: 'Memo, 2025-06-01' }]);
+      const jobId = (job.jobId ?? job.id) as string;
+      const item = list(await s.admin('GET', `/work?status=completed&kind=organize&org_id=${org.id}`)).find((w) => w.resource_id === jobId);
+      assert.ok(item, JSON.stringify(job));
+      assert.equal(item.kind, 'organize');
+      assert.deepEqual((item.stages as Body[]).map((st) => [st.name, st.status]), [['organize', 'completed']]);
+      assert.equal(item.progress, 1);
+      assert.equal(item.retryable, false);
+      assertError(await s.admin('POST', `/work/${item.run_id as string}/retry`), 409, 'conflict');
+      assert.deepEqual((await s.admin('GET', `/orgs/${org.id}/usage`)).body.organize_jobs, { total: 1, completed: 1, failed: 0, in_flight: 0 });
     });
 
     test('GET /work and POST /work/{run_id}/retry: bad inputs', async () => {
