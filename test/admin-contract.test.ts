@@ -45,6 +45,9 @@ const BODY_ROUTES: readonly (readonly [string, string, Body])[] = [
   ['POST', `/webhooks/${WH}/rotate-secret`, {}],
   ['POST', `/webhooks/${WH}/deliveries/whd_doesnotexist000000/retry`, {}],
   ['POST', `/webhooks/${WH}/test`, {}],
+  ['PATCH', '/apps/app_doesnotexist000000', { name: 'Renamed' }],
+  ['POST', `/orgs/${ORG}/keys/key_doesnotexist000000/rotate`, {}],
+  ['POST', '/work/wf_doesnotexist0000000/retry', {}],
 ];
 
 async function call(ts: TestServer, method: string, path: string, body: string | undefined, contentType?: string): Promise<{ status: number; body: Body; headers: Headers }> {
@@ -167,7 +170,7 @@ describe('admin operations in the OpenAPI document', () => {
     assert.ok(ops.length >= 39, `every admin operation is documented (${ops.length})`);
     for (const [method, path, op] of ops) {
       const where = `${method} ${path}`;
-      assert.ok(op.tags?.length === 1 && ['admin', 'admin: hubs', 'admin: webhooks'].includes(op.tags[0] ?? ''), `${where} tag`);
+      assert.ok(op.tags?.length === 1 && ['admin', 'admin: hubs', 'admin: webhooks', 'admin: operations'].includes(op.tags[0] ?? ''), `${where} tag`);
       assert.deepEqual(op.security, [{ adminToken: [] }, { consoleSession: [] }], `${where} security`);
       assert.ok(codesOf(op, '404').includes('route_not_found'), `${where} declares 404 route_not_found`);
       assert.ok(codesOf(op, '401').includes('unauthorized'), `${where} declares 401`);
@@ -191,7 +194,7 @@ describe('admin operations in the OpenAPI document', () => {
 
   test('statuses are the real ones (201 for creations, 202 for queued sends) with example bodies', () => {
     const status = (method: string, path: string) => Object.keys(ops.find(([m, p]) => m === method && p === path)?.[2].responses ?? {}).filter((s) => s.startsWith('2'));
-    for (const path of ['/admin/v1/orgs', '/admin/v1/orgs/{org_id}/keys', '/admin/v1/orgs/{org_id}/apps', '/admin/v1/orgs/{org_id}/hubs', '/admin/v1/hubs/{hub_id}/contacts', '/admin/v1/hubs/{hub_id}/contacts/{contact_id}/tokens', '/admin/v1/hubs/{hub_id}/segments', '/admin/v1/hubs/{hub_id}/spaces', '/admin/v1/hubs/{hub_id}/broadcasts', '/admin/v1/orgs/{org_id}/webhooks']) {
+    for (const path of ['/admin/v1/orgs', '/admin/v1/orgs/{org_id}/keys', '/admin/v1/orgs/{org_id}/keys/{key_id}/rotate', '/admin/v1/orgs/{org_id}/apps', '/admin/v1/orgs/{org_id}/hubs', '/admin/v1/hubs/{hub_id}/contacts', '/admin/v1/hubs/{hub_id}/contacts/{contact_id}/tokens', '/admin/v1/hubs/{hub_id}/segments', '/admin/v1/hubs/{hub_id}/spaces', '/admin/v1/hubs/{hub_id}/broadcasts', '/admin/v1/orgs/{org_id}/webhooks']) {
       assert.deepEqual(status('POST', path), ['201'], `POST ${path}`);
     }
     for (const path of ['/admin/v1/hubs/{hub_id}/events', '/admin/v1/webhooks/{id}/test', '/admin/v1/webhooks/{id}/deliveries/{delivery_id}/retry']) assert.deepEqual(status('POST', path), ['202'], `POST ${path}`);

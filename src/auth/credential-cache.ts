@@ -13,8 +13,11 @@ import type { FeedMessage } from '../events/index.js';
 import type { App, EventRow, Org, OrgKey, Storage } from '../storage/index.js';
 import { KeyCache } from './key-cache.js';
 
-/** The revocation event (ACCESS_EVENTS.keyRevoked) and its topic, spelled as the events module does. */
-const KEY_REVOKED = 'access.key_revoked';
+/**
+ * The revocation event (ACCESS_EVENTS.keyRevoked), the change of what a key authorizes (keyChanged:
+ * an app's allowed origins) and their topic, spelled as the events module does. Both drop the keys.
+ */
+const KEY_EVENTS: ReadonlySet<string> = new Set(['access.key_revoked', 'access.key_changed']);
 const orgTopic = (orgId: string): string => `org:${orgId}`;
 
 /** Where committed events of a topic arrive on this node: the EventFeed. */
@@ -97,7 +100,7 @@ export class CredentialCache {
   /** Revocations committed by this process, heard at commit (storage.onCommit). */
   onCommit(rows: readonly EventRow[]): void {
     for (const row of rows) {
-      if (row.type !== KEY_REVOKED) continue;
+      if (!KEY_EVENTS.has(row.type)) continue;
       let data: unknown;
       try {
         data = JSON.parse(row.data);
@@ -151,7 +154,7 @@ export class CredentialCache {
 
   private onFeed(orgId: string, message: FeedMessage): void {
     if (message.kind === 'resync') return this.forgetOrg(orgId);
-    if (message.event.type !== KEY_REVOKED) return;
+    if (!KEY_EVENTS.has(message.event.type)) return;
     const ids = keyIdsOf(message.event.data);
     if (ids) this.forgetKeys(ids);
     else this.forgetOrg(orgId);

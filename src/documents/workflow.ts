@@ -6,6 +6,7 @@
 import type { BlobStore } from '../blobs/index.js';
 import { debitCredits, grantCredits } from '../billing/index.js';
 import type { EventPublisher } from '../events/index.js';
+import { AppError } from '../http/errors.js';
 import type { Logger } from '../http/index.js';
 import {
   buildStructure,
@@ -169,6 +170,14 @@ export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition
           await tx.documents.update(doc.id, { failure_reason: t.kind === 'failed' ? t.error : 'cancelled', updated_at: nowIso() });
         }
         await reportDocumentStatus(tx, deps.publisher, documentId);
+      },
+      async onRetry(tx, run) {
+        // The failure refunded the document's price: a retry charges it again (402 when short).
+        const doc = await tx.documents.getById((JSON.parse(run.input) as DocumentWorkflowInput).document_id);
+        if (!doc) throw new AppError('conflict', 'The document of this run no longer exists');
+        if (doc.cost_micro > 0) await debitCredits(tx, { orgId: doc.org_id, amountMicro: doc.cost_micro, reason: 'document', ref: doc.id });
+        await tx.documents.update(doc.id, { failure_reason: null, ocr_pages_done: null, ocr_pages_total: null, updated_at: nowIso() });
+        await reportDocumentStatus(tx, deps.publisher, doc.id);
       },
     },
   };

@@ -11,12 +11,15 @@ export const ACCESS_EVENTS = {
   contactChanged: 'access.contact_changed',
   /** data.key_ids were revoked: streams opened with one of them end. */
   keyRevoked: 'access.key_revoked',
+  /** data.key_ids stay valid but authorize something else now (an app's allowed origins): read them again. */
+  keyChanged: 'access.key_changed',
 } as const;
 
 export const ACCESS_EVENT_TYPES: readonly EventTypeSpec[] = [
   { type: ACCESS_EVENTS.contactRevoked, scope: 'direct', description: 'Contacts banned or removed (internal)', internal: true },
   { type: ACCESS_EVENTS.contactChanged, scope: 'direct', description: "Contacts' segments changed (internal)", internal: true },
   { type: ACCESS_EVENTS.keyRevoked, scope: 'org', description: 'API keys revoked (internal)', internal: true },
+  { type: ACCESS_EVENTS.keyChanged, scope: 'org', description: 'What API keys authorize changed (internal)', internal: true },
 ];
 
 export const isAccessEvent = (event: EventRecord): boolean => event.type.startsWith('access.');

@@ -12,7 +12,7 @@ const TAG_GROUPS = [
   { name: 'Videos', tags: ['developer videos', 'developer SDK', 'developer video pages', 'developer video events'] },
   { name: 'Hub', tags: ['hub members', 'hub realtime'] },
   { name: 'Meta', tags: ['meta'] },
-  { name: 'Admin', tags: ['admin', 'admin: hubs', 'admin: webhooks'] },
+  { name: 'Admin', tags: ['admin', 'admin: hubs', 'admin: webhooks', 'admin: operations'] },
 ] as const;
 
 const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -29,6 +29,7 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   admin: 'Organizations, API keys, credits, apps, hubs and contacts (admin token). On only when CAPSTAN_ADMIN_TOKEN is set.',
   'admin: hubs': 'Hub moderation and management (admin token).',
   'admin: webhooks': 'Outgoing webhook endpoints, deliveries and retries (admin token).',
+  'admin: operations': 'What an operator console reads and does: ledgers, apps, usage, key rotation, work in flight and its retry (admin token).',
   meta: 'Operational endpoints.',
 };
 

@@ -77,6 +77,11 @@ export class HubService {
     return segment;
   }
 
+  async listSegments(hubId: string): Promise<Segment[]> {
+    await this.getHub(hubId);
+    return this.storage.community.listSegments(hubId);
+  }
+
   /** Runs `fn` in one transaction: its writes and the events it emits commit together, or not at all. */
   async change<T>(hubId: string, fn: (tx: Repos, emit: Emit) => Promise<T>): Promise<T> {
     const hub = await this.getHub(hubId);

@@ -191,6 +191,7 @@ export function organizerWorkflow(deps: OrganizerWorkflowDeps): WorkflowDefiniti
   return {
     kind: ORGANIZER_WORKFLOW,
     stages: [organize],
+    retryRefusal: 'A failed organize job cannot be retried: job_complete was sent and organizer clients take it as the job\'s end; start a new job',
     hooks: {
       async onTransitions(tx, run, transitions) {
         for (const t of transitions) {

@@ -6,7 +6,7 @@ export type { Database } from './schema.js';
 export type { Org, OrgKey, OrgRepo } from './repos/orgs.js';
 export type { App, AppKey, AppRepo } from './repos/apps.js';
 export type { Hub, Contact, HubRepo } from './repos/hubs.js';
-export type { LedgerEntry, LedgerRepo, LedgerChange } from './repos/ledger.js';
+export type { LedgerEntry, LedgerRepo, LedgerChange, LedgerTotals } from './repos/ledger.js';
 export type { SettingsRepo } from './repos/settings.js';
 export type { EventRow, EventRepo, NewEventRow } from './repos/events.js';
 export type { Segment, Space, CommunityRepo } from './repos/community.js';
@@ -14,7 +14,7 @@ export type { Discussion, DiscussionFlag, DiscussionRepo } from './repos/discuss
 export type { Conversation, ConversationMember, Message, ConversationRepo } from './repos/conversations.js';
 export type { ContactProfile, ProfileRepo } from './repos/profiles.js';
 export type { Broadcast, BroadcastRepo } from './repos/broadcasts.js';
-export type { StageStatus, WorkflowRun, WorkflowStage, WorkflowRepo } from './repos/workflows.js';
+export type { RunCount, RunListQuery, StageStatus, StageSummary, WorkflowRun, WorkflowStage, WorkflowRepo } from './repos/workflows.js';
 export { WORKFLOW_CHANNEL } from './repos/workflows.js';
 export type { DocumentRow, DocumentRepo } from './repos/documents.js';
 export type { IdempotencyRecord, IdempotencyRepo } from './repos/idempotency.js';

@@ -1,5 +1,6 @@
 // Table shapes shared by both drivers. Timestamps are ISO 8601 text; money is integer micro-credits;
 // JSON columns are text so SQLite and PostgreSQL read back the same thing.
+import type { Generated } from 'kysely';
 
 export interface OrgTable {
   id: string;
@@ -141,6 +142,8 @@ export interface WorkflowRunTable {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
+  /** 1 when the run failed for good (a permanent stage error); 0 otherwise, attempts_exhausted included. */
+  failed_permanently: Generated<number>;
 }
 
 export interface WorkflowStageTable {

@@ -5,7 +5,7 @@ import { generateKey, KEY_PREFIXES, type TokenService } from '../auth/index.js';
 import { grantCredits } from '../billing/index.js';
 import { ACCESS_EVENTS, orgTopic, type EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
-import type { App, Contact, Hub, Org, OrgKey, Repos, Storage } from '../storage/index.js';
+import type { App, AppKey, Contact, Hub, LedgerEntry, Org, OrgKey, Repos, Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 
@@ -29,6 +29,16 @@ export interface AppKeyPair {
 
 export interface CreatedApp extends AppKeyPair {
   readonly app: App;
+}
+
+export interface AppWithKeys {
+  readonly app: App;
+  readonly keys: AppKey[];
+}
+
+export interface AppPatch {
+  readonly name?: string;
+  readonly allowedOrigins?: readonly string[];
 }
 
 export interface AppInput {
@@ -82,6 +92,29 @@ export class TenancyService {
     });
   }
 
+  /**
+   * A new key of the same mode, and the old one revoked, in one transaction: the revocation ends the
+   * old key's streams and drops it from every node's key cache, exactly as revokeOrgKey does.
+   */
+  async rotateOrgKey(orgId: string, keyId: string): Promise<CreatedKey> {
+    await this.getOrg(orgId);
+    const old = (await this.storage.orgs.listKeys(orgId)).find((k) => k.id === keyId && k.revoked_at === null);
+    if (!old) throw new AppError('not_found', 'Key not found');
+    const at = nowIso();
+    return this.storage.transaction(async (tx) => {
+      if (!(await tx.orgs.revokeKey(orgId, keyId, at))) throw new AppError('not_found', 'Key not found');
+      const created = await this.addKey(tx.orgs, orgId, old.mode, at);
+      await this.keysRevoked(tx, orgId, [keyId]);
+      return created;
+    });
+  }
+
+  /** The organization's credit ledger, newest first. */
+  async ledger(orgId: string, limit: number, offset: number): Promise<LedgerEntry[]> {
+    await this.getOrg(orgId);
+    return this.storage.ledger.entries(orgId, limit, offset);
+  }
+
   async addCredits(orgId: string, amountMicro: number, reason = 'grant'): Promise<number> {
     return this.storage.transaction((tx) => grantCredits(tx, { orgId, amountMicro, reason }));
   }
@@ -110,6 +143,38 @@ export class TenancyService {
     return app;
   }
 
+  /** The organization's apps, oldest first, each with every key it ever had (hashes stay in storage). */
+  async listApps(orgId: string): Promise<AppWithKeys[]> {
+    await this.getOrg(orgId);
+    const apps = await this.storage.apps.listForOrg(orgId);
+    const keys = await this.storage.apps.listKeys(apps.map((a) => a.id));
+    return apps.map((app) => ({ app, keys: keys.filter((k) => k.app_id === app.id) }));
+  }
+
+  /**
+   * Renames an app or replaces its allowed origins. Its keys are dropped from every node's key cache
+   * in the same transaction (an access.key_changed event), so the next public-key call is checked
+   * against the new origins; its open streams go on.
+   */
+  async updateApp(appId: string, patch: AppPatch): Promise<AppWithKeys> {
+    const before = await this.getApp(appId);
+    return this.storage.transaction(async (tx) => {
+      await tx.apps.update(appId, {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(patch.allowedOrigins) } : {}),
+        updated_at: nowIso(),
+      });
+      const app = await tx.apps.get(appId);
+      if (!app) throw new AppError('not_found', 'App not found');
+      const keys = await tx.apps.listKeys([appId]);
+      const active = keys.filter((k) => k.revoked_at === null).map((k) => k.id);
+      if (active.length > 0) {
+        await this.publisher.append(tx, { topic: orgTopic(before.org_id), orgId: before.org_id, type: ACCESS_EVENTS.keyChanged, scope: {}, data: { key_ids: active } });
+      }
+      return { app, keys };
+    });
+  }
+
   /** Issues a new key pair and revokes the old one in the same transaction: the old pair stops at once. */
   async regenerateAppKeys(appId: string): Promise<AppKeyPair> {
     const app = await this.getApp(appId);
@@ -126,6 +191,16 @@ export class TenancyService {
     const hub: Hub = { id: newId('hub'), org_id: orgId, name, created_at: nowIso() };
     await this.storage.hubs.create(hub);
     return hub;
+  }
+
+  async listHubs(orgId: string): Promise<Hub[]> {
+    await this.getOrg(orgId);
+    return this.storage.hubs.listForOrg(orgId);
+  }
+
+  async listContacts(hubId: string, limit: number, offset: number): Promise<Contact[]> {
+    await this.getHub(hubId);
+    return this.storage.hubs.listContacts(hubId, limit, offset);
   }
 
   async getHub(hubId: string): Promise<Hub> {

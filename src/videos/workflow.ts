@@ -124,6 +124,7 @@ export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
   return {
     kind: VIDEO_WORKFLOW,
     stages: [...mediaStages(deps, videoId), transcribe],
+    retryRefusal: 'A failed video cannot be retried: its failure is final in the developer API (state failed, video.failed sent); upload it again',
     hooks: {
       async onTransitions(tx, run, transitions) {
         const id = (JSON.parse(run.input) as VideoWorkflowInput).video_id;

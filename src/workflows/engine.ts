@@ -9,7 +9,7 @@ import type { Repos, Storage, WorkflowRun } from '../storage/index.js';
 import { WORKFLOW_CHANNEL } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
-import { ATTEMPTS_EXHAUSTED, PermanentStageError, type Transition, type WorkflowDefinition } from './types.js';
+import { ATTEMPTS_EXHAUSTED, PermanentStageError, type RetryOutcome, type Transition, type WorkflowDefinition } from './types.js';
 
 export interface WorkflowOptions {
   readonly concurrency: number;
@@ -101,6 +101,7 @@ export class WorkflowEngine {
       created_at: at,
       updated_at: at,
       completed_at: null,
+      failed_permanently: 0,
     };
     await tx.workflows.create(run);
     await tx.workflows.notify();
@@ -153,6 +154,43 @@ export class WorkflowEngine {
     });
   }
 
+  /** The names of a kind's stages, in order (empty for a kind this node does not define). */
+  stageNames(kind: string): string[] {
+    return this.definitions.get(kind)?.stages.map((s) => s.name) ?? [];
+  }
+
+  /** Why an operator may not retry this run, or undefined when a retry may help. */
+  retryRefusal(run: WorkflowRun): string | undefined {
+    if (run.status !== 'failed') return `The run is ${run.status}: only a failed run can be retried`;
+    if (run.failed_permanently === 1) return `The run failed for good (${run.error ?? 'failed'}): running it again would fail the same way`;
+    const def = this.definitions.get(run.kind);
+    if (!def?.hooks?.onRetry) return def?.retryRefusal ?? `Runs of kind ${run.kind} cannot be retried`;
+    return undefined;
+  }
+
+  /**
+   * An operator's retry of a failed run: in one transaction the run goes back to the queue (at the
+   * first stage not complete, its attempts counted from zero) and its domain takes the failure back
+   * (money, state, events). Undefined when there is no such run.
+   */
+  async retry(runId: string): Promise<RetryOutcome | undefined> {
+    const run = await this.storage.workflows.get(runId);
+    if (!run) return undefined;
+    const refused = this.retryRefusal(run);
+    const onRetry = this.definitions.get(run.kind)?.hooks?.onRetry;
+    if (refused !== undefined || !onRetry) return { refused: refused ?? 'This run cannot be retried' };
+    const requeued = await this.storage.transaction(async (tx) => {
+      if (!(await tx.workflows.requeue(run.id, nowIso(), Date.now()))) return false;
+      await onRetry(tx, run);
+      await tx.workflows.notify();
+      return true;
+    });
+    if (!requeued) return { refused: 'The run is no longer failed: it was retried or changed meanwhile' };
+    this.wake();
+    const now = await this.storage.workflows.get(runId);
+    return now ? { run: now } : undefined;
+  }
+
   private async loop(wait: IdleWait): Promise<void> {
     while (this.running) {
       let run: WorkflowRun | undefined;
@@ -187,7 +225,7 @@ export class WorkflowEngine {
     if (run.attempts > maxAttempts) {
       // Every earlier attempt ended without an outcome: its worker died (an out-of-memory file, a kill).
       this.logger.warn({ run: run.id, stage: stage.name, attempts: run.attempts - 1 }, 'workflow stage used up its attempts');
-      return this.fail(run, def, stage.name, ATTEMPTS_EXHAUSTED);
+      return this.fail(run, def, stage.name, ATTEMPTS_EXHAUSTED, false);
     }
 
     const controller = new AbortController();
@@ -237,16 +275,16 @@ export class WorkflowEngine {
     const maxAttempts = def.maxAttempts ?? this.options.maxAttempts;
     if (e instanceof PermanentStageError || attempt >= maxAttempts) {
       this.logger.warn({ run: run.id, stage, attempt, error }, 'workflow failed');
-      return this.fail(run, def, stage, error);
+      return this.fail(run, def, stage, error, e instanceof PermanentStageError);
     }
     const delay = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
     this.logger.info({ run: run.id, stage, attempt, error, retryInMs: delay }, 'workflow stage will retry');
     await this.record(run, def, [{ kind: 'stage_retry', stage, error, attempt }], { run_after: Date.now() + Math.round(delay * (0.5 + Math.random() / 2)) });
   }
 
-  private fail(run: WorkflowRun, def: WorkflowDefinition, stage: string, error: string): Promise<void> {
+  private fail(run: WorkflowRun, def: WorkflowDefinition, stage: string, error: string, permanent: boolean): Promise<void> {
     const at = nowIso();
-    return this.record(run, def, [{ kind: 'failed', stage, error }], { status: 'failed', error, completed_at: at }, async (tx) => {
+    return this.record(run, def, [{ kind: 'failed', stage, error }], { status: 'failed', error, completed_at: at, failed_permanently: permanent ? 1 : 0 }, async (tx) => {
       await tx.workflows.finishStage(run.id, stage, { status: 'failed', output: null, error, finished_at: at });
     });
   }

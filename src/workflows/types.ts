@@ -45,6 +45,13 @@ export interface WorkflowHooks {
    * state, ledger entries and the events that report them commit together with the run's own state.
    */
   onTransitions?(tx: Repos, run: WorkflowRun, transitions: readonly Transition[]): Promise<void>;
+  /**
+   * Runs inside the transaction that puts a failed run back in the queue (an operator's retry): the
+   * domain takes its failure back — debits again what the failure refunded (throwing when the balance
+   * is short rolls everything back), returns its resource to processing and reports it. A kind
+   * without this hook cannot be retried.
+   */
+  onRetry?(tx: Repos, run: WorkflowRun): Promise<void>;
 }
 
 export interface WorkflowDefinition {
@@ -52,4 +59,9 @@ export interface WorkflowDefinition {
   readonly stages: readonly Stage[];
   readonly hooks?: WorkflowHooks;
   readonly maxAttempts?: number;
+  /** Why a failed run of this kind cannot be retried, for a kind without an onRetry hook. */
+  readonly retryRefusal?: string;
 }
+
+/** The outcome of an operator's retry: the requeued run, or why it was refused. */
+export type RetryOutcome = { readonly run: WorkflowRun } | { readonly refused: string };

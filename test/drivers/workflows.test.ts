@@ -140,6 +140,7 @@ for (const driver of DRIVERS) {
       const failed = await finished(run.id);
       assert.equal(failed.status, 'failed');
       assert.equal(failed.error, ATTEMPTS_EXHAUSTED);
+      assert.equal(failed.failed_permanently, 0, 'not a permanent failure: an operator may retry it where its kind allows');
       assert.deepEqual(log.map((t) => t.kind), ['failed'], 'the fourth claim fails the run without running the stage again');
       await e.stop();
     });

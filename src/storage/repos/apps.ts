@@ -11,6 +11,10 @@ export interface AppRepo {
   listForOrg(orgId: string): Promise<App[]>;
   addKey(key: AppKey): Promise<void>;
   findActiveKey(keyHash: string): Promise<{ key: AppKey; app: App } | undefined>;
+  /** Renames the app or replaces its allowed origins; false when there is no such app. */
+  update(id: string, patch: Partial<Pick<App, 'name' | 'allowed_origins' | 'updated_at'>>): Promise<boolean>;
+  /** Every key of these apps, active and revoked, oldest first. */
+  listKeys(appIds: readonly string[]): Promise<AppKey[]>;
   /** Revokes every active key of the app; returns their ids. */
   revokeKeys(appId: string, at: string): Promise<string[]>;
 }
@@ -31,6 +35,12 @@ export function appRepo(db: Kysely<Database>): AppRepo {
       const app = await db.selectFrom('apps').selectAll().where('id', '=', key.app_id).executeTakeFirst();
       return app ? { key, app } : undefined;
     },
+    async update(id, patch) {
+      const res = await db.updateTable('apps').set(patch).where('id', '=', id).executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+    listKeys: async (appIds) =>
+      appIds.length === 0 ? [] : db.selectFrom('app_keys').selectAll().where('app_id', 'in', [...appIds]).orderBy('created_at').orderBy('id').execute(),
     async revokeKeys(appId, at) {
       const rows = await db.updateTable('app_keys').set({ revoked_at: at }).where('app_id', '=', appId).where('revoked_at', 'is', null).returning('id').execute();
       return rows.map((r) => r.id);

@@ -42,7 +42,8 @@ export function documentRepo(db: Kysely<Database>): DocumentRepo {
       const { rows } = await sql<StatusRow>`
         select d.*, r.id as run_id, r.kind as run_kind, r.org_id as run_org_id, r.resource_id as run_resource_id, r.status as run_status,
           r.attempts as run_attempts, r.lease_owner as run_lease_owner, r.lease_expires_at as run_lease_expires_at, r.run_after as run_run_after,
-          r.error as run_error, r.input as run_input, r.created_at as run_created_at, r.updated_at as run_updated_at, r.completed_at as run_completed_at
+          r.error as run_error, r.input as run_input, r.created_at as run_created_at, r.updated_at as run_updated_at, r.completed_at as run_completed_at,
+          r.failed_permanently as run_failed_permanently
           ${stageColumns.length > 0 ? sql`, ${sql.join(stageColumns)}` : sql``}
         from documents d left join workflow_runs r on r.id = d.workflow_id
         where d.org_id = ${orgId} and d.id = ${id}`.execute(db);
@@ -63,7 +64,7 @@ export function documentRepo(db: Kysely<Database>): DocumentRepo {
 /** A document row with its run's columns (prefixed run_, null without a run) and stage_<i> statuses. */
 type StatusRow = DocumentRow & { readonly [column: `run_${string}` | `stage_${number}`]: unknown };
 
-const RUN_COLUMNS = ['id', 'kind', 'org_id', 'resource_id', 'status', 'attempts', 'lease_owner', 'lease_expires_at', 'run_after', 'error', 'input', 'created_at', 'updated_at', 'completed_at'] as const;
+const RUN_COLUMNS = ['id', 'kind', 'org_id', 'resource_id', 'status', 'attempts', 'lease_owner', 'lease_expires_at', 'run_after', 'error', 'input', 'created_at', 'updated_at', 'completed_at', 'failed_permanently'] as const;
 
 function splitStatusRow(row: StatusRow, stageNames: readonly string[]): DocumentWithRun {
   const doc: Record<string, unknown> = { ...row };

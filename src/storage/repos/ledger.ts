@@ -21,6 +21,13 @@ export interface LedgerRepo {
   /** Applies the change; the new balance, or undefined when the org is missing or funds are short. */
   apply(change: LedgerChange): Promise<number | undefined>;
   entries(orgId: string, limit: number, offset: number): Promise<LedgerEntry[]>;
+  /** Sums of an organization's entries: credit added (refunds aside), and debits net of their refunds. */
+  totals(orgId: string): Promise<LedgerTotals>;
+}
+
+export interface LedgerTotals {
+  readonly grantedMicro: number;
+  readonly spentMicro: number;
 }
 
 export function ledgerRepo(db: Kysely<Database>): LedgerRepo {
@@ -46,6 +53,17 @@ export function ledgerRepo(db: Kysely<Database>): LedgerRepo {
         })
         .execute();
       return row.credits_micro;
+    },
+    async totals(orgId) {
+      const row = await db
+        .selectFrom('credit_ledger')
+        .select([
+          sql<number | string | null>`sum(case when amount_micro > 0 and reason <> 'refund' then amount_micro else 0 end)`.as('granted'),
+          sql<number | string | null>`sum(case when amount_micro < 0 then -amount_micro when reason = 'refund' then -amount_micro else 0 end)`.as('spent'),
+        ])
+        .where('org_id', '=', orgId)
+        .executeTakeFirst();
+      return { grantedMicro: Number(row?.granted ?? 0), spentMicro: Number(row?.spent ?? 0) };
     },
     entries: (orgId, limit, offset) =>
       db.selectFrom('credit_ledger').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),

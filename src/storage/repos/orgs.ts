@@ -13,6 +13,8 @@ export interface OrgRepo {
   listKeys(orgId: string): Promise<OrgKey[]>;
   /** The active (not revoked) key with this hash, with its organization. */
   findActiveKey(keyHash: string): Promise<{ key: OrgKey; org: Org } | undefined>;
+  /** How many of the organization's keys are not revoked. */
+  countActiveKeys(orgId: string): Promise<number>;
   /** Marks the key revoked; false when no active key of that organization has the id. */
   revokeKey(orgId: string, keyId: string, at: string): Promise<boolean>;
 }
@@ -46,6 +48,10 @@ export function orgRepo(db: Kysely<Database>): OrgRepo {
         key: { id: row.key_id, org_id: row.key_org_id, mode: row.mode, display: row.display, key_hash: row.key_hash, created_at: row.key_created_at, revoked_at: row.revoked_at },
         org: { id: row.id, name: row.name, credits_micro: row.credits_micro, created_at: row.created_at, updated_at: row.updated_at },
       };
+    },
+    async countActiveKeys(orgId) {
+      const row = await db.selectFrom('org_keys').select((eb) => eb.fn.countAll().as('n')).where('org_id', '=', orgId).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(row?.n ?? 0);
     },
     async revokeKey(orgId, keyId, at) {
       const res = await db

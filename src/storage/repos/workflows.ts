@@ -8,6 +8,22 @@ import type { Database, WorkflowRunTable, WorkflowStageTable } from '../schema.j
 export type WorkflowRun = Selectable<WorkflowRunTable>;
 export type WorkflowStage = Selectable<WorkflowStageTable>;
 export type StageStatus = Pick<WorkflowStage, 'stage' | 'status'>;
+/** A stage's state without its output: what an operator's listing shows. */
+export type StageSummary = Omit<WorkflowStage, 'output'>;
+
+export interface RunListQuery {
+  readonly kinds: readonly string[];
+  readonly statuses: readonly WorkflowRun['status'][];
+  readonly orgId?: string;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface RunCount {
+  readonly kind: string;
+  readonly status: WorkflowRun['status'];
+  readonly count: number;
+}
 
 export interface WorkflowRepo {
   create(run: WorkflowRun): Promise<void>;
@@ -28,6 +44,17 @@ export interface WorkflowRepo {
   finishStage(runId: string, stage: string, patch: Pick<WorkflowStage, 'status' | 'output' | 'error' | 'finished_at'>): Promise<void>;
   /** Marks a run cancelled unless it already ended; false when it had. */
   cancel(id: string, at: string): Promise<boolean>;
+  /** Runs of the given kinds and statuses, newest first. */
+  list(query: RunListQuery): Promise<WorkflowRun[]>;
+  /** The stages of many runs at once, outputs left out. */
+  stageSummaries(runIds: readonly string[]): Promise<StageSummary[]>;
+  /** How many runs of each kind and status an organization has. */
+  countByStatus(orgId: string, kinds: readonly string[]): Promise<RunCount[]>;
+  /**
+   * Puts a failed run back in the queue (attempts, error and end cleared) and forgets its stages that
+   * did not complete, so it resumes at the first unfinished one; false when the run is not failed.
+   */
+  requeue(id: string, at: string, runAfter: number): Promise<boolean>;
 }
 
 /** The PostgreSQL channel idle workers listen on. */
@@ -96,6 +123,38 @@ export function workflowRepo(db: Kysely<Database>, driver: Driver): WorkflowRepo
         .where('status', 'in', ['queued', 'running'])
         .executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
+    },
+    async list(q) {
+      if (q.kinds.length === 0 || q.statuses.length === 0) return [];
+      let query = db.selectFrom('workflow_runs').selectAll().where('kind', 'in', [...q.kinds]).where('status', 'in', [...q.statuses]);
+      if (q.orgId !== undefined) query = query.where('org_id', '=', q.orgId);
+      return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
+    },
+    stageSummaries: async (runIds) =>
+      runIds.length === 0
+        ? []
+        : db.selectFrom('workflow_stages').select(['run_id', 'stage', 'status', 'attempts', 'error', 'started_at', 'finished_at']).where('run_id', 'in', [...runIds]).execute(),
+    async countByStatus(orgId, kinds) {
+      if (kinds.length === 0) return [];
+      const rows = await db
+        .selectFrom('workflow_runs')
+        .select(['kind', 'status', (eb) => eb.fn.countAll().as('n')])
+        .where('org_id', '=', orgId)
+        .where('kind', 'in', [...kinds])
+        .groupBy(['kind', 'status'])
+        .execute();
+      return rows.map((r) => ({ kind: r.kind, status: r.status, count: Number(r.n) }));
+    },
+    async requeue(id, at, runAfter) {
+      const res = await db
+        .updateTable('workflow_runs')
+        .set({ status: 'queued', attempts: 0, error: null, completed_at: null, failed_permanently: 0, lease_owner: null, lease_expires_at: null, run_after: runAfter, updated_at: at })
+        .where('id', '=', id)
+        .where('status', '=', 'failed')
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return false;
+      await db.deleteFrom('workflow_stages').where('run_id', '=', id).where('status', '!=', 'complete').execute();
+      return true;
     },
   };
 }

@@ -8,6 +8,7 @@ import type { AppContext } from '../../server/context.js';
 import { adminGuard } from './guard.js';
 import { registerHubAdminRoutes } from './hub-routes.js';
 import { sessionRoutes } from './session-routes.js';
+import { registerOpsAdminRoutes } from './ops-routes.js';
 import { registerWebhookAdminRoutes } from './webhook-routes.js';
 import { presentApp, presentContact, presentHub, presentKey, presentOrg } from '../../tenancy/index.js';
 import {
@@ -162,6 +163,7 @@ export function adminRoutes(ctx: AppContext) {
 
         registerHubAdminRoutes(app, ctx);
         registerWebhookAdminRoutes(app, ctx);
+        registerOpsAdminRoutes(app, ctx);
       },
       { prefix: '/admin/v1' },
     );

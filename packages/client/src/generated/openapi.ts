@@ -147,7 +147,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The organization's developer apps with their keys (displayed, never whole) */
+        get: operations["listApps"];
         put?: never;
         /** Create a developer app with its csk_/cpk_ key pair (shown once) */
         post: operations["createApp"];
@@ -184,7 +185,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The organization's community hubs */
+        get: operations["listHubs"];
         put?: never;
         /** Create a community hub */
         post: operations["createHub"];
@@ -201,7 +203,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The hub's contacts, every status, oldest first */
+        get: operations["listContacts"];
         put?: never;
         /** Add a contact (member) to a hub */
         post: operations["createContact"];
@@ -258,7 +261,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The hub's segments */
+        get: operations["listSegments"];
         put?: never;
         /** Create a segment (a group of members that can be granted restricted spaces) */
         post: operations["createSegment"];
@@ -647,6 +651,123 @@ export interface paths {
          * @description `409 conflict` while the endpoint is disabled: enable it first.
          */
         post: operations["sendWebhookTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/orgs/{org_id}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's credit ledger, newest first
+         * @description Every grant, debit, refund and correction, with the balance right after it.
+         */
+        get: operations["listLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/apps/{app_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename an app or replace its allowed origins
+         * @description At least one field. A new `allowed_origins` applies to the next public-key call.
+         */
+        patch: operations["updateApp"];
+        trace?: never;
+    };
+    "/admin/v1/orgs/{org_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's work by outcome, credits in and out, and active keys */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/orgs/{org_id}/keys/{key_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace an organization API key: a new key of the same mode (shown once), the old one revoked
+         * @description One transaction: the new key exists exactly when the old one is revoked, and the old key's open streams end with `stream.unauthorized`. `404 not_found` when the organization has no active key with that id. No body fields.
+         */
+        post: operations["rotateOrgKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/work": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Work of documents, videos and organize jobs: its runs with their stages and progress, newest first
+         * @description `404 not_found` when `org_id` names no organization.
+         */
+        get: operations["listWork"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/work/{run_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Requeue a failed run at its first unfinished stage
+         * @description Only a run with `retryable: true`: a failed document whose failure was not permanent (its attempts ran out). In one transaction the run is queued again, the document goes back to processing (a `document.status` event) and its price, refunded when it failed, is debited again — `402 payment_required` when the balance is short, and nothing changes. `409 conflict`, saying why, for any other run: not failed, failed for good (an encrypted PDF…), or a video or organize job (their failure is final in their own APIs).
+         */
+        post: operations["retryWork"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4092,6 +4213,214 @@ export interface operations {
             };
         };
     };
+    listApps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every app of the organization */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "app_Zx8cVb6nM4lK2jH0gF9d",
+                     *           "org_id": "org_8Yq2mB4nKcR7tW1xZ3pL",
+                     *           "name": "Recorder",
+                     *           "environment": "production",
+                     *           "allowed_origins": [
+                     *             "https://app.example.com"
+                     *           ],
+                     *           "created_at": "2025-01-31T12:00:00.000Z",
+                     *           "keys": [
+                     *             {
+                     *               "id": "key_Lp0oK9iJ8uH7yG6tF5rD",
+                     *               "kind": "secret",
+                     *               "display": "csk_Xy12…",
+                     *               "created_at": "2025-01-31T12:00:00.000Z",
+                     *               "revoked_at": null
+                     *             },
+                     *             {
+                     *               "id": "key_Mq1pL0oK9iJ8uH7yG6tF",
+                     *               "kind": "public",
+                     *               "display": "cpk_Ab34…",
+                     *               "created_at": "2025-01-31T12:00:00.000Z",
+                     *               "revoked_at": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Oldest first */
+                        data: {
+                            /** @description App id (app_…) */
+                            id: string;
+                            /** @description Organization id */
+                            org_id: string;
+                            name: string;
+                            /** @description Production apps check the Origin of public-key calls against allowed_origins */
+                            environment: "development" | "production";
+                            /** @description Origins a production app's public key may be used from */
+                            allowed_origins: string[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            created_at: string;
+                            /** @description Every key pair the app ever had, oldest first; revoked ones have revoked_at */
+                            keys: {
+                                /** @description Key id (key_…) */
+                                id: string;
+                                /** @description secret (csk_, for servers) or public (cpk_, for browsers) */
+                                kind: "secret" | "public";
+                                /** @description The key's prefix and first characters: never the key itself */
+                                display: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 UTC with milliseconds
+                                 * @example 2025-01-31T12:00:00.000Z
+                                 */
+                                created_at: string;
+                                revoked_at: string | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     createApp: {
         parameters: {
             query?: never;
@@ -4651,6 +4980,174 @@ export interface operations {
             };
         };
     };
+    listHubs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every hub of the organization */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "hub_Pl9oKi8uJy7hGt6fRd5e",
+                     *           "org_id": "org_8Yq2mB4nKcR7tW1xZ3pL",
+                     *           "name": "Community",
+                     *           "created_at": "2025-01-31T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Oldest first */
+                        data: {
+                            /** @description Hub id (hub_…) */
+                            id: string;
+                            /** @description Organization id */
+                            org_id: string;
+                            name: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     createHub: {
         parameters: {
             query?: never;
@@ -4858,6 +5355,190 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listContacts: {
+        parameters: {
+            query: {
+                limit: number;
+                offset: number;
+            };
+            header?: never;
+            path: {
+                /** @description Hub id */
+                hub_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of contacts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "ct_Mn3bVc2xZl1kJh0gFd9s",
+                     *           "hub_id": "hub_Pl9oKi8uJy7hGt6fRd5e",
+                     *           "name": "Ada",
+                     *           "role": "member",
+                     *           "status": "active",
+                     *           "created_at": "2025-01-31T12:00:00.000Z",
+                     *           "updated_at": "2025-01-31T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Oldest first, every status */
+                        data: {
+                            /** @description Contact id (ct_…) */
+                            id: string;
+                            /** @description Hub id */
+                            hub_id: string;
+                            name: string;
+                            /** @description A contact's role in its hub */
+                            role: "member" | "moderator" | "admin";
+                            /** @description Only active contacts get tokens and streams */
+                            status: "active" | "banned" | "removed";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            updated_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5698,6 +6379,174 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listSegments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Hub id */
+                hub_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every segment of the hub */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "seg_Rt6yU4iO2pL0kJ8hG7fD",
+                     *           "hub_id": "hub_Pl9oKi8uJy7hGt6fRd5e",
+                     *           "name": "Subscribers",
+                     *           "created_at": "2025-01-31T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Oldest first */
+                        data: {
+                            /** @description Segment id (seg_…) */
+                            id: string;
+                            /** @description Hub id */
+                            hub_id: string;
+                            name: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -12834,6 +13683,1551 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "csrf_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 409)
+                         * @enum {string}
+                         */
+                        code: "conflict" | "idempotency_conflict";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 413)
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                        /** @description The route's body limit, when a body limit was passed */
+                        limit_bytes?: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 415)
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listLedger: {
+        parameters: {
+            query: {
+                limit: number;
+                offset: number;
+            };
+            header?: never;
+            path: {
+                /** @description Organization id */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of ledger entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "led_Bn7mK5jH3gF1dS9aP7oI",
+                     *           "amount_micro": -1000,
+                     *           "balance_micro": 499000,
+                     *           "reason": "document",
+                     *           "ref": "doc_Tr5eW3qA1sD9fG7hJ5kL",
+                     *           "created_at": "2025-01-31T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Newest first */
+                        data: {
+                            /** @description Ledger entry id (led_…) */
+                            id: string;
+                            /** @description Micro-credits added (> 0) or taken (< 0) */
+                            amount_micro: number;
+                            /** @description The balance right after this entry */
+                            balance_micro: number;
+                            /** @description grant, refund, document, video… or the reason given to POST /orgs/{org_id}/credits */
+                            reason: string;
+                            ref: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    updateApp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Applies this write at most once per key (admin scope, kept 24 h): a retry with the same key and body gets the first answer again, marked Idempotent-Replayed: true; the same key with another request is 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description App id */
+                app_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description At least one field */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "allowed_origins": [
+                 *         "https://app.example.com",
+                 *         "https://staging.example.com"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Display name: 1–200 characters, no control characters */
+                    name?: string;
+                    /** @description Replaces the list; checked for public cpk_ keys of production apps from the next call */
+                    allowed_origins?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The app now */
+            200: {
+                headers: {
+                    /** @description Present when this is the recorded answer of an earlier request with the same Idempotency-Key */
+                    "idempotent-replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "app_Zx8cVb6nM4lK2jH0gF9d",
+                     *       "org_id": "org_8Yq2mB4nKcR7tW1xZ3pL",
+                     *       "name": "Recorder",
+                     *       "environment": "production",
+                     *       "allowed_origins": [
+                     *         "https://app.example.com"
+                     *       ],
+                     *       "created_at": "2025-01-31T12:00:00.000Z",
+                     *       "keys": [
+                     *         {
+                     *           "id": "key_Lp0oK9iJ8uH7yG6tF5rD",
+                     *           "kind": "secret",
+                     *           "display": "csk_Xy12…",
+                     *           "created_at": "2025-01-31T12:00:00.000Z",
+                     *           "revoked_at": null
+                     *         },
+                     *         {
+                     *           "id": "key_Mq1pL0oK9iJ8uH7yG6tF",
+                     *           "kind": "public",
+                     *           "display": "cpk_Ab34…",
+                     *           "created_at": "2025-01-31T12:00:00.000Z",
+                     *           "revoked_at": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description App id (app_…) */
+                        id: string;
+                        /** @description Organization id */
+                        org_id: string;
+                        name: string;
+                        /** @description Production apps check the Origin of public-key calls against allowed_origins */
+                        environment: "development" | "production";
+                        /** @description Origins a production app's public key may be used from */
+                        allowed_origins: string[];
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 UTC with milliseconds
+                         * @example 2025-01-31T12:00:00.000Z
+                         */
+                        created_at: string;
+                        /** @description Every key pair the app ever had, oldest first; revoked ones have revoked_at */
+                        keys: {
+                            /** @description Key id (key_…) */
+                            id: string;
+                            /** @description secret (csk_, for servers) or public (cpk_, for browsers) */
+                            kind: "secret" | "public";
+                            /** @description The key's prefix and first characters: never the key itself */
+                            display: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            created_at: string;
+                            revoked_at: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request" | "malformed_json";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 409)
+                         * @enum {string}
+                         */
+                        code: "idempotency_conflict";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 413)
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                        /** @description The route's body limit, when a body limit was passed */
+                        limit_bytes?: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 415)
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organization's usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "org_id": "org_8Yq2mB4nKcR7tW1xZ3pL",
+                     *       "documents": {
+                     *         "total": 12,
+                     *         "completed": 10,
+                     *         "failed": 1,
+                     *         "in_flight": 1
+                     *       },
+                     *       "videos": {
+                     *         "total": 0,
+                     *         "completed": 0,
+                     *         "failed": 0,
+                     *         "in_flight": 0
+                     *       },
+                     *       "organize_jobs": {
+                     *         "total": 1,
+                     *         "completed": 1,
+                     *         "failed": 0,
+                     *         "in_flight": 0
+                     *       },
+                     *       "credits_spent_micro": 11000,
+                     *       "credits_granted_micro": 500000,
+                     *       "api_keys_active": 1
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Organization id */
+                        org_id: string;
+                        /** @description Counted from the workflow runs of this kind */
+                        documents: {
+                            total: number;
+                            completed: number;
+                            /** @description Failed or cancelled */
+                            failed: number;
+                            /** @description Queued or running */
+                            in_flight: number;
+                        };
+                        /** @description Counted from the workflow runs of this kind */
+                        videos: {
+                            total: number;
+                            completed: number;
+                            /** @description Failed or cancelled */
+                            failed: number;
+                            /** @description Queued or running */
+                            in_flight: number;
+                        };
+                        /** @description Counted from the workflow runs of this kind */
+                        organize_jobs: {
+                            total: number;
+                            completed: number;
+                            /** @description Failed or cancelled */
+                            failed: number;
+                            /** @description Queued or running */
+                            in_flight: number;
+                        };
+                        /** @description Debits (and negative corrections) net of refunds, in micro-credits */
+                        credits_spent_micro: number;
+                        /** @description Credit added, refunds aside, in micro-credits */
+                        credits_granted_micro: number;
+                        /** @description Organization API keys not revoked */
+                        api_keys_active: number;
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    rotateOrgKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Applies this write at most once per key (admin scope, kept 24 h): a retry with the same key and body gets the first answer again, marked Idempotent-Replayed: true; the same key with another request is 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description Organization id */
+                org_id: string;
+                /** @description Key id */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description No fields: send no body, or {} */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The new key, with the key itself in this answer only */
+            201: {
+                headers: {
+                    /** @description Present when this is the recorded answer of an earlier request with the same Idempotency-Key */
+                    "idempotent-replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "key_Qw3rTy7uIo9pAs2dFg4h",
+                     *       "mode": "test",
+                     *       "display": "capout_test_AbCd…",
+                     *       "created_at": "2025-01-31T12:00:00.000Z",
+                     *       "revoked_at": null,
+                     *       "api_key": "capout_test_AbCd0123456789EfGhIjKlMnOpQrStUvWxYz01234567"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Key id (key_…) */
+                        id: string;
+                        /** @description The key prefix: capout_test_ or capout_live_ */
+                        mode: "test" | "live";
+                        /** @description The key's prefix and first characters (capout_test_AbCd…): never the key itself */
+                        display: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 UTC with milliseconds
+                         * @example 2025-01-31T12:00:00.000Z
+                         */
+                        created_at: string;
+                        revoked_at: string | null;
+                        /** @description The key itself: shown only in this answer */
+                        api_key: string;
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request" | "malformed_json";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 409)
+                         * @enum {string}
+                         */
+                        code: "idempotency_conflict";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 413)
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                        /** @description The route's body limit, when a body limit was passed */
+                        limit_bytes?: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 415)
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listWork: {
+        parameters: {
+            query: {
+                /** @description in_flight: queued or running (default); all includes cancelled runs */
+                status?: "in_flight" | "failed" | "completed" | "all";
+                /** @description Only this kind of work (default: every kind) */
+                kind?: "document" | "video" | "organize";
+                /** @description Only this organization's work */
+                org_id?: string;
+                limit: number;
+                offset: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "run_id": "wf_Hy6tG4fR2eD0sW8qA6zX",
+                     *           "kind": "document",
+                     *           "org_id": "org_8Yq2mB4nKcR7tW1xZ3pL",
+                     *           "resource_id": "doc_Tr5eW3qA1sD9fG7hJ5kL",
+                     *           "status": "running",
+                     *           "attempts": 1,
+                     *           "error": null,
+                     *           "created_at": "2025-01-31T12:00:00.000Z",
+                     *           "updated_at": "2025-01-31T12:00:04.000Z",
+                     *           "completed_at": null,
+                     *           "stages": [
+                     *             {
+                     *               "name": "intake",
+                     *               "status": "completed",
+                     *               "started_at": "2025-01-31T12:00:00.000Z",
+                     *               "finished_at": "2025-01-31T12:00:00.000Z",
+                     *               "error": null
+                     *             },
+                     *             {
+                     *               "name": "ocr",
+                     *               "status": "running",
+                     *               "started_at": "2025-01-31T12:00:04.000Z",
+                     *               "finished_at": null,
+                     *               "error": null
+                     *             },
+                     *             {
+                     *               "name": "structure",
+                     *               "status": "pending",
+                     *               "started_at": null,
+                     *               "finished_at": null,
+                     *               "error": null
+                     *             },
+                     *             {
+                     *               "name": "actions",
+                     *               "status": "pending",
+                     *               "started_at": null,
+                     *               "finished_at": null,
+                     *               "error": null
+                     *             },
+                     *             {
+                     *               "name": "trades",
+                     *               "status": "pending",
+                     *               "started_at": null,
+                     *               "finished_at": null,
+                     *               "error": null
+                     *             },
+                     *             {
+                     *               "name": "categories",
+                     *               "status": "pending",
+                     *               "started_at": null,
+                     *               "finished_at": null,
+                     *               "error": null
+                     *             }
+                     *           ],
+                     *           "progress": 0.16666666666666666,
+                     *           "retryable": false,
+                     *           "retry_refusal": "The run is running: only a failed run can be retried"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Newest first */
+                        data: {
+                            /** @description Workflow run id (wf_…); for a document, its workflow_id */
+                            run_id: string;
+                            kind: "document" | "video" | "organize";
+                            /** @description Organization id */
+                            org_id: string;
+                            /** @description The document, video or organize job id */
+                            resource_id: string;
+                            status: "queued" | "running" | "completed" | "failed" | "cancelled";
+                            /** @description Attempts at the stage now due (reset when a stage completes) */
+                            attempts: number;
+                            error: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            updated_at: string;
+                            completed_at: string | null;
+                            stages: {
+                                /** @description The stage, in the order the kind runs them */
+                                name: string;
+                                /** @description skipped: never reached by a run that ended */
+                                status: "pending" | "running" | "completed" | "failed" | "skipped";
+                                started_at: string | null;
+                                finished_at: string | null;
+                                error: string | null;
+                            }[];
+                            /** @description Completed stages of all stages; 1 when the run completed */
+                            progress: number;
+                            /** @description Whether POST /work/{run_id}/retry may requeue it */
+                            retryable: boolean;
+                            retry_refusal: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    retryWork: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Applies this write at most once per key (admin scope, kept 24 h): a retry with the same key and body gets the first answer again, marked Idempotent-Replayed: true; the same key with another request is 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description Workflow run id (wf_…) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description No fields: send no body, or {} */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The run, queued again */
+            200: {
+                headers: {
+                    /** @description Present when this is the recorded answer of an earlier request with the same Idempotency-Key */
+                    "idempotent-replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "run_id": "wf_Hy6tG4fR2eD0sW8qA6zX",
+                     *       "kind": "document",
+                     *       "org_id": "org_8Yq2mB4nKcR7tW1xZ3pL",
+                     *       "resource_id": "doc_Tr5eW3qA1sD9fG7hJ5kL",
+                     *       "status": "running",
+                     *       "attempts": 1,
+                     *       "error": null,
+                     *       "created_at": "2025-01-31T12:00:00.000Z",
+                     *       "updated_at": "2025-01-31T12:00:04.000Z",
+                     *       "completed_at": null,
+                     *       "stages": [
+                     *         {
+                     *           "name": "intake",
+                     *           "status": "completed",
+                     *           "started_at": "2025-01-31T12:00:00.000Z",
+                     *           "finished_at": "2025-01-31T12:00:00.000Z",
+                     *           "error": null
+                     *         },
+                     *         {
+                     *           "name": "ocr",
+                     *           "status": "running",
+                     *           "started_at": "2025-01-31T12:00:04.000Z",
+                     *           "finished_at": null,
+                     *           "error": null
+                     *         },
+                     *         {
+                     *           "name": "structure",
+                     *           "status": "pending",
+                     *           "started_at": null,
+                     *           "finished_at": null,
+                     *           "error": null
+                     *         },
+                     *         {
+                     *           "name": "actions",
+                     *           "status": "pending",
+                     *           "started_at": null,
+                     *           "finished_at": null,
+                     *           "error": null
+                     *         },
+                     *         {
+                     *           "name": "trades",
+                     *           "status": "pending",
+                     *           "started_at": null,
+                     *           "finished_at": null,
+                     *           "error": null
+                     *         },
+                     *         {
+                     *           "name": "categories",
+                     *           "status": "pending",
+                     *           "started_at": null,
+                     *           "finished_at": null,
+                     *           "error": null
+                     *         }
+                     *       ],
+                     *       "progress": 0.16666666666666666,
+                     *       "retryable": false,
+                     *       "retry_refusal": "The run is running: only a failed run can be retried"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Workflow run id (wf_…); for a document, its workflow_id */
+                        run_id: string;
+                        kind: "document" | "video" | "organize";
+                        /** @description Organization id */
+                        org_id: string;
+                        /** @description The document, video or organize job id */
+                        resource_id: string;
+                        status: "queued" | "running" | "completed" | "failed" | "cancelled";
+                        /** @description Attempts at the stage now due (reset when a stage completes) */
+                        attempts: number;
+                        error: string | null;
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 UTC with milliseconds
+                         * @example 2025-01-31T12:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601 UTC with milliseconds
+                         * @example 2025-01-31T12:00:00.000Z
+                         */
+                        updated_at: string;
+                        completed_at: string | null;
+                        stages: {
+                            /** @description The stage, in the order the kind runs them */
+                            name: string;
+                            /** @description skipped: never reached by a run that ended */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped";
+                            started_at: string | null;
+                            finished_at: string | null;
+                            error: string | null;
+                        }[];
+                        /** @description Completed stages of all stages; 1 when the run completed */
+                        progress: number;
+                        /** @description Whether POST /work/{run_id}/retry may requeue it */
+                        retryable: boolean;
+                        retry_refusal: string | null;
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request" | "malformed_json";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `payment_required`: Insufficient credits */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 402)
+                         * @enum {string}
+                         */
+                        code: "payment_required";
+                        /** @description Micro-credits the operation needs */
+                        required_micro?: number;
+                        /** @description Micro-credits the organization holds now */
+                        balance_micro?: number;
                     } & {
                         [key: string]: unknown;
                     };
