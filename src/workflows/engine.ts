@@ -79,6 +79,11 @@ export class WorkflowEngine {
     this.definitions.set(definition.kind, definition);
   }
 
+  /** The names of a kind's stages, in order (none for a kind this node does not define). */
+  stageNames(kind: string): readonly string[] {
+    return this.definitions.get(kind)?.stages.map((s) => s.name) ?? [];
+  }
+
   /**
    * Creates a run inside the caller's transaction, so it exists exactly when the caller's state does,
    * and tells idle workers on every node at commit. Call wake() after the commit for this node's.

@@ -14,6 +14,7 @@ import * as m0011 from './0011-video-transcripts.js';
 import * as m0012 from './0012-organizer-content.js';
 import * as m0013 from './0013-document-ocr-progress.js';
 import * as m0014 from './0014-webhooks.js';
+import * as m0016 from './0016-nodes.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': m0001,
@@ -30,4 +31,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-organizer-content': m0012,
   '0013-document-ocr-progress': m0013,
   '0014-webhooks': m0014,
+  '0016-nodes': m0016,
 };
