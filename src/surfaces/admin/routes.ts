@@ -7,6 +7,7 @@ import { checkAdminToken } from '../../auth/index.js';
 import { idempotentWrites, replies, schemas } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import { registerHubAdminRoutes } from './hub-routes.js';
+import { registerLiveRoutes } from './live-routes.js';
 import { registerWebhookAdminRoutes } from './webhook-routes.js';
 import { presentApp, presentContact, presentHub, presentKey, presentOrg } from '../../tenancy/index.js';
 import {
@@ -159,6 +160,7 @@ export function adminRoutes(ctx: AppContext) {
 
         registerHubAdminRoutes(app, ctx);
         registerWebhookAdminRoutes(app, ctx);
+        registerLiveRoutes(app, ctx);
       },
       { prefix: '/admin/v1' },
     );
