@@ -12,7 +12,7 @@ import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 import { adminCredential } from './admin-session.js';
 import { ConnectionList, ConnectionParams, ConnectionQuery, EventTailQuery, NodeList, StreamHeaders } from './live-schemas.js';
-import { adminErrors, security, Success } from './schemas.js';
+import { adminErrors, IdempotencyHeaders, security, Success, writeErrors, written } from './schemas.js';
 
 const tags = ['admin'];
 const codec = tailCodec();
@@ -66,7 +66,8 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
       tags, security, operationId: 'disconnectConnection', summary: 'End an open realtime connection on whichever node holds it',
       description: 'The client gets the terminal event `stream.unauthorized` with `reason: "disconnected_by_operator"` (a WebSocket is then closed with 4001). On this node it ends at once; on another, as soon as that node hears the bus, or at its next 5 s report when the bus is down. `404 not_found` when no live node lists the connection (it ended already, or it is younger than its node\'s last report).',
       params: ConnectionParams,
-      response: replies({ 200: { ...Success, description: 'The connection is ending' } }, adminErrors('not_found')),
+      headers: IdempotencyHeaders,
+      response: replies({ 200: written(Success, 'The connection is ending') }, writeErrors('not_found')),
     },
   }, async (req) => {
     if (!(await nodes.disconnect(req.params.connection_id))) throw new AppError('not_found', 'Connection not found');

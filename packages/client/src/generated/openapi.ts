@@ -12318,7 +12318,10 @@ export interface operations {
     disconnectConnection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Applies this write at most once per key (admin scope, kept 24 h): a retry with the same key and body gets the first answer again, marked Idempotent-Replayed: true; the same key with another request is 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description Connection id from GET /admin/v1/connections */
                 connection_id: string;
@@ -12330,6 +12333,8 @@ export interface operations {
             /** @description The connection is ending */
             200: {
                 headers: {
+                    /** @description Present when this is the recorded answer of an earlier request with the same Idempotency-Key */
+                    "idempotent-replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -12415,6 +12420,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 409)
+                         * @enum {string}
+                         */
+                        code: "idempotency_conflict";
                     } & {
                         [key: string]: unknown;
                     };
