@@ -9,7 +9,7 @@ export interface NodeRepo {
   /** Writes this node's row (inserted the first time, replaced afterwards). */
   upsert(row: NodeRow): Promise<void>;
   list(): Promise<NodeRow[]>;
-  /** Removes rows not seen since `before` (ISO); returns how many. */
+  /** Removes rows not seen since `before` (ISO), and commands left before it; returns how many rows. */
   prune(before: string): Promise<number>;
   addCommand(command: NodeCommand): Promise<void>;
   /** Takes (reads and deletes) the commands left for `nodeId`. */
@@ -26,6 +26,7 @@ export function nodeRepo(db: Kysely<Database>): NodeRepo {
     list: () => db.selectFrom('nodes').selectAll().orderBy('started_at').orderBy('id').execute(),
     async prune(before) {
       const r = await db.deleteFrom('nodes').where('seen_at', '<', before).executeTakeFirst();
+      await db.deleteFrom('node_commands').where('created_at', '<', before).execute();
       return Number(r.numDeletedRows);
     },
     async addCommand(command) {
