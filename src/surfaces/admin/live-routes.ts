@@ -64,7 +64,7 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
   app.delete('/connections/:connection_id', {
     schema: {
       tags, security, operationId: 'disconnectConnection', summary: 'End an open realtime connection on whichever node holds it',
-      description: 'The client gets the terminal event `stream.unauthorized` with `reason: "disconnected_by_operator"` (a WebSocket is then closed with 4001). On this node it ends at once; on another, as soon as that node hears the bus, or at its next 5 s report when the bus is down. `404 not_found` when no live node lists the connection (it ended already, or it is younger than its node\'s last report).',
+      description: 'The client gets the terminal event `stream.unauthorized` with `reason: "disconnected_by_operator"` (a WebSocket is then closed with 4403). On this node it ends at once; on another, as soon as that node hears the bus, or at its next 5 s report when the bus is down. `404 not_found` when no live node lists the connection (it ended already, or it is younger than its node\'s last report).',
       params: ConnectionParams,
       headers: IdempotencyHeaders,
       response: replies({ 200: written(Success, 'The connection is ending') }, writeErrors('not_found')),

@@ -677,7 +677,7 @@ export interface paths {
         post?: never;
         /**
          * End an open realtime connection on whichever node holds it
-         * @description The client gets the terminal event `stream.unauthorized` with `reason: "disconnected_by_operator"` (a WebSocket is then closed with 4001). On this node it ends at once; on another, as soon as that node hears the bus, or at its next 5 s report when the bus is down. `404 not_found` when no live node lists the connection (it ended already, or it is younger than its node's last report).
+         * @description The client gets the terminal event `stream.unauthorized` with `reason: "disconnected_by_operator"` (a WebSocket is then closed with 4403). On this node it ends at once; on another, as soon as that node hears the bus, or at its next 5 s report when the bus is down. `404 not_found` when no live node lists the connection (it ended already, or it is younger than its node's last report).
          */
         delete: operations["disconnectConnection"];
         options?: never;
