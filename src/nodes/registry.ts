@@ -12,7 +12,7 @@ import { VERSION } from '../util/version.js';
 import { countConnections, emptyHistory, LoopDelay, StatsHistory, type NodeHistory, type NodeStats } from './stats.js';
 
 /** How often a node samples its stats and writes its row. */
-export const SAMPLE_MS = 5000;
+const SAMPLE_MS = 5000;
 /** An hour of samples. */
 const HISTORY_SIZE = 720;
 /** A node whose row was not written for this long is gone. */

@@ -2,7 +2,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { OpenConnection, RealtimeSurface } from '../realtime/index.js';
 
-export const SURFACES: readonly RealtimeSurface[] = ['documents', 'organizer', 'videos', 'hub', 'admin'];
+const SURFACES: readonly RealtimeSurface[] = ['documents', 'organizer', 'videos', 'hub', 'admin'];
 
 export interface NodeStats {
   readonly connections: {

@@ -8,7 +8,7 @@ import type { Access, Codec, TerminalType } from '../realtime/index.js';
 import type { Database } from '../storage/index.js';
 
 /** Payloads whose JSON is longer are replaced by their beginning. */
-export const TRUNCATE_OVER_BYTES = 16 * 1024;
+const TRUNCATE_OVER_BYTES = 16 * 1024;
 const TRUNCATED_CHARS = 2048;
 
 export interface TailQuery {
@@ -71,7 +71,7 @@ class TailFilter implements Access {
 export const NO_EVENTS: Access = { allows: () => false };
 
 /** The envelope of one event on the tail. */
-export function tailBody(e: EventRecord): Record<string, unknown> {
+function tailBody(e: EventRecord): Record<string, unknown> {
   const json = JSON.stringify(e.data);
   const size = Buffer.byteLength(json);
   const truncated = size > TRUNCATE_OVER_BYTES;

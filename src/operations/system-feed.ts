@@ -45,10 +45,6 @@ export class SystemFeed {
     };
   }
 
-  get watching(): number {
-    return this.watchers.size;
-  }
-
   private start(): void {
     for (const c of this.channels) {
       void this.check(c);

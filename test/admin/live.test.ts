@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EventSource } from 'eventsource';
+import { WebSocket } from 'ws';
 import { buildEstimatePdf } from '../fixtures/documents.js';
 import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
@@ -198,6 +199,29 @@ describe('admin live views', () => {
     assert.equal(badLimit.status, 400);
     const noAuth = await fetch(`${ts.url}/admin/v1/connections/abc`, { method: 'DELETE' });
     assert.equal(noAuth.status, 401);
+  });
+
+  test('an organizer socket is listed with its key, and DELETE closes it after the terminal message', async () => {
+    const socket = new WebSocket(`${ts.url.replace('http', 'ws')}/api/v1/ws/live-client?token=${encodeURIComponent(org.apiKey)}`);
+    const messages: Msg[] = [];
+    socket.on('message', (raw: Buffer) => messages.push(JSON.parse(raw.toString()) as Msg));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code: number) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    let listed: Msg | undefined;
+    for (let i = 0; i < 100 && !listed; i++) {
+      listed = ((await ts.admin('GET', '/connections?surface=organizer')).body.data as Msg[])[0];
+      if (!listed) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(listed, 'the socket is listed');
+    assert.equal(listed.transport, 'ws');
+    assert.equal(listed.org_id, org.id);
+    assert.match(listed.credential as string, /^org_key:key_/);
+    assert.equal((await ts.admin('DELETE', `/connections/${listed.id as string}`)).status, 200);
+    assert.equal(await closed, 4403);
+    assert.deepEqual(messages.at(-1), { type: 'stream.unauthorized', reason: 'disconnected_by_operator' });
   });
 
   test('the system stream sends nodes, work and connections frames', async () => {

@@ -7,7 +7,7 @@ import { AppError, media, replies } from '../../http/index.js';
 import { NO_EVENTS, resolveTailScope, tailCodec } from '../../operations/event-tail.js';
 import { SystemFeed } from '../../operations/system-feed.js';
 import { listWork } from '../../operations/work-feed.js';
-import { openSseWire, type Access, type Wire } from '../../realtime/index.js';
+import { openSseWire, type ConnectionLease, type Wire } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 import { adminCredential } from './admin-session.js';
@@ -37,11 +37,11 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
   }, ctx.logger);
 
   /** Admits an admin stream (this node's cap only) and opens its wire. */
-  async function openStream(req: FastifyRequest, reply: FastifyReply): Promise<{ wire: Wire; release: () => void; label: { credential: string; expiresAtMs: number | undefined } }> {
+  async function openStream(req: FastifyRequest, reply: FastifyReply): Promise<{ wire: Wire; lease: ConnectionLease; credential: string; expiresAtMs: number | undefined }> {
     if (realtime.draining) throw new AppError('draining');
     const lease = await realtime.admit();
     const wire = openSseWire(reply, config.realtimeRetryMs);
-    return { wire, release: () => lease.release(), label: { credential: adminCredential(req.adminSession), expiresAtMs: req.adminSession?.expiresAtMs } };
+    return { wire, lease, credential: adminCredential(req.adminSession), expiresAtMs: req.adminSession?.expiresAtMs };
   }
 
   app.get('/nodes', {
@@ -96,9 +96,9 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
     const cursor = req.query.after ?? (typeof header === 'string' && header !== '' ? header : undefined);
     if (cursor !== undefined && (!isUuidV7(cursor) || events.checkCursor(cursor) === 'future')) throw new AppError('invalid_cursor');
     const tail = await resolveTailScope(storage.db, req.query);
-    const { wire, release, label } = await openStream(req, reply);
+    const { wire, lease, credential, expiresAtMs } = await openStream(req, reply);
     if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {
-      release();
+      lease.release();
       wire.write(codec.terminal('stream.stale_resume', { retention_seconds: config.realtimeRetentionSeconds }));
       wire.end('stream.stale_resume');
       return;
@@ -107,11 +107,11 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
       topic: tail.topic,
       cursor,
       access: tail.access,
-      expiresAtMs: label.expiresAtMs,
+      expiresAtMs,
       wire,
       codec,
-      lease: { release },
-      label: { surface: 'admin', credential: label.credential, orgId: tail.orgId, remoteAddress: req.ip },
+      lease,
+      label: { surface: 'admin', credential, orgId: tail.orgId, remoteAddress: req.ip },
     });
   });
 
@@ -129,15 +129,15 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
       }, adminErrors('too_many_connections')),
     },
   }, async (req, reply) => {
-    const { wire, release, label } = await openStream(req, reply);
+    const { wire, lease, credential, expiresAtMs } = await openStream(req, reply);
     const connection = realtime.open({
       topic: SYSTEM_TOPIC,
-      access: NO_EVENTS satisfies Access,
-      expiresAtMs: label.expiresAtMs,
+      access: NO_EVENTS,
+      expiresAtMs,
       wire,
       codec,
-      lease: { release },
-      label: { surface: 'admin', credential: label.credential, orgId: null, remoteAddress: req.ip },
+      lease,
+      label: { surface: 'admin', credential, orgId: null, remoteAddress: req.ip },
     });
     const unwatch = system.watch((frame) => connection.push(frame));
     wire.onClose(unwatch);
