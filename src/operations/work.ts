@@ -70,6 +70,20 @@ export class WorkService {
     });
   }
 
+  /** What the console's system stream shows: the runs in flight and the most recently created finished ones. */
+  async feed(limits: { readonly inFlight: number; readonly recent: number }): Promise<{ in_flight: WorkItem[]; recent: WorkItem[] }> {
+    const recent = await this.list({ status: 'all', limit: limits.recent + limits.inFlight, offset: 0 });
+    return {
+      in_flight: await this.list({ status: 'in_flight', limit: limits.inFlight, offset: 0 }),
+      recent: recent.filter((r) => r.completed_at !== null).slice(0, limits.recent),
+    };
+  }
+
+  /** Runs queued or running, cluster-wide: a node's workflow backlog. */
+  async backlog(): Promise<number> {
+    return this.storage.workflows.countActive();
+  }
+
   /** 409 conflict saying why when the run may not be retried; 402 when its domain cannot pay again. */
   async retry(runId: string): Promise<WorkItem> {
     const found = await this.storage.workflows.get(runId);

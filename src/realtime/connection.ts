@@ -5,7 +5,7 @@
 import { ACCESS_EVENTS, isAccessEvent, revokedKeyIds, type EventLog, type EventRecord, type FeedMessage } from '../events/index.js';
 import type { StallWatch } from './liveness.js';
 import { timeoutAt } from './timers.js';
-import type { Access, Codec, ConnectionLease, Frame, TerminalType, Wire } from './types.js';
+import type { Access, Codec, ConnectionLabel, ConnectionLease, Frame, OpenConnection, TerminalType, Wire } from './types.js';
 
 export interface ConnectionLimits {
   readonly heartbeatMs: number;
@@ -33,6 +33,8 @@ export interface ConnectionSpec {
   readonly wire: Wire;
   readonly codec: Codec;
   readonly lease?: ConnectionLease;
+  /** Who holds the connection and through which surface: what operators see in the list of open connections. */
+  readonly label?: ConnectionLabel;
 }
 
 export interface ConnectionDeps {
@@ -67,6 +69,9 @@ export class Connection {
   private writes = 0;
   private flushedWrites = 0;
   private lastProgressAt = Date.now();
+  private readonly since = Date.now();
+  /** Logged events written to this client (snapshots and acknowledgements not counted). */
+  private eventsSent = 0;
 
   constructor(
     readonly id: string,
@@ -87,6 +92,23 @@ export class Connection {
 
   get closed(): boolean {
     return this.state === 'closed';
+  }
+
+  /** What the operators' list shows of this connection. */
+  describe(): OpenConnection {
+    const label = this.spec.label;
+    return {
+      id: this.id,
+      surface: label?.surface ?? 'unknown',
+      transport: this.transport,
+      orgId: label?.orgId ?? null,
+      credential: label?.credential ?? 'unknown',
+      topic: this.spec.topic,
+      remoteAddress: label?.remoteAddress ?? this.spec.wire.socket?.remoteAddress ?? '',
+      since: this.since,
+      bytesQueued: this.spec.wire.bufferedBytes(),
+      eventsSent: this.eventsSent,
+    };
   }
 
   async start(): Promise<void> {
@@ -184,7 +206,9 @@ export class Connection {
     if (isAccessEvent(event)) return this.onAccessEvent(event);
     if (!this.access.allows(event)) return;
     const frame = this.spec.codec.event(event);
-    if (frame !== undefined) this.write(frame);
+    if (frame === undefined) return;
+    this.write(frame);
+    this.eventsSent++;
   }
 
   private write(frame: Frame): void {

@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.js';
 import type { Logger, Metrics } from '../http/index.js';
 import { Connection, type ConnectionLimits, type ConnectionSpec } from './connection.js';
 import { stallTiming, TcpStallWatch } from './liveness.js';
-import type { ConnectionLease, ConnectionLimiter } from './types.js';
+import type { ConnectionLease, ConnectionLimiter, OpenConnection, TerminalType } from './types.js';
 
 export interface RealtimeOptions extends ConnectionLimits {
   readonly drainWindowMs: number;
@@ -30,7 +30,7 @@ export interface Slot {
 const FULL_RETRY_AFTER_SECONDS = 5;
 
 export class RealtimeEngine {
-  private readonly connections = new Set<Connection>();
+  private readonly connections = new Map<string, Connection>();
   /** Leases this node has handed out and not yet had back: its share of the per-node cap. */
   private admitted = 0;
   private drainingSince: number | undefined;
@@ -101,15 +101,28 @@ export class RealtimeEngine {
       subscribe: (topic, handler) => this.feed.subscribe(topic, handler),
       limits: this.options,
       onClosed: (c) => {
-        if (this.connections.delete(c)) this.metrics.openConnections.dec({ transport: c.transport });
+        if (this.connections.delete(c.id)) this.metrics.openConnections.dec({ transport: c.transport });
       },
       onError: (e) => this.logger.error({ err: e }, 'realtime connection failed'),
       stalls: this.stalls,
     });
-    this.connections.add(connection);
+    this.connections.set(connection.id, connection);
     this.metrics.openConnections.inc({ transport: connection.transport });
     void connection.start();
     return connection;
+  }
+
+  /** This node's open connections, for the operators. */
+  list(): OpenConnection[] {
+    return [...this.connections.values()].map((c) => c.describe());
+  }
+
+  /** Ends one of this node's connections with a terminal event; false when it holds no such connection. */
+  terminate(id: string, type: TerminalType, data: Readonly<Record<string, unknown>>): boolean {
+    const connection = this.connections.get(id);
+    if (!connection || connection.closed) return false;
+    connection.terminate(type, data);
+    return true;
   }
 
   /**
@@ -118,7 +131,7 @@ export class RealtimeEngine {
    */
   drain(): void {
     this.drainingSince ??= Date.now();
-    for (const connection of [...this.connections]) {
+    for (const connection of [...this.connections.values()]) {
       connection.terminate('stream.draining', { retry_ms: Math.round(Math.random() * this.options.drainWindowMs) });
     }
   }

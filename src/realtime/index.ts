@@ -3,5 +3,5 @@ export { RealtimeEngine, type RealtimeOptions, type Slot } from './engine.js';
 export { MemoryConnectionLimiter } from './limits.js';
 export { openSseWire, namedSseCodec, messageSseCodec, sseDataFrame } from './sse.js';
 export { wsWire, jsonWsCodec, WS_CLOSE_CODES } from './ws.js';
-export type { Access, Codec, ConnectionLease, ConnectionLimiter, TerminalType, Wire } from './types.js';
+export type { Access, Codec, ConnectionLabel, ConnectionLease, ConnectionLimiter, OpenConnection, RealtimeSurface, TerminalType, Wire } from './types.js';
 export { RedisConnectionLimiter } from './redis-limits.js';

@@ -52,3 +52,30 @@ export interface ConnectionLimiter {
   acquire(key: string, max: number): Promise<ConnectionLease | undefined>;
   count(key: string): Promise<number>;
 }
+
+/** The surfaces that open realtime connections. */
+export type RealtimeSurface = 'documents' | 'organizer' | 'videos' | 'hub' | 'admin';
+
+export interface ConnectionLabel {
+  readonly surface: RealtimeSurface;
+  /** `<kind>:<id>` of what the stream was opened with (`org_key:key_…`, `contact:ct_…`, `console`…): never a secret. */
+  readonly credential: string;
+  readonly orgId: string | null;
+  /** The client's address (behind a trusted proxy, the one it forwarded). */
+  readonly remoteAddress: string;
+}
+
+/** One open connection as the operators' list shows it. */
+export interface OpenConnection {
+  readonly id: string;
+  readonly surface: RealtimeSurface | 'unknown';
+  readonly transport: 'sse' | 'ws';
+  readonly orgId: string | null;
+  readonly credential: string;
+  readonly topic: string;
+  readonly remoteAddress: string;
+  /** Epoch ms it opened. */
+  readonly since: number;
+  readonly bytesQueued: number;
+  readonly eventsSent: number;
+}

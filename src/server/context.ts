@@ -7,6 +7,7 @@ import type { DocumentService } from '../documents/index.js';
 import type { EventLog, EventPublisher, EventTypeRegistry } from '../events/index.js';
 import type { Logger, Metrics } from '../http/index.js';
 import type { HubService } from '../hubs/index.js';
+import type { NodeRegistry } from '../nodes/index.js';
 import type { OrganizerService } from '../organizer/index.js';
 import type { RealtimeEngine } from '../realtime/index.js';
 import type { Storage } from '../storage/index.js';
@@ -28,6 +29,8 @@ export interface AppContext {
   readonly events: EventLog;
   readonly publisher: EventPublisher;
   readonly realtime: RealtimeEngine;
+  /** This node in the cluster's registry: nodes, their stats and open connections. */
+  readonly nodes: NodeRegistry;
   readonly hubs: HubService;
   readonly blobs: BlobStore;
   readonly workflows: WorkflowEngine;

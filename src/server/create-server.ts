@@ -10,6 +10,7 @@ import { EventFeed, EventLog, EventPublisher, startRelay } from '../events/index
 import { HubService } from '../hubs/index.js';
 import { RealtimeEngine } from '../realtime/index.js';
 import { startCleanup } from '../maintenance/index.js';
+import { NodeRegistry } from '../nodes/index.js';
 import { loadOrganizerRules, ORGANIZER_WORKFLOW, OrganizerService, organizerWorkflow } from '../organizer/index.js';
 import { openStorage } from '../storage/index.js';
 import { adminRoutes } from '../surfaces/admin/index.js';
@@ -93,6 +94,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     drainWindowMs: config.realtimeDrainWindowMs,
     maxConnectionsPerNode: config.realtimeMaxConnectionsPerNode,
   }, logger, metrics);
+  // This node's row in the registry, with its stats and open connections, for the operators.
+  const nodes = new NodeRegistry({
+    storage, realtime, bus, logger, mode: fanOut.mode,
+    redisReady: fanOut.mode === 'scaled' ? () => fanOut.ready() : undefined,
+    workflowBacklog: () => storage.workflows.countActive(),
+  });
+  await nodes.start();
   const hubs = new HubService(storage, publisher);
   const tenancy = new TenancyService(storage, tokens, publisher, config.contactTokenTtlSeconds);
   let boundUrl: string | undefined;
@@ -177,6 +185,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     events,
     publisher,
     realtime,
+    nodes,
     hubs,
     blobs,
     workflows,
@@ -268,6 +277,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           await cleanupStopped;
           await blobs.close();
           credentialCache.close();
+          await nodes.close();
           feed.close();
           await bus.close();
           await fanOut.close();

@@ -27,3 +27,4 @@ export { WEBHOOK_CHANNEL } from './repos/webhooks.js';
 export type {
   OrganizerFile, OrganizerJob, OrganizerJobFile, OrganizerRepo, JobFileResult, JobCounts, PendingJobFile, FileQuery, ContentFacts, FileChange, FileChangeResult, FolderCount,
 } from './repos/organizer.js';
+export { nodeRepo, type NodeCommand, type NodeRepo, type NodeRow } from './repos/nodes.js';

@@ -475,6 +475,26 @@ export interface ConsoleSessionTable {
   last_seen_at: string;
 }
 
+export interface NodeTable {
+  id: string;
+  started_at: string;
+  seen_at: string;
+  version: string;
+  mode: 'embedded' | 'scaled';
+  /** JSON: the latest stats, their history over the last hour and the node's open connections. */
+  stats: string;
+}
+
+export interface NodeCommandTable {
+  id: string;
+  /** The node that is to carry it out. */
+  node_id: string;
+  command: 'disconnect';
+  /** What it applies to: a connection id. */
+  target: string;
+  created_at: string;
+}
+
 export interface Database {
   videos: VideoTable;
   video_transcripts: VideoTranscriptTable;
@@ -513,4 +533,6 @@ export interface Database {
   webhook_attempts: WebhookAttemptTable;
   webhook_cursors: WebhookCursorTable;
   console_sessions: ConsoleSessionTable;
+  nodes: NodeTable;
+  node_commands: NodeCommandTable;
 }

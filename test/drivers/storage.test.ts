@@ -6,6 +6,7 @@ import { debitCredits } from '../../src/billing/index.js';
 import { AppError } from '../../src/http/index.js';
 import type { Storage } from '../../src/storage/index.js';
 import { MIGRATIONS } from '../../src/storage/migrations/index.js';
+import { nodeRepo } from '../../src/storage/index.js';
 import { EventPublisher } from '../../src/events/index.js';
 import { eventTypeRegistry } from '../../src/server/event-types.js';
 import { TenancyService } from '../../src/tenancy/index.js';
@@ -154,6 +155,20 @@ for (const driver of DRIVERS) {
       assert.equal(await storage.cleanup.deleteExpiredConsoleSessions(at, 2), 0);
       assert.equal((await sessions.verify(live.id)).csrfToken, live.csrfToken, 'a live session stays');
       for (const gone of expired) await assert.rejects(sessions.verify(gone.id), (e: AppError) => e.code === 'unauthorized');
+    });
+
+    test('nodes: a row is replaced by its node, gone rows are pruned, commands are taken once', async () => {
+      const nodes = nodeRepo(storage.db);
+      const row = { id: 'node_a', started_at: '2025-01-31T12:00:00.000Z', seen_at: '2025-01-31T12:00:05.000Z', version: '1', mode: 'scaled' as const, stats: '{}' };
+      await nodes.upsert(row);
+      await nodes.upsert({ ...row, seen_at: '2025-01-31T12:00:10.000Z', stats: '{"x":1}' });
+      await nodes.upsert({ ...row, id: 'node_b', seen_at: '2025-01-31T11:00:00.000Z' });
+      assert.deepEqual((await nodes.list()).map((n) => [n.id, n.seen_at, n.stats]), [['node_a', '2025-01-31T12:00:10.000Z', '{"x":1}'], ['node_b', '2025-01-31T11:00:00.000Z', '{}']]);
+      assert.equal(await nodes.prune('2025-01-31T11:30:00.000Z'), 1);
+      assert.deepEqual((await nodes.list()).map((n) => n.id), ['node_a']);
+      await nodes.addCommand({ id: 'cmd_1', node_id: 'node_a', command: 'disconnect', target: 'c1', created_at: '2025-01-31T12:00:11.000Z' });
+      assert.deepEqual((await nodes.takeCommands('node_a')).map((c) => c.target), ['c1']);
+      assert.deepEqual(await nodes.takeCommands('node_a'), []);
     });
   });
 }

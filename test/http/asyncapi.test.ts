@@ -123,7 +123,7 @@ describe('GET /asyncapi.json', () => {
     const { diagnostics } = await new Parser().parse(JSON.stringify(doc));
     const list = diagnostics.map((d) => `[${d.severity}] ${d.code} ${d.path.join('.')}: ${d.message}`).join('\n');
     assert.equal(diagnostics.filter((d) => d.severity === 0).length, 0, list);
-    assert.deepEqual(Object.values(doc.channels).map((c) => c.address).sort(), ['/api/developer/v1/events', '/api/v1/ws/{client_id}', '/realtime/events', '/sse/status', '/ws/status']);
+    assert.deepEqual(Object.values(doc.channels).map((c) => c.address).sort(), ['/admin/v1/live/events', '/admin/v1/live/system', '/api/developer/v1/events', '/api/v1/ws/{client_id}', '/realtime/events', '/sse/status', '/ws/status']);
   });
 
   test("lists every registered event type on its channel, and the video payload has the status route's shape", () => {

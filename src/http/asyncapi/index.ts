@@ -1,6 +1,7 @@
 // The AsyncAPI 3.0 document of every realtime channel Capstan serves (GET /asyncapi.json), built from
 // the same pieces the streams use: the event type registry, the close codes and the payload schemas.
 import { eventTypeRegistry } from '../../server/event-types.js';
+import { adminSpec } from './admin.js';
 import { documentsSpec } from './documents.js';
 import { hubSpec } from './hub.js';
 import { organizerSpec } from './organizer.js';
@@ -28,6 +29,14 @@ const SECURITY_SCHEMES: Readonly<Record<string, SecurityScheme>> = {
     type: 'http', scheme: 'bearer', bearerFormat: 'JWT',
     description: 'A contact access token from POST /admin/v1/hubs/:hub_id/contacts/:contact_id/tokens, for one hub. Hub stream only.',
   },
+  adminToken: {
+    type: 'http', scheme: 'bearer',
+    description: 'The admin token (CAPSTAN_ADMIN_TOKEN). Admin streams only.',
+  },
+  consoleSession: {
+    type: 'httpApiKey', in: 'cookie', name: 'capstan_console',
+    description: 'An operator console session cookie from POST /admin/v1/session: a stream opened with it ends with stream.expired when the session does. Admin streams only.',
+  },
   appSecretKey: {
     type: 'http', scheme: 'bearer', bearerFormat: 'csk_',
     description: "A developer app's secret key (csk_…). Developer video events only.",
@@ -36,7 +45,7 @@ const SECURITY_SCHEMES: Readonly<Record<string, SecurityScheme>> = {
 
 export function asyncApiDocument(version: string): AsyncApiDocument {
   const registered = eventTypeRegistry().list();
-  const surfaces: SurfaceSpec[] = [documentsSpec(), organizerSpec(registered), hubSpec(registered), videosSpec(registered)];
+  const surfaces: SurfaceSpec[] = [documentsSpec(), organizerSpec(registered), hubSpec(registered), videosSpec(registered), adminSpec()];
   return {
     asyncapi: '3.0.0',
     info: {

@@ -43,6 +43,9 @@ export const ref = {
   security: (scheme: string): Ref => ({ $ref: `#/components/securitySchemes/${scheme}` }),
 };
 
+/** Any stream may be ended by an operator (DELETE /admin/v1/connections/:id), whatever else ends it. */
+const OPERATOR_REASON = 'disconnected_by_operator';
+
 interface TerminalSpec {
   readonly summary: string;
   readonly data: TProperties;
@@ -56,8 +59,8 @@ const TERMINALS: Readonly<Record<TerminalType, TerminalSpec>> = {
     example: { reason: 'token_expired' },
   },
   'stream.unauthorized': {
-    summary: 'Access ended while connected: the member was banned or removed (access_revoked), or the API key the stream was opened with was revoked (key_revoked). Do not reconnect with the same credentials.',
-    data: { reason: Type.String({ enum: ['access_revoked', 'key_revoked'] }) },
+    summary: 'Access ended while connected: the member was banned or removed (access_revoked), or the API key the stream was opened with was revoked (key_revoked). Do not reconnect with the same credentials. An operator may also end any stream (disconnected_by_operator, DELETE /admin/v1/connections/:id).',
+    data: { reason: Type.String({ enum: ['access_revoked', 'key_revoked', OPERATOR_REASON] }) },
     example: { reason: 'access_revoked' },
   },
   'stream.draining': {
@@ -84,7 +87,7 @@ const TERMINALS: Readonly<Record<TerminalType, TerminalSpec>> = {
  */
 export function terminalMessage(type: TerminalType, framing: Framing, reasons?: readonly string[]): AsyncApiMessage {
   const spec = TERMINALS[type];
-  const data: TProperties = type === 'stream.unauthorized' && reasons ? { reason: Type.String({ enum: [...reasons] }) } : spec.data;
+  const data: TProperties = type === 'stream.unauthorized' && reasons ? { reason: Type.String({ enum: [...new Set([...reasons, OPERATOR_REASON])] }) } : spec.data;
   const example = type === 'stream.unauthorized' && reasons?.[0] !== undefined ? { reason: reasons[0] } : spec.example;
   const named = framing === 'named-sse';
   const payload = named ? Type.Object(data, { additionalProperties: false }) : Type.Object({ type: Type.Literal(type), ...data }, { additionalProperties: false });

@@ -64,7 +64,7 @@ export interface SecurityScheme {
   readonly type: 'httpApiKey' | 'http';
   readonly description: string;
   readonly name?: string;
-  readonly in?: 'query' | 'header';
+  readonly in?: 'query' | 'header' | 'cookie';
   readonly scheme?: 'bearer';
   readonly bearerFormat?: string;
 }

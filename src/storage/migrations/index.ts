@@ -15,6 +15,7 @@ import * as m0012 from './0012-organizer-content.js';
 import * as m0013 from './0013-document-ocr-progress.js';
 import * as m0014 from './0014-webhooks.js';
 import * as m0015 from './0015-console-sessions.js';
+import * as m0016 from './0016-nodes.js';
 import * as m0017 from './0017-workflow-operations.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -33,5 +34,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0013-document-ocr-progress': m0013,
   '0014-webhooks': m0014,
   '0015-console-sessions': m0015,
+  '0016-nodes': m0016,
   '0017-workflow-operations': m0017,
 };

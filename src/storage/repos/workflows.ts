@@ -50,6 +50,8 @@ export interface WorkflowRepo {
   stageSummaries(runIds: readonly string[]): Promise<StageSummary[]>;
   /** How many runs of each kind and status an organization has. */
   countByStatus(orgId: string, kinds: readonly string[]): Promise<RunCount[]>;
+  /** Runs queued or running, of every kind and organization. */
+  countActive(): Promise<number>;
   /**
    * Puts a failed run back in the queue (attempts, error and end cleared) and forgets its stages that
    * did not complete, so it resumes at the first unfinished one; false when the run is not failed.
@@ -144,6 +146,10 @@ export function workflowRepo(db: Kysely<Database>, driver: Driver): WorkflowRepo
         .groupBy(['kind', 'status'])
         .execute();
       return rows.map((r) => ({ kind: r.kind, status: r.status, count: Number(r.n) }));
+    },
+    async countActive() {
+      const row = await db.selectFrom('workflow_runs').select((eb) => eb.fn.countAll<string | number>().as('n')).where('status', 'in', ['queued', 'running']).executeTakeFirst();
+      return Number(row?.n ?? 0);
     },
     async requeue(id, at, runAfter) {
       const res = await db

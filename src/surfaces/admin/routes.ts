@@ -9,6 +9,7 @@ import { adminGuard } from './guard.js';
 import { registerHubAdminRoutes } from './hub-routes.js';
 import { sessionRoutes } from './session-routes.js';
 import { registerOpsAdminRoutes } from './ops-routes.js';
+import { registerLiveRoutes } from './live-routes.js';
 import { registerWebhookAdminRoutes } from './webhook-routes.js';
 import { presentApp, presentContact, presentHub, presentKey, presentOrg } from '../../tenancy/index.js';
 import {
@@ -164,6 +165,7 @@ export function adminRoutes(ctx: AppContext) {
         registerHubAdminRoutes(app, ctx);
         registerWebhookAdminRoutes(app, ctx);
         registerOpsAdminRoutes(app, ctx);
+        registerLiveRoutes(app, ctx);
       },
       { prefix: '/admin/v1' },
     );

@@ -100,6 +100,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         wire,
         codec: sseCodec,
         lease,
+        label: { surface: 'documents', credential: `realtime_token:${keyId ?? orgId}`, orgId, remoteAddress: req.ip },
       });
     });
 
@@ -118,7 +119,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       throw new AppError('upgrade_required', undefined, { Upgrade: 'websocket' });
     });
 
-    upgrades.add(/^\/ws\/status\/?$/, async (_req, url, accept) => {
+    upgrades.add(/^\/ws\/status\/?$/, async (req, url, accept) => {
       if (realtime.draining) throw new AppError('draining');
       const { orgId, expiresAtMs, keyId } = await verifyRealtimeToken(ctx, url.searchParams.get('token') ?? undefined);
       const { ids, recent } = parseScope(url.searchParams.getAll('document_id'), url.searchParams.get('recent') ?? undefined);
@@ -141,6 +142,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         wire: wsWire(socket, stream),
         codec: wsCodec,
         lease,
+        label: { surface: 'documents', credential: `realtime_token:${keyId ?? orgId}`, orgId, remoteAddress: req.socket.remoteAddress ?? '' },
       });
       const reply = (body: Record<string, unknown>) => connection.push(JSON.stringify(body));
       const handle = async (text: string | undefined): Promise<void> => {

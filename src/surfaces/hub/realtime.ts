@@ -79,7 +79,8 @@ export function hubRealtimeRoutes(ctx: AppContext) {
       const hubId = req.query.hub_id;
       const contactId = verified.subject;
       // A token for another hub names a contact that is not a member of this one.
-      if (verified.claims.hub_id !== hubId || !(await ctx.storage.hubs.get(hubId))) throw new AppError('not_found', 'Hub not found');
+      const hub = verified.claims.hub_id === hubId ? await ctx.storage.hubs.get(hubId) : undefined;
+      if (!hub) throw new AppError('not_found', 'Hub not found');
       const access = await hubs.accessFor(hubId, contactId);
       if (!access) throw new AppError('not_found', 'Hub not found');
       const lease = await realtime.admit({ key: `contact:${contactId}`, max: config.realtimeMaxStreamsPerContact });
@@ -101,6 +102,7 @@ export function hubRealtimeRoutes(ctx: AppContext) {
         wire,
         codec,
         lease,
+        label: { surface: 'hub', credential: `contact:${contactId}`, orgId: hub.org_id, remoteAddress: req.ip },
       });
     });
   };

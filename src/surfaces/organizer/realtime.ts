@@ -39,7 +39,7 @@ export function organizerSocketRoute(app: FastifyInstance): void {
 
 export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): void {
   const { realtime, organizer, config } = ctx;
-  upgrades.add(PATH, async (_req, url, accept) => {
+  upgrades.add(PATH, async (req, url, accept) => {
     const clientId = PATH.exec(url.pathname)?.[1] ?? '';
     if (!CLIENT_ID.test(clientId)) throw new AppError('invalid_request', 'client_id must be 1-128 characters of A-Z a-z 0-9 _ . : -');
     const { org, key } = await authenticateOrgKey(ctx.storage, url.searchParams.get('token') ?? undefined);
@@ -65,6 +65,7 @@ export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): voi
       codec,
       lease,
       keyId: key.id,
+      label: { surface: 'organizer', credential: `org_key:${key.id}`, orgId: org.id, remoteAddress: req.socket.remoteAddress ?? '' },
     });
     const reply = (body: Record<string, unknown>) => connection.push(JSON.stringify(body));
     // The router bounds how many messages a client may send; each costs one small reply at most.

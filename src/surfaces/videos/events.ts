@@ -82,6 +82,7 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
       codec,
       keyId,
       lease,
+      label: { surface: 'videos', credential: `app_key:${keyId}`, orgId: owner.org_id, remoteAddress: req.ip },
     });
     // Secret keys do not expire; a revoked (regenerated) key ends its open streams within one period.
     const bearer = bearerToken(req.headers.authorization);

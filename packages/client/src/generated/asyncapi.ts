@@ -65,7 +65,7 @@ export interface DocumentsSseStreamExpired {
 
 export interface DocumentsSseStreamUnauthorized {
   type: "stream.unauthorized";
-  reason: "key_revoked";
+  reason: "key_revoked" | "disconnected_by_operator";
 }
 
 export interface DocumentsSseStreamDraining {
@@ -175,7 +175,7 @@ export interface DocumentsWsStreamExpired {
 
 export interface DocumentsWsStreamUnauthorized {
   type: "stream.unauthorized";
-  reason: "key_revoked";
+  reason: "key_revoked" | "disconnected_by_operator";
 }
 
 export interface DocumentsWsStreamDraining {
@@ -265,7 +265,7 @@ export interface OrganizerWsPing {
 
 export interface OrganizerWsStreamUnauthorized {
   type: "stream.unauthorized";
-  reason: "key_revoked";
+  reason: "key_revoked" | "disconnected_by_operator";
 }
 
 export interface OrganizerWsStreamDraining {
@@ -471,7 +471,7 @@ export interface HubEventsStreamExpired {
 }
 
 export interface HubEventsStreamUnauthorized {
-  reason: "access_revoked";
+  reason: "access_revoked" | "disconnected_by_operator";
 }
 
 export interface HubEventsStreamDraining {
@@ -834,7 +834,7 @@ export interface VideoEventsStreamSubscribed {
 }
 
 export interface VideoEventsStreamUnauthorized {
-  reason: "key_revoked";
+  reason: "key_revoked" | "disconnected_by_operator";
 }
 
 export interface VideoEventsStreamDraining {
@@ -857,3 +857,117 @@ export interface VideoEventsStreamOverflow {
 
 /** Every message of the videoEvents channel. */
 export type VideoEventsMessage = VideoEventsVideoCreated | VideoEventsVideoUploadStarted | VideoEventsVideoUploadAborted | VideoEventsVideoUploaded | VideoEventsVideoProcessing | VideoEventsVideoReady | VideoEventsVideoTranscription | VideoEventsVideoFailed | VideoEventsVideoDeleted | VideoEventsVideoStatus | VideoEventsStreamSubscribed | VideoEventsStreamUnauthorized | VideoEventsStreamDraining | VideoEventsStreamStaleResume | VideoEventsStreamOverflow;
+
+export interface AdminEventsEvent {
+  /**
+   * A UUIDv7: time-ordered, so it is also the resume cursor
+   */
+  id: string;
+  /**
+   * The event type
+   */
+  type: string;
+  /**
+   * org:<org id> or hub:<hub id>
+   */
+  topic: string;
+  org_id: string;
+  /**
+   * The event's scope keys (document_id, video_id, job_id, space_id, contact_ids, …)
+   */
+  scope: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * The payload; over 16 KiB of JSON: {"_truncated": "<its first 2048 characters>"}
+   */
+  data: {
+    [k: string]: unknown | undefined;
+  };
+  created_at: string;
+  truncated: boolean;
+  /**
+   * The payload's full size in bytes (its JSON)
+   */
+  size_bytes: number;
+}
+
+export interface AdminEventsStreamExpired {
+  reason: "token_expired";
+}
+
+export interface AdminEventsStreamUnauthorized {
+  reason: "disconnected_by_operator";
+}
+
+export interface AdminEventsStreamDraining {
+  /**
+   * Milliseconds to wait before reconnecting
+   */
+  retry_ms: number;
+}
+
+export interface AdminEventsStreamStaleResume {
+  /**
+   * The replay window (CAPSTAN_REALTIME_RETENTION_SECONDS)
+   */
+  retention_seconds: number;
+}
+
+export interface AdminEventsStreamOverflow {
+  reason: "slow_consumer";
+}
+
+/** Every message of the adminEvents channel. */
+export type AdminEventsMessage = AdminEventsEvent | AdminEventsStreamExpired | AdminEventsStreamUnauthorized | AdminEventsStreamDraining | AdminEventsStreamStaleResume | AdminEventsStreamOverflow;
+
+/**
+ * {"data": [node, …]}
+ */
+export interface AdminSystemNodes {
+  [k: string]: unknown | undefined;
+}
+
+export interface AdminSystemWork {
+  /**
+   * Items: A workflow run with its stages
+   */
+  in_flight: {
+    [k: string]: unknown | undefined;
+  }[];
+  /**
+   * Items: A workflow run with its stages
+   */
+  recent: {
+    [k: string]: unknown | undefined;
+  }[];
+}
+
+/**
+ * {"data": [connection, …]}
+ */
+export interface AdminSystemConnections {
+  [k: string]: unknown | undefined;
+}
+
+export interface AdminSystemStreamExpired {
+  reason: "token_expired";
+}
+
+export interface AdminSystemStreamUnauthorized {
+  reason: "disconnected_by_operator";
+}
+
+export interface AdminSystemStreamDraining {
+  /**
+   * Milliseconds to wait before reconnecting
+   */
+  retry_ms: number;
+}
+
+export interface AdminSystemStreamOverflow {
+  reason: "slow_consumer";
+}
+
+/** Every message of the adminSystem channel. */
+export type AdminSystemMessage = AdminSystemNodes | AdminSystemWork | AdminSystemConnections | AdminSystemStreamExpired | AdminSystemStreamUnauthorized | AdminSystemStreamDraining | AdminSystemStreamOverflow;

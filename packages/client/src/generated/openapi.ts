@@ -774,6 +774,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The nodes of the cluster with their stats and an hour of history
+         * @description Every node writes its row every 5 s; this node answers with its own live stats first. A node silent for 60 s is `alive: false`; its row is removed after an hour.
+         */
+        get: operations["listNodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open realtime connections on every live node
+         * @description This node's connections as they are; other nodes' as of their last report (every 5 s, at most 1000 each).
+         */
+        get: operations["listConnections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/connections/{connection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End an open realtime connection on whichever node holds it
+         * @description The client gets the terminal event `stream.unauthorized` with `reason: "disconnected_by_operator"` (a WebSocket is then closed with 4403). On this node it ends at once; on another, as soon as that node hears the bus, or at its next 5 s report when the bus is down. `404 not_found` when no live node lists the connection (it ended already, or it is younger than its node's last report).
+         */
+        delete: operations["disconnectConnection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/live/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tail the event log (SSE): replay after a cursor, then live
+         * @description One scope: `org_id`, `hub_id`, or `document_id` / `video_id` / `job_id` (its organization's stream filtered to it); beside `org_id` those ids are filters, as is `type` (a prefix). Each frame is `id: <event id>`, `event: event`, `data: {"id","type","topic","org_id","scope","data","created_at","truncated","size_bytes"}`; a payload whose JSON is over 16 KiB arrives as `{"_truncated": "<its first 2048 characters>"}` with `truncated: true`. Resume with `after` or Last-Event-ID (no gap, no duplicate). `: heartbeat` every 25 s. Terminal events: `stream.expired` (a console session expired), `stream.unauthorized` (disconnected by an operator), `stream.draining`, `stream.stale_resume`, `stream.overflow`. Refusals: 400 invalid_request (no scope, or hub_id with another scope), 400 invalid_cursor, 404 not_found (unknown organization, hub or resource).
+         */
+        get: operations["streamAdminEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/live/system": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cluster at a glance (SSE): nodes, work in flight, open connections
+         * @description `event: nodes` (the GET /admin/v1/nodes body) at connect and every 5 s; `event: work` (`{"in_flight":[runs],"recent":[the 20 most recently finished runs]}`, each run with its stages) at connect and whenever it changes; `event: connections` (the GET /admin/v1/connections body) at connect and whenever it changes. `: heartbeat` every 25 s. Ends with `stream.draining` on shutdown, `stream.expired` when a console session expires.
+         */
+        get: operations["streamAdminSystem"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/realtime/events": {
         parameters: {
             query?: never;
@@ -4320,7 +4420,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4333,7 +4433,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5047,7 +5147,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5060,7 +5160,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5506,7 +5606,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5519,7 +5619,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6514,7 +6614,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6527,7 +6627,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -13924,7 +14024,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13937,7 +14037,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14148,7 +14248,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14161,7 +14261,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14429,7 +14548,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14442,7 +14561,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14608,7 +14727,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14621,7 +14740,26 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14940,7 +15078,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14953,7 +15091,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -15191,7 +15329,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Missing or invalid credentials */
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15204,7 +15342,7 @@ export interface operations {
                          * @description Stable error code (HTTP 401)
                          * @enum {string}
                          */
-                        code: "unauthorized";
+                        code: "session_expired" | "unauthorized";
                     } & {
                         [key: string]: unknown;
                     };
@@ -15228,6 +15366,25 @@ export interface operations {
                         required_micro?: number;
                         /** @description Micro-credits the organization holds now */
                         balance_micro?: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -15346,6 +15503,1014 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listNodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every node the registry knows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "node_8m2k5x9v3b6n1q4w7zrt",
+                     *           "version": "0.3.1",
+                     *           "mode": "embedded",
+                     *           "started_at": "2025-01-31T12:00:00.000Z",
+                     *           "seen_at": "2025-01-31T12:05:00.000Z",
+                     *           "uptime_s": 300,
+                     *           "alive": true,
+                     *           "stats": {
+                     *             "connections": {
+                     *               "total": 1,
+                     *               "by_surface": {
+                     *                 "documents": 1,
+                     *                 "organizer": 0,
+                     *                 "videos": 0,
+                     *                 "hub": 0,
+                     *                 "admin": 0
+                     *               },
+                     *               "by_transport": {
+                     *                 "sse": 1,
+                     *                 "ws": 0
+                     *               }
+                     *             },
+                     *             "events_per_second": 0.4,
+                     *             "workflow_backlog": 2,
+                     *             "redis": "off",
+                     *             "database": "ok",
+                     *             "rss_bytes": 123456789,
+                     *             "heap_used_bytes": 45678901,
+                     *             "event_loop_delay_ms": 21.3
+                     *           },
+                     *           "history": {
+                     *             "t": [
+                     *               1738324795,
+                     *               1738324800
+                     *             ],
+                     *             "connections": [
+                     *               1,
+                     *               1
+                     *             ],
+                     *             "events_per_second": [
+                     *               0,
+                     *               0.4
+                     *             ],
+                     *             "workflow_backlog": [
+                     *               3,
+                     *               2
+                     *             ],
+                     *             "rss_bytes": [
+                     *               123000000,
+                     *               123456789
+                     *             ],
+                     *             "event_loop_delay_ms": [
+                     *               20.9,
+                     *               21.3
+                     *             ]
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** @description Node id (node_…), new at every start */
+                            id: string;
+                            /** @example 0.3.1 */
+                            version: string;
+                            mode: "embedded" | "scaled";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            started_at: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            seen_at: string;
+                            uptime_s: number;
+                            /** @description false once the node has not reported for 60 s; its row goes after an hour */
+                            alive: boolean;
+                            stats: {
+                                /** @description Open realtime connections on this node */
+                                connections: {
+                                    total: number;
+                                    by_surface: {
+                                        documents: number;
+                                        organizer: number;
+                                        videos: number;
+                                        hub: number;
+                                        admin: number;
+                                    };
+                                    by_transport: {
+                                        sse: number;
+                                        ws: number;
+                                    };
+                                };
+                                /** @description Events this node appended to the log per second over the last sample */
+                                events_per_second: number;
+                                /** @description Workflow runs queued or running (cluster-wide) */
+                                workflow_backlog: number;
+                                /** @description off: an embedded node (no Redis) */
+                                redis: "ok" | "down" | "off";
+                                database: "ok" | "down";
+                                rss_bytes: number;
+                                heap_used_bytes: number;
+                                /** @description p99 of the event loop delay over the last sample */
+                                event_loop_delay_ms: number;
+                            };
+                            history: {
+                                /** @description Epoch seconds of each sample (every 5 s, the last hour), oldest first; the other arrays line up with it */
+                                t: number[];
+                                /** @description Open connections */
+                                connections: number[];
+                                /** @description Events appended per second */
+                                events_per_second: number[];
+                                /** @description Runs queued or running */
+                                workflow_backlog: number[];
+                                /** @description Resident memory */
+                                rss_bytes: number[];
+                                /** @description Event loop delay p99 */
+                                event_loop_delay_ms: number[];
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listConnections: {
+        parameters: {
+            query: {
+                /** @description Only this node's connections */
+                node_id?: string;
+                /** @description The surface that opened the connection */
+                surface?: "documents" | "organizer" | "videos" | "hub" | "admin";
+                /** @description Only this organization's connections */
+                org_id?: string;
+                limit: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open connections */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f",
+                     *           "node_id": "node_8m2k5x9v3b6n1q4w7zrt",
+                     *           "surface": "documents",
+                     *           "transport": "sse",
+                     *           "org_id": "org_2x7k9m4q8v1c5b3n6z0w",
+                     *           "credential": "realtime_token:key_5n8b2v6c9x3z7m1k4q0w",
+                     *           "topic": "org:org_2x7k9m4q8v1c5b3n6z0w",
+                     *           "remote_address": "203.0.113.7",
+                     *           "since": "2025-01-31T12:00:00.000Z",
+                     *           "bytes_queued": 0,
+                     *           "events_sent": 12
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** @description Connection id (a UUID) */
+                            id: string;
+                            /** @description The node that holds it */
+                            node_id: string;
+                            surface: ("documents" | "organizer" | "videos" | "hub" | "admin") | "unknown";
+                            transport: "sse" | "ws";
+                            org_id: string | null;
+                            /** @description <kind>:<id> of what opened it: org_key:…, realtime_token:…, contact:…, app_key:…; console or admin_token for the admin streams. Never a secret. */
+                            credential: string;
+                            /** @description The event topic it follows (org:…, hub:…) */
+                            topic: string;
+                            remote_address: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 UTC with milliseconds
+                             * @example 2025-01-31T12:00:00.000Z
+                             */
+                            since: string;
+                            /** @description Bytes written and not yet taken by the client */
+                            bytes_queued: number;
+                            /** @description Logged events sent to it */
+                            events_sent: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    disconnectConnection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Applies this write at most once per key (admin scope, kept 24 h): a retry with the same key and body gets the first answer again, marked Idempotent-Replayed: true; the same key with another request is 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description Connection id from GET /admin/v1/connections */
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connection is ending */
+            200: {
+                headers: {
+                    /** @description Present when this is the recorded answer of an earlier request with the same Idempotency-Key */
+                    "idempotent-replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request" | "malformed_json";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `csrf_failed`: The request did not come from the console (missing or wrong CSRF token or Origin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "csrf_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 409)
+                         * @enum {string}
+                         */
+                        code: "idempotency_conflict";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 413)
+                         * @enum {string}
+                         */
+                        code: "payload_too_large";
+                        /** @description The route's body limit, when a body limit was passed */
+                        limit_bytes?: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 415)
+                         * @enum {string}
+                         */
+                        code: "unsupported_media_type";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    streamAdminEvents: {
+        parameters: {
+            query?: {
+                /** @description An organization's events (documents, videos, organizer jobs, its hubs' access changes) */
+                org_id?: string;
+                /** @description A hub's events; alone (not with org_id or a resource id) */
+                hub_id?: string;
+                /** @description Only this document's events (alone: its organization's stream, filtered) */
+                document_id?: string;
+                /** @description Only this video's events (alone: its organization's stream, filtered) */
+                video_id?: string;
+                /** @description Only this organizer job's events (alone: its organization's stream, filtered) */
+                job_id?: string;
+                /** @description Only event types starting with this, e.g. document. */
+                type?: string;
+                /** @description An event id (UUIDv7) to resume after: the events after it are replayed, then live ones. Not a UUIDv7, or from the future: 400 invalid_cursor; older than the replay window: the stream ends at once with stream.stale_resume. */
+                after?: string;
+            };
+            header?: {
+                /** @description The id of the last event received (an EventSource sends it when it reconnects); `after` wins. An event id (UUIDv7) to resume after: the events after it are replayed, then live ones. Not a UUIDv7, or from the future: 400 invalid_cursor; older than the replay window: the stream ends at once with stream.stale_resume. */
+                "last-event-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event tail (text/event-stream) */
+            200: {
+                headers: {
+                    "cache-control"?: "no-cache";
+                    /** @description Keeps nginx-style proxies from buffering the stream */
+                    "x-accel-buffering"?: "no";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `invalid_cursor`: Last-Event-ID must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_cursor" | "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found" | "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    streamAdminSystem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The system stream (text/event-stream) */
+            200: {
+                headers: {
+                    "cache-control"?: "no-cache";
+                    /** @description Keeps nginx-style proxies from buffering the stream */
+                    "x-accel-buffering"?: "no";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `session_expired`: The console session has expired; sign in again; `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "session_expired" | "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited" | "too_many_connections";
                     } & {
                         [key: string]: unknown;
                     };
