@@ -78,7 +78,7 @@ export function openStream(path: string, options: StreamOptions): Stream {
     if (options.resumeParam && lastId) url.searchParams.set(options.resumeParam, lastId);
     opened = false;
     setState('connecting');
-    const es = new EventSource(url);
+    const es = new EventSource(url.toString());
     source = es;
     es.onopen = () => {
       opened = true;

@@ -1,9 +1,11 @@
 // Choosing an organization on pages that work within one (hubs, webhooks): a labelled <select> whose
-// choice lives in the URL (?org=), so the page can be linked and reloaded.
+// choice lives in the URL (?org=), so the page can be linked and reloaded; the last choice carries over
+// to the next such page for this visit.
+import { useEffect } from 'preact/hooks';
 import { get } from '../api/http.js';
 import type { Org, Page } from '../api/types.js';
 import { useLoad } from '../hooks.js';
-import { Link } from '../router.js';
+import { Link, navigate, useRoute } from '../router.js';
 import { Empty, ErrorNote } from './notice.js';
 
 export function OrgPicker({ value, onChange }: { value: string; onChange: (orgId: string) => void }) {
@@ -20,4 +22,21 @@ export function OrgPicker({ value, onChange }: { value: string; onChange: (orgId
       </select>
     </div>
   );
+}
+
+let remembered = '';
+
+/** The organization a page at `page` ("/hubs") works in, and how to choose another. */
+export function useOrgChoice(page: string): [string, (orgId: string) => void] {
+  const { query } = useRoute();
+  const orgId = query.get('org') ?? '';
+  const choose = (o: string) => {
+    remembered = o;
+    navigate(o ? `${page}?org=${encodeURIComponent(o)}` : page, { replace: true });
+  };
+  useEffect(() => {
+    if (orgId) remembered = orgId;
+    else if (remembered) choose(remembered);
+  }, [orgId]);
+  return [orgId, choose];
 }

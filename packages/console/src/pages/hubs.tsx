@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { get, post } from '../api/http.js';
 import type { Hub, Page } from '../api/types.js';
 import { Empty, ErrorNote } from '../components/notice.js';
-import { OrgPicker } from '../components/org-picker.js';
+import { OrgPicker, useOrgChoice } from '../components/org-picker.js';
 import { formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
 import { Link, navigate, useRoute } from '../router.js';
@@ -36,7 +36,7 @@ function CreateHub({ orgId, onCreated }: { orgId: string; onCreated: (h: Hub) =>
 
 export function Hubs() {
   const { query } = useRoute();
-  const orgId = query.get('org') ?? '';
+  const [orgId, chooseOrg] = useOrgChoice('/hubs');
   const hubId = query.get('hub') ?? '';
   const hubs = useLoad(orgId ? () => get<Page<Hub>>(`/orgs/${encodeURIComponent(orgId)}/hubs`) : null, [orgId]);
   const list = orgId ? hubs.data?.data ?? [] : [];
@@ -44,7 +44,7 @@ export function Hubs() {
   return (
     <>
       <h1>Hubs</h1>
-      <OrgPicker value={orgId} onChange={(o) => navigate(o ? hubsPath(o) : '/hubs', { replace: true })} />
+      <OrgPicker value={orgId} onChange={chooseOrg} />
       {!orgId ? <Empty>Choose an organization to see its hubs.</Empty> : (
         <section class="card" aria-labelledby="hubs-h">
           <h2 id="hubs-h">Hubs of this organization</h2>

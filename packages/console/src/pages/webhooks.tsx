@@ -5,10 +5,9 @@ import { del, get, patch, post } from '../api/http.js';
 import type { Page, WebhookDelivery, WebhookEndpoint, WebhookEndpointWithSecret } from '../api/types.js';
 import { useDialogs } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
-import { OrgPicker } from '../components/org-picker.js';
+import { OrgPicker, useOrgChoice } from '../components/org-picker.js';
 import { formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
-import { navigate, useRoute } from '../router.js';
 
 const eventsOf = (text: string): string[] | undefined => {
   const list = text.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s !== '');
@@ -142,8 +141,7 @@ function EndpointItem({ w, onChanged, dialogs }: { w: WebhookEndpoint; onChanged
 }
 
 export function Webhooks() {
-  const { query } = useRoute();
-  const orgId = query.get('org') ?? '';
+  const [orgId, chooseOrg] = useOrgChoice('/webhooks');
   const endpoints = useLoad(orgId ? () => get<Page<WebhookEndpoint>>(`/orgs/${encodeURIComponent(orgId)}/webhooks`) : null, [orgId]);
   const dialogs = useDialogs();
   const list = orgId ? endpoints.data?.data ?? [] : [];
@@ -154,7 +152,7 @@ export function Webhooks() {
   return (
     <>
       <h1>Webhooks</h1>
-      <OrgPicker value={orgId} onChange={(o) => navigate(o ? `/webhooks?org=${encodeURIComponent(o)}` : '/webhooks', { replace: true })} />
+      <OrgPicker value={orgId} onChange={chooseOrg} />
       {!orgId ? <Empty>Choose an organization to see its webhook endpoints.</Empty> : (
         <>
           <CreateWebhook orgId={orgId} onCreated={created} />
