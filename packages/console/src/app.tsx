@@ -31,6 +31,12 @@ const NAV = [
 
 const current = (to: string, path: string) => (to === '/' ? path === '/' : path === to || path.startsWith(`${to}/`));
 
+function titleOf(path: string): string {
+  if (path === '/sign-in') return 'Sign in';
+  if (path.startsWith('/orgs/')) return 'Organization';
+  return NAV.find((n) => n.to === path)?.label ?? 'Not found';
+}
+
 /** Where a signed-out operator was going, to return there after signing in. */
 let returnTo = '/';
 
@@ -89,9 +95,10 @@ export function App() {
       returnTo = '/';
     }
   }, [s.status, path]);
-  // A new page: close the menu and move focus to the page, as a full page load would.
+  // A new page: close the menu, name the tab and move focus to the page, as a full page load would.
   useEffect(() => {
     setMenuOpen(false);
+    document.title = `${titleOf(path)} · Capstan console`;
     if (firstPath.current !== path) main.current?.focus();
     firstPath.current = path;
   }, [path]);

@@ -7,13 +7,13 @@ import { useDialogs } from '../components/dialogs.js';
 import { Empty, LiveBadge } from '../components/notice.js';
 import { formatBytes, formatInt, formatTime } from '../format.js';
 import { useSystem } from '../live/system.js';
+import { Table } from '../components/table.js';
 
 const SURFACES = ['', 'documents', 'organizer', 'videos', 'hub', 'admin'];
 
 export function ConnectionTable({ connections, onDisconnect }: { connections: Connection[]; onDisconnect: (c: Connection) => void }) {
   return (
-    <div class="table-wrap">
-      <table data-testid="connections-table">
+    <Table label="Connections" testId="connections-table">
         <thead><tr><th scope="col">Surface</th><th scope="col">Credential</th><th scope="col">Organization</th><th scope="col">Node</th><th scope="col">Since</th><th scope="col">Queued</th><th scope="col">Sent</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           {connections.map((c) => (
@@ -29,8 +29,7 @@ export function ConnectionTable({ connections, onDisconnect }: { connections: Co
             </tr>
           ))}
         </tbody>
-      </table>
-    </div>
+      </Table>
   );
 }
 

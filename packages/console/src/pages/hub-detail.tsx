@@ -9,6 +9,7 @@ import { formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
 import { useSystem } from '../live/system.js';
 import { ConnectionTable, useDisconnect } from './connections.js';
+import { Table } from '../components/table.js';
 
 function AddContact({ hubId, onAdded }: { hubId: string; onAdded: () => void }) {
   const [name, setName] = useState('');
@@ -98,8 +99,7 @@ export function HubDetail({ hub }: { hub: Hub }) {
         <AddContact hubId={hub.id} onAdded={contacts.reload} />
         <ErrorNote error={contacts.error ?? action.error} />
         {contacts.data && contactList.length === 0 ? <Empty>No contacts yet — add one above.</Empty> : (
-          <div class="table-wrap">
-            <table data-testid="contacts-table">
+          <Table label="Contacts" testId="contacts-table">
               <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Id</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
               <tbody>
                 {contactList.map((c) => (
@@ -117,8 +117,7 @@ export function HubDetail({ hub }: { hub: Hub }) {
                   </tr>
                 ))}
               </tbody>
-            </table>
-          </div>
+            </Table>
         )}
       </section>
       <section class="card" aria-labelledby="connected-h">

@@ -8,6 +8,7 @@ import type { LiveEvent } from '../api/types.js';
 import { Empty, ErrorNote, LiveBadge } from '../components/notice.js';
 import { formatBytes, formatTime } from '../format.js';
 import { navigate, useRoute } from '../router.js';
+import { Table } from '../components/table.js';
 
 export const MAX_ROWS = 500;
 const FLUSH_MS = 200;
@@ -173,8 +174,7 @@ export function LiveEvents() {
               {paused && <span class="badge" role="status">{held.length} held while paused</span>}
             </div>
             {rows.length === 0 ? <Empty>No events yet — they appear here as they happen.</Empty> : (
-              <div class="table-wrap">
-                <table data-testid="events-table">
+              <Table label="Events, newest first" testId="events-table">
                   <thead><tr><th scope="col">When</th><th scope="col">Type</th><th scope="col">Size</th><th scope="col">Id</th></tr></thead>
                   <tbody>
                     {rows.map((e) => (
@@ -186,8 +186,7 @@ export function LiveEvents() {
                       </tr>
                     ))}
                   </tbody>
-                </table>
-              </div>
+                </Table>
             )}
           </section>
           {selected && <EventDetail event={selected} onResume={() => resumeFrom(selected)} onClose={() => setSelected(null)} />}

@@ -7,6 +7,7 @@ import type { ConfirmRequest } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
 import { formatCredits, formatInt, formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
+import { Table } from '../components/table.js';
 
 const PAGE = 50;
 
@@ -69,8 +70,7 @@ export function OrgCredits({ orgId, refresh, onChanged, confirm }: { orgId: stri
       <h3>Ledger</h3>
       <ErrorNote error={ledger.error} />
       {ledger.data && rows.length === 0 && offset === 0 ? <Empty>No ledger entries yet — grant credits above.</Empty> : (
-        <div class="table-wrap">
-          <table data-testid="ledger-table">
+        <Table label="Ledger" testId="ledger-table">
             <thead><tr><th scope="col">When</th><th scope="col">Amount</th><th scope="col">Balance after</th><th scope="col">Reason</th><th scope="col">Reference</th></tr></thead>
             <tbody>
               {rows.map((r) => (
@@ -83,8 +83,7 @@ export function OrgCredits({ orgId, refresh, onChanged, confirm }: { orgId: stri
                 </tr>
               ))}
             </tbody>
-          </table>
-        </div>
+          </Table>
       )}
       <div class="pager">
         <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>Newer</button>

@@ -7,6 +7,7 @@ import type { ConfirmRequest, SecretRequest } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
 import { formatTime } from '../format.js';
 import { useAction } from '../hooks.js';
+import { Table } from '../components/table.js';
 
 interface Props {
   orgId: string;
@@ -62,8 +63,7 @@ export function OrgKeys({ orgId, keys, onChanged, confirm, showSecret }: Props) 
       </form>
       <ErrorNote error={action.error} />
       {keys.length === 0 ? <Empty>No keys — create one above.</Empty> : (
-        <div class="table-wrap">
-          <table data-testid="keys-table">
+        <Table label="API keys" testId="keys-table">
             <thead><tr><th scope="col">Key</th><th scope="col">Mode</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
             <tbody>
               {keys.map((k) => (
@@ -81,8 +81,7 @@ export function OrgKeys({ orgId, keys, onChanged, confirm, showSecret }: Props) 
                 </tr>
               ))}
             </tbody>
-          </table>
-        </div>
+          </Table>
       )}
     </section>
   );

@@ -7,6 +7,7 @@ import { Empty, ErrorNote } from '../components/notice.js';
 import { formatCredits, formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
 import { Link } from '../router.js';
+import { Table } from '../components/table.js';
 
 function CreateOrg({ onCreated }: { onCreated: (org: OrgCreated) => void }) {
   const [name, setName] = useState('');
@@ -62,8 +63,7 @@ export function Orgs() {
         <h2 id="orgs-h">All organizations</h2>
         <ErrorNote error={orgs.error} />
         {orgs.data && list.length === 0 ? <Empty>No organizations yet — create one above.</Empty> : (
-          <div class="table-wrap">
-            <table data-testid="orgs-table">
+          <Table label="Organizations" testId="orgs-table">
               <thead><tr><th scope="col">Name</th><th scope="col">Id</th><th scope="col">Balance</th><th scope="col">Created</th></tr></thead>
               <tbody>
                 {list.map((o) => (
@@ -75,8 +75,7 @@ export function Orgs() {
                   </tr>
                 ))}
               </tbody>
-            </table>
-          </div>
+            </Table>
         )}
         {list.length >= 100 && <p class="muted">Showing the first 100.</p>}
       </section>

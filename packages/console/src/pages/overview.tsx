@@ -4,6 +4,7 @@ import { Empty, LiveBadge } from '../components/notice.js';
 import { Sparkline } from '../components/sparkline.js';
 import { formatBytes, formatDuration, formatInt, formatNumber, formatTime } from '../format.js';
 import { useSystem } from '../live/system.js';
+import { Table } from '../components/table.js';
 
 const SURFACES = ['documents', 'organizer', 'videos', 'hub', 'admin'] as const;
 
@@ -44,8 +45,7 @@ export function Overview() {
         {nodes === null ? <p class="muted">Waiting for the first sample…</p> : nodes.length === 0 ? (
           <Empty>No nodes have reported yet — they report every 5 seconds once started.</Empty>
         ) : (
-          <div class="table-wrap">
-            <table data-testid="nodes-table">
+          <Table label="Nodes" testId="nodes-table">
               <thead>
                 <tr><th scope="col">Node</th><th scope="col">Version</th><th scope="col">Mode</th><th scope="col">Uptime</th><th scope="col">Connections</th><th scope="col">Events/s</th><th scope="col">Backlog</th><th scope="col">Redis</th><th scope="col">Database</th><th scope="col">Last seen</th></tr>
               </thead>
@@ -65,8 +65,7 @@ export function Overview() {
                   </tr>
                 ))}
               </tbody>
-            </table>
-          </div>
+            </Table>
         )}
       </section>
       {nodes?.filter((n) => n.alive).map((n) => <NodeCharts key={n.id} node={n} />)}

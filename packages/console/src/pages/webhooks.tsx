@@ -8,6 +8,7 @@ import { Empty, ErrorNote } from '../components/notice.js';
 import { OrgPicker, useOrgChoice } from '../components/org-picker.js';
 import { formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
+import { Table } from '../components/table.js';
 
 const eventsOf = (text: string): string[] | undefined => {
   const list = text.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s !== '');
@@ -71,8 +72,7 @@ function Deliveries({ endpointId }: { endpointId: string }) {
       </div>
       <ErrorNote error={deliveries.error ?? action.error} />
       {deliveries.data && list.length === 0 ? <Empty>No deliveries yet — send a test above.</Empty> : (
-        <div class="table-wrap">
-          <table data-testid="deliveries-table">
+        <Table label="Deliveries" testId="deliveries-table">
             <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Updated</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>
               {list.map((d) => {
@@ -89,8 +89,7 @@ function Deliveries({ endpointId }: { endpointId: string }) {
                 );
               })}
             </tbody>
-          </table>
-        </div>
+          </Table>
       )}
     </div>
   );

@@ -6,6 +6,7 @@ import { Empty, ErrorNote, LiveBadge } from '../components/notice.js';
 import { useAction } from '../hooks.js';
 import { useSystem } from '../live/system.js';
 import { Link } from '../router.js';
+import { Table } from '../components/table.js';
 
 const percent = (p: number) => Math.round(Math.min(1, Math.max(0, p)) * 100);
 
@@ -43,12 +44,10 @@ function RunRow({ run }: { run: WorkRun }) {
 
 function RunTable({ runs, label, testId }: { runs: WorkRun[]; label: string; testId: string }) {
   return (
-    <div class="table-wrap">
-      <table data-testid={testId} aria-label={label}>
+    <Table label={label} testId={testId}>
         <thead><tr><th scope="col">Kind</th><th scope="col">Organization</th><th scope="col">Resource</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Stages</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>{runs.map((r) => <RunRow key={r.run_id} run={r} />)}</tbody>
-      </table>
-    </div>
+      </Table>
   );
 }
 
