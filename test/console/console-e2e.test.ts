@@ -55,9 +55,23 @@ describe('the operator console in Chromium', () => {
 
   const url = (path: string) => `${ts.url}/console${path}`;
   const shot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  /** axe-core injected through the DevTools protocol (the page's CSP refuses inline scripts). */
+  /**
+   * axe-core injected by evaluating its source through the DevTools protocol: the page's CSP refuses
+   * inline scripts, so a script tag would not run; Runtime.evaluate directly is the fallback should
+   * Playwright's own evaluation ever be held to the CSP.
+   */
+  const injectAxe = async (p: Page) => {
+    if (await p.evaluate(() => 'axe' in window)) return;
+    try {
+      await p.evaluate(AXE);
+    } catch {
+      const cdp = await p.context().newCDPSession(p);
+      await cdp.send('Runtime.evaluate', { expression: AXE });
+      await cdp.detach();
+    }
+  };
   const axe = async (p: Page, name: string) => {
-    if (!(await p.evaluate(() => 'axe' in window))) await p.evaluate(AXE);
+    await injectAxe(p);
     const violations = await p.evaluate(async () => {
       const run = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: AxeViolation[] }> } }).axe.run;
       return (await run(document, { resultTypes: ['violations'] })).violations;

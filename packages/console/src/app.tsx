@@ -75,7 +75,12 @@ function SignOut() {
     await del('/session');
     signedOut('You signed out.');
   });
-  return <button type="button" class="ghost" onClick={signOut} disabled={action.busy} title={action.error ?? undefined}>Sign out</button>;
+  return (
+    <>
+      <button type="button" class="ghost" onClick={signOut} disabled={action.busy}>Sign out</button>
+      {action.error && <span class="error-text" role="alert">{action.error}</span>}
+    </>
+  );
 }
 
 export function App() {

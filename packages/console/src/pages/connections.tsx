@@ -10,26 +10,28 @@ import { useSystem } from '../live/system.js';
 import { Table } from '../components/table.js';
 
 const SURFACES = ['', 'documents', 'organizer', 'videos', 'hub', 'admin'];
+/** Rows drawn at most: a node with thousands of clients must not freeze the page. */
+const MAX_ROWS = 500;
 
 export function ConnectionTable({ connections, onDisconnect }: { connections: Connection[]; onDisconnect: (c: Connection) => void }) {
   return (
     <Table label="Connections" testId="connections-table">
-        <thead><tr><th scope="col">Surface</th><th scope="col">Credential</th><th scope="col">Organization</th><th scope="col">Node</th><th scope="col">Since</th><th scope="col">Queued</th><th scope="col">Sent</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-        <tbody>
-          {connections.map((c) => (
-            <tr key={c.id} data-testid="connection-row" data-connection-id={c.id}>
-              <td>{c.surface} <span class="muted">({c.transport})</span></td>
-              <th scope="row" class="mono">{c.credential}</th>
-              <td class="mono">{c.org_id ?? '–'}</td>
-              <td class="mono">{c.node_id}</td>
-              <td>{formatTime(c.since)}</td>
-              <td class="num">{formatBytes(c.bytes_queued)}</td>
-              <td class="num">{formatInt(c.events_sent)}</td>
-              <td><button type="button" class="danger" onClick={() => onDisconnect(c)} aria-label={`Disconnect ${c.credential}`}>Disconnect</button></td>
-            </tr>
-          ))}
-        </tbody>
-      </Table>
+      <thead><tr><th scope="col">Surface</th><th scope="col">Credential</th><th scope="col">Organization</th><th scope="col">Node</th><th scope="col">Since</th><th scope="col">Queued</th><th scope="col">Sent</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+      <tbody>
+        {connections.map((c) => (
+          <tr key={c.id} data-testid="connection-row" data-connection-id={c.id}>
+            <td>{c.surface} <span class="muted">({c.transport})</span></td>
+            <th scope="row" class="mono">{c.credential}</th>
+            <td class="mono">{c.org_id ?? '–'}</td>
+            <td class="mono">{c.node_id}</td>
+            <td>{formatTime(c.since)}</td>
+            <td class="num">{formatBytes(c.bytes_queued)}</td>
+            <td class="num">{formatInt(c.events_sent)}</td>
+            <td><button type="button" class="danger" onClick={() => onDisconnect(c)} aria-label={`Disconnect ${c.credential}`}>Disconnect</button></td>
+          </tr>
+        ))}
+      </tbody>
+    </Table>
   );
 }
 
@@ -65,7 +67,12 @@ export function Connections() {
       </div>
       {all === null ? <p class="muted">Waiting for the first report…</p> : shown.length === 0 ? (
         <Empty>No open connections{surface ? ` on ${surface}` : ''} — clients appear here while their streams are open.</Empty>
-      ) : <ConnectionTable connections={shown} onDisconnect={disconnect} />}
+      ) : (
+        <>
+          {shown.length > MAX_ROWS && <p class="muted" role="status">Showing {MAX_ROWS} of {shown.length}: choose a surface to narrow the list.</p>}
+          <ConnectionTable connections={shown.slice(0, MAX_ROWS)} onDisconnect={disconnect} />
+        </>
+      )}
       {dialogs.view}
     </>
   );

@@ -100,24 +100,24 @@ export function HubDetail({ hub }: { hub: Hub }) {
         <ErrorNote error={contacts.error ?? action.error} />
         {contacts.data && contactList.length === 0 ? <Empty>No contacts yet — add one above.</Empty> : (
           <Table label="Contacts" testId="contacts-table">
-              <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Id</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-              <tbody>
-                {contactList.map((c) => (
-                  <tr key={c.id}>
-                    <th scope="row">{c.name}</th>
-                    <td>{c.role}</td>
-                    <td>{c.status}</td>
-                    <td class="mono">{c.id}</td>
-                    <td class="row-actions">
-                      {c.status === 'active' && <>
-                        <button type="button" onClick={() => mint(c)} disabled={action.busy} aria-label={`Mint a token for ${c.name}`}>Mint token</button>
-                        <button type="button" class="danger" onClick={() => ban(c)} aria-label={`Ban ${c.name}`}>Ban</button>
-                      </>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
+            <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Id</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+            <tbody>
+              {contactList.map((c) => (
+                <tr key={c.id}>
+                  <th scope="row">{c.name}</th>
+                  <td>{c.role}</td>
+                  <td>{c.status}</td>
+                  <td class="mono">{c.id}</td>
+                  <td class="row-actions">
+                    {c.status === 'active' && <>
+                      <button type="button" onClick={() => mint(c)} disabled={action.busy} aria-label={`Mint a token for ${c.name}`}>Mint token</button>
+                      <button type="button" class="danger" onClick={() => ban(c)} aria-label={`Ban ${c.name}`}>Ban</button>
+                    </>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
         )}
       </section>
       <section class="card" aria-labelledby="connected-h">

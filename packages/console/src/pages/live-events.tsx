@@ -175,18 +175,18 @@ export function LiveEvents() {
             </div>
             {rows.length === 0 ? <Empty>No events yet — they appear here as they happen.</Empty> : (
               <Table label="Events, newest first" testId="events-table">
-                  <thead><tr><th scope="col">When</th><th scope="col">Type</th><th scope="col">Size</th><th scope="col">Id</th></tr></thead>
-                  <tbody>
-                    {rows.map((e) => (
-                      <tr key={e.id} data-testid="event-row" data-event-id={e.id} class={selected?.id === e.id ? 'selected' : ''} onClick={() => setSelected(e)}>
-                        <td>{formatTime(e.created_at)}</td>
-                        <td><button type="button" class="link" onClick={(ev) => { ev.stopPropagation(); setSelected(e); }}>{e.type}</button></td>
-                        <td>{e.truncated ? <span class="badge warn">truncated ({e.size_bytes} bytes)</span> : formatBytes(e.size_bytes)}</td>
-                        <td class="mono small">{e.id}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </Table>
+                <thead><tr><th scope="col">When</th><th scope="col">Type</th><th scope="col">Size</th><th scope="col">Id</th></tr></thead>
+                <tbody>
+                  {rows.map((e) => (
+                    <tr key={e.id} data-testid="event-row" data-event-id={e.id} class={selected?.id === e.id ? 'selected' : ''} onClick={() => setSelected(e)}>
+                      <td>{formatTime(e.created_at)}</td>
+                      <td><button type="button" class="link" onClick={(ev) => { ev.stopPropagation(); setSelected(e); }}>{e.type}</button></td>
+                      <td>{e.truncated ? <span class="badge warn">truncated ({e.size_bytes} bytes)</span> : formatBytes(e.size_bytes)}</td>
+                      <td class="mono small">{e.id}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </Table>
             )}
           </section>
           {selected && <EventDetail event={selected} onResume={() => resumeFrom(selected)} onClose={() => setSelected(null)} />}

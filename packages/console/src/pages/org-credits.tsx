@@ -71,19 +71,19 @@ export function OrgCredits({ orgId, refresh, onChanged, confirm }: { orgId: stri
       <ErrorNote error={ledger.error} />
       {ledger.data && rows.length === 0 && offset === 0 ? <Empty>No ledger entries yet — grant credits above.</Empty> : (
         <Table label="Ledger" testId="ledger-table">
-            <thead><tr><th scope="col">When</th><th scope="col">Amount</th><th scope="col">Balance after</th><th scope="col">Reason</th><th scope="col">Reference</th></tr></thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id}>
-                  <td>{formatTime(r.created_at)}</td>
-                  <td class={r.amount_micro < 0 ? 'negative num' : 'num'}>{r.amount_micro > 0 ? '+' : ''}{formatInt(r.amount_micro)}</td>
-                  <td class="num">{formatCredits(r.balance_micro)}</td>
-                  <td>{r.reason}</td>
-                  <td class="mono">{r.ref ?? '–'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
+          <thead><tr><th scope="col">When</th><th scope="col">Amount</th><th scope="col">Balance after</th><th scope="col">Reason</th><th scope="col">Reference</th></tr></thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id}>
+                <td>{formatTime(r.created_at)}</td>
+                <td class={r.amount_micro < 0 ? 'negative num' : 'num'}>{r.amount_micro > 0 ? '+' : ''}{formatInt(r.amount_micro)}</td>
+                <td class="num">{formatCredits(r.balance_micro)}</td>
+                <td>{r.reason}</td>
+                <td class="mono">{r.ref ?? '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
       )}
       <div class="pager">
         <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>Newer</button>

@@ -64,24 +64,24 @@ export function OrgKeys({ orgId, keys, onChanged, confirm, showSecret }: Props) 
       <ErrorNote error={action.error} />
       {keys.length === 0 ? <Empty>No keys — create one above.</Empty> : (
         <Table label="API keys" testId="keys-table">
-            <thead><tr><th scope="col">Key</th><th scope="col">Mode</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
-                  <th scope="row" class="mono">{k.display}</th>
-                  <td>{k.mode}</td>
-                  <td>{formatTime(k.created_at)}</td>
-                  <td>{k.revoked_at ? `revoked ${formatTime(k.revoked_at)}` : 'active'}</td>
-                  <td class="row-actions">
-                    {!k.revoked_at && <>
-                      <button type="button" onClick={() => rotate(k)} aria-label={`Rotate key ${k.display}`}>Rotate</button>
-                      <button type="button" class="danger" onClick={() => revoke(k)} aria-label={`Revoke key ${k.display}`}>Revoke</button>
-                    </>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
+          <thead><tr><th scope="col">Key</th><th scope="col">Mode</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+          <tbody>
+            {keys.map((k) => (
+              <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
+                <th scope="row" class="mono">{k.display}</th>
+                <td>{k.mode}</td>
+                <td>{formatTime(k.created_at)}</td>
+                <td>{k.revoked_at ? `revoked ${formatTime(k.revoked_at)}` : 'active'}</td>
+                <td class="row-actions">
+                  {!k.revoked_at && <>
+                    <button type="button" onClick={() => rotate(k)} aria-label={`Rotate key ${k.display}`}>Rotate</button>
+                    <button type="button" class="danger" onClick={() => revoke(k)} aria-label={`Revoke key ${k.display}`}>Revoke</button>
+                  </>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
       )}
     </section>
   );

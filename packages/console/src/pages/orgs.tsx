@@ -64,18 +64,18 @@ export function Orgs() {
         <ErrorNote error={orgs.error} />
         {orgs.data && list.length === 0 ? <Empty>No organizations yet — create one above.</Empty> : (
           <Table label="Organizations" testId="orgs-table">
-              <thead><tr><th scope="col">Name</th><th scope="col">Id</th><th scope="col">Balance</th><th scope="col">Created</th></tr></thead>
-              <tbody>
-                {list.map((o) => (
-                  <tr key={o.id}>
-                    <th scope="row"><Link to={`/orgs/${encodeURIComponent(o.id)}`}>{o.name}</Link></th>
-                    <td class="mono">{o.id}</td>
-                    <td>{formatCredits(o.credits_micro)}</td>
-                    <td>{formatTime(o.created_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
+            <thead><tr><th scope="col">Name</th><th scope="col">Id</th><th scope="col">Balance</th><th scope="col">Created</th></tr></thead>
+            <tbody>
+              {list.map((o) => (
+                <tr key={o.id}>
+                  <th scope="row"><Link to={`/orgs/${encodeURIComponent(o.id)}`}>{o.name}</Link></th>
+                  <td class="mono">{o.id}</td>
+                  <td>{formatCredits(o.credits_micro)}</td>
+                  <td>{formatTime(o.created_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
         )}
         {list.length >= 100 && <p class="muted">Showing the first 100.</p>}
       </section>

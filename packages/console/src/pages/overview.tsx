@@ -46,26 +46,26 @@ export function Overview() {
           <Empty>No nodes have reported yet — they report every 5 seconds once started.</Empty>
         ) : (
           <Table label="Nodes" testId="nodes-table">
-              <thead>
-                <tr><th scope="col">Node</th><th scope="col">Version</th><th scope="col">Mode</th><th scope="col">Uptime</th><th scope="col">Connections</th><th scope="col">Events/s</th><th scope="col">Backlog</th><th scope="col">Redis</th><th scope="col">Database</th><th scope="col">Last seen</th></tr>
-              </thead>
-              <tbody>
-                {nodes.map((n) => (
-                  <tr key={n.id} class={n.alive ? '' : 'gone'}>
-                    <th scope="row" class="mono">{n.id}{n.alive ? '' : ' (gone)'}</th>
-                    <td>{n.version}</td>
-                    <td>{n.mode}</td>
-                    <td>{formatDuration(n.uptime_s)}</td>
-                    <td>{connectionsOf(n)}</td>
-                    <td>{formatNumber(n.stats.events_per_second)}</td>
-                    <td>{formatInt(n.stats.workflow_backlog)}</td>
-                    <td>{health(n.stats.redis)}</td>
-                    <td>{health(n.stats.database)}</td>
-                    <td>{formatTime(n.seen_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
+            <thead>
+              <tr><th scope="col">Node</th><th scope="col">Version</th><th scope="col">Mode</th><th scope="col">Uptime</th><th scope="col">Connections</th><th scope="col">Events/s</th><th scope="col">Backlog</th><th scope="col">Redis</th><th scope="col">Database</th><th scope="col">Last seen</th></tr>
+            </thead>
+            <tbody>
+              {nodes.map((n) => (
+                <tr key={n.id} class={n.alive ? '' : 'gone'}>
+                  <th scope="row" class="mono">{n.id}{n.alive ? '' : ' (gone)'}</th>
+                  <td>{n.version}</td>
+                  <td>{n.mode}</td>
+                  <td>{formatDuration(n.uptime_s)}</td>
+                  <td>{connectionsOf(n)}</td>
+                  <td>{formatNumber(n.stats.events_per_second)}</td>
+                  <td>{formatInt(n.stats.workflow_backlog)}</td>
+                  <td>{health(n.stats.redis)}</td>
+                  <td>{health(n.stats.database)}</td>
+                  <td>{formatTime(n.seen_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
         )}
       </section>
       {nodes?.filter((n) => n.alive).map((n) => <NodeCharts key={n.id} node={n} />)}

@@ -73,23 +73,23 @@ function Deliveries({ endpointId }: { endpointId: string }) {
       <ErrorNote error={deliveries.error ?? action.error} />
       {deliveries.data && list.length === 0 ? <Empty>No deliveries yet — send a test above.</Empty> : (
         <Table label="Deliveries" testId="deliveries-table">
-            <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Updated</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-            <tbody>
-              {list.map((d) => {
-                const last = d.attempts[d.attempts.length - 1];
-                return (
-                  <tr key={d.id}>
-                    <th scope="row">{d.type} <span class="mono muted small">{d.event_id}</span></th>
-                    <td><span class={`status status-${d.status}`}>{d.status}</span></td>
-                    <td class="num">{d.attempt_count}</td>
-                    <td>{last ? `${last.outcome}${last.status_code !== null ? ` ${last.status_code}` : ''}${last.error ? `: ${last.error}` : ''}` : '–'}</td>
-                    <td>{formatTime(d.updated_at)}</td>
-                    <td><button type="button" onClick={() => retry(d)} disabled={action.busy} aria-label={`Retry delivery ${d.id}`}>Retry</button></td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </Table>
+          <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Updated</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+          <tbody>
+            {list.map((d) => {
+              const last = d.attempts[d.attempts.length - 1];
+              return (
+                <tr key={d.id}>
+                  <th scope="row">{d.type} <span class="mono muted small">{d.event_id}</span></th>
+                  <td><span class={`status status-${d.status}`}>{d.status}</span></td>
+                  <td class="num">{d.attempt_count}</td>
+                  <td>{last ? `${last.outcome}${last.status_code !== null ? ` ${last.status_code}` : ''}${last.error ? `: ${last.error}` : ''}` : '–'}</td>
+                  <td>{formatTime(d.updated_at)}</td>
+                  <td><button type="button" onClick={() => retry(d)} disabled={action.busy} aria-label={`Retry delivery ${d.id}`}>Retry</button></td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </Table>
       )}
     </div>
   );

@@ -8,6 +8,8 @@ import { useSystem } from '../live/system.js';
 import { Link } from '../router.js';
 import { Table } from '../components/table.js';
 
+/** Runs drawn at most per table: a backlog of thousands must not freeze the page. */
+const MAX_ROWS = 200;
 const percent = (p: number) => Math.round(Math.min(1, Math.max(0, p)) * 100);
 
 function RunRow({ run }: { run: WorkRun }) {
@@ -44,10 +46,13 @@ function RunRow({ run }: { run: WorkRun }) {
 
 function RunTable({ runs, label, testId }: { runs: WorkRun[]; label: string; testId: string }) {
   return (
-    <Table label={label} testId={testId}>
+    <>
+      {runs.length > MAX_ROWS && <p class="muted">Showing the newest {MAX_ROWS} of {runs.length}.</p>}
+      <Table label={label} testId={testId}>
         <thead><tr><th scope="col">Kind</th><th scope="col">Organization</th><th scope="col">Resource</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Stages</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-        <tbody>{runs.map((r) => <RunRow key={r.run_id} run={r} />)}</tbody>
+        <tbody>{runs.slice(0, MAX_ROWS).map((r) => <RunRow key={r.run_id} run={r} />)}</tbody>
       </Table>
+    </>
   );
 }
 
