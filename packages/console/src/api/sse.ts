@@ -2,7 +2,9 @@
 // session cookie goes along). Named events only; the page reconnects itself with a backoff, resuming
 // after the last event id through a query parameter where the stream has one, so a reopened stream
 // neither skips nor repeats. stream.expired ends the session in the page; stream.draining (a node
-// shutting down) reconnects after the delay it asks for.
+// shutting down) reconnects after the delay it asks for; stream.stale_resume (a cursor older than
+// the replay window) goes on live without it; stream.overflow (a reader too slow) resumes after the
+// last event it got.
 import { ADMIN, ApiError, sessionLost } from './http.js';
 
 export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -14,6 +16,8 @@ export interface StreamOptions {
   readonly onState?: (state: StreamState) => void;
   /** The stream was refused for good (an unknown scope, a bad cursor): the server's {code, error}. */
   readonly onError?: (error: ApiError) => void;
+  /** The cursor was older than the server's replay window: the stream goes on live from now. */
+  readonly onStaleCursor?: () => void;
   /** The query parameter that resumes after an event id ("after"). */
   readonly resumeParam?: string;
 }
@@ -30,6 +34,8 @@ export function openStream(path: string, options: StreamOptions): Stream {
   let closed = false;
   let opened = false;
   let lastId: string | undefined;
+  /** Set once the server said the cursor is too old: reconnect without one. */
+  let stale = false;
   let delay = FIRST_DELAY_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const setState = (s: StreamState) => options.onState?.(s);
@@ -76,6 +82,7 @@ export function openStream(path: string, options: StreamOptions): Stream {
     const url = new URL(ADMIN + path, window.location.origin);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v) url.searchParams.set(k, v);
     if (options.resumeParam && lastId) url.searchParams.set(options.resumeParam, lastId);
+    else if (options.resumeParam && stale) url.searchParams.delete(options.resumeParam);
     opened = false;
     setState('connecting');
     const es = new EventSource(url.toString());
@@ -107,6 +114,13 @@ export function openStream(path: string, options: StreamOptions): Stream {
       sessionLost('session_expired');
     });
     es.addEventListener('stream.unauthorized', () => void retry(url));
+    es.addEventListener('stream.stale_resume', () => {
+      stale = true;
+      lastId = undefined;
+      drop();
+      options.onStaleCursor?.();
+      later(FIRST_DELAY_MS);
+    });
     es.addEventListener('stream.draining', (e) => {
       let wait = FIRST_DELAY_MS;
       try {

@@ -47,7 +47,7 @@ export interface WebhookDelivery {
 
 export type Surface = 'documents' | 'organizer' | 'videos' | 'hub' | 'admin';
 export interface NodeStats {
-  connections: Partial<Record<Surface, number>> & Record<string, unknown>;
+  connections: { total: number; by_surface: Record<Surface, number>; by_transport: { sse: number; ws: number } };
   events_per_second: number; workflow_backlog: number; redis: 'ok' | 'down' | 'off'; database: 'ok' | 'down';
   rss_bytes: number; heap_used_bytes: number; event_loop_delay_ms: number;
 }
@@ -64,6 +64,8 @@ export interface WorkRun {
   run_id: string; kind: 'document' | 'video' | 'organize'; org_id: string; resource_id: string;
   status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled'; attempts: number; error: string | null;
   created_at: string; updated_at: string; completed_at: string | null; stages: WorkStage[]; progress: number; retryable: boolean;
+  /** Why it may not be retried (the 409 message a retry would get); null when it may. */
+  retry_refusal?: string | null;
 }
 export interface WorkFrame { in_flight: WorkRun[]; recent: WorkRun[] }
 

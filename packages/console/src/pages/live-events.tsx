@@ -138,6 +138,7 @@ export function LiveEvents() {
       },
       onState: setState,
       onError: (e) => setError(describeError(e)),
+      onStaleCursor: () => setError('That event is older than the server keeps for replay: showing events from now on.'),
     });
     return () => {
       clearTimeout(timer);

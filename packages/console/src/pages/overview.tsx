@@ -12,7 +12,8 @@ const health = (v: string) => <span class={`health health-${v}`}>{v}</span>;
 
 function connectionsOf(n: NodeInfo): string {
   const c = n.stats.connections;
-  return SURFACES.map((s) => `${s} ${formatInt(typeof c[s] === 'number' ? c[s] : 0)}`).join(', ');
+  const parts = SURFACES.map((s) => ({ s, n: c.by_surface?.[s] ?? 0 })).filter((x) => x.n > 0);
+  return `${formatInt(c.total ?? 0)}${parts.length ? ` (${parts.map((x) => `${x.s} ${formatInt(x.n)}`).join(', ')})` : ''}`;
 }
 
 function NodeCharts({ node }: { node: NodeInfo }) {
