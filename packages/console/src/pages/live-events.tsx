@@ -50,9 +50,9 @@ function merge(current: LiveEvent[], incoming: LiveEvent[]): LiveEvent[] {
   return fresh.concat(current).slice(0, MAX_ROWS);
 }
 
+/** Keyed by the watch in the URL: a new one (Resume from here, back/forward) starts a fresh draft. */
 function WatchForm({ watch }: { watch: Watch }) {
   const [draft, setDraft] = useState(watch);
-  useEffect(() => setDraft(watch), [watch.scope, watch.id, watch.type, watch.after]);
   const submit = (e: Event) => {
     e.preventDefault();
     navigate(toQuery({ ...draft, id: draft.id.trim(), type: draft.type.trim(), after: draft.after.trim() }), { replace: true });
@@ -105,7 +105,10 @@ export function LiveEvents() {
   const [rows, setRows] = useState<LiveEvent[]>([]);
   const [held, setHeld] = useState<LiveEvent[]>([]);
   const [paused, setPaused] = useState(false);
-  const [state, setState] = useState<StreamState>('closed');
+  const key = toQuery(watch);
+  // The state of the stream of one watch: a new watch shows "connecting" until its own stream says more.
+  const [stream, setStream] = useState<{ key: string; state: StreamState }>({ key: '', state: 'closed' });
+  const state = stream.key === key ? stream.state : 'connecting';
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<LiveEvent | null>(null);
   const pending = useRef<LiveEvent[]>([]);
@@ -136,7 +139,7 @@ export function LiveEvents() {
           timer ??= setTimeout(flush, FLUSH_MS);
         },
       },
-      onState: setState,
+      onState: (s) => setStream({ key, state: s }),
       onError: (e) => setError(describeError(e)),
       onStaleCursor: () => setError('That event is older than the server keeps for replay: showing events from now on.'),
     });
@@ -145,7 +148,7 @@ export function LiveEvents() {
       pending.current = [];
       stream.close();
     };
-  }, [watch.scope, watch.id, watch.type, watch.after]);
+  }, [key]);
 
   const togglePause = () => {
     if (paused) {
@@ -162,7 +165,7 @@ export function LiveEvents() {
         <h1>Live events</h1>
         {watch.id && <LiveBadge state={state} />}
       </div>
-      <WatchForm watch={watch} />
+      <WatchForm key={key} watch={watch} />
       <ErrorNote error={error} />
       {watch.after && <p class="cursor" data-testid="cursor">Cursor: <span class="mono">after={watch.after}</span></p>}
       {!watch.id ? <Empty>Pick a scope and enter its id above to start the live tail.</Empty> : (
