@@ -90,7 +90,7 @@ function EventDetail({ event, onResume, onClose }: { event: LiveEvent; onResume:
         {event.truncated && <span class="badge warn">truncated ({event.size_bytes} bytes)</span>}
       </div>
       <p class="mono muted">{event.id}</p>
-      <pre class="json" tabIndex={0} aria-label="The event as JSON">{JSON.stringify(event, null, 2)}</pre>
+      <pre class="json" tabIndex={0} role="region" aria-label="The event as JSON">{JSON.stringify(event, null, 2)}</pre>
       <div class="actions">
         <button type="button" onClick={onResume}>Resume from here</button>
         <button type="button" onClick={onClose}>Close</button>
