@@ -18,4 +18,9 @@ export default tseslint.config(
     files: ['packages/client/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  // The operator console is a browser app only.
+  {
+    files: ['packages/console/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

@@ -49,20 +49,21 @@ if (built.status !== 0) {
   console.error('npm test: building packages/client failed');
   process.exit(1);
 }
-// The console's tests drive its built app as /console serves it: build it too, when it is here.
-if (existsSync(join('packages', 'console', 'package.json'))) {
-  const consoleBuilt = spawnSync(process.execPath, ['scripts/build-console.mjs'], { stdio: 'inherit' });
-  if (consoleBuilt.status !== 0) {
-    console.error('npm test: building packages/console failed');
-    process.exit(1);
-  }
+
+// The console's tests drive its built app as /console serves it: build it too.
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const consoleBuilt = spawnSync(npm, ['run', 'build', '-w', '@capstan/console'], { stdio: 'inherit' });
+if (consoleBuilt.status !== 0) {
+  console.error('npm test: building packages/console failed');
+  process.exit(1);
 }
 
 // The runner's timeout bounds each file as well as each test, so the long files — the chaos suite's
 // short profile (about two minutes of node kills and restarts, its own bound six) and the files that
-// drive one Chromium through many pages (the SDK on another origin, the rendered reference) — run
-// afterwards with a bound to match; every other test keeps the two-minute one that catches a hang early.
-const LONG_FILES = [join('test', 'client', 'browser.test.ts'), join('test', 'http', 'docs-page.test.ts')];
+// drive one Chromium through many pages (the SDK on another origin, the rendered reference, the
+// operator console) — run afterwards with a bound to match; every other test keeps the two-minute one
+// that catches a hang early.
+const LONG_FILES = [join('test', 'client', 'browser.test.ts'), join('test', 'http', 'docs-page.test.ts'), join('test', 'console', 'console-e2e.test.ts')];
 const LONG_RUNNING = (f) => f.startsWith(join('test', 'chaos')) || LONG_FILES.includes(f);
 const runFiles = (list, timeoutMs) =>
   list.length === 0

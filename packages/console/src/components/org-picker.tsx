@@ -1,0 +1,42 @@
+// Choosing an organization on pages that work within one (hubs, webhooks): a labelled <select> whose
+// choice lives in the URL (?org=), so the page can be linked and reloaded; the last choice carries over
+// to the next such page for this visit.
+import { useEffect } from 'preact/hooks';
+import { get } from '../api/http.js';
+import type { Org, Page } from '../api/types.js';
+import { useLoad } from '../hooks.js';
+import { Link, navigate, useRoute } from '../router.js';
+import { Empty, ErrorNote } from './notice.js';
+
+export function OrgPicker({ value, onChange }: { value: string; onChange: (orgId: string) => void }) {
+  const orgs = useLoad(() => get<Page<Org>>('/orgs', { limit: 100 }), []);
+  if (orgs.error) return <ErrorNote error={orgs.error} />;
+  const list = orgs.data?.data ?? [];
+  if (orgs.data && list.length === 0) return <Empty>No organizations yet — <Link to="/orgs">create one on the Organizations page</Link>.</Empty>;
+  return (
+    <div class="field inline">
+      <label for="org-picker">Organization</label>
+      <select id="org-picker" value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        <option value="">Choose an organization…</option>
+        {list.map((o) => <option key={o.id} value={o.id}>{o.name} ({o.id})</option>)}
+      </select>
+    </div>
+  );
+}
+
+let remembered = '';
+
+/** The organization a page at `page` ("/hubs") works in, and how to choose another. */
+export function useOrgChoice(page: string): [string, (orgId: string) => void] {
+  const { query } = useRoute();
+  const orgId = query.get('org') ?? '';
+  const choose = (o: string) => {
+    remembered = o;
+    navigate(o ? `${page}?org=${encodeURIComponent(o)}` : page, { replace: true });
+  };
+  useEffect(() => {
+    if (orgId) remembered = orgId;
+    else if (remembered) choose(remembered);
+  }, [orgId]);
+  return [orgId, choose];
+}

@@ -1,0 +1,37 @@
+// How the console writes numbers, sizes, money and times.
+
+const int = new Intl.NumberFormat('en-US');
+
+export const formatInt = (n: number): string => int.format(n);
+
+/** Micro-credits, with their dollar value (100,000 micro-credits are one dollar). */
+export const formatCredits = (micro: number): string => `${int.format(micro)} µ ($${(micro / 100_000).toFixed(2)})`;
+
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return '–';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${s % 60}s`;
+  return `${s}s`;
+}
+
+/** An ISO timestamp as "2025-01-31 12:00:00 UTC" (the server's own clock and zone). */
+export const formatTime = (iso: string | null | undefined): string =>
+  iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : '–';
+
+export const formatNumber = (n: number, digits = 1): string => (Number.isInteger(n) ? int.format(n) : n.toFixed(digits));
