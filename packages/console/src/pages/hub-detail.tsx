@@ -110,7 +110,7 @@ export function HubDetail({ hub }: { hub: Hub }) {
                   <td class="mono">{c.id}</td>
                   <td class="row-actions">
                     {c.status === 'active' && <>
-                      <button type="button" onClick={() => mint(c)} disabled={action.busy} aria-label={`Mint a token for ${c.name}`}>Mint token</button>
+                      <button type="button" onClick={() => mint(c)} disabled={action.busy} aria-label={`Mint token for ${c.name}`}>Mint token</button>
                       <button type="button" class="danger" onClick={() => ban(c)} aria-label={`Ban ${c.name}`}>Ban</button>
                     </>}
                   </td>
