@@ -18,15 +18,18 @@ function connectionsOf(n: NodeInfo): string {
 
 function NodeCharts({ node }: { node: NodeInfo }) {
   const h = node.history;
+  const now = node.stats;
+  // The charts end at the node's stats as of this frame, so their headline matches the table.
+  const series = (past: readonly number[], current: number | undefined) => (node.alive && current !== undefined ? [...past, current] : past);
   return (
     <section class="card" aria-labelledby={`charts-${node.id}`}>
       <h3 id={`charts-${node.id}`}>Node <span class="mono">{node.id}</span>, last hour</h3>
       <div class="sparks">
-        <Sparkline label="Connections" values={h.connections} format={formatInt} />
-        <Sparkline label="Events/s" values={h.events_per_second} format={(n) => formatNumber(n)} />
-        <Sparkline label="Workflow backlog" values={h.workflow_backlog} format={formatInt} />
-        <Sparkline label="RSS" values={h.rss_bytes} format={formatBytes} />
-        <Sparkline label="Loop delay p99" values={h.event_loop_delay_ms} format={(n) => `${formatNumber(n)} ms`} />
+        <Sparkline label="Connections" values={series(h.connections, now.connections.total)} format={formatInt} />
+        <Sparkline label="Events/s" values={series(h.events_per_second, now.events_per_second)} format={(n) => formatNumber(n)} />
+        <Sparkline label="Workflow backlog" values={series(h.workflow_backlog, now.workflow_backlog)} format={formatInt} />
+        <Sparkline label="RSS" values={series(h.rss_bytes, now.rss_bytes)} format={formatBytes} />
+        <Sparkline label="Loop delay p99" values={series(h.event_loop_delay_ms, now.event_loop_delay_ms)} format={(n) => `${formatNumber(n)} ms`} />
       </div>
     </section>
   );
