@@ -3,6 +3,7 @@
 // streams run on the realtime engine like every other stream (heartbeats, limits, draining, expiry).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { uuidv7Floor } from '../../events/index.js';
 import { AppError, media, replies } from '../../http/index.js';
 import { NO_EVENTS, resolveTailScope, tailCodec } from '../../operations/event-tail.js';
 import { SystemFeed } from '../../operations/system-feed.js';
@@ -17,6 +18,8 @@ const tags = ['admin'];
 const codec = tailCodec();
 /** The system stream's topic: it has no events, its frames are pushed by the sampler. */
 const SYSTEM_TOPIC = 'admin:system';
+/** How far back a tail without a cursor starts: a little clock skew between nodes. */
+const TAIL_START_SLACK_MS = 1000;
 const WORK_LIMITS = { inFlight: 100, recent: 20 };
 const EXAMPLE_ID = '018f4b3c-1234-7abc-8def-000000000001';
 
@@ -81,7 +84,7 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
     schema: {
       tags, security, operationId: 'streamAdminEvents', summary: 'Tail the event log (SSE): replay after a cursor, then live',
       description: 'One scope: `org_id`, `hub_id`, or `document_id` / `video_id` / `job_id` (its organization\'s stream filtered to it); beside `org_id` those ids are filters, as is `type` (a prefix). '
-        + 'Each frame is `id: <event id>`, `event: event`, `data: {"id","type","topic","org_id","scope","data","created_at","truncated","size_bytes"}`; a payload whose JSON is over 16 KiB arrives as `{"_truncated": "<its first 2048 characters>"}` with `truncated: true`. '
+        + 'Each frame is `id: <event id>`, `event: event`, `data: {"id","type","topic","org_id","scope","data","created_at","truncated","size_bytes"}`; a payload whose JSON is over 4 KiB arrives as `{"_truncated": "<its first 2048 characters>"}` with `truncated: true`. '
         + 'Resume with `after` or Last-Event-ID (no gap, no duplicate). `: heartbeat` every 25 s. Terminal events: `stream.expired` (a console session expired), `stream.unauthorized` (disconnected by an operator), `stream.draining`, `stream.stale_resume`, `stream.overflow`. '
         + 'Refusals: 400 invalid_request (no scope, or hub_id with another scope), 400 invalid_cursor, 404 not_found (unknown organization, hub or resource).',
       querystring: EventTailQuery,
@@ -107,7 +110,9 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
     }
     realtime.open({
       topic: tail.topic,
-      cursor,
+      // With no cursor the tail starts now: replaying from this instant covers what commits while the
+      // stream is being set up, before it follows the topic.
+      cursor: cursor ?? uuidv7Floor(Date.now() - TAIL_START_SLACK_MS),
       access: tail.access,
       expiresAtMs,
       wire,
