@@ -1,6 +1,6 @@
 // The operators' tail of the event log: which topic a request means (an organization, a hub, or the
 // organization of a document, video or organizer job), what it filters, and its frames — every event
-// with its envelope, a payload over 16 KiB cut to its first 2048 characters.
+// with its envelope, a payload over 4 KiB cut to its first 2048 characters.
 import type { Kysely } from 'kysely';
 import { hubTopic, orgTopic, type EventRecord } from '../events/index.js';
 import { AppError } from '../http/errors.js';
@@ -8,7 +8,7 @@ import type { Access, Codec, TerminalType } from '../realtime/index.js';
 import type { Database } from '../storage/index.js';
 
 /** Payloads whose JSON is longer are replaced by their beginning. */
-const TRUNCATE_OVER_BYTES = 16 * 1024;
+const TRUNCATE_OVER_BYTES = 4 * 1024;
 const TRUNCATED_CHARS = 2048;
 
 export interface TailQuery {

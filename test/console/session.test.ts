@@ -208,6 +208,21 @@ describe('console sessions expire', () => {
     assert.equal(await s.server.ctx.storage.cleanup.deleteExpiredConsoleSessions(new Date().toISOString(), 10), 1);
     assertError(await call(`${s.url}/admin/v1/orgs`, 'GET', { cookie: session.cookie }), 401, 'unauthorized');
   });
+
+  test('an admin stream opened with a session ends with stream.expired when the session does; one opened with the token does not', async () => {
+    const session = await signIn(s.url);
+    const res = await fetch(`${s.url}/admin/v1/live/system`, { headers: { cookie: session.cookie } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const text = await res.text(); // the server ends the stream
+    assert.match(text, /event: stream\.expired\ndata: \{[^\n]*"reason":"token_expired"/);
+    const byToken = new AbortController();
+    const tokenStream = await fetch(`${s.url}/admin/v1/live/system`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: byToken.signal });
+    const reader = tokenStream.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    assert.doesNotMatch(first, /stream\.expired/);
+    byToken.abort();
+  });
 });
 
 describe('console sessions with the admin API off', () => {

@@ -15,7 +15,7 @@ const TailEvent = Type.Object({
   topic: Type.String({ description: 'org:<org id> or hub:<hub id>' }),
   org_id: Type.String(),
   scope: Type.Object({}, { additionalProperties: true, description: 'The event\'s scope keys (document_id, video_id, job_id, space_id, contact_ids, …)' }),
-  data: Type.Object({}, { additionalProperties: true, description: 'The payload; over 16 KiB of JSON: {"_truncated": "<its first 2048 characters>"}' }),
+  data: Type.Object({}, { additionalProperties: true, description: 'The payload; over 4 KiB of JSON: {"_truncated": "<its first 2048 characters>"}' }),
   created_at: Type.String({ format: 'date-time' }),
   truncated: Type.Boolean(),
   size_bytes: Type.Integer({ minimum: 0, description: 'The payload\'s full size in bytes (its JSON)' }),

@@ -879,7 +879,7 @@ export interface AdminEventsEvent {
     [k: string]: unknown | undefined;
   };
   /**
-   * The payload; over 16 KiB of JSON: {"_truncated": "<its first 2048 characters>"}
+   * The payload; over 4 KiB of JSON: {"_truncated": "<its first 2048 characters>"}
    */
   data: {
     [k: string]: unknown | undefined;
