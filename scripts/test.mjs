@@ -63,7 +63,7 @@ if (consoleBuilt.status !== 0) {
 // drive one Chromium through many pages (the SDK on another origin, the rendered reference, the
 // operator console) — run afterwards with a bound to match; every other test keeps the two-minute one
 // that catches a hang early.
-const LONG_FILES = [join('test', 'client', 'browser.test.ts'), join('test', 'http', 'docs-page.test.ts'), join('test', 'console', 'console-e2e.test.ts')];
+const LONG_FILES = [join('test', 'client', 'browser.test.ts'), join('test', 'http', 'docs-page.test.ts'), join('test', 'console', 'console-e2e.test.ts'), join('test', 'console', 'console-guard.test.ts')];
 const LONG_RUNNING = (f) => f.startsWith(join('test', 'chaos')) || LONG_FILES.includes(f);
 const runFiles = (list, timeoutMs) =>
   list.length === 0

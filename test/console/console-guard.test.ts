@@ -1,0 +1,143 @@
+// The operator console's guard in a real browser: a session that expires while a page is open sends it
+// back to sign-in saying so; a forged cookie opens nothing; a page on another site cannot make the
+// console's server change anything with the operator's cookie; the pages work from the keyboard.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
+import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
+
+const TTL_SECONDS = 3;
+
+describe('the console guard in Chromium', () => {
+  let ts: TestServer;
+  let browser: Browser;
+  let evil: Server;
+  let evilUrl: string;
+
+  before(async () => {
+    ts = await startServer({ consoleSessionTtlSeconds: TTL_SECONDS, realtimeRetryMs: 50 });
+    browser = await launchChromium();
+    // Another site (localhost is not 127.0.0.1's site) whose page tries to use the operator's cookie.
+    const target = ts.url;
+    evil = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><title>elsewhere</title>
+<form id="f" method="post" action="${target}/admin/v1/orgs" enctype="text/plain"><input name='{"name":"forged-form","x":"' value='"}'></form>
+<script>
+  window.results = {};
+  fetch('${target}/admin/v1/orgs', { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json', 'x-csrf-token': 'guess' }, body: JSON.stringify({ name: 'forged-fetch' }) })
+    .then((r) => { window.results.fetch = 'answered ' + r.status; }, (e) => { window.results.fetch = 'blocked ' + e.name; });
+  fetch('${target}/admin/v1/orgs', { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ name: 'forged-simple' }) })
+    .then(() => { window.results.simple = 'sent'; }, () => { window.results.simple = 'blocked'; });
+</script>`);
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    evilUrl = `http://localhost:${(evil.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((resolve) => evil?.close(resolve));
+    await ts?.close();
+  });
+
+  const signIn = async (context: BrowserContext) => {
+    const page = await context.newPage();
+    await page.goto(`${ts.url}/console`);
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: /sign in/i }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    return page;
+  };
+
+  const orgNames = async () => {
+    const res = await ts.admin('GET', '/orgs?limit=100');
+    return (res.body.data as { name: string }[]).map((o) => o.name);
+  };
+
+  test('a session that expires while the overview is open ends its stream and the page returns to sign-in saying why', async () => {
+    const context = await browser.newContext();
+    const page = await signIn(context);
+    const session = (await context.cookies()).find((c) => c.name === 'capstan_console');
+    assert.ok(session?.httpOnly && session.sameSite === 'Strict', 'the session is an HttpOnly, SameSite=Strict cookie');
+    const cookie = `capstan_console=${session.value}`;
+    // No click, no reload: the live stream's stream.expired at the session's end is what moves the page.
+    await page.getByText('Your session expired. Sign in again.').waitFor({ timeout: (TTL_SECONDS + 10) * 1000 });
+    await page.getByLabel('Admin token').waitFor();
+    const res = await fetch(`${ts.url}/admin/v1/orgs`, { headers: { cookie } });
+    assert.equal(res.status, 401);
+    assert.equal(((await res.json()) as { code: string }).code, 'session_expired');
+    await context.close();
+  });
+
+  test('a forged session cookie opens no page and no call', async () => {
+    const context = await browser.newContext();
+    const { hostname } = new URL(ts.url);
+    await context.addCookies([{ name: 'capstan_console', value: 'Zm9yZ2VkLWNvb2tpZS12YWx1ZS0wMTIzNDU2Nzg5YWJjZGVm', domain: hostname, path: '/', httpOnly: true, sameSite: 'Strict' }]);
+    const page = await context.newPage();
+    await page.goto(`${ts.url}/console/orgs`);
+    assert.match(page.url(), /\/console\/sign-in$/);
+    await page.getByLabel('Admin token').waitFor();
+    const res = await context.request.get(`${ts.url}/admin/v1/orgs`);
+    assert.equal(res.status(), 401);
+    assert.equal(((await res.json()) as { code: string }).code, 'unauthorized');
+    await context.close();
+  });
+
+  test('a page on another site cannot create anything with the signed-in operator\'s cookie', async () => {
+    const context = await browser.newContext();
+    const console = await signIn(context);
+    const before = await orgNames();
+    const page = await context.newPage();
+    await page.goto(evilUrl);
+    await page.waitForFunction(() => {
+      const r = (window as unknown as { results: Record<string, string> }).results;
+      return r.fetch !== undefined && r.simple !== undefined;
+    });
+    const results = await page.evaluate(() => (window as unknown as { results: Record<string, string> }).results);
+    // The JSON call needs a preflight the server does not grant with credentials: the browser stops it.
+    assert.match(results.fetch ?? '', /^blocked/);
+    const submitted = page.waitForNavigation();
+    await page.evaluate(() => (document.getElementById('f') as HTMLFormElement).submit());
+    await submitted;
+    const answer = await page.evaluate(() => document.body.innerText);
+    assert.match(answer, /"code":"(unauthorized|unsupported_media_type|csrf_failed)"/);
+    assert.deepEqual(await orgNames(), before, 'nothing was created');
+    // The operator's own session still works.
+    await console.reload();
+    await console.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await context.close();
+  });
+
+  test('the pages work from the keyboard: a skip link first, then the navigation', async (t) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await signIn(context);
+    const timing = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+      return nav ? Math.round(nav.loadEventEnd - nav.startTime) : -1;
+    });
+    t.diagnostic(`console load (navigation start to load event, localhost): ${timing} ms`);
+    // A page as it loads: focus starts at the document.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+    const focused = [];
+    await page.locator('body').focus();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      focused.push(await page.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
+    }
+    assert.ok(focused.includes('Organizations'), `the navigation is reachable by Tab: ${focused.join(' | ')}`);
+    while ((await page.evaluate(() => document.activeElement?.textContent?.trim())) !== 'Organizations') await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Organizations' }).waitFor();
+    assert.match(page.url(), /\/console\/orgs$/);
+    await context.close();
+  });
+});
