@@ -4,6 +4,7 @@
 // of the same log, so they apply in order with everything else, wherever and whenever they happened.
 import { ACCESS_EVENTS, isAccessEvent, revokedKeyIds, type EventLog, type EventRecord, type FeedMessage } from '../events/index.js';
 import type { StallWatch } from './liveness.js';
+import { TickWheel, tickPeriodMs } from './tick-wheel.js';
 import { timeoutAt } from './timers.js';
 import type { Access, Codec, ConnectionLabel, ConnectionLease, Frame, OpenConnection, TerminalType, Wire } from './types.js';
 
@@ -45,6 +46,8 @@ export interface ConnectionDeps {
   readonly onError: (error: unknown) => void;
   /** The shared check of peers that cannot answer (SSE), when the platform has one. */
   readonly stalls?: StallWatch;
+  /** The node's one timer for every connection's heartbeat and idle check (a wheel of its own without). */
+  readonly ticks?: TickWheel;
 }
 
 type State = 'starting' | 'live' | 'closed';
@@ -282,7 +285,8 @@ export class Connection {
       this.timers.push(timeoutAt(this.spec.expiresAtMs, () => this.terminate('stream.expired', { reason: 'token_expired' })));
     }
     if (wire.socket && this.deps.stalls) this.timers.push(this.deps.stalls.watch(wire.socket, () => this.drop()));
-    const tickMs = Math.max(10, Math.min(heartbeatMs > 0 ? heartbeatMs : idleTimeoutMs, Math.ceil(idleTimeoutMs / 3)));
+    const ticks = this.deps.ticks ?? new TickWheel(tickPeriodMs(heartbeatMs, idleTimeoutMs));
+    const tickMs = ticks.periodMs;
     // A peer is heard from only in answer to pings: without heartbeats its silence means nothing.
     const heardAt = heartbeatMs > 0 ? wire.lastHeardAt?.bind(wire) : undefined;
     let recheck: NodeJS.Timeout | undefined;
@@ -309,7 +313,7 @@ export class Connection {
       }
     };
     let sinceBeat = 0;
-    const tick = setInterval(() => {
+    this.timers.push(ticks.add(() => {
       checkIdle();
       if (this.closed) return;
       sinceBeat += tickMs;
@@ -322,9 +326,7 @@ export class Connection {
           this.writes++;
         }
       }
-    }, tickMs);
-    tick.unref();
-    this.timers.push(() => clearInterval(tick));
+    }));
   }
 
   /** Drops a connection whose peer is gone: no terminal event, it could not arrive. */

@@ -6,6 +6,7 @@ import { AppError } from '../http/errors.js';
 import type { Logger, Metrics } from '../http/index.js';
 import { Connection, type ConnectionLimits, type ConnectionSpec } from './connection.js';
 import { stallTiming, TcpStallWatch } from './liveness.js';
+import { TickWheel, tickPeriodMs } from './tick-wheel.js';
 import type { ConnectionLease, ConnectionLimiter, OpenConnection, TerminalType } from './types.js';
 
 export interface RealtimeOptions extends ConnectionLimits {
@@ -36,6 +37,8 @@ export class RealtimeEngine {
   private drainingSince: number | undefined;
   /** One sweep of the kernel's TCP table serves every SSE connection of this node. */
   private readonly stalls: TcpStallWatch;
+  /** One timer ticks every connection's heartbeat and idle check. */
+  private readonly ticks: TickWheel;
 
   constructor(
     private readonly log: EventLog,
@@ -45,6 +48,7 @@ export class RealtimeEngine {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
+    this.ticks = new TickWheel(tickPeriodMs(options.heartbeatMs, options.idleTimeoutMs));
     this.stalls = new TcpStallWatch(stallTiming(options.heartbeatMs, options.idleTimeoutMs), (err, disabled) => {
       if (disabled) logger.warn({ err }, 'the TCP table cannot be read: vanished SSE peers are left to the operating system');
       else logger.warn({ err }, 'reading the TCP table failed');
@@ -105,6 +109,7 @@ export class RealtimeEngine {
       },
       onError: (e) => this.logger.error({ err: e }, 'realtime connection failed'),
       stalls: this.stalls,
+      ticks: this.ticks,
     });
     this.connections.set(connection.id, connection);
     this.metrics.openConnections.inc({ transport: connection.transport });

@@ -1,0 +1,63 @@
+// One timer for the periodic check of every connection of a node (idle deadline, heartbeat), instead
+// of a timer each. Connections sit in one of a few slots; a single interval visits one slot per step,
+// so each connection is ticked once per period and the ticks of many connections spread over the
+// period instead of all firing together.
+
+/** Slots are never shorter than this: a shorter period gets fewer slots (one below 2 × this). */
+const MIN_STEP_MS = 10;
+const MAX_SLOTS = 16;
+
+export class TickWheel {
+  private readonly slots: Set<() => void>[];
+  private readonly stepMs: number;
+  /** The slot the next step visits. */
+  private cursor = 0;
+  private count = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(readonly periodMs: number) {
+    const slots = Math.max(1, Math.min(MAX_SLOTS, Math.floor(periodMs / MIN_STEP_MS)));
+    this.slots = Array.from({ length: slots }, () => new Set<() => void>());
+    this.stepMs = periodMs / slots;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * Calls `tick` once per period from now on; the first call comes about one period after this one
+   * (the slot just visited, so it is the last to come round again). Returns the way to stop it.
+   */
+  add(tick: () => void): () => void {
+    const slot = this.slots[(this.cursor + this.slots.length - 1) % this.slots.length]!;
+    slot.add(tick);
+    this.count += 1;
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.step(), this.stepMs);
+      this.timer.unref();
+    }
+    return () => {
+      if (!slot.delete(tick)) return;
+      this.count -= 1;
+      if (this.count === 0) this.stop();
+    };
+  }
+
+  private step(): void {
+    const slot = this.slots[this.cursor]!;
+    this.cursor = (this.cursor + 1) % this.slots.length;
+    // A tick may remove itself (its connection closes); Set iteration allows that.
+    for (const tick of slot) tick();
+  }
+
+  private stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** The period of a connection's check: its heartbeat, and at least three checks per idle window. */
+export function tickPeriodMs(heartbeatMs: number, idleTimeoutMs: number): number {
+  return Math.max(10, Math.min(heartbeatMs > 0 ? heartbeatMs : idleTimeoutMs, Math.ceil(idleTimeoutMs / 3)));
+}
