@@ -127,6 +127,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   });
   if (config.rateLimitPerMinute > 0 && deps.rateLimits) {
     const limiter = await registerRateLimits(app, { ...deps.rateLimits, perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute, logger: deps.logger });
+    app.decorate('requestLimiter', limiter);
     app.addHook('onRequest', async (req) => {
       if (req.method === 'OPTIONS' || UNLIMITED.has(req.url.split('?')[0] ?? '')) return;
       await limiter.admit(req.ip, presentedCredentials(req.headers, (req.query as Record<string, unknown> | undefined)?.token));

@@ -35,6 +35,20 @@ export interface RateLimitOptions {
 export interface RequestLimiter {
   /** Counts one request from `address` carrying `credentials`; throws 429 rate_limited when its bucket is spent. */
   admit(address: string, credentials: readonly string[]): Promise<void>;
+  /**
+   * For a credential sent in a body (the console's sign-in), which admit() cannot see: throws 429
+   * rate_limited, before the credential is checked, when the address's auth-failure bucket is spent.
+   */
+  checkFailures(address: string): Promise<void>;
+  /** Counts a body credential that verified as nothing; throws 429 rate_limited when that spends the bucket. */
+  failedAuthentication(address: string): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set while rate limits are on: routes that take a credential in their body count failures with it. */
+    requestLimiter?: RequestLimiter;
+  }
 }
 
 /**
@@ -90,6 +104,16 @@ export async function registerRateLimits(app: FastifyInstance, options: RateLimi
       }
       const counted = await count(caller ? `caller:${caller}` : `ip:${from}`);
       if (counted.exceeded) throw refuse(counted.retryAfter);
+    },
+    async checkFailures(address) {
+      if (authFailuresPerMinute <= 0) return;
+      const seen = await count(FAILURES + normalizeIP(address), false);
+      if (seen.spent) throw refuse(seen.retryAfter, failedAuthentications);
+    },
+    async failedAuthentication(address) {
+      if (authFailuresPerMinute <= 0) return;
+      const failed = await count(FAILURES + normalizeIP(address));
+      if (failed.exceeded) throw refuse(failed.retryAfter, failedAuthentications);
     },
   };
 }

@@ -225,6 +225,27 @@ describe('console sessions expire', () => {
   });
 });
 
+describe('console sign-in under the auth-failure limit', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer({ rateLimitPerMinute: 1000, authFailuresPerMinute: 3 });
+  });
+  after(() => s.close());
+
+  test('wrong tokens count as failed authentications of the address: past the limit sign-in is 429, even with the right token', async () => {
+    const url = `${s.url}/admin/v1/session`;
+    for (let i = 0; i < 3; i++) assertError(await call(url, 'POST', {}, { token: `guess-${i}` }), 401, 'unauthorized');
+    const refused = await call(url, 'POST', {}, { token: 'guess-3' });
+    assertError(refused, 429, 'rate_limited');
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1, 'Retry-After says when to come back');
+    const right = await call(url, 'POST', {}, { token: ADMIN_TOKEN });
+    assertError(right, 429, 'rate_limited');
+    assert.equal(right.headers.get('set-cookie'), null, 'no session is opened while the address is refused');
+    // The same bucket as a wrong key in a header: that is refused too.
+    assertError(await call(`${s.url}/admin/v1/orgs`, 'GET', { authorization: 'Bearer another-guess' }), 429, 'rate_limited');
+  });
+});
+
 describe('console sessions with the admin API off', () => {
   let s: TestServer;
   before(async () => {

@@ -17,7 +17,12 @@ export async function redisRequestLimiter(redis: RedisConnections, perMinute: nu
     identify: async (credentials) => credentials.find((c) => !c.startsWith('bad')) ?? null,
     logger: createLogger('silent'),
   });
-  return { admit: (address, credentials) => limiter.admit(address, credentials), close: () => app.close() };
+  return {
+    admit: (address, credentials) => limiter.admit(address, credentials),
+    checkFailures: (address) => limiter.checkFailures(address),
+    failedAuthentication: (address) => limiter.failedAuthentication(address),
+    close: () => app.close(),
+  };
 }
 
 /** Whether a request is let through (true) or refused with 429 rate_limited (false). */

@@ -42,16 +42,22 @@ export function sessionRoutes(ctx: AppContext) {
       },
       schema: {
         tags, security: [], operationId: 'createConsoleSession', summary: 'Sign in to the operator console with the admin token',
-        description: 'Opens a console session: the answer sets the `capstan_console` cookie (HttpOnly, SameSite=Strict, Secure over https) that every admin route accepts in place of the admin token, and gives the CSRF token that writes made with it must send as `X-CSRF-Token`. `401 unauthorized` when the token is not CAPSTAN_ADMIN_TOKEN.',
+        description: 'Opens a console session: the answer sets the `capstan_console` cookie (HttpOnly, SameSite=Strict, Secure over https) that every admin route accepts in place of the admin token, and gives the CSRF token that writes made with it must send as `X-CSRF-Token`. `401 unauthorized` when the token is not CAPSTAN_ADMIN_TOKEN; wrong tokens count against the address\'s CAPSTAN_AUTH_FAILURES_PER_MINUTE, past which sign-in from it is `429 rate_limited` with Retry-After until its minute ends.',
         body: Type.Object({
           token: Type.String({ minLength: 1, maxLength: 4096, description: 'CAPSTAN_ADMIN_TOKEN' }),
         }, { additionalProperties: false, examples: [{ token: 'my-admin-token' }] }),
         response: replies({
           201: { ...ConsoleSessionBody, description: 'The session is open; its cookie is set', headers: setCookie('capstan_console=<session>; Path=/; HttpOnly; SameSite=Strict; Max-Age=<CAPSTAN_CONSOLE_SESSION_TTL_SECONDS> (; Secure over https)') },
-        }, ['route_not_found', 'unauthorized']),
+        }, ['route_not_found', 'unauthorized', 'rate_limited']),
       },
     }, async (req, reply) => {
-      const opened = await sessions.open(req.body.token);
+      // A wrong token counts as a failed authentication of the address, as a wrong key in a header does.
+      const limiter = req.server.requestLimiter;
+      await limiter?.checkFailures(req.ip);
+      const opened = await sessions.open(req.body.token).catch(async (e: unknown) => {
+        if (e instanceof AppError && e.code === 'unauthorized') await limiter?.failedAuthentication(req.ip);
+        throw e;
+      });
       reply.header('Set-Cookie', consoleCookieHeader(opened.id, opened.ttlSeconds, overHttps(req)));
       return reply.code(201).send({ expires_at: opened.expiresAt, csrf_token: opened.csrfToken });
     });

@@ -32,7 +32,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in to the operator console with the admin token
-         * @description Opens a console session: the answer sets the `capstan_console` cookie (HttpOnly, SameSite=Strict, Secure over https) that every admin route accepts in place of the admin token, and gives the CSRF token that writes made with it must send as `X-CSRF-Token`. `401 unauthorized` when the token is not CAPSTAN_ADMIN_TOKEN.
+         * @description Opens a console session: the answer sets the `capstan_console` cookie (HttpOnly, SameSite=Strict, Secure over https) that every admin route accepts in place of the admin token, and gives the CSRF token that writes made with it must send as `X-CSRF-Token`. `401 unauthorized` when the token is not CAPSTAN_ADMIN_TOKEN; wrong tokens count against the address's CAPSTAN_AUTH_FAILURES_PER_MINUTE, past which sign-in from it is `429 rate_limited` with Retry-After until its minute ends.
          */
         post: operations["createConsoleSession"];
         /**
