@@ -6,7 +6,7 @@ import { io as ioClient, type ManagerOptions, type SocketOptions } from 'socket.
 import { WebSocket } from 'ws';
 import { wallClockMs } from '../lib/clock.js';
 import { Histogram } from '../lib/histogram.js';
-import type { BenchPayload, FromClient, PhaseStats, ToClient } from './protocol.js';
+import type { BenchPayload, FromClient, PayloadField, PhaseStats, ToClient } from './protocol.js';
 import { SseFrames } from './sse-frames.js';
 
 interface Conn {
@@ -87,7 +87,14 @@ function openSse(url: URL, headers: Readonly<Record<string, string>>, localAddre
   });
 }
 
-function openWs(url: string, localAddress: string, timeoutMs: number): Promise<Conn> {
+/** The payload of a ws message: its `data`, or the JSON text of its `name`. */
+function wsPayload(message: unknown, field: PayloadField): unknown {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const value = (message as Record<string, unknown>)[field];
+  return field === 'name' ? (typeof value === 'string' ? parseJson(value) : undefined) : value;
+}
+
+function openWs(url: string, localAddress: string, timeoutMs: number, payloadIn: PayloadField): Promise<Conn> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { localAddress, perMessageDeflate: false, handshakeTimeout: timeoutMs });
     const conn: Conn = { counts: new Map(), open: false, close: () => ws.terminate() };
@@ -98,8 +105,8 @@ function openWs(url: string, localAddress: string, timeoutMs: number): Promise<C
     });
     ws.on('message', (raw: Buffer) => {
       const at = wallClockMs();
-      const message = JSON.parse(raw.toString()) as { data?: unknown };
-      if (isPayload(message.data)) record(conn, message.data, at);
+      const payload = wsPayload(parseJson(raw.toString()), payloadIn);
+      if (isPayload(payload)) record(conn, payload, at);
     });
     ws.once('close', () => onClosed(conn));
   });
@@ -133,10 +140,11 @@ async function connect(cmd: Extract<ToClient, { cmd: 'connect' }>): Promise<void
   let failed = 0;
   let next = 0;
   const url = new URL(cmd.url);
+  const urlOf = (i: number) => (cmd.url.includes('{connection}') ? cmd.url.replaceAll('{connection}', `${cmd.connectionPrefix ?? ''}${i}`) : cmd.url);
   const openOne = (i: number): Promise<Conn> => {
     const source = cmd.sources[i % cmd.sources.length] ?? '127.0.0.1';
     if (cmd.kind === 'sse') return openSse(url, cmd.headerSets?.[i % cmd.headerSets.length] ?? {}, source, cmd.timeoutMs);
-    if (cmd.kind === 'ws') return openWs(cmd.url, source, cmd.timeoutMs);
+    if (cmd.kind === 'ws') return openWs(urlOf(i), source, cmd.timeoutMs, cmd.payloadIn ?? 'data');
     return openSocketIo(cmd.url, source, cmd.timeoutMs, cmd.eventName);
   };
   // Bounded by the count: each worker takes the next index until none are left.

@@ -3,6 +3,8 @@ import type { HistogramData } from '../lib/histogram.js';
 
 export type ClientKind = 'sse' | 'ws' | 'socketio';
 
+export type PayloadField = 'data' | 'name';
+
 /** What a benchmark event carries in its data: the phase, a sequence number and the send time. */
 export interface BenchPayload {
   readonly p: string;
@@ -26,6 +28,13 @@ export type ToClient =
       readonly timeoutMs: number;
       /** Event name to listen for (Socket.IO). */
       readonly eventName: string;
+      /**
+       * Where a ws message carries the payload: its `data` (the default), or its `name` as JSON text (a
+       * Capstan organizer file_updated event: the publisher renames a file to the payload).
+       */
+      readonly payloadIn?: PayloadField;
+      /** Replaces `{connection}` in the URL, followed by the connection's index: a unique id per connection. */
+      readonly connectionPrefix?: string;
     }
   | { readonly cmd: 'stats' }
   | { readonly cmd: 'exit' };

@@ -63,9 +63,10 @@ export class LoadClients {
     const replies = await Promise.all(
       this.children.map((child, i) => {
         const count = Math.floor(total / this.processes) + (i < total % this.processes ? 1 : 0);
-        const { kind, url, headerSets, eventName } = target.subscribe;
+        const { kind, url, headerSets, eventName, payloadIn } = target.subscribe;
         const sources = loopbackSources(this.sourcesPerProcess, i * this.sourcesPerProcess);
-        return this.ask(child, { cmd: 'connect', kind, url, headerSets, eventName, count, sources, concurrency, timeoutMs }, 'connected', overallTimeoutMs);
+        const command: ToClient = { cmd: 'connect', kind, url, headerSets, eventName, payloadIn, connectionPrefix: `c${i}-`, count, sources, concurrency, timeoutMs };
+        return this.ask(child, command, 'connected', overallTimeoutMs);
       }),
     );
     return {

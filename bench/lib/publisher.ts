@@ -8,6 +8,8 @@ import { wallClockMs } from './clock.js';
 export interface PublishTarget {
   readonly origin: string;
   readonly path: string;
+  /** POST unless given (a Capstan organizer rename is a PATCH). */
+  readonly method?: 'POST' | 'PATCH';
   readonly headers: Readonly<Record<string, string>>;
   /** The request body for one event. */
   body(payload: BenchPayload): string;
@@ -49,7 +51,7 @@ export class Publisher {
   private async sendOne(phase: string, seq: number, tally: Tally): Promise<void> {
     try {
       const payload: BenchPayload = { p: phase, s: seq, t: wallClockMs() };
-      const res = await this.pool.request({ path: this.target.path, method: 'POST', headers: { 'content-type': 'application/json', ...this.target.headers }, body: this.target.body(payload) });
+      const res = await this.pool.request({ path: this.target.path, method: this.target.method ?? 'POST', headers: { 'content-type': 'application/json', ...this.target.headers }, body: this.target.body(payload) });
       const text = await res.body.text();
       if (res.statusCode >= 200 && res.statusCode < 300) {
         tally.accepted++;

@@ -2,7 +2,8 @@
 // bench/servers/. Each starts as its own bounded process and says how to subscribe and how to publish.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { ClientKind } from '../clients/protocol.js';
+import type { ClientKind, PayloadField } from '../clients/protocol.js';
+import { makeOrg, startCapstanProcess } from './capstan-process.js';
 import type { NchanAvailability } from './nchan.js';
 import { startNchan } from './nchan-target.js';
 import { freePort, waitForHttp } from './net.js';
@@ -10,15 +11,16 @@ import { baseEnv, type Child, type ProcessGroup } from './processes.js';
 import type { PublishTarget } from './publisher.js';
 import { tempDir } from './temp-dir.js';
 
-export type TargetName = 'capstan' | 'raw-sse-batched' | 'raw-sse' | 'raw-ws' | 'socketio' | 'nchan' | 'nchan-workers';
+export type TargetName = 'capstan' | 'capstan-ws' | 'raw-sse-batched' | 'raw-sse' | 'raw-ws' | 'socketio' | 'nchan' | 'nchan-workers';
 
-export const TARGET_NAMES: readonly TargetName[] = ['capstan', 'raw-sse-batched', 'raw-sse', 'raw-ws', 'socketio', 'nchan', 'nchan-workers'];
+export const TARGET_NAMES: readonly TargetName[] = ['capstan', 'capstan-ws', 'raw-sse-batched', 'raw-sse', 'raw-ws', 'socketio', 'nchan', 'nchan-workers'];
 
 /** Targets that need packages from outside the repository (and may be missing). */
 export const isNchan = (name: TargetName): name is 'nchan' | 'nchan-workers' => name === 'nchan' || name === 'nchan-workers';
 
 export const TARGET_LABELS: Readonly<Record<TargetName, string>> = {
   capstan: 'Capstan (hub SSE)',
+  'capstan-ws': 'Capstan (organizer WebSocket)',
   'raw-sse-batched': 'raw node:http SSE, batched (ceiling)',
   'raw-sse': 'raw node:http SSE, naive',
   'raw-ws': 'raw ws',
@@ -45,7 +47,14 @@ export interface TargetOptions {
 export interface RunningTarget {
   readonly name: TargetName;
   readonly child: Child;
-  readonly subscribe: { readonly kind: ClientKind; readonly url: string; readonly headerSets?: readonly Record<string, string>[]; readonly eventName: string };
+  readonly subscribe: {
+    readonly kind: ClientKind;
+    /** `{connection}` in it becomes a unique id per connection. */
+    readonly url: string;
+    readonly headerSets?: readonly Record<string, string>[];
+    readonly eventName: string;
+    readonly payloadIn?: PayloadField;
+  };
   readonly publish: PublishTarget;
   /** The end of the server's own log, where it keeps one apart from its output (nginx's error log). */
   serverLog?(): string;
@@ -55,7 +64,7 @@ export interface RunningTarget {
 const EVENT = 'test.ping';
 const tsx = ['--import', 'tsx'];
 
-async function startBaseline(name: Exclude<TargetName, 'capstan' | 'nchan' | 'nchan-workers'>, group: ProcessGroup, o: TargetOptions): Promise<RunningTarget> {
+async function startBaseline(name: Exclude<TargetName, 'capstan' | 'capstan-ws' | 'nchan' | 'nchan-workers'>, group: ProcessGroup, o: TargetOptions): Promise<RunningTarget> {
   const child = group.spawn({
     name,
     nodeArgs: [...tsx, ...(o.nodeFlags ?? []), join(o.root, 'bench/servers', `${name}.ts`)],
@@ -140,11 +149,57 @@ async function startCapstan(group: ProcessGroup, o: TargetOptions): Promise<Runn
   }
 }
 
+/**
+ * Capstan's WebSocket fan-out. Of its two sockets, only the organizer one (/api/v1/ws/{client_id},
+ * the organization API key as ?token=) hands one event to every connection: each connection gets every
+ * organizer event of the organization. The documents socket (/ws/status) forwards only
+ * `document.status` events of the documents it follows, and a document changes status only while it
+ * is processed, so each event there would cost an upload and its processing. Hub events (the SSE row)
+ * go to the hub topic, which no socket reads. So one event here is one rename of a file the org owns
+ * (PATCH /api/v1/files/{id}: a read, an update and the durable event append in one transaction, where
+ * the hub publish is the append alone); the new name is the benchmark payload as JSON text, which each
+ * socket receives as the `name` of a file_updated message (the old name rides along as previousName).
+ * Each connection needs its own client_id; all share the one key, whose stream budget is raised.
+ */
+async function startCapstanWs(group: ProcessGroup, o: TargetOptions): Promise<RunningTarget> {
+  const cap = await startCapstanProcess(group, {
+    dir: o.capstanDir ?? o.root,
+    name: 'capstan-ws',
+    env: { CAPSTAN_REALTIME_MAX_STREAMS_PER_KEY: String(o.subscribers + 64) },
+    fds: o.subscribers + 256,
+    lifetimeSec: o.lifetimeSec,
+    nodeFlags: o.nodeFlags,
+  });
+  try {
+    const org = await makeOrg(cap);
+    const auth = { authorization: `Bearer ${org.apiKey}` };
+    const res = await fetch(`${cap.origin}/api/v1/files`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench.txt', content_base64: Buffer.from('fan-out\n').toString('base64') }),
+    });
+    const uploaded = (await res.json()) as { files?: { fileId: string }[] };
+    const fileId = uploaded.files?.[0]?.fileId;
+    if (res.status !== 201 || !fileId) throw new Error(`POST /api/v1/files: ${res.status} ${JSON.stringify(uploaded)}`);
+    return {
+      name: 'capstan-ws',
+      child: cap.child,
+      subscribe: { kind: 'ws', url: `${cap.origin.replace(/^http/, 'ws')}/api/v1/ws/bench-{connection}?token=${encodeURIComponent(org.apiKey)}`, eventName: EVENT, payloadIn: 'name' },
+      publish: { origin: cap.origin, path: `/api/v1/files/${fileId}`, method: 'PATCH', headers: auth, body: (data) => JSON.stringify({ name: JSON.stringify(data) }) },
+      stop: () => cap.stop(),
+    };
+  } catch (e) {
+    await cap.stop();
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\ncapstan output:\n${cap.child.output()}`);
+  }
+}
+
 export function startTarget(name: TargetName, group: ProcessGroup, options: TargetOptions): Promise<RunningTarget> {
   if (isNchan(name)) {
     const nchan = options.nchan;
     if (!nchan?.ok) return Promise.reject(new Error(`${name}: ${nchan ? nchan.reason : 'nginx with the Nchan module was not looked for'}`));
     return startNchan(name, group, options, nchan);
   }
-  return name === 'capstan' ? startCapstan(group, options) : startBaseline(name, group, options);
+  if (name === 'capstan') return startCapstan(group, options);
+  return name === 'capstan-ws' ? startCapstanWs(group, options) : startBaseline(name, group, options);
 }

@@ -90,7 +90,8 @@ describe('benchmark options', () => {
       [{ clients: '4', sources: '64' }, /^--sources=64: .*253 loopback addresses/],
       [{ 'max-seconds': '0x10' }, /^--max-seconds=0x10: must be a positive number/],
       [{ 'fixed-deliveries': '1000,-5' }, /^--fixed-deliveries=-5: must be a positive number/],
-      [{ targets: 'capstan,nginx' }, /^--targets: unknown name nginx; known: capstan, .*nchan, nchan-workers/],
+      [{ targets: 'capstan,nginx' }, /^--targets: unknown name nginx; known: capstan, capstan-ws, .*nchan, nchan-workers/],
+      [{ targets: 'capstan-wss' }, /^--targets: unknown name capstan-wss; known: capstan, capstan-ws, /],
       [{ targets: ',' }, /^--targets= names nothing/],
     ];
     for (const [options, message] of cases) {
@@ -104,7 +105,8 @@ describe('benchmark options', () => {
     assert.deepEqual(s.targets, ['nchan', 'capstan']);
     assert.equal(s.clientProcesses, 2);
     assert.equal(s.maxSeconds, 2.5);
-    assert.deepEqual(settings({}).targets, ['capstan', 'raw-sse-batched', 'raw-sse', 'raw-ws', 'socketio', 'nchan', 'nchan-workers']);
+    assert.deepEqual(settings({ targets: 'raw-ws,capstan-ws' }).targets, ['raw-ws', 'capstan-ws']);
+    assert.deepEqual(settings({}).targets, ['capstan', 'capstan-ws', 'raw-sse-batched', 'raw-sse', 'raw-ws', 'socketio', 'nchan', 'nchan-workers']);
   });
 
   test('npm run bench exits 2 with the message before any scenario starts', () => {
@@ -113,6 +115,7 @@ describe('benchmark options', () => {
     for (const [args, message] of [
       [['idle', 'sse-fanout', '--subscribers=0'], 'bench: --subscribers=0: must be a whole number from 1 to'],
       [['sse-fanout', '--clients=-1', '--targets=capstan'], 'bench: --clients=-1: must be a whole number from 1 to 64'],
+      [['sse-fanout', '--targets=capstan-ws,websocket'], 'bench: --targets: unknown name websocket; known: capstan, capstan-ws, raw-sse-batched'],
       [['no-such-scenario'], 'bench: unknown scenario no-such-scenario'],
     ] as const) {
       const run = bench(...args);
@@ -204,9 +207,9 @@ describe('server cost', () => {
 
 describe('realtime scenarios, tiny and end to end', () => {
   test('sse-fanout: every server gets every event at the max rate and at each fixed rate', async () => {
-    const out = await sseFanout.run(context({ subscribers: '30', targets: 'capstan,raw-sse,raw-ws,socketio', clients: '2', sources: '2', contacts: '3', 'max-deliveries': '600', 'max-seconds': '3', 'fixed-deliveries': '300,600', 'fixed-seconds': '1' }));
+    const out = await sseFanout.run(context({ subscribers: '30', targets: 'capstan,capstan-ws,raw-sse,raw-ws,socketio', clients: '2', sources: '2', contacts: '3', 'max-deliveries': '600', 'max-seconds': '3', 'fixed-deliveries': '300,600', 'fixed-seconds': '1' }));
     const data = out.data as FanoutData;
-    assert.equal(data.runs.length, 4);
+    assert.equal(data.runs.length, 5);
     for (const r of data.runs) {
       assert.equal(r.error, undefined, `${r.target}: ${r.error}`);
       assert.equal(r.connected, 30, r.target);
@@ -223,6 +226,8 @@ describe('realtime scenarios, tiny and end to end', () => {
     }
     assert.match(out.markdown, /### Ratios/);
     assert.match(out.markdown, /\| Capstan \(hub SSE\) \| 30 \|/);
+    assert.match(out.markdown, /\| Capstan \(organizer WebSocket\) \| 30 \|/);
+    assert.match(out.markdown, /### Capstan over WebSocket/);
     assert.match(out.svg, /^<svg/);
   });
 

@@ -102,7 +102,7 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
   let publisher: Publisher | undefined;
   try {
     clients = new LoadClients(group, ctx.root, s.clientProcesses, s.sourcesPerProcess, Math.ceil(subscribers / s.clientProcesses), lifetimeSec);
-    target = await startTarget(name, group, { root: ctx.root, subscribers, lifetimeSec, contacts: s.contacts, capstanDir, nchan, nodeFlags: s.profile && name === 'capstan' ? ['--cpu-prof', `--cpu-prof-dir=${ctx.root}/bench/results/profiles`] : [] });
+    target = await startTarget(name, group, { root: ctx.root, subscribers, lifetimeSec, contacts: s.contacts, capstanDir, nchan, nodeFlags: s.profile && (name === 'capstan' || name === 'capstan-ws') ? ['--cpu-prof', `--cpu-prof-dir=${ctx.root}/bench/results/profiles`] : [] });
     // The server's whole process tree: nginx's master and its workers; a Node server is one process.
     const serverPid = target.child.nodePid();
     const serverRssMB = () => round(treeRssBytes(serverPid) / 2 ** 20, 1);

@@ -41,6 +41,15 @@ export function renderMarkdown(data: FanoutData): string {
       `${Object.entries(data.fixedRates).map(([n, r]) => `${r.join(' and ')} events/s for ${Number(n).toLocaleString('en-US')} subscribers`).join(', ')}. ` +
       '1,000 events/s to every one of N subscribers is N × 1,000 deliveries/s (10 million at 10,000 subscribers): far more than any of these servers delivers on this machine at the maximum rate (see the first table), so it cannot be held as a fixed rate here.',
   );
+  if (s.targets.includes('capstan-ws')) {
+    out.push(
+      '',
+      `**${label('capstan-ws')}**: the same Capstan process and steps on its WebSocket transport. Of Capstan's two sockets only the organizer one (\`/api/v1/ws/{client_id}?token=<organization API key>\`) hands one event to every connection: each gets every organizer event of the organization. ` +
+        'The documents socket (`/ws/status`) forwards only `document.status` events of the documents it follows (named, or the latest N with `recent=`), and a document changes status only while it is processed, so each event there would be an upload and its processing; hub events (the SSE row) reach no socket. ' +
+        'So each published event is a rename of one file (`PATCH /api/v1/files/{id}` with the organization key: a read, an update and the durable event append in one transaction, where the hub publish is the append alone) whose new name is the benchmark payload as JSON text; every socket gets it as the `name` of a `file_updated` message (about twice the hub message: the old name rides along as `previousName`). ' +
+        'Each connection has its own client_id, all on the one key (its stream budget raised to the subscriber count); the load clients are the same `ws` clients as for raw ws.',
+    );
+  }
   out.push('', `Targets (\`--targets=\`, all by default): ${TARGET_NAMES.map((t) => `\`${t}\``).join(', ')}; \`nchan\` and \`nchan-workers\` run \`bench/setup/install-nchan.sh\` first, which installs the Debian packages nginx and libnginx-mod-nchan when missing (as root), and otherwise leaves those rows "not measured" with the reason. Options out of range stop the harness with exit code 2 before anything starts.`);
   out.push(
     '',
@@ -109,6 +118,39 @@ export function renderMarkdown(data: FanoutData): string {
       }),
     ),
   );
+  if (s.targets.includes('capstan-ws')) {
+    out.push('', '### Capstan over WebSocket', '');
+    out.push(
+      markdownTable(
+        [
+          'subscribers',
+          'deliveries/s: Capstan ws ÷ raw ws',
+          'CPU efficiency: raw ws µs ÷ Capstan ws µs',
+          'deliveries/s: Capstan ws ÷ batched raw SSE (ceiling)',
+          'CPU efficiency: batched raw SSE µs ÷ Capstan ws µs',
+          'deliveries/s: Capstan ws ÷ Capstan SSE',
+          'CPU efficiency: Capstan SSE µs ÷ Capstan ws µs',
+          ...s.fixedDeliveriesPerSec.map((d) => `p99 at ${int(d)}/s: Capstan ws ÷ raw ws`),
+        ],
+        s.subscribers.map((n) => {
+          const cws = find(data, 'capstan-ws', n);
+          const c = find(data, 'capstan', n);
+          const ws = find(data, 'raw-ws', n);
+          const batched = find(data, 'raw-sse-batched', n);
+          return [
+            int(n),
+            ratio(cws?.max?.deliveriesPerSec, ws?.max?.deliveriesPerSec),
+            ratio(ws?.max?.serverCpuUsPerDelivery, cws?.max?.serverCpuUsPerDelivery),
+            ratio(cws?.max?.deliveriesPerSec, batched?.max?.deliveriesPerSec),
+            ratio(batched?.max?.serverCpuUsPerDelivery, cws?.max?.serverCpuUsPerDelivery),
+            ratio(cws?.max?.deliveriesPerSec, c?.max?.deliveriesPerSec),
+            ratio(c?.max?.serverCpuUsPerDelivery, cws?.max?.serverCpuUsPerDelivery),
+            ...s.fixedDeliveriesPerSec.map((_, i) => ratio(cws?.fixed[i]?.latencyMs.p99, ws?.fixed[i]?.latencyMs.p99)),
+          ];
+        }),
+      ),
+    );
+  }
   if (s.targets.some((t) => t === 'nchan' || t === 'nchan-workers')) {
     const workers = `${data.cores ?? 'N'} workers`;
     out.push('', '### Against Nchan (C, nginx)', '');
