@@ -10,6 +10,7 @@ import type { Contact, Hub, Repos, Segment, Space, Storage } from '../storage/in
 import { newId } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import { memberAccess } from './access.js';
+import type { MemberAccessCache, StreamMember } from './access-cache.js';
 import type { MemberActor } from './actor.js';
 import { BroadcastService } from './broadcasts.js';
 import { ConversationService } from './conversations.js';
@@ -43,6 +44,8 @@ export class HubService {
   constructor(
     private readonly storage: Storage,
     private readonly publisher: EventPublisher,
+    /** Remembers members for stream connects; without it every connect reads storage. */
+    private readonly memberCache?: MemberAccessCache,
   ) {
     this.spaces = new SpaceService(storage, this);
     this.discussions = new DiscussionService(storage, this, this.spaces);
@@ -63,6 +66,21 @@ export class HubService {
     const contact = await this.storage.hubs.getContact(hubId, contactId);
     if (!contact || contact.status !== 'active') return undefined;
     return memberAccess(contactId, new Set(await this.storage.community.contactSegments(contactId)));
+  }
+
+  /**
+   * The hub and the member's access for opening a stream, or undefined when there is no such hub or
+   * the contact is not an active member. Remembered per contact until an access change of the hub is
+   * heard; open streams reload with accessFor, which always reads.
+   */
+  async streamMember(hubId: string, contactId: string): Promise<StreamMember | undefined> {
+    const read = async (): Promise<StreamMember | undefined> => {
+      const hub = await this.storage.hubs.get(hubId);
+      if (!hub) return undefined;
+      const access = await this.accessFor(hubId, contactId);
+      return access ? { hub, access } : undefined;
+    };
+    return this.memberCache ? this.memberCache.get(hubId, contactId, read) : read();
   }
 
   async activeContact(hubId: string, contactId: string): Promise<Contact | undefined> {

@@ -7,7 +7,7 @@ import { buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp,
 import { createIsolatedExtractor, DEFAULT_RULES, loadRulesFile, mergeRules } from '../pipelines/documents/index.js';
 import { DocumentService, documentWorkflow } from '../documents/index.js';
 import { EventFeed, EventLog, EventPublisher, startRelay } from '../events/index.js';
-import { HubService } from '../hubs/index.js';
+import { HubService, MemberAccessCache } from '../hubs/index.js';
 import { RealtimeEngine } from '../realtime/index.js';
 import { startCleanup } from '../maintenance/index.js';
 import { NodeRegistry } from '../nodes/index.js';
@@ -101,7 +101,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     workflowBacklog: () => storage.workflows.countActive(),
   });
   await nodes.start();
-  const hubs = new HubService(storage, publisher);
+  // Hub members read for a stream connect are not read again until an access change of their hub is heard.
+  const memberCache = new MemberAccessCache(feed);
+  storage.onCommit((rows) => memberCache.onCommit(rows));
+  const hubs = new HubService(storage, publisher, memberCache);
   const tenancy = new TenancyService(storage, tokens, publisher, config.contactTokenTtlSeconds);
   let boundUrl: string | undefined;
   const publicUrl = () => config.publicUrl ?? boundUrl ?? `http://localhost:${config.port}`;
@@ -277,6 +280,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           await cleanupStopped;
           await blobs.close();
           credentialCache.close();
+          memberCache.close();
           await nodes.close();
           feed.close();
           await bus.close();

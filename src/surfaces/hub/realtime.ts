@@ -79,10 +79,9 @@ export function hubRealtimeRoutes(ctx: AppContext) {
       const hubId = req.query.hub_id;
       const contactId = verified.subject;
       // A token for another hub names a contact that is not a member of this one.
-      const hub = verified.claims.hub_id === hubId ? await ctx.storage.hubs.get(hubId) : undefined;
-      if (!hub) throw new AppError('not_found', 'Hub not found');
-      const access = await hubs.accessFor(hubId, contactId);
-      if (!access) throw new AppError('not_found', 'Hub not found');
+      const member = verified.claims.hub_id === hubId ? await hubs.streamMember(hubId, contactId) : undefined;
+      if (!member) throw new AppError('not_found', 'Hub not found');
+      const { hub, access } = member;
       const lease = await realtime.admit({ key: `contact:${contactId}`, max: config.realtimeMaxStreamsPerContact });
 
       const wire = openSseWire(reply, config.realtimeRetryMs);
