@@ -8,7 +8,7 @@ import { AppError, media, replies } from '../../http/index.js';
 import { NO_EVENTS, resolveTailScope, tailCodec } from '../../operations/event-tail.js';
 import { SystemFeed } from '../../operations/system-feed.js';
 import { WorkService } from '../../operations/index.js';
-import { openSseWire, type ConnectionLease, type Wire } from '../../realtime/index.js';
+import { endStaleResume, openSseWire, type ConnectionLease, type Wire } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 import { ConnectionList, ConnectionParams, ConnectionQuery, EventTailQuery, NodeList, StreamHeaders } from './live-schemas.js';
@@ -103,9 +103,7 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
     const tail = await resolveTailScope(ctx.storage.db, req.query);
     const { wire, lease, credential, expiresAtMs } = await openStream(req, reply);
     if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {
-      lease.release();
-      wire.write(codec.terminal('stream.stale_resume', { retention_seconds: config.realtimeRetentionSeconds }));
-      wire.end('stream.stale_resume');
+      endStaleResume(wire, codec, lease, config.realtimeRetentionSeconds);
       return;
     }
     realtime.open({

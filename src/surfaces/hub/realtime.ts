@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { bearerToken } from '../../auth/index.js';
 import { hubTopic } from '../../events/index.js';
 import { AppError, media, replies } from '../../http/index.js';
-import { namedSseCodec, openSseWire } from '../../realtime/index.js';
+import { endStaleResume, namedSseCodec, openSseWire } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 
@@ -86,9 +86,7 @@ export function hubRealtimeRoutes(ctx: AppContext) {
 
       const wire = openSseWire(reply, config.realtimeRetryMs);
       if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {
-        lease.release();
-        wire.write(codec.terminal('stream.stale_resume', { retention_seconds: config.realtimeRetentionSeconds }));
-        wire.end('stream.stale_resume');
+        endStaleResume(wire, codec, lease, config.realtimeRetentionSeconds);
         return;
       }
       realtime.open({

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { authenticateAppKey, bearerToken } from '../../auth/index.js';
 import { orgTopic } from '../../events/index.js';
 import { AppError, isAppError, media, replies } from '../../http/index.js';
-import { namedSseCodec, openSseWire, sseDataFrame } from '../../realtime/index.js';
+import { endStaleResume, namedSseCodec, openSseWire, sseDataFrame } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 import { VideoStreamScope } from '../../videos/index.js';
@@ -57,9 +57,7 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
     const lease = await realtime.admit({ key: `app_key:${keyId}`, max: config.realtimeMaxStreamsPerKey });
     const wire = openSseWire(reply, config.realtimeRetryMs);
     if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {
-      lease.release();
-      wire.write(codec.terminal('stream.stale_resume', { retention_seconds: config.realtimeRetentionSeconds }));
-      wire.end('stream.stale_resume');
+      endStaleResume(wire, codec, lease, config.realtimeRetentionSeconds);
       return;
     }
     // Sent once the subscription is live: each named video's status (not on a resume: the replay
