@@ -35,16 +35,19 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
   res.on('error', () => res.destroy());
   socket?.on('error', () => res.destroy());
   const chunked = res.chunkedEncoding;
-  const batch = new FrameBatch((bytes) => {
-    if (res.writableEnded || res.destroyed) return;
-    if (!socket) res.write(bytes);
-    else if (socket.writable) socket.write(chunked ? sharedHttpChunk(bytes) : bytes);
-  });
+  const batch = new FrameBatch(
+    (bytes) => {
+      if (res.writableEnded || res.destroyed) return;
+      if (!socket) res.write(bytes);
+      else if (socket.writable) socket.write(chunked ? sharedHttpChunk(bytes) : bytes);
+    },
+    () => res.writableLength + (socket?.writableLength ?? 0),
+  );
   return {
     transport: 'sse',
     socket: socket ?? undefined,
     write: (frame) => batch.push(typeof frame === 'string' ? Buffer.from(frame) : frame),
-    bufferedBytes: () => batch.bytes + res.writableLength + (socket?.writableLength ?? 0),
+    bufferedBytes: () => batch.queued(),
     // A terminal event ends the TCP connection too, not just the response, as the contract says.
     end: () => {
       batch.flush();

@@ -6,17 +6,37 @@
 export class FrameBatch {
   private frames: Buffer[] = [];
   private queuedBytes = 0;
+  /** What the transport held when this turn's first frame was queued. */
+  private transportBytes = 0;
 
-  /** `send` gets the batch as one buffer; it decides whether the connection can still take it. */
-  constructor(private readonly send: (bytes: Buffer) => void) {}
+  /**
+   * `send` gets the batch as one buffer; it decides whether the connection can still take it.
+   * `transportQueued` tells what the transport holds unsent (its own buffers, not the kernel's).
+   */
+  constructor(
+    private readonly send: (bytes: Buffer) => void,
+    private readonly transportQueued: () => number = () => 0,
+  ) {}
 
-  /** Bytes queued and not yet handed to the transport (they count against the client's queue bound). */
+  /** Bytes queued and not yet handed to the transport. */
   get bytes(): number {
     return this.queuedBytes;
   }
 
+  /**
+   * Bytes the client has not taken yet, here and in the transport: what counts against its queue bound.
+   * The transport's share is read once a turn (it only falls, when the kernel takes bytes, between
+   * turns), so a fan-out does not ask every socket again for every event it queues.
+   */
+  queued(): number {
+    return this.frames.length === 0 ? this.transportQueued() : this.queuedBytes + this.transportBytes;
+  }
+
   push(frame: Buffer): void {
-    if (this.frames.length === 0) schedule(this);
+    if (this.frames.length === 0) {
+      this.transportBytes = this.transportQueued();
+      schedule(this);
+    }
     this.frames.push(frame);
     this.queuedBytes += frame.length;
   }

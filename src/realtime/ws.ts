@@ -23,9 +23,12 @@ export const WS_CLOSE_CODES: Readonly<Record<TerminalType, number>> = {
  * per turn; control frames (ping, close) still go through `ws`, after what is queued.
  */
 export function wsWire(socket: WebSocket, stream: Duplex): Wire {
-  const batch = new FrameBatch((bytes) => {
-    if (socket.readyState === WebSocket.OPEN && stream.writable) stream.write(bytes);
-  });
+  const batch = new FrameBatch(
+    (bytes) => {
+      if (socket.readyState === WebSocket.OPEN && stream.writable) stream.write(bytes);
+    },
+    () => socket.bufferedAmount,
+  );
   // Bytes to a vanished peer drain into the kernel at once, so only what it sends back proves it is there.
   let heardAt = Date.now();
   const heard = () => {
@@ -37,7 +40,7 @@ export function wsWire(socket: WebSocket, stream: Duplex): Wire {
   return {
     transport: 'ws',
     write: (frame) => batch.push(typeof frame === 'string' ? textFrame(Buffer.from(frame)) : sharedTextFrame(frame)),
-    bufferedBytes: () => batch.bytes + socket.bufferedAmount,
+    bufferedBytes: () => batch.queued(),
     ping: () => socket.ping(),
     lastHeardAt: () => heardAt,
     end: (terminal) => {

@@ -13,6 +13,26 @@ import { httpChunk, sharedHttpChunk, sharedTextFrame, textFrame } from '../../sr
 const b = (s: string) => Buffer.from(s);
 
 describe('frame batch', () => {
+  test('what the client has not taken counts the transport once a turn, then the frames queued on top', async () => {
+    let transport = 100;
+    let asked = 0;
+    const batch = new FrameBatch(() => {
+      transport += 50;
+    }, () => {
+      asked++;
+      return transport;
+    });
+    assert.equal(batch.queued(), 100, 'nothing queued: the transport alone, read now');
+    batch.push(b('12345'));
+    batch.push(b('678'));
+    const before = asked;
+    assert.equal(batch.queued(), 108);
+    assert.equal(batch.queued(), 108);
+    assert.equal(asked, before, 'not asked again while the turn queues');
+    await nextTurn();
+    assert.equal(batch.queued(), 150, 'after the flush the transport is read again');
+  });
+
   test('frames queued in one turn leave in one write at the end of the turn, in order', async () => {
     const sent: Buffer[] = [];
     const batch = new FrameBatch((bytes) => sent.push(bytes));
