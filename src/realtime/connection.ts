@@ -3,6 +3,7 @@
 // buffer dropping ids already sent — no gap, no duplicate, in order. Access changes arrive as events
 // of the same log, so they apply in order with everything else, wherever and whenever they happened.
 import { ACCESS_EVENTS, isAccessEvent, revokedKeyIds, type EventLog, type EventRecord, type FeedMessage } from '../events/index.js';
+import type { Fanout, FanoutMember, Membership } from './fanout.js';
 import type { StallWatch } from './liveness.js';
 import { TickWheel, tickPeriodMs } from './tick-wheel.js';
 import { timeoutAt } from './timers.js';
@@ -40,7 +41,8 @@ export interface ConnectionSpec {
 
 export interface ConnectionDeps {
   readonly log: EventLog;
-  readonly subscribe: (topic: string, handler: (message: FeedMessage) => void) => Promise<() => void>;
+  /** Where the connection hears its topic, grouped with the node's other connections that see the same. */
+  readonly fanout: Pick<Fanout, 'join'>;
   readonly limits: ConnectionLimits;
   readonly onClosed: (connection: Connection) => void;
   readonly onError: (error: unknown) => void;
@@ -55,7 +57,7 @@ type State = 'starting' | 'live' | 'closed';
 /** How long an overflowed client has to read up to its terminal frame before its connection is reset. */
 const OVERFLOW_LINGER_MS = 5000;
 
-export class Connection {
+export class Connection implements FanoutMember {
   private state: State = 'starting';
   private access: Access;
   /** Highest event id handled (sent or filtered out): the dedupe line between replay and live. */
@@ -66,7 +68,9 @@ export class Connection {
   private refreshing: Promise<void> | undefined;
   /** Access changed again while a reload was running: it may have read the state before that change. */
   private refreshAgain = false;
-  private unsubscribe: (() => void) | undefined;
+  /** In its group's shared delivery: live, nothing held, no reload running. */
+  private sharing = false;
+  private membership: Membership | undefined;
   private timers: (() => void)[] = [];
   /** Writes so far, and how many had left the buffer at the last tick (the idle rule reads these). */
   private writes = 0;
@@ -116,9 +120,9 @@ export class Connection {
 
   async start(): Promise<void> {
     try {
-      const unsubscribe = await this.deps.subscribe(this.spec.topic, (m) => this.onMessage(m));
-      if (this.closed) return unsubscribe();
-      this.unsubscribe = unsubscribe;
+      const membership = await this.deps.fanout.join(this.spec.topic, this.spec.codec, this);
+      if (this.closed) return membership.leave();
+      this.membership = membership;
       this.armTimers();
       if (this.spec.snapshot) for (const frame of await this.spec.snapshot()) this.write(frame);
       if (this.spec.cursor !== undefined) await this.replay(this.spec.cursor);
@@ -141,6 +145,7 @@ export class Connection {
   /** Replaces what this connection may see (a WebSocket client changed its subscriptions). */
   setAccess(access: Access): void {
     this.access = access;
+    if (this.sharing) this.membership?.share(access);
   }
 
   /** Ends the stream with a terminal event (no id: not resumable), then closes. */
@@ -192,7 +197,8 @@ export class Connection {
     }
   }
 
-  private onMessage(message: FeedMessage): void {
+  /** A message from the topic while this connection filters on its own (see fanout.ts). */
+  onMessage(message: FeedMessage): void {
     if (this.closed) return;
     if (message.kind === 'resync') return this.refreshAccess();
     if (this.held) {
@@ -201,6 +207,17 @@ export class Connection {
       return;
     }
     this.deliver(message.event);
+  }
+
+  /** An event the group checked against this connection's access and encoded (frame undefined: hidden). */
+  take(event: EventRecord, frame: Frame | undefined): void {
+    if (this.closed) return;
+    // A replay may have read an event the feed brings only now.
+    if (this.lastSeenId !== undefined && event.id <= this.lastSeenId) return;
+    this.lastSeenId = event.id;
+    if (frame === undefined) return;
+    this.write(frame);
+    this.eventsSent++;
   }
 
   private deliver(event: EventRecord): void {
@@ -244,6 +261,7 @@ export class Connection {
       return;
     }
     this.held ??= [];
+    this.stopSharing();
     this.refreshing = refresh().then(
       (access) => {
         this.refreshing = undefined;
@@ -264,7 +282,10 @@ export class Connection {
     );
   }
 
-  /** Delivers held events; one of them may start another access reload, which holds the rest again. */
+  /**
+   * Delivers held events, then shares its group's delivery; one of them may start another access
+   * reload, which holds the rest again.
+   */
   private releaseHeld(): void {
     const held = this.held ?? [];
     this.held = undefined;
@@ -276,6 +297,16 @@ export class Connection {
         return;
       }
     }
+    if (this.closed) return;
+    this.sharing = true;
+    this.membership?.share(this.access);
+  }
+
+  /** Filters on its own again: events are about to be held. */
+  private stopSharing(): void {
+    if (!this.sharing) return;
+    this.sharing = false;
+    this.membership?.own();
   }
 
   private armTimers(): void {
@@ -348,7 +379,7 @@ export class Connection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.held = undefined;
-    this.unsubscribe?.();
+    this.membership?.leave();
     for (const stop of this.timers) stop();
     this.timers = [];
     this.spec.lease?.release();

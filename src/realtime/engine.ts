@@ -5,6 +5,7 @@ import type { EventFeed, EventLog } from '../events/index.js';
 import { AppError } from '../http/errors.js';
 import type { Logger, Metrics } from '../http/index.js';
 import { Connection, type ConnectionLimits, type ConnectionSpec } from './connection.js';
+import { Fanout } from './fanout.js';
 import { stallTiming, TcpStallWatch } from './liveness.js';
 import { TickWheel, tickPeriodMs } from './tick-wheel.js';
 import type { ConnectionLease, ConnectionLimiter, OpenConnection, TerminalType } from './types.js';
@@ -39,6 +40,8 @@ export class RealtimeEngine {
   private readonly stalls: TcpStallWatch;
   /** One timer ticks every connection's heartbeat and idle check. */
   private readonly ticks: TickWheel;
+  /** Connections that see the same events share their delivery. */
+  private readonly fanout: Fanout;
 
   constructor(
     private readonly log: EventLog,
@@ -48,6 +51,7 @@ export class RealtimeEngine {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
+    this.fanout = new Fanout(feed);
     this.ticks = new TickWheel(tickPeriodMs(options.heartbeatMs, options.idleTimeoutMs));
     this.stalls = new TcpStallWatch(stallTiming(options.heartbeatMs, options.idleTimeoutMs), (err, disabled) => {
       if (disabled) logger.warn({ err }, 'the TCP table cannot be read: vanished SSE peers are left to the operating system');
@@ -102,7 +106,7 @@ export class RealtimeEngine {
   open(spec: ConnectionSpec): Connection {
     const connection = new Connection(randomUUID(), spec, {
       log: this.log,
-      subscribe: (topic, handler) => this.feed.subscribe(topic, handler),
+      fanout: this.fanout,
       limits: this.options,
       onClosed: (c) => {
         if (this.connections.delete(c.id)) this.metrics.openConnections.dec({ transport: c.transport });

@@ -1,5 +1,6 @@
 export { Connection, type ConnectionLimits, type ConnectionSpec } from './connection.js';
 export { RealtimeEngine, type RealtimeOptions, type Slot } from './engine.js';
+export { Fanout, type FanoutMember, type Membership, type TopicFeed } from './fanout.js';
 export { MemoryConnectionLimiter } from './limits.js';
 export { endStaleResume } from './stale-resume.js';
 export { openSseWire, namedSseCodec, messageSseCodec, sseDataFrame } from './sse.js';

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { describe, mock, test } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Connection, jsonWsCodec, wsWire, type Wire } from '../../src/realtime/index.js';
+import { Connection, Fanout, jsonWsCodec, wsWire, type Wire } from '../../src/realtime/index.js';
 
 describe('overflowed WebSocket connections are reset', () => {
   test("the wire's reset ends the TCP connection with a reset, not a close", async () => {
@@ -53,7 +53,7 @@ describe('overflowed WebSocket connections are reset', () => {
       };
       const connection = new Connection('c1', { topic: 't', access: { allows: () => true }, wire, codec: jsonWsCodec(() => ({})) }, {
         log: {} as never,
-        subscribe: async () => () => undefined,
+        fanout: new Fanout({ subscribe: async () => () => undefined }),
         limits: { heartbeatMs: 0, idleTimeoutMs: 60_000, queueLimitBytes: 1024, replayPageSize: 10, maxBufferedEvents: 10 },
         onClosed: () => undefined,
         onError: () => undefined,
