@@ -3,8 +3,14 @@
 // runs pile up and leave together, so the cost per delivery falls as the rate rises; at low rates a
 // frame still leaves in the same turn. Connections that queued the same frames share one buffer.
 
+/** Frame slots a batch keeps between turns; one that grew past this (a replay page) starts afresh. */
+const KEPT_SLOTS = 16;
+const NO_FRAME = Buffer.alloc(0);
+
 export class FrameBatch {
+  /** This turn's frames are the first `count` slots: the array is reused turn after turn. */
   private frames: Buffer[] = [];
+  private count = 0;
   private queuedBytes = 0;
   /** What the transport held when this turn's first frame was queued. */
   private transportBytes = 0;
@@ -29,30 +35,36 @@ export class FrameBatch {
    * turns), so a fan-out does not ask every socket again for every event it queues.
    */
   queued(): number {
-    return this.frames.length === 0 ? this.transportQueued() : this.queuedBytes + this.transportBytes;
+    return this.count === 0 ? this.transportQueued() : this.queuedBytes + this.transportBytes;
   }
 
   push(frame: Buffer): void {
-    if (this.frames.length === 0) {
+    if (this.count === 0) {
       this.transportBytes = this.transportQueued();
       schedule(this);
     }
-    this.frames.push(frame);
+    this.frames[this.count++] = frame;
     this.queuedBytes += frame.length;
   }
 
   /** Hands what is queued to the transport now (before a close, so the close comes after it). */
   flush(): void {
-    if (this.frames.length === 0) return;
-    const frames = this.frames;
-    this.frames = [];
-    this.queuedBytes = 0;
-    this.send(joined(frames));
+    if (this.count === 0) return;
+    const bytes = joined(this.frames, this.count);
+    this.clear();
+    this.send(bytes);
   }
 
   /** Forgets what is queued (the connection is gone). */
   discard(): void {
-    this.frames = [];
+    this.clear();
+  }
+
+  private clear(): void {
+    if (this.count > KEPT_SLOTS) this.frames = [];
+    // The slots let go of the frames they held, so an idle connection keeps no event alive.
+    else for (let i = 0; i < this.count; i++) this.frames[i] = NO_FRAME;
+    this.count = 0;
     this.queuedBytes = 0;
   }
 }
@@ -85,16 +97,17 @@ function flushAll(): void {
   lastJoined = undefined;
 }
 
-function sameFrames(a: readonly Buffer[], b: readonly Buffer[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether the first `count` of `frames` are the very frames of `last`. */
+function sameFrames(frames: readonly Buffer[], count: number, last: readonly Buffer[]): boolean {
+  if (count !== last.length) return false;
+  for (let i = 0; i < count; i++) if (frames[i] !== last[i]) return false;
   return true;
 }
 
-function joined(frames: readonly Buffer[]): Buffer {
-  if (frames.length === 1) return frames[0] as Buffer;
-  if (lastJoined !== undefined && sameFrames(frames, lastFrames)) return lastJoined;
-  lastFrames = frames;
-  lastJoined = Buffer.concat(frames);
+function joined(frames: readonly Buffer[], count: number): Buffer {
+  if (count === 1) return frames[0] as Buffer;
+  if (lastJoined !== undefined && sameFrames(frames, count, lastFrames)) return lastJoined;
+  lastFrames = frames.slice(0, count);
+  lastJoined = Buffer.concat(lastFrames);
   return lastJoined;
 }
