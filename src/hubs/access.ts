@@ -1,10 +1,13 @@
 // What one hub member may see: hub-scoped events always; space-scoped events unless the space is
-// restricted and none of the member's segments grants it; direct events only when named.
+// restricted and none of the member's segments grants it; direct events only when named. Members with
+// the same segments see the same events but direct ones, so their streams share one delivery.
 import type { EventRecord } from '../events/index.js';
 import type { Access } from '../realtime/index.js';
 
 export function memberAccess(contactId: string, segmentIds: ReadonlySet<string>): Access {
   return {
+    scopeKey: `segments:${[...segmentIds].sort().join(',')}`,
+    personal: (event: EventRecord) => event.scope.contact_ids !== undefined,
     allows(event: EventRecord): boolean {
       const scope = event.scope;
       if (scope.contact_ids) return scope.contact_ids.includes(contactId);

@@ -1,8 +1,10 @@
-// Fan-out grouped by access. A node's connections to one topic through one codec form a group that
-// follows the topic once; inside it, connections that share an Access (every stream of a hub contact,
-// every organizer socket) sit in one bucket. For each event the group asks each bucket's Access once and
-// encodes the frame once, and each member of the bucket only queues the shared bytes — instead of every
-// connection repeating the check and the frame lookup (as Centrifugo's hub keeps subscribers per channel).
+// Fan-out grouped by access scope. A node's connections to one topic through one codec form a group
+// that follows the topic once; inside it, connections whose access has the same scope (hub members with
+// the same segments, every organizer socket of an organization) sit in one bucket. For each event the
+// group asks each bucket's access once and encodes the frame once, and each member of the bucket only
+// queues the shared bytes — instead of every connection repeating the check and the frame lookup (as
+// Centrifugo's hub keeps subscribers per channel). An event whose visibility depends on the member (a
+// direct message) goes to each member's own check.
 // A member that filters on its own — still starting, holding events while it replays or reloads its
 // access — gets every message as before, and joins a bucket again once it is live with nothing held.
 import { isAccessEvent, type EventRecord, type FeedMessage } from '../events/index.js';
@@ -30,13 +32,19 @@ export interface TopicFeed {
   subscribe(topic: string, handler: (message: FeedMessage) => void): Promise<() => void>;
 }
 
+interface Bucket {
+  /** The access every member's own agrees with on all but personal events (the first member's). */
+  readonly access: Access;
+  readonly members: Set<FanoutMember>;
+}
+
 class Group {
   /** Members that filter on their own. */
   readonly own = new Set<FanoutMember>();
-  /** Members delivered to together, by the Access they share. */
-  readonly shared = new Map<Access, Set<FanoutMember>>();
+  /** Members delivered to together, by the scope of their access. */
+  readonly shared = new Map<unknown, Bucket>();
   /** Where each shared member sits. */
-  readonly bucketOf = new Map<FanoutMember, Access>();
+  readonly bucketOf = new Map<FanoutMember, unknown>();
   unsubscribe: (() => void) | undefined;
   started: Promise<void> | undefined;
 
@@ -58,7 +66,11 @@ class Group {
     const event = message.event;
     // Encoded on first need, once for every bucket that shows it.
     let frame: Frame | undefined | null = null;
-    for (const [access, members] of this.shared) {
+    for (const { access, members } of this.shared.values()) {
+      if (access.personal?.(event)) {
+        for (const member of members) toOwn(member, message);
+        continue;
+      }
       let shown: Frame | undefined;
       if (access.allows(event)) shown = frame === null ? (frame = this.codec.event(event)) : frame;
       for (const member of members) {
@@ -74,10 +86,11 @@ class Group {
   share(member: FanoutMember, access: Access): void {
     this.unshare(member);
     this.own.delete(member);
-    let bucket = this.shared.get(access);
-    if (!bucket) this.shared.set(access, (bucket = new Set()));
-    bucket.add(member);
-    this.bucketOf.set(member, access);
+    const key = access.scopeKey ?? access;
+    let bucket = this.shared.get(key);
+    if (!bucket) this.shared.set(key, (bucket = { access, members: new Set() }));
+    bucket.members.add(member);
+    this.bucketOf.set(member, key);
   }
 
   makeOwn(member: FanoutMember): void {
@@ -91,12 +104,12 @@ class Group {
   }
 
   private unshare(member: FanoutMember): void {
-    const access = this.bucketOf.get(member);
-    if (access === undefined) return;
+    if (!this.bucketOf.has(member)) return;
+    const key = this.bucketOf.get(member);
     this.bucketOf.delete(member);
-    const bucket = this.shared.get(access);
-    bucket?.delete(member);
-    if (bucket?.size === 0) this.shared.delete(access);
+    const bucket = this.shared.get(key);
+    bucket?.members.delete(member);
+    if (bucket?.members.size === 0) this.shared.delete(key);
   }
 }
 

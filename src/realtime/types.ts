@@ -41,6 +41,13 @@ export interface Codec {
 
 export interface Access {
   allows(event: EventRecord): boolean;
+  /**
+   * Accesses with the same key see the same events — apart from those `personal` names — so their
+   * connections share one delivery. Without a key an Access shares only with itself (it may hold state).
+   */
+  readonly scopeKey?: string;
+  /** Events whose visibility depends on who the member is (a direct message): each member's own access decides. */
+  personal?(event: EventRecord): boolean;
 }
 
 export interface ConnectionLease {

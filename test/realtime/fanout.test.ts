@@ -85,6 +85,34 @@ describe('fan-out groups', () => {
     assert.equal(members[3]!.taken.length, 0);
   });
 
+  test('accesses with the same scope share a bucket; a personal event goes to each member\'s own check', async () => {
+    const feed = new StubFeed();
+    const fanout = new Fanout(feed);
+    const codec = countingCodec();
+    let asked = 0;
+    // Hub members with the same segments: the same for everything but direct events.
+    const memberOf = (contactId: string): Access => ({
+      scopeKey: 'segments:s1',
+      personal: (e) => e.scope.contact_ids !== undefined,
+      allows: (e) => {
+        asked++;
+        return e.scope.contact_ids ? e.scope.contact_ids.includes(contactId) : true;
+      },
+    });
+    const [alice, bob] = [new Recorder(), new Recorder()];
+    (await fanout.join('t', codec, alice)).share(memberOf('ct_alice'));
+    (await fanout.join('t', codec, bob)).share(memberOf('ct_bob'));
+    feed.emit({ kind: 'event', event: event(1) });
+    assert.equal(asked, 1, 'one check for the bucket');
+    assert.equal(codec.encoded, 1);
+    const direct = { ...event(2), scope: { contact_ids: ['ct_bob'] } } as EventRecord;
+    feed.emit({ kind: 'event', event: direct });
+    assert.deepEqual(alice.taken.map(([id]) => id), ['evt_0001']);
+    assert.deepEqual(bob.taken.map(([id]) => id), ['evt_0001']);
+    assert.deepEqual(alice.own.map((m) => (m.kind === 'event' ? m.event.id : m.kind)), ['evt_0002'], 'each member decides on a personal event');
+    assert.deepEqual(bob.own.map((m) => (m.kind === 'event' ? m.event.id : m.kind)), ['evt_0002']);
+  });
+
   test('a member moves between its own filtering and a bucket without losing or repeating an event', async () => {
     const feed = new StubFeed();
     const fanout = new Fanout(feed);
