@@ -16,11 +16,12 @@ import { organize } from './scenarios/organize/index.js';
 import { organizerAccuracy } from './scenarios/organizer-accuracy/index.js';
 import { resumeStorm } from './scenarios/resume-storm/index.js';
 import { rest } from './scenarios/rest/index.js';
+import { soak } from './scenarios/soak/index.js';
 import { sseFanout } from './scenarios/sse-fanout/index.js';
 import { transcription } from './scenarios/transcription/index.js';
 import { videoUpload } from './scenarios/video-upload/index.js';
 
-const SCENARIOS: readonly Scenario[] = [sseFanout, documents, ocrPool, videoUpload, transcription, organize, organizerAccuracy, documentsAccuracy, cluster, rest, resumeStorm, idle];
+const SCENARIOS: readonly Scenario[] = [sseFanout, documents, ocrPool, videoUpload, transcription, organize, organizerAccuracy, documentsAccuracy, cluster, rest, resumeStorm, idle, soak];
 
 /** Every scenario bounds its own steps; this only catches a harness bug. */
 const WATCHDOG_MS = 30 * 60_000;

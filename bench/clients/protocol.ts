@@ -52,7 +52,9 @@ export interface ResumeSpec {
   readonly phase: string;
   /** After a cut or a stream the server ended, a subscriber waits a random 0 … this many ms, then reconnects with Last-Event-ID. */
   readonly reconnectWithinMs: number;
-  /** A failed reconnect (refused, not 200) is tried again after this long. */
+  /** A reconnect waits this long for its 200 before it gives up on the attempt (a browser waits as long as TCP does). */
+  readonly reconnectTimeoutMs: number;
+  /** A failed attempt (refused, not 200, or timed out) is tried again after this long. */
   readonly retryMs: number;
   /** Attempts a subscriber gets to open its first connection before it counts as failed. */
   readonly firstAttempts: number;

@@ -60,7 +60,7 @@ export class ResumingSubscriber {
   async start(): Promise<this> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.connect();
+        await this.connect(this.target.timeoutMs);
         return this;
       } catch (e) {
         if (attempt >= this.spec.firstAttempts || this.stopped) throw e;
@@ -88,10 +88,10 @@ export class ResumingSubscriber {
     this.stream?.req.destroy();
   }
 
-  private async connect(): Promise<void> {
+  private async connect(timeoutMs: number): Promise<void> {
     const resumedFrom = this.lastId;
     const headers = resumedFrom === undefined ? this.target.headers : { ...this.target.headers, 'last-event-id': resumedFrom };
-    const { req, res } = await openSseRequest(this.target.url, headers, this.target.localAddress, this.target.timeoutMs);
+    const { req, res } = await openSseRequest(this.target.url, headers, this.target.localAddress, timeoutMs);
     // A reset after the headers surfaces as errors on both; the close that follows is what counts.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
@@ -151,7 +151,7 @@ export class ResumingSubscriber {
 
   private reconnect(): void {
     if (this.stopped) return;
-    this.connect().catch((e: unknown) => {
+    this.connect(this.spec.reconnectTimeoutMs).catch((e: unknown) => {
       this.tally.reconnectFailed(e instanceof Error ? e.message : String(e));
       if (!this.stopped) this.timer = setTimeout(() => this.reconnect(), this.spec.retryMs);
     });
