@@ -165,8 +165,15 @@ export function renderMarkdown(data: SoakData, failure: string | undefined): str
   return out.join('\n');
 }
 
+/** Running totals over the windows (say, cuts so far). */
+function running(ws: readonly SoakWindow[], f: (w: SoakWindow) => number): number[] {
+  let total = 0;
+  return ws.map((w) => (total += f(w)));
+}
+
 export function renderSvg(data: SoakData): string {
-  const ws = data.windows;
+  // The publishing windows only: the catch-up one can last a moment, and its rates say little.
+  const ws = data.windows.filter((w) => w.kind === 'soak');
   const x = ws.map((w) => w.toSec);
   const xUnit = 'seconds since the first publish';
   return lineChartSvg('soak', [
@@ -175,6 +182,6 @@ export function renderSvg(data: SoakData): string {
     { title: 'Server memory', unit: 'MB', x, xUnit, lines: [{ name: 'RSS', values: ws.map((w) => w.serverRssMB) }, { name: 'V8 heap in use', values: ws.map((w) => w.heapUsedMB) }] },
     { title: 'Server CPU per delivery', unit: 'µs', x, xUnit, lines: [{ name: 'user + system', values: ws.map((w) => w.serverCpuUsPerDelivery) }] },
     { title: 'Event-loop delay (the node, p99)', unit: 'ms', x, xUnit, lines: [{ name: 'p99', values: ws.map((w) => w.eventLoopDelayMs) }] },
-    { title: 'Cuts and reconnects per window', unit: 'streams', x, xUnit, lines: [{ name: 'cut (client + server)', values: ws.map((w) => w.cuts + w.serverCuts) }, { name: 'reconnected', values: ws.map((w) => w.reconnects) }] },
+    { title: 'Streams cut and reconnected, running total', unit: 'streams', x, xUnit, lines: [{ name: 'cut (client + server)', values: running(ws, (w) => w.cuts + w.serverCuts) }, { name: 'reconnected', values: running(ws, (w) => w.reconnects) }] },
   ]);
 }
