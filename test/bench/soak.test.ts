@@ -8,8 +8,9 @@ import { dirname, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from '../../bench/lib/machine.js';
-import { failureOf, soak } from '../../bench/scenarios/soak/index.js';
+import { soak } from '../../bench/scenarios/soak/index.js';
 import { renderMarkdown } from '../../bench/scenarios/soak/render.js';
+import { failureOf } from '../../bench/scenarios/soak/result.js';
 import type { SoakData } from '../../bench/scenarios/soak/types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

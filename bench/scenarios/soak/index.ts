@@ -6,7 +6,7 @@
 // and event loop. Any breach of exact delivery fails the run, after its report is written.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ResumeSpec, Violation, ViolationKind } from '../../clients/protocol.js';
+import type { ResumeSpec } from '../../clients/protocol.js';
 import { capstanSource } from '../../lib/capstan-source.js';
 import { startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
 import { wallClockMs } from '../../lib/clock.js';
@@ -16,11 +16,12 @@ import { ProcessGroup } from '../../lib/processes.js';
 import { Publisher, type SequenceResult } from '../../lib/publisher.js';
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { treeRssBytes } from '../../lib/server-meter.js';
-import { within } from '../../lib/within.js';
 import { renderMarkdown, renderSvg } from './render.js';
 import { boundSec, settingsFrom, type Settings } from './settings.js';
+import { serverCutRound } from './operator-cuts.js';
+import { failureOf, summarize } from './result.js';
 import type { SoakData, SoakResult, SoakWindow } from './types.js';
-import { quantiles, WindowMeter } from './windows.js';
+import { WindowMeter } from './windows.js';
 
 /** The phase of the checked sequence in the payloads; the warm-up's events are another. */
 const PHASE = 'k';
@@ -38,42 +39,14 @@ const CATCH_UP_LIMIT_MS = 90_000;
  */
 const RECONNECT_TIMEOUT_MS = 60_000;
 const RETRY_MS = 3_000;
-/** An operator call that has not answered by then is left behind, so the cut rounds and windows keep their pace. */
-const ADMIN_CALL_MS = 5_000;
 
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 /** The next time after `now` on the grid t0 + k × period: a round the harness was too busy to start on time is skipped, not run late in a burst. */
 const nextOnGrid = (t0: number, period: number, now: number) => t0 + period * (Math.floor((now - t0) / period) + 1);
 
-/**
- * Ends `count` hub streams picked at random, as an operator would (DELETE /admin/v1/connections/:id),
- * all at once; returns how many the server acknowledged.
- */
-async function serverCutRound(cap: Pick<CapstanProcess, 'admin'>, count: number, log: (m: string) => void): Promise<number> {
-  const list = await within(cap.admin('GET', '/connections?surface=hub&limit=1000'), ADMIN_CALL_MS);
-  if (!list) {
-    log(`  the connection list did not answer within ${ADMIN_CALL_MS} ms; no operator disconnects this round`);
-    return 0;
-  }
-  const ids = (Array.isArray(list.data) ? list.data : []).map((c: unknown) => (typeof c === 'object' && c !== null ? (c as { id?: unknown }).id : undefined)).filter((id): id is string => typeof id === 'string');
-  const picked: string[] = [];
-  while (picked.length < count && ids.length > 0) picked.push(...ids.splice(Math.floor(Math.random() * ids.length), 1));
-  const answers = await Promise.all(
-    picked.map((id) =>
-      within(cap.admin('DELETE', `/connections/${id}`), ADMIN_CALL_MS).catch((e: unknown) => {
-        // 404: the client cut that stream itself since the list was read.
-        const message = e instanceof Error ? e.message : String(e);
-        if (!message.includes(': 404 ')) log(`  operator disconnect failed: ${message.slice(0, 200)}`);
-        return undefined;
-      }),
-    ),
-  );
-  return answers.filter((a) => a !== undefined).length;
-}
-
 function describeWindow(w: SoakWindow): string {
-  return `${w.kind} ${w.fromSec}–${w.toSec} s: ${w.published} published (${w.publishedTotal} in all), ${w.deliveriesPerSec.toLocaleString('en-US')} deliveries/s, live p50 ${w.liveMs.p50 ?? '–'} ms p99 ${w.liveMs.p99 ?? '–'} ms max ${w.liveMs.max ?? '–'} ms; cuts ${w.cuts}+${w.serverCuts}, reconnects ${w.reconnects}${w.reconnectFailures ? ` (${w.reconnectFailures} refused)` : ''}, ${w.connected} connected, lag ${w.lagEvents}; server ${w.serverCpuPct ?? '–'} % CPU, ${w.serverCpuUsPerDelivery ?? '–'} µs/delivery, ${w.serverRssMB} MB (heap ${w.heapUsedMB ?? '–'}), loop p99 ${w.eventLoopDelayMs ?? '–'} ms; violations ${w.violations}`;
+  return `${w.kind} ${w.fromSec}–${w.toSec} s: ${w.published} published (${w.publishedTotal} in all), ${w.deliveriesPerSec.toLocaleString('en-US')} deliveries/s, live p50 ${w.liveMs.p50 ?? '–'} ms p99 ${w.liveMs.p99 ?? '–'} ms max ${w.liveMs.max ?? '–'} ms; cuts ${w.cuts}+${w.serverCuts}, reconnects ${w.reconnects}${w.reconnectFailures ? ` (${w.reconnectFailures} failed)` : ''}, ${w.connected} connected, lag ${w.lagEvents}; server ${w.serverCpuPct ?? '–'} % CPU, ${w.serverCpuUsPerDelivery ?? '–'} µs/delivery, ${w.serverRssMB} MB (heap ${w.heapUsedMB ?? '–'}), loop p99 ${w.eventLoopDelayMs ?? '–'} ms; violations ${w.violations}`;
 }
 
 async function runSoak(ctx: ScenarioContext, s: Settings, dir: string, windows: SoakWindow[]): Promise<{ result: SoakResult } | { error: string; serverOutput?: string }> {
@@ -173,7 +146,7 @@ async function runSoak(ctx: ScenarioContext, s: Settings, dir: string, windows: 
 
     // Catch-up: the last cut subscribers reconnect and replay; every subscriber must end with every event.
     const catchFrom = wallClockMs();
-    let lastComplete = -1;
+    let lastProgress = '';
     let lastChange = catchFrom;
     for (;;) {
       const v = await clients.verify(total);
@@ -181,7 +154,8 @@ async function runSoak(ctx: ScenarioContext, s: Settings, dir: string, windows: 
       const connected = v.reduce((n, r) => n + r.connected, 0);
       if (complete === conn.ok && connected === conn.ok) break;
       const now = wallClockMs();
-      if (complete !== lastComplete) [lastComplete, lastChange] = [complete, now];
+      const progress = `${complete}/${connected}`;
+      if (progress !== lastProgress) [lastProgress, lastChange] = [progress, now];
       if (now - lastChange > CATCH_UP_QUIET_MS || now - catchFrom > CATCH_UP_LIMIT_MS) break;
       await sleep(250);
     }
@@ -189,58 +163,11 @@ async function runSoak(ctx: ScenarioContext, s: Settings, dir: string, windows: 
     const last = await meter.take('catch-up', total);
     windows.push(last);
     ctx.log(describeWindow(last));
-    const serverTotals = meter.serverTotals();
     const clientsCpuPct = Math.round(((clients.cpuSec() - clientCpu0) / ((wallClockMs() - t0) / 1000)) * 1000) / 10;
     const verify = await clients.verify(total);
     const rssEnd = treeRssBytes(serverPid);
 
-    const samples = meter.latest;
-    const complete = verify.reduce((n, r) => n + r.complete, 0);
-    const counts: Record<ViolationKind, number> = { gap: 0, duplicate: 0, 'out-of-order': 0, 'missing-at-end': conn.ok - complete };
-    for (const sample of samples) for (const [k, n] of Object.entries(sample.violationCounts) as [ViolationKind, number][]) if (k !== 'missing-at-end') counts[k] += n;
-    const violations: Violation[] = [...samples.flatMap((x) => x.violations), ...verify.flatMap((r) => r.behind)];
-    const terminals: Record<string, number> = {};
-    for (const sample of samples) for (const [k, n] of Object.entries(sample.terminals)) terminals[k] = (terminals[k] ?? 0) + n;
-    const soakWindows = windows.filter((w) => w.kind === 'soak');
-    const loops = windows.map((w) => w.eventLoopDelayMs).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
-    const sum = (f: (x: (typeof samples)[number]) => number) => samples.reduce((n, x) => n + f(x), 0);
-    const result: SoakResult = {
-      connected: conn.ok,
-      connectFailed: conn.failed,
-      connectErrors: conn.errors,
-      connectMs: conn.ms,
-      warmup: { published: warm.accepted, minPerSubscriber: warmTotals.minPerConnection },
-      published: total,
-      publishSeconds: Math.round((pub.endedAt - pub.startedAt) / 100) / 10,
-      publishRetries: pub.retries,
-      publishErrors: pub.errors,
-      expectedDeliveries: total * conn.ok,
-      delivered: meter.delivered,
-      complete,
-      exact: Object.values(counts).every((n) => n === 0) && complete === conn.ok,
-      violationCounts: counts,
-      violations,
-      cutRounds,
-      cuts,
-      serverCutsRequested,
-      serverCuts,
-      serverEnded: sum((x) => x.serverEnded),
-      reconnects: sum((x) => x.reconnects),
-      reconnectFailures: sum((x) => x.reconnectFailures),
-      reconnectErrors: [...new Set(samples.flatMap((x) => x.reconnectErrors))].slice(0, 5),
-      terminals,
-      connectedAtEnd: verify.reduce((n, r) => n + r.connected, 0),
-      catchUpSec,
-      liveMs: quantiles(meter.live),
-      replayedMs: quantiles(meter.replayed),
-      downtimeMs: quantiles(meter.downtime),
-      serverCpuPct: serverTotals.cpuPct,
-      serverCpuUsPerDelivery: serverTotals.usPerDelivery,
-      rssMB: { empty: mb(rssEmpty), connected: mb(rssConnected), firstWindow: soakWindows[0]?.serverRssMB, lastWindow: soakWindows.at(-1)?.serverRssMB, max: Math.max(mb(rssConnected), ...windows.map((w) => w.serverRssMB)), end: mb(rssEnd) },
-      rssKBPerConnection: conn.ok > 0 ? Math.round(((rssEnd - rssEmpty) / 1024 / conn.ok) * 100) / 100 : undefined,
-      eventLoopDelayMs: { median: loops[Math.floor(loops.length / 2)], max: loops.at(-1) },
-      clientsCpuPct,
-    };
+    const result = summarize({ conn, warm: { published: warm.accepted, minPerSubscriber: warmTotals.minPerConnection }, pub, meter, verify, windows, cutRounds, cuts, serverCutsRequested, serverCuts, catchUpSec, rssBytes: { empty: rssEmpty, connected: rssConnected, end: rssEnd }, clientsCpuPct });
     return { result };
   } catch (e) {
     const error = e instanceof Error ? e.message.slice(0, 2000) : String(e);
@@ -253,22 +180,6 @@ async function runSoak(ctx: ScenarioContext, s: Settings, dir: string, windows: 
     await group.stopAll(2_000);
     group.dispose();
   }
-}
-
-/** What makes the run fail, if anything: the checks it exists for. */
-export function failureOf(data: SoakData): string | undefined {
-  if (data.error) return `the soak stopped: ${data.error.split('\n')[0]}`;
-  const r = data.result;
-  if (!r) return 'the soak produced no result';
-  const problems: string[] = [];
-  if (r.connectFailed > 0) problems.push(`${r.connectFailed} of ${data.settings.subscribers} subscribers never connected`);
-  if (!r.exact) {
-    const c = r.violationCounts;
-    problems.push(`exact delivery broken: ${c.gap} gaps, ${c.duplicate} duplicates, ${c['out-of-order']} out of order, ${c['missing-at-end']} subscribers missing events at the end (first: ${JSON.stringify(r.violations[0])})`);
-  }
-  const ended = r.cuts + r.serverEnded;
-  if (r.reconnects < ended || r.connectedAtEnd < r.connected) problems.push(`${ended - r.reconnects} of ${ended} cut or ended streams had not reconnected by the end (${r.connectedAtEnd} of ${r.connected} connected)`);
-  return problems.length ? problems.join('; ') : undefined;
 }
 
 export const soak: Scenario = {

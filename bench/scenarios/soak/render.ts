@@ -45,7 +45,7 @@ function row(ws: readonly SoakWindow[]): string[] {
     ms(maxOf(ws.map((w) => w.liveMs.max))),
     int(sum(ws, (w) => w.replayedMs.samples)),
     `${int(sum(ws, (w) => w.cuts))} + ${int(sum(ws, (w) => w.serverCuts))}`,
-    `${int(sum(ws, (w) => w.reconnects))}${sum(ws, (w) => w.reconnectFailures) ? ` (${int(sum(ws, (w) => w.reconnectFailures))} refused)` : ''}`,
+    `${int(sum(ws, (w) => w.reconnects))}${sum(ws, (w) => w.reconnectFailures) ? ` (${int(sum(ws, (w) => w.reconnectFailures))} failed)` : ''}`,
     int(minOf(ws.map((w) => w.connected))),
     int(maxOf(ws.map((w) => w.lagEvents))),
     dec(weighted(ws, (w) => w.serverCpuPct, (w) => w.toSec - w.fromSec)),
@@ -75,7 +75,7 @@ function summary(data: SoakData, r: SoakResult): string[] {
   const terminals = Object.entries(r.terminals).map(([t, n]) => `\`${t}\` × ${int(n)}`).join(', ');
   return [
     markdownTable(
-      ['subscribers', 'minutes', 'events/s', 'events published', 'deliveries (expected)', 'exact delivery', 'gaps / duplicates / out of order / missing at end', 'cut rounds', 'cuts: client + server', 'reconnects (refused attempts)', 'connected at end', 'catch-up s'],
+      ['subscribers', 'minutes', 'events/s', 'events published', 'deliveries (expected)', 'exact delivery', 'gaps / duplicates / out of order / missing at end', 'cut rounds', 'cuts: client + server', 'reconnects (failed attempts)', 'connected at end', 'catch-up s'],
       [[
         `${int(r.connected)}${r.connectFailed ? ` (${int(r.connectFailed)} failed)` : ''}`,
         dec(s.minutes),
@@ -110,7 +110,7 @@ function summary(data: SoakData, r: SoakResult): string[] {
       ]],
     ),
     '',
-    `Terminal events the subscribers received: ${terminals || 'none'}.${r.reconnectErrors.length ? ` Refused reconnects said: ${r.reconnectErrors.join('; ')}.` : ''}${r.publishRetries ? ` Publishes retried: ${int(r.publishRetries)} (${r.publishErrors.join('; ')}).` : ''}`,
+    `Terminal events the subscribers received: ${terminals || 'none'}.${r.reconnectErrors.length ? ` Failed reconnect attempts said: ${r.reconnectErrors.join('; ')}.` : ''}${r.publishRetries ? ` Publishes retried: ${int(r.publishRetries)} (${r.publishErrors.join('; ')}).` : ''}`,
   ];
 }
 
@@ -123,7 +123,7 @@ function reading(data: SoakData, r: SoakResult, failure: string | undefined): st
   const heap = heaps[0] !== undefined && heaps.at(-1) !== undefined ? ` (V8 heap in use ${dec(heaps[0])} → ${dec(heaps.at(-1))} MB)` : '';
   const memory = first !== undefined && last !== undefined ? `server RSS ${dec(first)} MB in the first window and ${dec(last)} MB in the last (${last >= first ? '+' : ''}${dec(last - first)} MB)${heap}` : 'no window measured RSS';
   const delivery = r.exact
-    ? `each of the ${int(r.connected)} subscribers received all ${int(r.published)} events exactly once and in order through ${int(r.cuts)} client cuts and ${int(r.serverCuts)} streams the server ended, every one of them reconnected (${int(r.reconnectFailures)} reconnect attempts refused and tried again)`
+    ? `each of the ${int(r.connected)} subscribers received all ${int(r.published)} events exactly once and in order through ${int(r.cuts)} client cuts and ${int(r.serverCuts)} streams the server ended, every one of them reconnected (${int(r.reconnectFailures)} reconnect attempts failed and tried again)`
     : `exact delivery did **not** hold`;
   const latency = p99s.length ? `live p99 stayed between ${ms(Math.min(...p99s))} and ${ms(Math.max(...p99s))} ms from window to window` : 'no window measured latency';
   return `${failure ? `**FAILED**: ${failure}. ` : ''}Reading: over ${dec(data.settings.minutes)} min at ${dec(data.settings.rate)} events/s, ${delivery}; ${latency}; ${memory}; ${dec(r.serverCpuUsPerDelivery, 2)} µs of server CPU per delivery, event-loop delay p99 ${ms(r.eventLoopDelayMs.median)} ms in the median window.`;
@@ -135,7 +135,7 @@ export function renderMarkdown(data: SoakData, failure: string | undefined): str
     `Capstan ${data.capstanRevision}: the real CLI on a fresh data directory (embedded SQLite), one hub, ${s.contacts} contacts. ${int(s.subscribers)} hub SSE subscribers (\`/realtime/events\`), held by ${s.clientProcesses} load-client processes over ${s.sourcesPerProcess} loopback source addresses each. ` +
       `After a warm-up that proves every stream live, the harness publishes a numbered sequence at ${dec(s.rate)} events/s for ${dec(s.minutes)} min, one request at a time, each retried under its own Idempotency-Key until accepted, so the log holds every number once and in order. ` +
       `Every ${dec(s.cutEverySec)} s a cut round resets the sockets of ${dec(s.cutFraction * 100)} % of the subscribers, picked at random (client side, an RST: no close handshake), and has the server end ${s.serverCuts} more streams (an operator disconnect, \`DELETE /admin/v1/connections/:id\`: the stream gets \`stream.unauthorized\` and closes). ` +
-      `Each reconnects after a random 0–${dec(s.reconnectWithinSec)} s with \`Last-Event-ID\` = the id of the last event it received, as a browser EventSource does, and tries again every second while refused. ` +
+      `Each reconnects after a random 0–${dec(s.reconnectWithinSec)} s with \`Last-Event-ID\` = the id of the last event it received, as a browser EventSource does, and, like it, tries again after the server's \`retry:\` hint (3 s) when an attempt fails. ` +
       'Each subscriber checks every event as it arrives: the numbers must come exactly once and in order across all its reconnects (a gap, a duplicate or one out of order is counted, with the subscriber, the number it expected and the one it got), and after the last publish each must hold all of them. Any violation fails the run (exit code 1) after this report is written. ' +
       `A window closes every ${dec(s.sampleEverySec)} s: deliveries/s, live publish-to-receive latency (the publisher stamps each event; events published while a subscriber was away reach it by replay and are counted apart), server CPU and RSS from /proc, and the node's own event-loop delay p99 (\`GET /admin/v1/nodes\`, over its last 5 s sample).`,
     '',
