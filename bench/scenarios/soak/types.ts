@@ -12,7 +12,7 @@ export interface Quantiles {
 }
 
 export interface SoakWindow {
-  /** `soak` while publishing; `catch-up` from the last publish until every subscriber had every event. */
+  /** `soak` while publishing; `catch-up` from the last of those until every subscriber had every event (with the last publishes when the run's length is not a whole number of windows). */
   readonly kind: 'soak' | 'catch-up';
   /** Seconds since the first publish. */
   readonly fromSec: number;
