@@ -16,11 +16,12 @@ import { organize } from './scenarios/organize/index.js';
 import { organizerAccuracy } from './scenarios/organizer-accuracy/index.js';
 import { resumeStorm } from './scenarios/resume-storm/index.js';
 import { rest } from './scenarios/rest/index.js';
+import { soak } from './scenarios/soak/index.js';
 import { sseFanout } from './scenarios/sse-fanout/index.js';
 import { transcription } from './scenarios/transcription/index.js';
 import { videoUpload } from './scenarios/video-upload/index.js';
 
-const SCENARIOS: readonly Scenario[] = [sseFanout, documents, ocrPool, videoUpload, transcription, organize, organizerAccuracy, documentsAccuracy, cluster, rest, resumeStorm, idle];
+const SCENARIOS: readonly Scenario[] = [sseFanout, documents, ocrPool, videoUpload, transcription, organize, organizerAccuracy, documentsAccuracy, cluster, rest, resumeStorm, idle, soak];
 
 /** Every scenario bounds its own steps; this only catches a harness bug. */
 const WATCHDOG_MS = 30 * 60_000;
@@ -39,18 +40,21 @@ function parse(argv: readonly string[]): { names: string[]; options: Map<string,
   return { names, options };
 }
 
-async function main(): Promise<void> {
+/** Runs the selected scenarios; returns the failures the runs proved (each written to its results first). */
+async function main(): Promise<string[]> {
   const argv = process.argv.slice(2);
   const { names, options } = parse(argv);
   if (options.has('help')) {
     process.stdout.write(`usage: npm run bench [-- <scenario> [--key=value …]]\nscenarios: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
-    return;
+    return [];
   }
   const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (unknown.length) throw new BenchOptionError(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const selected = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
   // Every selected scenario's options, before the first one starts anything.
   for (const scenario of selected) scenario.validate?.(options);
+  armWatchdog(WATCHDOG_MS + selected.reduce((ms, s) => ms + (s.durationBoundMs?.(options) ?? 0), 0));
+  const failures: string[] = [];
   for (const scenario of selected) {
     const machine = machineInfo();
     const started = Date.now();
@@ -61,19 +65,30 @@ async function main(): Promise<void> {
     const files = writeResults(join(root, 'bench/results'), scenario, machine, meta, output);
     updateBenchmarksMd(join(root, 'BENCHMARKS.md'), root, scenario, machine, meta, output, files.svg);
     log(`wrote ${files.json}, ${files.md}, ${files.svg} and BENCHMARKS.md`);
+    if (output.failure) {
+      log(`FAILED: ${output.failure}`);
+      failures.push(`${scenario.name}: ${output.failure}`);
+    }
   }
+  return failures;
 }
 
-const watchdog = setTimeout(() => {
-  process.stderr.write(`bench: still running after ${WATCHDOG_MS / 60_000} min; giving up\n`);
-  process.exit(1);
-}, WATCHDOG_MS);
-watchdog.unref();
+function armWatchdog(ms: number): void {
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: still running after ${Math.round(ms / 60_000)} min; giving up\n`);
+    process.exit(1);
+  }, ms);
+  watchdog.unref();
+}
+
 // Exiting runs every process group's exit hook, which kills the children.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
 main().then(
-  () => process.exit(0),
+  (failures) => {
+    if (failures.length) process.stderr.write(`bench: failed (results written):\n${failures.join('\n')}\n`);
+    process.exit(failures.length ? 1 : 0);
+  },
   (e: unknown) => {
     // A usage error: say what is wrong (no stack) and exit 2, as command-line tools do.
     if (e instanceof BenchOptionError) {

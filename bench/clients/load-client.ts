@@ -1,13 +1,17 @@
 // A load-client process: holds many realtime connections (SSE, ws or Socket.IO) spread over loopback
 // source addresses, records publish-to-receive latency per phase, and reports to the harness over IPC.
-// Started by the harness under `timeout`; it also exits when the harness goes away.
-import http from 'node:http';
+// For the soak its SSE connections are resuming subscribers (bench/clients/resuming-subscriber.ts) that
+// the harness cuts and that check exact delivery. Started by the harness under `timeout`; it also
+// exits when the harness goes away.
 import { io as ioClient, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { wallClockMs } from '../lib/clock.js';
 import { Histogram } from '../lib/histogram.js';
 import type { BenchPayload, FromClient, PayloadField, PhaseStats, ToClient } from './protocol.js';
+import { ResumingSubscriber } from './resuming-subscriber.js';
+import { SoakTally } from './soak-tally.js';
 import { SseFrames } from './sse-frames.js';
+import { openSseRequest } from './sse-request.js';
 
 interface Conn {
   readonly counts: Map<string, number>;
@@ -25,6 +29,9 @@ interface Phase {
 const conns: Conn[] = [];
 const phases = new Map<string, Phase>();
 let closed = 0;
+/** The soak's subscribers (also in `conns`) and what they count. */
+const subscribers: ResumingSubscriber[] = [];
+const tally = new SoakTally();
 
 function send(message: FromClient): void {
   process.send?.(message);
@@ -43,6 +50,11 @@ function isPayload(v: unknown): v is BenchPayload {
   return typeof v === 'object' && v !== null && typeof (v as BenchPayload).t === 'number' && typeof (v as BenchPayload).p === 'string';
 }
 
+function payloadOf(text: string): BenchPayload | undefined {
+  const data = parseJson(text);
+  return isPayload(data) ? data : undefined;
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -58,33 +70,21 @@ function onClosed(conn: Conn): void {
 }
 
 /** SSE over node:http: resolves once the response headers say 200. */
-function openSse(url: URL, headers: Readonly<Record<string, string>>, localAddress: string, timeoutMs: number): Promise<Conn> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: url.hostname, port: url.port, path: url.pathname + url.search, localAddress, agent: false, headers: { accept: 'text/event-stream', ...headers }, timeout: timeoutMs });
-    req.once('timeout', () => req.destroy(new Error('connect timeout')));
-    req.once('error', reject);
-    req.once('response', (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        reject(new Error(`status ${res.statusCode}`));
-        return;
-      }
-      req.setTimeout(0);
-      const conn: Conn = { counts: new Map(), open: true, close: () => req.destroy() };
-      const frames = new SseFrames();
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const at = wallClockMs();
-        for (const text of frames.push(chunk)) {
-          // Only benchmark payloads count; a server's own events (say, a greeting) are not deliveries.
-          const data = parseJson(text);
-          if (isPayload(data)) record(conn, data, at);
-        }
-      });
-      res.once('close', () => onClosed(conn));
-      resolve(conn);
-    });
+async function openSse(url: URL, headers: Readonly<Record<string, string>>, localAddress: string, timeoutMs: number): Promise<Conn> {
+  const { req, res } = await openSseRequest(url, headers, localAddress, timeoutMs);
+  const conn: Conn = { counts: new Map(), open: true, close: () => req.destroy() };
+  const frames = new SseFrames();
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    const at = wallClockMs();
+    for (const text of frames.push(chunk)) {
+      // Only benchmark payloads count; a server's own events (say, a greeting) are not deliveries.
+      const payload = payloadOf(text);
+      if (payload) record(conn, payload, at);
+    }
   });
+  res.once('close', () => onClosed(conn));
+  return conn;
 }
 
 /** The payload of a ws message: its `data`, or the JSON text of its `name`. */
@@ -143,7 +143,13 @@ async function connect(cmd: Extract<ToClient, { cmd: 'connect' }>): Promise<void
   const urlOf = (i: number) => (cmd.url.includes('{connection}') ? cmd.url.replaceAll('{connection}', `${cmd.connectionPrefix ?? ''}${i}`) : cmd.url);
   const openOne = (i: number): Promise<Conn> => {
     const source = cmd.sources[i % cmd.sources.length] ?? '127.0.0.1';
-    if (cmd.kind === 'sse') return openSse(url, cmd.headerSets?.[i % cmd.headerSets.length] ?? {}, source, cmd.timeoutMs);
+    const headers = cmd.headerSets?.[i % cmd.headerSets.length] ?? {};
+    if (cmd.kind === 'sse' && cmd.resume) {
+      const subscriber = new ResumingSubscriber(`${cmd.connectionPrefix ?? ''}${i}`, { url, headers, localAddress: source, timeoutMs: cmd.timeoutMs }, cmd.resume, tally, payloadOf, (payload, at) => record(subscriber, payload, at));
+      subscribers.push(subscriber);
+      return subscriber.start();
+    }
+    if (cmd.kind === 'sse') return openSse(url, headers, source, cmd.timeoutMs);
     if (cmd.kind === 'ws') return openWs(urlOf(i), source, cmd.timeoutMs, cmd.payloadIn ?? 'data');
     return openSocketIo(cmd.url, source, cmd.timeoutMs, cmd.eventName);
   };
@@ -179,6 +185,20 @@ function stats(): void {
   send({ type: 'stats', open: conns.length - closed, closed, phases: out });
 }
 
+/** Cuts `count` subscribers picked at random among the open ones (fewer when fewer are open). */
+function cut(count: number): number {
+  const open = subscribers.filter((s) => s.open);
+  const want = Math.min(open.length, count);
+  for (let i = 0; i < want; i++) {
+    const j = i + Math.floor(Math.random() * (open.length - i));
+    const picked = open[j] as ResumingSubscriber;
+    open[j] = open[i] as ResumingSubscriber;
+    open[i] = picked;
+    picked.cut();
+  }
+  return want;
+}
+
 function exit(): void {
   for (const c of conns) c.close();
   process.exit(0);
@@ -187,6 +207,9 @@ function exit(): void {
 process.on('message', (message: ToClient) => {
   if (message.cmd === 'connect') void connect(message);
   else if (message.cmd === 'stats') stats();
+  else if (message.cmd === 'cut') send({ type: 'cut', cut: cut(message.count) });
+  else if (message.cmd === 'sample') send(tally.sample(subscribers));
+  else if (message.cmd === 'verify') send(tally.verify(subscribers, message.total));
   else exit();
 });
 process.on('disconnect', exit);

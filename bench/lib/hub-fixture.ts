@@ -1,5 +1,5 @@
 // A hub with contacts on a running Capstan, and helpers to wait for load-client deliveries: shared by
-// the cluster, resume-storm and idle scenarios.
+// the cluster, resume-storm, idle and soak scenarios.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CapstanProcess } from './capstan-process.js';
 import { Histogram } from './histogram.js';
@@ -18,13 +18,14 @@ export interface HubFixture {
   publishOn(origin: string): PublishTarget;
 }
 
-export async function makeHubFixture(cap: Pick<CapstanProcess, 'admin' | 'adminToken'>, contacts: number): Promise<HubFixture> {
+/** `tokenTtlSeconds`: how long the contacts' tokens last; a stream ends with stream.expired when its token does. */
+export async function makeHubFixture(cap: Pick<CapstanProcess, 'admin' | 'adminToken'>, contacts: number, tokenTtlSeconds = 3600): Promise<HubFixture> {
   const orgId = (await cap.admin('POST', '/orgs', { name: 'bench' })).id as string;
   const hubId = (await cap.admin('POST', `/orgs/${orgId}/hubs`, { name: 'bench hub' })).id as string;
   const headerSets: Record<string, string>[] = [];
   for (let i = 0; i < contacts; i++) {
     const contact = (await cap.admin('POST', `/hubs/${hubId}/contacts`, { name: `member ${i}` })).id as string;
-    const token = (await cap.admin('POST', `/hubs/${hubId}/contacts/${contact}/tokens`, { ttl_seconds: 3600 })).access_token as string;
+    const token = (await cap.admin('POST', `/hubs/${hubId}/contacts/${contact}/tokens`, { ttl_seconds: tokenTtlSeconds })).access_token as string;
     headerSets.push({ authorization: `Bearer ${token}` });
   }
   return {

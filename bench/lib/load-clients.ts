@@ -1,12 +1,15 @@
 // The harness side of the load-client processes: start them, split the connections among them over
 // distinct loopback source addresses, and gather their statistics.
 import { join } from 'node:path';
-import type { FromClient, ToClient } from '../clients/protocol.js';
+import type { FromClient, ResumeSpec, ToClient } from '../clients/protocol.js';
 import { loopbackSources } from './net.js';
 import { processUsage, type Child, type ProcessGroup } from './processes.js';
 import type { RunningTarget } from './targets.js';
 
 type Reply<T extends FromClient['type']> = Extract<FromClient, { type: T }>;
+
+/** Process i's part of `total` split over `processes`: even, the first ones taking the remainder. */
+const share = (total: number, processes: number, i: number) => Math.floor(total / processes) + (i < total % processes ? 1 : 0);
 
 export interface ConnectSummary {
   readonly ok: number;
@@ -58,14 +61,17 @@ export class LoadClients {
     });
   }
 
-  /** Opens `total` connections, split evenly; each process uses its own source addresses. */
-  async connect(target: RunningTarget, total: number, concurrency: number, timeoutMs: number, overallTimeoutMs: number): Promise<ConnectSummary> {
+  /**
+   * Opens `total` connections, split evenly; each process uses its own source addresses. With `resume`
+   * (SSE only) each is a soak subscriber that reconnects after a cut and checks exact delivery.
+   */
+  async connect(target: Pick<RunningTarget, 'subscribe'>, total: number, concurrency: number, timeoutMs: number, overallTimeoutMs: number, resume?: ResumeSpec): Promise<ConnectSummary> {
     const replies = await Promise.all(
       this.children.map((child, i) => {
-        const count = Math.floor(total / this.processes) + (i < total % this.processes ? 1 : 0);
+        const count = share(total, this.processes, i);
         const { kind, url, headerSets, eventName, payloadIn } = target.subscribe;
         const sources = loopbackSources(this.sourcesPerProcess, i * this.sourcesPerProcess);
-        const command: ToClient = { cmd: 'connect', kind, url, headerSets, eventName, payloadIn, connectionPrefix: `c${i}-`, count, sources, concurrency, timeoutMs };
+        const command: ToClient = { cmd: 'connect', kind, url, headerSets, eventName, payloadIn, connectionPrefix: `c${i}-`, count, sources, concurrency, timeoutMs, resume };
         return this.ask(child, command, 'connected', overallTimeoutMs);
       }),
     );
@@ -79,6 +85,22 @@ export class LoadClients {
 
   stats(timeoutMs = 10_000): Promise<Reply<'stats'>[]> {
     return Promise.all(this.children.map((c) => this.ask(c, { cmd: 'stats' }, 'stats', timeoutMs)));
+  }
+
+  /** Soak: cuts `total` subscribers, split evenly over the processes; returns how many were cut. */
+  async cut(total: number, timeoutMs = 10_000): Promise<number> {
+    const replies = await Promise.all(this.children.map((c, i) => this.ask(c, { cmd: 'cut', count: share(total, this.processes, i) }, 'cut', timeoutMs)));
+    return replies.reduce((n, r) => n + r.cut, 0);
+  }
+
+  /** Soak: each process's counters (its window ones start again). */
+  sample(timeoutMs = 10_000): Promise<Reply<'sample'>[]> {
+    return Promise.all(this.children.map((c) => this.ask(c, { cmd: 'sample' }, 'sample', timeoutMs)));
+  }
+
+  /** Soak: each process's subscribers that lack some of events 0 … total − 1. */
+  verify(total: number, timeoutMs = 10_000): Promise<Reply<'verify'>[]> {
+    return Promise.all(this.children.map((c) => this.ask(c, { cmd: 'verify', total }, 'verify', timeoutMs)));
   }
 
   /** CPU seconds used so far by all load-client processes together. */

@@ -1,5 +1,6 @@
 // Publishes benchmark events over keep-alive HTTP (undici pool): as fast as the server accepts, or on
-// a fixed schedule. Both stop at a count and a time limit, whichever comes first.
+// a fixed schedule. Both stop at a count and a time limit, whichever comes first. For the soak, a
+// numbered sequence: one at a time, each retried with its Idempotency-Key until accepted.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import type { BenchPayload } from '../clients/protocol.js';
@@ -28,6 +29,28 @@ export interface PublishResult {
   readonly endedAt: number;
   readonly errors: readonly string[];
 }
+
+export interface SequenceOptions {
+  /** Idempotency-Key of number n: `${keyPrefix}-${n}` (unique per run). */
+  readonly keyPrefix: string;
+  /** How long one number may be retried before the sequence gives up (and throws). */
+  readonly retryLimitMs: number;
+  /** Called with each number once the server has accepted it. */
+  readonly onAccepted?: (seq: number) => void;
+}
+
+export interface SequenceResult {
+  /** Numbers 0 … accepted − 1 are in the log, each once. */
+  readonly accepted: number;
+  /** Attempts answered with an error (or none) and sent again. */
+  readonly retries: number;
+  readonly errors: readonly string[];
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+/** A retry cannot change these answers. */
+const FINAL_REFUSALS = new Set([400, 401, 403, 404, 409, 413, 422]);
 
 interface Tally {
   accepted: number;
@@ -105,6 +128,53 @@ export class Publisher {
     }
     await Promise.all(pending);
     return { attempted, ...tally, skipped, startedAt, endedAt: wallClockMs() };
+  }
+
+  /**
+   * Publishes `phase` events numbered 0, 1, 2, … one every 1000/rate ms for `durationMs`, one request
+   * at a time, so the log holds them in number order. Each number is sent until it is accepted, under
+   * its own Idempotency-Key with the same body, so a retry after a lost answer is not a second event:
+   * the log holds every number exactly once. Behind schedule, the next one goes at once; none is skipped.
+   */
+  async inSequence(phase: string, rate: number, durationMs: number, o: SequenceOptions): Promise<SequenceResult> {
+    const startedAt = wallClockMs();
+    const errors: string[] = [];
+    let retries = 0;
+    let seq = 0;
+    for (; ; seq++) {
+      const due = startedAt + (seq * 1000) / rate;
+      if (due - startedAt >= durationMs) break;
+      const wait = due - wallClockMs();
+      if (wait > 1) await sleep(wait);
+      // Stamped once: a retry must repeat the body exactly for its key to be honoured.
+      const body = this.target.body({ p: phase, s: seq, t: wallClockMs() });
+      const firstTry = wallClockMs();
+      for (;;) {
+        const answer = await this.attempt(body, { 'idempotency-key': `${o.keyPrefix}-${seq}` });
+        if (answer.ok) {
+          o.onAccepted?.(seq);
+          break;
+        }
+        if (errors.length < 5) errors.push(answer.error);
+        if ((answer.status !== undefined && FINAL_REFUSALS.has(answer.status)) || wallClockMs() - firstTry > o.retryLimitMs) {
+          throw new Error(`publishing number ${seq} of the sequence failed: ${answer.error} (${retries} retries so far; ${errors.join('; ')})`);
+        }
+        retries++;
+        await sleep(200);
+      }
+    }
+    return { accepted: seq, retries, errors, startedAt, endedAt: wallClockMs() };
+  }
+
+  private async attempt(body: string, headers: Readonly<Record<string, string>>): Promise<{ ok: true } | { ok: false; status: number | undefined; error: string }> {
+    try {
+      const res = await this.pool.request({ path: this.target.path, method: this.target.method ?? 'POST', headers: { 'content-type': 'application/json', ...this.target.headers, ...headers }, body });
+      const text = await res.body.text();
+      if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
+      return { ok: false, status: res.statusCode, error: `${res.statusCode} ${text.slice(0, 200)}` };
+    } catch (e) {
+      return { ok: false, status: undefined, error: e instanceof Error ? e.message : String(e) };
+    }
   }
 
   close(): Promise<void> {

@@ -40,11 +40,16 @@ Options (after the scenario name): sse-fanout takes \`--subscribers=100,1000,500
 install nginx and its module when missing, or say why they were not measured), \`--clients=4\` (load-client processes), \`--sources=4\`
 (loopback source addresses each), \`--fixed-deliveries=10000,100000\` (one latency phase per entry, at
 that ÷ subscribers events/s, at most 1,000), \`--max-deliveries=600000\`, \`--max-seconds=6\`,
-\`--fixed-seconds=4\`; idle takes \`--connections=20000\`, \`--rest-seconds=30\`; transcription takes
+\`--fixed-seconds=4\`; idle takes \`--connections=20000\`, \`--rest-seconds=30\`; soak takes
+\`--subscribers=10000\`, \`--minutes=10\` (publishing time, at most 60), \`--rate=2\` (events/s),
+\`--cut-every=10\` (seconds between cut rounds), \`--cut-fraction=0.05\` (subscribers whose socket is reset
+each round), \`--server-cuts=5\` (streams the server ends each round), \`--reconnect-within=2\` (seconds),
+\`--sample-every=5\` (seconds per measured window), \`--clients=4\`, \`--sources=4\`, \`--contacts=50\`, and
+exits 1 after writing its results when delivery was not exact; transcription takes
 \`--minutes=3\` (length of the timed recording), \`--rounds=3\`; every scenario but transcription (which
 runs the working tree's engine in-process) takes \`--capstan-rev=<git rev>\` (measure a committed
 revision instead of the working tree, so a before and an after run through the same harness);
-sse-fanout and rest take \`--profile\` (Capstan under \`--cpu-prof\`, profiles in
+sse-fanout, rest and soak take \`--profile\` (Capstan under \`--cpu-prof\`, profiles in
 \`bench/results/profiles/\`; summarise with \`node --import tsx
 bench/tools/profile-summary.ts <file> --under="flushAll"\`).
 `;

@@ -17,6 +17,11 @@ export interface ScenarioOutput {
   readonly markdown: string;
   /** A standalone SVG chart. */
   readonly svg: string;
+  /**
+   * Set when the run proved something wrong that it exists to check (the soak: an event lost,
+   * duplicated or out of order): the harness still writes the results, then exits non-zero.
+   */
+  readonly failure?: string;
 }
 
 export interface Scenario {
@@ -28,5 +33,10 @@ export interface Scenario {
    * out of range. The harness validates every selected scenario before running the first.
    */
   validate?(options: ReadonlyMap<string, string>): void;
+  /**
+   * For a scenario whose length is an option (the soak): the longest a run with these options takes,
+   * added to the harness's watchdog so a long run is not mistaken for a hung one.
+   */
+  durationBoundMs?(options: ReadonlyMap<string, string>): number;
   run(ctx: ScenarioContext): Promise<ScenarioOutput>;
 }
