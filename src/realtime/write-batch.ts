@@ -2,6 +2,8 @@
 // (setImmediate), instead of one write per event. Under load the events that arrive while a fan-out
 // runs pile up and leave together, so the cost per delivery falls as the rate rises; at low rates a
 // frame still leaves in the same turn. Connections that queued the same frames share one buffer.
+// A flush to many connections yields to the event loop every few milliseconds, so that new
+// connections, requests and publishes are not held behind one event's ten thousand socket writes.
 
 /** Frame slots a batch keeps between turns; one that grew past this (a replay page) starts afresh. */
 const KEPT_SLOTS = 16;
@@ -69,7 +71,13 @@ export class FrameBatch {
   }
 }
 
+/** How long one pass of flushing runs before it lets the event loop take I/O, and how often it looks. */
+const FLUSH_SLICE_MS = 10;
+const CLOCK_EVERY = 32;
+
+/** Batches with frames to write, in the order they got their first; `next` is where the pass stands. */
 let dirty: FrameBatch[] = [];
+let next = 0;
 let scheduled = false;
 /** The last multi-frame join, reused while the next batch holds the very same frames (one fan-out). */
 let lastFrames: readonly Buffer[] = [];
@@ -83,16 +91,23 @@ function schedule(batch: FrameBatch): void {
 }
 
 function flushAll(): void {
-  const batches = dirty;
-  dirty = [];
-  scheduled = false;
-  for (const batch of batches) {
+  const started = performance.now();
+  // Batches queued while a pass runs (or between its slices) join the same list and leave in it.
+  while (next < dirty.length) {
+    const batch = dirty[next++]!;
     try {
       batch.flush();
     } catch {
       // A socket that fails mid-write closes itself; the others must still get their frames.
     }
+    if (next % CLOCK_EVERY === 0 && next < dirty.length && performance.now() - started > FLUSH_SLICE_MS) {
+      setImmediate(flushAll);
+      return;
+    }
   }
+  dirty = [];
+  next = 0;
+  scheduled = false;
   lastFrames = [];
   lastJoined = undefined;
 }

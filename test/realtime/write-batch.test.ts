@@ -13,6 +13,23 @@ import { httpChunk, sharedHttpChunk, sharedTextFrame, textFrame } from '../../sr
 const b = (s: string) => Buffer.from(s);
 
 describe('frame batch', () => {
+  test('a long flush lets other work of the event loop run between its slices, and every frame still leaves once, in order', async () => {
+    const marks: string[] = [];
+    const batches = Array.from({ length: 100 }, (_, i) => new FrameBatch((bytes) => {
+      if (i === 0) setImmediate(() => marks.push('other work'));
+      // A slow socket write: the whole pass takes far longer than one slice.
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+      marks.push(`${i}:${String(bytes)}`);
+    }));
+    for (const batch of batches) batch.push(b('a'));
+    for (const batch of batches) batch.push(b('b'));
+    while (marks.length < 101) await nextTurn();
+    const other = marks.indexOf('other work');
+    assert.ok(other > 0 && other < 100, `other work ran in the middle of the pass (at ${other})`);
+    assert.deepEqual(marks.filter((m) => m !== 'other work'), batches.map((_, i) => `${i}:ab`));
+  });
+
   test('what the client has not taken counts the transport once a turn, then the frames queued on top', async () => {
     let transport = 100;
     let asked = 0;
