@@ -132,14 +132,13 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         lease.release();
         throw e;
       }
-      const { socket, stream, onMessage } = accepted;
       const connection: Connection = realtime.open({
         topic: orgTopic(orgId),
         access: scope,
         snapshot: async () => (await documents.statuses(orgId, scope.list())).map((s) => JSON.stringify(s)),
         expiresAtMs,
         keyId,
-        wire: wsWire(socket, stream),
+        wire: wsWire(accepted),
         codec: wsCodec,
         lease,
         label: { surface: 'documents', credential: `realtime_token:${keyId ?? orgId}`, orgId, remoteAddress: req.socket.remoteAddress ?? '' },
@@ -174,7 +173,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       // router bounds the rate; a client that keeps sending while its lookups wait is told to slow down.
       let waiting = 0;
       let queue: Promise<void> = Promise.resolve();
-      onMessage((raw, isBinary) => {
+      accepted.onMessage((raw, isBinary) => {
         if (waiting >= MAX_WAITING_MESSAGES) return reply({ type: 'error', code: 'rate_limited', error: `At most ${MAX_WAITING_MESSAGES} messages may wait for their replies` });
         waiting++;
         const text = isBinary ? undefined : raw.toString();
