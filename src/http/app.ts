@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { presentedCredentials } from '../auth/index.js';
 import { addressMatcher } from '../util/address-range.js';
@@ -19,6 +19,7 @@ import { redactUrl, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { clientAddress } from './client-address.js';
 import { registerRateLimits, type RateCounters } from './rate-limits.js';
+import { closeTakenWithAll } from './take-socket.js';
 import type { UpgradeRouter } from './upgrade.js';
 import type { IdempotencyRepo } from '../storage/index.js';
 import { recordIdempotentAnswer } from './idempotency.js';
@@ -92,6 +93,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     destroyLingering();
   });
   capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs);
+  closeTakenWithAll(app.server);
   app.server.on('connect', refuseConnectMethod);
   // Outermost layer: present on every response, preflight and errors included.
   app.addHook('onRequest', async (req, reply) => {
@@ -141,13 +143,16 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
       return payload;
     });
   }
-  app.addHook('onResponse', async (req, reply) => {
+  const recordRequest = (req: FastifyRequest, reply: FastifyReply): void => {
     const route = req.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.latency.observe({ method: req.method, route }, seconds);
     req.log.info({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
-  });
+  };
+  app.addHook('onResponse', async (req, reply) => recordRequest(req, reply));
+  // A stream whose socket is taken from the HTTP server never finishes its response: it is recorded then.
+  app.decorate('recordRequest', recordRequest);
 
   // Bodies are JSON (or a surface's own parser); a text/plain body is a wrong content type, not a string.
   app.removeContentTypeParser('text/plain');
