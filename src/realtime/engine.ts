@@ -156,7 +156,7 @@ class AdmittedLease implements ConnectionLease {
 
   hold(lease: ConnectionLease): void {
     // A new array of the exact size: one that grew by push would keep room for 16 for the connection's life.
-    if (this.taken) this.taken = [...this.taken, lease];
+    if (this.taken) this.taken = this.taken.concat([lease]);
   }
 
   release(): void {

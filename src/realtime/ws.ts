@@ -79,7 +79,7 @@ class WsWire implements Wire {
   }
 
   onClose(listener: () => void): void {
-    this.ws.once('close', listener);
+    this.ws.on('close', listener);
   }
 
   private send(bytes: Buffer): void {
