@@ -15,7 +15,7 @@ import { timedBody } from './body-deadline.js';
 import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError, refuseConnectMethod } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
 import { AppError } from './errors.js';
-import { redactUrl, type Logger } from './logger.js';
+import { redactUrl, requestLogger, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { clientAddress } from './client-address.js';
 import { registerRateLimits, type RateCounters } from './rate-limits.js';
@@ -56,6 +56,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   const trusted = config.trustProxy.length > 0 ? addressMatcher(config.trustProxy) : undefined;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    childLoggerFactory: requestLogger,
     // One line per request is written by the onResponse hook below, with the URL's secrets masked.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
@@ -148,7 +149,10 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     const seconds = reply.elapsedTime / 1000;
     metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.latency.observe({ method: req.method, route }, seconds);
-    req.log.info({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    // Written through the app's logger with the request id, the line the request's child logger would
+    // write, so that no child is made for it; its fields are built only when the level is on.
+    const logger = deps.logger;
+    if (logger.isLevelEnabled('info')) logger.info({ reqId: req.id, method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   };
   app.addHook('onResponse', async (req, reply) => recordRequest(req, reply));
   // A stream whose socket is taken from the HTTP server never finishes its response: it is recorded then.
