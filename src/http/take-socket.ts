@@ -48,8 +48,6 @@ const SERVER_LISTENERS: readonly (readonly [string, string])[] = [
   ['resume', 'onSocketResume'],
   ['pause', 'onSocketPause'],
 ];
-/** Methods the server overrides on each socket to watch what is added to it; the socket gets its own back. */
-const SOCKET_OVERRIDES = ['on', 'addListener', 'prependListener', 'setEncoding'] as const;
 /** Listeners the server must have put there for the socket to be taken safely. */
 const REQUIRED = new Set(['data', 'end', 'close', 'drain']);
 
@@ -78,9 +76,14 @@ export function takeSocket(reply: FastifyReply): Socket | undefined {
     else if (REQUIRED.has(event)) return undefined;
   }
   for (const [event, listener] of found) socket.removeListener(event, listener);
-  // Assigned, not deleted: deleting properties would turn the socket into a slow dictionary object.
-  const own = socket as unknown as Record<string, unknown>;
-  for (const method of SOCKET_OVERRIDES) if (Object.hasOwn(socket, method)) own[method] = NetSocket.prototype[method];
+  // The server overrides these on each socket to watch what is added to it; the socket gets its own
+  // back, assigned rather than deleted, which would turn the socket into a slow dictionary object.
+  if (Object.hasOwn(socket, 'on')) {
+    socket.on = NetSocket.prototype.on;
+    socket.addListener = NetSocket.prototype.addListener;
+    socket.prependListener = NetSocket.prototype.prependListener;
+    socket.setEncoding = NetSocket.prototype.setEncoding;
+  }
   freeParser(parser, req, socket);
   res.detachSocket(socket);
   let open = taken.get(server);
