@@ -75,6 +75,9 @@ async function* readProcTable(table: TcpTableName): AsyncIterable<string> {
   }
 }
 
+/** The state of a connection the table lists without a running retransmission timer. */
+const ACKNOWLEDGED: TcpState = { txQueue: 0, retransmitTimer: false, retransmits: 0 };
+
 interface Watched extends WatchedPeer {
   readonly table: TcpTableName;
   readonly key: string;
@@ -85,6 +88,8 @@ interface Watched extends WatchedPeer {
 
 export class TcpStallWatch implements StallWatch {
   private readonly tables: Record<TcpTableName, Map<string, Watched>> = { tcp: new Map(), tcp6: new Map() };
+  /** What the last sweep saw retransmitting: one no longer listed so was acknowledged since. */
+  private retransmitting: Record<TcpTableName, Set<Watched>> = { tcp: new Set(), tcp6: new Set() };
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
   private enabled: boolean;
@@ -133,12 +138,16 @@ export class TcpStallWatch implements StallWatch {
         const at = this.env.now();
         // The kernel does not print its table atomically: a connection may show up twice in one read.
         const stalled = new Set<Watched>();
+        const seen = new Set<Watched>();
         let rest = '';
         for await (const chunk of this.env.read(table)) {
           rest = scanTcpLines(rest + chunk, table, entries, (entry, state) => {
+            seen.add(entry);
             if (this.judge(entry, state, at)) stalled.add(entry);
-          });
+          }, true);
         }
+        for (const entry of this.retransmitting[table]) if (!seen.has(entry)) this.judge(entry, ACKNOWLEDGED, at);
+        this.retransmitting[table] = seen;
         for (const entry of stalled) {
           entries.delete(entry.key);
           entry.peer.stalled();

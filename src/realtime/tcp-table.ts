@@ -38,19 +38,26 @@ export function tcpKey(localAddress: string, localPort: number, remoteAddress: s
   return { table: local.length === 4 ? 'tcp' : 'tcp6', key: parts.join('') };
 }
 
+/** `0` and `1`: the `tr` column of a connection whose retransmission timer is running. */
+const ZERO = 0x30;
+const ONE = 0x31;
+
 /**
  * Calls `found` for each whole line of `text` whose connection is in `wanted`, and returns what
  * follows the last newline: the start of a line the next chunk of the table completes. The header
- * matches no key. The columns after `sl:` have fixed widths, so a line is read by offsets.
+ * matches no key. The columns after `sl:` have fixed widths, so a line is read by offsets. With
+ * `retransmittingOnly`, lines whose retransmission timer is not running are passed over unread: on a
+ * busy node that is nearly every line, and the sweep runs every few seconds.
  */
-export function scanTcpLines<T>(text: string, table: TcpTableName, wanted: ReadonlyMap<string, T>, found: (value: T, state: TcpState) => void): string {
+export function scanTcpLines<T>(text: string, table: TcpTableName, wanted: ReadonlyMap<string, T>, found: (value: T, state: TcpState) => void, retransmittingOnly = false): string {
   const keyLength = table === 'tcp' ? 27 : 75;
   let start = 0;
   for (;;) {
     const end = text.indexOf('\n', start);
     if (end < 0) return text.slice(start);
     const k = text.indexOf(':', start) + 2;
-    if (k > 1 && k + keyLength + 42 <= end) {
+    const running = retransmittingOnly ? text.charCodeAt(k + keyLength + 22) === ZERO && text.charCodeAt(k + keyLength + 23) === ONE : true;
+    if (running && k > 1 && k + keyLength + 42 <= end) {
       const value = wanted.get(text.slice(k, k + keyLength));
       if (value !== undefined) {
         const f = k + keyLength;

@@ -71,6 +71,22 @@ describe('the kernel TCP table', { skip: process.platform !== 'linux' && 'the ta
   });
 });
 
+describe('the retransmitting-only scan', () => {
+  test('reads the lines whose retransmission timer runs and passes over the others', () => {
+    const a = tcpKey('10.0.0.1', 8000, '10.0.0.2', 1)!.key;
+    const b = tcpKey('10.0.0.1', 8000, '10.0.0.2', 2)!.key;
+    const text =
+      `   0: ${a} 01 00000010:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 20 4 30 10 -1\n` +
+      `   1: ${b} 01 00000010:00000000 01:000000C8 00000003     0        0 3 1 0000000000000000 20 4 30 10 -1\n`;
+    const seen: string[] = [];
+    scanTcpLines(text, 'tcp', new Map([[a, 'a'], [b, 'b']]), (v) => seen.push(v), true);
+    assert.deepEqual(seen, ['b']);
+    const all: string[] = [];
+    scanTcpLines(text, 'tcp', new Map([[a, 'a'], [b, 'b']]), (v) => all.push(v));
+    assert.deepEqual(all, ['a', 'b']);
+  });
+});
+
 /** A reader over a table whose one connection's columns the test sets. */
 function fakeTable(key: string): { read: TableReader; set(tx: number, timer: boolean, retransmits: number): void } {
   let line = '';
