@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { presentedCredentials } from '../auth/index.js';
 import { addressMatcher } from '../util/address-range.js';
@@ -15,10 +15,11 @@ import { timedBody } from './body-deadline.js';
 import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError, refuseConnectMethod } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
 import { AppError } from './errors.js';
-import { redactUrl, type Logger } from './logger.js';
+import { redactUrl, requestLogger, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { clientAddress } from './client-address.js';
 import { registerRateLimits, type RateCounters } from './rate-limits.js';
+import { closeTakenWithAll } from './take-socket.js';
 import type { UpgradeRouter } from './upgrade.js';
 import type { IdempotencyRepo } from '../storage/index.js';
 import { recordIdempotentAnswer } from './idempotency.js';
@@ -55,6 +56,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   const trusted = config.trustProxy.length > 0 ? addressMatcher(config.trustProxy) : undefined;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    childLoggerFactory: requestLogger,
     // One line per request is written by the onResponse hook below, with the URL's secrets masked.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
@@ -92,6 +94,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     destroyLingering();
   });
   capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs);
+  closeTakenWithAll(app.server);
   app.server.on('connect', refuseConnectMethod);
   // Outermost layer: present on every response, preflight and errors included.
   app.addHook('onRequest', async (req, reply) => {
@@ -141,13 +144,19 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
       return payload;
     });
   }
-  app.addHook('onResponse', async (req, reply) => {
+  const recordRequest = (req: FastifyRequest, reply: FastifyReply): void => {
     const route = req.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.latency.observe({ method: req.method, route }, seconds);
-    req.log.info({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
-  });
+    // Written through the app's logger with the request id, the line the request's child logger would
+    // write, so that no child is made for it; its fields are built only when the level is on.
+    const logger = deps.logger;
+    if (logger.isLevelEnabled('info')) logger.info({ reqId: req.id, method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  };
+  app.addHook('onResponse', async (req, reply) => recordRequest(req, reply));
+  // A stream whose socket is taken from the HTTP server never finishes its response: it is recorded then.
+  app.decorate('recordRequest', recordRequest);
 
   // Bodies are JSON (or a surface's own parser); a text/plain body is a wrong content type, not a string.
   app.removeContentTypeParser('text/plain');

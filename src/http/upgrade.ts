@@ -25,6 +25,8 @@ export interface AcceptedUpgrade {
    * rate bound closes the socket with 1008 and delivers nothing more.
    */
   onMessage(handler: (data: RawData, isBinary: boolean) => void): void;
+  /** When the client last sent a frame (a message, ping or pong), or when it connected. */
+  lastHeardAt(): number;
 }
 
 export type UpgradeHandler = (req: IncomingMessage, url: URL, accept: () => Promise<AcceptedUpgrade>) => Promise<void>;
@@ -79,7 +81,7 @@ export class UpgradeRouter {
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // Node hands over the raw socket without its HTTP error listener: a reset must end it alone.
-      socket.on('error', () => socket.destroy());
+      socket.on('error', destroyOnError);
       const url = new URL(req.url ?? '/', 'http://localhost');
       const route = this.routes.find((r) => r.pattern.test(url.pathname));
       if (!route) return refuseUpgrade(socket, new AppError('route_not_found'));
@@ -120,44 +122,94 @@ export class UpgradeRouter {
 
   /** The error path and the rate bound every accepted socket has, attached before any handler runs. */
   private guard(ws: WebSocket, stream: Duplex): AcceptedUpgrade {
-    // `ws` has already sent the close code a bad frame calls for (1002, 1007, 1008, 1009) and is
-    // ending the socket; without a listener the 'error' event would end the process instead.
-    ws.on('error', (err: Error & { code?: string }) => {
-      this.logger.debug({ code: err.code, message: err.message }, 'websocket closed on a bad frame');
-      if (ws.readyState === WebSocket.OPEN) ws.terminate();
-    });
-    const rate = new MessageRate(this.options.maxMessagesPerSecond);
-    let handler: ((data: RawData, isBinary: boolean) => void) | undefined;
-    let violated = false;
-    const count = (): boolean => {
-      if (violated) return false;
-      if (rate.take()) return true;
-      violated = true;
-      ws.close(1008, 'message rate exceeded');
-      const drop = setTimeout(() => ws.terminate(), POLICY_CLOSE_GRACE_MS);
-      drop.unref();
-      ws.once('close', () => clearTimeout(drop));
-      return false;
-    };
-    ws.on('message', (data, isBinary) => {
-      if (count() && ws.readyState === WebSocket.OPEN) handler?.(data, isBinary);
-    });
-    ws.on('ping', count);
-    ws.on('pong', count);
-    return {
-      socket: ws,
-      stream,
-      onMessage: (h) => {
-        handler = h;
-      },
-    };
+    const guard = new GuardedSocket(ws, stream, this.logger, this.options.maxMessagesPerSecond);
+    guards.set(ws, guard);
+    ws.on('error', onGuardedError);
+    ws.on('message', onGuardedMessage);
+    ws.on('ping', onGuardedFrame);
+    ws.on('pong', onGuardedFrame);
+    return guard;
+  }
+}
+
+/**
+ * Listeners are shared by every socket and find the socket's guard through it: a socket stays open for
+ * hours, and a closure per listener (over the upgrade request, its first bytes, its URL) would be held
+ * all that time.
+ */
+const guards = new WeakMap<WebSocket, GuardedSocket>();
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+function onGuardedError(this: WebSocket, err: Error & { code?: string }): void {
+  guards.get(this)?.failed(err);
+}
+
+function onGuardedMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  guards.get(this)?.message(data, isBinary);
+}
+
+function onGuardedFrame(this: WebSocket): void {
+  guards.get(this)?.count();
+}
+
+/** One accepted socket's rate bound and message handler. */
+class GuardedSocket implements AcceptedUpgrade {
+  private readonly rate: MessageRate;
+  private handler: ((data: RawData, isBinary: boolean) => void) | undefined;
+  private violated = false;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly stream: Duplex,
+    private readonly logger: Logger,
+    maxMessagesPerSecond: number,
+  ) {
+    this.rate = new MessageRate(maxMessagesPerSecond);
+  }
+
+  onMessage(handler: (data: RawData, isBinary: boolean) => void): void {
+    this.handler = handler;
+  }
+
+  lastHeardAt(): number {
+    return this.rate.at;
+  }
+
+  /** Counts a frame against the rate; past the bound, closes with 1008 and answers false from then on. */
+  count(): boolean {
+    if (this.violated) return false;
+    if (this.rate.take()) return true;
+    this.violated = true;
+    const ws = this.socket;
+    ws.close(1008, 'message rate exceeded');
+    const drop = setTimeout(() => ws.terminate(), POLICY_CLOSE_GRACE_MS);
+    drop.unref();
+    ws.once('close', () => clearTimeout(drop));
+    return false;
+  }
+
+  message(data: RawData, isBinary: boolean): void {
+    if (this.count() && this.socket.readyState === WebSocket.OPEN) this.handler?.(data, isBinary);
+  }
+
+  /**
+   * `ws` has already sent the close code a bad frame calls for (1002, 1007, 1008, 1009) and is
+   * ending the socket; without a listener the 'error' event would end the process instead.
+   */
+  failed(err: Error & { code?: string }): void {
+    this.logger.debug({ code: err.code, message: err.message }, 'websocket closed on a bad frame');
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.terminate();
   }
 }
 
 /** A token bucket: `perSecond` tokens a second, holding at most one second's worth. */
 class MessageRate {
   private tokens: number;
-  private at = Date.now();
+  /** When a token was last taken: the client's last frame. */
+  at = Date.now();
 
   constructor(private readonly perSecond: number) {
     this.tokens = perSecond;

@@ -74,13 +74,15 @@ export class HubService {
    * heard; open streams reload with accessFor, which always reads.
    */
   async streamMember(hubId: string, contactId: string): Promise<StreamMember | undefined> {
-    const read = async (): Promise<StreamMember | undefined> => {
-      const hub = await this.storage.hubs.get(hubId);
-      if (!hub) return undefined;
-      const access = await this.accessFor(hubId, contactId);
-      return access ? { hub, access } : undefined;
-    };
-    return this.memberCache ? this.memberCache.get(hubId, contactId, read) : read();
+    if (!this.memberCache) return this.readStreamMember(hubId, contactId);
+    return this.memberCache.get(hubId, contactId, () => this.readStreamMember(hubId, contactId));
+  }
+
+  private async readStreamMember(hubId: string, contactId: string): Promise<StreamMember | undefined> {
+    const hub = await this.storage.hubs.get(hubId);
+    if (!hub) return undefined;
+    const access = await this.accessFor(hubId, contactId);
+    return access ? { hub, access } : undefined;
   }
 
   async activeContact(hubId: string, contactId: string): Promise<Contact | undefined> {

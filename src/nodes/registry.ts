@@ -185,8 +185,10 @@ export class NodeRegistry {
     const redis = this.deps.redisReady ? ((await this.deps.redisReady().catch(() => false)) ? 'ok' : 'down') : 'off';
     const backlog = database ? await this.deps.workflowBacklog().catch(() => -1) : -1;
     const memory = process.memoryUsage();
+    // One pass over this node's connections serves the counts and the stored list.
+    const open = this.deps.realtime.list();
     const stats: NodeStats = {
-      connections: countConnections(this.deps.realtime.list()),
+      connections: countConnections(open),
       events_per_second: Math.round((appended / seconds) * 100) / 100,
       workflow_backlog: Math.max(0, backlog),
       redis,
@@ -198,7 +200,7 @@ export class NodeRegistry {
     this.history.add(now, stats);
     if (!database || this.closed) return;
     try {
-      const stored: StoredStats = { stats, history: this.history.series(), connections: this.localConnections().slice(0, MAX_LISTED) };
+      const stored: StoredStats = { stats, history: this.history.series(), connections: open.slice(0, MAX_LISTED).map((c) => present(this.id, c)) };
       await this.repo.upsert({ id: this.id, started_at: new Date(this.startedAtMs).toISOString(), seen_at: new Date(now).toISOString(), version: VERSION, mode: this.deps.mode, stats: JSON.stringify(stored) });
       await this.repo.prune(new Date(now - PRUNE_AFTER_MS).toISOString());
       await this.runCommands();

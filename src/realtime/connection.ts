@@ -4,7 +4,7 @@
 // of the same log, so they apply in order with everything else, wherever and whenever they happened.
 import { ACCESS_EVENTS, isAccessEvent, revokedKeyIds, type EventLog, type EventRecord, type FeedMessage } from '../events/index.js';
 import type { Fanout, FanoutMember, Membership } from './fanout.js';
-import type { StallWatch } from './liveness.js';
+import type { StallWatch, WatchedPeer } from './liveness.js';
 import { TickWheel, tickPeriodMs } from './tick-wheel.js';
 import { timeoutAt } from './timers.js';
 import type { Access, Codec, ConnectionLabel, ConnectionLease, Frame, OpenConnection, TerminalType, Wire } from './types.js';
@@ -71,7 +71,14 @@ export class Connection implements FanoutMember {
   /** In its group's shared delivery: live, nothing held, no reload running. */
   private sharing = false;
   private membership: Membership | undefined;
-  private timers: (() => void)[] = [];
+  /** The wheel ticking this connection once armed (the node's, or one of its own without). */
+  private ticks: TickWheel | undefined;
+  private sinceBeat = 0;
+  /** The check right at the idle deadline, when it falls between two ticks. */
+  private idleRecheck: NodeJS.Timeout | undefined;
+  /** The timer of the token's expiry, armed once the expiry is within two ticks. */
+  private stopExpiry: (() => void) | undefined;
+  private watched: WatchedPeer | undefined;
   /** Writes so far, and how many had left the buffer at the last tick (the idle rule reads these). */
   private writes = 0;
   private flushedWrites = 0;
@@ -309,55 +316,81 @@ export class Connection implements FanoutMember {
     this.membership?.own();
   }
 
+  /**
+   * A connection needs no timer of its own while it is idle: the node's wheel ticks it (idle check,
+   * heartbeat, and the token's expiry once it is near), and the stall watch holds it as a peer.
+   */
   private armTimers(): void {
     const { heartbeatMs, idleTimeoutMs } = this.deps.limits;
     const wire = this.spec.wire;
-    if (this.spec.expiresAtMs !== undefined) {
-      this.timers.push(timeoutAt(this.spec.expiresAtMs, () => this.terminate('stream.expired', { reason: 'token_expired' })));
+    this.armExpiry();
+    if (wire.socket && this.deps.stalls) this.watched = this.deps.stalls.watch(wire.socket, this);
+    this.ticks = this.deps.ticks ?? new TickWheel(tickPeriodMs(heartbeatMs, idleTimeoutMs));
+    this.ticks.add(this);
+  }
+
+  /** The periodic check, once per period of the wheel: idle deadline, heartbeat, expiry. */
+  tick(): void {
+    this.checkIdle();
+    if (this.closed) return;
+    this.armExpiry();
+    const { heartbeatMs } = this.deps.limits;
+    this.sinceBeat += this.tickMs();
+    if (heartbeatMs > 0 && this.sinceBeat >= heartbeatMs) {
+      this.sinceBeat = 0;
+      const beat = this.spec.codec.heartbeat();
+      if (beat !== undefined) this.write(beat);
+      else {
+        this.spec.wire.ping?.();
+        this.writes++;
+      }
     }
-    if (wire.socket && this.deps.stalls) this.timers.push(this.deps.stalls.watch(wire.socket, () => this.drop()));
-    const ticks = this.deps.ticks ?? new TickWheel(tickPeriodMs(heartbeatMs, idleTimeoutMs));
-    const tickMs = ticks.periodMs;
-    // A peer is heard from only in answer to pings: without heartbeats its silence means nothing.
-    const heardAt = heartbeatMs > 0 ? wire.lastHeardAt?.bind(wire) : undefined;
-    let recheck: NodeJS.Timeout | undefined;
-    this.timers.push(() => clearTimeout(recheck));
-    const checkIdle = (): void => {
-      if (this.closed) return;
-      const now = Date.now();
-      if (wire.bufferedBytes() === 0 && this.writes !== this.flushedWrites) {
-        this.flushedWrites = this.writes;
-        this.lastProgressAt = now;
-      }
-      // Idle since neither an event nor a heartbeat reached the client, or since the peer last
-      // answered a ping (bytes to a vanished peer leave Node's buffer all the same): drop it.
-      const aliveAt = Math.min(this.lastProgressAt, heardAt?.() ?? now);
-      const left = aliveAt + idleTimeoutMs - now;
-      if (left <= 0) return this.drop();
-      // The next tick would come after the deadline: check again right at it, so the window holds.
-      if (left < tickMs && recheck === undefined) {
-        recheck = setTimeout(() => {
-          recheck = undefined;
-          checkIdle();
-        }, left + 1);
-        recheck.unref();
-      }
-    };
-    let sinceBeat = 0;
-    this.timers.push(ticks.add(() => {
-      checkIdle();
-      if (this.closed) return;
-      sinceBeat += tickMs;
-      if (heartbeatMs > 0 && sinceBeat >= heartbeatMs) {
-        sinceBeat = 0;
-        const beat = this.spec.codec.heartbeat();
-        if (beat !== undefined) this.write(beat);
-        else {
-          this.spec.wire.ping?.();
-          this.writes++;
-        }
-      }
-    }));
+  }
+
+  /** The stall watch found that the peer stopped acknowledging. */
+  stalled(): void {
+    this.watched = undefined;
+    this.drop();
+  }
+
+  private tickMs(): number {
+    return this.ticks?.periodMs ?? tickPeriodMs(this.deps.limits.heartbeatMs, this.deps.limits.idleTimeoutMs);
+  }
+
+  /**
+   * Arms the expiry's timer once the expiry falls before the tick after next: a tick may come a little
+   * late, and the stream must end at the expiry instant, not at the first tick after it.
+   */
+  private armExpiry(): void {
+    const at = this.spec.expiresAtMs;
+    if (at === undefined || this.stopExpiry !== undefined || at - Date.now() >= 2 * this.tickMs()) return;
+    this.stopExpiry = timeoutAt(at, () => this.terminate('stream.expired', { reason: 'token_expired' }));
+  }
+
+  private checkIdle(): void {
+    if (this.closed) return;
+    const { heartbeatMs, idleTimeoutMs } = this.deps.limits;
+    const wire = this.spec.wire;
+    const now = Date.now();
+    if (wire.bufferedBytes() === 0 && this.writes !== this.flushedWrites) {
+      this.flushedWrites = this.writes;
+      this.lastProgressAt = now;
+    }
+    // Idle since neither an event nor a heartbeat reached the client, or since the peer last
+    // answered a ping (bytes to a vanished peer leave Node's buffer all the same): drop it. A peer is
+    // heard from only in answer to pings: without heartbeats its silence means nothing.
+    const heardAt = heartbeatMs > 0 && wire.lastHeardAt ? wire.lastHeardAt() : now;
+    const aliveAt = Math.min(this.lastProgressAt, heardAt);
+    const left = aliveAt + idleTimeoutMs - now;
+    if (left <= 0) return this.drop();
+    // The next tick would come after the deadline: check again right at it, so the window holds.
+    if (left < this.tickMs() && this.idleRecheck === undefined) {
+      this.idleRecheck = setTimeout(() => {
+        this.idleRecheck = undefined;
+        this.checkIdle();
+      }, left + 1);
+      this.idleRecheck.unref();
+    }
   }
 
   /** Drops a connection whose peer is gone: no terminal event, it could not arrive. */
@@ -380,8 +413,10 @@ export class Connection implements FanoutMember {
     this.state = 'closed';
     this.held = undefined;
     this.membership?.leave();
-    for (const stop of this.timers) stop();
-    this.timers = [];
+    this.ticks?.remove(this);
+    clearTimeout(this.idleRecheck);
+    this.stopExpiry?.();
+    if (this.watched) this.deps.stalls?.unwatch(this.watched);
     this.spec.lease?.release();
     this.deps.onClosed(this);
   }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventFeed, EventLog } from '../events/index.js';
 import { AppError } from '../http/errors.js';
 import type { Logger, Metrics } from '../http/index.js';
-import { Connection, type ConnectionLimits, type ConnectionSpec } from './connection.js';
+import { Connection, type ConnectionDeps, type ConnectionLimits, type ConnectionSpec } from './connection.js';
 import { Fanout } from './fanout.js';
 import { stallTiming, TcpStallWatch } from './liveness.js';
 import { TickWheel, tickPeriodMs } from './tick-wheel.js';
@@ -40,8 +40,11 @@ export class RealtimeEngine {
   private readonly stalls: TcpStallWatch;
   /** One timer ticks every connection's heartbeat and idle check. */
   private readonly ticks: TickWheel;
-  /** Connections that see the same events share their delivery. */
-  private readonly fanout: Fanout;
+  /** What every connection of this node runs on: one object for them all, not one per connection. */
+  private readonly deps: ConnectionDeps;
+  private readonly leaseReturned = (): void => {
+    this.admitted -= 1;
+  };
 
   constructor(
     private readonly log: EventLog,
@@ -51,12 +54,23 @@ export class RealtimeEngine {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
-    this.fanout = new Fanout(feed);
     this.ticks = new TickWheel(tickPeriodMs(options.heartbeatMs, options.idleTimeoutMs));
     this.stalls = new TcpStallWatch(stallTiming(options.heartbeatMs, options.idleTimeoutMs), (err, disabled) => {
       if (disabled) logger.warn({ err }, 'the TCP table cannot be read: vanished SSE peers are left to the operating system');
       else logger.warn({ err }, 'reading the TCP table failed');
     });
+    this.deps = {
+      log,
+      // Connections that see the same events share their delivery.
+      fanout: new Fanout(feed),
+      limits: options,
+      onClosed: (c) => {
+        if (this.connections.delete(c.id)) metrics.openConnections.dec({ transport: c.transport });
+      },
+      onError: (e) => logger.error({ err: e }, 'realtime connection failed'),
+      stalls: this.stalls,
+      ticks: this.ticks,
+    };
   }
 
   get draining(): boolean {
@@ -79,21 +93,12 @@ export class RealtimeEngine {
     const perNode = this.options.maxConnectionsPerNode;
     if (this.admitted >= perNode) throw new AppError('too_many_connections', `This node holds its maximum of ${perNode} realtime connections; retry shortly`, retryAfter);
     this.admitted += 1;
-    const taken: ConnectionLease[] = [];
-    let released = false;
-    const lease: ConnectionLease = {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.admitted -= 1;
-        for (const t of taken) t.release();
-      },
-    };
+    const lease = new AdmittedLease(this.leaseReturned);
     try {
       for (const slot of slots) {
         const got = await this.limiter.acquire(slot.key, slot.max);
         if (!got) throw slot.refusal ?? new AppError('too_many_connections', `At most ${slot.max} concurrent connections are allowed`, retryAfter);
-        taken.push(got);
+        lease.hold(got);
       }
     } catch (e) {
       lease.release();
@@ -104,17 +109,7 @@ export class RealtimeEngine {
 
   /** Starts a connection; the transport's response has already been sent its headers. */
   open(spec: ConnectionSpec): Connection {
-    const connection = new Connection(randomUUID(), spec, {
-      log: this.log,
-      fanout: this.fanout,
-      limits: this.options,
-      onClosed: (c) => {
-        if (this.connections.delete(c.id)) this.metrics.openConnections.dec({ transport: c.transport });
-      },
-      onError: (e) => this.logger.error({ err: e }, 'realtime connection failed'),
-      stalls: this.stalls,
-      ticks: this.ticks,
-    });
+    const connection = new Connection(connectionId(), spec, this.deps);
     this.connections.set(connection.id, connection);
     this.metrics.openConnections.inc({ transport: connection.transport });
     void connection.start();
@@ -143,5 +138,35 @@ export class RealtimeEngine {
     for (const connection of [...this.connections.values()]) {
       connection.terminate('stream.draining', { retry_ms: Math.round(Math.random() * this.options.drainWindowMs) });
     }
+  }
+}
+
+/**
+ * A connection's id, a random UUID, as one flat string: randomUUID joins it from a dozen pieces, which
+ * V8 would keep as a tree of strings for the connection's life. toLowerCase (the id is lowercase
+ * already) returns it as a flat copy, more cheaply than a round trip through a Buffer.
+ */
+function connectionId(): string {
+  return randomUUID().toLowerCase();
+}
+
+/** The slots one admitted connection holds: released together, once. */
+class AdmittedLease implements ConnectionLease {
+  private taken: readonly ConnectionLease[] | undefined = [];
+
+  /** `returned` is called once, when the lease is released. */
+  constructor(private readonly returned: () => void) {}
+
+  hold(lease: ConnectionLease): void {
+    // A new array of the exact size: one that grew by push would keep room for 16 for the connection's life.
+    if (this.taken) this.taken = this.taken.concat([lease]);
+  }
+
+  release(): void {
+    const taken = this.taken;
+    if (!taken) return;
+    this.taken = undefined;
+    this.returned();
+    for (const t of taken) t.release();
   }
 }

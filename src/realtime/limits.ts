@@ -8,19 +8,28 @@ export class MemoryConnectionLimiter implements ConnectionLimiter {
     const n = this.counts.get(key) ?? 0;
     if (n >= max) return undefined;
     this.counts.set(key, n + 1);
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        const left = (this.counts.get(key) ?? 1) - 1;
-        if (left <= 0) this.counts.delete(key);
-        else this.counts.set(key, left);
-      },
-    };
+    return new CountedLease(this.counts, key);
   }
 
   async count(key: string): Promise<number> {
     return this.counts.get(key) ?? 0;
+  }
+}
+
+/** One slot under a key, given back once. */
+class CountedLease implements ConnectionLease {
+  private released = false;
+
+  constructor(
+    private readonly counts: Map<string, number>,
+    private readonly key: string,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    const left = (this.counts.get(this.key) ?? 1) - 1;
+    if (left <= 0) this.counts.delete(this.key);
+    else this.counts.set(this.key, left);
   }
 }

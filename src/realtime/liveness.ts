@@ -7,9 +7,21 @@ import { open } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { scanTcpLines, tcpKey, type TcpState, type TcpTableName } from './tcp-table.js';
 
+/** Who hears of a peer that stopped acknowledging (a connection, which then drops its stream). */
+export interface StalledPeer {
+  stalled(): void;
+}
+
+/** A socket being watched, to hand back to `unwatch`. */
+export interface WatchedPeer {
+  readonly peer: StalledPeer;
+}
+
 export interface StallWatch {
-  /** Calls `onStalled` once if the peer stops acknowledging; the returned function stops watching. */
-  watch(socket: Socket, onStalled: () => void): () => void;
+  /** Calls `peer.stalled()` once if the peer stops acknowledging; undefined when the socket cannot be watched. */
+  watch(socket: Socket, peer: StalledPeer): WatchedPeer | undefined;
+  /** Stops watching (a no-op once the peer was reported). */
+  unwatch(watched: WatchedPeer): void;
 }
 
 export interface StallTiming {
@@ -63,9 +75,12 @@ async function* readProcTable(table: TcpTableName): AsyncIterable<string> {
   }
 }
 
-interface Watched {
+/** The state of a connection the table lists without a running retransmission timer. */
+const ACKNOWLEDGED: TcpState = { txQueue: 0, retransmitTimer: false, retransmits: 0 };
+
+interface Watched extends WatchedPeer {
+  readonly table: TcpTableName;
   readonly key: string;
-  readonly onStalled: () => void;
   /** When a sweep first saw its data being retransmitted, since the peer last acknowledged. */
   since: number | undefined;
   retransmits: number;
@@ -73,6 +88,8 @@ interface Watched {
 
 export class TcpStallWatch implements StallWatch {
   private readonly tables: Record<TcpTableName, Map<string, Watched>> = { tcp: new Map(), tcp6: new Map() };
+  /** What the last sweep saw retransmitting: one no longer listed so was acknowledged since. */
+  private retransmitting: Record<TcpTableName, Set<Watched>> = { tcp: new Set(), tcp6: new Set() };
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
   private enabled: boolean;
@@ -92,19 +109,22 @@ export class TcpStallWatch implements StallWatch {
     return this.tables.tcp.size + this.tables.tcp6.size;
   }
 
-  watch(socket: Socket, onStalled: () => void): () => void {
+  watch(socket: Socket, peer: StalledPeer): WatchedPeer | undefined {
     const { localAddress, localPort, remoteAddress, remotePort } = socket;
-    if (!this.enabled || localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) return () => undefined;
+    if (!this.enabled || localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) return undefined;
     const id = tcpKey(localAddress, localPort, remoteAddress, remotePort);
-    if (!id) return () => undefined;
-    const entries = this.tables[id.table];
-    const entry: Watched = { key: id.key, onStalled, since: undefined, retransmits: 0 };
-    entries.set(id.key, entry);
+    if (!id) return undefined;
+    const entry: Watched = { table: id.table, key: id.key, peer, since: undefined, retransmits: 0 };
+    this.tables[id.table].set(id.key, entry);
     this.start();
-    return () => {
-      if (entries.get(id.key) === entry) entries.delete(id.key);
-      if (this.size === 0) this.stop();
-    };
+    return entry;
+  }
+
+  unwatch(watched: WatchedPeer): void {
+    const entry = watched as Watched;
+    const entries = this.tables[entry.table];
+    if (entries.get(entry.key) === entry) entries.delete(entry.key);
+    if (this.size === 0) this.stop();
   }
 
   /** One pass over the kernel's tables; exposed so tests and benchmarks can time it. */
@@ -118,15 +138,19 @@ export class TcpStallWatch implements StallWatch {
         const at = this.env.now();
         // The kernel does not print its table atomically: a connection may show up twice in one read.
         const stalled = new Set<Watched>();
+        const seen = new Set<Watched>();
         let rest = '';
         for await (const chunk of this.env.read(table)) {
           rest = scanTcpLines(rest + chunk, table, entries, (entry, state) => {
+            seen.add(entry);
             if (this.judge(entry, state, at)) stalled.add(entry);
-          });
+          }, true);
         }
+        for (const entry of this.retransmitting[table]) if (!seen.has(entry)) this.judge(entry, ACKNOWLEDGED, at);
+        this.retransmitting[table] = seen;
         for (const entry of stalled) {
           entries.delete(entry.key);
-          entry.onStalled();
+          entry.peer.stalled();
         }
       }
     } catch (e) {

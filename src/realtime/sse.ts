@@ -1,12 +1,20 @@
 // Server-Sent Events transport: a thin Wire over a hijacked Fastify reply, and the SSE frame codecs.
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import type { EventRecord } from '../events/index.js';
+import { takeSocket } from '../http/take-socket.js';
 import { cachedFrames } from './frame-cache.js';
-import type { Codec, TerminalType, Wire } from './types.js';
+import type { Codec, Frame, TerminalType, Wire } from './types.js';
 import { sharedHttpChunk } from './prepared-frames.js';
 import { FrameBatch } from './write-batch.js';
 
-/** Hijacks the reply, sends the stream headers and the reconnect hint, and returns the wire. */
+/**
+ * Hijacks the reply, sends the stream headers and the reconnect hint, and returns the wire. The stream
+ * then owns the response's socket, taken from the HTTP server, and nothing of the request or response
+ * stays in memory for its lifetime; when the socket cannot be taken, the stream writes through its
+ * response instead.
+ */
 export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
   reply.hijack();
   const res = reply.raw;
@@ -23,47 +31,135 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
   });
   res.socket?.setNoDelay(true);
   res.socket?.setKeepAlive(true);
+  // The head and the hint leave in one write; the response framed the hint as it will frame the rest:
+  // chunks for HTTP/1.1, the raw bytes for an HTTP/1.0 client.
   res.write(`retry: ${retryMs}\n\n`);
-  // Batches go straight to the socket, framed as the response's own body chunks (an HTTP/1.0 client
-  // gets the raw bytes): one write per batch instead of four through ServerResponse, and the framed
-  // bytes of a fan-out are shared by every connection. What the response itself writes (headers, the
-  // retry hint, the final chunk on end) goes to the same socket queue, so the order holds. A response
-  // still waiting for its socket (behind a pipelined request) writes through ServerResponse instead.
-  const socket = res.socket;
-  // A reset or aborted connection ends this stream alone; nothing written to a hijacked reply may
-  // raise an error nobody listens to.
-  res.on('error', () => res.destroy());
-  socket?.on('error', () => res.destroy());
-  const chunked = res.chunkedEncoding;
-  const batch = new FrameBatch(
-    (bytes) => {
-      if (res.writableEnded || res.destroyed) return;
-      if (!socket) res.write(bytes);
-      else if (socket.writable) socket.write(chunked ? sharedHttpChunk(bytes) : bytes);
-    },
-    () => res.writableLength + (socket?.writableLength ?? 0),
-  );
-  return {
-    transport: 'sse',
-    socket: socket ?? undefined,
-    write: (frame) => batch.push(typeof frame === 'string' ? Buffer.from(frame) : frame),
-    bufferedBytes: () => batch.queued(),
-    // A terminal event ends the TCP connection too, not just the response, as the contract says.
-    end: () => {
-      batch.flush();
-      // The response detaches from its socket when it finishes, so hold on to the socket first.
-      const held = res.socket ?? socket;
-      res.once('finish', () => held?.end());
-      res.end();
-    },
-    destroy: () => {
-      batch.discard();
-      res.destroy();
-    },
-    // A client that left while its stream was being admitted has already closed the response; its
-    // connection must still end, and give back the slots it took.
-    onClose: (listener) => (res.destroyed ? queueMicrotask(listener) : void res.once('close', listener)),
-  };
+  const socket = takeSocket(reply);
+  return socket ? new SocketSseWire(socket, res.chunkedEncoding) : new ResponseSseWire(res);
+}
+
+/** The end of a chunked body (RFC 9112 §7.1). */
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+
+/** Listeners shared by every stream's socket: a closure each would live as long as the stream. */
+function destroyOnError(this: Socket): void {
+  this.destroy();
+}
+
+/** A client that closes its side has left: end ours too, as Node's HTTP server would. */
+function endOnPeerEnd(this: Socket): void {
+  this.end();
+}
+
+/**
+ * A stream on its own socket. Batches go straight to it, framed as the response's body chunks: one
+ * write per batch, and the framed bytes of a fan-out are shared by every connection.
+ */
+class SocketSseWire implements Wire {
+  readonly transport = 'sse';
+  private readonly batch: FrameBatch;
+  private ended = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly chunked: boolean,
+  ) {
+    this.batch = new FrameBatch(this);
+    // A reset or aborted connection ends this stream alone; nothing written to it may raise an error
+    // nobody listens to. What the client sends is read and dropped, so its close is seen.
+    socket.on('error', destroyOnError);
+    socket.on('end', endOnPeerEnd);
+    socket.resume();
+  }
+
+  write(frame: Frame): void {
+    this.batch.push(typeof frame === 'string' ? Buffer.from(frame) : frame);
+  }
+
+  bufferedBytes(): number {
+    return this.batch.queued();
+  }
+
+  // A terminal event ends the TCP connection too, not just the response, as the contract says.
+  end(): void {
+    this.batch.flush();
+    if (this.ended) return;
+    this.ended = true;
+    if (this.chunked && this.socket.writable) this.socket.write(LAST_CHUNK);
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.batch.discard();
+    this.socket.destroy();
+  }
+
+  // A client that left while its stream was being admitted has already closed the socket; its
+  // connection must still end, and give back the slots it took.
+  onClose(listener: () => void): void {
+    if (this.socket.destroyed) queueMicrotask(listener);
+    else this.socket.on('close', listener);
+  }
+
+  sendBatch(bytes: Buffer): void {
+    if (this.ended || !this.socket.writable) return;
+    this.socket.write(this.chunked ? sharedHttpChunk(bytes) : bytes);
+  }
+
+  transportQueued(): number {
+    return this.socket.writableLength;
+  }
+}
+
+/**
+ * A stream through its response, when its socket could not be taken (a response still waiting for its
+ * socket behind a pipelined request, say): ServerResponse frames and queues what it is given.
+ */
+class ResponseSseWire implements Wire {
+  readonly transport = 'sse';
+  readonly socket: Socket | undefined;
+  private readonly batch: FrameBatch;
+
+  constructor(private readonly res: ServerResponse) {
+    this.socket = res.socket ?? undefined;
+    this.batch = new FrameBatch(this);
+    res.on('error', () => res.destroy());
+    this.socket?.on('error', () => res.destroy());
+  }
+
+  write(frame: Frame): void {
+    this.batch.push(typeof frame === 'string' ? Buffer.from(frame) : frame);
+  }
+
+  bufferedBytes(): number {
+    return this.batch.queued();
+  }
+
+  end(): void {
+    this.batch.flush();
+    // The response detaches from its socket when it finishes, so hold on to the socket first.
+    const held = this.res.socket ?? this.socket;
+    this.res.once('finish', () => held?.end());
+    this.res.end();
+  }
+
+  destroy(): void {
+    this.batch.discard();
+    this.res.destroy();
+  }
+
+  onClose(listener: () => void): void {
+    if (this.res.destroyed) queueMicrotask(listener);
+    else this.res.once('close', listener);
+  }
+
+  sendBatch(bytes: Buffer): void {
+    if (!this.res.writableEnded && !this.res.destroyed) this.res.write(bytes);
+  }
+
+  transportQueued(): number {
+    return this.res.writableLength + (this.socket?.writableLength ?? 0);
+  }
 }
 
 /**

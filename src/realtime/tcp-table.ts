@@ -28,25 +28,36 @@ export function tcpKey(localAddress: string, localPort: number, remoteAddress: s
   const local = addressBytes(localAddress);
   const remote = addressBytes(remoteAddress);
   if (!local || !remote || local.length !== remote.length) return undefined;
-  return {
-    table: local.length === 4 ? 'tcp' : 'tcp6',
-    key: `${hexWords(local)}:${hexPort(localPort)} ${hexWords(remote)}:${hexPort(remotePort)}`,
-  };
+  // Joined from its parts: a key is kept for the connection's life, and one built by concatenation
+  // would be held as a tree of its pieces.
+  const parts: string[] = [];
+  hexWords(local, parts);
+  parts.push(':', hexPort(localPort), ' ');
+  hexWords(remote, parts);
+  parts.push(':', hexPort(remotePort));
+  return { table: local.length === 4 ? 'tcp' : 'tcp6', key: parts.join('') };
 }
+
+/** `0` and `1`: the `tr` column of a connection whose retransmission timer is running. */
+const ZERO = 0x30;
+const ONE = 0x31;
 
 /**
  * Calls `found` for each whole line of `text` whose connection is in `wanted`, and returns what
  * follows the last newline: the start of a line the next chunk of the table completes. The header
- * matches no key. The columns after `sl:` have fixed widths, so a line is read by offsets.
+ * matches no key. The columns after `sl:` have fixed widths, so a line is read by offsets. With
+ * `retransmittingOnly`, lines whose retransmission timer is not running are passed over unread: on a
+ * busy node that is nearly every line, and the sweep runs every few seconds.
  */
-export function scanTcpLines<T>(text: string, table: TcpTableName, wanted: ReadonlyMap<string, T>, found: (value: T, state: TcpState) => void): string {
+export function scanTcpLines<T>(text: string, table: TcpTableName, wanted: ReadonlyMap<string, T>, found: (value: T, state: TcpState) => void, retransmittingOnly = false): string {
   const keyLength = table === 'tcp' ? 27 : 75;
   let start = 0;
   for (;;) {
     const end = text.indexOf('\n', start);
     if (end < 0) return text.slice(start);
     const k = text.indexOf(':', start) + 2;
-    if (k > 1 && k + keyLength + 42 <= end) {
+    const running = retransmittingOnly ? text.charCodeAt(k + keyLength + 22) === ZERO && text.charCodeAt(k + keyLength + 23) === ONE : true;
+    if (running && k > 1 && k + keyLength + 42 <= end) {
       const value = wanted.get(text.slice(k, k + keyLength));
       if (value !== undefined) {
         const f = k + keyLength;
@@ -63,18 +74,19 @@ export function scanTcpLines<T>(text: string, table: TcpTableName, wanted: Reado
   }
 }
 
+/** Each byte's two uppercase hex digits, as the kernel prints them. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, '0'));
+
 function hexPort(port: number): string {
-  return port.toString(16).toUpperCase().padStart(4, '0');
+  return (HEX[(port >>> 8) & 0xff] ?? '00') + (HEX[port & 0xff] ?? '00');
 }
 
-/** The kernel prints each 32-bit word of an address as a host-order integer. */
-function hexWords(bytes: readonly number[]): string {
-  let out = '';
+/** The kernel prints each 32-bit word of an address as a host-order integer; the digits go to `out`. */
+function hexWords(bytes: readonly number[], out: string[]): void {
   for (let w = 0; w < bytes.length; w += 4) {
-    const word = LITTLE_ENDIAN ? [bytes[w + 3], bytes[w + 2], bytes[w + 1], bytes[w]] : bytes.slice(w, w + 4);
-    for (const b of word) out += (b ?? 0).toString(16).toUpperCase().padStart(2, '0');
+    const order = LITTLE_ENDIAN ? [w + 3, w + 2, w + 1, w] : [w, w + 1, w + 2, w + 3];
+    for (const i of order) out.push(HEX[bytes[i] ?? 0] ?? '00');
   }
-  return out;
 }
 
 function addressBytes(address: string): number[] | undefined {

@@ -7,8 +7,13 @@
 const MIN_STEP_MS = 10;
 const MAX_SLOTS = 16;
 
+/** What the wheel ticks: one connection's periodic check. */
+export interface Ticking {
+  tick(): void;
+}
+
 export class TickWheel {
-  private readonly slots: Set<() => void>[];
+  private readonly slots: Set<Ticking>[];
   private readonly stepMs: number;
   /** The slot the next step visits. */
   private cursor = 0;
@@ -17,7 +22,7 @@ export class TickWheel {
 
   constructor(readonly periodMs: number) {
     const slots = Math.max(1, Math.min(MAX_SLOTS, Math.floor(periodMs / MIN_STEP_MS)));
-    this.slots = Array.from({ length: slots }, () => new Set<() => void>());
+    this.slots = Array.from({ length: slots }, () => new Set<Ticking>());
     this.stepMs = periodMs / slots;
   }
 
@@ -26,29 +31,35 @@ export class TickWheel {
   }
 
   /**
-   * Calls `tick` once per period from now on; the first call comes about one period after this one
-   * (the slot just visited, so it is the last to come round again). Returns the way to stop it.
+   * Ticks `member` once per period from now on, until it is removed; the first tick comes about one
+   * period after this call (the slot just visited, so it is the last to come round again). A member is
+   * added once. It is an object rather than a function so that a connection needs no closure to be one.
    */
-  add(tick: () => void): () => void {
+  add(member: Ticking): void {
     const slot = this.slots[(this.cursor + this.slots.length - 1) % this.slots.length]!;
-    slot.add(tick);
+    slot.add(member);
     this.count += 1;
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.step(), this.stepMs);
       this.timer.unref();
     }
-    return () => {
-      if (!slot.delete(tick)) return;
+  }
+
+  /** Stops ticking `member` (a no-op for one that is not on the wheel). */
+  remove(member: Ticking): void {
+    for (const slot of this.slots) {
+      if (!slot.delete(member)) continue;
       this.count -= 1;
       if (this.count === 0) this.stop();
-    };
+      return;
+    }
   }
 
   private step(): void {
     const slot = this.slots[this.cursor]!;
     this.cursor = (this.cursor + 1) % this.slots.length;
-    // A tick may remove itself (its connection closes); Set iteration allows that.
-    for (const tick of slot) tick();
+    // A member may remove itself (its connection closes); Set iteration allows that.
+    for (const member of slot) member.tick();
   }
 
   private stop(): void {

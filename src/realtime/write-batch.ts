@@ -9,6 +9,14 @@
 const KEPT_SLOTS = 16;
 const NO_FRAME = Buffer.alloc(0);
 
+/** Where a batch goes: the transport under one connection (its wire, without a closure of its own). */
+export interface BatchSink {
+  /** Gets the batch as one buffer; it decides whether the connection can still take it. */
+  sendBatch(bytes: Buffer): void;
+  /** What the transport holds unsent (its own buffers, not the kernel's). */
+  transportQueued(): number;
+}
+
 export class FrameBatch {
   /** This turn's frames are the first `count` slots: the array is reused turn after turn. */
   private frames: Buffer[] = [];
@@ -17,14 +25,7 @@ export class FrameBatch {
   /** What the transport held when this turn's first frame was queued. */
   private transportBytes = 0;
 
-  /**
-   * `send` gets the batch as one buffer; it decides whether the connection can still take it.
-   * `transportQueued` tells what the transport holds unsent (its own buffers, not the kernel's).
-   */
-  constructor(
-    private readonly send: (bytes: Buffer) => void,
-    private readonly transportQueued: () => number = () => 0,
-  ) {}
+  constructor(private readonly sink: BatchSink) {}
 
   /** Bytes queued and not yet handed to the transport. */
   get bytes(): number {
@@ -37,12 +38,12 @@ export class FrameBatch {
    * turns), so a fan-out does not ask every socket again for every event it queues.
    */
   queued(): number {
-    return this.count === 0 ? this.transportQueued() : this.queuedBytes + this.transportBytes;
+    return this.count === 0 ? this.sink.transportQueued() : this.queuedBytes + this.transportBytes;
   }
 
   push(frame: Buffer): void {
     if (this.count === 0) {
-      this.transportBytes = this.transportQueued();
+      this.transportBytes = this.sink.transportQueued();
       schedule(this);
     }
     this.frames[this.count++] = frame;
@@ -54,7 +55,7 @@ export class FrameBatch {
     if (this.count === 0) return;
     const bytes = joined(this.frames, this.count);
     this.clear();
-    this.send(bytes);
+    this.sink.sendBatch(bytes);
   }
 
   /** Forgets what is queued (the connection is gone). */

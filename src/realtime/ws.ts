@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { EventRecord } from '../events/index.js';
 import { cachedFrames } from './frame-cache.js';
-import type { Codec, TerminalType, Wire } from './types.js';
+import type { Codec, Frame, TerminalType, Wire } from './types.js';
 import { FrameBatch } from './write-batch.js';
 import { sharedTextFrame, textFrame } from './prepared-frames.js';
 
@@ -18,46 +18,81 @@ export const WS_CLOSE_CODES: Readonly<Record<TerminalType, number>> = {
   'stream.draining': 1012,
 };
 
+/** What a WebSocket wire is built on: the upgrade as the HTTP layer accepted it. */
+export interface WsUpgrade {
+  readonly socket: WebSocket;
+  /** The socket the upgrade handed to `ws`. */
+  readonly stream: Duplex;
+  /** When the peer last sent anything: bytes to a vanished peer drain into the kernel at once, so only what it sends back proves it is there. */
+  lastHeardAt(): number;
+}
+
 /**
- * `stream` is the socket the upgrade handed to `ws`. Event frames are written to it directly, batched
- * per turn; control frames (ping, close) still go through `ws`, after what is queued.
+ * Event frames are written to the upgrade's stream directly, batched per turn; control frames (ping,
+ * close) still go through `ws`, after what is queued. A class rather than an object of closures: a
+ * wire lives as long as its connection, and its methods need not be allocated per connection.
  */
-export function wsWire(socket: WebSocket, stream: Duplex): Wire {
-  const batch = new FrameBatch(
-    (bytes) => {
-      if (socket.readyState === WebSocket.OPEN && stream.writable) stream.write(bytes);
-    },
-    () => socket.bufferedAmount,
-  );
-  // Bytes to a vanished peer drain into the kernel at once, so only what it sends back proves it is there.
-  let heardAt = Date.now();
-  const heard = () => {
-    heardAt = Date.now();
-  };
-  socket.on('pong', heard);
-  socket.on('ping', heard);
-  socket.on('message', heard);
-  return {
-    transport: 'ws',
-    write: (frame) => batch.push(typeof frame === 'string' ? textFrame(Buffer.from(frame)) : sharedTextFrame(frame)),
-    bufferedBytes: () => batch.queued(),
-    ping: () => socket.ping(),
-    lastHeardAt: () => heardAt,
-    end: (terminal) => {
-      batch.flush();
-      socket.close(terminal ? WS_CLOSE_CODES[terminal] : 1000, terminal ?? 'closing');
-    },
-    destroy: () => {
-      batch.discard();
-      socket.terminate();
-    },
-    reset: () => {
-      batch.discard();
-      if (stream instanceof Socket && !stream.destroyed) stream.resetAndDestroy();
-      else socket.terminate();
-    },
-    onClose: (listener) => void socket.once('close', listener),
-  };
+class WsWire implements Wire {
+  readonly transport = 'ws';
+  private readonly ws: WebSocket;
+  private readonly stream: Duplex;
+  private readonly upgrade: WsUpgrade;
+  private readonly batch: FrameBatch;
+
+  constructor(upgrade: WsUpgrade) {
+    this.upgrade = upgrade;
+    this.ws = upgrade.socket;
+    this.stream = upgrade.stream;
+    this.batch = new FrameBatch(this);
+  }
+
+  write(frame: Frame): void {
+    this.batch.push(typeof frame === 'string' ? textFrame(Buffer.from(frame)) : sharedTextFrame(frame));
+  }
+
+  bufferedBytes(): number {
+    return this.batch.queued();
+  }
+
+  ping(): void {
+    this.ws.ping();
+  }
+
+  lastHeardAt(): number {
+    return this.upgrade.lastHeardAt();
+  }
+
+  end(terminal?: TerminalType): void {
+    this.batch.flush();
+    this.ws.close(terminal ? WS_CLOSE_CODES[terminal] : 1000, terminal ?? 'closing');
+  }
+
+  destroy(): void {
+    this.batch.discard();
+    this.ws.terminate();
+  }
+
+  reset(): void {
+    this.batch.discard();
+    if (this.stream instanceof Socket && !this.stream.destroyed) this.stream.resetAndDestroy();
+    else this.ws.terminate();
+  }
+
+  onClose(listener: () => void): void {
+    this.ws.on('close', listener);
+  }
+
+  sendBatch(bytes: Buffer): void {
+    if (this.ws.readyState === WebSocket.OPEN && this.stream.writable) this.stream.write(bytes);
+  }
+
+  transportQueued(): number {
+    return this.ws.bufferedAmount;
+  }
+}
+
+export function wsWire(upgrade: WsUpgrade): Wire {
+  return new WsWire(upgrade);
 }
 
 /** JSON messages shaped per surface; terminal messages are `{type, ...data}`; keep-alive is a ping frame. */

@@ -27,7 +27,7 @@ describe('overflowed WebSocket connections are reset', () => {
     try {
       // As after the linger: the handshake's answer has long left.
       await new Promise((r) => setTimeout(r, 100));
-      wsWire(ws, socket).reset?.();
+      wsWire({ socket: ws, stream: socket, lastHeardAt: () => Date.now() }).reset?.();
       const err = await clientError;
       assert.equal(err?.code, 'ECONNRESET');
     } finally {

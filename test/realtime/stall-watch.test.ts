@@ -71,6 +71,22 @@ describe('the kernel TCP table', { skip: process.platform !== 'linux' && 'the ta
   });
 });
 
+describe('the retransmitting-only scan', () => {
+  test('reads the lines whose retransmission timer runs and passes over the others', () => {
+    const a = tcpKey('10.0.0.1', 8000, '10.0.0.2', 1)!.key;
+    const b = tcpKey('10.0.0.1', 8000, '10.0.0.2', 2)!.key;
+    const text =
+      `   0: ${a} 01 00000010:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 20 4 30 10 -1\n` +
+      `   1: ${b} 01 00000010:00000000 01:000000C8 00000003     0        0 3 1 0000000000000000 20 4 30 10 -1\n`;
+    const seen: string[] = [];
+    scanTcpLines(text, 'tcp', new Map([[a, 'a'], [b, 'b']]), (v) => seen.push(v), true);
+    assert.deepEqual(seen, ['b']);
+    const all: string[] = [];
+    scanTcpLines(text, 'tcp', new Map([[a, 'a'], [b, 'b']]), (v) => all.push(v));
+    assert.deepEqual(all, ['a', 'b']);
+  });
+});
+
 /** A reader over a table whose one connection's columns the test sets. */
 function fakeTable(key: string): { read: TableReader; set(tx: number, timer: boolean, retransmits: number): void } {
   let line = '';
@@ -111,7 +127,8 @@ describe('the shared stall sweep', () => {
     const table = fakeTable(key);
     const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: table.read, platform: 'linux', now });
     let stalled = 0;
-    const stop = watch.watch(fakeSocket(), () => stalled++);
+    const watched = watch.watch(fakeSocket(), { stalled: () => stalled++ });
+    assert.ok(watched);
     table.set(120, true, 1);
     await at(0, watch);
     table.set(120, true, 3);
@@ -122,14 +139,15 @@ describe('the shared stall sweep', () => {
     assert.equal(watch.size, 0);
     await at(6000, watch);
     assert.equal(stalled, 1);
-    stop();
+    watch.unwatch(watched);
   });
 
   test('an acknowledgement between sweeps (the count went down, or nothing unacknowledged) starts over', async () => {
     const table = fakeTable(key);
     const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: table.read, platform: 'linux', now });
     let stalled = 0;
-    const stop = watch.watch(fakeSocket(), () => stalled++);
+    const watched = watch.watch(fakeSocket(), { stalled: () => stalled++ });
+    assert.ok(watched);
     table.set(50, true, 4);
     await at(0, watch);
     table.set(50, true, 1);
@@ -144,18 +162,19 @@ describe('the shared stall sweep', () => {
     assert.equal(stalled, 0);
     await at(9000, watch);
     assert.equal(stalled, 1);
-    stop();
+    watch.unwatch(watched);
   });
 
   test('data in flight without a retransmission timeout is a healthy busy connection', async () => {
     const table = fakeTable(key);
     const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: table.read, platform: 'linux', now });
     let stalled = 0;
-    const stop = watch.watch(fakeSocket(), () => stalled++);
+    const watched = watch.watch(fakeSocket(), { stalled: () => stalled++ });
+    assert.ok(watched);
     table.set(60_000, true, 0);
     for (let t = 0; t <= 10_000; t += 1000) await at(t, watch);
     assert.equal(stalled, 0);
-    stop();
+    watch.unwatch(watched);
     assert.equal(watch.size, 0);
   });
 
@@ -164,10 +183,10 @@ describe('the shared stall sweep', () => {
     const missing = Object.assign(new Error('no /proc'), { code: 'ENOENT' });
     const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, (_e, disabled) => errors.push(disabled), { read: failing(missing), platform: 'linux', now });
     let stalled = 0;
-    watch.watch(fakeSocket(), () => stalled++);
+    watch.watch(fakeSocket(), { stalled: () => stalled++ });
     await watch.sweep();
     assert.deepEqual(errors, [true]);
-    watch.watch(fakeSocket(), () => stalled++);
+    watch.watch(fakeSocket(), { stalled: () => stalled++ });
     await watch.sweep();
     assert.deepEqual(errors, [true]);
     assert.equal(stalled, 0);
@@ -175,7 +194,7 @@ describe('the shared stall sweep', () => {
 
   test('elsewhere than Linux it watches nothing', () => {
     const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: assert.fail, platform: 'darwin' });
-    watch.watch(fakeSocket(), assert.fail)();
+    assert.equal(watch.watch(fakeSocket(), { stalled: assert.fail }), undefined);
     assert.equal(watch.size, 0);
   });
 

@@ -11,7 +11,7 @@ describe('the tick wheel', () => {
     try {
       const wheel = new TickWheel(1600);
       const ticks: number[] = [];
-      wheel.add(() => ticks.push(1));
+      wheel.add({ tick: () => void ticks.push(1) });
       mock.timers.tick(1400);
       assert.deepEqual(ticks, [], 'not before most of a period has passed');
       mock.timers.tick(200);
@@ -35,9 +35,9 @@ describe('the tick wheel', () => {
           mock.timers.tick(100);
         }
       };
-      wheel.add(() => seen.push(['a', now]));
+      wheel.add({ tick: () => void seen.push(['a', now]) });
       step(800);
-      wheel.add(() => seen.push(['b', now]));
+      wheel.add({ tick: () => void seen.push(['b', now]) });
       step(3200);
       const at = (who: string) => seen.filter(([w]) => w === who).map(([, t]) => t);
       assert.equal(at('a').length, 2);
@@ -56,25 +56,29 @@ describe('the tick wheel', () => {
       const wheel = new TickWheel(100);
       let a = 0;
       let b = 0;
-      const removeA = wheel.add(() => {
-        a += 1;
-        removeA();
-      });
-      const removeB = wheel.add(() => {
-        b += 1;
-      });
+      const memberA = {
+        tick: () => {
+          a += 1;
+          wheel.remove(memberA);
+        },
+      };
+      const memberB = {
+        tick: () => {
+          b += 1;
+        },
+      };
+      wheel.add(memberA);
+      wheel.add(memberB);
       mock.timers.tick(100);
       assert.deepEqual([a, b], [1, 1]);
       assert.equal(wheel.size, 1);
-      removeB();
-      removeB();
+      wheel.remove(memberB);
+      wheel.remove(memberB);
       assert.equal(wheel.size, 0);
       mock.timers.tick(1000);
       assert.deepEqual([a, b], [1, 1]);
       // Joining again restarts the timer.
-      wheel.add(() => {
-        b += 1;
-      });
+      wheel.add(memberB);
       mock.timers.tick(100);
       assert.equal(b, 2);
     } finally {

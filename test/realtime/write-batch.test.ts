@@ -7,21 +7,22 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { WebSocket, WebSocketServer } from 'ws';
-import { FrameBatch } from '../../src/realtime/write-batch.js';
+import { FrameBatch, type BatchSink } from '../../src/realtime/write-batch.js';
 import { httpChunk, sharedHttpChunk, sharedTextFrame, textFrame } from '../../src/realtime/prepared-frames.js';
 
 const b = (s: string) => Buffer.from(s);
+const sink = (sendBatch: (bytes: Buffer) => void, transportQueued = () => 0): BatchSink => ({ sendBatch, transportQueued });
 
 describe('frame batch', () => {
   test('a long flush lets other work of the event loop run between its slices, and every frame still leaves once, in order', async () => {
     const marks: string[] = [];
-    const batches = Array.from({ length: 100 }, (_, i) => new FrameBatch((bytes) => {
+    const batches = Array.from({ length: 100 }, (_, i) => new FrameBatch(sink((bytes) => {
       if (i === 0) setImmediate(() => marks.push('other work'));
       // A slow socket write: the whole pass takes far longer than one slice.
       const until = performance.now() + 1;
       while (performance.now() < until);
       marks.push(`${i}:${String(bytes)}`);
-    }));
+    })));
     for (const batch of batches) batch.push(b('a'));
     for (const batch of batches) batch.push(b('b'));
     while (marks.length < 101) await nextTurn();
@@ -33,12 +34,12 @@ describe('frame batch', () => {
   test('what the client has not taken counts the transport once a turn, then the frames queued on top', async () => {
     let transport = 100;
     let asked = 0;
-    const batch = new FrameBatch(() => {
+    const batch = new FrameBatch(sink(() => {
       transport += 50;
     }, () => {
       asked++;
       return transport;
-    });
+    }));
     assert.equal(batch.queued(), 100, 'nothing queued: the transport alone, read now');
     batch.push(b('12345'));
     batch.push(b('678'));
@@ -52,7 +53,7 @@ describe('frame batch', () => {
 
   test('frames queued in one turn leave in one write at the end of the turn, in order', async () => {
     const sent: Buffer[] = [];
-    const batch = new FrameBatch((bytes) => sent.push(bytes));
+    const batch = new FrameBatch(sink((bytes) => sent.push(bytes)));
     batch.push(b('one,'));
     batch.push(b('two,'));
     batch.push(b('three'));
@@ -69,9 +70,9 @@ describe('frame batch', () => {
   test('connections that queued the same frames share one joined buffer', async () => {
     const frames = [b('a'), b('b'), b('c')];
     const sent: Buffer[][] = [[], [], []];
-    const batches = sent.map((out) => new FrameBatch((bytes) => out.push(bytes)));
+    const batches = sent.map((out) => new FrameBatch(sink((bytes) => out.push(bytes))));
     for (const batch of batches) for (const f of frames) batch.push(f);
-    const other = new FrameBatch(() => undefined);
+    const other = new FrameBatch(sink(() => undefined));
     other.push(b('x'));
     await nextTurn();
     const [first, second, third] = sent.map((out) => out[0]);
@@ -81,7 +82,7 @@ describe('frame batch', () => {
     // A single frame goes out as itself: nothing is copied.
     const single = b('only');
     let got: Buffer | undefined;
-    const one = new FrameBatch((bytes) => (got = bytes));
+    const one = new FrameBatch(sink((bytes) => (got = bytes)));
     one.push(single);
     await nextTurn();
     assert.equal(got, single);
@@ -91,8 +92,8 @@ describe('frame batch', () => {
     const x = b('x');
     const y = b('y');
     const out: string[] = [];
-    const first = new FrameBatch((bytes) => out.push(String(bytes)));
-    const second = new FrameBatch((bytes) => out.push(String(bytes)));
+    const first = new FrameBatch(sink((bytes) => out.push(String(bytes))));
+    const second = new FrameBatch(sink((bytes) => out.push(String(bytes))));
     first.push(x);
     first.push(y);
     second.push(y);
@@ -103,7 +104,7 @@ describe('frame batch', () => {
 
   test('flush sends at once (before a close); discard drops what is queued', async () => {
     const out: string[] = [];
-    const batch = new FrameBatch((bytes) => out.push(String(bytes)));
+    const batch = new FrameBatch(sink((bytes) => out.push(String(bytes))));
     batch.push(b('event'));
     batch.flush();
     assert.deepEqual(out, ['event']);
@@ -116,10 +117,10 @@ describe('frame batch', () => {
 
   test('a failing send does not stop the other connections of the turn', async () => {
     const out: string[] = [];
-    const broken = new FrameBatch(() => {
+    const broken = new FrameBatch(sink(() => {
       throw new Error('socket gone');
-    });
-    const fine = new FrameBatch((bytes) => out.push(String(bytes)));
+    }));
+    const fine = new FrameBatch(sink((bytes) => out.push(String(bytes))));
     broken.push(b('lost'));
     fine.push(b('kept'));
     await nextTurn();

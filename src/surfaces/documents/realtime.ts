@@ -4,9 +4,10 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { DocumentScope } from '../../documents/index.js';
+import type { RawData } from 'ws';
+import { DocumentScope, type DocumentService, type DocumentStatus } from '../../documents/index.js';
 import { orgTopic } from '../../events/index.js';
-import { AppError, media, replies, upgradeReplies, type UpgradeRouter } from '../../http/index.js';
+import { AppError, media, replies, upgradeReplies, type Logger, type UpgradeRouter } from '../../http/index.js';
 import { jsonWsCodec, messageSseCodec, openSseWire, sseDataFrame, wsWire, type Connection, type Slot } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
@@ -94,7 +95,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         cursor,
         access: scope,
         // A resumed stream skips the snapshot: the replay brings it up to date.
-        snapshot: cursor === undefined ? async () => (await documents.statuses(orgId, scope.list())).map((s) => sseDataFrame({ ...s })) : undefined,
+        snapshot: cursor === undefined ? statusSnapshot(documents, orgId, scope, sseStatusFrame) : undefined,
         expiresAtMs,
         keyId,
         wire,
@@ -132,59 +133,89 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         lease.release();
         throw e;
       }
-      const { socket, stream, onMessage } = accepted;
       const connection: Connection = realtime.open({
         topic: orgTopic(orgId),
         access: scope,
-        snapshot: async () => (await documents.statuses(orgId, scope.list())).map((s) => JSON.stringify(s)),
+        snapshot: statusSnapshot(documents, orgId, scope, JSON.stringify),
         expiresAtMs,
         keyId,
-        wire: wsWire(socket, stream),
+        wire: wsWire(accepted),
         codec: wsCodec,
         lease,
         label: { surface: 'documents', credential: `realtime_token:${keyId ?? orgId}`, orgId, remoteAddress: req.socket.remoteAddress ?? '' },
       });
-      const reply = (body: Record<string, unknown>) => connection.push(JSON.stringify(body));
-      const handle = async (text: string | undefined): Promise<void> => {
-        let msg: unknown;
-        try {
-          msg = text === undefined ? undefined : JSON.parse(text);
-        } catch {
-          msg = undefined;
-        }
-        if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return reply({ type: 'error', code: 'invalid_request', error: 'Messages must be JSON objects' });
-        const { action, document_ids } = msg as { action?: unknown; document_ids?: unknown };
-        if (action !== 'subscribe' && action !== 'unsubscribe') return reply({ type: 'error', code: 'invalid_request', error: `Unknown action ${JSON.stringify(action ?? null)}; use subscribe or unsubscribe` });
-        if (!Array.isArray(document_ids) || document_ids.length > MAX_DOCUMENTS || !document_ids.every((d): d is string => typeof d === 'string' && DOC_ID.test(d))) {
-          return reply({ type: 'error', code: 'invalid_request', error: `document_ids must be an array of up to ${MAX_DOCUMENTS} document ids` });
-        }
-        const ids = [...new Set(document_ids)];
-        if (action === 'unsubscribe') {
-          scope.remove(ids);
-          return reply({ type: 'unsubscribed', document_ids: ids });
-        }
-        const found = await documents.statuses(orgId, ids);
-        const known = new Set(found.map((s) => s.document_id));
-        scope.add([...known]);
-        reply({ type: 'subscribed', document_ids: [...known], not_found: ids.filter((d) => !known.has(d)) });
-        for (const s of found) connection.push(JSON.stringify(s));
-      };
-      // One message at a time per socket: replies follow the order of the requests (a subscribe never
-      // lands after the unsubscribe sent behind it) and a client has one lookup running at most. The
-      // router bounds the rate; a client that keeps sending while its lookups wait is told to slow down.
-      let waiting = 0;
-      let queue: Promise<void> = Promise.resolve();
-      onMessage((raw, isBinary) => {
-        if (waiting >= MAX_WAITING_MESSAGES) return reply({ type: 'error', code: 'rate_limited', error: `At most ${MAX_WAITING_MESSAGES} messages may wait for their replies` });
-        waiting++;
-        const text = isBinary ? undefined : raw.toString();
-        queue = queue
-          .then(() => handle(text))
-          .catch((e: unknown) => ctx.logger.warn({ err: e }, 'websocket message failed'))
-          .then(() => {
-            waiting--;
-          });
-      });
+      const messages = new StatusSocketMessages(documents, orgId, scope, connection, ctx.logger);
+      accepted.onMessage((raw, isBinary) => messages.receive(raw, isBinary));
     });
   };
+}
+
+const sseStatusFrame = (s: DocumentStatus): string => sseDataFrame({ ...s });
+
+/**
+ * The frames a new stream opens with: each followed document's current status. Made outside the route
+ * handlers so that an open stream holds these references, not a handler's whole scope.
+ */
+function statusSnapshot(documents: DocumentService, orgId: string, scope: DocumentScope, frame: (s: DocumentStatus) => string): () => Promise<string[]> {
+  return async () => (await documents.statuses(orgId, scope.list())).map(frame);
+}
+
+/**
+ * One socket's client messages: subscribe and unsubscribe. One message at a time per socket: replies
+ * follow the order of the requests (a subscribe never lands after the unsubscribe sent behind it) and
+ * a client has one lookup running at most. The router bounds the rate; a client that keeps sending
+ * while its lookups wait is told to slow down.
+ */
+class StatusSocketMessages {
+  private waiting = 0;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly documents: DocumentService,
+    private readonly orgId: string,
+    private readonly scope: DocumentScope,
+    private readonly connection: Connection,
+    private readonly logger: Logger,
+  ) {}
+
+  receive(raw: RawData, isBinary: boolean): void {
+    if (this.waiting >= MAX_WAITING_MESSAGES) return this.reply({ type: 'error', code: 'rate_limited', error: `At most ${MAX_WAITING_MESSAGES} messages may wait for their replies` });
+    this.waiting++;
+    const text = isBinary ? undefined : raw.toString();
+    this.queue = this.queue
+      .then(() => this.handle(text))
+      .catch((e: unknown) => this.logger.warn({ err: e }, 'websocket message failed'))
+      .then(() => {
+        this.waiting--;
+      });
+  }
+
+  private reply(body: Record<string, unknown>): void {
+    this.connection.push(JSON.stringify(body));
+  }
+
+  private async handle(text: string | undefined): Promise<void> {
+    let msg: unknown;
+    try {
+      msg = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      msg = undefined;
+    }
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return this.reply({ type: 'error', code: 'invalid_request', error: 'Messages must be JSON objects' });
+    const { action, document_ids } = msg as { action?: unknown; document_ids?: unknown };
+    if (action !== 'subscribe' && action !== 'unsubscribe') return this.reply({ type: 'error', code: 'invalid_request', error: `Unknown action ${JSON.stringify(action ?? null)}; use subscribe or unsubscribe` });
+    if (!Array.isArray(document_ids) || document_ids.length > MAX_DOCUMENTS || !document_ids.every((d): d is string => typeof d === 'string' && DOC_ID.test(d))) {
+      return this.reply({ type: 'error', code: 'invalid_request', error: `document_ids must be an array of up to ${MAX_DOCUMENTS} document ids` });
+    }
+    const ids = [...new Set(document_ids)];
+    if (action === 'unsubscribe') {
+      this.scope.remove(ids);
+      return this.reply({ type: 'unsubscribed', document_ids: ids });
+    }
+    const found = await this.documents.statuses(this.orgId, ids);
+    const known = new Set(found.map((s) => s.document_id));
+    this.scope.add([...known]);
+    this.reply({ type: 'subscribed', document_ids: [...known], not_found: ids.filter((d) => !known.has(d)) });
+    for (const s of found) this.connection.push(JSON.stringify(s));
+  }
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { bearerToken } from '../../auth/index.js';
 import { hubTopic } from '../../events/index.js';
 import { AppError, media, replies } from '../../http/index.js';
-import { endStaleResume, namedSseCodec, openSseWire } from '../../realtime/index.js';
+import { endStaleResume, namedSseCodec, openSseWire, type Access } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 
@@ -22,6 +22,15 @@ const STREAM_DESCRIPTION = [
   'Refusals before the stream opens: `400 invalid_cursor` (Last-Event-ID not a UUIDv7), `401` (token missing, expired or invalid), `404` (no such hub, or the contact is not an active member: banned, removed, another hub\'s token), `429 too_many_connections` (the contact already holds 5 open streams across all hubs; Retry-After), `503 draining` (the server is shutting down: reconnect after a short delay).',
   'Terminal events (no id, not resumable) end the stream: `stream.expired` (token expired), `stream.unauthorized` (banned or access revoked), `stream.draining` (with `retry_ms`), `stream.stale_resume`, `stream.overflow`.',
 ].join('\n\n');
+
+/**
+ * How an open stream reloads its member's access. Made outside the route handler so that what the
+ * stream holds for its lifetime is these three references, not the handler's scope: the hub id read
+ * from the query string would keep the whole request URL alive with it.
+ */
+function accessReload(hubs: AppContext['hubs'], hubId: string, contactId: string): () => Promise<Access | undefined> {
+  return () => hubs.accessFor(hubId, contactId);
+}
 
 export function hubRealtimeRoutes(ctx: AppContext) {
   return async function hubRealtime(root: FastifyInstance): Promise<void> {
@@ -90,11 +99,11 @@ export function hubRealtimeRoutes(ctx: AppContext) {
         return;
       }
       realtime.open({
-        topic: hubTopic(hubId),
+        topic: hubTopic(hub.id),
         contactId,
         cursor,
         access,
-        refreshAccess: () => hubs.accessFor(hubId, contactId),
+        refreshAccess: accessReload(hubs, hub.id, contactId),
         expiresAtMs: verified.expiresAtMs,
         wire,
         codec,

@@ -55,13 +55,12 @@ export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): voi
       lease.release();
       throw e;
     }
-    const { socket, stream, onMessage } = accepted;
     const connection = realtime.open({
       topic: orgTopic(org.id),
       access: organizerAccess,
       // A new connection first hears where the organization's running jobs are.
       snapshot: async () => (await organizer.activeProgress(org.id)).map((p) => JSON.stringify(p)),
-      wire: wsWire(socket, stream),
+      wire: wsWire(accepted),
       codec,
       lease,
       keyId: key.id,
@@ -69,7 +68,7 @@ export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): voi
     });
     const reply = (body: Record<string, unknown>) => connection.push(JSON.stringify(body));
     // The router bounds how many messages a client may send; each costs one small reply at most.
-    onMessage((raw, isBinary) => {
+    accepted.onMessage((raw, isBinary) => {
       let msg: unknown;
       try {
         msg = isBinary ? undefined : JSON.parse(raw.toString());

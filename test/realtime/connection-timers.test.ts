@@ -1,0 +1,89 @@
+// A connection keeps no timer of its own while idle: the node's tick wheel checks it, arms the token's
+// expiry once it is near (so the stream still ends at the expiry instant), and the stall watch holds it
+// as a peer to drop, until the connection closes and leaves both.
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { describe, mock, test } from 'node:test';
+import { Connection, type ConnectionDeps } from '../../src/realtime/connection.js';
+import { Fanout } from '../../src/realtime/fanout.js';
+import type { StalledPeer, StallWatch, WatchedPeer } from '../../src/realtime/liveness.js';
+import { namedSseCodec } from '../../src/realtime/sse.js';
+import { TickWheel } from '../../src/realtime/tick-wheel.js';
+import type { Wire } from '../../src/realtime/types.js';
+
+function fakeWire(calls: string[], socket?: Socket): Wire {
+  return {
+    transport: 'sse',
+    socket,
+    write: (frame) => void calls.push(`write:${String(frame).split('\n')[0]}`),
+    bufferedBytes: () => 0,
+    end: (t) => void calls.push(`end:${t ?? ''}`),
+    destroy: () => void calls.push('destroy'),
+    onClose: () => undefined,
+  };
+}
+
+function deps(closed: Connection[], extra: Partial<ConnectionDeps> = {}): ConnectionDeps {
+  return {
+    log: {} as never,
+    fanout: new Fanout({ subscribe: async () => () => undefined }),
+    limits: { heartbeatMs: 1000, idleTimeoutMs: 60_000, queueLimitBytes: 1024, replayPageSize: 10, maxBufferedEvents: 10 },
+    onClosed: (c) => void closed.push(c),
+    onError: (e) => assert.fail(String(e)),
+    ...extra,
+  };
+}
+
+describe('connection timers', () => {
+  test('a token expiring many ticks away ends the stream at its instant, not at the tick after', async () => {
+    mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: 1_000_000 });
+    try {
+      const calls: string[] = [];
+      const closed: Connection[] = [];
+      const ticks = new TickWheel(1000);
+      const expiresAtMs = 1_000_000 + 10_500;
+      const connection = new Connection('c1', { topic: 't', access: { allows: () => true }, wire: fakeWire(calls), codec: namedSseCodec(), expiresAtMs }, deps(closed, { ticks }));
+      await connection.start();
+      mock.timers.tick(10_499);
+      assert.ok(!calls.includes('end:stream.expired'), 'not before the instant');
+      assert.ok(calls.includes('write:: heartbeat'), 'the wheel ticks it meanwhile');
+      mock.timers.tick(1);
+      assert.deepEqual(calls.slice(-2), ['write:event: stream.expired', 'end:stream.expired']);
+      assert.deepEqual(closed, [connection]);
+      assert.equal(ticks.size, 0, 'a closed connection leaves the wheel');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  test('the stall watch holds the connection as a peer: a stalled peer is dropped, a closed connection is unwatched', async () => {
+    const watched: StalledPeer[] = [];
+    const unwatched: WatchedPeer[] = [];
+    const stalls: StallWatch = {
+      watch: (_socket, peer) => {
+        watched.push(peer);
+        return { peer };
+      },
+      unwatch: (w) => void unwatched.push(w),
+    };
+    const ticks = new TickWheel(1000);
+    const socket = {} as Socket;
+    const closed: Connection[] = [];
+
+    const dropped: string[] = [];
+    const a = new Connection('a', { topic: 't', access: { allows: () => true }, wire: fakeWire(dropped, socket), codec: namedSseCodec() }, deps(closed, { stalls, ticks }));
+    await a.start();
+    assert.deepEqual(watched, [a]);
+    a.stalled();
+    assert.deepEqual(dropped, ['destroy'], 'dropped without a terminal event: it could not arrive');
+    assert.equal(unwatched.length, 0, 'the watch already let go of a peer it reported');
+
+    const ended: string[] = [];
+    const b = new Connection('b', { topic: 't', access: { allows: () => true }, wire: fakeWire(ended, socket), codec: namedSseCodec() }, deps(closed, { stalls, ticks }));
+    await b.start();
+    b.terminate('stream.draining', { retry_ms: 0 });
+    assert.deepEqual(unwatched.map((w) => w.peer), [b]);
+    assert.deepEqual(closed, [a, b]);
+    assert.equal(ticks.size, 0);
+  });
+});
