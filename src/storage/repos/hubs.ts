@@ -1,5 +1,6 @@
 // Community hubs and their contacts.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { CompiledSql, type QueryRunner } from '../prepared.js';
 import type { ContactTable, Database, HubTable } from '../schema.js';
 
 export type Hub = Selectable<HubTable>;
@@ -16,12 +17,15 @@ export interface HubRepo {
   setContactRole(hubId: string, contactId: string, role: Contact['role'], at: string): Promise<boolean>;
 }
 
-export function hubRepo(db: Kysely<Database>): HubRepo {
+/** Every publish to a hub reads its hub first. */
+const HUB_BY_ID = new CompiledSql((id: string) => sql<Hub>`select * from hubs where id = ${id}`);
+
+export function hubRepo(db: Kysely<Database>, runner: QueryRunner): HubRepo {
   return {
     async create(hub) {
       await db.insertInto('hubs').values(hub).execute();
     },
-    get: (id) => db.selectFrom('hubs').selectAll().where('id', '=', id).executeTakeFirst(),
+    get: (id) => runner.first(HUB_BY_ID, id),
     listForOrg: (orgId) => db.selectFrom('hubs').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute(),
     async addContact(contact) {
       await db.insertInto('contacts').values(contact).execute();
