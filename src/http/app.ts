@@ -1,7 +1,6 @@
 // Assembles the Fastify app: the conventions every response shares (X-API-Version, X-Request-ID,
 // CORS, errors, metrics, rate limits), the operational routes, then each surface as a plugin.
 import { randomUUID } from 'node:crypto';
-import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -12,6 +11,7 @@ import { VERSION } from '../util/version.js';
 import { asyncApiDocument } from './asyncapi/index.js';
 import { registerDocs } from './docs/index.js';
 import { timedBody } from './body-deadline.js';
+import { registerCors } from './cors.js';
 import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError, refuseConnectMethod } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
 import { AppError } from './errors.js';
@@ -111,7 +111,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     } else if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) {
       sendError(reply, new AppError('invalid_request', 'An HTTP/1.1 request needs a Host header'));
     } else if (req.method === 'OPTIONS' && (!req.headers.origin || !req.headers['access-control-request-method'])) {
-      // Every OPTIONS is a CORS preflight here; the CORS plugin would refuse an incomplete one in plain text.
+      // Every OPTIONS is a CORS preflight here (cors.ts answers whole ones).
       sendError(reply, new AppError('invalid_request', 'An OPTIONS request is a CORS preflight: it needs Origin and Access-Control-Request-Method'));
     } else {
       done();
@@ -131,11 +131,11 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     recordIdempotentAnswer(idempotency, req, reply, payload).then(() => done(null, payload), done);
   });
   checkQueryIntegers(app);
-  await app.register(cors, {
-    origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
+  registerCors(app, {
+    origins: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     exposedHeaders: ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location'],
-    maxAge: 600,
+    maxAgeSeconds: 600,
   });
   if (config.rateLimitPerMinute > 0 && deps.rateLimits) {
     const limiter = await registerRateLimits(app, { ...deps.rateLimits, perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute, logger: deps.logger });
