@@ -17,7 +17,7 @@ import { conversationRepo, type ConversationRepo } from './repos/conversations.j
 import { discussionRepo, type DiscussionRepo } from './repos/discussions.js';
 import { documentRepo, type DocumentRepo } from './repos/documents.js';
 import { appendOnPostgres, eventRepo, type EventRepo, type EventRow, type NewEventRow } from './repos/events.js';
-import { hubRepo, type HubRepo } from './repos/hubs.js';
+import { hubRepo, KnownHubs, type HubRepo } from './repos/hubs.js';
 import { idempotencyRepo, type IdempotencyRepo } from './repos/idempotency.js';
 import { ledgerRepo, type LedgerRepo } from './repos/ledger.js';
 import { orgRepo, type OrgRepo } from './repos/orgs.js';
@@ -83,13 +83,15 @@ interface RepoContext {
   readonly runner: QueryRunner;
   /** Set inside a transaction: it collects the events the transaction appends. */
   readonly appended?: EventRow[];
+  /** Set outside transactions: hubs read before (they never change). */
+  readonly knownHubs?: KnownHubs;
 }
 
 const FACTORIES: { readonly [K in keyof Repos]: (c: RepoContext) => Repos[K] } = {
   orgs: (c) => orgRepo(c.db),
   ledger: (c) => ledgerRepo(c.db),
   apps: (c) => appRepo(c.db),
-  hubs: (c) => hubRepo(c.db, c.runner),
+  hubs: (c) => hubRepo(c.db, c.runner, c.knownHubs),
   settings: (c) => settingsRepo(c.db),
   events: (c) => eventRepo(c.db, c.driver, c.appended, c.runner),
   community: (c) => communityRepo(c.db),
@@ -178,7 +180,7 @@ export function openStorage(databaseUrl: string | null, dataDir: string): Storag
     return full;
   }
 
-  const repos = createRepos({ db, driver, runner: rootRunner });
+  const repos = createRepos({ db, driver, runner: rootRunner, knownHubs: new KnownHubs() });
   return {
     ...repos,
     events: { ...repos.events, append: appendAlone },

@@ -1,7 +1,7 @@
 // The compiled queries of the request path (storage/prepared.ts) on both drivers: the status read and
-// the hub read answer what the query builder would, see a commit at once (nothing is remembered),
-// never see a transaction in progress from outside it, and see its own writes from inside it; the
-// append numbers a topic's events without a gap.
+// the hub read answer what the query builder would, see a commit at once (no status is remembered;
+// only hubs, which never change), never see a transaction in progress from outside it, and see its
+// own writes from inside it; the append numbers a topic's events without a gap.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DOCUMENT_STAGES } from '../../src/documents/event-types.js';
@@ -107,6 +107,22 @@ for (const driver of DRIVERS) {
       await storage.hubs.create(hub);
       assert.deepEqual(await storage.hubs.get(hub.id), hub);
       assert.equal(await storage.hubs.get('hub_nope'), undefined);
+    });
+
+    test('hubs are remembered once read, but never a missing hub or one read in a transaction that rolls back', async () => {
+      assert.equal(await storage.hubs.get('hub_cq_later'), undefined);
+      await storage.hubs.create({ id: 'hub_cq_later', org_id: 'org_cq', name: 'later', created_at: at(31) });
+      assert.equal((await storage.hubs.get('hub_cq_later'))?.name, 'later');
+      await assert.rejects(storage.transaction(async (tx) => {
+        await tx.hubs.create({ id: 'hub_cq_undone', org_id: 'org_cq', name: 'undone', created_at: at(32) });
+        assert.equal((await tx.hubs.get('hub_cq_undone'))?.name, 'undone');
+        throw new Error('roll back');
+      }), /roll back/);
+      assert.equal(await storage.hubs.get('hub_cq_undone'), undefined);
+      // What a caller does to the row it got does not change what the next read gets.
+      const got = await storage.hubs.get('hub_cq_later');
+      if (got) got.name = 'changed by a caller';
+      assert.equal((await storage.hubs.get('hub_cq_later'))?.name, 'later');
     });
 
     test("appends number a topic's events 1, 2, 3 in id order, alone and in transactions", async () => {
