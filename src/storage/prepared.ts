@@ -142,4 +142,13 @@ export class QueryRunner {
     if (this.sqlite.writer) return this.sqlite.writer.rows(this.db, query, args);
     return (await this.db.executeQuery(query.bind(this.db, args))).rows;
   }
+
+  /**
+   * The one row a write returns (an upsert's RETURNING), on the runner's own connection. SQLite makes
+   * a statement's every change on its first step, so reading one row of it applies all of it.
+   */
+  async one<R, A extends readonly Param[]>(query: CompiledSql<R, A>, ...args: A): Promise<R | undefined> {
+    if (this.sqlite.writer) return this.sqlite.writer.first(this.db, query, args);
+    return (await this.db.executeQuery(query.bind(this.db, args))).rows[0];
+  }
 }

@@ -72,7 +72,7 @@ export function eventRepo(db: Kysely<Database>, driver: Driver, appended: EventR
         return full;
       }
       const candidate = uuidv7();
-      const [head] = await runner.all(TOPIC_HEAD_SQLITE, row.topic, candidate);
+      const head = await runner.one(TOPIC_HEAD_SQLITE, row.topic, candidate);
       let id = candidate;
       // Another node's clock is ahead (or this millisecond is taken): go just past the topic's last id.
       if (head!.last_id !== candidate) {
