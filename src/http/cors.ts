@@ -22,8 +22,9 @@ export function registerCors(app: FastifyInstance, options: CorsOptions): void {
   const exposed = options.exposedHeaders.join(', ');
   const maxAge = String(options.maxAgeSeconds);
   app.addHook('onRequest', (req, reply, done) => {
-    // The answer depends on the Origin asked with, so caches must key on it.
-    addVary(reply, 'Origin');
+    // The answer depends on the Origin asked with, so caches must key on it. (Only the conventions
+    // hook runs before this one, and it sets no Vary.)
+    reply.header('Vary', 'Origin');
     const origin = req.headers.origin;
     if (origin && (allowed === undefined || allowed.has(origin))) reply.header('Access-Control-Allow-Origin', origin);
     reply.header('Access-Control-Expose-Headers', exposed);

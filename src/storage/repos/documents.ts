@@ -58,8 +58,8 @@ export function documentRepo(db: Kysely<Database>, runner: QueryRunner): Documen
 /** A status row: the document's status columns, its run's (prefixed run_, null without a run) and stage_<i> statuses. */
 type StatusRow = DocumentStatusColumns & { readonly [column: `run_${string}` | `stage_${number}`]: unknown };
 
-/** The status query of each list of stage names (there is one: the document stages). */
-const statusQueries = new Map<string, CompiledSql<StatusRow, [string, string]>>();
+/** The status query of each list of stage names (there is one: the document stages, a constant). */
+const statusQueries = new WeakMap<readonly string[], CompiledSql<StatusRow, [string, string]>>();
 
 /**
  * One row: the run joined, each stage's status a subquery on the stages' primary key. Joining the
@@ -67,8 +67,7 @@ const statusQueries = new Map<string, CompiledSql<StatusRow, [string, string]>>(
  * the subqueries. Only the columns the status shows are read: a wide row costs SQLite twice as much.
  */
 function statusQuery(stageNames: readonly string[]): CompiledSql<StatusRow, [string, string]> {
-  const key = stageNames.join('\n');
-  let query = statusQueries.get(key);
+  let query = statusQueries.get(stageNames);
   if (!query) {
     const stageColumns = stageNames.map((name, i) => sql`(select s.status from workflow_stages s where s.run_id = d.workflow_id and s.stage = ${name}) as ${sql.ref(`stage_${i}`)}`);
     query = new CompiledSql((orgId: string, id: string) => sql<StatusRow>`
@@ -77,7 +76,7 @@ function statusQuery(stageNames: readonly string[]): CompiledSql<StatusRow, [str
         ${stageColumns.length > 0 ? sql`, ${sql.join(stageColumns)}` : sql``}
       from documents d left join workflow_runs r on r.id = d.workflow_id
       where d.org_id = ${orgId} and d.id = ${id}`);
-    statusQueries.set(key, query);
+    statusQueries.set(stageNames, query);
   }
   return query;
 }
