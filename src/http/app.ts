@@ -119,10 +119,9 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   });
   // A body is read only by routes that got this far (credentials checked in onRequest hooks), and it
   // must keep arriving; an answer sent before it was read closes the connection instead of draining it.
-  // A body that has arrived whole by now (a small one usually comes with its headers) has no deadline left to keep.
   const bodyDeadline = { baseMs: config.httpRequestTimeoutMs, minBytesPerSecond: config.httpBodyMinBytesPerSecond };
   app.addHook('preParsing', (req, _reply, payload, done) => {
-    done(null, req.method === 'GET' || req.method === 'HEAD' || req.raw.complete || !declaresBody(req.raw) ? payload : timedBody(payload, bodyDeadline));
+    done(null, req.method === 'GET' || req.method === 'HEAD' || !declaresBody(req.raw) ? payload : timedBody(payload, bodyDeadline));
   });
   const idempotency = deps.idempotency;
   app.addHook('onSend', (req, reply, payload, done) => {
