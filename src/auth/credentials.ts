@@ -11,6 +11,15 @@ export interface OrgPrincipal {
   readonly key: OrgKey;
 }
 
+/**
+ * The owner of an organization key verified a moment ago, without waiting for anything; undefined
+ * when the key must go through authenticateOrgKey (not remembered, malformed or missing).
+ */
+export function rememberedOrgKey(storage: Storage, value: string | undefined): OrgPrincipal | undefined {
+  if (!value || !looksLikeKey(value, [KEY_PREFIXES.orgTest, KEY_PREFIXES.orgLive])) return undefined;
+  return credentialCacheOf(storage)?.orgKeys.get(hashKey(value), Date.now());
+}
+
 export async function authenticateOrgKey(storage: Storage, value: string | undefined): Promise<OrgPrincipal> {
   if (!value) throw new AppError('unauthorized', 'Missing API key');
   if (!looksLikeKey(value, [KEY_PREFIXES.orgTest, KEY_PREFIXES.orgLive])) throw new AppError('unauthorized', 'Invalid API key');

@@ -1,6 +1,6 @@
 export { KEY_PREFIXES, generateKey, hashKey, looksLikeKey, type GeneratedKey, type KeyPrefix } from './keys.js';
 export { TokenService, type TokenAudience, type VerifiedToken, type IssuedToken } from './tokens.js';
-export { authenticateOrgKey, authenticateAppKey, bearerToken, type OrgPrincipal, type AppPrincipal } from './credentials.js';
+export { authenticateOrgKey, authenticateAppKey, rememberedOrgKey, bearerToken, type OrgPrincipal, type AppPrincipal } from './credentials.js';
 export { checkAdminToken } from './admin.js';
 export { CallerIdentifier, presentedCredentials, type CallerOptions } from './callers.js';
 export { checkAppOrigin, originAllowed } from './origins.js';

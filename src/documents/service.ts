@@ -131,7 +131,7 @@ export class DocumentService {
 
   /** One storage read: the document, its run and its stages come in one query (the hottest read clients make). */
   async status(orgId: string, documentId: string): Promise<DocumentStatus> {
-    const found = await this.storage.documents.getWithRun(orgId, documentId, DOCUMENT_STAGES);
+    const found = await this.storage.documents.statusRead(orgId, documentId, DOCUMENT_STAGES);
     if (!found) throw new AppError('not_found', 'Document not found');
     return documentStatus(found.doc, found.run, found.stages);
   }

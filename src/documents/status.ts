@@ -1,5 +1,5 @@
 // The document status shape of GET /status/:id (seed 001), built from the document and its workflow.
-import type { DocumentRow, StageStatus, WorkflowRun } from '../storage/index.js';
+import type { DocumentStatusColumns, RunStatusColumns, StageStatus } from '../storage/index.js';
 import { DOCUMENT_STAGES, type DocumentStage } from './event-types.js';
 
 export type StageProgress = 'in_progress' | 'complete' | 'failed' | null;
@@ -25,9 +25,15 @@ export interface DocumentStatus {
   readonly error?: string;
 }
 
-export function documentStatus(doc: DocumentRow, run: WorkflowRun | undefined, stages: readonly StageStatus[]): DocumentStatus {
-  const byName = new Map(stages.map((s) => [s.stage, s.status]));
-  const progress = Object.fromEntries(DOCUMENT_STAGES.map((name) => [name, (byName.get(name) ?? null) as StageProgress])) as Record<DocumentStage, StageProgress>;
+/** Takes whole rows as well as the narrow read GET /status makes (DocumentRepo.statusRead). */
+export function documentStatus(doc: DocumentStatusColumns, run: RunStatusColumns | undefined, stages: readonly StageStatus[]): DocumentStatus {
+  // Every GET /status comes through here: plain loops over five stages, no intermediate maps.
+  const progress = {} as Record<DocumentStage, StageProgress>;
+  for (const name of DOCUMENT_STAGES) {
+    let status: StageProgress = null;
+    for (const s of stages) if (s.stage === name) status = s.status as StageProgress;
+    progress[name] = status;
+  }
   const runStatus = run?.status ?? 'queued';
   const status = runStatus === 'completed' ? 'completed' : runStatus === 'failed' || runStatus === 'cancelled' ? 'failed' : 'processing';
   const updated = run && run.updated_at > doc.updated_at ? run.updated_at : doc.updated_at;

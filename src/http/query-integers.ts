@@ -2,34 +2,24 @@
 // number before checking it, and JavaScript reads "1e3", "0x10", " 7" and "1.0" as integers too: what
 // a client meant by those is a guess, so they are refused before validation, with the same 400 as any
 // other invalid parameter. Ranges stay in the schemas (e.g. schemas.Offset).
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import { AppError } from './errors.js';
 
 const DECIMAL_INTEGER = /^-?\d+$/;
 /** Enough for any bound a schema sets, short of where doubles stop holding every integer. */
 const MAX_DIGITS = 16;
 
-const integerFieldsOf = new WeakMap<object, readonly string[]>();
-
 function integerFields(schema: object): readonly string[] {
-  let fields = integerFieldsOf.get(schema);
-  if (!fields) {
-    const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
-    fields = Object.entries(properties)
-      .filter(([, p]) => p.type === 'integer' || (Array.isArray(p.type) && p.type.includes('integer')))
-      .map(([name]) => name);
-    integerFieldsOf.set(schema, fields);
-  }
-  return fields;
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return Object.entries(properties)
+    .filter(([, p]) => p.type === 'integer' || (Array.isArray(p.type) && p.type.includes('integer')))
+    .map(([name]) => name);
 }
 
-/** A preValidation hook: every integer field of the route's querystring schema is written in digits. */
-export async function checkQueryIntegers(req: FastifyRequest): Promise<void> {
-  const schema = req.routeOptions.schema?.querystring;
-  if (typeof schema !== 'object' || schema === null) return;
-  const query = req.query as Record<string, unknown> | undefined;
+/** Throws when a field of `names` in `query` is not an integer written in digits. */
+function checkFields(names: readonly string[], query: Record<string, unknown> | undefined): void {
   if (!query) return;
-  for (const name of integerFields(schema)) {
+  for (const name of names) {
     const value = query[name];
     if (value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) {
@@ -37,4 +27,23 @@ export async function checkQueryIntegers(req: FastifyRequest): Promise<void> {
       if (v.replace('-', '').length > MAX_DIGITS) throw new AppError('invalid_request', `querystring.${name} is out of range`);
     }
   }
+}
+
+/**
+ * Every route registered after this call whose querystring schema has integer fields checks, before
+ * validation, that they are written in digits. Routes without such fields get no hook at all.
+ */
+export function checkQueryIntegers(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const schema = (route.schema as { querystring?: unknown } | undefined)?.querystring;
+    if (typeof schema !== 'object' || schema === null) return;
+    const names = integerFields(schema);
+    if (names.length === 0) return;
+    const check: preValidationHookHandler = (req, _reply, done) => {
+      checkFields(names, req.query as Record<string, unknown> | undefined);
+      done();
+    };
+    const existing = route.preValidation;
+    route.preValidation = existing === undefined ? [check] : [...(Array.isArray(existing) ? existing : [existing]), check];
+  });
 }

@@ -13,6 +13,8 @@ export interface Connection {
   readonly db: Kysely<Schema>;
   /** Where the data lives, without credentials, for logs. */
   readonly location: string;
+  /** SQLite only: the writing connection (Kysely's) and a second, read-only one to the same file, for compiled queries (prepared.ts). */
+  readonly sqlite?: { readonly writer: Database.Database; readonly reader: Database.Database };
 }
 
 // int8 (bigint) columns hold micro-credits: well inside 2^53, so numbers, not strings.
@@ -55,31 +57,55 @@ export function connect(databaseUrl: string | null, dataDir: string): Connection
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
+  // In WAL mode a second connection reads the last committed state without waiting for the
+  // transaction the first may hold open across awaits; query_only makes any write on it an error.
+  const reader = new Database(path);
+  reader.pragma('busy_timeout = 5000');
+  reader.pragma('query_only = ON');
+  const close = () => {
+    sqlite.close();
+    reader.close();
+  };
   return {
     driver: 'sqlite',
-    db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+    db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, close) }) }),
     location: path,
+    sqlite: { writer: sqlite, reader },
   };
 }
 
+type KyselyStatement = ReturnType<SqliteDatabase['prepare']>;
+
 /**
  * Kysely prepares every query afresh; the same few SQL strings repeat on every request, and preparing
- * is most of their cost on SQLite. Prepared statements are reusable, so keep the recent ones.
+ * is most of their cost on SQLite. Prepared statements are reusable, so keep the recent ones. Kysely
+ * also asks each run whether the statement returns rows (`reader`), a call into the driver that costs
+ * as much as a small query; it never changes for a statement, so it is asked once.
  */
-function withStatementCache(sqlite: Database.Database, size = 500): SqliteDatabase {
-  const cache = new Map<string, Database.Statement>();
+function withStatementCache(sqlite: Database.Database, close: () => void, size = 500): SqliteDatabase {
+  const cache = new Map<string, KyselyStatement>();
   return {
-    close: () => sqlite.close(),
+    close,
     prepare(sql: string) {
       let stmt = cache.get(sql);
       if (stmt) {
         cache.delete(sql);
       } else {
-        stmt = sqlite.prepare(sql);
+        stmt = remembered(sqlite.prepare(sql));
         if (cache.size >= size) cache.delete(cache.keys().next().value as string);
       }
       cache.set(sql, stmt);
-      return stmt as unknown as ReturnType<SqliteDatabase['prepare']>;
+      return stmt;
     },
+  };
+}
+
+function remembered(stmt: Database.Statement): KyselyStatement {
+  const reader = stmt.reader;
+  return {
+    reader,
+    all: (parameters) => stmt.all(parameters as unknown[]) as unknown[],
+    run: (parameters) => stmt.run(parameters as unknown[]),
+    iterate: (parameters) => stmt.iterate(parameters as unknown[]) as IterableIterator<unknown>,
   };
 }

@@ -1,4 +1,4 @@
-export { openStorage, createRepos, type Storage, type Repos, type CommitListener } from './storage.js';
+export { openStorage, type Storage, type Repos, type CommitListener } from './storage.js';
 export { withIdempotencyClaim, type IdempotencyClaim, type ClaimState, type DerivedAnswer } from './idempotency-claim.js';
 export { isStorageUnavailable } from './unavailable.js';
 export { driverFor, sqlitePath, type Driver } from './connect.js';
@@ -16,7 +16,7 @@ export type { ContactProfile, ProfileRepo } from './repos/profiles.js';
 export type { Broadcast, BroadcastRepo } from './repos/broadcasts.js';
 export type { RunCount, RunListQuery, StageStatus, StageSummary, WorkflowRun, WorkflowStage, WorkflowRepo } from './repos/workflows.js';
 export { WORKFLOW_CHANNEL } from './repos/workflows.js';
-export type { DocumentRow, DocumentRepo } from './repos/documents.js';
+export type { DocumentRow, DocumentRepo, DocumentStatusColumns, RunStatusColumns } from './repos/documents.js';
 export type { IdempotencyRecord, IdempotencyRepo } from './repos/idempotency.js';
 export type { CleanupRepo } from './repos/cleanup.js';
 export type { ConsoleSessionRow, ConsoleSessionRepo } from './repos/console-sessions.js';

@@ -5,6 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import { AppError } from '../http/errors.js';
 import { connect, type Driver } from './connect.js';
 import { pendingClaim } from './idempotency-claim.js';
+import { QueryRunner, SqliteStatements } from './prepared.js';
 import { listenPostgres, type Listening } from './listen.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { appRepo, type AppRepo } from './repos/apps.js';
@@ -15,8 +16,8 @@ import { consoleSessionRepo, type ConsoleSessionRepo } from './repos/console-ses
 import { conversationRepo, type ConversationRepo } from './repos/conversations.js';
 import { discussionRepo, type DiscussionRepo } from './repos/discussions.js';
 import { documentRepo, type DocumentRepo } from './repos/documents.js';
-import { appendStatement, eventRepo, type EventRepo, type EventRow, type NewEventRow } from './repos/events.js';
-import { hubRepo, type HubRepo } from './repos/hubs.js';
+import { appendOnPostgres, eventRepo, type EventRepo, type EventRow, type NewEventRow } from './repos/events.js';
+import { hubRepo, KnownHubs, type HubRepo } from './repos/hubs.js';
 import { idempotencyRepo, type IdempotencyRepo } from './repos/idempotency.js';
 import { ledgerRepo, type LedgerRepo } from './repos/ledger.js';
 import { orgRepo, type OrgRepo } from './repos/orgs.js';
@@ -75,42 +76,77 @@ export interface Storage extends Repos {
   readonly db: Kysely<Database>;
 }
 
-/** `appended` is set inside a transaction: it collects the events the transaction appends. */
-export function createRepos(db: Kysely<Database>, driver: Driver, appended?: EventRow[]): Repos {
-  return {
-    orgs: orgRepo(db),
-    ledger: ledgerRepo(db),
-    apps: appRepo(db),
-    hubs: hubRepo(db),
-    settings: settingsRepo(db),
-    events: eventRepo(db, driver, appended),
-    community: communityRepo(db),
-    discussions: discussionRepo(db),
-    conversations: conversationRepo(db),
-    profiles: profileRepo(db),
-    broadcasts: broadcastRepo(db),
-    workflows: workflowRepo(db, driver),
-    documents: documentRepo(db),
-    organizer: organizerRepo(db),
-    videos: videoRepo(db),
-    transcripts: transcriptRepo(db),
-    idempotency: idempotencyRepo(db),
-    cleanup: cleanupRepo(db, driver),
-    webhooks: webhookRepo(db, driver),
-    consoleSessions: consoleSessionRepo(db),
-  };
+/** What a repository is made from: the connection (or transaction) and how compiled queries run on it. */
+interface RepoContext {
+  readonly db: Kysely<Database>;
+  readonly driver: Driver;
+  readonly runner: QueryRunner;
+  /** Set inside a transaction: it collects the events the transaction appends. */
+  readonly appended?: EventRow[];
+  /** Set outside transactions: hubs read before (they never change). */
+  readonly knownHubs?: KnownHubs;
+}
+
+const FACTORIES: { readonly [K in keyof Repos]: (c: RepoContext) => Repos[K] } = {
+  orgs: (c) => orgRepo(c.db),
+  ledger: (c) => ledgerRepo(c.db),
+  apps: (c) => appRepo(c.db),
+  hubs: (c) => hubRepo(c.db, c.runner, c.knownHubs),
+  settings: (c) => settingsRepo(c.db),
+  events: (c) => eventRepo(c.db, c.driver, c.appended, c.runner),
+  community: (c) => communityRepo(c.db),
+  discussions: (c) => discussionRepo(c.db),
+  conversations: (c) => conversationRepo(c.db),
+  profiles: (c) => profileRepo(c.db),
+  broadcasts: (c) => broadcastRepo(c.db),
+  workflows: (c) => workflowRepo(c.db, c.driver),
+  documents: (c) => documentRepo(c.db, c.runner),
+  organizer: (c) => organizerRepo(c.db),
+  videos: (c) => videoRepo(c.db),
+  transcripts: (c) => transcriptRepo(c.db),
+  idempotency: (c) => idempotencyRepo(c.db),
+  cleanup: (c) => cleanupRepo(c.db, c.driver),
+  webhooks: (c) => webhookRepo(c.db, c.driver),
+  consoleSessions: (c) => consoleSessionRepo(c.db),
+};
+const REPO_NAMES = Object.keys(FACTORIES) as (keyof Repos)[];
+
+/** Every repository, made at once: the storage's own, made once. */
+function createRepos(context: RepoContext): Repos {
+  return Object.fromEntries(REPO_NAMES.map((name) => [name, FACTORIES[name](context)])) as unknown as Repos;
+}
+
+/**
+ * A transaction's repositories, each made on first use: a transaction touches one or two of them, and
+ * making all twenty (a few hundred closures) cost more than the publish it wrapped.
+ */
+const LAZY_REPOS: object = Object.create(null, Object.fromEntries(REPO_NAMES.map((name): [string, PropertyDescriptor] => [name, {
+  enumerable: true,
+  get(this: { readonly context: RepoContext }) {
+    const repo = FACTORIES[name](this.context);
+    Object.defineProperty(this, name, { value: repo, enumerable: true });
+    return repo;
+  },
+}])));
+
+function lazyRepos(context: RepoContext): Repos {
+  return Object.assign(Object.create(LAZY_REPOS) as object, { context }) as unknown as Repos;
 }
 
 export function openStorage(databaseUrl: string | null, dataDir: string): Storage {
-  const { driver, db, location } = connect(databaseUrl, dataDir);
+  const { driver, db, location, sqlite } = connect(databaseUrl, dataDir);
   const listeners: CommitListener[] = [];
+  const reader = sqlite && new SqliteStatements(sqlite.reader);
+  const writer = sqlite && new SqliteStatements(sqlite.writer);
+  const rootRunner = new QueryRunner(db, { reader });
   let closed = false;
 
   async function transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
     const appended: EventRow[] = [];
     const claim = pendingClaim();
     const result = await db.transaction().execute(async (trx) => {
-      const tx = createRepos(trx, driver, appended);
+      // The transaction holds the writing connection: its compiled queries run on it directly.
+      const tx = lazyRepos({ db: trx, driver, runner: new QueryRunner(trx, { writer }), appended });
       if (claim) {
         const { scope, key, requestHash } = claim.claim;
         const saved = await tx.idempotency.save({ scope, key, request_hash: requestHash, status_code: 0, response: '', created_at: new Date().toISOString() });
@@ -139,13 +175,12 @@ export function openStorage(databaseUrl: string | null, dataDir: string): Storag
   /** An event alone: one atomic statement on PostgreSQL (unless a claim must commit with it), else a transaction. */
   async function appendAlone(row: NewEventRow): Promise<EventRow> {
     if (driver !== 'postgres' || pendingClaim()) return transaction((tx) => tx.events.append(row));
-    const { rows } = await appendStatement(row).execute(db);
-    const full: EventRow = { ...row, id: rows[0]!.id, seq: Number(rows[0]!.seq) };
+    const full = await appendOnPostgres(rootRunner, row);
     announce([full]);
     return full;
   }
 
-  const repos = createRepos(db, driver);
+  const repos = createRepos({ db, driver, runner: rootRunner, knownHubs: new KnownHubs() });
   return {
     ...repos,
     events: { ...repos.events, append: appendAlone },

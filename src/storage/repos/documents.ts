@@ -1,14 +1,20 @@
 // Documents of an organization.
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { CompiledSql, type QueryRunner } from '../prepared.js';
 import type { Database, DocumentTable } from '../schema.js';
 import type { StageStatus, WorkflowRun } from './workflows.js';
 
 export type DocumentRow = Selectable<DocumentTable>;
 
-/** A document with its workflow run and the statuses of the run's stages: what GET /status shows. */
-export interface DocumentWithRun {
-  readonly doc: DocumentRow;
-  readonly run: WorkflowRun | undefined;
+/** The columns of a document that its status shows. */
+export type DocumentStatusColumns = Pick<DocumentRow, 'id' | 'updated_at' | 'ocr_pages_done' | 'ocr_pages_total' | 'failure_reason'>;
+/** The columns of a workflow run that its document's status shows. */
+export type RunStatusColumns = Pick<WorkflowRun, 'status' | 'updated_at' | 'completed_at' | 'error'>;
+
+/** What GET /status shows: the document's and its run's status columns, and the statuses of its stages that have started. */
+export interface DocumentStatusRead {
+  readonly doc: DocumentStatusColumns;
+  readonly run: RunStatusColumns | undefined;
   readonly stages: StageStatus[];
 }
 
@@ -17,8 +23,8 @@ export interface DocumentRepo {
   /** Only the organization's own document: another tenant's id is simply not found. */
   get(orgId: string, id: string): Promise<DocumentRow | undefined>;
   getById(id: string): Promise<DocumentRow | undefined>;
-  /** get() with the document's run and the statuses of the named stages that have started, in one query. */
-  getWithRun(orgId: string, id: string, stageNames: readonly string[]): Promise<DocumentWithRun | undefined>;
+  /** The organization's document's status columns, its run's, and the statuses of the named stages that have started, in one query. */
+  statusRead(orgId: string, id: string, stageNames: readonly string[]): Promise<DocumentStatusRead | undefined>;
   /** The organization's documents among `ids`, in one query (ids it does not own are absent). */
   getMany(orgId: string, ids: readonly string[]): Promise<DocumentRow[]>;
   list(orgId: string, limit: number, offset: number): Promise<DocumentRow[]>;
@@ -27,27 +33,15 @@ export interface DocumentRepo {
   update(id: string, patch: Partial<Omit<DocumentRow, 'id' | 'org_id'>>): Promise<void>;
 }
 
-export function documentRepo(db: Kysely<Database>): DocumentRepo {
+export function documentRepo(db: Kysely<Database>, runner: QueryRunner): DocumentRepo {
   return {
     async create(doc) {
       await db.insertInto('documents').values(doc).execute();
     },
     get: (orgId, id) => db.selectFrom('documents').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst(),
     getById: (id) => db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst(),
-    async getWithRun(orgId, id, stageNames) {
-      // One row: the run joined, each stage's status a subquery on the stages' primary key. Joining
-      // the stages instead repeats the document and run in one row per stage, which costs more to
-      // read than the two extra queries it saves.
-      const stageColumns = stageNames.map((name, i) => sql`(select s.status from workflow_stages s where s.run_id = d.workflow_id and s.stage = ${name}) as ${sql.ref(`stage_${i}`)}`);
-      const { rows } = await sql<StatusRow>`
-        select d.*, r.id as run_id, r.kind as run_kind, r.org_id as run_org_id, r.resource_id as run_resource_id, r.status as run_status,
-          r.attempts as run_attempts, r.lease_owner as run_lease_owner, r.lease_expires_at as run_lease_expires_at, r.run_after as run_run_after,
-          r.error as run_error, r.input as run_input, r.created_at as run_created_at, r.updated_at as run_updated_at, r.completed_at as run_completed_at,
-          r.failed_permanently as run_failed_permanently
-          ${stageColumns.length > 0 ? sql`, ${sql.join(stageColumns)}` : sql``}
-        from documents d left join workflow_runs r on r.id = d.workflow_id
-        where d.org_id = ${orgId} and d.id = ${id}`.execute(db);
-      const row = rows[0];
+    async statusRead(orgId, id, stageNames) {
+      const row = await runner.first(statusQuery(stageNames), orgId, id);
       return row ? splitStatusRow(row, stageNames) : undefined;
     },
     getMany: async (orgId, ids) => (ids.length === 0 ? [] : db.selectFrom('documents').selectAll().where('org_id', '=', orgId).where('id', 'in', [...ids]).execute()),
@@ -61,23 +55,41 @@ export function documentRepo(db: Kysely<Database>): DocumentRepo {
   };
 }
 
-/** A document row with its run's columns (prefixed run_, null without a run) and stage_<i> statuses. */
-type StatusRow = DocumentRow & { readonly [column: `run_${string}` | `stage_${number}`]: unknown };
+/** A status row: the document's status columns, its run's (prefixed run_, null without a run) and stage_<i> statuses. */
+type StatusRow = DocumentStatusColumns & { readonly [column: `run_${string}` | `stage_${number}`]: unknown };
 
-const RUN_COLUMNS = ['id', 'kind', 'org_id', 'resource_id', 'status', 'attempts', 'lease_owner', 'lease_expires_at', 'run_after', 'error', 'input', 'created_at', 'updated_at', 'completed_at', 'failed_permanently'] as const;
+/** The status query of each list of stage names (there is one: the document stages, a constant). */
+const statusQueries = new WeakMap<readonly string[], CompiledSql<StatusRow, [string, string]>>();
 
-function splitStatusRow(row: StatusRow, stageNames: readonly string[]): DocumentWithRun {
-  const doc: Record<string, unknown> = { ...row };
-  const run: Record<string, unknown> = {};
-  for (const column of RUN_COLUMNS) {
-    run[column] = row[`run_${column}`];
-    delete doc[`run_${column}`];
+/**
+ * One row: the run joined, each stage's status a subquery on the stages' primary key. Joining the
+ * stages instead repeats the document and run in one row per stage, which costs more to read than
+ * the subqueries. Only the columns the status shows are read: a wide row costs SQLite twice as much.
+ */
+function statusQuery(stageNames: readonly string[]): CompiledSql<StatusRow, [string, string]> {
+  let query = statusQueries.get(stageNames);
+  if (!query) {
+    const stageColumns = stageNames.map((name, i) => sql`(select s.status from workflow_stages s where s.run_id = d.workflow_id and s.stage = ${name}) as ${sql.ref(`stage_${i}`)}`);
+    query = new CompiledSql((orgId: string, id: string) => sql<StatusRow>`
+      select d.id, d.updated_at, d.ocr_pages_done, d.ocr_pages_total, d.failure_reason,
+        r.id as run_id, r.status as run_status, r.updated_at as run_updated_at, r.completed_at as run_completed_at, r.error as run_error
+        ${stageColumns.length > 0 ? sql`, ${sql.join(stageColumns)}` : sql``}
+      from documents d left join workflow_runs r on r.id = d.workflow_id
+      where d.org_id = ${orgId} and d.id = ${id}`);
+    statusQueries.set(stageNames, query);
   }
+  return query;
+}
+
+function splitStatusRow(row: StatusRow, stageNames: readonly string[]): DocumentStatusRead {
+  const doc: DocumentStatusColumns = { id: row.id, updated_at: row.updated_at, ocr_pages_done: row.ocr_pages_done, ocr_pages_total: row.ocr_pages_total, failure_reason: row.failure_reason };
+  const run = row.run_id === null || row.run_id === undefined
+    ? undefined
+    : { status: row.run_status, updated_at: row.run_updated_at, completed_at: row.run_completed_at, error: row.run_error } as RunStatusColumns;
   const stages: StageStatus[] = [];
-  stageNames.forEach((stage, i) => {
+  for (let i = 0; i < stageNames.length; i++) {
     const status = row[`stage_${i}`];
-    delete doc[`stage_${i}`];
-    if (typeof status === 'string') stages.push({ stage, status: status as StageStatus['status'] });
-  });
-  return { doc: doc as DocumentRow, run: run.id === null || run.id === undefined ? undefined : (run as unknown as WorkflowRun), stages };
+    if (typeof status === 'string') stages.push({ stage: stageNames[i]!, status: status as StageStatus['status'] });
+  }
+  return { doc, run, stages };
 }

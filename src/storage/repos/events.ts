@@ -4,6 +4,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { uuidv7, uuidv7After } from '../../util/ids.js';
 import type { Driver } from '../connect.js';
+import { CompiledSql, type QueryRunner } from '../prepared.js';
 import type { Database, EventTable } from '../schema.js';
 
 export type EventRow = Selectable<EventTable>;
@@ -30,11 +31,9 @@ const HEADS_CHUNK = 500;
  * tail incremented; minted tails leave their top bit clear, so the increment never overflows), and
  * insert the event. Atomic by itself, so an event alone needs no explicit transaction.
  */
-export function appendStatement(row: NewEventRow) {
-  const candidate = uuidv7();
-  return sql<{ id: string; seq: number }>`
+const APPEND_POSTGRES = new CompiledSql((candidate: string, topic: string, orgId: string, type: string, scope: string, data: string, createdAt: string) => sql<{ id: string; seq: number }>`
     with head as (
-      insert into event_topics as t (topic, seq, last_id) values (${row.topic}, 1, ${candidate})
+      insert into event_topics as t (topic, seq, last_id) values (${topic}, 1, ${candidate})
       on conflict (topic) do update set
         seq = t.seq + 1,
         last_id = case when excluded.last_id > t.last_id then excluded.last_id
@@ -42,41 +41,46 @@ export function appendStatement(row: NewEventRow) {
       returning seq, last_id
     )
     insert into events (id, topic, seq, org_id, type, scope, data, created_at)
-    select head.last_id, ${row.topic}, head.seq, ${row.org_id}, ${row.type}, ${row.scope}, ${row.data}, ${row.created_at} from head
-    returning id, seq`;
+    select head.last_id, ${topic}, head.seq, ${orgId}, ${type}, ${scope}, ${data}, ${createdAt} from head
+    returning id, seq`);
+
+/** SQLite: the topic's next seq, and its last id unless this node's fresh one sorts after it. */
+const TOPIC_HEAD_SQLITE = new CompiledSql((topic: string, candidate: string) => sql<{ seq: number; last_id: string }>`
+    insert into event_topics (topic, seq, last_id) values (${topic}, 1, ${candidate})
+    on conflict (topic) do update set
+      seq = event_topics.seq + 1,
+      last_id = case when excluded.last_id > event_topics.last_id then excluded.last_id else event_topics.last_id end
+    returning seq, last_id`);
+
+const INSERT_EVENT = new CompiledSql((id: string, topic: string, seq: number, orgId: string, type: string, scope: string, data: string, createdAt: string) => sql<never>`
+    insert into events (id, topic, seq, org_id, type, scope, data, created_at) values (${id}, ${topic}, ${seq}, ${orgId}, ${type}, ${scope}, ${data}, ${createdAt})`);
+
+/** The PostgreSQL append on `runner`'s connection (a transaction's, or the pool for an event alone). */
+export async function appendOnPostgres(runner: QueryRunner, row: NewEventRow): Promise<EventRow> {
+  const [head] = await runner.all(APPEND_POSTGRES, uuidv7(), row.topic, row.org_id, row.type, row.scope, row.data, row.created_at);
+  return { ...row, id: head!.id, seq: Number(head!.seq) };
 }
 
 /** `appended` collects what this transaction appended, for the relay to announce after commit. */
-export function eventRepo(db: Kysely<Database>, driver: Driver, appended?: EventRow[]): EventRepo {
+export function eventRepo(db: Kysely<Database>, driver: Driver, appended: EventRow[] | undefined, runner: QueryRunner): EventRepo {
   return {
     async append(row) {
       if (!appended) throw new Error('events.append runs inside a transaction');
       if (driver === 'postgres') {
-        const { rows } = await appendStatement(row).execute(db);
-        const full: EventRow = { ...row, id: rows[0]!.id, seq: Number(rows[0]!.seq) };
+        const full = await appendOnPostgres(runner, row);
         appended.push(full);
         return full;
       }
       const candidate = uuidv7();
-      const head = await db
-        .insertInto('event_topics')
-        .values({ topic: row.topic, seq: 1, last_id: candidate })
-        .onConflict((oc) =>
-          oc.column('topic').doUpdateSet({
-            seq: sql`event_topics.seq + 1`,
-            last_id: sql`case when excluded.last_id > event_topics.last_id then excluded.last_id else event_topics.last_id end`,
-          }),
-        )
-        .returning(['seq', 'last_id'])
-        .executeTakeFirstOrThrow();
+      const head = await runner.one(TOPIC_HEAD_SQLITE, row.topic, candidate);
       let id = candidate;
       // Another node's clock is ahead (or this millisecond is taken): go just past the topic's last id.
-      if (head.last_id !== candidate) {
-        id = uuidv7After(head.last_id);
+      if (head!.last_id !== candidate) {
+        id = uuidv7After(head!.last_id);
         await db.updateTable('event_topics').set({ last_id: id }).where('topic', '=', row.topic).execute();
       }
-      const full: EventRow = { ...row, id, seq: Number(head.seq) };
-      await db.insertInto('events').values(full).execute();
+      const full: EventRow = { ...row, id, seq: Number(head!.seq) };
+      await runner.all(INSERT_EVENT, id, row.topic, full.seq, row.org_id, row.type, row.scope, row.data, row.created_at);
       appended.push(full);
       return full;
     },

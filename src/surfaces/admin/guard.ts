@@ -2,7 +2,7 @@
 // console session cookie. A cookie is sent by the browser on its own, so a cookie-authenticated
 // change must also prove it comes from the console: the session's CSRF token in X-CSRF-Token, and an
 // Origin (when the browser sends one) that is the server's own or one the operator named.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import { checkAdminToken, consoleCookie, type ConsoleSession } from '../../auth/index.js';
 import { AppError } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
@@ -60,17 +60,24 @@ export function consoleAuth(ctx: AppContext): ConsoleAuth {
   };
 }
 
-/** The onRequest hook of the admin scope. A Bearer header always wins over a cookie. */
-export function adminGuard(ctx: AppContext): (req: FastifyRequest) => Promise<void> {
+/**
+ * The onRequest hook of the admin scope. A Bearer header always wins over a cookie. The token is
+ * checked without a promise (every admin call, each publish among them, comes through here); only a
+ * console session waits for storage.
+ */
+export function adminGuard(ctx: AppContext): onRequestHookHandler {
   const auth = consoleAuth(ctx);
-  return async (req) => {
+  return (req, _reply, done) => {
     const adminToken = ctx.config.adminToken;
     // With no admin token configured the admin API does not exist.
     if (!adminToken) throw new AppError('route_not_found');
     if (req.headers.authorization !== undefined || consoleCookie(req.headers.cookie) === undefined) {
       checkAdminToken(adminToken, req.headers.authorization);
-      return;
+      return done();
     }
-    req.consoleSession = await auth.session(req);
+    auth.session(req).then((session) => {
+      req.consoleSession = session;
+      done();
+    }, done);
   };
 }

@@ -29,8 +29,9 @@ export function adminRoutes(ctx: AppContext) {
         const app = scope.withTypeProvider<TypeBoxTypeProvider>();
         app.addHook('onRequest', adminGuard(ctx));
         // POSTs without a body (curl -X POST) mean "no options".
-        app.addHook('preValidation', async (req) => {
+        app.addHook('preValidation', (req, _reply, done) => {
           if (req.body === undefined && req.method === 'POST') req.body = {};
+          done();
         });
         // A retried admin call (a grant, a publish, a ban) with the same Idempotency-Key applies once.
         idempotentWrites(scope, ctx.storage.idempotency, () => 'admin');
