@@ -47,11 +47,11 @@ export class RealtimeEngine {
   };
 
   constructor(
-    private readonly log: EventLog,
-    private readonly feed: EventFeed,
+    log: EventLog,
+    feed: EventFeed,
     private readonly limiter: ConnectionLimiter,
     private readonly options: RealtimeOptions,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly metrics: Metrics,
   ) {
     this.ticks = new TickWheel(tickPeriodMs(options.heartbeatMs, options.idleTimeoutMs));

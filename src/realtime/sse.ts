@@ -1,4 +1,5 @@
-// Server-Sent Events transport: a thin Wire over a hijacked Fastify reply, and the SSE frame codecs.
+// Server-Sent Events transport: a thin Wire over the socket of a hijacked Fastify reply (or, when the
+// socket cannot be taken from the HTTP server, over the reply's response), and the SSE frame codecs.
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
