@@ -8,7 +8,7 @@ import { takeSocket } from '../http/take-socket.js';
 import { cachedFrames } from './frame-cache.js';
 import type { Codec, Frame, TerminalType, Wire } from './types.js';
 import { sharedHttpChunk } from './prepared-frames.js';
-import { FrameBatch } from './write-batch.js';
+import { FrameBatch, type BatchSink } from './write-batch.js';
 
 /**
  * Hijacks the reply, sends the stream headers and the reconnect hint, and returns the wire. The stream
@@ -52,26 +52,10 @@ function endOnPeerEnd(this: Socket): void {
   this.end();
 }
 
-/**
- * A stream on its own socket. Batches go straight to it, framed as the response's body chunks: one
- * write per batch, and the framed bytes of a fan-out are shared by every connection.
- */
-class SocketSseWire implements Wire {
+/** What both SSE wires share: frames queued per turn, counted against the client's bound with the transport's. */
+abstract class BatchedSseWire implements Wire, BatchSink {
   readonly transport = 'sse';
-  private readonly batch: FrameBatch;
-  private ended = false;
-
-  constructor(
-    readonly socket: Socket,
-    private readonly chunked: boolean,
-  ) {
-    this.batch = new FrameBatch(this);
-    // A reset or aborted connection ends this stream alone; nothing written to it may raise an error
-    // nobody listens to. What the client sends is read and dropped, so its close is seen.
-    socket.on('error', destroyOnError);
-    socket.on('end', endOnPeerEnd);
-    socket.resume();
-  }
+  protected readonly batch = new FrameBatch(this);
 
   write(frame: Frame): void {
     this.batch.push(typeof frame === 'string' ? Buffer.from(frame) : frame);
@@ -79,6 +63,32 @@ class SocketSseWire implements Wire {
 
   bufferedBytes(): number {
     return this.batch.queued();
+  }
+
+  abstract end(): void;
+  abstract destroy(): void;
+  abstract onClose(listener: () => void): void;
+  abstract sendBatch(bytes: Buffer): void;
+  abstract transportQueued(): number;
+}
+
+/**
+ * A stream on its own socket. Batches go straight to it, framed as the response's body chunks: one
+ * write per batch, and the framed bytes of a fan-out are shared by every connection.
+ */
+class SocketSseWire extends BatchedSseWire {
+  private ended = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly chunked: boolean,
+  ) {
+    super();
+    // A reset or aborted connection ends this stream alone; nothing written to it may raise an error
+    // nobody listens to. What the client sends is read and dropped, so its close is seen.
+    socket.on('error', destroyOnError);
+    socket.on('end', endOnPeerEnd);
+    socket.resume();
   }
 
   // A terminal event ends the TCP connection too, not just the response, as the contract says.
@@ -116,24 +126,14 @@ class SocketSseWire implements Wire {
  * A stream through its response, when its socket could not be taken (a response still waiting for its
  * socket behind a pipelined request, say): ServerResponse frames and queues what it is given.
  */
-class ResponseSseWire implements Wire {
-  readonly transport = 'sse';
+class ResponseSseWire extends BatchedSseWire {
   readonly socket: Socket | undefined;
-  private readonly batch: FrameBatch;
 
   constructor(private readonly res: ServerResponse) {
+    super();
     this.socket = res.socket ?? undefined;
-    this.batch = new FrameBatch(this);
     res.on('error', () => res.destroy());
     this.socket?.on('error', () => res.destroy());
-  }
-
-  write(frame: Frame): void {
-    this.batch.push(typeof frame === 'string' ? Buffer.from(frame) : frame);
-  }
-
-  bufferedBytes(): number {
-    return this.batch.queued();
   }
 
   end(): void {
