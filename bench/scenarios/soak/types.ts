@@ -1,15 +1,10 @@
 // The soak's numbers: one entry per measured window, and the run's totals (what the JSON file holds).
 import type { Violation, ViolationKind } from '../../clients/protocol.js';
+import type { LatencySummary } from '../sse-fanout/types.js';
 import type { Settings } from './settings.js';
 
-export interface Quantiles {
-  readonly samples: number;
-  readonly p50: number | undefined;
-  readonly p90: number | undefined;
-  readonly p99: number | undefined;
-  readonly p999: number | undefined;
-  readonly max: number | undefined;
-}
+/** A latency summary as sse-fanout reports it, without the mean. */
+export type Quantiles = Omit<LatencySummary, 'mean'>;
 
 export interface SoakWindow {
   /** `soak` while publishing; `catch-up` from the last of those until every subscriber had every event (with the last publishes when the run's length is not a whole number of windows). */
