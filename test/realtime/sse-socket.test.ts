@@ -7,6 +7,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { makeHub, type TestHub } from '../helpers/hub.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
 /** The server's side of the next connection it accepts. */
 function nextAccepted(ts: TestServer): Promise<net.Socket> {
@@ -38,14 +39,6 @@ async function rawClient(url: URL, requests: readonly string[]) {
 }
 
 const streamRequest = (url: URL, token: string) => `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${token}\r\nAccept: text/event-stream\r\n\r\n`;
-
-async function until(check: () => boolean, what: string, limitMs = 5_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('SSE streams own their sockets', () => {
   let ts: TestServer;
