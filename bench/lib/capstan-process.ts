@@ -29,6 +29,11 @@ export interface CapstanProcessOptions {
   readonly nodeFlags?: readonly string[];
 }
 
+/** Node flags for `--profile`: Capstan under --cpu-prof, its profiles written to bench/results/profiles/ when it stops. */
+export function profileFlags(root: string, on: boolean): readonly string[] {
+  return on ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results/profiles')}`] : [];
+}
+
 export async function startCapstanProcess(group: ProcessGroup, o: CapstanProcessOptions): Promise<CapstanProcess> {
   const data: TempDir = tempDir('capstan-bench-');
   const adminToken = o.adminToken ?? randomBytes(24).toString('hex');

@@ -3,7 +3,7 @@
 // node holds as many as its descriptor limit allows; when that is fewer than asked for, the fewest
 // scaled-mode nodes (PostgreSQL + Redis) that hold them all run next, in the same run.
 import { capstanSource } from '../../lib/capstan-source.js';
-import { fmt, makeOrg, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
+import { fmt, makeOrg, profileFlags, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
 import { allStats, makeHubFixture } from '../../lib/hub-fixture.js';
 import { LoadClients, type ConnectSummary } from '../../lib/load-clients.js';
 import { hardFdLimit, ProcessGroup } from '../../lib/processes.js';
@@ -59,7 +59,7 @@ async function runIdle(ctx: ScenarioContext, dir: string, s: Settings, nodes: nu
   try {
     storage = nodes > 1 ? await createScaledStorage() : undefined;
     const perNode = Math.ceil(total / nodes);
-    const spec = (i: number) => ({ dir, name: `capstan-node-${i}`, lifetimeSec: 400, fds: perNode + NODE_OWN_FDS, env: { ...storage?.env, CAPSTAN_REALTIME_MAX_STREAMS_PER_CONTACT: String(Math.ceil(half / s.contacts) + 64), CAPSTAN_REALTIME_MAX_STREAMS_PER_KEY: String(half + 64), CAPSTAN_REALTIME_MAX_CONNECTIONS_PER_NODE: String(perNode + 64) } });
+    const spec = (i: number) => ({ dir, name: `capstan-node-${i}`, lifetimeSec: 400, nodeFlags: profileFlags(ctx.root, ctx.options.has('profile')), fds: perNode + NODE_OWN_FDS, env: { ...storage?.env, CAPSTAN_REALTIME_MAX_STREAMS_PER_CONTACT: String(Math.ceil(half / s.contacts) + 64), CAPSTAN_REALTIME_MAX_STREAMS_PER_KEY: String(half + 64), CAPSTAN_REALTIME_MAX_CONNECTIONS_PER_NODE: String(perNode + 64) } });
     // The first node migrates the storage; the others then start together.
     const first = await startCapstanProcess(group, spec(0));
     const caps: CapstanProcess[] = [first, ...(await Promise.all(Array.from({ length: nodes - 1 }, (_, i) => startCapstanProcess(group, { ...spec(i + 1), adminToken: first.adminToken }))))];

@@ -2,7 +2,7 @@
 // against a Fastify hello-world in the same run, at a few connection counts. The documents scenario
 // runs the same phase once at the end of its pipeline run.
 import { capstanSource } from '../../lib/capstan-source.js';
-import { fmt } from '../../lib/capstan-process.js';
+import { fmt, profileFlags } from '../../lib/capstan-process.js';
 import { ProcessGroup } from '../../lib/processes.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario } from '../../lib/scenario.js';
@@ -20,8 +20,7 @@ export const rest: Scenario = {
     const group = new ProcessGroup();
     try {
       ctx.log(`Capstan ${source.revision}`);
-      // --profile: Capstan under --cpu-prof; the profile is written when it stops (bench/results/profiles/).
-      const nodeFlags = ctx.options.has('profile') ? ['--cpu-prof', `--cpu-prof-dir=${ctx.root}/bench/results/profiles`] : [];
+      const nodeFlags = profileFlags(ctx.root, ctx.options.has('profile'));
       const { cap, org, ids } = await capstanWithDocuments(ctx, group, source.dir, docs, {}, nodeFlags);
       const runs: RestResult[] = [];
       for (const c of connectionCounts) {

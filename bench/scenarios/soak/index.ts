@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResumeSpec } from '../../clients/protocol.js';
 import { capstanSource } from '../../lib/capstan-source.js';
-import { startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
+import { profileFlags, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
 import { wallClockMs } from '../../lib/clock.js';
 import { awaitDeliveries, makeHubFixture, phaseTotals } from '../../lib/hub-fixture.js';
 import { LoadClients } from '../../lib/load-clients.js';
@@ -61,7 +61,7 @@ async function runSoak(ctx: ScenarioContext, s: Settings, dir: string, windows: 
       dir,
       lifetimeSec,
       fds: s.subscribers + 1024,
-      nodeFlags: s.profile ? ['--cpu-prof', `--cpu-prof-dir=${ctx.root}/bench/results/profiles`] : [],
+      nodeFlags: profileFlags(ctx.root, s.profile),
       // Load clients hand tokens out round robin per process, so a contact may get a few more than its share.
       env: { CAPSTAN_REALTIME_MAX_STREAMS_PER_CONTACT: String(perContact + 64), CAPSTAN_REALTIME_MAX_CONNECTIONS_PER_NODE: String(s.subscribers + 512) },
     });

@@ -2,6 +2,7 @@
 // Measures deliveries per second when publishing as fast as the server accepts (a bounded count), and
 // publish-to-receive latency at a fixed rate. Capstan and the baselines run through the same steps.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { profileFlags } from '../../lib/capstan-process.js';
 import { capstanSource } from '../../lib/capstan-source.js';
 import { awaitDeliveries, phaseTotals } from '../../lib/hub-fixture.js';
 import { wallClockMs } from '../../lib/clock.js';
@@ -102,7 +103,7 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
   let publisher: Publisher | undefined;
   try {
     clients = new LoadClients(group, ctx.root, s.clientProcesses, s.sourcesPerProcess, Math.ceil(subscribers / s.clientProcesses), lifetimeSec);
-    target = await startTarget(name, group, { root: ctx.root, subscribers, lifetimeSec, contacts: s.contacts, capstanDir, nchan, nodeFlags: s.profile && (name === 'capstan' || name === 'capstan-ws') ? ['--cpu-prof', `--cpu-prof-dir=${ctx.root}/bench/results/profiles`] : [] });
+    target = await startTarget(name, group, { root: ctx.root, subscribers, lifetimeSec, contacts: s.contacts, capstanDir, nchan, nodeFlags: profileFlags(ctx.root, s.profile && (name === 'capstan' || name === 'capstan-ws')) });
     // The server's whole process tree: nginx's master and its workers; a Node server is one process.
     const serverPid = target.child.nodePid();
     const serverRssMB = () => round(treeRssBytes(serverPid) / 2 ** 20, 1);
