@@ -73,7 +73,10 @@ export class Connection implements FanoutMember {
   private membership: Membership | undefined;
   /** The wheel ticking this connection once armed (the node's, or one of its own without). */
   private ticks: TickWheel | undefined;
+  /** Time since the last heartbeat or ping (since the stream may have gone silent, with a heartbeat frame). */
   private sinceBeat = 0;
+  /** `writes` at the last tick: more since then means the stream was not silent. */
+  private writesAtTick = 0;
   /** The check right at the idle deadline, when it falls between two ticks. */
   private idleRecheck: NodeJS.Timeout | undefined;
   /** The timer of the token's expiry, armed once the expiry is within two ticks. */
@@ -335,16 +338,31 @@ export class Connection implements FanoutMember {
     if (this.closed) return;
     this.armExpiry();
     const { heartbeatMs } = this.deps.limits;
-    this.sinceBeat += this.tickMs();
-    if (heartbeatMs > 0 && this.sinceBeat >= heartbeatMs) {
-      this.sinceBeat = 0;
-      const beat = this.spec.codec.heartbeat();
-      if (beat !== undefined) this.write(beat);
-      else {
+    if (heartbeatMs <= 0) return;
+    const period = this.tickMs();
+    const beat = this.spec.codec.heartbeat();
+    if (beat === undefined) {
+      // A ping is also how the peer is heard from (its pong): one every heartbeat, events or not.
+      this.sinceBeat += period;
+      if (this.sinceBeat >= heartbeatMs) {
+        this.sinceBeat = 0;
         this.spec.wire.ping?.();
         this.writes++;
       }
+      return;
     }
+    // A heartbeat frame only keeps a silent stream's path open, so a stream that carried anything
+    // since the last tick needs none: at one event a second to every stream, no heartbeat is written.
+    // `sinceBeat` is then how long the stream may have been silent, counted from the start of the
+    // period the last write fell in; the heartbeat goes out at the last tick before that passes one
+    // heartbeat, so the silence never does.
+    if (this.writes !== this.writesAtTick) this.sinceBeat = period;
+    else this.sinceBeat += period;
+    if (this.sinceBeat + period > heartbeatMs) {
+      this.write(beat);
+      this.sinceBeat = 0;
+    }
+    this.writesAtTick = this.writes;
   }
 
   /** The stall watch found that the peer stopped acknowledging. */

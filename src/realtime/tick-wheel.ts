@@ -68,7 +68,11 @@ export class TickWheel {
   }
 }
 
-/** The period of a connection's check: its heartbeat, and at least three checks per idle window. */
+/**
+ * The period of a connection's check: half its heartbeat, so that a stream which carried an event in
+ * the last half period can skip its heartbeat without going silent for longer than one heartbeat
+ * (Connection.tick); and at least three checks per idle window.
+ */
 export function tickPeriodMs(heartbeatMs: number, idleTimeoutMs: number): number {
-  return Math.max(10, Math.min(heartbeatMs > 0 ? heartbeatMs : idleTimeoutMs, Math.ceil(idleTimeoutMs / 3)));
+  return Math.max(10, Math.min(heartbeatMs > 0 ? Math.ceil(heartbeatMs / 2) : idleTimeoutMs, Math.ceil(idleTimeoutMs / 3)));
 }

@@ -3,12 +3,13 @@
 // as a peer to drop, until the connection closes and leaves both.
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
+import type { EventRecord } from '../../src/events/index.js';
 import { describe, mock, test } from 'node:test';
 import { Connection, type ConnectionDeps } from '../../src/realtime/connection.js';
 import { Fanout } from '../../src/realtime/fanout.js';
 import type { StalledPeer, StallWatch, WatchedPeer } from '../../src/realtime/liveness.js';
 import { namedSseCodec } from '../../src/realtime/sse.js';
-import { TickWheel } from '../../src/realtime/tick-wheel.js';
+import { TickWheel, tickPeriodMs } from '../../src/realtime/tick-wheel.js';
 import type { Wire } from '../../src/realtime/types.js';
 
 function fakeWire(calls: string[], socket?: Socket): Wire {
@@ -51,6 +52,49 @@ describe('connection timers', () => {
       assert.deepEqual(calls.slice(-2), ['write:event: stream.expired', 'end:stream.expired']);
       assert.deepEqual(closed, [connection]);
       assert.equal(ticks.size, 0, 'a closed connection leaves the wheel');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  test('a heartbeat goes only to a silent stream, and no stream is silent for longer than one heartbeat', async () => {
+    mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: 1_000_000 });
+    try {
+      const calls: string[] = [];
+      const writtenAt: number[] = [];
+      const wire = fakeWire(calls);
+      const write = wire.write;
+      wire.write = (frame) => {
+        writtenAt.push(Date.now());
+        write(frame);
+      };
+      const ticks = new TickWheel(tickPeriodMs(1000, 60_000));
+      const connection = new Connection('c1', { topic: 't', access: { allows: () => true }, wire, codec: namedSseCodec() }, deps([], { ticks }));
+      await connection.start();
+      const event = (n: number) => ({ id: `evt_${String(n).padStart(4, '0')}`, seq: n, topic: 't', orgId: 'org_1', type: 'hub.note', scope: {}, data: { n }, createdAt: '2026-12-02T00:00:00Z' }) as EventRecord;
+      const beats = () => calls.filter((c) => c === 'write:: heartbeat').length;
+
+      for (let n = 1; n <= 25; n++) {
+        for (let i = 0; i < 4; i++) mock.timers.tick(100);
+        connection.onMessage({ kind: 'event', event: event(n) });
+      }
+      assert.equal(beats(), 0, 'an event every 400 ms leaves no silence to fill');
+      assert.equal(writtenAt.length, 25);
+
+      for (let n = 26; n <= 30; n++) {
+        for (let i = 0; i < 9; i++) mock.timers.tick(100);
+        connection.onMessage({ kind: 'event', event: event(n) });
+      }
+      const beatsBefore = beats();
+      // In steps: a mock clock reads the end of a tick inside every timer that tick runs.
+      for (let i = 0; i < 100; i++) mock.timers.tick(100);
+      const silentBeats = beats() - beatsBefore;
+      assert.ok(silentBeats >= 9 && silentBeats <= 11, `one heartbeat a second once silent, not one a tick (${silentBeats})`);
+      let longest = 0;
+      for (let i = 1; i < writtenAt.length; i++) longest = Math.max(longest, writtenAt[i]! - writtenAt[i - 1]!);
+      assert.ok(longest <= 1000, `never silent for longer than the heartbeat (longest gap ${longest} ms)`);
+      connection.terminate('stream.expired');
+      assert.equal(ticks.size, 0);
     } finally {
       mock.timers.reset();
     }

@@ -86,10 +86,12 @@ describe('the tick wheel', () => {
     }
   });
 
-  test('the period is the heartbeat, and at least three checks per idle window', () => {
-    assert.equal(tickPeriodMs(25_000, 90_000), 25_000);
+  test('the period is half the heartbeat, and at least three checks per idle window', () => {
+    assert.equal(tickPeriodMs(25_000, 90_000), 12_500);
+    assert.equal(tickPeriodMs(25_001, 90_000), 12_501);
     assert.equal(tickPeriodMs(0, 90_000), 30_000);
     assert.equal(tickPeriodMs(60_000, 90_000), 30_000);
+    assert.equal(tickPeriodMs(90_000, 30_000), 10_000);
     assert.equal(tickPeriodMs(1, 3), 10, 'never below 10 ms');
   });
 });
