@@ -25,22 +25,28 @@ export interface StallWatch {
 }
 
 export interface StallTiming {
-  /** How often the kernel's table is read (one read for every watched connection). */
+  /** How often the kernel's table is read (one read for every watched connection) while a watched connection is retransmitting. */
   readonly sweepMs: number;
+  /**
+   * How often it is read while none is: reading the table costs the kernel about as much as printing
+   * every socket of the machine, and almost always finds every peer acknowledging. Defaults to sweepMs.
+   */
+  readonly quietSweepMs?: number;
   /** How long data must go unacknowledged, through at least one retransmission timeout, to end a stream. */
   readonly windowMs: number;
 }
 
 /**
- * Timings that end a vanished peer's stream within the idle window: the next heartbeat (the first
- * bytes it misses) leaves within `heartbeatMs`, its first retransmission follows within an RTO, one
- * sweep notices it and another confirms after the window.
+ * Timings that end a vanished peer's stream within the idle window: the next heartbeat or event (the
+ * first bytes it misses) leaves within `heartbeatMs`, its first retransmission follows within an RTO,
+ * a quiet sweep notices it, and a sweep confirms after the window.
  */
-export function stallTiming(heartbeatMs: number, idleTimeoutMs: number): StallTiming {
+export function stallTiming(heartbeatMs: number, idleTimeoutMs: number): Required<StallTiming> {
   const sweepMs = clamp(Math.round(idleTimeoutMs / 18), 100, 5000);
+  const quietSweepMs = clamp(Math.round(idleTimeoutMs / 6), sweepMs, 3 * sweepMs);
   const rtoMs = clamp(Math.round(idleTimeoutMs / 15), 200, 3000);
   const firstMissMs = heartbeatMs > 0 ? Math.min(heartbeatMs, idleTimeoutMs) : 0;
-  return { sweepMs, windowMs: Math.max(sweepMs, idleTimeoutMs - firstMissMs - rtoMs - 2 * sweepMs) };
+  return { sweepMs, quietSweepMs, windowMs: Math.max(sweepMs, idleTimeoutMs - firstMissMs - rtoMs - quietSweepMs - sweepMs) };
 }
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
@@ -181,13 +187,30 @@ export class TcpStallWatch implements StallWatch {
 
   private start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.sweep(), this.timing.sweepMs);
+    this.schedule();
+  }
+
+  /** The next sweep: soon while a watched connection retransmits, at the quiet pace otherwise. */
+  private schedule(): void {
+    const delay = this.suspected() ? this.timing.sweepMs : (this.timing.quietSweepMs ?? this.timing.sweepMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.sweep().finally(() => {
+        if (this.size > 0 && !this.timer && this.enabled) this.schedule();
+      });
+    }, delay);
     this.timer.unref();
+  }
+
+  /** Whether the last sweep saw a watched connection's data retransmitted (its window running). */
+  private suspected(): boolean {
+    for (const table of ['tcp', 'tcp6'] as const) for (const entry of this.retransmitting[table]) if (entry.since !== undefined) return true;
+    return false;
   }
 
   private stop(): void {
     if (!this.timer) return;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
   }
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
-import { describe, test } from 'node:test';
+import { describe, mock, test } from 'node:test';
 import { stallTiming, TcpStallWatch, type TableReader } from '../../src/realtime/liveness.js';
 import { scanTcpLines, tcpKey, type TcpState, type TcpTableName } from '../../src/realtime/tcp-table.js';
 
@@ -192,6 +192,43 @@ describe('the shared stall sweep', () => {
     assert.equal(stalled, 0);
   });
 
+  test('the table is read at the quiet pace while every peer acknowledges, and at the sweep pace while one retransmits', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const table = fakeTable(key);
+      let reads = 0;
+      const read: TableReader = (t) => {
+        reads++;
+        return table.read(t);
+      };
+      const watch = new TcpStallWatch({ sweepMs: 1000, quietSweepMs: 3000, windowMs: 10_000 }, assert.fail, { read, platform: 'linux', now });
+      const watched = watch.watch(fakeSocket(), { stalled: assert.fail });
+      assert.ok(watched);
+      const advance = async (ms: number) => {
+        for (let t = 0; t < ms; t += 500) {
+          mock.timers.tick(500);
+          for (let i = 0; i < 10; i++) await Promise.resolve();
+        }
+      };
+      await advance(9000);
+      assert.equal(reads, 3, 'every 3 s while quiet');
+      table.set(120, true, 1);
+      await advance(3000);
+      assert.equal(reads, 4, 'the quiet sweep sees the retransmission');
+      await advance(3000);
+      assert.equal(reads, 7, 'then every second, to confirm within the window');
+      table.set(0, false, 0);
+      await advance(1000);
+      await advance(6000);
+      assert.equal(reads, 10, 'acknowledged again: back to the quiet pace');
+      watch.unwatch(watched);
+      await advance(6000);
+      assert.equal(reads, 10, 'nothing watched, nothing read');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
   test('elsewhere than Linux it watches nothing', () => {
     const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: assert.fail, platform: 'darwin' });
     assert.equal(watch.watch(fakeSocket(), { stalled: assert.fail }), undefined);
@@ -201,10 +238,11 @@ describe('the shared stall sweep', () => {
   test('with the default timings a vanished peer is found within the 90 s idle window', () => {
     const heartbeatMs = 25_000;
     const idleMs = 90_000;
-    const { sweepMs, windowMs } = stallTiming(heartbeatMs, idleMs);
-    // Worst case: the next heartbeat, an RTO of 3 s before its first retransmission, a sweep to see
-    // it, the window, and a sweep to confirm.
-    assert.ok(heartbeatMs + 3000 + sweepMs + windowMs + sweepMs <= idleMs, JSON.stringify({ sweepMs, windowMs }));
+    const { sweepMs, quietSweepMs, windowMs } = stallTiming(heartbeatMs, idleMs);
+    // Worst case: the next heartbeat, an RTO of 3 s before its first retransmission, a quiet sweep to
+    // see it, the window, and a sweep to confirm.
+    assert.ok(heartbeatMs + 3000 + quietSweepMs + windowMs + sweepMs <= idleMs, JSON.stringify({ sweepMs, quietSweepMs, windowMs }));
+    assert.ok(quietSweepMs > sweepMs, 'quiet sweeps are rarer');
     assert.ok(windowMs >= 30_000, 'a network blip of half a minute does not end a stream');
   });
 });
