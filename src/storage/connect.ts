@@ -86,7 +86,13 @@ function withStatementCache(sqlite: Database.Database, close: () => void, size =
   const cache = new Map<string, KyselyStatement>();
   return {
     close,
-    prepare(sql: string) {
+    prepare(kyselySql: string) {
+      // Kysely opens transactions with a deferred BEGIN: one that read first and then writes fails at
+      // once with SQLITE_BUSY_SNAPSHOT ("database is locked") if another process — `capstan admin`
+      // beside a running server — committed in between, as waiting cannot help it. Taking the write
+      // lock at BEGIN makes the other process wait for it (busy_timeout) instead. In this process
+      // every statement goes through this one connection, so nothing here waits longer than before.
+      const sql = kyselySql === 'begin' ? 'begin immediate' : kyselySql;
       let stmt = cache.get(sql);
       if (stmt) {
         cache.delete(sql);
