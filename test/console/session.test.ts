@@ -193,15 +193,15 @@ describe('console sessions', () => {
 describe('console sessions expire', () => {
   let s: TestServer;
   before(async () => {
-    s = await startServer({ consoleSessionTtlSeconds: 1 });
+    s = await startServer({ consoleSessionTtlSeconds: 2 });
   });
   after(() => s.close());
 
   test('past its absolute expiry a session is 401 session_expired, and the cleanup removes it', async () => {
     const session = await signIn(s.url);
-    assert.match(session.setCookie, /Max-Age=1$/);
+    assert.match(session.setCookie, /Max-Age=2$/);
     assert.equal((await call(`${s.url}/admin/v1/orgs`, 'GET', { cookie: session.cookie })).status, 200);
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 2500));
     assertError(await call(`${s.url}/admin/v1/orgs`, 'GET', { cookie: session.cookie }), 401, 'session_expired');
     assertError(await call(`${s.url}/admin/v1/session`, 'GET', { cookie: session.cookie }), 401, 'session_expired');
     assertError(await call(`${s.url}/admin/v1/orgs`, 'POST', { cookie: session.cookie, 'x-csrf-token': session.csrf }, { name: 'late' }), 401, 'session_expired');
