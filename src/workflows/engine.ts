@@ -179,16 +179,17 @@ export class WorkflowEngine {
     const refused = this.retryRefusal(run);
     const onRetry = this.definitions.get(run.kind)?.hooks?.onRetry;
     if (refused !== undefined || !onRetry) return { refused: refused ?? 'This run cannot be retried' };
+    // The answer is the run as the retry left it, read in its transaction: read after the commit, it
+    // could already be a worker's next attempt.
     const requeued = await this.storage.transaction(async (tx) => {
-      if (!(await tx.workflows.requeue(run.id, nowIso(), Date.now()))) return false;
+      if (!(await tx.workflows.requeue(run.id, nowIso(), Date.now()))) return undefined;
       await onRetry(tx, run);
       await tx.workflows.notify();
-      return true;
+      return tx.workflows.get(run.id);
     });
     if (!requeued) return { refused: 'The run is no longer failed: it was retried or changed meanwhile' };
     this.wake();
-    const now = await this.storage.workflows.get(runId);
-    return now ? { run: now } : undefined;
+    return { run: requeued };
   }
 
   private async loop(wait: IdleWait): Promise<void> {
