@@ -10,6 +10,7 @@ import { addressMatcher } from '../util/address-range.js';
 import { VERSION } from '../util/version.js';
 import { asyncApiDocument } from './asyncapi/index.js';
 import { registerDocs } from './docs/index.js';
+import { AnswerBatch } from './answer-batch.js';
 import { timedBody } from './body-deadline.js';
 import { registerCors } from './cors.js';
 import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError, refuseConnectMethod } from './connections.js';
@@ -125,10 +126,14 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     done(null, req.method === 'GET' || req.method === 'HEAD' || !declaresBody(req.raw) ? payload : timedBody(payload, bodyDeadline));
   });
   const idempotency = deps.idempotency;
+  const answers = new AnswerBatch(deps.logger);
   app.addHook('onSend', (req, reply, payload, done) => {
-    if (closeWithoutReading(req.raw)) reply.header('Connection', 'close');
-    if (!idempotency || !req.idempotency) return done(null, payload);
-    recordIdempotentAnswer(idempotency, req, reply, payload).then(() => done(null, payload), done);
+    const unread = closeWithoutReading(req.raw);
+    if (unread) reply.header('Connection', 'close');
+    if (idempotency && req.idempotency) return void recordIdempotentAnswer(idempotency, req, reply, payload).then(() => done(null, payload), done);
+    // An answer that closes its connection unread goes out at once; the others with their pass's (answer-batch.ts).
+    if (unread) return done(null, payload);
+    answers.defer(() => done(null, payload));
   });
   checkQueryIntegers(app);
   registerCors(app, {
