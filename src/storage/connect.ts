@@ -4,6 +4,7 @@ import Database from 'libsql';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { ensurePrivateDir, makePrivateFile, tightenIfPresent } from '../util/private-files.js';
+import { PassSnapshot } from './pass-snapshot.js';
 import type { Database as Schema } from './schema.js';
 
 export type Driver = 'sqlite' | 'postgres';
@@ -13,8 +14,11 @@ export interface Connection {
   readonly db: Kysely<Schema>;
   /** Where the data lives, without credentials, for logs. */
   readonly location: string;
-  /** SQLite only: the writing connection (Kysely's) and a second, read-only one to the same file, for compiled queries (prepared.ts). */
-  readonly sqlite?: { readonly writer: Database.Database; readonly reader: Database.Database };
+  /**
+   * SQLite only: the writing connection (Kysely's) and a second, read-only one to the same file, for
+   * compiled queries (prepared.ts), whose reads of one pass may share a transaction (pass-snapshot.ts).
+   */
+  readonly sqlite?: { readonly writer: Database.Database; readonly reader: Database.Database; readonly snapshot: PassSnapshot };
 }
 
 // int8 (bigint) columns hold micro-credits: well inside 2^53, so numbers, not strings.
@@ -62,15 +66,17 @@ export function connect(databaseUrl: string | null, dataDir: string): Connection
   const reader = new Database(path);
   reader.pragma('busy_timeout = 5000');
   reader.pragma('query_only = ON');
+  const snapshot = new PassSnapshot(reader);
   const close = () => {
+    snapshot.end();
     sqlite.close();
     reader.close();
   };
   return {
     driver: 'sqlite',
-    db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, close) }) }),
+    db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, close, () => snapshot.end()) }) }),
     location: path,
-    sqlite: { writer: sqlite, reader },
+    sqlite: { writer: sqlite, reader, snapshot },
   };
 }
 
@@ -82,11 +88,14 @@ type KyselyStatement = ReturnType<SqliteDatabase['prepare']>;
  * also asks each run whether the statement returns rows (`reader`), a call into the driver that costs
  * as much as a small query; it never changes for a statement, so it is asked once.
  */
-function withStatementCache(sqlite: Database.Database, close: () => void, size = 500): SqliteDatabase {
+function withStatementCache(sqlite: Database.Database, close: () => void, beforeWriterStatement: () => void, size = 500): SqliteDatabase {
   const cache = new Map<string, KyselyStatement>();
   return {
     close,
     prepare(kyselySql: string) {
+      // Kysely prepares each statement as it runs it: reads sharing a pass's transaction must not
+      // miss what this one may commit.
+      beforeWriterStatement();
       // Kysely opens transactions with a deferred BEGIN: one that read first and then writes fails at
       // once with SQLITE_BUSY_SNAPSHOT ("database is locked") if another process — `capstan admin`
       // beside a running server — committed in between, as waiting cannot help it. Taking the write

@@ -4,7 +4,8 @@
 // placeholders and quoting apply), compiled on first use per dialect, and a call only binds values.
 // On SQLite it then runs as a prepared statement straight on a connection:
 //  - outside a transaction, a read runs on the read-only connection (connect.ts): it sees what has
-//    committed and never a transaction in progress, and does not queue behind one; a write goes
+//    committed and never a transaction in progress, and does not queue behind one (the reads of one
+//    busy pass of the event loop share a read transaction: pass-snapshot.ts); a write goes
 //    through Kysely, which hands out the one writing connection a transaction at a time;
 //  - inside a transaction, on the writing connection the transaction holds.
 import type { CompiledQuery, Kysely, RawBuilder } from 'kysely';
@@ -73,13 +74,18 @@ interface Prepared {
 export class SqliteStatements {
   private readonly prepared = new Map<CompiledSql<unknown, never>, Prepared>();
 
-  constructor(readonly connection: Libsql.Database) {}
+  constructor(
+    readonly connection: Libsql.Database,
+    /** Runs before each statement: the read-only connection's reads of one pass may share a transaction (pass-snapshot.ts). */
+    private readonly beforeEach?: () => void,
+  ) {}
 
   /** Every row `query` returns (none for a statement that returns none). */
   rows<R, A extends readonly Param[]>(db: Kysely<Database>, query: CompiledSql<R, A>, args: A): R[] {
     const { query: compiled, slots } = query.compiledFor(db);
     const { statement, columns } = this.prepare(query, compiled.sql);
     const params = bindSlots(slots, args);
+    this.beforeEach?.();
     if (!columns) {
       statement.run(params);
       return [];
@@ -92,6 +98,7 @@ export class SqliteStatements {
     const { query: compiled, slots } = query.compiledFor(db);
     const { statement, columns } = this.prepare(query, compiled.sql);
     if (!columns) throw new Error('first() needs a statement that returns rows');
+    this.beforeEach?.();
     const row = statement.get(bindSlots(slots, args)) as unknown[] | undefined;
     return row === undefined ? undefined : toObject<R>(columns, row);
   }

@@ -136,7 +136,7 @@ function lazyRepos(context: RepoContext): Repos {
 export function openStorage(databaseUrl: string | null, dataDir: string): Storage {
   const { driver, db, location, sqlite } = connect(databaseUrl, dataDir);
   const listeners: CommitListener[] = [];
-  const reader = sqlite && new SqliteStatements(sqlite.reader);
+  const reader = sqlite && new SqliteStatements(sqlite.reader, () => sqlite.snapshot.beforeRead());
   const writer = sqlite && new SqliteStatements(sqlite.writer);
   const rootRunner = new QueryRunner(db, { reader });
   let closed = false;
