@@ -81,6 +81,9 @@ function statusQuery(stageNames: readonly string[]): CompiledSql<StatusRow, [str
   return query;
 }
 
+/** `stage_0`, `stage_1`, …: made once, since a name built per read is looked up in V8's string table each time. */
+const STAGE_COLUMNS = Array.from({ length: 32 }, (_, i) => `stage_${i}` as const);
+
 function splitStatusRow(row: StatusRow, stageNames: readonly string[]): DocumentStatusRead {
   const doc: DocumentStatusColumns = { id: row.id, updated_at: row.updated_at, ocr_pages_done: row.ocr_pages_done, ocr_pages_total: row.ocr_pages_total, failure_reason: row.failure_reason };
   const run = row.run_id === null || row.run_id === undefined
@@ -88,7 +91,7 @@ function splitStatusRow(row: StatusRow, stageNames: readonly string[]): Document
     : { status: row.run_status, updated_at: row.run_updated_at, completed_at: row.run_completed_at, error: row.run_error } as RunStatusColumns;
   const stages: StageStatus[] = [];
   for (let i = 0; i < stageNames.length; i++) {
-    const status = row[`stage_${i}`];
+    const status = row[STAGE_COLUMNS[i] ?? `stage_${i}`];
     if (typeof status === 'string') stages.push({ stage: stageNames[i]!, status: status as StageStatus['status'] });
   }
   return { doc, run, stages };
