@@ -57,8 +57,10 @@ export function connect(databaseUrl: string | null, dataDir: string): Connection
   makePrivateFile(path);
   for (const suffix of ['-wal', '-shm', '-journal']) tightenIfPresent(path + suffix);
   const sqlite = new Database(path);
-  sqlite.pragma('journal_mode = WAL');
+  // The wait first: every later statement, the journal mode's too, may meet another process's lock
+  // (a command closing and checkpointing, say) and must wait for it, not fail "database is locked".
   sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   // In WAL mode a second connection reads the last committed state without waiting for the
