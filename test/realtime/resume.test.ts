@@ -96,12 +96,13 @@ describe('gap-free resume', () => {
         fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Authorization: `Bearer ${m.token}` } }),
       });
       const got: { id: string; data: string }[] = [];
-      const waiters: (() => void)[] = [];
+      // An event may arrive before the publish call that sent it has its answer: wait for a count.
+      const waiters: { count: number; resolve: () => void }[] = [];
       es.addEventListener('community.broadcast.published', (e) => {
         got.push({ id: e.lastEventId, data: e.data });
-        waiters.shift()?.();
+        for (const w of waiters.splice(0)) if (got.length >= w.count) w.resolve(); else waiters.push(w);
       });
-      const nextEvent = () => new Promise<void>((r) => waiters.push(r));
+      const events = (count: number) => new Promise<void>((resolve) => (got.length >= count ? resolve() : waiters.push({ count, resolve })));
       let opens = 0;
       let reopened: () => void = () => undefined;
       const reopen = new Promise<void>((r) => (reopened = r));
@@ -113,13 +114,12 @@ describe('gap-free resume', () => {
         };
       });
       const a = await hub.publish({ type: 'community.broadcast.published', data: { broadcast_id: 'a' } });
-      await nextEvent();
+      await events(1);
       // Drop every connection; the event published meanwhile must arrive after the automatic reconnect.
       ts.server.app.server.closeAllConnections();
       const b = await hub.publish({ type: 'community.broadcast.published', data: { broadcast_id: 'b' } });
-      const second = nextEvent();
       await reopen;
-      await second;
+      await events(2);
       es.close();
       assert.deepEqual(got.map((g) => g.id), [a, b]);
       assert.equal(JSON.parse(got[1]?.data ?? '{}').broadcast_id, 'b');
