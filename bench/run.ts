@@ -4,7 +4,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from './lib/machine.js';
-import { BenchOptionError } from './lib/options.js';
+import { BenchOptionError, readOptions, refuseUnknownOptions } from './lib/options.js';
 import { updateBenchmarksMd, writeResults } from './lib/report.js';
 import type { Scenario } from './lib/scenario.js';
 import { cluster } from './scenarios/cluster/index.js';
@@ -52,7 +52,11 @@ async function main(): Promise<string[]> {
   if (unknown.length) throw new BenchOptionError(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const selected = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
   // Every selected scenario's options, before the first one starts anything.
-  for (const scenario of selected) scenario.validate?.(options);
+  refuseUnknownOptions(options, selected, ['help']);
+  for (const scenario of selected) {
+    readOptions(scenario.options, options);
+    scenario.validate?.(options);
+  }
   armWatchdog(WATCHDOG_MS + selected.reduce((ms, s) => ms + (s.durationBoundMs?.(options) ?? 0), 0));
   const failures: string[] = [];
   for (const scenario of selected) {

@@ -1,5 +1,7 @@
 // Reading a scenario's `--key=value` options: a value out of range is a usage error, reported with
 // exit code 2 before any process starts (bench/run.ts), not a run that fails half way.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 /** A benchmark option that cannot be used as given. */
 export class BenchOptionError extends Error {
@@ -56,4 +58,76 @@ export function nameListOption<T extends string>(options: ReadonlyMap<string, st
   const unknown = items.filter((s) => !(known as readonly string[]).includes(s));
   if (unknown.length) throw new BenchOptionError(`--${key}: unknown ${unknown.length === 1 ? 'name' : 'names'} ${unknown.join(', ')}; known: ${known.join(', ')}`);
   return [...new Set(items as T[])];
+}
+
+// A scenario's options as a spec: each key with the reader that turns its raw value (undefined when
+// absent) into a setting, in order, so that a reader may depend on the values read before it. The
+// harness refuses any `--key` no selected scenario declares, so a typo is an error, not a default.
+
+/** Reads one option: `raw` is undefined when absent; `before` holds the values of the keys read earlier. */
+export type OptionReader<T> = (raw: string | undefined, key: string, before: Readonly<Record<string, unknown>>) => T;
+export type OptionSpecs = Readonly<Record<string, OptionReader<unknown>>>;
+export type OptionValues<S extends OptionSpecs> = { readonly [K in keyof S]: S[K] extends OptionReader<infer T> ? T : never };
+
+/** One number (see NumberRule); `fallback` when absent. */
+export function num(fallback: number, rule: NumberRule = {}): OptionReader<number> {
+  return (raw, key) => (raw === undefined ? fallback : check(key, raw, rule));
+}
+
+/** A whole number from `min` to `max`. */
+export function whole(fallback: number, min: number, max: number, why?: string): OptionReader<number> {
+  return num(fallback, { integer: true, min, max, why });
+}
+
+/** A comma-separated list of numbers, at least one. */
+export function nums(fallback: readonly number[], rule: NumberRule = {}): OptionReader<number[]> {
+  return (raw, key) => numberListOption(raw === undefined ? new Map() : new Map([[key, raw]]), key, fallback, rule);
+}
+
+/** A comma-separated list of names, each one of `known`. */
+export function names<T extends string>(known: readonly T[], fallback: readonly T[]): OptionReader<T[]> {
+  return (raw, key) => nameListOption(raw === undefined ? new Map() : new Map([[key, raw]]), key, known, fallback);
+}
+
+/** A switch: `--key` alone. A value (`--key=no`) is refused rather than read as on. */
+export function flag(): OptionReader<boolean> {
+  return (raw, key) => {
+    if (raw === undefined) return false;
+    if (raw === 'true') return true;
+    throw new BenchOptionError(`--${key}=${raw}: takes no value (write --${key} alone)`);
+  };
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A git revision of this repository (a commit, tag or branch), checked before anything runs. */
+export function revision(): OptionReader<string | undefined> {
+  return (raw, key) => {
+    if (raw === undefined) return undefined;
+    // A leading dash would be read by git as an option.
+    const ok = raw !== '' && !raw.startsWith('-') && spawnSync('git', ['-C', REPO_ROOT, 'rev-parse', '--verify', '--quiet', `${raw}^{commit}`], { stdio: 'ignore' }).status === 0;
+    if (!ok) throw new BenchOptionError(`--${key}=${raw}: not a commit of this repository (a commit, tag or branch name)`);
+    return raw;
+  };
+}
+
+/** Every key of `spec` read from `options`, in the spec's order. */
+export function readOptions<S extends OptionSpecs>(spec: S, options: ReadonlyMap<string, string>): OptionValues<S> {
+  const values: Record<string, unknown> = {};
+  for (const [key, read] of Object.entries(spec)) values[key] = read(options.get(key), key, values);
+  return values as OptionValues<S>;
+}
+
+/** Refuses a `--key` that none of `specs` declares, naming what the scenarios take. */
+export function refuseUnknownOptions(options: ReadonlyMap<string, string>, specs: readonly { readonly name: string; readonly options: OptionSpecs }[], always: readonly string[]): void {
+  const known = new Set([...always, ...specs.flatMap((s) => Object.keys(s.options))]);
+  const unknown = [...options.keys()].filter((k) => !known.has(k));
+  if (unknown.length === 0) return;
+  const takes = specs.map((s) => `${s.name} takes ${Object.keys(s.options).map((k) => `--${k}`).join(', ') || 'no options'}`).join('; ');
+  throw new BenchOptionError(`unknown option${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `--${k}`).join(', ')}: ${takes}`);
+}
+
+/** A reader whose rule depends on options read before it (say, a bound set by another option). */
+export function dependent<T>(make: (before: Readonly<Record<string, unknown>>) => OptionReader<T>): OptionReader<T> {
+  return (raw, key, before) => make(before)(raw, key, before);
 }

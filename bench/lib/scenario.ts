@@ -1,5 +1,6 @@
 // What a scenario is to the harness: a name, a run that returns its numbers, a table and a chart.
 import type { MachineInfo } from './machine.js';
+import type { OptionSpecs } from './options.js';
 
 export interface ScenarioContext {
   /** The repository root. */
@@ -29,9 +30,12 @@ export interface Scenario {
   /** One line for BENCHMARKS.md. */
   readonly title: string;
   /**
-   * Checks the options before anything starts; throws BenchOptionError (bench/lib/options.ts) on one
-   * out of range. The harness validates every selected scenario before running the first.
+   * The `--key=value` options it takes, each with its reader (bench/lib/options.ts). Before the first
+   * scenario starts, the harness reads every selected scenario's options, so that a value out of range
+   * stops the run with a usage error, and refuses a key none of them declares.
    */
+  readonly options: OptionSpecs;
+  /** Checks between options (one bound by another) before anything starts; throws BenchOptionError. */
   validate?(options: ReadonlyMap<string, string>): void;
   /**
    * For a scenario whose length is an option (the soak): the longest a run with these options takes,

@@ -6,14 +6,14 @@ import { capstanSource } from '../../lib/capstan-source.js';
 import { fmt, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
 import { allStats, awaitDeliveries, latencySummary, makeHubFixture, phaseTotals } from '../../lib/hub-fixture.js';
 import { LoadClients } from '../../lib/load-clients.js';
-import { ProcessGroup } from '../../lib/processes.js';
+import { hardFdLimit, ProcessGroup } from '../../lib/processes.js';
 import { createScaledStorage, REDIS_URL } from '../../lib/scaled-storage.js';
 import { Publisher } from '../../lib/publisher.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
 import type { RunningTarget } from '../../lib/targets.js';
-import { num } from '../documents/index.js';
+import { dependent, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 
 interface ClusterRun {
   nodes: number;
@@ -87,14 +87,20 @@ async function runCluster(ctx: ScenarioContext, dir: string, nodes: number, subs
   return result;
 }
 
+const CLUSTER_OPTIONS = {
+  subscribers: dependent(() => whole(1500, 1, Math.max(1, hardFdLimit() - 512), `the descriptor hard limit here is ${hardFdLimit()}`)),
+  clients: whole(3, 1, 64),
+  contacts: whole(60, 1, 10_000),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
+
 export const cluster: Scenario = {
   name: 'cluster',
   title: 'Scaled mode: 3 nodes against 1 node (PostgreSQL + Redis)',
+  options: CLUSTER_OPTIONS,
   async run(ctx) {
-    const subscribers = num(ctx.options, 'subscribers', 1500);
-    const clientProcs = num(ctx.options, 'clients', 3);
-    const contacts = num(ctx.options, 'contacts', 60);
-    const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
+    const { subscribers, clients: clientProcs, contacts, 'capstan-rev': rev } = readOptions(CLUSTER_OPTIONS, ctx.options);
+    const source = capstanSource(ctx.root, rev);
     const runs: ClusterRun[] = [];
     try {
       ctx.log(`Capstan ${source.revision}`);

@@ -16,7 +16,7 @@ import { ProcessGroup } from '../../lib/processes.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
-import { num } from '../documents/index.js';
+import { flag, names, num, readOptions, revision, type OptionSpecs } from '../../lib/options.js';
 import { organizeOnce, TARGET as ORGANIZER_TARGET, type Run as OrganizerRun } from '../organizer-accuracy/index.js';
 import { CORPUS, LONG_SECTION_COUNT, type EstimateRow, type ProseRow } from './corpus.js';
 import { scoreItems, scoreProse, similarity, type ProseScore, type ResultItem, type ResultTextSection, type ResultWarning, type Score } from './score.js';
@@ -239,16 +239,25 @@ function why(estimates: readonly EstimateOutcome[], prose: readonly ProseOutcome
   return out;
 }
 
+const ROW_IDS = CORPUS.map((r) => r.id);
+
+const DOCUMENTS_ACCURACY_OPTIONS = {
+  'limit-seconds': num(900, { max: 3600 }),
+  // Some rows only, by id; all by default.
+  rows: names(ROW_IDS, ROW_IDS),
+  'no-organizer': flag(),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
+
 export const documentsAccuracy: Scenario = {
   name: 'documents-accuracy',
   title: 'Documents accuracy: line items, exact numbers, classes and reading order from a generated corpus, and organizer folders',
+  options: DOCUMENTS_ACCURACY_OPTIONS,
   async run(ctx) {
-    const limitMs = num(ctx.options, 'limit-seconds', 900) * 1000;
-    const only = ctx.options.get('rows')?.split(',');
-    const unknown = (only ?? []).filter((id) => !CORPUS.some((r) => r.id === id));
-    if (unknown.length) throw new Error(`unknown rows ${unknown.join(', ')}; known: ${CORPUS.map((r) => r.id).join(', ')}`);
-    const rows = only ? CORPUS.filter((r) => only.includes(r.id)) : CORPUS;
-    const rev = ctx.options.get('capstan-rev');
+    const o = readOptions(DOCUMENTS_ACCURACY_OPTIONS, ctx.options);
+    const limitMs = o['limit-seconds'] * 1000;
+    const rows = CORPUS.filter((r) => o.rows.includes(r.id));
+    const rev = o['capstan-rev'];
     const source = capstanSource(ctx.root, rev);
     const group = new ProcessGroup();
     const outcomes: Outcome[] = [];
@@ -287,7 +296,7 @@ export const documentsAccuracy: Scenario = {
     }
 
     let organizer: OrganizerRun | undefined;
-    if (!ctx.options.has('no-organizer')) {
+    if (!o['no-organizer']) {
       ctx.log(`organizer: ${EVERYDAY_FILES.length} everyday files, one organize job`);
       const bodies = await Promise.all(EVERYDAY_FILES.map((f) => f.bytes()));
       organizer = await organizeOnce(ctx, rev, bodies);

@@ -8,16 +8,11 @@ import { capstanSource } from '../../lib/capstan-source.js';
 import { fmt, makeOrg, pollUntil, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
 import { httpLoad, type HttpLoadResult } from '../../lib/http-load.js';
 import { baseEnv, ProcessGroup, processUsage } from '../../lib/processes.js';
+import { num, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
 
-export function num(options: ReadonlyMap<string, string>, key: string, fallback: number): number {
-  const raw = options.get(key);
-  const v = raw === undefined ? fallback : Number(raw);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${key} must be a positive number`);
-  return v;
-}
 
 interface Org {
   readonly apiKey: string;
@@ -155,16 +150,23 @@ export async function capstanWithDocuments(ctx: ScenarioContext, group: ProcessG
   return { cap, org, ids };
 }
 
+const DOCUMENTS_OPTIONS = {
+  'text-docs': whole(60, 1, 1000),
+  'ocr-docs': whole(12, 1, 200),
+  'workflow-concurrency': whole(2, 1, 64),
+  connections: whole(8, 1, 1024),
+  'rest-seconds': num(5, { min: 0.5, max: 600 }),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
+
 export const documents: Scenario = {
   name: 'documents',
   title: 'Documents: pipeline pages per second, and GET /status requests per second',
+  options: DOCUMENTS_OPTIONS,
   async run(ctx) {
-    const textDocs = num(ctx.options, 'text-docs', 60);
-    const ocrDocs = num(ctx.options, 'ocr-docs', 12);
-    const concurrency = num(ctx.options, 'workflow-concurrency', 2);
-    const connections = num(ctx.options, 'connections', 8);
-    const restSeconds = num(ctx.options, 'rest-seconds', 5);
-    const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
+    const o = readOptions(DOCUMENTS_OPTIONS, ctx.options);
+    const { 'text-docs': textDocs, 'ocr-docs': ocrDocs, 'workflow-concurrency': concurrency, connections, 'rest-seconds': restSeconds } = o;
+    const source = capstanSource(ctx.root, o['capstan-rev']);
     const group = new ProcessGroup();
     try {
       ctx.log(`Capstan ${source.revision}`);

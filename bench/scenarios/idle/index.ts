@@ -12,7 +12,7 @@ import { createScaledStorage, type ScaledStorage } from '../../lib/scaled-storag
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
 import type { RunningTarget } from '../../lib/targets.js';
-import { num } from '../documents/index.js';
+import { flag, num, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Descriptors a node keeps for itself (listening socket, storage, logs, Redis, PostgreSQL pool, ...). */
@@ -164,13 +164,25 @@ function render(revision: string, s: Settings, runs: readonly IdleRun[]): string
   ].join('\n');
 }
 
+const IDLE_OPTIONS = {
+  // Half SSE, half WebSocket; more than one node holds (its descriptor limit) go to a second node.
+  connections: whole(20_000, 2, 200_000),
+  clients: whole(8, 1, 64),
+  contacts: whole(100, 1, 10_000),
+  'rest-seconds': num(60, { min: 1, max: 600 }),
+  profile: flag(),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
+
 export const idle: Scenario = {
   name: 'idle',
   title: 'Idle connections: RSS per connection and CPU at rest (half SSE, half WebSocket)',
+  options: IDLE_OPTIONS,
   async run(ctx) {
-    const s: Settings = { wanted: num(ctx.options, 'connections', 20_000), procs: num(ctx.options, 'clients', 8), contacts: num(ctx.options, 'contacts', 100), restSec: num(ctx.options, 'rest-seconds', 60), fdLimit: hardFdLimit() };
+    const o = readOptions(IDLE_OPTIONS, ctx.options);
+    const s: Settings = { wanted: o.connections, procs: o.clients, contacts: o.contacts, restSec: o['rest-seconds'], fdLimit: hardFdLimit() };
     const oneNode = Math.min(s.wanted, Math.floor((s.fdLimit - NODE_OWN_FDS) / 2) * 2);
-    const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
+    const source = capstanSource(ctx.root, o['capstan-rev']);
     const runs: IdleRun[] = [];
     try {
       ctx.log(`Capstan ${source.revision}; ${s.wanted} connections wanted, fd hard limit ${s.fdLimit}`);

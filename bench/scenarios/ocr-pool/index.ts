@@ -3,6 +3,7 @@
 // is a single multi-page scan on its own (how much one document gains from the pool), the other
 // several such scans uploaded at once (the node's throughput). GET /status is polled meanwhile, which
 // also shows the page counts (`ocr_pages`) a client sees.
+import { cpus } from 'node:os';
 import { buildFullPageScanPdf } from '../../../test/fixtures/scanned-pages.js';
 import { capstanSource } from '../../lib/capstan-source.js';
 import { fmt, makeOrg, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
@@ -10,7 +11,7 @@ import { ProcessGroup } from '../../lib/processes.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
-import { num } from '../documents/index.js';
+import { num, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 
 interface Org {
   readonly apiKey: string;
@@ -77,15 +78,24 @@ async function phase(cap: CapstanProcess, org: Org, workers: number, pdf: Uint8A
   };
 }
 
+const OCR_POOL_OPTIONS = {
+  pages: whole(4, 1, 50),
+  documents: whole(2, 1, 50),
+  // One per core by default, as Capstan's own default.
+  workers: whole(cpus().length, 1, 64),
+  'limit-seconds': num(600, { max: 3600 }),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
+
 export const ocrPool: Scenario = {
   name: 'ocr-pool',
   title: 'OCR pool: scanned pages per second with one OCR worker and with one per core',
+  options: OCR_POOL_OPTIONS,
   async run(ctx) {
-    const pages = num(ctx.options, 'pages', 4);
-    const documents = num(ctx.options, 'documents', 2);
-    const many = num(ctx.options, 'workers', ctx.machine.cores);
-    const limitMs = num(ctx.options, 'limit-seconds', 600) * 1000;
-    const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
+    const o = readOptions(OCR_POOL_OPTIONS, ctx.options);
+    const { pages, documents, workers: many } = o;
+    const limitMs = o['limit-seconds'] * 1000;
+    const source = capstanSource(ctx.root, o['capstan-rev']);
     const group = new ProcessGroup();
     try {
       ctx.log(`Capstan ${source.revision}; building a ${pages}-page scan`);

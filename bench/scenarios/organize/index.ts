@@ -9,7 +9,7 @@ import { ProcessGroup } from '../../lib/processes.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
-import { num } from '../documents/index.js';
+import { readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 const pdfWithDate = (ymd: string): Buffer => Buffer.from(`%PDF-1.4\n1 0 obj << /CreationDate (D:${ymd.replace(/-/g, '')}120000Z) >> endobj\n%%EOF\n`);
@@ -28,13 +28,21 @@ function fileFor(i: number): { name: string; content_base64: string } {
   return { name, content_base64: body.toString('base64') };
 }
 
+const ORGANIZE_OPTIONS = {
+  // One organize job covers them all: at most what a job may cover by default.
+  files: whole(10_000, 1, 100_000, 'one organize job covers them all'),
+  // The server's files-per-upload setting is raised to this; its schema allows 10,000 at most.
+  'upload-batch': whole(500, 1, 10_000),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
+
 export const organize: Scenario = {
   name: 'organize',
   title: 'Organizer: files per second through an organize job',
+  options: ORGANIZE_OPTIONS,
   async run(ctx) {
-    const files = num(ctx.options, 'files', 10_000);
-    const uploadBatch = num(ctx.options, 'upload-batch', 500);
-    const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
+    const { files, 'upload-batch': uploadBatch, 'capstan-rev': rev } = readOptions(ORGANIZE_OPTIONS, ctx.options);
+    const source = capstanSource(ctx.root, rev);
     const group = new ProcessGroup();
     let ws: WebSocket | undefined;
     try {

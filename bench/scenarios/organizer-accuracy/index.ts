@@ -10,6 +10,7 @@ import { capstanSource } from '../../lib/capstan-source.js';
 import { fmt, makeOrg, round, startCapstanProcess } from '../../lib/capstan-process.js';
 import { ProcessGroup } from '../../lib/processes.js';
 import { markdownTable } from '../../lib/report.js';
+import { readOptions, revision, type OptionSpecs } from '../../lib/options.js';
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
 
@@ -91,13 +92,19 @@ export async function organizeOnce(ctx: ScenarioContext, rev: string | undefined
 
 const pct = (n: number, of: number): string => `${fmt((n * 100) / of, 0)} %`;
 
+const ORGANIZER_ACCURACY_OPTIONS = {
+  // The same files through another revision too, for a before/after.
+  'compare-rev': revision(),
+} satisfies OptionSpecs;
+
 export const organizerAccuracy: Scenario = {
   name: 'organizer-accuracy',
   title: 'Organizer accuracy: everyday files filed where a person would',
+  options: ORGANIZER_ACCURACY_OPTIONS,
   async run(ctx) {
     const bodies = await Promise.all(EVERYDAY_FILES.map((f) => f.bytes()));
     const current = await organizeOnce(ctx, undefined, bodies);
-    const compareRev = ctx.options.get('compare-rev');
+    const compareRev = readOptions(ORGANIZER_ACCURACY_OPTIONS, ctx.options)['compare-rev'];
     const before = compareRev === undefined ? undefined : await organizeOnce(ctx, compareRev, bodies);
     const total = EVERYDAY_FILES.length;
     const clues = [...new Set(EVERYDAY_FILES.map((f) => f.clue))];

@@ -7,20 +7,28 @@ import { ProcessGroup } from '../../lib/processes.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
-import { capstanWithDocuments, num, restPhase, type RestResult } from '../documents/index.js';
+import { capstanWithDocuments, restPhase, type RestResult } from '../documents/index.js';
+import { flag, num, nums, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
+
+const REST_OPTIONS = {
+  connections: nums([8, 32], { integer: true, min: 1, max: 1024 }),
+  seconds: num(5, { min: 0.5, max: 600 }),
+  docs: whole(20, 1, 500, 'each is uploaded and processed first'),
+  profile: flag(),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
 
 export const rest: Scenario = {
   name: 'rest',
   title: 'REST: GET /status requests per second with keep-alive',
+  options: REST_OPTIONS,
   async run(ctx) {
-    const connectionCounts = (ctx.options.get('connections') ?? '8,32').split(',').map(Number).filter((n) => n > 0);
-    const seconds = num(ctx.options, 'seconds', 5);
-    const docs = num(ctx.options, 'docs', 20);
-    const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
+    const { connections: connectionCounts, seconds, docs, profile, 'capstan-rev': rev } = readOptions(REST_OPTIONS, ctx.options);
+    const source = capstanSource(ctx.root, rev);
     const group = new ProcessGroup();
     try {
       ctx.log(`Capstan ${source.revision}`);
-      const nodeFlags = profileFlags(ctx.root, ctx.options.has('profile'));
+      const nodeFlags = profileFlags(ctx.root, profile);
       const { cap, org, ids } = await capstanWithDocuments(ctx, group, source.dir, docs, {}, nodeFlags);
       const runs: RestResult[] = [];
       for (const c of connectionCounts) {

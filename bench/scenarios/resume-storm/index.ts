@@ -10,19 +10,28 @@ import { markdownTable } from '../../lib/report.js';
 import type { Scenario } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
 import type { RunningTarget } from '../../lib/targets.js';
-import { num } from '../documents/index.js';
+import { readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
+
+const RESUME_STORM_OPTIONS = {
+  // More than the descriptor limit allows are capped to it (and the run says so).
+  'clients-total': whole(5000, 1, 1_000_000),
+  backlog: whole(1000, 1, 100_000, 'events published one at a time before the storm'),
+  clients: whole(4, 1, 64),
+  contacts: whole(50, 1, 10_000),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
 
 export const resumeStorm: Scenario = {
   name: 'resume-storm',
   title: 'Resume storm: clients reconnecting at once with a Last-Event-ID 1,000 events back',
+  options: RESUME_STORM_OPTIONS,
   async run(ctx) {
     const fdLimit = hardFdLimit();
-    const wanted = num(ctx.options, 'clients-total', 5000);
+    const o = readOptions(RESUME_STORM_OPTIONS, ctx.options);
+    const wanted = o['clients-total'];
     const clientsTotal = Math.min(wanted, fdLimit - 512);
-    const backlog = num(ctx.options, 'backlog', 1000);
-    const procs = num(ctx.options, 'clients', 4);
-    const contacts = num(ctx.options, 'contacts', 50);
-    const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
+    const { backlog, clients: procs, contacts } = o;
+    const source = capstanSource(ctx.root, o['capstan-rev']);
     const group = new ProcessGroup();
     let clients: LoadClients | undefined;
     let publisher: Publisher | undefined;

@@ -17,7 +17,7 @@ import { Publisher, type SequenceResult } from '../../lib/publisher.js';
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { treeRssBytes } from '../../lib/server-meter.js';
 import { renderMarkdown, renderSvg } from './render.js';
-import { boundSec, settingsFrom, type Settings } from './settings.js';
+import { boundSec, settingsFrom, SOAK_OPTIONS, type Settings } from './settings.js';
 import { serverCutRound } from './operator-cuts.js';
 import { failureOf, summarize } from './result.js';
 import type { SoakData, SoakResult, SoakWindow } from './types.js';
@@ -185,6 +185,7 @@ async function runSoak(ctx: ScenarioContext, s: Settings, dir: string, windows: 
 export const soak: Scenario = {
   name: 'soak',
   title: 'Soak: hub SSE subscribers cut and resumed for minutes, with exact delivery checked while measuring',
+  options: SOAK_OPTIONS,
   validate(options) {
     settingsFrom(options);
   },

@@ -1,6 +1,6 @@
 // The soak's options: each checked before anything starts (a value out of range is a usage error, exit
 // code 2), and the bounds that follow from them (how long its processes may live).
-import { BenchOptionError, numberOption } from '../../lib/options.js';
+import { BenchOptionError, dependent, flag, num, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 import { hardFdLimit } from '../../lib/processes.js';
 
 export interface Settings {
@@ -43,26 +43,44 @@ export const DEFAULT_RATE = 2;
 /** Starting the server, connecting every subscriber, the warm-up, the catch-up and stopping: at most this long. */
 const SETUP_BOUND_SEC = 600;
 
-export function settingsFrom(options: ReadonlyMap<string, string>): Settings {
-  const whole = (min: number, max: number, why?: string) => ({ integer: true, min, max, why });
+export const SOAK_OPTIONS = {
   // The server holds every subscriber plus its own descriptors, within the hard limit.
-  const maxSubscribers = Math.max(1, hardFdLimit() - 1024);
-  const clientProcesses = numberOption(options, 'clients', 4, whole(1, 64));
+  subscribers: dependent(() => whole(10_000, 1, Math.max(1, hardFdLimit() - 1024), `the descriptor hard limit here is ${hardFdLimit()}`)),
+  minutes: num(10, { min: 0.1, max: 60, why: 'a soak is bounded: an hour at most' }),
+  rate: num(DEFAULT_RATE, { max: 1000 }),
+  'cut-every': num(10, { min: 1, max: 600 }),
+  'cut-fraction': num(0.05, { min: 0, max: 1, why: 'a fraction of the subscribers: 0.05 is 5 %' }),
+  'server-cuts': whole(5, 0, 1000, 'streams the server ends per cut round'),
+  'reconnect-within': num(2, { min: 0, max: 60, why: 'well inside the 5-minute replay window' }),
+  'sample-every': num(5, { min: 1, max: 60 }),
+  clients: whole(4, 1, 64),
+  sources: dependent((before) => {
+    const clients = before.clients as number;
+    return whole(4, 1, Math.max(1, Math.floor(253 / clients)), `${clients} load clients share 253 loopback addresses`);
+  }),
+  contacts: whole(50, 1, 10_000),
+  'connect-concurrency': whole(32, 1, 10_000),
+  profile: flag(),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
+
+export function settingsFrom(options: ReadonlyMap<string, string>): Settings {
+  const o = readOptions(SOAK_OPTIONS, options);
   const s: Settings = {
-    subscribers: numberOption(options, 'subscribers', 10_000, whole(1, maxSubscribers, `the descriptor hard limit here is ${hardFdLimit()}`)),
-    minutes: numberOption(options, 'minutes', 10, { min: 0.1, max: 60, why: 'a soak is bounded: an hour at most' }),
-    rate: numberOption(options, 'rate', DEFAULT_RATE, { max: 1000 }),
-    cutEverySec: numberOption(options, 'cut-every', 10, { min: 1, max: 600 }),
-    cutFraction: numberOption(options, 'cut-fraction', 0.05, { min: 0, max: 1, why: 'a fraction of the subscribers: 0.05 is 5 %' }),
-    serverCuts: numberOption(options, 'server-cuts', 5, whole(0, 1000, 'streams the server ends per cut round')),
-    reconnectWithinSec: numberOption(options, 'reconnect-within', 2, { min: 0, max: 60, why: 'well inside the 5-minute replay window' }),
-    sampleEverySec: numberOption(options, 'sample-every', 5, { min: 1, max: 60 }),
-    clientProcesses,
-    sourcesPerProcess: numberOption(options, 'sources', 4, whole(1, Math.max(1, Math.floor(253 / clientProcesses)), `${clientProcesses} load clients share 253 loopback addresses`)),
-    contacts: numberOption(options, 'contacts', 50, whole(1, 10_000)),
-    connectConcurrency: numberOption(options, 'connect-concurrency', 32, whole(1, 10_000)),
-    profile: options.has('profile'),
-    capstanRev: options.get('capstan-rev'),
+    subscribers: o.subscribers,
+    minutes: o.minutes,
+    rate: o.rate,
+    cutEverySec: o['cut-every'],
+    cutFraction: o['cut-fraction'],
+    serverCuts: o['server-cuts'],
+    reconnectWithinSec: o['reconnect-within'],
+    sampleEverySec: o['sample-every'],
+    clientProcesses: o.clients,
+    sourcesPerProcess: o.sources,
+    contacts: o.contacts,
+    connectConcurrency: o['connect-concurrency'],
+    profile: o.profile,
+    capstanRev: o['capstan-rev'],
   };
   const runSec = s.minutes * 60;
   if (s.sampleEverySec > runSec) throw new BenchOptionError(`--sample-every=${s.sampleEverySec}: longer than the run (--minutes=${s.minutes} is ${runSec} s), so no window would be measured`);

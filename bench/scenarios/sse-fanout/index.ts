@@ -9,7 +9,7 @@ import { wallClockMs } from '../../lib/clock.js';
 import { Histogram } from '../../lib/histogram.js';
 import { LoadClients } from '../../lib/load-clients.js';
 import { nchanAvailability, type NchanAvailability } from '../../lib/nchan.js';
-import { nameListOption, numberListOption, numberOption } from '../../lib/options.js';
+import { dependent, flag, names, num, nums, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 import { hardFdLimit, ProcessGroup } from '../../lib/processes.js';
 import { Publisher, type PublishResult } from '../../lib/publisher.js';
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
@@ -27,27 +27,46 @@ function niceFloor(v: number): number {
   return [5, 2, 1].map((m) => m * p).find((c) => c <= v) ?? 1;
 }
 
+// Each server and load client gets its connections plus a margin of descriptors, within the hard limit.
+const maxSubscribers = () => Math.max(1, hardFdLimit() - 512);
+
+export const FANOUT_OPTIONS = {
+  subscribers: dependent(() => nums([100, 1000, 5000, 10_000], { integer: true, min: 1, max: maxSubscribers(), why: `the descriptor hard limit here is ${hardFdLimit()}` })),
+  targets: names(TARGET_NAMES, DEFAULT_TARGETS),
+  clients: whole(4, 1, 64),
+  sources: dependent((before) => {
+    const clients = before.clients as number;
+    return whole(4, 1, Math.max(1, Math.floor(253 / clients)), `${clients} load clients share 253 loopback addresses`);
+  }),
+  contacts: whole(50, 1, 10_000),
+  'connect-concurrency': whole(32, 1, 10_000),
+  'publish-connections': whole(8, 1, 1024),
+  'max-deliveries': whole(600_000, 1, 1e9),
+  'max-seconds': num(6, { max: 600 }),
+  'fixed-deliveries': nums([10_000, 100_000], { max: 1e9 }),
+  'fixed-seconds': num(4, { max: 600 }),
+  profile: flag(),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
+
 /** The scenario's settings from its options; a value out of range throws BenchOptionError. */
 export function settingsFrom(options: ReadonlyMap<string, string>): Settings {
-  const whole = (min: number, max: number, why?: string) => ({ integer: true, min, max, why });
-  // Each server and load client gets its connections plus a margin of descriptors, within the hard limit.
-  const maxSubscribers = Math.max(1, hardFdLimit() - 512);
-  const clientProcesses = numberOption(options, 'clients', 4, whole(1, 64));
+  const o = readOptions(FANOUT_OPTIONS, options);
   return {
-    subscribers: numberListOption(options, 'subscribers', [100, 1000, 5000, 10_000], whole(1, maxSubscribers, `the descriptor hard limit here is ${hardFdLimit()}`)),
-    targets: nameListOption(options, 'targets', TARGET_NAMES, DEFAULT_TARGETS),
-    clientProcesses,
-    sourcesPerProcess: numberOption(options, 'sources', 4, whole(1, Math.max(1, Math.floor(253 / clientProcesses)), `${clientProcesses} load clients share 253 loopback addresses`)),
-    contacts: numberOption(options, 'contacts', 50, whole(1, 10_000)),
-    connectConcurrency: numberOption(options, 'connect-concurrency', 32, whole(1, 10_000)),
-    publishConnections: numberOption(options, 'publish-connections', 8, whole(1, 1024)),
-    maxDeliveries: numberOption(options, 'max-deliveries', 600_000, whole(1, 1e9)),
-    maxSeconds: numberOption(options, 'max-seconds', 6, { max: 600 }),
-    fixedDeliveriesPerSec: numberListOption(options, 'fixed-deliveries', [10_000, 100_000], { max: 1e9 }),
-    fixedSeconds: numberOption(options, 'fixed-seconds', 4, { max: 600 }),
+    subscribers: o.subscribers,
+    targets: o.targets,
+    clientProcesses: o.clients,
+    sourcesPerProcess: o.sources,
+    contacts: o.contacts,
+    connectConcurrency: o['connect-concurrency'],
+    publishConnections: o['publish-connections'],
+    maxDeliveries: o['max-deliveries'],
+    maxSeconds: o['max-seconds'],
+    fixedDeliveriesPerSec: o['fixed-deliveries'],
+    fixedSeconds: o['fixed-seconds'],
     warmupSeconds: 1,
-    profile: options.has('profile'),
-    capstanRev: options.get('capstan-rev'),
+    profile: o.profile,
+    capstanRev: o['capstan-rev'],
   };
 }
 
@@ -165,6 +184,8 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
       finalStats = await awaitDeliveries([clients], phase, fixedExpected, 3_000, 30_000);
       const fixedTotals = phaseTotals(finalStats, phase);
       const fixedCost = fixedServer();
+      // The meter ran through the phase's warm-up second too, so its deliveries count as well.
+      const metered = fixedTotals.received + phaseTotals(finalStats, `${phase}w`).received;
       const entry: FixedResult = {
         targetDeliveriesPerSec: target,
         rate,
@@ -175,12 +196,15 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
         deliveriesPerSec: Math.round(fixedTotals.received / s.fixedSeconds),
         latencyMs: summarize(fixedTotals.latency),
         serverCpuPct: cpuPct(fixedCost),
+        serverUserUsPerDelivery: perDelivery(fixedCost.userSec, metered),
+        serverSysUsPerDelivery: perDelivery(fixedCost.sysSec, metered),
+        writesPerDelivery: fixedCost.writes === undefined || metered === 0 ? undefined : round(fixedCost.writes / metered, 4),
         clientsCpuPct: fixedClients().pct,
         serverRssMB: serverRssMB(),
       };
       result.fixed.push(entry);
       failedPublishes += fixed.failed;
-      ctx.log(`    fixed ${rate}/s: ${fixedTotals.received}/${fixedExpected} delivered, p50 ${entry.latencyMs.p50} ms, p99 ${entry.latencyMs.p99} ms`);
+      ctx.log(`    fixed ${rate}/s: ${fixedTotals.received}/${fixedExpected} delivered, p50 ${entry.latencyMs.p50} ms, p99 ${entry.latencyMs.p99} ms, ${entry.serverUserUsPerDelivery} + ${entry.serverSysUsPerDelivery} µs user + sys and ${entry.writesPerDelivery} writes per delivery`);
     }
     result.closedDuringRun = finalStats.reduce((n, st) => n + st.closed, 0);
     const lost = result.max.delivered < result.max.expected || result.fixed.some((f) => f.delivered < f.expected);
@@ -201,9 +225,7 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
 export const sseFanout: Scenario = {
   name: 'sse-fanout',
   title: 'SSE fan-out: deliveries per second and publish-to-receive latency',
-  validate(options) {
-    settingsFrom(options);
-  },
+  options: FANOUT_OPTIONS,
   async run(ctx) {
     const settings = settingsFrom(ctx.options);
     // Installs nginx and the module when missing (and root may); a failure only marks those rows.

@@ -10,6 +10,7 @@ const pct = (v: number | undefined) => (v === undefined ? '–' : `${Math.round(
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}×`);
 const label = (t: TargetName) => TARGET_LABELS[t];
 const us = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(1));
+const cpuSplit = (user: number | undefined, sys: number | undefined) => (user === undefined || sys === undefined ? '–' : `${(user + sys).toFixed(1)} (${user.toFixed(1)} + ${sys.toFixed(1)})`);
 const writes = (v: number | undefined) => (v === undefined ? '–' : v < 0.1 ? v.toFixed(3) : v.toFixed(2));
 
 function delivered(d: number, expected: number): string {
@@ -50,7 +51,7 @@ export function renderMarkdown(data: FanoutData): string {
         'Each connection has its own client_id, all on the one key (its stream budget raised to the subscriber count); the load clients are the same `ws` clients as for raw ws.',
     );
   }
-  out.push('', `Targets (\`--targets=\`, all by default): ${TARGET_NAMES.map((t) => `\`${t}\``).join(', ')}; \`nchan\` and \`nchan-workers\` run \`bench/setup/install-nchan.sh\` first, which installs the Debian packages nginx and libnginx-mod-nchan when missing (as root), and otherwise leaves those rows "not measured" with the reason. Options out of range stop the harness with exit code 2 before anything starts.`);
+  out.push('', `Targets (\`--targets=\`, all by default): ${TARGET_NAMES.map((t) => `\`${t}\``).join(', ')}; \`nchan\` and \`nchan-workers\` run \`bench/setup/install-nchan.sh\` first, which installs the Debian packages nginx and libnginx-mod-nchan when missing (as root), and otherwise leaves those rows "not measured" with the reason. Options out of range, and options the scenario does not take, stop the harness with exit code 2 before anything starts.`);
   out.push(
     '',
     'Wall-clock rates depend on what else the machine is doing: when the server stays well under 100 % of a core per process during the max-rate phase, it was waiting for a CPU, not out of work. ' +
@@ -72,12 +73,12 @@ export function renderMarkdown(data: FanoutData): string {
   out.push('', '### Publish-to-receive latency at fixed rates', '');
   out.push(
     markdownTable(
-      ['server', 'subscribers', 'target deliveries/s', 'rate (events/s)', 'deliveries/s', 'delivered', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'server CPU (% of a core)'],
+      ['server', 'subscribers', 'target deliveries/s', 'rate (events/s)', 'deliveries/s', 'delivered', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'server CPU (% of a core)', 'server CPU µs per delivery (user + system)', 'writes per delivery'],
       s.fixedDeliveriesPerSec.flatMap((_, i) =>
         measured.map((r) => {
           const f = r.fixed[i];
           const l = f?.latencyMs;
-          return [label(r.target), int(r.subscribers), int(f?.targetDeliveriesPerSec ?? s.fixedDeliveriesPerSec[i]), int(f?.rate), int(f?.deliveriesPerSec), f ? delivered(f.delivered, f.expected) : '–', ms(l?.p50), ms(l?.p90), l?.p99 === undefined ? '–' : `**${ms(l.p99)}**`, ms(l?.p999), ms(l?.max), pct(f?.serverCpuPct)];
+          return [label(r.target), int(r.subscribers), int(f?.targetDeliveriesPerSec ?? s.fixedDeliveriesPerSec[i]), int(f?.rate), int(f?.deliveriesPerSec), f ? delivered(f.delivered, f.expected) : '–', ms(l?.p50), ms(l?.p90), l?.p99 === undefined ? '–' : `**${ms(l.p99)}**`, ms(l?.p999), ms(l?.max), pct(f?.serverCpuPct), cpuSplit(f?.serverUserUsPerDelivery, f?.serverSysUsPerDelivery), writes(f?.writesPerDelivery)];
         }),
       ),
     ),

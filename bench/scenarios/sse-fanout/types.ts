@@ -102,6 +102,10 @@ export interface FixedResult {
   readonly deliveriesPerSec: number;
   readonly latencyMs: LatencySummary;
   readonly serverCpuPct: number | undefined;
+  /** Server CPU per delivery over the phase, its warm-up second included (with its deliveries). */
+  readonly serverUserUsPerDelivery?: number | undefined;
+  readonly serverSysUsPerDelivery?: number | undefined;
+  readonly writesPerDelivery?: number | undefined;
   readonly clientsCpuPct: number | undefined;
   readonly serverRssMB: number | undefined;
 }

@@ -16,7 +16,7 @@ import { markdownTable } from '../../lib/report.js';
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
 import { tempDir } from '../../lib/temp-dir.js';
-import { num } from '../documents/index.js';
+import { num, readOptions, whole, type OptionSpecs } from '../../lib/options.js';
 
 const run = promisify(execFile);
 
@@ -142,12 +142,18 @@ function render(install: PocketsphinxInstall, voices: readonly VoiceResult[], sp
   ].join('\n');
 }
 
+const TRANSCRIPTION_OPTIONS = {
+  rounds: whole(3, 1, 20),
+  // Length of the recording of the speed rows; the decoder takes about as long again.
+  minutes: num(3, { max: 30 }),
+} satisfies OptionSpecs;
+
 export const transcription: Scenario = {
   name: 'transcription',
   title: 'Transcription: built-in engine (pocketsphinx) word error rate and time per minute of audio',
+  options: TRANSCRIPTION_OPTIONS,
   async run(ctx: ScenarioContext) {
-    const rounds = num(ctx.options, 'rounds', 3);
-    const minutes = num(ctx.options, 'minutes', 3);
+    const { rounds, minutes } = readOptions(TRANSCRIPTION_OPTIONS, ctx.options);
     const found = findPocketsphinx();
     if ('missing' in found) throw new Error(`${found.missing}: run scripts/install-system-deps.sh as root`);
     if (!resolveExecutable('espeak-ng')) throw new Error('espeak-ng not found: run scripts/install-system-deps.sh as root');

@@ -16,7 +16,7 @@ import { markdownTable } from '../../lib/report.js';
 import type { Scenario } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
 import { tempDir } from '../../lib/temp-dir.js';
-import { num } from '../documents/index.js';
+import { readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 
 interface Round {
   readonly round: number;
@@ -61,18 +61,25 @@ async function inParallel(n: number, count: number, job: (i: number) => Promise<
   }));
 }
 
+const VIDEO_UPLOAD_OPTIONS = {
+  // Written four times a round (Capstan and three baselines) under the system temp directory.
+  mib: whole(256, 1, 4096),
+  'part-mib': whole(8, 5, 5120, 'every part but the last is at least 5 MiB, as on S3'),
+  parallel: whole(4, 1, 64),
+  rounds: whole(3, 1, 20),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
+
 export const videoUpload: Scenario = {
   name: 'video-upload',
   title: 'Video upload: multipart MB/s through the local-disk gateway',
+  options: VIDEO_UPLOAD_OPTIONS,
   async run(ctx) {
-    const totalMiB = num(ctx.options, 'mib', 256);
-    const partMiB = num(ctx.options, 'part-mib', 8);
-    const parallel = num(ctx.options, 'parallel', 4);
-    const rounds = num(ctx.options, 'rounds', 3);
+    const { mib: totalMiB, 'part-mib': partMiB, parallel, rounds, 'capstan-rev': rev } = readOptions(VIDEO_UPLOAD_OPTIONS, ctx.options);
     const partBytes = partMiB * 2 ** 20;
     const partCount = Math.ceil(totalMiB / partMiB);
     const bytes = partCount * partBytes;
-    const source = capstanSource(ctx.root, ctx.options.get('capstan-rev'));
+    const source = capstanSource(ctx.root, rev);
     const group = new ProcessGroup();
     const rawDir = tempDir('capstan-bench-raw-');
     try {
