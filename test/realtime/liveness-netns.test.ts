@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { makeHub, type Member, type TestHub } from '../helpers/hub.js';
 import { REPO_ROOT } from '../helpers/cli.js';
@@ -17,6 +18,8 @@ import { listen, refusal } from '../organizer/helpers.js';
 
 const HEARTBEAT_MS = 1000;
 const IDLE_MS = 5000;
+/** Both ends are listed: 6,000 lines, some 220 reads of the table. */
+const FILLER_CONNECTIONS = 3000;
 
 function ip(...args: string[]): void {
   const res = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
@@ -60,7 +63,23 @@ describe('vanished peers (a network namespace of its own)', () => {
     ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
   });
 
+  // Idle loopback connections, as on a busy node: the kernel's table then takes many read slices
+  // (liveness.ts reads a few dozen pages a slice), so the vanished peers' lines are found wherever
+  // they fall in it.
+  const filler = { server: createNetServer((socket) => socket.on('error', () => undefined)), sockets: [] as Socket[] };
+  before(async () => {
+    await new Promise<void>((resolve) => filler.server.listen(0, '127.0.0.1', resolve));
+    const { port } = filler.server.address() as AddressInfo;
+    for (let i = 0; i < FILLER_CONNECTIONS; i++) {
+      filler.sockets.push(await new Promise<Socket>((resolve, reject) => {
+        const socket = connect({ port, host: '127.0.0.1' }, () => resolve(socket)).once('error', reject);
+      }));
+    }
+  });
+
   after(async () => {
+    for (const socket of filler.sockets) socket.destroy();
+    filler.server.close();
     client?.kill('SIGKILL');
     await ts?.close();
     if (!created) return;
