@@ -34,32 +34,6 @@ function check(key: string, raw: string, rule: NumberRule): number {
   return v;
 }
 
-/** One number; `fallback` when the option is absent. */
-export function numberOption(options: ReadonlyMap<string, string>, key: string, fallback: number, rule: NumberRule = {}): number {
-  const raw = options.get(key);
-  return raw === undefined ? fallback : check(key, raw, rule);
-}
-
-/** A comma-separated list of numbers, at least one. */
-export function numberListOption(options: ReadonlyMap<string, string>, key: string, fallback: readonly number[], rule: NumberRule = {}): number[] {
-  const raw = options.get(key);
-  if (raw === undefined) return [...fallback];
-  const items = raw.split(',').map((s) => s.trim());
-  if (items.length === 0 || items.some((s) => s === '')) throw new BenchOptionError(`--${key}=${raw}: must be a comma-separated list of ${describe(rule).replace(/^an? /, '')}s`);
-  return items.map((s) => check(key, s, rule));
-}
-
-/** A comma-separated list of names, each one of `known`, at least one; duplicates dropped. */
-export function nameListOption<T extends string>(options: ReadonlyMap<string, string>, key: string, known: readonly T[], fallback: readonly T[]): T[] {
-  const raw = options.get(key);
-  if (raw === undefined) return [...fallback];
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0) throw new BenchOptionError(`--${key}= names nothing; known: ${known.join(', ')}`);
-  const unknown = items.filter((s) => !(known as readonly string[]).includes(s));
-  if (unknown.length) throw new BenchOptionError(`--${key}: unknown ${unknown.length === 1 ? 'name' : 'names'} ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  return [...new Set(items as T[])];
-}
-
 // A scenario's options as a spec: each key with the reader that turns its raw value (undefined when
 // absent) into a setting, in order, so that a reader may depend on the values read before it. The
 // harness refuses any `--key` no selected scenario declares, so a typo is an error, not a default.
@@ -81,12 +55,24 @@ export function whole(fallback: number, min: number, max: number, why?: string):
 
 /** A comma-separated list of numbers, at least one. */
 export function nums(fallback: readonly number[], rule: NumberRule = {}): OptionReader<number[]> {
-  return (raw, key) => numberListOption(raw === undefined ? new Map() : new Map([[key, raw]]), key, fallback, rule);
+  return (raw, key) => {
+    if (raw === undefined) return [...fallback];
+    const items = raw.split(',').map((s) => s.trim());
+    if (items.some((s) => s === '')) throw new BenchOptionError(`--${key}=${raw}: must be a comma-separated list of ${describe(rule).replace(/^an? /, '')}s`);
+    return items.map((s) => check(key, s, rule));
+  };
 }
 
-/** A comma-separated list of names, each one of `known`. */
+/** A comma-separated list of names, each one of `known`, at least one; duplicates dropped. */
 export function names<T extends string>(known: readonly T[], fallback: readonly T[]): OptionReader<T[]> {
-  return (raw, key) => nameListOption(raw === undefined ? new Map() : new Map([[key, raw]]), key, known, fallback);
+  return (raw, key) => {
+    if (raw === undefined) return [...fallback];
+    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    if (items.length === 0) throw new BenchOptionError(`--${key}= names nothing; known: ${known.join(', ')}`);
+    const unknown = items.filter((s) => !(known as readonly string[]).includes(s));
+    if (unknown.length) throw new BenchOptionError(`--${key}: unknown ${unknown.length === 1 ? 'name' : 'names'} ${unknown.join(', ')}; known: ${known.join(', ')}`);
+    return [...new Set(items as T[])];
+  };
 }
 
 /** A switch: `--key` alone. A value (`--key=no`) is refused rather than read as on. */
