@@ -16,7 +16,7 @@ import { markdownTable } from '../../lib/report.js';
 import type { Scenario } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
 import { tempDir } from '../../lib/temp-dir.js';
-import { readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
+import { dependent, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 
 interface Round {
   readonly round: number;
@@ -63,8 +63,12 @@ async function inParallel(n: number, count: number, job: (i: number) => Promise<
 
 const VIDEO_UPLOAD_OPTIONS = {
   // Written four times a round (Capstan and three baselines) under the system temp directory.
-  mib: whole(256, 1, 4096),
-  'part-mib': whole(8, 5, 5120, 'every part but the last is at least 5 MiB, as on S3'),
+  mib: whole(256, 5, 4096),
+  // Every part is this size, so a part larger than the upload would write more than --mib.
+  'part-mib': dependent((before) => {
+    const mib = before.mib as number;
+    return whole(Math.min(8, mib), 5, mib, `every part but the last is at least 5 MiB, as on S3, and none is more than --mib=${mib}`);
+  }),
   parallel: whole(4, 1, 64),
   rounds: whole(3, 1, 20),
   'capstan-rev': revision(),
