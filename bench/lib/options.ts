@@ -11,6 +11,8 @@ export class BenchOptionError extends Error {
 export interface NumberRule {
   /** Whole numbers only. */
   readonly integer?: boolean;
+  /** Even numbers only (an option split in two halves). */
+  readonly even?: boolean;
   /** Inclusive bounds; the lower defaults to "greater than zero". */
   readonly min?: number;
   readonly max?: number;
@@ -19,7 +21,7 @@ export interface NumberRule {
 }
 
 function describe(rule: NumberRule): string {
-  const kind = rule.integer ? 'a whole number' : 'a number';
+  const kind = rule.even ? 'an even number' : rule.integer ? 'a whole number' : 'a number';
   if (rule.min !== undefined && rule.max !== undefined) return `${kind} from ${rule.min} to ${rule.max}`;
   if (rule.min !== undefined) return `${kind} of at least ${rule.min}`;
   return `a positive ${rule.integer ? 'whole number' : 'number'}${rule.max !== undefined ? ` up to ${rule.max}` : ''}`;
@@ -29,7 +31,7 @@ function check(key: string, raw: string, rule: NumberRule): number {
   const text = raw.trim();
   // Number('') is 0 and Number('0x10') is 16: accept plain decimals only.
   const v = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
-  const ok = Number.isFinite(v) && (rule.min === undefined ? v > 0 : v >= rule.min) && (rule.max === undefined || v <= rule.max) && (!rule.integer || Number.isInteger(v));
+  const ok = Number.isFinite(v) && (rule.min === undefined ? v > 0 : v >= rule.min) && (rule.max === undefined || v <= rule.max) && (!rule.integer || Number.isInteger(v)) && (!rule.even || v % 2 === 0);
   if (!ok) throw new BenchOptionError(`--${key}=${raw}: must be ${describe(rule)}${rule.why ? ` (${rule.why})` : ''}`);
   return v;
 }

@@ -131,7 +131,11 @@ describe('benchmark options', () => {
       [['video-upload', '--mib=64', '--part-mib=128'], 'bench: --part-mib=128: must be a whole number from 5 to 64'],
       [['video-upload', '--mib=4'], 'bench: --mib=4: must be a whole number from 5 to 4096'],
       [['documents', '--text-docs=-3'], 'bench: --text-docs=-3: must be a whole number from 1 to 1000'],
-      [['idle', '--connections=-5'], 'bench: --connections=-5: must be a whole number from 2 to 200000'],
+      [['idle', '--connections=-5'], 'bench: --connections=-5: must be an even number from 2 to '],
+      // Half SSE, half WebSocket: the count and the processes split in two.
+      [['idle', '--connections=1001'], 'bench: --connections=1001: must be an even number from 2 to '],
+      [['idle', '--clients=3'], 'bench: --clients=3: must be an even number from 2 to 64'],
+      [['idle', '--clients=2', '--connections=100000'], 'bench: --connections=100000: must be an even number from 2 to '],
       [['documents-accuracy', '--rows=text-pdf,nope'], 'bench: --rows: unknown name nope; known: text-pdf'],
       [['organizer-accuracy', '--compare-rev='], 'bench: --compare-rev=: not a commit of this repository'],
       [['transcription', '--minutes=0'], 'bench: --minutes=0: must be a positive number up to 30'],

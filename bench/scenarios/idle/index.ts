@@ -12,7 +12,7 @@ import { createScaledStorage, type ScaledStorage } from '../../lib/scaled-storag
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
 import type { RunningTarget } from '../../lib/targets.js';
-import { flag, num, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
+import { dependent, flag, num, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Descriptors a node keeps for itself (listening socket, storage, logs, Redis, PostgreSQL pool, ...). */
@@ -165,9 +165,15 @@ function render(revision: string, s: Settings, runs: readonly IdleRun[]): string
 }
 
 const IDLE_OPTIONS = {
-  // Half SSE, half WebSocket; more than one node holds (its descriptor limit) go to a second node.
-  connections: whole(20_000, 2, 200_000),
-  clients: whole(8, 1, 64),
+  // Half the processes hold the SSE streams, half the WebSockets.
+  clients: num(8, { even: true, integer: true, min: 2, max: 64 }),
+  // Half SSE, half WebSocket; more than one node holds (its descriptor limit) go to more nodes. Each
+  // load-client process holds its share within the same limit.
+  connections: dependent((before) => {
+    const clients = before.clients as number;
+    const max = Math.min(200_000, clients * (hardFdLimit() - 512));
+    return num(20_000, { even: true, integer: true, min: 2, max: max - (max % 2), why: `${clients} load clients within the descriptor hard limit of ${hardFdLimit()}` });
+  }),
   contacts: whole(100, 1, 10_000),
   'rest-seconds': num(60, { min: 1, max: 600 }),
   profile: flag(),
