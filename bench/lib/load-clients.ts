@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { FromClient, ResumeSpec, ToClient } from '../clients/protocol.js';
 import { loopbackSources } from './net.js';
+import { dependent, whole, type OptionSpecs } from './options.js';
 import { processUsage, type Child, type ProcessGroup } from './processes.js';
 import type { RunningTarget } from './targets.js';
 
@@ -116,3 +117,15 @@ export class LoadClients {
     await Promise.all(this.children.map((c) => this.group.stop(c, 2000)));
   }
 }
+
+/** The options of a scenario whose hub subscribers are held by load-client processes. */
+export const LOAD_CLIENT_OPTIONS = {
+  clients: whole(4, 1, 64),
+  sources: dependent((before) => {
+    const clients = before.clients as number;
+    return whole(4, 1, Math.max(1, Math.floor(253 / clients)), `${clients} load clients share 253 loopback addresses`);
+  }),
+  // Contacts sharing the streams (each holds subscribers / contacts of them).
+  contacts: whole(50, 1, 10_000),
+  'connect-concurrency': whole(32, 1, 10_000),
+} satisfies OptionSpecs;

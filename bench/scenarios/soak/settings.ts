@@ -1,5 +1,6 @@
 // The soak's options: each checked before anything starts (a value out of range is a usage error, exit
 // code 2), and the bounds that follow from them (how long its processes may live).
+import { LOAD_CLIENT_OPTIONS } from '../../lib/load-clients.js';
 import { BenchOptionError, dependent, flag, num, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 import { hardFdLimit } from '../../lib/processes.js';
 
@@ -53,13 +54,7 @@ export const SOAK_OPTIONS = {
   'server-cuts': whole(5, 0, 1000, 'streams the server ends per cut round'),
   'reconnect-within': num(2, { min: 0, max: 60, why: 'well inside the 5-minute replay window' }),
   'sample-every': num(5, { min: 1, max: 60 }),
-  clients: whole(4, 1, 64),
-  sources: dependent((before) => {
-    const clients = before.clients as number;
-    return whole(4, 1, Math.max(1, Math.floor(253 / clients)), `${clients} load clients share 253 loopback addresses`);
-  }),
-  contacts: whole(50, 1, 10_000),
-  'connect-concurrency': whole(32, 1, 10_000),
+  ...LOAD_CLIENT_OPTIONS,
   profile: flag(),
   'capstan-rev': revision(),
 } satisfies OptionSpecs;

@@ -7,7 +7,7 @@ import { capstanSource } from '../../lib/capstan-source.js';
 import { awaitDeliveries, phaseTotals } from '../../lib/hub-fixture.js';
 import { wallClockMs } from '../../lib/clock.js';
 import { Histogram } from '../../lib/histogram.js';
-import { LoadClients } from '../../lib/load-clients.js';
+import { LOAD_CLIENT_OPTIONS, LoadClients } from '../../lib/load-clients.js';
 import { nchanAvailability, type NchanAvailability } from '../../lib/nchan.js';
 import { dependent, flag, names, num, nums, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 import { hardFdLimit, ProcessGroup } from '../../lib/processes.js';
@@ -33,13 +33,7 @@ const maxSubscribers = () => Math.max(1, hardFdLimit() - 512);
 export const FANOUT_OPTIONS = {
   subscribers: dependent(() => nums([100, 1000, 5000, 10_000], { integer: true, min: 1, max: maxSubscribers(), why: `the descriptor hard limit here is ${hardFdLimit()}` })),
   targets: names(TARGET_NAMES, DEFAULT_TARGETS),
-  clients: whole(4, 1, 64),
-  sources: dependent((before) => {
-    const clients = before.clients as number;
-    return whole(4, 1, Math.max(1, Math.floor(253 / clients)), `${clients} load clients share 253 loopback addresses`);
-  }),
-  contacts: whole(50, 1, 10_000),
-  'connect-concurrency': whole(32, 1, 10_000),
+  ...LOAD_CLIENT_OPTIONS,
   'publish-connections': whole(8, 1, 1024),
   'max-deliveries': whole(600_000, 1, 1e9),
   'max-seconds': num(6, { max: 600 }),
