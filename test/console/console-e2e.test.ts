@@ -305,8 +305,16 @@ describe('the operator console in Chromium', () => {
       await shot(page, 'hubs');
       await axe(page, 'hubs');
 
+      // The list of organizations is held back: the choice must show from the first render, not once
+      // the list arrives (on a busy machine the picker read empty in between).
+      const orgList = /\/admin\/v1\/orgs\?/;
+      await page.route(orgList, async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await route.continue().catch(() => undefined);
+      });
       await go(page, 'Webhooks');
       assert.equal(await page.getByLabel('Organization', { exact: true }).inputValue(), made.orgId, 'the organization chosen on Hubs carries over');
+      await page.unroute(orgList);
       await page.getByText('No endpoints yet').waitFor();
       await shot(page, 'webhooks');
       await axe(page, 'webhooks');

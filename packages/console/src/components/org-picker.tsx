@@ -18,6 +18,8 @@ export function OrgPicker({ value, onChange }: { value: string; onChange: (orgId
       <label for="org-picker">Organization</label>
       <select id="org-picker" value={value} onChange={(e) => onChange(e.currentTarget.value)}>
         <option value="">Choose an organization…</option>
+        {/* Until the list arrives, the chosen organization shows by its id rather than as no choice. */}
+        {!orgs.data && value && <option value={value}>{value}</option>}
         {list.map((o) => <option key={o.id} value={o.id}>{o.name} ({o.id})</option>)}
       </select>
     </div>
@@ -26,17 +28,21 @@ export function OrgPicker({ value, onChange }: { value: string; onChange: (orgId
 
 let remembered = '';
 
-/** The organization a page at `page` ("/hubs") works in, and how to choose another. */
+/**
+ * The organization a page at `page` ("/hubs") works in, and how to choose another. A page opened
+ * without ?org= works in the last choice from its first render; its URL then names it.
+ */
 export function useOrgChoice(page: string): [string, (orgId: string) => void] {
   const { query } = useRoute();
-  const orgId = query.get('org') ?? '';
+  const fromUrl = query.get('org') ?? '';
+  const orgId = fromUrl || remembered;
   const choose = (o: string) => {
     remembered = o;
     navigate(o ? `${page}?org=${encodeURIComponent(o)}` : page, { replace: true });
   };
   useEffect(() => {
-    if (orgId) remembered = orgId;
+    if (fromUrl) remembered = fromUrl;
     else if (remembered) choose(remembered);
-  }, [orgId]);
+  }, [fromUrl]);
   return [orgId, choose];
 }
