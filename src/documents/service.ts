@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import type { BlobStore } from '../blobs/index.js';
 import { debitCredits, formatDollars, insufficientCredits } from '../billing/index.js';
 import type { EventPublisher } from '../events/index.js';
-import { AppError } from '../http/errors.js';
+import { AppError, idempotencyInProgress } from '../http/errors.js';
 import { isDocumentError, sniffDocumentType, type ClassifiedLineItem, type DocumentExtractor, type DocumentStructure, type ExtractedPage } from '../pipelines/documents/index.js';
 import type { DocumentRow, Org, Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
@@ -117,7 +117,7 @@ export class DocumentService {
         await this.workflows.enqueue(tx, { kind: DOCUMENT_WORKFLOW, orgId: org.id, resourceId: documentId, input: { document_id: documentId } satisfies DocumentWorkflowInput, id: workflowId });
         if (idempotencyKey !== undefined) {
           const stored = await tx.idempotency.save({ scope: org.id, key: idempotencyKey, request_hash: requestHash, status_code: 201, response: JSON.stringify(body), created_at: at });
-          if (!stored) throw new AppError('idempotency_conflict', 'A request with this Idempotency-Key is already being processed');
+          if (!stored) throw idempotencyInProgress();
         }
         await reportDocumentStatus(tx, this.publisher, documentId, true);
       });

@@ -79,3 +79,12 @@ export class AppError extends Error {
 }
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+/**
+ * 409 for a request whose Idempotency-Key another request, still running, holds (on this node or
+ * another). Unlike a key reused for another request, it passes: Retry-After says when to ask again,
+ * and the retry then gets the first request's answer.
+ */
+export function idempotencyInProgress(message = 'A request with this Idempotency-Key is still being processed; retry shortly'): AppError {
+  return new AppError('idempotency_conflict', message, { 'Retry-After': '1' });
+}

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { withIdempotencyClaim, type ClaimState, type DerivedAnswer, type IdempotencyRecord, type IdempotencyRepo } from '../storage/index.js';
-import { AppError, isAppError } from './errors.js';
+import { AppError, idempotencyInProgress, isAppError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -69,10 +69,8 @@ export function idempotentWrites(app: FastifyInstance, repo: IdempotencyRepo, sc
 function replay(seen: IdempotencyRecord, requestHash: string, reply: FastifyReply): FastifyReply {
   if (seen.request_hash !== requestHash) throw new AppError('idempotency_conflict');
   if (seen.status_code === 0) {
-    const recent = Date.now() - Date.parse(seen.created_at) < IN_FLIGHT_MS;
-    throw new AppError('idempotency_conflict', recent
-      ? 'A request with this Idempotency-Key is still being processed; retry shortly'
-      : 'A request with this Idempotency-Key was applied, but its answer was lost; do not apply it again');
+    if (Date.now() - Date.parse(seen.created_at) < IN_FLIGHT_MS) throw idempotencyInProgress();
+    throw new AppError('idempotency_conflict', 'A request with this Idempotency-Key was applied, but its answer was lost; do not apply it again');
   }
   return reply.code(seen.status_code).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(seen.response);
 }

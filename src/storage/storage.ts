@@ -2,7 +2,7 @@
 // transactions that hand the same repositories bound to the transaction. Events appended in a
 // transaction are announced to the commit listeners once it commits (the outbox's relay).
 import { sql, type Kysely } from 'kysely';
-import { AppError } from '../http/errors.js';
+import { idempotencyInProgress } from '../http/errors.js';
 import { connect, type Driver } from './connect.js';
 import { pendingClaim } from './idempotency-claim.js';
 import { QueryRunner, SqliteStatements } from './prepared.js';
@@ -150,7 +150,7 @@ export function openStorage(databaseUrl: string | null, dataDir: string): Storag
       if (claim) {
         const { scope, key, requestHash } = claim.claim;
         const saved = await tx.idempotency.save({ scope, key, request_hash: requestHash, status_code: 0, response: '', created_at: new Date().toISOString() });
-        if (!saved) throw new AppError('idempotency_conflict', 'A request with this Idempotency-Key is already being processed');
+        if (!saved) throw idempotencyInProgress();
       }
       const out = await fn(tx);
       const answer = claim?.claim.answerFromEvents?.(appended.map((e) => e.id));

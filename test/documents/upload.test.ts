@@ -169,7 +169,31 @@ describe('documents: upload and processing', () => {
     const clash = await org.call('POST', '/upload', { ...body, file_name: 'other.pdf' }, { 'idempotency-key': 'upload-1' });
     assert.equal(clash.status, 409);
     assert.equal(clash.body.code, 'idempotency_conflict');
+    assert.equal(clash.headers.get('retry-after'), null, 'another body under the key does not pass: no Retry-After');
     assert.equal((await org.call('POST', '/upload', body, { 'idempotency-key': 'has space' })).status, 400);
+  });
+
+  test('Idempotency-Key sent twice at once: one document; a loser waits for Retry-After and gets the first answer', async () => {
+    const body = { file_base64: b64(estimate), file_name: 'twice.pdf' };
+    const headers = { 'idempotency-key': 'upload-twice' };
+    const answers = await Promise.all([1, 2, 3].map(() => org.call('POST', '/upload', body, headers)));
+    const won = answers.filter((a) => a.status === 201);
+    assert.ok(won.length >= 1, JSON.stringify(answers.map((a) => a.status)));
+    for (const a of answers) {
+      if (a.status === 201) continue;
+      // Still held by the request that got there first: a conflict that passes.
+      assert.equal(a.status, 409, JSON.stringify(a.body));
+      assert.equal(a.body.code, 'idempotency_conflict');
+      assert.equal(a.headers.get('retry-after'), '1');
+    }
+    const id = won[0]!.body.document_id;
+    for (const a of won) assert.equal(a.body.document_id, id);
+    const retry = await org.call('POST', '/upload', body, headers);
+    assert.equal(retry.status, 201);
+    assert.equal(retry.body.document_id, id);
+    const listed = await org.call('GET', '/documents?limit=100');
+    const docs = listed.body.data as { file_name: string }[];
+    assert.equal(docs.filter((d) => d.file_name === 'twice.pdf').length, 1, 'one document for the key');
   });
 
   test('list pagination bounds', async () => {

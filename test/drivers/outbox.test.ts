@@ -110,7 +110,7 @@ for (const driver of DRIVERS) {
       assert.equal(stored?.status_code, 0, 'claimed, answer not recorded yet');
       await assert.rejects(
         withIdempotencyClaim(claim, () => storage.transaction(async (tx) => tx.events.append(row('t:e', 2)))),
-        (e: unknown) => isAppError(e) && e.code === 'idempotency_conflict',
+        (e: unknown) => isAppError(e) && e.code === 'idempotency_conflict' && e.headers['Retry-After'] === '1',
       );
       assert.equal((await storage.events.readAfterSeq('t:e', 0, 10)).length, 1, 'the second request applied nothing');
       await storage.idempotency.complete('hub:h1', 'k-1', 202, '{"id":"x"}');

@@ -48,6 +48,25 @@ describe('Idempotency-Key', () => {
     const other = await admin('POST', `/hubs/${hub.hubId}/events`, { type: 'test.ping', data: { n: 2 } }, 'pub-1');
     assert.equal(other.status, 409);
     assert.equal(((await other.json()) as { code: string }).code, 'idempotency_conflict');
+    assert.equal(other.headers.get('retry-after'), null, 'a key reused for another request does not pass: no Retry-After');
+  });
+
+  test('a key still held by a request in progress: 409 with Retry-After, then the first answer', async () => {
+    // A request claimed the key and committed its change; its answer is not recorded yet (it is
+    // still being sent, or its client gave up and asks again).
+    const body = { type: 'test.ping', data: { n: 'held' } };
+    const requestHash = createHash('sha256').update(JSON.stringify(['POST', '/admin/v1/hubs/:hub_id/events', { hub_id: hub.hubId }, body])).digest('hex');
+    const { result: event } = await withIdempotencyClaim({ scope: 'admin', key: 'held-1', requestHash }, () => ts.server.ctx.hubs.publish(hub.hubId, { type: body.type, data: body.data }));
+    const held = await admin('POST', `/hubs/${hub.hubId}/events`, body, 'held-1');
+    assert.equal(held.status, 409);
+    assert.equal(((await held.json()) as { code: string }).code, 'idempotency_conflict');
+    assert.equal(held.headers.get('retry-after'), '1');
+    await ts.server.ctx.storage.idempotency.complete('admin', 'held-1', 202, JSON.stringify({ id: event.id }));
+    const retry = await admin('POST', `/hubs/${hub.hubId}/events`, body, 'held-1');
+    assert.equal(retry.status, 202);
+    assert.deepEqual(await retry.json(), { id: event.id });
+    const log = await ts.server.ctx.storage.events.readAfter(hubTopic(hub.hubId), undefined, 100);
+    assert.equal(log.filter((e) => e.data.includes('held')).length, 1, 'applied once');
   });
 
   test('a publish whose node died before answering: the retry gets the id recorded with the event', async () => {
