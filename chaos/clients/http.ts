@@ -1,6 +1,7 @@
 // REST calls as a careful client behind a load balancer makes them: each attempt goes to a live node,
-// network errors and the statuses the caller names are retried (with the same Idempotency-Key, which
-// the caller puts in the headers) until a deadline, and every attempt is kept as evidence.
+// network errors, the statuses the caller names and a 409 that says when to retry (an Idempotency-Key
+// still held by a request in progress) are retried (with the same Idempotency-Key, which the caller
+// puts in the headers) until a deadline, and every attempt is kept as evidence.
 import type { CapstanCluster } from '../cluster.js';
 import { parseJson, type Json } from '../lib/json.js';
 import { assertLoopback, sleep } from '../lib/net.js';
@@ -8,6 +9,8 @@ import type { Prng } from '../lib/prng.js';
 
 export interface Answer {
   readonly status: number;
+  /** Retry-After in milliseconds, when the answer names one in seconds. */
+  readonly retryAfterMs?: number;
   readonly body: Json | undefined;
   readonly text: string;
   readonly node: string;
@@ -68,13 +71,15 @@ export class ClusterClient {
       signal: AbortSignal.timeout(spec.timeoutMs ?? 10_000),
     });
     const text = await res.text();
-    return { status: res.status, body: parseJson(text), text: text.slice(0, 2000), node: this.cluster.nodeOf(baseUrl) ?? baseUrl };
+    const retryAfter = Number(res.headers.get('retry-after') ?? NaN);
+    return { status: res.status, body: parseJson(text), text: text.slice(0, 2000), node: this.cluster.nodeOf(baseUrl) ?? baseUrl, ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}) };
   }
 
   async retrying(spec: RequestSpec, policy: RetryPolicy): Promise<RetryResult> {
     const attempts: Attempt[] = [];
     const deadline = Date.now() + policy.deadlineMs;
     let answer: Answer | undefined;
+    let waitMs = 0;
     for (let n = 0; Date.now() < deadline; n++) {
       const urls = this.cluster.liveUrls();
       if (urls.length === 0) {
@@ -89,11 +94,16 @@ export class ClusterClient {
       try {
         answer = await pending;
         attempts.push({ node, status: answer.status, ...(answer.status >= 300 ? { answer: answer.text.slice(0, 200) } : {}), startedAt, ms: Date.now() - startedAt });
-        if (!policy.retryOn(answer.status)) return { answer, attempts };
+        // A 409 with Retry-After is an Idempotency-Key still held by a request in progress (say, one
+        // whose answer this client gave up on): asked again after it, the retry gets that answer.
+        const held = answer.status === 409 && answer.retryAfterMs !== undefined;
+        if (!policy.retryOn(answer.status) && !held) return { answer, attempts };
+        waitMs = held ? (answer.retryAfterMs ?? 0) : 0;
       } catch (e) {
         attempts.push({ node, error: describeError(e), startedAt, ms: Date.now() - startedAt });
+        waitMs = 0;
       }
-      await sleep(Math.min(500, 50 * 2 ** Math.min(n, 4)) + this.prng.int(0, 50));
+      await sleep(Math.max(waitMs, Math.min(500, 50 * 2 ** Math.min(n, 4)) + this.prng.int(0, 50)));
     }
     return { answer, attempts };
   }
