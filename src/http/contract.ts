@@ -40,6 +40,7 @@ const ERROR_FIELD_SCHEMAS: Partial<Record<ErrorCode, Readonly<Record<string, Rea
 
 /** Statuses whose answers may say when to come back. */
 const RETRY_AFTER: Readonly<Record<number, Readonly<Record<string, unknown>>>> = {
+  409: { 'Retry-After': { type: 'string', description: 'Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request\'s answer). Absent when the key was used with another request' } },
   429: { 'Retry-After': { type: 'string', description: 'Seconds to wait before retrying' } },
   503: { 'Retry-After': { type: 'string', description: 'Seconds to wait before retrying, when known' } },
 };

@@ -3198,6 +3198,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3672,6 +3674,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3925,6 +3929,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4194,6 +4200,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4699,6 +4707,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4961,6 +4971,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5404,6 +5416,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5879,6 +5893,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6154,6 +6170,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6428,6 +6446,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6871,6 +6891,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7350,6 +7372,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7622,6 +7646,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7880,6 +7906,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8133,6 +8161,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8386,6 +8416,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8680,6 +8712,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8945,6 +8979,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9205,6 +9241,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9506,6 +9544,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9812,6 +9852,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10118,6 +10160,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10424,6 +10468,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10730,6 +10776,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11012,6 +11060,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11302,6 +11352,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11956,6 +12008,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12391,6 +12445,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12687,6 +12743,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12981,6 +13039,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13515,6 +13575,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13829,6 +13891,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14327,6 +14391,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14806,6 +14872,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15431,6 +15499,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16139,6 +16209,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17065,6 +17137,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17502,6 +17576,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17797,6 +17873,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18061,6 +18139,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18298,6 +18378,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18560,6 +18642,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18822,6 +18906,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19253,6 +19339,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19867,6 +19955,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20373,6 +20463,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20880,6 +20972,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21200,6 +21294,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21703,6 +21799,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22009,6 +22107,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22315,6 +22415,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22621,6 +22723,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22927,6 +23031,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -23226,6 +23332,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -23515,6 +23623,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24049,6 +24159,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24541,6 +24653,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24778,6 +24892,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -25215,6 +25331,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -25494,6 +25612,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -25785,6 +25905,8 @@ export interface operations {
             /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -26029,6 +26151,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -26289,6 +26413,8 @@ export interface operations {
             /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -28328,6 +28454,8 @@ export interface operations {
             /** @description `conflict`: Conflict */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -28607,6 +28735,8 @@ export interface operations {
             /** @description `conflict`: Conflict */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -29634,6 +29764,8 @@ export interface operations {
             /** @description `conflict`: Conflict */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -29877,6 +30009,8 @@ export interface operations {
             /** @description `conflict`: Conflict */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -30333,6 +30467,8 @@ export interface operations {
             /** @description `conflict`: Conflict */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -31584,6 +31720,8 @@ export interface operations {
             /** @description `transcript_unavailable`: The video has no transcript: its transcriptionStatus is not COMPLETE */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -32072,6 +32210,8 @@ export interface operations {
             /** @description `conflict`: Conflict */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -32620,6 +32760,8 @@ export interface operations {
             /** @description `conflict`: Conflict */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -32884,6 +33026,8 @@ export interface operations {
             /** @description `conflict`: Conflict */
             409: {
                 headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
