@@ -12,7 +12,7 @@ import { Histogram } from '../../bench/lib/histogram.js';
 import { machineInfo } from '../../bench/lib/machine.js';
 import { SseFrames } from '../../bench/clients/sse-frames.js';
 import { nchanAvailability, nchanConfig } from '../../bench/lib/nchan.js';
-import { BenchOptionError, dependent, flag, num, nums, readOptions, refuseUnknownOptions, revision, whole, type OptionSpecs } from '../../bench/lib/options.js';
+import { BenchOptionError } from '../../bench/lib/options.js';
 import { updateBenchmarksMd } from '../../bench/lib/report.js';
 import type { Scenario, ScenarioContext } from '../../bench/lib/scenario.js';
 import { serverMeter } from '../../bench/lib/server-meter.js';
@@ -117,30 +117,6 @@ describe('benchmark options', () => {
       [['sse-fanout', '--clients=-1', '--targets=capstan'], 'bench: --clients=-1: must be a whole number from 1 to 64'],
       [['sse-fanout', '--targets=capstan-ws,websocket'], 'bench: --targets: unknown name websocket; known: capstan, capstan-ws, raw-sse-batched'],
       [['no-such-scenario'], 'bench: unknown scenario no-such-scenario'],
-      // Every scenario reads its options through a spec: a typo or a value out of range is refused.
-      [['rest', '--conections=8'], 'bench: unknown option --conections: rest takes --connections, --seconds, --docs, --profile, --capstan-rev'],
-      [['rest', '--connections=abc'], 'bench: --connections=abc: must be a whole number from 1 to 1024'],
-      [['rest', '--connections=0'], 'bench: --connections=0: must be a whole number from 1 to 1024'],
-      [['rest', '--seconds=-1'], 'bench: --seconds=-1: must be a number from 0.5 to 600'],
-      [['rest', '--docs=1e9'], 'bench: --docs=1e9: must be a whole number from 1 to 500'],
-      [['rest', '--profile=no'], 'bench: --profile=no: takes no value'],
-      [['rest', '--capstan-rev=no-such-revision'], 'bench: --capstan-rev=no-such-revision: not a commit of this repository'],
-      [['rest', '--capstan-rev=--all'], 'bench: --capstan-rev=--all: not a commit of this repository'],
-      [['video-upload', '--rounds=0'], 'bench: --rounds=0: must be a whole number from 1 to 20'],
-      [['video-upload', '--part-mib=1'], 'bench: --part-mib=1: must be a whole number from 5 to 256 (every part but the last is at least 5 MiB, as on S3, and none is more than --mib=256)'],
-      [['video-upload', '--mib=64', '--part-mib=128'], 'bench: --part-mib=128: must be a whole number from 5 to 64'],
-      [['video-upload', '--mib=4'], 'bench: --mib=4: must be a whole number from 5 to 4096'],
-      [['documents', '--text-docs=-3'], 'bench: --text-docs=-3: must be a whole number from 1 to 1000'],
-      [['idle', '--connections=-5'], 'bench: --connections=-5: must be an even number from 2 to '],
-      // Half SSE, half WebSocket: the count and the processes split in two.
-      [['idle', '--connections=1001'], 'bench: --connections=1001: must be an even number from 2 to '],
-      [['idle', '--clients=3'], 'bench: --clients=3: must be an even number from 2 to 64'],
-      [['idle', '--clients=2', '--connections=100000'], 'bench: --connections=100000: must be an even number from 2 to '],
-      [['documents-accuracy', '--rows=text-pdf,nope'], 'bench: --rows: unknown name nope; known: text-pdf'],
-      [['organizer-accuracy', '--compare-rev='], 'bench: --compare-rev=: not a commit of this repository'],
-      [['transcription', '--minutes=0'], 'bench: --minutes=0: must be a positive number up to 30'],
-      // With every scenario selected, an option none of them takes is still refused.
-      [['--no-such-option=1'], 'bench: unknown option --no-such-option: sse-fanout takes'],
     ] as const) {
       const run = bench(...args);
       assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
@@ -148,34 +124,6 @@ describe('benchmark options', () => {
       assert.ok(!run.stderr.includes('    at '), 'no stack trace for a usage error');
       assert.equal(run.stdout, '', `${args.join(' ')} started something: ${run.stdout}`);
     }
-  });
-});
-
-describe('option readers', () => {
-  const read = <S extends OptionSpecs>(spec: S, options: Record<string, string>) => readOptions(spec, new Map(Object.entries(options)));
-  const usage = (message: RegExp) => (e: unknown) => e instanceof BenchOptionError && message.test(e.message);
-
-  test('defaults when absent, values when given, each within its rule', () => {
-    const spec = { count: whole(3, 1, 10), ratio: num(0.5, { min: 0, max: 1 }), sizes: nums([1, 2], { integer: true, min: 1, max: 9 }), on: flag(), rev: revision() } satisfies OptionSpecs;
-    assert.deepEqual(read(spec, {}), { count: 3, ratio: 0.5, sizes: [1, 2], on: false, rev: undefined });
-    assert.deepEqual(read(spec, { count: '10', ratio: '0', sizes: '9, 4', on: 'true', rev: 'HEAD' }), { count: 10, ratio: 0, sizes: [9, 4], on: true, rev: 'HEAD' });
-    assert.throws(() => read(spec, { count: '11' }), usage(/^--count=11: must be a whole number from 1 to 10$/));
-    assert.throws(() => read(spec, { ratio: 'NaN' }), usage(/^--ratio=NaN: must be a number from 0 to 1$/));
-    assert.throws(() => read(spec, { sizes: '' }), usage(/^--sizes=: must be a comma-separated list/));
-    assert.throws(() => read(spec, { on: 'false' }), usage(/^--on=false: takes no value \(write --on alone\)$/));
-    assert.throws(() => read(spec, { rev: 'HEAD~100000' }), usage(/^--rev=HEAD~100000: not a commit of this repository/));
-  });
-
-  test('a reader may depend on the options read before it', () => {
-    const spec = { clients: whole(4, 1, 64), sources: dependent((before) => whole(1, 1, Math.floor(253 / (before.clients as number)))) } satisfies OptionSpecs;
-    assert.equal(read(spec, { clients: '2', sources: '126' }).sources, 126);
-    assert.throws(() => read(spec, { clients: '64', sources: '4' }), usage(/^--sources=4: must be a whole number from 1 to 3$/));
-  });
-
-  test('a key no selected scenario declares is refused, naming what each takes', () => {
-    const specs: { name: string; options: OptionSpecs }[] = [{ name: 'a', options: { x: num(1) } }, { name: 'b', options: {} }];
-    refuseUnknownOptions(new Map([['x', '2'], ['help', 'true']]), specs, ['help']);
-    assert.throws(() => refuseUnknownOptions(new Map([['y', '1'], ['z', '1']]), specs, ['help']), usage(/^unknown options --y, --z: a takes --x; b takes no options$/));
   });
 });
 
