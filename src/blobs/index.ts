@@ -24,6 +24,7 @@ export { BlobError, isBlobError, type BlobErrorCode } from './errors.js';
 export { blobHttpError } from './http-errors.js';
 export { createBlobStore, type BlobStoreOptions } from './create.js';
 export { LocalDiskBlobStore, type LocalDiskBlobStoreOptions } from './local-disk.js';
-export { S3BlobStore, type S3BlobStoreOptions } from './s3.js';
+// The S3 store is not re-exported: importing it loads the AWS SDK, which createBlobStore loads only for a bucket.
+export type { S3BlobStoreOptions } from './s3.js';
 export { PartUrlSigner, GATEWAY_PATH, type PartRef, type PartUrlSignerOptions, type PartUrlVerdict, type SignedPartQuery } from './presign.js';
 export { uploadGateway, type UploadGatewayDeps } from './gateway.js';

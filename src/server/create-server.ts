@@ -108,7 +108,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const tenancy = new TenancyService(storage, tokens, publisher, config.contactTokenTtlSeconds);
   let boundUrl: string | undefined;
   const publicUrl = () => config.publicUrl ?? boundUrl ?? `http://localhost:${config.port}`;
-  const blobs = createBlobStore({
+  const blobs = await createBlobStore({
     dataDir: config.dataDir,
     publicUrl,
     signingSecret: tokenSecret,

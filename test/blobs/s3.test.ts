@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { BlobError, S3BlobStore } from '../../src/blobs/index.js';
+import { BlobError } from '../../src/blobs/index.js';
+import { S3BlobStore } from '../../src/blobs/s3.js';
 import { startS3, type S3Request, type TestS3 } from '../helpers/s3.js';
 
 const HOUR = 3600_000;
