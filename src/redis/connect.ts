@@ -1,6 +1,6 @@
 // Redis connections for scaled mode: one for commands (fails fast while Redis is away, so callers can
 // answer 503 instead of hanging) and one for subscriptions (reconnects and resubscribes by itself).
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../http/index.js';
 
 export interface RedisConnections {
@@ -12,6 +12,8 @@ export interface RedisConnections {
 }
 
 export async function connectRedis(url: string, prefix: string, logger: Logger): Promise<RedisConnections> {
+  // Loaded here, by scaled mode only: an embedded node never talks to Redis.
+  const { Redis } = await import('ioredis');
   const options = {
     lazyConnect: true,
     maxRetriesPerRequest: 1,

@@ -2,9 +2,9 @@
 import { dirname, join, resolve } from 'node:path';
 import Database from 'libsql';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
 import { ensurePrivateDir, makePrivateFile, tightenIfPresent } from '../util/private-files.js';
 import { PassSnapshot } from './pass-snapshot.js';
+import { pgDriver } from './pg-driver.js';
 import type { Database as Schema } from './schema.js';
 
 export type Driver = 'sqlite' | 'postgres';
@@ -21,9 +21,6 @@ export interface Connection {
   readonly sqlite?: { readonly writer: Database.Database; readonly reader: Database.Database; readonly snapshot: PassSnapshot };
 }
 
-// int8 (bigint) columns hold micro-credits: well inside 2^53, so numbers, not strings.
-pg.types.setTypeParser(20, (v) => Number(v));
-
 export function driverFor(databaseUrl: string | null): Driver {
   return databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl) ? 'postgres' : 'sqlite';
 }
@@ -37,7 +34,7 @@ export function connect(databaseUrl: string | null, dataDir: string): Connection
   if (driverFor(databaseUrl) === 'postgres') {
     // A node frozen inside a transaction (a stop signal, a stalled VM) would hold its locks — a
     // topic's row among them — until its TCP connection times out; PostgreSQL ends it after 10 s.
-    const pool = new pg.Pool({ connectionString: databaseUrl ?? undefined, max: 10, options: '-c idle_in_transaction_session_timeout=10000' });
+    const pool = new (pgDriver().Pool)({ connectionString: databaseUrl ?? undefined, max: 10, options: '-c idle_in_transaction_session_timeout=10000' });
     // A client losing its server (a restart, a failover) must not crash the process: an idle one is
     // reported by the pool, a checked-out one (inside a transaction, between two queries) by the
     // client itself; either way the query in flight or the next one fails, and the pool drops it.

@@ -1,14 +1,15 @@
 // LISTEN on PostgreSQL through one dedicated connection that comes back by itself after a restart or
 // a network blip. Notifications are hints, never the only signal: after a reconnect the listener is
 // called once, because whatever was notified meanwhile was lost.
-import pg from 'pg';
+import type Pg from 'pg';
+import { pgDriver } from './pg-driver.js';
 
 export interface Listening {
   close(): Promise<void>;
 }
 
 export function listenPostgres(databaseUrl: string, channel: string, onNotify: () => void): Listening {
-  let client: pg.Client | undefined;
+  let client: Pg.Client | undefined;
   let closed = false;
   let retryMs = 100;
   let timer: NodeJS.Timeout | undefined;
@@ -24,6 +25,7 @@ export function listenPostgres(databaseUrl: string, channel: string, onNotify: (
   };
 
   async function connect(): Promise<void> {
+    const pg = pgDriver();
     const c = new pg.Client({ connectionString: databaseUrl });
     client = c;
     c.on('error', () => {

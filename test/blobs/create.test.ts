@@ -1,13 +1,11 @@
 // The backend switch: an S3 bucket when one is configured, local disk under the data directory otherwise.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createBlobStore, LocalDiskBlobStore } from '../../src/blobs/index.js';
 import { S3BlobStore } from '../../src/blobs/s3.js';
 import { startS3 } from '../helpers/s3.js';
-import { REPO_ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/server.js';
 
 const base = { publicUrl: () => 'http://127.0.0.1:8000', signingSecret: 'create-test-secret-0123456789abcdefgh' };
@@ -54,31 +52,4 @@ test('a bucket: the S3 store, reaching that bucket', async () => {
     await bare.close();
     await s3.close();
   }
-});
-
-test('a server on local disk never loads the AWS SDK', async () => {
-  // A child process records every module it resolves (a resolve hook), imports the whole server,
-  // and makes the local store; nothing of the SDK may be among them.
-  const dir = tempDir();
-  const seen = join(dir, 'resolved.txt');
-  const hook = `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const found = await next(specifier, context);
-  appendFileSync(${JSON.stringify(seen)}, found.url + '\\n');
-  return found;
-}`;
-  const script = `import { register } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
-await import('./src/server/index.ts');
-const { createBlobStore } = await import('./src/blobs/index.ts');
-await createBlobStore({ dataDir: ${JSON.stringify(dir)}, publicUrl: () => 'http://127.0.0.1:8000', signingSecret: 'create-test-secret-0123456789abcdefgh' });`;
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
-  const resolved = existsSync(seen) ? readFileSync(seen, 'utf8').split('\n') : [];
-  rmSync(dir, { recursive: true, force: true });
-  assert.equal(run.status, 0, run.stderr);
-  assert.ok(resolved.some((url) => url.includes('/src/blobs/local-disk.ts')), 'the hook saw the server load');
-  assert.deepEqual(
-    resolved.filter((url) => url.includes('/@aws-sdk/') || url.includes('/src/blobs/s3.ts')),
-    [],
-  );
 });
