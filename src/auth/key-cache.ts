@@ -18,6 +18,8 @@ export class KeyCache<P> {
   private readonly byKey = new Map<string, string>();
   /** Organization id → hashes of its remembered keys. */
   private readonly byOrg = new Map<string, Set<string>>();
+  /** The hash of the entry used last (the last in `entries`), which a hit need not move. */
+  private newest: string | undefined;
 
   constructor(
     readonly capacity: number,
@@ -41,8 +43,13 @@ export class KeyCache<P> {
       this.remove(hash);
       return undefined;
     }
-    this.entries.delete(hash);
-    this.entries.set(hash, hit);
+    // Moving an entry to the end is a delete and an insert, and a Map shrinks and regrows its table
+    // when its last entry leaves: with one key in use, that was an allocation on every request.
+    if (hash !== this.newest) {
+      this.entries.delete(hash);
+      this.entries.set(hash, hit);
+      this.newest = hash;
+    }
     return hit.principal;
   }
 
@@ -50,6 +57,7 @@ export class KeyCache<P> {
     if (this.capacity <= 0) return;
     this.remove(hash);
     this.entries.set(hash, { hash, keyId, orgId, principal, until: nowMs + this.ttlMs });
+    this.newest = hash;
     this.byKey.set(keyId, hash);
     let hashes = this.byOrg.get(orgId);
     if (!hashes) this.byOrg.set(orgId, (hashes = new Set()));
@@ -76,6 +84,7 @@ export class KeyCache<P> {
     const entry = this.entries.get(hash);
     if (!entry) return;
     this.entries.delete(hash);
+    if (this.newest === hash) this.newest = undefined;
     if (this.byKey.get(entry.keyId) === hash) this.byKey.delete(entry.keyId);
     const hashes = this.byOrg.get(entry.orgId);
     hashes?.delete(hash);

@@ -51,6 +51,26 @@ describe('KeyCache', () => {
     assert.equal(cache.get('h1', 3), undefined);
   });
 
+  test('keeps the order of use when the key used last is used again, and after it leaves', () => {
+    const cache = new KeyCache<string>(2, 60_000);
+    cache.set('h1', 'k1', 'org_a', 'p1', 0);
+    cache.set('h2', 'k2', 'org_a', 'p2', 0);
+    // h2 is the newest: using it again changes nothing; using h1 makes h2 the oldest.
+    assert.equal(cache.get('h2', 1), 'p2');
+    assert.equal(cache.get('h1', 1), 'p1');
+    assert.equal(cache.get('h1', 1), 'p1');
+    cache.set('h3', 'k3', 'org_a', 'p3', 1);
+    assert.equal(cache.get('h2', 2), undefined);
+    assert.equal(cache.get('h1', 2), 'p1');
+    // The newest leaves; the one used before it must still move when used.
+    cache.forgetKeys(['k1']);
+    cache.set('h4', 'k4', 'org_a', 'p4', 3);
+    assert.equal(cache.get('h3', 3), 'p3');
+    cache.set('h5', 'k5', 'org_a', 'p5', 3);
+    assert.equal(cache.get('h4', 4), undefined);
+    assert.deepEqual(['h3', 'h5'].map((h) => cache.get(h, 4)), ['p3', 'p5']);
+  });
+
   test('forgets an entry at its time limit', () => {
     const cache = new KeyCache<string>(10, 1_000);
     cache.set('h1', 'k1', 'org_a', 'p1', 0);
