@@ -8,7 +8,7 @@
 //    busy pass of the event loop share a read transaction: pass-snapshot.ts); a write goes
 //    through Kysely, which hands out the one writing connection a transaction at a time;
 //  - inside a transaction, on the writing connection the transaction holds.
-import type { CompiledQuery, Kysely, RawBuilder } from 'kysely';
+import { PostgresAdapter, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
 import type Libsql from 'libsql';
 import type { Database } from './schema.js';
 
@@ -31,9 +31,13 @@ export class CompiledSql<R, A extends readonly Param[]> {
 
   /**
    * `build` takes the arguments as plain parameters (no defaults, no rest) and uses each only as a
-   * value in the template: it is called once, with placeholders.
+   * value in the template: it is called once, with placeholders. `postgres`, written the same way,
+   * is the query on PostgreSQL where the two dialects' SQL differs (an aggregate function, say).
    */
-  constructor(private readonly build: (...args: A) => RawBuilder<R>) {}
+  constructor(
+    private readonly build: (...args: A) => RawBuilder<R>,
+    private readonly postgres?: (...args: A) => RawBuilder<R>,
+  ) {}
 
   /** The query for `db` (the root or a transaction) with `args` bound. */
   bind(db: Kysely<Database>, args: A): CompiledQuery<R> {
@@ -42,11 +46,13 @@ export class CompiledSql<R, A extends readonly Param[]> {
   }
 
   compiledFor(db: Kysely<Database>): Compiled<R> {
-    const dialect = db.getExecutor().adapter.constructor;
+    const adapter = db.getExecutor().adapter;
+    const dialect = adapter.constructor;
     let compiled = this.byDialect.get(dialect);
     if (!compiled) {
-      const placeholders = Array.from({ length: this.build.length }, (_, i) => `${ARG}${i}`) as unknown as A;
-      const query = this.build(...placeholders).compile(db);
+      const build = this.postgres && adapter instanceof PostgresAdapter ? this.postgres : this.build;
+      const placeholders = Array.from({ length: build.length }, (_, i) => `${ARG}${i}`) as unknown as A;
+      const query = build(...placeholders).compile(db);
       const slots = query.parameters.map((p): Slot => (typeof p === 'string' && p.startsWith(ARG) ? Number(p.slice(ARG.length)) : { value: p }));
       compiled = { query, slots };
       this.byDialect.set(dialect, compiled);

@@ -41,7 +41,7 @@ export function documentRepo(db: Kysely<Database>, runner: QueryRunner): Documen
     get: (orgId, id) => db.selectFrom('documents').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst(),
     getById: (id) => db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst(),
     async statusRead(orgId, id, stageNames) {
-      const row = await runner.first(statusQuery(stageNames), orgId, id);
+      const row = await runner.first(statusQuery, orgId, id);
       return row ? splitStatusRow(row, stageNames) : undefined;
     },
     getMany: async (orgId, ids) => (ids.length === 0 ? [] : db.selectFrom('documents').selectAll().where('org_id', '=', orgId).where('id', 'in', [...ids]).execute()),
@@ -55,44 +55,53 @@ export function documentRepo(db: Kysely<Database>, runner: QueryRunner): Documen
   };
 }
 
-/** A status row: the document's status columns, its run's (prefixed run_, null without a run) and stage_<i> statuses. */
-type StatusRow = DocumentStatusColumns & { readonly [column: `run_${string}` | `stage_${number}`]: unknown };
-
-/** The status query of each list of stage names (there is one: the document stages, a constant). */
-const statusQueries = new WeakMap<readonly string[], CompiledSql<StatusRow, [string, string]>>();
+/**
+ * A status row: the document's status columns, its run's (prefixed run_, null without a run) and its
+ * stages' statuses as one JSON object, stage name → status (text on SQLite, parsed by the PostgreSQL
+ * driver; null without a run).
+ */
+type StatusRow = DocumentStatusColumns & {
+  readonly run_id: string | null;
+  readonly run_status: unknown;
+  readonly run_updated_at: unknown;
+  readonly run_completed_at: unknown;
+  readonly run_error: unknown;
+  readonly stages: string | Readonly<Record<string, unknown>> | null;
+};
 
 /**
- * One row: the run joined, each stage's status a subquery on the stages' primary key. Joining the
- * stages instead repeats the document and run in one row per stage, which costs more to read than
- * the subqueries. Only the columns the status shows are read: a wide row costs SQLite twice as much.
+ * One row: the run joined, its stages' statuses aggregated by one subquery over the stages' primary
+ * key (a range of the index: one seek for all stages, where a subquery per stage made one each; the
+ * join instead repeats the document and run once per stage). Only the columns the status shows are
+ * read: a wide row costs SQLite twice as much.
  */
-function statusQuery(stageNames: readonly string[]): CompiledSql<StatusRow, [string, string]> {
-  let query = statusQueries.get(stageNames);
-  if (!query) {
-    const stageColumns = stageNames.map((name, i) => sql`(select s.status from workflow_stages s where s.run_id = d.workflow_id and s.stage = ${name}) as ${sql.ref(`stage_${i}`)}`);
-    query = new CompiledSql((orgId: string, id: string) => sql<StatusRow>`
-      select d.id, d.updated_at, d.ocr_pages_done, d.ocr_pages_total, d.failure_reason,
-        r.id as run_id, r.status as run_status, r.updated_at as run_updated_at, r.completed_at as run_completed_at, r.error as run_error
-        ${stageColumns.length > 0 ? sql`, ${sql.join(stageColumns)}` : sql``}
-      from documents d left join workflow_runs r on r.id = d.workflow_id
-      where d.org_id = ${orgId} and d.id = ${id}`);
-    statusQueries.set(stageNames, query);
-  }
-  return query;
-}
-
-/** `stage_0`, `stage_1`, …: made once, since a name built per read is looked up in V8's string table each time. */
-const STAGE_COLUMNS = Array.from({ length: 32 }, (_, i) => `stage_${i}` as const);
+const statusQuery = new CompiledSql(
+  (orgId: string, id: string) => sql<StatusRow>`
+    select d.id, d.updated_at, d.ocr_pages_done, d.ocr_pages_total, d.failure_reason,
+      r.id as run_id, r.status as run_status, r.updated_at as run_updated_at, r.completed_at as run_completed_at, r.error as run_error,
+      (select json_group_object(s.stage, s.status) from workflow_stages s where s.run_id = d.workflow_id) as stages
+    from documents d left join workflow_runs r on r.id = d.workflow_id
+    where d.org_id = ${orgId} and d.id = ${id}`,
+  (orgId: string, id: string) => sql<StatusRow>`
+    select d.id, d.updated_at, d.ocr_pages_done, d.ocr_pages_total, d.failure_reason,
+      r.id as run_id, r.status as run_status, r.updated_at as run_updated_at, r.completed_at as run_completed_at, r.error as run_error,
+      (select json_object_agg(s.stage, s.status) from workflow_stages s where s.run_id = d.workflow_id) as stages
+    from documents d left join workflow_runs r on r.id = d.workflow_id
+    where d.org_id = ${orgId} and d.id = ${id}`,
+);
 
 function splitStatusRow(row: StatusRow, stageNames: readonly string[]): DocumentStatusRead {
   const doc: DocumentStatusColumns = { id: row.id, updated_at: row.updated_at, ocr_pages_done: row.ocr_pages_done, ocr_pages_total: row.ocr_pages_total, failure_reason: row.failure_reason };
   const run = row.run_id === null || row.run_id === undefined
     ? undefined
     : { status: row.run_status, updated_at: row.run_updated_at, completed_at: row.run_completed_at, error: row.run_error } as RunStatusColumns;
+  const byStage = typeof row.stages === 'string' ? (JSON.parse(row.stages) as Readonly<Record<string, unknown>>) : row.stages;
   const stages: StageStatus[] = [];
-  for (let i = 0; i < stageNames.length; i++) {
-    const status = row[STAGE_COLUMNS[i] ?? `stage_${i}`];
-    if (typeof status === 'string') stages.push({ stage: stageNames[i]!, status: status as StageStatus['status'] });
+  if (byStage) {
+    for (const stage of stageNames) {
+      const status = byStage[stage];
+      if (typeof status === 'string') stages.push({ stage, status: status as StageStatus['status'] });
+    }
   }
   return { doc, run, stages };
 }
