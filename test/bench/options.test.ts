@@ -49,11 +49,13 @@ describe('every scenario refuses bad options before it starts', () => {
       });
     const cases: readonly (readonly [readonly string[], string])[] = [
       // Every scenario reads its options through a spec: a typo or a value out of range is refused.
-      [['rest', '--conections=8'], 'bench: unknown option --conections: rest takes --connections, --seconds, --docs, --profile, --capstan-rev'],
+      [['rest', '--conections=8'], 'bench: unknown option --conections: rest takes --connections, --seconds, --warmup, --docs, --profile, --capstan-rev'],
       [['rest', '--connections=abc'], 'bench: --connections=abc: must be a whole number from 1 to 1024'],
       [['rest', '--connections=0'], 'bench: --connections=0: must be a whole number from 1 to 1024'],
       [['rest', '--seconds=-1'], 'bench: --seconds=-1: must be a number from 0.5 to 600'],
       [['rest', '--docs=1e9'], 'bench: --docs=1e9: must be a whole number from 1 to 500'],
+      [['rest', '--warmup=61'], 'bench: --warmup=61: must be a number from 0 to 60'],
+      [['rest', '--warmup=soon'], 'bench: --warmup=soon: must be a number from 0 to 60'],
       [['rest', '--profile=no'], 'bench: --profile=no: takes no value'],
       [['rest', '--capstan-rev=no-such-revision'], 'bench: --capstan-rev=no-such-revision: not a commit of this repository'],
       [['rest', '--capstan-rev=--all'], 'bench: --capstan-rev=--all: not a commit of this repository'],
@@ -62,6 +64,7 @@ describe('every scenario refuses bad options before it starts', () => {
       [['video-upload', '--mib=64', '--part-mib=128'], 'bench: --part-mib=128: must be a whole number from 5 to 64'],
       [['video-upload', '--mib=4'], 'bench: --mib=4: must be a whole number from 5 to 4096'],
       [['documents', '--text-docs=-3'], 'bench: --text-docs=-3: must be a whole number from 1 to 1000'],
+      [['documents', '--rest-warmup=-1'], 'bench: --rest-warmup=-1: must be a number from 0 to 60'],
       [['idle', '--connections=-5'], 'bench: --connections=-5: must be an even number from 2 to '],
       // Half SSE, half WebSocket: the count and the processes split in two.
       [['idle', '--connections=1001'], 'bench: --connections=1001: must be an even number from 2 to '],

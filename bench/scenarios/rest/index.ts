@@ -13,6 +13,7 @@ import { flag, num, nums, readOptions, revision, whole, type OptionSpecs } from 
 const REST_OPTIONS = {
   connections: nums([8, 32], { integer: true, min: 1, max: 1024 }),
   seconds: num(5, { min: 0.5, max: 600 }),
+  warmup: num(3, { min: 0, max: 60 }),
   docs: whole(20, 1, 500, 'each is uploaded and processed first'),
   profile: flag(),
   'capstan-rev': revision(),
@@ -23,7 +24,7 @@ export const rest: Scenario = {
   title: 'REST: GET /status requests per second with keep-alive',
   options: REST_OPTIONS,
   async run(ctx) {
-    const { connections: connectionCounts, seconds, docs, profile, 'capstan-rev': rev } = readOptions(REST_OPTIONS, ctx.options);
+    const { connections: connectionCounts, seconds, warmup, docs, profile, 'capstan-rev': rev } = readOptions(REST_OPTIONS, ctx.options);
     const source = capstanSource(ctx.root, rev);
     const group = new ProcessGroup();
     try {
@@ -33,7 +34,7 @@ export const rest: Scenario = {
       const runs: RestResult[] = [];
       for (const c of connectionCounts) {
         ctx.log(`${c} connections`);
-        runs.push(await restPhase(ctx, group, cap, org, ids, c, seconds));
+        runs.push(await restPhase(ctx, group, cap, org, ids, c, seconds, warmup));
       }
       await cap.stop();
       const rows = runs.flatMap((r) => [
@@ -42,7 +43,7 @@ export const rest: Scenario = {
       ]);
       const ratios = runs.map((r) => `${r.connections} connections: **${(r.capstan.requestsPerSec / r.fastify.requestsPerSec).toFixed(2)}×**`).join(', ');
       const markdown = [
-        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite), rate limit off, ${docs} completed documents of one organization; each request carries the organization's \`capout-api-key\` and reads one document's status (cycling over the ${docs}). Baseline: a Fastify hello-world (\`bench/servers/fastify-hello.ts\`) answering a constant status-sized JSON body, its own process, same run. Load: one undici pool in the harness process, one request in flight per keep-alive connection, ${seconds} s per target after a 1 s warm-up. On 2 cores the load generator shares the machine with the server, so both figures are for the whole box.`,
+        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite), rate limit off, ${docs} completed documents of one organization; each request carries the organization's \`capout-api-key\` and reads one document's status (cycling over the ${docs}). Baseline: a Fastify hello-world (\`bench/servers/fastify-hello.ts\`) answering a constant status-sized JSON body, its own process, same run. Load: one undici pool in the harness process, one request in flight per keep-alive connection, ${seconds} s per target after a ${warmup} s warm-up of its own (V8 needs 2–3 s under load to optimize Capstan's request path). On 2 cores the load generator shares the machine with the server, so both figures are for the whole box.`,
         '',
         markdownTable(['connections', 'server', 'requests OK', 'failed', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU (% of a core)'], rows),
         '',
@@ -51,7 +52,7 @@ export const rest: Scenario = {
         `Reading: an authenticated status read (API-key lookup, SQLite query, JSON shape) costs Capstan about ${fmt(runs[0] ? runs[0].fastify.requestsPerSec / runs[0].capstan.requestsPerSec : undefined, 1)}× the work of an empty Fastify route per request.`,
       ].join('\n');
       const svg = barChartSvg('rest', [{ title: 'GET /status requests/s (keep-alive)', unit: 'requests/s', series: ['Capstan', 'Fastify hello-world'], groups: runs.map((r) => ({ label: `${r.connections} connections`, values: [r.capstan.requestsPerSec, r.fastify.requestsPerSec] })) }]);
-      return { data: { capstanRevision: source.revision, settings: { connectionCounts, seconds, docs }, runs }, markdown, svg };
+      return { data: { capstanRevision: source.revision, settings: { connectionCounts, seconds, warmup, docs }, runs }, markdown, svg };
     } finally {
       await group.stopAll(2_000);
       group.dispose();
