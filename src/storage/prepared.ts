@@ -72,13 +72,20 @@ function bindSlots(slots: readonly Slot[], args: readonly Param[]): unknown[] {
 
 interface Prepared {
   readonly statement: Libsql.Statement;
-  /** Column names of a statement that returns rows; undefined for one that does not. */
-  readonly columns: readonly string[] | undefined;
+  /** Makes a row's object from its values, for a statement that returns rows; undefined for one that does not. */
+  readonly toRow: RowMaker | undefined;
 }
+
+type RowMaker = (values: readonly unknown[]) => unknown;
 
 /** One SQLite connection's prepared statements for compiled queries, kept for the connection's life. */
 export class SqliteStatements {
-  private readonly prepared = new Map<CompiledSql<unknown, never>, Prepared>();
+  /**
+   * By how they are run: libsql (0.5) binds a statement's new values for `get` only if its last run
+   * was not an `all`; after one, `get` runs with the values `all` had. A statement kept for each way
+   * never mixes the two.
+   */
+  private readonly prepared = { all: new Map<CompiledSql<unknown, never>, Prepared>(), get: new Map<CompiledSql<unknown, never>, Prepared>() };
 
   constructor(
     readonly connection: Libsql.Database,
@@ -89,43 +96,57 @@ export class SqliteStatements {
   /** Every row `query` returns (none for a statement that returns none). */
   rows<R, A extends readonly Param[]>(db: Kysely<Database>, query: CompiledSql<R, A>, args: A): R[] {
     const { query: compiled, slots } = query.compiledFor(db);
-    const { statement, columns } = this.prepare(query, compiled.sql);
+    const { statement, toRow } = this.prepare(query, compiled.sql, 'all');
     const params = bindSlots(slots, args);
     this.beforeEach?.();
-    if (!columns) {
+    if (!toRow) {
       statement.run(params);
       return [];
     }
-    return (statement.all(params) as unknown[][]).map((row) => toObject(columns, row));
+    return (statement.all(params) as unknown[][]).map((row) => toRow(row) as R);
   }
 
   /** The first row `query` returns, if any. */
   first<R, A extends readonly Param[]>(db: Kysely<Database>, query: CompiledSql<R, A>, args: A): R | undefined {
     const { query: compiled, slots } = query.compiledFor(db);
-    const { statement, columns } = this.prepare(query, compiled.sql);
-    if (!columns) throw new Error('first() needs a statement that returns rows');
+    const { statement, toRow } = this.prepare(query, compiled.sql, 'get');
+    if (!toRow) throw new Error('first() needs a statement that returns rows');
     this.beforeEach?.();
     const row = statement.get(bindSlots(slots, args)) as unknown[] | undefined;
-    return row === undefined ? undefined : toObject<R>(columns, row);
+    return row === undefined ? undefined : (toRow(row) as R);
   }
 
-  private prepare(query: object, sql: string): Prepared {
+  private prepare(query: object, sql: string, way: 'all' | 'get'): Prepared {
     const key = query as CompiledSql<unknown, never>;
-    let prepared = this.prepared.get(key);
+    let prepared = this.prepared[way].get(key);
     if (!prepared) {
       const statement = this.connection.prepare(sql);
       // Raw rows (arrays) skip the driver's per-row metadata; the names are read once.
-      prepared = statement.reader ? { statement: statement.raw(true), columns: statement.columns().map((c) => c.name) } : { statement, columns: undefined };
-      this.prepared.set(key, prepared);
+      prepared = statement.reader ? { statement: statement.raw(true), toRow: rowMaker(statement.columns().map((c) => c.name)) } : { statement, toRow: undefined };
+      this.prepared[way].set(key, prepared);
     }
     return prepared;
   }
 }
 
-function toObject<R>(columns: readonly string[], row: readonly unknown[]): R {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < columns.length; i++) out[columns[i]!] = row[i];
-  return out as R;
+/**
+ * A statement's row maker: one object literal naming every column, made once per statement, so that
+ * its rows share one shape. Setting the columns one by one in a loop (`out[name] = value`) was a
+ * store V8 cannot specialize, on every column of every row, and left objects that later reads of
+ * their fields could not specialize either. The names are SQLite's own for the statement's columns,
+ * written into the function as JSON strings; `__proto__`, which a literal would take as the
+ * prototype, keeps the loop.
+ */
+function rowMaker(columns: readonly string[]): RowMaker {
+  if (columns.includes('__proto__')) {
+    return (values) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) Object.defineProperty(out, columns[i]!, { value: values[i], enumerable: true, writable: true, configurable: true });
+      return out;
+    };
+  }
+  const fields = columns.map((name, i) => `${JSON.stringify(name)}: values[${i}]`).join(', ');
+  return new Function('values', `return { ${fields} };`) as RowMaker;
 }
 
 /** Where compiled queries run: see the top of this file. */
