@@ -28,7 +28,7 @@ test('columns with any name become own properties, duplicates keeping the last, 
 test('every row gets its own values; first() after rows() of the same query binds its own', () => {
   const { connection, db, statements } = open();
   connection.exec('create table t (id integer primary key, name text)');
-  const insert = new CompiledSql((id: number, name: string) => sql<never>`insert into t (id, name) values (${id}, ${name})`);
+  const insert = new CompiledSql((id: number, name: string | null) => sql<never>`insert into t (id, name) values (${id}, ${name})`);
   for (const [id, name] of [[1, 'one'], [2, 'two'], [3, null]] as const) assert.deepEqual(statements.rows(db, insert, [id, name]), []);
   const all = new CompiledSql((from: number) => sql<{ id: number; name: string | null }>`select id, name from t where id >= ${from} order by id`);
   assert.deepEqual(statements.rows(db, all, [2]), [{ id: 2, name: 'two' }, { id: 3, name: null }]);
