@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildEstimatePdf, buildScannedPdf } from '../../../test/fixtures/documents.js';
 import { capstanSource } from '../../lib/capstan-source.js';
 import { fmt, makeOrg, pollUntil, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
-import { httpLoad, type HttpLoadResult } from '../../lib/http-load.js';
+import { HttpLoad, type HttpLoadResult } from '../../lib/http-load.js';
 import { baseEnv, ProcessGroup, processUsage } from '../../lib/processes.js';
 import { num, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 import { markdownTable } from '../../lib/report.js';
@@ -102,31 +102,48 @@ export interface RestResult {
   readonly fastify: HttpLoadResult & { serverCpuPct: number };
 }
 
-/** Keep-alive `GET /status/:id` on Capstan (real documents, API key) and on a Fastify hello-world. */
+/** How long each target runs at a time in the timed part of the REST phase. */
+export const REST_SLICE_SECONDS = 0.5;
+
 /**
- * Each target is warmed up for `warmupSeconds` before its timed run. Capstan's request path is large
- * enough that V8 takes 2–3 s under load to optimize it (its first second runs at a fifth of its steady
- * rate); a warm-up shorter than that times the compiler, not the server.
+ * Keep-alive `GET /status/:id` on Capstan (real documents, API key) and on a Fastify hello-world.
+ *  - Each target is first warmed up for `warmupSeconds`. Capstan's request path is large enough that
+ *    V8 takes 2–3 s under load to optimize it (its first second runs at a fifth of its steady rate); a
+ *    shorter warm-up times the compiler, not the server.
+ *  - Then the two take turns, REST_SLICE_SECONDS each, until each has had `seconds`. On a shared
+ *    machine a slow moment lasts seconds: run one after the other, one target could have it all;
+ *    taking turns, both get their share of it.
  */
 export async function restPhase(ctx: ScenarioContext, group: ProcessGroup, cap: CapstanProcess, org: Org, ids: readonly string[], connections: number, seconds: number, warmupSeconds: number): Promise<RestResult> {
-  const fastify = group.spawn({ name: 'fastify-hello', nodeArgs: ['--import', 'tsx', join(ctx.root, 'bench/servers/fastify-hello.ts')], env: { ...baseEnv(), PORT: '0' }, cwd: ctx.root, fds: 1024, lifetimeSec: 120 });
+  const fastify = group.spawn({ name: 'fastify-hello', nodeArgs: ['--import', 'tsx', join(ctx.root, 'bench/servers/fastify-hello.ts')], env: { ...baseEnv(), PORT: '0' }, cwd: ctx.root, fds: 1024, lifetimeSec: 120 + 2 * (seconds + warmupSeconds) });
+  const paths = ids.map((id) => `/status/${id}`);
+  const targets: { name: string; load: HttpLoad; cpu: () => number; cpuSec: number }[] = [];
   try {
     const port = Number((await fastify.waitForLine(/^LISTENING (\d+)/, 20_000))[1]);
-    const fastifyCpu = () => processUsage(fastify.nodePid() ?? -1)?.cpuSec ?? 0;
-    const paths = ids.map((id) => `/status/${id}`);
-    const measure = async (origin: string, headers: Record<string, string>, cpu: () => number) => {
-      // The warm-up (JIT, connection setup), then the timed run.
-      if (warmupSeconds > 0) await httpLoad(origin, paths, headers, connections, warmupSeconds, Number.MAX_SAFE_INTEGER);
-      const c0 = cpu();
-      const r = await httpLoad(origin, paths, headers, connections, seconds, 2_000_000);
-      return { ...r, serverCpuPct: round(((cpu() - c0) / r.seconds) * 100) };
-    };
-    const capstan = await measure(cap.origin, { 'capout-api-key': org.apiKey }, () => cap.usage().cpuSec);
-    ctx.log(`  Capstan GET /status: ${capstan.requestsPerSec} req/s (${capstan.failed} failed)`);
-    const base = await measure(`http://127.0.0.1:${port}`, {}, fastifyCpu);
-    ctx.log(`  Fastify hello: ${base.requestsPerSec} req/s (${base.failed} failed)`);
+    const target = (name: string, origin: string, headers: Record<string, string>, cpu: () => number) => ({ name, load: new HttpLoad(origin, paths, headers, connections), cpu, cpuSec: 0 });
+    targets.push(
+      target('Capstan GET /status', cap.origin, { 'capout-api-key': org.apiKey }, () => cap.usage().cpuSec),
+      target('Fastify hello', `http://127.0.0.1:${port}`, {}, () => processUsage(fastify.nodePid() ?? -1)?.cpuSec ?? 0),
+    );
+    // The warm-up runs on the same pools (and connections) as the timed part, and is not counted.
+    for (const t of targets) if (warmupSeconds > 0) await t.load.run(warmupSeconds);
+    for (const t of targets) t.load.resetCounts();
+    const slices = Math.max(1, Math.round(seconds / REST_SLICE_SECONDS));
+    for (let i = 0; i < slices; i++) {
+      for (const t of targets) {
+        const c0 = t.cpu();
+        await t.load.run(seconds / slices);
+        t.cpuSec += t.cpu() - c0;
+      }
+    }
+    const [capstan, base] = targets.map((t) => {
+      const r = t.load.result();
+      ctx.log(`  ${t.name}: ${r.requestsPerSec} req/s (${r.failed} failed)`);
+      return { ...r, serverCpuPct: round((t.cpuSec / r.seconds) * 100) };
+    }) as [RestResult['capstan'], RestResult['fastify']];
     return { connections, seconds, capstan, fastify: base };
   } finally {
+    for (const t of targets) await t.load.close();
     await group.stop(fastify, 2_000);
   }
 }
@@ -198,7 +215,7 @@ export const documents: Scenario = {
       const data = { capstanRevision: source.revision, settings: { textDocs, ocrDocs, workflowConcurrency: concurrency, connections, restSeconds, restWarmup }, pipeline: [textRun, ocrRun], rest };
       const ratio = rest.capstan.requestsPerSec / rest.fastify.requestsPerSec;
       const markdown = [
-        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite, local blobs), \`CAPSTAN_WORKFLOW_CONCURRENCY=${concurrency}\` (the default: two stages at once), documents free (price 0). **Pipeline**: all documents of a kind are uploaded at once (\`POST /upload\`, base64), then each \`GET /status/:id\` is polled every 50 ms until \`completed\`; pages/s = completed pages ÷ (first upload → last completion), so it includes upload, the queue and all five stages. The text-layer PDF is the two-page estimate of \`test/fixtures/documents.ts\` (pdfjs text layer, about 20 line items); the scanned PDF is one page holding only a picture of text (tesseract OCR). One document of each kind ran first, untimed, to load pdfjs and tesseract. **REST**: ${connections} keep-alive connections (undici pool, one request in flight each) from the harness process for ${restSeconds} s after a ${restWarmup} s warm-up, cycling over the organization's documents; the baseline is a Fastify hello-world answering a constant status-sized JSON body, run as its own process in the same run.`,
+        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite, local blobs), \`CAPSTAN_WORKFLOW_CONCURRENCY=${concurrency}\` (the default: two stages at once), documents free (price 0). **Pipeline**: all documents of a kind are uploaded at once (\`POST /upload\`, base64), then each \`GET /status/:id\` is polled every 50 ms until \`completed\`; pages/s = completed pages ÷ (first upload → last completion), so it includes upload, the queue and all five stages. The text-layer PDF is the two-page estimate of \`test/fixtures/documents.ts\` (pdfjs text layer, about 20 line items); the scanned PDF is one page holding only a picture of text (tesseract OCR). One document of each kind ran first, untimed, to load pdfjs and tesseract. **REST**: ${connections} keep-alive connections per target (undici pool, one request in flight each) from the harness process, cycling over the organization's documents; each target is warmed up for ${restWarmup} s, then the two take turns in ${REST_SLICE_SECONDS}-s slices until each has had ${restSeconds} s; the baseline is a Fastify hello-world answering a constant status-sized JSON body, run as its own process in the same run.`,
         '',
         '### Pipeline throughput (end to end)',
         '',

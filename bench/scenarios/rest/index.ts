@@ -7,7 +7,7 @@ import { ProcessGroup } from '../../lib/processes.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
-import { capstanWithDocuments, restPhase, type RestResult } from '../documents/index.js';
+import { REST_SLICE_SECONDS, capstanWithDocuments, restPhase, type RestResult } from '../documents/index.js';
 import { flag, num, nums, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 
 const REST_OPTIONS = {
@@ -43,7 +43,7 @@ export const rest: Scenario = {
       ]);
       const ratios = runs.map((r) => `${r.connections} connections: **${(r.capstan.requestsPerSec / r.fastify.requestsPerSec).toFixed(2)}×**`).join(', ');
       const markdown = [
-        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite), rate limit off, ${docs} completed documents of one organization; each request carries the organization's \`capout-api-key\` and reads one document's status (cycling over the ${docs}). Baseline: a Fastify hello-world (\`bench/servers/fastify-hello.ts\`) answering a constant status-sized JSON body, its own process, same run. Load: one undici pool in the harness process, one request in flight per keep-alive connection, ${seconds} s per target after a ${warmup} s warm-up of its own (V8 needs 2–3 s under load to optimize Capstan's request path). On 2 cores the load generator shares the machine with the server, so both figures are for the whole box.`,
+        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite), rate limit off, ${docs} completed documents of one organization; each request carries the organization's \`capout-api-key\` and reads one document's status (cycling over the ${docs}). Baseline: a Fastify hello-world (\`bench/servers/fastify-hello.ts\`) answering a constant status-sized JSON body, its own process, same run. Load: one undici pool per target in the harness process, one request in flight per keep-alive connection; each target is warmed up for ${warmup} s on its pool (V8 needs 2–3 s under load to optimize Capstan's request path), then the two take turns in ${REST_SLICE_SECONDS}-s slices until each has had ${seconds} s, so that a slow moment of this shared machine falls on both. On 2 cores the load generator shares the machine with the server, so both figures are for the whole box.`,
         '',
         markdownTable(['connections', 'server', 'requests OK', 'failed', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU (% of a core)'], rows),
         '',
