@@ -95,11 +95,14 @@ async function pipeline(cap: CapstanProcess, org: Org, kind: PipelineResult['kin
   };
 }
 
+/** One target's load, with its server's CPU: in % of a core, and in µs per answered request (steadier than requests/s on a shared machine). */
+export type RestTargetResult = HttpLoadResult & { readonly serverCpuPct: number; readonly serverCpuMicrosPerRequest: number | undefined };
+
 export interface RestResult {
   readonly connections: number;
   readonly seconds: number;
-  readonly capstan: HttpLoadResult & { serverCpuPct: number };
-  readonly fastify: HttpLoadResult & { serverCpuPct: number };
+  readonly capstan: RestTargetResult;
+  readonly fastify: RestTargetResult;
 }
 
 /** How long each target runs at a time in the timed part of the REST phase. */
@@ -139,8 +142,8 @@ export async function restPhase(ctx: ScenarioContext, group: ProcessGroup, cap: 
     const [capstan, base] = targets.map((t) => {
       const r = t.load.result();
       ctx.log(`  ${t.name}: ${r.requestsPerSec} req/s (${r.failed} failed)`);
-      return { ...r, serverCpuPct: round((t.cpuSec / r.seconds) * 100) };
-    }) as [RestResult['capstan'], RestResult['fastify']];
+      return { ...r, serverCpuPct: round((t.cpuSec / r.seconds) * 100), serverCpuMicrosPerRequest: r.ok > 0 ? round((t.cpuSec / r.ok) * 1e6) : undefined };
+    }) as [RestTargetResult, RestTargetResult];
     return { connections, seconds, capstan, fastify: base };
   } finally {
     for (const t of targets) await t.load.close();
@@ -149,8 +152,8 @@ export async function restPhase(ctx: ScenarioContext, group: ProcessGroup, cap: 
 }
 
 export function restTable(r: RestResult): string {
-  const row = (name: string, x: RestResult['capstan']) => [name, fmt(x.ok, 0), fmt(x.failed, 0), `**${fmt(x.requestsPerSec, 0)}**`, fmt(x.p50Ms, 2), fmt(x.p99Ms, 2), `${fmt(x.serverCpuPct)} %`];
-  return markdownTable(['server', 'requests OK', 'failed', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU (% of a core)'], [
+  const row = (name: string, x: RestTargetResult) => [name, fmt(x.ok, 0), fmt(x.failed, 0), `**${fmt(x.requestsPerSec, 0)}**`, fmt(x.p50Ms, 2), fmt(x.p99Ms, 2), `${fmt(x.serverCpuPct)} %`, fmt(x.serverCpuMicrosPerRequest)];
+  return markdownTable(['server', 'requests OK', 'failed', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU (% of a core)', 'server CPU µs per request'], [
     row('Capstan `GET /status/:id` (API key, SQLite)', r.capstan),
     row('Fastify hello-world (`GET /status/:id`, constant JSON)', r.fastify),
   ]);

@@ -38,18 +38,20 @@ export const rest: Scenario = {
       }
       await cap.stop();
       const rows = runs.flatMap((r) => [
-        [String(r.connections), 'Capstan `GET /status/:id`', fmt(r.capstan.ok, 0), fmt(r.capstan.failed, 0), `**${fmt(r.capstan.requestsPerSec, 0)}**`, fmt(r.capstan.p50Ms, 2), fmt(r.capstan.p99Ms, 2), `${fmt(r.capstan.serverCpuPct)} %`],
-        [String(r.connections), 'Fastify hello-world', fmt(r.fastify.ok, 0), fmt(r.fastify.failed, 0), `**${fmt(r.fastify.requestsPerSec, 0)}**`, fmt(r.fastify.p50Ms, 2), fmt(r.fastify.p99Ms, 2), `${fmt(r.fastify.serverCpuPct)} %`],
+        [String(r.connections), 'Capstan `GET /status/:id`', fmt(r.capstan.ok, 0), fmt(r.capstan.failed, 0), `**${fmt(r.capstan.requestsPerSec, 0)}**`, fmt(r.capstan.p50Ms, 2), fmt(r.capstan.p99Ms, 2), `${fmt(r.capstan.serverCpuPct)} %`, fmt(r.capstan.serverCpuMicrosPerRequest)],
+        [String(r.connections), 'Fastify hello-world', fmt(r.fastify.ok, 0), fmt(r.fastify.failed, 0), `**${fmt(r.fastify.requestsPerSec, 0)}**`, fmt(r.fastify.p50Ms, 2), fmt(r.fastify.p99Ms, 2), `${fmt(r.fastify.serverCpuPct)} %`, fmt(r.fastify.serverCpuMicrosPerRequest)],
       ]);
       const ratios = runs.map((r) => `${r.connections} connections: **${(r.capstan.requestsPerSec / r.fastify.requestsPerSec).toFixed(2)}×**`).join(', ');
       const markdown = [
         `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite), rate limit off, ${docs} completed documents of one organization; each request carries the organization's \`capout-api-key\` and reads one document's status (cycling over the ${docs}). Baseline: a Fastify hello-world (\`bench/servers/fastify-hello.ts\`) answering a constant status-sized JSON body, its own process, same run. Load: one undici pool per target in the harness process, one request in flight per keep-alive connection; each target is warmed up for ${warmup} s on its pool (V8 needs 2–3 s under load to optimize Capstan's request path), then the two take turns in ${REST_SLICE_SECONDS}-s slices until each has had ${seconds} s, so that a slow moment of this shared machine falls on both. On 2 cores the load generator shares the machine with the server, so both figures are for the whole box.`,
         '',
-        markdownTable(['connections', 'server', 'requests OK', 'failed', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU (% of a core)'], rows),
+        markdownTable(['connections', 'server', 'requests OK', 'failed', 'requests/s', 'p50 ms', 'p99 ms', 'server CPU (% of a core)', 'server CPU µs per request'], rows),
         '',
         `Ratio Capstan ÷ Fastify hello-world: ${ratios}.`,
         '',
-        `Reading: an authenticated status read (API-key lookup, SQLite query, JSON shape) costs Capstan about ${fmt(runs[0] ? runs[0].fastify.requestsPerSec / runs[0].capstan.requestsPerSec : undefined, 1)}× the work of an empty Fastify route per request.`,
+        `Server CPU per request, Capstan ÷ Fastify hello-world: ${runs.map((r) => `${r.connections} connections: ${fmt(cpuRatio(r), 2)}×`).join(', ')}.`,
+        '',
+        `Reading: an authenticated status read (API-key lookup, SQLite query, JSON shape) costs Capstan about ${fmt(runs[0] ? cpuRatio(runs[0]) : undefined, 1)}× the server CPU of an empty Fastify route per request.`,
       ].join('\n');
       const svg = barChartSvg('rest', [{ title: 'GET /status requests/s (keep-alive)', unit: 'requests/s', series: ['Capstan', 'Fastify hello-world'], groups: runs.map((r) => ({ label: `${r.connections} connections`, values: [r.capstan.requestsPerSec, r.fastify.requestsPerSec] })) }]);
       return { data: { capstanRevision: source.revision, settings: { connectionCounts, seconds, warmup, docs }, runs }, markdown, svg };
@@ -60,3 +62,9 @@ export const rest: Scenario = {
     }
   },
 };
+
+/** Capstan's server CPU per request over the hello-world's. */
+function cpuRatio(r: RestResult): number | undefined {
+  const [a, b] = [r.capstan.serverCpuMicrosPerRequest, r.fastify.serverCpuMicrosPerRequest];
+  return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+}
