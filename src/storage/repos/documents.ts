@@ -75,20 +75,15 @@ type StatusRow = DocumentStatusColumns & {
  * join instead repeats the document and run once per stage). Only the columns the status shows are
  * read: a wide row costs SQLite twice as much.
  */
-const statusQuery = new CompiledSql(
-  (orgId: string, id: string) => sql<StatusRow>`
-    select d.id, d.updated_at, d.ocr_pages_done, d.ocr_pages_total, d.failure_reason,
-      r.id as run_id, r.status as run_status, r.updated_at as run_updated_at, r.completed_at as run_completed_at, r.error as run_error,
-      (select json_group_object(s.stage, s.status) from workflow_stages s where s.run_id = d.workflow_id) as stages
-    from documents d left join workflow_runs r on r.id = d.workflow_id
-    where d.org_id = ${orgId} and d.id = ${id}`,
-  (orgId: string, id: string) => sql<StatusRow>`
-    select d.id, d.updated_at, d.ocr_pages_done, d.ocr_pages_total, d.failure_reason,
-      r.id as run_id, r.status as run_status, r.updated_at as run_updated_at, r.completed_at as run_completed_at, r.error as run_error,
-      (select json_object_agg(s.stage, s.status) from workflow_stages s where s.run_id = d.workflow_id) as stages
-    from documents d left join workflow_runs r on r.id = d.workflow_id
-    where d.org_id = ${orgId} and d.id = ${id}`,
-);
+const statusSql = (aggregate: string) => (orgId: string, id: string) => sql<StatusRow>`
+  select d.id, d.updated_at, d.ocr_pages_done, d.ocr_pages_total, d.failure_reason,
+    r.id as run_id, r.status as run_status, r.updated_at as run_updated_at, r.completed_at as run_completed_at, r.error as run_error,
+    (select ${sql.raw(aggregate)}(s.stage, s.status) from workflow_stages s where s.run_id = d.workflow_id) as stages
+  from documents d left join workflow_runs r on r.id = d.workflow_id
+  where d.org_id = ${orgId} and d.id = ${id}`;
+
+// The same aggregate is json_group_object on SQLite and json_object_agg on PostgreSQL.
+const statusQuery = new CompiledSql(statusSql('json_group_object'), statusSql('json_object_agg'));
 
 function splitStatusRow(row: StatusRow, stageNames: readonly string[]): DocumentStatusRead {
   const doc: DocumentStatusColumns = { id: row.id, updated_at: row.updated_at, ocr_pages_done: row.ocr_pages_done, ocr_pages_total: row.ocr_pages_total, failure_reason: row.failure_reason };
