@@ -110,9 +110,10 @@ export const REST_SLICE_SECONDS = 0.5;
 
 /**
  * Keep-alive `GET /status/:id` on Capstan (real documents, API key) and on a Fastify hello-world.
- *  - Each target is first warmed up for `warmupSeconds`. Capstan's request path is large enough that
- *    V8 takes 2–3 s under load to optimize it (its first second runs at a fifth of its steady rate); a
- *    shorter warm-up times the compiler, not the server.
+ *  - Each target is first warmed up for `warmupSeconds`. From cold, Capstan's first second under load
+ *    runs at a fifth of its steady rate and its second at two thirds (V8 optimizing a large request
+ *    path; after 10 s of idling first, the first second is already steady); a shorter warm-up times
+ *    that, not the server's steady work.
  *  - Then the two take turns, REST_SLICE_SECONDS each, until each has had `seconds`. On a shared
  *    machine a slow moment lasts seconds: run one after the other, one target could have it all;
  *    taking turns, both get their share of it.
