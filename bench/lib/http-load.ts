@@ -81,13 +81,3 @@ export class HttpLoad {
     return this.pool.destroy();
   }
 }
-
-export async function httpLoad(origin: string, paths: readonly string[], headers: Readonly<Record<string, string>>, connections: number, seconds: number, maxRequests: number): Promise<HttpLoadResult> {
-  const load = new HttpLoad(origin, paths, headers, connections);
-  try {
-    await load.run(seconds, maxRequests);
-  } finally {
-    await load.close();
-  }
-  return load.result();
-}
