@@ -177,6 +177,15 @@ describe('Nchan baseline', () => {
     assert.doesNotMatch(nchanConfig({ prefix: '/tmp/p', module: 'm.so', port: 1, workers: 1, connections: 10 }), /reuseport|^user /m);
   });
 
+  test('a worker has connection slots to spare beyond its sockets, for Nchan\'s internal requests', () => {
+    const slots = (connections: number) => Number(nchanConfig({ prefix: '/tmp/p', module: 'm.so', port: 1, workers: 1, connections }).match(/worker_connections (\d+);/)?.[1]);
+    const files = (connections: number) => Number(nchanConfig({ prefix: '/tmp/p', module: 'm.so', port: 1, workers: 1, connections }).match(/worker_rlimit_nofile (\d+);/)?.[1]);
+    assert.equal(slots(10_064), 10_064 + 2_516);
+    assert.equal(slots(100), 100 + 1024);
+    // Slots without a socket need no descriptor: the file limit stays what the sockets need.
+    assert.equal(files(10_064), 10_064 + 256);
+  });
+
   test("the clients read Nchan's frames (a comment first, id then data) as the Node servers' frames", () => {
     const frames = new SseFrames();
     const payload = '{"p":"m","s":1,"t":1764600000000}';
