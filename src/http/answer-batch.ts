@@ -4,6 +4,8 @@
 // back to waiting: each wake-up costs the server a system call's worth of scheduler work (on a VM, a
 // call to the hypervisor). Written back to back, the first wakes the client and the others find it
 // awake. An answer waits at most for the rest of the pass that produced it; alone, it goes out at once.
+// Answers leave before the pass's fan-out writes (util/end-of-pass.ts).
+import { atEndOfPass } from '../util/end-of-pass.js';
 import type { Logger } from './logger.js';
 
 export class AnswerBatch {
@@ -13,7 +15,7 @@ export class AnswerBatch {
 
   /** Runs `send` after the current pass of I/O callbacks, with every other answer of that pass, in order. */
   defer(send: () => void): void {
-    if (this.pending.push(send) === 1) setImmediate(this.flush);
+    if (this.pending.push(send) === 1) atEndOfPass('answers', this.flush);
   }
 
   private readonly flush = (): void => {

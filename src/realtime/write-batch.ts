@@ -4,6 +4,8 @@
 // frame still leaves in the same turn. Connections that queued the same frames share one buffer.
 // A flush to many connections yields to the event loop every few milliseconds, so that new
 // connections, requests and publishes are not held behind one event's ten thousand socket writes.
+// The writes of a pass go after its answers (util/end-of-pass.ts), so publishers send on meanwhile.
+import { atEndOfPass } from '../util/end-of-pass.js';
 
 /** Frame slots a batch keeps between turns; one that grew past this (a replay page) starts afresh. */
 const KEPT_SLOTS = 16;
@@ -88,7 +90,7 @@ function schedule(batch: FrameBatch): void {
   dirty.push(batch);
   if (scheduled) return;
   scheduled = true;
-  setImmediate(flushAll);
+  atEndOfPass('writes', flushAll);
 }
 
 function flushAll(): void {
@@ -102,7 +104,7 @@ function flushAll(): void {
       // A socket that fails mid-write closes itself; the others must still get their frames.
     }
     if (next % CLOCK_EVERY === 0 && next < dirty.length && performance.now() - started > FLUSH_SLICE_MS) {
-      setImmediate(flushAll);
+      atEndOfPass('writes', flushAll);
       return;
     }
   }
