@@ -9,6 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Histogram } from '../../bench/lib/histogram.js';
+import { sourceBlock } from '../../bench/lib/load-clients.js';
+import { loopbackSources } from '../../bench/lib/net.js';
 import { machineInfo } from '../../bench/lib/machine.js';
 import { SseFrames } from '../../bench/clients/sse-frames.js';
 import { nchanAvailability, nchanConfig } from '../../bench/lib/nchan.js';
@@ -192,6 +194,19 @@ describe('Nchan baseline', () => {
     assert.deepEqual(frames.push(': hi\n\nid: 1764600000:0\ndata: '), []);
     assert.deepEqual(frames.push(`${payload}\n\nid: 1764600000:1\ndata: ${payload}\n\nid: 7\nevent: test.ping\ndata: ${payload}\n`), [payload, payload]);
     assert.deepEqual(frames.push('\ndata:a\r\ndata\r\ndata: b\r\n\r\nretry: 3000\n\n'), [payload, 'a\n\nb']);
+  });
+});
+
+describe('load-client source addresses', () => {
+  test('clients made one after another bind to blocks of their own, each a valid range, wrapping past the last', () => {
+    // The idle scenario's two runs of eight processes: 64 addresses, none shared.
+    const used = Array.from({ length: 16 }, (_, i) => loopbackSources(4, sourceBlock(i, 4))).flat();
+    assert.equal(new Set(used).size, 64);
+    for (const size of [1, 2, 3, 4, 7, 16, 64]) {
+      for (let block = 0; block < 300; block++) assert.doesNotThrow(() => loopbackSources(size, sourceBlock(block, size)), `block ${block} of ${size}`);
+    }
+    assert.equal(sourceBlock(62, 4), 248);
+    assert.equal(sourceBlock(63, 4), 0, 'past the last whole block it starts again');
   });
 });
 

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { capstanSource } from '../../lib/capstan-source.js';
 import { fmt, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
 import { allStats, awaitDeliveries, latencySummary, makeHubFixture, phaseTotals } from '../../lib/hub-fixture.js';
-import { LoadClients } from '../../lib/load-clients.js';
+import { LoadClients, sourceBlock } from '../../lib/load-clients.js';
 import { hardFdLimit, ProcessGroup } from '../../lib/processes.js';
 import { createScaledStorage, REDIS_URL } from '../../lib/scaled-storage.js';
 import { Publisher } from '../../lib/publisher.js';
@@ -40,7 +40,9 @@ async function runCluster(ctx: ScenarioContext, dir: string, nodes: number, subs
     const caps: CapstanProcess[] = [first, ...(await Promise.all(Array.from({ length: nodes - 1 }, (_, i) => startCapstanProcess(group, spec(i + 1)))))];
     const hub = await makeHubFixture(first, contacts);
     const per = Math.ceil(subscribers / clientProcs);
-    for (let i = 0; i < clientProcs; i++) clients.push(new LoadClients(group, ctx.root, 1, 4, per, 300));
+    // Each process, in each configuration, binds to addresses of its own (load-clients.ts, sourceBlock).
+    const firstBlock = nodes === 1 ? 0 : clientProcs;
+    for (let i = 0; i < clientProcs; i++) clients.push(new LoadClients(group, ctx.root, 1, 4, per, 300, sourceBlock(firstBlock + i, 4)));
     const conns = await Promise.all(clients.map((c, i) => c.connect(hub.subscribeOn(caps[i % nodes]?.origin ?? first.origin) as RunningTarget, Math.floor(subscribers / clientProcs) + (i < subscribers % clientProcs ? 1 : 0), 32, 15_000, 120_000)));
     result.connected = conns.reduce((n, c) => n + c.ok, 0);
     result.connectMs = Math.max(...conns.map((c) => c.ms));

@@ -5,7 +5,7 @@
 import { capstanSource } from '../../lib/capstan-source.js';
 import { fmt, makeOrg, profileFlags, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
 import { allStats, makeHubFixture } from '../../lib/hub-fixture.js';
-import { LoadClients, type ConnectSummary } from '../../lib/load-clients.js';
+import { LoadClients, sourceBlock, type ConnectSummary } from '../../lib/load-clients.js';
 import { hardFdLimit, ProcessGroup } from '../../lib/processes.js';
 import { markdownTable } from '../../lib/report.js';
 import { createScaledStorage, type ScaledStorage } from '../../lib/scaled-storage.js';
@@ -70,7 +70,9 @@ async function runIdle(ctx: ScenarioContext, dir: string, s: Settings, nodes: nu
     const node = (i: number) => caps[i % nodes] ?? first;
     const wsOn = (origin: string) => ({ subscribe: { kind: 'ws' as const, url: `${origin.replace('http', 'ws')}/ws/status?token=${rt}&recent=10`, eventName: 'status' } });
     const per = Math.ceil(half / (s.procs / 2));
-    for (let i = 0; i < s.procs; i++) clients.push(new LoadClients(group, ctx.root, 1, 4, per, 400));
+    // Each process, in each run, binds to addresses of its own (load-clients.ts, sourceBlock).
+    const firstBlock = nodes === 1 ? 0 : s.procs;
+    for (let i = 0; i < s.procs; i++) clients.push(new LoadClients(group, ctx.root, 1, 4, per, 400, sourceBlock(firstBlock + i, 4)));
     await sleep(2000);
     const rss = () => caps.reduce((n, c) => n + c.usage().rssBytes, 0);
     const cpu = () => caps.reduce((n, c) => n + c.usage().cpuSec, 0);
@@ -152,7 +154,7 @@ function render(revision: string, s: Settings, runs: readonly IdleRun[]): string
     .map((r) => `${r.nodes === 1 ? 'one embedded node' : `${r.nodes} scaled nodes`} hold${r.nodes === 1 ? 's' : ''} ${fmt((r.sse?.ok ?? 0) + (r.ws?.ok ?? 0), 0)} idle connections at ${fmt(r.kbPerConnection?.all, 1)} KB each above empty servers (${fmt(r.kbPerConnection?.allIncludingBase, 1)} KB counting the whole process${r.nodes === 1 ? '' : 'es'}), using ${fmt(r.serverCpuPctAtRest, 2)} % of a core at rest`)
     .join('; ');
   return [
-    `Capstan ${revision}: the real CLI, default heartbeats (25 s). Half the connections are hub SSE streams (\`/realtime/events\`, ${s.contacts} contacts), held by ${s.procs / 2} load-client processes; half are documents WebSockets (\`/ws/status?token=rt_…&recent=10\`), held by ${s.procs / 2} more; each process uses 4 loopback source addresses, and process *i* of each half connects to node *i* mod N. ` +
+    `Capstan ${revision}: the real CLI, default heartbeats (25 s). Half the connections are hub SSE streams (\`/realtime/events\`, ${s.contacts} contacts), held by ${s.procs / 2} load-client processes; half are documents WebSockets (\`/ws/status?token=rt_…&recent=10\`), held by ${s.procs / 2} more; each process uses 4 loopback source addresses of its own (the second run other ones again), and process *i* of each half connects to node *i* mod N. ` +
       `A node holds its connections in one process, so the descriptor hard limit here (${fmt(s.fdLimit, 0)} per process, which root in this container cannot raise) lets one node hold at most ${fmt(oneNodeMax, 0)}. ` +
       `The first row is one embedded node (SQLite) with as many as fit${s.wanted > oneNodeMax ? `; the second holds all ${fmt(s.wanted, 0)} on the fewest scaled-mode nodes that fit them (a fresh PostgreSQL database and Redis prefix on this machine, tokens valid on every node)` : ''}. ` +
       `RSS is the nodes' resident set from /proc, summed: before any connection, after the SSE half (+3 s), after the WS half (+5 s), and once a second over ${s.restSec} s at rest, during which nothing is published and the nodes' CPU is measured. ` +
