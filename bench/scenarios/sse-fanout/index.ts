@@ -7,7 +7,7 @@ import { capstanSource } from '../../lib/capstan-source.js';
 import { awaitDeliveries, phaseTotals } from '../../lib/hub-fixture.js';
 import { wallClockMs } from '../../lib/clock.js';
 import { Histogram } from '../../lib/histogram.js';
-import { LOAD_CLIENT_OPTIONS, LoadClients } from '../../lib/load-clients.js';
+import { LOAD_CLIENT_OPTIONS, LoadClients, sourceBlock } from '../../lib/load-clients.js';
 import { nchanAvailability, type NchanAvailability } from '../../lib/nchan.js';
 import { dependent, flag, names, num, nums, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 import { hardFdLimit, ProcessGroup } from '../../lib/processes.js';
@@ -106,7 +106,7 @@ function publishSummary(r: PublishResult) {
   return { attempted: r.attempted, accepted: r.accepted, failed: r.failed, skipped: r.skipped, seconds: round((r.endedAt - r.startedAt) / 1000), errors: r.errors };
 }
 
-async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, name: TargetName, subscribers: number, nchan: NchanAvailability | undefined): Promise<RunResult> {
+async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, name: TargetName, subscribers: number, nchan: NchanAvailability | undefined, runIndex: number): Promise<RunResult> {
   if (isNchan(name) && !nchan?.ok) return notMeasured(name, subscribers, s, nchan?.reason ?? 'nginx with the Nchan module was not looked for');
   const result: RunResult = { target: name, subscribers, clientProcesses: s.clientProcesses, connected: 0, connectFailed: 0, connectMs: 0, connectErrors: [], fixed: [], closedDuringRun: 0 };
   const group = new ProcessGroup();
@@ -115,7 +115,9 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
   let clients: LoadClients | undefined;
   let publisher: Publisher | undefined;
   try {
-    clients = new LoadClients(group, ctx.root, s.clientProcesses, s.sourcesPerProcess, Math.ceil(subscribers / s.clientProcesses), lifetimeSec);
+    // Each target's clients bind to addresses the one before did not use (load-clients.ts, sourceBlock).
+    const firstSource = sourceBlock(runIndex, s.clientProcesses * s.sourcesPerProcess);
+    clients = new LoadClients(group, ctx.root, s.clientProcesses, s.sourcesPerProcess, Math.ceil(subscribers / s.clientProcesses), lifetimeSec, firstSource);
     target = await startTarget(name, group, { root: ctx.root, subscribers, lifetimeSec, contacts: s.contacts, capstanDir, nchan, nodeFlags: profileFlags(ctx.root, s.profile && (name === 'capstan' || name === 'capstan-ws')) });
     // The server's whole process tree: nginx's master and its workers; a Node server is one process.
     const serverPid = target.child.nodePid();
@@ -232,7 +234,7 @@ export const sseFanout: Scenario = {
       for (const subscribers of settings.subscribers) {
         for (const target of settings.targets) {
           ctx.log(`${target} with ${subscribers} subscribers`);
-          runs.push(await runOne(ctx, settings, source.dir, target, subscribers, nchan));
+          runs.push(await runOne(ctx, settings, source.dir, target, subscribers, nchan, runs.length));
         }
       }
     } finally {

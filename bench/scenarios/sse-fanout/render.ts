@@ -28,7 +28,7 @@ export function renderMarkdown(data: FanoutData): string {
   const out: string[] = [];
   const nchan = data.nchan;
   out.push(
-    `Each server runs as its own process; ${s.clientProcesses} load-client processes hold the subscribers (each over ${s.sourcesPerProcess} loopback source addresses) and the harness publishes over keep-alive HTTP (${s.publishConnections} connections). ` +
+    `Each server runs as its own process; ${s.clientProcesses} load-client processes hold the subscribers (each over ${s.sourcesPerProcess} loopback source addresses, each server's clients on addresses the one before did not use) and the harness publishes over keep-alive HTTP (${s.publishConnections} connections). ` +
       `Capstan (${data.capstanRevision}) is the real CLI on a fresh data directory (SQLite, events appended before delivery), its subscribers spread over ${s.contacts} hub contacts; it writes what a connection queued during one event-loop turn in one write. ` +
       'The Node baselines have no auth, no log and no queue limit; the naive ones write each event to each connection as it comes, the batched one (the honest Node ceiling) joins what was published while its pass was pending into one write per connection, and yields to the event loop every 10 ms of a pass, as Capstan does. ' +
       (nchan
