@@ -67,6 +67,9 @@ describe('connection leases in Redis', () => {
         assert.ok(ttl > 0 && ttl <= leaseMs, `the slot set expires with its latest lease (pttl ${ttl} ms)`);
       }
       for (const lease of leases) lease.release();
+      // A release is sent without waiting for its answer, on its own node's connection; Redis runs
+      // each connection's commands in order, so a PING answered on both means every release has run.
+      await Promise.all([nodeA.commands.ping(), nodeB.commands.ping()]);
       assert.equal(await b.count('contact:hold'), 0, 'released slots are free at once');
       assert.equal(await nodeB.commands.exists(slots), 0, 'the emptied set is gone');
     } finally {
