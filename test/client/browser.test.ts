@@ -378,8 +378,9 @@ describe('the SDK in Chromium, on another origin', () => {
       // comes at once, well inside the first token's 2 s.
       const early = await upload(shortOrg, 'early.pdf');
       await waitRun<DocumentStatus>('short', (items) => items.some((s) => s.document_id === early), 'the early document');
-      // Longer than the token lives: the stream has to be carried over to a new one.
-      await new Promise((r) => setTimeout(r, 3500));
+      // Until the first token has been renewed twice (each lives 2 to 3 s): the stream has to be
+      // carried over to a new one.
+      await until(() => exchanges.slice(from).filter((x) => x.method === 'POST' && x.path === '/ws/token').length >= 3, 'two renewals', 15_000);
       const id = await upload(shortOrg, 'late.pdf');
       const got = await waitRun<DocumentStatus>('short', (items) => items.some((s) => s.document_id === id && isFinal(s)), 'the late document to finish');
       assert.equal(got.filter((s) => s.document_id === id)[0]?.status, 'processing');

@@ -123,7 +123,8 @@ describe('documents watch with short-lived realtime tokens', () => {
     const watch = renewing.documents.watch({ recent: 1 }, FAST);
     const it = watch[Symbol.asyncIterator]();
     await take(it, (items) => items.length === 1);
-    await new Promise((r) => setTimeout(r, 3500));
+    // Until the first token has been renewed twice (each lives 2 to 3 s).
+    await until(() => counting.count('/ws/token') >= 3, 'two renewals', 15_000);
     const up = await client.documents.upload({ base64: Buffer.from(await buildEstimatePdf()).toString('base64'), fileName: 'late.pdf' });
     const got = await take(it, (items) => items.some((s) => s.document_id === up.document_id && isFinal(s)));
     watch.close();

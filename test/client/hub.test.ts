@@ -9,6 +9,7 @@ import { fetchEventSource, type EventSourceMessage } from '@microsoft/fetch-even
 import { CapstanError, createClient, type HubStreamItem } from '@capstan/client';
 import { makeHub, type TestHub } from '../helpers/hub.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { pastExpiry } from '../helpers/tokens.js';
 import { until } from '../helpers/wait.js';
 import { assertFreshBuild, countingFetch, take } from './helpers.js';
 
@@ -58,11 +59,13 @@ describe('hub events through the SDK', () => {
     const stream = client.hub.events({ hubId: hub.hubId, token: m.token, getToken: async () => (tokens++, hub.token(m.id, 1)) }, { ...FAST, lastEventId: start });
     const it = stream[Symbol.asyncIterator]();
     const published: string[] = [];
-    // Published across at least two expiries (1 s tokens).
-    for (let n = 0; n < 6; n++) {
+    // Published across at least two expiries (1 s tokens live 1 to 2 s), and one event after them.
+    const deadline = Date.now() + 15_000;
+    for (let n = 0; tokens < 2 && Date.now() < deadline; n++) {
       published.push(await hub.publish({ type: 'test.ping', data: { n } }));
-      await new Promise((r) => setTimeout(r, 450));
+      await new Promise((r) => setTimeout(r, 300));
     }
+    published.push(await hub.publish({ type: 'test.ping', data: { n: published.length } }));
     const got = await take(it, (items) => items.length >= published.length);
     stream.close();
     assert.deepEqual(got.map((e) => e.id), published);
@@ -77,7 +80,7 @@ describe('hub events through the SDK', () => {
 
   test('an expired token with no refresher is a typed 401 after one request, with no retry loop', async () => {
     const m = await hub.member('expired', 1);
-    await new Promise((r) => setTimeout(r, 1100));
+    await pastExpiry(m.token);
     const counting = countingFetch();
     const stream = createClient({ baseUrl: ts.url, fetch: counting.fetch }).hub.events({ hubId: hub.hubId, token: m.token }, FAST);
     await assert.rejects(take(stream[Symbol.asyncIterator](), () => false), (e: unknown) => e instanceof CapstanError && e.status === 401 && e.code === 'unauthorized');

@@ -8,6 +8,7 @@ import { VERSION } from '../../src/util/version.js';
 import { makeHub, type TestHub } from '../helpers/hub.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { openSse } from '../helpers/sse.js';
+import { pastExpiry } from '../helpers/tokens.js';
 
 describe('hub realtime stream', () => {
   let ts: TestServer;
@@ -74,7 +75,7 @@ describe('hub realtime stream', () => {
       assert.equal(JSON.parse(s.body).code, 'unauthorized');
     }
     // Our own token after its expiry instant.
-    await new Promise((r) => setTimeout(r, 1100));
+    await pastExpiry(expiredOwn);
     assert.equal((await openSse(hub.streamUrl(), { token: expiredOwn })).status, 401);
   });
 

@@ -5,6 +5,7 @@ import { after, before, describe, mock, test } from 'node:test';
 import { makeHub, type TestHub } from '../helpers/hub.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { openSse, type SseStream } from '../helpers/sse.js';
+import { tokenExpiryMs } from '../helpers/tokens.js';
 
 describe('hub streams verify each token once', () => {
   let ts: TestServer;
@@ -65,7 +66,7 @@ describe('hub streams verify each token once', () => {
     const second = await connect(member.token);
     assert.equal(second.status, 200);
     assert.equal(signatureChecks.mock.callCount(), checks);
-    const exp = (JSON.parse(Buffer.from(member.token.split('.')[1] as string, 'base64url').toString()) as { exp: number }).exp * 1000;
+    const exp = tokenExpiryMs(member.token);
     for (const s of [first, second]) {
       const frame = await s.next((f) => f.event === 'stream.expired', 5_000);
       assert.match(frame.data ?? '', /token_expired/);
