@@ -46,7 +46,7 @@ export class TokenService {
     const nowS = Math.floor(nowMs / 1000);
     // JWT times are whole seconds and a token lapses when the clock's second reaches `exp`: rounding
     // up keeps every token alive for at least the lifetime asked for, never up to a second less.
-    const exp = Math.ceil(nowMs / 1000 + ttlSeconds);
+    const exp = Math.ceil(nowMs / 1000) + ttlSeconds;
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(ISSUER)
