@@ -144,6 +144,11 @@ export interface WorkflowRunTable {
   completed_at: string | null;
   /** 1 when the run failed for good (a permanent stage error); 0 otherwise, attempts_exhausted included. */
   failed_permanently: Generated<number>;
+  /**
+   * Its stages' statuses as a JSON object, stage name → status (null before a stage starts). Kept by
+   * triggers on workflow_stages (migration 0018), never written by Capstan itself.
+   */
+  stage_statuses: Generated<string | null>;
 }
 
 export interface WorkflowStageTable {

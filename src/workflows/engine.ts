@@ -102,6 +102,7 @@ export class WorkflowEngine {
       updated_at: at,
       completed_at: null,
       failed_permanently: 0,
+      stage_statuses: null,
     };
     await tx.workflows.create(run);
     await tx.workflows.notify();

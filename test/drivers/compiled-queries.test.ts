@@ -33,7 +33,7 @@ for (const driver of DRIVERS) {
       n++;
       const run: WorkflowRun = {
         id: `run_cq${n}`, kind: 'document', org_id: 'org_cq', resource_id: `doc_cq${n}`, status: 'running', attempts: 1, lease_owner: null, lease_expires_at: null,
-        run_after: 0, error: null, input: '{}', created_at: at(1), updated_at: at(2), completed_at: null, failed_permanently: 0,
+        run_after: 0, error: null, input: '{}', created_at: at(1), updated_at: at(2), completed_at: null, failed_permanently: 0, stage_statuses: null,
       };
       const doc: DocumentRow = {
         id: `doc_cq${n}`, org_id: 'org_cq', workflow_id: run.id, file_name: 'a.pdf', xn_address: null, source: 'base64', source_url: null, mime: 'application/pdf',
@@ -58,6 +58,61 @@ for (const driver of DRIVERS) {
       const whole = documentStatus((await storage.documents.get('org_cq', doc.id))!, await storage.workflows.get(doc.workflow_id), await storage.workflows.stageStatuses(doc.workflow_id));
       assert.deepEqual(await statusOf(doc.id), whole);
       assert.deepEqual(whole.progress, { ocr: 'complete', structure: 'in_progress', actions: null, trades: null, categories: null });
+    });
+
+    test('the stages the status read shows follow every change to them: retry, requeue, roll back, removal', async () => {
+      const { doc, run } = await makeDocument();
+      const progress = async () => (await statusOf(doc.id))?.progress;
+      const none = { ocr: null, structure: null, actions: null, trades: null, categories: null };
+      assert.deepEqual(await progress(), none);
+      await storage.workflows.startStage(run.id, 'ocr', at(3));
+      assert.deepEqual(await progress(), { ...none, ocr: 'in_progress' });
+      await storage.workflows.finishStage(run.id, 'ocr', { status: 'failed', output: null, error: 'boom', finished_at: at(4) });
+      assert.deepEqual(await progress(), { ...none, ocr: 'failed' });
+      // Started again after a failure: the upsert's update path.
+      await storage.workflows.startStage(run.id, 'ocr', at(5));
+      await storage.workflows.finishStage(run.id, 'ocr', { status: 'complete', output: '[]', error: null, finished_at: at(6) });
+      await storage.workflows.startStage(run.id, 'structure', at(7));
+      await storage.workflows.finishStage(run.id, 'structure', { status: 'failed', output: null, error: 'boom', finished_at: at(8) });
+      await storage.workflows.update(run.id, null, { status: 'failed', completed_at: at(8), updated_at: at(8) });
+      assert.deepEqual(await progress(), { ...none, ocr: 'complete', structure: 'failed' });
+      // A requeue forgets the stages that did not complete.
+      assert.equal(await storage.workflows.requeue(run.id, at(9), 0), true);
+      assert.deepEqual(await progress(), { ...none, ocr: 'complete' });
+      // A change that rolls back leaves what was committed.
+      await assert.rejects(storage.transaction(async (tx) => {
+        await tx.workflows.startStage(run.id, 'structure', at(10));
+        assert.deepEqual((await tx.documents.statusRead('org_cq', doc.id, DOCUMENT_STAGES))?.stages, [{ stage: 'ocr', status: 'complete' }, { stage: 'structure', status: 'in_progress' }]);
+        throw new Error('roll back');
+      }), /roll back/);
+      assert.deepEqual(await progress(), { ...none, ocr: 'complete' });
+      // Written by hand, as an operator might: still followed.
+      await storage.db.updateTable('workflow_stages').set({ status: 'in_progress' }).where('run_id', '=', run.id).where('stage', '=', 'ocr').execute();
+      assert.deepEqual(await progress(), { ...none, ocr: 'in_progress' });
+      await storage.db.deleteFrom('workflow_stages').where('run_id', '=', run.id).execute();
+      assert.deepEqual(await progress(), none);
+      // Removing a run removes its stages with it (the cascade runs the triggers on a run that is going).
+      await storage.workflows.startStage(run.id, 'ocr', at(11));
+      await storage.db.deleteFrom('documents').where('id', '=', doc.id).execute();
+      await storage.db.deleteFrom('workflow_runs').where('id', '=', run.id).execute();
+      assert.equal(await storage.workflows.get(run.id), undefined);
+      assert.deepEqual(await storage.workflows.stageStatuses(run.id), []);
+    });
+
+    test('each run keeps its own stages', async () => {
+      const a = await makeDocument();
+      const b = await makeDocument();
+      await storage.workflows.startStage(a.run.id, 'ocr', at(3));
+      await storage.workflows.startStage(b.run.id, 'ocr', at(3));
+      await storage.workflows.finishStage(b.run.id, 'ocr', { status: 'complete', output: '[]', error: null, finished_at: at(4) });
+      assert.equal((await statusOf(a.doc.id))?.progress.ocr, 'in_progress');
+      assert.equal((await statusOf(b.doc.id))?.progress.ocr, 'complete');
+      // The stored statuses are what aggregating the stages gives, name for name.
+      for (const { run } of [a, b]) {
+        const stored = (await storage.workflows.get(run.id))?.stage_statuses;
+        const statuses = await storage.workflows.stageStatuses(run.id);
+        assert.deepEqual(JSON.parse(stored ?? 'null'), Object.fromEntries(statuses.map((s) => [s.stage, s.status])));
+      }
     });
 
     test("another organization's document, and an unknown one, are not found", async () => {

@@ -17,6 +17,7 @@ import * as m0014 from './0014-webhooks.js';
 import * as m0015 from './0015-console-sessions.js';
 import * as m0016 from './0016-nodes.js';
 import * as m0017 from './0017-workflow-operations.js';
+import * as m0018 from './0018-run-stage-statuses.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': m0001,
@@ -36,4 +37,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0015-console-sessions': m0015,
   '0016-nodes': m0016,
   '0017-workflow-operations': m0017,
+  '0018-run-stage-statuses': m0018,
 };
