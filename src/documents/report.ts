@@ -3,13 +3,14 @@
 // each new page count is a change), so every status change is one message — never two for one
 // change, never one without a change.
 import { orgTopic, type EventPublisher } from '../events/index.js';
-import type { Repos } from '../storage/index.js';
+import { storedStageStatuses, type Repos } from '../storage/index.js';
 import { documentStatus, type DocumentStatus } from './status.js';
 
 export async function reportDocumentStatus(tx: Repos, publisher: EventPublisher, documentId: string, isNew = false): Promise<DocumentStatus | undefined> {
   const doc = await tx.documents.getById(documentId);
   if (!doc) return undefined;
-  const status = documentStatus(doc, await tx.workflows.get(doc.workflow_id), await tx.workflows.stageStatuses(doc.workflow_id));
+  const run = await tx.workflows.get(doc.workflow_id);
+  const status = documentStatus(doc, run, storedStageStatuses(run));
   const { updated_at: _updatedAt, ...shape } = status;
   const reported = JSON.stringify(shape);
   if (reported === doc.reported_status) return status;

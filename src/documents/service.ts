@@ -7,7 +7,7 @@ import { debitCredits, formatDollars, insufficientCredits } from '../billing/ind
 import type { EventPublisher } from '../events/index.js';
 import { AppError, idempotencyInProgress } from '../http/errors.js';
 import { isDocumentError, sniffDocumentType, type ClassifiedLineItem, type DocumentExtractor, type DocumentStructure, type ExtractedPage } from '../pipelines/documents/index.js';
-import type { DocumentRow, Org, Storage } from '../storage/index.js';
+import { storedStageStatuses, type DocumentRow, type Org, type Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { isRefusedAddress } from '../util/safe-fetch.js';
 import { nowIso } from '../util/time.js';
@@ -166,7 +166,8 @@ export class DocumentService {
     const docs = await this.storage.documents.list(orgId, limit, offset);
     const data = [];
     for (const doc of docs) {
-      const s = documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stageStatuses(doc.workflow_id));
+      const run = await this.storage.workflows.get(doc.workflow_id);
+      const s = documentStatus(doc, run, storedStageStatuses(run));
       data.push({ document_id: doc.id, file_name: doc.file_name, xn_address: doc.xn_address, status: s.status, pages: doc.pages, created_at: doc.created_at, updated_at: s.updated_at, status_url: `/status/${doc.id}` });
     }
     return { data, limit, offset };
@@ -190,7 +191,9 @@ export class DocumentService {
     const out: DocumentStatus[] = [];
     for (const id of ids) {
       const doc = found.get(id);
-      if (doc) out.push(documentStatus(doc, await this.storage.workflows.get(doc.workflow_id), await this.storage.workflows.stageStatuses(doc.workflow_id)));
+      if (!doc) continue;
+      const run = await this.storage.workflows.get(doc.workflow_id);
+      out.push(documentStatus(doc, run, storedStageStatuses(run)));
     }
     return out;
   }

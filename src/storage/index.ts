@@ -15,7 +15,7 @@ export type { Conversation, ConversationMember, Message, ConversationRepo } from
 export type { ContactProfile, ProfileRepo } from './repos/profiles.js';
 export type { Broadcast, BroadcastRepo } from './repos/broadcasts.js';
 export type { RunCount, RunListQuery, StageStatus, StageSummary, WorkflowRun, WorkflowStage, WorkflowRepo } from './repos/workflows.js';
-export { WORKFLOW_CHANNEL } from './repos/workflows.js';
+export { storedStageStatuses, WORKFLOW_CHANNEL } from './repos/workflows.js';
 export type { DocumentRow, DocumentRepo, DocumentStatusColumns, RunStatusColumns } from './repos/documents.js';
 export type { IdempotencyRecord, IdempotencyRepo } from './repos/idempotency.js';
 export type { CleanupRepo } from './repos/cleanup.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DOCUMENT_STAGES } from '../../src/documents/event-types.js';
 import { documentStatus } from '../../src/documents/status.js';
-import type { DocumentRow, Storage, WorkflowRun } from '../../src/storage/index.js';
+import { storedStageStatuses, type DocumentRow, type StageStatus, type Storage, type WorkflowRun } from '../../src/storage/index.js';
 import { DRIVERS } from '../helpers/drivers.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -112,7 +112,10 @@ for (const driver of DRIVERS) {
         const stored = (await storage.workflows.get(run.id))?.stage_statuses;
         const statuses = await storage.workflows.stageStatuses(run.id);
         assert.deepEqual(JSON.parse(stored ?? 'null'), Object.fromEntries(statuses.map((s) => [s.stage, s.status])));
+        const byName = (x: StageStatus, y: StageStatus) => x.stage.localeCompare(y.stage);
+        assert.deepEqual(storedStageStatuses(await storage.workflows.get(run.id)).sort(byName), [...statuses].sort(byName));
       }
+      assert.deepEqual(storedStageStatuses(undefined), []);
     });
 
     test("another organization's document, and an unknown one, are not found", async () => {

@@ -59,6 +59,12 @@ export interface WorkflowRepo {
   requeue(id: string, at: string, runAfter: number): Promise<boolean>;
 }
 
+/** A run's stages' statuses as it keeps them (migration 0018): what `stageStatuses` reads, without a query. */
+export function storedStageStatuses(run: Pick<WorkflowRun, 'stage_statuses'> | undefined): StageStatus[] {
+  if (!run?.stage_statuses) return [];
+  return Object.entries(JSON.parse(run.stage_statuses) as Record<string, StageStatus['status']>).map(([stage, status]) => ({ stage, status }));
+}
+
 /** The PostgreSQL channel idle workers listen on. */
 export const WORKFLOW_CHANNEL = 'capstan_workflows';
 
