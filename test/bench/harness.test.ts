@@ -237,6 +237,10 @@ describe('realtime scenarios, tiny and end to end', () => {
     for (const r of data.runs) {
       assert.equal(r.error, undefined, `${r.target}: ${r.error}`);
       assert.equal(r.connected, 30, r.target);
+      // The server's cost of the connects, per connection, and both sides' share of the cores (30
+      // connects may take less than the 10 ms /proc counts in, so zero is a reading too).
+      assert.ok(r.connectServerUserUs !== undefined && r.connectServerSysUs !== undefined && r.connectServerUserUs >= 0 && r.connectServerSysUs >= 0, `${r.target} connect cost: ${r.connectServerUserUs} + ${r.connectServerSysUs}`);
+      assert.ok(r.connectServerCpuPct !== undefined && r.connectClientsCpuPct !== undefined, r.target);
       assert.ok(r.max && r.max.expected > 0 && r.max.delivered === r.max.expected, `${r.target} max rate: ${r.max?.delivered}/${r.max?.expected}`);
       // The server's cost over the max-rate phase, user and system apart, and its write system calls.
       assert.ok(r.max.serverUserUsPerDelivery !== undefined && r.max.serverSysUsPerDelivery !== undefined, r.target);
@@ -249,6 +253,7 @@ describe('realtime scenarios, tiny and end to end', () => {
       }
     }
     assert.match(out.markdown, /### Ratios/);
+    assert.match(out.markdown, /### Connects/);
     assert.match(out.markdown, /\| Capstan \(hub SSE\) \| 30 \|/);
     assert.match(out.markdown, /\| Capstan \(organizer WebSocket\) \| 30 \|/);
     assert.match(out.markdown, /### Capstan over WebSocket/);

@@ -123,9 +123,21 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
     const serverPid = target.child.nodePid();
     const serverRssMB = () => round(treeRssBytes(serverPid) / 2 ** 20, 1);
 
+    const connectServer = serverMeter(serverPid);
+    const connectClients = cpuMeter(() => clients?.cpuSec() ?? 0);
     const conn = await clients.connect(target, subscribers, s.connectConcurrency, 15_000, 120_000);
-    Object.assign(result, { connected: conn.ok, connectFailed: conn.failed, connectMs: conn.ms, connectErrors: conn.errors });
-    ctx.log(`  ${name} @ ${subscribers}: ${conn.ok} connected in ${conn.ms} ms${conn.failed ? `, ${conn.failed} failed (${conn.errors.join('; ')})` : ''}`);
+    const connectCost = connectServer();
+    Object.assign(result, {
+      connected: conn.ok,
+      connectFailed: conn.failed,
+      connectMs: conn.ms,
+      connectErrors: conn.errors,
+      connectServerUserUs: perDelivery(connectCost.userSec, conn.ok),
+      connectServerSysUs: perDelivery(connectCost.sysSec, conn.ok),
+      connectServerCpuPct: cpuPct(connectCost),
+      connectClientsCpuPct: connectClients().pct,
+    });
+    ctx.log(`  ${name} @ ${subscribers}: ${conn.ok} connected in ${conn.ms} ms${conn.failed ? `, ${conn.failed} failed (${conn.errors.join('; ')})` : ''}, ${result.connectServerUserUs} + ${result.connectServerSysUs} µs user + sys per connection (server ${result.connectServerCpuPct} % of a core, clients ${result.connectClientsCpuPct} %)`);
     if (conn.ok === 0) throw new Error('no subscriber connected');
     publisher = new Publisher(target.publish, s.publishConnections);
     result.idleRssMB = serverRssMB();

@@ -70,6 +70,15 @@ export function renderMarkdown(data: FanoutData): string {
     ),
   );
   const measured = data.runs.filter((r) => r.notMeasured === undefined);
+  out.push('', '### Connects', '');
+  out.push(
+    'All subscribers connect at once (each load client opens its share, at most `--connect-concurrency` at a time) against a server that has just started. The clients and the server share the cores, so the time also carries what the clients spend; the server CPU per connection (its processes over the connect phase, divided by the connections made) is its own cost.',
+    '',
+    markdownTable(
+      ['server', 'subscribers', 'connected', 'seconds', 'server CPU µs per connection (user + system)', 'server CPU (% of a core)', 'clients CPU (% of a core)'],
+      measured.map((r) => [label(r.target), int(r.subscribers), int(r.connected), (r.connectMs / 1000).toFixed(1), cpuSplit(r.connectServerUserUs, r.connectServerSysUs), pct(r.connectServerCpuPct), pct(r.connectClientsCpuPct)]),
+    ),
+  );
   out.push('', '### Publish-to-receive latency at fixed rates', '');
   out.push(
     markdownTable(

@@ -54,6 +54,12 @@ export interface RunResult {
   connectFailed: number;
   connectMs: number;
   connectErrors: readonly string[];
+  /** Server CPU per connection while the subscribers connect (whole process tree), user and system apart. */
+  connectServerUserUs?: number | undefined;
+  connectServerSysUs?: number | undefined;
+  /** Server and load clients' CPU over the connects, in percent of one core. */
+  connectServerCpuPct?: number | undefined;
+  connectClientsCpuPct?: number | undefined;
   /** Server RSS with every subscriber connected, before any event. */
   idleRssMB?: number | undefined;
   warmup?: { readonly published: number; readonly delivered: number; readonly expected: number; readonly minPerConnection: number };
