@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort, waitForHttp } from './net.js';
 import { baseEnv, processUsage, type Child, type ProcessGroup } from './processes.js';
+import { capstanEntry } from './programs.js';
 import { tempDir, type TempDir } from './temp-dir.js';
 
 export interface CapstanProcess {
@@ -19,7 +20,7 @@ export interface CapstanProcess {
 }
 
 export interface CapstanProcessOptions {
-  /** Directory holding src/cli/main.ts (the repository or a pinned revision). */
+  /** Directory to build and run Capstan from (the repository or a pinned revision). */
   readonly dir: string;
   readonly name?: string;
   readonly env?: Readonly<Record<string, string>>;
@@ -41,7 +42,7 @@ export async function startCapstanProcess(group: ProcessGroup, o: CapstanProcess
   const origin = `http://127.0.0.1:${port}`;
   const child = group.spawn({
     name: o.name ?? 'capstan',
-    nodeArgs: ['--import', 'tsx', ...(o.nodeFlags ?? []), join(o.dir, 'src/cli/main.ts'), 'serve'],
+    nodeArgs: [...(o.nodeFlags ?? []), capstanEntry(o.dir), 'serve'],
     env: {
       ...baseEnv(),
       PORT: String(port),

@@ -1,10 +1,10 @@
 // The harness side of the load-client processes: start them, split the connections among them over
 // distinct loopback source addresses, and gather their statistics.
-import { join } from 'node:path';
 import type { FromClient, ResumeSpec, ToClient } from '../clients/protocol.js';
 import { loopbackSources } from './net.js';
 import { dependent, whole, type OptionSpecs } from './options.js';
 import { processUsage, type Child, type ProcessGroup } from './processes.js';
+import { harnessProgram } from './programs.js';
 import type { RunningTarget } from './targets.js';
 
 type Reply<T extends FromClient['type']> = Extract<FromClient, { type: T }>;
@@ -52,7 +52,7 @@ export class LoadClients {
     for (let i = 0; i < processes; i++) {
       const child = group.spawn({
         name: `load-client-${i}`,
-        nodeArgs: ['--import', 'tsx', join(root, 'bench/clients/load-client.ts')],
+        nodeArgs: [harnessProgram(root, 'bench/clients/load-client.ts')],
         cwd: root,
         fds: connectionsEach + 256,
         lifetimeSec,

@@ -1,13 +1,13 @@
 // Servers under test: Capstan itself (the real CLI, fresh data directory) and the baselines in
 // bench/servers/. Each starts as its own bounded process and says how to subscribe and how to publish.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { ClientKind, PayloadField } from '../clients/protocol.js';
 import { makeOrg, startCapstanProcess } from './capstan-process.js';
 import type { NchanAvailability } from './nchan.js';
 import { startNchan } from './nchan-target.js';
 import { freePort, waitForHttp } from './net.js';
 import { baseEnv, type Child, type ProcessGroup } from './processes.js';
+import { capstanEntry, harnessProgram } from './programs.js';
 import type { PublishTarget } from './publisher.js';
 import { tempDir } from './temp-dir.js';
 
@@ -38,7 +38,7 @@ export interface TargetOptions {
   readonly nodeFlags?: readonly string[];
   /** Capstan: how many contacts share the streams. */
   readonly contacts?: number;
-  /** Capstan: the directory to run src/cli/main.ts from (the repository, or a pinned revision). */
+  /** Capstan: the directory to build and run it from (the repository, or a pinned revision). */
   readonly capstanDir?: string;
   /** Nchan targets: the nginx binary and module the setup script found. */
   readonly nchan?: NchanAvailability;
@@ -62,12 +62,11 @@ export interface RunningTarget {
 }
 
 const EVENT = 'test.ping';
-const tsx = ['--import', 'tsx'];
 
 async function startBaseline(name: Exclude<TargetName, 'capstan' | 'capstan-ws' | 'nchan' | 'nchan-workers'>, group: ProcessGroup, o: TargetOptions): Promise<RunningTarget> {
   const child = group.spawn({
     name,
-    nodeArgs: [...tsx, ...(o.nodeFlags ?? []), join(o.root, 'bench/servers', `${name}.ts`)],
+    nodeArgs: [...(o.nodeFlags ?? []), harnessProgram(o.root, `bench/servers/${name}.ts`)],
     env: { ...baseEnv(), PORT: '0' },
     cwd: o.root,
     fds: o.subscribers + 256,
@@ -96,7 +95,7 @@ async function startCapstan(group: ProcessGroup, o: TargetOptions): Promise<Runn
   const origin = `http://127.0.0.1:${port}`;
   const child = group.spawn({
     name: 'capstan',
-    nodeArgs: [...tsx, ...(o.nodeFlags ?? []), join(o.capstanDir ?? o.root, 'src/cli/main.ts'), 'serve'],
+    nodeArgs: [...(o.nodeFlags ?? []), capstanEntry(o.capstanDir ?? o.root), 'serve'],
     env: {
       ...baseEnv(),
       PORT: String(port),

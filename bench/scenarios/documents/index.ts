@@ -2,7 +2,6 @@
 // text-layer PDFs and scanned PDFs that go through OCR, measured separately), then `GET /status/:id`
 // requests per second with keep-alive against a Fastify hello-world in the same run. The REST half is
 // also the `rest` scenario on its own.
-import { join } from 'node:path';
 import { buildEstimatePdf, buildScannedPdf } from '../../../test/fixtures/documents.js';
 import { capstanSource } from '../../lib/capstan-source.js';
 import { fmt, makeOrg, pollUntil, round, startCapstanProcess, type CapstanProcess } from '../../lib/capstan-process.js';
@@ -11,6 +10,7 @@ import { baseEnv, ProcessGroup, processUsage } from '../../lib/processes.js';
 import { num, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
+import { harnessProgram } from '../../lib/programs.js';
 import { barChartSvg } from '../../lib/svg.js';
 
 
@@ -119,7 +119,7 @@ export const REST_SLICE_SECONDS = 0.5;
  *    taking turns, both get their share of it.
  */
 export async function restPhase(ctx: ScenarioContext, group: ProcessGroup, cap: CapstanProcess, org: Org, ids: readonly string[], connections: number, seconds: number, warmupSeconds: number): Promise<RestResult> {
-  const fastify = group.spawn({ name: 'fastify-hello', nodeArgs: ['--import', 'tsx', join(ctx.root, 'bench/servers/fastify-hello.ts')], env: { ...baseEnv(), PORT: '0' }, cwd: ctx.root, fds: 1024, lifetimeSec: 120 + 2 * (seconds + warmupSeconds) });
+  const fastify = group.spawn({ name: 'fastify-hello', nodeArgs: [harnessProgram(ctx.root, 'bench/servers/fastify-hello.ts')], env: { ...baseEnv(), PORT: '0' }, cwd: ctx.root, fds: 1024, lifetimeSec: 120 + 2 * (seconds + warmupSeconds) });
   const paths = ids.map((id) => `/status/${id}`);
   const targets: { name: string; load: HttpLoad; cpu: () => number; cpuSec: number }[] = [];
   try {

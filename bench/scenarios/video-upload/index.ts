@@ -15,6 +15,7 @@ import { baseEnv, processUsage, ProcessGroup } from '../../lib/processes.js';
 import { markdownTable } from '../../lib/report.js';
 import type { Scenario } from '../../lib/scenario.js';
 import { barChartSvg } from '../../lib/svg.js';
+import { harnessProgram } from '../../lib/programs.js';
 import { tempDir } from '../../lib/temp-dir.js';
 import { dependent, readOptions, revision, whole, type OptionSpecs } from '../../lib/options.js';
 
@@ -103,7 +104,7 @@ export const videoUpload: Scenario = {
       // The minimal node:http baseline, its own process like Capstan, writing under the raw directory.
       const raw = group.spawn({
         name: 'raw-put',
-        nodeArgs: ['--import', 'tsx', join(ctx.root, 'bench/scenarios/video-upload/raw-put-server.ts')],
+        nodeArgs: [harnessProgram(ctx.root, 'bench/scenarios/video-upload/raw-put-server.ts')],
         env: { ...baseEnv(), PORT: '0', RAW_PUT_DIR: rawDir.path },
         cwd: ctx.root,
         fds: 256,
@@ -204,7 +205,7 @@ export const videoUpload: Scenario = {
       };
       const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
       const markdown = [
-        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite, local-disk blob store under the system temp directory), workflow workers off (\`CAPSTAN_WORKFLOW_CONCURRENCY=0\`) so that only the upload path runs. One organization and a development app made through the admin API; every call goes through the SDK API with the app's \`cpk_\` key over keep-alive HTTP (undici, in the harness process). Per round: \`videos/create\` → \`multipart/initiate\` → for each of ${partCount} parts of ${partMiB} MiB (${fmt(bytes / 1e6, 0)} MB in all), ${parallel} at once: \`presign-part\` then \`PUT\` to the presigned gateway URL (keeping the \`ETag\`) → \`multipart/complete\` (which assembles the parts into the object). Then, in the same round, on the same file system: **minimal HTTP PUT**, the same ${partCount} parts PUT by the same client, ${parallel} at once, to a bare \`node:http\` server (its own process, run through tsx like Capstan: \`bench/scenarios/video-upload/raw-put-server.ts\`) that pipes each body into an fs write stream, then the same with an MD5 of the body on the way (the ETag S3 and the gateway answer); and **raw sequential write**, the same bytes written part after part through one \`fs.createWriteStream\` from the harness. The target's denominator is the raw sequential write. **Nothing fsyncs** (the gateway does not; no baseline does either), so all of them mostly measure the page cache. MB = 10^6 bytes.`,
+        `Capstan ${source.revision}: the real CLI on a fresh data directory (SQLite, local-disk blob store under the system temp directory), workflow workers off (\`CAPSTAN_WORKFLOW_CONCURRENCY=0\`) so that only the upload path runs. One organization and a development app made through the admin API; every call goes through the SDK API with the app's \`cpk_\` key over keep-alive HTTP (undici, in the harness process). Per round: \`videos/create\` → \`multipart/initiate\` → for each of ${partCount} parts of ${partMiB} MiB (${fmt(bytes / 1e6, 0)} MB in all), ${parallel} at once: \`presign-part\` then \`PUT\` to the presigned gateway URL (keeping the \`ETag\`) → \`multipart/complete\` (which assembles the parts into the object). Then, in the same round, on the same file system: **minimal HTTP PUT**, the same ${partCount} parts PUT by the same client, ${parallel} at once, to a bare \`node:http\` server (its own process, run as JavaScript like Capstan's build: \`bench/scenarios/video-upload/raw-put-server.ts\`) that pipes each body into an fs write stream, then the same with an MD5 of the body on the way (the ETag S3 and the gateway answer); and **raw sequential write**, the same bytes written part after part through one \`fs.createWriteStream\` from the harness. The target's denominator is the raw sequential write. **Nothing fsyncs** (the gateway does not; no baseline does either), so all of them mostly measure the page cache. MB = 10^6 bytes.`,
         '',
         markdownTable(
           ['round', 'MB', 'Capstan parts s', 'Capstan parts MB/s', 'complete s', 'create → complete MB/s', 'minimal HTTP PUT MB/s', 'minimal HTTP PUT + MD5 MB/s', 'raw sequential write MB/s', 'Capstan parts ÷ raw write', 'Capstan parts ÷ minimal PUT + MD5', 'server CPU ms per MB: Capstan parts / minimal PUT / minimal PUT + MD5', 'Capstan CPU (% of a core, create → complete)'],
