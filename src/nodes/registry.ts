@@ -200,7 +200,10 @@ export class NodeRegistry {
     this.history.add(now, stats);
     if (!database || this.closed) return;
     try {
-      const stored: StoredStats = { stats, history: this.history.series(), connections: open.slice(0, MAX_LISTED).map((c) => present(this.id, c)) };
+      // Other nodes list this node's connections from its row. An embedded node has none: it answers
+      // for its own from memory, and writing the list every sample only rewrote up to a few hundred KB.
+      const listed = this.deps.mode === 'scaled' ? open.slice(0, MAX_LISTED).map((c) => present(this.id, c)) : [];
+      const stored: StoredStats = { stats, history: this.history.series(), connections: listed };
       await this.repo.upsert({ id: this.id, started_at: new Date(this.startedAtMs).toISOString(), seen_at: new Date(now).toISOString(), version: VERSION, mode: this.deps.mode, stats: JSON.stringify(stored) });
       await this.repo.prune(new Date(now - PRUNE_AFTER_MS).toISOString());
       await this.runCommands();

@@ -180,6 +180,19 @@ describe('admin live views', () => {
       assert.match(listed.credential as string, /^realtime_token:key_/);
       assert.equal(listed.topic, `org:${org.id}`);
       assert.equal(listed.remote_address, '127.0.0.1');
+      // An embedded node answers for its connections from memory; its registry row, written every
+      // sample (5 s), does not carry them: no other node reads them.
+      const openedAt = new Date().toISOString();
+      const row = async () => (await ts.server.ctx.storage.db.selectFrom('nodes').select(['seen_at', 'stats']).where('id', '=', ts.server.ctx.nodes.id).executeTakeFirst())!;
+      let sampled = await row();
+      for (let i = 0; i < 80 && sampled.seen_at <= openedAt; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        sampled = await row();
+      }
+      assert.ok(sampled.seen_at > openedAt, 'a registry sample after the stream opened');
+      const stored = JSON.parse(sampled.stats) as { connections: unknown[]; stats: { connections: { total: number } } };
+      assert.deepEqual(stored.connections, []);
+      assert.ok(stored.stats.connections.total >= 1, 'the count is still sampled');
       const d = await ts.admin('DELETE', `/connections/${listed.id as string}`);
       assert.equal(d.status, 200);
       assert.deepEqual(d.body, { success: true });
