@@ -18,7 +18,7 @@ import { tempDir, type TempDir } from './temp-dir.js';
 const built = new Set<string>();
 
 /**
- * Node's arguments to run the Capstan CLI of `dir` (the repository or a pinned revision's copy):
+ * The entry point to run the Capstan CLI of `dir` with (the repository or a pinned revision's copy):
  * its build, made first (incrementally: an up-to-date build writes nothing). A source that does not
  * build is refused, as `npm start` refuses it.
  */

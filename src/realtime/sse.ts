@@ -31,9 +31,9 @@ export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
     connection: 'close',
   });
   res.socket?.setNoDelay(true);
-  // No TCP keep-alive: a stream is never silent for longer than its heartbeat, and the idle timeout
-  // and the stall watch (liveness.ts) end one whose peer has gone, long before the kernel's two-hour
-  // keep-alive would. Node's setKeepAlive(true) cost two system calls a stream, one of them failing
+  // No TCP keep-alive: a stream is never silent for longer than its heartbeat (with heartbeats off,
+  // the idle timeout closes a silent one), and the stall watch (liveness.ts) ends one whose peer has
+  // gone, long before the kernel's two-hour keep-alive would. Node's setKeepAlive(true) cost two system calls a stream, one of them failing
   // (TCP_KEEPIDLE of 0).
   // The head and the hint leave in one write; the response framed the hint as it will frame the rest:
   // chunks for HTTP/1.1, the raw bytes for an HTTP/1.0 client.
