@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import { BlobError } from './errors.js';
 import { md5Etag, multipartEtag, unquoteEtag } from './etags.js';
 import { KeyedLock } from './keyed-lock.js';
+import { inlineMd5, type Md5Digester, type Md5Threads } from './md5-threads.js';
 import { isMissing, moveInto, randomName, readJson, writeConcatenation, writeJsonAtomic, writeTemp, type ByteLimit } from './local-files.js';
 import type { PartUrlSigner } from './presign.js';
 import { checkCompletedParts, checkExpireOptions, checkExpiresIn, checkKey, checkListLimit, checkPartNumber, checkPrefix, checkRange } from './rules.js';
@@ -75,6 +76,8 @@ export interface LocalDiskBlobStoreOptions {
   readonly signer: PartUrlSigner;
   readonly minPartSize?: number;
   readonly clock?: () => number;
+  /** Streamed bodies are hashed on these threads, not the event loop; the store closes them. */
+  readonly md5Threads?: Md5Threads | undefined;
 }
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
@@ -93,12 +96,14 @@ export class LocalDiskBlobStore implements BlobStore {
   private readonly uploads: string;
   private readonly clock: () => number;
   private readonly lock = new KeyedLock();
+  private readonly md5Threads: Md5Threads | undefined;
   private folders: Promise<void> | undefined;
 
   constructor(options: LocalDiskBlobStoreOptions) {
     this.signer = options.signer;
     this.minPartSize = options.minPartSize ?? DEFAULT_MIN_PART_SIZE;
     this.clock = options.clock ?? Date.now;
+    this.md5Threads = options.md5Threads;
     this.tmp = join(options.root, 'tmp');
     this.objects = join(options.root, 'objects');
     this.uploads = join(options.root, 'uploads');
@@ -107,7 +112,7 @@ export class LocalDiskBlobStore implements BlobStore {
   async put(key: string, body: BlobBody, options: PutOptions = {}): Promise<PutResult> {
     checkKey(key);
     await this.ensureFolders();
-    const temp = await writeTemp(this.tmp, body);
+    const temp = await writeTemp(this.tmp, body, { md5: this.md5For(body) });
     return this.commitObject(key, temp.path, { size: temp.size, etag: md5Etag(temp.md5), contentType: options.contentType });
   }
 
@@ -182,7 +187,7 @@ export class LocalDiskBlobStore implements BlobStore {
     await this.openUpload(key, uploadId);
     // Straight from the body to a temp file under tmp/ (the same file system), hashed on the way: the
     // ETag is known when the last byte is written, and the rename below is the only other move.
-    const temp = await writeTemp(this.tmp, body, options.limit);
+    const temp = await writeTemp(this.tmp, body, { limit: options.limit, md5: this.md5For(body) });
     const etag = md5Etag(temp.md5);
     const dir = join(this.uploads, uploadId);
     const manifestPath = join(dir, `${partNumber}.json`);
@@ -305,7 +310,14 @@ export class LocalDiskBlobStore implements BlobStore {
     return expired;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.md5Threads?.close();
+  }
+
+  /** Bytes already in memory hash here (a thread hop would cost more); streamed bodies on a thread. */
+  private md5For(body: BlobBody): Md5Digester {
+    return body instanceof Uint8Array || !this.md5Threads ? inlineMd5() : this.md5Threads.open();
+  }
 
   private async ensureFolders(): Promise<void> {
     this.folders ??= Promise.all([this.tmp, this.objects, this.uploads].map((dir) => mkdir(dir, { recursive: true }))).then(

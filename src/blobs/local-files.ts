@@ -1,11 +1,12 @@
 // File primitives for the local store: stream a body to a temp file while hashing it, and write or
 // read small JSON manifests atomically (temp file + rename), so a reader never sees half a write.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { inlineMd5, type Md5Digester } from './md5-threads.js';
 import type { BlobBody } from './types.js';
 
 export interface TempFile {
@@ -27,41 +28,46 @@ export const randomName = (): string => randomBytes(12).toString('hex');
 // per socket read, and the socket keeps being read meanwhile.
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
+export interface WriteTempOptions {
+  readonly limit?: ByteLimit | undefined;
+  /** Where the body's MD5 is computed; by default on this thread. */
+  readonly md5?: Md5Digester | undefined;
+}
+
 /**
- * Streams `body` into a new file under `tmpDir`, hashing as it goes, in one pass with no copy; the
- * file is removed on failure (including a body over `limit`, refused at the first byte past it).
+ * Streams `body` into a new file under `tmpDir`, hashing as it goes, in one pass; the file is removed
+ * on failure (including a body over `limit`, refused at the first byte past it).
  * No fsync, as for every write of this store: a finished file survives the process stopping, not the
  * machine losing power, and nothing more is promised.
  */
-export async function writeTemp(tmpDir: string, body: BlobBody | AsyncIterable<Buffer>, limit?: ByteLimit): Promise<TempFile> {
+export async function writeTemp(tmpDir: string, body: BlobBody | AsyncIterable<Buffer>, options: WriteTempOptions = {}): Promise<TempFile> {
+  const md5 = options.md5 ?? inlineMd5();
+  let handle: FileHandle | undefined;
   const path = join(tmpDir, randomName());
-  const handle = await open(path, 'wx');
-  const sink = new HashingFileSink(handle, limit);
   try {
+    handle = await open(path, 'wx');
+    const sink = new HashingFileSink(handle, md5, options.limit);
     await pipeline(body instanceof Uint8Array ? Readable.from([body]) : body, sink);
     await handle.close();
+    return { path, size: sink.size, md5: await md5.digest() };
   } catch (e) {
-    await handle.close().catch(() => undefined);
-    await rm(path, { force: true });
+    md5.drop();
+    await handle?.close().catch(() => undefined);
+    if (handle) await rm(path, { force: true });
     throw e;
   }
-  return { path, size: sink.size, md5: sink.digest() };
 }
 
 /** Writes what it is given to an open file in batches, counting and MD5-hashing every byte. */
 class HashingFileSink extends Writable {
   size = 0;
-  private readonly hash = createHash('md5');
 
   constructor(
     private readonly handle: FileHandle,
+    private readonly md5: Md5Digester,
     private readonly limit: ByteLimit | undefined,
   ) {
     super({ highWaterMark: WRITE_BATCH_BYTES });
-  }
-
-  digest(): Buffer {
-    return this.hash.digest();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
@@ -81,10 +87,11 @@ class HashingFileSink extends Writable {
       done(this.limit.error());
       return;
     }
-    // The thread pool copies the batch to the file while this thread hashes it: neither waits for the other.
+    // The thread pool copies the batch to the file while it is hashed (here or on an MD5 thread):
+    // neither waits for the other, and the next batch is taken when both are done.
     const written = writeFully(this.handle, buffers);
-    for (const buffer of buffers) this.hash.update(buffer);
-    written.then(() => done(), done);
+    const hashed = this.md5.update(buffers);
+    Promise.all([written, hashed]).then(() => done(), done);
   }
 }
 

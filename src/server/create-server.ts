@@ -113,6 +113,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     publicUrl,
     signingSecret: tokenSecret,
     multipartMinPartBytes: config.multipartMinPartBytes,
+    hashThreads: config.blobHashThreads,
     s3Bucket: config.blobS3Bucket,
     s3Endpoint: config.blobS3Endpoint,
     s3Region: config.blobS3Region,

@@ -3,6 +3,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalDiskBlobStore, PartUrlSigner, uploadGateway } from '../../src/blobs/index.js';
+import { Md5Threads } from '../../src/blobs/md5-threads.js';
 import { loadConfig } from '../../src/config/index.js';
 import { buildHttpApp, createLogger, createMetrics, type HttpApp, type Surface } from '../../src/http/index.js';
 import { tempDir } from '../helpers/server.js';
@@ -23,16 +24,19 @@ export interface GatewayServerOptions {
   readonly minPartSize: number;
   readonly maxPartBytes?: number;
   readonly surfaces?: readonly Surface[];
+  /** Hash streamed bodies on this many MD5 threads (as the server does by default); unset: on the event loop. */
+  readonly md5Threads?: number;
 }
 
 export async function startGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
   const dir = tempDir('capstan-blobs-');
   const root = join(dir, 'blobs');
   let url = '';
+  const md5Threads = options.md5Threads ? new Md5Threads(options.md5Threads) : undefined;
   const storeAt = (offsetMs: number): LocalDiskBlobStore => {
     const now = (): number => Date.now() + offsetMs;
     const signer = new PartUrlSigner({ secret: SIGNING_SECRET, publicUrl: () => url, now });
-    return new LocalDiskBlobStore({ root, signer, minPartSize: options.minPartSize, clock: now });
+    return new LocalDiskBlobStore({ root, signer, minPartSize: options.minPartSize, clock: now, md5Threads });
   };
   const store = storeAt(0);
   const config = loadConfig({ env: {}, overrides: { logLevel: 'silent', dataDir: dir, devCredentials: false, rateLimitPerMinute: 0 } });
@@ -51,6 +55,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     shifted: storeAt,
     async close() {
       await app.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -33,7 +33,8 @@ async function readJson(res: IncomingMessage): Promise<{ code?: unknown }> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as { code?: unknown };
 }
 
-describe('upload gateway streaming', () => {
+// Both ways a body can be hashed: on MD5 threads (the server's default) and on the event loop.
+for (const md5Threads of [2, 0]) describe(`upload gateway streaming, ${md5Threads ? `${md5Threads} MD5 threads` : 'MD5 on the event loop'}`, () => {
   let server: GatewayServer;
   let counter = 0;
   const tmpFiles = (): string[] => readdirSync(join(server.root, 'tmp'));
@@ -45,7 +46,7 @@ describe('upload gateway streaming', () => {
   }
 
   before(async () => {
-    server = await startGatewayServer({ minPartSize: 16, maxPartBytes: MAX_PART });
+    server = await startGatewayServer({ minPartSize: 16, maxPartBytes: MAX_PART, md5Threads });
   });
   after(async () => server.close());
 
