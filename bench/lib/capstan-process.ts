@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort, waitForHttp } from './net.js';
-import { baseEnv, processUsage, type Child, type ProcessGroup } from './processes.js';
+import { baseEnv, mainThreadUsage, processUsage, type Child, type ProcessGroup } from './processes.js';
 import { capstanEntry } from './programs.js';
 import { tempDir, type TempDir } from './temp-dir.js';
 
@@ -16,6 +16,8 @@ export interface CapstanProcess {
   admin(method: string, path: string, body?: unknown): Promise<Record<string, unknown>>;
   /** CPU seconds (user + system) and RSS bytes of the node process. */
   usage(): { cpuSec: number; rssBytes: number };
+  /** CPU seconds (user + system) of the node process's main thread: the event loop. */
+  mainThreadCpuSec(): number;
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,10 @@ export async function startCapstanProcess(group: ProcessGroup, o: CapstanProcess
     usage() {
       const pid = child.nodePid();
       return (pid === undefined ? undefined : processUsage(pid)) ?? { cpuSec: 0, rssBytes: 0 };
+    },
+    mainThreadCpuSec() {
+      const pid = child.nodePid();
+      return (pid === undefined ? undefined : mainThreadUsage(pid))?.cpuSec ?? 0;
     },
     stop,
   };

@@ -86,8 +86,20 @@ export interface ProcessUsage {
 
 /** CPU time of a process (all its threads) in seconds, and its resident set in bytes. */
 export function processUsage(pid: number): ProcessUsage | undefined {
+  return statUsage(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU of a process's main thread alone (its thread id is the process id): for Node, the event loop,
+ * without the thread pool, the collector's helpers or worker threads.
+ */
+export function mainThreadUsage(pid: number): ProcessUsage | undefined {
+  return statUsage(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statUsage(path: string): ProcessUsage | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of stat (11 and 12 after the command); USER_HZ is 100 on Linux.
     const userSec = Number(fields[11]) / 100;
