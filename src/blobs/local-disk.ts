@@ -4,13 +4,15 @@
 // Layout under the root (a key is stored under its SHA-256, so no key can name a path):
 //   objects/<h2>/<h>.json          manifest: the commit point of a put (key, size, ETag, type, file)
 //   objects/<h2>/<h>.<version>     the bytes of the version the manifest names
+//   objects/<h2>/<h>.<version>.<n> or its segments, in order: a completed multipart upload's parts,
+//                                  hard links to the parts' files (no copy; segments.ts)
 //   uploads/<uploadId>/upload.json the upload (key, content type, initiation time)
 //   uploads/<uploadId>/<n>.json    part n's manifest; <n>.<version> its bytes
 //   tmp/                           writes in progress; nothing here is referenced
 // Bytes go to tmp/ first and are renamed into place; replacing a manifest (also a rename) is the one
 // step that makes a write visible, so readers see the old object or the new one, never a mix.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobError } from './errors.js';
@@ -19,6 +21,7 @@ import { KeyedLock } from './keyed-lock.js';
 import { inlineMd5, type Md5Digester, type Md5Threads } from './md5-threads.js';
 import { isMissing, moveInto, randomName, readJson, writeConcatenation, writeJsonAtomic, writeTemp, type ByteLimit } from './local-files.js';
 import type { PartUrlSigner } from './presign.js';
+import { readSlices, segmentSlices, type Segment } from './segments.js';
 import { checkCompletedParts, checkExpireOptions, checkExpiresIn, checkKey, checkListLimit, checkPartNumber, checkPrefix, checkRange } from './rules.js';
 import {
   DEFAULT_MIN_PART_SIZE,
@@ -38,15 +41,18 @@ import {
   type PutResult,
 } from './types.js';
 
-interface ObjectManifest {
+/** Where a version's bytes are, beside its manifest: one file, or segments read in order. */
+type VersionFiles = { readonly file: string } | { readonly segments: readonly Segment[] };
+
+type ObjectManifest = VersionFiles & {
   readonly key: string;
   readonly size: number;
   readonly etag: string;
   readonly contentType?: string;
   readonly lastModified: number;
-  /** Name of the version file beside the manifest. */
-  readonly file: string;
-}
+};
+
+const filesOf = (version: VersionFiles): string[] => ('segments' in version ? version.segments.map((segment) => segment.file) : [version.file]);
 
 interface UploadManifest {
   readonly key: string;
@@ -78,7 +84,12 @@ export interface LocalDiskBlobStoreOptions {
   readonly clock?: () => number;
   /** Streamed bodies are hashed on these threads, not the event loop; the store closes them. */
   readonly md5Threads?: Md5Threads | undefined;
+  /** How a completed upload's parts are linked into place (tests stand in a file system without hard links). */
+  readonly link?: (existing: string, newPath: string) => Promise<void>;
 }
+
+// A file system that cannot hard-link (some network and FUSE mounts) gets a copy of the parts instead.
+const NO_HARD_LINKS = new Set(['EPERM', 'EXDEV', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const PART_MANIFEST = /^(\d+)\.json$/;
@@ -97,6 +108,7 @@ export class LocalDiskBlobStore implements BlobStore {
   private readonly clock: () => number;
   private readonly lock = new KeyedLock();
   private readonly md5Threads: Md5Threads | undefined;
+  private readonly link: (existing: string, newPath: string) => Promise<void>;
   private folders: Promise<void> | undefined;
 
   constructor(options: LocalDiskBlobStoreOptions) {
@@ -104,6 +116,7 @@ export class LocalDiskBlobStore implements BlobStore {
     this.minPartSize = options.minPartSize ?? DEFAULT_MIN_PART_SIZE;
     this.clock = options.clock ?? Date.now;
     this.md5Threads = options.md5Threads;
+    this.link = options.link ?? link;
     this.tmp = join(options.root, 'tmp');
     this.objects = join(options.root, 'objects');
     this.uploads = join(options.root, 'uploads');
@@ -113,7 +126,7 @@ export class LocalDiskBlobStore implements BlobStore {
     checkKey(key);
     await this.ensureFolders();
     const temp = await writeTemp(this.tmp, body, { md5: this.md5For(body) });
-    return this.commitObject(key, temp.path, { size: temp.size, etag: md5Etag(temp.md5), contentType: options.contentType });
+    return this.commitObject(key, (dir, base) => placeFile(temp.path, dir, base), { size: temp.size, etag: md5Etag(temp.md5), contentType: options.contentType });
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
@@ -125,6 +138,7 @@ export class LocalDiskBlobStore implements BlobStore {
       if (!object) throw noSuchKey();
       const bounds = byteBounds(object.size, range);
       try {
+        if ('segments' in object) return await readSlices(dir, segmentSlices(object.segments, bounds.start, bounds.end ?? object.size - 1), replacedWhileRead);
         const handle = await open(join(dir, object.file), 'r');
         return handle.createReadStream(bounds);
       } catch (e) {
@@ -157,7 +171,7 @@ export class LocalDiskBlobStore implements BlobStore {
       const object = await readJson<ObjectManifest>(manifest);
       if (!object) return;
       await rm(manifest, { force: true });
-      await rm(join(dir, object.file), { force: true });
+      await removeFiles(dir, filesOf(object));
     });
   }
 
@@ -237,10 +251,9 @@ export class LocalDiskBlobStore implements BlobStore {
           throw new BlobError('EntityTooSmall', `Part ${part.partNumber} is ${part.size} bytes; every part but the last must be at least ${this.minPartSize} bytes`);
         }
       }
-      const dir = join(this.uploads, uploadId);
-      const temp = await writeConcatenation(this.tmp, chosen.map((part) => join(dir, part.file)));
+      const files = chosen.map((part) => ({ path: join(this.uploads, uploadId, part.file), size: part.size }));
       const size = chosen.reduce((sum, part) => sum + part.size, 0);
-      const result = await this.commitObject(key, temp, { size, etag: multipartEtag(chosen.map((part) => part.etag)), contentType: upload.contentType });
+      const result = await this.commitObject(key, (dir, base) => this.placeParts(files, dir, base), { size, etag: multipartEtag(chosen.map((part) => part.etag)), contentType: upload.contentType });
       await this.removeUpload(uploadId);
       return result;
     });
@@ -336,16 +349,13 @@ export class LocalDiskBlobStore implements BlobStore {
     return { dir, manifest: join(dir, `${name}.json`), name };
   }
 
-  /** Makes a finished temp file the object's current version; the previous version is removed. */
-  private async commitObject(key: string, tempPath: string, meta: { size: number; etag: string; contentType: string | undefined }): Promise<PutResult> {
+  /**
+   * Makes new bytes the object's current version: `place` puts them beside the manifest under names
+   * starting with `base`, then the manifest is replaced and the previous version's files removed.
+   */
+  private async commitObject(key: string, place: (dir: string, base: string) => Promise<VersionFiles>, meta: { size: number; etag: string; contentType: string | undefined }): Promise<PutResult> {
     const { dir, manifest, name } = this.objectPaths(key);
-    const file = `${name}.${randomName()}`;
-    try {
-      await moveInto(tempPath, join(dir, file));
-    } catch (e) {
-      await rm(tempPath, { force: true });
-      throw e;
-    }
+    const placed = await place(dir, `${name}.${randomName()}`);
     try {
       await this.lock.run(manifest, async () => {
         const previous = await readJson<ObjectManifest>(manifest);
@@ -355,16 +365,38 @@ export class LocalDiskBlobStore implements BlobStore {
           etag: meta.etag,
           ...(meta.contentType === undefined ? {} : { contentType: meta.contentType }),
           lastModified: this.clock(),
-          file,
+          ...placed,
         };
         await writeJsonAtomic(this.tmp, manifest, object);
-        if (previous) await rm(join(dir, previous.file), { force: true });
+        if (previous) await removeFiles(dir, filesOf(previous));
       });
     } catch (e) {
-      await rm(join(dir, file), { force: true });
+      await removeFiles(dir, filesOf(placed));
       throw e;
     }
     return { etag: meta.etag, size: meta.size };
+  }
+
+  /**
+   * A completed upload's parts as the version's segments: each part's file gets a second name beside
+   * the manifest (the upload's own names go with the upload), so nothing is copied. One part is the
+   * version's file. Where the file system has no hard links, the parts are copied into one file.
+   */
+  private async placeParts(parts: readonly { path: string; size: number }[], dir: string, base: string): Promise<VersionFiles> {
+    await mkdir(dir, { recursive: true });
+    const segments: Segment[] = [];
+    try {
+      for (const [i, part] of parts.entries()) {
+        const file = parts.length === 1 ? base : `${base}.${i + 1}`;
+        await this.link(part.path, join(dir, file));
+        segments.push({ file, size: part.size });
+      }
+    } catch (e) {
+      await removeFiles(dir, segments.map((segment) => segment.file));
+      if (!NO_HARD_LINKS.has((e as NodeJS.ErrnoException | null)?.code ?? '')) throw e;
+      return placeFile(await writeConcatenation(this.tmp, parts.map((part) => part.path)), dir, base);
+    }
+    return parts.length === 1 ? { file: base } : { segments };
   }
 
   /** The upload, if it exists and belongs to this key: an upload id never reaches another key's upload. */
@@ -415,6 +447,22 @@ function byteBounds(size: number, range: ByteRange | undefined): { start: number
 }
 
 const noSuchKey = (): BlobError => new BlobError('NoSuchKey', 'The specified key does not exist');
+const replacedWhileRead = (): BlobError => new BlobError('NoSuchKey', 'The object was replaced or deleted while it was being read');
+
+/** Moves a finished temp file in as the version's one file; the temp file is removed if that fails. */
+async function placeFile(tempPath: string, dir: string, base: string): Promise<VersionFiles> {
+  try {
+    await moveInto(tempPath, join(dir, base));
+  } catch (e) {
+    await rm(tempPath, { force: true });
+    throw e;
+  }
+  return { file: base };
+}
+
+async function removeFiles(dir: string, files: readonly string[]): Promise<void> {
+  for (const file of files) await rm(join(dir, file), { force: true });
+}
 const noSuchUpload = (): BlobError =>
   new BlobError('NoSuchUpload', 'The specified upload does not exist: the upload id may be invalid, or the upload may have been aborted or completed');
 
