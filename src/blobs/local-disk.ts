@@ -4,7 +4,7 @@
 // Layout under the root (a key is stored under its SHA-256, so no key can name a path):
 //   objects/<h2>/<h>.json          manifest: the commit point of a put (key, size, ETag, type, file)
 //   objects/<h2>/<h>.<version>     the bytes of the version the manifest names
-//   objects/<h2>/<h>.<version>.<n> or its segments, in order: a completed multipart upload's parts,
+//   objects/<h2>/<h>.<version>/<n> or its segments, in order: a completed multipart upload's parts,
 //                                  hard links to the parts' files (no copy; segments.ts)
 //   uploads/<uploadId>/upload.json the upload (key, content type, initiation time)
 //   uploads/<uploadId>/<n>.json    part n's manifest; <n>.<version> its bytes
@@ -42,7 +42,7 @@ import {
 } from './types.js';
 
 /** Where a version's bytes are, beside its manifest: one file, or segments read in order. */
-type VersionFiles = { readonly file: string } | { readonly segments: readonly Segment[] };
+type VersionFiles = { readonly file: string } | { readonly folder: string; readonly segments: readonly Segment[] };
 
 type ObjectManifest = VersionFiles & {
   readonly key: string;
@@ -52,7 +52,8 @@ type ObjectManifest = VersionFiles & {
   readonly lastModified: number;
 };
 
-const filesOf = (version: VersionFiles): string[] => ('segments' in version ? version.segments.map((segment) => segment.file) : [version.file]);
+/** What to remove to remove a version: its file, or its segments' folder. */
+const filesOf = (version: VersionFiles): string => ('folder' in version ? version.folder : version.file);
 
 interface UploadManifest {
   readonly key: string;
@@ -138,7 +139,7 @@ export class LocalDiskBlobStore implements BlobStore {
       if (!object) throw noSuchKey();
       const bounds = byteBounds(object.size, range);
       try {
-        if ('segments' in object) return await readSlices(dir, segmentSlices(object.segments, bounds.start, bounds.end ?? object.size - 1), replacedWhileRead);
+        if ('folder' in object) return await readSlices(join(dir, object.folder), segmentSlices(object.segments, bounds.start, bounds.end ?? object.size - 1), replacedWhileRead);
         const handle = await open(join(dir, object.file), 'r');
         return handle.createReadStream(bounds);
       } catch (e) {
@@ -171,7 +172,7 @@ export class LocalDiskBlobStore implements BlobStore {
       const object = await readJson<ObjectManifest>(manifest);
       if (!object) return;
       await rm(manifest, { force: true });
-      await removeFiles(dir, filesOf(object));
+      await removeVersion(dir, filesOf(object));
     });
   }
 
@@ -368,35 +369,44 @@ export class LocalDiskBlobStore implements BlobStore {
           ...placed,
         };
         await writeJsonAtomic(this.tmp, manifest, object);
-        if (previous) await removeFiles(dir, filesOf(previous));
+        if (previous) await removeVersion(dir, filesOf(previous));
       });
     } catch (e) {
-      await removeFiles(dir, filesOf(placed));
+      await removeVersion(dir, filesOf(placed));
       throw e;
     }
     return { etag: meta.etag, size: meta.size };
   }
 
   /**
-   * A completed upload's parts as the version's segments: each part's file gets a second name beside
-   * the manifest (the upload's own names go with the upload), so nothing is copied. One part is the
-   * version's file. Where the file system has no hard links, the parts are copied into one file.
+   * A completed upload's parts as the version's segments: each part's file gets a second name (a hard
+   * link; the upload's own names go with the upload), so nothing is copied. The links are made in a
+   * folder under tmp/ and moved in with one rename, so a crash half-way leaves them where expiry
+   * sweeps, never beside the manifest. One part is the version's file. Where the file system has no
+   * hard links, the parts are copied into one file.
    */
   private async placeParts(parts: readonly { path: string; size: number }[], dir: string, base: string): Promise<VersionFiles> {
-    await mkdir(dir, { recursive: true });
-    const segments: Segment[] = [];
+    const staging = join(this.tmp, randomName());
     try {
-      for (const [i, part] of parts.entries()) {
-        const file = parts.length === 1 ? base : `${base}.${i + 1}`;
-        await this.link(part.path, join(dir, file));
-        segments.push({ file, size: part.size });
-      }
+      await mkdir(staging);
+      for (const [i, part] of parts.entries()) await this.link(part.path, join(staging, String(i + 1)));
     } catch (e) {
-      await removeFiles(dir, segments.map((segment) => segment.file));
+      await rm(staging, { recursive: true, force: true });
       if (!NO_HARD_LINKS.has((e as NodeJS.ErrnoException | null)?.code ?? '')) throw e;
       return placeFile(await writeConcatenation(this.tmp, parts.map((part) => part.path)), dir, base);
     }
-    return parts.length === 1 ? { file: base } : { segments };
+    if (parts.length === 1) {
+      const placed = await placeFile(join(staging, '1'), dir, base);
+      await rm(staging, { recursive: true, force: true });
+      return placed;
+    }
+    try {
+      await moveInto(staging, join(dir, base));
+    } catch (e) {
+      await rm(staging, { recursive: true, force: true });
+      throw e;
+    }
+    return { folder: base, segments: parts.map((part, i) => ({ file: String(i + 1), size: part.size })) };
   }
 
   /** The upload, if it exists and belongs to this key: an upload id never reaches another key's upload. */
@@ -460,8 +470,8 @@ async function placeFile(tempPath: string, dir: string, base: string): Promise<V
   return { file: base };
 }
 
-async function removeFiles(dir: string, files: readonly string[]): Promise<void> {
-  for (const file of files) await rm(join(dir, file), { force: true });
+async function removeVersion(dir: string, name: string): Promise<void> {
+  await rm(join(dir, name), { recursive: true, force: true });
 }
 const noSuchUpload = (): BlobError =>
   new BlobError('NoSuchUpload', 'The specified upload does not exist: the upload id may be invalid, or the upload may have been aborted or completed');

@@ -1,13 +1,13 @@
-// Objects kept as segments: a completed multipart upload keeps its parts' files, linked under the
-// object's version name, instead of copying them into one file (a copy of the whole object, seconds
-// for a few gigabytes). A read maps its byte range onto the segments and streams them in order.
+// Objects kept as segments: a completed multipart upload keeps its parts' files, linked into a folder
+// named for the object's version, instead of copying them into one file (a copy of the whole object,
+// seconds for a few gigabytes). A read maps its byte range onto the segments and streams them in order.
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { isMissing } from './local-files.js';
 
 export interface Segment {
-  /** Name of the file beside the object's manifest. */
+  /** Name of the file in the version's folder. */
   readonly file: string;
   readonly size: number;
 }

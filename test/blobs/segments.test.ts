@@ -17,13 +17,16 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Every file under the objects folder, with its inode. */
-function objectFiles(root: string): { name: string; ino: number }[] {
-  const out: { name: string; ino: number }[] = [];
-  const objects = join(root, 'objects');
-  for (const shard of readdirSync(objects)) for (const name of readdirSync(join(objects, shard))) out.push({ name, ino: statSync(join(objects, shard, name)).ino });
-  return out;
+/** Every file under `dir` (folders walked), with its inode. */
+function filesUnder(dir: string): { name: string; ino: number }[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    const info = statSync(path);
+    return info.isDirectory() ? filesUnder(path).map((file) => ({ ...file, name: `${name}/${file.name}` })) : [{ name, ino: info.ino }];
+  });
 }
+
+const objectFiles = (root: string) => filesUnder(join(root, 'objects'));
 
 test('segment slices: every inclusive range maps onto the right offsets of the right segments', () => {
   const sizes = [5, 0, 3, 7, 1];
@@ -78,7 +81,7 @@ describe('multipart objects as segments', () => {
     const added = objectFiles(root).filter((file) => !before.has(file.name));
     // The manifest and one file per part, each the very file the part was written to.
     assert.equal(added.length, parts.length + 1);
-    assert.deepEqual(added.filter((file) => !file.name.endsWith('.json')).sort((a, b) => Number(a.name.split('.').at(-1)) - Number(b.name.split('.').at(-1))).map((file) => file.ino), u.inodes);
+    assert.deepEqual(added.filter((file) => !file.name.endsWith('.json')).sort((a, b) => Number(a.name.split('/').at(-1)) - Number(b.name.split('/').at(-1))).map((file) => file.ino), u.inodes);
 
     assert.ok((await readAll(await store.get(u.key))).equals(whole));
     const edges = [0, 1, 69_999, 70_000, 70_015, 70_016, 70_017, 220_016, 220_017, whole.length - 1];
@@ -160,6 +163,32 @@ describe('multipart objects as segments', () => {
     for (let i = 0; i < 50; i++) (await store.get(u.key)).destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(fds() <= opened, `no descriptor left open by the abandoned reads (${fds()} against ${opened})`);
+  });
+
+  test('links made by a complete that never finished sit under tmp/, where expiry sweeps them, not beside any manifest', async () => {
+    let calls = 0;
+    let stalled = (): void => undefined;
+    // The second link never returns: the process dies there, as far as the store can tell.
+    const dying = storeWith(async (existing, newPath) => {
+      if (++calls === 2) return new Promise<void>((resolve) => (stalled = resolve));
+      const { link } = await import('node:fs/promises');
+      await link(existing, newPath);
+    });
+    const parts = [randomBytes(40), randomBytes(50), randomBytes(9)];
+    const u = await upload(dying, parts);
+    const before = objectFiles(root).length;
+    const hanging = complete(dying, u);
+    while (calls < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(objectFiles(root).length, before, 'nothing of the complete is beside the manifests');
+    assert.equal(filesUnder(join(root, 'tmp')).length, 1, 'the one link made waits under tmp/');
+    // After the crash, expiry of what is older than a moment clears tmp/; the upload completes again.
+    const fresh = new LocalDiskBlobStore({ root, signer, minPartSize: 16, clock: () => Date.now() + 60_000 });
+    await fresh.expireAbandoned(30_000, { prefixes: ['nothing-to-expire/'] });
+    assert.deepEqual(filesUnder(join(root, 'tmp')), []);
+    await complete(storeWith(), u);
+    assert.ok((await readAll(await fresh.get(u.key))).equals(Buffer.concat(parts)));
+    stalled();
+    await hanging.catch(() => undefined);
   });
 
   test('without hard links the parts are copied into one file; any other link failure leaves the upload to complete again', async () => {
