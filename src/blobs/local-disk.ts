@@ -52,8 +52,8 @@ type ObjectManifest = VersionFiles & {
   readonly lastModified: number;
 };
 
-/** What to remove to remove a version: its file, or its segments' folder. */
-const filesOf = (version: VersionFiles): string => ('folder' in version ? version.folder : version.file);
+/** The name beside the manifest that holds a version: its file, or its segments' folder. */
+const versionName = (version: VersionFiles): string => ('folder' in version ? version.folder : version.file);
 
 interface UploadManifest {
   readonly key: string;
@@ -172,7 +172,7 @@ export class LocalDiskBlobStore implements BlobStore {
       const object = await readJson<ObjectManifest>(manifest);
       if (!object) return;
       await rm(manifest, { force: true });
-      await removeVersion(dir, filesOf(object));
+      await removeVersion(dir, versionName(object));
     });
   }
 
@@ -369,10 +369,10 @@ export class LocalDiskBlobStore implements BlobStore {
           ...placed,
         };
         await writeJsonAtomic(this.tmp, manifest, object);
-        if (previous) await removeVersion(dir, filesOf(previous));
+        if (previous) await removeVersion(dir, versionName(previous));
       });
     } catch (e) {
-      await removeVersion(dir, filesOf(placed));
+      await removeVersion(dir, versionName(placed));
       throw e;
     }
     return { etag: meta.etag, size: meta.size };
@@ -470,9 +470,11 @@ async function placeFile(tempPath: string, dir: string, base: string): Promise<V
   return { file: base };
 }
 
+/** Removes a version's file or its segments' folder. */
 async function removeVersion(dir: string, name: string): Promise<void> {
   await rm(join(dir, name), { recursive: true, force: true });
 }
+
 const noSuchUpload = (): BlobError =>
   new BlobError('NoSuchUpload', 'The specified upload does not exist: the upload id may be invalid, or the upload may have been aborted or completed');
 
