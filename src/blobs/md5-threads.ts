@@ -93,10 +93,6 @@ class HashThread {
     this.worker.on('exit', (code) => this.fail(new Md5ThreadError(`The MD5 thread stopped (exit code ${code})`)));
   }
 
-  get alive(): boolean {
-    return this.lost === undefined;
-  }
-
   /** Sends a request that is answered; the bytes of an update move to the thread (no copy). */
   ask(request: Exclude<Request, { op: 'drop' }>, transfer?: ArrayBuffer): Promise<string | undefined> {
     if (this.lost) return Promise.reject(this.lost);
