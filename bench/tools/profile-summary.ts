@@ -1,8 +1,11 @@
 // Summarises a V8 .cpuprofile (from `npm run bench -- <scenario> --profile`): self time by function and
 // by file, so a hot spot in the delivery path stands out.
-// Usage: node --import tsx bench/tools/profile-summary.ts <file> [top] [--under=<text>]
+// Usage: node --import tsx bench/tools/profile-summary.ts <file> [top] [--under=<text>] [--from=<s>] [--to=<s>] [--timeline]
 // --under keeps only samples with a frame "<function> <file>" containing <text> on the stack, e.g.
 // --under="publish src/events/bus.ts" for the fan-out path.
+// --from and --to keep the samples taken that many seconds into the profile (a whole process's
+// profile holds every phase of a run); --timeline prints how busy the thread was in each quarter
+// second, which shows where a phase begins and ends.
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -21,9 +24,21 @@ interface Profile {
 
 const args = process.argv.slice(2);
 const under = args.find((a) => a.startsWith('--under='))?.slice('--under='.length);
+const seconds = (name: string): number | undefined => {
+  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (raw === '' || !Number.isFinite(v) || v < 0) {
+    process.stderr.write(`--${name} takes seconds into the profile (a number ≥ 0), not "${raw}"\n`);
+    process.exit(2);
+  }
+  return v;
+};
+const fromUs = (seconds('from') ?? 0) * 1e6;
+const toUs = (seconds('to') ?? Infinity) * 1e6;
 const [file, topArg] = args.filter((a) => !a.startsWith('--'));
 if (!file) {
-  process.stderr.write('usage: profile-summary <file.cpuprofile> [top]\n');
+  process.stderr.write('usage: profile-summary <file.cpuprofile> [top] [--under=<text>] [--from=<s>] [--to=<s>] [--timeline]\n');
   process.exit(2);
 }
 const top = Number(topArg ?? 30);
@@ -49,9 +64,29 @@ function isKept(id: number): boolean {
   return result;
 }
 
+// Each sample's time into the profile (the deltas add up from its start).
+const sampleAtUs: number[] = [];
+let elapsedUs = 0;
+for (const delta of profile.timeDeltas) sampleAtUs.push((elapsedUs += delta));
+
+if (args.includes('--timeline')) {
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  const quarters: { busy: number; all: number }[] = [];
+  profile.samples.forEach((id, i) => {
+    const q = Math.floor((sampleAtUs[i] ?? 0) / 250_000);
+    const slot = (quarters[q] ??= { busy: 0, all: 0 });
+    const us = profile.timeDeltas[i] ?? 0;
+    slot.all += us;
+    if (!idle.has(id)) slot.busy += us;
+  });
+  process.stdout.write('busy % per quarter second (seconds into the profile: percent)\n');
+  process.stdout.write(`${quarters.map((q, i) => `${(i / 4).toFixed(2)}:${q.all > 0 ? Math.round((q.busy / q.all) * 100) : 0}`).join(' ')}\n`);
+}
+
 const selfUs = new Map<number, number>();
 profile.samples.forEach((id, i) => {
-  if (isKept(id)) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const at = sampleAtUs[i] ?? 0;
+  if (at >= fromUs && at < toUs && isKept(id)) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 const byFunction = new Map<string, number>();
@@ -71,6 +106,7 @@ const print = (title: string, m: Map<string, number>) => {
     process.stdout.write(`${((us / total) * 100).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`);
   }
 };
-process.stdout.write(`${file}${under === undefined ? '' : ` under "${under}"`}: ${(total / 1000).toFixed(0)} ms sampled over ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s\n`);
+const window = fromUs > 0 || toUs < Infinity ? ` from ${fromUs / 1e6} s to ${toUs === Infinity ? 'the end' : `${toUs / 1e6} s`}` : '';
+process.stdout.write(`${file}${under === undefined ? '' : ` under "${under}"`}${window}: ${(total / 1000).toFixed(0)} ms sampled over ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s\n`);
 print('self time by function', byFunction);
 print('self time by file', byFile);
