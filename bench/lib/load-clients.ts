@@ -83,14 +83,15 @@ export class LoadClients {
   /**
    * Opens `total` connections, split evenly; each process uses its own source addresses. With `resume`
    * (SSE only) each is a soak subscriber that reconnects after a cut and checks exact delivery.
+   * `prefix` starts each connection's id (`{connection}` in the URL), so that another batch's ids differ.
    */
-  async connect(target: Pick<RunningTarget, 'subscribe'>, total: number, concurrency: number, timeoutMs: number, overallTimeoutMs: number, resume?: ResumeSpec): Promise<ConnectSummary> {
+  async connect(target: Pick<RunningTarget, 'subscribe'>, total: number, concurrency: number, timeoutMs: number, overallTimeoutMs: number, resume?: ResumeSpec, prefix = 'c'): Promise<ConnectSummary> {
     const replies = await Promise.all(
       this.children.map((child, i) => {
         const count = share(total, this.processes, i);
         const { kind, url, headerSets, eventName, payloadIn } = target.subscribe;
         const sources = loopbackSources(this.sourcesPerProcess, this.firstSource + i * this.sourcesPerProcess);
-        const command: ToClient = { cmd: 'connect', kind, url, headerSets, eventName, payloadIn, connectionPrefix: `c${i}-`, count, sources, concurrency, timeoutMs, resume };
+        const command: ToClient = { cmd: 'connect', kind, url, headerSets, eventName, payloadIn, connectionPrefix: `${prefix}${i}-`, count, sources, concurrency, timeoutMs, resume };
         return this.ask(child, command, 'connected', overallTimeoutMs);
       }),
     );

@@ -38,6 +38,8 @@ export interface TargetOptions {
   readonly nodeFlags?: readonly string[];
   /** Capstan: how many contacts share the streams. */
   readonly contacts?: number;
+  /** Capstan: contacts of the connect warm-up, apart from the measured ones (0 or absent: none). */
+  readonly warmupContacts?: number;
   /** Capstan: the directory to build and run it from (the repository, or a pinned revision). */
   readonly capstanDir?: string;
   /** Nchan targets: the nginx binary and module the setup script found. */
@@ -55,6 +57,11 @@ export interface RunningTarget {
     readonly eventName: string;
     readonly payloadIn?: PayloadField;
   };
+  /**
+   * How the connect warm-up subscribes, where it differs from `subscribe`: Capstan's uses contacts of
+   * its own, so the measured connects still verify their tokens and load their members themselves.
+   */
+  readonly warmupSubscribe?: RunningTarget['subscribe'];
   readonly publish: PublishTarget;
   /** The end of the server's own log, where it keeps one apart from its output (nginx's error log). */
   serverLog?(): string;
@@ -129,16 +136,23 @@ async function startCapstan(group: ProcessGroup, o: TargetOptions): Promise<Runn
     };
     const org = (await admin('/orgs', { name: 'bench' })).id as string;
     const hub = (await admin(`/orgs/${org}/hubs`, { name: 'bench hub' })).id as string;
-    const headerSets: Record<string, string>[] = [];
-    for (let i = 0; i < contacts; i++) {
-      const contact = (await admin(`/hubs/${hub}/contacts`, { name: `member ${i}` })).id as string;
-      const token = (await admin(`/hubs/${hub}/contacts/${contact}/tokens`, { ttl_seconds: 3600 })).access_token as string;
-      headerSets.push({ authorization: `Bearer ${token}` });
-    }
+    const memberTokens = async (count: number, name: string): Promise<Record<string, string>[]> => {
+      const headerSets: Record<string, string>[] = [];
+      for (let i = 0; i < count; i++) {
+        const contact = (await admin(`/hubs/${hub}/contacts`, { name: `${name} ${i}` })).id as string;
+        const token = (await admin(`/hubs/${hub}/contacts/${contact}/tokens`, { ttl_seconds: 3600 })).access_token as string;
+        headerSets.push({ authorization: `Bearer ${token}` });
+      }
+      return headerSets;
+    };
+    const url = `${origin}/realtime/events?hub_id=${hub}`;
+    const headerSets = await memberTokens(contacts, 'member');
+    const warmupContacts = Math.max(0, Math.min(o.warmupContacts ?? 0, contacts));
     return {
       name: 'capstan',
       child,
-      subscribe: { kind: 'sse', url: `${origin}/realtime/events?hub_id=${hub}`, headerSets, eventName: EVENT },
+      subscribe: { kind: 'sse', url, headerSets, eventName: EVENT },
+      ...(warmupContacts > 0 ? { warmupSubscribe: { kind: 'sse' as const, url, headerSets: await memberTokens(warmupContacts, 'warm-up member'), eventName: EVENT } } : {}),
       publish: { origin, path: `/admin/v1/hubs/${hub}/events`, headers: { authorization: `Bearer ${adminToken}` }, body: (data) => JSON.stringify({ type: EVENT, data }) },
       stop,
     };

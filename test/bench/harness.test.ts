@@ -95,6 +95,9 @@ describe('benchmark options', () => {
       [{ targets: 'capstan,nginx' }, /^--targets: unknown name nginx; known: capstan, capstan-ws, .*nchan, nchan-workers/],
       [{ targets: 'capstan-wss' }, /^--targets: unknown name capstan-wss; known: capstan, capstan-ws, /],
       [{ targets: ',' }, /^--targets= names nothing/],
+      [{ 'connect-warmup': '-1' }, /^--connect-warmup=-1: must be a whole number from 0 to \d+ \(the descriptor hard limit/],
+      [{ 'connect-warmup': '1.5' }, /^--connect-warmup=1.5: must be a whole number/],
+      [{ 'connect-warmup': 'some' }, /^--connect-warmup=some: must be a whole number/],
     ];
     for (const [options, message] of cases) {
       assert.throws(() => settings(options), (e: unknown) => e instanceof BenchOptionError && message.test(e.message), JSON.stringify(options));
@@ -107,6 +110,8 @@ describe('benchmark options', () => {
     assert.deepEqual(s.targets, ['nchan', 'capstan']);
     assert.equal(s.clientProcesses, 2);
     assert.equal(s.maxSeconds, 2.5);
+    assert.equal(s.connectWarmup, 2000);
+    assert.equal(settings({ 'connect-warmup': '0' }).connectWarmup, 0);
     assert.deepEqual(settings({ targets: 'raw-ws,capstan-ws' }).targets, ['raw-ws', 'capstan-ws']);
     assert.deepEqual(settings({}).targets, ['capstan', 'capstan-ws', 'raw-sse-batched', 'raw-sse', 'raw-ws', 'socketio', 'nchan', 'nchan-workers']);
   });
@@ -231,7 +236,8 @@ describe('server cost', () => {
 
 describe('realtime scenarios, tiny and end to end', () => {
   test('sse-fanout: every server gets every event at the max rate and at each fixed rate', async () => {
-    const out = await sseFanout.run(context({ subscribers: '30', targets: 'capstan,capstan-ws,raw-sse,raw-ws,socketio', clients: '2', sources: '2', contacts: '3', 'max-deliveries': '600', 'max-seconds': '3', 'fixed-deliveries': '300,600', 'fixed-seconds': '1' }));
+    // A warm-up of more connections than the run's subscribers takes as many as those (30).
+    const out = await sseFanout.run(context({ subscribers: '30', targets: 'capstan,capstan-ws,raw-sse,raw-ws,socketio', clients: '2', sources: '2', contacts: '3', 'connect-warmup': '50', 'max-deliveries': '600', 'max-seconds': '3', 'fixed-deliveries': '300,600', 'fixed-seconds': '1' }));
     const data = out.data as FanoutData;
     assert.equal(data.runs.length, 5);
     for (const r of data.runs) {
@@ -241,6 +247,11 @@ describe('realtime scenarios, tiny and end to end', () => {
       // connects may take less than the 10 ms /proc counts in, so zero is a reading too).
       assert.ok(r.connectServerUserUs !== undefined && r.connectServerSysUs !== undefined && r.connectServerUserUs >= 0 && r.connectServerSysUs >= 0, `${r.target} connect cost: ${r.connectServerUserUs} + ${r.connectServerSysUs}`);
       assert.ok(r.connectServerCpuPct !== undefined && r.connectClientsCpuPct !== undefined, r.target);
+      // The warm-up's connections were made and let go: the timed connects still found room for all 30
+      // (Capstan's streams per contact and every server's descriptors are set for 30).
+      assert.equal(r.connectWarmup?.connected, 30, `${r.target} warm-up: ${JSON.stringify(r.connectWarmup)}`);
+      assert.equal(r.connectWarmup.failed, 0, r.target);
+      assert.ok(r.connectWarmup.serverUserUs !== undefined && r.connectWarmup.serverSysUs !== undefined, r.target);
       assert.ok(r.max && r.max.expected > 0 && r.max.delivered === r.max.expected, `${r.target} max rate: ${r.max?.delivered}/${r.max?.expected}`);
       // The server's cost over the max-rate phase, user and system apart, and its write system calls.
       assert.ok(r.max.serverUserUsPerDelivery !== undefined && r.max.serverSysUsPerDelivery !== undefined, r.target);
@@ -254,6 +265,7 @@ describe('realtime scenarios, tiny and end to end', () => {
     }
     assert.match(out.markdown, /### Ratios/);
     assert.match(out.markdown, /### Connects/);
+    assert.match(out.markdown, /\| server \| subscribers \| warm-up: connected \| warm-up: seconds \|/);
     assert.match(out.markdown, /\| Capstan \(hub SSE\) \| 30 \|/);
     assert.match(out.markdown, /\| Capstan \(organizer WebSocket\) \| 30 \|/);
     assert.match(out.markdown, /### Capstan over WebSocket/);

@@ -16,7 +16,7 @@ import type { Scenario, ScenarioContext } from '../../lib/scenario.js';
 import { serverMeter, treeRssBytes, type ServerCost } from '../../lib/server-meter.js';
 import { isNchan, startTarget, TARGET_NAMES, type RunningTarget, type TargetName } from '../../lib/targets.js';
 import { renderMarkdown, renderSvg } from './render.js';
-import type { FanoutData, FixedResult, LatencySummary, RunResult, Settings } from './types.js';
+import type { ConnectFigures, FanoutData, FixedResult, LatencySummary, RunResult, Settings } from './types.js';
 
 /** All of them: the Nchan rows say "not measured" (and why) where nginx and its module cannot be installed. */
 const DEFAULT_TARGETS = TARGET_NAMES;
@@ -34,6 +34,7 @@ export const FANOUT_OPTIONS = {
   subscribers: dependent(() => nums([100, 1000, 5000, 10_000], { integer: true, min: 1, max: maxSubscribers(), why: `the descriptor hard limit here is ${hardFdLimit()}` })),
   targets: names(TARGET_NAMES, DEFAULT_TARGETS),
   ...LOAD_CLIENT_OPTIONS,
+  'connect-warmup': dependent(() => whole(2000, 0, maxSubscribers(), `the descriptor hard limit here is ${hardFdLimit()}`)),
   'publish-connections': whole(8, 1, 1024),
   'max-deliveries': whole(600_000, 1, 1e9),
   'max-seconds': num(6, { max: 600 }),
@@ -53,6 +54,7 @@ export function settingsFrom(options: ReadonlyMap<string, string>): Settings {
     sourcesPerProcess: o.sources,
     contacts: o.contacts,
     connectConcurrency: o['connect-concurrency'],
+    connectWarmup: o['connect-warmup'],
     publishConnections: o['publish-connections'],
     maxDeliveries: o['max-deliveries'],
     maxSeconds: o['max-seconds'],
@@ -106,6 +108,28 @@ function publishSummary(r: PublishResult) {
   return { attempted: r.attempted, accepted: r.accepted, failed: r.failed, skipped: r.skipped, seconds: round((r.endedAt - r.startedAt) / 1000), errors: r.errors };
 }
 
+/**
+ * The server's first connects after it started, taken and let go before the timed ones: they also run
+ * its code for the first time (a Node server compiles and optimises what it runs first), which a
+ * server that has been up for a while has done. On load-client processes and source addresses of
+ * their own; back when the server has closed them all.
+ */
+async function warmUpConnects(ctx: ScenarioContext, s: Settings, group: ProcessGroup, target: RunningTarget, serverPid: number | undefined, count: number, block: number): Promise<ConnectFigures> {
+  const size = s.clientProcesses * s.sourcesPerProcess;
+  const clients = new LoadClients(group, ctx.root, s.clientProcesses, s.sourcesPerProcess, Math.ceil(count / s.clientProcesses), 120, sourceBlock(block, size));
+  try {
+    const meter = serverMeter(serverPid);
+    const conn = await clients.connect({ subscribe: target.warmupSubscribe ?? target.subscribe }, count, s.connectConcurrency, 15_000, 120_000, undefined, 'w');
+    const cost = meter();
+    return { connected: conn.ok, failed: conn.failed, ms: conn.ms, serverUserUs: perDelivery(cost.userSec, conn.ok), serverSysUs: perDelivery(cost.sysSec, conn.ok) };
+  } finally {
+    await clients.stop();
+    // The server sees each close (the client's FIN) and releases the connection at once; this leaves it
+    // time to, so that the timed connects find every slot and descriptor free.
+    await sleep(1000);
+  }
+}
+
 async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, name: TargetName, subscribers: number, nchan: NchanAvailability | undefined, runIndex: number): Promise<RunResult> {
   if (isNchan(name) && !nchan?.ok) return notMeasured(name, subscribers, s, nchan?.reason ?? 'nginx with the Nchan module was not looked for');
   const result: RunResult = { target: name, subscribers, clientProcesses: s.clientProcesses, connected: 0, connectFailed: 0, connectMs: 0, connectErrors: [], fixed: [], closedDuringRun: 0 };
@@ -115,14 +139,22 @@ async function runOne(ctx: ScenarioContext, s: Settings, capstanDir: string, nam
   let clients: LoadClients | undefined;
   let publisher: Publisher | undefined;
   try {
-    // Each target's clients bind to addresses the one before did not use (load-clients.ts, sourceBlock).
-    const firstSource = sourceBlock(runIndex, s.clientProcesses * s.sourcesPerProcess);
+    // Each target's clients (its warm-up's too) bind to addresses the ones before did not use (load-clients.ts, sourceBlock).
+    const firstSource = sourceBlock(2 * runIndex, s.clientProcesses * s.sourcesPerProcess);
     clients = new LoadClients(group, ctx.root, s.clientProcesses, s.sourcesPerProcess, Math.ceil(subscribers / s.clientProcesses), lifetimeSec, firstSource);
-    target = await startTarget(name, group, { root: ctx.root, subscribers, lifetimeSec, contacts: s.contacts, capstanDir, nchan, nodeFlags: profileFlags(ctx.root, s.profile && (name === 'capstan' || name === 'capstan-ws')) });
+    target = await startTarget(name, group, { root: ctx.root, subscribers, lifetimeSec, contacts: s.contacts, warmupContacts: s.connectWarmup > 0 ? s.contacts : 0, capstanDir, nchan, nodeFlags: profileFlags(ctx.root, s.profile && (name === 'capstan' || name === 'capstan-ws')) });
     // The server's whole process tree: nginx's master and its workers; a Node server is one process.
     const serverPid = target.child.nodePid();
     const serverRssMB = () => round(treeRssBytes(serverPid) / 2 ** 20, 1);
 
+    // At most as many as the run's subscribers: every server's limits (descriptors, worker connections,
+    // Capstan's streams per contact) are set for those.
+    const warmCount = Math.min(s.connectWarmup, subscribers);
+    if (warmCount > 0) {
+      const warm = (result.connectWarmup = await warmUpConnects(ctx, s, group, target, serverPid, warmCount, 2 * runIndex + 1));
+      ctx.log(`  ${name} warm-up: ${warm.connected} connected in ${warm.ms} ms${warm.failed ? `, ${warm.failed} failed` : ''}, ${warm.serverUserUs} + ${warm.serverSysUs} µs user + sys per connection, then closed`);
+      if (warm.connected === 0) throw new Error('no warm-up connection was made');
+    }
     const connectServer = serverMeter(serverPid);
     const connectClients = cpuMeter(() => clients?.cpuSec() ?? 0);
     const conn = await clients.connect(target, subscribers, s.connectConcurrency, 15_000, 120_000);

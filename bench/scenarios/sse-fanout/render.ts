@@ -72,11 +72,23 @@ export function renderMarkdown(data: FanoutData): string {
   const measured = data.runs.filter((r) => r.notMeasured === undefined);
   out.push('', '### Connects', '');
   out.push(
-    'All subscribers connect at once (each load client opens its share, at most `--connect-concurrency` at a time) against a server that has just started. The clients and the server share the cores, so the time also carries what the clients spend; the server CPU per connection (its processes over the connect phase, divided by the connections made) is its own cost.',
+    (s.connectWarmup > 0
+      ? `First each server takes up to ${int(s.connectWarmup)} connections (at most its run's subscribers; \`--connect-warmup\`), its first since it started, and lets them go: they also run its code for the first time, which a server that has been up for a while has compiled and optimised (Capstan's are on hub contacts of their own, so the timed connects still verify every contact's token and load its membership). Their columns are the cold figures, what a freshly started server meets (a reconnect storm after a restart). Then all subscribers connect at once`
+      : 'All subscribers connect at once, the server\'s first connections since it started (`--connect-warmup=0`),') +
+      ' each load client opening its share, at most `--connect-concurrency` at a time. The clients and the server share the cores, so the time also carries what the clients spend; the server CPU per connection (its processes over the connect phase, divided by the connections made) is its own cost.',
     '',
     markdownTable(
-      ['server', 'subscribers', 'connected', 'seconds', 'server CPU µs per connection (user + system)', 'server CPU (% of a core)', 'clients CPU (% of a core)'],
-      measured.map((r) => [label(r.target), int(r.subscribers), int(r.connected), (r.connectMs / 1000).toFixed(1), cpuSplit(r.connectServerUserUs, r.connectServerSysUs), pct(r.connectServerCpuPct), pct(r.connectClientsCpuPct)]),
+      ['server', 'subscribers', ...(s.connectWarmup > 0 ? ['warm-up: connected', 'warm-up: seconds', 'warm-up: server CPU µs per connection (user + system)'] : []), 'connected', 'seconds', 'server CPU µs per connection (user + system)', 'server CPU (% of a core)', 'clients CPU (% of a core)'],
+      measured.map((r) => [
+        label(r.target),
+        int(r.subscribers),
+        ...(s.connectWarmup > 0 ? [int(r.connectWarmup?.connected), r.connectWarmup ? (r.connectWarmup.ms / 1000).toFixed(1) : '–', cpuSplit(r.connectWarmup?.serverUserUs, r.connectWarmup?.serverSysUs)] : []),
+        int(r.connected),
+        (r.connectMs / 1000).toFixed(1),
+        cpuSplit(r.connectServerUserUs, r.connectServerSysUs),
+        pct(r.connectServerCpuPct),
+        pct(r.connectClientsCpuPct),
+      ]),
     ),
   );
   out.push('', '### Publish-to-receive latency at fixed rates', '');

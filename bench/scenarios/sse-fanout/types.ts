@@ -11,6 +11,12 @@ export interface Settings {
   /** Capstan: contacts sharing the streams (each holds subscribers / contacts of them). */
   readonly contacts: number;
   readonly connectConcurrency: number;
+  /**
+   * Connections each server takes and lets go before the timed connects: its first after starting,
+   * which also run its code for the first time (Capstan's on contacts of their own). 0: the timed
+   * connects are the server's first.
+   */
+  readonly connectWarmup: number;
   /** Keep-alive connections (and requests in flight) of the publisher. */
   readonly publishConnections: number;
   /** The max-rate phase publishes max-deliveries / subscribers events (20 … 5,000) … */
@@ -46,6 +52,15 @@ export interface PublishSummary {
   readonly errors: readonly string[];
 }
 
+/** A batch of connects: how many, how long, and the server's CPU per connection. */
+export interface ConnectFigures {
+  readonly connected: number;
+  readonly failed: number;
+  readonly ms: number;
+  readonly serverUserUs: number | undefined;
+  readonly serverSysUs: number | undefined;
+}
+
 export interface RunResult {
   readonly target: TargetName;
   readonly subscribers: number;
@@ -60,6 +75,8 @@ export interface RunResult {
   /** Server and load clients' CPU over the connects, in percent of one core. */
   connectServerCpuPct?: number | undefined;
   connectClientsCpuPct?: number | undefined;
+  /** The warm-up's connects (`Settings.connectWarmup`): the server's first after it started. */
+  connectWarmup?: ConnectFigures | undefined;
   /** Server RSS with every subscriber connected, before any event. */
   idleRssMB?: number | undefined;
   warmup?: { readonly published: number; readonly delivered: number; readonly expected: number; readonly minPerConnection: number };
