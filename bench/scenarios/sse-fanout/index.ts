@@ -112,7 +112,7 @@ function publishSummary(r: PublishResult) {
  * The server's first connects after it started, taken and let go before the timed ones: they also run
  * its code for the first time (a Node server compiles and optimises what it runs first), which a
  * server that has been up for a while has done. On load-client processes and source addresses of
- * their own; back when the server has closed them all.
+ * their own; returns a second after those processes exit and their connections close.
  */
 async function warmUpConnects(ctx: ScenarioContext, s: Settings, group: ProcessGroup, target: RunningTarget, serverPid: number | undefined, count: number, block: number): Promise<ConnectFigures> {
   const size = s.clientProcesses * s.sourcesPerProcess;
