@@ -36,6 +36,10 @@ const seconds = (name: string): number | undefined => {
 };
 const fromUs = (seconds('from') ?? 0) * 1e6;
 const toUs = (seconds('to') ?? Infinity) * 1e6;
+if (toUs <= fromUs) {
+  process.stderr.write(`--to must come after --from: the window from ${fromUs / 1e6} s to ${toUs / 1e6} s holds no sample\n`);
+  process.exit(2);
+}
 const [file, topArg] = args.filter((a) => !a.startsWith('--'));
 if (!file) {
   process.stderr.write('usage: profile-summary <file.cpuprofile> [top] [--under=<text>] [--from=<s>] [--to=<s>] [--timeline]\n');

@@ -163,6 +163,14 @@ describe('Nchan baseline', () => {
       assert.ok(out.markdown.includes('| Nchan (nginx, 1 worker per core) | 20 | – | – | – | not measured: nginx with the Nchan module'));
       assert.ok(out.markdown.includes('Nchan was not measured: nginx with the Nchan module is not installed and apt-get is not available.'));
       assert.match(out.svg, /^<svg/);
+      // The Connects table has the warm-up's columns by default, and none with --connect-warmup=0.
+      assert.match(out.markdown, /First each server takes up to 2,000 connections/);
+      assert.match(out.markdown, /\| server \| subscribers \| warm-up: connected \|/);
+      const cold = await sseFanout.run(context({ subscribers: '10', targets: 'nchan', clients: '1', 'connect-warmup': '0' }));
+      assert.equal((cold.data as FanoutData).settings.connectWarmup, 0);
+      assert.match(cold.markdown, /the server's first connections since it started \(`--connect-warmup=0`\)/);
+      assert.match(cold.markdown, /\| server \| subscribers \| connected \| seconds \|/);
+      assert.doesNotMatch(cold.markdown, /warm-up:/);
     } finally {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
