@@ -1,6 +1,6 @@
-// The benchmark harness itself: the latency histogram, the BENCHMARKS.md section update, and tiny
-// runs of the realtime scenarios end to end (real Capstan, real baselines, real load-client processes).
-// Only counts and shapes are asserted, never timings: the machine is shared.
+// The benchmark harness itself: the latency histogram, the BENCHMARKS.md section update, the options,
+// the Nchan baseline's set-up and the server meter. The scenarios' tiny end-to-end runs are in
+// scenarios.test.ts. Only counts and shapes are asserted, never timings: the machine is shared.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -18,8 +18,6 @@ import { BenchOptionError } from '../../bench/lib/options.js';
 import { updateBenchmarksMd } from '../../bench/lib/report.js';
 import type { Scenario, ScenarioContext } from '../../bench/lib/scenario.js';
 import { serverMeter } from '../../bench/lib/server-meter.js';
-import { idle } from '../../bench/scenarios/idle/index.js';
-import { resumeStorm } from '../../bench/scenarios/resume-storm/index.js';
 import { settingsFrom, sseFanout } from '../../bench/scenarios/sse-fanout/index.js';
 import type { FanoutData } from '../../bench/scenarios/sse-fanout/types.js';
 
@@ -239,66 +237,5 @@ describe('server cost', () => {
     assert.ok(cost.userSec >= 0 && cost.sysSec >= 0);
     assert.ok(cost.processes >= 1);
     assert.equal(serverMeter(undefined)().writes, undefined);
-  });
-});
-
-describe('realtime scenarios, tiny and end to end', () => {
-  test('sse-fanout: every server gets every event at the max rate and at each fixed rate', async () => {
-    // A warm-up of more connections than the run's subscribers takes as many as those (30).
-    const out = await sseFanout.run(context({ subscribers: '30', targets: 'capstan,capstan-ws,raw-sse,raw-ws,socketio', clients: '2', sources: '2', contacts: '3', 'connect-warmup': '50', 'max-deliveries': '600', 'max-seconds': '3', 'fixed-deliveries': '300,600', 'fixed-seconds': '1' }));
-    const data = out.data as FanoutData;
-    assert.equal(data.runs.length, 5);
-    for (const r of data.runs) {
-      assert.equal(r.error, undefined, `${r.target}: ${r.error}`);
-      assert.equal(r.connected, 30, r.target);
-      // The server's cost of the connects, per connection, and both sides' share of the cores (30
-      // connects may take less than the 10 ms /proc counts in, so zero is a reading too).
-      assert.ok(r.connectServerUserUs !== undefined && r.connectServerSysUs !== undefined && r.connectServerUserUs >= 0 && r.connectServerSysUs >= 0, `${r.target} connect cost: ${r.connectServerUserUs} + ${r.connectServerSysUs}`);
-      assert.ok(r.connectServerCpuPct !== undefined && r.connectClientsCpuPct !== undefined, r.target);
-      // The warm-up's connections were made and let go: the timed connects still found room for all 30
-      // (Capstan's streams per contact and every server's descriptors are set for 30).
-      assert.equal(r.connectWarmup?.connected, 30, `${r.target} warm-up: ${JSON.stringify(r.connectWarmup)}`);
-      assert.equal(r.connectWarmup.failed, 0, r.target);
-      assert.ok(r.connectWarmup.serverUserUs !== undefined && r.connectWarmup.serverSysUs !== undefined, r.target);
-      assert.ok(r.max && r.max.expected > 0 && r.max.delivered === r.max.expected, `${r.target} max rate: ${r.max?.delivered}/${r.max?.expected}`);
-      // The server's cost over the max-rate phase, user and system apart, and its write system calls.
-      assert.ok(r.max.serverUserUsPerDelivery !== undefined && r.max.serverSysUsPerDelivery !== undefined, r.target);
-      assert.ok(r.max.serverWrites !== undefined && r.max.serverWrites > 0 && r.max.writesPerDelivery !== undefined, `${r.target} writes: ${r.max.serverWrites}`);
-      // 300 and 600 deliveries/s over 30 subscribers: 10 and 20 events/s.
-      assert.deepEqual(r.fixed.map((f) => f.rate), [10, 20]);
-      for (const f of r.fixed) {
-        assert.ok(f.expected > 0 && f.delivered === f.expected, `${r.target} at ${f.rate}/s: ${f.delivered}/${f.expected}`);
-        assert.equal(f.latencyMs.samples, f.delivered);
-      }
-    }
-    assert.match(out.markdown, /### Ratios/);
-    assert.match(out.markdown, /### Connects/);
-    assert.match(out.markdown, /\| server \| subscribers \| warm-up: connected \| warm-up: seconds \|/);
-    assert.match(out.markdown, /\| Capstan \(hub SSE\) \| 30 \|/);
-    assert.match(out.markdown, /\| Capstan \(organizer WebSocket\) \| 30 \|/);
-    assert.match(out.markdown, /### Capstan over WebSocket/);
-    assert.match(out.svg, /^<svg/);
-  });
-
-  test('resume-storm: every client catches up on exactly its backlog', async () => {
-    const out = await resumeStorm.run(context({ 'clients-total': '40', backlog: '30', clients: '2', contacts: '4' }));
-    const { result } = out.data as { result: { connected: number; delivered: number; expected: number; noLoss: boolean; minPerClient: number; maxPerClient: number } };
-    assert.equal(result.connected, 40);
-    assert.equal(result.expected, 40 * 30);
-    assert.equal(result.delivered, result.expected);
-    assert.equal(result.noLoss, true);
-    assert.deepEqual([result.minPerClient, result.maxPerClient], [30, 30]);
-  });
-
-  test('idle: half SSE and half WebSocket stay open through the rest window, with RSS per connection', async () => {
-    const out = await idle.run(context({ connections: '40', clients: '2', contacts: '4', 'rest-seconds': '1' }));
-    const { runs } = out.data as { runs: { nodes: number; total: number; sse?: { ok: number }; ws?: { ok: number }; openAtEnd?: number; kbPerConnection?: { all?: number }; error?: string }[] };
-    assert.equal(runs.length, 1, 'one embedded node holds 40');
-    const [run] = runs;
-    assert.ok(run);
-    assert.equal(run.error, undefined, run.error);
-    assert.deepEqual([run.nodes, run.total, run.sse?.ok, run.ws?.ok, run.openAtEnd], [1, 40, 20, 20, 40]);
-    assert.equal(typeof run.kbPerConnection?.all, 'number');
-    assert.match(out.markdown, /\| 1 \| embedded \(SQLite\) \| 40 \|/);
   });
 });
