@@ -1,5 +1,6 @@
 // Prometheus metrics, one registry per server instance so several can live in one process (tests).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LOOP_DELAY_RESOLUTION_MS } from '../util/loop-delay.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -13,7 +14,8 @@ export interface Metrics {
 
 export function createMetrics(defaults = true): Metrics {
   const registry = new Registry();
-  if (defaults) collectDefaultMetrics({ register: registry, prefix: 'capstan_' });
+  // The process metrics' loop-delay monitor ticks at the node stats' period, not its own 10 ms.
+  if (defaults) collectDefaultMetrics({ register: registry, prefix: 'capstan_', eventLoopMonitoringPrecision: LOOP_DELAY_RESOLUTION_MS });
   return {
     registry,
     requests: new Counter({ name: 'capstan_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),

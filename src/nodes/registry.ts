@@ -8,8 +8,9 @@ import type { Logger } from '../http/index.js';
 import type { OpenConnection, RealtimeEngine, RealtimeSurface } from '../realtime/index.js';
 import { nodeRepo, type NodeRepo, type NodeRow, type Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
+import { LoopDelay } from '../util/loop-delay.js';
 import { VERSION } from '../util/version.js';
-import { countConnections, emptyHistory, LoopDelay, StatsHistory, type NodeHistory, type NodeStats } from './stats.js';
+import { countConnections, emptyHistory, StatsHistory, type NodeHistory, type NodeStats } from './stats.js';
 
 /** How often a node samples its stats and writes its row. */
 const SAMPLE_MS = 5000;

@@ -1,5 +1,4 @@
 // What a node reports about itself every few seconds, and the hour of those samples it keeps in memory.
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { OpenConnection, RealtimeSurface } from '../realtime/index.js';
 
 const SURFACES: readonly RealtimeSurface[] = ['documents', 'organizer', 'videos', 'hub', 'admin'];
@@ -73,24 +72,4 @@ export function countConnections(open: readonly OpenConnection[]): NodeStats['co
     byTransport[c.transport] += 1;
   }
   return { total: open.length, by_surface: bySurface, by_transport: byTransport };
-}
-
-/** The event loop's delay, read (and reset) once per sample. */
-export class LoopDelay {
-  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
-
-  constructor() {
-    this.histogram.enable();
-  }
-
-  /** p99 in ms since the last read. */
-  read(): number {
-    const p99 = this.histogram.percentile(99) / 1e6;
-    this.histogram.reset();
-    return Number.isFinite(p99) ? Math.round(p99 * 100) / 100 : 0;
-  }
-
-  close(): void {
-    this.histogram.disable();
-  }
 }

@@ -21,7 +21,7 @@ export const NodeStats = Type.Object({
   database: Type.Union([Type.Literal('ok'), Type.Literal('down')]),
   rss_bytes: Count,
   heap_used_bytes: Count,
-  event_loop_delay_ms: Type.Number({ minimum: 0, description: 'p99 of the event loop delay over the last sample' }),
+  event_loop_delay_ms: Type.Number({ minimum: 0, description: 'p99 over the last sample of how much later than due the event loop ran a check it makes every 50 ms (an idle node reads about 0)' }),
 }, { additionalProperties: false });
 
 const Series = (description: string) => Type.Array(Type.Number(), { description });
@@ -51,9 +51,9 @@ const nodeExample = {
   id: 'node_8m2k5x9v3b6n1q4w7zrt', version: '0.3.1', mode: 'embedded', started_at: T0, seen_at: '2025-01-31T12:05:00.000Z', uptime_s: 300, alive: true,
   stats: {
     connections: { total: 1, by_surface: { documents: 1, organizer: 0, videos: 0, hub: 0, admin: 0 }, by_transport: { sse: 1, ws: 0 } },
-    events_per_second: 0.4, workflow_backlog: 2, redis: 'off', database: 'ok', rss_bytes: 123_456_789, heap_used_bytes: 45_678_901, event_loop_delay_ms: 21.3,
+    events_per_second: 0.4, workflow_backlog: 2, redis: 'off', database: 'ok', rss_bytes: 123_456_789, heap_used_bytes: 45_678_901, event_loop_delay_ms: 1.3,
   },
-  history: { t: [1738324795, 1738324800], connections: [1, 1], events_per_second: [0, 0.4], workflow_backlog: [3, 2], rss_bytes: [123_000_000, 123_456_789], event_loop_delay_ms: [20.9, 21.3] },
+  history: { t: [1738324795, 1738324800], connections: [1, 1], events_per_second: [0, 0.4], workflow_backlog: [3, 2], rss_bytes: [123_000_000, 123_456_789], event_loop_delay_ms: [0.9, 1.3] },
 };
 
 export const NodeList = Type.Object({ data: Type.Array(NodeInfo) }, { additionalProperties: false, examples: [{ data: [nodeExample] }] });

@@ -15667,7 +15667,7 @@ export interface operations {
                      *             "database": "ok",
                      *             "rss_bytes": 123456789,
                      *             "heap_used_bytes": 45678901,
-                     *             "event_loop_delay_ms": 21.3
+                     *             "event_loop_delay_ms": 1.3
                      *           },
                      *           "history": {
                      *             "t": [
@@ -15691,8 +15691,8 @@ export interface operations {
                      *               123456789
                      *             ],
                      *             "event_loop_delay_ms": [
-                     *               20.9,
-                     *               21.3
+                     *               0.9,
+                     *               1.3
                      *             ]
                      *           }
                      *         }
@@ -15746,7 +15746,7 @@ export interface operations {
                                 database: "ok" | "down";
                                 rss_bytes: number;
                                 heap_used_bytes: number;
-                                /** @description p99 of the event loop delay over the last sample */
+                                /** @description p99 over the last sample of how much later than due the event loop ran a check it makes every 50 ms (an idle node reads about 0) */
                                 event_loop_delay_ms: number;
                             };
                             history: {
