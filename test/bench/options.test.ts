@@ -70,6 +70,7 @@ describe('every scenario refuses bad options before it starts', () => {
       [['idle', '--connections=1001'], 'bench: --connections=1001: must be an even number from 2 to '],
       [['idle', '--clients=3'], 'bench: --clients=3: must be an even number from 2 to 64'],
       [['idle', '--clients=2', '--connections=100000'], 'bench: --connections=100000: must be an even number from 2 to '],
+      [['idle', '--kinds=tcp'], 'bench: --kinds: unknown name tcp; known: sse, ws'],
       [['documents-accuracy', '--rows=text-pdf,nope'], 'bench: --rows: unknown name nope; known: text-pdf'],
       [['organizer-accuracy', '--compare-rev='], 'bench: --compare-rev=: not a commit of this repository'],
       [['transcription', '--minutes=0'], 'bench: --minutes=0: must be a positive number up to 30'],

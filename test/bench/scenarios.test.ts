@@ -77,4 +77,17 @@ describe('realtime scenarios, tiny and end to end', () => {
     assert.equal(typeof run.kbPerConnection?.all, 'number');
     assert.match(out.markdown, /\| 1 \| embedded \(SQLite\) \| 40 \|/);
   });
+
+  test('idle --kinds=ws: every connection a WebSocket, measured apart', async () => {
+    const out = await idle.run(context({ connections: '20', clients: '2', contacts: '4', 'rest-seconds': '1', kinds: 'ws' }));
+    const { runs } = out.data as { runs: { total: number; sse?: { ok: number }; ws?: { ok: number }; openAtEnd?: number; kbPerConnection?: { sse?: number; ws?: number; all?: number }; error?: string }[] };
+    const [run] = runs;
+    assert.ok(run);
+    assert.equal(run.error, undefined, run.error);
+    assert.deepEqual([run.total, run.sse, run.ws?.ok, run.openAtEnd], [20, undefined, 20, 20]);
+    assert.equal(run.kbPerConnection?.sse, undefined);
+    assert.equal(typeof run.kbPerConnection?.ws, 'number');
+    assert.match(out.markdown, /Every connection is a documents WebSocket \(`\/ws\/status\?token=rt_…&recent=10`\), with `--kinds=ws`, held by 2 load-client processes/);
+    assert.match(out.markdown, /\| 1 \| embedded \(SQLite\) \| 20 \| n\/a \| 20 \|/);
+  });
 });
