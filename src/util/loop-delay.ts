@@ -1,9 +1,9 @@
 // How late the event loop runs what is due. Node's monitor is a timer that fires every
-// `LOOP_DELAY_RESOLUTION_MS` and records how long each interval really took, so every wake-up of an
-// idle process is one of its samples: at 10 and 20 ms (the Prometheus client's default and the node
-// stats' former one, two monitors together) an idle node woke about 150 times a second and spent
-// about 1 % of a core on it. Both monitors now share one coarser period; a stall still shows, since
-// the tick that falls due inside it fires late by the rest of it.
+// `LOOP_DELAY_RESOLUTION_MS` and records how long each interval really took, so each of its samples
+// wakes an idle process: at the Prometheus client's default of 10 ms beside a second monitor at
+// 20 ms, an idle node woke about 140 times a second. Every monitor in the process shares this one
+// coarser period; a stall still shows, since the tick that falls due inside it fires late by the
+// rest of it.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 /** The period of every event-loop delay monitor in the process (the node stats and `/metrics`). */
