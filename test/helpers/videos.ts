@@ -116,3 +116,15 @@ export async function waitForVideo(app: TestApp, videoId: string, done: (status:
 
 /** Failed, or ready with its transcription settled and no stage left running. */
 export const settled = (s: Record<string, unknown>): boolean => s.error !== undefined || (s.ready === true && s.transcriptionStatus !== 'PROCESSING' && s.processing === undefined);
+
+/**
+ * What each stage of a video's workflow said when it failed (ffmpeg's complaint for a probe that
+ * found the file truncated, say): the status API gives only the reason code, and a test that fails
+ * now and then needs the message to be diagnosed.
+ */
+export async function stageErrors(server: TestServer, videoId: string): Promise<{ stage: string; status: string; error: string | null }[]> {
+  const video = await server.server.ctx.storage.videos.getById(videoId);
+  if (!video?.workflow_id) return [];
+  const stages = await server.server.ctx.storage.workflows.stages(video.workflow_id);
+  return stages.filter((st) => st.error !== null).map((st) => ({ stage: st.stage, status: st.status, error: st.error }));
+}

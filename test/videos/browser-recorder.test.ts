@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { makeApp, settled, waitForVideo, type TestApp } from '../helpers/videos.js';
+import { makeApp, settled, stageErrors, waitForVideo, type TestApp } from '../helpers/videos.js';
 
 const SECONDS = 3;
 /** The SDK's part size (MultipartClient's CHUNK_SIZE). */
@@ -445,7 +445,7 @@ describe('browser recordings uploaded cross-origin through the SDK calls, then p
         const server = (s: TestServer) => (s === sdkServer ? 'production app, 5 MB parts' : 'development app, small parts');
         for (const [ts, app, uploaded] of uploads) {
           const status = await waitForVideo(app, uploaded.videoId, settled, 900);
-          assert.equal(status.ready, true, `${server(ts)}: ${JSON.stringify(status)}`);
+          assert.equal(status.ready, true, `${server(ts)}: ${JSON.stringify(status)}; stages: ${JSON.stringify(status.ready === true ? [] : await stageErrors(ts, uploaded.videoId))}`);
           const duration = status.duration as number;
           t.diagnostic(`${server(ts)}: the server measured ${duration} s (recording ${recording.wallClockSecs.toFixed(3)} s wall clock, ${String(recording.decodedSecs)} s decoded)`);
           assert.ok(Math.abs(duration - recording.wallClockSecs) <= WALL_CLOCK_TOLERANCE_SECS, `${server(ts)}: measured ${duration} s, recorded ${recording.wallClockSecs} s`);

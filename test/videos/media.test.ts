@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { audioOnlyWebm, cameraMp4, isJpeg, recorderMp4, recorderWebm, topLevelBoxes } from '../fixtures/media.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { makeApp, settled, uploadVideo, waitForVideo, type TestApp } from '../helpers/videos.js';
+import { makeApp, settled, stageErrors, uploadVideo, waitForVideo, type TestApp } from '../helpers/videos.js';
 
 const PART = 64 * 1024;
 const CREDITS = 1_000_000;
@@ -144,6 +144,10 @@ describe('videos as browsers record them', () => {
       assert.deepEqual([video.state, video.cost_micro, video.rendition_key, video.processing_stage], ['failed', null, null, null]);
       assert.equal((await fetch(`${ts.url}/dev/${videoId}/video`)).status, 404);
       assert.equal((await fetch(`${ts.url}/dev/${videoId}/poster.jpg`)).status, 404);
+      // The probe's message, which the status API leaves out, is kept with the stage.
+      const [probe, ...others] = await stageErrors(ts, videoId);
+      assert.deepEqual([probe?.stage, probe?.status, others.length], ['probe', 'failed', 0]);
+      assert.ok(probe?.error?.includes(reason), String(probe?.error));
     });
   }
 
