@@ -4,8 +4,8 @@
 // placeholders and quoting apply), compiled on first use per dialect, and a call only binds values.
 // On SQLite it then runs as a prepared statement straight on a connection:
 //  - outside a transaction, a read runs on the read-only connection (connect.ts): it sees what has
-//    committed and never a transaction in progress, and does not queue behind one (the reads of one
-//    busy pass of the event loop share a read transaction: pass-snapshot.ts); a write goes
+//    committed and never a transaction in progress, and does not queue behind one (the reads of
+//    busy passes of the event loop share a read transaction: pass-snapshot.ts); a write goes
 //    through Kysely, which hands out the one writing connection a transaction at a time;
 //  - inside a transaction, on the writing connection the transaction holds.
 import { PostgresAdapter, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';

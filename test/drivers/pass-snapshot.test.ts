@@ -1,12 +1,16 @@
-// On SQLite the reads of a busy pass of the event loop share one read transaction
-// (src/storage/pass-snapshot.ts). Shared or not, a read sees what this process committed before it,
-// another process's commit from the next pass on, and no shared transaction outlives its pass.
+// On SQLite the reads of busy passes of the event loop share one read transaction
+// (src/storage/pass-snapshot.ts). Shared or not, a read sees what this process committed before it;
+// another process's commit shows once the shared transaction ends, which a pass with fewer than
+// SHARE_FROM_READS reads does at once and a busier pass does when the transaction is SHARE_FOR_MS old.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'libsql';
 import type { Storage } from '../../src/storage/index.js';
-import { SHARE_FROM_READS } from '../../src/storage/pass-snapshot.js';
+import { PassSnapshot, SHARE_FOR_MS, SHARE_FROM_READS } from '../../src/storage/pass-snapshot.js';
 import { DRIVERS } from '../helpers/drivers.js';
+import { tempDir } from '../helpers/server.js';
 
 const sqlite = DRIVERS.find((d) => d.name === 'sqlite');
 const at = new Date(Date.UTC(2026, 0, 1)).toISOString();
@@ -40,12 +44,13 @@ describe('reads sharing a pass on sqlite', () => {
     await nextPass();
   }
 
-  test('after a busy pass, the next one reads from one snapshot: another connection\'s commit shows from the pass after', async () => {
+  test('after a busy pass, the next one reads from one snapshot: another connection\'s commit shows after a pass without reads', async () => {
     const id = `hub_ps${++n}`;
     await busyPass();
     assert.equal(await storage.hubs.get('hub_ps_none'), undefined);
     otherCreates(id);
     assert.equal(await storage.hubs.get(id), undefined, 'the pass reads from the snapshot its first read took');
+    await nextPass();
     await nextPass();
     assert.equal((await storage.hubs.get(id))?.name, 'other');
   });
@@ -87,7 +92,7 @@ describe('reads sharing a pass on sqlite', () => {
     assert.equal((await storage.hubs.get(later))?.name, 'other');
   });
 
-  test('a shared snapshot does not hold back a checkpoint past its pass', async () => {
+  test('a shared snapshot does not hold back a checkpoint past a pass without reads', async () => {
     await busyPass();
     assert.equal(await storage.hubs.get('hub_ps_none'), undefined);
     otherCreates(`hub_ps${++n}`);
@@ -106,5 +111,101 @@ describe('reads sharing a pass on sqlite', () => {
     await s.close();
     await nextPass();
     await c();
+  });
+});
+
+describe('how long a shared read transaction lasts', () => {
+  const dir = tempDir();
+  let writer: Database.Database;
+  let reader: Database.Database;
+  let clock = 0;
+  let snapshot: PassSnapshot;
+  let rows = 0;
+
+  before(() => {
+    const path = join(dir, 'spans.db');
+    writer = new Database(path);
+    writer.pragma('journal_mode = WAL');
+    writer.exec('create table t (n integer)');
+    reader = new Database(path);
+    reader.pragma('query_only = ON');
+    snapshot = new PassSnapshot(reader, () => clock);
+  });
+  after(() => {
+    snapshot.end();
+    reader.close();
+    writer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Reads as the storage makes them (the snapshot is told first); the last one's count. */
+  const count = (reads = 1): number => {
+    let n = 0;
+    for (let i = 0; i < reads; i++) {
+      snapshot.beforeRead();
+      n = (reader.prepare('select count(*) as n from t').get() as { n: number }).n;
+    }
+    return n;
+  };
+  const otherCommits = () => {
+    writer.prepare('insert into t (n) values (?)').run([++rows]);
+  };
+  /** A pass of enough reads for the next ones to share a transaction. */
+  async function busyPass(): Promise<void> {
+    count(SHARE_FROM_READS);
+    await nextPass();
+  }
+
+  test('busy passes share one transaction until it is SHARE_FOR_MS old; the end of the pass after that ends it', async () => {
+    clock = 1_000;
+    await busyPass();
+    const before = count(SHARE_FROM_READS);
+    assert.equal(reader.inTransaction, true, 'the pass after a busy one reads in a shared transaction');
+    otherCommits();
+    await nextPass();
+    clock += SHARE_FOR_MS - 1;
+    assert.equal(count(SHARE_FROM_READS), before, 'a busy pass younger than the bound goes on in the same transaction');
+    await nextPass();
+    assert.equal(reader.inTransaction, true);
+    assert.equal(count(SHARE_FROM_READS), before, 'still the same snapshot');
+    clock += 1;
+    await nextPass();
+    assert.equal(reader.inTransaction, false, 'the end of the pass that found it SHARE_FOR_MS old ended it');
+    assert.equal(count(), before + 1, 'the next read sees the other connection\'s commit');
+    await nextPass();
+    await nextPass();
+    assert.equal(reader.inTransaction, false);
+  });
+
+  test('a pass with fewer reads than begin sharing ends it, however young; so does one without reads', async () => {
+    clock = 2_000;
+    await busyPass();
+    const before = count(SHARE_FROM_READS);
+    otherCommits();
+    await nextPass();
+    assert.equal(reader.inTransaction, true, 'a busy pass keeps it');
+    assert.equal(count(SHARE_FROM_READS - 1), before, 'read in the transaction still open');
+    await nextPass();
+    assert.equal(reader.inTransaction, false, 'the end of the quieter pass ended it, with the clock standing still');
+    assert.equal(count(), before + 1);
+
+    await busyPass();
+    const again = count(SHARE_FROM_READS);
+    otherCommits();
+    await nextPass();
+    assert.equal(reader.inTransaction, true);
+    await nextPass();
+    assert.equal(reader.inTransaction, false, 'a pass without reads ended it');
+    assert.equal(count(), again + 1);
+  });
+
+  test('before a busy pass, reads are transactions of their own and see every commit', async () => {
+    clock = 3_000;
+    await nextPass();
+    await nextPass();
+    const before = count();
+    assert.equal(reader.inTransaction, false);
+    otherCommits();
+    assert.equal(count(), before + 1);
   });
 });
