@@ -11,6 +11,10 @@ export type BlobErrorCode =
   /** A part other than the last is smaller than the store's minimum part size. */
   | 'EntityTooSmall'
   | 'InvalidArgument'
+  /** The body's MD5 is not the Content-MD5 the client sent with it. */
+  | 'BadDigest'
+  /** The Content-MD5 sent is not the base64 of 16 bytes. */
+  | 'InvalidDigest'
   | 'InvalidRange';
 
 export class BlobError extends Error {

@@ -10,6 +10,8 @@ const CATALOGUE: Readonly<Record<BlobErrorCode, ErrorCode>> = {
   InvalidPartOrder: 'invalid_request',
   EntityTooSmall: 'invalid_request',
   InvalidArgument: 'invalid_request',
+  BadDigest: 'invalid_request',
+  InvalidDigest: 'invalid_request',
   // Surfaces that serve ranges decide them before reading (src/http/range.ts); this is the same answer.
   InvalidRange: 'range_not_satisfiable',
 };

@@ -74,6 +74,11 @@ export interface LocalPartOptions extends Pick<PutOptions, 'contentLength'> {
    * soon as more than that has arrived. The length itself needs no telling: the body is streamed to disk.
    */
   readonly limit?: ByteLimit;
+  /**
+   * The MD5 the client says it sent (its Content-MD5 header), as S3 checks it: a part whose bytes hash
+   * otherwise is refused (BadDigest), and nothing of it kept; a part uploaded before stays as it was.
+   */
+  readonly contentMd5?: Buffer | undefined;
 }
 
 export interface LocalDiskBlobStoreOptions {
@@ -208,6 +213,9 @@ export class LocalDiskBlobStore implements BlobStore {
     const manifestPath = join(dir, `${partNumber}.json`);
     let placed = false;
     try {
+      if (options.contentMd5 && !options.contentMd5.equals(temp.md5)) {
+        throw new BlobError('BadDigest', 'The Content-MD5 you specified did not match what was received; nothing of this part was kept');
+      }
       await this.lock.run(uploadId, async () => {
         // The upload may have been completed or aborted while the body streamed in.
         await this.openUpload(key, uploadId);

@@ -1,8 +1,11 @@
 // The upload gateway inside Capstan's real HTTP app: raw bodies of any type, signature and expiry
-// checks with catalogue errors, size limits, and an ETag header that browsers are allowed to read.
+// checks with catalogue errors, size limits, Content-MD5 held to the bytes, and an ETag header that
+// browsers are allowed to read.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { request, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Surface } from '../../src/http/index.js';
 import { startGatewayServer, type GatewayServer } from './gateway-server.js';
@@ -131,6 +134,54 @@ describe('upload gateway', () => {
     const res = await fetch(url, { method: 'PUT', body: Buffer.alloc(MAX_PART) });
     assert.equal(res.status, 200, 'exactly the limit is fine, well over the app-wide JSON body limit');
     assert.equal((await server.store.listParts(key, uploadId))[0]?.size, MAX_PART);
+  });
+
+  test('a Content-MD5 is held to the bytes: a match stores the part, a mismatch keeps nothing and leaves the part before it', async () => {
+    const { key, uploadId, url } = await partUrl();
+    const first = randomBytes(2048);
+    const digest = (bytes: Buffer): string => createHash('md5').update(bytes).digest('base64');
+    const origin = 'https://app.example';
+    const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-md5' } });
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /content-md5/i, 'a browser may send it');
+    const ok = await fetch(url, { method: 'PUT', body: new Uint8Array(first), headers: { origin, 'content-md5': digest(first) } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('etag'), md5(first));
+
+    // The same part again, with one byte changed on the way: refused, and the first upload stays.
+    const sent = Buffer.from(first);
+    sent[100] = (sent[100] ?? 0) ^ 0xff;
+    const bad = await fetch(url, { method: 'PUT', body: new Uint8Array(sent), headers: { 'content-md5': digest(first) } });
+    assert.equal(bad.status, 400);
+    const body = (await bad.json()) as { error: string; code: string };
+    assert.equal(body.code, 'invalid_request');
+    assert.match(body.error, /^BadDigest: /);
+    const [stored] = await server.store.listParts(key, uploadId);
+    assert.deepEqual({ size: stored?.size, etag: stored?.etag }, { size: first.length, etag: md5(first) });
+    await server.store.completeMultipart(key, uploadId, [{ partNumber: 1, etag: md5(first) }]);
+    const kept: Buffer[] = [];
+    for await (const chunk of await server.store.get(key)) kept.push(chunk as Buffer);
+    assert.ok(Buffer.concat(kept).equals(first), 'the object holds the bytes that matched');
+    assert.deepEqual(await readdir(join(server.root, 'tmp')), [], 'the refused bytes left no file behind');
+  });
+
+  test('a Content-MD5 that is not the base64 of 16 bytes gets 400 before the body is read', async () => {
+    const { key, uploadId, url } = await partUrl();
+    const bytes = Buffer.from('part bytes');
+    const right = createHash('md5').update(bytes).digest('base64');
+    for (const value of ['', 'abc', '!!!!!!!!!!!!!!!!!!!!!!==', createHash('md5').update(bytes).digest('hex'), createHash('sha1').update(bytes).digest('base64'), right.replace(/==$/, ''), `${right}, ${right}`, right.slice(0, 21) + 'B==']) {
+      await expectError(await fetch(url, { method: 'PUT', body: bytes, headers: { 'content-md5': value } }), 400, 'invalid_request');
+    }
+    assert.deepEqual(await server.store.listParts(key, uploadId), []);
+    // The answer comes before the body: most of a declared part never arrives.
+    const req = request(url, { method: 'PUT', headers: { 'content-length': String(MAX_PART), 'content-md5': 'not-a-digest' } });
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      req.on('response', resolve).on('error', reject);
+      req.write(Buffer.alloc(1024));
+    });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.headers.connection, 'close');
+    res.resume();
+    req.destroy();
   });
 
   test('a refused upload closes the connection rather than drain a body it will not store', async () => {

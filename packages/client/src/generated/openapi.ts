@@ -2122,7 +2122,7 @@ export interface paths {
         get?: never;
         /**
          * Upload one part's bytes to a presigned part URL (local store only)
-         * @description Where presign-part's presignedUrl points when blobs are stored on local disk (with S3 it points at the bucket instead): take the URL as it is, never build it. The body is the part's raw bytes, of any content type; answer 200 with the ETag header that complete wants. A part may be uploaded again before complete; the last upload wins. A URL whose signature does not match or that has expired is 403 forbidden; an upload that no longer exists (aborted, completed, expired) is 404 (NoSuchUpload: …).
+         * @description Where presign-part's presignedUrl points when blobs are stored on local disk (with S3 it points at the bucket instead): take the URL as it is, never build it. The body is the part's raw bytes, of any content type; answer 200 with the ETag header that complete wants. A Content-MD5 header (the base64 of the part's MD5) is checked as S3 checks it: bytes that hash otherwise are 400 (BadDigest: …) and nothing of them is kept, a value that is not the base64 of 16 bytes is 400 (InvalidDigest: …) before the body is read. A part may be uploaded again before complete; the last upload wins. A URL whose signature does not match or that has expired is 403 forbidden; an upload that no longer exists (aborted, completed, expired) is 404 (NoSuchUpload: …).
          */
         put: operations["uploadPart"];
         post?: never;
