@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { describe, mock, test } from 'node:test';
-import { stallTiming, TcpStallWatch, type TableReader } from '../../src/realtime/liveness.js';
+import { stallTiming, tcpTimeouts, TcpStallWatch, type TableReader } from '../../src/realtime/liveness.js';
 import { scanTcpLines, tcpKey, type TcpState, type TcpTableName } from '../../src/realtime/tcp-table.js';
 
 async function pair(listenHost: string, connectHost: string): Promise<{ server: net.Server; accepted: net.Socket; client: net.Socket }> {
@@ -84,6 +84,23 @@ describe('the retransmitting-only scan', () => {
     const all: string[] = [];
     scanTcpLines(text, 'tcp', new Map([[a, 'a'], [b, 'b']]), (v) => all.push(v));
     assert.deepEqual(all, ['a', 'b']);
+  });
+});
+
+describe('the count of retransmission timeouts', () => {
+  test('is TCPTimeouts of the TcpExt lines in /proc/net/netstat', async () => {
+    const netstat = [
+      'TcpExt: SyncookiesSent SyncookiesRecv SyncookiesFailed EmbryonicRsts PruneCalled TCPTimeouts TCPLossProbes',
+      'TcpExt: 0 0 0 12 0 16719 41',
+      'IpExt: InNoRoutes InTruncatedPkts',
+      'IpExt: 0 0',
+      '',
+    ].join('\n');
+    assert.equal(tcpTimeouts(netstat), 16719);
+    for (const bad of ['', 'TcpExt: A B\nTcpExt: 1 2\n', 'TcpExt: TCPTimeouts\n', 'TcpExt: X TCPTimeouts\nTcpExt: 1 many\n', 'TcpExt: X TCPTimeouts\nTcpExt: 1 -4\n']) {
+      assert.equal(tcpTimeouts(bad), undefined, JSON.stringify(bad));
+    }
+    if (process.platform === 'linux') assert.equal(typeof tcpTimeouts(await readFile('/proc/net/netstat', 'latin1')), 'number', "this machine's own");
   });
 });
 
@@ -227,6 +244,67 @@ describe('the shared stall sweep', () => {
     } finally {
       mock.timers.reset();
     }
+  });
+
+  test('while every peer acknowledges, the table is read only when the count of retransmission timeouts moved', async () => {
+    const table = fakeTable(key);
+    let reads = 0;
+    let count: number | undefined = 500;
+    const read: TableReader = (t) => {
+      reads++;
+      return table.read(t);
+    };
+    const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read, timeouts: () => count, platform: 'linux', now });
+    let stalled = 0;
+    const watched = watch.watch(fakeSocket(), { stalled: () => stalled++ });
+    assert.ok(watched);
+    await at(0, watch);
+    assert.equal(reads, 1, 'the first sweep reads');
+    await at(1000, watch);
+    await at(2000, watch);
+    assert.equal(reads, 1, 'nothing retransmitted anywhere: nothing to read');
+
+    // The peer vanishes: its retransmission timer fires, which the count shows.
+    table.set(120, true, 1);
+    count = 501;
+    await at(3000, watch);
+    assert.equal(reads, 2);
+    // Backing off, the timer fires less often than the sweep runs: a peer under suspicion is
+    // read at every sweep, moved count or not, until the window is through.
+    await at(5000, watch);
+    await at(6000, watch);
+    assert.equal(reads, 4);
+    assert.equal(stalled, 1);
+
+    // The count unknown (no /proc/net/netstat): every sweep reads, as before.
+    const again = watch.watch(fakeSocket(), { stalled: assert.fail });
+    assert.ok(again);
+    table.set(0, false, 0);
+    count = undefined;
+    await at(7000, watch);
+    await at(8000, watch);
+    assert.equal(reads, 6);
+    watch.unwatch(again);
+  });
+
+  test('a read that failed is read again, though the count did not move', async () => {
+    const table = fakeTable(key);
+    const outcomes: ('fail' | 'ok')[] = ['fail', 'ok', 'ok'];
+    let reads = 0;
+    const read: TableReader = (t) => {
+      reads++;
+      return outcomes.shift() === 'fail' ? failing(Object.assign(new Error('interrupted'), { code: 'EINTR' }))(t) : table.read(t);
+    };
+    const errors: boolean[] = [];
+    const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, (_e, disabled) => errors.push(disabled), { read, timeouts: () => 7, platform: 'linux', now });
+    const watched = watch.watch(fakeSocket(), { stalled: assert.fail });
+    assert.ok(watched);
+    await at(0, watch);
+    await at(1000, watch);
+    await at(2000, watch);
+    assert.deepEqual(errors, [false]);
+    assert.equal(reads, 2, 'the failed read, then one that went through, then none');
+    watch.unwatch(watched);
   });
 
   test('elsewhere than Linux it watches nothing', () => {
