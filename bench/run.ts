@@ -34,7 +34,11 @@ function parse(argv: readonly string[]): { names: string[]; options: Map<string,
   for (const arg of argv) {
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
-      options.set(eq < 0 ? arg.slice(2) : arg.slice(2, eq), eq < 0 ? 'true' : arg.slice(eq + 1));
+      const key = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      // Which of two values was meant is not for the harness to guess.
+      const first = argv.find((a) => a === `--${key}` || a.startsWith(`--${key}=`));
+      if (options.has(key)) throw new BenchOptionError(`--${key} given twice (${first} and ${arg}); give it once`);
+      options.set(key, eq < 0 ? 'true' : arg.slice(eq + 1));
     } else names.push(arg);
   }
   return { names, options };

@@ -60,7 +60,7 @@ export function nums(fallback: readonly number[], rule: NumberRule = {}): Option
   return (raw, key) => {
     if (raw === undefined) return [...fallback];
     const items = raw.split(',').map((s) => s.trim());
-    if (items.some((s) => s === '')) throw new BenchOptionError(`--${key}=${raw}: must be a comma-separated list of ${describe(rule).replace(/^an? /, '')}s`);
+    if (items.some((s) => s === '')) throw new BenchOptionError(`--${key}=${raw}: must be a comma-separated list, each ${describe(rule)}`);
     return items.map((s) => check(key, s, rule));
   };
 }

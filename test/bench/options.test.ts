@@ -74,6 +74,9 @@ describe('every scenario refuses bad options before it starts', () => {
       [['documents-accuracy', '--rows=text-pdf,nope'], 'bench: --rows: unknown name nope; known: text-pdf'],
       [['organizer-accuracy', '--compare-rev='], 'bench: --compare-rev=: not a commit of this repository'],
       [['transcription', '--minutes=0'], 'bench: --minutes=0: must be a positive number up to 30'],
+      [['sse-fanout', '--subscribers=10', '--subscribers=20'], 'bench: --subscribers given twice (--subscribers=10 and --subscribers=20); give it once'],
+      [['soak', '--profile', '--profile'], 'bench: --profile given twice (--profile and --profile); give it once'],
+      [['sse-fanout', '--subscribers=100,,1000'], 'bench: --subscribers=100,,1000: must be a comma-separated list, each a whole number from 1 to '],
       // With every scenario selected, an option none of them takes is still refused.
       [['--no-such-option=1'], 'bench: unknown option --no-such-option: sse-fanout takes'],
     ];
