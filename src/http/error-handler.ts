@@ -16,9 +16,10 @@ const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
 
 export function toAppError(error: FastifyError | Error, bodyLimit?: number): AppError | undefined {
   if (error instanceof AppError) return error;
-  // The database is restarting or out of reach: retry (with an Idempotency-Key where a change must not apply twice).
-  if (isStorageUnavailable(error)) return new AppError('unavailable', 'The database cannot be reached right now; retry shortly', { 'Retry-After': '2' });
   const fe = error as FastifyError;
+  // The database is restarting or out of reach: retry (with an Idempotency-Key where a change must not apply twice).
+  // An error Fastify gave a 4xx status is the client's (a body cut short is an ECONNRESET too).
+  if (isStorageUnavailable(error) && !(fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500)) return new AppError('unavailable', 'The database cannot be reached right now; retry shortly', { 'Retry-After': '2' });
   if (fe.validation) return new AppError('invalid_request', validationMessage(fe));
   const mapped = fe.code ? FRAMEWORK_CODES[fe.code] : undefined;
   if (mapped === 'malformed_json') return new AppError('malformed_json');
@@ -38,6 +39,12 @@ function tooLarge(limit: number | undefined): AppError {
 }
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (clientLeft(error, request)) {
+    // Nobody is left to read an answer, and nothing failed here: not a server error.
+    request.log.debug({ code: error.code }, 'the client closed the connection before its request was read');
+    void sendError(reply, new AppError('invalid_request', 'The connection closed before the request body arrived'));
+    return;
+  }
   const known = toAppError(error, request.routeOptions.bodyLimit);
   if (!known) {
     request.log.error({ err: error }, 'unhandled error');
@@ -60,6 +67,13 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
   else known = toAppError(error) ?? new AppError('internal');
   if (known.status >= 500) request.log.error({ err: error }, 'server error');
   void sendError(reply, known);
+}
+
+/** The client closed its connection while its request was still being read. */
+function clientLeft(error: FastifyError, request: FastifyRequest): boolean {
+  const code = error.code as string | undefined;
+  const reading = code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || error.message === 'aborted';
+  return reading && (request.raw.destroyed || request.raw.socket?.destroyed === true);
 }
 
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {

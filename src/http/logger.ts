@@ -3,10 +3,37 @@
 import type { FastifyBaseLogger } from 'fastify';
 import pino, { type Bindings, type ChildLoggerOptions, type Logger } from 'pino';
 
-const SECRET_QUERY = /([?&](?:token|access_token|api_key|key|signature|X-Amz-Signature|X-Amz-Credential)=)[^&#]*/gi;
+/** Query parameters whose values are credentials (or signatures), by decoded name, lower case. */
+const SECRET_PARAMS = new Set(['token', 'access_token', 'api_key', 'key', 'signature', 'x-amz-signature', 'x-amz-credential']);
 
+/**
+ * The URL as it may be logged: the value of every credential parameter is `***`. Names are compared
+ * decoded, as the query parser reads them (`%74oken=` is `token=`), and `;` separates too, so that no
+ * spelling of a name carries a secret into a log line.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1***');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  let masked = false;
+  const parts = url.slice(q + 1).split(/([&;])/).map((part, i) => {
+    if (i % 2 === 1) return part;
+    const decoded = decodeQueryPart(part);
+    const eq = decoded.indexOf('=');
+    if (eq < 0 || !SECRET_PARAMS.has(decoded.slice(0, eq).trim().toLowerCase())) return part;
+    masked = true;
+    return `${decoded.slice(0, eq)}=***`;
+  });
+  return masked ? `${url.slice(0, q + 1)}${parts.join('')}` : url;
+}
+
+function decodeQueryPart(part: string): string {
+  if (part.indexOf('%') < 0 && part.indexOf('+') < 0) return part;
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    // Not valid percent-encoding: decode what can be, byte by byte, for the name's sake.
+    return part.replace(/\+/g, ' ').replace(/%([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+  }
 }
 
 export function createLogger(level: string): Logger {

@@ -38,7 +38,7 @@ export async function call(url: string, method: string, key: string | undefined,
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
 }
 
-export async function makeApp(ts: TestServer, options: AppOptions = {}): Promise<TestApp> {
+export async function makeApp(ts: Pick<TestServer, 'url' | 'admin'>, options: AppOptions = {}): Promise<TestApp> {
   let orgId = options.orgId;
   if (orgId === undefined) {
     const org = await ts.admin('POST', '/orgs', { name: 'video org', credits_micro: options.creditsMicro ?? 1_000_000 });
