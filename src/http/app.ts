@@ -25,6 +25,7 @@ import type { UpgradeRouter } from './upgrade.js';
 import type { IdempotencyRepo } from '../storage/index.js';
 import { recordIdempotentAnswer } from './idempotency.js';
 import { useDepthLimitedJson } from './json-body.js';
+import { requestValidators } from './validators.js';
 import { checkQueryIntegers } from './query-integers.js';
 import { installContract, replies } from './contract.js';
 import { Type } from '@sinclair/typebox';
@@ -86,7 +87,6 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,
     clientErrorHandler: onClientError(deps.logger),
     frameworkErrors: frameworkErrorHandler,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   let closing = false;
@@ -172,6 +172,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   app.removeContentTypeParser('text/plain');
   useDepthLimitedJson(app);
   app.setErrorHandler(errorHandler);
+  app.setValidatorCompiler(requestValidators());
   installContract(app, { check: config.checkResponses });
   const allowed = trackAllowedMethods(app);
   app.setNotFoundHandler((req, reply) => {
