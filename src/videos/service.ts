@@ -64,8 +64,12 @@ const VIDEO_STATES: readonly VideoRow['state'][] = ['created', 'uploading', ...U
 
 const videoNotFound = () => new AppError('not_found', 'Video not found');
 const uploadNotFound = () => new AppError('not_found', 'NoSuchUpload: The specified upload does not exist for this video; it may have been aborted, completed or expired');
+// "Being completed" is not "done": that complete may still fail (a wrong ETag), so the client is told
+// to ask again, as an idempotent request still running is; "already complete" has no Retry-After.
 const alreadyUploaded = (v: VideoRow) =>
-  new AppError('conflict', v.state === 'completing' ? 'The upload is being completed' : 'The upload is already complete');
+  v.state === 'completing'
+    ? new AppError('conflict', 'The upload is being completed by another request; ask again to learn how it ended', { 'Retry-After': '1' })
+    : new AppError('conflict', 'The upload is already complete');
 
 export class VideoService {
   constructor(

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { CapstanError, createClient, type Capstan, type VideoUploadProgress, type VideoUploadState } from '@capstan/client';
 import { cameraMp4 } from '../fixtures/media.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { makeApp, type TestApp } from '../helpers/videos.js';
+import { createVideo, makeApp, uploadParts, type TestApp } from '../helpers/videos.js';
 import { assertFreshBuild, countingFetch } from './helpers.js';
 
 const PART = 16 * 1024;
@@ -76,5 +76,23 @@ describe('videos through the SDK', () => {
     assert.equal(counting.count('/api/developer/sdk/v1/upload/multipart/initiate'), 0);
     assert.equal(result.videoId, kept.videoId);
     assert.equal((await second.videos.waitUntilReady(result.videoId, { intervalMs: 100 })).ready, true);
+  });
+
+  test('complete: "being completed" is asked again until it ends, "already complete" is done', async () => {
+    const videoId = await createVideo(app);
+    const { uploadId, parts } = await uploadParts(app, videoId, new Uint8Array(await video.arrayBuffer()), PART);
+    const counting = countingFetch();
+    const resumer = createClient({ baseUrl: ts.url, publicKey: app.publicKey, secretKey: app.secretKey, fetch: counting.fetch });
+    // Another complete has claimed the upload; it fails a moment later and lets the upload go.
+    await ts.server.ctx.storage.videos.update(videoId, { state: 'completing', updated_at: new Date().toISOString() });
+    setTimeout(() => void ts.server.ctx.storage.videos.update(videoId, { state: 'uploading', updated_at: new Date().toISOString() }), 300);
+    const resumed = await resumer.videos.upload(video, { partSize: PART, resume: { videoId, uploadId, parts } });
+    assert.equal(resumed.videoId, videoId);
+    assert.equal(counting.count('/api/developer/sdk/v1/upload/multipart/complete'), 2, 'asked again after its Retry-After');
+    assert.equal(counting.count('/uploads/parts'), 0, 'every part was kept');
+    // The same resume again (its answer lost, say): the upload is already complete, which is done.
+    await resumer.videos.upload(video, { partSize: PART, resume: { videoId, uploadId, parts } });
+    assert.equal(counting.count('/api/developer/sdk/v1/upload/multipart/complete'), 3);
+    assert.equal((await resumer.videos.waitUntilReady(videoId, { intervalMs: 100 })).ready, true);
   });
 });

@@ -50,6 +50,28 @@ describe('video completes under races and crashes', () => {
     assert.equal(new Set(videos.map((e) => e.ref)).size, videos.length, `each video billed at most once (${outcomes.join(' ')})`);
   });
 
+  test('a complete while another is in flight is told to ask again, not that the upload is done', async () => {
+    const app = await makeApp(ts, { creditsMicro: CREDITS });
+    const videoId = await createVideo(app);
+    const { uploadId, parts } = await uploadParts(app, videoId, BYTES, PART);
+    // The other complete has claimed the upload and is still assembling it.
+    await ts.server.ctx.storage.videos.update(videoId, { state: 'completing', updated_at: new Date().toISOString() });
+    const during = await app.sdk('/upload/multipart/complete', { videoId, uploadId, parts });
+    assert.equal(during.status, 409);
+    assert.equal(during.body.code, 'conflict');
+    assert.match(String(during.body.error), /being completed/);
+    assert.equal(during.headers.get('retry-after'), '1');
+    // That complete failed (a wrong ETag, say) and let the upload go: asked again, this one completes.
+    await ts.server.ctx.storage.videos.update(videoId, { state: 'uploading', updated_at: new Date().toISOString() });
+    const again = await app.sdk('/upload/multipart/complete', { videoId, uploadId, parts });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    const done = await app.sdk('/upload/multipart/complete', { videoId, uploadId, parts });
+    assert.equal(done.status, 409);
+    assert.match(String(done.body.error), /already complete/);
+    assert.equal(done.headers.get('retry-after'), null, 'done is final: nothing to ask again');
+    await waitForVideo(app, videoId, settled);
+  });
+
   test('the reconciler finishes a complete that died after assembling its object, and bills it once', async () => {
     const app = await makeApp(ts, { creditsMicro: CREDITS });
     const videoId = await createVideo(app);

@@ -12,6 +12,8 @@ const REST = '/api/developer/v1';
 /** S3's smallest part (every part but the last), the server's default too. */
 export const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
 const PART_ATTEMPTS = 3;
+/** How often a complete is asked again while another complete of the upload is in flight. */
+const COMPLETE_ATTEMPTS = 30;
 
 /** What to keep (localStorage, IndexedDB) to resume an upload after a page reload. */
 export interface VideoUploadState {
@@ -133,11 +135,30 @@ export class VideosClient {
       }
       if (failed) throw failed.reason;
       const parts = state().parts;
-      await this.sdk('/upload/multipart/complete', { videoId, uploadId, parts, ...options.complete }, signal);
+      await this.complete({ videoId, uploadId, parts, ...options.complete }, signal);
       return { videoId, uploadId, parts };
     } finally {
       signal?.removeEventListener('abort', onAbort);
       inFlight.abort();
+    }
+  }
+
+  /**
+   * complete. "Already complete" (409 without Retry-After: an earlier complete of this upload, whose
+   * answer was lost, went through) is done; "being completed" (409 with Retry-After: another complete
+   * is in flight, and may still fail) is asked again after the delay until it says how it ended.
+   */
+  private async complete(body: { videoId: string; uploadId: string; parts: readonly UploadedPart[] } & CompleteUploadRequest, signal: AbortSignal | undefined): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.sdk('/upload/multipart/complete', body, signal);
+        return;
+      } catch (e) {
+        if (!(e instanceof CapstanError) || e.status !== 409 || e.code !== 'conflict') throw e;
+        if (e.retryAfter === undefined) return;
+        if (attempt >= COMPLETE_ATTEMPTS) throw e;
+        await sleep(e.retryAfter, signal);
+      }
     }
   }
 

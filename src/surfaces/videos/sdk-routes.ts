@@ -56,7 +56,7 @@ export function developerSdkRoutes(ctx: AppContext) {
       app.post('/upload/multipart/complete', {
         schema: {
           operationId: 'completeVideoUpload', tags, security, summary: 'Assemble the uploaded parts; processing (probe, render, poster, transcribe) starts', body: CompleteBody, response: sdkReplies({ 200: Success }, ['not_found', 'conflict']),
-          description: `Parts in ascending order with the ETags their uploads returned; failures are 400 with S3's code leading the message (InvalidPartOrder, InvalidPart, EntityTooSmall) and change nothing. durationInSecs, width, height and fps are kept for the record only: the server measures the file with ffmpeg and bills its measured duration. A complete of an upload already completed is 409 conflict. ${UPLOAD_NOT_FOUND} ${ORIGIN}`,
+          description: `Parts in ascending order with the ETags their uploads returned; failures are 400 with S3's code leading the message (InvalidPartOrder, InvalidPart, EntityTooSmall) and change nothing. durationInSecs, width, height and fps are kept for the record only: the server measures the file with ffmpeg and bills its measured duration. A complete of an upload already completed is 409 conflict without Retry-After; while another complete of it is in flight, 409 conflict ("being completed") with Retry-After: ask again then. ${UPLOAD_NOT_FOUND} ${ORIGIN}`,
         },
       }, async (req) => {
         await videos.complete(appOf(req), req.body);

@@ -1983,7 +1983,7 @@ export interface paths {
         put?: never;
         /**
          * Assemble the uploaded parts; processing (probe, render, poster, transcribe) starts
-         * @description Parts in ascending order with the ETags their uploads returned; failures are 400 with S3's code leading the message (InvalidPartOrder, InvalidPart, EntityTooSmall) and change nothing. durationInSecs, width, height and fps are kept for the record only: the server measures the file with ffmpeg and bills its measured duration. A complete of an upload already completed is 409 conflict. An unknown, deleted or other app's video is 404 not_found; an uploadId that is not the video's current upload is 404 (NoSuchUpload: …). For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); development apps skip the check.
+         * @description Parts in ascending order with the ETags their uploads returned; failures are 400 with S3's code leading the message (InvalidPartOrder, InvalidPart, EntityTooSmall) and change nothing. durationInSecs, width, height and fps are kept for the record only: the server measures the file with ffmpeg and bills its measured duration. A complete of an upload already completed is 409 conflict without Retry-After; while another complete of it is in flight, 409 conflict ("being completed") with Retry-After: ask again then. An unknown, deleted or other app's video is 404 not_found; an uploadId that is not the video's current upload is 404 (NoSuchUpload: …). For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); development apps skip the check.
          */
         post: operations["completeVideoUpload"];
         delete?: never;
