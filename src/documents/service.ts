@@ -60,13 +60,13 @@ export class DocumentService {
     private readonly options: DocumentServiceOptions,
   ) {}
 
-  async upload(org: Org, input: UploadInput, idempotencyKey: string | undefined): Promise<{ status: number; body: UploadResult }> {
+  async upload(org: Org, input: UploadInput, idempotencyKey: string | undefined): Promise<{ status: number; body: UploadResult; replayed: boolean }> {
     const requestHash = createHash('sha256').update(JSON.stringify([input.url ?? null, input.file_base64 ?? null, input.file_name, input.xn_address ?? null])).digest('hex');
     if (idempotencyKey !== undefined) {
       const seen = await this.storage.idempotency.find(org.id, idempotencyKey);
       if (seen) {
         if (seen.request_hash !== requestHash) throw new AppError('idempotency_conflict');
-        return { status: seen.status_code, body: JSON.parse(seen.response) as UploadResult };
+        return { status: seen.status_code, body: JSON.parse(seen.response) as UploadResult, replayed: true };
       }
     }
     if ((input.url === undefined) === (input.file_base64 === undefined)) throw new AppError('invalid_request', 'Send exactly one of url or file_base64');
@@ -126,7 +126,7 @@ export class DocumentService {
       throw e;
     }
     this.workflows.wake();
-    return { status: 201, body };
+    return { status: 201, body, replayed: false };
   }
 
   /** One storage read: the document, its run and its stages come in one query (the hottest read clients make). */

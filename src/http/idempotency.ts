@@ -78,7 +78,13 @@ function replay(seen: IdempotencyRecord, requestHash: string, reply: FastifyRepl
 /** onSend hook: records the answer of a request whose change committed under its key. */
 export async function recordIdempotentAnswer(repo: IdempotencyRepo, req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
   const state = req.idempotency;
-  if (!state?.committed || reply.statusCode >= 500) return;
+  if (!state || reply.statusCode >= 500) return;
   const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
-  await repo.complete(state.claim.scope, state.claim.key, reply.statusCode, body);
+  if (state.committed) return repo.complete(state.claim.scope, state.claim.key, reply.statusCode, body);
+  // A success that committed no transaction changed nothing stored (a token mint): its key is taken
+  // with its answer as it leaves, so a retry gets the same answer. A concurrent twin that took the key
+  // first keeps it; this answer is then given but not kept. A refusal leaves the key free.
+  if (reply.statusCode >= 400) return;
+  const { scope, key, requestHash } = state.claim;
+  state.committed = await repo.save({ scope, key, request_hash: requestHash, status_code: reply.statusCode, response: body, created_at: new Date().toISOString() });
 }

@@ -93,7 +93,8 @@ export class HubService {
   async createSegment(hubId: string, name: string): Promise<Segment> {
     await this.getHub(hubId);
     const segment: Segment = { id: newId('seg'), hub_id: hubId, name, created_at: nowIso() };
-    await this.storage.community.createSegment(segment);
+    // Writes of the admin API run in a transaction, which claims their Idempotency-Key with them.
+    await this.storage.transaction((tx) => tx.community.createSegment(segment));
     return segment;
   }
 
@@ -177,7 +178,7 @@ export class HubService {
 
   async setRole(hubId: string, contactId: string, role: Contact['role']): Promise<Contact> {
     await this.getHub(hubId);
-    if (!(await this.storage.hubs.setContactRole(hubId, contactId, role, nowIso()))) throw new AppError('not_found', 'Contact not found');
+    if (!(await this.storage.transaction((tx) => tx.hubs.setContactRole(hubId, contactId, role, nowIso())))) throw new AppError('not_found', 'Contact not found');
     const contact = await this.storage.hubs.getContact(hubId, contactId);
     if (!contact) throw new AppError('not_found', 'Contact not found');
     return contact;

@@ -194,7 +194,7 @@ export class OrganizerService {
 
   /** An admin's lock: a locked file stays where it is and jobs report it with PERMISSION_ERROR. */
   async setLocked(orgId: string, fileId: string, locked: boolean): Promise<FileView> {
-    if (!(await this.storage.organizer.setLocked(orgId, fileId, locked, nowIso()))) throw new AppError('not_found', 'File not found');
+    if (!(await this.storage.transaction((tx) => tx.organizer.setLocked(orgId, fileId, locked, nowIso())))) throw new AppError('not_found', 'File not found');
     return this.getFile(orgId, fileId);
   }
 

@@ -76,7 +76,8 @@ export class TenancyService {
 
   async createOrgKey(orgId: string, mode: KeyMode = 'test'): Promise<CreatedKey> {
     await this.getOrg(orgId);
-    return this.addKey(this.storage.orgs, orgId, mode, nowIso());
+    // In a transaction, so that an Idempotency-Key is claimed with the key (http/idempotency.ts).
+    return this.storage.transaction((tx) => this.addKey(tx.orgs, orgId, mode, nowIso()));
   }
 
   async listOrgKeys(orgId: string): Promise<OrgKey[]> {
@@ -189,7 +190,7 @@ export class TenancyService {
   async createHub(orgId: string, name: string): Promise<Hub> {
     await this.getOrg(orgId);
     const hub: Hub = { id: newId('hub'), org_id: orgId, name, created_at: nowIso() };
-    await this.storage.hubs.create(hub);
+    await this.storage.transaction((tx) => tx.hubs.create(hub));
     return hub;
   }
 
@@ -213,7 +214,7 @@ export class TenancyService {
     await this.getHub(hubId);
     const at = nowIso();
     const contact: Contact = { id: newId('ct'), hub_id: hubId, name, role, status: 'active', created_at: at, updated_at: at };
-    await this.storage.hubs.addContact(contact);
+    await this.storage.transaction((tx) => tx.hubs.addContact(contact));
     return contact;
   }
 

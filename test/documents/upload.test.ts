@@ -166,6 +166,8 @@ describe('documents: upload and processing', () => {
     const again = await org.call('POST', '/upload', body, { 'idempotency-key': 'upload-1' });
     assert.equal(again.status, first.status);
     assert.deepEqual(again.body, first.body);
+    assert.equal(first.headers.get('idempotent-replayed'), null);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true', 'a replay is marked as one');
     const clash = await org.call('POST', '/upload', { ...body, file_name: 'other.pdf' }, { 'idempotency-key': 'upload-1' });
     assert.equal(clash.status, 409);
     assert.equal(clash.body.code, 'idempotency_conflict');

@@ -1,3 +1,3 @@
 export { adminRoutes } from './routes.js';
 export { adminGuard } from './guard.js';
-export { security } from './schemas.js';
+export { IdempotencyHeaders, replayHeaders, security, writeErrors, written } from './schemas.js';

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateOrgKey, rememberedOrgKey, type OrgPrincipal } from '../../auth/index.js';
 import { AppError, replies, schemas, withErrorFields } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
+import { replayHeaders } from '../admin/index.js';
 import { Credits, DocParams, DocumentList, DocumentResult, DocumentStatus, IdempotencyHeaders, PaymentRequiredFields, RealtimeToken, UploadAccepted, UploadBody } from './schemas.js';
 
 const tags = ['documents'];
@@ -50,16 +51,17 @@ export function documentRoutes(ctx: AppContext) {
         tags, security, operationId: 'uploadDocument', summary: 'Upload a document by URL or inline base64; processing starts at once',
         description: 'Exactly one of url / file_base64. The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF). A base64 upload is billed at once for its pages; '
           + 'a URL upload must afford one page now and is billed when the fetched file is counted. 402 says how much is needed and held (required_micro, balance_micro). '
-          + 'Optional Idempotency-Key header: the same key and body return the first response; the same key with another body is 409.',
+          + 'Optional Idempotency-Key header: the same key and body return the first response, marked Idempotent-Replayed: true; the same key with another body is 409.',
         headers: IdempotencyHeaders,
         body: UploadBody,
-        response: withErrorFields(replies({ 201: UploadAccepted }, ['invalid_document', 'payment_required', 'idempotency_conflict']), 402, PaymentRequiredFields),
+        response: withErrorFields(replies({ 201: { ...UploadAccepted, description: 'Accepted; processing has started', headers: replayHeaders } }, ['invalid_document', 'payment_required', 'idempotency_conflict']), 402, PaymentRequiredFields),
       },
     }, async (req, reply) => {
       const org = orgOf(req);
       const key = req.headers['idempotency-key'];
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new AppError('invalid_request', 'Idempotency-Key must be 1-255 visible ASCII characters');
       const result = await documents.upload(org, req.body, key);
+      if (result.replayed) reply.header('Idempotent-Replayed', 'true');
       return reply.code(result.status).send(result.body);
     });
 

@@ -5,8 +5,8 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { adminGuard, security as adminSecurity } from '../admin/index.js';
-import { AppError, decideRange, replies, schemas, withErrorHeaders } from '../../http/index.js';
+import { adminGuard, IdempotencyHeaders, security as adminSecurity, writeErrors, written } from '../admin/index.js';
+import { AppError, decideRange, idempotently, replies, schemas, withErrorHeaders } from '../../http/index.js';
 import type { UploadSession } from '../../organizer/index.js';
 import type { Org } from '../../storage/index.js';
 import type { AppContext } from '../../server/context.js';
@@ -278,11 +278,13 @@ export function organizerRoutes(ctx: AppContext) {
         description: 'A locked file is never moved: an organize job reports it with an error event, code PERMISSION_ERROR, and counts it as failed; renaming, moving or deleting it is 409. '
           + 'While CAPSTAN_ADMIN_TOKEN is unset the route does not exist (404 route_not_found).',
         params: LockParams,
+        headers: IdempotencyHeaders,
         body: LockBody,
-        response: replies({ 200: File }, ['not_found', 'route_not_found']),
+        response: replies({ 200: written(File, 'The file, with its lock as set') }, writeErrors('not_found')),
       },
-    }, async (req) => {
-      return organizer.setLocked(req.params.org_id, req.params.file_id, req.body.locked);
+    }, async (req, reply) => {
+      // An admin write like the others under /admin/v1: the admin scope's Idempotency-Key.
+      return idempotently(ctx.storage.idempotency, req, reply, 'admin', () => organizer.setLocked(req.params.org_id, req.params.file_id, req.body.locked));
     });
 
     organizerSocketRoute(app);

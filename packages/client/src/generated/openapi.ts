@@ -1442,7 +1442,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a document by URL or inline base64; processing starts at once
-         * @description Exactly one of url / file_base64. The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF). A base64 upload is billed at once for its pages; a URL upload must afford one page now and is billed when the fetched file is counted. 402 says how much is needed and held (required_micro, balance_micro). Optional Idempotency-Key header: the same key and body return the first response; the same key with another body is 409.
+         * @description Exactly one of url / file_base64. The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF). A base64 upload is billed at once for its pages; a URL upload must afford one page now and is billed when the fetched file is counted. 402 says how much is needed and held (required_micro, balance_micro). Optional Idempotency-Key header: the same key and body return the first response, marked Idempotent-Replayed: true; the same key with another body is 409.
          */
         post: operations["uploadDocument"];
         delete?: never;
@@ -26297,9 +26297,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Accepted; processing has started */
             201: {
                 headers: {
+                    /** @description Present when this is the recorded answer of an earlier request with the same Idempotency-Key */
+                    "idempotent-replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -30133,7 +30135,10 @@ export interface operations {
     setFileLock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Applies this write at most once per key (admin scope, kept 24 h): a retry with the same key and body gets the first answer again, marked Idempotent-Replayed: true; the same key with another request is 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description Organization id */
                 org_id: string;
@@ -30155,9 +30160,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The file, with its lock as set */
             200: {
                 headers: {
+                    /** @description Present when this is the recorded answer of an earlier request with the same Idempotency-Key */
+                    "idempotent-replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -30299,6 +30306,27 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
+            409: {
+                headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 409)
+                         * @enum {string}
+                         */
+                        code: "idempotency_conflict";
                     } & {
                         [key: string]: unknown;
                     };
