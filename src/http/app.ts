@@ -1,6 +1,5 @@
 // Assembles the Fastify app: the conventions every response shares (X-API-Version, X-Request-ID,
 // CORS, errors, metrics, rate limits), the operational routes, then each surface as a plugin.
-import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -25,6 +24,7 @@ import type { UpgradeRouter } from './upgrade.js';
 import type { IdempotencyRepo } from '../storage/index.js';
 import { recordIdempotentAnswer } from './idempotency.js';
 import { useDepthLimitedJson } from './json-body.js';
+import { requestIdOf } from './request-id.js';
 import { requestValidators } from './validators.js';
 import { checkQueryIntegers } from './query-integers.js';
 import { installContract, replies } from './contract.js';
@@ -49,7 +49,6 @@ export interface HttpDeps {
   readonly idempotency?: IdempotencyRepo;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics', '/version']);
 
 export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[]): Promise<HttpApp> {
@@ -64,10 +63,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     bodyLimit: config.bodyLimitBytes,
     trustProxy: trusted ?? false,
     requestIdHeader: false,
-    genReqId: (req) => {
-      const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    },
+    genReqId: (req) => requestIdOf(req),
     forceCloseConnections: 'idle',
     // Requests that still arrive while closing are refused by the hook below, in the catalogue's shape.
     return503OnClosing: false,

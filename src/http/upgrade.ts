@@ -9,6 +9,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { VERSION } from '../util/version.js';
 import { endWithLinger } from './connections.js';
 import { AppError, isAppError } from './errors.js';
+import { requestIdOf } from './request-id.js';
 import type { Logger } from './logger.js';
 
 /** Largest message a client may send; one byte more is closed with 1009. */
@@ -58,14 +59,14 @@ export class UpgradeRouter {
     private readonly logger: Logger,
     private readonly options: UpgradeOptions,
   ) {
-    this.wss.on('headers', (headers) => headers.push(`X-API-Version: ${VERSION}`));
+    this.wss.on('headers', (headers, req) => headers.push(`X-API-Version: ${VERSION}`, `X-Request-ID: ${requestIdOf(req)}`));
     // `ws` would refuse a malformed handshake (a POST, a bad key or version) itself, in plain text and
     // without X-API-Version; it is answered in the catalogue's shape like every other refusal.
     this.wss.on('wsClientError', (err, socket, req) => {
       const refusal = req.method !== 'GET'
         ? new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request')
         : new AppError('invalid_request', `The WebSocket handshake is not valid: ${err.message}`, /Version/.test(err.message) ? { 'Sec-WebSocket-Version': '13, 8' } : {});
-      refuseUpgrade(socket, refusal);
+      refuseUpgrade(socket, refusal, requestIdOf(req));
     });
   }
 
@@ -84,7 +85,7 @@ export class UpgradeRouter {
       socket.on('error', destroyOnError);
       const url = new URL(req.url ?? '/', 'http://localhost');
       const route = this.routes.find((r) => r.pattern.test(url.pathname));
-      if (!route) return refuseUpgrade(socket, new AppError('route_not_found'));
+      if (!route) return refuseUpgrade(socket, new AppError('route_not_found'), requestIdOf(req));
       let accepting = false;
       let accepted: WebSocket | undefined;
       const accept = () =>
@@ -105,7 +106,7 @@ export class UpgradeRouter {
       this.check(req, url).then(() => route.handler(req, url, accept)).catch((e: unknown) => {
         if (!accepting) {
           if (!isAppError(e)) this.logger.error({ err: e }, 'websocket upgrade failed');
-          return refuseUpgrade(socket, isAppError(e) ? e : new AppError('internal'));
+          return refuseUpgrade(socket, isAppError(e) ? e : new AppError('internal'), requestIdOf(req));
         }
         if (!(e instanceof UpgradeAborted)) this.logger.error({ err: e }, 'websocket handler failed');
         // A socket whose handler failed has nobody to serve it.
@@ -225,13 +226,14 @@ class MessageRate {
   }
 }
 
-export function refuseUpgrade(socket: Duplex, error: AppError): void {
+export function refuseUpgrade(socket: Duplex, error: AppError, requestId: string): void {
   const body = JSON.stringify(error.toBody());
   const headers = [
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}`,
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
     `X-API-Version: ${VERSION}`,
+    `X-Request-ID: ${requestId}`,
     'Connection: close',
     ...Object.entries(error.headers).map(([k, v]) => `${k}: ${v}`),
   ];

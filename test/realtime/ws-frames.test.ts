@@ -153,7 +153,7 @@ describe('an upgrade that `ws` refuses after the credentials passed', () => {
     again.close();
   });
 
-  test('a malformed handshake is answered in the catalogue shape, with X-API-Version', async (t) => {
+  test('a malformed handshake is answered in the catalogue shape, with X-API-Version and X-Request-ID', async (t) => {
     const ts = await startServer();
     t.after(() => ts.close());
     const org = await makeOrg(ts);
@@ -164,17 +164,33 @@ describe('an upgrade that `ws` refuses after the credentials passed', () => {
       { headers: [...upgradeHeaders(new URL(url)).filter(([k]) => k !== 'Sec-WebSocket-Version'), ['Sec-WebSocket-Version', '99']], status: 400, code: 'invalid_request' },
       { headers: [...upgradeHeaders(new URL(url)).filter(([k]) => k !== 'Sec-WebSocket-Key'), ['Sec-WebSocket-Key', 'short']], status: 400, code: 'invalid_request' },
     ];
-    for (const c of cases) {
-      const answer = await rawUpgrade(url, c);
+    // Refused before `ws` sees them: a wrong key, a path with no socket.
+    const refusedEarly: { url: string; status: number; code: string }[] = [
+      { url: url.replace(org.apiKey, 'capout_test_nope'), status: 401, code: 'unauthorized' },
+      { url: url.replace('/api/v1/ws/malformed', '/api/v1/nothing-here'), status: 404, code: 'route_not_found' },
+    ];
+    for (const c of refusedEarly) cases.push({ headers: upgradeHeaders(new URL(c.url)), status: c.status, code: c.code });
+    for (const [i, c] of cases.entries()) {
+      const target = i >= 3 ? refusedEarly[i - 3]!.url : url;
+      // The client's own id is echoed on every other case; the rest get one made for them.
+      const answer = await rawUpgrade(target, { ...c, headers: i % 2 === 0 ? [...c.headers, ['X-Request-ID', `handshake-${i}`]] : c.headers });
       assert.ok('refused' in answer, 'the handshake is refused');
       assert.equal(answer.refused.status, c.status);
       assert.equal(answer.refused.headers['x-api-version'], VERSION);
+      if (i % 2 === 0) assert.equal(answer.refused.headers['x-request-id'], `handshake-${i}`);
+      else assert.match(answer.refused.headers['x-request-id'] ?? '', /^[0-9a-f-]{36}$/);
       const body = JSON.parse(answer.refused.body) as Record<string, unknown>;
       assert.deepEqual(Object.keys(body).sort(), ['code', 'error']);
       assert.equal(body.code, c.code);
     }
     const again = await listen(ts, org.apiKey, 'malformed');
     again.close();
+    // An accepted handshake names its request too.
+    const accepted = new WebSocket(url.replace('/ws/malformed', '/ws/accepted'), { headers: { 'X-Request-ID': 'handshake-ok' } });
+    const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => accepted.once('upgrade', resolve).once('error', reject));
+    assert.equal(response.headers['x-request-id'], 'handshake-ok');
+    assert.equal(response.headers['x-api-version'], VERSION);
+    accepted.close();
   });
 
   test('a refused upgrade whose client sent more than its headers is closed, not kept open', async (t) => {

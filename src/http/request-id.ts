@@ -1,0 +1,19 @@
+// A request's id, the X-Request-ID of its answer: the client's own when it sent a usable one, else a
+// new UUID. Upgrades get theirs the same way, so a refused or accepted WebSocket handshake names its
+// request like every other answer.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const given = new WeakMap<IncomingMessage, string>();
+
+/** The id of `req`, the same on every call for one request. */
+export function requestIdOf(req: IncomingMessage): string {
+  let id = given.get(req);
+  if (id === undefined) {
+    const incoming = req.headers['x-request-id'];
+    id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    given.set(req, id);
+  }
+  return id;
+}
