@@ -65,6 +65,17 @@ describe('documents: request and response contract', () => {
     }
   });
 
+  test('POST /ws/token takes no body, or {}; a field is 400, not ignored', async () => {
+    assert.equal((await org.call('POST', '/ws/token')).status, 200, 'no body, as seed 000 sends it');
+    assert.equal((await org.call('POST', '/ws/token', {})).status, 200);
+    for (const body of [{ foo: 1 }, { ttl_seconds: 60 }]) {
+      const r = await org.call('POST', '/ws/token', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.body.code, 'invalid_request');
+      assert.equal(r.body.token, undefined, 'no token minted');
+    }
+  });
+
   test('GET /ws/status without Upgrade is 426 upgrade_required with Upgrade: websocket; a WebSocket client still connects', async () => {
     const r = await raw('GET', '/ws/status?recent=1');
     assert.equal(r.status, 426);

@@ -8,6 +8,9 @@ import { authenticateOrgKey, rememberedOrgKey, type OrgPrincipal } from '../../a
 import { AppError, replies, schemas, withErrorFields } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import { replayHeaders } from '../admin/index.js';
+
+/** A body with nothing in it: none, or {}. */
+const NoFields = Type.Object({}, { additionalProperties: false, description: 'No fields: send no body, or {}' });
 import { Credits, DocParams, DocumentList, DocumentResult, DocumentStatus, IdempotencyHeaders, PaymentRequiredFields, RealtimeToken, UploadAccepted, UploadBody } from './schemas.js';
 
 const tags = ['documents'];
@@ -105,8 +108,14 @@ export function documentRoutes(ctx: AppContext) {
     app.post('/ws/token', {
       schema: {
         tags, security, operationId: 'createRealtimeToken', summary: 'Mint a short-lived realtime token for /ws/status and /sse/status',
-        description: 'Valid for CAPSTAN_REALTIME_TOKEN_TTL_SECONDS and only for the organization; streams opened with it count against the key that minted it. Takes no body.',
+        description: 'Valid for CAPSTAN_REALTIME_TOKEN_TTL_SECONDS and only for the organization; streams opened with it count against the key that minted it. Takes no body (or {}); a field is 400, since none is read.',
+        body: NoFields,
         response: replies({ 200: RealtimeToken }),
+      },
+      // No body at all (curl -X POST, as seed 000 sends it) is the usual call: read as {}.
+      preValidation: (req, _reply, done) => {
+        if (req.body === undefined) req.body = {};
+        done();
       },
     }, async (req) => {
       const { org, key } = principalOf(req);

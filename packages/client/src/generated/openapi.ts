@@ -1533,7 +1533,7 @@ export interface paths {
         put?: never;
         /**
          * Mint a short-lived realtime token for /ws/status and /sse/status
-         * @description Valid for CAPSTAN_REALTIME_TOKEN_TTL_SECONDS and only for the organization; streams opened with it count against the key that minted it. Takes no body.
+         * @description Valid for CAPSTAN_REALTIME_TOKEN_TTL_SECONDS and only for the organization; streams opened with it count against the key that minted it. Takes no body (or {}); a field is 400, since none is read.
          */
         post: operations["createRealtimeToken"];
         delete?: never;
@@ -27297,7 +27297,12 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description No fields: send no body, or {} */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
