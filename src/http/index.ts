@@ -8,6 +8,7 @@ export { memoryRateStore, type MemoryRateStore } from './rate-store.js';
 export { registerRateLimits, type RateCounters, type RateLimitOptions, type RequestLimiter } from './rate-limits.js';
 export { clientAddress, type TrustedProxy } from './client-address.js';
 export * as schemas from './schemas.js';
+export { bodylessAsEmpty } from './json-body.js';
 export { takeSocket } from './take-socket.js';
 export { UpgradeRouter, refuseUpgrade, type AcceptedUpgrade, type UpgradeCheck, type UpgradeHandler } from './upgrade.js';
 export { idempotently, idempotentWrites } from './idempotency.js';

@@ -2,7 +2,7 @@
 // limit. Every JSON body goes through recursive code after parsing (validation, serialization, the
 // idempotency record), so a body of a million "[" would overflow a stack somewhere and answer 500;
 // counting brackets first refuses it in one linear pass, before any parsing work.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AppError } from './errors.js';
 
 /** Deeper than any request body of the API nests (event data included), far from any stack limit. */
@@ -47,4 +47,10 @@ export function useDepthLimitedJson(app: FastifyInstance, maxDepth = MAX_JSON_DE
     }
     parse(req, text, done);
   });
+}
+
+/** preValidation hook: a POST without a body (curl -X POST) means "no options", validated as {}. */
+export function bodylessAsEmpty(req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (req.body === undefined && req.method === 'POST') req.body = {};
+  done();
 }

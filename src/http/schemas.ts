@@ -17,3 +17,9 @@ export const Limit = (def: number, max: number) => Type.Integer({ minimum: 1, ma
  */
 export const MAX_OFFSET = 1_000_000_000;
 export const Offset = Type.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 });
+
+/** A body with nothing in it: none (see `bodylessAsEmpty`), or {}. */
+export const EmptyBody = Type.Object({}, { additionalProperties: false, description: 'No fields: send no body, or {}' });
+
+/** The header a replayed answer carries (an Idempotency-Key seen before). */
+export const replayHeaders = { 'idempotent-replayed': { type: 'string', enum: ['true'], description: 'Present when this is the recorded answer of an earlier request with the same Idempotency-Key' } };

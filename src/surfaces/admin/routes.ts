@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { idempotentWrites, replies, schemas } from '../../http/index.js';
+import { bodylessAsEmpty, idempotentWrites, replies, schemas } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import { adminGuard } from './guard.js';
 import { registerHubAdminRoutes } from './hub-routes.js';
@@ -28,11 +28,7 @@ export function adminRoutes(ctx: AppContext) {
       async (scope) => {
         const app = scope.withTypeProvider<TypeBoxTypeProvider>();
         app.addHook('onRequest', adminGuard(ctx));
-        // POSTs without a body (curl -X POST) mean "no options".
-        app.addHook('preValidation', (req, _reply, done) => {
-          if (req.body === undefined && req.method === 'POST') req.body = {};
-          done();
-        });
+        app.addHook('preValidation', bodylessAsEmpty);
         // A retried admin call (a grant, a publish, a ban) with the same Idempotency-Key applies once.
         idempotentWrites(scope, ctx.storage.idempotency, () => 'admin');
         const { tenancy } = ctx;

@@ -29,7 +29,7 @@ export const IdempotencyHeaders = Type.Object({
 });
 
 /** Response headers of a write that honours an Idempotency-Key. */
-export const replayHeaders = { 'idempotent-replayed': { type: 'string', enum: ['true'], description: 'Present when this is the recorded answer of an earlier request with the same Idempotency-Key' } };
+export const replayHeaders = schemas.replayHeaders;
 
 /** A success answer of a write: its schema, described, with the replay header. */
 export const written = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description, headers: replayHeaders });
@@ -46,7 +46,7 @@ export const Environment = Type.Union([Type.Literal('development'), Type.Literal
 export const Origin = Type.String({ minLength: 1, maxLength: 255, pattern: '^(\\*|https?://[^/\\s]+)$', description: 'An origin such as https://app.example.com, or * for any' });
 
 /** The body of a POST that takes no fields: none, {}, or refused for any property. */
-export const EmptyBody = Type.Object({}, { additionalProperties: false, description: 'No fields: send no body, or {}' });
+export const EmptyBody = schemas.EmptyBody;
 
 export const Success = Type.Object({ success: Type.Literal(true) }, { examples: [{ success: true }] });
 

@@ -5,12 +5,9 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateOrgKey, rememberedOrgKey, type OrgPrincipal } from '../../auth/index.js';
-import { AppError, replies, schemas, withErrorFields } from '../../http/index.js';
+import { AppError, bodylessAsEmpty, replies, schemas, withErrorFields } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
-import { replayHeaders } from '../admin/index.js';
 
-/** A body with nothing in it: none, or {}. */
-const NoFields = Type.Object({}, { additionalProperties: false, description: 'No fields: send no body, or {}' });
 import { Credits, DocParams, DocumentList, DocumentResult, DocumentStatus, IdempotencyHeaders, PaymentRequiredFields, RealtimeToken, UploadAccepted, UploadBody } from './schemas.js';
 
 const tags = ['documents'];
@@ -57,7 +54,7 @@ export function documentRoutes(ctx: AppContext) {
           + 'Optional Idempotency-Key header: the same key and body return the first response, marked Idempotent-Replayed: true; the same key with another body is 409.',
         headers: IdempotencyHeaders,
         body: UploadBody,
-        response: withErrorFields(replies({ 201: { ...UploadAccepted, description: 'Accepted; processing has started', headers: replayHeaders } }, ['invalid_document', 'payment_required', 'idempotency_conflict']), 402, PaymentRequiredFields),
+        response: withErrorFields(replies({ 201: { ...UploadAccepted, description: 'Accepted; processing has started', headers: schemas.replayHeaders } }, ['invalid_document', 'payment_required', 'idempotency_conflict']), 402, PaymentRequiredFields),
       },
     }, async (req, reply) => {
       const org = orgOf(req);
@@ -109,14 +106,11 @@ export function documentRoutes(ctx: AppContext) {
       schema: {
         tags, security, operationId: 'createRealtimeToken', summary: 'Mint a short-lived realtime token for /ws/status and /sse/status',
         description: 'Valid for CAPSTAN_REALTIME_TOKEN_TTL_SECONDS and only for the organization; streams opened with it count against the key that minted it. Takes no body (or {}); a field is 400, since none is read.',
-        body: NoFields,
+        body: schemas.EmptyBody,
         response: replies({ 200: RealtimeToken }),
       },
-      // No body at all (curl -X POST, as seed 000 sends it) is the usual call: read as {}.
-      preValidation: (req, _reply, done) => {
-        if (req.body === undefined) req.body = {};
-        done();
-      },
+      // No body at all (curl -X POST, as seed 000 sends it) is the usual call.
+      preValidation: bodylessAsEmpty,
     }, async (req) => {
       const { org, key } = principalOf(req);
       // kid: revoking the key that minted a token also ends the streams opened with it.

@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { replies, type ErrorCode } from '../../http/index.js';
+import { bodylessAsEmpty, replies, type ErrorCode } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import { appOf, PUBLIC_KEY_SECURITY, requireAppKey } from './auth.js';
 import { AbortBody, CompleteBody, CreateBody, CreateResponse, InitiateBody, InitiateResponse, PresignBody, PresignResponse, Success, withErrorFields } from './schemas.js';
@@ -26,10 +26,8 @@ export function developerSdkRoutes(ctx: AppContext) {
     await root.register(async (scope) => {
       const app = scope.withTypeProvider<TypeBoxTypeProvider>();
       requireAppKey(scope, ctx.storage, 'public');
-      // POSTs without a body (curl -X POST) mean "no options"; only create has no required field.
-      scope.addHook('preValidation', async (req) => {
-        if (req.body === undefined && req.method === 'POST') req.body = {};
-      });
+      // Only create has no required field.
+      scope.addHook('preValidation', bodylessAsEmpty);
       const { videos } = ctx;
 
       app.post('/videos/create', {
