@@ -135,7 +135,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   registerCors(app, {
     origins: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    exposedHeaders: ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location'],
+    exposedHeaders: ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location', 'Content-Range', 'Accept-Ranges', 'Idempotent-Replayed'],
     maxAgeSeconds: 600,
   });
   if (config.rateLimitPerMinute > 0 && deps.rateLimits) {

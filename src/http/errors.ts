@@ -22,6 +22,7 @@ export const ERRORS = {
   conflict: { status: 409, message: 'Conflict' },
   idempotency_conflict: { status: 409, message: 'This Idempotency-Key was used with a different request' },
   transcript_unavailable: { status: 409, message: 'The video has no transcript: its transcriptionStatus is not COMPLETE' },
+  precondition_failed: { status: 412, message: 'A precondition of the request (If-Match or If-Unmodified-Since) does not hold' },
   payload_too_large: { status: 413, message: 'Request body too large' },
   unsupported_media_type: { status: 415, message: 'Unsupported content type' },
   range_not_satisfiable: { status: 416, message: 'The requested range is not satisfiable' },

@@ -13,3 +13,4 @@ export { takeSocket } from './take-socket.js';
 export { UpgradeRouter, refuseUpgrade, type AcceptedUpgrade, type UpgradeCheck, type UpgradeHandler } from './upgrade.js';
 export { idempotently, idempotentWrites } from './idempotency.js';
 export { decideRange, type RangeDecision } from './range.js';
+export { sendStoredObject, storedObjectReplies, StoredObjectHeaders, type StoredObject } from './stored-object.js';

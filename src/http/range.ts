@@ -6,7 +6,8 @@ export type RangeDecision =
   | { readonly kind: 'partial'; readonly start: number; readonly end: number }
   | { readonly kind: 'unsatisfiable' };
 
-const SINGLE = /^bytes=(\d*)-(\d*)$/;
+// Range units compare case-blind (§14.1).
+const SINGLE = /^bytes=(\d*)-(\d*)$/i;
 
 export function decideRange(header: string | undefined, size: number): RangeDecision {
   if (header === undefined) return { kind: 'full' };

@@ -41,10 +41,15 @@ const NAME_MAX = 255;
 /** Failures listed by GET /api/v1/jobs/:id. */
 const LISTED_FAILURES = 100;
 
-/** A client's file name: the last path segment, control characters removed, at most 255 characters. */
+// Control characters, and the bidirectional overrides, embeddings and isolates (U+202A–U+202E,
+// U+2066–U+2069): with those a name like "invoice\u202Efdp.exe" shows as "invoiceexe.pdf".
+const UNSAFE_IN_NAMES = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+const EVERY_UNSAFE = new RegExp(UNSAFE_IN_NAMES.source, 'gu');
+
+/** A client's file name: the last path segment, control and bidi-override characters removed, at most 255 characters. */
 export function cleanFileName(raw: string): string {
   const base = raw.split(/[/\\]/).pop() ?? '';
-  return base.replace(/\p{Cc}/gu, '').trim().slice(0, NAME_MAX);
+  return base.replace(EVERY_UNSAFE, '').trim().slice(0, NAME_MAX);
 }
 
 /**
@@ -54,7 +59,7 @@ export function cleanFileName(raw: string): string {
 export function checkNewName(raw: string): string {
   const name = raw.trim();
   if (name === '' || name.length > NAME_MAX) throw new AppError('invalid_request', `name must be 1-${NAME_MAX} characters`);
-  if (/[/\\\p{Cc}]/u.test(name)) throw new AppError('invalid_request', 'name may not contain "/", "\\" or control characters');
+  if (/[/\\]/.test(name) || UNSAFE_IN_NAMES.test(name)) throw new AppError('invalid_request', 'name may not contain "/", "\\", control characters or bidirectional overrides (U+202A–U+202E, U+2066–U+2069)');
   if (isDotSegment(name)) throw new AppError('invalid_request', `"${name}" is not a valid file name`);
   return name;
 }

@@ -2,6 +2,8 @@
 // (no script, no CDN) around a <video> element that streams the rendition with HTTP Range requests.
 // Every page says where the video stands: uploading, processing, failed (and why), or playing.
 
+import { isPlainHost } from '../util/hosts.js';
+
 export type VideoPageState = 'uploading' | 'processing' | 'ready' | 'failed';
 
 /** What the embed page takes from its URL, named as Cap's embed SDK (`createEmbedUrl`) names them. */
@@ -53,15 +55,28 @@ const MAX_LOGO_URL = 2048;
  * (the player still plays), so nothing from the URL reaches the page but a hex color and a parsed
  * http(s) URL.
  */
-export function embedOptions(query: { readonly autoplay?: string; readonly accent?: string; readonly logo?: string }): EmbedOptions {
-  const accent = query.accent !== undefined && HEX_COLOR.test(query.accent) ? `#${query.accent.replace(/^#/, '').toLowerCase()}` : undefined;
-  return { autoplay: query.autoplay === '1' || query.autoplay === 'true', ...(accent ? { accent } : {}), ...logoUrl(query.logo) };
+export function embedOptions(query: EmbedQuery): EmbedOptions {
+  const raw = { autoplay: single(query.autoplay), accent: single(query.accent), logo: single(query.logo) };
+  const accent = raw.accent !== undefined && HEX_COLOR.test(raw.accent) ? `#${raw.accent.replace(/^#/, '').toLowerCase()}` : undefined;
+  return { autoplay: raw.autoplay === '1' || raw.autoplay === 'true', ...(accent ? { accent } : {}), ...logoUrl(raw.logo) };
 }
 
+type QueryValue = string | readonly string[] | undefined;
+export interface EmbedQuery {
+  readonly autoplay?: QueryValue;
+  readonly accent?: QueryValue;
+  readonly logo?: QueryValue;
+}
+
+/** An option given once; given twice it means nothing, so it is ignored. */
+const single = (value: QueryValue): string | undefined => (typeof value === 'string' ? value : undefined);
+
+// The logo's origin goes into the page's Content-Security-Policy, so its host must be plain.
 function logoUrl(raw: string | undefined): { logo?: URL } {
   if (raw === undefined || raw.length > MAX_LOGO_URL || !URL.canParse(raw)) return {};
   const url = new URL(raw);
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') return {};
+  if (!isPlainHost(url.hostname)) return {};
   return { logo: url };
 }
 

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerCors } from '../../src/http/cors.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-const EXPOSED = ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location'];
+const EXPOSED = ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location', 'Content-Range', 'Accept-Ranges', 'Idempotent-Replayed'];
 
 async function appWith(setup: (app: FastifyInstance) => PromiseLike<unknown> | void): Promise<FastifyInstance> {
   const app = Fastify();

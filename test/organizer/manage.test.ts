@@ -62,6 +62,18 @@ for (const driver of ['sqlite', 'postgres'] as const) describe(`organizer: manag
     assert.equal(past.status, 416);
     assert.equal(past.headers.get('content-range'), `bytes */${body.length}`);
 
+    // Conditional downloads: revalidation without the bytes, and a resume that refuses another version.
+    const etag = whole.headers.get('etag') ?? '';
+    const fresh = await get(`/api/v1/files/${id!}/content`, { 'if-none-match': etag });
+    assert.equal(fresh.status, 304);
+    assert.equal(fresh.headers.get('etag'), etag);
+    const stale = await get(`/api/v1/files/${id!}/content`, { range: 'bytes=0-8', 'if-range': '"an-older-version"' });
+    assert.equal(stale.status, 200);
+    assert.deepEqual(Buffer.from(await stale.arrayBuffer()), body);
+    const changed = await get(`/api/v1/files/${id!}/content`, { 'if-match': '"an-older-version"' });
+    assert.equal(changed.status, 412);
+    assert.equal(((await changed.json()) as { code: string }).code, 'precondition_failed');
+
     const foreign = await fetch(`${ts.url}/api/v1/files/${id!}/content`, { headers: { 'capout-api-key': other.apiKey } });
     assert.equal(foreign.status, 404, "another organization's file is never found");
     assert.equal((await fetch(`${ts.url}/api/v1/files/${id!}/content`)).status, 401);
@@ -93,7 +105,7 @@ for (const driver of ['sqlite', 'postgres'] as const) describe(`organizer: manag
 
   test('rename and move: bad names and folders are 400, like uploads and listings', async () => {
     const [id] = await uploadJson(org, [{ name: 'keep.txt', body: 'keep' }]);
-    for (const name of ['', '   ', '.', '..', ' .. ', 'a/b.txt', 'a\\b.txt', 'tab\there.txt', 'x'.repeat(256)]) {
+    for (const name of ['', '   ', '.', '..', ' .. ', 'a/b.txt', 'a\\b.txt', 'tab\there.txt', 'x'.repeat(256), 'invoice\u202Efdp.exe', 'a\u2066b.txt']) {
       const r = await org.call('PATCH', `/api/v1/files/${id!}`, { name });
       assert.equal(r.status, 400, `name ${JSON.stringify(name)}: ${JSON.stringify(r.body)}`);
       assert.equal(r.body.code, 'invalid_request');
@@ -105,6 +117,13 @@ for (const driver of ['sqlite', 'postgres'] as const) describe(`organizer: manag
     assert.equal((await org.call('PATCH', `/api/v1/files/${id!}`, {})).status, 400);
     const f = await fileOf(org, id!);
     assert.deepEqual([f.name, f.folder], ['keep.txt', '']);
+  });
+
+  test('an uploaded name loses its bidirectional overrides, so it cannot pass for another extension', async () => {
+    const [id] = await uploadJson(org, [{ name: 'invoice\u202Efdp.exe', body: 'MZ' }]);
+    assert.equal((await fileOf(org, id!)).name, 'invoicefdp.exe');
+    const [isolated] = await uploadJson(org, [{ name: '\u2067report\u2069\u202A.txt\u202C', body: 'x' }]);
+    assert.equal((await fileOf(org, isolated!)).name, 'report.txt');
   });
 
   test("another organization's file cannot be renamed, moved, deleted or downloaded: 404; moving into a folder another organization uses touches nothing of theirs", async () => {

@@ -74,6 +74,63 @@ describe('video pages and bytes', () => {
     }
   });
 
+  test('conditional requests: If-None-Match / If-Modified-Since are 304, If-Match / If-Unmodified-Since 412, a stale If-Range the whole file', async () => {
+    const first = await media();
+    const etag = first.headers.get('etag') ?? '';
+    const lastModified = first.headers.get('last-modified') ?? '';
+    await first.arrayBuffer();
+    const before = new Date(Date.parse(lastModified) - 60_000).toUTCString();
+
+    for (const headers of [{ 'if-none-match': etag }, { 'if-none-match': `"other", W/${etag}` }, { 'if-none-match': '*' }, { 'if-modified-since': lastModified }]) {
+      const res = await media(headers);
+      assert.equal(res.status, 304, JSON.stringify(headers));
+      assert.equal(res.headers.get('etag'), etag);
+      assert.equal((await res.arrayBuffer()).byteLength, 0);
+    }
+    // If-None-Match wins over If-Modified-Since; an unparsable date is ignored.
+    for (const headers of [{ 'if-none-match': '"other"', 'if-modified-since': lastModified }, { 'if-modified-since': before }, { 'if-modified-since': 'yesterday' }]) {
+      const res = await media(headers);
+      assert.equal(res.status, 200, JSON.stringify(headers));
+      assert.equal((await res.arrayBuffer()).byteLength, rendition.length);
+    }
+
+    for (const headers of [{ 'if-match': '"nope"' }, { 'if-match': `W/${etag}` }, { 'if-unmodified-since': before }]) {
+      const res = await media(headers);
+      assert.equal(res.status, 412, JSON.stringify(headers));
+      assert.deepEqual(Object.keys((await res.json()) as object).sort(), ['code', 'error']);
+    }
+    for (const headers of [{ 'if-match': etag }, { 'if-match': '*' }, { 'if-unmodified-since': lastModified }]) {
+      const res = await media({ ...headers, range: 'bytes=0-9' });
+      assert.equal(res.status, 206, JSON.stringify(headers));
+      await res.arrayBuffer();
+    }
+
+    for (const ifRange of [etag, lastModified]) {
+      const res = await media({ range: 'bytes=0-9', 'if-range': ifRange });
+      assert.equal(res.status, 206, ifRange);
+      assert.equal((await res.arrayBuffer()).byteLength, 10);
+    }
+    for (const ifRange of ['"nope"', `W/${etag}`, before, 'garbage']) {
+      const res = await media({ range: 'bytes=0-9', 'if-range': ifRange });
+      assert.equal(res.status, 200, ifRange);
+      assert.deepEqual(Buffer.from(await res.arrayBuffer()), rendition, ifRange);
+    }
+    // The range unit is case-blind.
+    const upper = await media({ range: 'BYTES=0-9' });
+    assert.equal(upper.status, 206);
+    await upper.arrayBuffer();
+  });
+
+  test('pages and files carry nosniff and no-referrer; pages are not cached', async () => {
+    for (const path of [`/dev/${videoId}`, `/embed/${videoId}?sdk=1`, `/dev/${videoId}/video`, `/dev/${videoId}/poster.jpg`]) {
+      const res = await fetch(ts.url + path);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.equal(res.headers.get('referrer-policy'), 'no-referrer', path);
+      assert.equal(res.headers.get('cache-control'), 'no-cache', path);
+      await res.arrayBuffer();
+    }
+  });
+
   test('HEAD gives the headers without the bytes', async () => {
     const res = await media({}, 'HEAD');
     assert.equal(res.status, 200);
@@ -151,6 +208,27 @@ describe('video pages and bytes', () => {
       const html = await res.text();
       assert.doesNotMatch(html, /autoplay|class="logo"|border-top|accent-color|display:none|javascript/, query);
       assert.match(res.headers.get('content-security-policy') ?? '', /img-src 'self' data:;/, query);
+    }
+  });
+
+  test('embed: a logo whose host is not a plain name or address adds nothing to the CSP; options given twice or too long are ignored, not errors', async () => {
+    for (const logo of ['http://a.com;script-src/x.png', 'http://*/x.png', 'http://a,b/x.png', "http://a'b/x.png", 'http://a_b.com/x.png']) {
+      const res = await fetch(`${ts.url}/embed/${videoId}?logo=${encodeURIComponent(logo)}`);
+      assert.equal(res.status, 200, logo);
+      assert.doesNotMatch(await res.text(), /class="logo"/, logo);
+      assert.match(res.headers.get('content-security-policy') ?? '', /img-src 'self' data:; base-uri/, logo);
+    }
+    for (const logo of ['http://[::1]:8080/x.png', 'https://CDN.example.com:8443/x.png', 'http://bücher.de/x.png']) {
+      const res = await fetch(`${ts.url}/embed/${videoId}?logo=${encodeURIComponent(logo)}`);
+      assert.match(await res.text(), /class="logo"/, logo);
+      assert.match(res.headers.get('content-security-policy') ?? '', new RegExp(`img-src 'self' data: ${new URL(logo).origin.replace(/[.[\]]/g, '\\$&')}; base-uri`), logo);
+    }
+    for (const query of ['?accent=fff&accent=000', '?sdk=1&sdk=1', '?autoplay=1&autoplay=1', `?logo=https://example.com/${'x'.repeat(2100)}.png`, '?pk=a&pk=b&logo=https://a.com/1.png&logo=https://b.com/2.png']) {
+      const res = await fetch(`${ts.url}/embed/${videoId}${query}`);
+      assert.equal(res.status, 200, query.slice(0, 60));
+      const html = await res.text();
+      assert.match(html, /<video/, query.slice(0, 60));
+      assert.doesNotMatch(html, /autoplay|class="logo"|border-top/, query.slice(0, 60));
     }
   });
 

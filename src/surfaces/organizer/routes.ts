@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { adminGuard, IdempotencyHeaders, security as adminSecurity, writeErrors, written } from '../admin/index.js';
-import { AppError, decideRange, idempotently, replies, schemas, withErrorHeaders } from '../../http/index.js';
+import { AppError, idempotently, replies, schemas, sendStoredObject, storedObjectReplies, StoredObjectHeaders } from '../../http/index.js';
 import type { UploadSession } from '../../organizer/index.js';
 import type { Org } from '../../storage/index.js';
 import type { AppContext } from '../../server/context.js';
@@ -152,41 +152,28 @@ export function organizerRoutes(ctx: AppContext) {
       schema: {
         tags, security, operationId: 'downloadFile', summary: "A file's bytes, as a download, with HTTP Range (206, 416)",
         description: 'Content-Type is the type sniffed from the bytes at upload (application/octet-stream when unknown), never the type the uploader claimed; '
-          + 'Content-Disposition: attachment with the file\'s name. One byte range per request; several, or an unparsable Range header, get the whole file.',
+          + 'Content-Disposition: attachment with the file\'s name. One byte range per request; several, or an unparsable Range header, get the whole file. If-Range, If-None-Match / If-Modified-Since (304) and If-Match / If-Unmodified-Since (412 precondition_failed) as RFC 9110 says.',
         params: FileParams,
-        headers: Type.Object({ range: Type.Optional(Type.String({ description: 'One byte range: bytes=0-99, bytes=100-, bytes=-100' })) }),
-        response: withErrorHeaders(replies({ 200: FileBytes, 206: FileRange }, ['not_found', 'range_not_satisfiable']), 416, {
-          'Content-Range': Type.String({ description: 'bytes */<size>' }),
-        }),
+        headers: StoredObjectHeaders,
+        response: storedObjectReplies(FileBytes, FileRange, ['not_found']),
       },
     }, async (req, reply) => {
       const org = orgOf(req);
       const { file, stat, mime, open } = await organizer.content(org.id, req.params.file_id);
-      const range = decideRange(req.headers.range, stat.size);
       reply
-        .header('Accept-Ranges', 'bytes')
-        .header('ETag', stat.etag)
-        .header('Last-Modified', stat.lastModified.toUTCString())
         .header('Cache-Control', 'private, no-cache')
         .header('Content-Disposition', contentDisposition(file.name))
         // Stored bytes are whatever a user uploaded: never rendered as a page of this origin.
         .header('X-Content-Type-Options', 'nosniff')
         .header('Content-Security-Policy', "default-src 'none'; sandbox");
-      if (range.kind === 'unsatisfiable') throw new AppError('range_not_satisfiable', undefined, { 'Content-Range': `bytes */${stat.size}`, 'Accept-Ranges': 'bytes' });
-      reply.type(mime);
-      if (range.kind === 'full') return reply.header('Content-Length', stat.size).send(await open());
-      return reply
-        .code(206)
-        .header('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`)
-        .header('Content-Length', range.end - range.start + 1)
-        .send(await open({ start: range.start, end: range.end }));
+      return sendStoredObject(req, reply, { ...stat, contentType: mime, open });
     });
 
     app.patch('/api/v1/files/:file_id', {
       ...authenticated,
       schema: {
         tags, security, operationId: 'updateFile', summary: 'Rename and/or move a file',
-        description: 'name: the new file name (1-255 characters, no "/", "\\" or control characters, not "." or ".."); folder: the folder to move it to ("" or "/" is the root). '
+        description: 'name: the new file name (1-255 characters, no "/", "\\", control characters or bidirectional overrides, not "." or ".."); folder: the folder to move it to ("" or "/" is the root). '
           + 'At least one. A locked file is 409 conflict; another organization\'s file is 404. Announced with a file_updated event when something changed.',
         params: FileParams,
         body: RenameBody,

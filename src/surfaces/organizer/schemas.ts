@@ -119,7 +119,7 @@ export const UploadBody = {
 };
 
 export const RenameBody = Type.Object({
-  name: Type.Optional(Type.String({ maxLength: 1024, description: '1-255 characters, no "/", "\\" or control characters, not "." or ".."' })),
+  name: Type.Optional(Type.String({ maxLength: 1024, description: '1-255 characters, no "/", "\\", control characters or bidirectional overrides (U+202A–U+202E, U+2066–U+2069), not "." or ".."' })),
   folder: Type.Optional(Type.String({ maxLength: 1024, description: 'The folder to move it to ("" or "/" is the root)' })),
 }, { additionalProperties: false, examples: [{ name: 'Car title.pdf', folder: 'Car/Papers' }] });
 

@@ -5,8 +5,8 @@
 // video is gone from all five.
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { AppError, decideRange, media, replies } from '../../http/index.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { media, replies, sendStoredObject, storedObjectReplies, StoredObjectHeaders } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import type { PublicMedia } from '../../videos/index.js';
 import type { VideoRow } from '../../storage/index.js';
@@ -17,7 +17,9 @@ import { captionsPath, captionsRoute } from './transcript-routes.js';
 const tags = ['developer video pages'];
 /** Anyone with the link may watch: no credentials. */
 const PUBLIC: [] = [];
-const Option = (description: string) => Type.Optional(Type.String({ maxLength: 2048, description }));
+// Every option is ignored unless it is exactly what it should be: given twice, or too long, it is
+// ignored like any other wrong value, and the player still plays (the schema only documents them).
+const Option = (description: string) => Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description }));
 const PageQuery = Type.Object({
   sdk: Option('1 when made by an SDK; no effect'),
   pk: Option("The embedder's public key, as Cap's embed SDK sends it; no effect"),
@@ -30,12 +32,12 @@ const HTML = { type: 'string', description: 'An HTML page with a <video> element
 const PAGE_HEADERS = {
   'Content-Security-Policy': { type: 'string', description: 'Media and images from this server only; no scripts' },
   'X-Frame-Options': { type: 'string', description: 'DENY: the share page is not framed (the embed page is the one for iframes)' },
+  'X-Content-Type-Options': { type: 'string', description: 'nosniff' },
+  'Referrer-Policy': { type: 'string', description: 'no-referrer: the link is not passed on to the logo\'s host or anywhere else' },
+  'Cache-Control': { type: 'string', description: 'no-cache: the page follows the video as it is processed' },
 };
 
-const RangeHeaders = Type.Object({
-  range: Type.Optional(Type.String({ description: 'One byte range (bytes=0-1023, bytes=1024-, bytes=-500). Several ranges, or one that does not parse, get the whole file' })),
-});
-const RANGE_RULES = 'Public. HTTP Range (one byte range): 206 with Content-Range, 416 range_not_satisfiable (with Content-Range: bytes */size) for a range that starts past the end, the whole file (200) otherwise. HEAD gives the same headers without the bytes.';
+const RANGE_RULES = 'Public. HTTP Range (one byte range): 206 with Content-Range, 416 range_not_satisfiable (with Content-Range: bytes */size) for a range that starts past the end, the whole file (200) otherwise; If-Range, If-None-Match / If-Modified-Since (304) and If-Match / If-Unmodified-Since (412 precondition_failed) as RFC 9110 says. HEAD gives the same headers without the bytes.';
 const OBJECT_HEADERS = {
   'Accept-Ranges': { type: 'string', description: 'bytes' },
   'Content-Length': { type: 'integer', description: 'Bytes in this answer' },
@@ -45,14 +47,13 @@ const OBJECT_HEADERS = {
 };
 const BYTES = { type: 'string', format: 'binary' };
 
-/** The answers of a Range-served object: whole (200), one range (206), or a range past the end (416). */
+/** The answers of a Range-served object: whole (200), one range (206), not modified (304), 412, 416. */
 function objectReplies(what: string, types: readonly string[]): Record<number, unknown> {
-  const out = replies({
-    200: media(`${what}, whole`, types, BYTES, OBJECT_HEADERS),
-    206: media(`${what}: the requested byte range`, types, BYTES, { ...OBJECT_HEADERS, 'Content-Range': { type: 'string', description: 'bytes start-end/size' } }),
-  }, ['not_found', 'range_not_satisfiable']);
-  // The 416 names the object's size, so a client can ask again within it.
-  return { ...out, 416: { ...(out[416] as object), headers: { 'Content-Range': { type: 'string', description: 'bytes */size' }, 'Accept-Ranges': { type: 'string', description: 'bytes' } } } };
+  return storedObjectReplies(
+    media(`${what}, whole`, types, BYTES, OBJECT_HEADERS),
+    media(`${what}: the requested byte range`, types, BYTES, { ...OBJECT_HEADERS, 'Content-Range': { type: 'string', description: 'bytes start-end/size' } }),
+    ['not_found'],
+  );
 }
 
 function pageState(video: VideoRow): VideoPageState {
@@ -68,20 +69,20 @@ function pageState(video: VideoRow): VideoPageState {
   }
 }
 
-/** One object with Range (206, 416); HEAD gets the same headers without the bytes. */
-async function sendObject(reply: FastifyReply, rangeHeader: string | undefined, media: PublicMedia) {
-  const { stat } = media;
-  const range = decideRange(rangeHeader, stat.size);
-  reply.header('Accept-Ranges', 'bytes').header('ETag', stat.etag).header('Last-Modified', stat.lastModified.toUTCString()).header('Cache-Control', 'no-cache');
-  if (range.kind === 'unsatisfiable') throw new AppError('range_not_satisfiable', undefined, { 'Content-Range': `bytes */${stat.size}`, 'Accept-Ranges': 'bytes' });
-  reply.type(media.contentType);
-  if (range.kind === 'full') return reply.header('Content-Length', stat.size).send(await media.open());
-  return reply
-    .code(206)
-    .header('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`)
-    .header('Content-Length', range.end - range.start + 1)
-    .send(await media.open({ start: range.start, end: range.end }));
+/** One object with Range and the conditional headers; HEAD gets the same headers without the bytes. */
+function sendMedia(req: FastifyRequest, reply: FastifyReply, media: PublicMedia) {
+  reply.header('Cache-Control', 'no-cache');
+  publicHeaders(reply);
+  return sendStoredObject(req, reply, { ...media.stat, contentType: media.contentType, open: (range) => media.open(range) });
 }
+
+/** What every public page and file of a video carries: no type sniffing, and the link kept to this origin. */
+function publicHeaders(reply: FastifyReply): FastifyReply {
+  return reply.header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'no-referrer');
+}
+
+/** A page follows its video through processing: always asked again. */
+const pageHeaders = (reply: FastifyReply): FastifyReply => publicHeaders(reply).header('Cache-Control', 'no-cache').type('text/html; charset=utf-8');
 
 export function videoPageRoutes(ctx: AppContext) {
   return async function videoPages(root: FastifyInstance): Promise<void> {
@@ -115,7 +116,7 @@ export function videoPageRoutes(ctx: AppContext) {
         response: replies({ 200: media('The share page', ['text/html'], HTML, PAGE_HEADERS) }, ['not_found']),
       },
     }, async (req, reply) => {
-      return reply.type('text/html; charset=utf-8').header('Content-Security-Policy', videoPageCsp()).header('X-Frame-Options', 'DENY').send(await page(req.params.id));
+      return pageHeaders(reply).header('Content-Security-Policy', videoPageCsp()).header('X-Frame-Options', 'DENY').send(await page(req.params.id));
     });
 
     // Meant for iframes on other sites, so it carries no frame restriction.
@@ -123,31 +124,31 @@ export function videoPageRoutes(ctx: AppContext) {
       schema: {
         operationId: 'getVideoEmbedPage', tags, security: PUBLIC, summary: 'Minimal embeddable player; autoplay, accent and logo as Cap\'s embed SDK sets them', params: VideoParams, querystring: PageQuery,
         description: 'The seed\'s embedUrl, meant for an iframe on any site (no frame restriction). 404 not_found for a deleted or unknown video.',
-        response: replies({ 200: media('The embeddable player page', ['text/html'], HTML, { 'Content-Security-Policy': PAGE_HEADERS['Content-Security-Policy'] }) }, ['not_found']),
+        response: replies({ 200: media('The embeddable player page', ['text/html'], HTML, { 'Content-Security-Policy': PAGE_HEADERS['Content-Security-Policy'], 'X-Content-Type-Options': PAGE_HEADERS['X-Content-Type-Options'], 'Referrer-Policy': PAGE_HEADERS['Referrer-Policy'], 'Cache-Control': PAGE_HEADERS['Cache-Control'] }) }, ['not_found']),
       },
     }, async (req, reply) => {
       const options = embedOptions(req.query);
-      return reply.type('text/html; charset=utf-8').header('Content-Security-Policy', videoPageCsp(options.logo?.origin)).send(await page(req.params.id, options));
+      return pageHeaders(reply).header('Content-Security-Policy', videoPageCsp(options.logo?.origin)).send(await page(req.params.id, options));
     });
 
     app.get('/dev/:id/video', {
       schema: {
-        operationId: 'getVideoFile', tags, security: PUBLIC, summary: 'The playable MP4 (H.264/AAC, index first), with HTTP Range (206, 416)', params: VideoParams, headers: RangeHeaders,
+        operationId: 'getVideoFile', tags, security: PUBLIC, summary: 'The playable MP4 (H.264/AAC, index first), with HTTP Range (206, 416)', params: VideoParams, headers: StoredObjectHeaders,
         description: `${RANGE_RULES} A video made ready before renditions existed plays its upload as it is, under its own video/* type. 404 not_found until the video is ready, and for a deleted or unknown one.`,
         response: objectReplies('The rendition', ['video/mp4', 'video/webm', 'video/quicktime']),
       },
     }, async (req, reply) => {
-      return sendObject(reply, req.headers.range, await videos.media(req.params.id));
+      return sendMedia(req, reply, await videos.media(req.params.id));
     });
 
     app.get('/dev/:id/poster.jpg', {
       schema: {
-        operationId: 'getVideoPoster', tags, security: PUBLIC, summary: 'The poster image (JPEG) of a ready video', params: VideoParams, headers: RangeHeaders,
+        operationId: 'getVideoPoster', tags, security: PUBLIC, summary: 'The poster image (JPEG) of a ready video', params: VideoParams, headers: StoredObjectHeaders,
         description: `${RANGE_RULES} 404 not_found until the video is ready (or when it has no poster), and for a deleted or unknown one.`,
         response: objectReplies('The poster', ['image/jpeg']),
       },
     }, async (req, reply) => {
-      return sendObject(reply, req.headers.range, await videos.poster(req.params.id));
+      return sendMedia(req, reply, await videos.poster(req.params.id));
     });
 
     captionsRoute(root, ctx);

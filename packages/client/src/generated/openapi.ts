@@ -1626,7 +1626,7 @@ export interface paths {
         head?: never;
         /**
          * Rename and/or move a file
-         * @description name: the new file name (1-255 characters, no "/", "\" or control characters, not "." or ".."); folder: the folder to move it to ("" or "/" is the root). At least one. A locked file is 409 conflict; another organization's file is 404. Announced with a file_updated event when something changed.
+         * @description name: the new file name (1-255 characters, no "/", "\", control characters or bidirectional overrides, not "." or ".."); folder: the folder to move it to ("" or "/" is the root). At least one. A locked file is 409 conflict; another organization's file is 404. Announced with a file_updated event when something changed.
          */
         patch: operations["updateFile"];
         trace?: never;
@@ -1640,7 +1640,7 @@ export interface paths {
         };
         /**
          * A file's bytes, as a download, with HTTP Range (206, 416)
-         * @description Content-Type is the type sniffed from the bytes at upload (application/octet-stream when unknown), never the type the uploader claimed; Content-Disposition: attachment with the file's name. One byte range per request; several, or an unparsable Range header, get the whole file.
+         * @description Content-Type is the type sniffed from the bytes at upload (application/octet-stream when unknown), never the type the uploader claimed; Content-Disposition: attachment with the file's name. One byte range per request; several, or an unparsable Range header, get the whole file. If-Range, If-None-Match / If-Modified-Since (304) and If-Match / If-Unmodified-Since (412 precondition_failed) as RFC 9110 says.
          */
         get: operations["downloadFile"];
         put?: never;
@@ -2061,7 +2061,7 @@ export interface paths {
         };
         /**
          * The playable MP4 (H.264/AAC, index first), with HTTP Range (206, 416)
-         * @description Public. HTTP Range (one byte range): 206 with Content-Range, 416 range_not_satisfiable (with Content-Range: bytes *\/size) for a range that starts past the end, the whole file (200) otherwise. HEAD gives the same headers without the bytes. A video made ready before renditions existed plays its upload as it is, under its own video/* type. 404 not_found until the video is ready, and for a deleted or unknown one.
+         * @description Public. HTTP Range (one byte range): 206 with Content-Range, 416 range_not_satisfiable (with Content-Range: bytes *\/size) for a range that starts past the end, the whole file (200) otherwise; If-Range, If-None-Match / If-Modified-Since (304) and If-Match / If-Unmodified-Since (412 precondition_failed) as RFC 9110 says. HEAD gives the same headers without the bytes. A video made ready before renditions existed plays its upload as it is, under its own video/* type. 404 not_found until the video is ready, and for a deleted or unknown one.
          */
         get: operations["getVideoFile"];
         put?: never;
@@ -2081,7 +2081,7 @@ export interface paths {
         };
         /**
          * The poster image (JPEG) of a ready video
-         * @description Public. HTTP Range (one byte range): 206 with Content-Range, 416 range_not_satisfiable (with Content-Range: bytes *\/size) for a range that starts past the end, the whole file (200) otherwise. HEAD gives the same headers without the bytes. 404 not_found until the video is ready (or when it has no poster), and for a deleted or unknown one.
+         * @description Public. HTTP Range (one byte range): 206 with Content-Range, 416 range_not_satisfiable (with Content-Range: bytes *\/size) for a range that starts past the end, the whole file (200) otherwise; If-Range, If-None-Match / If-Modified-Since (304) and If-Match / If-Unmodified-Since (412 precondition_failed) as RFC 9110 says. HEAD gives the same headers without the bytes. 404 not_found until the video is ready (or when it has no poster), and for a deleted or unknown one.
          */
         get: operations["getVideoPoster"];
         put?: never;
@@ -28601,7 +28601,7 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
-                    /** @description 1-255 characters, no "/", "\" or control characters, not "." or ".." */
+                    /** @description 1-255 characters, no "/", "\", control characters or bidirectional overrides (U+202A–U+202E, U+2066–U+2069), not "." or ".." */
                     name?: string;
                     /** @description The folder to move it to ("" or "/" is the root) */
                     folder?: string;
@@ -28867,8 +28867,18 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description One byte range: bytes=0-99, bytes=100-, bytes=-100 */
+                /** @description One byte range: bytes=0-1023, bytes=1024-, bytes=-500. Several ranges, or one that does not parse, get the whole file */
                 range?: string;
+                /** @description An ETag or Last-Modified date: the Range applies only while the object is still that version; otherwise the whole file (200) */
+                "if-range"?: string;
+                /** @description ETags (or *): 304 when one names the current version */
+                "if-none-match"?: string;
+                /** @description An HTTP date: 304 when the object has not changed since (ignored beside If-None-Match) */
+                "if-modified-since"?: string;
+                /** @description ETags (or *): 412 precondition_failed unless one names the current version */
+                "if-match"?: string;
+                /** @description An HTTP date: 412 precondition_failed when the object changed since (ignored beside If-Match) */
+                "if-unmodified-since"?: string;
             };
             path: {
                 /** @description File id */
@@ -28907,6 +28917,17 @@ export interface operations {
                 content: {
                     "*/*": string;
                 };
+            };
+            /** @description Not modified: If-None-Match or If-Modified-Since names the current version; no body */
+            304: {
+                headers: {
+                    /** @description The current version */
+                    ETag?: string;
+                    /** @description When it was stored (HTTP date) */
+                    "Last-Modified"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
             400: {
@@ -28965,11 +28986,32 @@ export interface operations {
                     };
                 };
             };
+            /** @description `precondition_failed`: A precondition of the request (If-Match or If-Unmodified-Since) does not hold */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 412)
+                         * @enum {string}
+                         */
+                        code: "precondition_failed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `range_not_satisfiable`: The requested range is not satisfiable */
             416: {
                 headers: {
-                    /** @description bytes *\/<size> */
+                    /** @description bytes *\/size */
                     "Content-Range"?: string;
+                    /** @description bytes */
+                    "Accept-Ranges"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -33202,6 +33244,12 @@ export interface operations {
                     "Content-Security-Policy"?: string;
                     /** @description DENY: the share page is not framed (the embed page is the one for iframes) */
                     "X-Frame-Options"?: string;
+                    /** @description nosniff */
+                    "X-Content-Type-Options"?: string;
+                    /** @description no-referrer: the link is not passed on to the logo's host or anywhere else */
+                    "Referrer-Policy"?: string;
+                    /** @description no-cache: the page follows the video as it is processed */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -33313,15 +33361,15 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 1 when made by an SDK; no effect */
-                sdk?: string;
+                sdk?: string | string[];
                 /** @description The embedder's public key, as Cap's embed SDK sends it; no effect */
-                pk?: string;
+                pk?: string | string[];
                 /** @description 1: start playing at once, muted (as browsers require) */
-                autoplay?: string;
+                autoplay?: string | string[];
                 /** @description A hex color (#6366f1) for the player's accent; anything else is ignored */
-                accent?: string;
+                accent?: string | string[];
                 /** @description An http(s) URL of a logo shown over the player; anything else is ignored */
-                logo?: string;
+                logo?: string | string[];
             };
             header?: never;
             path: {
@@ -33340,6 +33388,12 @@ export interface operations {
                 headers: {
                     /** @description Media and images from this server only; no scripts */
                     "Content-Security-Policy"?: string;
+                    /** @description nosniff */
+                    "X-Content-Type-Options"?: string;
+                    /** @description no-referrer: the link is not passed on to the logo's host or anywhere else */
+                    "Referrer-Policy"?: string;
+                    /** @description no-cache: the page follows the video as it is processed */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -33451,8 +33505,18 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description One byte range (bytes=0-1023, bytes=1024-, bytes=-500). Several ranges, or one that does not parse, get the whole file */
+                /** @description One byte range: bytes=0-1023, bytes=1024-, bytes=-500. Several ranges, or one that does not parse, get the whole file */
                 range?: string;
+                /** @description An ETag or Last-Modified date: the Range applies only while the object is still that version; otherwise the whole file (200) */
+                "if-range"?: string;
+                /** @description ETags (or *): 304 when one names the current version */
+                "if-none-match"?: string;
+                /** @description An HTTP date: 304 when the object has not changed since (ignored beside If-None-Match) */
+                "if-modified-since"?: string;
+                /** @description ETags (or *): 412 precondition_failed unless one names the current version */
+                "if-match"?: string;
+                /** @description An HTTP date: 412 precondition_failed when the object changed since (ignored beside If-Match) */
+                "if-unmodified-since"?: string;
             };
             path: {
                 /**
@@ -33509,6 +33573,17 @@ export interface operations {
                     "video/quicktime": string;
                 };
             };
+            /** @description Not modified: If-None-Match or If-Modified-Since names the current version; no body */
+            304: {
+                headers: {
+                    /** @description The current version */
+                    ETag?: string;
+                    /** @description When it was stored (HTTP date) */
+                    "Last-Modified"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
             400: {
                 headers: {
@@ -33542,6 +33617,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `precondition_failed`: A precondition of the request (If-Match or If-Unmodified-Since) does not hold */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 412)
+                         * @enum {string}
+                         */
+                        code: "precondition_failed";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33637,8 +33731,18 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description One byte range (bytes=0-1023, bytes=1024-, bytes=-500). Several ranges, or one that does not parse, get the whole file */
+                /** @description One byte range: bytes=0-1023, bytes=1024-, bytes=-500. Several ranges, or one that does not parse, get the whole file */
                 range?: string;
+                /** @description An ETag or Last-Modified date: the Range applies only while the object is still that version; otherwise the whole file (200) */
+                "if-range"?: string;
+                /** @description ETags (or *): 304 when one names the current version */
+                "if-none-match"?: string;
+                /** @description An HTTP date: 304 when the object has not changed since (ignored beside If-None-Match) */
+                "if-modified-since"?: string;
+                /** @description ETags (or *): 412 precondition_failed unless one names the current version */
+                "if-match"?: string;
+                /** @description An HTTP date: 412 precondition_failed when the object changed since (ignored beside If-Match) */
+                "if-unmodified-since"?: string;
             };
             path: {
                 /**
@@ -33691,6 +33795,17 @@ export interface operations {
                     "image/jpeg": string;
                 };
             };
+            /** @description Not modified: If-None-Match or If-Modified-Since names the current version; no body */
+            304: {
+                headers: {
+                    /** @description The current version */
+                    ETag?: string;
+                    /** @description When it was stored (HTTP date) */
+                    "Last-Modified"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
             400: {
                 headers: {
@@ -33724,6 +33839,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `precondition_failed`: A precondition of the request (If-Match or If-Unmodified-Since) does not hold */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 412)
+                         * @enum {string}
+                         */
+                        code: "precondition_failed";
                     } & {
                         [key: string]: unknown;
                     };

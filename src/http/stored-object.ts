@@ -1,0 +1,115 @@
+// Serving a stored object over HTTP as RFC 9110 asks of a file server: its validators (ETag,
+// Last-Modified), the conditional requests that use them (§13: If-Match and If-Unmodified-Since → 412,
+// If-None-Match and If-Modified-Since → 304, If-Range), and one byte range (§14, range.ts). A video
+// player revalidating, or a download manager resuming after the file changed, gets the right answer
+// instead of the whole file again, or the new file's bytes spliced onto the old one's.
+import type { Readable } from 'node:stream';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { replies, withErrorHeaders, type MediaResponse } from './contract.js';
+import { AppError, type ErrorCode } from './errors.js';
+import { decideRange, type RangeDecision } from './range.js';
+
+export interface StoredObject {
+  readonly size: number;
+  /** A strong entity tag, quoted ("…"), as the blob store gives it. */
+  readonly etag: string;
+  readonly lastModified: Date;
+  readonly contentType: string;
+  open(range?: { readonly start: number; readonly end: number }): Promise<Readable>;
+}
+
+/** The entity tags of an If-Match / If-None-Match / If-Range value; `*` is `any`. */
+type TagList = { readonly any: true } | { readonly any: false; readonly tags: readonly { readonly weak: boolean; readonly opaque: string }[] };
+
+const TAG = /(W\/)?"([^"]*)"/g;
+
+function tagList(value: string): TagList {
+  if (value.trim() === '*') return { any: true };
+  return { any: false, tags: [...value.matchAll(TAG)].map((m) => ({ weak: m[1] !== undefined, opaque: m[2] ?? '' })) };
+}
+
+const opaqueOf = (etag: string): string => etag.replace(/^W\//, '').replace(/^"|"$/g, '');
+
+/** Strong comparison (§8.8.3.2): neither tag weak, same opaque part. Capstan's tags are strong. */
+const strongMatch = (list: TagList, etag: string): boolean => list.any || list.tags.some((t) => !t.weak && t.opaque === opaqueOf(etag));
+/** Weak comparison: the opaque parts alone. */
+const weakMatch = (list: TagList, etag: string): boolean => list.any || list.tags.some((t) => t.opaque === opaqueOf(etag));
+
+/** An HTTP date, or undefined for anything that is not one (such a header is ignored, §13.1.3). */
+function httpDate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+/** Last-Modified goes out in whole seconds; compare against what the client was given. */
+const seconds = (date: Date): number => Math.floor(date.getTime() / 1000) * 1000;
+
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+};
+
+/** Whether the Range header may be used: no If-Range, or one naming the current version (§13.1.5). */
+function rangeStillApplies(ifRange: string | undefined, object: StoredObject): boolean {
+  if (ifRange === undefined) return true;
+  const value = ifRange.trim();
+  if (value.startsWith('"') || value.startsWith('W/"')) return strongMatch(tagList(value), object.etag);
+  const at = httpDate(value);
+  return at !== undefined && at === seconds(object.lastModified);
+}
+
+/**
+ * Answers a GET or HEAD for `object`: 412, 304, 416, 206 or 200. The caller has set the headers of its
+ * own (Cache-Control, Content-Disposition, …); this sets Accept-Ranges, ETag and Last-Modified on
+ * every answer.
+ */
+export async function sendStoredObject(req: FastifyRequest, reply: FastifyReply, object: StoredObject): Promise<FastifyReply> {
+  reply.header('Accept-Ranges', 'bytes').header('ETag', object.etag).header('Last-Modified', object.lastModified.toUTCString());
+  const modified = seconds(object.lastModified);
+
+  // §13.2.2, in its order: the preconditions that fail a request first, then those that spare a body.
+  const ifMatch = header(req, 'if-match');
+  if (ifMatch !== undefined) {
+    if (!strongMatch(tagList(ifMatch), object.etag)) throw new AppError('precondition_failed', 'If-Match names no current version of this object');
+  } else {
+    const since = httpDate(header(req, 'if-unmodified-since'));
+    if (since !== undefined && modified > since) throw new AppError('precondition_failed', 'The object was modified after If-Unmodified-Since');
+  }
+  const ifNoneMatch = header(req, 'if-none-match');
+  if (ifNoneMatch !== undefined) {
+    if (weakMatch(tagList(ifNoneMatch), object.etag)) return reply.code(304).send();
+  } else {
+    const since = httpDate(header(req, 'if-modified-since'));
+    if (since !== undefined && modified <= since) return reply.code(304).send();
+  }
+
+  const range: RangeDecision = rangeStillApplies(header(req, 'if-range'), object) ? decideRange(header(req, 'range'), object.size) : { kind: 'full' };
+  if (range.kind === 'unsatisfiable') throw new AppError('range_not_satisfiable', undefined, { 'Content-Range': `bytes */${object.size}`, 'Accept-Ranges': 'bytes' });
+  reply.type(object.contentType);
+  if (range.kind === 'full') return reply.header('Content-Length', object.size).send(await object.open());
+  return reply
+    .code(206)
+    .header('Content-Range', `bytes ${range.start}-${range.end}/${object.size}`)
+    .header('Content-Length', range.end - range.start + 1)
+    .send(await object.open({ start: range.start, end: range.end }));
+}
+
+/** The request headers `sendStoredObject` reads, for a route's schema. */
+export const StoredObjectHeaders = Type.Object({
+  range: Type.Optional(Type.String({ description: 'One byte range: bytes=0-1023, bytes=1024-, bytes=-500. Several ranges, or one that does not parse, get the whole file' })),
+  'if-range': Type.Optional(Type.String({ description: 'An ETag or Last-Modified date: the Range applies only while the object is still that version; otherwise the whole file (200)' })),
+  'if-none-match': Type.Optional(Type.String({ description: 'ETags (or *): 304 when one names the current version' })),
+  'if-modified-since': Type.Optional(Type.String({ description: 'An HTTP date: 304 when the object has not changed since (ignored beside If-None-Match)' })),
+  'if-match': Type.Optional(Type.String({ description: 'ETags (or *): 412 precondition_failed unless one names the current version' })),
+  'if-unmodified-since': Type.Optional(Type.String({ description: 'An HTTP date: 412 precondition_failed when the object changed since (ignored beside If-Match)' })),
+});
+
+/** What the answers of `sendStoredObject` are, for a route's schema: 200, 206, 304, 412, 416 and the route's own errors. */
+export function storedObjectReplies(whole: MediaResponse, ranged: MediaResponse, errors: readonly ErrorCode[]): Record<number, unknown> {
+  const validators = { ETag: Type.String({ description: 'The current version' }), 'Last-Modified': Type.String({ description: 'When it was stored (HTTP date)' }) };
+  const out = replies({ 200: whole, 206: ranged, 304: Type.Null({ description: 'Not modified: If-None-Match or If-Modified-Since names the current version; no body', headers: validators }) }, [...errors, 'precondition_failed', 'range_not_satisfiable']);
+  // The 416 names the object's size, so a client can ask again within it.
+  return withErrorHeaders(out, 416, { 'Content-Range': Type.String({ description: 'bytes */size' }), 'Accept-Ranges': Type.String({ description: 'bytes' }) });
+}
