@@ -203,6 +203,11 @@ describe('admin API', () => {
       assert.match(String(res.body.secret_key), /^csk_[A-Za-z0-9]{40}$/);
       assert.match(String(res.body.public_key), /^cpk_[A-Za-z0-9]{40}$/);
 
+      // Stored as browsers send Origin: lower case, no default port; compared the same way.
+      const canonical = await s.admin('POST', `/orgs/${org.id}/apps`, { name: 'Web', environment: 'production', allowed_origins: ['HTTPS://App.Example.COM:443', 'http://[::1]:8080', 'http://bücher.example'] });
+      assert.equal(canonical.status, 201, JSON.stringify(canonical.body));
+      assert.deepEqual(canonical.body.allowed_origins, ['https://app.example.com', 'http://[::1]:8080', 'http://xn--bcher-kva.example']);
+
       const minimal = await s.admin('POST', `/orgs/${org.id}/apps`, { name: 'Dev', environment: 'development' });
       assert.equal(minimal.status, 201);
       assert.deepEqual(minimal.body.allowed_origins, []);
@@ -210,7 +215,10 @@ describe('admin API', () => {
 
     test('bad origins and environments → 400; a missing organization → 404', async () => {
       const org = await createOrg();
-      for (const origin of ['ftp://files.example.com', 'https://app.example.com/path', 'app.example.com', 'https://', 'https://a b.com', '']) {
+      const bad = ['ftp://files.example.com', 'https://app.example.com/path', 'app.example.com', 'https://', 'https://a b.com', ''];
+      // Forms a browser never sends in Origin, so they would never match: refused, not stored.
+      bad.push('http://*.a.com', 'http://b.com:99999', 'http://a.com?x', 'http://user@a.com', 'https://a.com#x', 'http://a.com;x', 'http://*');
+      for (const origin of bad) {
         assertError(await s.admin('POST', `/orgs/${org.id}/apps`, { name: 'Web', environment: 'development', allowed_origins: [origin] }), 400, 'invalid_request');
       }
       for (const environment of ['staging', 'Production', '', 1]) {

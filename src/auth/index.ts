@@ -3,7 +3,7 @@ export { TokenService, type TokenAudience, type VerifiedToken, type IssuedToken 
 export { authenticateOrgKey, authenticateAppKey, rememberedOrgKey, bearerToken, type OrgPrincipal, type AppPrincipal } from './credentials.js';
 export { checkAdminToken } from './admin.js';
 export { CallerIdentifier, presentedCredentials, type CallerOptions } from './callers.js';
-export { checkAppOrigin, originAllowed } from './origins.js';
+export { allowedOriginEntry, allowedOriginList, checkAppOrigin, originAllowed } from './origins.js';
 export { cacheCredentials, CredentialCache, DEFAULT_CREDENTIAL_CACHE, type CredentialCacheOptions, type RevocationFeed } from './credential-cache.js';
 export { ConsoleSessionService, type ConsoleSession, type OpenedConsoleSession } from './console-sessions.js';
 export { CONSOLE_COOKIE, consoleCookie, consoleCookieHeader } from './console-cookie.js';

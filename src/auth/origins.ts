@@ -2,6 +2,7 @@
 // origins the app lists; development apps skip the check, as the developer video contract says.
 import { AppError } from '../http/errors.js';
 import type { App } from '../storage/index.js';
+import { isPlainHost } from '../util/hosts.js';
 
 /** scheme://host[:port] in canonical form (lower case, default port dropped), or undefined. */
 function canonicalOrigin(value: string): string | undefined {
@@ -12,6 +13,28 @@ function canonicalOrigin(value: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An entry of an app's allowed origins in the form it is stored and compared in: `*`, or
+ * scheme://host[:port] lower-cased with the default port dropped. Undefined for anything else: a path,
+ * query, user, wildcard host or a port past 65535 could never match a browser's Origin header.
+ */
+export function allowedOriginEntry(value: string): string | undefined {
+  if (value === '*') return value;
+  if (!/^https?:\/\/[^/?#@\s]+$/i.test(value) || !URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  if (!isPlainHost(url.hostname)) return undefined;
+  return url.origin;
+}
+
+/** The allowed origins in stored form; a 400 naming the first entry that is not an origin. */
+export function allowedOriginList(values: readonly string[]): string[] {
+  return values.map((value, i) => {
+    const entry = allowedOriginEntry(value);
+    if (entry === undefined) throw new AppError('invalid_request', `allowed_origins[${i}] is not an origin: give * or scheme://host[:port], as a browser sends it in Origin (no path, wildcard host or user)`);
+    return entry;
+  });
 }
 
 export function originAllowed(allowed: readonly string[], origin: string | undefined): boolean {

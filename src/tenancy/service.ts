@@ -1,7 +1,7 @@
 // Organizations, their keys, developer apps, hubs and contacts: the operations behind the admin API
 // and `capstan admin`. Keys are returned once, here, and only their hashes are stored. A revocation
 // commits with the event that ends the streams opened with the key, on every node.
-import { generateKey, KEY_PREFIXES, type TokenService } from '../auth/index.js';
+import { allowedOriginList, generateKey, KEY_PREFIXES, type TokenService } from '../auth/index.js';
 import { grantCredits } from '../billing/index.js';
 import { ACCESS_EVENTS, orgTopic, type EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
@@ -128,7 +128,7 @@ export class TenancyService {
       org_id: orgId,
       name: input.name,
       environment: input.environment,
-      allowed_origins: JSON.stringify(input.allowedOrigins),
+      allowed_origins: JSON.stringify(allowedOriginList(input.allowedOrigins)),
       created_at: at,
       updated_at: at,
     };
@@ -162,7 +162,7 @@ export class TenancyService {
     return this.storage.transaction(async (tx) => {
       await tx.apps.update(appId, {
         ...(patch.name !== undefined ? { name: patch.name } : {}),
-        ...(patch.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(patch.allowedOrigins) } : {}),
+        ...(patch.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(allowedOriginList(patch.allowedOrigins)) } : {}),
         updated_at: nowIso(),
       });
       const app = await tx.apps.get(appId);
