@@ -1,4 +1,4 @@
-// How the console writes numbers, sizes, money and times.
+// How the console writes numbers, sizes, money and times, and the names tenants give things.
 
 const int = new Intl.NumberFormat('en-US');
 
@@ -35,3 +35,10 @@ export const formatTime = (iso: string | null | undefined): string =>
   iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : '–';
 
 export const formatNumber = (n: number, digits = 1): string => (Number.isInteger(n) ? int.format(n) : n.toFixed(digits));
+
+/**
+ * A name a tenant chose, isolated for plain-text places (an <option>, a dialog title): Unicode's
+ * first-strong isolate marks keep a right-to-left override inside it from reordering the text after
+ * it (an id shown reversed). Markup wraps names in <bdi> instead.
+ */
+export const isolate = (name: string): string => `\u2068${name}\u2069`;

@@ -4,6 +4,7 @@
 import { useEffect } from 'preact/hooks';
 import { get } from '../api/http.js';
 import type { Org, Page } from '../api/types.js';
+import { isolate } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { Link, navigate, useRoute } from '../router.js';
 import { Empty, ErrorNote } from './notice.js';
@@ -20,7 +21,7 @@ export function OrgPicker({ value, onChange }: { value: string; onChange: (orgId
         <option value="">Choose an organization…</option>
         {/* Until the list arrives, the chosen organization shows by its id rather than as no choice. */}
         {!orgs.data && value && <option value={value}>{value}</option>}
-        {list.map((o) => <option key={o.id} value={o.id}>{o.name} ({o.id})</option>)}
+        {list.map((o) => <option key={o.id} value={o.id}>{isolate(o.name)} ({o.id})</option>)}
       </select>
     </div>
   );

@@ -5,7 +5,7 @@ import { get, post } from '../api/http.js';
 import type { Contact, ContactToken, Hub, Page, Segment, Space } from '../api/types.js';
 import { useDialogs } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
-import { formatTime } from '../format.js';
+import { formatTime, isolate } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
 import { useSystem } from '../live/system.js';
 import { ConnectionTable, useDisconnect } from './connections.js';
@@ -59,10 +59,10 @@ export function HubDetail({ hub }: { hub: Hub }) {
 
   const mint = (c: Contact) => action.run(async () => {
     const t = await post<ContactToken>(`${base}/contacts/${encodeURIComponent(c.id)}/tokens`);
-    dialogs.showSecret({ title: `Access token of ${c.name}`, secrets: [{ label: `Bearer token (expires ${formatTime(t.expires_at)})`, value: t.access_token }] });
+    dialogs.showSecret({ title: `Access token of ${isolate(c.name)}`, secrets: [{ label: `Bearer token (expires ${formatTime(t.expires_at)})`, value: t.access_token }] });
   });
   const ban = (c: Contact) => dialogs.confirm({
-    title: `Ban ${c.name}?`,
+    title: `Ban ${isolate(c.name)}?`,
     message: <p>Their open streams end with stream.unauthorized and they can no longer get tokens or connect.</p>,
     confirmLabel: 'Ban contact',
     onConfirm: async () => {
@@ -73,7 +73,7 @@ export function HubDetail({ hub }: { hub: Hub }) {
 
   return (
     <section aria-labelledby="hub-h" class="hub-detail">
-      <h2 id="hub-h">{hub.name} <span class="mono muted">{hub.id}</span></h2>
+      <h2 id="hub-h"><bdi>{hub.name}</bdi> <span class="mono muted">{hub.id}</span></h2>
       <div class="grid-2">
         <section class="card" aria-labelledby="spaces-h">
           <h3 id="spaces-h">Spaces</h3>
@@ -81,7 +81,7 @@ export function HubDetail({ hub }: { hub: Hub }) {
           {spaces.data && spaces.data.data.length === 0 ? <Empty>No spaces yet — members or moderators create them from the hub.</Empty> : (
             <ul class="plain">
               {(spaces.data?.data ?? []).map((s) => (
-                <li key={s.id}>{s.name} {s.restricted && <span class="tag">restricted: {s.segment_ids.map((id) => segmentName.get(id) ?? id).join(', ') || 'no segment'}</span>}</li>
+                <li key={s.id}><bdi>{s.name}</bdi> {s.restricted && <span class="tag">restricted: {s.segment_ids.map((id) => isolate(segmentName.get(id) ?? id)).join(', ') || 'no segment'}</span>}</li>
               ))}
             </ul>
           )}
@@ -90,7 +90,7 @@ export function HubDetail({ hub }: { hub: Hub }) {
           <h3 id="segments-h">Segments</h3>
           <ErrorNote error={segments.error} />
           {segments.data && segments.data.data.length === 0 ? <Empty>No segments yet.</Empty> : (
-            <ul class="plain">{(segments.data?.data ?? []).map((s) => <li key={s.id}>{s.name} <span class="mono muted">{s.id}</span></li>)}</ul>
+            <ul class="plain">{(segments.data?.data ?? []).map((s) => <li key={s.id}><bdi>{s.name}</bdi> <span class="mono muted">{s.id}</span></li>)}</ul>
           )}
         </section>
       </div>
@@ -104,7 +104,7 @@ export function HubDetail({ hub }: { hub: Hub }) {
             <tbody>
               {contactList.map((c) => (
                 <tr key={c.id}>
-                  <th scope="row">{c.name}</th>
+                  <th scope="row"><bdi>{c.name}</bdi></th>
                   <td>{c.role}</td>
                   <td>{c.status}</td>
                   <td class="mono">{c.id}</td>

@@ -54,7 +54,7 @@ export function Hubs() {
             <ul class="plain">
               {list.map((h) => (
                 <li key={h.id}>
-                  <Link to={hubsPath(orgId, h.id)} aria-current={h.id === hubId ? 'true' : undefined}>{h.name}</Link>{' '}
+                  <Link to={hubsPath(orgId, h.id)} aria-current={h.id === hubId ? 'true' : undefined}><bdi>{h.name}</bdi></Link>{' '}
                   <span class="mono muted">{h.id}</span> <span class="muted">created {formatTime(h.created_at)}</span>
                 </li>
               ))}

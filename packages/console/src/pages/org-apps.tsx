@@ -5,7 +5,7 @@ import { get, patch, post } from '../api/http.js';
 import type { App, AppCreated, AppKeys, Page } from '../api/types.js';
 import type { ConfirmRequest, SecretRequest } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
-import { formatTime } from '../format.js';
+import { formatTime, isolate } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
 
 const originsOf = (text: string): string[] => text.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s !== '');
@@ -68,13 +68,13 @@ function AppItem({ app, onChanged, confirm, showSecret }: { app: App; onChanged:
     }
   };
   const regenerate = () => confirm({
-    title: `Regenerate the keys of ${app.name}?`,
+    title: `Regenerate the keys of ${isolate(app.name)}?`,
     message: <p>A new secret and public key are issued and the current pair answers 401 at once.</p>,
     confirmLabel: 'Regenerate keys',
     onConfirm: async () => {
       const pair = await post<AppKeys>(`/apps/${encodeURIComponent(app.id)}/regenerate-keys`);
       onChanged();
-      showSecret({ title: `New keys of ${app.name}`, secrets: [{ label: 'Secret key (csk_)', value: pair.secret_key }, { label: 'Public key (cpk_)', value: pair.public_key }] });
+      showSecret({ title: `New keys of ${isolate(app.name)}`, secrets: [{ label: 'Secret key (csk_)', value: pair.secret_key }, { label: 'Public key (cpk_)', value: pair.public_key }] });
     },
   });
   const fieldId = `origins-${app.id}`;
@@ -82,7 +82,7 @@ function AppItem({ app, onChanged, confirm, showSecret }: { app: App; onChanged:
   return (
     <li class="item" data-testid="app-item">
       <div class="item-head">
-        <h3>{app.name}</h3>
+        <h3><bdi>{app.name}</bdi></h3>
         <span class="tag">{app.environment}</span>
         <span class="mono muted">{app.id}</span>
       </div>
@@ -90,7 +90,7 @@ function AppItem({ app, onChanged, confirm, showSecret }: { app: App; onChanged:
       {editing ? (
         <form onSubmit={save}>
           <div class="field">
-            <label for={fieldId}>Allowed origins of {app.name} (one per line)</label>
+            <label for={fieldId}>Allowed origins of <bdi>{app.name}</bdi> (one per line)</label>
             <textarea id={fieldId} rows={3} value={origins} onInput={(e) => setOrigins(e.currentTarget.value)} />
           </div>
           <ErrorNote error={action.error} />
@@ -117,7 +117,7 @@ export function OrgApps({ orgId, refresh, confirm, showSecret }: Props) {
   const list = apps.data?.data ?? [];
   const created = (a: AppCreated) => {
     apps.reload();
-    showSecret({ title: `Keys of ${a.name}`, secrets: [{ label: 'Secret key (csk_)', value: a.secret_key }, { label: 'Public key (cpk_)', value: a.public_key }] });
+    showSecret({ title: `Keys of ${isolate(a.name)}`, secrets: [{ label: 'Secret key (csk_)', value: a.secret_key }, { label: 'Public key (cpk_)', value: a.public_key }] });
   };
   return (
     <section aria-labelledby="apps-h" class="card">

@@ -45,7 +45,7 @@ function OrgHubs({ orgId, refresh }: { orgId: string; refresh: number }) {
       <ErrorNote error={hubs.error} />
       {hubs.data && list.length === 0 ? <Empty>No hubs yet — create one on the <Link to={`/hubs?org=${encodeURIComponent(orgId)}`}>Hubs page</Link>.</Empty> : (
         <ul class="plain">
-          {list.map((h) => <li key={h.id}><Link to={`/hubs?org=${encodeURIComponent(orgId)}&hub=${encodeURIComponent(h.id)}`}>{h.name}</Link> <span class="mono muted">{h.id}</span></li>)}
+          {list.map((h) => <li key={h.id}><Link to={`/hubs?org=${encodeURIComponent(orgId)}&hub=${encodeURIComponent(h.id)}`}><bdi>{h.name}</bdi></Link> <span class="mono muted">{h.id}</span></li>)}
         </ul>
       )}
     </section>
@@ -68,7 +68,7 @@ export function OrgDetail({ orgId }: { orgId: string }) {
   return (
     <>
       <p class="crumbs"><Link to="/orgs">Organizations</Link> / <span class="mono">{orgId}</span></p>
-      <h1>{o ? o.name : 'Organization'}</h1>
+      <h1>{o ? <bdi>{o.name}</bdi> : 'Organization'}</h1>
       <ErrorNote error={org.error} />
       {o && (
         <>

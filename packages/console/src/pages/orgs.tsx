@@ -4,7 +4,7 @@ import { get, post } from '../api/http.js';
 import type { Org, OrgCreated, Page } from '../api/types.js';
 import { useDialogs } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
-import { formatCredits, formatTime } from '../format.js';
+import { formatCredits, formatTime, isolate } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
 import { Link } from '../router.js';
 import { Table } from '../components/table.js';
@@ -53,7 +53,7 @@ export function Orgs() {
   const list = orgs.data?.data ?? [];
   const created = (org: OrgCreated) => {
     orgs.reload();
-    dialogs.showSecret({ title: `API key of ${org.name}`, secrets: [{ label: 'API key', value: org.api_key }] });
+    dialogs.showSecret({ title: `API key of ${isolate(org.name)}`, secrets: [{ label: 'API key', value: org.api_key }] });
   };
   return (
     <>
@@ -68,7 +68,7 @@ export function Orgs() {
             <tbody>
               {list.map((o) => (
                 <tr key={o.id}>
-                  <th scope="row"><Link to={`/orgs/${encodeURIComponent(o.id)}`}>{o.name}</Link></th>
+                  <th scope="row"><Link to={`/orgs/${encodeURIComponent(o.id)}`}><bdi>{o.name}</bdi></Link></th>
                   <td class="mono">{o.id}</td>
                   <td>{formatCredits(o.credits_micro)}</td>
                   <td>{formatTime(o.created_at)}</td>
