@@ -4,10 +4,19 @@
 // never wakes the server (the offline CLI, like a node that died right after its commit).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { EventSource } from 'eventsource';
 import { WebSocket } from 'ws';
 import { runCli } from '../helpers/cli.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
 import { openSse, type SseStream } from '../helpers/sse.js';
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 interface Key {
   readonly id: string;
@@ -83,6 +92,36 @@ describe('access changes end the streams they concern, on every path', () => {
     });
     const next = await keptSse.next((f) => f.id !== undefined, 5_000);
     assert.equal(JSON.parse(next.data ?? '{}').status, 'processing');
+  });
+
+  test("a revoked key's tokens open no new stream: a reconnecting EventSource and a new WebSocket get 401", async () => {
+    const doomed = await newKey();
+    const { token } = (await fetch(`${ts.url}/ws/token`, { method: 'POST', headers: { 'capout-api-key': doomed.apiKey } }).then((r) => r.json())) as { token: string };
+    const query = `token=${encodeURIComponent(token)}&recent=5`;
+    // An outside client that reconnects by itself after the stream ends, as browsers do.
+    const source = new EventSource(`${ts.url}/sse/status?${query}`);
+    const errors: { code?: number | undefined }[] = [];
+    const seen: string[] = [];
+    source.onmessage = (m) => seen.push(String(m.data));
+    source.onerror = (e) => errors.push({ code: e.code });
+    try {
+      await until(() => source.readyState === EventSource.OPEN, 5_000);
+      assert.equal((await ts.admin('DELETE', `/orgs/${orgId}/keys/${doomed.id}`)).status, 200);
+      // The open stream ends; the client's reconnect with the same token is refused for good (401).
+      await until(() => source.readyState === EventSource.CLOSED, 15_000);
+      assert.ok(seen.some((d) => d.includes('key_revoked')), 'the open stream was told why it ended');
+      assert.equal(errors.at(-1)?.code, 401);
+    } finally {
+      source.close();
+    }
+    const sse = await fetch(`${ts.url}/sse/status?${query}`);
+    assert.equal(sse.status, 401);
+    assert.deepEqual(await sse.json(), { error: 'The API key that minted this token has been revoked', code: 'unauthorized' });
+    const ws = new WebSocket(`${ts.url.replace('http', 'ws')}/ws/status?${query}`);
+    ws.on('error', () => undefined);
+    const refused = await new Promise<number>((resolve) => ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    ws.terminate();
+    assert.equal(refused, 401);
   });
 
   test('a revocation committed by another process, which wakes nobody, still ends the stream within seconds', async () => {

@@ -15,6 +15,8 @@ export interface OrgRepo {
   findActiveKey(keyHash: string): Promise<{ key: OrgKey; org: Org } | undefined>;
   /** How many of the organization's keys are not revoked. */
   countActiveKeys(orgId: string): Promise<number>;
+  /** Whether the organization has this key, not revoked. */
+  hasActiveKey(orgId: string, keyId: string): Promise<boolean>;
   /** Marks the key revoked; false when no active key of that organization has the id. */
   revokeKey(orgId: string, keyId: string, at: string): Promise<boolean>;
 }
@@ -52,6 +54,10 @@ export function orgRepo(db: Kysely<Database>): OrgRepo {
     async countActiveKeys(orgId) {
       const row = await db.selectFrom('org_keys').select((eb) => eb.fn.countAll().as('n')).where('org_id', '=', orgId).where('revoked_at', 'is', null).executeTakeFirst();
       return Number(row?.n ?? 0);
+    },
+    async hasActiveKey(orgId, keyId) {
+      const row = await db.selectFrom('org_keys').select('id').where('id', '=', keyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).executeTakeFirst();
+      return row !== undefined;
     },
     async revokeKey(orgId, keyId, at) {
       const res = await db

@@ -27,9 +27,14 @@ async function verifyRealtimeToken(ctx: AppContext, raw: string | undefined) {
   if (!raw) throw new AppError('unauthorized', 'Missing token');
   const jwt = raw.startsWith(REALTIME_TOKEN_PREFIX) ? raw.slice(REALTIME_TOKEN_PREFIX.length) : raw;
   const verified = await ctx.tokens.verify('realtime', jwt);
-  if (!(await ctx.storage.orgs.get(verified.subject))) throw new AppError('unauthorized', 'Invalid token');
-  const kid = verified.claims.kid;
-  return { orgId: verified.subject, expiresAtMs: verified.expiresAtMs, keyId: typeof kid === 'string' ? kid : undefined };
+  const orgId = verified.subject;
+  const keyId = typeof verified.claims.kid === 'string' ? verified.claims.kid : undefined;
+  // A token lives no longer than the key that minted it: revoking a leaked key ends its tokens' open
+  // streams (an access.key_revoked event) and, here, refuses the streams they would open next.
+  if (keyId !== undefined) {
+    if (!(await ctx.storage.orgs.hasActiveKey(orgId, keyId))) throw new AppError('unauthorized', 'The API key that minted this token has been revoked');
+  } else if (!(await ctx.storage.orgs.get(orgId))) throw new AppError('unauthorized', 'Invalid token');
+  return { orgId, expiresAtMs: verified.expiresAtMs, keyId };
 }
 
 function parseScope(documentIds: readonly string[], recent: string | undefined): { ids: string[]; recent: number | undefined } {
