@@ -9,6 +9,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { VERSION } from '../util/version.js';
 import { endWithLinger } from './connections.js';
 import { AppError, isAppError } from './errors.js';
+import { serveIgnoringUpgrade, wantsWebSocket } from './ignored-upgrade.js';
 import { requestIdOf } from './request-id.js';
 import type { Logger } from './logger.js';
 
@@ -83,6 +84,11 @@ export class UpgradeRouter {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // Node hands over the raw socket without its HTTP error listener: a reset must end it alone.
       socket.on('error', destroyOnError);
+      if (!wantsWebSocket(req)) {
+        const refused = serveIgnoringUpgrade(server, req, socket, head);
+        if (refused !== undefined) refuseUpgrade(socket, new AppError('invalid_request', refused), requestIdOf(req));
+        return;
+      }
       const url = new URL(req.url ?? '/', 'http://localhost');
       const route = this.routes.find((r) => r.pattern.test(url.pathname));
       if (!route) return refuseUpgrade(socket, new AppError('route_not_found'), requestIdOf(req));

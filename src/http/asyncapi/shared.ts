@@ -136,7 +136,7 @@ export const SSE_FRAMING =
   'Every stream opens with `retry: <CAPSTAN_REALTIME_RETRY_MS>` (3000) alone, and sends a `: heartbeat` comment every CAPSTAN_REALTIME_HEARTBEAT_MS (25 s). ' +
   'A stream that delivered neither an event nor a heartbeat for CAPSTAN_REALTIME_IDLE_TIMEOUT_MS (90 s) is closed: reconnect with the last id. ' +
   'Response headers: `Content-Type: text/event-stream; charset=utf-8`, `Cache-Control: no-cache`, `X-Accel-Buffering: no`, `Connection: close`, `X-API-Version`, `X-Request-ID`. ' +
-  'Several frames may arrive in one TCP write. GET only: HEAD is 404 route_not_found.';
+  'Several frames may arrive in one TCP write. GET only: HEAD is 405 method_not_allowed (Allow: GET).';
 
 export const WS_FRAMING =
   'Messages are JSON text frames. Keep-alive is a WebSocket ping every CAPSTAN_REALTIME_HEARTBEAT_MS (25 s); a client heard from neither by a pong nor by a message for CAPSTAN_REALTIME_IDLE_TIMEOUT_MS (90 s) is dropped. ' +

@@ -63,7 +63,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
 
     app.get('/sse/status', {
       // A stream has no HEAD: Fastify's automatic one would open the stream on an answer that may carry
-      // no body. HEAD is 404, as for any method a route does not take.
+      // no body. HEAD is 405 with Allow: GET, as for any method a route does not take.
       exposeHeadRoute: false,
       schema: {
         tags, security, operationId: 'streamDocumentStatus', summary: 'Document status changes over Server-Sent Events',

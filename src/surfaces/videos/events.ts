@@ -23,7 +23,7 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
 
   typed.get('/events', {
     // A stream has no HEAD: Fastify's automatic one would open the stream on an answer that may carry
-    // no body. HEAD is 404, as for any method a route does not take.
+    // no body. HEAD is 405 with Allow: GET, as for any method a route does not take.
     exposeHeadRoute: false,
     schema: {
       operationId: 'streamVideoEvents',
