@@ -41,6 +41,12 @@ export function useDepthLimitedJson(app: FastifyInstance, maxDepth = MAX_JSON_DE
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body.toString();
+    // An empty body is no body, whatever the Content-Type says: client libraries set
+    // application/json by default, on a DELETE or a POST that takes no options too.
+    if (text.length === 0) {
+      done(null, undefined);
+      return;
+    }
     if (jsonNestsDeeperThan(text, maxDepth)) {
       done(new AppError('invalid_request', `The JSON body nests objects and arrays deeper than ${maxDepth} levels`), undefined);
       return;

@@ -49,6 +49,25 @@ describe('JSON body types', () => {
     assert.equal((await app.sdk('/upload/multipart/presign-part', { videoId, uploadId, partNumber: 1 })).status, 200);
   });
 
+  test('an empty body sent as application/json is no body: a bodyless POST is {}, a DELETE goes through', async () => {
+    const json = { 'content-type': 'application/json' };
+    const org = await ts.admin('POST', '/orgs', { name: 'empty bodies', credits_micro: 10_000 });
+    const key = org.body.api_key as string;
+    const minted = await fetch(`${ts.url}/ws/token`, { method: 'POST', headers: { ...json, 'capout-api-key': key }, body: '' });
+    assert.equal(minted.status, 200);
+    assert.match(((await minted.json()) as { token: string }).token, /^rt_/);
+    const videoId = await createVideo(app);
+    const removed = await fetch(`${ts.url}/api/developer/v1/videos/${videoId}`, { method: 'DELETE', headers: { ...json, authorization: `Bearer ${app.secretKey}` }, body: '' });
+    assert.equal(removed.status, 200, await removed.clone().text());
+    // A route that needs fields still says which one is missing.
+    const nameless = await fetch(`${ts.url}/admin/v1/orgs`, { method: 'POST', headers: { ...json, authorization: `Bearer ${ADMIN_TOKEN}` }, body: '' });
+    assert.equal(nameless.status, 400);
+    assert.deepEqual(await nameless.json(), { error: 'body.name is required', code: 'invalid_request' });
+    // Whitespace is not an empty body: it is not JSON either.
+    const blank = await fetch(`${ts.url}/admin/v1/orgs`, { method: 'POST', headers: { ...json, authorization: `Bearer ${ADMIN_TOKEN}` }, body: '  ' });
+    assert.equal(((await blank.json()) as { code: string }).code, 'malformed_json');
+  });
+
   test('query strings are text and still read as numbers', async () => {
     await ts.admin('POST', '/orgs', { name: 'one' });
     await ts.admin('POST', '/orgs', { name: 'two' });
