@@ -31,6 +31,8 @@ const PAGE_CACHE_SIZE = 256;
 
 export class EventLog {
   private readonly pages = new Map<string, EventRecord[]>();
+  /** The newest event id last read from the log, to take cursors ahead of this node's clock. */
+  private newest: string | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -65,12 +67,19 @@ export class EventLog {
     return found;
   }
 
-  /** A cursor older than the retention window can't be resumed gap-free; one from the future was never issued. */
-  checkCursor(cursor: string, now = Date.now(), skewMs = 60_000): CursorCheck {
+  /**
+   * A cursor older than the retention window can't be resumed gap-free; one from the future was never
+   * issued. Ids carry their node's clock, so a cursor a little ahead of this node's clock may come
+   * from a node whose clock is ahead: it is taken when the log holds an event at least as new, and
+   * is from the future otherwise (resumed, it would hide every event of the next seconds).
+   */
+  async checkCursor(cursor: string, now = Date.now(), skewMs = 60_000): Promise<CursorCheck> {
     const t = uuidv7Time(cursor);
     if (t > now + skewMs) return 'future';
     if (t < now - this.retentionMs) return 'stale';
-    return 'ok';
+    if (t <= now || (this.newest !== undefined && cursor <= this.newest)) return 'ok';
+    this.newest = await this.storage.events.newestId();
+    return this.newest !== undefined && cursor <= this.newest ? 'ok' : 'future';
   }
 
   /** Drops events older than the retention window, but none from `keepFrom` on (an id a reader still needs). */

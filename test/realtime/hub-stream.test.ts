@@ -54,6 +54,36 @@ describe('hub realtime stream', () => {
     }
   });
 
+  test('400: a cursor a few seconds ahead (within the clock skew allowed between nodes) that no event has is from the future; one the log has is resumed', async () => {
+    const m = await hub.member();
+    const ahead = uuidv7At(Date.now() + 30_000);
+    for (const headers of [{ lastEventId: ahead }]) {
+      const s = await openSse(hub.streamUrl(), { token: m.token, ...headers });
+      assert.equal(s.status, 400);
+      assert.equal(JSON.parse(s.body).code, 'invalid_cursor');
+    }
+    assert.equal((await openSse(hub.streamUrl(`&last_event_id=${ahead}`), { token: m.token })).status, 400);
+    // The documents stream and the admin tail check the same way.
+    const org = (await ts.admin('POST', '/orgs', { name: 'cursors' })).body as { api_key: string };
+    const minted = (await (await fetch(`${ts.url}/ws/token`, { method: 'POST', headers: { 'capout-api-key': org.api_key } })).json()) as { token: string };
+    const documents = await fetch(`${ts.url}/sse/status?token=${encodeURIComponent(minted.token)}&recent=1`, { headers: { 'last-event-id': ahead } });
+    assert.equal(documents.status, 400);
+    assert.equal(((await documents.json()) as { code: string }).code, 'invalid_cursor');
+
+    // An event's own id always resumes, even when its node's clock ran ahead of this one's.
+    const id = await hub.publish({ type: 'test.ping', data: { n: 1 } });
+    assert.equal(await ts.server.ctx.events.checkCursor(id, Date.now() - 20_000), 'ok');
+    assert.equal(await ts.server.ctx.events.checkCursor(uuidv7At(Date.now() + 5_000)), 'future');
+    const resumed = await openSse(hub.streamUrl(), { token: m.token, lastEventId: id });
+    try {
+      assert.equal(resumed.status, 200);
+      const next = await hub.publish({ type: 'test.ping', data: { n: 2 } });
+      assert.equal((await resumed.next((f) => f.event === 'test.ping')).id, next);
+    } finally {
+      resumed.close();
+    }
+  });
+
   test('400: hub_id missing or malformed', async () => {
     const m = await hub.member();
     assert.equal((await openSse(`${ts.url}/realtime/events`, { token: m.token })).status, 400);

@@ -21,6 +21,8 @@ export interface EventRepo {
   heads(topics: readonly string[]): Promise<Map<string, number>>;
   /** Deletes events whose id sorts before `beforeId` (a UUIDv7 floor for an instant). */
   deleteBefore(beforeId: string): Promise<number>;
+  /** The largest event id in the log (of any topic), or undefined when it is empty. */
+  newestId(): Promise<string | undefined>;
 }
 
 const HEADS_CHUNK = 500;
@@ -103,6 +105,10 @@ export function eventRepo(db: Kysely<Database>, driver: Driver, appended: EventR
     async deleteBefore(beforeId) {
       const res = await db.deleteFrom('events').where('id', '<', beforeId).executeTakeFirst();
       return Number(res.numDeletedRows);
+    },
+    async newestId() {
+      const row = await db.selectFrom('events').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst();
+      return row?.id;
     },
   };
 }

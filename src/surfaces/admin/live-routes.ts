@@ -99,10 +99,10 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
   }, async (req, reply) => {
     const header = req.headers['last-event-id'];
     const cursor = req.query.after ?? (typeof header === 'string' && header !== '' ? header : undefined);
-    if (cursor !== undefined && (!isUuidV7(cursor) || events.checkCursor(cursor) === 'future')) throw new AppError('invalid_cursor');
+    if (cursor !== undefined && (!isUuidV7(cursor) || (await events.checkCursor(cursor)) === 'future')) throw new AppError('invalid_cursor');
     const tail = await resolveTailScope(ctx.storage.db, req.query);
     const { wire, lease, credential, expiresAtMs } = await openStream(req, reply);
-    if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {
+    if (cursor !== undefined && (await events.checkCursor(cursor)) === 'stale') {
       endStaleResume(wire, codec, lease, config.realtimeRetentionSeconds);
       return;
     }

@@ -87,11 +87,11 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       if (ids.length === 0 && recent === undefined) throw new AppError('invalid_request', 'Give document_id (repeatable) or recent=N');
       const header = req.headers['last-event-id'];
       const given = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
-      if (given !== undefined && (!isUuidV7(given) || events.checkCursor(given) === 'future')) throw new AppError('invalid_cursor');
+      if (given !== undefined && (!isUuidV7(given) || (await events.checkCursor(given)) === 'future')) throw new AppError('invalid_cursor');
       // A cursor older than the replay window cannot be resumed gap-free. Ending the stream would not
       // help: a browser EventSource reconnects with the same Last-Event-ID forever. Every message here
       // is a whole status, so the current state of each document is the complete answer.
-      const cursor = given !== undefined && events.checkCursor(given) === 'stale' ? undefined : given;
+      const cursor = given !== undefined && (await events.checkCursor(given)) === 'stale' ? undefined : given;
       const scope = await buildScope(orgId, ids, recent);
       const lease = await realtime.admit(streamSlot(orgId, keyId));
       const wire = openSseWire(reply, config.realtimeRetryMs);

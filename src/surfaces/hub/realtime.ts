@@ -80,7 +80,7 @@ export function hubRealtimeRoutes(ctx: AppContext) {
       const cursor = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
       if (cursor !== undefined) {
         if (!isUuidV7(cursor)) throw new AppError('invalid_cursor');
-        if (events.checkCursor(cursor) === 'future') throw new AppError('invalid_cursor', 'Last-Event-ID is from the future');
+        if ((await events.checkCursor(cursor)) === 'future') throw new AppError('invalid_cursor', 'Last-Event-ID is from the future');
       }
       const token = bearerToken(req.headers.authorization);
       if (!token) throw new AppError('unauthorized', 'Missing token');
@@ -94,7 +94,7 @@ export function hubRealtimeRoutes(ctx: AppContext) {
       const lease = await realtime.admit({ key: `contact:${contactId}`, max: config.realtimeMaxStreamsPerContact });
 
       const wire = openSseWire(reply, config.realtimeRetryMs);
-      if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {
+      if (cursor !== undefined && (await events.checkCursor(cursor)) === 'stale') {
         endStaleResume(wire, codec, lease, config.realtimeRetentionSeconds);
         return;
       }

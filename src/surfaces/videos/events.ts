@@ -53,10 +53,10 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
     const ids = [...new Set(req.query.video_id ?? [])];
     const header = req.headers['last-event-id'];
     const cursor = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
-    if (cursor !== undefined && (!isUuidV7(cursor) || events.checkCursor(cursor) === 'future')) throw new AppError('invalid_cursor');
+    if (cursor !== undefined && (!isUuidV7(cursor) || (await events.checkCursor(cursor)) === 'future')) throw new AppError('invalid_cursor');
     const lease = await realtime.admit({ key: `app_key:${keyId}`, max: config.realtimeMaxStreamsPerKey });
     const wire = openSseWire(reply, config.realtimeRetryMs);
-    if (cursor !== undefined && events.checkCursor(cursor) === 'stale') {
+    if (cursor !== undefined && (await events.checkCursor(cursor)) === 'stale') {
       endStaleResume(wire, codec, lease, config.realtimeRetentionSeconds);
       return;
     }
