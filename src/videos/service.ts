@@ -63,6 +63,8 @@ const UPLOADED: readonly VideoRow['state'][] = ['completing', 'processing', 'rea
 const VIDEO_STATES: readonly VideoRow['state'][] = ['created', 'uploading', ...UPLOADED];
 
 const videoNotFound = () => new AppError('not_found', 'Video not found');
+/** How often an initiate reads the video again when other initiates keep replacing its upload first. */
+const INITIATE_ATTEMPTS = 20;
 const uploadNotFound = () => new AppError('not_found', 'NoSuchUpload: The specified upload does not exist for this video; it may have been aborted, completed or expired');
 // "Being completed" is not "done": that complete may still fail (a wrong ETag), so the client is told
 // to ask again, as an idempotent request still running is; "already complete" has no Retry-After.
@@ -143,23 +145,33 @@ export class VideoService {
   async initiate(app: App, input: { videoId: string; contentType?: string }): Promise<{ uploadId: string }> {
     // Before anything else, so a type that is refused leaves nothing behind.
     const contentType = parseContentType(input.contentType ?? DEFAULT_CONTENT_TYPE);
-    const video = await this.own(app, input.videoId);
+    let video = await this.own(app, input.videoId);
     if (UPLOADED.includes(video.state)) throw new AppError('conflict', 'The video has already been uploaded');
     const uploadId = await this.blobs.createMultipart(video.s3_key, contentType.base);
     const at = nowIso();
     const patch = { state: 'uploading', upload_id: uploadId, content_type: contentType.base, content_type_params: contentType.params, updated_at: at } as const;
-    const started = await this.storage.transaction(async (tx) => {
-      if (!(await tx.videos.updateIf(video.id, { states: ['created', 'uploading'] }, patch))) return false;
-      await appendVideoEvent(tx, this.publisher, 'video.upload_started', { ...video, ...patch });
-      return true;
-    });
-    if (!started) {
-      await this.blobs.abortMultipart(video.s3_key, uploadId).catch(() => undefined);
-      throw new AppError('conflict', 'The video changed while the upload was being initiated');
+    // A new initiate replaces an unfinished upload, as a client restarting from scratch expects: the
+    // one it replaces is the one it read, so initiates racing each other each abort exactly the upload
+    // they took over (read again when another initiate got there first), and none is left behind.
+    for (let attempt = 0; ; attempt++) {
+      const replaced = video;
+      const started = await this.storage.transaction(async (tx) => {
+        if (!(await tx.videos.updateIf(replaced.id, { states: ['created', 'uploading'], uploadId: replaced.upload_id }, patch))) return false;
+        await appendVideoEvent(tx, this.publisher, 'video.upload_started', { ...replaced, ...patch });
+        return true;
+      });
+      if (started) {
+        if (replaced.state === 'uploading' && replaced.upload_id) await this.blobs.abortMultipart(replaced.s3_key, replaced.upload_id).catch(() => undefined);
+        return { uploadId };
+      }
+      const now = await this.storage.videos.get(app.id, replaced.id);
+      if (!now || attempt >= INITIATE_ATTEMPTS || !['created', 'uploading'].includes(now.state)) {
+        await this.blobs.abortMultipart(replaced.s3_key, uploadId).catch(() => undefined);
+        if (!now) throw videoNotFound();
+        throw new AppError('conflict', UPLOADED.includes(now.state) ? 'The video has already been uploaded' : 'The video changed while the upload was being initiated');
+      }
+      video = now;
     }
-    // A new initiate replaces an unfinished upload, as a client restarting from scratch expects.
-    if (video.state === 'uploading' && video.upload_id) await this.blobs.abortMultipart(video.s3_key, video.upload_id).catch(() => undefined);
-    return { uploadId };
   }
 
   async presignPart(app: App, input: { videoId: string; uploadId: string; partNumber: number }): Promise<{ presignedUrl: string }> {

@@ -50,6 +50,29 @@ describe('video completes under races and crashes', () => {
     assert.equal(new Set(videos.map((e) => e.ref)).size, videos.length, `each video billed at most once (${outcomes.join(' ')})`);
   });
 
+  test('initiates racing on one video: each replaces the upload it took over, and one upload is left', async () => {
+    const app = await makeApp(ts, { creditsMicro: CREDITS });
+    const videoId = await createVideo(app);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => app.sdk('/upload/multipart/initiate', { videoId, contentType: 'video/mp4' })));
+    assert.deepEqual(answers.map((a) => a.status), answers.map(() => 200), JSON.stringify(answers.find((a) => a.status !== 200)?.body));
+    const ids = answers.map((a) => a.body.uploadId as string);
+    const video = await ts.server.ctx.storage.videos.getById(videoId);
+    assert.ok(video?.upload_id && ids.includes(video.upload_id));
+    const key = video.s3_key;
+    let alive = 0;
+    for (const id of ids) {
+      try {
+        await ts.server.ctx.blobs.listParts(key, id);
+        alive++;
+      } catch {
+        // Aborted, as a replaced upload must be.
+      }
+    }
+    assert.equal(alive, 1, 'only the current upload is left in the store');
+    const presigned = await app.sdk('/upload/multipart/presign-part', { videoId, uploadId: video.upload_id, partNumber: 1 });
+    assert.equal(presigned.status, 200);
+  });
+
   test('a complete while another is in flight is told to ask again, not that the upload is done', async () => {
     const app = await makeApp(ts, { creditsMicro: CREDITS });
     const videoId = await createVideo(app);

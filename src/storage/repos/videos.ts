@@ -25,7 +25,7 @@ export interface VideoRepo {
    * `deletedToo` also matches a deleted video (settling what a delete interrupted); `unbilled` only
    * one not billed yet.
    */
-  updateIf(id: string, where: { readonly states: readonly VideoState[]; readonly uploadId?: string; readonly deletedToo?: boolean; readonly unbilled?: boolean }, patch: Partial<Omit<VideoRow, 'id' | 'org_id' | 'app_id'>>): Promise<boolean>;
+  updateIf(id: string, where: { readonly states: readonly VideoState[]; readonly uploadId?: string | null; readonly deletedToo?: boolean; readonly unbilled?: boolean }, patch: Partial<Omit<VideoRow, 'id' | 'org_id' | 'app_id'>>): Promise<boolean>;
   /** Videos (deleted ones too) left in `completing` since before `beforeIso`: their complete died half-way. */
   stuckCompleting(beforeIso: string, limit: number): Promise<VideoRow[]>;
   /** Live videos of the app and the sum of their known durations (seconds). */
@@ -51,7 +51,8 @@ export function videoRepo(db: Kysely<Database>): VideoRepo {
       let q = db.updateTable('videos').set(patch).where('id', '=', id).where('state', 'in', [...where.states]);
       if (!where.deletedToo) q = q.where('deleted_at', 'is', null);
       if (where.unbilled) q = q.where('cost_micro', 'is', null);
-      if (where.uploadId !== undefined) q = q.where('upload_id', '=', where.uploadId);
+      if (where.uploadId === null) q = q.where('upload_id', 'is', null);
+      else if (where.uploadId !== undefined) q = q.where('upload_id', '=', where.uploadId);
       const res = await q.executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
     },
