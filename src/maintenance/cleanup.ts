@@ -3,7 +3,7 @@
 // sessions, abandoned multipart uploads, orphaned blobs).
 // Every step is idempotent, so any number of nodes may run it at once; a failing step is logged and
 // the others still run.
-import type { BlobStore } from '../blobs/index.js';
+import type { BlobStore, ExpiredUpload } from '../blobs/index.js';
 import type { Logger } from '../http/index.js';
 import type { CleanupRepo } from '../storage/index.js';
 import { BlobSweep, sweepOrphanedBlobs } from './orphaned-blobs.js';
@@ -18,6 +18,8 @@ export interface CleanupDeps {
   readonly sweep?: BlobSweep;
   /** Aborted: the run stops between steps and between blobs. */
   readonly signal?: AbortSignal;
+  /** Told of the multipart uploads just expired, so what they belonged to stops naming them. */
+  readonly onUploadsExpired?: (expired: readonly ExpiredUpload[]) => Promise<void>;
 }
 
 export interface CleanupOptions {
@@ -59,7 +61,11 @@ export async function runCleanup(deps: CleanupDeps, options: CleanupOptions): Pr
     webhookDeliveries: () => repo.deleteEndedDeliveries(iso(now - options.webhookDeliveryRetentionMs), limit),
     // An expired session is refused already; its row only answers session_expired until it goes.
     consoleSessions: () => repo.deleteExpiredConsoleSessions(iso(now), limit),
-    abandonedUploads: async () => (await blobs.expireAbandoned(options.multipartExpiryMs, { prefixes: options.blobPrefixes, limit })).length,
+    abandonedUploads: async () => {
+      const expired = await blobs.expireAbandoned(options.multipartExpiryMs, { prefixes: options.blobPrefixes, limit });
+      if (expired.length > 0) await deps.onUploadsExpired?.(expired);
+      return expired.length;
+    },
     orphanedBlobs: () =>
       sweepOrphanedBlobs(repo, blobs, deps.sweep ?? new BlobSweep(), {
         prefixes: options.blobPrefixes,

@@ -226,7 +226,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // State that must not grow forever (old idempotency keys, ended runs, ended webhook deliveries,
   // expired console sessions, abandoned uploads, orphaned blobs), removed in bounded batches; every node runs it, and
   // concurrent runs are safe.
-  const cleanup = startCleanup({ repo: storage.cleanup, blobs, logger }, {
+  const cleanup = startCleanup({ repo: storage.cleanup, blobs, logger, onUploadsExpired: (expired) => videos.uploadsExpired(expired) }, {
     intervalMs: config.cleanupIntervalMs,
     batchSize: config.cleanupBatchSize,
     idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000,

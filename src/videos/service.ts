@@ -11,7 +11,7 @@ import { newId, randomToken } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import type { WorkflowEngine } from '../workflows/index.js';
 import { parseContentType } from './content-type.js';
-import { videoKey } from './keys.js';
+import { videoIdOfKey, videoKey } from './keys.js';
 import { videoObject, videoStatus, type VideoObject, type VideoStatus } from './present.js';
 import { appendVideoEvent } from './publish.js';
 import { VIDEO_WORKFLOW, type ClientValues, type VideoWorkflowInput } from './workflow.js';
@@ -272,6 +272,25 @@ export class VideoService {
     } catch (e) {
       // Already gone (expired): the abort's effect holds all the same.
       if (!isBlobError(e, 'NoSuchUpload')) throw e;
+    }
+  }
+
+  /**
+   * Uploads the blob store expired (abandoned past CAPSTAN_MULTIPART_EXPIRY_SECONDS): a video still
+   * naming one goes back to `created`, announced as aborted, so presign, complete and abort answer
+   * NoSuchUpload and the client knows to initiate again, instead of being handed URLs that cannot work.
+   */
+  async uploadsExpired(expired: readonly { readonly key: string; readonly uploadId: string }[]): Promise<void> {
+    for (const { key, uploadId } of expired) {
+      const videoId = videoIdOfKey(key);
+      if (videoId === undefined) continue;
+      const at = nowIso();
+      await this.storage.transaction(async (tx) => {
+        const video = await tx.videos.getById(videoId);
+        if (!video || video.upload_id !== uploadId) return;
+        if (!(await tx.videos.updateIf(videoId, { states: ['uploading'], uploadId }, { state: 'created', upload_id: null, updated_at: at }))) return;
+        await appendVideoEvent(tx, this.publisher, 'video.upload_aborted', { ...video, state: 'created', upload_id: null, updated_at: at });
+      });
     }
   }
 
