@@ -8,7 +8,7 @@ import { orgTopic, type EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
 import type { FileChange, FileChangeResult, OrganizerFile, OrganizerJob, Repos, Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
-import { fileKindOf, SNIFF_HEAD_BYTES, sniffBytes, sniffStream, type Sniffed } from '../util/sniff.js';
+import { fileKindOf, SNIFF_HEAD_BYTES, sniffBytes, sniffStream, utf16Text, type Sniffed } from '../util/sniff.js';
 import { nowIso } from '../util/time.js';
 import type { WorkflowEngine } from '../workflows/index.js';
 import { DEFAULT_CONTENT_LIMITS, tidyText } from './content.js';
@@ -38,6 +38,8 @@ export interface JobInput {
 }
 
 const NAME_MAX = 255;
+/** The longest extension (with its dot) a shortened name keeps: `.pdf`, `.tar.gz`'s `.gz`, `.docx`. */
+const MAX_KEPT_EXTENSION = 16;
 /** Failures listed by GET /api/v1/jobs/:id. */
 const LISTED_FAILURES = 100;
 
@@ -46,10 +48,17 @@ const LISTED_FAILURES = 100;
 const UNSAFE_IN_NAMES = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 const EVERY_UNSAFE = new RegExp(UNSAFE_IN_NAMES.source, 'gu');
 
-/** A client's file name: the last path segment, control and bidi-override characters removed, at most 255 characters. */
+/**
+ * A client's file name: the last path segment, control and bidi-override characters removed, at most
+ * 255 characters (code points: an emoji is one, never cut in half). A longer name keeps its extension.
+ */
 export function cleanFileName(raw: string): string {
   const base = raw.split(/[/\\]/).pop() ?? '';
-  return base.replace(EVERY_UNSAFE, '').trim().slice(0, NAME_MAX);
+  const name = [...base.replace(EVERY_UNSAFE, '').trim()];
+  if (name.length <= NAME_MAX) return name.join('');
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 && name.length - dot <= MAX_KEPT_EXTENSION ? name.slice(dot) : [];
+  return [...name.slice(0, NAME_MAX - extension.length), ...extension].join('').trim();
 }
 
 /**
@@ -58,7 +67,7 @@ export function cleanFileName(raw: string): string {
  */
 export function checkNewName(raw: string): string {
   const name = raw.trim();
-  if (name === '' || name.length > NAME_MAX) throw new AppError('invalid_request', `name must be 1-${NAME_MAX} characters`);
+  if (name === '' || [...name].length > NAME_MAX) throw new AppError('invalid_request', `name must be 1-${NAME_MAX} characters`);
   if (/[/\\]/.test(name) || UNSAFE_IN_NAMES.test(name)) throw new AppError('invalid_request', 'name may not contain "/", "\\", control characters or bidirectional overrides (U+202A–U+202E, U+2066–U+2069)');
   if (isDotSegment(name)) throw new AppError('invalid_request', `"${name}" is not a valid file name`);
   return name;
@@ -125,13 +134,15 @@ export class UploadSession {
     await this.service.blobs.put(key, Readable.from(measured()), { contentType: contentType ?? 'application/octet-stream' });
     if (size === 0) throw new AppError('invalid_request', `${name} is empty`);
     const bytes = Buffer.concat(head);
-    const sniffed = await this.sniff(bytes, size, key);
-    const kind = fileKindOf(sniffed, bytes);
+    const utf16 = utf16Text(bytes);
+    const sniffed = utf16 ? undefined : await this.sniff(bytes, size, key);
+    const kind = utf16 ? 'text' : fileKindOf(sniffed, bytes);
     const at = nowIso();
     // A text file's content is its head, already in hand: kept now, so the job need not read it again.
-    const text = kind === 'text' ? tidyText(bytes.toString('utf8'), DEFAULT_CONTENT_LIMITS.textChars) : null;
+    const text = kind === 'text' ? tidyText(utf16?.text ?? bytes.toString('utf8'), DEFAULT_CONTENT_LIMITS.textChars) : null;
+    const mime = sniffed?.mime ?? (kind === 'text' ? `text/plain; charset=${utf16?.charset ?? 'utf-8'}` : null);
     this.rows.push({
-      id, org_id: this.orgId, name, size_bytes: size, content_type: contentType ?? null, mime: sniffed?.mime ?? (kind === 'text' ? 'text/plain; charset=utf-8' : null), kind,
+      id, org_id: this.orgId, name, size_bytes: size, content_type: contentType ?? null, mime, kind,
       content_date: null, content_text: text, meta_date: null, camera: null, content_read_at: kind === 'text' ? at : null, document_type: null, blob_key: key,
       folder: '', locked: 0, created_at: at, updated_at: at,
     });

@@ -105,6 +105,25 @@ export function fileKindOf(sniffed: Sniffed | undefined, head: Uint8Array): File
   return 'other';
 }
 
+/**
+ * Text in UTF-16 with its byte order mark, as Windows writes "Unicode" text: its text, or undefined.
+ * Sniffed before any binary format, since `FF FE` also starts an MP3 frame header.
+ */
+export function utf16Text(head: Uint8Array): { readonly charset: 'utf-16le' | 'utf-16be'; readonly text: string } | undefined {
+  if (head.byteLength < 4) return undefined;
+  const charset = head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : undefined;
+  if (charset === undefined) return undefined;
+  // Whole code units only; a surrogate pair cut at the end of the head is not a reason to refuse it.
+  const text = new TextDecoder(charset, { fatal: false }).decode(head.subarray(2, head.byteLength - (head.byteLength % 2) - 2));
+  let bad = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // Undecodable, or a control character text does not hold (tab, line ends and form feed it does).
+    if (c === 0xfffd || (c < 0x20 && (c < 0x09 || c > 0x0d))) bad++;
+  }
+  return text.length > 0 && bad <= text.length / 100 ? { charset, text } : undefined;
+}
+
 /** UTF-8 (or ASCII) without NUL bytes: what file-type, which only knows binary formats, leaves to us. */
 export function looksLikeText(head: Uint8Array): boolean {
   if (head.byteLength === 0 || head.includes(0)) return false;

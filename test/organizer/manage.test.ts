@@ -119,6 +119,33 @@ for (const driver of ['sqlite', 'postgres'] as const) describe(`organizer: manag
     assert.deepEqual([f.name, f.folder], ['keep.txt', '']);
   });
 
+  test('names count code points: an emoji is never cut in half, a long name keeps its extension, a 200-emoji rename is allowed', async () => {
+    const emoji = '\u{1F600}'.repeat(200);
+    const [a] = await uploadJson(org, [{ name: emoji, body: 'x' }]);
+    assert.equal((await fileOf(org, a!)).name, emoji);
+    const [b] = await uploadJson(org, [{ name: `${'a'.repeat(254)}\u{1F600}`, body: 'x' }]);
+    assert.equal((await fileOf(org, b!)).name, `${'a'.repeat(254)}\u{1F600}`);
+    const [c] = await uploadJson(org, [{ name: `${'\u{1F600}'.repeat(300)}.pdf`, body: 'x' }]);
+    const shortened = String((await fileOf(org, c!)).name);
+    assert.equal([...shortened].length, 255);
+    assert.ok(shortened.endsWith('\u{1F600}.pdf') && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(shortened), shortened.slice(-8));
+    const [d] = await uploadJson(org, [{ name: 'keep.txt', body: 'x' }]);
+    assert.equal((await org.call('PATCH', `/api/v1/files/${d!}`, { name: emoji })).status, 200);
+    assert.equal((await org.call('PATCH', `/api/v1/files/${d!}`, { name: `${emoji}${'\u{1F600}'.repeat(56)}` })).status, 400);
+  });
+
+  test('UTF-16 text with its byte order mark is text, not audio, and its words are read', async () => {
+    const words = 'INVOICE 2025-001\r\nTotal due: 1,250.00 EUR\r\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(words, 'utf16le')]);
+    const [id] = await uploadJson(org, [{ name: 'notes.txt', body: le }]);
+    const file = await fileOf(org, id!);
+    assert.equal(file.type, 'text');
+    assert.match(String(file.excerpt), /INVOICE 2025-001/);
+    const download = await get(`/api/v1/files/${id!}/content`);
+    assert.equal(download.headers.get('content-type'), 'text/plain; charset=utf-16le');
+    assert.deepEqual(Buffer.from(await download.arrayBuffer()), le, 'the bytes are served as stored');
+  });
+
   test('an uploaded name loses its bidirectional overrides, so it cannot pass for another extension', async () => {
     const [id] = await uploadJson(org, [{ name: 'invoice\u202Efdp.exe', body: 'MZ' }]);
     assert.equal((await fileOf(org, id!)).name, 'invoicefdp.exe');

@@ -81,25 +81,25 @@ describe('video pages and bytes', () => {
     await first.arrayBuffer();
     const before = new Date(Date.parse(lastModified) - 60_000).toUTCString();
 
-    for (const headers of [{ 'if-none-match': etag }, { 'if-none-match': `"other", W/${etag}` }, { 'if-none-match': '*' }, { 'if-modified-since': lastModified }]) {
+    for (const headers of [{ 'if-none-match': etag }, { 'if-none-match': `"other", W/${etag}` }, { 'if-none-match': '*' }, { 'if-modified-since': lastModified }] as Record<string, string>[]) {
       const res = await media(headers);
       assert.equal(res.status, 304, JSON.stringify(headers));
       assert.equal(res.headers.get('etag'), etag);
       assert.equal((await res.arrayBuffer()).byteLength, 0);
     }
     // If-None-Match wins over If-Modified-Since; an unparsable date is ignored.
-    for (const headers of [{ 'if-none-match': '"other"', 'if-modified-since': lastModified }, { 'if-modified-since': before }, { 'if-modified-since': 'yesterday' }]) {
+    for (const headers of [{ 'if-none-match': '"other"', 'if-modified-since': lastModified }, { 'if-modified-since': before }, { 'if-modified-since': 'yesterday' }] as Record<string, string>[]) {
       const res = await media(headers);
       assert.equal(res.status, 200, JSON.stringify(headers));
       assert.equal((await res.arrayBuffer()).byteLength, rendition.length);
     }
 
-    for (const headers of [{ 'if-match': '"nope"' }, { 'if-match': `W/${etag}` }, { 'if-unmodified-since': before }]) {
+    for (const headers of [{ 'if-match': '"nope"' }, { 'if-match': `W/${etag}` }, { 'if-unmodified-since': before }] as Record<string, string>[]) {
       const res = await media(headers);
       assert.equal(res.status, 412, JSON.stringify(headers));
       assert.deepEqual(Object.keys((await res.json()) as object).sort(), ['code', 'error']);
     }
-    for (const headers of [{ 'if-match': etag }, { 'if-match': '*' }, { 'if-unmodified-since': lastModified }]) {
+    for (const headers of [{ 'if-match': etag }, { 'if-match': '*' }, { 'if-unmodified-since': lastModified }] as Record<string, string>[]) {
       const res = await media({ ...headers, range: 'bytes=0-9' });
       assert.equal(res.status, 206, JSON.stringify(headers));
       await res.arrayBuffer();
