@@ -26,6 +26,7 @@ import type { Storage, VideoRow } from '../storage/index.js';
 import { nowIso } from '../util/time.js';
 import { PermanentStageError, type Stage, type StageContext } from '../workflows/index.js';
 import { posterKey, renditionKey } from './keys.js';
+import { videoCost } from './pricing.js';
 import { appendVideoEvent } from './publish.js';
 import { download, inWorkDir } from './work-dir.js';
 
@@ -44,7 +45,6 @@ interface ProbeOutput extends ProbeResult {
 }
 
 /** Pro rata per minute, rounded up to a whole micro-credit. */
-const videoCost = (durationSeconds: number, pricePerMinuteMicro: number): number => Math.ceil((durationSeconds * pricePerMinuteMicro) / 60);
 
 const deletedError = () => new PermanentStageError('video_deleted', 'The video was deleted while it was processed');
 

@@ -12,6 +12,7 @@ import { nowIso } from '../util/time.js';
 import type { WorkflowEngine } from '../workflows/index.js';
 import { parseContentType } from './content-type.js';
 import { videoIdOfKey, videoKey } from './keys.js';
+import { videoCost } from './pricing.js';
 import { videoObject, videoStatus, type VideoObject, type VideoStatus } from './present.js';
 import { appendVideoEvent } from './publish.js';
 import { VIDEO_WORKFLOW, type ClientValues, type VideoWorkflowInput } from './workflow.js';
@@ -199,6 +200,14 @@ export class VideoService {
       ...(input.height === undefined ? {} : { height: Math.round(input.height) }),
       ...(input.fps === undefined ? {} : { fps: input.fps }),
     };
+    // The seed debits the duration the client states, so a client that states one learns at once when
+    // the organization cannot pay for it (402, and it may top up and complete again); what is billed
+    // is still what the server measures.
+    if (input.durationInSecs !== undefined) {
+      const required = videoCost(input.durationInSecs, this.options.pricePerMinuteMicro);
+      const balance = (await this.storage.orgs.get(app.org_id))?.credits_micro ?? 0;
+      if (balance < required) throw new AppError('payment_required', `Insufficient credits: a video of ${input.durationInSecs} s costs ${required} micro-credits`, {}, { required_micro: required, balance_micro: balance });
+    }
     // What the client said is kept with the claim, so a reconciler finishing this complete has it too.
     if (!(await this.storage.videos.updateIf(video.id, { states: ['uploading'], uploadId: input.uploadId }, { state: 'completing', client_values: JSON.stringify(client), updated_at: nowIso() }))) {
       const now = await this.own(app, input.videoId);

@@ -76,6 +76,22 @@ describe('video upload and processing (local disk)', () => {
     assert.equal((await ts.server.ctx.storage.videos.getById(videoId))?.rendition_key, null, 'nothing was rendered');
   });
 
+  test('a durationInSecs the balance cannot cover is 402 at complete (the seed debits it), and the upload stays usable', async () => {
+    const fresh = await makeApp(ts, { creditsMicro: 5_000 });
+    const videoId = await createVideo(fresh);
+    const { uploadId, parts } = await uploadParts(fresh, videoId, WITH_AUDIO, PART);
+    const refused = await fresh.sdk('/upload/multipart/complete', { videoId, uploadId, parts, durationInSecs: 90 });
+    assert.equal(refused.status, 402, JSON.stringify(refused.body));
+    assert.deepEqual(refused.body, { error: 'Insufficient credits: a video of 90 s costs 7500 micro-credits', code: 'payment_required', required_micro: 7500, balance_micro: 5_000 });
+    assert.equal((await ts.server.ctx.storage.videos.getById(videoId))?.state, 'uploading', 'nothing changed');
+    // Topped up, the same complete goes through; the measured 2 s are billed, not the claim.
+    await ts.admin('POST', `/orgs/${fresh.orgId}/credits`, { amount_micro: 10_000, reason: 'top-up' });
+    const completed = await fresh.sdk('/upload/multipart/complete', { videoId, uploadId, parts, durationInSecs: 90 });
+    assert.equal(completed.status, 200, JSON.stringify(completed.body));
+    assert.equal((await waitForVideo(fresh, videoId, settled)).ready, true);
+    assert.equal(await balance(ts, fresh.orgId), 15_000 - TWO_SECONDS_COST);
+  });
+
   test('a part uploaded twice: the second PUT replaces the first, and only its ETag completes', async () => {
     const fresh = await makeApp(ts, { creditsMicro: 100_000 });
     const videoId = await createVideo(fresh);

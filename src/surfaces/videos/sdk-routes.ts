@@ -13,6 +13,10 @@ const tags = ['developer SDK'];
 const security = PUBLIC_KEY_SECURITY;
 /** Every SDK call is refused from an origin a production app does not list (checked with the key). */
 const sdkReplies = (success: Parameters<typeof replies>[0], errors: readonly ErrorCode[] = []) => replies(success, ['origin_not_allowed', ...errors]);
+const completeReplies = withErrorFields(sdkReplies({ 200: Success }, ['not_found', 'conflict', 'payment_required']), 402, {
+  required_micro: Type.Integer({ minimum: 0, description: 'Always sent with payment_required here: what durationInSecs costs at the price per minute, in micro-credits' }),
+  balance_micro: Type.Integer({ description: 'Always sent with payment_required here: what the app\'s organization holds, in micro-credits' }),
+}, { error: 'Insufficient credits: a video of 90 s costs 7500 micro-credits', code: 'payment_required', required_micro: 7500, balance_micro: 5000 });
 const ORIGIN = 'For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); development apps skip the check.';
 const UPLOAD_NOT_FOUND = 'An unknown, deleted or other app\'s video is 404 not_found; an uploadId that is not the video\'s current upload is 404 (NoSuchUpload: …).';
 
@@ -53,8 +57,8 @@ export function developerSdkRoutes(ctx: AppContext) {
 
       app.post('/upload/multipart/complete', {
         schema: {
-          operationId: 'completeVideoUpload', tags, security, summary: 'Assemble the uploaded parts; processing (probe, render, poster, transcribe) starts', body: CompleteBody, response: sdkReplies({ 200: Success }, ['not_found', 'conflict']),
-          description: `Parts in ascending order with the ETags their uploads returned; failures are 400 with S3's code leading the message (InvalidPartOrder, InvalidPart, EntityTooSmall) and change nothing. durationInSecs, width, height and fps are kept for the record only: the server measures the file with ffmpeg and bills its measured duration. A complete of an upload already completed is 409 conflict without Retry-After; while another complete of it is in flight, 409 conflict ("being completed") with Retry-After: ask again then. ${UPLOAD_NOT_FOUND} ${ORIGIN}`,
+          operationId: 'completeVideoUpload', tags, security, summary: 'Assemble the uploaded parts; processing (probe, render, poster, transcribe) starts', body: CompleteBody, response: completeReplies,
+          description: `Parts in ascending order with the ETags their uploads returned; failures are 400 with S3's code leading the message (InvalidPartOrder, InvalidPart, EntityTooSmall) and change nothing. durationInSecs, width, height and fps are kept for the record: the server measures the file with ffmpeg and bills its measured duration; but when durationInSecs costs more than the organization holds, complete is 402 payment_required at once (nothing changes: top up and complete again), as the seed debits the stated duration. A complete of an upload already completed is 409 conflict without Retry-After; while another complete of it is in flight, 409 conflict ("being completed") with Retry-After: ask again then. ${UPLOAD_NOT_FOUND} ${ORIGIN}`,
         },
       }, async (req) => {
         await videos.complete(appOf(req), req.body);

@@ -1983,7 +1983,7 @@ export interface paths {
         put?: never;
         /**
          * Assemble the uploaded parts; processing (probe, render, poster, transcribe) starts
-         * @description Parts in ascending order with the ETags their uploads returned; failures are 400 with S3's code leading the message (InvalidPartOrder, InvalidPart, EntityTooSmall) and change nothing. durationInSecs, width, height and fps are kept for the record only: the server measures the file with ffmpeg and bills its measured duration. A complete of an upload already completed is 409 conflict without Retry-After; while another complete of it is in flight, 409 conflict ("being completed") with Retry-After: ask again then. An unknown, deleted or other app's video is 404 not_found; an uploadId that is not the video's current upload is 404 (NoSuchUpload: …). For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); development apps skip the check.
+         * @description Parts in ascending order with the ETags their uploads returned; failures are 400 with S3's code leading the message (InvalidPartOrder, InvalidPart, EntityTooSmall) and change nothing. durationInSecs, width, height and fps are kept for the record: the server measures the file with ffmpeg and bills its measured duration; but when durationInSecs costs more than the organization holds, complete is 402 payment_required at once (nothing changes: top up and complete again), as the seed debits the stated duration. A complete of an upload already completed is 409 conflict without Retry-After; while another complete of it is in flight, 409 conflict ("being completed") with Retry-After: ask again then. An unknown, deleted or other app's video is 404 not_found; an uploadId that is not the video's current upload is 404 (NoSuchUpload: …). For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); development apps skip the check.
          */
         post: operations["completeVideoUpload"];
         delete?: never;
@@ -32770,6 +32770,37 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `payment_required`: Insufficient credits */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Insufficient credits: a video of 90 s costs 7500 micro-credits",
+                     *       "code": "payment_required",
+                     *       "required_micro": 7500,
+                     *       "balance_micro": 5000
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 402)
+                         * @enum {string}
+                         */
+                        code: "payment_required";
+                        /** @description Always sent with payment_required here: what durationInSecs costs at the price per minute, in micro-credits */
+                        required_micro?: number;
+                        /** @description Always sent with payment_required here: what the app's organization holds, in micro-credits */
+                        balance_micro?: number;
                     } & {
                         [key: string]: unknown;
                     };
