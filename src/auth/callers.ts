@@ -68,6 +68,21 @@ export class CallerIdentifier {
     return null;
   }
 
+  /**
+   * The caller of a credential this node verified within the last minute, looked up without touching
+   * storage: it is no guess, so it may pass while its address is locked out for failed authentications
+   * (another client behind the same NAT guessing). Never the admin token, which an operator may have
+   * chosen weak: guesses at it stay refused.
+   */
+  recall(credentials: readonly string[]): string | undefined {
+    const now = Date.now();
+    for (const credential of credentials) {
+      const hit = this.known.get(hashKey(credential));
+      if (hit && hit.until > now && hit.caller !== 'admin') return hit.caller;
+    }
+    return undefined;
+  }
+
   private async callerOf(credential: string): Promise<string | undefined> {
     const digest = hashKey(credential);
     const now = Date.now();

@@ -40,7 +40,7 @@ export interface HttpDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Where rate-limit counters live and who a credential belongs to; without them nothing is rate limited. */
-  readonly rateLimits?: { readonly counters: RateCounters; readonly identify: (credentials: readonly string[]) => Promise<string | null> };
+  readonly rateLimits?: { readonly counters: RateCounters; readonly identify: (credentials: readonly string[]) => Promise<string | null>; readonly recall?: (credentials: readonly string[]) => string | undefined };
   /** WebSocket upgrades, which count against the same rate limits as requests. */
   readonly upgrades?: UpgradeRouter;
   /** True when storage answers; drives /readyz. */

@@ -5,7 +5,9 @@
 // - its client address when it carries no credential;
 // - its address's auth-failure bucket when its credential verifies as nothing. Once that bucket is
 //   spent, every request from the address that carries a credential is refused before the credential
-//   is looked at, so guessing keys gets 429 and learns nothing.
+//   is looked up in storage, so guessing keys gets 429 and learns nothing; only a credential this node
+//   verified within the last minute (`recall`, never the admin token) still passes, so the clients
+//   already working behind a NAT shared with a guesser go on.
 // Buckets are named by verified callers and addresses, never by what a header says, and in memory
 // there are at most a bounded number of them. While Redis cannot be reached requests go through.
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
@@ -29,6 +31,8 @@ export interface RateLimitOptions {
   readonly counters: RateCounters;
   /** The caller the credentials verify as, or null when none does; throws when it cannot tell (storage away). */
   readonly identify: (credentials: readonly string[]) => Promise<string | null>;
+  /** The caller of a credential verified moments ago, without a lookup; never the admin token. */
+  readonly recall?: (credentials: readonly string[]) => string | undefined;
   readonly logger: Logger;
 }
 
@@ -62,7 +66,7 @@ interface Probe {
 const probe = (bucket: string): FastifyRequest => ({ bucket, routeOptions: { config: {} } }) satisfies Probe as unknown as FastifyRequest;
 
 export async function registerRateLimits(app: FastifyInstance, options: RateLimitOptions): Promise<RequestLimiter> {
-  const { perMinute, authFailuresPerMinute, counters, identify, logger } = options;
+  const { perMinute, authFailuresPerMinute, counters, identify, recall, logger } = options;
   await app.register(rateLimit, {
     // No route hook: the bucket is known only once the credential is, so requests are counted below.
     global: false,
@@ -88,13 +92,18 @@ export async function registerRateLimits(app: FastifyInstance, options: RateLimi
         const failures = FAILURES + from;
         if (authFailuresPerMinute > 0) {
           const seen = await count(failures, false);
-          if (seen.spent) throw refuse(seen.retryAfter, failedAuthentications);
+          if (seen.spent) {
+            caller = recall?.(credentials);
+            if (caller === undefined) throw refuse(seen.retryAfter, failedAuthentications);
+          }
         }
-        try {
-          caller = await identify(credentials);
-        } catch (e) {
-          // Not a failed authentication: the surface answers for its storage itself.
-          logger.debug({ err: e }, 'rate limit: the caller could not be identified; counting its address');
+        if (caller === undefined) {
+          try {
+            caller = await identify(credentials);
+          } catch (e) {
+            // Not a failed authentication: the surface answers for its storage itself.
+            logger.debug({ err: e }, 'rate limit: the caller could not be identified; counting its address');
+          }
         }
         if (caller === null && authFailuresPerMinute > 0) {
           const failed = await count(failures);

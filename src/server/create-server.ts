@@ -208,7 +208,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     surfaces.push(uploadGateway({ store: blobs, signer: blobs.signer, maxPartBytes: 5 * 1024 ** 3 }));
   }
   const callers = new CallerIdentifier(storage, tokens, config.adminToken);
-  const rateLimits = { counters: fanOut.rateCounters, identify: (credentials: readonly string[]) => callers.identify(credentials) };
+  const rateLimits = { counters: fanOut.rateCounters, identify: (credentials: readonly string[]) => callers.identify(credentials), recall: (credentials: readonly string[]) => callers.recall(credentials) };
   const app = await buildHttpApp({ config, logger, metrics, rateLimits, upgrades, ready: async () => (await storage.ping()) && (await fanOut.ready()), idempotency: storage.idempotency }, surfaces);
   upgrades.attach(app.server);
   workflows.start();

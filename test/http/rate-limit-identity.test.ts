@@ -65,6 +65,30 @@ describe('failed authentications are counted per address', () => {
   });
 });
 
+describe('an address locked out for guessing keeps serving the keys already working from it', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer({ rateLimitPerMinute: 100, authFailuresPerMinute: 3 });
+  });
+  after(() => s.close());
+
+  test('a key verified moments ago passes the lockout; a key not seen yet and the admin token wait', async () => {
+    const working = await makeOrg(s);
+    const idle = await makeOrg(s);
+    assert.equal((await fetch(`${s.url}/credits`, { headers: { 'capout-api-key': working.apiKey } })).status, 200);
+    assert.equal((await fetch(`${s.url}/admin/v1/orgs`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 200);
+    // Another client behind the same address guesses.
+    for (let i = 0; i < 4; i++) await (await fetch(`${s.url}/credits`, { headers: { 'capout-api-key': madeUpKey() } })).body?.cancel();
+    await assertRateLimited(await fetch(`${s.url}/credits`, { headers: { 'capout-api-key': madeUpKey() } }), 'guesses are refused');
+
+    const still = await fetch(`${s.url}/credits`, { headers: { 'capout-api-key': working.apiKey } });
+    assert.equal(still.status, 200, 'the key in use goes on');
+    await still.body?.cancel();
+    await assertRateLimited(await fetch(`${s.url}/credits`, { headers: { 'capout-api-key': idle.apiKey } }), 'a key not verified lately is not told apart from a guess');
+    await assertRateLimited(await fetch(`${s.url}/admin/v1/orgs`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }), 'the admin token, which may be weak, is never let through');
+  });
+});
+
 describe('an expired token is no failed authentication', () => {
   let s: TestServer;
   before(async () => {
