@@ -20,7 +20,7 @@ import { organizerRealtime, organizerRoutes } from '../surfaces/organizer/index.
 import { developerRestRoutes, developerSdkRoutes, videoPageRoutes } from '../surfaces/videos/index.js';
 import { TenancyService } from '../tenancy/index.js';
 import { TranscriptService } from '../transcripts/index.js';
-import { ffmpegFromConfig, transcriberFromConfig, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
+import { ffmpegFromConfig, sweepStaleWorkDirs, transcriberFromConfig, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
 import { ensurePrivateDir } from '../util/private-files.js';
 import { consoleRoutes } from '../web/console.js';
 import { createWebhooks } from '../webhooks/index.js';
@@ -213,6 +213,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   upgrades.attach(app.server);
   workflows.start();
   webhooks.start();
+  // A process killed mid-stage leaves its video work folder behind (a copy of the upload, a rendition):
+  // one untouched for longer than any stage may run (its ffmpeg or transcriber timeout, and an hour
+  // more for the copies) is removed at start.
+  const stageLimitMs = Math.max(config.ffmpegTimeoutSeconds * 1000, config.transcriberTimeoutMs) + 3_600_000;
+  sweepStaleWorkDirs(stageLimitMs)
+    .then((removed) => removed > 0 && logger.info({ removed }, 'left-over video work folders removed'))
+    .catch((e: unknown) => logger.warn({ err: e }, 'left-over video work folders could not be swept'));
   const devCredentialsPath = devCredentialsEnabled(config) ? await writeDevCredentials(storage, tenancy, config.dataDir) : undefined;
   if (devCredentialsPath) logger.info({ path: devCredentialsPath }, 'first start: demo credentials written');
 

@@ -23,6 +23,7 @@ function unavailable(video: VideoRow, failure: string | null): AppError {
     ERROR: failure === null ? 'the transcription failed' : failure.slice(0, ERROR_REASON_CHARS),
     COMPLETE: 'transcribed before transcripts were stored',
   };
+  if (status === null && video.state === 'failed') return new AppError('transcript_unavailable', `No transcript: the video could not be processed (${video.failure_reason ?? 'failed'})`);
   if (status === null) return new AppError('transcript_unavailable', 'No transcript: the video has not been processed yet');
   return new AppError('transcript_unavailable', `No transcript: transcriptionStatus is ${status} (${why[status]})`);
 }

@@ -8,3 +8,4 @@ export { transcriberFromConfig } from './transcriber-config.js';
 export { ffmpegFromConfig } from './ffmpeg-config.js';
 export { parseContentType } from './content-type.js';
 export { VideoStreamScope } from './access.js';
+export { sweepStaleWorkDirs } from './work-dir.js';

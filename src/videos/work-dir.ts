@@ -1,14 +1,16 @@
 // A private temporary folder for one stage's files (the upload, the rendition, the poster), removed
 // whatever happens, and the copy of a stored object into it that ffmpeg reads.
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from '../blobs/index.js';
 
+const PREFIX = 'capstan-video-';
+
 export async function inWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'capstan-video-'));
+  const dir = await mkdtemp(join(tmpdir(), PREFIX));
   try {
     return await work(dir);
   } finally {
@@ -18,4 +20,22 @@ export async function inWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T
 
 export async function download(blobs: BlobStore, key: string, path: string, signal: AbortSignal): Promise<void> {
   await pipeline(await blobs.get(key), createWriteStream(path), { signal });
+}
+
+/**
+ * Removes the work folders a killed process left behind (its `finally` never ran): those not changed
+ * for longer than any stage may take, so a stage still running on another process of this machine
+ * keeps its own. Returns how many went.
+ */
+export async function sweepStaleWorkDirs(olderThanMs: number, now = Date.now()): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    const info = await stat(dir).catch(() => undefined);
+    if (!info?.isDirectory() || info.mtimeMs > now - olderThanMs) continue;
+    await rm(dir, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

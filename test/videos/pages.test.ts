@@ -186,6 +186,9 @@ describe('video pages and bytes', () => {
       assert.match(html, /This video could not be processed\. The uploaded file is not a video\./, path);
       assert.doesNotMatch(html, /still being uploaded|<video/, path);
     }
+    const transcript = await app.rest('GET', `/videos/${failed}/transcript`);
+    assert.equal(transcript.status, 409);
+    assert.deepEqual(transcript.body, { error: 'No transcript: the video could not be processed (not_a_video)', code: 'transcript_unavailable' });
   });
 
   test('embed: autoplay=1 plays muted; accent and logo are shown escaped; the CSP admits the logo alone', async () => {
