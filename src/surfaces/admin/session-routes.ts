@@ -38,7 +38,7 @@ export function sessionRoutes(ctx: AppContext) {
       // The body's validation would coerce a number or a one-item array to a string; a token is a string.
       preValidation: async (req) => {
         const token = (req.body as { token?: unknown } | null)?.token;
-        if (token !== undefined && typeof token !== 'string') throw new AppError('invalid_request', 'body/token must be a string');
+        if (token !== undefined && typeof token !== 'string') throw new AppError('invalid_request', 'body.token must be a string');
       },
       schema: {
         tags, security: [], operationId: 'createConsoleSession', summary: 'Sign in to the operator console with the admin token',
