@@ -80,11 +80,24 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   return reply.code(error.status).headers(error.headers).send(error.toBody());
 }
 
-/** A readable message for the first schema violation ("body/name has an invalid format"). */
+/** A readable message for the first schema violation ("body.name has an invalid format"). */
 function validationMessage(fe: FastifyError): string {
-  const first = fe.validation?.[0];
+  const errors = fe.validation ?? [];
+  // A union (a string or null, one of several constants) fails once per branch, then as a whole: the
+  // branches' errors at the first place that failed say together what the value may be.
+  const concrete = errors.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
+  const at = concrete[0]?.instancePath;
+  const here = concrete.filter((e) => e.instancePath === at);
+  const specific = here.find((e) => e.keyword !== 'type' && e.keyword !== 'const' && e.keyword !== 'enum');
+  const first = specific ?? here[0] ?? errors[0];
   if (!first) return fe.message;
   const where = `${fe.validationContext ?? 'request'}${first.instancePath}`.replace(/\//g, '.');
+  if (!specific && here.length > 1) {
+    const allowed = here.map((e) => (e.keyword === 'const' ? JSON.stringify(e.params.allowedValue) : e.keyword === 'type' ? String(e.params.type) : undefined));
+    if (allowed.every((a) => a !== undefined)) return `${where} must be ${allowed.join(' or ')}`;
+  }
+  if (first.keyword === 'const') return `${where} must be ${JSON.stringify(first.params.allowedValue)}`;
+  if (first.keyword === 'enum') return `${where} must be one of ${(first.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
   if (first.keyword === 'pattern') return `${where} has an invalid format`;
   if (first.keyword === 'required') return `${where}.${String(first.params.missingProperty)} is required`;
   if (first.keyword === 'additionalProperties') return `${where} has an unknown property "${String(first.params.additionalProperty)}"`;

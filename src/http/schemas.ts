@@ -6,7 +6,11 @@ export const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '^(?=.*
 
 export const ErrorResponse = Type.Object({ error: Type.String(), code: Type.String() }, { description: 'Error' });
 
-export const Id = (description: string): TString => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description });
+const ID_PATTERN = '^[A-Za-z0-9_-]+$';
+export const Id = (description: string): TString => Type.String({ minLength: 1, maxLength: 64, pattern: ID_PATTERN, description });
+const ID_FORMAT = new RegExp(`^(?=.{1,64}$)${ID_PATTERN.slice(1)}`);
+/** Whether a path id has the form every Id takes, for hooks that read one before the schema is checked. */
+export const isId = (value: string): boolean => ID_FORMAT.test(value);
 
 /** Query integers are also refused unless written in decimal digits (query-integers.ts). */
 export const Limit = (def: number, max: number) => Type.Integer({ minimum: 1, maximum: max, default: def });

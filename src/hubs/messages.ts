@@ -48,11 +48,14 @@ export class MessageService {
     return this.fetch(conversationId, message.id);
   }
 
-  /** Marks a message (and so everything before it) read for the member. */
+  /**
+   * Marks a message (and so everything before it) read for the member. The marker only moves forward:
+   * a message read already, or one before the last read, is 409 and announces nothing.
+   */
   async markRead(hubId: string, member: MemberActor, conversationId: string, messageId: string): Promise<void> {
     const message = await this.find(hubId, member, conversationId, messageId);
     await this.change(hubId, conversationId, 'community.message.read', message, member.contact.id, async (tx) => {
-      await tx.conversations.markRead(message.conversation_id, member.contact.id, message.id);
+      if (!(await tx.conversations.markRead(message.conversation_id, member.contact.id, message))) throw new AppError('conflict', 'This message, or a later one, is already marked read');
     });
   }
 

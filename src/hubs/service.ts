@@ -125,7 +125,8 @@ export class HubService {
   /** New segments reach the member's open streams at once: they reload what they may see. */
   async setContactSegments(hubId: string, contactId: string, segmentIds: readonly string[]): Promise<string[]> {
     await this.getHub(hubId);
-    if (!(await this.storage.hubs.getContact(hubId, contactId))) throw new AppError('not_found', 'Contact not found');
+    const contact = await this.storage.hubs.getContact(hubId, contactId);
+    if (!contact || contact.status === 'removed') throw new AppError('not_found', 'Contact not found');
     const ids = [...new Set(segmentIds)];
     await this.checkSegments(hubId, ids);
     await this.change(hubId, async (tx, emit) => {
@@ -176,8 +177,10 @@ export class HubService {
     return { kind: 'contact', contact, segmentIds: new Set(await this.storage.community.contactSegments(contactId)) };
   }
 
+  /** A removed contact is gone (404); a banned one keeps its role, which an admin may still set before unbanning. */
   async setRole(hubId: string, contactId: string, role: Contact['role']): Promise<Contact> {
     await this.getHub(hubId);
+    if ((await this.storage.hubs.getContact(hubId, contactId))?.status === 'removed') throw new AppError('not_found', 'Contact not found');
     if (!(await this.storage.transaction((tx) => tx.hubs.setContactRole(hubId, contactId, role, nowIso())))) throw new AppError('not_found', 'Contact not found');
     const contact = await this.storage.hubs.getContact(hubId, contactId);
     if (!contact) throw new AppError('not_found', 'Contact not found');

@@ -128,8 +128,9 @@ export class SpaceService {
     requireRole(actor, 'moderator', muted ? 'mute members' : 'unmute members');
     const { space } = await this.visible(hubId, actor, spaceId);
     const target = await this.storage.hubs.getContact(hubId, contactId);
-    if (!target) throw new AppError('not_found', 'Contact not found');
-    if (actor.kind === 'contact' && rank(target.role) >= rank(actor.contact.role)) throw new AppError('forbidden', `You may not ${muted ? 'mute' : 'unmute'} a ${target.role}`);
+    // A banned or removed contact is no member to mute: the hub would hear of someone no longer in it.
+    if (!target || target.status !== 'active') throw new AppError('not_found', 'Contact not found');
+    if (actor.kind === 'contact' && rank(target.role) >= rank(actor.contact.role)) throw new AppError('forbidden', `You may not ${muted ? 'mute' : 'unmute'} ${target.role === 'admin' ? 'an' : 'a'} ${target.role}`);
     const scope = await this.hubs.spaceScope(space);
     await this.hubs.change(hubId, async (tx, emit) => {
       if (muted) {

@@ -50,6 +50,27 @@ describe('community hub member API', () => {
     expectStatus(await call(gone, 'GET', '/spaces'), 200);
     expectStatus(await ts.admin('DELETE', `/hubs/${hub.hubId}/contacts/${gone.id}`), 200);
     assert.equal((await call(gone, 'GET', '/spaces')).status, 404);
+    // A malformed hub id is 400, as anywhere else, not a hub that was not found.
+    for (const bad of ['bad!id', 'h'.repeat(65)]) {
+      const res = await fetch(`${ts.url}/hubs/${bad}/spaces`, { headers: { authorization: `Bearer ${alice.token}` } });
+      assert.equal(res.status, 400, bad);
+      assert.equal(((await res.json()) as { code: string }).code, 'invalid_request');
+    }
+  });
+
+  test('banned and removed contacts are no members to mute: 404, and the hub hears nothing', async () => {
+    const banned = await hub.member('banned');
+    const removed = await hub.member('removed');
+    expectStatus(await ts.admin('POST', `/hubs/${hub.hubId}/contacts/${banned.id}/ban`), 200);
+    expectStatus(await ts.admin('DELETE', `/hubs/${hub.hubId}/contacts/${removed.id}`), 200);
+    for (const who of [banned, removed]) {
+      assert.equal((await call(mod, 'POST', `/spaces/${lobby}/members/${who.id}/mute`)).status, 404);
+      assert.equal((await ts.admin('POST', `/hubs/${hub.hubId}/spaces/${lobby}/members/${who.id}/mute`)).status, 404);
+    }
+    assert.equal((await ts.admin('PUT', `/hubs/${hub.hubId}/contacts/${removed.id}/role`, { role: 'admin' })).status, 404);
+    assert.equal((await ts.admin('PUT', `/hubs/${hub.hubId}/contacts/${removed.id}/segments`, { segment_ids: [] })).status, 404);
+    const refused = await call(mod, 'POST', `/spaces/${lobby}/members/${admin.id}/mute`);
+    assert.equal(refused.body.error, 'You may not mute an admin');
   });
 
   test('restricted spaces: invisible without a granting segment (404), joining is 403; granted members see and join them', async () => {
@@ -114,15 +135,21 @@ describe('community hub member API', () => {
     assert.equal((await call(mod, 'POST', `/conversations/${c}/messages/${msg}/read`)).status, 404);
     assert.equal(expectStatus(await call(alice, 'PATCH', `/conversations/${c}/messages/${msg}`, { body: 'edited' }), 200).body, 'edited');
     expectStatus(await call(bob, 'POST', `/conversations/${c}/messages/${msg}/read`), 200);
+    // The read marker only moves forward: the same message again, or an earlier one, is 409.
+    assert.equal((await call(bob, 'POST', `/conversations/${c}/messages/${msg}/read`)).status, 409);
+    const later = expectStatus(await call(alice, 'POST', `/conversations/${c}/messages`, { body: 'later' }), 201).id as string;
+    expectStatus(await call(bob, 'POST', `/conversations/${c}/messages/${later}/read`), 200);
+    assert.equal((await call(bob, 'POST', `/conversations/${c}/messages/${msg}/read`)).status, 409, 'back to an earlier message');
+    expectStatus(await call(alice, 'DELETE', `/conversations/${c}/messages/${later}`), 200);
     const tomb = expectStatus(await call(alice, 'DELETE', `/conversations/${c}/messages/${msg}`), 200);
     assert.equal(tomb.deleted, true);
     assert.equal(tomb.body, null);
     assert.equal((await call(alice, 'PATCH', `/conversations/${c}/messages/${msg}`, { body: 'undo' })).status, 409);
     assert.equal((await call(alice, 'DELETE', `/conversations/${c}/messages/${msg}`)).status, 409);
     const listed = expectStatus(await call(bob, 'GET', `/conversations/${c}/messages`), 200).data as Record<string, unknown>[];
-    assert.deepEqual(listed.map((x) => [x.id, x.deleted, x.body]), [[msg, true, null]]);
+    assert.deepEqual(listed.map((x) => [x.id, x.deleted, x.body]), [[later, true, null], [msg, true, null]]);
     const conv = expectStatus(await call(bob, 'GET', `/conversations/${c}`), 200);
-    assert.equal((conv.members as { contact_id: string; last_read_message_id: string | null }[]).find((x) => x.contact_id === bob.id)?.last_read_message_id, msg);
+    assert.equal((conv.members as { contact_id: string; last_read_message_id: string | null }[]).find((x) => x.contact_id === bob.id)?.last_read_message_id, later);
     expectStatus(await call(bob, 'POST', `/conversations/${c}/leave`), 200);
     assert.equal((await call(bob, 'GET', `/conversations/${c}/messages`)).status, 404, 'after leaving');
   });

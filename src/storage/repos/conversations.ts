@@ -22,7 +22,8 @@ export interface ConversationRepo {
   /** A 1:1 conversation in which both contacts are still members. */
   findDirect(hubId: string, a: string, b: string): Promise<Conversation | undefined>;
   touch(conversationId: string, activityKey: string, at: string): Promise<void>;
-  markRead(conversationId: string, contactId: string, messageId: string): Promise<void>;
+  /** Moves the member's read marker forward to this message; false when it is there or past it already. */
+  markRead(conversationId: string, contactId: string, message: { readonly id: string; readonly sort_key: string }): Promise<boolean>;
   createMessage(message: Message): Promise<void>;
   getMessage(conversationId: string, id: string): Promise<Message | undefined>;
   /** Messages, tombstones included, newest first. */
@@ -71,8 +72,18 @@ export function conversationRepo(db: Kysely<Database>): ConversationRepo {
     async touch(conversationId, activityKey, at) {
       await db.updateTable('conversations').set({ activity_key: activityKey, updated_at: at }).where('id', '=', conversationId).execute();
     },
-    async markRead(conversationId, contactId, messageId) {
-      await db.updateTable('conversation_members').set({ last_read_message_id: messageId }).where('conversation_id', '=', conversationId).where('contact_id', '=', contactId).execute();
+    async markRead(conversationId, contactId, message) {
+      const res = await db
+        .updateTable('conversation_members')
+        .set({ last_read_message_id: message.id })
+        .where('conversation_id', '=', conversationId)
+        .where('contact_id', '=', contactId)
+        .where((eb) => eb.or([
+          eb('last_read_message_id', 'is', null),
+          eb(eb.selectFrom('messages').select('sort_key').whereRef('messages.id', '=', 'conversation_members.last_read_message_id'), '<', message.sort_key),
+        ]))
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
     },
     async createMessage(message) {
       await db.insertInto('messages').values(message).execute();

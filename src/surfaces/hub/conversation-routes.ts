@@ -117,9 +117,9 @@ export function registerConversationRoutes(scope: FastifyInstance, ctx: AppConte
   app.post('/hubs/:hub_id/conversations/:conversation_id/messages/:message_id/read', {
     schema: {
       tags, security, operationId: 'markHubMessageRead', summary: 'Mark a message read',
-      description: 'Sets the member\'s `last_read_message_id`. Emits `community.message.read`.',
+      description: 'Moves the member\'s `last_read_message_id` forward to this message. Emits `community.message.read`. A message read already, or one before the last read, is 409 conflict and emits nothing.',
       params: MessageParams, headers: IdempotencyHeaders,
-      response: replies({ 200: written(MessageRead, 'The message is marked read') }, [...WRITE_ERRORS]),
+      response: replies({ 200: written(MessageRead, 'The message is marked read') }, [...WRITE_ERRORS, 'conflict']),
     },
   }, async (req) => {
     await messages.markRead(req.params.hub_id, memberOf(req), req.params.conversation_id, req.params.message_id);

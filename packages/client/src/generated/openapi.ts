@@ -1422,7 +1422,7 @@ export interface paths {
         put?: never;
         /**
          * Mark a message read
-         * @description Sets the member's `last_read_message_id`. Emits `community.message.read`.
+         * @description Moves the member's `last_read_message_id` forward to this message. Emits `community.message.read`. A message read already, or one before the last read, is 409 conflict and emits nothing.
          */
         post: operations["markHubMessageRead"];
         delete?: never;
@@ -26148,7 +26148,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
+            /** @description `conflict`: Conflict; `idempotency_conflict`: This Idempotency-Key was used with a different request */
             409: {
                 headers: {
                     /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
@@ -26163,7 +26163,7 @@ export interface operations {
                          * @description Stable error code (HTTP 409)
                          * @enum {string}
                          */
-                        code: "idempotency_conflict";
+                        code: "conflict" | "idempotency_conflict";
                     } & {
                         [key: string]: unknown;
                     };
