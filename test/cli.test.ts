@@ -32,9 +32,10 @@ function assertConfigError(res: CliResult, option: RegExp): void {
   assert.equal(res.stdout, '');
 }
 
-/** A failed admin operation: exit code 1 and a JSON error body on stderr. */
+/** A failed admin command: a JSON error body on stderr, exit 2 for bad usage (invalid_request) and 1 for a refused operation. */
 function assertAdminError(res: CliResult, code: string): { error: string; code: string } {
-  assert.equal(res.code, 1, `exit 1 expected; stderr: ${res.stderr}`);
+  const exit = code === 'invalid_request' ? 2 : 1;
+  assert.equal(res.code, exit, `exit ${exit} expected; stderr: ${res.stderr}`);
   const lines = res.stderr.split('\n').filter((l) => l.length > 0);
   assert.equal(lines.length, 1, `one stderr line, got: ${JSON.stringify(res.stderr)}`);
   const body = JSON.parse(lines[0]!) as { error: string; code: string };
@@ -108,7 +109,7 @@ describe('capstan migrate and capstan admin', () => {
     assert.ok(!got.stdout.includes(apiKey), 'the key is shown only at creation');
   });
 
-  test('bad usage exits 1 with a JSON error', async () => {
+  test('bad usage exits 2 with a JSON error, a refused operation 1; unknown flags of serve, migrate and config are bad usage', async () => {
     // Separate data directories, so the processes can run side by side.
     const env = () => ({ CAPSTAN_DATA_DIR: dataDir() });
     const [missingName, unknown, missingOrg] = await Promise.all([
@@ -119,5 +120,8 @@ describe('capstan migrate and capstan admin', () => {
     assert.match(assertAdminError(missingName, 'invalid_request').error, /--name/);
     assert.match(assertAdminError(unknown, 'invalid_request').error, /widgets explode/);
     assertAdminError(missingOrg, 'not_found');
+    const [typo, migrateTypo] = await Promise.all([runCli(['config', '--prot', '9000'], env()), runCli(['migrate', '--bogus'], env())]);
+    assertConfigError(typo, /unknown flag --prot/);
+    assertConfigError(migrateTypo, /unknown flag --bogus/);
   });
 });

@@ -98,6 +98,22 @@ describe('invalid values stop with a ConfigError naming the option', () => {
     rejects({ env: { CAPSTAN_TOKEN_SECRET: 'short' } }, /CAPSTAN_TOKEN_SECRET/);
   });
 
+  test('a database or Redis URL of another scheme is refused, not run on the local SQLite file', () => {
+    for (const url of ['mysql://root:hunter2@db/app', 'postgres:/missing-slashes', 'file:/tmp/x.db', 'sqlite:', 'capstan.db']) {
+      const e = rejects({ env: { CAPSTAN_DATABASE_URL: url } }, /CAPSTAN_DATABASE_URL/);
+      assert.ok(!e.message.includes('hunter2'));
+    }
+    for (const url of ['postgres://u@127.0.0.1:5432/db', 'postgresql://u@h/db', 'sqlite:/tmp/other.db']) assert.equal(loadConfig({ env: { CAPSTAN_DATABASE_URL: url } }).databaseUrl, url);
+    rejects({ env: { CAPSTAN_REDIS_URL: 'http://cache:6379' } }, /CAPSTAN_REDIS_URL/);
+    assert.equal(loadConfig({ env: { CAPSTAN_REDIS_URL: 'rediss://cache:6380' } }).redisUrl, 'rediss://cache:6380');
+  });
+
+  test('CORS origins are origins as browsers send them', () => {
+    for (const origin of ['http://a.example/path', 'https://*.example.com', 'app.example.com', 'https://a.example?x=1']) rejects({ env: { CAPSTAN_CORS_ORIGINS: origin } }, /CAPSTAN_CORS_ORIGINS/);
+    assert.deepEqual(loadConfig({ env: { CAPSTAN_CORS_ORIGINS: 'HTTPS://App.Example.com:443, http://localhost:3000' } }).corsOrigins, ['https://app.example.com', 'http://localhost:3000']);
+    assert.deepEqual(loadConfig({ env: { CAPSTAN_CORS_ORIGINS: '*' } }).corsOrigins, ['*']);
+  });
+
   test('the value of a secret option never appears in the error', () => {
     const e = rejects({ env: { CAPSTAN_REDIS_URL: 'redis://user:hunter2@cache.internal:notaport' } }, /CAPSTAN_REDIS_URL/);
     assert.ok(!e.message.includes('hunter2'));

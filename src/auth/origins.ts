@@ -2,10 +2,10 @@
 // origins the app lists; development apps skip the check, as the developer video contract says.
 import { AppError } from '../http/errors.js';
 import type { App } from '../storage/index.js';
-import { isPlainHost } from '../util/hosts.js';
+import { canonicalOrigin } from '../util/hosts.js';
 
-/** scheme://host[:port] in canonical form (lower case, default port dropped), or undefined. */
-function canonicalOrigin(value: string): string | undefined {
+/** The origin of an Origin header's value, in canonical form (lower case, default port dropped), or undefined. */
+function originOf(value: string): string | undefined {
   try {
     const url = new URL(value);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
@@ -21,11 +21,7 @@ function canonicalOrigin(value: string): string | undefined {
  * query, user, wildcard host or a port past 65535 could never match a browser's Origin header.
  */
 export function allowedOriginEntry(value: string): string | undefined {
-  if (value === '*') return value;
-  if (!/^https?:\/\/[^/?#@\s]+$/i.test(value) || !URL.canParse(value)) return undefined;
-  const url = new URL(value);
-  if (!isPlainHost(url.hostname)) return undefined;
-  return url.origin;
+  return value === '*' ? value : canonicalOrigin(value);
 }
 
 /** The allowed origins in stored form; a 400 naming the first entry that is not an origin. */
@@ -40,8 +36,8 @@ export function allowedOriginList(values: readonly string[]): string[] {
 export function originAllowed(allowed: readonly string[], origin: string | undefined): boolean {
   if (allowed.includes('*')) return true;
   if (origin === undefined) return false;
-  const given = canonicalOrigin(origin);
-  return given !== undefined && allowed.some((a) => canonicalOrigin(a) === given);
+  const given = originOf(origin);
+  return given !== undefined && allowed.some((a) => originOf(a) === given);
 }
 
 /** Throws 403 origin_not_allowed when a production app is called from an origin it does not list. */

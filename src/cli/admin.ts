@@ -8,7 +8,6 @@ import { EventPublisher } from '../events/index.js';
 import { eventTypeRegistry } from '../server/event-types.js';
 import { resolveTokenSecret } from '../server/token-secret.js';
 import { presentDelivery, presentEndpoint, SecretBox, urlPolicy, webhookHttpError, WebhookService } from '../webhooks/index.js';
-import { ADMIN_USAGE } from './admin-usage.js';
 
 type Flags = ReadonlyMap<string, string>;
 
@@ -85,7 +84,7 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
         return { access_token: t.accessToken, token_type: 'Bearer', expires_at: t.expiresAt };
       }
       default:
-        throw new AppError('invalid_request', `unknown admin command "${positionals.join(' ')}"\n${ADMIN_USAGE}`);
+        throw new AppError('invalid_request', `unknown admin command "${positionals.join(' ')}"; try capstan help`);
     }
   } finally {
     await storage.close();
@@ -128,7 +127,7 @@ async function runWebhooks(webhooks: WebhookService, action: string | undefined,
       case 'test':
         return presentDelivery({ delivery: await webhooks.sendTest(need(flags, 'webhook')), attempts: [] });
       default:
-        throw new AppError('invalid_request', `unknown admin command "webhooks ${action ?? ''}"\n${ADMIN_USAGE}`);
+        throw new AppError('invalid_request', `unknown admin command "webhooks ${action ?? ''}"; try capstan help`);
     }
   } catch (e) {
     throw webhookHttpError(e);

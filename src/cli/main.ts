@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `capstan serve | migrate | config | admin …`. Exit codes: 0 ok, 1 operation failed, 2 bad configuration or usage.
+// `capstan serve | migrate | config | admin …`. Exit codes: 0 ok, 1 operation failed, 2 bad configuration or usage
+// (an admin command's missing or malformed flag included).
 import { checkServeConfig, ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, type Config } from '../config/index.js';
 import { AppError } from '../http/index.js';
 import { ADMIN_USAGE } from './admin-usage.js';
@@ -38,6 +39,12 @@ async function serve(config: Config): Promise<void> {
   installSignalHandlers(server.ctx.logger, () => server.close());
 }
 
+/** serve, migrate and config take configuration flags only: any other is a typo, not something to ignore. */
+function refuseOwnFlags(own: ReadonlyMap<string, string>): void {
+  const [first] = own.keys();
+  if (first !== undefined) throw new ConfigError(`unknown flag ${first}; try capstan help`);
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const { configArgv, own, positionals } = splitArgs(argv);
   const [command = 'serve', ...rest] = positionals;
@@ -48,9 +55,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const config = loadConfig({ argv: configArgv });
   switch (command) {
     case 'serve':
-      if (own.size > 0) throw new ConfigError(`unknown flag ${[...own.keys()][0]}`);
+      refuseOwnFlags(own);
       return serve(config);
     case 'migrate': {
+      refuseOwnFlags(own);
       const { openStorage } = await import('../storage/index.js');
       const storage = openStorage(config.databaseUrl, config.dataDir);
       try {
@@ -61,6 +69,7 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     case 'config':
+      refuseOwnFlags(own);
       print(maskedConfig(config));
       return;
     case 'admin':
@@ -78,7 +87,8 @@ main(process.argv.slice(2)).catch((e: unknown) => {
   }
   if (e instanceof AppError) {
     process.stderr.write(JSON.stringify(e.toBody()) + '\n');
-    process.exit(1);
+    // A missing or malformed flag of an admin command is bad usage (2); a refused operation is 1.
+    process.exit(e.code === 'invalid_request' ? 2 : 1);
   }
   process.stderr.write(`capstan: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);

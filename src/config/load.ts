@@ -1,6 +1,7 @@
 // Resolves the configuration: defaults ← environment ← JSON config file ← CLI flags.
 // Every value is checked against the schema; the first bad one stops with a one-line error naming it.
 import { readFileSync } from 'node:fs';
+import { canonicalOrigin } from '../util/hosts.js';
 import { isAddressRange } from '../util/address-range.js';
 import { isAllowEntry } from '../util/safe-fetch.js';
 import { OPTIONS, type OptionSpec } from './schema.js';
@@ -175,6 +176,19 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (typeof out.blobS3KeyPrefix === 'string' && !validKeyPrefix(out.blobS3KeyPrefix)) {
     throw new ConfigError(`invalid CAPSTAN_S3_KEY_PREFIX ${JSON.stringify(out.blobS3KeyPrefix)}: expected empty, or up to 256 bytes ending in "/" without a leading "/", "//" or control characters`);
   }
+  // A URL of another scheme would not pick another store: it would quietly run on the local SQLite file.
+  const databaseUrl = out.databaseUrl as string | null;
+  if (databaseUrl !== null && !(/^postgres(ql)?:\/\/./.test(databaseUrl) && URL.canParse(databaseUrl)) && !/^sqlite:./.test(databaseUrl)) {
+    throw new ConfigError('invalid CAPSTAN_DATABASE_URL: expected a postgres:// (or postgresql://) URL, or sqlite:<path>');
+  }
+  const redisUrl = out.redisUrl as string | null;
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('invalid CAPSTAN_REDIS_URL: expected a redis:// or rediss:// URL');
+  const corsOrigins = out.corsOrigins as readonly string[];
+  const uncorsable = corsOrigins.find((entry) => entry !== '*' && canonicalOrigin(entry) === undefined);
+  if (uncorsable !== undefined) {
+    throw new ConfigError(`invalid CAPSTAN_CORS_ORIGINS entry ${JSON.stringify(uncorsable)}: expected * or origins as browsers send them, scheme://host[:port] without a path, e.g. https://app.example.com`);
+  }
+  out.corsOrigins = corsOrigins.map((entry) => (entry === '*' ? entry : (canonicalOrigin(entry) ?? entry)));
   const untrustable = (out.trustProxy as readonly string[]).find((entry) => !isAddressRange(entry));
   if (untrustable !== undefined) {
     throw new ConfigError(`invalid CAPSTAN_TRUST_PROXY entry ${JSON.stringify(untrustable)}: expected IP addresses or CIDR ranges, e.g. 127.0.0.1,10.0.0.0/8`);

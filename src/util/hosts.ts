@@ -6,3 +6,14 @@ const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0
 const IPV6 = /^\[[0-9a-f:.]+\]$/;
 
 export const isPlainHost = (hostname: string): boolean => DNS_NAME.test(hostname) || IPV6.test(hostname);
+
+/**
+ * An origin as a browser sends it in Origin — scheme://host[:port], lower-cased, the default port
+ * dropped — or undefined for anything else: a path, query, user, wildcard host or a port past 65535
+ * could never match one.
+ */
+export function canonicalOrigin(value: string): string | undefined {
+  if (!/^https?:\/\/[^/?#@\s]+$/i.test(value) || !URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  return isPlainHost(url.hostname) ? url.origin : undefined;
+}
