@@ -68,6 +68,20 @@ describe('documents through the SDK', () => {
     assert.ok(seen.length >= 2);
   });
 
+  test('watch over WebSocket where the runtime has none (Node 20 without the option): a clear error at once, no retry loop', async (t) => {
+    const bare = createClient({ baseUrl: ts.url, apiKey: org.apiKey });
+    const a = await client.documents.upload({ base64: Buffer.from(pdf).toString('base64'), fileName: 'c.pdf' });
+    const platform = (globalThis as { WebSocket?: unknown }).WebSocket;
+    // Node 22 has a WebSocket of its own: take it away to be the runtime the SDK README warns about.
+    if (platform !== undefined) {
+      delete (globalThis as { WebSocket?: unknown }).WebSocket;
+      t.after(() => Object.assign(globalThis, { WebSocket: platform }));
+    }
+    const watch = bare.documents.watch([a.document_id], { ...FAST, transport: 'websocket' });
+    // Before the fix it retried forever: take's own deadline then fails the test with "timed out".
+    await assert.rejects(take(watch[Symbol.asyncIterator](), () => false), (e: unknown) => e instanceof CapstanError && e.code === 'invalid_request' && /No WebSocket in this runtime/.test(e.message));
+  });
+
   test('a connection cut mid-stream is resumed: the same statuses, in order, none lost or repeated', async () => {
     const proxy = await cutProxy(ts.url);
     const viaProxy = createClient({ baseUrl: proxy.url, apiKey: org.apiKey });

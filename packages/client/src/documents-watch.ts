@@ -208,9 +208,11 @@ export class DocumentWatcher {
   private async overSocket(signal: AbortSignal, reconnect: Reconnector): Promise<Outcome> {
     const token = this.token as RealtimeToken;
     const url = toWebSocketUrl(this.http.url(pathOf(token.ws_url, '/ws/status'), this.query(token)));
+    // Outside the try: a runtime without WebSocket is no passing refusal, and retrying would not fix it.
+    const Ctor = resolveWebSocket(this.WebSocketCtor);
     let session;
     try {
-      session = await openSocket(resolveWebSocket(this.WebSocketCtor), url, signal);
+      session = await openSocket(Ctor, url, signal);
     } catch (e) {
       // The key just minted a token, so the refusal is a passing one (too many connections, a draining
       // node): retried like a 503.
