@@ -31,7 +31,7 @@ export async function idempotently<R>(repo: IdempotencyRepo, req: FastifyRequest
   const key = req.headers['idempotency-key'];
   if (key === undefined) return action();
   if (typeof key !== 'string' || !KEY.test(key)) throw new AppError('invalid_request', 'Idempotency-Key must be 1-255 visible ASCII characters');
-  const requestHash = createHash('sha256').update(JSON.stringify([req.method, req.routeOptions.url, req.params, req.body ?? null])).digest('hex');
+  const requestHash = requestHashOf(req.method, req.routeOptions.url, req.params, req.body ?? null);
   const seen = await repo.find(scope, key);
   if (seen) return replay(seen, requestHash, reply);
   const answerFromEvents = req.routeOptions.config.idempotentAnswer;
@@ -87,4 +87,19 @@ export async function recordIdempotentAnswer(repo: IdempotencyRepo, req: Fastify
   if (reply.statusCode >= 400) return;
   const { scope, key, requestHash } = state.claim;
   state.committed = await repo.save({ scope, key, request_hash: requestHash, status_code: reply.statusCode, response: body, created_at: new Date().toISOString() });
+}
+
+/**
+ * What identifies a request under its Idempotency-Key: method, route, path parameters and body. The
+ * same fields in another order are the same request, so keys are sorted before hashing.
+ */
+export function requestHashOf(method: string, route: string | undefined, params: unknown, body: unknown): string {
+  return createHash('sha256').update(JSON.stringify([method, route, params, body], sortedKeys)).digest('hex');
+}
+
+/** JSON.stringify replacer writing every object's keys in sorted order (arrays keep theirs). */
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
 }

@@ -3,8 +3,8 @@
 // with another body is 409; a malformed key is 400; keys of different members never collide.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createHash } from 'node:crypto';
 import { hubTopic } from '../../src/events/index.js';
+import { requestHashOf } from '../../src/http/index.js';
 import { withIdempotencyClaim } from '../../src/storage/index.js';
 import { as, expectStatus } from '../helpers/community.js';
 import { makeHub, type Member, type TestHub } from '../helpers/hub.js';
@@ -45,6 +45,11 @@ describe('Idempotency-Key', () => {
     const log = await ts.server.ctx.storage.events.readAfter(hubTopic(hub.hubId), undefined, 100);
     assert.equal(log.filter((e) => e.type === 'test.ping').length, 1);
 
+    // The same fields in another order (a client serializing a map) are the same request.
+    const reordered = await admin('POST', `/hubs/${hub.hubId}/events`, { data: { n: 1 }, type: 'test.ping' }, 'pub-1');
+    assert.equal(reordered.status, 202);
+    assert.deepEqual(await reordered.json(), { id });
+
     const other = await admin('POST', `/hubs/${hub.hubId}/events`, { type: 'test.ping', data: { n: 2 } }, 'pub-1');
     assert.equal(other.status, 409);
     assert.equal(((await other.json()) as { code: string }).code, 'idempotency_conflict');
@@ -55,7 +60,7 @@ describe('Idempotency-Key', () => {
     // A request claimed the key and committed its change; its answer is not recorded yet (it is
     // still being sent, or its client gave up and asks again).
     const body = { type: 'test.ping', data: { n: 'held' } };
-    const requestHash = createHash('sha256').update(JSON.stringify(['POST', '/admin/v1/hubs/:hub_id/events', { hub_id: hub.hubId }, body])).digest('hex');
+    const requestHash = requestHashOf('POST', '/admin/v1/hubs/:hub_id/events', { hub_id: hub.hubId }, body);
     const { result: event } = await withIdempotencyClaim({ scope: 'admin', key: 'held-1', requestHash }, () => ts.server.ctx.hubs.publish(hub.hubId, { type: body.type, data: body.data }));
     const held = await admin('POST', `/hubs/${hub.hubId}/events`, body, 'held-1');
     assert.equal(held.status, 409);
@@ -72,7 +77,7 @@ describe('Idempotency-Key', () => {
   test('a publish whose node died before answering: the retry gets the id recorded with the event', async () => {
     // The node commits the publish under the key, then dies before its answer leaves.
     const body = { type: 'test.ping', data: { n: 'orphan' } };
-    const requestHash = createHash('sha256').update(JSON.stringify(['POST', '/admin/v1/hubs/:hub_id/events', { hub_id: hub.hubId }, body])).digest('hex');
+    const requestHash = requestHashOf('POST', '/admin/v1/hubs/:hub_id/events', { hub_id: hub.hubId }, body);
     const answer = (ids: readonly string[]) => ({ status: 202, body: JSON.stringify({ id: ids[0] }) });
     const { result: event } = await withIdempotencyClaim({ scope: 'admin', key: 'died-1', requestHash, answerFromEvents: answer }, () =>
       ts.server.ctx.hubs.publish(hub.hubId, { type: body.type, data: body.data }),
