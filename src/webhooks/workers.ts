@@ -191,14 +191,14 @@ export class DeliveryWorkers {
       }
       const failingSince = endpoint.failing_since ?? now;
       if (endpoint.failing_since === null) await tx.webhooks.updateEndpoint(endpoint.id, { failing_since: failingSince });
-      if (gone) await this.disable(tx, endpoint, 'gone');
-      else if (now - failingSince >= this.options.disableAfterMs) await this.disable(tx, endpoint, 'failing');
+      if (gone) await this.disable(tx, endpoint, 'gone', failingSince);
+      else if (now - failingSince >= this.options.disableAfterMs) await this.disable(tx, endpoint, 'failing', failingSince);
     });
     if (ok) this.metrics.webhookDelivered.observe(Math.max(0, now - Date.parse(delivery.created_at)) / 1000);
   }
 
   /** Disables the endpoint, cancels its open deliveries and records webhook.disabled, in the caller's transaction. */
-  private async disable(tx: Repos, endpoint: WebhookEndpoint, reason: 'gone' | 'failing'): Promise<void> {
+  private async disable(tx: Repos, endpoint: WebhookEndpoint, reason: 'gone' | 'failing', failingSince: number): Promise<void> {
     const at = nowIso();
     if (!(await tx.webhooks.updateEndpoint(endpoint.id, { enabled: 0, disabled_reason: reason, updated_at: at }))) return;
     const cancelled = await tx.webhooks.cancelOpen(endpoint.id, at);
@@ -206,7 +206,8 @@ export class DeliveryWorkers {
       topic: orgTopic(endpoint.org_id),
       orgId: endpoint.org_id,
       type: DISABLED_TYPE,
-      data: { endpoint_id: endpoint.id, reason, failing_since: new Date(endpoint.failing_since ?? Date.now()).toISOString(), cancelled_deliveries: cancelled },
+      // The instant the endpoint row holds, so the event and GET …/webhooks/:id agree to the millisecond.
+      data: { endpoint_id: endpoint.id, reason, failing_since: new Date(failingSince).toISOString(), cancelled_deliveries: cancelled },
     });
     this.logger.warn({ endpoint: endpoint.id, reason }, 'webhook endpoint disabled');
   }

@@ -185,6 +185,7 @@ describe('webhooks delivery', () => {
     const state = await ts.admin('GET', `/webhooks/${gone.id}`);
     assert.equal(state.body.enabled, false);
     assert.equal(state.body.disabled_reason, 'gone');
+    assert.equal(disabled!.body.data.failing_since, state.body.failing_since, 'the event and the endpoint name the same instant');
     assert.equal(gone.receiver.received.length, 1);
     const test410 = await ts.admin('POST', `/webhooks/${gone.id}/test`);
     assert.equal(test410.status, 409, 'a disabled endpoint takes no test');
