@@ -9,7 +9,7 @@ import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-/** A body that stops arriving for this long ends the connection (the server's own timeouts no longer watch it). */
+/** A body that stops arriving for this long ends the connection (the server's own timeouts no longer watch it); once it is in, the answer takes the time it takes (a stream). */
 const IDLE_MS = 30_000;
 
 const REQUEST_FIELDS = ['method', 'url', 'headers', 'rawHeaders', 'trailers', 'rawTrailers', 'httpVersion', 'httpVersionMajor', 'httpVersionMinor'] as const;
@@ -40,6 +40,7 @@ export function serveIgnoringUpgrade(server: Server, req: IncomingMessage, socke
 
   let received = 0;
   const end = () => {
+    tcp.setTimeout(0);
     fresh.complete = true;
     fresh.push(null);
   };
