@@ -15,11 +15,15 @@ const TOUCH_EVERY_MS = 60_000;
 export interface ConsoleSession {
   readonly expiresAt: string;
   readonly csrfToken: string;
+  /** Whether the session is still open (not signed out, not expired): for streams that outlive the request. */
+  stillOpen(): Promise<boolean>;
 }
 
-export interface OpenedConsoleSession extends ConsoleSession {
+export interface OpenedConsoleSession {
   /** The cookie value: in this answer only. */
   readonly id: string;
+  readonly expiresAt: string;
+  readonly csrfToken: string;
   readonly ttlSeconds: number;
 }
 
@@ -59,7 +63,12 @@ export class ConsoleSessionService {
     if (Date.parse(row.expires_at) <= now) throw new AppError('session_expired');
     const at = new Date(now).toISOString();
     await this.repo.touch(row.id_hash, at, new Date(now - TOUCH_EVERY_MS).toISOString());
-    return { expiresAt: row.expires_at, csrfToken: csrfTokenOf(id) };
+    const idHash = row.id_hash;
+    const stillOpen = async () => {
+      const current = await this.repo.get(idHash);
+      return current !== undefined && Date.parse(current.expires_at) > this.clock();
+    };
+    return { expiresAt: row.expires_at, csrfToken: csrfTokenOf(id), stillOpen };
   }
 
   /** 403 csrf_failed unless `given` is the CSRF token of the session `id` (verified already). */

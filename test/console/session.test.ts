@@ -183,6 +183,27 @@ describe('console sessions', () => {
     assert.equal((await call(admin('/orgs'), 'GET', { cookie: session.cookie })).status, 200, 'other sessions go on');
   });
 
+  test('signing out ends the live streams the session opened (another tab stops receiving), and only those', async () => {
+    const tab = await signIn(s.url);
+    const other = await signIn(s.url);
+    const streams = await Promise.all(['/live/system', '/live/events?org_id=org_nothing_here_0000'].map((path) => fetch(admin(path), { headers: { cookie: tab.cookie } })));
+    const kept = new AbortController();
+    const keptStream = await fetch(admin('/live/system'), { headers: { cookie: other.cookie }, signal: kept.signal });
+    assert.equal(keptStream.status, 200);
+    const live = streams.filter((r) => r.status === 200);
+    assert.ok(live.length >= 1);
+    const out = await call(admin('/session'), 'DELETE', { cookie: tab.cookie, 'x-csrf-token': tab.csrf, origin: s.url });
+    assert.equal(out.status, 200);
+    for (const res of live) {
+      const text = await res.text(); // the server ends the stream within its recheck period
+      assert.match(text, /event: stream\.expired\ndata: \{[^\n]*"reason":"signed_out"/);
+    }
+    // The other session's stream goes on.
+    const reader = keptStream.body!.getReader();
+    assert.doesNotMatch(new TextDecoder().decode((await reader.read()).value), /stream\.expired/);
+    kept.abort();
+  });
+
   test('wrong methods on /session are 405', async () => {
     const res = await call(admin('/session'), 'PUT', {}, { token: ADMIN_TOKEN });
     assertError(res, 405, 'method_not_allowed');

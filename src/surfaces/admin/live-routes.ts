@@ -8,7 +8,7 @@ import { AppError, media, replies } from '../../http/index.js';
 import { NO_EVENTS, resolveTailScope, tailCodec } from '../../operations/event-tail.js';
 import { SystemFeed } from '../../operations/system-feed.js';
 import { WorkService } from '../../operations/index.js';
-import { endStaleResume, openSseWire, type ConnectionLease, type Wire } from '../../realtime/index.js';
+import { endStaleResume, openSseWire, type Connection, type ConnectionLease, type Wire } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { isUuidV7 } from '../../util/ids.js';
 import { ConnectionList, ConnectionParams, ConnectionQuery, EventTailQuery, NodeList, StreamHeaders } from './live-schemas.js';
@@ -27,6 +27,9 @@ const streamHeaders = {
   'cache-control': { type: 'string', enum: ['no-cache'] },
   'x-accel-buffering': { type: 'string', enum: ['no'], description: 'Keeps nginx-style proxies from buffering the stream' },
 };
+
+/** How often a stream opened with a console session checks that the session is still open. */
+const SESSION_RECHECK_MS = 2000;
 
 export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): void {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
@@ -47,6 +50,22 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
     // A stream opened with a console session ends with it; one opened with the admin token does not expire.
     const session = req.consoleSession;
     return { wire, lease, credential: session ? 'console' : 'admin_token', expiresAtMs: session ? Date.parse(session.expiresAt) : undefined };
+  }
+
+  /**
+   * A stream opened with a console session also ends when the session is signed out, on whichever node
+   * (the session row is gone): checked every SESSION_RECHECK_MS, so a signed-out tab stops receiving.
+   */
+  function endWithSession(req: FastifyRequest, connection: Connection, wire: Wire): void {
+    const session = req.consoleSession;
+    if (!session) return;
+    const recheck = setInterval(() => {
+      session.stillOpen().then((open) => {
+        if (!open) connection.terminate('stream.expired', { reason: 'signed_out' });
+      }, () => undefined);
+    }, SESSION_RECHECK_MS);
+    recheck.unref();
+    wire.onClose(() => clearInterval(recheck));
   }
 
   app.get('/nodes', {
@@ -85,7 +104,7 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
       tags, security, operationId: 'streamAdminEvents', summary: 'Tail the event log (SSE): replay after a cursor, then live',
       description: 'One scope: `org_id`, `hub_id`, or `document_id` / `video_id` / `job_id` (its organization\'s stream filtered to it); beside `org_id` those ids are filters, as is `type` (a prefix). '
         + 'Each frame is `id: <event id>`, `event: event`, `data: {"id","type","topic","org_id","scope","data","created_at","truncated","size_bytes"}`; a payload whose JSON is over 4 KiB arrives as `{"_truncated": "<its first 2048 characters>"}` with `truncated: true`. '
-        + 'Resume with `after` or Last-Event-ID (no gap, no duplicate). `: heartbeat` every 25 s. Terminal events: `stream.expired` (a console session expired), `stream.unauthorized` (disconnected by an operator), `stream.draining`, `stream.stale_resume`, `stream.overflow`. '
+        + 'Resume with `after` or Last-Event-ID (no gap, no duplicate). `: heartbeat` every 25 s. Terminal events: `stream.expired` (a console session expired, or was signed out: `reason: "signed_out"`, within 2 s on any node), `stream.unauthorized` (disconnected by an operator), `stream.draining`, `stream.stale_resume`, `stream.overflow`. '
         + 'Refusals: 400 invalid_request (no scope, or hub_id with another scope), 400 invalid_cursor, 404 not_found (unknown organization, hub or resource).',
       querystring: EventTailQuery,
       headers: StreamHeaders,
@@ -106,7 +125,7 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
       endStaleResume(wire, codec, lease, config.realtimeRetentionSeconds);
       return;
     }
-    realtime.open({
+    const connection = realtime.open({
       topic: tail.topic,
       // With no cursor the tail starts now: replaying from this instant covers what commits while the
       // stream is being set up, before it follows the topic.
@@ -118,6 +137,7 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
       lease,
       label: { surface: 'admin', credential, orgId: tail.orgId, remoteAddress: req.ip },
     });
+    endWithSession(req, connection, wire);
   });
 
   app.get('/live/system', {
@@ -125,7 +145,7 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
     schema: {
       tags, security, operationId: 'streamAdminSystem', summary: 'The cluster at a glance (SSE): nodes, work in flight, open connections',
       description: '`event: nodes` (the GET /admin/v1/nodes body) at connect and every 5 s; `event: work` (`{"in_flight":[runs],"recent":[the 20 most recently finished runs]}`, each run with its stages) at connect and whenever it changes; '
-        + '`event: connections` (the GET /admin/v1/connections body) at connect and whenever it changes. `: heartbeat` every 25 s. Ends with `stream.draining` on shutdown, `stream.expired` when a console session expires.',
+        + '`event: connections` (the GET /admin/v1/connections body) at connect and whenever it changes. `: heartbeat` every 25 s. Ends with `stream.draining` on shutdown, `stream.expired` when a console session expires or is signed out (within 2 s, on any node).',
       response: replies({
         200: media('The system stream (text/event-stream)', ['text/event-stream'], {
           type: 'string',
@@ -146,6 +166,7 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
     });
     const unwatch = system.watch((frame) => connection.push(frame));
     wire.onClose(unwatch);
+    endWithSession(req, connection, wire);
     if (connection.closed) unwatch();
   });
 }

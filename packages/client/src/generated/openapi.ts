@@ -843,7 +843,7 @@ export interface paths {
         };
         /**
          * Tail the event log (SSE): replay after a cursor, then live
-         * @description One scope: `org_id`, `hub_id`, or `document_id` / `video_id` / `job_id` (its organization's stream filtered to it); beside `org_id` those ids are filters, as is `type` (a prefix). Each frame is `id: <event id>`, `event: event`, `data: {"id","type","topic","org_id","scope","data","created_at","truncated","size_bytes"}`; a payload whose JSON is over 4 KiB arrives as `{"_truncated": "<its first 2048 characters>"}` with `truncated: true`. Resume with `after` or Last-Event-ID (no gap, no duplicate). `: heartbeat` every 25 s. Terminal events: `stream.expired` (a console session expired), `stream.unauthorized` (disconnected by an operator), `stream.draining`, `stream.stale_resume`, `stream.overflow`. Refusals: 400 invalid_request (no scope, or hub_id with another scope), 400 invalid_cursor, 404 not_found (unknown organization, hub or resource).
+         * @description One scope: `org_id`, `hub_id`, or `document_id` / `video_id` / `job_id` (its organization's stream filtered to it); beside `org_id` those ids are filters, as is `type` (a prefix). Each frame is `id: <event id>`, `event: event`, `data: {"id","type","topic","org_id","scope","data","created_at","truncated","size_bytes"}`; a payload whose JSON is over 4 KiB arrives as `{"_truncated": "<its first 2048 characters>"}` with `truncated: true`. Resume with `after` or Last-Event-ID (no gap, no duplicate). `: heartbeat` every 25 s. Terminal events: `stream.expired` (a console session expired, or was signed out: `reason: "signed_out"`, within 2 s on any node), `stream.unauthorized` (disconnected by an operator), `stream.draining`, `stream.stale_resume`, `stream.overflow`. Refusals: 400 invalid_request (no scope, or hub_id with another scope), 400 invalid_cursor, 404 not_found (unknown organization, hub or resource).
          */
         get: operations["streamAdminEvents"];
         put?: never;
@@ -863,7 +863,7 @@ export interface paths {
         };
         /**
          * The cluster at a glance (SSE): nodes, work in flight, open connections
-         * @description `event: nodes` (the GET /admin/v1/nodes body) at connect and every 5 s; `event: work` (`{"in_flight":[runs],"recent":[the 20 most recently finished runs]}`, each run with its stages) at connect and whenever it changes; `event: connections` (the GET /admin/v1/connections body) at connect and whenever it changes. `: heartbeat` every 25 s. Ends with `stream.draining` on shutdown, `stream.expired` when a console session expires.
+         * @description `event: nodes` (the GET /admin/v1/nodes body) at connect and every 5 s; `event: work` (`{"in_flight":[runs],"recent":[the 20 most recently finished runs]}`, each run with its stages) at connect and whenever it changes; `event: connections` (the GET /admin/v1/connections body) at connect and whenever it changes. `: heartbeat` every 25 s. Ends with `stream.draining` on shutdown, `stream.expired` when a console session expires or is signed out (within 2 s, on any node).
          */
         get: operations["streamAdminSystem"];
         put?: never;
