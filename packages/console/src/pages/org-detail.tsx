@@ -1,13 +1,13 @@
 // One organization: balance and usage, credits and ledger, keys, apps and hubs. It refreshes itself
 // (at most once a second) whenever the organization's live event tail reports something.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { get } from '../api/http.js';
-import { openStream } from '../api/sse.js';
 import type { Counts, Hub, OrgWithKeys, Page, Usage } from '../api/types.js';
 import { useDialogs } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
 import { formatCredits, formatInt, formatTime } from '../format.js';
 import { useLoad, useThrottled } from '../hooks.js';
+import { useOrgEvents } from '../live/org-events.js';
 import { Link } from '../router.js';
 import { OrgApps } from './org-apps.js';
 import { OrgCredits } from './org-credits.js';
@@ -59,10 +59,7 @@ export function OrgDetail({ orgId }: { orgId: string }) {
   const dialogs = useDialogs();
   const throttled = useThrottled(bump, 1000);
 
-  useEffect(() => {
-    const stream = openStream('/live/events', { query: { org_id: orgId }, resumeParam: 'after', events: { event: throttled } });
-    return () => stream.close();
-  }, [orgId, throttled]);
+  useOrgEvents(orgId, throttled);
 
   const o = org.data;
   return (

@@ -1,14 +1,14 @@
 // Webhook endpoints of one organization: create one (its signing secret shown once), enable or
 // disable, send a test, delete (confirmed), and each endpoint's deliveries with a retry.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { del, get, patch, post } from '../api/http.js';
-import { openStream } from '../api/sse.js';
 import type { Page, WebhookDelivery, WebhookEndpoint, WebhookEndpointWithSecret } from '../api/types.js';
 import { useDialogs } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
 import { OrgPicker, useOrgChoice } from '../components/org-picker.js';
 import { formatTime } from '../format.js';
 import { useAction, useLoad, useThrottled } from '../hooks.js';
+import { useOrgEvents } from '../live/org-events.js';
 import { Table } from '../components/table.js';
 
 const eventsOf = (text: string): string[] | undefined => {
@@ -61,10 +61,7 @@ function Deliveries({ endpointId, orgId }: { endpointId: string; orgId: string }
   const deliveries = useLoad(() => get<Page<WebhookDelivery>>(`/webhooks/${encodeURIComponent(endpointId)}/deliveries`, { limit: 50 }), [endpointId]);
   // Each event of the organization may add a delivery: its live tail says when to read them again.
   const reload = useThrottled(deliveries.reload, 1000);
-  useEffect(() => {
-    const stream = openStream('/live/events', { query: { org_id: orgId }, resumeParam: 'after', events: { event: reload } });
-    return () => stream.close();
-  }, [orgId, reload]);
+  useOrgEvents(orgId, reload);
   const action = useAction();
   const retry = (d: WebhookDelivery) => action.run(async () => {
     await post(`/webhooks/${encodeURIComponent(endpointId)}/deliveries/${encodeURIComponent(d.id)}/retry`);
