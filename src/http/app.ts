@@ -14,7 +14,7 @@ import { timedBody } from './body-deadline.js';
 import { registerCors } from './cors.js';
 import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError, refuseConnectMethod } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
-import { AppError } from './errors.js';
+import { AppError, isAppError } from './errors.js';
 import { redactUrl, requestLogger, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { clientAddress } from './client-address.js';
@@ -43,7 +43,7 @@ export interface HttpDeps {
   readonly rateLimits?: { readonly counters: RateCounters; readonly identify: (credentials: readonly string[]) => Promise<string | null>; readonly recall?: (credentials: readonly string[]) => string | undefined };
   /** WebSocket upgrades, which count against the same rate limits as requests. */
   readonly upgrades?: UpgradeRouter;
-  /** True when storage answers; drives /readyz. */
+  /** True when storage (and Redis, in scaled mode) answers; drives /readyz. May throw a 503 AppError naming what does not answer. */
   readonly ready: () => Promise<boolean>;
   /** Where the answers of requests made with an Idempotency-Key are recorded. */
   readonly idempotency?: IdempotencyRepo;
@@ -184,7 +184,13 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    if (await deps.ready()) return { status: 'ok' };
+    try {
+      if (await deps.ready()) return { status: 'ok' };
+    } catch (e) {
+      // A dependency that names itself (storage, Redis): the operator is pointed at the right one.
+      if (isAppError(e)) return sendError(reply, e);
+      throw e;
+    }
     return sendError(reply, new AppError('unavailable', 'Storage is not reachable'));
   });
   app.get('/version', { schema: { operationId: 'getVersion', summary: 'The running build version (same value as X-API-Version)', tags: ['meta'], security: [], response: replies({ 200: Type.Object({ version: Type.String({ examples: ['0.3.1'] }) }) }) } }, async () => ({ version: VERSION }));

@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isStorageUnavailable } from '../storage/index.js';
 import { VERSION } from '../util/version.js';
-import { AppError, type ErrorCode } from './errors.js';
+import { AppError, isAppError, type ErrorCode } from './errors.js';
 
 const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
@@ -51,8 +51,19 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     void reply.code(500).send(new AppError('internal').toBody());
     return;
   }
-  if (known.status >= 500) request.log.error({ err: error }, 'server error');
+  logServerError(request, error, known);
   void reply.code(known.status).headers(known.headers).send(known.toBody());
+}
+
+/**
+ * A 5xx is a server error, logged with its stack; but a documented refusal the code answers on purpose
+ * (503 unavailable while Redis is away, 503 draining) is no failure of its own: a warning, no stack,
+ * so an outage the docs call normal does not flood the error log.
+ */
+function logServerError(request: FastifyRequest, error: unknown, known: AppError): void {
+  if (known.status < 500) return;
+  if (isAppError(error) && (error.code === 'unavailable' || error.code === 'draining')) request.log.warn({ code: error.code, reason: error.message }, 'refused while a dependency is away');
+  else request.log.error({ err: error }, 'server error');
 }
 
 /**
@@ -65,7 +76,7 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
   if (error.code === 'FST_ERR_BAD_URL') known = new AppError('invalid_request', 'The URL is not valid: it has malformed percent-encoding');
   else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') known = new AppError('invalid_request', 'A path parameter is too long');
   else known = toAppError(error) ?? new AppError('internal');
-  if (known.status >= 500) request.log.error({ err: error }, 'server error');
+  logServerError(request, error, known);
   void sendError(reply, known);
 }
 

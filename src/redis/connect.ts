@@ -11,6 +11,9 @@ export interface RedisConnections {
   close(): Promise<void>;
 }
 
+/** How long a command may wait for Redis before it counts as an outage. */
+const COMMAND_TIMEOUT_MS = 500;
+
 export async function connectRedis(url: string, prefix: string, logger: Logger): Promise<RedisConnections> {
   // Loaded here, by scaled mode only: an embedded node never talks to Redis.
   const { Redis } = await import('ioredis');
@@ -20,7 +23,10 @@ export async function connectRedis(url: string, prefix: string, logger: Logger):
     enableOfflineQueue: false,
     retryStrategy: (times: number) => Math.min(50 * times, 1000),
   };
-  const commands = new Redis(url, options);
+  // A Redis that holds its connections open but answers nothing (stopped, a partition that drops
+  // packets, a long blocking command) would otherwise hold every command, and every request waiting
+  // on one, for as long as it lasts: a command fails after COMMAND_TIMEOUT_MS, as if Redis were away.
+  const commands = new Redis(url, { ...options, commandTimeout: COMMAND_TIMEOUT_MS });
   const subscriber = new Redis(url, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true });
   for (const [name, conn] of [['commands', commands], ['subscriber', subscriber]] as const) {
     let down = false;

@@ -3,7 +3,7 @@
 import { cacheCredentials, CallerIdentifier, ConsoleSessionService, TokenService } from '../auth/index.js';
 import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
-import { buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
+import { AppError, buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
 import { createIsolatedExtractor, DEFAULT_RULES, loadRulesFile, mergeRules } from '../pipelines/documents/index.js';
 import { DocumentService, documentWorkflow } from '../documents/index.js';
 import { EventFeed, EventLog, EventPublisher, startRelay } from '../events/index.js';
@@ -209,7 +209,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   }
   const callers = new CallerIdentifier(storage, tokens, config.adminToken);
   const rateLimits = { counters: fanOut.rateCounters, identify: (credentials: readonly string[]) => callers.identify(credentials), recall: (credentials: readonly string[]) => callers.recall(credentials) };
-  const app = await buildHttpApp({ config, logger, metrics, rateLimits, upgrades, ready: async () => (await storage.ping()) && (await fanOut.ready()), idempotency: storage.idempotency }, surfaces);
+  const app = await buildHttpApp({ config, logger, metrics, rateLimits, upgrades, ready: async () => {
+    if (!(await storage.ping())) throw new AppError('unavailable', 'Storage is not reachable');
+    if (!(await fanOut.ready())) throw new AppError('unavailable', 'Redis is not reachable');
+    return true;
+  }, idempotency: storage.idempotency }, surfaces);
   upgrades.attach(app.server);
   workflows.start();
   webhooks.start();

@@ -18,6 +18,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** kill() then start(): the same address, every key gone. */
   restart(): Promise<void>;
+  /** SIGSTOP: it keeps its connections open and answers nothing, like a hung server or a partition. */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
 }
 
 /** Starts a redis-server on a free port. Call stop() in teardown. */
@@ -46,6 +50,8 @@ function redisServerOn(port: number): RedisServer {
     process.off('exit', killOnExit);
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = once(running, 'exit');
+    // A frozen server takes no signal but SIGKILL until it runs again.
+    running.kill('SIGCONT');
     running.kill(signal);
     await exited;
   };
@@ -82,6 +88,8 @@ function redisServerOn(port: number): RedisServer {
       await server.kill();
       await server.start();
     },
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
   };
   return server;
 }

@@ -43,4 +43,19 @@ describe('scaled mode: rate limits through a Redis outage', () => {
     }
     assert.equal(back, 429, 'the empty Redis counts again from zero, and the limit holds');
   });
+
+  test('a frozen Redis (connections open, nothing answered) holds no request: they go through, and /readyz names Redis', async () => {
+    redis.freeze();
+    try {
+      // Before commands timed out, every counted request waited for as long as Redis stayed frozen.
+      const answered = await fetch(`${s.url}/openapi.json`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(answered.status, 200);
+      await answered.arrayBuffer();
+      const ready = await fetch(`${s.url}/readyz`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(ready.status, 503);
+      assert.deepEqual(await ready.json(), { error: 'Redis is not reachable', code: 'unavailable' });
+    } finally {
+      redis.thaw();
+    }
+  });
 });
