@@ -110,12 +110,18 @@ export class NodeRegistry {
     );
   }
 
+  /**
+   * Stops sampling and takes this node's row out of the registry: a node that stopped cleanly is no
+   * longer listed (nor its connections, which it has closed), instead of looking alive for a minute.
+   * A node that dies leaves its row, which turns `alive: false` after 60 s.
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     this.unsubscribe?.();
     this.loop.close();
     await this.ticking;
+    await this.repo.remove(this.id).catch((e: unknown) => this.deps.logger.warn({ err: e }, 'the node row could not be removed; it turns not alive within a minute'));
   }
 
   /** Every node the registry knows, this one first and live, the others from their rows. */

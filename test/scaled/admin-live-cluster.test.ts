@@ -60,4 +60,15 @@ describe('scaled mode: nodes and connections across the cluster', () => {
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.code, 'not_found');
   });
+
+  test('a node stopped cleanly (SIGTERM) leaves the registry at once, with its connections', async () => {
+    const extra = await cluster.start();
+    const id = ((await cluster.admin(extra, 'GET', '/nodes')).body.data as Msg[])[0]!.id as string;
+    assert.ok(((await cluster.admin(a, 'GET', '/nodes')).body.data as Msg[]).some((n) => n.id === id));
+    extra.proc.child.kill('SIGTERM');
+    await extra.proc.exited;
+    const listed = ((await cluster.admin(a, 'GET', '/nodes')).body.data as Msg[]).map((n) => n.id);
+    assert.ok(!listed.includes(id), 'the stopped node is no longer listed');
+    assert.deepEqual((await cluster.admin(a, 'GET', `/connections?node_id=${id}`)).body.data, []);
+  });
 });

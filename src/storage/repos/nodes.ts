@@ -11,6 +11,8 @@ export interface NodeRepo {
   list(): Promise<NodeRow[]>;
   /** Removes rows not seen since `before` (ISO), and commands left before it; returns how many rows. */
   prune(before: string): Promise<number>;
+  /** Removes one node's row and its commands: the node stopped cleanly. */
+  remove(nodeId: string): Promise<void>;
   addCommand(command: NodeCommand): Promise<void>;
   /** Takes (reads and deletes) the commands left for `nodeId`. */
   takeCommands(nodeId: string): Promise<NodeCommand[]>;
@@ -28,6 +30,10 @@ export function nodeRepo(db: Kysely<Database>): NodeRepo {
       const r = await db.deleteFrom('nodes').where('seen_at', '<', before).executeTakeFirst();
       await db.deleteFrom('node_commands').where('created_at', '<', before).execute();
       return Number(r.numDeletedRows);
+    },
+    async remove(nodeId) {
+      await db.deleteFrom('nodes').where('id', '=', nodeId).execute();
+      await db.deleteFrom('node_commands').where('node_id', '=', nodeId).execute();
     },
     async addCommand(command) {
       await db.insertInto('node_commands').values(command).execute();

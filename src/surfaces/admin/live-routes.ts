@@ -71,7 +71,7 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
   app.get('/nodes', {
     schema: {
       tags, security, operationId: 'listNodes', summary: 'The nodes of the cluster with their stats and an hour of history',
-      description: 'Every node writes its row every 5 s; this node answers with its own live stats first. A node silent for 60 s is `alive: false`; its row is removed after an hour.',
+      description: 'Every node writes its row every 5 s; this node answers with its own live stats first. A node that stops cleanly leaves the list at once; one silent for 60 s (it died) is `alive: false`, and its row is removed after an hour.',
       response: replies({ 200: { ...NodeList, description: 'Every node the registry knows' } }, adminErrors()),
     },
   }, async () => ({ data: await nodes.nodes() }));

@@ -783,7 +783,7 @@ export interface paths {
         };
         /**
          * The nodes of the cluster with their stats and an hour of history
-         * @description Every node writes its row every 5 s; this node answers with its own live stats first. A node silent for 60 s is `alive: false`; its row is removed after an hour.
+         * @description Every node writes its row every 5 s; this node answers with its own live stats first. A node that stops cleanly leaves the list at once; one silent for 60 s (it died) is `alive: false`, and its row is removed after an hour.
          */
         get: operations["listNodes"];
         put?: never;
