@@ -183,5 +183,21 @@ for (const driver of DRIVERS) {
       await assert.rejects(tenancy.rotateOrgKey(org.id, key.id), /Key not found/);
       assert.equal(await storage.orgs.countActiveKeys('org_nothere'), 0);
     });
+
+    test('concurrent debits list as a chain of balances, newest first, whatever instant their transactions started', async () => {
+      const { org } = await tenancy.createOrg('chain', 1_000_000);
+      const started = Date.now();
+      // Each debit says it started earlier than the one before it: the order they apply in is the lock's.
+      await Promise.all(Array.from({ length: 12 }, (_, i) => storage.transaction((tx) =>
+        tx.ledger.apply({ id: `led_chain_${i}`, orgId: org.id, amountMicro: -1000, reason: 'document', ref: `doc_${i}`, at: new Date(started - i * 7).toISOString(), allowNegative: false }),
+      )));
+      const entries = await storage.ledger.entries(org.id, 100, 0);
+      assert.equal(entries[0]?.balance_after_micro, (await storage.orgs.get(org.id))?.credits_micro, 'the newest entry holds the balance');
+      for (let i = 0; i + 1 < entries.length; i++) {
+        const [newer, older] = [entries[i]!, entries[i + 1]!];
+        assert.equal(newer.balance_after_micro - newer.amount_micro, older.balance_after_micro, `entry ${i} follows entry ${i + 1}`);
+        assert.ok(newer.created_at > older.created_at);
+      }
+    });
   });
 }

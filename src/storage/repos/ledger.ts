@@ -40,6 +40,11 @@ export function ledgerRepo(db: Kysely<Database>): LedgerRepo {
       if (!c.allowNegative) update = update.where(sql<boolean>`credits_micro + ${c.amountMicro} >= 0`);
       const row = await update.returning('credits_micro').executeTakeFirst();
       if (!row) return undefined;
+      // The update holds the organization's row until the transaction ends, so entries are made in the
+      // order their balances were: each is stamped after the one before it, whatever instant its
+      // transaction started at, and the list (newest first) reads as a chain of balances.
+      const last = await db.selectFrom('credit_ledger').select('created_at').where('org_id', '=', c.orgId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+      const at = last === undefined || last.created_at < c.at ? c.at : new Date(Date.parse(last.created_at) + 1).toISOString();
       await db
         .insertInto('credit_ledger')
         .values({
@@ -49,7 +54,7 @@ export function ledgerRepo(db: Kysely<Database>): LedgerRepo {
           balance_after_micro: row.credits_micro,
           reason: c.reason,
           ref: c.ref,
-          created_at: c.at,
+          created_at: at,
         })
         .execute();
       return row.credits_micro;
