@@ -111,7 +111,11 @@ export function consoleRoutes(options: ConsoleOptions) {
     }
     if (inAssets(relative)) throw new AppError('not_found', 'No such console asset');
     const page = `/console/${relative}`.replace(/\/$/, '');
-    if (page !== SIGN_IN && !(await hasSession(req))) return reply.code(302).header('Cache-Control', 'no-store').redirect(SIGN_IN);
+    if (page !== SIGN_IN && !(await hasSession(req))) {
+      // The page asked for rides along, so signing in lands on it (the console reads only /console/… paths from it).
+      const next = page === '/console' ? '' : `?next=${encodeURIComponent(req.url)}`;
+      return reply.code(302).header('Cache-Control', 'no-store').redirect(SIGN_IN + next);
+    }
     return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(await readFile(index));
   };
 

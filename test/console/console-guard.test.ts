@@ -77,17 +77,33 @@ describe('the console guard in Chromium', () => {
     await context.close();
   });
 
-  test('a forged session cookie opens no page and no call', async () => {
+  test('a forged session cookie opens no page and no call; signing in then lands on the page asked for', async () => {
     const context = await browser.newContext();
     const { hostname } = new URL(ts.url);
     await context.addCookies([{ name: 'capstan_console', value: 'Zm9yZ2VkLWNvb2tpZS12YWx1ZS0wMTIzNDU2Nzg5YWJjZGVm', domain: hostname, path: '/', httpOnly: true, sameSite: 'Strict' }]);
     const page = await context.newPage();
-    await page.goto(`${ts.url}/console/orgs`);
-    assert.match(page.url(), /\/console\/sign-in$/);
+    await page.goto(`${ts.url}/console/orgs?from=link`);
+    assert.equal(new URL(page.url()).pathname, '/console/sign-in');
     await page.getByLabel('Admin token').waitFor();
     const res = await context.request.get(`${ts.url}/admin/v1/orgs`);
     assert.equal(res.status(), 401);
     assert.equal(((await res.json()) as { code: string }).code, 'unauthorized');
+    // Signing in from there lands on the page the link named, not on the overview.
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: /sign in/i }).click();
+    await page.getByRole('heading', { level: 1, name: 'Organizations' }).waitFor();
+    assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/console/orgs?from=link');
+    await context.close();
+  });
+
+  test('a next= that is not a console page is never followed', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${ts.url}/console/sign-in?next=${encodeURIComponent('//evil.example/console/x')}`);
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: /sign in/i }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    assert.equal(new URL(page.url()).origin, new URL(ts.url).origin);
     await context.close();
   });
 

@@ -87,10 +87,11 @@ describe('the console, built', () => {
   test('without a valid session a page redirects to the sign-in page, which is served to anyone', async () => {
     const anonymous: Record<string, string>[] = [{}, { cookie: 'capstan_console=forged' }, { cookie: `capstan_console=${'A'.repeat(43)}` }];
     for (const headers of anonymous) {
-      for (const path of ['/console', '/console/', '/console/orgs', '/console/settings/']) {
+      // The page asked for rides along, so signing in lands on it.
+      for (const [path, next] of [['/console', ''], ['/console/', ''], ['/console/orgs', '?next=%2Fconsole%2Forgs'], ['/console/settings/', '?next=%2Fconsole%2Fsettings%2F'], ['/console/orgs?x=1', '?next=%2Fconsole%2Forgs%3Fx%3D1']] as const) {
         const res = await rawGet(s.url, path, headers);
         assert.equal(res.status, 302, path);
-        assert.equal(res.headers.location, '/console/sign-in', path);
+        assert.equal(res.headers.location, `/console/sign-in${next}`, path);
         assertSecurityHeaders(res, path);
       }
     }

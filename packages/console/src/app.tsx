@@ -38,7 +38,14 @@ function titleOf(path: string): string {
 }
 
 /** Where a signed-out operator was going, to return there after signing in. */
-let returnTo = '/';
+/** Where signing in leads: the page that sent the operator to sign in, or one the server named (?next=/console/…). */
+let returnTo = initialReturn();
+
+function initialReturn(): string {
+  const next = new URLSearchParams(location.search).get('next');
+  // Only a path of the console itself: never another origin (//evil) or page of the server.
+  return next !== null && /^\/console\/[^/\\]/.test(next) ? next.slice('/console'.length) : '/';
+}
 
 async function recoverSession(): Promise<void> {
   try {
