@@ -126,7 +126,9 @@ for (const driver of DRIVERS) {
       assert.equal(opened.expiresAt, '2030-01-01T00:10:00.000Z');
       const row = await storage.db.selectFrom('console_sessions').selectAll().executeTakeFirstOrThrow();
       assert.ok(!JSON.stringify(row).includes(opened.id) && !JSON.stringify(row).includes(opened.csrfToken), 'digests only');
-      assert.deepEqual(await sessions.verify(opened.id), { expiresAt: opened.expiresAt, csrfToken: opened.csrfToken });
+      const verified = await sessions.verify(opened.id);
+      assert.deepEqual({ expiresAt: verified.expiresAt, csrfToken: verified.csrfToken }, { expiresAt: opened.expiresAt, csrfToken: opened.csrfToken });
+      assert.equal(await verified.stillOpen(), true);
       sessions.checkCsrf(opened.id, opened.csrfToken);
       assert.throws(() => sessions.checkCsrf(opened.id, opened.csrfToken.slice(1)), (e: AppError) => e.code === 'csrf_failed');
       // Last use is recorded, a write at most a minute.
@@ -140,8 +142,10 @@ for (const driver of DRIVERS) {
       await assert.rejects(sessions.verify(opened.id), (e: AppError) => e.code === 'session_expired');
 
       const other = await sessions.open('admin-token');
+      const otherVerified = await sessions.verify(other.id);
       await sessions.close(other.id);
       await assert.rejects(sessions.verify(other.id), (e: AppError) => e.code === 'unauthorized');
+      assert.equal(await otherVerified.stillOpen(), false, 'a stream opened with it learns it was signed out');
       const live = await sessions.open('admin-token');
       const expired = [opened];
       for (let i = 0; i < 2; i++) {
