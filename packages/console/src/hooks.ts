@@ -80,3 +80,30 @@ export function useThrottled(fn: () => void, ms: number): () => void {
     }, ms);
   }, [ms]);
 }
+
+/**
+ * Calls `reload` when the operator comes back to the tab (it was hidden, or the window lost focus):
+ * what other operators, the CLI or the API changed meanwhile sends no event this page hears.
+ */
+export function useReloadOnReturn(reload: () => void): void {
+  const saved = useRef(reload);
+  saved.current = reload;
+  useEffect(() => {
+    let away = false;
+    const leave = () => { away = true; };
+    const back = () => {
+      if (!away || document.visibilityState !== 'visible') return;
+      away = false;
+      saved.current();
+    };
+    const visibility = () => (document.visibilityState === 'visible' ? back() : leave());
+    document.addEventListener('visibilitychange', visibility);
+    window.addEventListener('blur', leave);
+    window.addEventListener('focus', back);
+    return () => {
+      document.removeEventListener('visibilitychange', visibility);
+      window.removeEventListener('blur', leave);
+      window.removeEventListener('focus', back);
+    };
+  }, []);
+}

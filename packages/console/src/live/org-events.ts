@@ -5,19 +5,29 @@
 import { useEffect } from 'preact/hooks';
 import { openStream, type Stream } from '../api/sse.js';
 
+/** Told each event's type ("document.status", "webhook.disabled"…). */
+export type OrgEventListener = (type: string) => void;
+
 interface Tail {
   readonly stream: Stream;
-  readonly listeners: Set<() => void>;
+  readonly listeners: Set<OrgEventListener>;
 }
+
+const typeOf = (data: unknown): string =>
+  data && typeof data === 'object' && typeof (data as { type?: unknown }).type === 'string' ? (data as { type: string }).type : '';
 
 const tails = new Map<string, Tail>();
 
 /** Calls `listener` on each event of the organization; returns what stops it. */
-export function watchOrgEvents(orgId: string, listener: () => void): () => void {
+export function watchOrgEvents(orgId: string, listener: OrgEventListener): () => void {
   let tail = tails.get(orgId);
   if (!tail) {
-    const listeners = new Set<() => void>();
-    const stream = openStream('/live/events', { query: { org_id: orgId }, resumeParam: 'after', events: { event: () => listeners.forEach((l) => l()) } });
+    const listeners = new Set<OrgEventListener>();
+    const stream = openStream('/live/events', {
+      query: { org_id: orgId },
+      resumeParam: 'after',
+      events: { event: (data) => listeners.forEach((l) => l(typeOf(data))) },
+    });
     tail = { stream, listeners };
     tails.set(orgId, tail);
   }
@@ -32,6 +42,6 @@ export function watchOrgEvents(orgId: string, listener: () => void): () => void 
 }
 
 /** Runs `onEvent` on each event of the organization while the component is mounted. */
-export function useOrgEvents(orgId: string, onEvent: () => void): void {
-  useEffect(() => watchOrgEvents(orgId, onEvent), [orgId, onEvent]);
+export function useOrgEvents(orgId: string, onEvent: OrgEventListener): void {
+  useEffect(() => (orgId ? watchOrgEvents(orgId, onEvent) : undefined), [orgId, onEvent]);
 }

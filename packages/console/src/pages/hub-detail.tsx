@@ -6,10 +6,14 @@ import type { Contact, ContactToken, Hub, Page, Segment, Space } from '../api/ty
 import { useDialogs } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
 import { formatTime, isolate } from '../format.js';
-import { useAction, useLoad } from '../hooks.js';
+import { useAction, useLoad, useReloadOnReturn } from '../hooks.js';
 import { useSystem } from '../live/system.js';
 import { ConnectionTable, useDisconnect } from './connections.js';
 import { Table } from '../components/table.js';
+import { Pager, usePaged } from '../components/pager.js';
+
+const CONTACTS_PAGE = 50;
+const SPACES_PAGE = 50;
 
 function AddContact({ hubId, onAdded }: { hubId: string; onAdded: () => void }) {
   const [name, setName] = useState('');
@@ -45,14 +49,17 @@ function AddContact({ hubId, onAdded }: { hubId: string; onAdded: () => void }) 
 
 export function HubDetail({ hub }: { hub: Hub }) {
   const base = `/hubs/${encodeURIComponent(hub.id)}`;
-  const spaces = useLoad(() => get<Page<Space>>(`${base}/spaces`, { limit: 100 }), [hub.id]);
+  const spacePages = usePaged((limit, offset) => get<Page<Space>>(`${base}/spaces`, { limit, offset }), SPACES_PAGE, [hub.id]);
+  const spaces = spacePages.load;
   const segments = useLoad(() => get<Page<Segment>>(`${base}/segments`), [hub.id]);
-  const contacts = useLoad(() => get<Page<Contact>>(`${base}/contacts`, { limit: 100 }), [hub.id]);
+  const paged = usePaged((limit, offset) => get<Page<Contact>>(`${base}/contacts`, { limit, offset }), CONTACTS_PAGE, [hub.id]);
+  const contacts = paged.load;
+  useReloadOnReturn(contacts.reload);
   const dialogs = useDialogs();
   const disconnect = useDisconnect(dialogs.confirm);
   const action = useAction();
   const sys = useSystem();
-  const contactList = contacts.data?.data ?? [];
+  const contactList = paged.rows;
   const ids = new Set(contactList.map((c) => c.id));
   const connected = (sys.connections ?? []).filter((c) => c.surface === 'hub' && (c.topic.includes(hub.id) || ids.has(c.credential.replace(/^contact:/, ''))));
   const segmentName = new Map((segments.data?.data ?? []).map((s) => [s.id, s.name]));
@@ -78,13 +85,14 @@ export function HubDetail({ hub }: { hub: Hub }) {
         <section class="card" aria-labelledby="spaces-h">
           <h3 id="spaces-h">Spaces</h3>
           <ErrorNote error={spaces.error} />
-          {spaces.data && spaces.data.data.length === 0 ? <Empty>No spaces yet — members or moderators create them from the hub.</Empty> : (
+          {spaces.data && spacePages.rows.length === 0 && spacePages.offset === 0 ? <Empty>No spaces yet — members or moderators create them from the hub.</Empty> : (
             <ul class="plain">
-              {(spaces.data?.data ?? []).map((s) => (
+              {spacePages.rows.map((s) => (
                 <li key={s.id}><bdi>{s.name}</bdi> {s.restricted && <span class="tag">restricted: {s.segment_ids.map((id) => isolate(segmentName.get(id) ?? id)).join(', ') || 'no segment'}</span>}</li>
               ))}
             </ul>
           )}
+          <Pager paged={spacePages} size={SPACES_PAGE} noun="spaces" />
         </section>
         <section class="card" aria-labelledby="segments-h">
           <h3 id="segments-h">Segments</h3>
@@ -98,7 +106,7 @@ export function HubDetail({ hub }: { hub: Hub }) {
         <h3 id="contacts-h">Contacts</h3>
         <AddContact hubId={hub.id} onAdded={contacts.reload} />
         <ErrorNote error={contacts.error ?? action.error} />
-        {contacts.data && contactList.length === 0 ? <Empty>No contacts yet — add one above.</Empty> : (
+        {contacts.data && contactList.length === 0 && paged.offset === 0 ? <Empty>No contacts yet — add one above.</Empty> : (
           <Table label="Contacts" testId="contacts-table">
             <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Id</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>
@@ -119,6 +127,7 @@ export function HubDetail({ hub }: { hub: Hub }) {
             </tbody>
           </Table>
         )}
+        <Pager paged={paged} size={CONTACTS_PAGE} noun="contacts" />
       </section>
       <section class="card" aria-labelledby="connected-h">
         <h3 id="connected-h">Connected contacts</h3>

@@ -6,7 +6,8 @@ import type { CreditBalance, LedgerEntry, Page } from '../api/types.js';
 import type { ConfirmRequest } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
 import { formatCredits, formatInt, formatTime } from '../format.js';
-import { useAction, useLoad } from '../hooks.js';
+import { useAction } from '../hooks.js';
+import { Pager, usePaged } from '../components/pager.js';
 import { Table } from '../components/table.js';
 
 const PAGE = 50;
@@ -15,9 +16,9 @@ export function OrgCredits({ orgId, refresh, onChanged, confirm }: { orgId: stri
   const [kind, setKind] = useState<'grant' | 'correction'>('grant');
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('grant');
-  const [offset, setOffset] = useState(0);
   const action = useAction();
-  const ledger = useLoad(() => get<Page<LedgerEntry>>(`/orgs/${encodeURIComponent(orgId)}/ledger`, { limit: PAGE, offset }), [orgId, offset, refresh]);
+  const paged = usePaged((limit, offset) => get<Page<LedgerEntry>>(`/orgs/${encodeURIComponent(orgId)}/ledger`, { limit, offset }), PAGE, [orgId], refresh);
+  const ledger = paged.load;
 
   const apply = async () => {
     const n = Math.trunc(Number(amount));
@@ -40,7 +41,7 @@ export function OrgCredits({ orgId, refresh, onChanged, confirm }: { orgId: stri
     }
     await action.run(apply);
   };
-  const rows = ledger.data?.data ?? [];
+  const rows = paged.rows;
   return (
     <section aria-labelledby="credits-h" class="card">
       <h2 id="credits-h">Credits</h2>
@@ -69,7 +70,7 @@ export function OrgCredits({ orgId, refresh, onChanged, confirm }: { orgId: stri
       </form>
       <h3>Ledger</h3>
       <ErrorNote error={ledger.error} />
-      {ledger.data && rows.length === 0 && offset === 0 ? <Empty>No ledger entries yet — grant credits above.</Empty> : (
+      {ledger.data && rows.length === 0 && paged.offset === 0 ? <Empty>No ledger entries yet — grant credits above.</Empty> : (
         <Table label="Ledger" testId="ledger-table">
           <thead><tr><th scope="col">When</th><th scope="col">Amount</th><th scope="col">Balance after</th><th scope="col">Reason</th><th scope="col">Reference</th></tr></thead>
           <tbody>
@@ -85,10 +86,7 @@ export function OrgCredits({ orgId, refresh, onChanged, confirm }: { orgId: stri
           </tbody>
         </Table>
       )}
-      <div class="pager">
-        <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>Newer</button>
-        <button type="button" disabled={rows.length < PAGE} onClick={() => setOffset(offset + PAGE)}>Older</button>
-      </div>
+      <Pager paged={paged} size={PAGE} noun="entries" labels={['Newer', 'Older']} />
     </section>
   );
 }

@@ -6,7 +6,7 @@ import type { Counts, Hub, OrgWithKeys, Page, Usage } from '../api/types.js';
 import { useDialogs } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
 import { formatCredits, formatInt, formatTime } from '../format.js';
-import { useLoad, useThrottled } from '../hooks.js';
+import { useLoad, useReloadOnReturn, useThrottled } from '../hooks.js';
 import { useOrgEvents } from '../live/org-events.js';
 import { Link } from '../router.js';
 import { OrgApps } from './org-apps.js';
@@ -60,6 +60,7 @@ export function OrgDetail({ orgId }: { orgId: string }) {
   const throttled = useThrottled(bump, 1000);
 
   useOrgEvents(orgId, throttled);
+  useReloadOnReturn(bump);
 
   const o = org.data;
   return (

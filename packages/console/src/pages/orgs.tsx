@@ -5,7 +5,8 @@ import type { Org, OrgCreated, Page } from '../api/types.js';
 import { useDialogs } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
 import { formatCredits, formatTime, isolate } from '../format.js';
-import { useAction, useLoad } from '../hooks.js';
+import { useAction, useReloadOnReturn } from '../hooks.js';
+import { Pager, usePaged } from '../components/pager.js';
 import { Link } from '../router.js';
 import { Table } from '../components/table.js';
 
@@ -47,10 +48,14 @@ function CreateOrg({ onCreated }: { onCreated: (org: OrgCreated) => void }) {
   );
 }
 
+const PAGE = 50;
+
 export function Orgs() {
-  const orgs = useLoad(() => get<Page<Org>>('/orgs', { limit: 100 }), []);
+  const paged = usePaged((limit, offset) => get<Page<Org>>('/orgs', { limit, offset }), PAGE, []);
+  const orgs = paged.load;
+  useReloadOnReturn(orgs.reload);
   const dialogs = useDialogs();
-  const list = orgs.data?.data ?? [];
+  const list = paged.rows;
   const created = (org: OrgCreated) => {
     orgs.reload();
     dialogs.showSecret({ title: `API key of ${isolate(org.name)}`, secrets: [{ label: 'API key', value: org.api_key }] });
@@ -62,7 +67,7 @@ export function Orgs() {
       <section aria-labelledby="orgs-h">
         <h2 id="orgs-h">All organizations</h2>
         <ErrorNote error={orgs.error} />
-        {orgs.data && list.length === 0 ? <Empty>No organizations yet — create one above.</Empty> : (
+        {orgs.data && list.length === 0 && paged.offset === 0 ? <Empty>No organizations yet — create one above.</Empty> : (
           <Table label="Organizations" testId="orgs-table">
             <thead><tr><th scope="col">Name</th><th scope="col">Id</th><th scope="col">Balance</th><th scope="col">Created</th></tr></thead>
             <tbody>
@@ -77,7 +82,7 @@ export function Orgs() {
             </tbody>
           </Table>
         )}
-        {list.length >= 100 && <p class="muted">Showing the first 100.</p>}
+        <Pager paged={paged} size={PAGE} noun="organizations" />
       </section>
       {dialogs.view}
     </>

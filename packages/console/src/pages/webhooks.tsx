@@ -1,15 +1,16 @@
 // Webhook endpoints of one organization: create one (its signing secret shown once), enable or
 // disable, send a test, delete (confirmed), and each endpoint's deliveries with a retry.
-import { useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { del, get, patch, post } from '../api/http.js';
 import type { Page, WebhookDelivery, WebhookEndpoint, WebhookEndpointWithSecret } from '../api/types.js';
 import { useDialogs } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
 import { OrgPicker, useOrgChoice } from '../components/org-picker.js';
 import { formatTime } from '../format.js';
-import { useAction, useLoad, useThrottled } from '../hooks.js';
+import { useAction, useLoad, useReloadOnReturn, useThrottled } from '../hooks.js';
 import { useOrgEvents } from '../live/org-events.js';
 import { Table } from '../components/table.js';
+import { Pager, usePaged } from '../components/pager.js';
 
 const eventsOf = (text: string): string[] | undefined => {
   const list = text.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s !== '');
@@ -57,25 +58,66 @@ function CreateWebhook({ orgId, onCreated }: { orgId: string; onCreated: (w: Web
   );
 }
 
-function Deliveries({ endpointId, orgId }: { endpointId: string; orgId: string }) {
-  const deliveries = useLoad(() => get<Page<WebhookDelivery>>(`/webhooks/${encodeURIComponent(endpointId)}/deliveries`, { limit: 50 }), [endpointId]);
+const DELIVERIES_PAGE = 50;
+const STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
+const isOpen = (d: WebhookDelivery) => d.status === 'pending' || d.status === 'delivering';
+
+/**
+ * When to read the deliveries again while one is still open: a delivery's outcome is no event of
+ * the organization, so nothing else would tell the page. Soon for one being sent, at its next attempt
+ * for one waiting (at most 30 s away, at least 1 s).
+ */
+function followUpMs(list: readonly WebhookDelivery[], now: number): number | null {
+  let soonest: number | null = null;
+  for (const d of list) {
+    if (!isOpen(d)) continue;
+    const at = d.status === 'pending' && d.next_attempt_at ? Date.parse(d.next_attempt_at) - now : 0;
+    const ms = Math.min(30_000, Math.max(1_000, Number.isFinite(at) ? at : 0));
+    soonest = soonest === null ? ms : Math.min(soonest, ms);
+  }
+  return soonest;
+}
+
+function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
+  const [status, setStatus] = useState('');
+  const endpointId = endpoint.id;
+  const paged = usePaged(
+    (limit, offset) => get<Page<WebhookDelivery>>(`/webhooks/${encodeURIComponent(endpointId)}/deliveries`, { limit, offset, status: status || undefined }),
+    DELIVERIES_PAGE,
+    [endpointId, status],
+  );
+  const deliveries = paged.load;
   // Each event of the organization may add a delivery: its live tail says when to read them again.
   const reload = useThrottled(deliveries.reload, 1000);
-  useOrgEvents(orgId, reload);
+  useOrgEvents(endpoint.org_id, reload);
+  const list = paged.rows;
+  useEffect(() => {
+    const ms = followUpMs(list, Date.now());
+    if (ms === null) return;
+    const timer = setTimeout(deliveries.reload, ms);
+    return () => clearTimeout(timer);
+  }, [deliveries.data]);
   const action = useAction();
   const retry = (d: WebhookDelivery) => action.run(async () => {
     await post(`/webhooks/${encodeURIComponent(endpointId)}/deliveries/${encodeURIComponent(d.id)}/retry`);
     deliveries.reload();
   });
-  const list = deliveries.data?.data ?? [];
   return (
     <div class="deliveries">
       <div class="item-head">
         <h4>Deliveries</h4>
+        <div class="field inline">
+          <label for={`status-${endpointId}`}>Status</label>
+          <select id={`status-${endpointId}`} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+            <option value="">any</option>
+            {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        </div>
         <button type="button" onClick={deliveries.reload} disabled={deliveries.loading}>Refresh</button>
       </div>
       <ErrorNote error={deliveries.error ?? action.error} />
-      {deliveries.data && list.length === 0 ? <Empty>No deliveries yet — send a test above.</Empty> : (
+      {!endpoint.enabled && <p class="hint">The endpoint is disabled: enable it to retry its deliveries.</p>}
+      {deliveries.data && list.length === 0 && paged.offset === 0 ? <Empty>{status ? `No ${status} deliveries.` : 'No deliveries yet — send a test above.'}</Empty> : (
         <Table label="Deliveries" testId="deliveries-table">
           <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Updated</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
           <tbody>
@@ -88,13 +130,14 @@ function Deliveries({ endpointId, orgId }: { endpointId: string; orgId: string }
                   <td class="num">{d.attempt_count}</td>
                   <td>{last ? `${last.outcome}${last.status_code !== null ? ` ${last.status_code}` : ''}${last.error ? `: ${last.error}` : ''}` : '–'}</td>
                   <td>{formatTime(d.updated_at)}</td>
-                  <td><button type="button" onClick={() => retry(d)} disabled={action.busy} aria-label={`Retry delivery ${d.id}`}>Retry</button></td>
+                  <td><button type="button" onClick={() => retry(d)} disabled={action.busy || !endpoint.enabled || d.status === 'delivering'} aria-label={`Retry delivery ${d.id}`}>Retry</button></td>
                 </tr>
               );
             })}
           </tbody>
         </Table>
       )}
+      <Pager paged={paged} size={DELIVERIES_PAGE} noun="deliveries" labels={['Newer', 'Older']} />
     </div>
   );
 }
@@ -138,7 +181,7 @@ function EndpointItem({ w, onChanged, dialogs }: { w: WebhookEndpoint; onChanged
       </div>
       {note && <p role="status">{note}</p>}
       <ErrorNote error={action.error} />
-      <div id={panel}>{open && <Deliveries key={note ?? ''} endpointId={w.id} orgId={w.org_id} />}</div>
+      <div id={panel}>{open && <Deliveries key={note ?? ''} endpoint={w} />}</div>
     </li>
   );
 }
@@ -147,6 +190,12 @@ export function Webhooks() {
   const [orgId, chooseOrg] = useOrgChoice('/webhooks');
   const endpoints = useLoad(orgId ? () => get<Page<WebhookEndpoint>>(`/orgs/${encodeURIComponent(orgId)}/webhooks`) : null, [orgId]);
   const dialogs = useDialogs();
+  useReloadOnReturn(endpoints.reload);
+  // An endpoint that keeps failing is disabled by the server; the organization's tail says so.
+  const onEvent = useCallback((type: string) => {
+    if (type === 'webhook.disabled') endpoints.reload();
+  }, [endpoints.reload]);
+  useOrgEvents(orgId, onEvent);
   const list = orgId ? endpoints.data?.data ?? [] : [];
   const created = (w: WebhookEndpointWithSecret) => {
     endpoints.reload();
