@@ -85,6 +85,12 @@ export class Connection implements FanoutMember {
   /** Writes so far, and how many had left the buffer at the last tick (the idle rule reads these). */
   private writes = 0;
   private flushedWrites = 0;
+  /**
+   * Bytes of frames handed to the wire so far, and how many of them had left its buffer at the last
+   * check: a slow reader whose buffer never empties still takes some between two ticks.
+   */
+  private bytesWritten = 0;
+  private bytesFlushed = 0;
   private lastProgressAt = Date.now();
   private readonly since = Date.now();
   /** Logged events written to this client (snapshots and acknowledgements not counted). */
@@ -249,6 +255,7 @@ export class Connection implements FanoutMember {
     }
     this.spec.wire.write(frame);
     this.writes++;
+    this.bytesWritten += frame.length;
   }
 
   private onAccessEvent(event: EventRecord): void {
@@ -390,8 +397,14 @@ export class Connection implements FanoutMember {
     const { heartbeatMs, idleTimeoutMs } = this.deps.limits;
     const wire = this.spec.wire;
     const now = Date.now();
-    if (wire.bufferedBytes() === 0 && this.writes !== this.flushedWrites) {
-      this.flushedWrites = this.writes;
+    const buffered = wire.bufferedBytes();
+    // Progress: what was written has all left the buffer (a ping counts, it is written past it), or
+    // some of it has since the last check. A string frame counts its characters, never more than its
+    // bytes, so an undercount can only hide progress until the buffer drains, never invent it.
+    const flushed = this.bytesWritten - buffered;
+    if ((buffered === 0 && this.writes !== this.flushedWrites) || flushed > this.bytesFlushed) {
+      this.flushedWrites = buffered === 0 ? this.writes : this.flushedWrites;
+      this.bytesFlushed = Math.max(this.bytesFlushed, flushed);
       this.lastProgressAt = now;
     }
     // Idle since neither an event nor a heartbeat reached the client, or since the peer last
@@ -411,10 +424,18 @@ export class Connection implements FanoutMember {
     }
   }
 
-  /** Drops a connection whose peer is gone: no terminal event, it could not arrive. */
+  /**
+   * Drops a connection whose peer is gone: no terminal event, it could not arrive. With a reset, so
+   * what the kernel still holds for it is freed now, not left to an orphaned socket that keeps
+   * resending it for minutes.
+   */
   private drop(): void {
     if (this.closed) return;
-    this.spec.wire.destroy();
+    const wire = this.spec.wire;
+    const socket = wire.socket;
+    if (socket && !socket.destroyed) socket.resetAndDestroy();
+    if (wire.reset) wire.reset();
+    else wire.destroy();
     this.cleanup();
   }
 

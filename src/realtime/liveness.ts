@@ -2,8 +2,9 @@
 // sent to a peer that is gone sits in the kernel's send queue, invisible to Node, while TCP
 // retransmits it for ~15 minutes; Node 20 has no TCP_USER_TIMEOUT. So one shared sweep reads the
 // kernel's TCP table (Linux) and ends the connections whose data has gone unacknowledged through
-// retransmission timeouts for a whole window. Elsewhere the sweep does nothing. While all is well, a
-// sweep first asks the kernel's count of retransmission timeouts, and reads the table only when it moved.
+// retransmission timeouts, or waited behind a shut receive window, for a whole window. Elsewhere the
+// sweep does nothing. While all is well, a sweep first asks the kernel's count of retransmission
+// timeouts and zero-window probes, and reads the table only when it moved.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import type { Socket } from 'node:net';
@@ -57,10 +58,11 @@ const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.m
 export type TableReader = (table: TcpTableName) => AsyncIterable<string>;
 
 /**
- * The retransmission timeouts TCP has had in this network namespace, on any connection (TcpExt's
- * `TCPTimeouts` in /proc/net/netstat, IPv4 and IPv6 alike), or undefined when it cannot be read. The
- * kernel counts each one as it fires, before it adds to the connection's own count of them (the
- * table's `retrnsmt`), whether or not the retransmission then leaves.
+ * The retransmission timeouts and zero-window probes TCP has had in this network namespace, on any
+ * connection (TcpExt's `TCPTimeouts` and `TCPWinProbe` in /proc/net/netstat, IPv4 and IPv6 alike), or
+ * undefined when it cannot be read. The kernel counts a timeout as it fires, before it adds to the
+ * connection's own count of them (the table's `retrnsmt`), whether or not the retransmission then
+ * leaves; a probe as it is sent, which the shut window's probe timer (the table's `tr` 4) does.
  */
 export type TimeoutCounter = () => number | undefined;
 
@@ -84,12 +86,21 @@ function readTimeouts(): number | undefined {
   }
 }
 
-/** TCPTimeouts from the two `TcpExt:` lines of /proc/net/netstat (the names, then the values). */
+/**
+ * TCPTimeouts plus TCPWinProbe (zero-window probes sent) from the two `TcpExt:` lines of
+ * /proc/net/netstat (the names, then the values): either moving may mean a peer stopped taking data.
+ * A kernel without TCPWinProbe counts timeouts alone.
+ */
 export function tcpTimeouts(netstat: string): number | undefined {
   const [names, values] = netstat.split('\n').filter((line) => line.startsWith('TcpExt:')).map((line) => line.trim().split(/\s+/));
-  const at = names?.indexOf('TCPTimeouts') ?? -1;
-  const value = at > 0 ? Number(values?.[at]) : Number.NaN;
-  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  const read = (name: string): number => {
+    const at = names?.indexOf(name) ?? -1;
+    return at > 0 ? Number(values?.[at]) : Number.NaN;
+  };
+  const timeouts = read('TCPTimeouts');
+  if (!(Number.isSafeInteger(timeouts) && timeouts >= 0)) return undefined;
+  const probes = read('TCPWinProbe');
+  return Number.isSafeInteger(probes) && probes >= 0 ? timeouts + probes : timeouts;
 }
 
 /** Reads of the table per slice: about 27 connections a read, some 45 µs of the kernel's printing each. */
@@ -128,15 +139,19 @@ async function* readProcTable(table: TcpTableName): AsyncIterable<string> {
   }
 }
 
-/** The state of a connection the table lists without a running retransmission timer. */
-const ACKNOWLEDGED: TcpState = { txQueue: 0, retransmitTimer: false, retransmits: 0 };
+/** The state of a connection the table lists without a running retransmission or probe timer. */
+const ACKNOWLEDGED: TcpState = { txQueue: 0, retransmitTimer: false, probeTimer: false, retransmits: 0 };
 
 interface Watched extends WatchedPeer {
   readonly table: TcpTableName;
   readonly key: string;
-  /** When a sweep first saw its data being retransmitted, since the peer last acknowledged. */
+  /** When a sweep first saw its data being retransmitted, or its window shut, since the peer last took any. */
   since: number | undefined;
+  /** Which timer that sweep saw: a change between the two is the peer answering. */
+  probing: boolean;
   retransmits: number;
+  /** Unacknowledged bytes at the last sweep while the window was shut: fewer since means it read some. */
+  txQueue: number;
 }
 
 export class TcpStallWatch implements StallWatch {
@@ -170,7 +185,7 @@ export class TcpStallWatch implements StallWatch {
     if (!this.enabled || localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) return undefined;
     const id = tcpKey(localAddress, localPort, remoteAddress, remotePort);
     if (!id) return undefined;
-    const entry: Watched = { table: id.table, key: id.key, peer, since: undefined, retransmits: 0 };
+    const entry: Watched = { table: id.table, key: id.key, peer, since: undefined, probing: false, retransmits: 0, txQueue: 0 };
     this.tables[id.table].set(id.key, entry);
     this.start();
     return entry;
@@ -232,16 +247,27 @@ export class TcpStallWatch implements StallWatch {
     }
   }
 
-  /** True when the peer has acknowledged nothing, through retransmission timeouts, for the window. */
+  /**
+   * True when the peer has taken nothing for the window: its data went unacknowledged through
+   * retransmission timeouts, or its receive window stayed shut while data waited. A shut window is a
+   * peer that vanished after it stopped reading, or one still there that reads nothing (a frozen tab):
+   * either way no event or heartbeat reaches it. A slow reader opens its window now and then, and the
+   * bytes waiting then fall, or the next sweep finds the other timer or none running.
+   */
   private judge(entry: Watched, state: TcpState, now: number): boolean {
-    if (!(state.retransmitTimer && state.retransmits > 0 && state.txQueue > 0)) {
+    const probing = state.probeTimer && state.txQueue > 0;
+    if (!probing && !(state.retransmitTimer && state.retransmits > 0 && state.txQueue > 0)) {
       entry.since = undefined;
       entry.retransmits = 0;
       return false;
     }
-    // A count that went down means an acknowledgement came in between two sweeps: start over.
-    if (entry.since === undefined || state.retransmits < entry.retransmits) entry.since = now;
-    entry.retransmits = state.retransmits;
+    // A count that went down, or fewer bytes waiting behind a shut window, means the peer took
+    // something between two sweeps; so does a change of timer: start over.
+    const progressed = probing ? state.txQueue < entry.txQueue : state.retransmits < entry.retransmits;
+    if (entry.since === undefined || entry.probing !== probing || progressed) entry.since = now;
+    entry.probing = probing;
+    entry.retransmits = probing ? 0 : state.retransmits;
+    entry.txQueue = state.txQueue;
     return now - entry.since >= this.timing.windowMs;
   }
 

@@ -17,6 +17,11 @@ export interface TcpState {
   readonly txQueue: number;
   /** The retransmission timer is running (the table's `tr` is 1). */
   readonly retransmitTimer: boolean;
+  /**
+   * The zero-window probe timer is running (`tr` is 4): the peer's receive window is shut, so what is
+   * queued waits for it to read, or for a peer that is gone.
+   */
+  readonly probeTimer: boolean;
   /** Retransmission timeouts since the peer last acknowledged anything (`retrnsmt`). */
   readonly retransmits: number;
 }
@@ -38,16 +43,17 @@ export function tcpKey(localAddress: string, localPort: number, remoteAddress: s
   return { table: local.length === 4 ? 'tcp' : 'tcp6', key: parts.join('') };
 }
 
-/** `0` and `1`: the `tr` column of a connection whose retransmission timer is running. */
+/** `0` then `1` or `4`: the `tr` column of a connection whose retransmission or zero-window probe timer is running. */
 const ZERO = 0x30;
 const ONE = 0x31;
+const FOUR = 0x34;
 
 /**
  * Calls `found` for each whole line of `text` whose connection is in `wanted`, and returns what
  * follows the last newline: the start of a line the next chunk of the table completes. The header
  * matches no key. The columns after `sl:` have fixed widths, so a line is read by offsets. With
- * `retransmittingOnly`, lines whose retransmission timer is not running are passed over unread: on a
- * busy node that is nearly every line, and the sweep runs every few seconds.
+ * `retransmittingOnly`, lines whose retransmission or zero-window probe timer is not running are
+ * passed over unread: on a busy node that is nearly every line, and the sweep runs every few seconds.
  */
 export function scanTcpLines<T>(text: string, table: TcpTableName, wanted: ReadonlyMap<string, T>, found: (value: T, state: TcpState) => void, retransmittingOnly = false): string {
   const keyLength = table === 'tcp' ? 27 : 75;
@@ -56,7 +62,8 @@ export function scanTcpLines<T>(text: string, table: TcpTableName, wanted: Reado
     const end = text.indexOf('\n', start);
     if (end < 0) return text.slice(start);
     const k = text.indexOf(':', start) + 2;
-    const running = retransmittingOnly ? text.charCodeAt(k + keyLength + 22) === ZERO && text.charCodeAt(k + keyLength + 23) === ONE : true;
+    const timer = text.charCodeAt(k + keyLength + 23);
+    const running = retransmittingOnly ? text.charCodeAt(k + keyLength + 22) === ZERO && (timer === ONE || timer === FOUR) : true;
     if (running && k > 1 && k + keyLength + 42 <= end) {
       const value = wanted.get(text.slice(k, k + keyLength));
       if (value !== undefined) {
@@ -66,6 +73,7 @@ export function scanTcpLines<T>(text: string, table: TcpTableName, wanted: Reado
         found(value, {
           txQueue: parseInt(text.slice(f + 4, f + 12), 16),
           retransmitTimer: text.slice(f + 22, f + 24) === '01',
+          probeTimer: text.slice(f + 22, f + 24) === '04',
           retransmits: parseInt(text.slice(r, r + 8), 16),
         });
       }

@@ -111,15 +111,15 @@ describe('connection timers', () => {
       unwatch: (w) => void unwatched.push(w),
     };
     const ticks = new TickWheel(1000);
-    const socket = {} as Socket;
+    const dropped: string[] = [];
+    const socket = { destroyed: false, resetAndDestroy: () => void dropped.push('reset') } as unknown as Socket;
     const closed: Connection[] = [];
 
-    const dropped: string[] = [];
     const a = new Connection('a', { topic: 't', access: { allows: () => true }, wire: fakeWire(dropped, socket), codec: namedSseCodec() }, deps(closed, { stalls, ticks }));
     await a.start();
     assert.deepEqual(watched, [a]);
     a.stalled();
-    assert.deepEqual(dropped, ['destroy'], 'dropped without a terminal event: it could not arrive');
+    assert.deepEqual(dropped, ['reset', 'destroy'], 'dropped without a terminal event (it could not arrive), with a reset that frees what the kernel holds');
     assert.equal(unwatched.length, 0, 'the watch already let go of a peer it reported');
 
     const ended: string[] = [];
@@ -129,5 +129,45 @@ describe('connection timers', () => {
     assert.deepEqual(unwatched.map((w) => w.peer), [b]);
     assert.deepEqual(closed, [a, b]);
     assert.equal(ticks.size, 0);
+  });
+
+  test('a slow reader whose buffer never empties is not idle while it takes bytes; one that takes none is dropped at the idle deadline', async () => {
+    mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: 1_000_000 });
+    try {
+      const idleTimeoutMs = 10_000;
+      const event = (n: number) => ({ id: `evt_${String(n).padStart(4, '0')}`, seq: n, topic: 't', orgId: 'org_1', type: 'hub.note', scope: {}, data: { pad: 'x'.repeat(200) }, createdAt: '2026-12-02T00:00:00Z' }) as EventRecord;
+      /** A wire whose client takes `takesPerSecond` bytes a second of what is queued, never all of it. */
+      const slowWire = (calls: string[], takesPerSecond: number) => {
+        let buffered = 0;
+        let at = Date.now();
+        const wire = fakeWire(calls);
+        wire.write = (frame) => {
+          calls.push('write');
+          buffered += frame.length;
+        };
+        wire.bufferedBytes = () => {
+          buffered = Math.max(1, buffered - Math.floor(((Date.now() - at) * takesPerSecond) / 1000));
+          at = Date.now();
+          return buffered;
+        };
+        return wire;
+      };
+      const run = async (takesPerSecond: number) => {
+        const calls: string[] = [];
+        const ticks = new TickWheel(tickPeriodMs(1000, idleTimeoutMs));
+        const limits = { heartbeatMs: 1000, idleTimeoutMs, queueLimitBytes: 1 << 20, replayPageSize: 10, maxBufferedEvents: 10 };
+        const connection = new Connection('c', { topic: 't', access: { allows: () => true }, wire: slowWire(calls, takesPerSecond), codec: namedSseCodec() }, deps([], { ticks, limits }));
+        await connection.start();
+        for (let n = 1; n <= 60 && !calls.includes('destroy'); n++) {
+          connection.onMessage({ kind: 'event', event: event(n) });
+          mock.timers.tick(500);
+        }
+        return calls.includes('destroy');
+      };
+      assert.equal(await run(200), false, 'a reader taking 200 B/s of ~500 B/s is behind, not gone');
+      assert.equal(await run(0), true, 'a reader taking nothing is dropped');
+    } finally {
+      mock.timers.reset();
+    }
   });
 });

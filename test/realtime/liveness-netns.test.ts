@@ -1,7 +1,8 @@
 // Peers that vanish without a FIN or an RST (a laptop lid, a network change): a hub SSE client and an
 // organizer WebSocket client in a network namespace of their own lose their link, and the server
 // closes both within the idle window and frees their slots, so the same contact and client_id
-// connect again at once. Needs root and iproute2 (`ip netns`), as CI has; it fails, never skips,
+// connect again at once; so is a stream whose peer stopped reading and then vanished, its receive
+// window shut (no retransmissions then, only zero-window probes). Needs root and iproute2 (`ip netns`), as CI has; it fails, never skips,
 // without them.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -141,5 +142,35 @@ describe('vanished peers (a network namespace of its own)', () => {
     again.close();
     const ws = await listen(server, org.apiKey, 'laptop');
     ws.close();
+  });
+
+  test('a peer that stopped reading, its receive window shut, then vanished, is closed and frees its slot', { timeout: 90_000 }, async () => {
+    const server = ts;
+    assert.ok(server, 'runs after the first test, on its server');
+    client?.kill('SIGKILL');
+    // The link comes back, and the namespace's receive buffers shrink so that a few events fill one.
+    ip('netns', 'exec', ns, 'ip', 'link', 'set', nsIf, 'up');
+    ip('netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv4.tcp_rmem=4096 16384 16384');
+    await until(() => server.server.ctx.realtime.size === 0, 'the first test\'s connections to be gone', 15_000);
+    const paused = spawn('ip', ['netns', 'exec', ns, process.execPath, 'test/realtime/netns-paused-client.mjs', hub.streamUrl(), member.token], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    client = paused;
+    let out = '';
+    paused.stdout?.setEncoding('utf8').on('data', (s: string) => (out += s));
+    paused.stderr?.setEncoding('utf8').on('data', (s: string) => (out += s));
+    await until(() => out.includes('"paused"'), `the client to open its stream and stop reading (${out})`, 15_000);
+    // Events it will not read: the kernel's receive buffer in the namespace fills, its window shuts,
+    // and the rest waits in the server's send queue behind zero-window probes. No more than that
+    // queue takes, so Node's own buffer stays empty and heartbeats keep leaving it: only the kernel
+    // knows that nothing arrives.
+    for (let i = 0; i < 5; i++) await hub.publish({ type: 'test.ping', data: { pad: 'x'.repeat(8000), i } });
+    // Everything sent so far acknowledged, the rest held back by the shut window: only probes leave.
+    await until(() => /timer:\(persist/.test(spawnSync('ss', ['-tno', 'dst', nsAddr], { encoding: 'utf8' }).stdout), 'the server to probe a shut window', 15_000);
+    ip('netns', 'exec', ns, 'ip', 'link', 'set', nsIf, 'down');
+    // Without a look at the shut window the stream stayed for as long as the kernel probes it (many
+    // minutes); a reader that is there but reads nothing is closed the same way, within the idle window.
+    await until(() => server.server.ctx.realtime.size === 0, 'the server to close the stream whose peer vanished behind a shut window', IDLE_MS * 4);
+    const again = await openSse(hub.streamUrl(), { token: member.token });
+    assert.equal(again.status, 200, again.body);
+    again.close();
   });
 });

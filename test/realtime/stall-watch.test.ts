@@ -41,7 +41,7 @@ describe('the kernel TCP table', { skip: process.platform !== 'linux' && 'the ta
         const id = keyOf(accepted);
         assert.equal(id.table, table);
         const state = await stateIn(table, id.key);
-        assert.deepEqual(state, { txQueue: 0, retransmitTimer: false, retransmits: 0 });
+        assert.deepEqual(state, { txQueue: 0, retransmitTimer: false, probeTimer: false, retransmits: 0 });
       } finally {
         client.destroy();
         accepted.destroy();
@@ -60,7 +60,7 @@ describe('the kernel TCP table', { skip: process.platform !== 'linux' && 'the ta
       `  12: ${key.key} 01 00000A2B:00000000 01:000000C8 00000007     0        0 2 1 0000000000000000 20 4 30 10 -1\n`;
     const seen: TcpState[] = [];
     assert.equal(scanTcpLines(text, 'tcp', new Map([[key.key, 1]]), (_v, state) => seen.push(state)), '');
-    assert.deepEqual(seen, [{ txQueue: 0xa2b, retransmitTimer: true, retransmits: 7 }]);
+    assert.deepEqual(seen, [{ txQueue: 0xa2b, retransmitTimer: true, probeTimer: false, retransmits: 7 }]);
     // In chunks cut anywhere, each line is read once, whole.
     for (const cut of [1, 40, 150, 200, text.length - 3]) {
       const again: TcpState[] = [];
@@ -72,23 +72,36 @@ describe('the kernel TCP table', { skip: process.platform !== 'linux' && 'the ta
 });
 
 describe('the retransmitting-only scan', () => {
-  test('reads the lines whose retransmission timer runs and passes over the others', () => {
+  test('reads the lines whose retransmission or zero-window probe timer runs and passes over the others', () => {
     const a = tcpKey('10.0.0.1', 8000, '10.0.0.2', 1)!.key;
     const b = tcpKey('10.0.0.1', 8000, '10.0.0.2', 2)!.key;
+    const c = tcpKey('10.0.0.1', 8000, '10.0.0.2', 3)!.key;
+    const d = tcpKey('10.0.0.1', 8000, '10.0.0.2', 4)!.key;
     const text =
       `   0: ${a} 01 00000010:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 20 4 30 10 -1\n` +
-      `   1: ${b} 01 00000010:00000000 01:000000C8 00000003     0        0 3 1 0000000000000000 20 4 30 10 -1\n`;
+      `   1: ${b} 01 00000010:00000000 01:000000C8 00000003     0        0 3 1 0000000000000000 20 4 30 10 -1\n` +
+      `   2: ${c} 01 00000040:00000000 04:000000C8 00000000     0        2 4 1 0000000000000000 20 4 30 10 -1\n` +
+      `   3: ${d} 01 00000000:00000000 02:000000C8 00000000     0        0 5 1 0000000000000000 20 4 30 10 -1\n`;
     const seen: string[] = [];
-    scanTcpLines(text, 'tcp', new Map([[a, 'a'], [b, 'b']]), (v) => seen.push(v), true);
-    assert.deepEqual(seen, ['b']);
+    const states: TcpState[] = [];
+    const wanted = new Map([[a, 'a'], [b, 'b'], [c, 'c'], [d, 'd']]);
+    scanTcpLines(text, 'tcp', wanted, (v, state) => {
+      seen.push(v);
+      states.push(state);
+    }, true);
+    assert.deepEqual(seen, ['b', 'c'], 'a keep-alive timer (2) is no stall');
+    assert.deepEqual(states[1], { txQueue: 0x40, retransmitTimer: false, probeTimer: true, retransmits: 0 });
     const all: string[] = [];
-    scanTcpLines(text, 'tcp', new Map([[a, 'a'], [b, 'b']]), (v) => all.push(v));
-    assert.deepEqual(all, ['a', 'b']);
+    scanTcpLines(text, 'tcp', wanted, (v) => all.push(v));
+    assert.deepEqual(all, ['a', 'b', 'c', 'd']);
   });
 });
 
-describe('the count of retransmission timeouts', () => {
-  test('is TCPTimeouts of the TcpExt lines in /proc/net/netstat', async () => {
+describe('the count of retransmission timeouts and window probes', () => {
+  test('is TCPTimeouts plus TCPWinProbe of the TcpExt lines in /proc/net/netstat', async () => {
+    const withProbes = 'TcpExt: TCPTimeouts TCPLossProbes TCPWinProbe\nTcpExt: 100 7 23\n';
+    assert.equal(tcpTimeouts(withProbes), 123);
+    assert.equal(tcpTimeouts('TcpExt: TCPTimeouts TCPWinProbe\nTcpExt: 100 many\n'), 100, 'an unreadable probe count leaves the timeouts');
     const netstat = [
       'TcpExt: SyncookiesSent SyncookiesRecv SyncookiesFailed EmbryonicRsts PruneCalled TCPTimeouts TCPLossProbes',
       'TcpExt: 0 0 0 12 0 16719 41',
@@ -105,7 +118,7 @@ describe('the count of retransmission timeouts', () => {
 });
 
 /** A reader over a table whose one connection's columns the test sets. */
-function fakeTable(key: string): { read: TableReader; set(tx: number, timer: boolean, retransmits: number): void } {
+function fakeTable(key: string): { read: TableReader; set(tx: number, timer: boolean | 'probe', retransmits: number): void } {
   let line = '';
   // The line comes in two chunks, cut inside it, and twice, as the kernel's unsynchronized print may give it.
   async function* read(): AsyncIterable<string> {
@@ -113,9 +126,9 @@ function fakeTable(key: string): { read: TableReader; set(tx: number, timer: boo
     yield text.slice(0, 60);
     yield text.slice(60);
   }
-  const set = (tx: number, timer: boolean, retransmits: number) => {
+  const set = (tx: number, timer: boolean | 'probe', retransmits: number) => {
     const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
-    line = `   0: ${key} 01 ${hex(tx)}:00000000 ${timer ? '01' : '00'}:00000010 ${hex(retransmits)}     0        0 9 1 0000000000000000 20 4 30 10 -1\n`;
+    line = `   0: ${key} 01 ${hex(tx)}:00000000 ${timer === 'probe' ? '04' : timer ? '01' : '00'}:00000010 ${hex(retransmits)}     0        0 9 1 0000000000000000 20 4 30 10 -1\n`;
   };
   set(0, false, 0);
   return { read, set };
@@ -179,6 +192,48 @@ describe('the shared stall sweep', () => {
     assert.equal(stalled, 0);
     await at(9000, watch);
     assert.equal(stalled, 1);
+    watch.unwatch(watched);
+  });
+
+  test('a window shut for the whole window ends the connection, whether its bytes wait or grow', async () => {
+    for (const grows of [false, true]) {
+      const table = fakeTable(key);
+      const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: table.read, platform: 'linux', now });
+      let stalled = 0;
+      const watched = watch.watch(fakeSocket(), { stalled: () => stalled++ });
+      assert.ok(watched);
+      for (let t = 0; t <= 2000; t += 1000) {
+        table.set(4096 + (grows ? t : 0), 'probe', 0);
+        await at(t, watch);
+      }
+      assert.equal(stalled, 0);
+      table.set(4096 + (grows ? 3000 : 0), 'probe', 0);
+      await at(3000, watch);
+      assert.equal(stalled, 1, grows ? 'heartbeats piling up behind a shut window: a reader that reads nothing' : 'a peer gone with its window shut');
+      watch.unwatch(watched);
+    }
+  });
+
+  test('a slow reader behind a shut window starts it over each time it takes some bytes', async () => {
+    const table = fakeTable(key);
+    const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: table.read, platform: 'linux', now });
+    let stalled = 0;
+    const watched = watch.watch(fakeSocket(), { stalled: () => stalled++ });
+    assert.ok(watched);
+    // Fewer bytes waiting at one sweep than at the last, or the data moving with the retransmission timer.
+    const waiting = [9000, 9000, 8000, 9500, 9500, 9200, 9200, 9200];
+    for (let i = 0; i < waiting.length; i++) {
+      table.set(waiting[i]!, 'probe', 0);
+      await at(i * 1000, watch);
+    }
+    table.set(9000, true, 0);
+    await at(8000, watch);
+    table.set(9000, 'probe', 0);
+    await at(9000, watch);
+    await at(11_000, watch);
+    assert.equal(stalled, 0);
+    await at(12_000, watch);
+    assert.equal(stalled, 1, 'then it stopped taking any');
     watch.unwatch(watched);
   });
 
