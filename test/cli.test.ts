@@ -1,5 +1,5 @@
 // The real `capstan` CLI in child processes: config (masked), configuration errors (exit 2, one line),
-// migrate, and the offline admin commands printing JSON (exit 1 with a JSON error on bad usage).
+// migrate, and the offline admin commands printing JSON (a JSON error: exit 2 for bad usage, 1 for a refused operation).
 import assert from 'node:assert/strict';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,9 +32,8 @@ function assertConfigError(res: CliResult, option: RegExp): void {
   assert.equal(res.stdout, '');
 }
 
-/** A failed admin command: a JSON error body on stderr, exit 2 for bad usage (invalid_request) and 1 for a refused operation. */
-function assertAdminError(res: CliResult, code: string): { error: string; code: string } {
-  const exit = code === 'invalid_request' ? 2 : 1;
+/** A failed admin command: a JSON error body on stderr, exit 2 for bad usage and 1 for a refused operation. */
+function assertAdminError(res: CliResult, code: string, exit: 1 | 2): { error: string; code: string } {
   assert.equal(res.code, exit, `exit ${exit} expected; stderr: ${res.stderr}`);
   const lines = res.stderr.split('\n').filter((l) => l.length > 0);
   assert.equal(lines.length, 1, `one stderr line, got: ${JSON.stringify(res.stderr)}`);
@@ -117,11 +116,20 @@ describe('capstan migrate and capstan admin', () => {
       runCli(['admin', 'widgets', 'explode'], env()),
       runCli(['admin', 'orgs', 'get', '--org', 'org_doesnotexist000000'], env()),
     ]);
-    assert.match(assertAdminError(missingName, 'invalid_request').error, /--name/);
-    assert.match(assertAdminError(unknown, 'invalid_request').error, /widgets explode/);
-    assertAdminError(missingOrg, 'not_found');
+    assert.match(assertAdminError(missingName, 'invalid_request', 2).error, /--name/);
+    assert.match(assertAdminError(unknown, 'invalid_request', 2).error, /widgets explode/);
+    assertAdminError(missingOrg, 'not_found', 1);
     const [typo, migrateTypo] = await Promise.all([runCli(['config', '--prot', '9000'], env()), runCli(['migrate', '--bogus'], env())]);
     assertConfigError(typo, /unknown flag --prot/);
     assertConfigError(migrateTypo, /unknown flag --bogus/);
+  });
+
+  test('an operation refused with invalid_request failed (1): only the command\'s own flags are bad usage (2)', async () => {
+    const env = { CAPSTAN_DATA_DIR: dataDir() };
+    const org = json(await runCli(['admin', 'orgs', 'create', '--name', 'acme', '--credits-micro', '100'], env));
+    const belowZero = await runCli(['admin', 'credits', 'add', '--org', String(org.id), '--amount-micro', '-99999999'], env);
+    const notANumber = await runCli(['admin', 'credits', 'add', '--org', String(org.id), '--amount-micro', 'lots'], env);
+    assert.match(assertAdminError(belowZero, 'invalid_request', 1).error, /below zero/);
+    assert.match(assertAdminError(notANumber, 'invalid_request', 2).error, /--amount-micro/);
   });
 });

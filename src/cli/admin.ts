@@ -1,38 +1,38 @@
 // `capstan admin …`: the admin API's operations, offline against the configured storage, as JSON.
 import { TokenService } from '../auth/index.js';
 import type { Config } from '../config/index.js';
-import { AppError } from '../http/index.js';
 import { openStorage } from '../storage/index.js';
 import { presentApp, presentContact, presentHub, presentKey, presentOrg, TenancyService } from '../tenancy/index.js';
 import { EventPublisher } from '../events/index.js';
 import { eventTypeRegistry } from '../server/event-types.js';
 import { resolveTokenSecret } from '../server/token-secret.js';
 import { presentDelivery, presentEndpoint, SecretBox, urlPolicy, webhookHttpError, WebhookService } from '../webhooks/index.js';
+import { UsageError } from './usage-error.js';
 
 type Flags = ReadonlyMap<string, string>;
 
 function need(flags: Flags, name: string): string {
   const v = flags.get(`--${name}`);
-  if (v === undefined || v === '' || v === 'true') throw new AppError('invalid_request', `--${name} is required`);
+  if (v === undefined || v === '' || v === 'true') throw new UsageError(`--${name} is required`);
   return v;
 }
 
 function int(flags: Flags, name: string, fallback?: number): number {
   const raw = flags.get(`--${name}`);
   if (raw === undefined && fallback !== undefined) return fallback;
-  if (raw === undefined || !/^-?\d+$/.test(raw)) throw new AppError('invalid_request', `--${name} must be an integer`);
+  if (raw === undefined || !/^-?\d+$/.test(raw)) throw new UsageError(`--${name} must be an integer`);
   return Number(raw);
 }
 
 function oneOf<const T extends string>(flags: Flags, name: string, values: readonly T[], fallback?: NoInfer<T>): T {
   const raw = flags.get(`--${name}`) ?? fallback;
-  if (raw === undefined || !values.includes(raw as T)) throw new AppError('invalid_request', `--${name} must be one of ${values.join(', ')}`);
+  if (raw === undefined || !values.includes(raw as T)) throw new UsageError(`--${name} must be one of ${values.join(', ')}`);
   return raw as T;
 }
 
 function checkName(name: string): string {
   // eslint-disable-next-line no-control-regex
-  if (name.length > 200 || !/\S/.test(name) || /[\u0000-\u001f\u007f]/.test(name)) throw new AppError('invalid_request', 'name must be 1-200 characters without control characters');
+  if (name.length > 200 || !/\S/.test(name) || /[\u0000-\u001f\u007f]/.test(name)) throw new UsageError('name must be 1-200 characters without control characters');
   return name;
 }
 
@@ -84,7 +84,7 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
         return { access_token: t.accessToken, token_type: 'Bearer', expires_at: t.expiresAt };
       }
       default:
-        throw new AppError('invalid_request', `unknown admin command "${positionals.join(' ')}"; try capstan help`);
+        throw new UsageError(`unknown admin command "${positionals.join(' ')}"; try capstan help`);
     }
   } finally {
     await storage.close();
@@ -127,7 +127,7 @@ async function runWebhooks(webhooks: WebhookService, action: string | undefined,
       case 'test':
         return presentDelivery({ delivery: await webhooks.sendTest(need(flags, 'webhook')), attempts: [] });
       default:
-        throw new AppError('invalid_request', `unknown admin command "webhooks ${action ?? ''}"; try capstan help`);
+        throw new UsageError(`unknown admin command "webhooks ${action ?? ''}"; try capstan help`);
     }
   } catch (e) {
     throw webhookHttpError(e);

@@ -4,6 +4,7 @@
 import { checkServeConfig, ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, type Config } from '../config/index.js';
 import { AppError } from '../http/index.js';
 import { ADMIN_USAGE } from './admin-usage.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: capstan [serve] | migrate | config | admin <resource> <action> [--flags]
 Configuration flags (any command): --config file.json ${OPTIONS.map((o) => o.flag).join(' ')}
@@ -87,8 +88,9 @@ main(process.argv.slice(2)).catch((e: unknown) => {
   }
   if (e instanceof AppError) {
     process.stderr.write(JSON.stringify(e.toBody()) + '\n');
-    // A missing or malformed flag of an admin command is bad usage (2); a refused operation is 1.
-    process.exit(e.code === 'invalid_request' ? 2 : 1);
+    // A missing or malformed flag of an admin command is bad usage (2); an operation that refused,
+    // even with invalid_request (a balance that would go below zero), failed (1).
+    process.exit(e instanceof UsageError ? 2 : 1);
   }
   process.stderr.write(`capstan: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
