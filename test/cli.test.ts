@@ -77,6 +77,27 @@ describe('capstan config and configuration errors', () => {
     assertConfigError(await runCli(['config', '--config', file], { CAPSTAN_DATA_DIR: dir }), /CAPSTAN_RATE_LIMIT_PER_MINUTE/);
   });
 
+  test('a bad rules file or transcriber setting exits 2 with one line naming it, before a database is made', async () => {
+    const files = dataDir();
+    const write = (name: string, text: string) => {
+      writeFileSync(join(files, name), text);
+      return join(files, name);
+    };
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ CAPSTAN_DOCUMENT_RULES_FILE: join(files, 'missing.json') }, /^capstan: invalid CAPSTAN_DOCUMENT_RULES_FILE: .*missing\.json.*cannot read/],
+      [{ CAPSTAN_DOCUMENT_RULES_FILE: write('doc-bad.json', '{"trades": 3, "colour": "blue"}') }, /^capstan: invalid CAPSTAN_DOCUMENT_RULES_FILE: .*colour.*; .*trades/],
+      [{ CAPSTAN_ORGANIZER_RULES_FILE: join(files, 'missing.json') }, /^capstan: invalid CAPSTAN_ORGANIZER_RULES_FILE: /],
+      [{ CAPSTAN_ORGANIZER_RULES_FILE: write('org-bad.json', '{"rules": [{"folder": "../up"}]}') }, /^capstan: invalid CAPSTAN_ORGANIZER_RULES_FILE: .*folder/],
+      [{ CAPSTAN_TRANSCRIBER: 'command', CAPSTAN_TRANSCRIBER_COMMAND: '/bin/true', CAPSTAN_TRANSCRIBER_ARGS: '--model base' }, /^capstan: invalid CAPSTAN_TRANSCRIBER_ARGS/],
+      [{ CAPSTAN_TRANSCRIBER: 'command' }, /CAPSTAN_TRANSCRIBER_COMMAND/],
+    ];
+    await Promise.all(cases.map(async ([env, message]) => {
+      const dir = dataDir();
+      assertConfigError(await runCli(['serve'], { CAPSTAN_DATA_DIR: dir, PORT: '0', ...env }), message);
+      assert.deepEqual(readdirSync(dir), [], `nothing was created for ${JSON.stringify(env)}`);
+    }));
+  });
+
   test('an unknown flag exits 2 naming it', async () => {
     assertConfigError(await runCli(['serve', '--prot', '80'], { CAPSTAN_DATA_DIR: dataDir() }), /--prot/);
   });

@@ -4,14 +4,14 @@ import { cacheCredentials, CallerIdentifier, ConsoleSessionService, TokenService
 import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
 import { AppError, buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
-import { createIsolatedExtractor, DEFAULT_RULES, loadRulesFile, mergeRules } from '../pipelines/documents/index.js';
+import { createIsolatedExtractor } from '../pipelines/documents/index.js';
 import { DocumentService, documentWorkflow } from '../documents/index.js';
 import { EventFeed, EventLog, EventPublisher, startRelay } from '../events/index.js';
 import { HubService, MemberAccessCache } from '../hubs/index.js';
 import { RealtimeEngine } from '../realtime/index.js';
 import { startCleanup } from '../maintenance/index.js';
 import { NodeRegistry } from '../nodes/index.js';
-import { loadOrganizerRules, ORGANIZER_WORKFLOW, OrganizerService, organizerWorkflow } from '../organizer/index.js';
+import { ORGANIZER_WORKFLOW, OrganizerService, organizerWorkflow } from '../organizer/index.js';
 import { openStorage } from '../storage/index.js';
 import { adminRoutes } from '../surfaces/admin/index.js';
 import { documentRealtimeRoutes, documentRoutes } from '../surfaces/documents/index.js';
@@ -20,12 +20,13 @@ import { organizerRealtime, organizerRoutes } from '../surfaces/organizer/index.
 import { developerRestRoutes, developerSdkRoutes, videoPageRoutes } from '../surfaces/videos/index.js';
 import { TenancyService } from '../tenancy/index.js';
 import { TranscriptService } from '../transcripts/index.js';
-import { ffmpegFromConfig, sweepStaleWorkDirs, transcriberFromConfig, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
+import { sweepStaleWorkDirs, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
 import { ensurePrivateDir } from '../util/private-files.js';
 import { consoleRoutes } from '../web/console.js';
 import { createWebhooks } from '../webhooks/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
 import type { AppContext } from './context.js';
+import { configuredParts } from './configured-parts.js';
 import { devCredentialsEnabled, writeDevCredentials } from './dev-credentials.js';
 import { eventTypeRegistry } from './event-types.js';
 import { createFanOut } from './fan-out.js';
@@ -62,6 +63,7 @@ export interface ServerOptions {
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<CapstanServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const parts = await configuredParts(config, logger);
   // Stored files, the SQLite database and demo credentials live here: this user's only.
   ensurePrivateDir(config.dataDir);
   const storage = openStorage(config.databaseUrl, config.dataDir);
@@ -133,13 +135,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // pdfjs and tesseract run on a pool of worker threads (one per core unless configured), shared by
   // every document this node processes and started as work needs them, away from the server's hot paths.
   const extractor = createIsolatedExtractor(config.ocrWorkers === null ? {} : { workers: config.ocrWorkers });
-  const rules = config.documentRulesFile ? mergeRules(DEFAULT_RULES, await loadRulesFile(config.documentRulesFile)) : DEFAULT_RULES;
   workflows.define(documentWorkflow({
     storage,
     blobs,
     publisher,
     extractor,
-    rules,
+    rules: parts.documentRules,
     fetch: { allow: config.fetchAllowHosts, timeoutMs: config.fetchTimeoutMs, maxBytes: config.documentMaxBytes, maxRedirects: config.fetchMaxRedirects },
     pricePerPageMicro: config.documentPricePerPageMicro,
     maxPages: config.documentMaxPages,
@@ -151,8 +152,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     maxPages: config.documentMaxPages,
     fetchAllow: config.fetchAllowHosts,
   });
-  const ffmpeg = ffmpegFromConfig(config);
-  workflows.define(videoWorkflow({ storage, blobs, publisher, transcriber: transcriberFromConfig(config, { ffmpeg, logger }), ffmpeg, pricePerMinuteMicro: config.videoPricePerMinuteMicro }));
+  workflows.define(videoWorkflow({ storage, blobs, publisher, transcriber: parts.transcriber, ffmpeg: parts.ffmpeg, pricePerMinuteMicro: config.videoPricePerMinuteMicro }));
   const videos = new VideoService(storage, blobs, workflows, publisher, {
     pricePerMinuteMicro: config.videoPricePerMinuteMicro,
     partUrlTtlSeconds: config.multipartUrlTtlSeconds,
@@ -164,7 +164,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     blobs,
     publisher,
     extractor,
-    rules: await loadOrganizerRules(config.organizerRulesFile),
+    rules: parts.organizerRules,
     batchSize: config.organizerBatchSize,
     progressIntervalMs: config.organizerProgressIntervalMs,
     maxErrorEvents: config.organizerMaxErrorEvents,
