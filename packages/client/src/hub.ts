@@ -2,12 +2,13 @@
 // Authorization (EventSource cannot send it). Resumes with Last-Event-ID after a cut, a drain or a
 // token refresh; terminal events decide what happens next.
 import { Channel, takenCursor } from './channel.js';
+import { isHubEventType } from './event-types.js';
 import { CapstanError } from './errors.js';
 import type { HttpCore } from './http.js';
 import { linkedController, Reconnector, type ReconnectOptions } from './reconnect.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, openEventStream, readEventStream } from './sse.js';
 import { parseJsonObject, TERMINAL_TYPES } from './terminal.js';
-import type { HubEvent, HubStreamItem, TerminalEvent, TerminalType } from './types.js';
+import type { HubStreamItem, TerminalEvent, TerminalType } from './types.js';
 
 /** A fixed token, or a function that returns a fresh one (called again when the token expires). */
 export type HubAuth =
@@ -85,8 +86,8 @@ export class HubClient {
             // A frame whose data is not a JSON object is not Capstan's: skipped, the stream goes on.
             if (!data) continue;
             cursor = message.id;
-            const event: HubEvent = { id: message.id, type: message.event || 'message', data };
-            channel.push(event);
+            const name = message.event || 'message';
+            channel.push(isHubEventType(name) ? { id: message.id, type: name, data } : { id: message.id, type: 'unknown', event: name, data });
           }
         } catch (e) {
           if (signal.aborted) break;

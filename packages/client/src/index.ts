@@ -52,6 +52,7 @@ export type { WebSocketConstructor, WebSocketLike, WebSocketCloseEventLike, WebS
 export { DocumentsClient } from './documents.js';
 export type { UploadSource, UploadOptions, WatchOptions } from './documents.js';
 export type { DocumentWatch } from './documents-watch.js';
+export { HUB_EVENT_TYPES, VIDEO_EVENT_TYPES } from './event-types.js';
 export { HubClient } from './hub.js';
 export type { HubAuth, HubEventsOptions, HubEventStream } from './hub.js';
 export { OrganizerClient } from './organizer.js';

@@ -1,6 +1,7 @@
 // Response and message shapes, written from the server's schemas and named after them. Plain
 // interfaces on purpose: they are checked against the types generated from the OpenAPI and AsyncAPI
 // documents.
+import type { HUB_EVENT_TYPES, VIDEO_EVENT_TYPES } from './event-types.js';
 
 // ---------- documents (seeds 000/001) ----------
 
@@ -149,23 +150,13 @@ export interface TerminalEvent {
 
 // ---------- hub (seed 004) ----------
 
-export type HubEventType =
-  | 'community.space.created' | 'community.space.updated' | 'community.space.deleted'
-  | 'community.space.member_joined' | 'community.space.member_left' | 'community.space.member_muted' | 'community.space.member_unmuted'
-  | 'community.discussion.published' | 'community.discussion.updated' | 'community.discussion.deleted'
-  | 'community.discussion.locked' | 'community.discussion.unlocked' | 'community.discussion.pinned' | 'community.discussion.unpinned'
-  | 'community.discussion.reaction_added' | 'community.discussion.reaction_removed'
-  | 'community.profile.updated'
-  | 'community.conversation.created' | 'community.conversation.member_added' | 'community.conversation.member_left'
-  | 'community.message.created' | 'community.message.edited' | 'community.message.deleted' | 'community.message.read'
-  | 'community.broadcast.published'
-  | 'test.ping';
+export type HubEventType = (typeof HUB_EVENT_TYPES)[number];
 
 /** One event of the hub stream. `data` carries ids (discussion_id, space_id, contact_id, …). */
 export interface HubEvent {
   /** UUIDv7: the resume cursor. */
   readonly id: string;
-  readonly type: HubEventType | (string & {});
+  readonly type: HubEventType;
   readonly data: Readonly<Record<string, unknown>>;
 }
 
@@ -179,7 +170,22 @@ export interface HubStaleResume {
   readonly data: { readonly retention_seconds: number };
 }
 
-export type HubStreamItem = HubEvent | HubStaleResume;
+/**
+ * An event of a type this SDK does not know (one a newer server added), on the hub or the video
+ * stream; its name is in `event`. Why not `type: string`: such a member would also match every known
+ * literal, so `if (e.type === 'video.ready')` could no longer narrow to the video shape, and TypeScript
+ * cannot say "any string but these". It carries a cursor like any event: resuming after it skips nothing.
+ */
+export interface UnknownEvent {
+  /** UUIDv7: the resume cursor. */
+  readonly id: string;
+  readonly type: 'unknown';
+  /** The event's name as the server sent it. */
+  readonly event: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export type HubStreamItem = HubEvent | HubStaleResume | UnknownEvent;
 
 // ---------- organizer (seed 002) ----------
 
@@ -394,9 +400,7 @@ export interface CompleteUploadRequest {
 
 // ---------- developer video events (GET /api/developer/v1/events) ----------
 
-export type VideoEventType =
-  | 'video.created' | 'video.upload_started' | 'video.upload_aborted' | 'video.uploaded'
-  | 'video.processing' | 'video.ready' | 'video.transcription' | 'video.failed' | 'video.deleted';
+export type VideoEventType = (typeof VIDEO_EVENT_TYPES)[number];
 
 /** The data of every video frame: the status shape plus the app the video belongs to. */
 export interface VideoEventData extends VideoStatus {
@@ -407,7 +411,7 @@ export interface VideoEventData extends VideoStatus {
 export interface VideoEvent {
   /** UUIDv7: the resume cursor. */
   readonly id: string;
-  readonly type: VideoEventType | (string & {});
+  readonly type: VideoEventType;
   readonly data: VideoEventData;
 }
 
@@ -428,4 +432,4 @@ export interface VideoStaleResume {
   readonly data: { readonly retention_seconds: number };
 }
 
-export type VideoStreamItem = VideoEvent | VideoStatusSnapshot | VideoStaleResume;
+export type VideoStreamItem = VideoEvent | VideoStatusSnapshot | VideoStaleResume | UnknownEvent;

@@ -2,6 +2,7 @@
 // named frames resumed with Last-Event-ID after a cut, a drain or an overflow, the way the hub stream
 // is. Secret keys do not expire, so the only end the server decides is a revoked (regenerated) key.
 import { Channel, takenCursor } from './channel.js';
+import { isVideoEventType } from './event-types.js';
 import { CapstanError } from './errors.js';
 import type { HttpCore } from './http.js';
 import { linkedController, Reconnector, type ReconnectOptions } from './reconnect.js';
@@ -89,7 +90,8 @@ export function openVideoEvents(http: HttpCore, secretKey: string, options: Vide
           // A frame whose data is not a JSON object is not Capstan's: skipped, the stream goes on.
           if (!data) continue;
           cursor = message.id;
-          channel.push({ id: message.id, type: message.event || 'message', data: data as unknown as VideoEventData });
+          const name = message.event || 'message';
+          channel.push(isVideoEventType(name) ? { id: message.id, type: name, data: data as unknown as VideoEventData } : { id: message.id, type: 'unknown', event: name, data });
         }
       } catch (e) {
         if (signal.aborted) break;
