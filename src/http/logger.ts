@@ -1,29 +1,39 @@
 // Structured JSON logs (pino). Credentials never reach a log line: headers that carry them are
-// redacted and `token` / `key` query parameters are masked in every logged URL.
+// redacted, and in every logged URL the value of a credential-named parameter (query or `;` path
+// parameter) is masked, as is anything shaped like a secret Capstan minted, wherever it stands.
 import type { FastifyBaseLogger } from 'fastify';
 import pino, { type Bindings, type ChildLoggerOptions, type Logger } from 'pino';
-
-/** Query parameters whose values are credentials (or signatures), by decoded name, lower case. */
-const SECRET_PARAMS = new Set(['token', 'access_token', 'api_key', 'key', 'signature', 'x-amz-signature', 'x-amz-credential']);
+import { SECRET_SHAPE_SOURCE, holdsSecret, maskSecrets } from './secret-shapes.js';
 
 /**
- * The URL as it may be logged: the value of every credential parameter is `***`. Names are compared
- * decoded, as the query parser reads them (`%74oken=` is `token=`), and `;` separates too, so that no
- * spelling of a name carries a secret into a log line.
+ * Parameter names whose values are credentials (or signatures), decoded, trimmed and lower case:
+ * `token`, `access_token`, `secret`, `client_secret`, `key`, `api_key`, `signature`, `x-amz-credential`…
+ */
+const SECRET_NAME = /token|secret|signature|passw|credential|session|key$|^(?:sig|auth|authorization)$/;
+
+/**
+ * A superset of the URLs that have something to mask, tested once before any other work: most request
+ * URLs fail it. Percent-encoding and `+` are in it because they can spell a name or a secret unseen.
+ */
+const MAY_HOLD_SECRET = new RegExp(String.raw`[%+]|(?:token|secret|sig|passw|credential|session|key|auth)[^=/?&;#]*=|${SECRET_SHAPE_SOURCE}`, 'i');
+
+/**
+ * The URL as it may be logged. A parameter whose name is a credential's keeps its name and has `***`
+ * for its value, in the query or as a `;name=value` path parameter; names are compared decoded, as
+ * the query parser reads them (`%74oken=` is `token=`), and `;` separates too. Anything shaped like a
+ * Capstan secret (secret-shapes.ts) keeps its prefix and loses the rest, encoded or not, in any part.
  */
 export function redactUrl(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  let masked = false;
-  const parts = url.slice(q + 1).split(/([&;])/).map((part, i) => {
-    if (i % 2 === 1) return part;
-    const decoded = decodeQueryPart(part);
-    const eq = decoded.indexOf('=');
-    if (eq < 0 || !SECRET_PARAMS.has(decoded.slice(0, eq).trim().toLowerCase())) return part;
-    masked = true;
-    return `${decoded.slice(0, eq)}=***`;
-  });
-  return masked ? `${url.slice(0, q + 1)}${parts.join('')}` : url;
+  if (!MAY_HOLD_SECRET.test(url)) return url;
+  return maskSecrets(url).split(/([/?&;#])/).map(redactPart).join('');
+}
+
+function redactPart(part: string, i: number): string {
+  if (i % 2 === 1) return part;
+  const decoded = decodeQueryPart(part);
+  const eq = decoded.indexOf('=');
+  if (eq > 0 && SECRET_NAME.test(decoded.slice(0, eq).trim().toLowerCase())) return `${decoded.slice(0, eq)}=***`;
+  return decoded !== part && holdsSecret(decoded) ? maskSecrets(decoded) : part;
 }
 
 function decodeQueryPart(part: string): string {

@@ -1,8 +1,10 @@
 // A request's id, the X-Request-ID of its answer: the client's own when it sent a usable one, else a
 // new UUID. Upgrades get theirs the same way, so a refused or accepted WebSocket handshake names its
-// request like every other answer.
+// request like every other answer. An id shaped like a Capstan credential is not usable: the id is
+// written into its request's log lines, and a key sent in the wrong header must not be.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { holdsSecret } from './secret-shapes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const given = new WeakMap<IncomingMessage, string>();
@@ -12,7 +14,7 @@ export function requestIdOf(req: IncomingMessage): string {
   let id = given.get(req);
   if (id === undefined) {
     const incoming = req.headers['x-request-id'];
-    id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    id = typeof incoming === 'string' && REQUEST_ID.test(incoming) && !holdsSecret(incoming) ? incoming : randomUUID();
     given.set(req, id);
   }
   return id;

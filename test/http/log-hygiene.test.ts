@@ -52,6 +52,43 @@ describe('log hygiene', () => {
     assert.ok(urls.includes('/sse/status?x=1&token=***&y=2'), urls.join('\n'));
   });
 
+  test('a credential is masked wherever it stands in the URL, and is never taken for a request id', async () => {
+    const org = await call(`${url}/admin/v1/orgs`, 'POST', ADMIN_TOKEN, { name: 'log hygiene' });
+    assert.equal(org.status, 201);
+    const apiKey = String(org.body.api_key);
+    const minted = await fetch(`${url}/ws/token`, { method: 'POST', headers: { 'capout-api-key': apiKey } });
+    const realtimeToken = String(((await minted.json()) as { token: string }).token);
+    assert.match(realtimeToken, /^rt_eyJ/);
+    const app = await makeApp({ url, admin: async (method, path, body) => call(`${url}/admin/v1${path}`, method, ADMIN_TOKEN, body) });
+    const keyBody = apiKey.slice('capout_test_'.length);
+    const sent = [
+      `/sse/status;token=${realtimeToken}?recent=1`,
+      `/api/developer/v1/usage?secret=${app.secretKey}`,
+      `/status/${apiKey}`,
+      `/status/capout%5Ftest%5F${keyBody}`,
+      `/anything?note=${realtimeToken.slice(3)}`,
+    ];
+    for (const path of sent) await (await fetch(`${url}${path}`)).text();
+    const asId = await fetch(`${url}/healthz?probe=request-id`, { headers: { 'X-Request-ID': apiKey } });
+    await asId.text();
+    assert.notEqual(asId.headers.get('x-request-id'), apiKey);
+    assert.match(String(asId.headers.get('x-request-id')), /^[0-9a-f-]{36}$/, 'a generated id instead');
+    const ordinary = await fetch(`${url}/healthz?probe=ordinary-id`, { headers: { 'X-Request-ID': 'trace-42.a:b_c' } });
+    await ordinary.text();
+    assert.equal(ordinary.headers.get('x-request-id'), 'trace-42.a:b_c', 'an ordinary id is still echoed');
+
+    const lines = () => serve.logs().filter((l) => l.msg === 'request');
+    await until(() => lines().some((l) => l.url === '/healthz?probe=ordinary-id'), 'the request lines');
+    const written = serve.stdout;
+    for (const secret of [apiKey, keyBody, app.secretKey, realtimeToken, realtimeToken.slice(3)]) assert.ok(!written.includes(secret), `${secret.slice(0, 16)}… reached the log`);
+    const urls = lines().map((l) => String(l.url));
+    for (const masked of ['/sse/status;token=***?recent=1', '/api/developer/v1/usage?secret=***', '/status/capout_test_***', '/anything?note=eyJ***']) {
+      assert.ok(urls.includes(masked), `${masked} not among\n${urls.join('\n')}`);
+    }
+    assert.equal(urls.filter((u) => u === '/status/capout_test_***').length, 2, 'the percent-encoded key is masked too');
+    assert.ok(lines().some((l) => l.url === '/healthz?probe=ordinary-id' && l.reqId === 'trace-42.a:b_c'));
+  });
+
   test('a client that hangs up in the middle of its body is not a server error, and the server goes on', async () => {
     const admin = async (method: string, path: string, body?: unknown) => {
       const r = await call(`${url}/admin/v1${path}`, method, ADMIN_TOKEN, body);
