@@ -1,11 +1,13 @@
 // Integers in query strings are plain decimal digits. The validator turns a query string's text into a
-// number before checking it, and JavaScript reads "1e3", "0x10", " 7" and "1.0" as integers too: what
-// a client meant by those is a guess, so they are refused before validation, with the same 400 as any
-// other invalid parameter. Ranges stay in the schemas (e.g. schemas.Offset).
+// number before checking it, and JavaScript reads "1e3", "0x10", " 7", "1.0" and "-0" as integers too
+// (a negative zero even passes a minimum of 0): what a client meant by those is a guess, so they are
+// refused before validation, with the same 400 as any other invalid parameter. A minus sign stays for
+// a number below zero; ranges stay in the schemas (e.g. schemas.Offset).
 import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import { AppError } from './errors.js';
 
-const DECIMAL_INTEGER = /^-?\d+$/;
+/** Digits, or a minus sign before digits that are not all zeros: no negative zero. */
+const DECIMAL_INTEGER = /^(?:\d+|-0*[1-9]\d*)$/;
 /** Enough for any bound a schema sets, short of where doubles stop holding every integer. */
 const MAX_DIGITS = 16;
 

@@ -30,6 +30,19 @@ describe('query integers', () => {
     assert.equal((await org.call('GET', '/documents?limit=5&offset=0')).status, 200);
   });
 
+  test('a negative zero is not a way past a minimum of 0: -0, -00 and " 0" are refused like +0', async () => {
+    for (const offset of ['-0', '-00', '%200', '+0']) {
+      const res = await s.admin('GET', `/orgs?limit=1&offset=${offset}`);
+      assert.equal(res.status, 400, offset);
+      assert.equal(res.body.error, 'querystring.offset must be an integer written in decimal digits', offset);
+    }
+    const negative = await s.admin('GET', '/orgs?limit=1&offset=-1');
+    assert.equal(negative.status, 400, 'a negative offset is still out of range');
+    assert.notEqual(negative.body.error, 'querystring.offset must be an integer written in decimal digits', 'a minus sign before a number is still read as one');
+    assert.equal((await s.admin('GET', '/orgs?limit=1&offset=0')).status, 200);
+    assert.equal((await org.call('GET', '/documents?offset=-0')).status, 400);
+  });
+
   test('admin listings check theirs too; a route without integer parameters does not', async () => {
     assert.equal((await s.admin('GET', '/orgs?limit=0x10')).status, 400);
     assert.equal((await s.admin('GET', '/orgs?limit=10')).status, 200);
