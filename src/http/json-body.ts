@@ -1,7 +1,9 @@
 // JSON request bodies: Fastify's own parser (with its prototype-poisoning checks) behind a nesting
 // limit. Every JSON body goes through recursive code after parsing (validation, serialization, the
 // idempotency record), so a body of a million "[" would overflow a stack somewhere and answer 500;
-// counting brackets first refuses it in one linear pass, before any parsing work.
+// counting brackets first refuses it in one linear pass, before any parsing work. A body must be
+// UTF-8 and its strings whole Unicode: a stray byte or a lone surrogate escape would otherwise become
+// U+FFFD on its way to storage, and a name stored "verbatim" would not be what was sent.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AppError } from './errors.js';
 
@@ -34,13 +36,44 @@ export function jsonNestsDeeperThan(text: string, limit: number): boolean {
   return false;
 }
 
+/** The body's text; a body that is not UTF-8 is refused rather than decoded with U+FFFD in it. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A `\uD800`–`\uDFFF` escape: the only way a lone surrogate gets into parsed JSON from UTF-8 text. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Where in `value` (as `body.a[0].b`) a string or a key holds a lone surrogate, or undefined. */
+export function loneSurrogateAt(value: unknown, path = 'body'): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = loneSurrogateAt(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, v] of Object.entries(value)) {
+      if (LONE_SURROGATE.test(key)) return `a key of ${path}`;
+      const found = loneSurrogateAt(v, `${path}.${key}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
 /** Replaces the app's application/json parser with the depth-checked one (children inherit it). */
 export function useDepthLimitedJson(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
   // Fastify's own defaults: a body with __proto__ or constructor.prototype is refused, not parsed.
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = body.toString();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    let text: string;
+    try {
+      text = typeof body === 'string' ? body : utf8.decode(body);
+    } catch {
+      done(new AppError('malformed_json', 'The request body is not valid UTF-8'), undefined);
+      return;
+    }
     // An empty body is no body, whatever the Content-Type says: client libraries set
     // application/json by default, on a DELETE or a POST that takes no options too.
     if (text.length === 0) {
@@ -51,7 +84,15 @@ export function useDepthLimitedJson(app: FastifyInstance, maxDepth = MAX_JSON_DE
       done(new AppError('invalid_request', `The JSON body nests objects and arrays deeper than ${maxDepth} levels`), undefined);
       return;
     }
-    parse(req, text, done);
+    if (!SURROGATE_ESCAPE.test(text)) {
+      parse(req, text, done);
+      return;
+    }
+    parse(req, text, (err, value) => {
+      const at = err ? undefined : loneSurrogateAt(value);
+      if (at === undefined) done(err, value);
+      else done(new AppError('malformed_json', `The JSON body contains a lone surrogate at ${at}: a \\uD800–\\uDFFF escape that is not half of a pair`), undefined);
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 // A streaming multipart/form-data reader: parts come one at a time, each body an async iterable of
 // chunks that must be consumed (or skipped) before the next part. Nothing is buffered beyond one
 // network chunk plus a boundary's length; header blocks and text fields have small fixed bounds.
+import { isUtf8 } from 'node:buffer';
 import { AppError } from '../../http/index.js';
 
 export interface MultipartPart {
@@ -39,8 +40,13 @@ function parseDisposition(value: string): { name: string; filename: string | und
       throw malformed('filename* is not valid percent-encoding');
     }
   }
-  // Browsers send raw UTF-8 in quoted names; Node read the header as latin1.
-  if (filename !== undefined && !extended) filename = Buffer.from(filename, 'latin1').toString('utf8');
+  // Browsers send raw UTF-8 in quoted names; Node read the header as latin1. Bytes that are not UTF-8
+  // are refused, as in a JSON body, rather than stored as U+FFFD.
+  if (filename !== undefined && !extended) {
+    const bytes = Buffer.from(filename, 'latin1');
+    if (!isUtf8(bytes)) throw malformed('the filename is not valid UTF-8');
+    filename = bytes.toString('utf8');
+  }
   return { name: param('name') ?? '', filename };
 }
 
