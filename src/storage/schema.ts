@@ -422,8 +422,6 @@ export interface WebhookEndpointTable {
   /** The secret a rotation replaced; it keeps signing until previous_secret_expires_at (ms). */
   previous_secret_enc: string | null;
   previous_secret_expires_at: number | null;
-  /** Events whose id sorts below this (a UUIDv7 floor of the creation instant) are never sent to it. */
-  since_id: string;
   /** When its current run of failed attempts began (ms); null after a success. */
   failing_since: number | null;
   /** The delivery worker holding the endpoint (one request in flight per endpoint). */
@@ -463,6 +461,13 @@ export interface WebhookAttemptTable {
   error: string | null;
   response_body: string | null;
   next_attempt_at: number | null;
+}
+
+/** Where an endpoint starts on a topic: the topic's last seq when it was created or last enabled. */
+export interface WebhookEndpointStartTable {
+  endpoint_id: string;
+  topic: string;
+  seq: number;
 }
 
 /** How far the webhook dispatcher has read each topic of the event log. */
@@ -536,6 +541,7 @@ export interface Database {
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
+  webhook_endpoint_starts: WebhookEndpointStartTable;
   webhook_cursors: WebhookCursorTable;
   console_sessions: ConsoleSessionTable;
   nodes: NodeTable;

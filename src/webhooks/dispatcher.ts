@@ -1,8 +1,11 @@
 // From the event log to deliveries. Each topic an endpoint follows (its organization's, and the hubs
 // of that organization) has a cursor in the database; a pass reads the committed events past it and,
 // in one transaction, records a delivery per matching endpoint and moves the cursor (compare-and-set,
-// so when two nodes read the same page only one records it). Only committed events are ever read, and
-// an event past a cursor stays in the log until it is dispatched, so a restart or a lost node loses none.
+// so when two nodes read the same page only one records it). The page's transaction reads the endpoints
+// itself, each with the seq it starts after on the topic (set when it was created or enabled), so an
+// endpoint gets the events committed after that whoever else moved the cursor. Only committed events
+// are ever read, and an event past a cursor stays in the log until it is dispatched, so a restart or a
+// lost node loses none.
 import { hubTopic, orgTopic, rowToEvent, type EventRecord, type EventTypeRegistry } from '../events/index.js';
 import type { Logger } from '../http/index.js';
 import type { EndpointFilter, Repos, Storage, WebhookDelivery } from '../storage/index.js';
@@ -16,10 +19,7 @@ const PAGE = 200;
 /** Thrown inside a page's transaction when another node moved the cursor first: roll back, read again. */
 class CursorMoved extends Error {}
 
-interface Watch {
-  readonly topics: string[];
-  readonly endpointsByOrg: Map<string, (EndpointFilter & { filter: string[] | null })[]>;
-}
+type Follower = EndpointFilter & { filter: string[] | null };
 
 export class WebhookDispatcher {
   private pass: Promise<void> | undefined;
@@ -68,12 +68,12 @@ export class WebhookDispatcher {
 
   /** One pass over every followed topic; returns how many deliveries it recorded. */
   async runOnce(): Promise<number> {
-    const watch = await this.watch();
-    if (watch.topics.length === 0) return 0;
-    const heads = await this.storage.events.heads(watch.topics);
-    const cursors = await this.storage.webhooks.cursors(watch.topics);
+    const topics = await this.watch();
+    if (topics.length === 0) return 0;
+    const heads = await this.storage.events.heads(topics);
+    const cursors = await this.storage.webhooks.cursors(topics);
     let added = 0;
-    for (const topic of watch.topics) {
+    for (const topic of topics) {
       let cursor = cursors.get(topic);
       const head = heads.get(topic) ?? 0;
       while (head > (cursor ?? 0) && !this.closed) {
@@ -84,8 +84,10 @@ export class WebhookDispatcher {
         try {
           added += await this.storage.transaction(async (tx) => {
             if (!(await tx.webhooks.advanceCursor(topic, from, to))) throw new CursorMoved();
+            // Read after the cursor is taken: an endpoint being created or enabled holds it until it commits.
+            const followers = await this.followers(tx, topic, rows.map((r) => r.org_id));
             let n = 0;
-            for (const row of rows) n += await this.record(tx, rowToEvent(row), watch);
+            for (const row of rows) n += await this.record(tx, rowToEvent(row), followers);
             if (n > 0) await tx.webhooks.notify();
             return n;
           });
@@ -106,30 +108,34 @@ export class WebhookDispatcher {
 
   /** The id of the oldest event some followed topic has not dispatched yet: pruning keeps it and what follows. */
   async oldestUndispatched(): Promise<string | undefined> {
-    return this.storage.webhooks.oldestUndispatched((await this.watch()).topics);
+    return this.storage.webhooks.oldestUndispatched(await this.watch());
   }
 
-  private async watch(): Promise<Watch> {
-    const endpoints = await this.storage.webhooks.liveEndpoints();
-    const endpointsByOrg = new Map<string, (EndpointFilter & { filter: string[] | null })[]>();
-    for (const e of endpoints) {
-      const list = endpointsByOrg.get(e.org_id) ?? [];
-      list.push({ ...e, filter: e.events === null ? null : (JSON.parse(e.events) as string[]) });
-      endpointsByOrg.set(e.org_id, list);
-    }
-    const orgIds = [...endpointsByOrg.keys()];
+  /** The topics of the organizations that have a live endpoint. */
+  private async watch(): Promise<string[]> {
+    const orgIds = await this.storage.webhooks.liveOrgs();
     this.watchedOrgs = new Set(orgIds);
     const hubIds = await this.storage.webhooks.hubIdsOf(orgIds);
-    return { topics: [...orgIds.map(orgTopic), ...hubIds.map(hubTopic)], endpointsByOrg };
+    return [...orgIds.map(orgTopic), ...hubIds.map(hubTopic)];
   }
 
-  private async record(tx: Repos, event: EventRecord, watch: Watch): Promise<number> {
+  private async followers(tx: Repos, topic: string, orgIds: readonly string[]): Promise<Map<string, Follower[]>> {
+    const out = new Map<string, Follower[]>();
+    for (const e of await tx.webhooks.endpointsOn(topic, [...new Set(orgIds)])) {
+      const list = out.get(e.org_id) ?? [];
+      list.push({ ...e, filter: e.events === null ? null : (JSON.parse(e.events) as string[]) });
+      out.set(e.org_id, list);
+    }
+    return out;
+  }
+
+  private async record(tx: Repos, event: EventRecord, followers: Map<string, Follower[]>): Promise<number> {
     if (!isDeliverable(this.registry, event.type)) return 0;
     let n = 0;
     const at = nowIso();
-    for (const endpoint of watch.endpointsByOrg.get(event.orgId) ?? []) {
-      // Events from before the endpoint existed are not its business.
-      if (event.id < endpoint.since_id) continue;
+    for (const endpoint of followers.get(event.orgId) ?? []) {
+      // Committed before the endpoint was created or last enabled: not its business.
+      if (event.seq <= endpoint.start_seq) continue;
       for (const message of messagesFor(event)) {
         if (!matchesFilter(endpoint.filter, message.type)) continue;
         const delivery: WebhookDelivery = {

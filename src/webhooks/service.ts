@@ -1,8 +1,8 @@
 // Managing webhook endpoints and their deliveries: what the admin API and the CLI call. Deliveries are
 // made by the dispatcher (from the event log) and sent by the workers; here they are only listed,
 // retried, cancelled (with their endpoint) or added for a test.
-import { hubTopic, orgTopic, uuidv7Floor, type EventTypeRegistry } from '../events/index.js';
-import type { Storage, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint } from '../storage/index.js';
+import { hubTopic, orgTopic, type EventTypeRegistry } from '../events/index.js';
+import type { Repos, Storage, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint } from '../storage/index.js';
 import { newId, uuidv7 } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import { WebhookError } from './errors.js';
@@ -69,7 +69,6 @@ export class WebhookService {
       secret_enc: this.options.box.seal(secret),
       previous_secret_enc: null,
       previous_secret_expires_at: null,
-      since_id: uuidv7Floor(Date.now()),
       failing_since: null,
       lease_owner: null,
       lease_expires_at: null,
@@ -79,10 +78,7 @@ export class WebhookService {
     };
     await this.storage.transaction(async (tx) => {
       await tx.webhooks.createEndpoint(endpoint);
-      // The organization's topics are read from here on (a topic other endpoints already follow keeps its place).
-      const topics = [orgTopic(orgId), ...(await tx.webhooks.hubIdsOf([orgId])).map(hubTopic)];
-      const heads = await tx.events.heads(topics);
-      await tx.webhooks.initCursors(new Map(topics.map((t) => [t, heads.get(t) ?? 0])));
+      await startFromNow(tx, endpoint.id, orgId);
     });
     this.options.onChange?.();
     return { endpoint, secret };
@@ -99,7 +95,10 @@ export class WebhookService {
     return endpoint;
   }
 
-  /** Disabling cancels the open deliveries; enabling starts afresh (a new run of failures counts from zero). */
+  /**
+   * Disabling cancels the open deliveries; enabling starts afresh: from the events committed after it
+   * (those of the disabled time are not sent; see docs/webhooks.md), and a new run of failures counts from zero.
+   */
   async update(id: string, patch: EndpointPatch): Promise<WebhookEndpoint> {
     const current = await this.get(id);
     const next: Partial<WebhookEndpoint> = { updated_at: nowIso() };
@@ -114,6 +113,7 @@ export class WebhookService {
     await this.storage.transaction(async (tx) => {
       if (!(await tx.webhooks.updateEndpoint(id, next))) throw new WebhookError('not_found', 'Webhook endpoint not found');
       if (next.enabled === 0) await tx.webhooks.cancelOpen(id, next.updated_at!);
+      if (next.enabled === 1) await startFromNow(tx, id, current.org_id);
     });
     this.options.onChange?.();
     return this.get(id);
@@ -197,4 +197,18 @@ export class WebhookService {
     if (endpoint.enabled !== 1) throw new WebhookError('disabled', 'The webhook endpoint is disabled; enable it (PATCH {"enabled": true}) first');
     return endpoint;
   }
+}
+
+/**
+ * Makes the endpoint follow its organization's topics from their newest committed event on. The
+ * cursors are held first, so no dispatcher pass runs between reading the heads and committing: a pass
+ * that started before waits, then the heads read here are past whatever it recorded without this
+ * endpoint; a pass after sees the endpoint with its starts. A topic without a cursor gets one at its
+ * head; one that other endpoints follow keeps its place.
+ */
+async function startFromNow(tx: Repos, endpointId: string, orgId: string): Promise<void> {
+  const topics = [orgTopic(orgId), ...(await tx.webhooks.hubIdsOf([orgId])).map(hubTopic)];
+  const seen = await tx.events.heads(topics);
+  await tx.webhooks.holdCursors(new Map(topics.map((t) => [t, seen.get(t) ?? 0])));
+  await tx.webhooks.startEndpoint(endpointId, await tx.events.heads(topics));
 }

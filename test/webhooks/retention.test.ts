@@ -24,7 +24,7 @@ async function insertEndpoint(storage: Storage, orgId: string): Promise<string> 
   const at = iso(Date.now());
   await storage.db.insertInto('webhook_endpoints').values({
     id, org_id: orgId, url: 'https://hooks.example.com/capstan', description: null, events: null, enabled: 1, disabled_reason: null,
-    secret_enc: 'sealed', previous_secret_enc: null, previous_secret_expires_at: null, since_id: '00000000-0000-7000-8000-000000000000',
+    secret_enc: 'sealed', previous_secret_enc: null, previous_secret_expires_at: null,
     failing_since: null, lease_owner: null, lease_expires_at: null, created_at: at, updated_at: at, deleted_at: null,
   }).execute();
   return id;

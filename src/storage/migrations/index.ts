@@ -18,6 +18,7 @@ import * as m0015 from './0015-console-sessions.js';
 import * as m0016 from './0016-nodes.js';
 import * as m0017 from './0017-workflow-operations.js';
 import * as m0018 from './0018-run-stage-statuses.js';
+import * as m0019 from './0019-webhook-endpoint-starts.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': m0001,
@@ -38,4 +39,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0016-nodes': m0016,
   '0017-workflow-operations': m0017,
   '0018-run-stage-statuses': m0018,
+  '0019-webhook-endpoint-starts': m0019,
 };

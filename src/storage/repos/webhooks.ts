@@ -10,8 +10,8 @@ export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
 export type WebhookAttempt = Selectable<WebhookAttemptTable>;
 export type WebhookDeliveryStatus = WebhookDelivery['status'];
 
-/** What the dispatcher needs to match an event to an endpoint. */
-export type EndpointFilter = Pick<WebhookEndpoint, 'id' | 'org_id' | 'events' | 'since_id'>;
+/** What the dispatcher needs to match an event of one topic to an endpoint: its filter, and the topic's last seq it is past. */
+export type EndpointFilter = Pick<WebhookEndpoint, 'id' | 'org_id' | 'events'> & { start_seq: number };
 
 export interface WebhookRepo {
   createEndpoint(row: WebhookEndpoint): Promise<void>;
@@ -19,8 +19,12 @@ export interface WebhookRepo {
   getEndpoint(id: string): Promise<WebhookEndpoint | undefined>;
   listEndpoints(orgId: string): Promise<WebhookEndpoint[]>;
   updateEndpoint(id: string, patch: Partial<Omit<WebhookEndpoint, 'id' | 'org_id'>>): Promise<boolean>;
-  /** Enabled endpoints (not deleted) of these organizations, or of every organization. */
-  liveEndpoints(orgIds?: readonly string[]): Promise<EndpointFilter[]>;
+  /** Organizations with an enabled endpoint (not deleted). */
+  liveOrgs(): Promise<string[]>;
+  /** The enabled endpoints (not deleted) of these organizations, each with where it starts on `topic`. */
+  endpointsOn(topic: string, orgIds: readonly string[]): Promise<EndpointFilter[]>;
+  /** From now on the endpoint gets only the events of these topics past these seqs (a topic not named: all of its events). */
+  startEndpoint(endpointId: string, heads: ReadonlyMap<string, number>): Promise<void>;
   /** Hubs of these organizations: their topics carry the organizations' community events. */
   hubIdsOf(orgIds: readonly string[]): Promise<string[]>;
 
@@ -48,8 +52,11 @@ export interface WebhookRepo {
   cursors(topics: readonly string[]): Promise<Map<string, number>>;
   /** Moves a topic's cursor from `from` (undefined: no row yet) to `to`; false when another node moved it first. */
   advanceCursor(topic: string, from: number | undefined, to: number): Promise<boolean>;
-  /** Starts topics at `seq` unless they already have a cursor. */
-  initCursors(heads: ReadonlyMap<string, number>): Promise<void>;
+  /**
+   * Starts topics at `seq` unless they already have a cursor, and holds their cursor rows until the
+   * transaction ends: a dispatcher moving one of them waits for it, then sees what it committed.
+   */
+  holdCursors(heads: ReadonlyMap<string, number>): Promise<void>;
   /** The id of the oldest event of `topics` past its cursor: the log must keep it until it is dispatched. */
   oldestUndispatched(topics: readonly string[]): Promise<string | undefined>;
 }
@@ -71,13 +78,24 @@ export function webhookRepo(db: Kysely<Database>, driver: Driver): WebhookRepo {
       const res = await db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
     },
-    liveEndpoints(orgIds) {
-      let q = db.selectFrom('webhook_endpoints').select(['id', 'org_id', 'events', 'since_id']).where('enabled', '=', 1).where('deleted_at', 'is', null);
-      if (orgIds) {
-        if (orgIds.length === 0) return Promise.resolve([]);
-        q = q.where('org_id', 'in', orgIds);
-      }
-      return q.execute();
+    async liveOrgs() {
+      const rows = await db.selectFrom('webhook_endpoints').select('org_id').distinct().where('enabled', '=', 1).where('deleted_at', 'is', null).execute();
+      return rows.map((r) => r.org_id);
+    },
+    async endpointsOn(topic, orgIds) {
+      if (orgIds.length === 0) return [];
+      // One statement, so an endpoint enabled concurrently is seen with its starts or not at all.
+      const rows = await db.selectFrom('webhook_endpoints as w')
+        .leftJoin('webhook_endpoint_starts as s', (j) => j.onRef('s.endpoint_id', '=', 'w.id').on('s.topic', '=', topic))
+        .select(['w.id', 'w.org_id', 'w.events', 's.seq'])
+        .where('w.org_id', 'in', orgIds).where('w.enabled', '=', 1).where('w.deleted_at', 'is', null)
+        .execute();
+      return rows.map((r) => ({ id: r.id, org_id: r.org_id, events: r.events, start_seq: Number(r.seq ?? 0) }));
+    },
+    async startEndpoint(endpointId, heads) {
+      await db.deleteFrom('webhook_endpoint_starts').where('endpoint_id', '=', endpointId).execute();
+      const rows = [...heads].filter(([, seq]) => seq > 0).map(([topic, seq]) => ({ endpoint_id: endpointId, topic, seq }));
+      if (rows.length > 0) await db.insertInto('webhook_endpoint_starts').values(rows).execute();
     },
     async hubIdsOf(orgIds) {
       if (orgIds.length === 0) return [];
@@ -162,9 +180,11 @@ export function webhookRepo(db: Kysely<Database>, driver: Driver): WebhookRepo {
       const res = await db.updateTable('webhook_cursors').set({ seq: to }).where('topic', '=', topic).where('seq', '=', from).executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
     },
-    async initCursors(heads) {
+    async holdCursors(heads) {
       for (const [topic, seq] of heads) {
-        await db.insertInto('webhook_cursors').values({ topic, seq }).onConflict((oc) => oc.column('topic').doNothing()).execute();
+        // Rewriting the row with its own value takes its lock (PostgreSQL); SQLite serializes writers anyway.
+        await db.insertInto('webhook_cursors').values({ topic, seq })
+          .onConflict((oc) => oc.column('topic').doUpdateSet({ seq: sql<number>`webhook_cursors.seq` })).execute();
       }
     },
     async oldestUndispatched(topics) {
