@@ -74,7 +74,7 @@ export function registerWebhookAdminRoutes(scope: FastifyInstance, ctx: AppConte
   app.patch('/webhooks/:id', {
     schema: {
       tags, security, operationId: 'updateWebhook', summary: 'Change a webhook endpoint; enabled: false disables it and cancels its open deliveries', params: WebhookParams, headers,
-      description: '`events: null` delivers every event again; `enabled: true` re-enables an endpoint that was disabled (manually, gone or failing).',
+      description: '`events: null` delivers every event again; `enabled: true` re-enables an endpoint that was disabled (manually, gone or failing): it gets the events committed from then on, none of the time it was disabled.',
       body: Type.Object({
         url: Type.Optional(Url),
         events: Type.Optional(Type.Union([Type.Null(), EventFilter])),

@@ -575,7 +575,7 @@ export interface paths {
         head?: never;
         /**
          * Change a webhook endpoint; enabled: false disables it and cancels its open deliveries
-         * @description `events: null` delivers every event again; `enabled: true` re-enables an endpoint that was disabled (manually, gone or failing).
+         * @description `events: null` delivers every event again; `enabled: true` re-enables an endpoint that was disabled (manually, gone or failing): it gets the events committed from then on, none of the time it was disabled.
          */
         patch: operations["updateWebhook"];
         trace?: never;
