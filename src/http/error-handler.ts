@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isStorageUnavailable } from '../storage/index.js';
 import { VERSION } from '../util/version.js';
-import { AppError, isAppError, type ErrorCode } from './errors.js';
+import { AppError, type ErrorCode } from './errors.js';
 
 const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
@@ -62,8 +62,18 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
  */
 function logServerError(request: FastifyRequest, error: unknown, known: AppError): void {
   if (known.status < 500) return;
-  if (isAppError(error) && (error.code === 'unavailable' || error.code === 'draining')) request.log.warn({ code: error.code, reason: error.message }, 'refused while a dependency is away');
+  if (isDependencyRefusal(known)) request.log.warn({ code: known.code, reason: known.message, ...causeOf(error, known) }, 'refused while a dependency is away');
   else request.log.error({ err: error }, 'server error');
+}
+
+/** 503 unavailable (the database or Redis away) and 503 draining: answers given on purpose, not failures. */
+export const isDependencyRefusal = (known: AppError): boolean => known.code === 'unavailable' || known.code === 'draining';
+
+/** What the driver said, in a word, when the refusal came from its error (no stack: thousands of these in an outage say nothing more). */
+export function causeOf(error: unknown, known: AppError): { cause?: string } {
+  if (error === known || !(error instanceof Error)) return {};
+  const code = (error as { code?: unknown }).code;
+  return { cause: typeof code === 'string' ? `${code}: ${error.message}` : error.message };
 }
 
 /**
@@ -84,7 +94,9 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
 function clientLeft(error: FastifyError, request: FastifyRequest): boolean {
   const code = error.code as string | undefined;
   const reading = code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || error.message === 'aborted';
-  return reading && (request.raw.destroyed || request.raw.socket?.destroyed === true);
+  // A request whose whole body arrived was not cut short: an ECONNRESET then is the database's (its
+  // connection reset while it restarts), and Node marks a fully read request destroyed all the same.
+  return reading && !request.raw.complete && (request.raw.destroyed || request.raw.socket?.destroyed === true);
 }
 
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {

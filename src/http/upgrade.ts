@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { VERSION } from '../util/version.js';
 import { endWithLinger } from './connections.js';
+import { causeOf, isDependencyRefusal, toAppError } from './error-handler.js';
 import { AppError, isAppError } from './errors.js';
 import { serveIgnoringUpgrade, wantsWebSocket } from './ignored-upgrade.js';
 import { requestIdOf } from './request-id.js';
@@ -111,8 +112,11 @@ export class UpgradeRouter {
         });
       this.check(req, url).then(() => route.handler(req, url, accept)).catch((e: unknown) => {
         if (!accepting) {
-          if (!isAppError(e)) this.logger.error({ err: e }, 'websocket upgrade failed');
-          return refuseUpgrade(socket, isAppError(e) ? e : new AppError('internal'), requestIdOf(req));
+          // The database away is 503 here as on every route, not an internal error.
+          const known = (e instanceof Error ? toAppError(e) : undefined) ?? new AppError('internal');
+          if (isDependencyRefusal(known)) this.logger.warn({ code: known.code, reason: known.message, ...causeOf(e, known) }, 'websocket upgrade refused while a dependency is away');
+          else if (!isAppError(e)) this.logger.error({ err: e }, 'websocket upgrade failed');
+          return refuseUpgrade(socket, known, requestIdOf(req));
         }
         if (!(e instanceof UpgradeAborted)) this.logger.error({ err: e }, 'websocket handler failed');
         // A socket whose handler failed has nobody to serve it.
