@@ -42,9 +42,10 @@ export async function idempotently<R>(repo: IdempotencyRepo, req: FastifyRequest
     });
     return result;
   } catch (e) {
-    // A concurrent request with the key committed first: give its answer, if it is known by now.
+    // A concurrent request with the key committed first: another request is refused at once, the same
+    // one gets its answer (or, while that is not known yet, is asked to come back).
     const first = isAppError(e) && e.code === 'idempotency_conflict' ? await repo.find(scope, key) : undefined;
-    if (first && first.status_code !== 0) return replay(first, requestHash, reply);
+    if (first) return replay(first, requestHash, reply);
     throw e;
   }
 }

@@ -1,0 +1,99 @@
+// Idempotency-Key through the HTTP API: a concurrent request with the same key and another body is
+// refused at once, without Retry-After.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { requestHashOf } from '../../src/http/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
+
+const grant = async (ts: TestServer, orgId: string, body: Record<string, unknown>, key: string) => {
+  const res = await fetch(`${ts.url}/admin/v1/orgs/${orgId}/credits`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, replayed: res.headers.get('idempotent-replayed'), retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, unknown> };
+};
+
+const ledgerReasons = async (ts: TestServer, orgId: string, reason: string) =>
+  ((await ts.admin('GET', `/orgs/${orgId}/ledger?limit=100`)).body.data as { reason: string }[]).filter((e) => e.reason === reason).length;
+
+describe('Idempotency-Key: a concurrent request with another body (postgres)', () => {
+  let ts: TestServer;
+  let db: TestDatabase;
+  let orgId: string;
+
+  before(async () => {
+    db = await createTestDatabase();
+    ts = await startServer({ databaseUrl: db.url });
+    orgId = (await ts.admin('POST', '/orgs', { name: 'race' })).body.id as string;
+  });
+  after(async () => {
+    await ts.close();
+    await db.drop();
+  });
+
+  let lock: pg.Client;
+  /** Until `n` sessions of the test database wait for a lock. */
+  const waitingForLocks = async (n: number) => {
+    const sessions = async () => Number((await lock.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0]?.n);
+    while ((await sessions()) < n) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  test('that finds the key taken as it tries to take it is refused with 409 and no Retry-After', async () => {
+    // Another node's request holds the key in its transaction: the grant misses the key, tries to take
+    // it and waits; the other commits its claim (its answer still on its way).
+    lock = new pg.Client({ connectionString: db.url });
+    await lock.connect();
+    try {
+      const claim = (key: string, hash: string) => lock.query("INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at) VALUES ('admin', $1, $2, 0, '', $3)", [key, hash, new Date().toISOString()]);
+      await lock.query('BEGIN');
+      await claim('held-1', 'another request');
+      const other = grant(ts, orgId, { amount_micro: 3000, reason: 'held' }, 'held-1');
+      await waitingForLocks(1);
+      await lock.query('COMMIT');
+      const refused = await other;
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.equal(refused.body.code, 'idempotency_conflict');
+      assert.equal(refused.retryAfter, null, 'another body: do not send it again');
+
+      const body = { amount_micro: 3000, reason: 'held' };
+      await lock.query('BEGIN');
+      await claim('held-2', requestHashOf('POST', '/admin/v1/orgs/:org_id/credits', { org_id: orgId }, body));
+      const same = grant(ts, orgId, body, 'held-2');
+      await waitingForLocks(1);
+      await lock.query('COMMIT');
+      const busy = await same;
+      assert.equal(busy.status, 409, JSON.stringify(busy.body));
+      assert.equal(busy.retryAfter, '1', 'the same request, still running: come back for its answer');
+      assert.equal(await ledgerReasons(ts, orgId, 'held'), 0);
+    } finally {
+      await lock.end();
+    }
+  });
+
+  test('racing the first through the HTTP API is refused with 409 and no Retry-After; only the first is applied', async () => {
+    // Another session holds the organization's row: the first grant takes the key, then waits for the
+    // row; the second (another body) misses the uncommitted key, then waits for it.
+    lock = new pg.Client({ connectionString: db.url });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('SELECT id FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
+      const first = grant(ts, orgId, { amount_micro: 1000, reason: 'race' }, 'race-1');
+      await waitingForLocks(1);
+      const second = grant(ts, orgId, { amount_micro: 2000, reason: 'race' }, 'race-1');
+      await waitingForLocks(2);
+      await lock.query('COMMIT');
+      const [a, b] = await Promise.all([first, second]);
+      assert.equal(a.status, 200, JSON.stringify(a.body));
+      assert.equal(b.status, 409, JSON.stringify(b.body));
+      assert.equal(b.body.code, 'idempotency_conflict');
+      assert.equal(b.retryAfter, null, 'another body: do not send it again');
+      assert.equal(await ledgerReasons(ts, orgId, 'race'), 1);
+    } finally {
+      await lock.end();
+    }
+  });
+});
