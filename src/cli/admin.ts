@@ -38,7 +38,7 @@ function checkName(name: string): string {
 
 export async function runAdmin(config: Config, positionals: readonly string[], flags: Flags): Promise<unknown> {
   const [resource, action] = positionals;
-  const storage = openStorage(config.databaseUrl, config.dataDir);
+  const storage = openStorage(config.databaseUrl, config.dataDir, { idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000 });
   try {
     await storage.migrate();
     // Changes made here reach running servers through the event log, like their own.

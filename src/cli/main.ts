@@ -61,7 +61,7 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'migrate': {
       refuseOwnFlags(own);
       const { openStorage } = await import('../storage/index.js');
-      const storage = openStorage(config.databaseUrl, config.dataDir);
+      const storage = openStorage(config.databaseUrl, config.dataDir, { idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000 });
       try {
         print({ storage: storage.location, ...(await storage.migrate()) });
       } finally {

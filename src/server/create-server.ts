@@ -66,7 +66,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const parts = await configuredParts(config, logger);
   // Stored files, the SQLite database and demo credentials live here: this user's only.
   ensurePrivateDir(config.dataDir);
-  const storage = openStorage(config.databaseUrl, config.dataDir);
+  const storage = openStorage(config.databaseUrl, config.dataDir, { idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000 });
   try {
     const report = await storage.migrate();
     if (report.applied.length > 0) logger.info({ applied: report.applied, storage: storage.location }, 'migrations applied');

@@ -1,4 +1,4 @@
-export { openStorage, type Storage, type Repos, type CommitListener } from './storage.js';
+export { openStorage, type Storage, type StorageOptions, type Repos, type CommitListener } from './storage.js';
 export { withIdempotencyClaim, type IdempotencyClaim, type ClaimState, type DerivedAnswer } from './idempotency-claim.js';
 export { isStorageUnavailable } from './unavailable.js';
 export { driverFor, sqlitePath, type Driver } from './connect.js';

@@ -85,6 +85,8 @@ interface RepoContext {
   readonly appended?: EventRow[];
   /** Set outside transactions: hubs read before (they never change). */
   readonly knownHubs?: KnownHubs;
+  /** How long an Idempotency-Key is remembered. */
+  readonly idempotencyRetentionMs?: number;
 }
 
 const FACTORIES: { readonly [K in keyof Repos]: (c: RepoContext) => Repos[K] } = {
@@ -104,7 +106,7 @@ const FACTORIES: { readonly [K in keyof Repos]: (c: RepoContext) => Repos[K] } =
   organizer: (c) => organizerRepo(c.db),
   videos: (c) => videoRepo(c.db),
   transcripts: (c) => transcriptRepo(c.db),
-  idempotency: (c) => idempotencyRepo(c.db),
+  idempotency: (c) => idempotencyRepo(c.db, c.idempotencyRetentionMs),
   cleanup: (c) => cleanupRepo(c.db, c.driver),
   webhooks: (c) => webhookRepo(c.db, c.driver),
   consoleSessions: (c) => consoleSessionRepo(c.db),
@@ -133,8 +135,14 @@ function lazyRepos(context: RepoContext): Repos {
   return Object.assign(Object.create(LAZY_REPOS) as object, { context }) as unknown as Repos;
 }
 
-export function openStorage(databaseUrl: string | null, dataDir: string): Storage {
+export interface StorageOptions {
+  /** How long an Idempotency-Key is remembered (CAPSTAN_IDEMPOTENCY_RETENTION_SECONDS); 24 h by default. */
+  readonly idempotencyRetentionMs?: number;
+}
+
+export function openStorage(databaseUrl: string | null, dataDir: string, options: StorageOptions = {}): Storage {
   const { driver, db, location, sqlite } = connect(databaseUrl, dataDir);
+  const retention = options.idempotencyRetentionMs === undefined ? {} : { idempotencyRetentionMs: options.idempotencyRetentionMs };
   const listeners: CommitListener[] = [];
   const reader = sqlite && new SqliteStatements(sqlite.reader, () => sqlite.snapshot.beforeRead());
   const writer = sqlite && new SqliteStatements(sqlite.writer);
@@ -146,7 +154,7 @@ export function openStorage(databaseUrl: string | null, dataDir: string): Storag
     const claim = pendingClaim();
     const result = await db.transaction().execute(async (trx) => {
       // The transaction holds the writing connection: its compiled queries run on it directly.
-      const tx = lazyRepos({ db: trx, driver, runner: new QueryRunner(trx, { writer }), appended });
+      const tx = lazyRepos({ db: trx, driver, runner: new QueryRunner(trx, { writer }), appended, ...retention });
       if (claim) {
         const { scope, key, requestHash } = claim.claim;
         const saved = await tx.idempotency.save({ scope, key, request_hash: requestHash, status_code: 0, response: '', created_at: new Date().toISOString() });
@@ -180,7 +188,7 @@ export function openStorage(databaseUrl: string | null, dataDir: string): Storag
     return full;
   }
 
-  const repos = createRepos({ db, driver, runner: rootRunner, knownHubs: new KnownHubs() });
+  const repos = createRepos({ db, driver, runner: rootRunner, knownHubs: new KnownHubs(), ...retention });
   return {
     ...repos,
     events: { ...repos.events, append: appendAlone },

@@ -1,5 +1,6 @@
-// Idempotency-Key through the HTTP API: a concurrent request with the same key and another body is
-// refused at once, without Retry-After.
+// Idempotency-Key through the HTTP API, on SQLite and PostgreSQL: a key past
+// CAPSTAN_IDEMPOTENCY_RETENTION_SECONDS is a new request; and a concurrent request with the same key and
+// another body is refused at once, without Retry-After.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
@@ -18,6 +19,45 @@ const grant = async (ts: TestServer, orgId: string, body: Record<string, unknown
 
 const ledgerReasons = async (ts: TestServer, orgId: string, reason: string) =>
   ((await ts.admin('GET', `/orgs/${orgId}/ledger?limit=100`)).body.data as { reason: string }[]).filter((e) => e.reason === reason).length;
+
+for (const driver of ['sqlite', 'postgres'] as const) {
+  describe(`Idempotency-Key on admin writes (${driver})`, () => {
+    let ts: TestServer;
+    let db: TestDatabase | undefined;
+    let orgId: string;
+
+    before(async () => {
+      db = driver === 'postgres' ? await createTestDatabase() : undefined;
+      ts = await startServer(db ? { databaseUrl: db.url } : {});
+      orgId = (await ts.admin('POST', '/orgs', { name: 'idem' })).body.id as string;
+    });
+    after(async () => {
+      await ts.close();
+      await db?.drop();
+    });
+
+    test('a key past the retention is a new request: applied again, not replayed, whatever its body', async () => {
+      const body = { amount_micro: 100, reason: 'expiry' };
+      const first = await grant(ts, orgId, body, 'expiry-1');
+      assert.equal(first.status, 200);
+      assert.equal((await grant(ts, orgId, body, 'expiry-1')).replayed, 'true', 'within the retention: replayed');
+      const age = async () => {
+        const old = new Date(Date.now() - ts.config.idempotencyRetentionSeconds * 1000 - 1000).toISOString();
+        await ts.server.ctx.storage.db.updateTable('idempotency_keys').set({ created_at: old }).where('scope', '=', 'admin').where('key', '=', 'expiry-1').execute();
+      };
+      await age();
+      const again = await grant(ts, orgId, body, 'expiry-1');
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.equal(again.replayed, null, 'past the retention: a new request');
+      assert.equal(again.body.credits_micro, Number(first.body.credits_micro) + 100);
+      assert.equal((await grant(ts, orgId, body, 'expiry-1')).replayed, 'true', 'the key now holds the new answer');
+      await age();
+      const other = await grant(ts, orgId, { amount_micro: 5, reason: 'expiry' }, 'expiry-1');
+      assert.equal(other.status, 200, 'another body with an expired key is a new request too');
+      assert.equal(await ledgerReasons(ts, orgId, 'expiry'), 3);
+    });
+  });
+}
 
 describe('Idempotency-Key: a concurrent request with another body (postgres)', () => {
   let ts: TestServer;

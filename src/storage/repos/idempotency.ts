@@ -1,23 +1,39 @@
 // Idempotency records: the first answer to a request made with an Idempotency-Key, kept so a retry
-// gets the same answer instead of a second change. A record's scope says whose key it is.
+// gets the same answer instead of a second change. A record's scope says whose key it is. A record
+// older than the retention is gone for every purpose, though the cleanup may not have deleted it yet:
+// lookups skip it and a new request with its key takes its place.
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, IdempotencyTable } from '../schema.js';
 
 export type IdempotencyRecord = Selectable<IdempotencyTable>;
 
 export interface IdempotencyRepo {
+  /** The key's record, unless it has outlived the retention. */
   find(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
-  /** False when the key is already stored (an earlier or concurrent request has it). */
+  /** False when the key is already stored within the retention (an earlier or concurrent request has it). */
   save(record: IdempotencyRecord): Promise<boolean>;
   /** Records the answer of a request whose change committed together with its key. */
   complete(scope: string, key: string, statusCode: number, response: string): Promise<void>;
 }
 
-export function idempotencyRepo(db: Kysely<Database>): IdempotencyRepo {
+/** How long a key is remembered by default (CAPSTAN_IDEMPOTENCY_RETENTION_SECONDS). */
+export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 86_400_000;
+
+export function idempotencyRepo(db: Kysely<Database>, retentionMs = DEFAULT_IDEMPOTENCY_RETENTION_MS): IdempotencyRepo {
+  const expiredBefore = () => new Date(Date.now() - retentionMs).toISOString();
   return {
-    find: (scope, key) => db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst(),
+    find: (scope, key) => db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).where('created_at', '>=', expiredBefore()).executeTakeFirst(),
     async save(record) {
-      const res = await db.insertInto('idempotency_keys').values(record).onConflict((oc) => oc.columns(['scope', 'key']).doNothing()).executeTakeFirst();
+      // An expired record is replaced in the same statement: the row lock it takes (PostgreSQL) or the
+      // single writer (SQLite) lets one of two racing requests have the key, the other sees it taken.
+      const res = await db.insertInto('idempotency_keys').values(record)
+        .onConflict((oc) => oc.columns(['scope', 'key']).doUpdateSet({
+          request_hash: (eb) => eb.ref('excluded.request_hash'),
+          status_code: (eb) => eb.ref('excluded.status_code'),
+          response: (eb) => eb.ref('excluded.response'),
+          created_at: (eb) => eb.ref('excluded.created_at'),
+        }).where('idempotency_keys.created_at', '<', expiredBefore()))
+        .executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
     async complete(scope, key, statusCode, response) {
