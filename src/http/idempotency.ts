@@ -1,21 +1,17 @@
 // Idempotency-Key on actions that are not idempotent by themselves (a publish, a post, a ban). The
 // key is claimed in the transaction that makes the change, so a retry after a lost answer (a 502 from
-// a proxy whose node died) never applies it twice. The answer is recorded in that same transaction
-// where it follows from the change's events (a publish), else as soon as it is sent; a retry gets it
-// again, marked `Idempotent-Replayed: true`.
+// a proxy whose node died) never applies it twice. That transaction commits only once the request's
+// answer is known, and stores the answer with the change: a retry gets it again, marked
+// `Idempotent-Replayed: true`, even when the node died right after the commit.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { withIdempotencyClaim, type ClaimState, type DerivedAnswer, type IdempotencyRecord, type IdempotencyRepo } from '../storage/index.js';
+import { withIdempotencyClaim, type ClaimState, type IdempotencyRecord, type IdempotencyRepo } from '../storage/index.js';
 import { AppError, idempotencyInProgress, isAppError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set on a request made with an Idempotency-Key: once its change commits, its answer is recorded. */
+    /** Set on a request made with an Idempotency-Key: its change commits with its answer (onSend). */
     idempotency?: ClaimState;
-  }
-  interface FastifyContextConfig {
-    /** The route's answer, derived from the ids of the events its change appends (recorded with the change). */
-    idempotentAnswer?: (eventIds: readonly string[]) => DerivedAnswer | undefined;
   }
 }
 
@@ -34,12 +30,11 @@ export async function idempotently<R>(repo: IdempotencyRepo, req: FastifyRequest
   const requestHash = requestHashOf(req.method, req.routeOptions.url, req.params, req.body ?? null);
   const seen = await repo.find(scope, key);
   if (seen) return replay(seen, requestHash, reply);
-  const answerFromEvents = req.routeOptions.config.idempotentAnswer;
   try {
-    const { result } = await withIdempotencyClaim({ scope, key, requestHash, ...(answerFromEvents ? { answerFromEvents } : {}) }, (state) => {
+    const { result } = await withIdempotencyClaim({ scope, key, requestHash }, (state) => {
       req.idempotency = state;
       return action();
-    });
+    }, { holdForAnswer: true });
     return result;
   } catch (e) {
     // A concurrent request with the key committed first: another request is refused at once, the same
@@ -76,12 +71,17 @@ function replay(seen: IdempotencyRecord, requestHash: string, reply: FastifyRepl
   return reply.code(seen.status_code).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(seen.response);
 }
 
-/** onSend hook: records the answer of a request whose change committed under its key. */
+/**
+ * onSend hook: commits the change of a request made with an Idempotency-Key together with its answer,
+ * before the answer leaves. A request that failed after its change (a 5xx) rolls it back: the key stays
+ * free and nothing was applied.
+ */
 export async function recordIdempotentAnswer(repo: IdempotencyRepo, req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
   const state = req.idempotency;
-  if (!state || reply.statusCode >= 500) return;
+  if (!state) return;
   const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
-  if (state.committed) return repo.complete(state.claim.scope, state.claim.key, reply.statusCode, body);
+  if (state.commitWith) return state.commitWith(reply.statusCode >= 500 ? undefined : { status: reply.statusCode, body });
+  if (state.committed || reply.statusCode >= 500) return;
   // A success that committed no transaction changed nothing stored (a token mint): its key is taken
   // with its answer as it leaves, so a retry gets the same answer. A concurrent twin that took the key
   // first keeps it; this answer is then given but not kept. A refusal leaves the key free.

@@ -192,7 +192,10 @@ export interface IdempotencyTable {
   scope: string;
   key: string;
   request_hash: string;
-  /** 0 while the request's change is committed but its answer is not recorded yet. */
+  /**
+   * 0 while the answer is not recorded: inside the change's own transaction, or, rarely, after a change
+   * that had to commit before its answer was known (storage.ts, ANSWER_WAIT_MS).
+   */
   status_code: number;
   response: string;
   created_at: string;

@@ -4,7 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import { idempotencyInProgress } from '../http/errors.js';
 import { connect, type Driver } from './connect.js';
-import { pendingClaim } from './idempotency-claim.js';
+import { pendingClaim, type ClaimState, type DerivedAnswer } from './idempotency-claim.js';
 import { QueryRunner, SqliteStatements } from './prepared.js';
 import { listenPostgres, type Listening } from './listen.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
@@ -61,7 +61,9 @@ export interface Storage extends Repos {
   readonly location: string;
   /**
    * Runs `fn` in one transaction; it commits when `fn` resolves and rolls back when it throws. Inside
-   * `fn` use only `tx`: on SQLite a query outside it waits for the transaction's connection.
+   * `fn` use only `tx`: on SQLite a query outside it waits for the transaction's connection. The first
+   * transaction of a request made with an Idempotency-Key commits later, with the request's answer
+   * (idempotency-claim.ts); the request's later transactions join it.
    */
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   /** Registers a listener for committed events (the relay that wakes the bus). */
@@ -135,6 +137,12 @@ function lazyRepos(context: RepoContext): Repos {
   return Object.assign(Object.create(LAZY_REPOS) as object, { context }) as unknown as Repos;
 }
 
+/** How long a request's claiming transaction waits for its answer before committing without it. */
+const ANSWER_WAIT_MS = 5000;
+const LATE = Symbol('late');
+/** Thrown to roll back a change whose request failed after making it (a 5xx): its key stays free. */
+const ROLLED_BACK = new Error('the request failed after its change: rolled back');
+
 export interface StorageOptions {
   /** How long an Idempotency-Key is remembered (CAPSTAN_IDEMPOTENCY_RETENTION_SECONDS); 24 h by default. */
   readonly idempotencyRetentionMs?: number;
@@ -148,26 +156,89 @@ export function openStorage(databaseUrl: string | null, dataDir: string, options
   const writer = sqlite && new SqliteStatements(sqlite.writer);
   const rootRunner = new QueryRunner(db, { reader });
   let closed = false;
+  const repos = createRepos({ db, driver, runner: rootRunner, knownHubs: new KnownHubs(), ...retention });
+  const idempotencyRoot = repos.idempotency;
+
+  /** Transactions held open for their request's answer: the request's later transactions join them. */
+  const held = new WeakMap<ClaimState, Repos>();
 
   async function transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
-    const appended: EventRow[] = [];
     const claim = pendingClaim();
+    const open = claim && held.get(claim);
+    if (open) return fn(open);
+    if (claim?.holdsForAnswer) return committingWithAnswer(claim, fn);
+    const appended: EventRow[] = [];
     const result = await db.transaction().execute(async (trx) => {
       // The transaction holds the writing connection: its compiled queries run on it directly.
       const tx = lazyRepos({ db: trx, driver, runner: new QueryRunner(trx, { writer }), appended, ...retention });
-      if (claim) {
-        const { scope, key, requestHash } = claim.claim;
-        const saved = await tx.idempotency.save({ scope, key, request_hash: requestHash, status_code: 0, response: '', created_at: new Date().toISOString() });
-        if (!saved) throw idempotencyInProgress();
-      }
-      const out = await fn(tx);
-      const answer = claim?.claim.answerFromEvents?.(appended.map((e) => e.id));
-      if (claim && answer) await tx.idempotency.complete(claim.claim.scope, claim.claim.key, answer.status, answer.body);
-      return out;
+      if (claim) await takeClaim(tx, claim);
+      return fn(tx);
     });
     if (claim) claim.committed = true;
     if (appended.length > 0) announce(appended);
     return result;
+  }
+
+  async function takeClaim(tx: Repos, state: ClaimState): Promise<void> {
+    const { scope, key, requestHash } = state.claim;
+    const saved = await tx.idempotency.save({ scope, key, request_hash: requestHash, status_code: 0, response: '', created_at: new Date().toISOString() });
+    if (!saved) throw idempotencyInProgress();
+  }
+
+  /**
+   * The transaction of a request whose answer must commit with its change: once `fn` is done, its
+   * result goes back to the request and the transaction waits for the answer (`commitWith`), stores it
+   * and commits. Meanwhile the request's storage calls go through this transaction (reposOfRequest).
+   * Should the answer not come within ANSWER_WAIT_MS (code that queries `db` itself would wait for this
+   * very connection on SQLite), the change commits alone and its answer is recorded as it is sent.
+   */
+  function committingWithAnswer<T>(claim: ClaimState, fn: (tx: Repos) => Promise<T>): Promise<T> {
+    const { scope, key } = claim.claim;
+    let settle!: (error?: unknown) => void;
+    const committed = new Promise<void>((ok, fail) => {
+      settle = (error) => (error === undefined ? ok() : fail(error));
+    });
+    committed.catch(() => undefined);
+    return new Promise<T>((resolve, reject) => {
+      const appended: EventRow[] = [];
+      let handedOut = false;
+      let late = false;
+      db.transaction().execute(async (trx) => {
+        const tx = lazyRepos({ db: trx, driver, runner: new QueryRunner(trx, { writer }), appended, ...retention });
+        await takeClaim(tx, claim);
+        const out = await fn(tx);
+        const answer = await new Promise<DerivedAnswer | undefined | typeof LATE>((give) => {
+          const timer = setTimeout(() => {
+            late = true;
+            give(LATE);
+          }, ANSWER_WAIT_MS);
+          held.set(claim, tx);
+          claim.commitWith = (given) => {
+            claim.commitWith = undefined;
+            if (late) return committed.then(() => (given ? idempotencyRoot.complete(scope, key, given.status, given.body) : undefined));
+            clearTimeout(timer);
+            give(given);
+            return committed;
+          };
+          handedOut = true;
+          resolve(out);
+        });
+        held.delete(claim);
+        if (answer === undefined) throw ROLLED_BACK;
+        if (answer !== LATE) await tx.idempotency.complete(scope, key, answer.status, answer.body);
+      }).then(() => {
+        claim.committed = true;
+        if (appended.length > 0) announce(appended);
+        settle();
+      }, (e: unknown) => {
+        held.delete(claim);
+        if (!handedOut) {
+          claim.commitWith = undefined;
+          return reject(e);
+        }
+        settle(e === ROLLED_BACK ? undefined : e);
+      });
+    });
   }
 
   function announce(rows: EventRow[]): void {
@@ -188,10 +259,17 @@ export function openStorage(databaseUrl: string | null, dataDir: string, options
     return full;
   }
 
-  const repos = createRepos({ db, driver, runner: rootRunner, knownHubs: new KnownHubs(), ...retention });
-  return {
-    ...repos,
-    events: { ...repos.events, append: appendAlone },
+  const own: Repos = { ...repos, events: { ...repos.events, append: appendAlone } };
+  // A request whose transaction waits for its answer reads and writes through that transaction: it
+  // sees its own change, and on SQLite it would otherwise wait for the connection it holds.
+  const reposOfRequest = Object.fromEntries(REPO_NAMES.map((name): [string, PropertyDescriptor] => [name, {
+    enumerable: true,
+    get: () => {
+      const claim = pendingClaim();
+      return (claim && held.get(claim))?.[name] ?? own[name];
+    },
+  }]));
+  return Object.defineProperties({
     driver,
     location,
     db,
@@ -212,5 +290,5 @@ export function openStorage(databaseUrl: string | null, dataDir: string, options
       closed = true;
       await db.destroy();
     },
-  };
+  } satisfies Omit<Storage, keyof Repos>, reposOfRequest) as Storage;
 }

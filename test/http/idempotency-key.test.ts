@@ -1,10 +1,12 @@
-// Idempotency-Key through the HTTP API, on SQLite and PostgreSQL: a key past
-// CAPSTAN_IDEMPOTENCY_RETENTION_SECONDS is a new request; and a concurrent request with the same key and
-// another body is refused at once, without Retry-After.
+// Idempotency-Key through the HTTP API, on SQLite and PostgreSQL: the answer of an admin write is
+// committed with its change (a node that dies right after the commit leaves it for the retry); a key
+// past CAPSTAN_IDEMPOTENCY_RETENTION_SECONDS is a new request; and a concurrent request with the same
+// key and another body is refused at once, without Retry-After.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { requestHashOf } from '../../src/http/index.js';
+import { withIdempotencyClaim } from '../../src/storage/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
 
@@ -34,6 +36,25 @@ for (const driver of ['sqlite', 'postgres'] as const) {
     after(async () => {
       await ts.close();
       await db?.drop();
+    });
+
+    test('a grant whose node died right after its commit: the retry gets the first answer, applied once', async () => {
+      const body = { amount_micro: 777, reason: 'died' };
+      const requestHash = requestHashOf('POST', '/admin/v1/orgs/:org_id/credits', { org_id: orgId }, body);
+      // What the route does for a request with the key, up to its commit; then the node dies: nothing
+      // after the commit runs (the answer never leaves, nothing more is written).
+      const { result: first } = await withIdempotencyClaim({ scope: 'admin', key: 'died-1', requestHash }, async (state) => {
+        const balance = await ts.server.ctx.tenancy.addCredits(orgId, body.amount_micro, body.reason);
+        const answer = { org_id: orgId, credits_micro: balance };
+        assert.ok(state.commitWith, 'the grant waits for its answer to commit with it');
+        await state.commitWith({ status: 200, body: JSON.stringify(answer) });
+        return answer;
+      }, { holdForAnswer: true });
+      const retry = await grant(ts, orgId, { reason: 'died', amount_micro: 777 }, 'died-1');
+      assert.equal(retry.status, 200, JSON.stringify(retry.body));
+      assert.equal(retry.replayed, 'true');
+      assert.deepEqual(retry.body, first);
+      assert.equal(await ledgerReasons(ts, orgId, 'died'), 1, 'applied once');
     });
 
     test('a key past the retention is a new request: applied again, not replayed, whatever its body', async () => {

@@ -74,14 +74,16 @@ describe('Idempotency-Key', () => {
     assert.equal(log.filter((e) => e.data.includes('held')).length, 1, 'applied once');
   });
 
-  test('a publish whose node died before answering: the retry gets the id recorded with the event', async () => {
-    // The node commits the publish under the key, then dies before its answer leaves.
+  test('a publish whose node died right after its commit: the retry gets the answer committed with the event', async () => {
+    // The node commits the publish with its answer under the key, then dies before the answer leaves.
     const body = { type: 'test.ping', data: { n: 'orphan' } };
     const requestHash = requestHashOf('POST', '/admin/v1/hubs/:hub_id/events', { hub_id: hub.hubId }, body);
-    const answer = (ids: readonly string[]) => ({ status: 202, body: JSON.stringify({ id: ids[0] }) });
-    const { result: event } = await withIdempotencyClaim({ scope: 'admin', key: 'died-1', requestHash, answerFromEvents: answer }, () =>
-      ts.server.ctx.hubs.publish(hub.hubId, { type: body.type, data: body.data }),
-    );
+    const { result: event } = await withIdempotencyClaim({ scope: 'admin', key: 'died-1', requestHash }, async (state) => {
+      const published = await ts.server.ctx.hubs.publish(hub.hubId, { type: body.type, data: body.data });
+      assert.ok(state.commitWith, 'the publish waits for its answer to commit with it');
+      await state.commitWith({ status: 202, body: JSON.stringify({ id: published.id }) });
+      return published;
+    }, { holdForAnswer: true });
     const retry = await admin('POST', `/hubs/${hub.hubId}/events`, body, 'died-1');
     assert.equal(retry.status, 202);
     assert.equal(retry.headers.get('idempotent-replayed'), 'true');

@@ -18,8 +18,6 @@ export function registerHubAdminRoutes(scope: FastifyInstance, ctx: AppContext):
   const { hubs } = ctx;
 
   app.post('/hubs/:hub_id/events', {
-    // A retried publish (Idempotency-Key) gets its event id even when the first answer was lost.
-    config: { idempotentAnswer: (ids) => (ids.length === 1 ? { status: 202, body: JSON.stringify({ id: ids[0] }) } : undefined) },
     schema: {
       tags, security, operationId: 'publishHubEvent', summary: 'Publish an event to the hub stream (hub-wide, to a space, or to named contacts)', params: HubParams, headers,
       description: 'With `space_id` the event is delivered under the space\'s restriction; with `contact_ids` only to those contacts. `400 invalid_request` when `type` is not a public event type or `space_id`/`contact_ids` name something that is not part of the hub.',
