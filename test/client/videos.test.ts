@@ -58,6 +58,27 @@ describe('videos through the SDK', () => {
     assert.match(String(complete.body.error), /NoSuchUpload/);
   });
 
+  test('a part refused for good stops the other parts at once, and its error is what the caller gets', async () => {
+    let failedAt: number | undefined;
+    let putsAfter = 0;
+    let puts = 0;
+    const refusing = async (input: string, init?: RequestInit): Promise<Response> => {
+      if (init?.method === 'PUT') {
+        if (failedAt !== undefined) putsAfter++;
+        if (++puts === 1) {
+          failedAt = Date.now();
+          return new Response(JSON.stringify({ error: 'Access denied', code: 'forbidden' }), { status: 403, headers: { 'content-type': 'application/json' } });
+        }
+      }
+      return fetch(input, init);
+    };
+    const sdk = createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: refusing });
+    const partsTotal = Math.ceil(video.size / PART);
+    await assert.rejects(sdk.videos.upload(video, { partSize: PART, concurrency: 2 }), (e: unknown) => e instanceof CapstanError && e.status === 403);
+    // The other worker's part in flight may have begun its PUT; no part after it does.
+    assert.ok(putsAfter <= 1, `${putsAfter} part uploads began after the refusal (of ${partsTotal} parts)`);
+  });
+
   test('resume from kept parts (as after a reload): only the missing parts are sent again', async () => {
     let state: VideoUploadState | undefined;
     let puts = 0;

@@ -117,17 +117,25 @@ export class VideosClient {
     const inFlight = new AbortController();
     const onAbort = () => inFlight.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    /** The first part that failed for good: it stops the others at once, and is what the caller hears. */
+    let failed: { reason: unknown } | undefined;
     try {
       const worker = async () => {
-        for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
-          const start = (n - 1) * partSize;
-          done.set(n, await this.putPart(videoId, uploadId, n, blob.slice(start, start + sizeOf(n)), inFlight.signal));
-          report();
+        try {
+          for (let n = queue.shift(); n !== undefined && !inFlight.signal.aborted; n = queue.shift()) {
+            const start = (n - 1) * partSize;
+            done.set(n, await this.putPart(videoId, uploadId, n, blob.slice(start, start + sizeOf(n)), inFlight.signal));
+            report();
+          }
+        } catch (e) {
+          if (!failed && !inFlight.signal.aborted) {
+            failed = { reason: e };
+            inFlight.abort(e);
+          }
         }
       };
       const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 3, queue.length)) }, worker);
-      const results = await Promise.allSettled(workers);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      await Promise.all(workers);
       if (signal?.aborted) {
         // Not with the caller's signal: it is aborted, and the server must still hear about it.
         await this.abortUpload({ videoId, uploadId }).catch(() => undefined);
