@@ -1,7 +1,7 @@
 // `capstan admin …`: the admin API's operations, offline against the configured storage, as JSON.
 import { TokenService } from '../auth/index.js';
 import type { Config } from '../config/index.js';
-import { openStorage } from '../storage/index.js';
+import { openStorage, storageOptionsOf } from '../storage/index.js';
 import { presentApp, presentContact, presentHub, presentKey, presentOrg, TenancyService } from '../tenancy/index.js';
 import { EventPublisher } from '../events/index.js';
 import { eventTypeRegistry } from '../server/event-types.js';
@@ -38,7 +38,7 @@ function checkName(name: string): string {
 
 export async function runAdmin(config: Config, positionals: readonly string[], flags: Flags): Promise<unknown> {
   const [resource, action] = positionals;
-  const storage = openStorage(config.databaseUrl, config.dataDir, { idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000 });
+  const storage = openStorage(config.databaseUrl, config.dataDir, storageOptionsOf(config));
   try {
     await storage.migrate();
     // Changes made here reach running servers through the event log, like their own.

@@ -60,8 +60,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return serve(config);
     case 'migrate': {
       refuseOwnFlags(own);
-      const { openStorage } = await import('../storage/index.js');
-      const storage = openStorage(config.databaseUrl, config.dataDir, { idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000 });
+      const { openStorage, storageOptionsOf } = await import('../storage/index.js');
+      const storage = openStorage(config.databaseUrl, config.dataDir, storageOptionsOf(config));
       try {
         print({ storage: storage.location, ...(await storage.migrate()) });
       } finally {

@@ -12,7 +12,7 @@ import { RealtimeEngine } from '../realtime/index.js';
 import { startCleanup } from '../maintenance/index.js';
 import { NodeRegistry } from '../nodes/index.js';
 import { ORGANIZER_WORKFLOW, OrganizerService, organizerWorkflow } from '../organizer/index.js';
-import { openStorage } from '../storage/index.js';
+import { openStorage, storageOptionsOf } from '../storage/index.js';
 import { adminRoutes } from '../surfaces/admin/index.js';
 import { documentRealtimeRoutes, documentRoutes } from '../surfaces/documents/index.js';
 import { hubMemberRoutes, hubRealtimeRoutes } from '../surfaces/hub/index.js';
@@ -66,7 +66,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const parts = await configuredParts(config, logger);
   // Stored files, the SQLite database and demo credentials live here: this user's only.
   ensurePrivateDir(config.dataDir);
-  const storage = openStorage(config.databaseUrl, config.dataDir, { idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000 });
+  const storage = openStorage(config.databaseUrl, config.dataDir, storageOptionsOf(config));
   try {
     const report = await storage.migrate();
     if (report.applied.length > 0) logger.info({ applied: report.applied, storage: storage.location }, 'migrations applied');
@@ -210,8 +210,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const callers = new CallerIdentifier(storage, tokens, config.adminToken);
   const rateLimits = { counters: fanOut.rateCounters, identify: (credentials: readonly string[]) => callers.identify(credentials), recall: (credentials: readonly string[]) => callers.recall(credentials) };
   const app = await buildHttpApp({ config, logger, metrics, rateLimits, upgrades, ready: async () => {
-    if (!(await storage.ping())) throw new AppError('unavailable', 'Storage is not reachable');
-    if (!(await fanOut.ready())) throw new AppError('unavailable', 'Redis is not reachable');
+    // Both probes are bounded (a second for storage, half of one for Redis) and run together.
+    const [database, redis] = await Promise.all([storage.ping(), fanOut.ready()]);
+    if (!database) throw new AppError('unavailable', 'Storage is not reachable');
+    if (!redis) throw new AppError('unavailable', 'Redis is not reachable');
     return true;
   }, idempotency: storage.idempotency }, surfaces);
   upgrades.attach(app.server);

@@ -1,10 +1,10 @@
 // Opens the configured database: SQLite (libsql, no build step) by default, PostgreSQL for a postgres:// URL.
 import { dirname, join, resolve } from 'node:path';
 import Database from 'libsql';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import { ensurePrivateDir, makePrivateFile, tightenIfPresent } from '../util/private-files.js';
 import { PassSnapshot } from './pass-snapshot.js';
-import { pgDriver } from './pg-driver.js';
+import { createPool, DEFAULT_POSTGRES_BOUNDS, GuardedPool, poolConfig, type PostgresBounds } from './pg-pool.js';
 import type { Database as Schema } from './schema.js';
 
 export type Driver = 'sqlite' | 'postgres';
@@ -19,6 +19,10 @@ export interface Connection {
    * compiled queries (prepared.ts), whose reads of one pass may share a transaction (pass-snapshot.ts).
    */
   readonly sqlite?: { readonly writer: Database.Database; readonly reader: Database.Database; readonly snapshot: PassSnapshot };
+  /** True when the database answers a trivial query within `timeoutMs`. */
+  ping(timeoutMs: number): Promise<boolean>;
+  /** Runs `fn` where a query may take as long as it needs (migrations): on PostgreSQL, on a connection of its own. */
+  unbounded<T>(fn: (db: Kysely<Schema>) => Promise<T>): Promise<T>;
 }
 
 export function driverFor(databaseUrl: string | null): Driver {
@@ -30,21 +34,25 @@ export function sqlitePath(databaseUrl: string | null, dataDir: string): string 
   return resolve(join(dataDir, 'capstan.db'));
 }
 
-export function connect(databaseUrl: string | null, dataDir: string): Connection {
+export function connect(databaseUrl: string | null, dataDir: string, bounds: PostgresBounds = DEFAULT_POSTGRES_BOUNDS): Connection {
   if (driverFor(databaseUrl) === 'postgres') {
-    // A node frozen inside a transaction (a stop signal, a stalled VM) would hold its locks — a
-    // topic's row among them — until its TCP connection times out; PostgreSQL ends it after 10 s.
-    const pool = new (pgDriver().Pool)({ connectionString: databaseUrl ?? undefined, max: 10, options: '-c idle_in_transaction_session_timeout=10000' });
-    // A client losing its server (a restart, a failover) must not crash the process: an idle one is
-    // reported by the pool, a checked-out one (inside a transaction, between two queries) by the
-    // client itself; either way the query in flight or the next one fails, and the pool drops it.
-    pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
-    const url = new URL(databaseUrl ?? '');
+    const connectionString = databaseUrl ?? '';
+    const pool = new GuardedPool(createPool(poolConfig(connectionString, bounds, 10)));
+    const url = new URL(connectionString);
     return {
       driver: 'postgres',
       db: new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }),
       location: `postgres://${url.host}${url.pathname}`,
+      ping: (timeoutMs) => pool.probe(timeoutMs),
+      async unbounded(fn) {
+        // A connection of its own, without the query bound; connecting is still bounded.
+        const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: createPool(poolConfig(connectionString, bounds, 1, false)) }) });
+        try {
+          return await fn(db);
+        } finally {
+          await db.destroy();
+        }
+      },
     };
   }
   const path = sqlitePath(databaseUrl, dataDir);
@@ -71,11 +79,22 @@ export function connect(databaseUrl: string | null, dataDir: string): Connection
     sqlite.close();
     reader.close();
   };
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, close, () => snapshot.end()) }) });
   return {
     driver: 'sqlite',
-    db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, close, () => snapshot.end()) }) }),
+    db,
     location: path,
     sqlite: { writer: sqlite, reader, snapshot },
+    // One connection does everything, synchronously: nothing here waits on a server.
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    unbounded: (fn) => fn(db),
   };
 }
 

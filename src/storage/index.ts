@@ -1,7 +1,8 @@
-export { openStorage, type Storage, type StorageOptions, type Repos, type CommitListener } from './storage.js';
+export { openStorage, storageOptionsOf, type Storage, type StorageOptions, type Repos, type CommitListener } from './storage.js';
 export { withIdempotencyClaim, type IdempotencyClaim, type ClaimState, type DerivedAnswer } from './idempotency-claim.js';
 export { isStorageUnavailable } from './unavailable.js';
 export { driverFor, sqlitePath, type Driver } from './connect.js';
+export type { PostgresBounds } from './pg-pool.js';
 export type { Database } from './schema.js';
 export type { Org, OrgKey, OrgRepo } from './repos/orgs.js';
 export type { App, AppKey, AppRepo } from './repos/apps.js';

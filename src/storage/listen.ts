@@ -3,12 +3,13 @@
 // called once, because whatever was notified meanwhile was lost.
 import type Pg from 'pg';
 import { pgDriver } from './pg-driver.js';
+import { clientConfig, type PostgresBounds } from './pg-pool.js';
 
 export interface Listening {
   close(): Promise<void>;
 }
 
-export function listenPostgres(databaseUrl: string, channel: string, onNotify: () => void): Listening {
+export function listenPostgres(databaseUrl: string, bounds: PostgresBounds, channel: string, onNotify: () => void): Listening {
   let client: Pg.Client | undefined;
   let closed = false;
   let retryMs = 100;
@@ -26,7 +27,8 @@ export function listenPostgres(databaseUrl: string, channel: string, onNotify: (
 
   async function connect(): Promise<void> {
     const pg = pgDriver();
-    const c = new pg.Client({ connectionString: databaseUrl });
+    // Bounded connecting and keepalive: a partition ends the connection, and the reconnecting starts.
+    const c = new pg.Client(clientConfig(databaseUrl, bounds));
     client = c;
     c.on('error', () => {
       void c.end().catch(() => undefined);

@@ -1,9 +1,10 @@
 // The storage facade the rest of Capstan uses: repositories over one Kysely query layer, and
 // transactions that hand the same repositories bound to the transaction. Events appended in a
 // transaction are announced to the commit listeners once it commits (the outbox's relay).
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { idempotencyInProgress } from '../http/errors.js';
 import { connect, type Driver } from './connect.js';
+import { DEFAULT_POSTGRES_BOUNDS, type PostgresBounds } from './pg-pool.js';
 import { pendingClaim, type ClaimState, type DerivedAnswer } from './idempotency-claim.js';
 import { QueryRunner, SqliteStatements } from './prepared.js';
 import { listenPostgres, type Listening } from './listen.js';
@@ -53,6 +54,8 @@ export interface Repos {
   readonly consoleSessions: ConsoleSessionRepo;
 }
 
+const PING_TIMEOUT_MS = 1_000;
+
 /** Called after a transaction that appended events has committed, with those events in append order. */
 export type CommitListener = (events: readonly EventRow[]) => void;
 
@@ -71,8 +74,11 @@ export interface Storage extends Repos {
   /** Hears NOTIFYs on `channel` from every node (PostgreSQL); on SQLite there is no other node to hear. */
   listen(channel: string, onNotify: () => void): Listening;
   migrate(): Promise<MigrationReport>;
-  /** True when the database answers a trivial query. */
-  ping(): Promise<boolean>;
+  /**
+   * True when the database answers a trivial query within `timeoutMs` (a free connection included): by
+   * default a second, so that a readiness probe answers promptly whatever the database does.
+   */
+  ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
   /** The query builder, for modules that add their own repositories. */
   readonly db: Kysely<Database>;
@@ -143,13 +149,27 @@ const LATE = Symbol('late');
 /** Thrown to roll back a change whose request failed after making it (a 5xx): its key stays free. */
 const ROLLED_BACK = new Error('the request failed after its change: rolled back');
 
-export interface StorageOptions {
+export interface StorageOptions extends Partial<PostgresBounds> {
   /** How long an Idempotency-Key is remembered (CAPSTAN_IDEMPOTENCY_RETENTION_SECONDS); 24 h by default. */
   readonly idempotencyRetentionMs?: number;
 }
 
+/** The storage's options from the configuration's fields of the same meaning. */
+export function storageOptionsOf(config: PostgresBounds & { readonly idempotencyRetentionSeconds: number }): StorageOptions {
+  return {
+    idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000,
+    databaseConnectTimeoutMs: config.databaseConnectTimeoutMs,
+    databaseQueryTimeoutMs: config.databaseQueryTimeoutMs,
+  };
+}
+
 export function openStorage(databaseUrl: string | null, dataDir: string, options: StorageOptions = {}): Storage {
-  const { driver, db, location, sqlite } = connect(databaseUrl, dataDir);
+  const bounds: PostgresBounds = {
+    databaseConnectTimeoutMs: options.databaseConnectTimeoutMs ?? DEFAULT_POSTGRES_BOUNDS.databaseConnectTimeoutMs,
+    databaseQueryTimeoutMs: options.databaseQueryTimeoutMs ?? DEFAULT_POSTGRES_BOUNDS.databaseQueryTimeoutMs,
+  };
+  const connection = connect(databaseUrl, dataDir, bounds);
+  const { driver, db, location, sqlite } = connection;
   const retention = options.idempotencyRetentionMs === undefined ? {} : { idempotencyRetentionMs: options.idempotencyRetentionMs };
   const listeners: CommitListener[] = [];
   const reader = sqlite && new SqliteStatements(sqlite.reader, () => sqlite.snapshot.beforeRead());
@@ -275,16 +295,10 @@ export function openStorage(databaseUrl: string | null, dataDir: string, options
     db,
     transaction,
     onCommit: (listener) => void listeners.push(listener),
-    listen: (channel, onNotify) => (driver === 'postgres' && databaseUrl ? listenPostgres(databaseUrl, channel, onNotify) : { close: async () => undefined }),
-    migrate: () => migrateToLatest(db as unknown as Kysely<unknown>),
-    async ping() {
-      try {
-        await sql`select 1`.execute(db);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    listen: (channel, onNotify) => (driver === 'postgres' && databaseUrl ? listenPostgres(databaseUrl, bounds, channel, onNotify) : { close: async () => undefined }),
+    // A migration may rewrite a large table, and a node may wait for another's to finish: no query bound.
+    migrate: () => connection.unbounded((unboundedDb) => migrateToLatest(unboundedDb as unknown as Kysely<unknown>)),
+    ping: (timeoutMs = PING_TIMEOUT_MS) => connection.ping(timeoutMs),
     async close() {
       if (closed) return;
       closed = true;
