@@ -6,7 +6,7 @@ import { presentApp, presentContact, presentHub, presentKey, presentOrg, Tenancy
 import { EventPublisher } from '../events/index.js';
 import { eventTypeRegistry } from '../server/event-types.js';
 import { resolveTokenSecret } from '../server/token-secret.js';
-import { presentDelivery, presentEndpoint, SecretBox, urlPolicy, webhookHttpError, WebhookService } from '../webhooks/index.js';
+import { presentDelivery, presentEndpoint, urlPolicy, webhookHttpError, webhookSecretBox, WebhookService } from '../webhooks/index.js';
 import { UsageError } from './usage-error.js';
 
 type Flags = ReadonlyMap<string, string>;
@@ -45,7 +45,7 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
     const publisher = new EventPublisher(eventTypeRegistry(), storage, config.eventMaxPayloadBytes);
     const tokenSecret = await resolveTokenSecret(config.tokenSecret, storage);
     const tenancy = new TenancyService(storage, new TokenService(tokenSecret), publisher, config.contactTokenTtlSeconds);
-    if (resource === 'webhooks') return await runWebhooks(new WebhookService(storage, { policy: urlPolicy(config), registry: eventTypeRegistry(), box: new SecretBox(tokenSecret) }), action, flags);
+    if (resource === 'webhooks') return await runWebhooks(new WebhookService(storage, { policy: urlPolicy(config), registry: eventTypeRegistry(), box: webhookSecretBox(tokenSecret) }), action, flags);
     switch (`${resource ?? ''} ${action ?? ''}`) {
       case 'orgs create': {
         const c = await tenancy.createOrg(checkName(need(flags, 'name')), int(flags, 'credits-micro', 0), oneOf(flags, 'key-mode', ['test', 'live'], 'test'));

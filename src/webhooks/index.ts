@@ -4,7 +4,7 @@ export { WebhookDispatcher } from './dispatcher.js';
 export { WebhookError, isWebhookError, type WebhookErrorCode } from './errors.js';
 export { webhookHttpError } from './http-errors.js';
 export { WEBHOOK_EVENT_TYPES, DERIVED_TYPES, TEST_TYPE, DISABLED_TYPE } from './event-filter.js';
-export { SecretBox, newWebhookSecret, signatureHeader } from './secrets.js';
+export { newWebhookSecret, signatureHeader, webhookSecretBox } from './secrets.js';
 export { sendWebhook, type AttemptOutcome, type AttemptResult, type SendOptions } from './send.js';
 export { parseSchedule, retryAt, type RetrySchedule } from './schedule.js';
 export { presentDelivery, presentEndpoint } from './present.js';

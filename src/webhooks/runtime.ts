@@ -7,7 +7,7 @@ import type { Logger, Metrics } from '../http/index.js';
 import type { Storage } from '../storage/index.js';
 import { WebhookDispatcher } from './dispatcher.js';
 import { parseSchedule } from './schedule.js';
-import { SecretBox } from './secrets.js';
+import { webhookSecretBox } from './secrets.js';
 import { WebhookService } from './service.js';
 import type { UrlPolicy } from './url-policy.js';
 import { DeliveryWorkers } from './workers.js';
@@ -40,7 +40,7 @@ export function urlPolicy(config: Config): UrlPolicy {
 
 export function createWebhooks(deps: WebhookDeps): WebhookRuntime {
   const { config, storage, registry, logger } = deps;
-  const box = new SecretBox(deps.tokenSecret);
+  const box = webhookSecretBox(deps.tokenSecret);
   const policy = urlPolicy(config);
   const workers = new DeliveryWorkers(storage, box, deps.publisher, {
     concurrency: config.webhookConcurrency,

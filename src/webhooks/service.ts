@@ -4,11 +4,12 @@
 import { hubTopic, orgTopic, type EventTypeRegistry } from '../events/index.js';
 import type { Repos, Storage, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint } from '../storage/index.js';
 import { newId, uuidv7 } from '../util/ids.js';
+import type { SecretBox } from '../util/secret-box.js';
 import { nowIso } from '../util/time.js';
 import { WebhookError } from './errors.js';
 import { checkFilter, deliverableTypes, TEST_TYPE } from './event-filter.js';
 import { messageBody } from './messages.js';
-import { newWebhookSecret, type SecretBox } from './secrets.js';
+import { newWebhookSecret } from './secrets.js';
 import { checkEndpointUrl, type UrlPolicy } from './url-policy.js';
 
 /** How long the secret a rotation replaced keeps signing alongside the new one. */

@@ -7,11 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { orgTopic, type EventPublisher } from '../events/index.js';
 import type { Logger, Metrics } from '../http/index.js';
 import { WEBHOOK_CHANNEL, type Repos, type Storage, type WebhookDelivery, type WebhookEndpoint } from '../storage/index.js';
+import type { SecretBox } from '../util/secret-box.js';
 import { nowIso } from '../util/time.js';
 import { VERSION } from '../util/version.js';
 import { DISABLED_TYPE } from './event-filter.js';
 import { retryAt, type RetrySchedule } from './schedule.js';
-import { signatureHeader, type SecretBox } from './secrets.js';
+import { signatureHeader } from './secrets.js';
 import { sendWebhook, type AttemptResult, type SendOptions } from './send.js';
 
 export interface WorkerOptions {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { derivedId, messagesFor, newWebhookSecret, parseSchedule, retryAt, SecretBox, signatureHeader } from '../../src/webhooks/index.js';
+import { derivedId, messagesFor, newWebhookSecret, parseSchedule, retryAt, signatureHeader, webhookSecretBox } from '../../src/webhooks/index.js';
 import type { EventRecord } from '../../src/events/index.js';
 
 const UUIDV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -26,14 +26,20 @@ test('signatures verify with standardwebhooks, one secret or two, and nothing ta
 });
 
 test('secrets are sealed with AES-256-GCM under the server secret; another server secret cannot open them', () => {
-  const box = new SecretBox('server-secret-0123456789abcdef0123456789');
+  const box = webhookSecretBox('server-secret-0123456789abcdef0123456789');
   const secret = newWebhookSecret();
   const sealed = box.seal(secret);
   assert.ok(!sealed.includes(secret.slice(6)), 'the stored form does not contain the secret');
   assert.notEqual(box.seal(secret), sealed, 'a fresh nonce each time');
   assert.equal(box.open(sealed), secret);
-  assert.equal(new SecretBox('another-server-secret-0123456789abcdef').open(sealed), undefined);
+  assert.equal(webhookSecretBox('another-server-secret-0123456789abcdef').open(sealed), undefined);
   assert.equal(box.open(sealed.slice(0, -4) + 'AAAA'), undefined, 'altered: refused');
+});
+
+test('a secret sealed before the box took a purpose still opens: the key is derived as it was', () => {
+  const box = webhookSecretBox('server-secret-0123456789abcdef0123456789');
+  const sealedThen = 'v1.vxbfiXWzhzLbsYlRKI+ZyHPkBOMqpmMboqic1+baLL5qe9K3Dta45Z36d+1qBIk4ruoL6OKxyCOnhOmiAtYbAx0F/+avPA==';
+  assert.equal(box.open(sealedThen), 'whsec_c2VhbGVkIGJlZm9yZSB0aGUgYm94IG1vdmVk');
 });
 
 test('the retry schedule: the configured delays with ±10 % jitter, then no more', () => {
