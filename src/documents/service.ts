@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import type { BlobStore } from '../blobs/index.js';
 import { debitCredits, formatDollars, insufficientCredits } from '../billing/index.js';
 import type { EventPublisher } from '../events/index.js';
-import { AppError, idempotencyInProgress } from '../http/errors.js';
+import { answerLost, AppError, idempotencyInProgress } from '../http/errors.js';
 import { isDocumentError, sniffDocumentType, type ClassifiedLineItem, type DocumentExtractor, type DocumentStructure, type ExtractedPage } from '../pipelines/documents/index.js';
 import { storedStageStatuses, type DocumentRow, type Org, type Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
@@ -66,6 +66,7 @@ export class DocumentService {
       const seen = await this.storage.idempotency.find(org.id, idempotencyKey);
       if (seen) {
         if (seen.request_hash !== requestHash) throw new AppError('idempotency_conflict');
+        if (seen.response === undefined) throw answerLost();
         return { status: seen.status_code, body: JSON.parse(seen.response) as UploadResult, replayed: true };
       }
     }

@@ -89,3 +89,8 @@ export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 export function idempotencyInProgress(message = 'A request with this Idempotency-Key is still being processed; retry shortly'): AppError {
   return new AppError('idempotency_conflict', message, { 'Retry-After': '1' });
 }
+
+/** A key whose request was applied but whose answer cannot be given again: it must not be retried. */
+export function answerLost(): AppError {
+  return new AppError('idempotency_conflict', 'A request with this Idempotency-Key was applied, but its answer was lost; do not apply it again');
+}

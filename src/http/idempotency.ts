@@ -5,8 +5,8 @@
 // `Idempotent-Replayed: true`, even when the node died right after the commit.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { withIdempotencyClaim, type ClaimState, type IdempotencyRecord, type IdempotencyRepo } from '../storage/index.js';
-import { AppError, idempotencyInProgress, isAppError } from './errors.js';
+import { withIdempotencyClaim, type ClaimState, type FoundIdempotencyRecord, type IdempotencyRepo } from '../storage/index.js';
+import { answerLost, AppError, idempotencyInProgress, isAppError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,12 +62,11 @@ export function idempotentWrites(app: FastifyInstance, repo: IdempotencyRepo, sc
   });
 }
 
-function replay(seen: IdempotencyRecord, requestHash: string, reply: FastifyReply): FastifyReply {
+function replay(seen: FoundIdempotencyRecord, requestHash: string, reply: FastifyReply): FastifyReply {
   if (seen.request_hash !== requestHash) throw new AppError('idempotency_conflict');
-  if (seen.status_code === 0) {
-    if (Date.now() - Date.parse(seen.created_at) < IN_FLIGHT_MS) throw idempotencyInProgress();
-    throw new AppError('idempotency_conflict', 'A request with this Idempotency-Key was applied, but its answer was lost; do not apply it again');
-  }
+  if (seen.status_code === 0 && Date.now() - Date.parse(seen.created_at) < IN_FLIGHT_MS) throw idempotencyInProgress();
+  // Not recorded in time, or sealed under a token secret since changed.
+  if (seen.status_code === 0 || seen.response === undefined) throw answerLost();
   return reply.code(seen.status_code).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(seen.response);
 }
 

@@ -75,6 +75,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     throw e;
   }
   const tokenSecret = await resolveTokenSecret(config.tokenSecret, storage);
+  // Answers kept for an Idempotency-Key retry may show a secret once (an API key): kept sealed.
+  storage.sealAnswers(tokenSecret);
   const tokens = new TokenService(tokenSecret);
 
   const metrics = createMetrics();

@@ -18,7 +18,7 @@ export type { Broadcast, BroadcastRepo } from './repos/broadcasts.js';
 export type { RunCount, RunListQuery, StageStatus, StageSummary, WorkflowRun, WorkflowStage, WorkflowRepo } from './repos/workflows.js';
 export { storedStageStatuses, WORKFLOW_CHANNEL } from './repos/workflows.js';
 export type { DocumentRow, DocumentRepo, DocumentStatusColumns, RunStatusColumns } from './repos/documents.js';
-export type { IdempotencyRecord, IdempotencyRepo } from './repos/idempotency.js';
+export type { FoundIdempotencyRecord, IdempotencyRecord, IdempotencyRepo } from './repos/idempotency.js';
 export type { CleanupRepo } from './repos/cleanup.js';
 export type { ConsoleSessionRow, ConsoleSessionRepo } from './repos/console-sessions.js';
 export type { VideoRow, VideoRepo, VideoState, VideoListQuery } from './repos/videos.js';

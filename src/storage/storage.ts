@@ -19,7 +19,7 @@ import { discussionRepo, type DiscussionRepo } from './repos/discussions.js';
 import { documentRepo, type DocumentRepo } from './repos/documents.js';
 import { appendOnPostgres, eventRepo, type EventRepo, type EventRow, type NewEventRow } from './repos/events.js';
 import { hubRepo, KnownHubs, type HubRepo } from './repos/hubs.js';
-import { idempotencyRepo, type IdempotencyRepo } from './repos/idempotency.js';
+import { answerBox, idempotencyRepo, type AnswerSeal, type IdempotencyRepo } from './repos/idempotency.js';
 import { ledgerRepo, type LedgerRepo } from './repos/ledger.js';
 import { orgRepo, type OrgRepo } from './repos/orgs.js';
 import { profileRepo, type ProfileRepo } from './repos/profiles.js';
@@ -80,6 +80,12 @@ export interface Storage extends Repos {
    */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
+  /**
+   * From now on, keeps the answers of writes made with an Idempotency-Key sealed under a key derived
+   * from `serverSecret` (an answer may show a secret once). Called once the token secret is known,
+   * which may be kept in this very storage; until then answers are kept as sent.
+   */
+  sealAnswers(serverSecret: string): void;
   /** The query builder, for modules that add their own repositories. */
   readonly db: Kysely<Database>;
 }
@@ -95,6 +101,8 @@ interface RepoContext {
   readonly knownHubs?: KnownHubs;
   /** How long an Idempotency-Key is remembered. */
   readonly idempotencyRetentionMs?: number;
+  /** The box recorded answers are sealed in, shared by every context of the storage. */
+  readonly answerSeal: AnswerSeal;
 }
 
 const FACTORIES: { readonly [K in keyof Repos]: (c: RepoContext) => Repos[K] } = {
@@ -114,7 +122,7 @@ const FACTORIES: { readonly [K in keyof Repos]: (c: RepoContext) => Repos[K] } =
   organizer: (c) => organizerRepo(c.db),
   videos: (c) => videoRepo(c.db),
   transcripts: (c) => transcriptRepo(c.db),
-  idempotency: (c) => idempotencyRepo(c.db, c.idempotencyRetentionMs),
+  idempotency: (c) => idempotencyRepo(c.db, c.idempotencyRetentionMs, c.answerSeal),
   cleanup: (c) => cleanupRepo(c.db, c.driver),
   webhooks: (c) => webhookRepo(c.db, c.driver),
   consoleSessions: (c) => consoleSessionRepo(c.db),
@@ -170,13 +178,14 @@ export function openStorage(databaseUrl: string | null, dataDir: string, options
   };
   const connection = connect(databaseUrl, dataDir, bounds);
   const { driver, db, location, sqlite } = connection;
-  const retention = options.idempotencyRetentionMs === undefined ? {} : { idempotencyRetentionMs: options.idempotencyRetentionMs };
+  const answerSeal: AnswerSeal = {};
+  const keyContext = { answerSeal, ...(options.idempotencyRetentionMs === undefined ? {} : { idempotencyRetentionMs: options.idempotencyRetentionMs }) };
   const listeners: CommitListener[] = [];
   const reader = sqlite && new SqliteStatements(sqlite.reader, () => sqlite.snapshot.beforeRead());
   const writer = sqlite && new SqliteStatements(sqlite.writer);
   const rootRunner = new QueryRunner(db, { reader });
   let closed = false;
-  const repos = createRepos({ db, driver, runner: rootRunner, knownHubs: new KnownHubs(), ...retention });
+  const repos = createRepos({ db, driver, runner: rootRunner, knownHubs: new KnownHubs(), ...keyContext });
   const idempotencyRoot = repos.idempotency;
 
   /** Transactions held open for their request's answer: the request's later transactions join them. */
@@ -190,7 +199,7 @@ export function openStorage(databaseUrl: string | null, dataDir: string, options
     const appended: EventRow[] = [];
     const result = await db.transaction().execute(async (trx) => {
       // The transaction holds the writing connection: its compiled queries run on it directly.
-      const tx = lazyRepos({ db: trx, driver, runner: new QueryRunner(trx, { writer }), appended, ...retention });
+      const tx = lazyRepos({ db: trx, driver, runner: new QueryRunner(trx, { writer }), appended, ...keyContext });
       if (claim) await takeClaim(tx, claim);
       return fn(tx);
     });
@@ -224,7 +233,7 @@ export function openStorage(databaseUrl: string | null, dataDir: string, options
       let handedOut = false;
       let late = false;
       db.transaction().execute(async (trx) => {
-        const tx = lazyRepos({ db: trx, driver, runner: new QueryRunner(trx, { writer }), appended, ...retention });
+        const tx = lazyRepos({ db: trx, driver, runner: new QueryRunner(trx, { writer }), appended, ...keyContext });
         await takeClaim(tx, claim);
         const out = await fn(tx);
         const answer = await new Promise<DerivedAnswer | undefined | typeof LATE>((give) => {
@@ -298,6 +307,7 @@ export function openStorage(databaseUrl: string | null, dataDir: string, options
     listen: (channel, onNotify) => (driver === 'postgres' && databaseUrl ? listenPostgres(databaseUrl, bounds, channel, onNotify) : { close: async () => undefined }),
     // A migration may rewrite a large table, and a node may wait for another's to finish: no query bound.
     migrate: () => connection.unbounded((unboundedDb) => migrateToLatest(unboundedDb as unknown as Kysely<unknown>)),
+    sealAnswers: (serverSecret) => void (answerSeal.box = answerBox(serverSecret)),
     ping: (timeoutMs = PING_TIMEOUT_MS) => connection.ping(timeoutMs),
     async close() {
       if (closed) return;

@@ -168,6 +168,8 @@ describe('documents: upload and processing', () => {
     assert.deepEqual(again.body, first.body);
     assert.equal(first.headers.get('idempotent-replayed'), null);
     assert.equal(again.headers.get('idempotent-replayed'), 'true', 'a replay is marked as one');
+    const kept = await ts.server.ctx.storage.db.selectFrom('idempotency_keys').select('response').where('key', '=', 'upload-1').executeTakeFirstOrThrow();
+    assert.ok(kept.response.startsWith('v1.') && !kept.response.includes(first.body.document_id as string), 'the kept answer is sealed');
     const clash = await org.call('POST', '/upload', { ...body, file_name: 'other.pdf' }, { 'idempotency-key': 'upload-1' });
     assert.equal(clash.status, 409);
     assert.equal(clash.body.code, 'idempotency_conflict');

@@ -41,7 +41,7 @@ for (const driver of DRIVERS) {
       try {
         const stored = await other.idempotency.find('admin', 'held-answer');
         assert.equal(stored?.status_code, 200, 'the answer is stored with the change');
-        assert.deepEqual(JSON.parse(stored.response), { id: result.id });
+        assert.deepEqual(JSON.parse(stored.response ?? ""), { id: result.id });
         assert.equal((await other.events.readAfterSeq('t:held', 0, 10)).length, 1);
       } finally {
         if (other !== storage) await other.close();
