@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { makeOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
-import { startReceiver, type Receiver } from './receiver.js';
+import { endpointWithReceiver, type Receiver } from './receiver.js';
 
 type Body = Record<string, unknown>;
 
@@ -34,14 +34,7 @@ describe('disabling an endpoint that keeps failing', () => {
     for (const r of receivers) await r.close();
   });
 
-  async function endpoint(orgId: string, body: Body = {}): Promise<{ receiver: Receiver; id: string }> {
-    const receiver = await startReceiver();
-    receivers.push(receiver);
-    const created = await ts.admin('POST', `/orgs/${orgId}/webhooks`, { url: receiver.url, ...body });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    receiver.secrets = [created.body.secret as string];
-    return { receiver, id: created.body.id as string };
-  }
+  const endpoint = (orgId: string, body: Body = {}) => endpointWithReceiver(ts, receivers, orgId, body);
 
   /** An organization with a hub to publish on, the endpoint under test and one that hears webhook.disabled. */
   async function setup(): Promise<{ publish: () => Promise<string>; watcher: Receiver; failing: { receiver: Receiver; id: string } }> {

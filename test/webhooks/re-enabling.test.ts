@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { makeOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
-import { startReceiver, type Receiver } from './receiver.js';
+import { endpointWithReceiver, type Receiver } from './receiver.js';
 
 type Body = Record<string, unknown>;
 
@@ -28,14 +28,7 @@ for (const driver of ['sqlite', 'postgres'] as const) {
       await db?.drop();
     });
 
-    async function endpoint(orgId: string, body: Body = {}): Promise<{ receiver: Receiver; id: string }> {
-      const receiver = await startReceiver();
-      receivers.push(receiver);
-      const created = await ts.admin('POST', `/orgs/${orgId}/webhooks`, { url: receiver.url, ...body });
-      assert.equal(created.status, 201, JSON.stringify(created.body));
-      receiver.secrets = [created.body.secret as string];
-      return { receiver, id: created.body.id as string };
-    }
+    const endpoint = (orgId: string, body: Body = {}) => endpointWithReceiver(ts, receivers, orgId, body);
 
     async function hubOf(orgId: string): Promise<(phase: string) => Promise<void>> {
       const hub = await ts.admin('POST', `/orgs/${orgId}/hubs`, { name: 'hub' });

@@ -98,3 +98,18 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
   (receiver as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
   return receiver;
 }
+
+/** An endpoint of `orgId` made through the admin API towards a receiver of its own (kept in `receivers` to close). */
+export async function endpointWithReceiver(
+  ts: { admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> },
+  receivers: Receiver[],
+  orgId: string,
+  body: Record<string, unknown> = {},
+): Promise<{ receiver: Receiver; id: string }> {
+  const receiver = await startReceiver();
+  receivers.push(receiver);
+  const created = await ts.admin('POST', `/orgs/${orgId}/webhooks`, { url: receiver.url, ...body });
+  if (created.status !== 201) throw new Error(`endpoint not created: ${created.status} ${JSON.stringify(created.body)}`);
+  receiver.secrets = [created.body.secret as string];
+  return { receiver, id: created.body.id as string };
+}
