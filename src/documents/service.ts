@@ -7,7 +7,7 @@ import { debitCredits, formatDollars, insufficientCredits } from '../billing/ind
 import type { EventPublisher } from '../events/index.js';
 import { answerLost, AppError, idempotencyInProgress } from '../http/errors.js';
 import { isDocumentError, sniffDocumentType, type ClassifiedLineItem, type DocumentExtractor, type DocumentStructure, type ExtractedPage } from '../pipelines/documents/index.js';
-import { storedStageStatuses, type DocumentRow, type Org, type Storage } from '../storage/index.js';
+import { isStorageUnavailable, storedStageStatuses, type DocumentRow, type Org, type Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { isRefusedAddress } from '../util/safe-fetch.js';
 import { nowIso } from '../util/time.js';
@@ -123,7 +123,10 @@ export class DocumentService {
         await reportDocumentStatus(tx, this.publisher, documentId, true);
       });
     } catch (e) {
-      if (doc.blob_key) await this.blobs.delete(doc.blob_key).catch(() => undefined);
+      // The database going away may have taken the commit's acknowledgement, not the commit: the
+      // document may exist, and a retry with its key gets 201 for it. Its file stays then; the
+      // orphaned-blob sweep removes it if no row took it.
+      if (doc.blob_key && !isStorageUnavailable(e)) await this.blobs.delete(doc.blob_key).catch(() => undefined);
       throw e;
     }
     this.workflows.wake();

@@ -6,7 +6,7 @@ import type { BlobStore, BlobStat, ByteRange } from '../blobs/index.js';
 import { isBlobError } from '../blobs/index.js';
 import { orgTopic, type EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
-import type { FileChange, FileChangeResult, OrganizerFile, OrganizerJob, Repos, Storage } from '../storage/index.js';
+import { isStorageUnavailable, type FileChange, type FileChangeResult, type OrganizerFile, type OrganizerJob, type Repos, type Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { fileKindOf, SNIFF_HEAD_BYTES, sniffBytes, sniffStream, utf16Text, type Sniffed } from '../util/sniff.js';
 import { nowIso } from '../util/time.js';
@@ -172,8 +172,13 @@ export class UploadSession {
     return this.rows.map(presentFile);
   }
 
-  /** Removes what was stored for a request that failed part way. */
-  async abort(): Promise<void> {
+  /**
+   * Removes what was stored for a request that failed part way. Not when the database went away: its
+   * commit may have gone through unacknowledged, so the files may be its rows' (the orphaned-blob
+   * sweep removes them if not).
+   */
+  async abort(cause?: unknown): Promise<void> {
+    if (isStorageUnavailable(cause)) return;
     await Promise.all(this.keys.map((k) => this.service.blobs.delete(k).catch(() => undefined)));
   }
 }

@@ -75,7 +75,7 @@ export function organizerRoutes(ctx: AppContext) {
         await run();
         return await session.commit();
       } catch (e) {
-        await session.abort();
+        await session.abort(e);
         throw e;
       }
     }
