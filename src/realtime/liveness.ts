@@ -150,8 +150,23 @@ interface Watched extends WatchedPeer {
   /** Which timer that sweep saw: a change between the two is the peer answering. */
   probing: boolean;
   retransmits: number;
-  /** Unacknowledged bytes at the last sweep while the window was shut: fewer since means it read some. */
-  txQueue: number;
+  /**
+   * While the window was shut, at the last sweep: the bytes the peer had acknowledged (handed to the
+   * kernel less those it still holds), which only grow while the peer reads, however fast new bytes
+   * follow; or, for a socket that cannot say what it handed over, the bytes the kernel held.
+   */
+  taken: number;
+  readonly socket: Socket;
+}
+
+/**
+ * Bytes the kernel has acknowledged for `socket` when it holds `unacknowledged` of them: what Node
+ * handed to it (written, less what Node still holds) less those. Undefined for a socket that does not
+ * count its bytes (a test's stand-in).
+ */
+function acknowledged(socket: Socket, unacknowledged: number): number | undefined {
+  const { bytesWritten, writableLength } = socket;
+  return typeof bytesWritten === 'number' && typeof writableLength === 'number' ? bytesWritten - writableLength - unacknowledged : undefined;
 }
 
 export class TcpStallWatch implements StallWatch {
@@ -185,7 +200,7 @@ export class TcpStallWatch implements StallWatch {
     if (!this.enabled || localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) return undefined;
     const id = tcpKey(localAddress, localPort, remoteAddress, remotePort);
     if (!id) return undefined;
-    const entry: Watched = { table: id.table, key: id.key, peer, since: undefined, probing: false, retransmits: 0, txQueue: 0 };
+    const entry: Watched = { table: id.table, key: id.key, peer, socket, since: undefined, probing: false, retransmits: 0, taken: 0 };
     this.tables[id.table].set(id.key, entry);
     this.start();
     return entry;
@@ -261,13 +276,16 @@ export class TcpStallWatch implements StallWatch {
       entry.retransmits = 0;
       return false;
     }
-    // A count that went down, or fewer bytes waiting behind a shut window, means the peer took
-    // something between two sweeps; so does a change of timer: start over.
-    const progressed = probing ? state.txQueue < entry.txQueue : state.retransmits < entry.retransmits;
+    // A count that went down, or more bytes acknowledged behind a shut window (a reader that opens
+    // it now and then, however fast the next bytes fill it again), means the peer took something
+    // between two sweeps; so does a change of timer: start over.
+    const acked = probing ? acknowledged(entry.socket, state.txQueue) : undefined;
+    const taken = acked ?? -state.txQueue;
+    const progressed = probing ? taken > entry.taken : state.retransmits < entry.retransmits;
     if (entry.since === undefined || entry.probing !== probing || progressed) entry.since = now;
     entry.probing = probing;
     entry.retransmits = probing ? 0 : state.retransmits;
-    entry.txQueue = state.txQueue;
+    entry.taken = taken;
     return now - entry.since >= this.timing.windowMs;
   }
 

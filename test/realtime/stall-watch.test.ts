@@ -237,6 +237,30 @@ describe('the shared stall sweep', () => {
     watch.unwatch(watched);
   });
 
+  test('behind a shut window, a reader whose acknowledged bytes grow is taking data, however fast new bytes refill the queue', async () => {
+    const table = fakeTable(key);
+    const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: table.read, platform: 'linux', now });
+    let stalled = 0;
+    // Node hands the kernel 50 KB between sweeps and the reader takes as much: the kernel's queue stays full.
+    const socket = Object.assign(fakeSocket(), { bytesWritten: 0, writableLength: 0 });
+    const watched = watch.watch(socket, { stalled: () => stalled++ });
+    assert.ok(watched);
+    for (let t = 0; t <= 10_000; t += 1000) {
+      socket.bytesWritten += 50_000;
+      table.set(60_000, 'probe', 0);
+      await at(t, watch);
+    }
+    assert.equal(stalled, 0, 'a slow reader is not a gone one');
+    // It stops reading: nothing more is acknowledged, whatever Node still hands over.
+    for (let t = 11_000; t <= 14_000; t += 1000) {
+      socket.writableLength += 10_000;
+      socket.bytesWritten += 10_000;
+      await at(t, watch);
+    }
+    assert.equal(stalled, 1);
+    watch.unwatch(watched);
+  });
+
   test('data in flight without a retransmission timeout is a healthy busy connection', async () => {
     const table = fakeTable(key);
     const watch = new TcpStallWatch({ sweepMs: 1000, windowMs: 3000 }, assert.fail, { read: table.read, platform: 'linux', now });
