@@ -9,8 +9,23 @@ import { buildEstimatePdf } from '../fixtures/documents.js';
 import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
-/** What the driver throws when the server's answer to COMMIT never comes (a reset connection). */
-const lostAck = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+/**
+ * The next transaction commits for real, then fails as a lost acknowledgement of its COMMIT would (the
+ * driver's error for a reset connection). Returns what puts the storage back.
+ */
+function loseNextCommitAck(ts: TestServer): () => void {
+  const storage = ts.server.ctx.storage;
+  const transaction = storage.transaction.bind(storage);
+  let dropped = 0;
+  storage.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
+    const out = await transaction(fn);
+    if (dropped++ === 0) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    return out;
+  }) as typeof storage.transaction;
+  return () => {
+    storage.transaction = transaction;
+  };
+}
 
 describe('documents: a commit whose acknowledgement was lost', () => {
   let ts: TestServer;
@@ -22,22 +37,14 @@ describe('documents: a commit whose acknowledgement was lost', () => {
   after(() => ts.close());
 
   test('answers 503, keeps the file, and the retry gets the document, which completes', async () => {
-    const storage = ts.server.ctx.storage;
-    const transaction = storage.transaction.bind(storage);
-    let dropped = 0;
-    // The next transaction commits for real, then fails as a lost acknowledgement would.
-    storage.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
-      const out = await transaction(fn);
-      if (dropped++ === 0) throw lostAck();
-      return out;
-    }) as typeof storage.transaction;
+    const restore = loseNextCommitAck(ts);
     const body = { file_base64: Buffer.from(await buildEstimatePdf()).toString('base64'), file_name: 'estimate.pdf' };
     try {
       const first = await org.call('POST', '/upload', body, { 'idempotency-key': 'lost-ack-1' });
       assert.equal(first.status, 503, JSON.stringify(first.body));
       assert.equal(first.body.code, 'unavailable');
     } finally {
-      storage.transaction = transaction;
+      restore();
     }
     const retried = await org.call('POST', '/upload', body, { 'idempotency-key': 'lost-ack-1' });
     assert.equal(retried.status, 201, JSON.stringify(retried.body));
@@ -47,19 +54,12 @@ describe('documents: a commit whose acknowledgement was lost', () => {
   });
 
   test('an organizer upload answered 503 after its commit keeps its files: listed, and their bytes served', async () => {
-    const storage = ts.server.ctx.storage;
-    const transaction = storage.transaction.bind(storage);
-    let dropped = 0;
-    storage.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
-      const out = await transaction(fn);
-      if (dropped++ === 0) throw lostAck();
-      return out;
-    }) as typeof storage.transaction;
+    const restore = loseNextCommitAck(ts);
     try {
       const first = await org.call('POST', '/api/v1/files', { files: [{ name: 'note.txt', content_base64: Buffer.from('kept after all').toString('base64') }] });
       assert.equal(first.status, 503, JSON.stringify(first.body));
     } finally {
-      storage.transaction = transaction;
+      restore();
     }
     const listed = await org.call('GET', '/api/v1/files');
     const file = (listed.body.files as { fileId: string; name: string }[]).find((f) => f.name === 'note.txt');
