@@ -19,14 +19,21 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 /** An answer not recorded this long after its change committed was lost with its node. */
 const IN_FLIGHT_MS = 30_000;
 
+/** The request's Idempotency-Key, checked (a malformed one is 400), or undefined without one. */
+export function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || !KEY.test(key)) throw new AppError('invalid_request', 'Idempotency-Key must be 1-255 visible ASCII characters');
+  return key;
+}
+
 /**
  * Runs a route's action so that an Idempotency-Key applies it at most once per key within `scope`
  * (whose keys they are: a hub's publishes, one contact's actions). Without the header it just runs.
  */
 export async function idempotently<R>(repo: IdempotencyRepo, req: FastifyRequest, reply: FastifyReply, scope: string, action: () => Promise<R>): Promise<R | FastifyReply> {
-  const key = req.headers['idempotency-key'];
+  const key = idempotencyKeyOf(req);
   if (key === undefined) return action();
-  if (typeof key !== 'string' || !KEY.test(key)) throw new AppError('invalid_request', 'Idempotency-Key must be 1-255 visible ASCII characters');
   const requestHash = requestHashOf(req.method, req.routeOptions.url, req.params, req.body ?? null);
   const seen = await repo.find(scope, key);
   if (seen) return replay(seen, requestHash, reply);

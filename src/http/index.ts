@@ -11,6 +11,6 @@ export * as schemas from './schemas.js';
 export { bodylessAsEmpty } from './json-body.js';
 export { takeSocket } from './take-socket.js';
 export { UpgradeRouter, refuseUpgrade, type AcceptedUpgrade, type UpgradeCheck, type UpgradeHandler } from './upgrade.js';
-export { idempotently, idempotentWrites, requestHashOf } from './idempotency.js';
+export { idempotencyKeyOf, idempotently, idempotentWrites, requestHashOf } from './idempotency.js';
 export { decideRange, type RangeDecision } from './range.js';
 export { sendStoredObject, storedObjectReplies, StoredObjectHeaders, type StoredObject } from './stored-object.js';

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { BlobStore, BlobStat, ByteRange } from '../blobs/index.js';
 import { isBlobError } from '../blobs/index.js';
 import { orgTopic, type EventPublisher } from '../events/index.js';
-import { AppError } from '../http/errors.js';
+import { answerLost, AppError, idempotencyInProgress } from '../http/errors.js';
 import { isStorageUnavailable, type FileChange, type FileChangeResult, type OrganizerFile, type OrganizerJob, type Repos, type Storage } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { fileKindOf, SNIFF_HEAD_BYTES, sniffBytes, sniffStream, utf16Text, type Sniffed } from '../util/sniff.js';
@@ -23,6 +23,7 @@ import {
   type FolderView,
   type JobView,
 } from './present.js';
+import { UploadFingerprint, type UploadKey } from './upload-key.js';
 import { ORGANIZER_WORKFLOW, type OrganizerWorkflowInput } from './workflow.js';
 
 export interface OrganizerServiceOptions {
@@ -98,11 +99,15 @@ export function normalizeFolder(raw: string): string {
 export class UploadSession {
   private readonly rows: OrganizerFile[] = [];
   private readonly keys: string[] = [];
+  private readonly fingerprint: UploadFingerprint | undefined;
 
   constructor(
     private readonly service: OrganizerService,
     readonly orgId: string,
-  ) {}
+    private readonly idempotency?: UploadKey,
+  ) {
+    this.fingerprint = idempotency ? new UploadFingerprint() : undefined;
+  }
 
   get count(): number {
     return this.rows.length;
@@ -119,10 +124,12 @@ export class UploadSession {
     let size = 0;
     const head: Buffer[] = [];
     let headBytes = 0;
+    const print = this.fingerprint?.file(rawName, contentType);
     async function* measured(): AsyncGenerator<Buffer> {
       for await (const chunk of Buffer.isBuffer(source) ? [source] : source) {
         size += chunk.length;
         if (size > maxFileBytes) throw new AppError('payload_too_large', `${name} is larger than ${maxFileBytes} bytes`);
+        print?.update(chunk);
         if (headBytes < SNIFF_HEAD_BYTES) {
           head.push(chunk.subarray(0, SNIFF_HEAD_BYTES - headBytes));
           headBytes += Math.min(chunk.length, SNIFF_HEAD_BYTES - headBytes);
@@ -133,6 +140,7 @@ export class UploadSession {
     this.keys.push(key);
     await this.service.blobs.put(key, Readable.from(measured()), { contentType: contentType ?? 'application/octet-stream' });
     if (size === 0) throw new AppError('invalid_request', `${name} is empty`);
+    print?.finish(size);
     const bytes = Buffer.concat(head);
     const utf16 = utf16Text(bytes);
     const sniffed = utf16 ? undefined : await this.sniff(bytes, size, key);
@@ -160,16 +168,33 @@ export class UploadSession {
     }
   }
 
-  /** Records the files and announces each with `file_uploaded`, in one transaction. */
-  async commit(): Promise<FileView[]> {
+  /**
+   * Records the files and announces each with `file_uploaded`, in one transaction, with the upload's
+   * Idempotency-Key if it has one. A key already taken answers with the first upload's files (replayed),
+   * and this request's own copies are removed.
+   */
+  async commit(): Promise<{ files: FileView[]; replayed: boolean }> {
     if (this.rows.length === 0) throw new AppError('invalid_request', 'No file in the upload');
+    const files = this.rows.map(presentFile);
+    const claim = this.idempotency && this.fingerprint && { ...this.idempotency, requestHash: this.fingerprint.digest() };
+    let taken = false;
     await this.service.storage.transaction(async (tx) => {
+      if (claim) {
+        taken = !(await tx.idempotency.save({ scope: claim.scope, key: claim.key, request_hash: claim.requestHash, status_code: 201, response: JSON.stringify({ files }), created_at: nowIso() }));
+        if (taken) return;
+      }
       await tx.organizer.createFiles(this.rows);
       for (const f of this.rows) {
         await this.service.publisher.append(tx, { topic: orgTopic(f.org_id), orgId: f.org_id, type: 'organizer.file_uploaded', scope: {}, data: fileUploadedEvent(f) });
       }
     });
-    return this.rows.map(presentFile);
+    if (!claim || !taken) return { files, replayed: false };
+    const seen = await this.service.storage.idempotency.find(claim.scope, claim.key);
+    if (!seen) throw idempotencyInProgress();
+    if (seen.request_hash !== claim.requestHash) throw new AppError('idempotency_conflict');
+    if (seen.response === undefined) throw answerLost();
+    await this.abort();
+    return { files: (JSON.parse(seen.response) as { files: FileView[] }).files, replayed: true };
   }
 
   /**
@@ -197,8 +222,9 @@ export class OrganizerService {
     readonly options: OrganizerServiceOptions,
   ) {}
 
-  startUpload(orgId: string): UploadSession {
-    return new UploadSession(this, orgId);
+  /** An upload into `orgId`; with `idempotency`, applied at most once per key. */
+  startUpload(orgId: string, idempotency?: UploadKey): UploadSession {
+    return new UploadSession(this, orgId, idempotency);
   }
 
   async listFiles(orgId: string, query: { folder?: string; recursive?: boolean; limit: number; offset: number }) {

@@ -69,6 +69,22 @@ describe('organizer through the SDK', () => {
     }
   });
 
+  test('uploadFiles with an idempotencyKey: a retry gets the first files; other files with the key are a typed 409', async () => {
+    const files = [{ file: new Blob(['retried once'], { type: 'text/plain' }), name: 'retried.txt' }];
+    const key = crypto.randomUUID();
+    const first = await client.organizer.uploadFiles(files, { idempotencyKey: key });
+    const again = await client.organizer.uploadFiles(files, { idempotencyKey: key, signal: AbortSignal.timeout(10_000) });
+    assert.deepEqual(again.map((f) => f.fileId), first.map((f) => f.fileId));
+    await assert.rejects(
+      client.organizer.uploadFiles([{ file: new Blob(['other bytes']), name: 'retried.txt' }], { idempotencyKey: key }),
+      (e: unknown) => e instanceof CapstanError && e.status === 409 && e.code === 'idempotency_conflict',
+    );
+    // A signal alone, as before.
+    assert.equal((await client.organizer.uploadFiles(files, AbortSignal.timeout(10_000))).length, 1);
+    const named = (await client.organizer.listFiles({ limit: 500 })).files.filter((f) => f.name === 'retried.txt');
+    assert.equal(named.length, 2, 'the keyed upload once, the unkeyed one once');
+  });
+
   test('a wrong key: the socket never opens and the iteration ends with the typed 401', async () => {
     const socket = createClient({ baseUrl: ts.url, apiKey: 'capout_test_wrong', WebSocket }).organizer.connect(FAST);
     await assert.rejects(socket.opened, (e: unknown) => e instanceof CapstanError && e.status === 401 && e.code === 'unauthorized');

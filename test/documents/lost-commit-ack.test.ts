@@ -6,26 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildEstimatePdf } from '../fixtures/documents.js';
+import { loseNextCommitAck } from '../helpers/lost-commit.js';
 import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-
-/**
- * The next transaction commits for real, then fails as a lost acknowledgement of its COMMIT would (the
- * driver's error for a reset connection). Returns what puts the storage back.
- */
-function loseNextCommitAck(ts: TestServer): () => void {
-  const storage = ts.server.ctx.storage;
-  const transaction = storage.transaction.bind(storage);
-  let dropped = 0;
-  storage.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
-    const out = await transaction(fn);
-    if (dropped++ === 0) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
-    return out;
-  }) as typeof storage.transaction;
-  return () => {
-    storage.transaction = transaction;
-  };
-}
 
 describe('documents: a commit whose acknowledgement was lost', () => {
   let ts: TestServer;

@@ -56,7 +56,7 @@ export { HUB_EVENT_TYPES, VIDEO_EVENT_TYPES } from './event-types.js';
 export { HubClient } from './hub.js';
 export type { HubAuth, HubEventsOptions, HubEventStream } from './hub.js';
 export { OrganizerClient } from './organizer.js';
-export type { FileToUpload, JobSource, OrganizerSocket, OrganizerSocketOptions } from './organizer.js';
+export type { FileToUpload, JobSource, OrganizerSocket, OrganizerSocketOptions, UploadFilesOptions } from './organizer.js';
 export { VideosClient, DEFAULT_PART_SIZE } from './videos.js';
 export type { VideoUploadOptions, VideoUploadProgress, VideoUploadResult, VideoUploadState } from './videos.js';
 export type { VideoEventsOptions, VideoEventStream } from './video-events.js';

@@ -32,6 +32,16 @@ export interface OrganizerSocket extends AsyncIterable<OrganizerMessage> {
   close(): void;
 }
 
+export interface UploadFilesOptions {
+  /** Retrying with the same key and the same files returns the first answer; nothing is stored twice. */
+  readonly idempotencyKey?: string;
+  readonly signal?: AbortSignal;
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return typeof AbortSignal !== 'undefined' && value instanceof AbortSignal;
+}
+
 export class OrganizerClient {
   constructor(
     private readonly http: HttpCore,
@@ -43,11 +53,19 @@ export class OrganizerClient {
     return { kind: 'orgKey', key: this.apiKey ?? '' } as const;
   }
 
-  /** Uploads files as multipart/form-data (streamed to storage by the server); all or nothing. */
-  async uploadFiles(files: readonly FileToUpload[], signal?: AbortSignal): Promise<OrganizerFile[]> {
+  /**
+   * Uploads files as multipart/form-data (streamed to storage by the server); all or nothing. With an
+   * idempotencyKey, a retry of the same files returns the first upload's files instead of a second copy.
+   * (An AbortSignal in place of the options is still taken.)
+   */
+  async uploadFiles(files: readonly FileToUpload[], options: UploadFilesOptions | AbortSignal = {}): Promise<OrganizerFile[]> {
+    const { signal, idempotencyKey } = isAbortSignal(options) ? { signal: options, idempotencyKey: undefined } : options;
     const form = new FormData();
     for (const f of files) form.append('file', f.file, f.name ?? (f.file as { name?: string }).name ?? 'file');
-    const res = await this.http.request<{ files: OrganizerFile[] }>({ method: 'POST', path: '/api/v1/files', body: form, credential: this.credential, signal });
+    const res = await this.http.request<{ files: OrganizerFile[] }>({
+      method: 'POST', path: '/api/v1/files', body: form, credential: this.credential, signal,
+      headers: idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey },
+    });
     return res.files;
   }
 

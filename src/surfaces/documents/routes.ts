@@ -5,14 +5,13 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateOrgKey, rememberedOrgKey, type OrgPrincipal } from '../../auth/index.js';
-import { AppError, bodylessAsEmpty, replies, schemas, withErrorFields } from '../../http/index.js';
+import { AppError, bodylessAsEmpty, idempotencyKeyOf, replies, schemas, withErrorFields } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 
 import { Credits, DocParams, DocumentList, DocumentResult, DocumentStatus, IdempotencyHeaders, PaymentRequiredFields, RealtimeToken, UploadAccepted, UploadBody } from './schemas.js';
 
 const tags = ['documents'];
 const security = [{ orgApiKey: [] }];
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export const REALTIME_TOKEN_PREFIX = 'rt_';
 
@@ -58,9 +57,7 @@ export function documentRoutes(ctx: AppContext) {
       },
     }, async (req, reply) => {
       const org = orgOf(req);
-      const key = req.headers['idempotency-key'];
-      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new AppError('invalid_request', 'Idempotency-Key must be 1-255 visible ASCII characters');
-      const result = await documents.upload(org, req.body, key);
+      const result = await documents.upload(org, req.body, idempotencyKeyOf(req));
       if (result.replayed) reply.header('Idempotent-Replayed', 'true');
       return reply.code(result.status).send(result.body);
     });

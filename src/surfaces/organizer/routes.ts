@@ -6,14 +6,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { adminGuard, IdempotencyHeaders, security as adminSecurity, writeErrors, written } from '../admin/index.js';
-import { AppError, idempotently, replies, schemas, sendStoredObject, storedObjectReplies, StoredObjectHeaders } from '../../http/index.js';
-import type { UploadSession } from '../../organizer/index.js';
+import { AppError, idempotencyKeyOf, idempotently, replies, schemas, sendStoredObject, storedObjectReplies, StoredObjectHeaders } from '../../http/index.js';
+import type { FileView, UploadSession } from '../../organizer/index.js';
 import type { Org } from '../../storage/index.js';
 import type { AppContext } from '../../server/context.js';
 import { orgOfRequest } from './auth.js';
 import { boundaryOf, readField, readMultipart } from './multipart.js';
 import { organizerSocketRoute } from './realtime.js';
-import { File, FileBytes, FileList, FileParams, FileRange, Folders, Job, JobBody, JobParams, JobWithErrors, LockBody, LockParams, RenameBody, UndoneJob, Uploaded, UploadBody } from './schemas.js';
+import { File, FileBytes, FileList, FileParams, FileRange, Folders, Job, JobBody, JobParams, JobWithErrors, LockBody, LockParams, RenameBody, UndoneJob, Uploaded, UploadBody, UploadHeaders } from './schemas.js';
 
 const tags = ['organizer'];
 // The organization API key, in capout-api-key or as a bearer token.
@@ -70,7 +70,7 @@ export function organizerRoutes(ctx: AppContext) {
       return org;
     };
 
-    async function fill(session: UploadSession, run: () => Promise<void>) {
+    async function fill(session: UploadSession, run: () => Promise<void>): Promise<{ files: FileView[]; replayed: boolean }> {
       try {
         await run();
         return await session.commit();
@@ -87,13 +87,17 @@ export function organizerRoutes(ctx: AppContext) {
         tags, security, operationId: 'uploadFiles', summary: 'Upload files: multipart/form-data (streamed) or JSON base64',
         description: 'multipart/form-data: every part with a filename is a file (field name free), up to CAPSTAN_ORGANIZER_MAX_UPLOAD_FILES per request, each up to CAPSTAN_ORGANIZER_MAX_FILE_BYTES. '
           + 'JSON: {"name", "content_base64", "content_type"?} or {"files": [ ... ]}, each file up to CAPSTAN_ORGANIZER_MAX_BASE64_BYTES. Each file is announced with a file_uploaded event. '
-          + 'An empty file or an upload with no file is 400; the request is all or nothing. The key may also be sent as Authorization: Bearer <key>.',
+          + 'An empty file or an upload with no file is 400; the request is all or nothing. The key may also be sent as Authorization: Bearer <key>. '
+          + 'Optional Idempotency-Key header: a retry with the same key and the same files (names, types and bytes, multipart or base64) gets the first answer, marked Idempotent-Replayed: true, '
+          + 'and its files are not stored twice; the same key with other files is 409 idempotency_conflict.',
+        headers: UploadHeaders,
         body: UploadBody,
-        response: replies({ 201: Uploaded }),
+        response: replies({ 201: { ...Uploaded, headers: schemas.replayHeaders } }, ['idempotency_conflict']),
       },
     }, async (req, reply) => {
       const org = orgOf(req);
-      const session = organizer.startUpload(org.id);
+      const key = idempotencyKeyOf(req);
+      const session = organizer.startUpload(org.id, key === undefined ? undefined : { scope: org.id, key });
       const contentType = req.headers['content-type'];
       let files;
       if (contentType !== undefined && /^multipart\/form-data\b/i.test(contentType)) {
@@ -118,7 +122,8 @@ export function organizerRoutes(ctx: AppContext) {
           for (const f of decoded) await session.addFile(f.name, f.contentType, f.bytes);
         });
       }
-      return reply.code(201).send({ files });
+      if (files.replayed) reply.header('Idempotent-Replayed', 'true');
+      return reply.code(201).send({ files: files.files });
     });
 
     app.get('/api/v1/files', {

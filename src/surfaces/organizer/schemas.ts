@@ -34,6 +34,10 @@ export const File = Type.Object({
 
 export const FileList = Type.Object({ files: Type.Array(File), limit: Type.Integer(), offset: Type.Integer() });
 
+export const UploadHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: '1-255 visible ASCII characters, kept 24 h per organization. The same key with the same files returns the first response; with other files, 409 idempotency_conflict.' })),
+});
+
 export const Uploaded = Type.Object({ files: Type.Array(File) }, { examples: [{ files: [FILE_EXAMPLE] }] });
 
 const jobFields = {

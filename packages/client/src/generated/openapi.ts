@@ -1597,7 +1597,7 @@ export interface paths {
         put?: never;
         /**
          * Upload files: multipart/form-data (streamed) or JSON base64
-         * @description multipart/form-data: every part with a filename is a file (field name free), up to CAPSTAN_ORGANIZER_MAX_UPLOAD_FILES per request, each up to CAPSTAN_ORGANIZER_MAX_FILE_BYTES. JSON: {"name", "content_base64", "content_type"?} or {"files": [ ... ]}, each file up to CAPSTAN_ORGANIZER_MAX_BASE64_BYTES. Each file is announced with a file_uploaded event. An empty file or an upload with no file is 400; the request is all or nothing. The key may also be sent as Authorization: Bearer <key>.
+         * @description multipart/form-data: every part with a filename is a file (field name free), up to CAPSTAN_ORGANIZER_MAX_UPLOAD_FILES per request, each up to CAPSTAN_ORGANIZER_MAX_FILE_BYTES. JSON: {"name", "content_base64", "content_type"?} or {"files": [ ... ]}, each file up to CAPSTAN_ORGANIZER_MAX_BASE64_BYTES. Each file is announced with a file_uploaded event. An empty file or an upload with no file is 400; the request is all or nothing. The key may also be sent as Authorization: Bearer <key>. Optional Idempotency-Key header: a retry with the same key and the same files (names, types and bytes, multipart or base64) gets the first answer, marked Idempotent-Replayed: true, and its files are not stored twice; the same key with other files is 409 idempotency_conflict.
          */
         post: operations["uploadFiles"];
         delete?: never;
@@ -27927,7 +27927,10 @@ export interface operations {
     uploadFiles: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1-255 visible ASCII characters, kept 24 h per organization. The same key with the same files returns the first response; with other files, 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -27960,6 +27963,8 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description Present when this is the recorded answer of an earlier request with the same Idempotency-Key */
+                    "idempotent-replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -28069,6 +28074,27 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
+            409: {
+                headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 409)
+                         * @enum {string}
+                         */
+                        code: "idempotency_conflict";
                     } & {
                         [key: string]: unknown;
                     };
