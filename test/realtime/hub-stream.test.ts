@@ -84,6 +84,24 @@ describe('hub realtime stream', () => {
     }
   });
 
+  test('a cursor in capitals is the same id (RFC 9562): it resumes after that event, not before it', async () => {
+    const m = await hub.member();
+    const first = await hub.publish({ type: 'test.ping', data: { n: 1 } });
+    const after = [await hub.publish({ type: 'test.ping', data: { n: 2 } })];
+    for (const [query, options] of [['', { lastEventId: first.toUpperCase() }], [`&last_event_id=${first.toUpperCase()}`, {}]] as const) {
+      const s = await openSse(hub.streamUrl(query), { token: m.token, ...options });
+      try {
+        assert.equal(s.status, 200, s.body);
+        const live = await hub.publish({ type: 'test.ping', data: { n: after.length + 2 } });
+        await s.next((f) => f.id === live);
+        assert.deepEqual(s.frames.filter((f) => f.event === 'test.ping').map((f) => f.id), [...after, live]);
+        after.push(live);
+      } finally {
+        s.close();
+      }
+    }
+  });
+
   test('400: hub_id missing or malformed', async () => {
     const m = await hub.member();
     assert.equal((await openSse(`${ts.url}/realtime/events`, { token: m.token })).status, 400);

@@ -8,9 +8,8 @@ import { AppError, media, replies } from '../../http/index.js';
 import { NO_EVENTS, resolveTailScope, tailCodec } from '../../operations/event-tail.js';
 import { SystemFeed } from '../../operations/system-feed.js';
 import { WorkService } from '../../operations/index.js';
-import { endStaleResume, openSseWire, type Connection, type ConnectionLease, type Wire } from '../../realtime/index.js';
+import { endStaleResume, openSseWire, type Connection, type ConnectionLease, type Wire, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
-import { isUuidV7 } from '../../util/ids.js';
 import { ConnectionList, ConnectionParams, ConnectionQuery, EventTailQuery, NodeList, StreamHeaders } from './live-schemas.js';
 import { adminErrors, IdempotencyHeaders, security, Success, writeErrors, written } from './schemas.js';
 
@@ -117,8 +116,7 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
     },
   }, async (req, reply) => {
     const header = req.headers['last-event-id'];
-    const cursor = req.query.after ?? (typeof header === 'string' && header !== '' ? header : undefined);
-    if (cursor !== undefined && (!isUuidV7(cursor) || (await events.checkCursor(cursor)) === 'future')) throw new AppError('invalid_cursor');
+    const cursor = await resumeCursor(events, req.query.after ?? (typeof header === 'string' && header !== '' ? header : undefined));
     const tail = await resolveTailScope(ctx.storage.db, req.query);
     const { wire, lease, credential, expiresAtMs } = await openStream(req, reply);
     if (cursor !== undefined && (await events.checkCursor(cursor)) === 'stale') {

@@ -8,9 +8,8 @@ import type { RawData } from 'ws';
 import { DocumentScope, type DocumentService, type DocumentStatus } from '../../documents/index.js';
 import { orgTopic } from '../../events/index.js';
 import { AppError, media, replies, upgradeReplies, type Logger, type UpgradeRouter } from '../../http/index.js';
-import { jsonWsCodec, messageSseCodec, openSseWire, sseDataFrame, wsWire, type Connection, type Slot } from '../../realtime/index.js';
+import { jsonWsCodec, messageSseCodec, openSseWire, sseDataFrame, wsWire, type Connection, type Slot, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
-import { isUuidV7 } from '../../util/ids.js';
 import { REALTIME_TOKEN_PREFIX } from './routes.js';
 import { streamScope } from './schemas.js';
 
@@ -86,8 +85,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       const { ids, recent } = parseScope(req.query.document_id ?? [], req.query.recent);
       if (ids.length === 0 && recent === undefined) throw new AppError('invalid_request', 'Give document_id (repeatable) or recent=N');
       const header = req.headers['last-event-id'];
-      const given = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
-      if (given !== undefined && (!isUuidV7(given) || (await events.checkCursor(given)) === 'future')) throw new AppError('invalid_cursor');
+      const given = await resumeCursor(events, (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id);
       // A cursor older than the replay window cannot be resumed gap-free. Ending the stream would not
       // help: a browser EventSource reconnects with the same Last-Event-ID forever. Every message here
       // is a whole status, so the current state of each document is the complete answer.

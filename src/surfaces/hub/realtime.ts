@@ -6,9 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { bearerToken } from '../../auth/index.js';
 import { hubTopic } from '../../events/index.js';
 import { AppError, media, replies } from '../../http/index.js';
-import { endStaleResume, namedSseCodec, openSseWire, type Access } from '../../realtime/index.js';
+import { endStaleResume, namedSseCodec, openSseWire, type Access, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
-import { isUuidV7 } from '../../util/ids.js';
 
 const codec = namedSseCodec();
 
@@ -77,11 +76,7 @@ export function hubRealtimeRoutes(ctx: AppContext) {
     }, async (req, reply) => {
       if (realtime.draining) throw new AppError('draining');
       const header = req.headers['last-event-id'];
-      const cursor = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
-      if (cursor !== undefined) {
-        if (!isUuidV7(cursor)) throw new AppError('invalid_cursor');
-        if ((await events.checkCursor(cursor)) === 'future') throw new AppError('invalid_cursor', 'Last-Event-ID is from the future');
-      }
+      const cursor = await resumeCursor(events, (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id);
       const token = bearerToken(req.headers.authorization);
       if (!token) throw new AppError('unauthorized', 'Missing token');
       const verified = await ctx.tokens.verify('contact', token);

@@ -7,9 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { authenticateAppKey, bearerToken } from '../../auth/index.js';
 import { orgTopic } from '../../events/index.js';
 import { AppError, isAppError, media, replies } from '../../http/index.js';
-import { endStaleResume, namedSseCodec, openSseWire, sseDataFrame } from '../../realtime/index.js';
+import { endStaleResume, namedSseCodec, openSseWire, sseDataFrame, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
-import { isUuidV7 } from '../../util/ids.js';
 import { VideoStreamScope } from '../../videos/index.js';
 import { principalOf, SECRET_KEY_SECURITY } from './auth.js';
 import { VideoId } from './schemas.js';
@@ -52,8 +51,7 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
     const { app: owner, keyId } = principalOf(req);
     const ids = [...new Set(req.query.video_id ?? [])];
     const header = req.headers['last-event-id'];
-    const cursor = (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id;
-    if (cursor !== undefined && (!isUuidV7(cursor) || (await events.checkCursor(cursor)) === 'future')) throw new AppError('invalid_cursor');
+    const cursor = await resumeCursor(events, (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id);
     const lease = await realtime.admit({ key: `app_key:${keyId}`, max: config.realtimeMaxStreamsPerKey });
     const wire = openSseWire(reply, config.realtimeRetryMs);
     if (cursor !== undefined && (await events.checkCursor(cursor)) === 'stale') {
