@@ -100,6 +100,8 @@ export class UploadSession {
   private readonly rows: OrganizerFile[] = [];
   private readonly keys: string[] = [];
   private readonly fingerprint: UploadFingerprint | undefined;
+  /** Set once the files' transaction has been sent: from then on its rows may exist, though unacknowledged. */
+  private committing = false;
 
   constructor(
     private readonly service: OrganizerService,
@@ -178,6 +180,7 @@ export class UploadSession {
     const files = this.rows.map(presentFile);
     const claim = this.idempotency && this.fingerprint && { ...this.idempotency, requestHash: this.fingerprint.digest() };
     let taken = false;
+    this.committing = true;
     await this.service.storage.transaction(async (tx) => {
       if (claim) {
         taken = !(await tx.idempotency.save({ scope: claim.scope, key: claim.key, request_hash: claim.requestHash, status_code: 201, response: JSON.stringify({ files }), created_at: nowIso() }));
@@ -198,12 +201,13 @@ export class UploadSession {
   }
 
   /**
-   * Removes what was stored for a request that failed part way. Not when the database went away: its
-   * commit may have gone through unacknowledged, so the files may be its rows' (the orphaned-blob
-   * sweep removes them if not).
+   * Removes what was stored for a request that failed part way. Not when the database went away during
+   * the commit: it may have gone through unacknowledged, so the files may be its rows' (the
+   * orphaned-blob sweep removes them if not). A client that left mid-body (a reset connection, like a
+   * lost database) has no rows: its files go.
    */
   async abort(cause?: unknown): Promise<void> {
-    if (isStorageUnavailable(cause)) return;
+    if (this.committing && isStorageUnavailable(cause)) return;
     await Promise.all(this.keys.map((k) => this.service.blobs.delete(k).catch(() => undefined)));
   }
 }
