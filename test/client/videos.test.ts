@@ -1,6 +1,7 @@
 // Developer videos through the SDK against a real server: a Blob uploaded in several parts with
 // concurrency 2 and progress, then polled until ready; an abort (the server's upload is aborted too);
-// and a resume from the parts kept after a failure, sending only the missing parts.
+// a resume from the parts kept after a failure, sending only the missing parts; and the steps a
+// transient failure (a node draining, a connection closed under a request) tries again, or must not.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CapstanError, createClient, type Capstan, type VideoUploadProgress, type VideoUploadState } from '@capstan/client';
@@ -10,6 +11,26 @@ import { createVideo, makeApp, uploadParts, type TestApp } from '../helpers/vide
 import { assertFreshBuild, countingFetch } from './helpers.js';
 
 const PART = 16 * 1024;
+const SDK = '/api/developer/sdk/v1';
+
+/** What a node answers while it shuts down, or another refusal of the catalogue. */
+const refusal = (code: string) => new Response(JSON.stringify({ error: `refused (test): ${code}`, code }), { status: 503, headers: { 'content-type': 'application/json' } });
+/** What fetch throws when the connection closes under a request (a keep-alive closed at a drain). */
+const noAnswer = () => new TypeError('fetch failed (test)', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+
+/** A fetch whose first request to `path` fails as `fail` says; every other request goes through. */
+function failingOnce(path: string, fail: (input: string, init?: RequestInit) => Promise<Response>) {
+  const counts = new Map<string, number>();
+  return {
+    fetch: async (input: string, init?: RequestInit): Promise<Response> => {
+      const at = new URL(input).pathname;
+      const n = (counts.get(at) ?? 0) + 1;
+      counts.set(at, n);
+      return at === path && n === 1 ? fail(input, init) : fetch(input, init);
+    },
+    count: (at: string) => counts.get(at) ?? 0,
+  };
+}
 
 describe('videos through the SDK', () => {
   let ts: TestServer;
@@ -115,5 +136,54 @@ describe('videos through the SDK', () => {
     await resumer.videos.upload(video, { partSize: PART, resume: { videoId, uploadId, parts } });
     assert.equal(counting.count('/api/developer/sdk/v1/upload/multipart/complete'), 3);
     assert.equal((await resumer.videos.waitUntilReady(videoId, { intervalMs: 100 })).ready, true);
+  });
+
+  test('a presign that fails once (no answer, or 503 draining) is tried again with its part: the upload goes through', async () => {
+    for (const [label, fail] of [['no answer', async () => { throw noAnswer(); }], ['503 draining', async () => refusal('draining')]] as const) {
+      const flaky = failingOnce(`${SDK}/upload/multipart/presign-part`, fail);
+      const sdk = createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: flaky.fetch });
+      const result = await sdk.videos.upload(video, { partSize: PART, concurrency: 1 });
+      const partsTotal = Math.ceil(video.size / PART);
+      assert.equal(result.parts.length, partsTotal, label);
+      assert.equal(flaky.count(`${SDK}/upload/multipart/presign-part`), partsTotal + 1, `${label}: the failed presign was asked again`);
+      assert.equal((await client.videos.waitUntilReady(result.videoId, { intervalMs: 100 })).ready, true, label);
+    }
+  });
+
+  test('create refused by a draining node, and initiate whose answer was lost, are asked again: one video, uploaded', async () => {
+    const name = `retried-${Date.now()}`;
+    const drained = failingOnce(`${SDK}/videos/create`, async () => refusal('draining'));
+    const created = await createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: drained.fetch }).videos.upload(video, { partSize: PART, create: { name } });
+    assert.equal(drained.count(`${SDK}/videos/create`), 2);
+    // The first initiate went through on the server; its answer never arrived. The second replaces it.
+    const lost = failingOnce(`${SDK}/upload/multipart/initiate`, async (input, init) => {
+      await fetch(input, init);
+      throw noAnswer();
+    });
+    const initiated = await createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: lost.fetch }).videos.upload(video, { partSize: PART, create: { name } });
+    assert.equal(lost.count(`${SDK}/upload/multipart/initiate`), 2);
+    for (const { videoId } of [created, initiated]) assert.equal((await client.videos.waitUntilReady(videoId, { intervalMs: 100 })).ready, true);
+    assert.equal((await client.videos.list({ limit: 100 })).filter((v) => v.name === name).length, 2, 'one video per upload');
+  });
+
+  test('a create with no answer, or answered 503 unavailable, is not sent again: it may have made the video', async () => {
+    for (const [label, fail] of [['no answer', async () => { throw noAnswer(); }], ['503 unavailable', async () => refusal('unavailable')]] as const) {
+      const flaky = failingOnce(`${SDK}/videos/create`, fail);
+      const sdk = createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: flaky.fetch });
+      await assert.rejects(sdk.videos.upload(video, { partSize: PART }), (e: unknown) => e instanceof CapstanError && e.code === (label === 'no answer' ? 'network_error' : 'unavailable'), label);
+      assert.equal(flaky.count(`${SDK}/videos/create`), 1, label);
+    }
+  });
+
+  test('an abort while a failed step waits to be tried again stops the upload at once, typed aborted', async () => {
+    const stop = new AbortController();
+    // A timer due at once fires before the wait (at least 250 ms) ends, whatever the machine's load.
+    const flaky = failingOnce(`${SDK}/upload/multipart/initiate`, async () => {
+      setTimeout(() => stop.abort(), 0);
+      throw noAnswer();
+    });
+    const sdk = createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: flaky.fetch });
+    await assert.rejects(sdk.videos.upload(video, { partSize: PART, signal: stop.signal }), (e: unknown) => e instanceof CapstanError && e.code === 'aborted');
+    assert.equal(flaky.count(`${SDK}/upload/multipart/initiate`), 1, 'not asked again after the abort');
   });
 });

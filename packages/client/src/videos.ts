@@ -1,7 +1,7 @@
 // Developer videos (seed 003): the SDK API with the public key (create, multipart upload of a Blob in
 // parts, in parallel, resumable, abortable) and the REST API with the secret key (list, get, status,
 // delete, usage, polling until a video is ready, and the app's video events stream).
-import { sleep } from './backoff.js';
+import { backoffDelay, sleep } from './backoff.js';
 import { abortedError, CapstanError } from './errors.js';
 import { networkError, errorFromResponse, type HttpCore } from './http.js';
 import { openVideoEvents, type VideoEventsOptions, type VideoEventStream } from './video-events.js';
@@ -11,7 +11,10 @@ const SDK = '/api/developer/sdk/v1';
 const REST = '/api/developer/v1';
 /** S3's smallest part (every part but the last), the server's default too. */
 export const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
-const PART_ATTEMPTS = 3;
+/** Tries of one step (create, initiate, a part's presign and PUT) before its error is the upload's. */
+const STEP_ATTEMPTS = 3;
+/** Waits between tries of a step: about 0.5 s then 1 s, jittered so clients cut off together return apart. */
+const STEP_BACKOFF = { initialMs: 250, maxMs: 5_000 };
 /** How often a complete is asked again while another complete of the upload is in flight. */
 const COMPLETE_ATTEMPTS = 30;
 
@@ -98,8 +101,11 @@ export class VideosClient {
     if (!(partSize > 0)) throw new CapstanError({ status: 0, code: 'invalid_request', message: 'partSize must be a positive number of bytes' });
     const partsTotal = Math.max(1, Math.ceil(blob.size / partSize));
     const sizeOf = (n: number) => Math.min(partSize, blob.size - (n - 1) * partSize);
-    const videoId = options.resume?.videoId ?? options.videoId ?? (await this.create(options.create, signal)).videoId;
-    const uploadId = options.resume?.uploadId ?? (await this.sdk<{ uploadId: string }>('/upload/multipart/initiate', { videoId, contentType: options.contentType || blob.type || 'video/mp4' }, signal)).uploadId;
+    // A create without an answer may have made the video: only a refusal that applied nothing
+    // (draining) is asked again. A second initiate replaces the first, so any transient one is.
+    const videoId = options.resume?.videoId ?? options.videoId ?? (await retried(() => this.create(options.create, signal), appliedNothing, signal)).videoId;
+    const contentType = options.contentType || blob.type || 'video/mp4';
+    const uploadId = options.resume?.uploadId ?? (await retried(() => this.sdk<{ uploadId: string }>('/upload/multipart/initiate', { videoId, contentType }, signal), transient, signal)).uploadId;
     const done = new Map<number, UploadedPart>();
     // Kept parts count only if they are the part this Blob would have at that number.
     for (const p of options.resume?.parts ?? []) if (p.partNumber >= 1 && p.partNumber <= partsTotal && p.size === sizeOf(p.partNumber)) done.set(p.partNumber, p);
@@ -170,28 +176,26 @@ export class VideosClient {
     }
   }
 
-  /** presign → PUT the bytes → the ETag; a failed PUT is retried with a fresh URL. */
-  private async putPart(videoId: string, uploadId: string, partNumber: number, bytes: Blob, signal: AbortSignal): Promise<UploadedPart> {
-    for (let attempt = 1; ; attempt++) {
+  /**
+   * presign → PUT the bytes → the ETag. Either step failing for a moment (no answer, a 5xx such as a
+   * node draining) tries the part again from the presign, so the retried PUT has a fresh URL too.
+   */
+  private putPart(videoId: string, uploadId: string, partNumber: number, bytes: Blob, signal: AbortSignal): Promise<UploadedPart> {
+    return retried(async () => {
       const { presignedUrl } = await this.sdk<{ presignedUrl: string }>('/upload/multipart/presign-part', { videoId, uploadId, partNumber }, signal);
+      const target = presignedUrl.split('?')[0] ?? presignedUrl;
+      let res: Response;
       try {
-        let res: Response;
-        try {
-          res = await this.http.fetchImpl(presignedUrl, { method: 'PUT', body: bytes, signal });
-        } catch (e) {
-          throw networkError(e, presignedUrl.split('?')[0] ?? presignedUrl, signal);
-        }
-        if (!res.ok) throw await errorFromResponse(res, presignedUrl.split('?')[0] ?? presignedUrl);
-        await res.body?.cancel().catch(() => undefined);
-        const etag = res.headers.get('etag');
-        if (!etag) throw new CapstanError({ status: res.status, code: 'invalid_response', message: 'The part upload answered without an ETag (is ETag exposed by the storage\'s CORS rules?)' });
-        return { partNumber, etag, size: bytes.size };
+        res = await this.http.fetchImpl(presignedUrl, { method: 'PUT', body: bytes, signal });
       } catch (e) {
-        const transient = e instanceof CapstanError && (e.code === 'network_error' || e.status >= 500);
-        if (signal.aborted || !transient || attempt >= PART_ATTEMPTS) throw e;
-        await sleep(250 * 2 ** attempt, signal);
+        throw networkError(e, target, signal);
       }
-    }
+      if (!res.ok) throw await errorFromResponse(res, target);
+      await res.body?.cancel().catch(() => undefined);
+      const etag = res.headers.get('etag');
+      if (!etag) throw new CapstanError({ status: res.status, code: 'invalid_response', message: 'The part upload answered without an ETag (is ETag exposed by the storage\'s CORS rules?)' });
+      return { partNumber, etag, size: bytes.size };
+    }, transient, signal);
   }
 
   // ---- REST API (csk_) ----
@@ -233,6 +237,24 @@ export class VideosClient {
       const status = await this.status(videoId, options.signal);
       if (status.ready || status.error !== undefined) return status;
       await sleep(options.intervalMs ?? 1000, options.signal);
+    }
+  }
+}
+
+/** A failure another try may not meet: no answer, or the server (or a proxy before it) failing. */
+const transient = (e: CapstanError): boolean => e.code === 'network_error' || e.status >= 500;
+
+/** A refusal given before the request was handled at all (docs/api.md: a draining node's answer). */
+const appliedNothing = (e: CapstanError): boolean => e.code === 'draining';
+
+/** Runs one step of an upload, again after a failure `retryable` accepts, waiting Retry-After or backoff. */
+async function retried<T>(step: () => Promise<T>, retryable: (e: CapstanError) => boolean, signal: AbortSignal | undefined): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (e) {
+      if (signal?.aborted || !(e instanceof CapstanError) || !retryable(e) || attempt >= STEP_ATTEMPTS) throw e;
+      await sleep(backoffDelay(attempt, STEP_BACKOFF, e.retryAfter), signal);
     }
   }
 }
