@@ -1,7 +1,7 @@
 // The hub stream through the SDK against a real server: events in order, resume after a cut with no
-// loss or duplicate, a token expiring mid-stream (renewed through getToken, or a typed end without
-// it), a drain with the server restarted on the same port and data, the 429 rule, and the
-// heartbeat problem of @microsoft/fetch-event-source that the SDK does not have.
+// loss or duplicate, a token expiring mid-stream or already expired (renewed through getToken, or a
+// typed end without it), a drain with the server restarted on the same port and data, the 429 rule,
+// and the heartbeat problem of @microsoft/fetch-event-source that the SDK does not have.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -78,14 +78,33 @@ describe('hub events through the SDK', () => {
     await assert.rejects(take(stream[Symbol.asyncIterator](), () => false, 10_000), (e: unknown) => e instanceof CapstanError && e.code === 'token_expired' && e.status === 401);
   });
 
-  test('an expired token with no refresher is a typed 401 after one request, with no retry loop', async () => {
+  test('an already expired token with no refresher is token_expired after one request, with no retry loop', async () => {
     const m = await hub.member('expired', 1);
     await pastExpiry(m.token);
     const counting = countingFetch();
     const stream = createClient({ baseUrl: ts.url, fetch: counting.fetch }).hub.events({ hubId: hub.hubId, token: m.token }, FAST);
-    await assert.rejects(take(stream[Symbol.asyncIterator](), () => false), (e: unknown) => e instanceof CapstanError && e.status === 401 && e.code === 'unauthorized');
+    await assert.rejects(take(stream[Symbol.asyncIterator](), () => false), (e: unknown) => e instanceof CapstanError && e.status === 401 && e.code === 'token_expired' && /no getToken/.test(e.message));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(counting.count('/realtime/events'), 1);
+  });
+
+  test('getToken handing out an already expired token ends with token_expired after one renewal', async () => {
+    const m = await hub.member('expired-refresher', 1);
+    await pastExpiry(m.token);
+    let calls = 0;
+    const counting = countingFetch();
+    const stream = createClient({ baseUrl: ts.url, fetch: counting.fetch }).hub.events({ hubId: hub.hubId, getToken: async () => (calls++, m.token) }, FAST);
+    await assert.rejects(take(stream[Symbol.asyncIterator](), () => false), (e: unknown) => e instanceof CapstanError && e.status === 401 && e.code === 'token_expired' && /getToken returned/.test(e.message));
+    assert.equal(calls, 2, 'the first token, then one renewal');
+    assert.equal(counting.count('/realtime/events'), 2);
+  });
+
+  test('a token refused for another reason than its expiry stays 401 unauthorized', async () => {
+    const m = await hub.member('forged', 3600);
+    const [header, payload] = m.token.split('.');
+    const forged = `${header}.${payload}.${'A'.repeat(43)}`;
+    const stream = createClient({ baseUrl: ts.url }).hub.events({ hubId: hub.hubId, token: forged }, FAST);
+    await assert.rejects(take(stream[Symbol.asyncIterator](), () => false), (e: unknown) => e instanceof CapstanError && e.status === 401 && e.code === 'unauthorized');
   });
 
   test('a ban ends the iteration with access_revoked', async () => {

@@ -8,6 +8,7 @@ import type { HttpCore } from './http.js';
 import { linkedController, Reconnector, type ReconnectOptions } from './reconnect.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, openEventStream, readEventStream } from './sse.js';
 import { parseJsonObject, TERMINAL_TYPES } from './terminal.js';
+import { hasExpired } from './token-expiry.js';
 import type { HubStreamItem, TerminalEvent, TerminalType } from './types.js';
 
 /** A fixed token, or a function that returns a fresh one (called again when the token expires). */
@@ -61,11 +62,14 @@ export class HubClient {
           res = await openEventStream({ fetch: this.http.fetchImpl, url: this.http.url('/realtime/events', { hub_id: auth.hubId }), headers, signal: controller.signal });
         } catch (e) {
           detach();
-          if (e instanceof CapstanError && e.status === 401 && auth.getToken && !refreshed) {
-            // The token may have expired while we were away: one fresh token, then the 401 stands.
-            refreshed = true;
-            token = await auth.getToken();
-            continue;
+          if (e instanceof CapstanError && e.status === 401) {
+            if (auth.getToken && !refreshed) {
+              // The token may have expired while we were away: one fresh token, then the 401 stands.
+              refreshed = true;
+              token = await auth.getToken();
+              continue;
+            }
+            throw hasExpired(token) ? tokenExpired(auth.getToken !== undefined, e) : e;
           }
           await reconnect.afterFailure(e);
           continue;
@@ -103,7 +107,7 @@ export class HubClient {
         }
         switch (terminal.type) {
           case 'stream.expired':
-            if (!auth.getToken) throw new CapstanError({ status: 401, code: 'token_expired', message: 'The contact token expired and no getToken was given to renew it' });
+            if (!auth.getToken) throw tokenExpired(false);
             token = await auth.getToken();
             refreshed = true;
             break;
@@ -137,4 +141,13 @@ export class HubClient {
       close: () => life.abort(),
     };
   }
+}
+
+/**
+ * The end of a stream whose token expired, told the same way whether the server ended the open
+ * stream (`stream.expired`) or refused to open it with the token (a 401 the token's own `exp` explains).
+ */
+function tokenExpired(fromGetToken: boolean, refusal?: CapstanError): CapstanError {
+  const message = fromGetToken ? 'getToken returned a contact token that has already expired' : 'The contact token expired and no getToken was given to renew it';
+  return new CapstanError({ status: 401, code: 'token_expired', message, requestId: refusal?.requestId, cause: refusal });
 }
