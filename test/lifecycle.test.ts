@@ -184,6 +184,11 @@ describe('capstan serve', () => {
     );
     const interim = await responses.next();
     assert.equal(interim.status, 100);
+    // A second connection whose request is still arriving when the signal comes.
+    const late = connect(port, '127.0.0.1');
+    await once(late, 'connect');
+    const lateResponses = new RawResponses(late);
+    late.write(`GET /version HTTP/1.1\r\nHost: ${url.host}\r\n`);
 
     first.child.kill('SIGTERM');
     await first.log('shutting down');
@@ -194,19 +199,27 @@ describe('capstan serve', () => {
     }
     assert.equal(first.child.exitCode, null, 'the process waits for the in-flight request');
 
-    // The body completes the in-flight request; a second request pipelined behind it arrives while
-    // the server is closing and is refused in the catalogue's shape, conventions included.
-    socket.write(body + `GET /version HTTP/1.1\r\nHost: ${url.host}\r\nX-Request-ID: late-arrival\r\n\r\n`);
+    // The body completes the in-flight request; its answer ends the connection, so that neither the
+    // shutdown nor a client reusing it waits on a kept-alive idle connection.
+    const ended = once(socket, 'end');
+    socket.write(body);
     const response = await responses.next();
     assert.equal(response.status, 201, response.body);
+    assert.equal(response.headers.connection, 'close');
     assert.equal((JSON.parse(response.body) as { name: string }).name, 'created during shutdown');
     secrets.push((JSON.parse(response.body) as { api_key: string }).api_key);
-    const late = await responses.next();
-    assert.equal(late.status, 503);
-    assert.deepEqual(JSON.parse(late.body), { error: 'The server is draining; reconnect after a short delay', code: 'draining' });
-    assert.equal(late.headers['x-request-id'], 'late-arrival');
-    assert.ok(late.headers['x-api-version']);
+    await ended;
+    // The request that arrives while the server is closing is refused in the catalogue's shape,
+    // conventions included, and its connection ends too.
+    late.write('X-Request-ID: late-arrival\r\n\r\n');
+    const refusal = await lateResponses.next();
+    assert.equal(refusal.status, 503);
+    assert.deepEqual(JSON.parse(refusal.body), { error: 'The server is draining; reconnect after a short delay', code: 'draining' });
+    assert.equal(refusal.headers['x-request-id'], 'late-arrival');
+    assert.equal(refusal.headers.connection, 'close');
+    assert.ok(refusal.headers['x-api-version']);
     socket.end();
+    late.end();
 
     assert.equal(await first.exited, 0);
     assert.ok(first.logs().some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM'));

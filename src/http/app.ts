@@ -125,7 +125,9 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   const answers = new AnswerBatch(deps.logger);
   app.addHook('onSend', (req, reply, payload, done) => {
     const unread = closeWithoutReading(req.raw);
-    if (unread) reply.header('Connection', 'close');
+    // While draining, an answer ends its connection: kept alive, an idle connection would hold the
+    // shutdown until its keep-alive timeout, and a client reusing it would race the close.
+    if (unread || closing) reply.header('Connection', 'close');
     if (idempotency && req.idempotency) return void recordIdempotentAnswer(idempotency, req, reply, payload).then(() => done(null, payload), done);
     // An answer that closes its connection unread goes out at once; the others with their pass's (answer-batch.ts).
     if (unread) return done(null, payload);
