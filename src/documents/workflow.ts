@@ -99,6 +99,8 @@ export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition
       } catch (e) {
         throw asStageError(e);
       }
+      // As for an inline upload: refused before it is billed, whatever the balance.
+      if (pages > deps.maxPages) throw new PermanentStageError('too_many_pages');
       const key = blobKeyFor(doc.org_id, doc.id);
       await blobs.put(key, bytes, { contentType: type });
       const cost = pages * deps.pricePerPageMicro;
