@@ -2,6 +2,7 @@
 // answer 503 instead of hanging) and one for subscriptions (reconnects and resubscribes by itself).
 import type { Redis } from 'ioredis';
 import type { Logger } from '../http/index.js';
+import { watchConnections } from './watchdog.js';
 
 export interface RedisConnections {
   readonly commands: Redis;
@@ -13,6 +14,8 @@ export interface RedisConnections {
 
 /** How long a command may wait for Redis before it counts as an outage. */
 const COMMAND_TIMEOUT_MS = 500;
+/** How often the subscriber is asked whether it still answers while Redis answers commands. */
+const CHECK_SUBSCRIBER_MS = 5_000;
 
 export async function connectRedis(url: string, prefix: string, logger: Logger): Promise<RedisConnections> {
   // Loaded here, by scaled mode only: an embedded node never talks to Redis.
@@ -26,7 +29,14 @@ export async function connectRedis(url: string, prefix: string, logger: Logger):
   // A Redis that holds its connections open but answers nothing (stopped, a partition that drops
   // packets, a long blocking command) would otherwise hold every command, and every request waiting
   // on one, for as long as it lasts: a command fails after COMMAND_TIMEOUT_MS, as if Redis were away.
-  const commands = new Redis(url, { ...options, commandTimeout: COMMAND_TIMEOUT_MS });
+  // Its caller was told it failed, so it is never sent again on the next connection; and a connection
+  // dropped because Redis stopped answering is not waited on for a goodbye longer than a command is.
+  const commands = new Redis(url, {
+    ...options,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    autoResendUnfulfilledCommands: false,
+    disconnectTimeout: COMMAND_TIMEOUT_MS,
+  });
   const subscriber = new Redis(url, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true });
   for (const [name, conn] of [['commands', commands], ['subscriber', subscriber]] as const) {
     let down = false;
@@ -40,11 +50,13 @@ export async function connectRedis(url: string, prefix: string, logger: Logger):
     });
   }
   await Promise.all([commands.connect(), subscriber.connect()]);
+  const unwatch = watchConnections(commands, subscriber, logger, { timeoutMs: COMMAND_TIMEOUT_MS, checkSubscriberMs: CHECK_SUBSCRIBER_MS });
   return {
     commands,
     subscriber,
     prefix,
     async close() {
+      unwatch();
       commands.disconnect();
       subscriber.disconnect();
     },
