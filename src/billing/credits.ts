@@ -48,6 +48,12 @@ export function insufficientCredits(requiredMicro: number, balanceMicro: number)
   );
 }
 
+/**
+ * The amount in dollars with two decimals, rounded down to the cent: a balance never reads as more than
+ * it holds (4,999 micro-credits read $0.05 and could not pay for something priced $0.05).
+ */
 export function formatDollars(micro: number): string {
-  return (micro / MICRO_PER_DOLLAR).toFixed(2);
+  const cents = Math.floor(micro / (MICRO_PER_DOLLAR / 100));
+  const whole = Math.abs(cents);
+  return `${cents < 0 ? '-' : ''}${Math.floor(whole / 100)}.${String(whole % 100).padStart(2, '0')}`;
 }

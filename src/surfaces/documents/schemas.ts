@@ -151,7 +151,7 @@ export const DocumentList = Type.Object({
 export const Credits = Type.Object({
   organization_id: Type.String(),
   balance_micro_credits: Type.Integer({ description: '100,000 micro-credits are one dollar' }),
-  balance_dollars: Type.String({ description: 'The balance in dollars, two decimals' }),
+  balance_dollars: Type.String({ description: 'The balance in dollars, two decimals, rounded down to the cent' }),
   price_per_page_micro_credits: Type.Integer(),
 }, {
   examples: [{ organization_id: 'org_123', balance_micro_credits: 99000, balance_dollars: '0.99', price_per_page_micro_credits: 1000 }],

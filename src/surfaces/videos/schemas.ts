@@ -76,7 +76,7 @@ export const StatusEnvelope = Type.Object({ data: VideoStatus }, { description: 
 export const Usage = Type.Object({
   data: Type.Object({
     balanceMicroCredits: Type.Integer({ description: "The organization's balance (shared by its apps); 100,000 micro-credits are one dollar" }),
-    balanceDollars: Type.String({ pattern: '^-?\\d+\\.\\d{2}$', description: 'The same balance in dollars, two decimals' }),
+    balanceDollars: Type.String({ pattern: '^-?\\d+\\.\\d{2}$', description: 'The same balance in dollars, two decimals, rounded down to the cent' }),
     totalVideos: Type.Integer({ minimum: 0, description: "The app's live (not deleted) videos" }),
     totalDurationMinutes: Type.Number({ minimum: 0, description: 'Sum of their measured durations in minutes, rounded to two decimals' }),
   }),

@@ -27164,7 +27164,7 @@ export interface operations {
                         organization_id: string;
                         /** @description 100,000 micro-credits are one dollar */
                         balance_micro_credits: number;
-                        /** @description The balance in dollars, two decimals */
+                        /** @description The balance in dollars, two decimals, rounded down to the cent */
                         balance_dollars: string;
                         price_per_page_micro_credits: number;
                     };
@@ -31478,7 +31478,7 @@ export interface operations {
                         data: {
                             /** @description The organization's balance (shared by its apps); 100,000 micro-credits are one dollar */
                             balanceMicroCredits: number;
-                            /** @description The same balance in dollars, two decimals */
+                            /** @description The same balance in dollars, two decimals, rounded down to the cent */
                             balanceDollars: string;
                             /** @description The app's live (not deleted) videos */
                             totalVideos: number;
