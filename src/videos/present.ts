@@ -64,7 +64,8 @@ export function videoStatus(v: VideoRow): VideoStatus {
     transcriptionStatus: v.transcription_status,
     ready: v.duration !== null && v.width !== null,
     ...(v.state === 'failed' ? { error: v.failure_reason ?? 'failed' } : {}),
-    ...(v.processing_stage !== null && v.processing_status !== null ? { processing: { stage: v.processing_stage, status: v.processing_status } } : {}),
+    // A delete stops processing: a deleted video (its video.deleted event) shows none still running.
+    ...(v.processing_stage !== null && v.processing_status !== null && v.deleted_at === null ? { processing: { stage: v.processing_stage, status: v.processing_status } } : {}),
   };
 }
 

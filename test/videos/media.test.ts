@@ -164,6 +164,11 @@ describe('videos as browsers record them', () => {
     assert.deepEqual(stages.map((st) => [st.stage, st.status]), [['probe', 'complete'], ['render', 'failed']]);
     assert.equal(await ts.server.ctx.blobs.exists(`developer/${app.id}/${videoId}/play.mp4`), false);
     assert.equal(await balance(app), CREDITS);
+    // Its video.deleted event says processing ended, although the render was running when it committed.
+    const events = await ts.server.ctx.storage.events.readAfter(`org:${video.org_id}`, undefined, 1000);
+    const deleted = events.find((e) => e.type === 'video.deleted' && e.data.includes(videoId));
+    assert.ok(deleted, 'the video.deleted event');
+    assert.equal((JSON.parse(deleted.data) as Record<string, unknown>).processing, undefined, deleted.data);
   });
 
   test('the orphan sweep keeps a video\'s rendition and poster with its upload', async () => {
