@@ -47,7 +47,7 @@ export const DocumentStatus = Type.Object({
   status: DocumentState,
   progress: Type.Object(Object.fromEntries(DOCUMENT_STAGES.map((s) => [s, StageProgress])), { description: 'Each stage in order: ocr, structure, actions, trades, categories' }),
   ocr_pages: nullable(Type.Object({ done: Type.Integer({ minimum: 0 }), total: Type.Integer({ minimum: 0 }) }), 'Pages whose text is known, of all pages, counted while the ocr stage runs (and kept after); null until a page needs OCR, and for documents that need none'),
-  workflow_complete: Type.Boolean(),
+  workflow_complete: Type.Boolean({ description: 'True once the workflow completed (status completed); false while processing and for a failed document: wait for status to leave processing' }),
   completed_at: nullable(Timestamp('When processing ended')),
   updated_at: Timestamp('The last change'),
   error: Type.Optional(Type.String({ description: 'Present when status is failed: a stable reason such as pdf_encrypted, blocked_address, no_text' })),

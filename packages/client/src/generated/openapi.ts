@@ -26592,6 +26592,7 @@ export interface operations {
                             done: number;
                             total: number;
                         } | null;
+                        /** @description True once the workflow completed (status completed); false while processing and for a failed document: wait for status to leave processing */
                         workflow_complete: boolean;
                         completed_at: string | null;
                         /**
