@@ -430,6 +430,8 @@ export interface WebhookEndpointTable {
   /** The delivery worker holding the endpoint (one request in flight per endpoint). */
   lease_owner: string | null;
   lease_expires_at: number | null;
+  /** When a worker last took its turn on it (ms; 0: never): claims go to the one waiting longest. */
+  served_at: Generated<number>;
   created_at: string;
   updated_at: string;
   deleted_at: string | null;

@@ -73,6 +73,7 @@ export class WebhookService {
       failing_since: null,
       lease_owner: null,
       lease_expires_at: null,
+      served_at: 0,
       created_at: at,
       updated_at: at,
       deleted_at: null,

@@ -1,8 +1,10 @@
 // The delivery workers. Like the workflow engine's workers they claim work under a lease in the
 // database (shared by every node, taken over when a node dies) and wake on NOTIFY; what they claim
 // is an endpoint, so one request is in flight per endpoint. The holder sends the endpoint's due
-// deliveries one at a time in event order. An attempt is counted and its retry time written before
-// the request goes out, so a node killed mid-attempt leaves a delivery that is retried on schedule.
+// deliveries one at a time in event order, for one short turn, then hands it back: endpoints take
+// turns, so receivers that hang hold a worker for one attempt at a time, not for their whole backlog.
+// An attempt is counted and its retry time written before the request goes out, so a node killed
+// mid-attempt leaves a delivery that is retried on schedule.
 import { randomUUID } from 'node:crypto';
 import { orgTopic, type EventPublisher } from '../events/index.js';
 import type { Logger, Metrics } from '../http/index.js';
@@ -25,6 +27,13 @@ export interface WorkerOptions {
 
 /** The lease outlives the longest attempt; it is renewed before each one. */
 const LEASE_MARGIN_MS = 5_000;
+
+/**
+ * How long a worker keeps starting attempts on the endpoint it claimed. A turn always makes one
+ * attempt, so one that hangs until the timeout ends it: other endpoints wait at most about one
+ * attempt's timeout for a worker, while a receiver that answers at once gets a run of deliveries.
+ */
+const TURN_MS = 1_000;
 
 /** One worker's idle wait, woken early by a NOTIFY or this node's own news. */
 class IdleWait {
@@ -119,9 +128,10 @@ export class DeliveryWorkers {
     }
   }
 
-  /** Sends the endpoint's due deliveries, oldest event first, while this worker holds it. */
+  /** Sends the endpoint's due deliveries, oldest event first, for one turn. */
   private async serve(endpointId: string): Promise<void> {
-    while (this.running) {
+    const turnEnds = Date.now() + TURN_MS;
+    while (this.running && Date.now() < turnEnds) {
       const now = Date.now();
       if (!(await this.storage.webhooks.renewEndpoint(endpointId, this.owner, now + this.leaseMs))) return;
       // Read afresh each time: it may have been disabled, deleted, pointed elsewhere or given a new secret.

@@ -1,6 +1,7 @@
 // Webhook endpoints, their deliveries and attempts, and the dispatcher's cursors into the event log.
 // Claiming follows the workflow engine: one atomic statement per driver (FOR UPDATE SKIP LOCKED on
 // PostgreSQL, SQLite serializes writers), here on the endpoint, so one request is in flight per endpoint.
+// Endpoints take turns: a claim goes to the one that has waited longest since its last turn.
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Driver } from '../connect.js';
 import type { Database, WebhookAttemptTable, WebhookDeliveryTable, WebhookEndpointTable } from '../schema.js';
@@ -28,7 +29,10 @@ export interface WebhookRepo {
   /** Hubs of these organizations: their topics carry the organizations' community events. */
   hubIdsOf(orgIds: readonly string[]): Promise<string[]>;
 
-  /** Takes an enabled endpoint with a due delivery and a free (or lapsed) lease; undefined when none. */
+  /**
+   * Takes an enabled endpoint with a due delivery and a free (or lapsed) lease, the one whose last turn
+   * began longest ago, and starts its turn; undefined when none.
+   */
   claimEndpoint(owner: string, now: number, leaseMs: number): Promise<WebhookEndpoint | undefined>;
   renewEndpoint(id: string, owner: string, until: number): Promise<boolean>;
   releaseEndpoint(id: string, owner: string): Promise<void>;
@@ -104,7 +108,7 @@ export function webhookRepo(db: Kysely<Database>, driver: Driver): WebhookRepo {
 
     async claimEndpoint(owner, now, leaseMs) {
       const res = await sql<WebhookEndpoint>`
-        update webhook_endpoints set lease_owner = ${owner}, lease_expires_at = ${now + leaseMs}
+        update webhook_endpoints set lease_owner = ${owner}, lease_expires_at = ${now + leaseMs}, served_at = ${now}
         where id = (
           select e.id from webhook_endpoints e
           where e.enabled = 1 and e.deleted_at is null and (e.lease_expires_at is null or e.lease_expires_at < ${now})
@@ -112,7 +116,7 @@ export function webhookRepo(db: Kysely<Database>, driver: Driver): WebhookRepo {
               select 1 from webhook_deliveries d
               where d.endpoint_id = e.id and d.status in ('pending', 'delivering') and d.next_attempt_at <= ${now}
             )
-          order by e.lease_expires_at, e.id
+          order by e.served_at, e.id
           limit 1 ${skipLocked}
         )
         returning *`.execute(db);
