@@ -432,6 +432,8 @@ export interface WebhookEndpointTable {
   lease_expires_at: number | null;
   /** When a worker last took its turn on it (ms; 0: never): claims go to the one waiting longest. */
   served_at: Generated<number>;
+  /** Bumped each time it is enabled again: an attempt started before changes nothing of the endpoint's state. */
+  enable_generation: Generated<number>;
   created_at: string;
   updated_at: string;
   deleted_at: string | null;

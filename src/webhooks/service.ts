@@ -74,6 +74,7 @@ export class WebhookService {
       lease_owner: null,
       lease_expires_at: null,
       served_at: 0,
+      enable_generation: 0,
       created_at: at,
       updated_at: at,
       deleted_at: null,
@@ -110,7 +111,8 @@ export class WebhookService {
       next.events = events === undefined ? null : JSON.stringify(events);
     }
     if (patch.description !== undefined) next.description = patch.description;
-    if (patch.enabled === true && current.enabled !== 1) Object.assign(next, { enabled: 1, disabled_reason: null, failing_since: null });
+    // A new generation: an attempt in flight since before the enable no longer counts (see workers.ts).
+    if (patch.enabled === true && current.enabled !== 1) Object.assign(next, { enabled: 1, disabled_reason: null, failing_since: null, enable_generation: current.enable_generation + 1 });
     if (patch.enabled === false && current.enabled === 1) Object.assign(next, { enabled: 0, disabled_reason: 'manual' });
     await this.storage.transaction(async (tx) => {
       if (!(await tx.webhooks.updateEndpoint(id, next))) throw new WebhookError('not_found', 'Webhook endpoint not found');

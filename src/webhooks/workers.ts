@@ -196,22 +196,27 @@ export class DeliveryWorkers {
         delivery_id: delivery.id, attempt, started_at: startedAt, duration_ms: result.durationMs, status_code: result.statusCode,
         outcome: result.outcome, error: result.error, response_body: result.responseBody, next_attempt_at: next ?? null,
       });
+      // The endpoint as it was when the attempt started: one disabled meanwhile (and perhaps enabled
+      // again, starting afresh) keeps the state the operator gave it, so every change below is guarded.
       if (ok) {
-        if (endpoint.failing_since !== null) await tx.webhooks.updateEndpoint(endpoint.id, { failing_since: null });
+        if (endpoint.failing_since !== null) await tx.webhooks.updateEnabledEndpoint(endpoint.id, endpoint.enable_generation, { failing_since: null });
         return;
       }
       const failingSince = endpoint.failing_since ?? now;
-      if (endpoint.failing_since === null) await tx.webhooks.updateEndpoint(endpoint.id, { failing_since: failingSince });
+      if (endpoint.failing_since === null && !(await tx.webhooks.updateEnabledEndpoint(endpoint.id, endpoint.enable_generation, { failing_since: failingSince }))) return;
       if (gone) await this.disable(tx, endpoint, 'gone', failingSince);
       else if (now - failingSince >= this.options.disableAfterMs) await this.disable(tx, endpoint, 'failing', failingSince);
     });
     if (ok) this.metrics.webhookDelivered.observe(Math.max(0, now - Date.parse(delivery.created_at)) / 1000);
   }
 
-  /** Disables the endpoint, cancels its open deliveries and records webhook.disabled, in the caller's transaction. */
+  /**
+   * Disables the endpoint, cancels its open deliveries and records webhook.disabled, in the caller's
+   * transaction; nothing when it was disabled, enabled again or deleted since the attempt started.
+   */
   private async disable(tx: Repos, endpoint: WebhookEndpoint, reason: 'gone' | 'failing', failingSince: number): Promise<void> {
     const at = nowIso();
-    if (!(await tx.webhooks.updateEndpoint(endpoint.id, { enabled: 0, disabled_reason: reason, updated_at: at }))) return;
+    if (!(await tx.webhooks.updateEnabledEndpoint(endpoint.id, endpoint.enable_generation, { enabled: 0, disabled_reason: reason, updated_at: at }))) return;
     const cancelled = await tx.webhooks.cancelOpen(endpoint.id, at);
     await this.publisher.append(tx, {
       topic: orgTopic(endpoint.org_id),

@@ -22,7 +22,7 @@ for (const driver of DRIVERS) {
         await storage.webhooks.createEndpoint({
           id, org_id: 'org_turns', url: 'https://hooks.example.com/capstan', description: null, events: null, enabled: 1, disabled_reason: null,
           secret_enc: 'sealed', previous_secret_enc: null, previous_secret_expires_at: null, failing_since: null,
-          lease_owner: null, lease_expires_at: null, served_at: 0, created_at: at, updated_at: at, deleted_at: null,
+          lease_owner: null, lease_expires_at: null, served_at: 0, enable_generation: 0, created_at: at, updated_at: at, deleted_at: null,
         });
         await storage.webhooks.addDelivery({
           id: `whd_${id}`, endpoint_id: id, org_id: 'org_turns', event_id: '0190a1b2-c3d4-7e5f-8a6b-000000000001',

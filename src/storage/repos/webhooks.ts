@@ -20,6 +20,11 @@ export interface WebhookRepo {
   getEndpoint(id: string): Promise<WebhookEndpoint | undefined>;
   listEndpoints(orgId: string): Promise<WebhookEndpoint[]>;
   updateEndpoint(id: string, patch: Partial<Omit<WebhookEndpoint, 'id' | 'org_id'>>): Promise<boolean>;
+  /**
+   * Updates the endpoint only while it is enabled and still in `generation` (as an attempt saw it when
+   * it started), checked in the same statement; false otherwise.
+   */
+  updateEnabledEndpoint(id: string, generation: number, patch: Partial<Omit<WebhookEndpoint, 'id' | 'org_id'>>): Promise<boolean>;
   /** Organizations with an enabled endpoint (not deleted). */
   liveOrgs(): Promise<string[]>;
   /** The enabled endpoints (not deleted) of these organizations, each with where it starts on `topic`. */
@@ -80,6 +85,12 @@ export function webhookRepo(db: Kysely<Database>, driver: Driver): WebhookRepo {
     listEndpoints: (orgId) => db.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute(),
     async updateEndpoint(id, patch) {
       const res = await db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+    async updateEnabledEndpoint(id, generation, patch) {
+      const res = await db.updateTable('webhook_endpoints').set(patch)
+        .where('id', '=', id).where('deleted_at', 'is', null).where('enabled', '=', 1).where('enable_generation', '=', generation)
+        .executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
     },
     async liveOrgs() {
