@@ -174,6 +174,29 @@ test('docs/configuration.md is the reference rendered from the schema (run `npm 
   for (const o of OPTIONS) assert.ok(page.includes(`\`${o.env}\``), `${o.env} is documented`);
 });
 
+describe('list options', () => {
+  test('an empty entry is refused, not dropped, in every list; an empty value is the empty list', () => {
+    const lists = OPTIONS.filter((o) => o.type === 'list');
+    assert.deepEqual(lists.map((o) => o.env).sort(), ['CAPSTAN_CONSOLE_ORIGINS', 'CAPSTAN_CORS_ORIGINS', 'CAPSTAN_FETCH_ALLOW_HOSTS', 'CAPSTAN_TRUST_PROXY', 'CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS'], 'every list is covered here');
+    const valid: Record<string, string> = {
+      CAPSTAN_CONSOLE_ORIGINS: 'https://ops.example.com',
+      CAPSTAN_CORS_ORIGINS: 'https://a.example',
+      CAPSTAN_FETCH_ALLOW_HOSTS: '127.0.0.1',
+      CAPSTAN_TRUST_PROXY: '10.0.0.0/8',
+      CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS: '5000',
+    };
+    for (const o of lists) {
+      const one = valid[o.env]!;
+      for (const bad of [`${one},,${one}`, `${one},`, `,${one}`, ',', `${one}, ,${one}`]) {
+        rejects({ env: { [o.env]: bad } }, new RegExp(`^invalid ${o.env} \\(environment\\)`));
+      }
+      rejects({ env: {}, overrides: { [o.key]: [one, ''] } }, new RegExp(`${o.env}`));
+      assert.deepEqual(loadConfig({ env: { [o.env]: '' } })[o.key], [], `${o.env}="" is the empty list`);
+      assert.equal((loadConfig({ env: { [o.env]: ` ${one} , ${one}` } })[o.key] as readonly string[]).length, 2, 'spaces around entries are fine');
+    }
+  });
+});
+
 describe('CAPSTAN_FETCH_ALLOW_HOSTS', () => {
   test('takes IP addresses, CIDR ranges and host names', () => {
     const config = loadConfig({ env: { CAPSTAN_FETCH_ALLOW_HOSTS: '127.0.0.1, 10.0.0.0/8,fd00::/8,localhost,Files.Internal' } });

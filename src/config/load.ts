@@ -104,7 +104,9 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
     case 'enum':
       return typeof raw === 'string' && spec.values?.includes(raw) ? raw : fail();
     case 'list': {
-      const list: readonly string[] = Array.isArray(raw) && raw.every((v) => typeof v === 'string') ? (raw as string[]) : typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fail();
+      // An empty value is the empty list; an empty entry (`a,,b`, a trailing comma) is a typo, not nothing.
+      const list: readonly string[] = Array.isArray(raw) && raw.every((v) => typeof v === 'string') ? (raw as string[]) : typeof raw === 'string' ? (raw.trim() === '' ? [] : raw.split(',').map((s) => s.trim())) : fail();
+      if (list.some((e) => e.trim() === '')) return fail();
       // Entries are kept as written; unsigned digits only, so whoever converts them agrees with this check.
       if (spec.items === 'int' && !list.every((e) => /^\d+$/.test(e) && inRange(spec, Number(e)))) return fail();
       return list;

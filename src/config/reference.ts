@@ -17,6 +17,8 @@ export function renderConfigReference(): string {
     'Each option is read, later sources winning, from: its default ← the environment variable ←',
     'a JSON config file (`--config file.json` or `CAPSTAN_CONFIG`, keys as in the first column) ← the',
     'command-line flag. An invalid value stops the process with exit code 2 and one line naming the option.',
+    'A list is comma-separated (spaces around entries ignored); an empty value is the empty list, and an',
+    'empty entry (`a,,b`, a trailing comma) is invalid.',
     '`capstan config` prints the resolved configuration with secrets masked.',
     '',
     '| key | environment | flag | type | default | description |',

@@ -35,6 +35,19 @@ describe('CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS', () => {
     rejects({ env: {}, overrides: { webhookRetryScheduleMs: ['150', '1.5'] } }, /CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS \(override\)/);
   });
 
+  test('an empty entry is refused, not dropped; an empty value is the empty list (no retries)', async () => {
+    for (const bad of ['5000,,5000', '5000,', ',5000', ',', ' , ']) {
+      rejects({ env: { CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS: bad } }, /^invalid CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS \(environment\)/, new RegExp(`got ${JSON.stringify(bad)}$`));
+    }
+    rejects({ env: {}, overrides: { webhookRetryScheduleMs: ['5000', ''] } }, /CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS \(override\)/);
+    rejects({ env: {}, argv: ['--webhook-retry-schedule-ms', '5000,'] }, /CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS \(flag --webhook-retry-schedule-ms\)/);
+    assert.deepEqual(loadConfig({ env: { CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS: '' } }).webhookRetryScheduleMs, []);
+    assert.deepEqual(loadConfig({ env: { CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS: '  ' } }).webhookRetryScheduleMs, []);
+    const res = await runCli(['config'], { CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS: '5000,', CAPSTAN_DATA_DIR: dir });
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(res.stderr, /invalid CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS \(environment\): expected a comma-separated list of integers >= 0, got "5000,"/);
+  });
+
   test('`capstan config`, which starts no server, stops with exit code 2 and that one line', async () => {
     const res = await runCli(['config'], { CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS: '5000,5m', CAPSTAN_DATA_DIR: dir });
     assert.equal(res.code, 2, res.stderr);
