@@ -128,6 +128,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   });
   const workflows = new WorkflowEngine(storage, {
     concurrency: config.workflowConcurrency,
+    reservedSlots: config.workflowReservedSlots,
     leaseMs: config.workflowLeaseMs,
     pollMs: Math.min(1000, Math.max(50, Math.floor(config.workflowLeaseMs / 10))),
     maxAttempts: config.workflowMaxAttempts,

@@ -15,7 +15,7 @@ export type { Discussion, DiscussionFlag, DiscussionRepo } from './repos/discuss
 export type { Conversation, ConversationMember, Message, ConversationRepo } from './repos/conversations.js';
 export type { ContactProfile, ProfileRepo } from './repos/profiles.js';
 export type { Broadcast, BroadcastRepo } from './repos/broadcasts.js';
-export type { RunCount, RunListQuery, StageStatus, StageSummary, WorkflowRun, WorkflowStage, WorkflowRepo } from './repos/workflows.js';
+export type { ClaimOptions, RunCount, RunListQuery, StageStatus, StageSummary, WorkflowRun, WorkflowStage, WorkflowRepo } from './repos/workflows.js';
 export { storedStageStatuses, WORKFLOW_CHANNEL } from './repos/workflows.js';
 export type { DocumentRow, DocumentRepo, DocumentStatusColumns, RunStatusColumns } from './repos/documents.js';
 export type { FoundIdempotencyRecord, IdempotencyRecord, IdempotencyRepo } from './repos/idempotency.js';

@@ -3,6 +3,9 @@
 // transaction with the domain's own change and events. A crash leaves the lease to expire; whoever
 // claims next resumes at the first stage not complete, so finished work is never redone and never
 // lost, and a stage that crashes its process every time fails once its attempts are used up.
+// Claims are fair between organizations (storage picks the one with the fewest stages running), and
+// a few extra slots take only organizations with nothing running here: stages are not preempted, so
+// without them one tenant's slow stages (a scan that OCRs for minutes) could fill every slot first.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../http/index.js';
 import type { Repos, Storage, WorkflowRun } from '../storage/index.js';
@@ -13,6 +16,8 @@ import { ATTEMPTS_EXHAUSTED, PermanentStageError, type RetryOutcome, type Transi
 
 export interface WorkflowOptions {
   readonly concurrency: number;
+  /** Slots beyond `concurrency` that claim only runs of organizations with nothing running on this node. Default 0. */
+  readonly reservedSlots?: number;
   readonly leaseMs: number;
   readonly pollMs: number;
   readonly maxAttempts: number;
@@ -67,6 +72,8 @@ export class WorkflowEngine {
   private readonly slots: Promise<void>[] = [];
   private readonly waits: IdleWait[] = [];
   private readonly inFlight = new Set<AbortController>();
+  /** Regular slots holding a run now. */
+  private busy = 0;
   private listening: { close(): Promise<void> } | undefined;
 
   constructor(
@@ -118,12 +125,13 @@ export class WorkflowEngine {
     if (this.running) return;
     this.running = true;
     if (this.options.concurrency <= 0) return;
-    this.logger.info({ owner: this.owner, concurrency: this.options.concurrency }, 'workflow workers started');
+    const reserved = this.options.reservedSlots ?? 0;
+    this.logger.info({ owner: this.owner, concurrency: this.options.concurrency, reserved }, 'workflow workers started');
     this.listening = this.storage.listen(WORKFLOW_CHANNEL, () => this.wake());
-    for (let i = 0; i < this.options.concurrency; i++) {
+    for (let i = 0; i < this.options.concurrency + reserved; i++) {
       const wait = new IdleWait(this.options.pollMs);
       this.waits.push(wait);
-      this.slots.push(this.loop(wait));
+      this.slots.push(this.loop(wait, i >= this.options.concurrency));
     }
   }
 
@@ -193,11 +201,18 @@ export class WorkflowEngine {
     return { run: requeued };
   }
 
-  private async loop(wait: IdleWait): Promise<void> {
+  private async loop(wait: IdleWait, reserved: boolean): Promise<void> {
+    const claim = reserved ? { idleOrgsOnly: true } : {};
     while (this.running) {
+      // A reserved slot is for when the others are full: taken earlier, it could go to the very
+      // organization that then fills the rest.
+      if (reserved && this.busy < this.options.concurrency) {
+        await wait.wait();
+        continue;
+      }
       let run: WorkflowRun | undefined;
       try {
-        run = await this.storage.workflows.claim([...this.definitions.keys()], this.owner, Date.now(), this.options.leaseMs);
+        run = await this.storage.workflows.claim([...this.definitions.keys()], this.owner, Date.now(), this.options.leaseMs, claim);
       } catch (e) {
         this.logger.warn({ err: e }, 'workflow claim failed');
       }
@@ -205,10 +220,13 @@ export class WorkflowEngine {
         await wait.wait();
         continue;
       }
+      if (!reserved) this.busy++;
       try {
         await this.step(run);
       } catch (e) {
         this.logger.error({ err: e, run: run.id }, 'workflow step failed to record');
+      } finally {
+        if (!reserved) this.busy--;
       }
     }
   }

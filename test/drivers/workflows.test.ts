@@ -1,7 +1,8 @@
 // The workflow engine on both drivers: ordered stages with outputs, retries with backoff, permanent
 // failure, takeover of a run whose worker died (finished stages are not redone), attempts counted by
 // the claim (a run whose workers keep dying fails), leases handed back on stop, cancellation, and
-// (PostgreSQL) idle workers on another node woken by NOTIFY.
+// (PostgreSQL) idle workers on another node woken by NOTIFY; claims fair between organizations and
+// kinds, and a reserved slot another organization's long stages cannot fill.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../src/http/index.js';
@@ -166,6 +167,77 @@ for (const driver of DRIVERS) {
       assert.equal((await finished(run.id)).status, 'completed');
       assert.equal(started, 2);
       await next.stop();
+    });
+
+    /** A due run written straight to the table, `age` ms old, for the claim tests (each uses kinds of its own). */
+    async function dueRun(kind: string, orgId: string, age: number): Promise<string> {
+      const at = new Date().toISOString();
+      const id = `wf_${kind}_${orgId}_${age}`;
+      await storage.workflows.create({
+        id, kind, org_id: orgId, resource_id: `res_${id}`, status: 'queued', attempts: 0, lease_owner: null, lease_expires_at: null,
+        run_after: Date.now() - age, error: null, input: '{}', created_at: at, updated_at: at, completed_at: null, failed_permanently: 0, stage_statuses: null,
+      });
+      return id;
+    }
+
+    test('a claim takes the organization with the fewest stages running first, then the kind with the fewest, then the oldest run', async () => {
+      const a1 = await dueRun('fair', 'org_a', 3000);
+      const a2 = await dueRun('fair', 'org_a', 2000);
+      const b1 = await dueRun('fair', 'org_b', 1000);
+      const now = Date.now();
+      const claim = () => storage.workflows.claim(['fair'], 'node-1', now, 60_000).then((r) => r?.id);
+      assert.equal(await claim(), a1, 'with nothing running, the oldest run goes first');
+      assert.equal(await claim(), b1, 'org_a has a stage running and org_b none: org_b goes before org_a’s older run');
+      assert.equal(await claim(), a2);
+      // The same organization's kinds: its documents running do not keep its video waiting behind its other documents.
+      const doc1 = await dueRun('fair_doc', 'org_c', 3000);
+      const doc2 = await dueRun('fair_doc', 'org_c', 2000);
+      const vid = await dueRun('fair_vid', 'org_c', 1000);
+      const claimKinds = () => storage.workflows.claim(['fair_doc', 'fair_vid'], 'node-1', now, 60_000).then((r) => r?.id);
+      assert.equal(await claimKinds(), doc1);
+      assert.equal(await claimKinds(), vid);
+      assert.equal(await claimKinds(), doc2);
+      // Leases that lapsed count for nobody: a run of org_a and one of org_d, org_a's older, after every lease above expired.
+      const a3 = await dueRun('fair_lapsed', 'org_a', 2000);
+      await dueRun('fair_lapsed', 'org_d', 1000);
+      assert.equal((await storage.workflows.claim(['fair_lapsed'], 'node-1', now + 120_000, 60_000))?.id, a3);
+    });
+
+    test('a reserved slot takes only organizations with no stage running on its node', async () => {
+      const held = await dueRun('fair_res', 'org_e', 3000);
+      const waiting = await dueRun('fair_res', 'org_e', 2000);
+      const newcomer = await dueRun('fair_res', 'org_f', 1000);
+      const now = Date.now();
+      assert.equal((await storage.workflows.claim(['fair_res'], 'node-1', now, 60_000))?.id, held);
+      const reserved = (owner: string) => storage.workflows.claim(['fair_res'], owner, now, 60_000, { idleOrgsOnly: true }).then((r) => r?.id);
+      assert.equal(await reserved('node-1'), newcomer);
+      assert.equal(await reserved('node-1'), undefined, 'org_e and org_f each hold a stage on node-1: its reserved slot stays free');
+      assert.equal(await reserved('node-2'), waiting, 'on another node org_e runs nothing');
+    });
+
+    test('one organization’s stages filling every slot do not hold back another organization’s run', async () => {
+      const hogStarted: string[] = [];
+      const e = new WorkflowEngine(storage, { ...OPTIONS, concurrency: 2, reservedSlots: 1 }, logger);
+      engines.push(e);
+      e.define({ kind: 'fair_engine', stages: [{ name: 'only', run: async (ctx) => {
+        if (ctx.run.org_id !== 'org_hog') return 'quick';
+        hogStarted.push(ctx.run.id);
+        // A scan that OCRs for minutes: it lets go only when the engine stops.
+        return new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+      } }] });
+      const enqueueFor = (orgId: string) => storage.transaction((tx) => e.enqueue(tx, { kind: 'fair_engine', orgId, resourceId: `res_${Math.random()}`, input: {} }));
+      const hogs = [await enqueueFor('org_hog'), await enqueueFor('org_hog'), await enqueueFor('org_hog')];
+      e.start();
+      try {
+        await waitFor(async () => (hogStarted.length >= 2 ? true : undefined), 'the hog’s stages to fill both slots');
+        const other = await enqueueFor('org_other');
+        e.wake();
+        assert.equal((await finished(other.id)).status, 'completed');
+        assert.equal(hogStarted.length, 2, 'the reserved slot did not take the hog’s third run');
+      } finally {
+        await e.stop();
+        for (const run of hogs) await storage.workflows.cancel(run.id, new Date().toISOString());
+      }
     });
 
     if (driver.name === 'postgres') {

@@ -1,6 +1,8 @@
 // Workflow runs and stages. Claiming is one atomic statement per driver: SQLite serializes writers,
 // PostgreSQL uses FOR UPDATE SKIP LOCKED so workers on many nodes never take the same run. The claim
-// itself counts the attempt, so a stage that kills its process still uses up its attempts.
+// itself counts the attempt, so a stage that kills its process still uses up its attempts, and it is
+// fair: the organization (then the kind) with the fewest stages running goes first, so one tenant's
+// backlog of slow work does not take every slot that frees while another tenant waits.
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Driver } from '../connect.js';
 import type { Database, WorkflowRunTable, WorkflowStageTable } from '../schema.js';
@@ -25,11 +27,23 @@ export interface RunCount {
   readonly count: number;
 }
 
+export interface ClaimOptions {
+  /**
+   * Only runs of organizations that hold no lease of this owner: a worker slot kept for tenants with
+   * nothing running on this node, which another tenant's long stages cannot fill.
+   */
+  readonly idleOrgsOnly?: boolean;
+}
+
 export interface WorkflowRepo {
   create(run: WorkflowRun): Promise<void>;
   get(id: string): Promise<WorkflowRun | undefined>;
-  /** Takes the next due run whose lease is free or expired, counting the attempt; undefined when there is none. */
-  claim(kinds: readonly string[], owner: string, now: number, leaseMs: number): Promise<WorkflowRun | undefined>;
+  /**
+   * Takes the next due run whose lease is free or expired, counting the attempt; undefined when there
+   * is none. Of the due runs, one of the organization with the fewest runs under a live lease (on any
+   * node) goes first, then one of the kind with the fewest, then the oldest.
+   */
+  claim(kinds: readonly string[], owner: string, now: number, leaseMs: number, options?: ClaimOptions): Promise<WorkflowRun | undefined>;
   /** Hands back every lease `owner` holds, uncounting the attempts it was making (a graceful stop). */
   release(owner: string): Promise<number>;
   /** Tells workers on other nodes that work arrived (PostgreSQL NOTIFY, sent at commit; nothing on SQLite). */
@@ -74,16 +88,25 @@ export function workflowRepo(db: Kysely<Database>, driver: Driver): WorkflowRepo
       await db.insertInto('workflow_runs').values(run).execute();
     },
     get: (id) => db.selectFrom('workflow_runs').selectAll().where('id', '=', id).executeTakeFirst(),
-    async claim(kinds, owner, now, leaseMs) {
+    async claim(kinds, owner, now, leaseMs, options = {}) {
       if (kinds.length === 0) return undefined;
-      const lock = driver === 'postgres' ? sql`for update skip locked` : sql``;
+      const lock = driver === 'postgres' ? sql`for update of c skip locked` : sql``;
+      // Runs under a live lease are the few being worked on now (status 'running' narrows the index scan).
+      const held = (column: 'org_id' | 'kind') =>
+        sql`(select ${sql.ref(column)}, count(*) as n from workflow_runs where status = 'running' and lease_expires_at >= ${now} group by ${sql.ref(column)})`;
+      const idleOrgsOnly = options.idleOrgsOnly
+        ? sql`and not exists (select 1 from workflow_runs h where h.org_id = c.org_id and h.lease_owner = ${owner} and h.status = 'running' and h.lease_expires_at >= ${now})`
+        : sql``;
       const res = await sql<WorkflowRun>`
         update workflow_runs set lease_owner = ${owner}, lease_expires_at = ${now + leaseMs}, status = 'running', attempts = attempts + 1
         where id = (
-          select id from workflow_runs
-          where status in ('queued', 'running') and kind in (${sql.join(kinds)}) and run_after <= ${now}
-            and (lease_expires_at is null or lease_expires_at < ${now})
-          order by run_after, id
+          select c.id from workflow_runs c
+          left join ${held('org_id')} o on o.org_id = c.org_id
+          left join ${held('kind')} k on k.kind = c.kind
+          where c.status in ('queued', 'running') and c.kind in (${sql.join(kinds)}) and c.run_after <= ${now}
+            and (c.lease_expires_at is null or c.lease_expires_at < ${now})
+            ${idleOrgsOnly}
+          order by coalesce(o.n, 0), coalesce(k.n, 0), c.run_after, c.id
           limit 1 ${lock}
         )
         returning *`.execute(db);
