@@ -14,7 +14,12 @@ export type DocumentFailureReason =
   | 'too_many_pages'
   /** Neither the text layer nor OCR found any text; or OCR read only noise (a photo, another script). */
   | 'no_text'
-  /** The OCR engine failed or timed out; the input itself may be fine. */
+  /**
+   * One image took longer than the OCR engine allows (120 s): a page like that (noise, a huge dense
+   * scan) would again, so it is not retried.
+   */
+  | 'ocr_timeout'
+  /** The OCR engine failed or its worker was lost; the input itself may be fine. */
   | 'ocr_failed';
 
 const TRANSIENT: ReadonlySet<DocumentFailureReason> = new Set(['ocr_failed']);

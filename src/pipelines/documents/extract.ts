@@ -103,7 +103,7 @@ export async function extractPdfPage(pdf: PDFDocumentProxy, layer: PageTextLayer
     const readings: PageReading[] = [];
     for (const image of images) {
       signal?.throwIfAborted();
-      readings.push(await recognize(ocr, encodePng(image)));
+      readings.push(await recognize(ocr, encodePng(image), signal));
     }
     return { number: layer.number, source: 'ocr', ...joinReadings(layer.text, readings) };
   } finally {
@@ -113,7 +113,7 @@ export async function extractPdfPage(pdf: PDFDocumentProxy, layer: PageTextLayer
 
 export async function extractImage(bytes: Uint8Array, options: Pick<ExtractOptions, 'ocr' | 'signal'>): Promise<ExtractedPage> {
   options.signal?.throwIfAborted();
-  return { number: 1, source: 'ocr', ...joinReadings('', [await recognize(options.ocr, bytes)]) };
+  return { number: 1, source: 'ocr', ...joinReadings('', [await recognize(options.ocr, bytes, options.signal)]) };
 }
 
 async function extractPdf(bytes: Uint8Array, options: ExtractOptions): Promise<ExtractedPage[]> {
@@ -133,11 +133,13 @@ async function extractPdf(bytes: Uint8Array, options: ExtractOptions): Promise<E
   }
 }
 
-async function recognize(ocr: OcrEngine, image: Uint8Array): Promise<PageReading> {
+/** `signal` stops a page being read when its document is given up (another page failed, the run was cancelled). */
+async function recognize(ocr: OcrEngine, image: Uint8Array, signal: AbortSignal | undefined): Promise<PageReading> {
   try {
-    return readingOf(await ocr.recognize(image));
+    return readingOf(await ocr.recognize(image, signal));
   } catch (error) {
     if (error instanceof DocumentError) throw error;
+    if (signal?.aborted) throw signal.reason;
     throw new DocumentError('ocr_failed', `OCR failed: ${String(error)}`, { cause: error });
   }
 }

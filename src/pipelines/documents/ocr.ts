@@ -40,16 +40,20 @@ export interface OcrPage {
 }
 
 export interface OcrEngine {
-  /** Words and text of one image (PNG, JPEG, TIFF, BMP bytes). */
-  recognize(image: Uint8Array): Promise<OcrPage>;
+  /**
+   * Words and text of one image (PNG, JPEG, TIFF, BMP bytes). An aborted signal stops the reading at
+   * once and rejects with the signal's reason.
+   */
+  recognize(image: Uint8Array, signal?: AbortSignal): Promise<OcrPage>;
   /** Releases the engine; pending calls finish first. */
   close(): Promise<void>;
 }
 
 export interface TesseractOcrOptions {
   /**
-   * One image may take no longer than this; past it the worker is discarded (a wedged WASM worker
-   * never answers) and the next call starts a fresh one. Default 120 000 ms.
+   * One image may take no longer than this; past it the worker is stopped (tesseract cannot be
+   * interrupted mid-image, and a wedged WASM worker never answers), the call fails with ocr_timeout
+   * and the next call starts a fresh worker. Default 120 000 ms.
    */
   readonly timeoutMs?: number;
   /** Directory holding `eng.traineddata.gz`; default: the installed @tesseract.js-data/eng package. */
@@ -183,15 +187,20 @@ export function createTesseractOcr(options: TesseractOcrOptions = {}): OcrEngine
     return parseTsvWords(result.data.tsv ?? '');
   };
 
-  const read = async (image: Uint8Array): Promise<OcrPage> => {
+  /** `stop` aborted means the call already failed and its worker is gone: a late step goes no further. */
+  const read = async (image: Uint8Array, stop: AbortSignal): Promise<OcrPage> => {
     const size = declaredImageSize(image);
     if (size && size.width * size.height > MAX_IMAGE_PIXELS) {
       throw new DocumentError('image_unreadable', `the image is ${size.width}×${size.height} pixels, more than the ${MAX_IMAGE_PIXELS / 1e6} M pixels a page may have`);
     }
     worker ??= startWorker();
     const w = await worker;
-    const page: NormalisedPage = normalisePage(await decode(w, image));
+    stop.throwIfAborted();
+    const decoded = await decode(w, image);
+    stop.throwIfAborted();
+    const page: NormalisedPage = normalisePage(decoded);
     const upright = await wordsOf(w, page.image);
+    stop.throwIfAborted();
     const { width, height } = page.image;
     // Nothing at all upright (a blank page) is nothing turned either: no second reading.
     if (upright.length === 0) return pageFromWords(upright, page.toSource);
@@ -212,14 +221,22 @@ export function createTesseractOcr(options: TesseractOcrOptions = {}): OcrEngine
     return pageFromWords(turned, (x, y) => page.toSource(width - x, height - y));
   };
 
-  const recognizeNow = async (image: Uint8Array): Promise<OcrPage> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DocumentError('ocr_failed', `OCR took longer than ${timeoutMs} ms`)), timeoutMs);
-    });
+  const recognizeNow = async (image: Uint8Array, signal: AbortSignal | undefined): Promise<OcrPage> => {
+    signal?.throwIfAborted();
+    // Past the time limit, or when the caller gives up, the call fails at once and the worker is
+    // stopped, so no CPU goes on an answer nobody will read.
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(new DocumentError('ocr_timeout', `OCR took longer than ${timeoutMs} ms`)), timeoutMs);
+    const giveUp = () => stop.abort(signal?.reason);
+    signal?.addEventListener('abort', giveUp, { once: true });
+    const stopped = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
     try {
-      return await Promise.race([read(image), timeout]);
+      return await Promise.race([read(image, stop.signal), stopped]);
     } catch (error) {
+      if (stop.signal.aborted) {
+        await discardWorker();
+        throw stop.signal.reason;
+      }
       if (error instanceof DocumentError && error.reason === 'image_unreadable') throw error;
       // tesseract.js rejects with a bare message string; this one means leptonica could not decode the bytes.
       if (/attempting to read image/i.test(String(error))) {
@@ -230,13 +247,14 @@ export function createTesseractOcr(options: TesseractOcrOptions = {}): OcrEngine
       throw new DocumentError('ocr_failed', `OCR failed: ${String(error)}`, { cause: error });
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', giveUp);
     }
   };
 
   return {
-    recognize(image) {
+    recognize(image, signal) {
       if (closed) return Promise.reject(new Error('the OCR engine is closed'));
-      const run = queue.then(() => recognizeNow(image));
+      const run = queue.then(() => recognizeNow(image, signal));
       queue = run.catch(() => undefined);
       return run;
     },

@@ -137,6 +137,47 @@ describe('createIsolatedExtractor: the OCR pool', () => {
     }
   });
 
+  test('a page past the OCR time limit fails its document as ocr_timeout (not worth a retry) and stops the page read beside it', async () => {
+    let besideStarted: () => void = () => undefined;
+    const besideRunning = new Promise<void>((resolve) => (besideStarted = resolve));
+    let besideStopped = false;
+    // One worker's page runs out of time once the other worker is reading its own page.
+    const timingOut = (): OcrEngine => ({
+      async recognize() {
+        await besideRunning;
+        throw new DocumentError('ocr_timeout', 'OCR took longer than 120000 ms');
+      },
+      close: async () => {},
+    });
+    // The other reads until it is told to stop (or 10 s, so a missing stop fails the test, not hangs it).
+    const reading = (): OcrEngine => ({
+      recognize: (_image, signal) => new Promise((resolve, reject) => {
+        besideStarted();
+        signal?.addEventListener('abort', () => {
+          besideStopped = true;
+          reject(signal.reason);
+        }, { once: true });
+        setTimeout(() => resolve({ text: 'late', confidence: 1, words: [] }), 10_000).unref();
+      }),
+      close: async () => {},
+    });
+    const engines = [timingOut(), reading()];
+    let spawned = 0;
+    const extractor = createIsolatedExtractor({ workers: 2, spawn: () => createInProcessWorker(engines[spawned++]!) });
+    try {
+      await assert.rejects(extractor.extractPages(await buildScannedPagesPdf(2), 'application/pdf'), (error: unknown) => {
+        assert.ok(error instanceof DocumentError, String(error));
+        assert.equal(error.reason, 'ocr_timeout');
+        assert.equal(error.permanent, true);
+        return true;
+      });
+      for (let i = 0; i < 100 && !besideStopped; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(besideStopped, 'the page read beside the failed one was stopped, not left to run');
+    } finally {
+      await extractor.close();
+    }
+  });
+
   test('defaults to one worker per core', async () => {
     const { availableParallelism } = await import('node:os');
     const extractor = createIsolatedExtractor();

@@ -106,9 +106,36 @@ describe('OCR with tesseract.js', () => {
     assertReads((await ocr.recognize(png)).text);
   });
 
+  test('a reading given up stops at once, and the engine goes on with a fresh worker', async () => {
+    const controller = new AbortController();
+    const reading = ocr.recognize(buildTextPng(), controller.signal);
+    setTimeout(() => controller.abort(new Error('document given up')), 20);
+    await assert.rejects(reading, /document given up/);
+    assertReads((await ocr.recognize(buildTextPng())).text);
+  });
+
   test('concurrent calls are queued on the one worker', async () => {
     const [a, b] = await Promise.all([ocr.recognize(buildTextPng()), ocr.recognize(buildTextPng(['Second image of text']))]);
     assertReads(a.text);
     assert.match(ocrWords(b.text), /second image/);
+  });
+});
+
+describe('OCR past its time limit', () => {
+  test('fails as ocr_timeout, which is not worth a retry, instead of waiting for tesseract', async () => {
+    // 50 ms is less than the worker takes to start, let alone read a page.
+    const ocr = createTesseractOcr({ timeoutMs: 50 });
+    try {
+      const started = Date.now();
+      await assert.rejects(ocr.recognize(buildTextPng()), (error: unknown) => {
+        assert.ok(error instanceof DocumentError, String(error));
+        assert.equal(error.reason, 'ocr_timeout');
+        assert.equal(error.permanent, true);
+        return true;
+      });
+      assert.ok(Date.now() - started < 5_000, 'the call failed when its time was up, not when tesseract finished');
+    } finally {
+      await ocr.close();
+    }
   });
 });
