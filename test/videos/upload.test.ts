@@ -40,7 +40,7 @@ describe('video upload and processing (local disk)', () => {
     assert.equal(video.fps, 25);
     assert.equal(await balance(ts, fresh.orgId), 100_000 - TWO_SECONDS_COST);
     const usage = (await fresh.rest('GET', '/usage')).body.data as Record<string, unknown>;
-    assert.deepEqual(usage, { balanceMicroCredits: 100_000 - TWO_SECONDS_COST, balanceDollars: '1.00', totalVideos: 1, totalDurationMinutes: 0.03 });
+    assert.deepEqual(usage, { balanceMicroCredits: 100_000 - TWO_SECONDS_COST, balanceDollars: '0.99', totalVideos: 1, totalDurationMinutes: 0.03 });
   });
 
   test('no audio track: NO_AUDIO', async () => {
