@@ -1,9 +1,10 @@
 // The storage drivers every shared suite runs against: SQLite (a temp file) and PostgreSQL (a fresh database).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Config } from '../../src/config/index.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { createTestDatabase } from './postgres.js';
-import { tempDir } from './server.js';
+import { startServer, tempDir, type TestServer } from './server.js';
 
 export interface DriverSetup {
   readonly name: string;
@@ -28,3 +29,16 @@ export const DRIVERS: readonly DriverSetup[] = [
     },
   },
 ];
+
+/** A server on SQLite (in its data directory) or on a fresh PostgreSQL database, dropped when it closes. */
+export async function startServerOn(driver: 'sqlite' | 'postgres', overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestServer> {
+  const db = driver === 'postgres' ? await createTestDatabase() : undefined;
+  const ts = await startServer(db ? { ...overrides, databaseUrl: db.url } : overrides);
+  return {
+    ...ts,
+    async close() {
+      await ts.close();
+      await db?.drop();
+    },
+  };
+}

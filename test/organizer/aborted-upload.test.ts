@@ -6,18 +6,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
+import { storedFiles } from './helpers.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-
-async function storedFiles(ts: TestServer, org: TestOrg): Promise<number> {
-  let count = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await ts.server.ctx.blobs.list(`organizer/${org.id}/`, cursor === undefined ? {} : { cursor });
-    count += page.objects.length;
-    cursor = page.next;
-  } while (cursor !== undefined);
-  return count;
-}
 
 async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
   const end = Date.now() + 20_000;

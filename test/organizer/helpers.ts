@@ -13,6 +13,18 @@ export async function until(cond: () => boolean, what = 'condition', tries = 120
   assert.ok(cond(), `timed out waiting for ${what}`);
 }
 
+/** Objects stored for the organization's files, listed from the blob store (what an upload left on disk). */
+export async function storedFiles(ts: TestServer, org: TestOrg): Promise<number> {
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await ts.server.ctx.blobs.list(`organizer/${org.id}/`, cursor === undefined ? {} : { cursor });
+    count += page.objects.length;
+    cursor = page.next;
+  } while (cursor !== undefined);
+  return count;
+}
+
 export async function uploadForm(ts: TestServer, org: TestOrg, files: { name: string; body: Buffer | string; type?: string }[]): Promise<{ status: number; body: Msg }> {
   const form = new FormData();
   for (const f of files) form.append('file', new Blob([typeof f.body === 'string' ? f.body : new Uint8Array(f.body)], { type: f.type ?? 'application/octet-stream' }), f.name);

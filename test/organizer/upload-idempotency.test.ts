@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loseNextCommitAck } from '../helpers/lost-commit.js';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { storedFiles } from './helpers.js';
+import { startServerOn } from '../helpers/drivers.js';
+import type { TestServer } from '../helpers/server.js';
 
 type Msg = Record<string, unknown>;
 interface Sent { readonly name: string; readonly body: string; readonly type?: string }
@@ -32,18 +33,6 @@ async function listed(org: TestOrg): Promise<Msg[]> {
   return res.body.files as Msg[];
 }
 
-/** Stored objects of the organization's files: a retry's own copies must not stay. */
-async function storedFiles(ts: TestServer, org: TestOrg): Promise<number> {
-  let count = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await ts.server.ctx.blobs.list(`organizer/${org.id}/`, cursor === undefined ? {} : { cursor });
-    count += page.objects.length;
-    cursor = page.next;
-  } while (cursor !== undefined);
-  return count;
-}
-
 async function uploadedEvents(ts: TestServer, org: TestOrg): Promise<number> {
   const events = await ts.server.ctx.storage.events.readAfter(`org:${org.id}`, undefined, 1000);
   return events.filter((e) => e.type === 'organizer.file_uploaded').length;
@@ -52,14 +41,11 @@ async function uploadedEvents(ts: TestServer, org: TestOrg): Promise<number> {
 for (const driver of ['sqlite', 'postgres'] as const) {
   describe(`organizer uploads with an Idempotency-Key (${driver})`, () => {
     let ts: TestServer;
-    let db: TestDatabase | undefined;
     before(async () => {
-      db = driver === 'postgres' ? await createTestDatabase() : undefined;
-      ts = await startServer(db ? { databaseUrl: db.url } : {});
+      ts = await startServerOn(driver);
     });
     after(async () => {
       await ts.close();
-      await db?.drop();
     });
 
     test('a retry of a multipart upload gets the first answer, and nothing is stored twice', async () => {

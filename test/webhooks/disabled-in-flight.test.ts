@@ -4,9 +4,9 @@
 // afresh (no failing_since, not disabled) and gets the events committed after the enable.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { makeOrg } from '../helpers/org.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServerOn } from '../helpers/drivers.js';
+import type { TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 import { endpointWithReceiver, type Receiver } from './receiver.js';
 
@@ -18,12 +18,10 @@ const SLOW_MS = 1500;
 for (const driver of ['sqlite', 'postgres'] as const) {
   describe(`an endpoint disabled during an attempt (${driver})`, () => {
     let ts: TestServer;
-    let db: TestDatabase | undefined;
     const receivers: Receiver[] = [];
 
     before(async () => {
-      db = driver === 'postgres' ? await createTestDatabase() : undefined;
-      ts = await startServer({
+      ts = await startServerOn(driver, {
         webhookAllowHttp: true,
         fetchAllowHosts: ['127.0.0.1'],
         // The second attempt ends more than a window after the first failed: it would disable the endpoint.
@@ -31,13 +29,11 @@ for (const driver of ['sqlite', 'postgres'] as const) {
         webhookRetryScheduleMs: ['100', '100', '100', '100'],
         webhookTimeoutMs: 5000,
         webhookPollMs: 50,
-        ...(db ? { databaseUrl: db.url } : {}),
       });
     });
     after(async () => {
       await ts.close();
       for (const r of receivers) await r.close();
-      await db?.drop();
     });
 
     /** An endpoint whose first `failing` attempts answer 500 slowly (then 200), one hearing webhook.disabled, and a publisher. */

@@ -4,9 +4,9 @@
 // seconds instead of after that backlog. Over HTTP, with real receivers, on SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { makeOrg } from '../helpers/org.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServerOn } from '../helpers/drivers.js';
+import type { TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 import { endpointWithReceiver, type Receiver } from './receiver.js';
 
@@ -15,12 +15,10 @@ const TIMEOUT_MS = 1000;
 for (const driver of ['sqlite', 'postgres'] as const) {
   describe(`delivery workers take turns (${driver})`, () => {
     let ts: TestServer;
-    let db: TestDatabase | undefined;
     const receivers: Receiver[] = [];
 
     before(async () => {
-      db = driver === 'postgres' ? await createTestDatabase() : undefined;
-      ts = await startServer({
+      ts = await startServerOn(driver, {
         webhookAllowHttp: true,
         fetchAllowHosts: ['127.0.0.1'],
         webhookConcurrency: 2,
@@ -28,13 +26,11 @@ for (const driver of ['sqlite', 'postgres'] as const) {
         // Retries fall due long before a hanging attempt ends: a worker that kept its endpoint while it had due work would never let go.
         webhookRetryScheduleMs: Array.from({ length: 50 }, () => '100'),
         webhookPollMs: 50,
-        ...(db ? { databaseUrl: db.url } : {}),
       });
     });
     after(async () => {
       await ts.close();
       for (const r of receivers) await r.close();
-      await db?.drop();
     });
 
     async function hubOf(orgId: string): Promise<() => Promise<void>> {
