@@ -166,6 +166,19 @@ describe('videos through the SDK', () => {
     assert.equal((await client.videos.list({ limit: 100 })).filter((v) => v.name === name).length, 2, 'one video per upload');
   });
 
+  test('a complete without an answer (applied or not), or refused by a draining node, is sent again: the upload ends ready', async () => {
+    const applied = async (input: string, init?: RequestInit) => {
+      await fetch(input, init);
+      throw noAnswer();
+    };
+    for (const [label, fail] of [['no answer, not applied', async () => { throw noAnswer(); }], ['no answer, applied', applied], ['503 draining', async () => refusal('draining')]] as const) {
+      const flaky = failingOnce(`${SDK}/upload/multipart/complete`, fail);
+      const result = await createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: flaky.fetch }).videos.upload(video, { partSize: PART });
+      assert.equal(flaky.count(`${SDK}/upload/multipart/complete`), 2, label);
+      assert.equal((await client.videos.waitUntilReady(result.videoId, { intervalMs: 100 })).ready, true, label);
+    }
+  });
+
   test('a create with no answer, or answered 503 unavailable, is not sent again: it may have made the video', async () => {
     for (const [label, fail] of [['no answer', async () => { throw noAnswer(); }], ['503 unavailable', async () => refusal('unavailable')]] as const) {
       const flaky = failingOnce(`${SDK}/videos/create`, fail);

@@ -162,16 +162,27 @@ export class VideosClient {
    * answer was lost, went through) is done; "being completed" (409 with Retry-After: another complete
    * is in flight, and may still fail) is asked again after the delay until it says how it ended.
    */
+  /**
+   * A complete is safe to send again: one that went through answers the next with 409 and no
+   * Retry-After (already complete, which is done), one still running with Retry-After. So a complete
+   * without an answer, or refused by a node that was draining, is sent again too.
+   */
   private async complete(body: { videoId: string; uploadId: string; parts: readonly UploadedPart[] } & CompleteUploadRequest, signal: AbortSignal | undefined): Promise<void> {
+    let failures = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.sdk('/upload/multipart/complete', body, signal);
         return;
       } catch (e) {
-        if (!(e instanceof CapstanError) || e.status !== 409 || e.code !== 'conflict') throw e;
-        if (e.retryAfter === undefined) return;
-        if (attempt >= COMPLETE_ATTEMPTS) throw e;
-        await sleep(e.retryAfter, signal);
+        if (!(e instanceof CapstanError)) throw e;
+        if (e.status === 409 && e.code === 'conflict') {
+          if (e.retryAfter === undefined) return;
+          if (attempt >= COMPLETE_ATTEMPTS) throw e;
+          await sleep(e.retryAfter, signal);
+          continue;
+        }
+        if (signal?.aborted || !transient(e) || ++failures >= STEP_ATTEMPTS) throw e;
+        await sleep(backoffDelay(failures, STEP_BACKOFF, e.retryAfter), signal);
       }
     }
   }

@@ -4,8 +4,14 @@ const int = new Intl.NumberFormat('en-US');
 
 export const formatInt = (n: number): string => int.format(n);
 
-/** Micro-credits, with their dollar value (100,000 micro-credits are one dollar). */
-export const formatCredits = (micro: number): string => `${int.format(micro)} µ ($${(micro / 100_000).toFixed(2)})`;
+/**
+ * Micro-credits, with their dollar value (100,000 micro-credits are one dollar), rounded down to the
+ * cent as the API gives it: never more than is held.
+ */
+export const formatCredits = (micro: number): string => {
+  const cents = Math.floor(micro / 1_000);
+  return `${int.format(micro)} µ (${cents < 0 ? '-' : ''}$${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')})`;
+};
 
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n)) return '–';
