@@ -12,7 +12,7 @@ import { registerDocs } from './docs/index.js';
 import { AnswerBatch } from './answer-batch.js';
 import { timedBody } from './body-deadline.js';
 import { registerCors } from './cors.js';
-import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError, refuseConnectMethod } from './connections.js';
+import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError, refuseConnectMethod, silentConnections } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
 import { AppError, isAppError } from './errors.js';
 import { redactUrl, requestLogger, type Logger } from './logger.js';
@@ -86,9 +86,11 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   let closing = false;
+  const dropSilent = silentConnections(app.server);
   app.addHook('preClose', async () => {
     closing = true;
     destroyLingering();
+    dropSilent();
   });
   capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs);
   closeTakenWithAll(app.server);

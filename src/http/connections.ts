@@ -54,6 +54,22 @@ export function destroyLingering(): void {
   for (const socket of lingering) socket.destroy();
 }
 
+/**
+ * Tracks the server's connections so that, closing, it can drop those that never sent a byte (a
+ * browser's preconnect): Node counts a connection as busy from its start, so that headersTimeout
+ * covers it, and closing would wait that long for each. Returns what drops them.
+ */
+export function silentConnections(server: Server): () => void {
+  const open = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  return () => {
+    for (const socket of open) if (socket.bytesRead === 0) socket.destroy();
+  };
+}
+
 /** Connections whose answer went out before their request body was read: they close after it. */
 const closeAfterAnswer = new WeakSet<Socket>();
 
