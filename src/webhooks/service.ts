@@ -100,7 +100,8 @@ export class WebhookService {
 
   /**
    * Disabling cancels the open deliveries; enabling starts afresh: from the events committed after it
-   * (those of the disabled time are not sent; see docs/webhooks.md), and a new run of failures counts from zero.
+   * (those of the disabled time are not sent; see docs/webhooks.md), and a new run of failures counts from
+   * zero. A new URL is a new receiver: its run of failures counts from zero too.
    */
   async update(id: string, patch: EndpointPatch): Promise<WebhookEndpoint> {
     const current = await this.get(id);
@@ -111,8 +112,12 @@ export class WebhookService {
       next.events = events === undefined ? null : JSON.stringify(events);
     }
     if (patch.description !== undefined) next.description = patch.description;
-    // A new generation: an attempt in flight since before the enable no longer counts (see workers.ts).
-    if (patch.enabled === true && current.enabled !== 1) Object.assign(next, { enabled: 1, disabled_reason: null, failing_since: null, enable_generation: current.enable_generation + 1 });
+    // A new generation: an attempt in flight since before the enable, or to the address before this one,
+    // no longer counts (see workers.ts); a new receiver's run of failures counts from zero.
+    const enabling = patch.enabled === true && current.enabled !== 1;
+    const retargeted = next.url !== undefined && next.url !== current.url;
+    if (enabling || retargeted) Object.assign(next, { failing_since: null, enable_generation: current.enable_generation + 1 });
+    if (enabling) Object.assign(next, { enabled: 1, disabled_reason: null });
     if (patch.enabled === false && current.enabled === 1) Object.assign(next, { enabled: 0, disabled_reason: 'manual' });
     await this.storage.transaction(async (tx) => {
       if (!(await tx.webhooks.updateEndpoint(id, next))) throw new WebhookError('not_found', 'Webhook endpoint not found');

@@ -8,7 +8,7 @@ import { makeOrg } from '../helpers/org.js';
 import { startServerOn } from '../helpers/drivers.js';
 import type { TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
-import { endpointWithReceiver, type Receiver } from './receiver.js';
+import { endpointWithReceiver, startReceiver, type Receiver } from './receiver.js';
 
 type Body = Record<string, unknown>;
 
@@ -119,6 +119,23 @@ for (const driver of ['sqlite', 'postgres'] as const) {
         await new Promise((r) => setTimeout(r, 20));
       }
       assert.deepEqual(log.map((d) => d.status), ['succeeded', 'cancelled'], 'the event after the enable delivered; the one the disable cancelled stays cancelled');
+      assert.equal(watcher.ofType('webhook.disabled').length, 0);
+    });
+
+    test('pointed at another URL during a failing attempt past the window: the old receiver\'s failure does not disable it', async () => {
+      const { watcher, slow, publish } = await setup(2);
+      await publish('first');
+      await until(() => slow.receiver.received.length === 2, 'the second attempt in flight');
+      const healthy = await startReceiver();
+      receivers.push(healthy);
+      const moved = await ts.admin('PATCH', `/webhooks/${slow.id}`, { url: healthy.url });
+      assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      assert.equal(moved.body.failing_since, null, 'a new receiver starts a new run of failures');
+      await publish('after');
+      await attemptsLogged(slow.id, 2);
+      await until(() => healthy.ofType('test.ping').some((m) => m.body.data.phase === 'after'), 'the event after the move, at the new URL');
+      const after = await state(slow.id);
+      assert.equal(after.enabled, true, 'the old receiver\'s late failure does not disable it');
       assert.equal(watcher.ofType('webhook.disabled').length, 0);
     });
   });
