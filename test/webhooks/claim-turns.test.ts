@@ -60,4 +60,45 @@ for (const driver of DRIVERS) {
       assert.equal((await storage.webhooks.claimEndpoint('w2', now + LEASE_MS + 1, LEASE_MS))?.id, 'wh_a');
     });
   });
+
+  describe(`claiming webhook endpoints across organizations on ${driver.name}`, () => {
+    let storage: Storage;
+    let cleanup: () => Promise<void>;
+
+    before(async () => {
+      ({ storage, cleanup } = await driver.open());
+      await storage.migrate();
+      // One organization with three endpoints (say, receivers that hang), another with one.
+      for (const [org, ids] of [['org_many', ['wh_m1', 'wh_m2', 'wh_m3']], ['org_one', ['wh_z1']]] as const) {
+        await storage.orgs.create({ id: org, name: org, credits_micro: 0, created_at: at, updated_at: at });
+        for (const id of ids) {
+          await storage.webhooks.createEndpoint({
+            id, org_id: org, url: 'https://hooks.example.com/capstan', description: null, events: null, enabled: 1, disabled_reason: null,
+            secret_enc: 'sealed', previous_secret_enc: null, previous_secret_expires_at: null, failing_since: null,
+            lease_owner: null, lease_expires_at: null, served_at: 0, enable_generation: 0, created_at: at, updated_at: at, deleted_at: null,
+          });
+          await storage.webhooks.addDelivery({
+            id: `whd_${id}`, endpoint_id: id, org_id: org, event_id: '0190a1b2-c3d4-7e5f-8a6b-000000000001',
+            event_type: 'test.ping', order_key: `k.${id}`, payload: '{}', status: 'pending', attempts: 0, next_attempt_at: 0, created_at: at, updated_at: at,
+          });
+        }
+      }
+    });
+    after(async () => {
+      await storage.close();
+      await cleanup();
+    });
+
+    test('organizations take turns: one with many endpoints gets no more turns than one with a single endpoint', async () => {
+      let now = 1_000_000;
+      const order: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const claimed = await storage.webhooks.claimEndpoint('w1', ++now, LEASE_MS);
+        assert.ok(claimed, 'an endpoint with a due delivery');
+        order.push(claimed.id);
+        await storage.webhooks.releaseEndpoint(claimed.id, 'w1');
+      }
+      assert.deepEqual(order, ['wh_m1', 'wh_z1', 'wh_m2', 'wh_z1', 'wh_m3', 'wh_z1']);
+    });
+  });
 }

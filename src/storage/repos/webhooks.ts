@@ -1,7 +1,8 @@
 // Webhook endpoints, their deliveries and attempts, and the dispatcher's cursors into the event log.
 // Claiming follows the workflow engine: one atomic statement per driver (FOR UPDATE SKIP LOCKED on
 // PostgreSQL, SQLite serializes writers), here on the endpoint, so one request is in flight per endpoint.
-// Endpoints take turns: a claim goes to the one that has waited longest since its last turn.
+// Endpoints take turns: a claim goes to the organization whose latest turn is oldest, and of its
+// endpoints to the one that has waited longest since its last turn.
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Driver } from '../connect.js';
 import type { Database, WebhookAttemptTable, WebhookDeliveryTable, WebhookEndpointTable } from '../schema.js';
@@ -127,7 +128,9 @@ export function webhookRepo(db: Kysely<Database>, driver: Driver): WebhookRepo {
               select 1 from webhook_deliveries d
               where d.endpoint_id = e.id and d.status in ('pending', 'delivering') and d.next_attempt_at <= ${now}
             )
-          order by e.served_at, e.id
+          -- The organization whose latest turn is oldest first, then its endpoint waiting longest: an
+          -- organization with many hanging receivers gets no more turns than one with a single endpoint.
+          order by (select max(o.served_at) from webhook_endpoints o where o.org_id = e.org_id), e.served_at, e.id
           limit 1 ${skipLocked}
         )
         returning *`.execute(db);
