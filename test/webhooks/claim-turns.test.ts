@@ -9,6 +9,19 @@ import { DRIVERS } from '../helpers/drivers.js';
 const at = new Date(Date.UTC(2026, 0, 1)).toISOString();
 const LEASE_MS = 10_000;
 
+/** An enabled endpoint of `orgId` that has never had a turn, with one delivery due. */
+async function endpointWithDue(storage: Storage, orgId: string, id: string): Promise<void> {
+  await storage.webhooks.createEndpoint({
+    id, org_id: orgId, url: 'https://hooks.example.com/capstan', description: null, events: null, enabled: 1, disabled_reason: null,
+    secret_enc: 'sealed', previous_secret_enc: null, previous_secret_expires_at: null, failing_since: null,
+    lease_owner: null, lease_expires_at: null, served_at: 0, enable_generation: 0, created_at: at, updated_at: at, deleted_at: null,
+  });
+  await storage.webhooks.addDelivery({
+    id: `whd_${id}`, endpoint_id: id, org_id: orgId, event_id: '0190a1b2-c3d4-7e5f-8a6b-000000000001',
+    event_type: 'test.ping', order_key: `k.${id}`, payload: '{}', status: 'pending', attempts: 0, next_attempt_at: 0, created_at: at, updated_at: at,
+  });
+}
+
 for (const driver of DRIVERS) {
   describe(`claiming webhook endpoints on ${driver.name}`, () => {
     let storage: Storage;
@@ -18,17 +31,7 @@ for (const driver of DRIVERS) {
       ({ storage, cleanup } = await driver.open());
       await storage.migrate();
       await storage.orgs.create({ id: 'org_turns', name: 'turns', credits_micro: 0, created_at: at, updated_at: at });
-      for (const id of ['wh_a', 'wh_b', 'wh_c']) {
-        await storage.webhooks.createEndpoint({
-          id, org_id: 'org_turns', url: 'https://hooks.example.com/capstan', description: null, events: null, enabled: 1, disabled_reason: null,
-          secret_enc: 'sealed', previous_secret_enc: null, previous_secret_expires_at: null, failing_since: null,
-          lease_owner: null, lease_expires_at: null, served_at: 0, enable_generation: 0, created_at: at, updated_at: at, deleted_at: null,
-        });
-        await storage.webhooks.addDelivery({
-          id: `whd_${id}`, endpoint_id: id, org_id: 'org_turns', event_id: '0190a1b2-c3d4-7e5f-8a6b-000000000001',
-          event_type: 'test.ping', order_key: `k.${id}`, payload: '{}', status: 'pending', attempts: 0, next_attempt_at: 0, created_at: at, updated_at: at,
-        });
-      }
+      for (const id of ['wh_a', 'wh_b', 'wh_c']) await endpointWithDue(storage, 'org_turns', id);
     });
     after(async () => {
       await storage.close();
@@ -71,17 +74,7 @@ for (const driver of DRIVERS) {
       // One organization with three endpoints (say, receivers that hang), another with one.
       for (const [org, ids] of [['org_many', ['wh_m1', 'wh_m2', 'wh_m3']], ['org_one', ['wh_z1']]] as const) {
         await storage.orgs.create({ id: org, name: org, credits_micro: 0, created_at: at, updated_at: at });
-        for (const id of ids) {
-          await storage.webhooks.createEndpoint({
-            id, org_id: org, url: 'https://hooks.example.com/capstan', description: null, events: null, enabled: 1, disabled_reason: null,
-            secret_enc: 'sealed', previous_secret_enc: null, previous_secret_expires_at: null, failing_since: null,
-            lease_owner: null, lease_expires_at: null, served_at: 0, enable_generation: 0, created_at: at, updated_at: at, deleted_at: null,
-          });
-          await storage.webhooks.addDelivery({
-            id: `whd_${id}`, endpoint_id: id, org_id: org, event_id: '0190a1b2-c3d4-7e5f-8a6b-000000000001',
-            event_type: 'test.ping', order_key: `k.${id}`, payload: '{}', status: 'pending', attempts: 0, next_attempt_at: 0, created_at: at, updated_at: at,
-          });
-        }
+        for (const id of ids) await endpointWithDue(storage, org, id);
       }
     });
     after(async () => {
