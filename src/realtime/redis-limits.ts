@@ -2,28 +2,43 @@
 // its expiry on Redis's clock) that its node renews every third of the lease period. A node that dies
 // stops renewing and its leases lapse within one period; when Redis comes back empty after a restart,
 // each node re-registers its live leases as soon as it reconnects, so the counts match reality again.
+// Until the nodes have had the time to, a slot is not handed out: an acquisition waits out the rest
+// of a short warm-up (see LEASE_MARK), rather than admit past a cap whose other holders are not back.
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../http/errors.js';
 import type { RedisConnections } from '../redis/connect.js';
-import { defineScript, LEASE_ACQUIRE, LEASE_COUNT, LEASE_RELEASE, LEASE_RENEW, type RedisScript, type ScriptArg } from '../redis/scripts/index.js';
+import { defineScript, LEASE_ACQUIRE, LEASE_COUNT, LEASE_MARK, LEASE_RELEASE, LEASE_RENEW, type RedisScript, type ScriptArg } from '../redis/scripts/index.js';
 import type { ConnectionLease, ConnectionLimiter } from './types.js';
 
 /** Members per renewal call: Redis serves nothing else while a script runs, so each run stays short. */
 const RENEW_BATCH = 500;
 /** The commands connection tries to reconnect at least once a second, so a short outage is over by then. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+/**
+ * How long after Redis came back empty slots stay closed: a node retries its connection at least once
+ * a second (src/redis/connect.ts) and re-registers its leases as soon as it is back.
+ */
+export const LEASE_WARMUP_MS = 2_000;
+
+const unavailable = (why: string) => new AppError('unavailable', `Connection limits are unavailable: ${why}`, { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class RedisConnectionLimiter implements ConnectionLimiter {
   /** This node's live leases: member → slot-set key. */
   private readonly leases = new Map<string, string>();
   private readonly renewer: NodeJS.Timeout;
-  private readonly scripts: Readonly<Record<'acquire' | 'renew' | 'release' | 'count', RedisScript>>;
+  private readonly scripts: Readonly<Record<'acquire' | 'renew' | 'release' | 'count' | 'mark', RedisScript>>;
+  private readonly upSince: string;
   // ioredis emits 'ready' on every reconnect, and Redis may have lost every set meanwhile.
-  private readonly onReady = (): void => void this.renewAll();
+  private readonly onReady = (): void => {
+    this.scripts.mark([this.upSince], [0]).catch(() => undefined);
+    void this.renewAll();
+  };
 
   constructor(
     private readonly redis: RedisConnections,
     private readonly leaseMs = 15_000,
+    private readonly warmupMs = LEASE_WARMUP_MS,
   ) {
     const { commands } = redis;
     this.scripts = {
@@ -31,7 +46,12 @@ export class RedisConnectionLimiter implements ConnectionLimiter {
       renew: defineScript(commands, 'capstanLeaseRenew', LEASE_RENEW),
       release: defineScript(commands, 'capstanLeaseRelease', LEASE_RELEASE),
       count: defineScript(commands, 'capstanLeaseCount', LEASE_COUNT),
+      mark: defineScript(commands, 'capstanLeaseMark', LEASE_MARK),
     };
+    this.upSince = this.key('up-since');
+    // A node starting holds no lease, and a new cluster has none to re-register: no warm-up for it.
+    // Sent before any acquisition on the same connection, so Redis runs it first.
+    this.scripts.mark([this.upSince], [warmupMs]).catch(() => undefined);
     this.renewer = setInterval(() => void this.renewAll(), Math.max(100, Math.floor(leaseMs / 3)));
     this.renewer.unref();
     commands.on('ready', this.onReady);
@@ -44,13 +64,19 @@ export class RedisConnectionLimiter implements ConnectionLimiter {
   async acquire(key: string, max: number): Promise<ConnectionLease | undefined> {
     const member = randomUUID();
     const slots = this.key(key);
-    let taken: unknown;
-    try {
-      taken = await this.scripts.acquire([slots], [max, this.leaseMs, member]);
-    } catch {
-      throw new AppError('unavailable', 'Connection limits are unavailable: Redis cannot be reached', {
-        'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
-      });
+    const take = async (): Promise<number> => {
+      try {
+        return Number(await this.scripts.acquire([slots, this.upSince], [max, this.leaseMs, member, this.warmupMs]));
+      } catch {
+        throw unavailable('Redis cannot be reached');
+      }
+    };
+    let taken = await take();
+    if (taken < 0) {
+      // Warming up after Redis came back empty: wait for the other nodes' leases, then count.
+      await sleep(Math.min(-taken, this.warmupMs) + 10);
+      taken = await take();
+      if (taken < 0) throw unavailable('Redis has just restarted and the open connections are being counted again');
     }
     if (taken !== 1) return undefined;
     this.leases.set(member, slots);

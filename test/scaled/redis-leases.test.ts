@@ -1,7 +1,7 @@
 // Connection leases in Redis over time: two limiter instances on their own connections stand for two
 // nodes. Slot sets keep their expiry while connections stay open for many lease periods, a dead node's
 // slots free up within one period, and after a Redis restart (a private redis-server) the live leases
-// are back in Redis as soon as the nodes reconnect.
+// are back in Redis as soon as the nodes reconnect, and no slot is handed out before they are.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLogger, isAppError } from '../../src/http/index.js';
@@ -9,6 +9,7 @@ import { RedisConnectionLimiter, type ConnectionLease } from '../../src/realtime
 import { connectRedis, type RedisConnections } from '../../src/redis/connect.js';
 import { randomToken } from '../../src/util/ids.js';
 import { admitted, redisRequestLimiter } from '../helpers/rate-limits.js';
+import { startFreezableProxy } from '../helpers/freezable-proxy.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 const logger = createLogger('silent');
@@ -66,6 +67,10 @@ describe('connection leases in Redis', () => {
         const ttl = await nodeB.commands.pttl(slots);
         assert.ok(ttl > 0 && ttl <= leaseMs, `the slot set expires with its latest lease (pttl ${ttl} ms)`);
       }
+      // The nodes started on a new cluster: its store counts as warm from the start.
+      const [seconds, micros] = await nodeB.commands.time();
+      const since = Number(await nodeB.commands.get(`${prefix}conn:up-since`));
+      assert.ok(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - since >= 2000, 'the up-since mark is set back by the warm-up');
       for (const lease of leases) lease.release();
       // A release is sent without waiting for its answer, on its own node's connection; Redis runs
       // each connection's commands in order, so a PING answered on both means every release has run.
@@ -174,6 +179,38 @@ describe('connection leases across a Redis restart', () => {
     } finally {
       a.close();
       b.close();
+    }
+  });
+
+  test("no slot is handed out before every node's live leases are back", { timeout: 60_000 }, async () => {
+    // Node B reaches Redis through a proxy held frozen across the restart, so it comes back late.
+    const proxy = await startFreezableProxy({ host: '127.0.0.1', port: redis.port });
+    const lateB = await connectRedis(`redis://127.0.0.1:${proxy.port}`, prefix, logger);
+    const a = new RedisConnectionLimiter(nodeA, 15_000, 3000);
+    const b = new RedisConnectionLimiter(lateB, 15_000, 3000);
+    try {
+      const leases = [...(await acquireAll(a, 'contact:late', 5, 3)), ...(await acquireAll(b, 'contact:late', 5, 2))];
+      proxy.freeze();
+      await redis.kill();
+      await redis.start();
+      const count = await waitFor(() => a.count('contact:late').catch(() => -1), (n) => n === 3, 15_000);
+      assert.equal(count, 3, "node A is back and has re-registered its three leases; node B's two are missing");
+      // Node B's connection gets through half a second later.
+      const thawed = setTimeout(() => proxy.thaw(), 500);
+      try {
+        assert.equal(await a.acquire('contact:late', 5), undefined, 'a 6th slot is refused: it waited for node B');
+      } finally {
+        clearTimeout(thawed);
+        proxy.thaw();
+      }
+      assert.equal(await a.count('contact:late'), 5, "node B's leases are back");
+      leases[0]?.release();
+      assert.ok(await waitFor(() => a.acquire('contact:late', 5), (got) => got !== undefined, 4000), 'a released slot can be taken once more');
+    } finally {
+      a.close();
+      b.close();
+      await lateB.close();
+      await proxy.close();
     }
   });
 });

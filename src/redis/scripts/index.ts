@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 
 export { LEASE_ACQUIRE } from './lease-acquire.js';
 export { LEASE_COUNT } from './lease-count.js';
+export { LEASE_MARK } from './lease-mark.js';
 export { LEASE_RELEASE } from './lease-release.js';
 export { LEASE_RENEW } from './lease-renew.js';
 

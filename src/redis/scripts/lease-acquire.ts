@@ -1,9 +1,20 @@
-// Takes a connection slot unless the cap is reached: prunes lapsed leases, adds one, moves the set's expiry.
-// KEYS[1] slot set · ARGV[1] cap · ARGV[2] lease ms · ARGV[3] member → 1 taken, 0 at the cap.
+// Takes a slot if the set holds fewer than the cap: 1 taken, 0 full. While the lease store is warming
+// up after Redis came back empty (see lease-mark.ts), it answers minus the milliseconds left instead,
+// since other nodes may not have re-registered their live leases yet.
+// KEYS[1] slot set, KEYS[2] the store's up-since mark · ARGV[1] cap, ARGV[2] lease ms, ARGV[3] member,
+// ARGV[4] warm-up ms.
 export const LEASE_ACQUIRE = `
 -- Redis's clock, not the caller's: nodes whose clocks differ still agree on when a lease lapses.
 local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local since = tonumber(redis.call('get', KEYS[2]))
+if not since then
+  -- Redis lost the mark, so it lost the slot sets too: the warm-up starts now.
+  since = now
+  redis.call('set', KEYS[2], since)
+end
+local left = since + tonumber(ARGV[4]) - now
+if left > 0 then return -left end
 redis.call('zremrangebyscore', KEYS[1], '-inf', now)
 local taken = 0
 if redis.call('zcard', KEYS[1]) < tonumber(ARGV[1]) then
