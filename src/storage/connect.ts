@@ -1,9 +1,10 @@
 // Opens the configured database: SQLite (libsql, no build step) by default, PostgreSQL for a postgres:// URL.
 import { dirname, join, resolve } from 'node:path';
 import Database from 'libsql';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, sql, type SqliteDatabase } from 'kysely';
 import { ensurePrivateDir, makePrivateFile, tightenIfPresent } from '../util/private-files.js';
 import { PassSnapshot } from './pass-snapshot.js';
+import { CapstanSqliteDialect } from './sqlite-dialect.js';
 import { createPool, DEFAULT_POSTGRES_BOUNDS, GuardedPool, poolConfig, type PostgresBounds } from './pg-pool.js';
 import type { Database as Schema } from './schema.js';
 
@@ -79,7 +80,7 @@ export function connect(databaseUrl: string | null, dataDir: string, bounds: Pos
     sqlite.close();
     reader.close();
   };
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, close, () => snapshot.end()) }) });
+  const db = new Kysely<Schema>({ dialect: new CapstanSqliteDialect({ database: withStatementCache(sqlite, close, () => snapshot.end()) }) });
   return {
     driver: 'sqlite',
     db,
