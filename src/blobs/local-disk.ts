@@ -101,6 +101,8 @@ const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const PART_MANIFEST = /^(\d+)\.json$/;
 const SHARD = /^[0-9a-f]{2}$/;
 const OBJECT_MANIFEST = /^([0-9a-f]{64})\.json$/;
+/** A version beside its manifest: the key's hash, then a random name (randomName()). */
+const OBJECT_VERSION = /^([0-9a-f]{64})\.[0-9a-f]{24}$/;
 // A reader that loses the race with a put replacing the version it was about to open reads again.
 const READ_ATTEMPTS = 3;
 
@@ -329,6 +331,7 @@ export class LocalDiskBlobStore implements BlobStore {
       const modified = await modifiedAt(join(this.tmp, name));
       if (modified !== undefined && modified < cutoff) await rm(join(this.tmp, name), { recursive: true, force: true });
     }
+    await this.removeStrayVersions(cutoff);
     return expired;
   }
 
@@ -360,14 +363,16 @@ export class LocalDiskBlobStore implements BlobStore {
 
   /**
    * Makes new bytes the object's current version: `place` puts them beside the manifest under names
-   * starting with `base`, then the manifest is replaced and the previous version's files removed.
+   * starting with `base`, then the manifest is replaced and the previous version's files removed. The
+   * bytes are placed under the key's lock, so the sweep of stray versions never takes one on its way in.
    */
   private async commitObject(key: string, place: (dir: string, base: string) => Promise<VersionFiles>, meta: { size: number; etag: string; contentType: string | undefined }): Promise<PutResult> {
     const { dir, manifest, name } = this.objectPaths(key);
-    const placed = await place(dir, `${name}.${randomName()}`);
-    try {
-      await this.lock.run(manifest, async () => {
-        const previous = await readJson<ObjectManifest>(manifest);
+    await this.lock.run(manifest, async () => {
+      const placed = await place(dir, `${name}.${randomName()}`);
+      let previous: ObjectManifest | undefined;
+      try {
+        previous = await readJson<ObjectManifest>(manifest);
         const object: ObjectManifest = {
           key,
           size: meta.size,
@@ -377,13 +382,46 @@ export class LocalDiskBlobStore implements BlobStore {
           ...placed,
         };
         await writeJsonAtomic(this.tmp, manifest, object);
-        if (previous) await removeVersion(dir, versionName(previous));
-      });
-    } catch (e) {
-      await removeVersion(dir, versionName(placed));
-      throw e;
-    }
+      } catch (e) {
+        await removeVersion(dir, versionName(placed));
+        throw e;
+      }
+      if (previous) await removeVersion(dir, versionName(previous));
+    });
     return { etag: meta.etag, size: meta.size };
+  }
+
+  /**
+   * Removes versions no manifest names, changed before `cutoff`: a process killed between placing new
+   * bytes and replacing the manifest, or before it removed the version the manifest named before,
+   * leaves one behind, which no read, list or delete reaches. Only names that have no manifest, or
+   * more than one version beside it, are looked at closer.
+   */
+  private async removeStrayVersions(cutoff: number): Promise<void> {
+    for (const shard of await readdir(this.objects)) {
+      if (!SHARD.test(shard)) continue;
+      const dir = join(this.objects, shard);
+      const versions = new Map<string, string[]>();
+      const manifests = new Set<string>();
+      for (const entry of await readdirIfPresent(dir)) {
+        const manifestOf = OBJECT_MANIFEST.exec(entry)?.[1];
+        if (manifestOf !== undefined) manifests.add(manifestOf);
+        const versionOf = OBJECT_VERSION.exec(entry)?.[1];
+        if (versionOf !== undefined) versions.set(versionOf, [...(versions.get(versionOf) ?? []), entry]);
+      }
+      for (const [name, entries] of versions) {
+        if (manifests.has(name) && entries.length === 1) continue;
+        const manifest = join(dir, `${name}.json`);
+        await this.lock.run(manifest, async () => {
+          const current = await readJson<ObjectManifest>(manifest);
+          for (const entry of entries) {
+            if (current && versionName(current) === entry) continue;
+            const changed = await changedAt(join(dir, entry));
+            if (changed !== undefined && changed < cutoff) await removeVersion(dir, entry);
+          }
+        });
+      }
+    }
   }
 
   /**
@@ -491,6 +529,16 @@ async function readdirIfPresent(path: string): Promise<string[]> {
     return await readdir(path);
   } catch (e) {
     if (isMissing(e)) return [];
+    throw e;
+  }
+}
+
+/** When the entry last changed, moves and new links included (its ctime): a version moved in is new. */
+async function changedAt(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).ctimeMs;
+  } catch (e) {
+    if (isMissing(e)) return undefined;
     throw e;
   }
 }

@@ -2,7 +2,7 @@
 // all, and finished, aborted, expired or interrupted uploads leave nothing behind.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -124,4 +124,37 @@ describe('local disk store on disk', () => {
     assert.deepEqual(files('tmp'), []);
     assert.equal((await readAll(await store.get('kept/object'))).toString(), 'stays', 'objects are not touched');
   });
+
+  test('expiry removes versions a crash left beside the manifests, never the current one', async () => {
+    const store = storeAt();
+    const shardOf = (key: string) => {
+      const name = createHash('sha256').update(key).digest('hex');
+      return { name, dir: join(root, 'objects', name.slice(0, 2)) };
+    };
+    // What a process killed mid-put leaves: the new bytes moved in beside a manifest still naming the
+    // old version (kept/single), or beside no manifest at all (a first put of lost/never-committed),
+    // and a multipart version's folder whose manifest never came (lost/parts).
+    await store.put('kept/single', Buffer.from('current'));
+    const kept = shardOf('kept/single');
+    const current = readdirSync(kept.dir).find((f) => f.startsWith(`${kept.name}.`) && !f.endsWith('.json'));
+    assert.ok(current);
+    cpSync(join(kept.dir, current), join(kept.dir, `${kept.name}.${randomBytes(12).toString('hex')}`));
+    const lost = shardOf('lost/never-committed');
+    mkdirSync(lost.dir, { recursive: true });
+    writeFileSync(join(lost.dir, `${lost.name}.${randomBytes(12).toString('hex')}`), 'a whole video, unreachable');
+    const parts = shardOf('lost/parts');
+    const folder = join(parts.dir, `${parts.name}.${randomBytes(12).toString('hex')}`);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, '1'), 'segment');
+    const strays = () => files('objects').filter((f) => [lost.name, parts.name].some((n) => f.includes(n)) || (f.includes(kept.name) && !f.endsWith('.json') && !f.endsWith(current)));
+    assert.equal(strays().length, 3);
+
+    await store.expireAbandoned(HOUR, { prefixes: ['abandoned/'] });
+    assert.equal(strays().length, 3, 'nothing is an hour old yet (a version may be on its way in)');
+    await storeAt(2 * HOUR).expireAbandoned(HOUR, { prefixes: ['abandoned/'] });
+    assert.deepEqual(strays(), [], 'the stray versions are gone, whatever the prefixes');
+    assert.equal((await readAll(await store.get('kept/single'))).toString(), 'current', 'the current version stays');
+    assert.equal(files('objects').filter((f) => f.includes(kept.name)).length, 2, 'one manifest, one version file');
+  });
 });
+
