@@ -24,6 +24,7 @@ import type { UpgradeRouter } from './upgrade.js';
 import type { IdempotencyRepo } from '../storage/index.js';
 import { recordIdempotentAnswer } from './idempotency.js';
 import { useDepthLimitedJson } from './json-body.js';
+import { malformedQuery } from './query-encoding.js';
 import { requestIdOf } from './request-id.js';
 import { requestValidators } from './validators.js';
 import { checkQueryIntegers } from './query-integers.js';
@@ -114,7 +115,9 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
       // Every OPTIONS is a CORS preflight here (cors.ts answers whole ones).
       sendError(reply, new AppError('invalid_request', 'An OPTIONS request is a CORS preflight: it needs Origin and Access-Control-Request-Method'));
     } else {
-      done();
+      const badQuery = malformedQuery(req.url);
+      if (badQuery === undefined) done();
+      else sendError(reply, new AppError('invalid_request', badQuery));
     }
   });
   // A body is read only by routes that got this far (credentials checked in onRequest hooks), and it

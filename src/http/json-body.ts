@@ -3,7 +3,9 @@
 // idempotency record), so a body of a million "[" would overflow a stack somewhere and answer 500;
 // counting brackets first refuses it in one linear pass, before any parsing work. A body must be
 // UTF-8 and its strings whole Unicode: a stray byte or a lone surrogate escape would otherwise become
-// U+FFFD on its way to storage, and a name stored "verbatim" would not be what was sent.
+// U+FFFD on its way to storage, and a name stored "verbatim" would not be what was sent. Nor may a
+// string hold U+0000: PostgreSQL's text cannot store it and SQLite's C strings end at it, so it would
+// fail the write on one driver and cut the text short on the other.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AppError } from './errors.js';
 
@@ -43,21 +45,45 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Where in `value` (as `body.a[0].b`) a string or a key holds a lone surrogate, or undefined. */
-export function loneSurrogateAt(value: unknown, path = 'body'): string | undefined {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
+/** A `\u0000` escape: the only way U+0000 gets into parsed JSON (a raw control character is refused). */
+const NUL_ESCAPE = /\\u0000/;
+// eslint-disable-next-line no-control-regex -- U+0000 is what it looks for
+const NUL = /\u0000/;
+
+/** Where in `value` (as `body.a[0].b`) a string or a key matches `pattern`, or undefined. */
+function stringMatchAt(value: unknown, pattern: RegExp, path: string): string | undefined {
+  if (typeof value === 'string') return pattern.test(value) ? path : undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = loneSurrogateAt(value[i], `${path}[${i}]`);
+      const found = stringMatchAt(value[i], pattern, `${path}[${i}]`);
       if (found !== undefined) return found;
     }
   } else if (typeof value === 'object' && value !== null) {
     for (const [key, v] of Object.entries(value)) {
-      if (LONE_SURROGATE.test(key)) return `a key of ${path}`;
-      const found = loneSurrogateAt(v, `${path}.${key}`);
+      if (pattern.test(key)) return `a key of ${path}`;
+      const found = stringMatchAt(v, pattern, `${path}.${key}`);
       if (found !== undefined) return found;
     }
   }
+  return undefined;
+}
+
+/** Where in `value` (as `body.a[0].b`) a string or a key holds a lone surrogate, or undefined. */
+export function loneSurrogateAt(value: unknown, path = 'body'): string | undefined {
+  return stringMatchAt(value, LONE_SURROGATE, path);
+}
+
+/** Where in `value` (as `body.a[0].b`) a string or a key holds U+0000, or undefined. */
+export function nulAt(value: unknown, path = 'body'): string | undefined {
+  return stringMatchAt(value, NUL, path);
+}
+
+/** Why a parsed body is refused (a lone surrogate, a U+0000), or undefined; `text` says where to look. */
+function unstorableText(text: string, value: unknown): AppError | undefined {
+  const surrogate = SURROGATE_ESCAPE.test(text) ? loneSurrogateAt(value) : undefined;
+  if (surrogate !== undefined) return new AppError('malformed_json', `The JSON body contains a lone surrogate at ${surrogate}: a \\uD800–\\uDFFF escape that is not half of a pair`);
+  const nul = NUL_ESCAPE.test(text) ? nulAt(value) : undefined;
+  if (nul !== undefined) return new AppError('malformed_json', `The JSON body contains U+0000 at ${nul}: text may not hold NUL characters`);
   return undefined;
 }
 
@@ -84,14 +110,14 @@ export function useDepthLimitedJson(app: FastifyInstance, maxDepth = MAX_JSON_DE
       done(new AppError('invalid_request', `The JSON body nests objects and arrays deeper than ${maxDepth} levels`), undefined);
       return;
     }
-    if (!SURROGATE_ESCAPE.test(text)) {
+    if (!SURROGATE_ESCAPE.test(text) && !NUL_ESCAPE.test(text)) {
       parse(req, text, done);
       return;
     }
     parse(req, text, (err, value) => {
-      const at = err ? undefined : loneSurrogateAt(value);
-      if (at === undefined) done(err, value);
-      else done(new AppError('malformed_json', `The JSON body contains a lone surrogate at ${at}: a \\uD800–\\uDFFF escape that is not half of a pair`), undefined);
+      const refusal = err ? undefined : unstorableText(text, value);
+      if (refusal === undefined) done(err, value);
+      else done(refusal, undefined);
     });
   });
 }

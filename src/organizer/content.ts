@@ -46,9 +46,15 @@ export class ContentTimeoutError extends Error {
   override readonly name = 'ContentTimeoutError';
 }
 
-/** Collapses runs of spaces (OCR pads lines) and blank lines, and cuts to `chars`. */
+/**
+ * Collapses runs of spaces (OCR pads lines) and blank lines, drops control characters (a PDF's text
+ * layer may carry U+0000 for glyphs it cannot map, which PostgreSQL's text cannot store), and cuts to
+ * `chars`.
+ */
 export function tidyText(text: string, chars: number): string {
   return text
+    // eslint-disable-next-line no-control-regex -- control characters are what it drops
+    .replace(/[\u0000-\u0008\u000e-\u001f\u007f]+/g, '')
     .replace(/[ \t\f\v\u00a0]+/g, ' ')
     .replace(/ *\n[\n ]*/g, '\n')
     .trim()

@@ -1,7 +1,8 @@
 // A request body's text is taken as sent or not at all: bytes that are not UTF-8, and a JSON string
 // with a lone surrogate escape, are refused with 400 malformed_json instead of being stored with
-// U+FFFD in their place; a multipart filename is held to the same rule. Whole pairs, and text that
-// only looks like an escape, are kept verbatim.
+// U+FFFD in their place; a multipart filename is held to the same rule. So is U+0000, which
+// PostgreSQL refuses and SQLite cuts text short at. Whole pairs, and text that only looks like an
+// escape, are kept verbatim.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
@@ -38,6 +39,24 @@ describe('request body text', () => {
       assert.match(String(r.body.error), new RegExp(`lone surrogate at ${at.replace(/[[\]]/g, '\\$&')}`), `${body}: ${String(r.body.error)}`);
     }
     assert.deepEqual(await orgNames(), before, 'nothing was made');
+  });
+
+  test('U+0000 in a JSON string or key is 400 malformed_json, naming where it is: no driver stores it as sent', async () => {
+    const before = await orgNames();
+    for (const [body, at] of [
+      ['{"name":"a\\u0000b"}', 'body.name'],
+      ['{"name":"x","metadata":{"tags":["ok","\\u0000"]}}', 'body.metadata.tags[1]'],
+      ['{"name":"x","k\\u0000":1}', 'a key of body'],
+    ] as const) {
+      const r = await postOrg(body);
+      assert.equal(r.status, 400, body);
+      assert.equal(r.body.code, 'malformed_json', body);
+      assert.match(String(r.body.error), new RegExp(`U\\+0000 at ${at.replace(/[[\]]/g, '\\$&')}`), `${body}: ${String(r.body.error)}`);
+    }
+    assert.deepEqual(await orgNames(), before, 'nothing was made');
+    const r = await postOrg('{"name":"not a NUL \\\\u0000"}');
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.name, 'not a NUL \\u0000');
   });
 
   test('a JSON body that is not UTF-8 is 400 malformed_json', async () => {
@@ -81,6 +100,15 @@ describe('request body text', () => {
     assert.equal(answer.code, 'invalid_request');
     assert.match(String(answer.error), /not valid UTF-8/);
     assert.deepEqual((await org.call('GET', '/api/v1/files')).body.files, [], 'an upload is all or nothing');
+    const nul = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/a\u0000b\r\n\r\nhi\r\n--${boundary}--\r\n`),
+    ]);
+    const nulType = await fetch(`${ts.url}/api/v1/files`, { method: 'POST', headers: { 'capout-api-key': org.apiKey, 'content-type': `multipart/form-data; boundary=${boundary}` }, body: nul });
+    const nulAnswer = (await nulType.json()) as Record<string, unknown>;
+    assert.equal(nulType.status, 400, JSON.stringify(nulAnswer));
+    assert.equal(nulAnswer.code, 'invalid_request');
+    assert.match(String(nulAnswer.error), /NUL/);
+    assert.deepEqual((await org.call('GET', '/api/v1/files')).body.files, [], 'a part type with a NUL stores nothing');
     const kept = await upload(Buffer.from('naïve.txt'));
     assert.equal(kept.status, 201);
     assert.deepEqual(((await kept.json()) as { files: { name: string }[] }).files.map((f) => f.name), ['fine.txt', 'naïve.txt']);

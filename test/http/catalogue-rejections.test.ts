@@ -158,6 +158,18 @@ describe('framework and protocol refusals', () => {
     }
   });
 
+  test('a query string that is not valid percent-encoding, not UTF-8 or holds %00 is 400 invalid_request', async () => {
+    const headers = { 'capout-api-key': f.org.apiKey, authorization: `Bearer ${ADMIN_TOKEN}` };
+    for (const path of ['/documents?%ZZ=1', '/api/v1/folders?parent=%ZZ', '/api/v1/folders?parent=50%', '/admin/v1/orgs?limit=%E9', '/api/v1/files?folder=a%00b', '/documents?limit=10&x=%c0%af']) {
+      const res = await get(f.s.url + path, headers);
+      assertCatalogue(res, 'invalid_request');
+      assert.match(res.body, /query string/, path);
+    }
+    for (const path of ['/api/v1/folders?parent=Invoices%2F2025', '/api/v1/folders?parent=na%C3%AFve', '/documents?limit=10']) {
+      assert.equal((await get(f.s.url + path, headers)).status, 200, `${path} is well encoded`);
+    }
+  });
+
   test('a path parameter over its length limit is 400 invalid_request', async () => {
     assertCatalogue(await get(`${f.s.url}/status/${'a'.repeat(500)}`, { 'capout-api-key': f.org.apiKey }), 'invalid_request');
   });

@@ -95,6 +95,8 @@ export async function* readMultipart(source: AsyncIterable<Buffer | string>, bou
       end = buf.indexOf(HEADER_END);
     }
     const headerText = emptyHeaders ? '' : buf.subarray(0, end).toString('latin1');
+    // As in HTTP's own headers: a NUL would reach storage with the part's type, and no text holds one.
+    if (headerText.includes('\0')) throw malformed('a part header holds a NUL character');
     buf = buf.subarray(emptyHeaders ? 2 : end + 4);
     const headers = new Map<string, string>();
     for (const line of headerText.split('\r\n')) {
