@@ -198,7 +198,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
       if (isAppError(e)) return sendError(reply, e);
       throw e;
     }
-    return sendError(reply, new AppError('unavailable', 'Storage is not reachable'));
+    return sendError(reply, new AppError('unavailable', 'Storage is not reachable or cannot take writes'));
   });
   app.get('/version', { schema: { operationId: 'getVersion', summary: 'The running build version (same value as X-API-Version)', tags: ['meta'], security: [], response: replies({ 200: Type.Object({ version: Type.String({ examples: ['0.3.1'] }) }) }) } }, async () => ({ version: VERSION }));
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {

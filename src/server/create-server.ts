@@ -215,7 +215,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const app = await buildHttpApp({ config, logger, metrics, rateLimits, upgrades, ready: async () => {
     // Both probes are bounded (a second for storage, half of one for Redis) and run together.
     const [database, redis] = await Promise.all([storage.ping(), fanOut.ready()]);
-    if (!database) throw new AppError('unavailable', 'Storage is not reachable');
+    if (!database) throw new AppError('unavailable', 'Storage is not reachable or cannot take writes');
     if (!redis) throw new AppError('unavailable', 'Redis is not reachable');
     return true;
   }, idempotency: storage.idempotency }, surfaces);

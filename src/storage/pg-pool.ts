@@ -92,9 +92,11 @@ export class GuardedPool implements PostgresPool {
         return false;
       }
       try {
-        await client.query({ text: 'select 1', query_timeout: Math.max(1, deadline - Date.now()) } as Pg.QueryConfig);
+        // A server that answers but takes no writes (a standby after a failover, a primary set
+        // read-only, default_transaction_read_only) fails every write: not ready either.
+        const result = await client.query<{ read_only: string }>({ text: "select current_setting('transaction_read_only') as read_only", query_timeout: Math.max(1, deadline - Date.now()) } as Pg.QueryConfig);
         client.release();
-        return true;
+        return result.rows[0]?.read_only === 'off';
       } catch (e) {
         client.release(e instanceof Error ? e : new Error(String(e)));
         return false;

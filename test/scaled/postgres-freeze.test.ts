@@ -60,7 +60,7 @@ describe('PostgreSQL that stops answering', () => {
     const ready = await answer(`${ts.url}/readyz`);
     assert.equal(ready.status, 503);
     assert.equal(ready.body.code, 'unavailable');
-    assert.equal(ready.body.error, 'Storage is not reachable');
+    assert.equal(ready.body.error, 'Storage is not reachable or cannot take writes');
 
     const frozenPublish = await publish('during-freeze');
     assert.equal(frozenPublish.status, 503);
