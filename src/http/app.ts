@@ -12,7 +12,7 @@ import { registerDocs } from './docs/index.js';
 import { AnswerBatch } from './answer-batch.js';
 import { timedBody } from './body-deadline.js';
 import { registerCors } from './cors.js';
-import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, onClientError, refuseConnectMethod, silentConnections } from './connections.js';
+import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, ignoreUnknownExpectations, onClientError, refuseConnectMethod, silentConnections } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
 import { AppError, isAppError } from './errors.js';
 import { redactUrl, requestLogger, type Logger } from './logger.js';
@@ -96,6 +96,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs);
   closeTakenWithAll(app.server);
   app.server.on('connect', refuseConnectMethod);
+  ignoreUnknownExpectations(app.server);
   // Outermost layer: present on every response, preflight and errors included. The hooks every
   // request runs take a callback instead of returning a promise: no promise and no extra microtask each.
   app.addHook('onRequest', (req, reply, done) => {

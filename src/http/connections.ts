@@ -2,7 +2,7 @@
 // (malformed, smuggling attempts, headers too large or too slow), the cap on connections per client
 // address, and how a connection closes when its request body is not going to be read.
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ipv4FromGroups, ipv6Groups } from '../util/ip-address.js';
@@ -133,7 +133,7 @@ export function onClientError(logger: Logger): (err: NodeJS.ErrnoException, sock
  */
 export function refuseConnectMethod(_req: IncomingMessage, socket: Duplex): void {
   socket.on('error', () => socket.destroy());
-  endWithLinger(socket, rawErrorResponse(new AppError('method_not_allowed', 'CONNECT is not supported: Capstan is not a proxy')));
+  endWithLinger(socket, rawErrorResponse(new AppError('method_not_allowed', 'CONNECT is not supported: Capstan is not a proxy', { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' })));
 }
 
 /** Who a connection counts against: its peer address; IPv6 by its /64, which one host usually holds. */
@@ -185,3 +185,13 @@ function refuse(socket: Socket, max: number, timeoutMs: number): void {
     endWithLinger(socket, rawErrorResponse(error));
   });
 }
+
+/**
+ * The server's 'checkExpectation' listener. Node answers a bare 417 to an `Expect` other than
+ * `100-continue` unless someone listens; RFC 9110 lets a server ignore an expectation it does not know,
+ * so the request is served as if it had none.
+ */
+export function ignoreUnknownExpectations(server: Server): void {
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
+}
+

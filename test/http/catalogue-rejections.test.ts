@@ -206,9 +206,19 @@ describe('framework and protocol refusals', () => {
   test('a CONNECT request is 405 method_not_allowed in the catalogue shape, and the connection closes', async () => {
     // Node hands CONNECT to its own event; unanswered, the connection used to close without a word.
     for (const target of ['example.com:443', '/healthz', `/status/doc_x`]) {
-      expectRaw(await rawExchange(f.s.url, `CONNECT ${target} HTTP/1.1\r\nHost: example.com:443\r\n\r\n`), 'method_not_allowed');
+      const res = await rawExchange(f.s.url, `CONNECT ${target} HTTP/1.1\r\nHost: example.com:443\r\n\r\n`);
+      expectRaw(res, 'method_not_allowed');
+      assert.match(res.headers.allow ?? '', /GET/, 'a 405 says which methods are allowed');
     }
     assert.equal((await fetch(`${f.s.url}/healthz`)).status, 200);
+  });
+
+  test('an Expect other than 100-continue is ignored, as RFC 9110 allows: the request is served', async () => {
+    const body = '{"name":"expecting"}';
+    const res = await rawExchange(f.s.url, `POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nExpect: something-else\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    assert.equal(res.status, 201, res.body);
+    assert.equal(JSON.parse(res.body).name, 'expecting');
+    assert.equal(res.headers['x-api-version'], VERSION);
   });
 
   test('an HTTP/1.1 request without Host is 400 invalid_request in the catalogue shape', async () => {
