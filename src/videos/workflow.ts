@@ -135,8 +135,9 @@ export function videoWorkflow(deps: VideoWorkflowDeps): WorkflowDefinition {
           const report = row.deleted_at === null;
           const progress = progressOf(t);
           const video = progress ? await reportProgress(tx, deps.publisher, row, progress, report) : row;
-          if (t.kind === 'stage_started' && t.stage === 'transcribe' && t.attempt === 1 && video.transcription_status === 'PROCESSING') {
-            // The hook's start is reported by the worker that runs it, so PROCESSING always precedes its outcome.
+          if (t.kind === 'stage_started' && t.stage === 'transcribe' && t.first && video.transcription_status === 'PROCESSING') {
+            // The hook's start is reported by the worker that runs it, so PROCESSING always precedes its
+            // outcome; once per run, also when a shutdown handed the stage back and it starts again.
             if (report) await appendVideoEvent(tx, deps.publisher, 'video.transcription', video);
           } else if (t.kind === 'completed') {
             await tx.videos.update(id, NO_PROGRESS);

@@ -262,7 +262,7 @@ export class WorkflowEngine {
         // The lease may have lapsed while the stage list was read: only its holder may start the stage.
         if (!(await tx.workflows.renew(run.id, this.owner, Date.now() + this.options.leaseMs))) return false;
         await tx.workflows.startStage(run.id, stage.name, nowIso());
-        await def.hooks?.onTransitions?.(tx, run, [{ kind: 'stage_started', stage: stage.name, attempt: run.attempts }]);
+        await def.hooks?.onTransitions?.(tx, run, [{ kind: 'stage_started', stage: stage.name, attempt: run.attempts, first: !rows.some((r) => r.stage === stage.name) }]);
         return true;
       });
       if (!started) return;

@@ -32,7 +32,8 @@ export class PermanentStageError extends Error {
 export const ATTEMPTS_EXHAUSTED = 'attempts_exhausted';
 
 export type Transition =
-  | { readonly kind: 'stage_started'; readonly stage: string; readonly attempt: number }
+  /** `first`: no earlier start of this stage in this run was recorded (a stage handed back on shutdown starts again at attempt 1). */
+  | { readonly kind: 'stage_started'; readonly stage: string; readonly attempt: number; readonly first: boolean }
   | { readonly kind: 'stage_completed'; readonly stage: string }
   | { readonly kind: 'stage_retry'; readonly stage: string; readonly error: string; readonly attempt: number }
   | { readonly kind: 'completed' }

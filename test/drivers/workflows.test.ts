@@ -154,7 +154,8 @@ for (const driver of DRIVERS) {
         return 'done';
       } };
       // A long lease: without the hand-back the next worker would wait a minute.
-      const first = engine([slow], [], undefined, { leaseMs: 60_000 });
+      const log: Transition[] = [];
+      const first = engine([slow], log, undefined, { leaseMs: 60_000 });
       first.start();
       const run = await enqueue(first);
       await waitFor(async () => (started === 1 ? true : undefined), 'the stage to start');
@@ -162,10 +163,15 @@ for (const driver of DRIVERS) {
       const handed = await storage.workflows.get(run.id);
       assert.equal(handed?.lease_owner, null);
       assert.equal(handed?.attempts, 0, 'the interrupted attempt is not counted');
-      const next = engine([slow], [], undefined, { leaseMs: 60_000 });
+      const next = engine([slow], log, undefined, { leaseMs: 60_000 });
       next.start();
       assert.equal((await finished(run.id)).status, 'completed');
       assert.equal(started, 2);
+      // Both starts are attempt 1; only the first is the stage's first start (a domain reports it once).
+      assert.deepEqual(log.filter((t) => t.kind === 'stage_started'), [
+        { kind: 'stage_started', stage: 'slow', attempt: 1, first: true },
+        { kind: 'stage_started', stage: 'slow', attempt: 1, first: false },
+      ]);
       await next.stop();
     });
 
