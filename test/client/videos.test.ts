@@ -179,13 +179,25 @@ describe('videos through the SDK', () => {
     }
   });
 
-  test('a create with no answer, or answered 503 unavailable, is not sent again: it may have made the video', async () => {
-    for (const [label, fail] of [['no answer', async () => { throw noAnswer(); }], ['503 unavailable', async () => refusal('unavailable')]] as const) {
-      const flaky = failingOnce(`${SDK}/videos/create`, fail);
-      const sdk = createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: flaky.fetch });
-      await assert.rejects(sdk.videos.upload(video, { partSize: PART }), (e: unknown) => e instanceof CapstanError && e.code === (label === 'no answer' ? 'network_error' : 'unavailable'), label);
-      assert.equal(flaky.count(`${SDK}/videos/create`), 1, label);
+  test('a create with no answer (applied or not), or answered 503, is sent again under one Idempotency-Key: one video, uploaded', async () => {
+    const applied = async (input: string, init?: RequestInit) => {
+      await fetch(input, init);
+      throw noAnswer();
+    };
+    const keys: (string | null)[] = [];
+    for (const [label, fail] of [['no answer, not applied', async () => { throw noAnswer(); }], ['no answer, applied', applied], ['503 unavailable', async () => refusal('unavailable')]] as const) {
+      const name = `create-retried-${label}-${Date.now()}`;
+      const flaky = failingOnce(`${SDK}/videos/create`, async (input, init) => {
+        keys.push(new Headers(init?.headers).get('idempotency-key'));
+        return fail(input, init);
+      });
+      const result = await createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: flaky.fetch }).videos.upload(video, { partSize: PART, create: { name } });
+      assert.equal(flaky.count(`${SDK}/videos/create`), 2, label);
+      assert.equal((await client.videos.waitUntilReady(result.videoId, { intervalMs: 100 })).ready, true, label);
+      assert.deepEqual((await client.videos.list({ limit: 100 })).filter((v) => v.name === name).map((v) => v.id), [result.videoId], `${label}: one video`);
     }
+    assert.ok(keys.every((k) => k !== null && /^upload-/.test(k)), 'every create carries a key');
+    assert.equal(new Set(keys).size, keys.length, 'a key per upload');
   });
 
   test('an abort while a failed step waits to be tried again stops the upload at once, typed aborted', async () => {

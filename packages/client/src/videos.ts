@@ -2,6 +2,7 @@
 // parts, in parallel, resumable, abortable) and the REST API with the secret key (list, get, status,
 // delete, usage, polling until a video is ready, and the app's video events stream).
 import { backoffDelay, sleep } from './backoff.js';
+import { randomId } from './encoding.js';
 import { abortedError, CapstanError } from './errors.js';
 import { networkError, errorFromResponse, type HttpCore } from './http.js';
 import { openVideoEvents, type VideoEventsOptions, type VideoEventStream } from './video-events.js';
@@ -81,8 +82,20 @@ export class VideosClient {
 
   // ---- SDK API (cpk_) ----
 
-  create(body: CreateVideoRequest = {}, signal?: AbortSignal): Promise<CreateVideoResponse> {
-    return this.sdk('/videos/create', body, signal);
+  /**
+   * Creates a video. With `idempotencyKey`, a create retried after a lost answer returns the first
+   * video instead of making a second (the server keeps the key 24 h per app).
+   */
+  create(body: CreateVideoRequest = {}, options: { readonly idempotencyKey?: string; readonly signal?: AbortSignal } | AbortSignal = {}): Promise<CreateVideoResponse> {
+    const { signal, idempotencyKey } = options instanceof AbortSignal ? { signal: options, idempotencyKey: undefined } : options;
+    return this.http.request<CreateVideoResponse>({
+      method: 'POST',
+      path: `${SDK}/videos/create`,
+      json: body,
+      credential: this.public,
+      signal,
+      headers: idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey },
+    });
   }
 
   /** Aborts a multipart upload on the server (its parts are discarded). */
@@ -101,9 +114,11 @@ export class VideosClient {
     if (!(partSize > 0)) throw new CapstanError({ status: 0, code: 'invalid_request', message: 'partSize must be a positive number of bytes' });
     const partsTotal = Math.max(1, Math.ceil(blob.size / partSize));
     const sizeOf = (n: number) => Math.min(partSize, blob.size - (n - 1) * partSize);
-    // A create without an answer may have made the video: only a refusal that applied nothing
-    // (draining) is asked again. A second initiate replaces the first, so any transient one is.
-    const videoId = options.resume?.videoId ?? options.videoId ?? (await retried(() => this.create(options.create, signal), appliedNothing, signal)).videoId;
+    // A create without an answer may have made the video: it is asked again under one Idempotency-Key,
+    // so a retry returns that video rather than making a second. A second initiate replaces the
+    // first, so any transient one is asked again too.
+    const createKey = `upload-${randomId()}`;
+    const videoId = options.resume?.videoId ?? options.videoId ?? (await retried(() => this.create(options.create, { idempotencyKey: createKey, signal }), createRetryable, signal)).videoId;
     const contentType = options.contentType || blob.type || 'video/mp4';
     const uploadId = options.resume?.uploadId ?? (await retried(() => this.sdk<{ uploadId: string }>('/upload/multipart/initiate', { videoId, contentType }, signal), transient, signal)).uploadId;
     const done = new Map<number, UploadedPart>();
@@ -255,8 +270,8 @@ export class VideosClient {
 /** A failure another try may not meet: no answer, or the server (or a proxy before it) failing. */
 const transient = (e: CapstanError): boolean => e.code === 'network_error' || e.status >= 500;
 
-/** A refusal given before the request was handled at all (docs/api.md: a draining node's answer). */
-const appliedNothing = (e: CapstanError): boolean => e.code === 'draining';
+/** A create under an Idempotency-Key: transient, or its first try still running (409 with Retry-After). */
+const createRetryable = (e: CapstanError): boolean => transient(e) || (e.code === 'idempotency_conflict' && e.retryAfter !== undefined);
 
 /** Runs one step of an upload, again after a failure `retryable` accepts, waiting Retry-After or backoff. */
 async function retried<T>(step: () => Promise<T>, retryable: (e: CapstanError) => boolean, signal: AbortSignal | undefined): Promise<T> {

@@ -96,6 +96,10 @@ export const CreateBody = Type.Object({
   metadata: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true, description: 'Any JSON object (at most 16 KiB), stored and returned as given' }))),
 }, { additionalProperties: false, examples: [{ name: 'User Recording', userId: 'user_42' }] });
 
+export const CreateHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: '1-255 visible ASCII characters, kept 24 h per app. The same key with the same body returns the first video instead of making another (a create retried after a lost answer); with another body, 409 idempotency_conflict.' })),
+});
+
 export const CreateResponse = Type.Object({
   videoId: Type.String(),
   s3Key: Type.String({ description: 'Where the upload will be stored' }),

@@ -3,10 +3,10 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { bodylessAsEmpty, replies, type ErrorCode } from '../../http/index.js';
+import { bodylessAsEmpty, idempotently, replies, schemas, type ErrorCode } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import { appOf, PUBLIC_KEY_SECURITY, requireAppKey } from './auth.js';
-import { AbortBody, CompleteBody, CreateBody, CreateResponse, InitiateBody, InitiateResponse, PresignBody, PresignResponse, Success, withErrorFields } from './schemas.js';
+import { AbortBody, CompleteBody, CreateBody, CreateHeaders, CreateResponse, InitiateBody, InitiateResponse, PresignBody, PresignResponse, Success, withErrorFields } from './schemas.js';
 
 export const SDK_PREFIX = '/api/developer/sdk/v1';
 const tags = ['developer SDK'];
@@ -20,7 +20,7 @@ const completeReplies = withErrorFields(sdkReplies({ 200: Success }, ['not_found
 const ORIGIN = 'For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); development apps skip the check.';
 const UPLOAD_NOT_FOUND = 'An unknown, deleted or other app\'s video is 404 not_found; an uploadId that is not the video\'s current upload is 404 (NoSuchUpload: …).';
 
-const createReplies = withErrorFields(sdkReplies({ 200: CreateResponse }, ['payment_required']), 402, {
+const createReplies = withErrorFields(sdkReplies({ 200: { ...CreateResponse, headers: schemas.replayHeaders } }, ['payment_required', 'idempotency_conflict']), 402, {
   required_micro: Type.Integer({ minimum: 0, description: 'Always sent with payment_required here: the least balance a video needs (one minute\'s price), in micro-credits' }),
   balance_micro: Type.Integer({ description: 'Always sent with payment_required here: what the app\'s organization holds, in micro-credits' }),
 }, { error: 'Insufficient credits: creating a video needs at least 5000 micro-credits', code: 'payment_required', required_micro: 5000, balance_micro: 1200 });
@@ -36,10 +36,13 @@ export function developerSdkRoutes(ctx: AppContext) {
 
       app.post('/videos/create', {
         schema: {
-          operationId: 'createVideo', tags, security, summary: 'Create a video record; 402 below one minute of credits', body: CreateBody, response: createReplies,
-          description: `name defaults to "Untitled"; the body may be left out. Needs a balance of at least CAPSTAN_VIDEO_PRICE_PER_MINUTE_MICRO (5,000) micro-credits, else 402 payment_required with required_micro and balance_micro; the debit itself happens when the uploaded file is measured. ${ORIGIN}`,
+          operationId: 'createVideo', tags, security, summary: 'Create a video record; 402 below one minute of credits', headers: CreateHeaders, body: CreateBody, response: createReplies,
+          description: `name defaults to "Untitled"; the body may be left out. Needs a balance of at least CAPSTAN_VIDEO_PRICE_PER_MINUTE_MICRO (5,000) micro-credits, else 402 payment_required with required_micro and balance_micro; the debit itself happens when the uploaded file is measured. With an Idempotency-Key, a create retried after a lost answer returns the first video (Idempotent-Replayed: true) instead of making a second. ${ORIGIN}`,
         },
-      }, async (req) => videos.create(appOf(req), { ...req.body, metadata: req.body.metadata ?? undefined }));
+      }, async (req, reply) => {
+        const app = appOf(req);
+        return idempotently(ctx.storage.idempotency, req, reply, `app:${app.id}`, () => videos.create(app, { ...req.body, metadata: req.body.metadata ?? undefined }));
+      });
 
       app.post('/upload/multipart/initiate', {
         schema: {

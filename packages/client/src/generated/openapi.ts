@@ -1923,7 +1923,7 @@ export interface paths {
         put?: never;
         /**
          * Create a video record; 402 below one minute of credits
-         * @description name defaults to "Untitled"; the body may be left out. Needs a balance of at least CAPSTAN_VIDEO_PRICE_PER_MINUTE_MICRO (5,000) micro-credits, else 402 payment_required with required_micro and balance_micro; the debit itself happens when the uploaded file is measured. For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); development apps skip the check.
+         * @description name defaults to "Untitled"; the body may be left out. Needs a balance of at least CAPSTAN_VIDEO_PRICE_PER_MINUTE_MICRO (5,000) micro-credits, else 402 payment_required with required_micro and balance_micro; the debit itself happens when the uploaded file is measured. With an Idempotency-Key, a create retried after a lost answer returns the first video (Idempotent-Replayed: true) instead of making a second. For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); development apps skip the check.
          */
         post: operations["createVideo"];
         delete?: never;
@@ -31906,7 +31906,10 @@ export interface operations {
     createVideo: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1-255 visible ASCII characters, kept 24 h per app. The same key with the same body returns the first video instead of making another (a create retried after a lost answer); with another body, 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -31933,6 +31936,8 @@ export interface operations {
             /** @description The video record, with its share and embed URLs */
             200: {
                 headers: {
+                    /** @description Present when this is the recorded answer of an earlier request with the same Idempotency-Key */
+                    "idempotent-replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -32063,6 +32068,27 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `idempotency_conflict`: This Idempotency-Key was used with a different request */
+            409: {
+                headers: {
+                    /** @description Sent with idempotency_conflict when the Idempotency-Key is held by a request still running: seconds to wait before sending the same request again (it then gets that request's answer). Absent when the key was used with another request */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 409)
+                         * @enum {string}
+                         */
+                        code: "idempotency_conflict";
                     } & {
                         [key: string]: unknown;
                     };
