@@ -24,6 +24,7 @@ import type { UpgradeRouter } from './upgrade.js';
 import type { IdempotencyRepo } from '../storage/index.js';
 import { recordIdempotentAnswer } from './idempotency.js';
 import { useDepthLimitedJson } from './json-body.js';
+import { requestAnswered, requestArrived } from './pipelining.js';
 import { malformedQuery } from './query-encoding.js';
 import { requestIdOf } from './request-id.js';
 import { requestValidators } from './validators.js';
@@ -100,6 +101,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   // Outermost layer: present on every response, preflight and errors included. The hooks every
   // request runs take a callback instead of returning a promise: no promise and no extra microtask each.
   app.addHook('onRequest', (req, reply, done) => {
+    requestArrived(req.raw.socket);
     reply.header('X-API-Version', VERSION);
     reply.header('X-Request-ID', req.id);
     // A hook that answers does not call done(): the answer ends the request's hooks.
@@ -166,6 +168,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     if (logger.isLevelEnabled('info')) logger.info({ reqId: req.id, method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(elapsed * 10) / 10 }, 'request');
   };
   app.addHook('onResponse', (req, reply, done) => {
+    requestAnswered(req.raw.socket);
     recordRequest(req, reply);
     done();
   });

@@ -1,0 +1,49 @@
+// Pipelined requests. Node stops reading a connection once answers wait to be written to it, but
+// Capstan's handlers are async and its answers leave at the end of their pass (answer-batch.ts), so
+// for a client pipelining thousands of requests without reading their answers that never happened
+// in time: every request the kernel delivered was parsed and held at once (about 70 MB and seconds
+// of the event loop for 50,000 on one connection). A connection is not read while it has
+// MAX_UNANSWERED requests unanswered, and is read again once one is answered. Pausing the socket
+// alone does not stop Node's parser, which reads the socket natively: this takes Node's own pause
+// (`_paused`, which makes the server pause its parser after the chunk it is on, and which its
+// drain handling already undoes), as Node does for answers waiting to be written.
+
+import type { Socket } from 'node:net';
+
+/** Far above what a pipelining client needs to keep a connection busy (browsers do not pipeline). */
+export const MAX_UNANSWERED = 16;
+
+/** The parts of Node's HTTP server socket state this uses (lib/_http_server.js). */
+interface ServerSocket {
+  _paused?: boolean;
+  parser?: { resume(): void } | null;
+}
+
+const unanswered = new WeakMap<Socket, number>();
+
+/** A request on `socket` reached the app (its first hook). */
+export function requestArrived(socket: Socket | null): void {
+  if (!socket) return;
+  const n = (unanswered.get(socket) ?? 0) + 1;
+  unanswered.set(socket, n);
+  if (n === MAX_UNANSWERED) {
+    (socket as Socket & ServerSocket)._paused = true;
+    socket.pause();
+  }
+}
+
+/** A request on `socket` has its answer sent. */
+export function requestAnswered(socket: Socket | null): void {
+  if (!socket) return;
+  const n = unanswered.get(socket);
+  if (n === undefined) return;
+  unanswered.set(socket, n - 1);
+  if (n === MAX_UNANSWERED) {
+    const paused = socket as Socket & ServerSocket;
+    // Node pauses the same way while answers wait to be written; its drain handler resumes then.
+    if (paused.writableNeedDrain) return;
+    paused._paused = false;
+    paused.parser?.resume();
+    socket.resume();
+  }
+}
