@@ -69,6 +69,9 @@ export function connect(databaseUrl: string | null, dataDir: string, bounds: Pos
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
+  // After a checkpoint the WAL is cut back to this size: without it, a WAL grown large (a reader holding
+  // a snapshot through many writes) kept its peak size on disk until the server stopped.
+  sqlite.pragma('journal_size_limit = 67108864');
   // In WAL mode a second connection reads the last committed state without waiting for the
   // transaction the first may hold open across awaits; query_only makes any write on it an error.
   const reader = new Database(path);
