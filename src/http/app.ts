@@ -12,7 +12,7 @@ import { registerDocs } from './docs/index.js';
 import { AnswerBatch } from './answer-batch.js';
 import { timedBody } from './body-deadline.js';
 import { registerCors } from './cors.js';
-import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, ignoreUnknownExpectations, onClientError, refuseConnectMethod, silentConnections } from './connections.js';
+import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, continueIfExpected, handleExpectations, onClientError, refuseConnectMethod, silentConnections } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
 import { AppError, isAppError } from './errors.js';
 import { redactUrl, requestLogger, type Logger } from './logger.js';
@@ -97,7 +97,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs);
   closeTakenWithAll(app.server);
   app.server.on('connect', refuseConnectMethod);
-  ignoreUnknownExpectations(app.server);
+  handleExpectations(app.server);
   // Outermost layer: present on every response, preflight and errors included. The hooks every
   // request runs take a callback instead of returning a promise: no promise and no extra microtask each.
   app.addHook('onRequest', (req, reply, done) => {
@@ -126,8 +126,10 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   // A body is read only by routes that got this far (credentials checked in onRequest hooks), and it
   // must keep arriving; an answer sent before it was read closes the connection instead of draining it.
   const bodyDeadline = { baseMs: config.httpRequestTimeoutMs, minBytesPerSecond: config.httpBodyMinBytesPerSecond };
-  app.addHook('preParsing', (req, _reply, payload, done) => {
-    done(null, req.method === 'GET' || req.method === 'HEAD' || !declaresBody(req.raw) ? payload : timedBody(payload, bodyDeadline));
+  app.addHook('preParsing', (req, reply, payload, done) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || !declaresBody(req.raw)) return done(null, payload);
+    continueIfExpected(req.raw, reply.raw);
+    done(null, timedBody(payload, bodyDeadline));
   });
   const idempotency = deps.idempotency;
   const answers = new AnswerBatch(deps.logger);

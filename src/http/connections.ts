@@ -187,11 +187,20 @@ function refuse(socket: Socket, max: number, timeoutMs: number): void {
 }
 
 /**
- * The server's 'checkExpectation' listener. Node answers a bare 417 to an `Expect` other than
- * `100-continue` unless someone listens; RFC 9110 lets a server ignore an expectation it does not know,
- * so the request is served as if it had none.
+ * `Expect` headers. Node answers a bare 417 to an expectation other than `100-continue` unless someone
+ * listens; RFC 9110 lets a server ignore one it does not know, so the request is served as if it had
+ * none. And Node sends `100 Continue` as soon as the headers arrive unless someone listens, inviting
+ * the body of a request its credentials will refuse: the route sends it (continueIfExpected) once the
+ * request has got as far as reading its body.
  */
-export function ignoreUnknownExpectations(server: Server): void {
+export function handleExpectations(server: Server): void {
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
+}
+
+/** Sends `100 Continue` to a client waiting for it before its body (see handleExpectations). */
+export function continueIfExpected(req: IncomingMessage, res: ServerResponse): void {
+  const expect = req.headers.expect;
+  if (expect !== undefined && /^\s*100-continue\s*$/i.test(expect) && !res.headersSent) res.writeContinue();
 }
 

@@ -76,6 +76,31 @@ describe('bodies are read after the credential is checked, under a deadline', ()
     }));
   });
 
+  test('Expect: 100-continue: an unknown key gets 401 without 100 Continue, a valid one gets 100 then its answer', async () => {
+    const body = JSON.stringify({ name: 'expects continue' });
+    const refused = await rawConnect(ts.url);
+    try {
+      refused.write(request('POST', '/admin/v1/orgs', { authorization: 'Bearer wrong-admin-token', 'content-type': 'application/json', expect: '100-continue' }, body.length));
+      const res = await refused.response(3000);
+      assert.equal(res.status, 401, 'no 100 Continue invites the body of a refused request');
+      assert.ok(!refused.received().includes('100 Continue'), refused.received().slice(0, 200));
+    } finally {
+      refused.destroy();
+    }
+    const accepted = await rawConnect(ts.url);
+    try {
+      accepted.write(request('POST', '/admin/v1/orgs', { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', expect: '100-continue' }, body.length));
+      for (let i = 0; i < 100 && !accepted.received().startsWith('HTTP/1.1 100 Continue\r\n\r\n'); i++) await sleep(20);
+      assert.ok(accepted.received().startsWith('HTTP/1.1 100 Continue\r\n\r\n'), `100 Continue first: ${JSON.stringify(accepted.received().slice(0, 80))}`);
+      accepted.write(body);
+      for (let i = 0; i < 100 && !/HTTP\/1\.1 201 /.test(accepted.received()); i++) await sleep(20);
+      assert.match(accepted.received(), /HTTP\/1\.1 201 /);
+      assert.match(accepted.received(), /"name":"expects continue"/);
+    } finally {
+      accepted.destroy();
+    }
+  });
+
   test('with a valid key, a body that stalls is 408 request_timeout after httpRequestTimeoutMs, and closed', async () => {
     const { conn, stop } = await trickle(ts, request('POST', '/upload', { 'capout-api-key': org.apiKey, 'content-type': 'application/json' }, 10_000), 100, 3_600_000);
     try {
