@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { orgTopic, type EventPublisher } from '../events/index.js';
 import type { Logger, Metrics } from '../http/index.js';
-import { WEBHOOK_CHANNEL, type Repos, type Storage, type WebhookDelivery, type WebhookEndpoint } from '../storage/index.js';
+import { isStorageUnavailable, WEBHOOK_CHANNEL, type Repos, type Storage, type WebhookDelivery, type WebhookEndpoint } from '../storage/index.js';
 import type { SecretBox } from '../util/secret-box.js';
 import { nowIso } from '../util/time.js';
 import { VERSION } from '../util/version.js';
@@ -121,7 +121,8 @@ export class DeliveryWorkers {
       try {
         await this.serve(endpoint.id);
       } catch (e) {
-        this.logger.error({ err: e, endpoint: endpoint.id }, 'webhook delivery failed to record');
+        if (isStorageUnavailable(e)) this.logger.warn({ err: e, endpoint: endpoint.id }, 'webhook delivery not recorded: the database is unavailable; it is tried again');
+        else this.logger.error({ err: e, endpoint: endpoint.id }, 'webhook delivery failed to record');
       } finally {
         await this.storage.webhooks.releaseEndpoint(endpoint.id, this.owner).catch(() => undefined);
       }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../http/index.js';
 import type { Repos, Storage, WorkflowRun } from '../storage/index.js';
-import { WORKFLOW_CHANNEL } from '../storage/index.js';
+import { isStorageUnavailable, WORKFLOW_CHANNEL } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import { ATTEMPTS_EXHAUSTED, PermanentStageError, type RetryOutcome, type Transition, type WorkflowDefinition } from './types.js';
@@ -224,7 +224,10 @@ export class WorkflowEngine {
       try {
         await this.step(run);
       } catch (e) {
-        this.logger.error({ err: e, run: run.id }, 'workflow step failed to record');
+        // The database away (a restart, a failover) is an outage the run survives: its lease lapses and
+        // it is taken again. Anything else is a bug.
+        if (isStorageUnavailable(e)) this.logger.warn({ err: e, run: run.id }, 'workflow step not recorded: the database is unavailable; the run is taken again');
+        else this.logger.error({ err: e, run: run.id }, 'workflow step failed to record');
       } finally {
         if (!reserved) this.busy--;
       }

@@ -5,6 +5,7 @@
 // kinds, and a reserved slot another organization's long stages cannot fill.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
 import { createLogger } from '../../src/http/index.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { ATTEMPTS_EXHAUSTED, PermanentStageError, WorkflowEngine, type Stage, type Transition, type WorkflowOptions } from '../../src/workflows/index.js';
@@ -173,6 +174,31 @@ for (const driver of DRIVERS) {
         { kind: 'stage_started', stage: 'slow', attempt: 1, first: false },
       ]);
       await next.stop();
+    });
+
+    test('a stage whose result cannot be recorded while the database is away is logged as a warning, and the run is taken again', async () => {
+      const lines: { level: number; msg: string }[] = [];
+      const captured = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+      const e = new WorkflowEngine(storage, OPTIONS, captured);
+      e.define({ kind: 'test', stages: [{ name: 'only', run: async () => 'done' }] });
+      engines.push(e);
+      const transaction = storage.transaction.bind(storage);
+      let calls = 0;
+      // The stage's start commits; the transaction recording its result meets the database gone.
+      storage.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
+        if (++calls === 2) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+        return transaction(fn);
+      }) as typeof storage.transaction;
+      try {
+        e.start();
+        const run = await enqueue(e);
+        assert.equal((await finished(run.id)).status, 'completed', 'taken again once its lease lapsed');
+      } finally {
+        storage.transaction = transaction;
+        await e.stop();
+      }
+      assert.ok(lines.some((l) => l.level === 40 && /database is unavailable/.test(l.msg)), JSON.stringify(lines));
+      assert.deepEqual(lines.filter((l) => l.level >= 50), [], 'an outage is not logged as an error');
     });
 
     /** A due run written straight to the table, `age` ms old, for the claim tests (each uses kinds of its own). */
