@@ -83,7 +83,8 @@ function unstorableText(text: string, value: unknown): AppError | undefined {
   const surrogate = SURROGATE_ESCAPE.test(text) ? loneSurrogateAt(value) : undefined;
   if (surrogate !== undefined) return new AppError('malformed_json', `The JSON body contains a lone surrogate at ${surrogate}: a \\uD800–\\uDFFF escape that is not half of a pair`);
   const nul = NUL_ESCAPE.test(text) ? nulAt(value) : undefined;
-  if (nul !== undefined) return new AppError('malformed_json', `The JSON body contains U+0000 at ${nul}: text may not hold NUL characters`);
+  // Valid JSON, but text no field may hold: invalid_request, as the fields that refuse control characters say.
+  if (nul !== undefined) return new AppError('invalid_request', `The JSON body contains U+0000 at ${nul}: text may not hold NUL characters`);
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 // A request body's text is taken as sent or not at all: bytes that are not UTF-8, and a JSON string
 // with a lone surrogate escape, are refused with 400 malformed_json instead of being stored with
-// U+FFFD in their place; a multipart filename is held to the same rule. So is U+0000, which
-// PostgreSQL refuses and SQLite cuts text short at. Whole pairs, and text that only looks like an
+// U+FFFD in their place; a multipart filename is held to the same rule. U+0000, which PostgreSQL
+// refuses and SQLite cuts text short at, is 400 invalid_request anywhere in a body. Whole pairs, and text that only looks like an
 // escape, are kept verbatim.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -41,7 +41,7 @@ describe('request body text', () => {
     assert.deepEqual(await orgNames(), before, 'nothing was made');
   });
 
-  test('U+0000 in a JSON string or key is 400 malformed_json, naming where it is: no driver stores it as sent', async () => {
+  test('U+0000 in a JSON string or key is 400 invalid_request, naming where it is: no driver stores it as sent', async () => {
     const before = await orgNames();
     for (const [body, at] of [
       ['{"name":"a\\u0000b"}', 'body.name'],
@@ -50,7 +50,7 @@ describe('request body text', () => {
     ] as const) {
       const r = await postOrg(body);
       assert.equal(r.status, 400, body);
-      assert.equal(r.body.code, 'malformed_json', body);
+      assert.equal(r.body.code, 'invalid_request', body);
       assert.match(String(r.body.error), new RegExp(`U\\+0000 at ${at.replace(/[[\]]/g, '\\$&')}`), `${body}: ${String(r.body.error)}`);
     }
     assert.deepEqual(await orgNames(), before, 'nothing was made');
