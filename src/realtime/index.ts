@@ -4,7 +4,7 @@ export { Fanout, type FanoutMember, type Membership, type TopicFeed } from './fa
 export { MemoryConnectionLimiter } from './limits.js';
 export { endStaleResume } from './stale-resume.js';
 export { resumeCursor } from './cursor.js';
-export { openSseWire, namedSseCodec, messageSseCodec, sseDataFrame } from './sse.js';
+export { checkStreamAlone, openSseWire, namedSseCodec, messageSseCodec, sseDataFrame } from './sse.js';
 export { wsWire, jsonWsCodec, WS_CLOSE_CODES } from './ws.js';
 export type { Access, Codec, ConnectionLabel, ConnectionLease, ConnectionLimiter, OpenConnection, RealtimeSurface, TerminalType, Wire } from './types.js';
 export { RedisConnectionLimiter } from './redis-limits.js';

@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import type { EventRecord } from '../events/index.js';
+import { AppError } from '../http/errors.js';
 import { takeSocket } from '../http/take-socket.js';
 import { cachedFrames } from './frame-cache.js';
 import type { Codec, Frame, TerminalType, Wire } from './types.js';
@@ -16,6 +17,16 @@ import { FrameBatch, type BatchSink } from './write-batch.js';
  * stays in memory for its lifetime; when the socket cannot be taken, the stream writes through its
  * response instead.
  */
+/**
+ * A stream pipelined behind another request on its connection cannot start until that one has been
+ * answered, and behind another stream never: five pipelined hub streams on one connection held a
+ * contact's whole cap while only the first could be read. Such a stream is refused before it takes a
+ * slot (Node gives a response queued behind another no socket until its turn).
+ */
+export function checkStreamAlone(res: ServerResponse): void {
+  if (res.socket === null) throw new AppError('invalid_request', 'A stream needs its connection to itself: it was pipelined behind another request');
+}
+
 export function openSseWire(reply: FastifyReply, retryMs: number): Wire {
   reply.hijack();
   const res = reply.raw;

@@ -8,7 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { MAX_UNANSWERED } from '../../src/http/pipelining.js';
+import { makeHub } from '../helpers/hub.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { openSse } from '../helpers/sse.js';
 
 const REQUEST = 'GET /version HTTP/1.1\r\nHost: x\r\n\r\n';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,5 +83,33 @@ describe('pipelined request floods', () => {
     await done;
     socket.destroy();
     assert.equal((text.match(/HTTP\/1\.1 200 /g) ?? []).length, count);
+  });
+
+  test('streams pipelined behind a stream take no connection slot: only the first, which can be read, holds one', { timeout: 60_000 }, async () => {
+    const hub = await makeHub(ts);
+    const member = await hub.member('piped');
+    const path = new URL(hub.streamUrl()).pathname + new URL(hub.streamUrl()).search;
+    const socket = await dial();
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${member.token}\r\nAccept: text/event-stream\r\n\r\n`.repeat(5));
+    for (let i = 0; i < 100 && !received.includes('retry:'); i++) await sleep(20);
+    assert.match(received, /^HTTP\/1\.1 200 /, received.slice(0, 300));
+    // The contact's cap is 5: the four behind the first (refused 400, their answers queued behind
+    // it) took none of it; before, they held the other four slots for as long as the first lasted.
+    const streams = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const stream = await openSse(hub.streamUrl(), { token: member.token });
+        streams.push(stream);
+        assert.equal(stream.status, 200, `stream ${i + 2} of the cap: ${stream.body}`);
+      }
+      const over = await openSse(hub.streamUrl(), { token: member.token });
+      assert.equal(over.status, 429, 'and the cap still holds');
+      over.close();
+    } finally {
+      for (const stream of streams) stream.close();
+      socket.destroy();
+    }
   });
 });

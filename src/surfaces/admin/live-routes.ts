@@ -8,7 +8,7 @@ import { AppError, media, replies } from '../../http/index.js';
 import { NO_EVENTS, resolveTailScope, tailCodec } from '../../operations/event-tail.js';
 import { SystemFeed } from '../../operations/system-feed.js';
 import { WorkService } from '../../operations/index.js';
-import { endStaleResume, openSseWire, type Connection, type ConnectionLease, type Wire, resumeCursor } from '../../realtime/index.js';
+import { endStaleResume, checkStreamAlone, openSseWire, type Connection, type ConnectionLease, type Wire, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { ConnectionList, ConnectionParams, ConnectionQuery, EventTailQuery, NodeList, StreamHeaders } from './live-schemas.js';
 import { adminErrors, IdempotencyHeaders, security, Success, writeErrors, written } from './schemas.js';
@@ -44,6 +44,7 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
   /** Admits an admin stream (this node's cap only) and opens its wire. */
   async function openStream(req: FastifyRequest, reply: FastifyReply): Promise<{ wire: Wire; lease: ConnectionLease; credential: string; expiresAtMs: number | undefined }> {
     if (realtime.draining) throw new AppError('draining');
+    checkStreamAlone(reply.raw);
     const lease = await realtime.admit();
     const wire = openSseWire(reply, config.realtimeRetryMs);
     // A stream opened with a console session ends with it; one opened with the admin token does not expire.

@@ -8,7 +8,7 @@ import type { RawData } from 'ws';
 import { DocumentScope, type DocumentService, type DocumentStatus } from '../../documents/index.js';
 import { orgTopic } from '../../events/index.js';
 import { AppError, media, replies, upgradeReplies, type Logger, type UpgradeRouter } from '../../http/index.js';
-import { jsonWsCodec, messageSseCodec, openSseWire, sseDataFrame, wsWire, type Connection, type Slot, resumeCursor } from '../../realtime/index.js';
+import { jsonWsCodec, messageSseCodec, checkStreamAlone, openSseWire, sseDataFrame, wsWire, type Connection, type Slot, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { REALTIME_TOKEN_PREFIX } from './routes.js';
 import { streamScope } from './schemas.js';
@@ -91,6 +91,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       // is a whole status, so the current state of each document is the complete answer.
       const cursor = given !== undefined && (await events.checkCursor(given)) === 'stale' ? undefined : given;
       const scope = await buildScope(orgId, ids, recent);
+      checkStreamAlone(reply.raw);
       const lease = await realtime.admit(streamSlot(orgId, keyId));
       const wire = openSseWire(reply, config.realtimeRetryMs);
       realtime.open({

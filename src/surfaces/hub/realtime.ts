@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { bearerToken } from '../../auth/index.js';
 import { hubTopic } from '../../events/index.js';
 import { AppError, media, replies } from '../../http/index.js';
-import { endStaleResume, namedSseCodec, openSseWire, type Access, resumeCursor } from '../../realtime/index.js';
+import { endStaleResume, namedSseCodec, checkStreamAlone, openSseWire, type Access, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 
 const codec = namedSseCodec();
@@ -86,6 +86,7 @@ export function hubRealtimeRoutes(ctx: AppContext) {
       const member = verified.claims.hub_id === hubId ? await hubs.streamMember(hubId, contactId) : undefined;
       if (!member) throw new AppError('not_found', 'Hub not found');
       const { hub, access } = member;
+      checkStreamAlone(reply.raw);
       const lease = await realtime.admit({ key: `contact:${contactId}`, max: config.realtimeMaxStreamsPerContact });
 
       const wire = openSseWire(reply, config.realtimeRetryMs);

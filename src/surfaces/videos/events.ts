@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { authenticateAppKey, bearerToken } from '../../auth/index.js';
 import { orgTopic } from '../../events/index.js';
 import { AppError, isAppError, media, replies } from '../../http/index.js';
-import { endStaleResume, namedSseCodec, openSseWire, sseDataFrame, resumeCursor } from '../../realtime/index.js';
+import { endStaleResume, namedSseCodec, checkStreamAlone, openSseWire, sseDataFrame, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { VideoStreamScope } from '../../videos/index.js';
 import { principalOf, SECRET_KEY_SECURITY } from './auth.js';
@@ -52,6 +52,7 @@ export function videoEventStream(scope: FastifyInstance, ctx: AppContext): void 
     const ids = [...new Set(req.query.video_id ?? [])];
     const header = req.headers['last-event-id'];
     const cursor = await resumeCursor(events, (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id);
+    checkStreamAlone(reply.raw);
     const lease = await realtime.admit({ key: `app_key:${keyId}`, max: config.realtimeMaxStreamsPerKey });
     const wire = openSseWire(reply, config.realtimeRetryMs);
     if (cursor !== undefined && (await events.checkCursor(cursor)) === 'stale') {
