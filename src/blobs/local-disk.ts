@@ -320,7 +320,7 @@ export class LocalDiskBlobStore implements BlobStore {
       // A folder without its manifest is a create that crashed half-way, under no key: the store's own
       // debris, removed whatever the prefixes. Its age is the folder's.
       if (upload && !options.prefixes.some((prefix) => upload.key.startsWith(prefix))) continue;
-      const initiated = upload?.initiated ?? (await modifiedAt(join(this.uploads, uploadId)));
+      const initiated = upload?.initiated ?? (await timeOf(join(this.uploads, uploadId), 'mtimeMs'));
       if (initiated === undefined || initiated >= cutoff) continue;
       // Completed or aborted meanwhile: nothing was abandoned.
       const removed = await this.lock.run(uploadId, () => this.removeUpload(uploadId));
@@ -328,7 +328,7 @@ export class LocalDiskBlobStore implements BlobStore {
     }
     // Writes that never finished (a crash, a dropped connection mid-part) are abandoned uploads too.
     for (const name of await readdir(this.tmp)) {
-      const modified = await modifiedAt(join(this.tmp, name));
+      const modified = await timeOf(join(this.tmp, name), 'mtimeMs');
       if (modified !== undefined && modified < cutoff) await rm(join(this.tmp, name), { recursive: true, force: true });
     }
     await this.removeStrayVersions(cutoff);
@@ -416,7 +416,7 @@ export class LocalDiskBlobStore implements BlobStore {
           const current = await readJson<ObjectManifest>(manifest);
           for (const entry of entries) {
             if (current && versionName(current) === entry) continue;
-            const changed = await changedAt(join(dir, entry));
+            const changed = await timeOf(join(dir, entry), 'ctimeMs');
             if (changed !== undefined && changed < cutoff) await removeVersion(dir, entry);
           }
         });
@@ -533,19 +533,13 @@ async function readdirIfPresent(path: string): Promise<string[]> {
   }
 }
 
-/** When the entry last changed, moves and new links included (its ctime): a version moved in is new. */
-async function changedAt(path: string): Promise<number | undefined> {
+/**
+ * An entry's time, or undefined once it is gone: `mtimeMs` when its content was last written, `ctimeMs`
+ * when it last changed, moves and new links included (a version moved in is new).
+ */
+async function timeOf(path: string, which: 'mtimeMs' | 'ctimeMs'): Promise<number | undefined> {
   try {
-    return (await stat(path)).ctimeMs;
-  } catch (e) {
-    if (isMissing(e)) return undefined;
-    throw e;
-  }
-}
-
-async function modifiedAt(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).mtimeMs;
+    return (await stat(path))[which];
   } catch (e) {
     if (isMissing(e)) return undefined;
     throw e;
