@@ -101,7 +101,8 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   // Outermost layer: present on every response, preflight and errors included. The hooks every
   // request runs take a callback instead of returning a promise: no promise and no extra microtask each.
   app.addHook('onRequest', (req, reply, done) => {
-    requestArrived(req.raw.socket);
+    // A connection closed for pipelining too many requests runs none of what it still holds.
+    if (!requestArrived(req.raw.socket)) return void reply.hijack();
     reply.header('X-API-Version', VERSION);
     reply.header('X-Request-ID', req.id);
     // A hook that answers does not call done(): the answer ends the request's hooks.

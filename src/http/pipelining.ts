@@ -3,15 +3,23 @@
 // for a client pipelining thousands of requests without reading their answers that never happened
 // in time: every request the kernel delivered was parsed and held at once (about 70 MB and seconds
 // of the event loop for 50,000 on one connection). A connection is not read while it has
-// MAX_UNANSWERED requests unanswered, and is read again once one is answered. Pausing the socket
-// alone does not stop Node's parser, which reads the socket natively: this takes Node's own pause
-// (`_paused`, which makes the server pause its parser after the chunk it is on, and which its
-// drain handling already undoes), as Node does for answers waiting to be written.
+// MAX_UNANSWERED requests unanswered, and is read again once one is answered; one with more than
+// MAX_PIPELINED unanswered is closed, and what it still holds does not run. Pausing the socket alone
+// does not stop Node's parser, which reads the socket natively: this takes Node's own pause
+// (`_paused`, which makes the server pause its parser after the chunk it is on, and which its drain
+// handling already undoes), as Node does for answers waiting to be written.
 
 import type { Socket } from 'node:net';
 
 /** Far above what a pipelining client needs to keep a connection busy (browsers do not pipeline). */
 export const MAX_UNANSWERED = 16;
+/**
+ * Past this many unanswered requests the connection is closed. The pause takes effect after the read
+ * the parser is on, and one read of 64 KiB holds some 1,800 small requests: a hundred connections
+ * flooding at once still put 180,000 requests in the app and stalled it for seconds. A client that
+ * waits for answers never has this many out; one that does is not reading them.
+ */
+export const MAX_PIPELINED = 64;
 
 /** The parts of Node's HTTP server socket state this uses (lib/_http_server.js). */
 interface ServerSocket {
@@ -21,15 +29,23 @@ interface ServerSocket {
 
 const unanswered = new WeakMap<Socket, number>();
 
-/** A request on `socket` reached the app (its first hook). */
-export function requestArrived(socket: Socket | null): void {
-  if (!socket) return;
+/**
+ * A request on `socket` reached the app (its first hook). False when the connection has too many
+ * requests unanswered: it is closed, and the request must not run.
+ */
+export function requestArrived(socket: Socket | null): boolean {
+  if (!socket) return true;
   const n = (unanswered.get(socket) ?? 0) + 1;
   unanswered.set(socket, n);
+  if (n > MAX_PIPELINED) {
+    socket.destroy();
+    return false;
+  }
   if (n === MAX_UNANSWERED) {
     (socket as Socket & ServerSocket)._paused = true;
     socket.pause();
   }
+  return true;
 }
 
 /** A request on `socket` has its answer sent. */
