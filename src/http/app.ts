@@ -24,7 +24,7 @@ import type { UpgradeRouter } from './upgrade.js';
 import type { IdempotencyRepo } from '../storage/index.js';
 import { recordIdempotentAnswer } from './idempotency.js';
 import { useDepthLimitedJson } from './json-body.js';
-import { requestAnswered, requestArrived } from './pipelining.js';
+import { limitPipelining, requestAnswered } from './pipelining.js';
 import { malformedQuery } from './query-encoding.js';
 import { requestIdOf } from './request-id.js';
 import { requestValidators } from './validators.js';
@@ -96,13 +96,12 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   });
   capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs);
   closeTakenWithAll(app.server);
+  limitPipelining(app.server);
   app.server.on('connect', refuseConnectMethod);
   handleExpectations(app.server);
   // Outermost layer: present on every response, preflight and errors included. The hooks every
   // request runs take a callback instead of returning a promise: no promise and no extra microtask each.
   app.addHook('onRequest', (req, reply, done) => {
-    // A connection closed for pipelining too many requests runs none of what it still holds.
-    if (!requestArrived(req.raw.socket)) return void reply.hijack();
     reply.header('X-API-Version', VERSION);
     reply.header('X-Request-ID', req.id);
     // A hook that answers does not call done(): the answer ends the request's hooks.
