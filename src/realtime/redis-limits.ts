@@ -31,9 +31,14 @@ export class RedisConnectionLimiter implements ConnectionLimiter {
   private readonly upSince: string;
   // ioredis emits 'ready' on every reconnect, and Redis may have lost every set meanwhile.
   private readonly onReady = (): void => {
-    this.scripts.mark([this.upSince], [0]).catch(() => undefined);
+    this.scripts.mark([this.upSince], [0, this.markLifetimeMs]).catch(() => undefined);
     void this.renewAll();
   };
+
+  /** How long the up-since mark outlives the last node renewing it. */
+  private get markLifetimeMs(): number {
+    return this.leaseMs * 10;
+  }
 
   constructor(
     private readonly redis: RedisConnections,
@@ -51,8 +56,12 @@ export class RedisConnectionLimiter implements ConnectionLimiter {
     this.upSince = this.key('up-since');
     // A node starting holds no lease, and a new cluster has none to re-register: no warm-up for it.
     // Sent before any acquisition on the same connection, so Redis runs it first.
-    this.scripts.mark([this.upSince], [warmupMs]).catch(() => undefined);
-    this.renewer = setInterval(() => void this.renewAll(), Math.max(100, Math.floor(leaseMs / 3)));
+    this.scripts.mark([this.upSince], [warmupMs, this.markLifetimeMs]).catch(() => undefined);
+    this.renewer = setInterval(() => {
+      // Kept alive (its value untouched) by every running node, with or without leases of its own.
+      this.scripts.mark([this.upSince], [0, this.markLifetimeMs]).catch(() => undefined);
+      void this.renewAll();
+    }, Math.max(100, Math.floor(leaseMs / 3)));
     this.renewer.unref();
     commands.on('ready', this.onReady);
   }
@@ -66,7 +75,7 @@ export class RedisConnectionLimiter implements ConnectionLimiter {
     const slots = this.key(key);
     const take = async (): Promise<number> => {
       try {
-        return Number(await this.scripts.acquire([slots, this.upSince], [max, this.leaseMs, member, this.warmupMs]));
+        return Number(await this.scripts.acquire([slots, this.upSince], [max, this.leaseMs, member, this.warmupMs, this.markLifetimeMs]));
       } catch {
         throw unavailable('Redis cannot be reached');
       }

@@ -71,6 +71,8 @@ describe('connection leases in Redis', () => {
       const [seconds, micros] = await nodeB.commands.time();
       const since = Number(await nodeB.commands.get(`${prefix}conn:up-since`));
       assert.ok(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - since >= 2000, 'the up-since mark is set back by the warm-up');
+      const lifetime = await nodeB.commands.pttl(`${prefix}conn:up-since`);
+      assert.ok(lifetime > 0 && lifetime <= 10 * leaseMs, `the mark lapses once no node renews it (pttl ${lifetime} ms)`);
       for (const lease of leases) lease.release();
       // A release is sent without waiting for its answer, on its own node's connection; Redis runs
       // each connection's commands in order, so a PING answered on both means every release has run.

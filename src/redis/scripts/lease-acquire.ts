@@ -2,7 +2,7 @@
 // up after Redis came back empty (see lease-mark.ts), it answers minus the milliseconds left instead,
 // since other nodes may not have re-registered their live leases yet.
 // KEYS[1] slot set, KEYS[2] the store's up-since mark · ARGV[1] cap, ARGV[2] lease ms, ARGV[3] member,
-// ARGV[4] warm-up ms.
+// ARGV[4] warm-up ms, ARGV[5] the mark's lifetime in ms.
 export const LEASE_ACQUIRE = `
 -- Redis's clock, not the caller's: nodes whose clocks differ still agree on when a lease lapses.
 local t = redis.call('time')
@@ -11,7 +11,7 @@ local since = tonumber(redis.call('get', KEYS[2]))
 if not since then
   -- Redis lost the mark, so it lost the slot sets too: the warm-up starts now.
   since = now
-  redis.call('set', KEYS[2], since)
+  redis.call('set', KEYS[2], since, 'PX', tonumber(ARGV[5]))
 end
 local left = since + tonumber(ARGV[4]) - now
 if left > 0 then return -left end
