@@ -87,15 +87,18 @@ export async function uploadParts(app: TestApp, videoId: string, bytes: Uint8Arr
   return { uploadId, parts };
 }
 
-export async function createVideo(app: TestApp, body: Record<string, unknown> = {}): Promise<string> {
-  const created = await app.sdk('/videos/create', body);
+export async function createVideo(app: TestApp, body: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<string> {
+  const created = await app.sdk('/videos/create', body, headers);
   assert.equal(created.status, 200, JSON.stringify(created.body));
   return created.body.videoId as string;
 }
 
-/** Create, upload (sent as `contentType`) and complete with `extra` (durationInSecs…); returns the video's id. */
-export async function uploadVideo(app: TestApp, bytes: Uint8Array, partSize: number, extra: Record<string, unknown> = {}, contentType = 'video/mp4'): Promise<string> {
-  const videoId = await createVideo(app);
+/**
+ * Create (unless `existing` names a video made already), upload (sent as `contentType`) and complete
+ * with `extra` (durationInSecs…); returns the video's id.
+ */
+export async function uploadVideo(app: TestApp, bytes: Uint8Array, partSize: number, extra: Record<string, unknown> = {}, contentType = 'video/mp4', existing?: string): Promise<string> {
+  const videoId = existing ?? (await createVideo(app));
   const { uploadId, parts } = await uploadParts(app, videoId, bytes, partSize, contentType);
   const completed = await app.sdk('/upload/multipart/complete', { videoId, uploadId, parts, ...extra });
   assert.equal(completed.status, 200, JSON.stringify(completed.body));

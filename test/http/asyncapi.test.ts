@@ -123,7 +123,7 @@ describe('GET /asyncapi.json', () => {
     const { diagnostics } = await new Parser().parse(JSON.stringify(doc));
     const list = diagnostics.map((d) => `[${d.severity}] ${d.code} ${d.path.join('.')}: ${d.message}`).join('\n');
     assert.equal(diagnostics.filter((d) => d.severity === 0).length, 0, list);
-    assert.deepEqual(Object.values(doc.channels).map((c) => c.address).sort(), ['/admin/v1/live/events', '/admin/v1/live/system', '/api/developer/v1/events', '/api/v1/ws/{client_id}', '/realtime/events', '/sse/status', '/ws/status']);
+    assert.deepEqual(Object.values(doc.channels).map((c) => c.address).sort(), ['/admin/v1/live/events', '/admin/v1/live/system', '/api/developer/sdk/v1/videos/{id}/events', '/api/developer/v1/events', '/api/v1/ws/{client_id}', '/realtime/events', '/sse/status', '/ws/status']);
   });
 
   test("lists every registered event type on its channel, and the video payload has the status route's shape", () => {
@@ -148,7 +148,7 @@ describe('GET /asyncapi.json', () => {
     const pdf64 = Buffer.from(await buildEstimatePdf()).toString('base64');
     const wsBase = ts.url.replace('http', 'ws');
     const token = async () => (await org.call('POST', '/ws/token')).body.token as string;
-    const sse: Record<string, SseStream[]> = { documentsSse: [], hubEvents: [], videoEvents: [] };
+    const sse: Record<string, SseStream[]> = { documentsSse: [], hubEvents: [], videoEvents: [], videoWatch: [] };
     const open = async (channel: string, url: string, options: Parameters<typeof openSse>[1] = {}) => {
       const s = await openSse(url, options);
       assert.equal(s.status, 200, s.body);
@@ -208,6 +208,13 @@ describe('GET /asyncapi.json', () => {
     assert.equal((await app.rest('DELETE', `/videos/${videoId}`)).status, 200);
     await videoStream.next((f) => f.event === 'video.deleted');
     await appStream.next((f) => f.event === 'video.created');
+    // One video watched with the public key: its status, stream.subscribed, its events; a stale cursor.
+    const watchedId = await createVideo(app);
+    const watched = await open('videoWatch', `${ts.url}/api/developer/sdk/v1/videos/${watchedId}/events?key=${app.publicKey}`);
+    await open('videoWatch', `${ts.url}/api/developer/sdk/v1/videos/${watchedId}/events`, { token: app.publicKey, lastEventId: stale });
+    await watched.next((f) => f.event === 'stream.subscribed');
+    assert.equal((await app.sdk('/upload/multipart/initiate', { videoId: watchedId })).status, 200);
+    await watched.next((f) => f.event === 'video.upload_started');
 
     for (const s of [expiringDocs, expiringHub, bannedStream, staleHub]) await s.ended;
     // The rest end with stream.draining when the server closes.

@@ -160,10 +160,42 @@ async function request(api, publicKey, path, body) {
   return JSON.parse(entry.body);
 }
 
+// Watching the video with the browser's own EventSource and the public key in ?key= (EventSource
+// sends no headers of its own), from create on: the page sees its recording processed live.
+const watches = {};
+window.watchVideo = (api, publicKey, videoId) => {
+  const w = { frames: [], errors: 0, opened: false, done: null };
+  watches[videoId] = w;
+  const es = new EventSource(api + '/api/developer/sdk/v1/videos/' + encodeURIComponent(videoId) + '/events?key=' + encodeURIComponent(publicKey));
+  w.es = es;
+  es.onopen = () => { w.opened = true; };
+  w.done = new Promise((resolve) => {
+    es.onerror = () => {
+      w.errors++;
+      if (es.readyState === EventSource.CLOSED) resolve('closed');
+    };
+    for (const type of ['video.status', 'stream.subscribed', 'video.upload_started', 'video.uploaded', 'video.processing', 'video.ready', 'video.transcription', 'video.failed']) {
+      es.addEventListener(type, (e) => {
+        const data = JSON.parse(e.data);
+        w.frames.push({ type, id: e.lastEventId, ready: data.ready, stage: data.processing ? data.processing.stage + ' ' + data.processing.status : null, videoId: data.id || null });
+        if (type === 'video.ready' || type === 'video.failed') resolve(type);
+      });
+    }
+  });
+};
+
+window.watched = async (videoId, ms) => {
+  const w = watches[videoId];
+  const outcome = await Promise.race([w.done, sleep(ms).then(() => 'timeout')]);
+  w.es.close();
+  return { outcome, opened: w.opened, errors: w.errors, readyState: w.es.readyState, frames: w.frames };
+};
+
 window.upload = async ({ api, publicKey, partSize, name }) => {
   const blob = recording.blob;
   const created = await request(api, publicKey, '/videos/create', { name, userId: 'browser-recorder-test' });
   const videoId = created.videoId;
+  window.watchVideo(api, publicKey, videoId);
   const { uploadId } = await request(api, publicKey, '/upload/multipart/initiate', { videoId, contentType: blob.type || 'video/mp4' });
   const totalParts = Math.ceil(blob.size / partSize);
   const parts = [];
@@ -252,7 +284,18 @@ interface PageApi {
   record(mimeType: string, seconds: number): Promise<Recording>;
   upload(options: { api: string; publicKey: string; partSize: number; name: string }): Promise<Uploaded>;
   sdkCall(api: string, publicKey: string, path: string, body: unknown): Promise<SdkAnswer>;
+  watchVideo(api: string, publicKey: string, videoId: string): void;
+  watched(videoId: string, ms: number): Promise<Watched>;
   apiLog: unknown[];
+}
+
+/** What the page's EventSource saw of its video. */
+interface Watched {
+  readonly outcome: 'video.ready' | 'video.failed' | 'closed' | 'timeout';
+  readonly opened: boolean;
+  readonly errors: number;
+  readonly readyState: number;
+  readonly frames: { type: string; id: string; ready: boolean | undefined; stage: string | null; videoId: string | null }[];
 }
 
 /** A tiny site on its own port: another origin than the API's. */
@@ -383,12 +426,23 @@ describe('browser recordings uploaded cross-origin through the SDK calls, then p
       const initiate = await page.evaluate(([base, key, videoId]) => (window as unknown as PageApi).sdkCall(base, key, '/upload/multipart/initiate', { videoId, contentType: 'video/webm' }), [sdkServer.url, production.publicKey, allowed.body.videoId as string] as const);
       assert.equal(initiate.status, 403, initiate.body);
 
+      // Its EventSource is refused before any stream opens, and does not come back.
+      const refusedWatch = await page.evaluate(async ([base, key, videoId]) => {
+        const api = window as unknown as PageApi;
+        api.watchVideo(base, key, videoId);
+        return api.watched(videoId, 10_000);
+      }, [sdkServer.url, production.publicKey, allowed.body.videoId as string] as const);
+      assert.deepEqual([refusedWatch.outcome, refusedWatch.opened, refusedWatch.frames.length], ['closed', false, 0], JSON.stringify(refusedWatch));
+
       const dev = await page.evaluate(([base, key]) => (window as unknown as PageApi).sdkCall(base, key, '/videos/create', { name: 'dev' }), [sdkServer.url, development.publicKey] as const);
       assert.equal(dev.status, 200, dev.body);
       await watch.settle();
       const create = watch.exchanges.find((x) => x.method === 'POST' && x.url.endsWith('/videos/create'));
       assert.equal(create?.origin, otherSite.origin, 'Chromium sent the page\'s Origin');
       assert.equal(create?.allowOrigin, otherSite.origin);
+      const events = watch.exchanges.find((x) => x.method === 'GET' && x.url.includes('/events?key='));
+      assert.equal(events?.status, 403, 'the EventSource got the 403');
+      assert.equal(events?.origin, otherSite.origin, 'Chromium sent the EventSource\'s Origin');
     } catch (e) {
       t.diagnostic(await watch.report(page));
       throw e;
@@ -444,6 +498,16 @@ describe('browser recordings uploaded cross-origin through the SDK calls, then p
 
         const server = (s: TestServer) => (s === sdkServer ? 'production app, 5 MB parts' : 'development app, small parts');
         for (const [ts, app, uploaded] of uploads) {
+          // The page watched its video from create on: the upload, then processing, live, to ready.
+          const seen = await within(60_000, 'the page\'s watch', page.evaluate(([id]) => (window as unknown as PageApi).watched(id, 50_000), [uploaded.videoId] as const));
+          t.diagnostic(`${server(ts)}: the page's EventSource saw ${seen.frames.map((f) => (f.type === 'video.processing' ? f.stage : f.type)).join(', ')}`);
+          assert.equal(seen.outcome, 'video.ready', JSON.stringify(seen));
+          assert.equal(seen.errors, 0, 'the stream was never cut');
+          assert.deepEqual(seen.frames.slice(0, 3).map((f) => f.type), ['video.status', 'stream.subscribed', 'video.upload_started']);
+          assert.equal(seen.frames[0]!.ready, false);
+          for (const type of ['video.uploaded', 'video.processing', 'video.ready']) assert.ok(seen.frames.some((f) => f.type === type), `${type} seen`);
+          assert.ok(seen.frames.every((f) => f.type === 'stream.subscribed' || f.videoId === uploaded.videoId), 'only the page\'s own video');
+
           const status = await waitForVideo(app, uploaded.videoId, settled, 900);
           assert.equal(status.ready, true, `${server(ts)}: ${JSON.stringify(status)}; stages: ${JSON.stringify(status.ready === true ? [] : await stageErrors(ts, uploaded.videoId))}`);
           const duration = status.duration as number;

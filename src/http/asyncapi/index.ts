@@ -41,6 +41,10 @@ const SECURITY_SCHEMES: Readonly<Record<string, SecurityScheme>> = {
     type: 'http', scheme: 'bearer', bearerFormat: 'csk_',
     description: "A developer app's secret key (csk_…). Developer video events only.",
   },
+  appPublicKey: {
+    type: 'http', scheme: 'bearer', bearerFormat: 'cpk_',
+    description: "A developer app's public key (cpk_…), from an Origin the app allows when it is in production; also taken as ?key= (a browser's EventSource cannot send headers). One video's events only.",
+  },
 };
 
 export function asyncApiDocument(version: string): AsyncApiDocument {

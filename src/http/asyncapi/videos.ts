@@ -1,5 +1,7 @@
-// The developer video events stream (GET /api/developer/v1/events): named SSE frames for the app's
-// video events, which follow the registered video.* types, plus the snapshot and subscribed frames.
+// The developer video events streams: GET /api/developer/v1/events (the app's videos, secret key) and
+// GET /api/developer/sdk/v1/videos/{id}/events (one video, public key, for the page that uploaded it).
+// Named SSE frames for the video events, which follow the registered video.* types, plus the snapshot
+// and subscribed frames.
 import { Type } from '@sinclair/typebox';
 import type { EventTypeSpec } from '../../events/index.js';
 import type { TerminalType } from '../../realtime/index.js';
@@ -60,6 +62,7 @@ export function videosSpec(registered: readonly EventTypeSpec[]): SurfaceSpec {
     }),
     ...terminalMessages(TERMINALS, 'named-sse', ['key_revoked']),
   };
+  const watchMessages: Record<string, AsyncApiMessage> = { ...messages, ...terminalMessages(TERMINALS, 'named-sse', ['key_revoked', 'origin_not_allowed']) };
   return {
     channels: {
       videoEvents: {
@@ -72,6 +75,18 @@ export function videosSpec(registered: readonly EventTypeSpec[]): SurfaceSpec {
           `${SSE_FRAMING} Refusals before the stream opens: \`400 invalid_request\`, \`400 invalid_cursor\`, \`401 unauthorized\`, \`429 too_many_connections\` when the key holds CAPSTAN_REALTIME_MAX_STREAMS_PER_KEY (100) streams, ${SSE_REFUSALS}`,
         servers: [ref.server('http')],
         messages,
+      },
+      videoWatch: {
+        address: '/api/developer/sdk/v1/videos/{id}/events',
+        title: 'One video\'s events, for the page that uploaded it (SSE)',
+        summary: "One video's events over Server-Sent Events with the app's public key",
+        description:
+          'The public key as `Authorization: Bearer <cpk_ key>` or, for a browser EventSource, `?key=<cpk_ key>`; for a production app the Origin must be one of its allowed origins. Opens with the video\'s video.status frame, then stream.subscribed, then the video\'s own events. ' +
+          `${RESUME_RULES} An older cursor than CAPSTAN_REALTIME_RETENTION_SECONDS (300) ends the stream with stream.stale_resume. Regenerating the app's keys, or removing the stream's Origin from the app's allowed origins, ends it with stream.unauthorized (key_revoked, origin_not_allowed) within CAPSTAN_DEVELOPER_KEY_RECHECK_MS. ` +
+          `${SSE_FRAMING} Refusals before the stream opens: \`400 invalid_request\`, \`400 invalid_cursor\`, \`401 unauthorized\`, \`403 origin_not_allowed\`, \`404 not_found\` (an unknown, deleted or other app's video), \`429 too_many_connections\` when CAPSTAN_REALTIME_MAX_STREAMS_PER_VIDEO (10) streams watch the video, ${SSE_REFUSALS}`,
+        parameters: { id: { description: 'The video id from create', examples: ['abc123def456'] } },
+        servers: [ref.server('http')],
+        messages: watchMessages,
       },
     },
     operations: {
@@ -86,6 +101,21 @@ export function videosSpec(registered: readonly EventTypeSpec[]): SurfaceSpec {
           http: {
             method: 'GET',
             query: Type.Object({ video_id: Type.Optional(Type.Array(VideoId, { maxItems: 100 })), last_event_id: Type.Optional(UuidV7) }),
+            bindingVersion: '0.3.0',
+          },
+        },
+      },
+      videoWatchStream: {
+        action: 'send',
+        channel: ref.channel('videoWatch'),
+        title: 'Watch one video',
+        summary: 'GET /api/developer/sdk/v1/videos/{id}/events: its status, stream.subscribed, then its events, until a terminal event',
+        messages: Object.keys(watchMessages).map((m) => ref.message('videoWatch', m)),
+        security: [ref.security('appPublicKey')],
+        bindings: {
+          http: {
+            method: 'GET',
+            query: Type.Object({ key: Type.Optional(Type.String({ maxLength: 256 })), last_event_id: Type.Optional(UuidV7) }),
             bindingVersion: '0.3.0',
           },
         },

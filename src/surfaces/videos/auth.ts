@@ -11,9 +11,12 @@ export const PUBLIC_KEY_SECURITY = [{ appPublicKey: [] }];
 
 const apps = new WeakMap<FastifyRequest, AppPrincipal>();
 
-export function requireAppKey(scope: FastifyInstance, storage: Storage, kind: 'secret' | 'public'): void {
+const headerKey = (req: FastifyRequest): string | undefined => bearerToken(req.headers.authorization);
+
+/** `keyOf` reads the key from the request: the Authorization header unless a route says otherwise. */
+export function requireAppKey(scope: FastifyInstance, storage: Storage, kind: 'secret' | 'public', keyOf: (req: FastifyRequest) => string | undefined = headerKey): void {
   scope.addHook('onRequest', async (req) => {
-    const principal = await authenticateAppKey(storage, bearerToken(req.headers.authorization), kind);
+    const principal = await authenticateAppKey(storage, keyOf(req), kind);
     if (kind === 'public') checkAppOrigin(principal.app, req.headers.origin);
     apps.set(req, principal);
   });

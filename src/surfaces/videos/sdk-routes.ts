@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { bodylessAsEmpty, idempotently, replies, schemas, type ErrorCode } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import { appOf, PUBLIC_KEY_SECURITY, requireAppKey } from './auth.js';
-import { AbortBody, CompleteBody, CreateBody, CreateHeaders, CreateResponse, InitiateBody, InitiateResponse, PresignBody, PresignResponse, Success, withErrorFields } from './schemas.js';
+import { publicStreamKey, videoWatchStream } from './events.js';
+import { AbortBody, CompleteBody, CreateBody, CreateHeaders, CreateResponse, InitiateBody, InitiateResponse, PresignBody, PresignResponse, StatusEnvelope, Success, VideoParams, withErrorFields } from './schemas.js';
 
 export const SDK_PREFIX = '/api/developer/sdk/v1';
 const tags = ['developer SDK'];
@@ -77,6 +78,20 @@ export function developerSdkRoutes(ctx: AppContext) {
         await videos.abort(appOf(req), req.body);
         return { success: true as const };
       });
+
+      app.get('/videos/:id/status', {
+        schema: {
+          operationId: 'getVideoStatusPublic', tags, security, summary: 'Whether the video is processed, for the page that uploaded it', params: VideoParams,
+          response: sdkReplies({ 200: StatusEnvelope }, ['not_found']),
+          description: `The same answer as GET /api/developer/v1/videos/{id}/status, with the public key: a page polls it after complete until ready is true (or watches GET /videos/{id}/events). It tells what the video's share page shows already to anyone with its id: no more. An unknown, deleted or other app's video is 404 not_found. ${ORIGIN}`,
+        },
+      }, async (req) => ({ data: await videos.status(appOf(req), req.params.id) }));
+    }, { prefix: SDK_PREFIX });
+
+    // The watch stream takes its key from ?key= too: a browser's EventSource cannot send a header.
+    await root.register(async (scope) => {
+      requireAppKey(scope, ctx.storage, 'public', publicStreamKey);
+      videoWatchStream(scope, ctx);
     }, { prefix: SDK_PREFIX });
   };
 }

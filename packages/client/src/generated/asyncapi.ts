@@ -858,6 +858,369 @@ export interface VideoEventsStreamOverflow {
 /** Every message of the videoEvents channel. */
 export type VideoEventsMessage = VideoEventsVideoCreated | VideoEventsVideoUploadStarted | VideoEventsVideoUploadAborted | VideoEventsVideoUploaded | VideoEventsVideoProcessing | VideoEventsVideoReady | VideoEventsVideoTranscription | VideoEventsVideoFailed | VideoEventsVideoDeleted | VideoEventsVideoStatus | VideoEventsStreamSubscribed | VideoEventsStreamUnauthorized | VideoEventsStreamDraining | VideoEventsStreamStaleResume | VideoEventsStreamOverflow;
 
+/**
+ * The GET /api/developer/v1/videos/:id/status shape plus appId
+ */
+export interface VideoWatchVideoCreated {
+  id: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  transcriptionStatus: ("PROCESSING" | "COMPLETE" | "ERROR" | "SKIPPED" | "NO_AUDIO") | null;
+  /**
+   * true once the video is measured, playable (its rendition is stored) and billed
+   */
+  ready: boolean;
+  /**
+   * Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing, attempts_exhausted, video_deleted…
+   */
+  error?: string;
+  /**
+   * Beyond seed 003, only while processing runs: the stage in progress and how it goes
+   */
+  processing?: {
+    /**
+     * probe, render, poster or transcribe
+     */
+    stage: string;
+    /**
+     * retrying: an attempt failed and another follows
+     */
+    status: "running" | "retrying" | "complete";
+  };
+  appId: string;
+}
+
+/**
+ * The GET /api/developer/v1/videos/:id/status shape plus appId
+ */
+export interface VideoWatchVideoUploadStarted {
+  id: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  transcriptionStatus: ("PROCESSING" | "COMPLETE" | "ERROR" | "SKIPPED" | "NO_AUDIO") | null;
+  /**
+   * true once the video is measured, playable (its rendition is stored) and billed
+   */
+  ready: boolean;
+  /**
+   * Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing, attempts_exhausted, video_deleted…
+   */
+  error?: string;
+  /**
+   * Beyond seed 003, only while processing runs: the stage in progress and how it goes
+   */
+  processing?: {
+    /**
+     * probe, render, poster or transcribe
+     */
+    stage: string;
+    /**
+     * retrying: an attempt failed and another follows
+     */
+    status: "running" | "retrying" | "complete";
+  };
+  appId: string;
+}
+
+/**
+ * The GET /api/developer/v1/videos/:id/status shape plus appId
+ */
+export interface VideoWatchVideoUploadAborted {
+  id: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  transcriptionStatus: ("PROCESSING" | "COMPLETE" | "ERROR" | "SKIPPED" | "NO_AUDIO") | null;
+  /**
+   * true once the video is measured, playable (its rendition is stored) and billed
+   */
+  ready: boolean;
+  /**
+   * Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing, attempts_exhausted, video_deleted…
+   */
+  error?: string;
+  /**
+   * Beyond seed 003, only while processing runs: the stage in progress and how it goes
+   */
+  processing?: {
+    /**
+     * probe, render, poster or transcribe
+     */
+    stage: string;
+    /**
+     * retrying: an attempt failed and another follows
+     */
+    status: "running" | "retrying" | "complete";
+  };
+  appId: string;
+}
+
+/**
+ * The GET /api/developer/v1/videos/:id/status shape plus appId
+ */
+export interface VideoWatchVideoUploaded {
+  id: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  transcriptionStatus: ("PROCESSING" | "COMPLETE" | "ERROR" | "SKIPPED" | "NO_AUDIO") | null;
+  /**
+   * true once the video is measured, playable (its rendition is stored) and billed
+   */
+  ready: boolean;
+  /**
+   * Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing, attempts_exhausted, video_deleted…
+   */
+  error?: string;
+  /**
+   * Beyond seed 003, only while processing runs: the stage in progress and how it goes
+   */
+  processing?: {
+    /**
+     * probe, render, poster or transcribe
+     */
+    stage: string;
+    /**
+     * retrying: an attempt failed and another follows
+     */
+    status: "running" | "retrying" | "complete";
+  };
+  appId: string;
+}
+
+/**
+ * The GET /api/developer/v1/videos/:id/status shape plus appId
+ */
+export interface VideoWatchVideoProcessing {
+  id: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  transcriptionStatus: ("PROCESSING" | "COMPLETE" | "ERROR" | "SKIPPED" | "NO_AUDIO") | null;
+  /**
+   * true once the video is measured, playable (its rendition is stored) and billed
+   */
+  ready: boolean;
+  /**
+   * Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing, attempts_exhausted, video_deleted…
+   */
+  error?: string;
+  /**
+   * Beyond seed 003, only while processing runs: the stage in progress and how it goes
+   */
+  processing?: {
+    /**
+     * probe, render, poster or transcribe
+     */
+    stage: string;
+    /**
+     * retrying: an attempt failed and another follows
+     */
+    status: "running" | "retrying" | "complete";
+  };
+  appId: string;
+}
+
+/**
+ * The GET /api/developer/v1/videos/:id/status shape plus appId
+ */
+export interface VideoWatchVideoReady {
+  id: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  transcriptionStatus: ("PROCESSING" | "COMPLETE" | "ERROR" | "SKIPPED" | "NO_AUDIO") | null;
+  /**
+   * true once the video is measured, playable (its rendition is stored) and billed
+   */
+  ready: boolean;
+  /**
+   * Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing, attempts_exhausted, video_deleted…
+   */
+  error?: string;
+  /**
+   * Beyond seed 003, only while processing runs: the stage in progress and how it goes
+   */
+  processing?: {
+    /**
+     * probe, render, poster or transcribe
+     */
+    stage: string;
+    /**
+     * retrying: an attempt failed and another follows
+     */
+    status: "running" | "retrying" | "complete";
+  };
+  appId: string;
+}
+
+/**
+ * The GET /api/developer/v1/videos/:id/status shape plus appId
+ */
+export interface VideoWatchVideoTranscription {
+  id: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  transcriptionStatus: ("PROCESSING" | "COMPLETE" | "ERROR" | "SKIPPED" | "NO_AUDIO") | null;
+  /**
+   * true once the video is measured, playable (its rendition is stored) and billed
+   */
+  ready: boolean;
+  /**
+   * Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing, attempts_exhausted, video_deleted…
+   */
+  error?: string;
+  /**
+   * Beyond seed 003, only while processing runs: the stage in progress and how it goes
+   */
+  processing?: {
+    /**
+     * probe, render, poster or transcribe
+     */
+    stage: string;
+    /**
+     * retrying: an attempt failed and another follows
+     */
+    status: "running" | "retrying" | "complete";
+  };
+  appId: string;
+}
+
+/**
+ * The GET /api/developer/v1/videos/:id/status shape plus appId
+ */
+export interface VideoWatchVideoFailed {
+  id: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  transcriptionStatus: ("PROCESSING" | "COMPLETE" | "ERROR" | "SKIPPED" | "NO_AUDIO") | null;
+  /**
+   * true once the video is measured, playable (its rendition is stored) and billed
+   */
+  ready: boolean;
+  /**
+   * Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing, attempts_exhausted, video_deleted…
+   */
+  error?: string;
+  /**
+   * Beyond seed 003, only while processing runs: the stage in progress and how it goes
+   */
+  processing?: {
+    /**
+     * probe, render, poster or transcribe
+     */
+    stage: string;
+    /**
+     * retrying: an attempt failed and another follows
+     */
+    status: "running" | "retrying" | "complete";
+  };
+  appId: string;
+}
+
+/**
+ * The GET /api/developer/v1/videos/:id/status shape plus appId
+ */
+export interface VideoWatchVideoDeleted {
+  id: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  transcriptionStatus: ("PROCESSING" | "COMPLETE" | "ERROR" | "SKIPPED" | "NO_AUDIO") | null;
+  /**
+   * true once the video is measured, playable (its rendition is stored) and billed
+   */
+  ready: boolean;
+  /**
+   * Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing, attempts_exhausted, video_deleted…
+   */
+  error?: string;
+  /**
+   * Beyond seed 003, only while processing runs: the stage in progress and how it goes
+   */
+  processing?: {
+    /**
+     * probe, render, poster or transcribe
+     */
+    stage: string;
+    /**
+     * retrying: an attempt failed and another follows
+     */
+    status: "running" | "retrying" | "complete";
+  };
+  appId: string;
+}
+
+/**
+ * The GET /api/developer/v1/videos/:id/status shape plus appId
+ */
+export interface VideoWatchVideoStatus {
+  id: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  transcriptionStatus: ("PROCESSING" | "COMPLETE" | "ERROR" | "SKIPPED" | "NO_AUDIO") | null;
+  /**
+   * true once the video is measured, playable (its rendition is stored) and billed
+   */
+  ready: boolean;
+  /**
+   * Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing, attempts_exhausted, video_deleted…
+   */
+  error?: string;
+  /**
+   * Beyond seed 003, only while processing runs: the stage in progress and how it goes
+   */
+  processing?: {
+    /**
+     * probe, render, poster or transcribe
+     */
+    stage: string;
+    /**
+     * retrying: an attempt failed and another follows
+     */
+    status: "running" | "retrying" | "complete";
+  };
+  appId: string;
+}
+
+export interface VideoWatchStreamSubscribed {
+  appId: string;
+  /**
+   * The video_id values given (empty: every video of the app)
+   */
+  videoIds: string[];
+}
+
+export interface VideoWatchStreamUnauthorized {
+  reason: "key_revoked" | "origin_not_allowed" | "disconnected_by_operator";
+}
+
+export interface VideoWatchStreamDraining {
+  /**
+   * Milliseconds to wait before reconnecting
+   */
+  retry_ms: number;
+}
+
+export interface VideoWatchStreamStaleResume {
+  /**
+   * The replay window (CAPSTAN_REALTIME_RETENTION_SECONDS)
+   */
+  retention_seconds: number;
+}
+
+export interface VideoWatchStreamOverflow {
+  reason: "slow_consumer";
+}
+
+/** Every message of the videoWatch channel. */
+export type VideoWatchMessage = VideoWatchVideoCreated | VideoWatchVideoUploadStarted | VideoWatchVideoUploadAborted | VideoWatchVideoUploaded | VideoWatchVideoProcessing | VideoWatchVideoReady | VideoWatchVideoTranscription | VideoWatchVideoFailed | VideoWatchVideoDeleted | VideoWatchVideoStatus | VideoWatchStreamSubscribed | VideoWatchStreamUnauthorized | VideoWatchStreamDraining | VideoWatchStreamStaleResume | VideoWatchStreamOverflow;
+
 export interface AdminEventsEvent {
   /**
    * A UUIDv7: time-ordered, so it is also the resume cursor

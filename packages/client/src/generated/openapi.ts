@@ -1881,7 +1881,7 @@ export interface paths {
         };
         /**
          * The app's video events over Server-Sent Events
-         * @description Named frames (`event: video.ready`) for video.created, video.upload_started, video.upload_aborted, video.uploaded, video.processing, video.ready, video.transcription, video.failed and video.deleted; their data is the GET /videos/{id}/status shape plus appId. video_id (repeatable, up to 100) narrows the stream to those videos and opens it with one video.status frame per existing video; every stream then gets stream.subscribed once it is live, after which no event is missed. Resume with the Last-Event-ID header (or last_event_id): a cursor older than the retention ends the stream with stream.stale_resume. A regenerated key ends its open streams with stream.unauthorized. The frames, their payloads and the terminal events are described in the AsyncAPI document at /asyncapi.json. Refusals before the stream opens are JSON errors.
+         * @description Named frames (`event: video.ready`) for video.created, video.upload_started, video.upload_aborted, video.uploaded, video.processing, video.ready, video.transcription, video.failed and video.deleted; their data is the GET /videos/{id}/status shape plus appId. video_id (repeatable, up to 100) narrows the stream to those videos and opens it with one video.status frame per existing video; every stream then gets stream.subscribed once it is live, after which no event is missed. Resume with the Last-Event-ID header (or last_event_id): a cursor older than the retention ends the stream with stream.stale_resume. A regenerated key ends its open streams with stream.unauthorized. Counts against the key's CAPSTAN_REALTIME_MAX_STREAMS_PER_KEY open streams. The frames, their payloads and the terminal events are described in the AsyncAPI document at /asyncapi.json. Refusals before the stream opens are JSON errors.
          */
         get: operations["streamVideoEvents"];
         put?: never;
@@ -2006,6 +2006,46 @@ export interface paths {
          * @description The video goes back to waiting for an upload. An upload already completed is 409 conflict. An unknown, deleted or other app's video is 404 not_found; an uploadId that is not the video's current upload is 404 (NoSuchUpload: …). For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); development apps skip the check.
          */
         post: operations["abortVideoUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/developer/sdk/v1/videos/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the video is processed, for the page that uploaded it
+         * @description The same answer as GET /api/developer/v1/videos/{id}/status, with the public key: a page polls it after complete until ready is true (or watches GET /videos/{id}/events). It tells what the video's share page shows already to anyone with its id: no more. An unknown, deleted or other app's video is 404 not_found. For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); development apps skip the check.
+         */
+        get: operations["getVideoStatusPublic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/developer/sdk/v1/videos/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One video's events over Server-Sent Events, for the browser that uploaded it
+         * @description For a page that uploaded a recording and shows its progress: opens with the video's status (a video.status frame), then stream.subscribed once live, then the video's own frames: video.created, video.upload_started, video.upload_aborted, video.uploaded, video.processing, video.ready, video.transcription, video.failed and video.deleted; their data is the GET /videos/{id}/status shape plus appId. The public key comes as Authorization: Bearer cpk_… or, for a browser EventSource (which sends no headers of its own), as ?key=cpk_…. For a production app the Origin header must be one of its allowed origins (403 origin_not_allowed); a browser sends it on a cross-origin EventSource. An unknown, deleted or other app's video is 404 not_found. Resume with the Last-Event-ID header (or last_event_id): a cursor older than the retention ends the stream with stream.stale_resume. A regenerated public key, or an allowed-origins list that no longer holds the stream's Origin, ends the stream with stream.unauthorized (reason key_revoked or origin_not_allowed) within CAPSTAN_DEVELOPER_KEY_RECHECK_MS. At most CAPSTAN_REALTIME_MAX_STREAMS_PER_VIDEO streams may watch one video at once (then 429 too_many_connections). The frames, their payloads and the terminal events are described in the AsyncAPI document at /asyncapi.json. Refusals before the stream opens are JSON errors.
+         */
+        get: operations["watchVideo"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -33259,6 +33299,374 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getVideoStatusPublic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The video id (12 lowercase letters and digits)
+                 * @example abc123def456
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The video's processing status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "abc123def456",
+                     *         "duration": 124.5,
+                     *         "width": 1920,
+                     *         "height": 1080,
+                     *         "transcriptionStatus": "COMPLETE",
+                     *         "ready": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            id: string;
+                            duration: number | null;
+                            width: number | null;
+                            height: number | null;
+                            transcriptionStatus: ("PROCESSING" | "COMPLETE" | "ERROR" | "SKIPPED" | "NO_AUDIO") | null;
+                            /** @description true once the video is measured, playable (its rendition is stored) and billed */
+                            ready: boolean;
+                            /** @description Only when processing failed: not_a_video, unsupported, truncated, undecodable, insufficient_credits, processing_timeout, render_failed, no_h264_encoder, object_missing, attempts_exhausted, video_deleted… */
+                            error?: string;
+                            /** @description Beyond seed 003, only while processing runs: the stage in progress and how it goes */
+                            processing?: {
+                                /** @description probe, render, poster or transcribe */
+                                stage: string;
+                                /**
+                                 * @description retrying: an attempt failed and another follows
+                                 * @enum {string}
+                                 */
+                                status: "running" | "retrying" | "complete";
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `origin_not_allowed`: Origin not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "origin_not_allowed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `internal`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 500)
+                         * @enum {string}
+                         */
+                        code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `draining`: The server is draining; reconnect after a short delay; `unavailable`: Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying, when known */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 503)
+                         * @enum {string}
+                         */
+                        code: "draining" | "unavailable";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    watchVideo: {
+        parameters: {
+            query?: {
+                /** @description The app's public key (cpk_…), for clients that cannot set Authorization (the header wins) */
+                key?: string;
+                /** @description Resume after this event id, for clients that cannot set Last-Event-ID (the header wins) */
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description The id of the last event received (a UUIDv7): the stream resumes after it */
+                "last-event-id"?: string;
+            };
+            path: {
+                /**
+                 * @description The video id (12 lowercase letters and digits)
+                 * @example abc123def456
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream: `retry:` first, then named frames with ids (see /asyncapi.json) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `invalid_cursor`: Last-Event-ID must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 400)
+                         * @enum {string}
+                         */
+                        code: "invalid_cursor" | "invalid_request";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 401)
+                         * @enum {string}
+                         */
+                        code: "unauthorized";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `origin_not_allowed`: Origin not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 403)
+                         * @enum {string}
+                         */
+                        code: "origin_not_allowed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 429)
+                         * @enum {string}
+                         */
+                        code: "rate_limited" | "too_many_connections";
                     } & {
                         [key: string]: unknown;
                     };
