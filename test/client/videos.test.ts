@@ -40,7 +40,7 @@ describe('videos through the SDK', () => {
   before(async () => {
     assertFreshBuild();
     // Small parts keep the test light; the SDK's default is S3's 5 MiB.
-    ts = await startServer({ multipartMinPartBytes: PART });
+    ts = await startServer({ multipartMinPartBytes: PART, developerKeyRecheckMs: 200 });
     app = await makeApp(ts);
     client = createClient({ baseUrl: ts.url, publicKey: app.publicKey, secretKey: app.secretKey });
     video = new Blob([new Uint8Array(await cameraMp4({ seconds: 2 }))], { type: 'video/mp4' });
@@ -64,6 +64,37 @@ describe('videos through the SDK', () => {
     assert.equal((await client.videos.get(result.videoId)).name, 'demo');
     assert.ok((await client.videos.list()).some((v) => v.id === result.videoId));
     assert.equal((await client.videos.usage()).totalVideos >= 1, true);
+  });
+
+  test('in a browser, with only the public key: upload, watch the video to ready, read its status', async () => {
+    const browser = createClient({ baseUrl: ts.url, publicKey: app.publicKey });
+    const { videoId } = await browser.videos.upload(video, { partSize: PART, create: { name: 'watched' } });
+    const seen: string[] = [];
+    const stream = browser.videos.watch(videoId);
+    for await (const ev of stream) {
+      seen.push(ev.type === 'video.processing' ? `${ev.data.processing?.stage} ${ev.data.processing?.status}` : ev.type);
+      if (ev.type !== 'stream.stale_resume' && ev.type !== 'unknown') assert.equal(ev.data.id, videoId);
+      if (ev.type === 'video.ready' || ev.type === 'video.failed' || (ev.type === 'video.status' && ev.data.ready)) break;
+    }
+    assert.equal(seen[0], 'video.status', seen.join(', '));
+    assert.equal(seen.at(-1) === 'video.ready' || seen.length === 1, true, seen.join(', '));
+    const status = await browser.videos.waitUntilReady(videoId, { intervalMs: 100 });
+    assert.equal(status.ready, true);
+    assert.deepEqual(status, await client.videos.status(videoId), 'the SDK route answers as the REST one');
+    await assert.rejects(createClient({ baseUrl: ts.url, publicKey: 'cpk_unknown' }).videos.status(videoId), (e: unknown) => e instanceof CapstanError && e.status === 401);
+    await assert.rejects(browser.videos.status('nosuchvideo0'), (e: unknown) => e instanceof CapstanError && e.code === 'not_found');
+  });
+
+  test('a watch ends typed when the keys are regenerated', async () => {
+    const doomed = await makeApp(ts);
+    const browser = createClient({ baseUrl: ts.url, publicKey: doomed.publicKey });
+    const { videoId } = await browser.videos.create({ name: 'doomed' });
+    const stream = browser.videos.watch(videoId);
+    await stream.subscribed;
+    await ts.admin('POST', `/apps/${doomed.id}/regenerate-keys`);
+    await assert.rejects(async () => {
+      for await (const ev of stream) void ev;
+    }, (e: unknown) => e instanceof CapstanError && e.code === 'key_revoked');
   });
 
   test('abort through the AbortSignal: the parts stop, the upload is aborted on the server, the error is typed', async () => {

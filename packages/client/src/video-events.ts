@@ -1,6 +1,8 @@
-// The developer video events stream (GET /api/developer/v1/events, secret key) over fetch streaming:
-// named frames resumed with Last-Event-ID after a cut, a drain or an overflow, the way the hub stream
-// is. Secret keys do not expire, so the only end the server decides is a revoked (regenerated) key.
+// The developer video events streams over fetch streaming: the app's (GET /api/developer/v1/events,
+// secret key) and one video's (GET /api/developer/sdk/v1/videos/{id}/events, public key, for the page
+// that uploaded it). Named frames resumed with Last-Event-ID after a cut, a drain or an overflow, the
+// way the hub stream is. App keys do not expire, so the only ends the server decides are a revoked
+// (regenerated) key and, for the public key, an Origin the app no longer allows.
 import { Channel, takenCursor } from './channel.js';
 import { isVideoEventType } from './event-types.js';
 import { CapstanError } from './errors.js';
@@ -11,6 +13,14 @@ import { parseJsonObject, TERMINAL_TYPES } from './terminal.js';
 import type { TerminalEvent, TerminalType, VideoEventData, VideoStreamItem } from './types.js';
 
 export const VIDEO_EVENTS_PATH = '/api/developer/v1/events';
+export const videoWatchPath = (videoId: string): string => `/api/developer/sdk/v1/videos/${encodeURIComponent(videoId)}/events`;
+
+/** Which stream, with which key. */
+export interface VideoStreamTarget {
+  readonly path: string;
+  readonly key: string;
+  readonly kind: 'secret' | 'public';
+}
 
 export interface VideoEventsOptions extends ReconnectOptions {
   /** Only these videos (up to 100); the stream then opens with a `video.status` item for each. */
@@ -41,9 +51,10 @@ export interface VideoEventStream extends AsyncIterable<VideoStreamItem> {
 /**
  * Opens the stream. `stream.draining` waits retry_ms and resumes; `stream.overflow` resumes at once;
  * `stream.stale_resume` is yielded (reload your state) and the stream goes on without a cursor;
- * `stream.unauthorized` (the key was regenerated) ends it with `key_revoked`.
+ * `stream.unauthorized` ends it with `key_revoked` (the key was regenerated) or `origin_not_allowed`
+ * (the public key's Origin was taken off the app's list).
  */
-export function openVideoEvents(http: HttpCore, secretKey: string, options: VideoEventsOptions): VideoEventStream {
+export function openVideoEvents(http: HttpCore, target: VideoStreamTarget, options: VideoEventsOptions): VideoEventStream {
   const { controller: life, dispose } = linkedController(options.signal ?? new AbortController().signal);
   const channel = new Channel<VideoStreamItem>(() => life.abort());
   /** The last id received: where a reconnect resumes. */
@@ -56,13 +67,13 @@ export function openVideoEvents(http: HttpCore, secretKey: string, options: Vide
   });
   // Callers who only iterate never look at it: its rejection must not go unhandled.
   subscribed.catch(() => undefined);
-  const url = http.url(VIDEO_EVENTS_PATH, { video_id: options.videoIds?.length ? options.videoIds : undefined });
+  const url = http.url(target.path, { video_id: options.videoIds?.length ? options.videoIds : undefined });
 
   const run = async (): Promise<void> => {
     const signal = life.signal;
     const reconnect = new Reconnector(options, signal);
     while (!signal.aborted) {
-      const headers: Record<string, string> = { authorization: `Bearer ${secretKey}` };
+      const headers: Record<string, string> = { authorization: `Bearer ${target.key}` };
       if (cursor !== undefined) headers['last-event-id'] = cursor;
       const { controller, dispose: detach } = linkedController(signal);
       let res: Response;
@@ -107,7 +118,8 @@ export function openVideoEvents(http: HttpCore, secretKey: string, options: Vide
       }
       switch (terminal.type) {
         case 'stream.unauthorized':
-          throw new CapstanError({ status: 401, code: 'key_revoked', message: 'The server ended the stream: the secret key was revoked (the app\'s keys were regenerated)' });
+          if (terminal.data.reason === 'origin_not_allowed') throw new CapstanError({ status: 403, code: 'origin_not_allowed', message: 'The server ended the stream: this Origin is no longer one the app allows' });
+          throw new CapstanError({ status: 401, code: 'key_revoked', message: `The server ended the stream: the ${target.kind} key was revoked (the app's keys were regenerated)` });
         case 'stream.draining':
           await reconnect.afterDrain(terminal.data.retry_ms);
           break;

@@ -1,11 +1,12 @@
 // Developer videos (seed 003): the SDK API with the public key (create, multipart upload of a Blob in
-// parts, in parallel, resumable, abortable) and the REST API with the secret key (list, get, status,
-// delete, usage, polling until a video is ready, and the app's video events stream).
+// parts, in parallel, resumable, abortable; one video's status and events, for the page that uploaded
+// it) and the REST API with the secret key (list, get, status, delete, usage, polling until a video is
+// ready, and the app's video events stream).
 import { backoffDelay, sleep } from './backoff.js';
 import { randomId } from './encoding.js';
 import { abortedError, CapstanError } from './errors.js';
 import { networkError, errorFromResponse, type HttpCore } from './http.js';
-import { openVideoEvents, type VideoEventsOptions, type VideoEventStream } from './video-events.js';
+import { openVideoEvents, VIDEO_EVENTS_PATH, videoWatchPath, type VideoEventsOptions, type VideoEventStream } from './video-events.js';
 import type { CompleteUploadRequest, CreateVideoRequest, CreateVideoResponse, UploadedPart, Video, VideoStatus, VideoUsage } from './types.js';
 
 const SDK = '/api/developer/sdk/v1';
@@ -234,8 +235,14 @@ export class VideosClient {
     return (await this.http.request<{ data: Video }>({ path: `${REST}/videos/${encodeURIComponent(videoId)}`, credential: this.secret, signal })).data;
   }
 
+  /**
+   * The video's processing status. With only a public key (in a browser) it asks the SDK API's
+   * status route, which answers the same for a video of the app.
+   */
   async status(videoId: string, signal?: AbortSignal): Promise<VideoStatus> {
-    return (await this.http.request<{ data: VideoStatus }>({ path: `${REST}/videos/${encodeURIComponent(videoId)}/status`, credential: this.secret, signal })).data;
+    const id = encodeURIComponent(videoId);
+    const viaPublic = this.secretKey === undefined && this.publicKey !== undefined;
+    return (await this.http.request<{ data: VideoStatus }>({ path: viaPublic ? `${SDK}/videos/${id}/status` : `${REST}/videos/${id}/status`, credential: viaPublic ? this.public : this.secret, signal })).data;
   }
 
   async delete(videoId: string, signal?: AbortSignal): Promise<void> {
@@ -251,7 +258,16 @@ export class VideosClient {
    * resumed with Last-Event-ID after cuts and drains; a regenerated key ends it with `key_revoked`.
    */
   events(options: VideoEventsOptions = {}): VideoEventStream {
-    return openVideoEvents(this.http, this.secretKey ?? '', options);
+    return openVideoEvents(this.http, { path: VIDEO_EVENTS_PATH, key: this.secretKey ?? '', kind: 'secret' }, options);
+  }
+
+  /**
+   * One video's events with the public key, for the page that uploaded it: a `video.status` item
+   * first (unless resuming), then its events (`video.processing`, `video.ready`…) as `events()` yields
+   * them, resumed after cuts and drains. Ends with `key_revoked` or `origin_not_allowed`.
+   */
+  watch(videoId: string, options: Omit<VideoEventsOptions, 'videoIds'> = {}): VideoEventStream {
+    return openVideoEvents(this.http, { path: videoWatchPath(videoId), key: this.publicKey ?? '', kind: 'public' }, options);
   }
 
   /**
