@@ -12,7 +12,7 @@ import { registerDocs } from './docs/index.js';
 import { AnswerBatch } from './answer-batch.js';
 import { timedBody } from './body-deadline.js';
 import { registerCors } from './cors.js';
-import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, continueIfExpected, handleExpectations, onClientError, refuseConnectMethod, silentConnections } from './connections.js';
+import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, continueWhenRead, handleExpectations, onClientError, refuseConnectMethod, silentConnections } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
 import { AppError, isAppError } from './errors.js';
 import { redactUrl, requestLogger, type Logger } from './logger.js';
@@ -125,11 +125,13 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   });
   // A body is read only by routes that got this far (credentials checked in onRequest hooks), and it
   // must keep arriving; an answer sent before it was read closes the connection instead of draining it.
+  // A client waiting for `100 Continue` gets it when the body is first read, not before.
   const bodyDeadline = { baseMs: config.httpRequestTimeoutMs, minBytesPerSecond: config.httpBodyMinBytesPerSecond };
   app.addHook('preParsing', (req, reply, payload, done) => {
     if (req.method === 'GET' || req.method === 'HEAD' || !declaresBody(req.raw)) return done(null, payload);
-    continueIfExpected(req.raw, reply.raw);
-    done(null, timedBody(payload, bodyDeadline));
+    const body = timedBody(payload, bodyDeadline);
+    if (req.headers.expect !== undefined) continueWhenRead(body, req.raw, reply.raw);
+    done(null, body);
   });
   const idempotency = deps.idempotency;
   const answers = new AnswerBatch(deps.logger);

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { ipv4FromGroups, ipv6Groups } from '../util/ip-address.js';
 import { VERSION } from '../util/version.js';
 import { AppError } from './errors.js';
@@ -190,17 +190,27 @@ function refuse(socket: Socket, max: number, timeoutMs: number): void {
  * `Expect` headers. Node answers a bare 417 to an expectation other than `100-continue` unless someone
  * listens; RFC 9110 lets a server ignore one it does not know, so the request is served as if it had
  * none. And Node sends `100 Continue` as soon as the headers arrive unless someone listens, inviting
- * the body of a request its credentials will refuse: the route sends it (continueIfExpected) once the
- * request has got as far as reading its body.
+ * the body of a request that will be refused: the 100 waits until the body is read (continueWhenRead).
  */
 export function handleExpectations(server: Server): void {
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
 }
 
-/** Sends `100 Continue` to a client waiting for it before its body (see handleExpectations). */
-export function continueIfExpected(req: IncomingMessage, res: ServerResponse): void {
+/**
+ * Sends `100 Continue` to a client waiting for it (see handleExpectations) when `body` is first read.
+ * Whatever refuses a request before reading its body then answers instead of the 100: credentials,
+ * a Content-Length over the route's limit or a Content-Type it has no parser for (Fastify's own
+ * checks, made before it reads), a part URL's signature or size (the upload gateway). Waiting for the
+ * read, rather than repeating those checks here, keeps the 100 in step with every one of them.
+ */
+export function continueWhenRead(body: Readable, req: IncomingMessage, res: ServerResponse): void {
   const expect = req.headers.expect;
-  if (expect !== undefined && /^\s*100-continue\s*$/i.test(expect) && !res.headersSent) res.writeContinue();
+  if (expect === undefined || !/^\s*100-continue\s*$/i.test(expect)) return;
+  const read = body._read;
+  body._read = function firstRead(this: Readable, size: number): void {
+    this._read = read;
+    if (!res.headersSent) res.writeContinue();
+    read.call(this, size);
+  };
 }
-

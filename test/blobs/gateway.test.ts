@@ -176,6 +176,34 @@ describe('upload gateway', () => {
     assert.equal(await answerBeforeBody(url, { 'content-md5': 'not-a-digest' }), 400);
   });
 
+  test('Expect: 100-continue: a part refused before its body is read gets the refusal instead of the 100; a good part gets 100, then its ETag', async () => {
+    const { key, uploadId, url } = await partUrl();
+    const forged = new URL(url);
+    forged.searchParams.set('signature', 'AAAA');
+    const stale = await server.shifted(-2 * 3600_000).presignPart(key, uploadId, 1, 60);
+    const ghost = await server.store.presignPart('gateway/ghost.bin', randomBytes(16).toString('hex'), 1, 300);
+    const part = Buffer.from('sent after the 100');
+    const refusals: [string, string | URL, Record<string, string>, number, number][] = [
+      ['a forged signature', forged, {}, part.length, 403],
+      ['an expired URL', stale, {}, part.length, 403],
+      ['a part over the maximum size', url, {}, MAX_PART + 1, 413],
+      ['a Content-MD5 that is no digest', url, { 'content-md5': 'not-a-digest' }, part.length, 400],
+      ['an upload that does not exist', ghost, {}, part.length, 404],
+    ];
+    for (const [what, target, headers, length, status] of refusals) {
+      const res = await putExpectingContinue(target, headers, length, part);
+      assert.equal(res.continued, false, `${what}: no 100 Continue`);
+      assert.equal(res.status, status, `${what}: ${res.body}`);
+      assert.equal(res.headers.connection, 'close', what);
+    }
+    assert.deepEqual(await server.store.listParts(key, uploadId), []);
+    const ok = await putExpectingContinue(url, {}, part.length, part);
+    assert.equal(ok.continued, true);
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(ok.headers.etag, md5(part));
+    assert.equal((await server.store.listParts(key, uploadId))[0]?.etag, md5(part));
+  });
+
   test('a refused upload closes the connection rather than drain a body it will not store', async () => {
     const { url } = await partUrl();
     const forged = new URL(url);
@@ -198,4 +226,32 @@ async function answerBeforeBody(url: string | URL, headers: Record<string, strin
   res.resume();
   req.destroy();
   return res.statusCode;
+}
+
+/**
+ * PUTs a part as a client that waits for `100 Continue` before its body (node:http, as curl does for
+ * large bodies): the body goes out only on a 100, and whether one came is returned with the answer.
+ */
+async function putExpectingContinue(url: string | URL, headers: Record<string, string>, length: number, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: string; continued: boolean }> {
+  const req = request(url, { method: 'PUT', headers: { ...headers, 'content-length': String(length), expect: '100-continue' } });
+  let continued = false;
+  try {
+    return await new Promise((resolve, reject) => {
+      req.on('continue', () => {
+        continued = true;
+        if (body.length === length) req.end(body);
+        else req.destroy();
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, continued }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+  } finally {
+    req.destroy();
+  }
 }

@@ -1,13 +1,18 @@
 // A request body is read only after its credential is checked, and only while it keeps arriving:
 // an unknown key gets 401 at once and its connection is closed (never drained), and a body that stalls
-// or trickles below the minimum rate gets 408; a big body that keeps coming is never cut.
+// or trickles below the minimum rate gets 408; a big body that keeps coming is never cut. A client
+// that waits for `100 Continue` gets it only for a body that will be read.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { LINGER_MS } from '../../src/http/connections.js';
 import { makeHub, type TestHub } from '../helpers/hub.js';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
-import { rawConnect, type RawConnection } from '../helpers/raw-http.js';
-import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
+import { rawConnect, type RawConnection, type RawResponse } from '../helpers/raw-http.js';
+import { ADMIN_TOKEN, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { makeApp, type TestApp } from '../helpers/videos.js';
 
 const BASE_MS = 1000;
@@ -28,6 +33,24 @@ async function trickle(ts: TestServer, head: string, first: number, everyMs = 10
 function request(method: string, path: string, headers: Record<string, string>, length: number): string {
   const lines = Object.entries({ host: 'capstan.test', 'content-length': String(length), ...headers }).map(([k, v]) => `${k}: ${v}`);
   return `${method} ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** Sends only the head of a request and returns the first response to it, what arrived, and whether the server closed. */
+async function answerToHead(ts: TestServer, head: string): Promise<RawResponse & { received: string; closed: boolean }> {
+  const conn = await rawConnect(ts.url);
+  try {
+    conn.write(head);
+    const res = await conn.response(3000);
+    return { ...res, received: conn.received(), closed: await conn.closed(LINGER_MS + 3000) };
+  } finally {
+    conn.destroy();
+  }
+}
+
+/** Headers a client compares between two answers: all but those that differ per response. */
+function comparable(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const { 'x-request-id': _id, date: _date, ...rest } = headers;
+  return rest;
 }
 
 describe('bodies are read after the credential is checked, under a deadline', () => {
@@ -98,6 +121,96 @@ describe('bodies are read after the credential is checked, under a deadline', ()
       assert.match(accepted.received(), /"name":"expects continue"/);
     } finally {
       accepted.destroy();
+    }
+  });
+
+  test('Expect: 100-continue with a valid key: a body the route refuses before reading it gets that refusal instead of the 100', async () => {
+    const key = { 'capout-api-key': org.apiKey };
+    const json = { 'content-type': 'application/json' };
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const cases: [string, Record<string, string>, number, number, string][] = [
+      // Content-Length over the route's limit: the base64 upload's (~27 MiB), the admin API's 1 MiB.
+      ['/upload', { ...key, ...json }, 100 * 1024 * 1024, 413, 'payload_too_large'],
+      ['/api/v1/files', { ...key, ...json }, 100 * 1024 * 1024, 413, 'payload_too_large'],
+      ['/admin/v1/orgs', { ...admin, ...json }, 2 * 1024 * 1024, 413, 'payload_too_large'],
+      // A Content-Type the route has no parser for: /upload takes JSON only, text/plain is no string.
+      ['/upload', { ...key, 'content-type': 'multipart/form-data; boundary=xyz' }, 2 * 1024 * 1024, 415, 'unsupported_media_type'],
+      ['/upload', { ...key, 'content-type': 'text/plain' }, 1000, 415, 'unsupported_media_type'],
+      ['/upload', key, 1000, 415, 'unsupported_media_type'],
+      ['/admin/v1/orgs', { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, 1000, 415, 'unsupported_media_type'],
+      // A route's own check before it reads its stream: a multipart body without a boundary.
+      ['/api/v1/files', { ...key, 'content-type': 'multipart/form-data' }, 1000, 400, 'invalid_request'],
+    ];
+    for (const [path, headers, length, status, code] of cases) {
+      const expecting = await answerToHead(ts, request('POST', path, { ...headers, expect: '100-continue' }, length));
+      const plain = await answerToHead(ts, request('POST', path, headers, length));
+      const what = `${path} ${headers['content-type'] ?? '(no content type)'} ${length}`;
+      assert.ok(expecting.received.startsWith(`HTTP/1.1 ${status} `), `${what}: ${JSON.stringify(expecting.received.slice(0, 80))}`);
+      assert.ok(!expecting.received.includes('100 Continue'), what);
+      assert.equal(JSON.parse(expecting.body).code, code, `${what}: ${expecting.body}`);
+      // The answer the request gets without Expect, headers and all; the connection closes unread.
+      assert.equal(plain.status, status, `${what} without Expect: ${plain.body}`);
+      assert.deepEqual(JSON.parse(expecting.body), JSON.parse(plain.body), what);
+      assert.deepEqual(comparable(expecting.headers), comparable(plain.headers), what);
+      assert.equal(expecting.headers.connection, 'close', what);
+      assert.ok(expecting.closed, `${what}: the connection closes without the body`);
+    }
+  });
+
+  test('Expect: 100-continue with a valid key: a streamed multipart upload gets 100, then its answer', async () => {
+    const boundary = 'continueboundary';
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="continued.txt"\r\nContent-Type: text/plain\r\n\r\nafter the 100\r\n--${boundary}--\r\n`;
+    const conn = await rawConnect(ts.url);
+    try {
+      conn.write(request('POST', '/api/v1/files', { 'capout-api-key': org.apiKey, 'content-type': `multipart/form-data; boundary=${boundary}`, expect: '100-continue' }, Buffer.byteLength(body)));
+      const first = await conn.response(3000);
+      assert.equal(first.status, 100, conn.received().slice(0, 200));
+      conn.write(body);
+      for (let i = 0; i < 150 && !/HTTP\/1\.1 201 [^]*"continued\.txt"/.test(conn.received()); i++) await sleep(20);
+      assert.match(conn.received(), /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
+      assert.match(conn.received(), /"continued\.txt"/);
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  test('node:http, a client that waits for 100 Continue: an oversized upload is refused before it sends the body', async () => {
+    const res = await new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const req = http.request(`${ts.url}/upload`, { method: 'POST', headers: { 'capout-api-key': org.apiKey, 'content-type': 'application/json', 'content-length': String(64 * 1024 * 1024), expect: '100-continue' } });
+      // Node's client fires 'continue' on a 100; only then would it send the 64 MiB.
+      req.on('continue', () => {
+        continued = true;
+        req.destroy();
+      });
+      req.on('response', (r) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (text += c));
+        r.on('end', () => {
+          resolve({ status: r.statusCode ?? 0, body: text, continued });
+          req.destroy();
+        });
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    assert.equal(res.continued, false);
+    assert.equal(res.status, 413, res.body);
+    assert.equal(JSON.parse(res.body).code, 'payload_too_large');
+  });
+
+  test('curl (Expect: 100-continue on bodies over 1 MiB): a body of a type the route cannot parse is refused without being uploaded', { skip: !existsSync('/usr/bin/curl') && 'curl is not installed' }, async () => {
+    const dir = tempDir('capstan-expect-');
+    const file = join(dir, 'body.txt');
+    writeFileSync(file, Buffer.alloc(2 * 1024 * 1024, 0x61));
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_upload}', '--expect100-timeout', '60', '-H', `capout-api-key: ${org.apiKey}`, '-H', 'content-type: text/plain', '--data-binary', `@${file}`, `${ts.url}/upload`], (err, stdout, stderr) => (err ? reject(new Error(`${err.message} ${stderr}`)) : resolve(stdout)));
+      });
+      assert.equal(out, '415 0', 'answered 415 with none of the body uploaded');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
