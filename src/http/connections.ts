@@ -206,7 +206,8 @@ export function handleExpectations(server: Server): void {
  */
 export function continueWhenRead(body: Readable, req: IncomingMessage, res: ServerResponse): void {
   const expect = req.headers.expect;
-  if (expect === undefined || !/^\s*100-continue\s*$/i.test(expect)) return;
+  // RFC 9110 §10.1.1: an HTTP/1.0 client knows no 1xx, and its expectation is ignored (as Node does).
+  if (expect === undefined || req.httpVersion !== '1.1' || !/^\s*100-continue\s*$/i.test(expect)) return;
   const read = body._read;
   body._read = function firstRead(this: Readable, size: number): void {
     this._read = read;

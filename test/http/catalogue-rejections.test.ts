@@ -221,6 +221,19 @@ describe('framework and protocol refusals', () => {
     assert.equal(res.headers['x-api-version'], VERSION);
   });
 
+  test('an HTTP/1.0 request with Expect: 100-continue gets no 100 Continue (RFC 9110 says to ignore it), only its answer', async () => {
+    const body = '{"name":"old client"}';
+    const conn = await rawConnect(f.s.url);
+    try {
+      conn.write(`POST /admin/v1/orgs HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      const res = await conn.response(3000);
+      assert.equal(res.status, 201, conn.received().slice(0, 200));
+      assert.equal(JSON.parse(res.body).name, 'old client');
+    } finally {
+      conn.destroy();
+    }
+  });
+
   test('an HTTP/1.1 request without Host is 400 invalid_request in the catalogue shape', async () => {
     assertCatalogue(fromRaw(await rawExchange(f.s.url, 'GET /healthz HTTP/1.1\r\n\r\n', { waitForClose: false })), 'invalid_request');
   });
