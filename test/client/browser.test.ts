@@ -118,7 +118,7 @@ describe('the SDK in Chromium, on another origin', () => {
       const dynamic = (await import(path)) as PageWindow['capstan'];
       return { version: w.capstan.VERSION, same: dynamic === w.capstan, exports: Object.keys(w.capstan).sort() };
     });
-    assert.equal(loaded.version, '0.1.0');
+    assert.equal(loaded.version, '0.2.0');
     assert.equal(loaded.same, true);
     for (const name of ['createClient', 'CapstanError', 'isCapstanError', 'SseParser']) assert.ok(loaded.exports.includes(name), name);
   });

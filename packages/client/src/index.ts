@@ -6,7 +6,7 @@ import { OrganizerClient } from './organizer.js';
 import { VideosClient } from './videos.js';
 import type { WebSocketConstructor } from './websocket.js';
 
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
 
 export interface CapstanOptions {
   /** Where Capstan answers, e.g. https://api.example.com (a path prefix is kept). */
