@@ -16,15 +16,31 @@ import type { TokenService } from './tokens.js';
 /** The label the documents surface puts before the JWT of a realtime token. */
 const REALTIME_TOKEN_LABEL = 'rt_';
 
-/** The credentials a request carries, in the forms the surfaces read them; other Authorization schemes are not Capstan's. */
-export function presentedCredentials(headers: IncomingHttpHeaders, tokenParam: unknown): string[] {
+/**
+ * The credentials a request carries, in the forms the surfaces read them; other Authorization schemes
+ * are not Capstan's. `keyParam` is a `key` query parameter, a credential only when it is shaped like a
+ * public key (a browser's EventSource sends the key there; elsewhere `key` names an object).
+ */
+export function presentedCredentials(headers: IncomingHttpHeaders, tokenParam: unknown, keyParam?: unknown): string[] {
   const found = new Set<string>();
   const apiKey = headers['capout-api-key'];
   if (typeof apiKey === 'string' && apiKey.trim() !== '') found.add(apiKey.trim());
   const bearer = bearerToken(headers.authorization);
   if (bearer) found.add(bearer);
   if (typeof tokenParam === 'string' && tokenParam !== '') found.add(tokenParam);
+  if (typeof keyParam === 'string' && keyParam.startsWith(KEY_PREFIXES.appPublic)) found.add(keyParam);
   return [...found];
+}
+
+/** Callers named by a public key: every browser of an app shares it, so each address counts apart. */
+const PUBLIC_KEY_CALLER = 'app_public_key:';
+
+/**
+ * Whether requests of `caller` count per address: a public (`cpk_`) key is in every page of its app,
+ * so one bucket per key would let anyone who reads a page spend its users' budget.
+ */
+export function countsPerAddress(caller: string): boolean {
+  return caller.startsWith(PUBLIC_KEY_CALLER);
 }
 
 export interface CallerOptions {
@@ -56,8 +72,8 @@ export class CallerIdentifier {
   }
 
   /**
-   * The caller the first verifying credential names (`org_key:<id>`, `app_key:<id>`, `contact:<id>`,
-   * `org:<id>`, `admin`); null when none verifies. Storage that cannot answer is not a failed
+   * The caller the first verifying credential names (`org_key:<id>`, `app_key:<id>`,
+   * `app_public_key:<id>`, `contact:<id>`, `org:<id>`, `admin`); null when none verifies. Storage that cannot answer is not a failed
    * authentication: that throws, and the request counts against its address instead.
    */
   async identify(credentials: readonly string[]): Promise<string | null> {
@@ -113,7 +129,7 @@ export class CallerIdentifier {
     if (looksLikeKey(credential, [KEY_PREFIXES.appSecret, KEY_PREFIXES.appPublic])) {
       const kind = credential.startsWith(KEY_PREFIXES.appSecret) ? 'secret' : 'public';
       const { keyId } = await authenticateAppKey(this.storage, credential, kind);
-      return { caller: `app_key:${keyId}`, until };
+      return { caller: kind === 'public' ? `${PUBLIC_KEY_CALLER}${keyId}` : `app_key:${keyId}`, until };
     }
     if (this.adminToken && isAdminToken(this.adminToken, credential)) return { caller: 'admin', until };
     const jwt = credential.startsWith(REALTIME_TOKEN_LABEL) ? credential.slice(REALTIME_TOKEN_LABEL.length) : credential;

@@ -157,7 +157,8 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     app.decorate('requestLimiter', limiter);
     app.addHook('onRequest', async (req) => {
       if (req.method === 'OPTIONS' || UNLIMITED.has(req.url.split('?')[0] ?? '')) return;
-      await limiter.admit(req.ip, presentedCredentials(req.headers, (req.query as Record<string, unknown> | undefined)?.token));
+      const query = req.query as Record<string, unknown> | undefined;
+      await limiter.admit(req.ip, presentedCredentials(req.headers, query?.token, query?.key));
     });
     deps.upgrades?.setCheck((req, url) => limiter.admit(clientAddress(req, trusted), presentedCredentials(req.headers, url.searchParams.get('token'))));
   }

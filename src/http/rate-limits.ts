@@ -33,6 +33,8 @@ export interface RateLimitOptions {
   readonly identify: (credentials: readonly string[]) => Promise<string | null>;
   /** The caller of a credential verified moments ago, without a lookup; never the admin token. */
   readonly recall?: (credentials: readonly string[]) => string | undefined;
+  /** Callers whose requests count per address too (a key every user of an app shares); none by default. */
+  readonly perAddress?: (caller: string) => boolean;
   readonly logger: Logger;
 }
 
@@ -66,7 +68,7 @@ interface Probe {
 const probe = (bucket: string): FastifyRequest => ({ bucket, routeOptions: { config: {} } }) satisfies Probe as unknown as FastifyRequest;
 
 export async function registerRateLimits(app: FastifyInstance, options: RateLimitOptions): Promise<RequestLimiter> {
-  const { perMinute, authFailuresPerMinute, counters, identify, recall, logger } = options;
+  const { perMinute, authFailuresPerMinute, counters, identify, recall, perAddress, logger } = options;
   await app.register(rateLimit, {
     // No route hook: the bucket is known only once the credential is, so requests are counted below.
     global: false,
@@ -111,7 +113,7 @@ export async function registerRateLimits(app: FastifyInstance, options: RateLimi
           return;
         }
       }
-      const counted = await count(caller ? `caller:${caller}` : `ip:${from}`);
+      const counted = await count(caller ? (perAddress?.(caller) ? `caller:${caller}@${from}` : `caller:${caller}`) : `ip:${from}`);
       if (counted.exceeded) throw refuse(counted.retryAfter);
     },
     async checkFailures(address) {

@@ -1,6 +1,6 @@
 // Composes Capstan from its configuration: storage (migrated), tokens, services, the HTTP app with
 // every surface, and an orderly close. Tests and the CLI both start Capstan through here.
-import { cacheCredentials, CallerIdentifier, ConsoleSessionService, TokenService } from '../auth/index.js';
+import { cacheCredentials, CallerIdentifier, ConsoleSessionService, countsPerAddress, TokenService } from '../auth/index.js';
 import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
 import { AppError, buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
@@ -211,7 +211,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     surfaces.push(uploadGateway({ store: blobs, signer: blobs.signer, maxPartBytes: 5 * 1024 ** 3 }));
   }
   const callers = new CallerIdentifier(storage, tokens, config.adminToken);
-  const rateLimits = { counters: fanOut.rateCounters, identify: (credentials: readonly string[]) => callers.identify(credentials), recall: (credentials: readonly string[]) => callers.recall(credentials) };
+  const rateLimits = { counters: fanOut.rateCounters, identify: (credentials: readonly string[]) => callers.identify(credentials), recall: (credentials: readonly string[]) => callers.recall(credentials), perAddress: countsPerAddress };
   const app = await buildHttpApp({ config, logger, metrics, rateLimits, upgrades, ready: async () => {
     // Both probes are bounded (a second for storage, half of one for Redis) and run together.
     const [database, redis] = await Promise.all([storage.ping(), fanOut.ready()]);

@@ -16,6 +16,7 @@ import { makeOrg, type TestOrg } from '../helpers/org.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
 import { openSse } from '../helpers/sse.js';
 import { pastExpiry } from '../helpers/tokens.js';
+import { makeApp, type TestApp } from '../helpers/videos.js';
 
 const madeUpKey = () => `capout_test_${randomToken(40)}`;
 
@@ -223,5 +224,58 @@ describe('counters in memory stay within their bound', () => {
     assert.equal(hit('ip:0'), 1, 'a bucket unused since long ago was dropped and starts again');
     now += 60_000;
     assert.equal(hit('busy'), 1, 'a new window starts from zero');
+  });
+});
+
+describe('a public key counts per address: every browser of its app holds it', () => {
+  let s: TestServer;
+  let app: TestApp;
+  const ORIGIN = 'https://shop.example';
+  before(async () => {
+    s = await startServer({ trustProxy: ['127.0.0.1'], rateLimitPerMinute: 5, authFailuresPerMinute: 3 });
+    app = await makeApp(s, { environment: 'production', allowedOrigins: [ORIGIN] });
+  });
+  after(() => s.close());
+
+  const from = (address: string, path: string, init: { key?: string; origin?: string } = {}) =>
+    fetch(`${s.url}/api/developer/sdk/v1${path}`, { headers: { 'x-forwarded-for': address, ...(init.key ? { authorization: `Bearer ${init.key}` } : {}), ...(init.origin ? { origin: init.origin } : {}) } });
+
+  test('one address spending the key\'s budget (refused Origins too) leaves the others theirs', async () => {
+    const videoId = (await app.sdk('/videos/create', {}, { origin: ORIGIN, 'x-forwarded-for': '203.0.113.9' })).body.videoId as string;
+    for (let i = 0; i < 5; i++) {
+      const res = await from('198.51.100.7', `/videos/${videoId}/status`, { key: app.publicKey, origin: 'https://attacker.example' });
+      assert.equal(res.status, 403);
+      await res.body?.cancel();
+    }
+    await assertRateLimited(await from('198.51.100.7', `/videos/${videoId}/status`, { key: app.publicKey, origin: ORIGIN }), 'the spender');
+    // Another user of the app, from another address, is served: the key has no budget of its own.
+    const user = await from('203.0.113.20', `/videos/${videoId}/status`, { key: app.publicKey, origin: ORIGIN });
+    assert.equal(user.status, 200, await user.text());
+    // The secret key still counts as one caller wherever it comes from.
+    for (const address of ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5']) {
+      const res = await fetch(`${s.url}/api/developer/v1/usage`, { headers: { 'x-forwarded-for': address, authorization: `Bearer ${app.secretKey}` } });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    }
+    await assertRateLimited(await fetch(`${s.url}/api/developer/v1/usage`, { headers: { 'x-forwarded-for': '192.0.2.6', authorization: `Bearer ${app.secretKey}` } }), 'the secret key from a sixth address');
+  });
+
+  test('?key= is the same credential as Bearer: its budget, and wrong guesses spend the failure bucket', async () => {
+    const videoId = (await app.sdk('/videos/create', {}, { origin: ORIGIN, 'x-forwarded-for': '203.0.113.30' })).body.videoId as string;
+    const watch = (address: string, key: string) => openSse(`${s.url}/api/developer/sdk/v1/videos/${videoId}/events?key=${key}`, { headers: { 'x-forwarded-for': address, origin: ORIGIN } });
+    // The address's own bucket (no credential) is spent; the key's per-address bucket is not.
+    for (let i = 0; i < 5; i++) await (await fetch(`${s.url}/openapi.json`, { headers: { 'x-forwarded-for': '198.51.100.40' } })).body?.cancel();
+    await assertRateLimited(await fetch(`${s.url}/openapi.json`, { headers: { 'x-forwarded-for': '198.51.100.40' } }), 'no credential');
+    const ok = await watch('198.51.100.40', app.publicKey);
+    assert.equal(ok.status, 200, ok.body);
+    ok.close();
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const guess = await watch('198.51.100.50', `cpk_${randomToken(40)}`);
+      statuses.push(guess.status);
+      guess.close();
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
   });
 });
