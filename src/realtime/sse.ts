@@ -185,6 +185,16 @@ function retryLine(type: TerminalType, data: Readonly<Record<string, unknown>>):
   return type === 'stream.draining' && typeof data.retry_ms === 'number' ? `retry: ${data.retry_ms}\n` : '';
 }
 
+/**
+ * Before `stream.stale_resume`, a block holding only an empty `id`: a browser EventSource takes it as
+ * its last event id, dispatching nothing, so its own reconnect sends no Last-Event-ID and starts fresh
+ * (with the current state) instead of asking for the same stale cursor again and again. Clients that
+ * dispatch only blocks with data (Capstan's SDK, most parsers) never see it.
+ */
+function forgetCursor(type: TerminalType): string {
+  return type === 'stream.stale_resume' ? 'id\n\n' : '';
+}
+
 function dataLines(json: string): string {
   // JSON.stringify never emits raw newlines, so one data line per frame is enough.
   return `data: ${json}\n`;
@@ -194,7 +204,7 @@ function dataLines(json: string): string {
 export function namedSseCodec(): Codec {
   return {
     event: cachedFrames((e) => `id: ${e.id}\nevent: ${e.type}\n${dataLines(JSON.stringify(e.data))}\n`),
-    terminal: (type: TerminalType, data) => `${retryLine(type, data)}event: ${type}\n${dataLines(JSON.stringify(data))}\n`,
+    terminal: (type: TerminalType, data) => `${forgetCursor(type)}${retryLine(type, data)}event: ${type}\n${dataLines(JSON.stringify(data))}\n`,
     heartbeat: () => ': heartbeat\n\n',
   };
 }
@@ -209,7 +219,7 @@ export function messageSseCodec(shape: (e: EventRecord) => Readonly<Record<strin
       const body = shape(e);
       return body === undefined ? undefined : `id: ${e.id}\n${dataLines(JSON.stringify(body))}\n`;
     }),
-    terminal: (type: TerminalType, data) => retryLine(type, data) + dataLines(JSON.stringify({ type, ...data })) + '\n',
+    terminal: (type: TerminalType, data) => forgetCursor(type) + retryLine(type, data) + dataLines(JSON.stringify({ type, ...data })) + '\n',
     heartbeat: () => ': heartbeat\n\n',
   };
 }

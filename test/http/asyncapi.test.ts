@@ -70,10 +70,21 @@ function describedBy(doc: Doc, channel: string, sent: Sent): [string, DocMessage
 /** The data frames of an SSE stream; the opening `retry:` hint and `: heartbeat` comments carry no data. */
 function sseSent(stream: SseStream): Sent[] {
   const sent: Sent[] = [];
+  /** An empty id alone, which makes a browser forget its cursor: only right before stream.stale_resume. */
+  let forgotCursor = false;
   for (const f of stream.frames) {
     if (f.data === undefined) {
+      if (f.id === '' && f.event === undefined && f.retry === undefined && f.comment === undefined) {
+        forgotCursor = true;
+        continue;
+      }
       assert.ok(f.comment === 'heartbeat' || (f.retry !== undefined && f.id === undefined && f.event === undefined), `a frame without data: ${JSON.stringify(f)}`);
       continue;
+    }
+    if (forgotCursor) {
+      const type = f.event ?? (JSON.parse(f.data) as { type?: unknown }).type;
+      assert.equal(type, 'stream.stale_resume', 'the empty id block comes only before stream.stale_resume');
+      forgotCursor = false;
     }
     const headers: Record<string, unknown> = {};
     for (const k of ['id', 'event', 'retry'] as const) if (f[k] !== undefined) headers[k] = f[k];

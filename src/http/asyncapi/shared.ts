@@ -69,7 +69,7 @@ const TERMINALS: Readonly<Record<TerminalType, TerminalSpec>> = {
     example: { retry_ms: 4180 },
   },
   'stream.stale_resume': {
-    summary: 'The resume cursor is older than the replay window: reload state, then reconnect without a cursor.',
+    summary: 'The resume cursor is older than the replay window: reload state, then reconnect without a cursor. On SSE a block holding only an empty id line comes first: a browser EventSource takes it as its last event id, so its own reconnect sends no Last-Event-ID and starts fresh.',
     data: { retention_seconds: Type.Integer({ minimum: 1, description: 'The replay window (CAPSTAN_REALTIME_RETENTION_SECONDS)' }) },
     example: { retention_seconds: 300 },
   },
