@@ -3,6 +3,19 @@
 import assert from 'node:assert/strict';
 import type { TestServer } from './server.js';
 
+/**
+ * Server options for following a video's whole life quickly: small parts, a transcriber that answers
+ * at once, quick retries and key re-checks.
+ */
+export const QUICK_VIDEO_SERVER = {
+  multipartMinPartBytes: 8 * 1024,
+  transcriber: 'command',
+  transcriberCommand: process.execPath,
+  transcriberArgs: JSON.stringify(['-e', "process.stdout.write('transcript')"]),
+  developerKeyRecheckMs: 100,
+  workflowBackoffMs: 50,
+} as const;
+
 export interface Reply {
   readonly status: number;
   readonly body: Record<string, unknown>;

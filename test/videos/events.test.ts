@@ -6,10 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { orgTopic } from '../../src/events/index.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { openSse, type SseFrame, type SseStream } from '../helpers/sse.js';
-import { createVideo, makeApp, settled, uploadParts, uploadVideo, waitForVideo, type TestApp } from '../helpers/videos.js';
+import { createVideo, makeApp, QUICK_VIDEO_SERVER, settled, uploadParts, uploadVideo, waitForVideo, type TestApp } from '../helpers/videos.js';
 
 const BYTES = readFileSync(new URL('../fixtures/videos/with-audio.mp4', import.meta.url));
-const PART = 8 * 1024;
+const PART = QUICK_VIDEO_SERVER.multipartMinPartBytes;
 const data = (f: SseFrame): Record<string, unknown> => JSON.parse(f.data ?? '{}') as Record<string, unknown>;
 const forVideo = (id: string) => (f: SseFrame) => f.event !== undefined && f.event.startsWith('video.') && data(f).id === id;
 
@@ -25,14 +25,7 @@ describe('video events', () => {
   };
 
   before(async () => {
-    ts = await startServer({
-      multipartMinPartBytes: PART,
-      transcriber: 'command',
-      transcriberCommand: process.execPath,
-      transcriberArgs: JSON.stringify(['-e', "process.stdout.write('transcript')"]),
-      developerKeyRecheckMs: 100,
-      workflowBackoffMs: 50,
-    });
+    ts = await startServer({ ...QUICK_VIDEO_SERVER });
     app = await makeApp(ts);
   });
   after(async () => {

@@ -8,10 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import { EventSource } from 'eventsource';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { openSse, type SseFrame, type SseStream } from '../helpers/sse.js';
-import { call, createVideo, makeApp, settled, uploadVideo, waitForVideo, type TestApp } from '../helpers/videos.js';
+import { call, createVideo, makeApp, QUICK_VIDEO_SERVER, settled, uploadVideo, waitForVideo, type TestApp } from '../helpers/videos.js';
 
 const BYTES = readFileSync(new URL('../fixtures/videos/with-audio.mp4', import.meta.url));
-const PART = 8 * 1024;
+const PART = QUICK_VIDEO_SERVER.multipartMinPartBytes;
 const ORIGIN = 'https://recorder.example';
 const data = (f: { data?: string }): Record<string, unknown> => JSON.parse(f.data ?? '{}') as Record<string, unknown>;
 
@@ -66,15 +66,7 @@ describe('watching one video with the public key', () => {
   };
 
   before(async () => {
-    ts = await startServer({
-      multipartMinPartBytes: PART,
-      transcriber: 'command',
-      transcriberCommand: process.execPath,
-      transcriberArgs: JSON.stringify(['-e', "process.stdout.write('transcript')"]),
-      developerKeyRecheckMs: 100,
-      workflowBackoffMs: 50,
-      realtimeMaxStreamsPerVideo: 2,
-    });
+    ts = await startServer({ ...QUICK_VIDEO_SERVER, realtimeMaxStreamsPerVideo: 2 });
     dev = await makeApp(ts);
     prod = await makeApp(ts, { environment: 'production', allowedOrigins: [ORIGIN] });
   });

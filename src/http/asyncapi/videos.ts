@@ -90,36 +90,27 @@ export function videosSpec(registered: readonly EventTypeSpec[]): SurfaceSpec {
       },
     },
     operations: {
-      videoEventsStream: {
-        action: 'send',
-        channel: ref.channel('videoEvents'),
-        title: 'Stream video events',
-        summary: 'GET /api/developer/v1/events: snapshot, stream.subscribed, then video events, until a terminal event',
-        messages: Object.keys(messages).map((m) => ref.message('videoEvents', m)),
-        security: [ref.security('appSecretKey')],
-        bindings: {
-          http: {
-            method: 'GET',
-            query: Type.Object({ video_id: Type.Optional(Type.Array(VideoId, { maxItems: 100 })), last_event_id: Type.Optional(UuidV7) }),
-            bindingVersion: '0.3.0',
-          },
-        },
-      },
-      videoWatchStream: {
-        action: 'send',
-        channel: ref.channel('videoWatch'),
-        title: 'Watch one video',
-        summary: 'GET /api/developer/sdk/v1/videos/{id}/events: its status, stream.subscribed, then its events, until a terminal event',
-        messages: Object.keys(watchMessages).map((m) => ref.message('videoWatch', m)),
-        security: [ref.security('appPublicKey')],
-        bindings: {
-          http: {
-            method: 'GET',
-            query: Type.Object({ key: Type.Optional(Type.String({ maxLength: 256 })), last_event_id: Type.Optional(UuidV7) }),
-            bindingVersion: '0.3.0',
-          },
-        },
-      },
+      videoEventsStream: streamOperation('videoEvents', messages, 'appSecretKey', 'Stream video events',
+        'GET /api/developer/v1/events: snapshot, stream.subscribed, then video events, until a terminal event',
+        { video_id: Type.Optional(Type.Array(VideoId, { maxItems: 100 })) }),
+      videoWatchStream: streamOperation('videoWatch', watchMessages, 'appPublicKey', 'Watch one video',
+        'GET /api/developer/sdk/v1/videos/{id}/events: its status, stream.subscribed, then its events, until a terminal event',
+        { key: Type.Optional(Type.String({ maxLength: 256 })) }),
+    },
+  };
+}
+
+/** The `send` operation of an SSE channel opened with GET: its messages, its credential, its query (a cursor too). */
+function streamOperation(channel: string, messages: Record<string, AsyncApiMessage>, security: string, title: string, summary: string, query: Parameters<typeof Type.Object>[0]) {
+  return {
+    action: 'send' as const,
+    channel: ref.channel(channel),
+    title,
+    summary,
+    messages: Object.keys(messages).map((m) => ref.message(channel, m)),
+    security: [ref.security(security)],
+    bindings: {
+      http: { method: 'GET', query: Type.Object({ ...query, last_event_id: Type.Optional(UuidV7) }), bindingVersion: '0.3.0' },
     },
   };
 }
