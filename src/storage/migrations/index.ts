@@ -21,6 +21,7 @@ import * as m0018 from './0018-run-stage-statuses.js';
 import * as m0019 from './0019-webhook-endpoint-starts.js';
 import * as m0020 from './0020-webhook-endpoint-turns.js';
 import * as m0021 from './0021-webhook-enable-generation.js';
+import * as m0022 from './0022-workflow-claim-indexes.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': m0001,
@@ -44,4 +45,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0019-webhook-endpoint-starts': m0019,
   '0020-webhook-endpoint-turns': m0020,
   '0021-webhook-enable-generation': m0021,
+  '0022-workflow-claim-indexes': m0022,
 };

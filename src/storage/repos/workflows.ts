@@ -90,24 +90,71 @@ export function workflowRepo(db: Kysely<Database>, driver: Driver): WorkflowRepo
     get: (id) => db.selectFrom('workflow_runs').selectAll().where('id', '=', id).executeTakeFirst(),
     async claim(kinds, owner, now, leaseMs, options = {}) {
       if (kinds.length === 0) return undefined;
-      const lock = driver === 'postgres' ? sql`for update of c skip locked` : sql``;
-      // Runs under a live lease are the few being worked on now (status 'running' narrows the index scan).
-      const held = (column: 'org_id' | 'kind') =>
-        sql`(select ${sql.ref(column)}, count(*) as n from workflow_runs where status = 'running' and lease_expires_at >= ${now} group by ${sql.ref(column)})`;
-      const idleOrgsOnly = options.idleOrgsOnly
-        ? sql`and not exists (select 1 from workflow_runs h where h.org_id = c.org_id and h.lease_owner = ${owner} and h.status = 'running' and h.lease_expires_at >= ${now})`
-        : sql``;
+      // The order is (runs under a live lease of the run's organization, of its kind, run_after, id), and
+      // the first two are the same for all runs of one organization and kind: the first due run overall
+      // is the first due run of some (organization, kind) pair. So the claim walks the organizations
+      // with active runs (a skip scan, one index seek each), takes each pair's first due run from the
+      // same index and orders those few: its cost follows the organizations and kinds with work, not
+      // the backlog. The counts read only the runs under a live lease.
+      // SQLite, which keeps no statistics, would rather read an index on status; naming the indexes
+      // (migration 0022) holds the plan, and a change that made one unusable fails instead of scanning.
+      const using = (index: string) => (driver === 'sqlite' ? sql.raw(`indexed by ${index}`) : sql``);
+      const ref = (r: string, column: string) => sql.ref(`${r}.${column}`);
+      // Word for word the predicate of workflow_runs_claim: SQLite uses a partial index only then.
+      const active = (r: string) => sql`${ref(r, 'status')} in ('queued', 'running')`;
+      // Ordered as the claim index is (the kind too), so that PostgreSQL reads that index rather than
+      // another on org_id that holds every ended run as well.
+      const firstOrg = (r: string, after?: string) => sql`
+        select ${ref(r, 'org_id')} from workflow_runs ${sql.ref(r)} ${using('workflow_runs_claim')}
+        where ${active(r)} ${after ? sql`and ${ref(r, 'org_id')} > ${ref(after, 'org_id')}` : sql``}
+        order by ${ref(r, 'org_id')}, ${ref(r, 'kind')} limit 1`;
+      const firstDue = (r: string, pair: string, columns: readonly string[]) => sql`
+        select ${sql.join(columns.map((c) => ref(r, c)))} from workflow_runs ${sql.ref(r)} ${using('workflow_runs_claim')}
+        where ${active(r)} and ${ref(r, 'org_id')} = ${ref(pair, 'org_id')} and ${ref(r, 'kind')} = ${ref(pair, 'kind')}
+          and ${ref(r, 'run_after')} <= ${now} and (${ref(r, 'lease_expires_at')} is null or ${ref(r, 'lease_expires_at')} < ${now})
+        order by ${ref(r, 'run_after')}, ${ref(r, 'id')} limit 1`;
+      // A pair's first due run as a row joined to it: PostgreSQL reads it in a lateral subquery (a join
+      // on an id computed per row could become a hash join over the whole table); SQLite, which has no
+      // LATERAL, looks the row up by the id a scalar subquery gives.
+      const joinFirstDue = (r: string, pair: string) =>
+        driver === 'postgres'
+          ? sql`cross join lateral (${firstDue(r, pair, ['id', 'org_id', 'kind', 'run_after'])}) ${sql.ref(r)}`
+          : sql`join workflow_runs ${sql.ref(r)} on ${ref(r, 'id')} = (${firstDue(r, pair, ['id'])})`;
+      const idleOrgsOnly = options.idleOrgsOnly ? sql`and orgs.org_id not in (select held.org_id from held where held.lease_owner = ${owner})` : sql``;
+      const order = sql`order by candidates.org_held, candidates.kind_held, candidates.run_after, candidates.id`;
+      // PostgreSQL locks the pick: in order, each candidate's pair gives its first due run no other claim
+      // holds (the candidate itself, unless a concurrent claim has it), and the limit stops at the first
+      // pair that gives one, so a claim locks one row and concurrent claims never wait for each other.
+      // The candidates come sorted from a subquery, so the lateral reads run in that order, not all first.
+      const pick =
+        driver === 'postgres'
+          ? sql`select l.id from (select * from candidates ${order}) candidates cross join lateral (${firstDue('l', 'candidates', ['id'])} for update skip locked) l`
+          : sql`select candidates.id from candidates`;
       const res = await sql<WorkflowRun>`
         update workflow_runs set lease_owner = ${owner}, lease_expires_at = ${now + leaseMs}, status = 'running', attempts = attempts + 1
         where id = (
-          select c.id from workflow_runs c
-          left join ${held('org_id')} o on o.org_id = c.org_id
-          left join ${held('kind')} k on k.kind = c.kind
-          where c.status in ('queued', 'running') and c.kind in (${sql.join(kinds)}) and c.run_after <= ${now}
-            and (c.lease_expires_at is null or c.lease_expires_at < ${now})
-            ${idleOrgsOnly}
-          order by coalesce(o.n, 0), coalesce(k.n, 0), c.run_after, c.id
-          limit 1 ${lock}
+          with recursive orgs(org_id) as (
+            select (${firstOrg('a')})
+            union all
+            select (${firstOrg('x', 'orgs')}) from orgs where orgs.org_id is not null
+          ),
+          kinds(kind) as (${sql.join(kinds.map((k) => sql`select cast(${k} as text)`), sql` union all `)}),
+          pairs as (select orgs.org_id, kinds.kind from orgs cross join kinds where orgs.org_id is not null ${idleOrgsOnly}),
+          held as (
+            select h.org_id, h.kind, h.lease_owner from workflow_runs h ${using('workflow_runs_leased')}
+            where h.status = 'running' and h.lease_expires_at >= ${now}
+          ),
+          held_org as (select org_id, count(*) as n from held group by org_id),
+          held_kind as (select kind, count(*) as n from held group by kind),
+          candidates as (
+            select f.id, f.org_id, f.kind, f.run_after, coalesce(held_org.n, 0) as org_held, coalesce(held_kind.n, 0) as kind_held
+            from pairs ${joinFirstDue('f', 'pairs')}
+            left join held_org on held_org.org_id = f.org_id
+            left join held_kind on held_kind.kind = f.kind
+          )
+          ${pick}
+          ${order}
+          limit 1
         )
         returning *`.execute(db);
       return res.rows[0];
