@@ -6,7 +6,8 @@ import pg from 'pg';
 export const PG_ADMIN_URL = process.env.CAPSTAN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.CAPSTAN_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function pgAdmin(sql: string): Promise<void> {
+/** Runs one statement as the administrator (CREATE or DROP DATABASE). */
+export async function pgAdmin(sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: PG_ADMIN_URL });
   await c.connect();
   try {

@@ -10,40 +10,40 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { openStorage, type Storage } from '../../src/storage/index.js';
-import { PG_ADMIN_URL } from '../lib/scaled-storage.js';
+import { PG_ADMIN_URL, pgAdmin } from '../lib/scaled-storage.js';
 import { tempDir } from '../lib/temp-dir.js';
 
 const arg = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const driver = arg('driver', 'sqlite');
-if (driver !== 'sqlite' && driver !== 'postgres') throw new Error(`--driver must be sqlite or postgres, got ${driver}`);
-const runs = Number(arg('runs', '100000'));
-const orgs = Number(arg('orgs', '3'));
-const claims = Number(arg('claims', '21'));
+if (driver !== 'sqlite' && driver !== 'postgres') usage(`--driver must be sqlite or postgres, got ${driver}`);
+/** A whole number option within its bounds, or a usage error naming it. */
+function whole(name: string, fallback: string, min: number, max: number): number {
+  const value = Number(arg(name, fallback));
+  if (!Number.isInteger(value) || value < min || value > max) usage(`--${name} must be a whole number from ${min} to ${max}`);
+  return value;
+}
+function usage(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+const runs = whole('runs', '100000', 1, 10_000_000);
+const orgs = whole('orgs', '3', 1, 1_000_000);
+const claims = whole('claims', '21', 1, 10_000);
 const between = Number(arg('between', '0'));
+if (!(between >= 0 && between <= 1)) usage('--between must be a share from 0 to 1');
 const idle = process.argv.includes('--idle');
 const KINDS = ['document', 'video', 'organize'];
 const LIVE_LEASES = 8;
-
-async function admin(statement: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(statement);
-  } finally {
-    await c.end();
-  }
-}
 
 async function open(): Promise<{ storage: Storage; drop: () => Promise<void> }> {
   const dir = tempDir('capstan-claim-cost-');
   if (driver === 'sqlite') return { storage: openStorage(`sqlite:${join(dir.path, 'claim.db')}`, dir.path), drop: async () => dir.remove() };
   const name = `capstan_claim_cost_${randomBytes(5).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
+  await pgAdmin(`CREATE DATABASE ${name}`);
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
-  return { storage: openStorage(url.toString(), dir.path), drop: async () => { await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); dir.remove(); } };
+  return { storage: openStorage(url.toString(), dir.path), drop: async () => { await pgAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); dir.remove(); } };
 }
 
 async function seed(storage: Storage, now: number): Promise<void> {
