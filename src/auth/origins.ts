@@ -4,7 +4,7 @@ import { AppError } from '../http/errors.js';
 import type { App } from '../storage/index.js';
 import { canonicalOrigin } from '../util/hosts.js';
 
-/** The origin of an Origin header's value, in canonical form (lower case, default port dropped), or undefined. */
+/** The origin of a stored allowed entry, in canonical form (lower case, default port dropped), or undefined. */
 function originOf(value: string): string | undefined {
   try {
     const url = new URL(value);
@@ -33,10 +33,15 @@ export function allowedOriginList(values: readonly string[]): string[] {
   });
 }
 
+/**
+ * Whether an Origin header's value is one of the allowed origins. The header must be an origin exactly
+ * as a browser sends it: a value with a path, user or trailing slash is no browser's, so it matches
+ * nothing, even though a URL parser would find an allowed origin in it.
+ */
 export function originAllowed(allowed: readonly string[], origin: string | undefined): boolean {
   if (allowed.includes('*')) return true;
   if (origin === undefined) return false;
-  const given = originOf(origin);
+  const given = canonicalOrigin(origin);
   return given !== undefined && allowed.some((a) => originOf(a) === given);
 }
 

@@ -127,7 +127,9 @@ describe('console sessions', () => {
     assertError(await call(admin('/orgs'), 'POST', { cookie: session.cookie }, body), 403, 'csrf_failed');
     assertError(await call(admin('/orgs'), 'POST', { cookie: session.cookie, 'x-csrf-token': 'x'.repeat(43) }, body), 403, 'csrf_failed');
     assertError(await call(admin('/orgs'), 'POST', { cookie: session.cookie, 'x-csrf-token': '' }, body), 403, 'csrf_failed');
-    for (const origin of ['https://evil.example', 'null', s.url.replace('127.0.0.1', 'localhost'), s.url.replace('http:', 'https:')]) {
+    // A value with a trailing slash, a path or a user is no browser's Origin, though a URL parser finds the server's own in it.
+    const lookalikes = [`${s.url}/`, `${s.url}/console`, s.url.replace('://', '://evil.example@')];
+    for (const origin of ['https://evil.example', 'null', s.url.replace('127.0.0.1', 'localhost'), s.url.replace('http:', 'https:'), ...lookalikes]) {
       assertError(await call(admin('/orgs'), 'POST', { cookie: session.cookie, 'x-csrf-token': session.csrf, origin }, body), 403, 'csrf_failed');
     }
     const own = await call(admin('/orgs'), 'POST', { cookie: session.cookie, 'x-csrf-token': session.csrf, origin: s.url }, body);

@@ -105,6 +105,11 @@ describe('developer video API', () => {
     assert.equal(wrong.body.code, 'origin_not_allowed');
     assert.equal((await prod.sdk('/videos/create', {}, { origin: 'https://app.example.com.evil.com' })).status, 403);
     assert.equal((await prod.sdk('/videos/create', {}, { origin: 'null' })).status, 403);
+    // Only an origin as a browser sends it matches: not one with a trailing slash, a path or a user.
+    for (const origin of ['https://app.example.com/', 'https://app.example.com/page', 'https://evil.example@app.example.com', 'https://app.example.com:443/']) {
+      const lookalike = await prod.sdk('/videos/create', {}, { origin });
+      assert.deepEqual([lookalike.status, lookalike.body.code], [403, 'origin_not_allowed'], origin);
+    }
     assert.equal((await prod.sdk('/videos/create', {})).status, 403, 'no Origin at all');
     // The REST API is server-side: its secret key needs no Origin.
     assert.equal((await prod.rest('GET', '/videos')).status, 200);

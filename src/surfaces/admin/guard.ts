@@ -6,6 +6,7 @@ import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import { checkAdminToken, consoleCookie, type ConsoleSession } from '../../auth/index.js';
 import { AppError } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
+import { canonicalOrigin } from '../../util/hosts.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,8 +18,8 @@ declare module 'fastify' {
 /** Methods that change nothing, so a cookie alone is enough for them. */
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
-/** An origin in its canonical form (lower case, default port dropped), or undefined when it is none. */
-function canonicalOrigin(value: string): string | undefined {
+/** The origin of a configured URL (which may carry a path) in canonical form, or undefined when it has none. */
+function originOfUrl(value: string): string | undefined {
   try {
     const url = new URL(value);
     return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
@@ -28,7 +29,7 @@ function canonicalOrigin(value: string): string | undefined {
 }
 
 /** The request's own origin, as the browser that loaded the console from this server sees it. */
-const ownOrigin = (req: FastifyRequest): string | undefined => canonicalOrigin(`${req.protocol}://${req.host}`);
+const ownOrigin = (req: FastifyRequest): string | undefined => originOfUrl(`${req.protocol}://${req.host}`);
 
 export interface ConsoleAuth {
   /** The session of the request's cookie, with the CSRF token and Origin checked unless the method is GET or HEAD. */
@@ -38,10 +39,11 @@ export interface ConsoleAuth {
 export function consoleAuth(ctx: AppContext): ConsoleAuth {
   const { config, consoleSessions } = ctx;
   const named = [...config.consoleOrigins, ...(config.publicUrl ? [config.publicUrl] : [])];
-  const trusted = new Set(named.map(canonicalOrigin).filter((o): o is string => o !== undefined));
+  const trusted = new Set(named.map(originOfUrl).filter((o): o is string => o !== undefined));
   const originAllowed = (req: FastifyRequest): boolean => {
     const origin = req.headers.origin;
     if (origin === undefined) return true;
+    // The header must be an origin as a browser sends it; one with a path or user matches nothing.
     const given = canonicalOrigin(origin);
     return given !== undefined && (given === ownOrigin(req) || trusted.has(given));
   };
