@@ -127,8 +127,21 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   // must keep arriving; an answer sent before it was read closes the connection instead of draining it.
   // A client waiting for `100 Continue` gets it when the body is first read, not before.
   const bodyDeadline = { baseMs: config.httpRequestTimeoutMs, minBytesPerSecond: config.httpBodyMinBytesPerSecond };
+  const allowed = trackAllowedMethods(app);
+  // 404, or 405 with the path's methods. A request no route takes gets this before its body is read:
+  // its body's size or type says nothing about a route that is not there.
+  const answerUnrouted = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const path = req.url.split('?')[0] ?? '/';
+    // With the admin API off its routes (and the console) answer as if they did not exist, wrong methods included.
+    const adminPath = path.startsWith('/admin/') || path === '/console' || path.startsWith('/console/');
+    const methods = config.adminToken === null && adminPath ? [] : allowed.of(path);
+    if (methods.length === 0) return sendError(reply, new AppError('route_not_found'));
+    return sendError(reply, new AppError('method_not_allowed', `${req.method} is not a method of this path; it takes ${methods.join(', ')}`, { Allow: methods.join(', ') }));
+  };
   app.addHook('preParsing', (req, reply, payload, done) => {
     if (req.method === 'GET' || req.method === 'HEAD' || !declaresBody(req.raw)) return done(null, payload);
+    // Answered here, the hook does not call done(): the answer ends the request's hooks.
+    if (req.is404) return void answerUnrouted(req, reply);
     const body = timedBody(payload, bodyDeadline);
     if (req.headers.expect !== undefined) continueWhenRead(body, req.raw, reply.raw);
     done(null, body);
@@ -186,15 +199,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   app.setErrorHandler(errorHandler);
   app.setValidatorCompiler(requestValidators());
   installContract(app, { check: config.checkResponses });
-  const allowed = trackAllowedMethods(app);
-  app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0] ?? '/';
-    // With the admin API off its routes (and the console) answer as if they did not exist, wrong methods included.
-    const adminPath = path.startsWith('/admin/') || path === '/console' || path.startsWith('/console/');
-    const methods = config.adminToken === null && adminPath ? [] : allowed.of(path);
-    if (methods.length === 0) return sendError(reply, new AppError('route_not_found'));
-    return sendError(reply, new AppError('method_not_allowed', `${req.method} is not a method of this path; it takes ${methods.join(', ')}`, { Allow: methods.join(', ') }));
-  });
+  app.setNotFoundHandler(answerUnrouted);
 
   await app.register(swagger, { openapi: openApiRoot(config) });
 
