@@ -84,6 +84,22 @@ describe('hub realtime stream', () => {
     }
   });
 
+  test('an empty cursor, in the header or the query, is none: the stream starts fresh', async () => {
+    const m = await hub.member();
+    await hub.publish({ type: 'test.ping', data: { n: 0 } });
+    for (const [query, options] of [['&last_event_id=', {}], ['', { lastEventId: '' }], ['&last_event_id=', { lastEventId: '' }]] as const) {
+      const s = await openSse(hub.streamUrl(query), { token: m.token, ...options });
+      try {
+        assert.equal(s.status, 200, s.body);
+        const live = await hub.publish({ type: 'test.ping', data: { n: 1 } });
+        await s.next((f) => f.id === live);
+        assert.deepEqual(s.frames.filter((f) => f.event === 'test.ping').map((f) => f.id), [live], 'nothing replayed');
+      } finally {
+        s.close();
+      }
+    }
+  });
+
   test('a cursor in capitals is the same id (RFC 9562): it resumes after that event, not before it', async () => {
     const m = await hub.member();
     const first = await hub.publish({ type: 'test.ping', data: { n: 1 } });
