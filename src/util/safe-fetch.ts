@@ -42,11 +42,15 @@ for (const [net, prefix] of [
   ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) PRIVATE4.addSubnet(net, prefix, 'ipv4');
 // The forms that embed an IPv4 address (mapped, compatible, translated, 6to4, NAT64) are judged in
-// isPrivateAddress, by what they embed; this list is the rest of the non-public IPv6 space.
+// isPrivateAddress, by what they embed; this list is the rest of the non-public IPv6 space, as IANA's
+// special-purpose registry marks it not globally reachable: 2001::/23 whole (Teredo, benchmarking
+// 2001:2::/48, the deprecated ORCHID 2001:10::/28; its few global blocks, such as AS112 and AMT, are
+// no webhook's or document's host), the discard-only 100::/64 and dummy 100:0:0:1::/64, the
+// documentation 2001:db8::/32 and 3fff::/20, and the SRv6 SIDs of 5f00::/16.
 const PRIVATE6 = new BlockList();
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 32], ['2001:db8::', 32], ['3fff::', 20], ['fc00::', 7],
-  ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+  ['::', 128], ['::1', 128], ['64:ff9b:1::', 48], ['100::', 64], ['100:0:0:1::', 64], ['2001::', 23], ['2001:db8::', 32], ['3fff::', 20],
+  ['5f00::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) PRIVATE6.addSubnet(net, prefix, 'ipv6');
 
 /** One DNS label: letters, digits and inner hyphens, 1-63 characters. */

@@ -23,14 +23,16 @@ describe('isPrivateAddress', () => {
       'http://[64:ff9b::127.0.0.1]/', 'http://[64:ff9b::a9fe:a9fe]/', 'http://[64:ff9b::10.0.0.1]/', 'http://[64:ff9b:1::8.8.8.8]/',
       'http://[::ffff:169.254.169.254]/', 'http://[::ffff:10.1.2.3]/', 'http://[::ffff:192.168.0.1]/', 'http://[::ffff:0.0.0.0]/',
       'http://[::]/', 'http://[::1]/', 'http://[fe80::1]/', 'http://[fc00::1]/', 'http://[fd12:3456::1]/', 'http://[ff02::1]/', 'http://[2001:db8::1]/',
-      'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', 'http://[100::1]/',
+      'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', 'http://[100::1]/', 'http://[100:0:0:1::1]/',
+      // IANA's special-purpose ranges that are not globally reachable: benchmarking, ORCHID, SRv6 SIDs, documentation.
+      'http://[2001:2::1]/', 'http://[2001:10::1]/', 'http://[2001:1ff:ffff::1]/', 'http://[5f00::1]/', 'http://[3fff::1]/',
       'http://127.0.0.1/', 'http://127.1/', 'http://0x7f.0.0.1/', 'http://2130706433/', 'http://0177.0.0.1/', 'http://0/', 'http://169.254.169.254/', 'http://10.0.0.1/', 'http://192.168.1.1/', 'http://172.31.255.255/', 'http://100.64.0.1/',
     ];
     for (const url of urls) assert.equal(isPrivateAddress(hostOf(url)), true, `${url} (${hostOf(url)})`);
   });
 
   test('public addresses stay reachable, the IPv4 behind 6to4, NAT64 and mapped forms included', () => {
-    for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001:82b::200e', '::ffff:8.8.8.8', '::ffff:808:808', '2002:808:808::1', '64:ff9b::8.8.8.8', '64:ff9b::808:808', '172.32.0.1']) {
+    for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001:82b::200e', '::ffff:8.8.8.8', '::ffff:808:808', '2002:808:808::1', '64:ff9b::8.8.8.8', '64:ff9b::808:808', '172.32.0.1', '2001:200::1']) {
       assert.equal(isPrivateAddress(address), false, address);
     }
   });
