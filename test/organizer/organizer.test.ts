@@ -257,6 +257,31 @@ describe('organizer', () => {
       assert.ok(!(nobody.body.files as Msg[]).some((f) => f.name === 'empty.pdf' || f.name === 'a.txt'), 'nothing of a refused upload is kept');
     });
 
+    test('a multipart filename is read as browsers and curl write it: backslashes are themselves, %22 is a quote', async () => {
+      const o = await makeOrg(ts);
+      const names = ['C:\\Users\\ada\\drive.txt', '..\\..\\windows\\win.ini', 'say "hi" 100%.txt'];
+      // fetch's FormData writes a name as the HTML standard says (" as %22, a backslash as it is).
+      const viaForm = await uploadForm(ts, o, names.map((name, i) => ({ name, body: `form ${i}` })));
+      assert.equal(viaForm.status, 201, JSON.stringify(viaForm.body));
+      // curl -F 'file=@f.txt;filename=C:\Users\ada\curl.txt' sends the backslashes as they are.
+      const boundary = 'curlish';
+      const raw = await fetch(`${ts.url}/api/v1/files`, {
+        method: 'POST',
+        headers: { 'capout-api-key': o.apiKey, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body: `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="C:\\Users\\ada\\curl.txt"\r\nContent-Type: text/plain\r\n\r\ncurl\r\n--${boundary}--\r\n`,
+      });
+      assert.equal(raw.status, 201);
+      const viaJson = await org.call('POST', '/api/v1/files', { files: names.map((name, i) => ({ name, content_base64: Buffer.from(`json ${i}`).toString('base64') })) });
+      assert.equal(viaJson.status, 201, JSON.stringify(viaJson.body));
+      const stored = (await o.call('GET', '/api/v1/files?folder=&limit=500')).body.files as Msg[];
+      const formNames = (viaForm.body.files as Msg[]).map((f) => f.name).sort();
+      // The same names as the JSON upload keeps for the same input: the last segment of a path.
+      const jsonNames = (viaJson.body.files as Msg[]).map((f) => f.name).sort();
+      assert.deepEqual(formNames, jsonNames);
+      assert.deepEqual(jsonNames, ['drive.txt', 'say "hi" 100%.txt', 'win.ini']);
+      assert.ok(stored.some((f) => f.name === 'curl.txt'), JSON.stringify(stored.map((f) => f.name)));
+    });
+
     test('a 0-file job is 400 (no file_ids, an empty folder)', async () => {
       assert.equal((await org.call('POST', '/api/v1/jobs', { file_ids: [] })).status, 400);
       assert.equal((await org.call('POST', '/api/v1/jobs', { folder: 'Nothing/Here' })).status, 400);

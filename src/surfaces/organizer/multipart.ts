@@ -25,11 +25,19 @@ export function boundaryOf(contentType: string | undefined): string | undefined 
   return m?.[1] ?? m?.[2];
 }
 
+/** The escapes a browser writes in a quoted name (WHATWG HTML, multipart/form-data encoding). */
+const NAME_ESCAPES: Readonly<Record<string, string>> = { '%0A': '\n', '%0D': '\r', '%22': '"' };
+
+/**
+ * A part's name and filename, parsed as the Fetch standard's multipart/form-data parser does: a
+ * quoted value ends at the next `"`, a backslash is itself (a Windows path arrives as it is, so its
+ * last segment is the file's name, as in a JSON upload), and only `%0A`, `%0D` and `%22` are escapes.
+ */
 function parseDisposition(value: string): { name: string; filename: string | undefined } {
   const param = (key: string): string | undefined => {
-    const m = new RegExp(`;\\s*${key}=(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]*))`, 'i').exec(value);
+    const m = new RegExp(`;\\s*${key}=(?:"([^"\\r\\n]*)"|([^;\\s]*))`, 'i').exec(value);
     if (!m) return undefined;
-    return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
+    return m[1] !== undefined ? m[1].replace(/%0A|%0D|%22/g, (e) => NAME_ESCAPES[e] ?? e) : m[2];
   };
   const extended = /;\s*filename\*=(?:UTF-8|utf-8)''([^;\s]*)/.exec(value);
   let filename = param('filename');
