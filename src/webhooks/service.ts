@@ -138,16 +138,21 @@ export class WebhookService {
     });
   }
 
-  /** A new secret; the one it replaces keeps signing alongside it for 24 hours (a third one drops the oldest). */
+  /**
+   * A new secret; the one it replaces keeps signing alongside it for 24 hours (a third one drops the
+   * oldest). A replaced secret this server cannot read (sealed under another CAPSTAN_TOKEN_SECRET)
+   * could sign nothing, so it is dropped at once and no overlap is announced.
+   */
   async rotateSecret(id: string): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const current = await this.get(id);
     const secret = newWebhookSecret();
+    const replacedSigns = this.options.box.open(current.secret_enc) !== undefined;
     // In a transaction, so an Idempotency-Key retry replays this rotation instead of making another.
     await this.storage.transaction(async (tx) => {
       await tx.webhooks.updateEndpoint(id, {
         secret_enc: this.options.box.seal(secret),
-        previous_secret_enc: current.secret_enc,
-        previous_secret_expires_at: Date.now() + SECRET_OVERLAP_MS,
+        previous_secret_enc: replacedSigns ? current.secret_enc : null,
+        previous_secret_expires_at: replacedSigns ? Date.now() + SECRET_OVERLAP_MS : null,
         updated_at: nowIso(),
       });
     });

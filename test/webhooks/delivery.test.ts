@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { VERSION } from '../../src/util/version.js';
+import { webhookSecretBox } from '../../src/webhooks/secrets.js';
 import { buildEstimatePdf } from '../fixtures/documents.js';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -169,6 +170,27 @@ describe('webhooks delivery', () => {
     assert.equal(message!.signature.split(' ').length, 2);
     assert.equal(message!.id, sent.body.event_id);
     assert.deepEqual(message!.body.data, { endpoint_id: id, org_id: org.id });
+  });
+
+  test('a secret sealed under another token secret is blocked; rotating it announces no overlap and signs with the new one alone', async () => {
+    const { receiver, id } = await endpoint(org.id, { events: ['video.ready'] });
+    // As after CAPSTAN_TOKEN_SECRET changed: the stored secret was sealed under a key this server lacks.
+    await ts.server.ctx.storage.webhooks.updateEndpoint(id, { secret_enc: webhookSecretBox('another token secret, long enough to be one').seal('whsec_' + 'A'.repeat(32)) });
+    const blocked = await ts.admin('POST', `/webhooks/${id}/test`);
+    assert.equal(blocked.status, 202, JSON.stringify(blocked.body));
+    const blockedAttempt = async () => (((await ts.admin('GET', `/webhooks/${id}/deliveries`)).body.data as Body[])[0]?.attempts as Body[] | undefined)?.some((a) => a.outcome === 'blocked') ?? false;
+    for (let i = 0; i < 200 && !(await blockedAttempt()); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(await blockedAttempt(), 'the attempt is blocked: the secret cannot be read');
+    assert.equal(receiver.received.length, 0, 'nothing goes out unsigned');
+    const rotated = await ts.admin('POST', `/webhooks/${id}/rotate-secret`);
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    assert.equal(rotated.body.previous_secret_expires_at, null, 'the unreadable secret signs nothing, so no overlap is announced');
+    receiver.secrets = [rotated.body.secret as string];
+    await ts.admin('POST', `/webhooks/${id}/test`);
+    await until(() => receiver.ofType('webhook.test').length >= 1, 'webhook.test with the new secret');
+    const message = receiver.ofType('webhook.test').at(-1)!;
+    assert.deepEqual(message.verifiedWith, [0]);
+    assert.equal(message.signature.split(' ').length, 1);
   });
 
   test('410 disables the endpoint and records webhook.disabled, which other endpoints hear', async () => {
