@@ -71,6 +71,8 @@ export async function sendWebhook(rawUrl: string, headers: Readonly<Record<strin
 
   return new Promise<AttemptResult>((resolve) => {
     let settled = false;
+    // Set once the answer's status is in: from then on the attempt has an outcome, whatever its body does.
+    let answered: (() => void) | undefined;
     const finish = (r: AttemptResult) => {
       if (settled) return;
       settled = true;
@@ -96,6 +98,7 @@ export async function sendWebhook(rawUrl: string, headers: Readonly<Record<strin
         finish(done(outcome, status, error, text === '' ? null : text));
         res.destroy();
       };
+      answered = settle;
       // The status decides; the body is only kept for the log, so a huge or endless answer is cut.
       res.on('data', (chunk: Buffer) => {
         const room = options.maxResponseBytes - size;
@@ -107,8 +110,11 @@ export async function sendWebhook(rawUrl: string, headers: Readonly<Record<strin
       res.on('error', settle);
       res.on('aborted', settle);
     });
+    // A receiver that sent its status but is still sending its body has answered: its status
+    // stands (a 200 is a delivery, not a timeout to send again), with the body so far.
     const timer = setTimeout(() => {
-      finish(done('timeout', null, `no answer within ${options.timeoutMs} ms`));
+      if (answered) answered();
+      else finish(done('timeout', null, `no answer within ${options.timeoutMs} ms`));
       req.destroy();
     }, remaining);
     req.on('error', (e: NodeJS.ErrnoException) => finish(done('network', null, e.code ? `connection failed (${e.code})` : 'connection failed')));

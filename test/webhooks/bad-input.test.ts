@@ -54,6 +54,33 @@ describe('webhook URLs without an allow-list', () => {
     });
   }
 
+  test('a receiver that sends its status and then trickles its body past the timeout has answered: its status stands', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('accepted, ');
+      const drip = setInterval(() => res.write('.'), 50);
+      res.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const result = await sendWebhook(`http://127.0.0.1:${port}/`, {}, '{}', { allow: ['127.0.0.1'], allowHttp: true, timeoutMs: 300, maxResponseBytes: 1024 });
+      assert.equal(result.outcome, 'success', JSON.stringify(result));
+      assert.equal(result.statusCode, 200);
+      assert.match(result.responseBody ?? '', /^accepted, \.*/);
+      // One that sends nothing at all within the timeout has not.
+      const silent = http.createServer(() => undefined);
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const none = await sendWebhook(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/`, {}, '{}', { allow: ['127.0.0.1'], allowHttp: true, timeoutMs: 300, maxResponseBytes: 1024 });
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+      assert.deepEqual([none.outcome, none.statusCode], ['timeout', null]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   test('connect time: a name that resolves to loopback is refused before any connection', async () => {
     let hits = 0;
     const server = http.createServer((_req, res) => {
