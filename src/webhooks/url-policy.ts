@@ -23,6 +23,8 @@ export function parseEndpointUrl(raw: string, policy: UrlPolicy): URL {
   if (url.protocol === 'http:' && !policy.allowHttp) throw new WebhookError('invalid_url', 'url must be https (http needs CAPSTAN_WEBHOOK_ALLOW_HTTP=true)');
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new WebhookError('invalid_url', 'url must be https');
   if (url.username || url.password) throw new WebhookError('invalid_url', 'url must not carry credentials');
+  // Port 0 names no listener: every attempt would be refused.
+  if (url.port === '0') throw new WebhookError('invalid_url', 'url port must be 1-65535');
   return url;
 }
 

@@ -42,6 +42,8 @@ describe('webhook URLs without an allow-list', () => {
     ['ftp', 'ftp://example.com/hook', 'invalid_webhook_url'],
     ['http while CAPSTAN_WEBHOOK_ALLOW_HTTP is off', 'http://example.com/hook', 'invalid_webhook_url'],
     ['credentials in the URL', 'https://user:pass@example.com/hook', 'invalid_webhook_url'],
+    ['port 0', 'https://8.8.8.8:0/hook', 'invalid_webhook_url'],
+    ['port 0, written long', 'https://[2606:4700:4700::1111]:00000/hook', 'invalid_webhook_url'],
     ['not a URL', 'not a url', 'invalid_webhook_url'],
     ['a 10 KB URL', `https://example.com/${'a'.repeat(10 * 1024)}`, 'invalid_webhook_url'],
   ];
