@@ -117,7 +117,11 @@ function validationMessage(fe: FastifyError): string {
   const where = `${fe.validationContext ?? 'request'}${first.instancePath}`.replace(/\//g, '.');
   if (!specific && here.length > 1) {
     const allowed = here.map((e) => (e.keyword === 'const' ? JSON.stringify(e.params.allowedValue) : e.keyword === 'type' ? String(e.params.type) : undefined));
-    if (allowed.every((a) => a !== undefined)) return `${where} must be ${allowed.join(' or ')}`;
+    // A union of constants names its constants: a value of the wrong type (a query parameter given
+    // twice is an array) fails some of their branches on the type instead, which says nothing more.
+    const constantTypes = new Set<string>(here.filter((e) => e.keyword === 'const').map((e) => (e.params.allowedValue === null ? 'null' : typeof e.params.allowedValue)));
+    const named = allowed.filter((a, i) => !(here[i]?.keyword === 'type' && constantTypes.has(String(here[i]?.params.type))));
+    if (allowed.every((a) => a !== undefined)) return `${where} must be ${[...new Set(named)].join(' or ')}`;
   }
   if (first.keyword === 'const') return `${where} must be ${JSON.stringify(first.params.allowedValue)}`;
   if (first.keyword === 'enum') return `${where} must be one of ${(first.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;

@@ -238,4 +238,14 @@ describe('bad receivers and bad filters (127.0.0.1 allow-listed)', () => {
     assert.equal((await ts.admin('GET', `/webhooks/${id}/deliveries`)).status, 404);
     assert.equal((await ts.admin('DELETE', `/webhooks/${id}`)).status, 404);
   });
+
+  test('a bad delivery status filter is 400 with a message that reads: once, one of the statuses', async () => {
+    const { id } = await receiverWithEndpoint(() => 200);
+    const twice = await ts.admin('GET', `/webhooks/${id}/deliveries?status=failed&status=pending`);
+    assert.deepEqual([twice.status, twice.body.code], [400, 'invalid_request']);
+    assert.equal(twice.body.error, 'querystring.status must be "pending" or "delivering" or "succeeded" or "failed" or "cancelled"');
+    const unknown = await ts.admin('GET', `/webhooks/${id}/deliveries?status=lost`);
+    assert.deepEqual([unknown.status, unknown.body.code], [400, 'invalid_request']);
+    assert.match(unknown.body.error as string, /^querystring\.status must be "pending" or /);
+  });
 });
