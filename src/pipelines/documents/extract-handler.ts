@@ -3,6 +3,7 @@
 // pages until the document is released, so a page job parses nothing twice.
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { countPages, extractImage, extractPdfPage, readTextLayers } from './extract.js';
+import { imagePage } from './image-pages.js';
 import type { ExtractJob, ExtractNotice } from './isolated.js';
 import type { OcrEngine } from './ocr.js';
 import { openPdf } from './pdf-document.js';
@@ -67,7 +68,7 @@ export function createExtractHandler(engine: () => OcrEngine): ExtractHandler {
           return withPdf(job.doc, job.bytes, (pdf) => extractPdfPage(pdf, job.layer, ocr!, signal));
         case 'image':
           ocr ??= engine();
-          return extractImage(job.bytes, { ocr, signal });
+          return extractImage(imagePage(job.bytes, job.type, job.number), { ocr, signal, number: job.number });
       }
     },
     notify(notice) {

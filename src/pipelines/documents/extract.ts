@@ -1,5 +1,6 @@
 // Stage one of the pipeline: the text of every page. A PDF page's own text layer is used when it has
-// one; a page without (a scan) has its embedded images OCR'd, and an uploaded image is OCR'd whole.
+// one; a page without (a scan) has its embedded images OCR'd, and an uploaded image is OCR'd whole
+// (a TIFF page by page).
 // The work comes in pieces a pool can spread over threads: the text layers of a whole PDF (cheap), then
 // one OCR job per page that needs it (expensive); extractPages runs them one after another.
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
@@ -9,10 +10,12 @@ import { encodePng } from './encode-png.js';
 import { DocumentError } from './errors.js';
 import type { OcrEngine } from './ocr.js';
 import { joinReadings, readingOf, type PageReading } from './ocr-reading.js';
-import { IMAGE_UPLOAD_PAGES, pageCounter, type ProgressListener } from './page-progress.js';
+import { pageCounter, type ProgressListener } from './page-progress.js';
 import { openPdf, pdfError } from './pdf-document.js';
 import { pageImages } from './pdf-images.js';
 import { pageTextLayer } from './pdf-text.js';
+import { imageLayers, imagePage } from './image-pages.js';
+import { tiffPageCount } from './tiff-pages.js';
 
 export interface ExtractedPage {
   /** 1-based, as people count pages. */
@@ -56,14 +59,19 @@ const MIN_TEXT_LAYER_CHARS = 16;
 export async function extractPages(bytes: Uint8Array, type: DocumentType, options: ExtractOptions): Promise<ExtractedPage[]> {
   await assertDocumentType(bytes, type);
   if (type === 'application/pdf') return assertSomeText(await extractPdf(bytes, options));
-  const progress = pageCounter(IMAGE_UPLOAD_PAGES, options.onProgress);
-  const page = await extractImage(bytes, options);
-  progress.pageDone();
-  return assertSomeText([page]);
+  const layers = imageLayers(bytes, type, options);
+  const progress = pageCounter(layers, options.onProgress);
+  const pages: ExtractedPage[] = [];
+  for (const layer of layers) {
+    pages.push(await extractImage(imagePage(bytes, type, layer.number), { ...options, number: layer.number }));
+    progress.pageDone();
+  }
+  return assertSomeText(pages);
 }
 
-/** Pages a document will be billed for, without extracting anything: one per image upload. */
+/** Pages a document will be billed for, without extracting anything: one per image, one per page of a TIFF. */
 export async function countPages(bytes: Uint8Array, type: DocumentType): Promise<number> {
+  if (type === 'image/tiff') return tiffPageCount(bytes);
   if (type !== 'application/pdf') return 1;
   const pdf = await openPdf(bytes);
   try {
@@ -111,9 +119,9 @@ export async function extractPdfPage(pdf: PDFDocumentProxy, layer: PageTextLayer
   }
 }
 
-export async function extractImage(bytes: Uint8Array, options: Pick<ExtractOptions, 'ocr' | 'signal'>): Promise<ExtractedPage> {
+export async function extractImage(bytes: Uint8Array, options: Pick<ExtractOptions, 'ocr' | 'signal'> & { readonly number?: number }): Promise<ExtractedPage> {
   options.signal?.throwIfAborted();
-  return { number: 1, source: 'ocr', ...joinReadings('', [await recognize(options.ocr, bytes, options.signal)]) };
+  return { number: options.number ?? 1, source: 'ocr', ...joinReadings('', [await recognize(options.ocr, bytes, options.signal)]) };
 }
 
 async function extractPdf(bytes: Uint8Array, options: ExtractOptions): Promise<ExtractedPage[]> {

@@ -9,7 +9,8 @@ import { assertDocumentType, assertSomeText } from './document-checks.js';
 import { DocumentError, type DocumentFailureReason } from './errors.js';
 import type { ExtractedPage, ExtractPagesOptions, PageTextLayer } from './extract.js';
 import { OcrPool, PoolJobTimeoutError, PoolWorkerLostError, type PoolWorker } from './ocr-pool.js';
-import { IMAGE_UPLOAD_PAGES, pageCounter } from './page-progress.js';
+import { imageLayers } from './image-pages.js';
+import { pageCounter } from './page-progress.js';
 import type { PdfInfo } from './pdf-info.js';
 
 /** What a worker is asked to do (extract-handler.ts does it). */
@@ -18,7 +19,7 @@ export type ExtractJob =
   | { readonly op: 'layers'; readonly doc: string; readonly bytes: Uint8Array; readonly maxPages?: number; readonly firstPages?: number }
   | { readonly op: 'info'; readonly bytes: Uint8Array }
   | { readonly op: 'page'; readonly doc: string; readonly bytes: Uint8Array; readonly layer: PageTextLayer }
-  | { readonly op: 'image'; readonly bytes: Uint8Array };
+  | { readonly op: 'image'; readonly bytes: Uint8Array; readonly type: DocumentType; readonly number: number };
 
 /** The document's jobs are over: a worker drops the PDF it holds open for it. */
 export interface ExtractNotice {
@@ -169,13 +170,18 @@ export function createIsolatedExtractor(options: IsolatedExtractorOptions = {}):
         }
       };
       try {
-        if (type !== 'application/pdf') {
-          const progress = pageCounter(IMAGE_UPLOAD_PAGES, opts.onProgress);
-          const page = await job<ExtractedPage>({ op: 'image', bytes }, true);
-          progress.pageDone();
-          return assertSomeText([page]);
-        }
         const shared = sharedCopy(bytes);
+        if (type !== 'application/pdf') {
+          const layers = imageLayers(bytes, type, opts);
+          const progress = pageCounter(layers, opts.onProgress);
+          // A TIFF's pages spread over the pool as a PDF's do; each worker cuts its page from the shared bytes.
+          const pages = await Promise.all(layers.map(async (layer) => {
+            const page = await job<ExtractedPage>({ op: 'image', bytes: shared, type, number: layer.number }, true);
+            progress.pageDone();
+            return page;
+          }));
+          return assertSomeText(pages);
+        }
         const layers = await job<PageTextLayer[]>({
           op: 'layers', doc: group, bytes: shared,
           ...(opts.maxPages === undefined ? {} : { maxPages: opts.maxPages }),

@@ -10,9 +10,6 @@ export interface PageProgress {
 
 export type ProgressListener = (progress: PageProgress) => void;
 
-/** An uploaded image, as pageCounter sees it: one page, read by OCR. */
-export const IMAGE_UPLOAD_PAGES: readonly PageTextLayer[] = [{ number: 1, text: '', needsOcr: true }];
-
 /**
  * Tells `listener` once the pages that need OCR are known (text-layer pages already count as done),
  * then after each OCR page. Silent for a document that needs no OCR: it is done in one step, with

@@ -38,8 +38,12 @@ const gray = (width: number, height: number, value: number) => encodePng({ width
 function tiffDeclaring(width: number, height: number): Uint8Array {
   const tiff = buildTextTiff();
   const view = new DataView(tiff.buffer, tiff.byteOffset, tiff.byteLength);
-  view.setUint32(10 + 8, width, true);
-  view.setUint32(10 + 12 + 8, height, true);
+  // ImageWidth (256) and ImageLength (257), LONG, in the one directory at 8.
+  for (let i = 0, at = 10; i < view.getUint16(8, true); i++, at += 12) {
+    const tag = view.getUint16(at, true);
+    if (tag === 256) view.setUint32(at + 8, width, true);
+    if (tag === 257) view.setUint32(at + 8, height, true);
+  }
   return tiff;
 }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createIsolatedExtractor, DocumentError, type OcrEngine, type PageProgress } from '../../../src/pipelines/documents/index.js';
 import { createInProcessWorker } from '../../../src/pipelines/documents/in-process.js';
-import { buildEstimatePdf, buildMixedPdf } from '../../fixtures/documents.js';
+import { buildEstimatePdf, buildMixedPdf, buildMultiPageTiff } from '../../fixtures/documents.js';
 import { buildScannedPagesPdf, pngWidth, scannedPageWidth } from '../../fixtures/scanned-pages.js';
 
 /**
@@ -49,6 +49,34 @@ describe('createIsolatedExtractor: the OCR pool', () => {
       assert.deepEqual(pages.map((p) => [p.number, p.source, p.text]), [1, 2, 3, 4, 5, 6].map((n) => [n, 'ocr', `page ${n}`]));
       assert.equal(reader.stats.maxRunning, 3, 'three pages were read at the same time');
       assert.deepEqual(progress, [0, 1, 2, 3, 4, 5, 6].map((done) => ({ done, total: 6 })));
+    } finally {
+      await extractor.close();
+    }
+  });
+
+  test("a TIFF's pages spread over the workers too: each reads its own page, in order, with progress", async () => {
+    const seen: number[] = [];
+    // Answers with the image directory the page's header points at: each page must be a different one.
+    const engine = (): OcrEngine => ({
+      async recognize(image) {
+        const at = new DataView(image.buffer, image.byteOffset).getUint32(4, true);
+        seen.push(at);
+        await new Promise((r) => setTimeout(r, 20));
+        return { text: `directory ${at}`, confidence: 1, words: [] };
+      },
+      async close() {},
+    });
+    const extractor = createIsolatedExtractor({ workers: 2, spawn: () => createInProcessWorker(engine()) });
+    try {
+      const tiff = buildMultiPageTiff([['one'], ['two'], ['three']]);
+      assert.equal(await extractor.countPages(tiff, 'image/tiff'), 3);
+      const progress: PageProgress[] = [];
+      const pages = await extractor.extractPages(tiff, 'image/tiff', { onProgress: (p) => progress.push(p) });
+      assert.deepEqual(pages.map((p) => p.number), [1, 2, 3]);
+      assert.equal(new Set(pages.map((p) => p.text)).size, 3, JSON.stringify(pages.map((p) => p.text)));
+      assert.equal(seen.length, 3);
+      assert.deepEqual(progress, [0, 1, 2, 3].map((done) => ({ done, total: 3 })));
+      await assert.rejects(extractor.extractPages(tiff, 'image/tiff', { maxPages: 2 }), (e: unknown) => e instanceof DocumentError && e.reason === 'too_many_pages');
     } finally {
       await extractor.close();
     }

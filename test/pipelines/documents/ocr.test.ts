@@ -7,14 +7,16 @@ import {
   DocumentError,
   lineItemsOf,
   type OcrEngine,
+  type PageProgress,
 } from '../../../src/pipelines/documents/index.js';
-import { createTesseractOcr, extractPages } from '../../../src/pipelines/documents/in-process.js';
+import { countPages, createTesseractOcr, extractPages } from '../../../src/pipelines/documents/in-process.js';
 import {
   buildMixedPdf,
   buildRotatedScanPdf,
   buildScannedEstimate,
   buildScannedEstimatePdf,
   buildScannedPdf,
+  buildMultiPageTiff,
   buildTextPng,
   buildTextTiff,
   SCANNED_LINES,
@@ -74,6 +76,18 @@ describe('OCR with tesseract.js', () => {
   test('a TIFF upload is read too', async () => {
     const [page] = await extractPages(buildTextTiff(), 'image/tiff', { ocr });
     assertReads(page!.text);
+  });
+
+  test('a multi-page TIFF (a fax, a sheet feeder) is read page by page, each page counted', async () => {
+    const tiff = buildMultiPageTiff([SCANNED_LINES, ['Second page of the scan', 'Replace water heater forty gallon']], { thumbnailOf: 0 });
+    assert.equal(await countPages(tiff, 'image/tiff'), 2, 'billed per page; the thumbnail is no page');
+    const progress: PageProgress[] = [];
+    const pages = await extractPages(tiff, 'image/tiff', { ocr, onProgress: (p) => progress.push(p) });
+    assert.deepEqual(pages.map((p) => [p.number, p.source]), [[1, 'ocr'], [2, 'ocr']]);
+    assertReads(pages[0]!.text);
+    assert.ok(ocrWords(pages[1]!.text).includes(ocrWords('heater')), pages[1]!.text);
+    assert.deepEqual(progress, [0, 1, 2].map((done) => ({ done, total: 2 })));
+    await assert.rejects(extractPages(tiff, 'image/tiff', { ocr, maxPages: 1 }), (e: unknown) => e instanceof DocumentError && e.reason === 'too_many_pages');
   });
 
   test('text layer and OCR mix page by page', async () => {
