@@ -57,6 +57,22 @@ export interface CapstanServer {
   close(): Promise<void>;
 }
 
+/** The least time closing the dependencies gets on shutdown, however short the grace. */
+const MIN_CLOSE_MS = 2_000;
+
+/** True when `work` settles (either way) within `ms`; false when the time ran out first. */
+async function settlesWithin(ms: number, work: () => Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, ms, false);
+  });
+  try {
+    return await Promise.race([work().then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface ServerOptions {
   readonly logger?: Logger;
 }
@@ -291,18 +307,25 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           await app.close();
         } finally {
           clearTimeout(grace);
-          await workflows.stop();
-          await webhooks.close();
-          await extractor.close();
-          await cleanupStopped;
-          await blobs.close();
-          credentialCache.close();
-          memberCache.close();
-          await nodes.close();
-          feed.close();
-          await bus.close();
-          await fanOut.close();
-          await storage.close();
+          // Each of these may wait on PostgreSQL or Redis (a listening connection's goodbye, a lease
+          // handed back). One that stopped answering without closing anything would hold the exit for
+          // ever: past the bound the rest is left to the OS, and this node's leases lapse as a dead
+          // node's do.
+          const closed = await settlesWithin(Math.max(MIN_CLOSE_MS, config.shutdownGraceMs), async () => {
+            await workflows.stop();
+            await webhooks.close();
+            await extractor.close();
+            await cleanupStopped;
+            await blobs.close();
+            credentialCache.close();
+            memberCache.close();
+            await nodes.close();
+            feed.close();
+            await bus.close();
+            await fanOut.close();
+            await storage.close();
+          });
+          if (!closed) logger.warn({ boundMs: Math.max(MIN_CLOSE_MS, config.shutdownGraceMs) }, 'storage or Redis did not close in time (not answering?): exiting without them');
         }
       })();
       return closing;
