@@ -32,9 +32,10 @@ function print(value: unknown): void {
 // `capstan config` and `capstan admin` start fast.
 async function serve(config: Config): Promise<void> {
   checkServeConfig(config);
-  const { createServer } = await import('../server/index.js');
+  const { createServerWhenReachable } = await import('../server/index.js');
+  const { createLogger } = await import('../http/index.js');
   const { installSignalHandlers } = await import('./signals.js');
-  const server = await createServer(config);
+  const server = await createServerWhenReachable(config, createLogger(config.logLevel));
   await server.listen();
   if (server.devCredentialsPath) process.stdout.write(`Demo credentials written to ${server.devCredentialsPath}\n`);
   installSignalHandlers(server.ctx.logger, () => server.close());

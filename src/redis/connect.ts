@@ -12,6 +12,21 @@ export interface RedisConnections {
   close(): Promise<void>;
 }
 
+/** Redis could not be reached when connecting: an outage the caller may wait out, not a bad setting. */
+export class RedisUnavailableError extends Error {
+  override readonly name = 'RedisUnavailableError';
+}
+
+/** Where Redis is, without its password, for messages. */
+function redisLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return 'the configured URL';
+  }
+}
+
 /** How long a command may wait for Redis before it counts as an outage. */
 const COMMAND_TIMEOUT_MS = 500;
 /** How often the subscriber is asked whether it still answers while Redis answers commands. */
@@ -49,7 +64,13 @@ export async function connectRedis(url: string, prefix: string, logger: Logger):
       down = false;
     });
   }
-  await Promise.all([commands.connect(), subscriber.connect()]);
+  try {
+    await Promise.all([commands.connect(), subscriber.connect()]);
+  } catch (e) {
+    commands.disconnect();
+    subscriber.disconnect();
+    throw new RedisUnavailableError(`Redis at ${redisLocation(url)} is not reachable: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
   const unwatch = watchConnections(commands, subscriber, logger, { timeoutMs: COMMAND_TIMEOUT_MS, checkSubscriberMs: CHECK_SUBSCRIBER_MS });
   return {
     commands,

@@ -29,7 +29,7 @@ import type { AppContext } from './context.js';
 import { configuredParts } from './configured-parts.js';
 import { devCredentialsEnabled, writeDevCredentials } from './dev-credentials.js';
 import { eventTypeRegistry } from './event-types.js';
-import { createFanOut } from './fan-out.js';
+import { createFanOut, type FanOut } from './fan-out.js';
 import { resolveTokenSecret } from './token-secret.js';
 
 /**
@@ -90,14 +90,23 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await storage.close();
     throw e;
   }
-  const tokenSecret = await resolveTokenSecret(config.tokenSecret, storage);
+  // A database or Redis that goes away now (restarting, failing over) fails the start, and `serve`
+  // tries it again: what was opened is closed first.
+  let tokenSecret: string;
+  let fanOut: FanOut;
+  try {
+    tokenSecret = await resolveTokenSecret(config.tokenSecret, storage);
+    fanOut = await createFanOut(config, logger);
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
   // Answers kept for an Idempotency-Key retry may show a secret once (an API key): kept sealed.
   storage.sealAnswers(tokenSecret);
   const tokens = new TokenService(tokenSecret);
 
   const metrics = createMetrics();
   const eventTypes = eventTypeRegistry();
-  const fanOut = await createFanOut(config, logger);
   const bus = fanOut.bus;
   const events = new EventLog(storage, config.realtimeRetentionSeconds * 1000);
   const publisher = new EventPublisher(eventTypes, storage, config.eventMaxPayloadBytes);
