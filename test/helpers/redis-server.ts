@@ -94,7 +94,8 @@ function redisServerOn(port: number): RedisServer {
   return server;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on (yet). */
+export async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   const { port } = srv.address() as AddressInfo;

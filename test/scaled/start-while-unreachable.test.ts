@@ -2,21 +2,12 @@
 // yet beside it): the real process waits for them within CAPSTAN_STARTUP_WAIT_MS, saying which one it
 // waits for, and serves once they answer; past the wait it exits 1 naming the one it could not reach.
 import assert from 'node:assert/strict';
-import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { freePort, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { ServeProcess } from '../helpers/serve-process.js';
 import { ADMIN_TOKEN, tempDir } from '../helpers/server.js';
-
-/** A port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** A plain TCP forwarder on `port` to PostgreSQL: PostgreSQL "comes up" on that port when it starts. */
 async function forwardTo(port: number, target: URL): Promise<Server> {
@@ -75,7 +66,7 @@ describe('serve started while its database or Redis cannot be reached', () => {
 
   test('past CAPSTAN_STARTUP_WAIT_MS the node exits 1 with one line naming what it could not reach; 0 does not wait', async () => {
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
-    for (const wait of ['4000', '0']) {
+    for (const wait of ['6000', '0']) {
       const node = start({ CAPSTAN_DATABASE_URL: db.url, CAPSTAN_REDIS_URL: deadRedis, CAPSTAN_STARTUP_WAIT_MS: wait });
       assert.equal(await node.exited, 1);
       assert.match(node.stderr, new RegExp(`^capstan: Redis at ${deadRedis.replace(/[.]/g, '\\.')} is not reachable`, 'm'));
