@@ -140,6 +140,8 @@ describe('bodies are read after the credential is checked, under a deadline', ()
       ['/admin/v1/orgs', { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, 1000, 415, 'unsupported_media_type'],
       // A route's own check before it reads its stream: a multipart body without a boundary.
       ['/api/v1/files', { ...key, 'content-type': 'multipart/form-data' }, 1000, 400, 'invalid_request'],
+      // A multipart upload declaring more than 100 files of 100 MiB (the defaults) could never be taken.
+      ['/api/v1/files', { ...key, 'content-type': 'multipart/form-data; boundary=xyz' }, 11 * 1024 ** 3, 413, 'payload_too_large'],
       // No route takes it: 404 (or 405 on a known path), whatever its body's size or type.
       ['/v9/nothing-here', json, 100 * 1024 * 1024, 404, 'route_not_found'],
       ['/v9/nothing-here', { 'content-type': 'text/plain' }, 1000, 404, 'route_not_found'],

@@ -49,12 +49,25 @@ function decodeFile(f: JsonFile, maxBytes: number): { name: string; contentType:
   return { name: f.name, contentType: f.content_type, bytes };
 }
 
+/** Room for one part's boundary and headers (a long filename, its filename*) beside its bytes. */
+const MULTIPART_PART_OVERHEAD = 16_384;
+
 export function organizerRoutes(ctx: AppContext) {
   return async function organizer(root: FastifyInstance): Promise<void> {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     const { organizer, config } = ctx;
     // Multipart bodies are handed to the route as a stream, which it reads part by part (this plugin only).
-    app.addContentTypeParser('multipart/form-data', (_req, payload, done) => done(null, payload));
+    // One that declares more than the most files of the most bytes an upload may carry (with room for
+    // each part's headers) is refused before a byte of it is read, and before any `100 Continue`.
+    const maxMultipartBytes = config.organizerMaxUploadFiles * (config.organizerMaxFileBytes + MULTIPART_PART_OVERHEAD);
+    app.addContentTypeParser('multipart/form-data', (req, payload, done) => {
+      const declared = Number(req.headers['content-length']);
+      if (declared > maxMultipartBytes) {
+        done(new AppError('payload_too_large', `The request body is larger than an upload may be: ${config.organizerMaxUploadFiles} files of ${config.organizerMaxFileBytes} bytes at most`, {}, { limit_bytes: maxMultipartBytes }), undefined);
+        return;
+      }
+      done(null, payload);
+    });
 
     // Credentials are checked before the body is read: an upload with an unknown key is answered 401
     // (and its connection closed) without reading up to organizerMaxFileBytes of it first.
