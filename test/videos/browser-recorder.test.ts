@@ -168,6 +168,9 @@ window.watchVideo = (api, publicKey, videoId) => {
   watches[videoId] = w;
   const es = new EventSource(api + '/api/developer/sdk/v1/videos/' + encodeURIComponent(videoId) + '/events?key=' + encodeURIComponent(publicKey));
   w.es = es;
+  // A stream opened without a cursor starts from the video's current state: what happened before it
+  // is subscribed is in its first video.status, not replayed as events.
+  w.subscribed = new Promise((resolve) => es.addEventListener('stream.subscribed', resolve, { once: true }));
   es.onopen = () => { w.opened = true; };
   w.done = new Promise((resolve) => {
     es.onerror = () => {
@@ -196,6 +199,8 @@ window.upload = async ({ api, publicKey, partSize, name }) => {
   const created = await request(api, publicKey, '/videos/create', { name, userId: 'browser-recorder-test' });
   const videoId = created.videoId;
   window.watchVideo(api, publicKey, videoId);
+  // As a page that wants every event of its upload does: it starts once its stream is live.
+  await Promise.race([watches[videoId].subscribed, sleep(10000)]);
   const { uploadId } = await request(api, publicKey, '/upload/multipart/initiate', { videoId, contentType: blob.type || 'video/mp4' });
   const totalParts = Math.ceil(blob.size / partSize);
   const parts = [];
