@@ -55,9 +55,17 @@ export function destroyLingering(): void {
 }
 
 /**
+ * How long a closing server still waits for the first bytes of a connection that has sent none. A
+ * request its client sent as the close began may not have been read yet; dropped at once, it would
+ * be reset instead of answered `503 draining`.
+ */
+export const SILENT_GRACE_MS = 500;
+
+/**
  * Tracks the server's connections so that, closing, it can drop those that never sent a byte (a
  * browser's preconnect): Node counts a connection as busy from its start, so that headersTimeout
- * covers it, and closing would wait that long for each. Returns what drops them.
+ * covers it, and closing would wait that long for each. Returns what drops them, after
+ * `SILENT_GRACE_MS` for those that stay silent that long.
  */
 export function silentConnections(server: Server): () => void {
   const open = new Set<Socket>();
@@ -66,7 +74,11 @@ export function silentConnections(server: Server): () => void {
     socket.once('close', () => open.delete(socket));
   });
   return () => {
-    for (const socket of open) if (socket.bytesRead === 0) socket.destroy();
+    const silent = [...open].filter((socket) => socket.bytesRead === 0);
+    if (silent.length === 0) return;
+    setTimeout(() => {
+      for (const socket of silent) if (socket.bytesRead === 0) socket.destroy();
+    }, SILENT_GRACE_MS).unref();
   };
 }
 
