@@ -3,63 +3,24 @@
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readCommandLine } from './lib/command-line.js';
 import { machineInfo } from './lib/machine.js';
-import { BenchOptionError, readOptions, refuseUnknownOptions } from './lib/options.js';
+import { BenchOptionError } from './lib/options.js';
 import { updateBenchmarksMd, writeResults } from './lib/report.js';
-import type { Scenario } from './lib/scenario.js';
-import { cluster } from './scenarios/cluster/index.js';
-import { documents } from './scenarios/documents/index.js';
-import { documentsAccuracy } from './scenarios/documents-accuracy/index.js';
-import { idle } from './scenarios/idle/index.js';
-import { ocrPool } from './scenarios/ocr-pool/index.js';
-import { organize } from './scenarios/organize/index.js';
-import { organizerAccuracy } from './scenarios/organizer-accuracy/index.js';
-import { resumeStorm } from './scenarios/resume-storm/index.js';
-import { rest } from './scenarios/rest/index.js';
-import { soak } from './scenarios/soak/index.js';
-import { sseFanout } from './scenarios/sse-fanout/index.js';
-import { transcription } from './scenarios/transcription/index.js';
-import { videoUpload } from './scenarios/video-upload/index.js';
-
-const SCENARIOS: readonly Scenario[] = [sseFanout, documents, ocrPool, videoUpload, transcription, organize, organizerAccuracy, documentsAccuracy, cluster, rest, resumeStorm, idle, soak];
+import { SCENARIOS } from './scenarios/index.js';
 
 /** Every scenario bounds its own steps; this only catches a harness bug. */
 const WATCHDOG_MS = 30 * 60_000;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function parse(argv: readonly string[]): { names: string[]; options: Map<string, string> } {
-  const names: string[] = [];
-  const options = new Map<string, string>();
-  for (const arg of argv) {
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const key = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-      // Which of two values was meant is not for the harness to guess.
-      const first = argv.find((a) => a === `--${key}` || a.startsWith(`--${key}=`));
-      if (options.has(key)) throw new BenchOptionError(`--${key} given twice (${first} and ${arg}); give it once`);
-      options.set(key, eq < 0 ? 'true' : arg.slice(eq + 1));
-    } else names.push(arg);
-  }
-  return { names, options };
-}
-
 /** Runs the selected scenarios; returns the failures the runs proved (each written to its results first). */
 async function main(): Promise<string[]> {
   const argv = process.argv.slice(2);
-  const { names, options } = parse(argv);
-  if (options.has('help')) {
+  const { help, selected, options } = readCommandLine(argv, SCENARIOS);
+  if (help) {
     process.stdout.write(`usage: npm run bench [-- <scenario> [--key=value …]]\nscenarios: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
     return [];
-  }
-  const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
-  if (unknown.length) throw new BenchOptionError(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  const selected = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
-  // Every selected scenario's options, before the first one starts anything.
-  refuseUnknownOptions(options, selected, ['help']);
-  for (const scenario of selected) {
-    readOptions(scenario.options, options);
-    scenario.validate?.(options);
   }
   armWatchdog(WATCHDOG_MS + selected.reduce((ms, s) => ms + (s.durationBoundMs?.(options) ?? 0), 0));
   const failures: string[] = [];

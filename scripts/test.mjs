@@ -71,11 +71,10 @@ if (consoleBuilt.status !== 0) {
 // The runner's timeout bounds each file as well as each test, so the long files — the chaos suite's
 // short profile (about two minutes of node kills and restarts, its own bound six), the files that
 // drive one Chromium through many pages (the SDK on another origin, the rendered reference, the
-// operator console) and the benchmark scenarios' tiny end-to-end runs and option checks (they start
-// the harness many times: half a minute to over a minute on a quiet machine, past two on a busy
-// one) — run afterwards with a bound to match; every other test keeps the two-minute one that
-// catches a hang early.
-const LONG_FILES = [join('test', 'bench', 'scenarios.test.ts'), join('test', 'bench', 'options.test.ts'), join('test', 'client', 'browser.test.ts'), join('test', 'http', 'docs-page.test.ts'), join('test', 'console', 'console-e2e.test.ts'), join('test', 'console', 'console-guard.test.ts')];
+// operator console) and the benchmark scenarios' tiny end-to-end runs (they start the harness many
+// times: over a minute on a quiet machine, past two on a busy one) — run afterwards with a bound to
+// match; every other test keeps the two-minute one that catches a hang early.
+const LONG_FILES = [join('test', 'bench', 'scenarios.test.ts'), join('test', 'client', 'browser.test.ts'), join('test', 'http', 'docs-page.test.ts'), join('test', 'console', 'console-e2e.test.ts'), join('test', 'console', 'console-guard.test.ts')];
 const LONG_RUNNING = (f) => f.startsWith(join('test', 'chaos')) || LONG_FILES.includes(f);
 const runFiles = (list, timeoutMs) =>
   list.length === 0

@@ -1,13 +1,16 @@
 // Every scenario's options, read through its spec before anything starts: the readers themselves,
 // and `npm run bench` refusing a typo or a value out of range with exit code 2, one line and no stack.
-// Its own file: each case starts the harness, which takes seconds; it runs with the long files
-// (scripts/test.mjs), whose bound a busy machine does not reach.
+// The refusals are read in process; a few go through the harness itself, which takes seconds to start,
+// for its exit code and output.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { readCommandLine } from '../../bench/lib/command-line.js';
 import { BenchOptionError, dependent, flag, num, nums, readOptions, refuseUnknownOptions, revision, whole, type OptionSpecs } from '../../bench/lib/options.js';
+
+import { SCENARIOS } from '../../bench/scenarios/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -40,13 +43,7 @@ describe('option readers', () => {
 });
 
 describe('every scenario refuses bad options before it starts', () => {
-  test('npm run bench exits 2 with the message, no stack, and starts nothing', async () => {
-    const bench = (args: readonly string[]) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-        execFile(process.execPath, ['--import', 'tsx', join(root, 'bench/run.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-          done({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-        });
-      });
+  test('the command line is refused whole, with the message, before any scenario starts', () => {
     const cases: readonly (readonly [readonly string[], string])[] = [
       // Every scenario reads its options through a spec: a typo or a value out of range is refused.
       [['rest', '--conections=8'], 'bench: unknown option --conections: rest takes --connections, --seconds, --warmup, --docs, --profile, --capstan-rev'],
@@ -80,13 +77,36 @@ describe('every scenario refuses bad options before it starts', () => {
       // With every scenario selected, an option none of them takes is still refused.
       [['--no-such-option=1'], 'bench: unknown option --no-such-option: sse-fanout takes'],
     ];
-    // A few harness processes at a time: each case is one start of the harness.
-    const runs: { status: number | null; stdout: string; stderr: string }[] = [];
-    for (let i = 0; i < cases.length; i += 4) runs.push(...(await Promise.all(cases.slice(i, i + 4).map(([args]) => bench(args)))));
+    for (const [args, message] of cases) {
+      assert.throws(
+        () => readCommandLine(args, SCENARIOS),
+        (e: unknown) => e instanceof BenchOptionError && `bench: ${e.message}`.startsWith(message),
+        args.join(' '),
+      );
+    }
+  });
+
+  test('npm run bench exits 2 with the message and the usage, no stack, and starts nothing', async () => {
+    const bench = (args: readonly string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+        execFile(process.execPath, ['--import', 'tsx', join(root, 'bench/run.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+          done({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+        });
+      });
+    // One of each kind of refusal: an unknown scenario, an option out of range after a valid scenario,
+    // an option none of them takes, a key given twice.
+    const cases: readonly (readonly [readonly string[], string])[] = [
+      [['no-such-scenario'], 'bench: unknown scenario no-such-scenario'],
+      [['idle', 'sse-fanout', '--subscribers=0'], 'bench: --subscribers=0: must be a whole number from 1 to'],
+      [['--no-such-option=1'], 'bench: unknown option --no-such-option: sse-fanout takes'],
+      [['soak', '--profile', '--profile'], 'bench: --profile given twice (--profile and --profile); give it once'],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => bench(args)));
     for (const [i, [args, message]] of cases.entries()) {
       const run = runs[i]!;
       assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.ok(run.stderr.startsWith(message), `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /\nusage: npm run bench /);
       assert.ok(!run.stderr.includes('    at '), 'no stack trace for a usage error');
       assert.equal(run.stdout, '', `${args.join(' ')} started something: ${run.stdout}`);
     }

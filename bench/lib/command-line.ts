@@ -1,0 +1,45 @@
+// `npm run bench [-- <scenario> …] [--key=value …]` read and checked whole, before anything starts:
+// an unknown scenario, a typo in a key, a value out of range or a key given twice is a usage error
+// (BenchOptionError), which bench/run.ts reports with exit code 2.
+import { BenchOptionError, readOptions, refuseUnknownOptions } from './options.js';
+import type { Scenario } from './scenario.js';
+
+export interface CommandLine {
+  readonly help: boolean;
+  /** The scenarios to run, in the harness's order; every one when none is named. */
+  readonly selected: readonly Scenario[];
+  /** Every `--key=value` (`--key` alone is "true"). */
+  readonly options: ReadonlyMap<string, string>;
+}
+
+function parse(argv: readonly string[]): { names: string[]; options: Map<string, string> } {
+  const names: string[] = [];
+  const options = new Map<string, string>();
+  for (const arg of argv) {
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const key = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      // Which of two values was meant is not for the harness to guess.
+      const first = argv.find((a) => a === `--${key}` || a.startsWith(`--${key}=`));
+      if (options.has(key)) throw new BenchOptionError(`--${key} given twice (${first} and ${arg}); give it once`);
+      options.set(key, eq < 0 ? 'true' : arg.slice(eq + 1));
+    } else names.push(arg);
+  }
+  return { names, options };
+}
+
+/** Reads the command line against the known scenarios; throws BenchOptionError for anything it cannot run. */
+export function readCommandLine(argv: readonly string[], scenarios: readonly Scenario[]): CommandLine {
+  const { names, options } = parse(argv);
+  if (options.has('help')) return { help: true, selected: [], options };
+  const unknown = names.filter((n) => !scenarios.some((s) => s.name === n));
+  if (unknown.length) throw new BenchOptionError(`unknown scenario ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  const selected = names.length ? scenarios.filter((s) => names.includes(s.name)) : scenarios;
+  // Every selected scenario's options, before the first one starts anything.
+  refuseUnknownOptions(options, selected, ['help']);
+  for (const scenario of selected) {
+    readOptions(scenario.options, options);
+    scenario.validate?.(options);
+  }
+  return { help: false, selected, options };
+}
