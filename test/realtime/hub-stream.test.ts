@@ -54,6 +54,16 @@ describe('hub realtime stream', () => {
     }
   });
 
+  test('credentials come before the cursor: a bad cursor without a token is 401, with a forged one 401', async () => {
+    for (const bad of ['garbage', uuidv7At(Date.now() + 3600_000)]) {
+      const none = await openSse(hub.streamUrl(), { lastEventId: bad });
+      assert.equal(none.status, 401, bad);
+      assert.equal(JSON.parse(none.body).code, 'unauthorized');
+      const forged = await openSse(hub.streamUrl(`&last_event_id=${encodeURIComponent(bad)}`), { token: 'eyJhbGciOiJIUzI1NiJ9.e30.forged' });
+      assert.equal(forged.status, 401, bad);
+    }
+  });
+
   test('400: a cursor a few seconds ahead (within the clock skew allowed between nodes) that no event has is from the future; one the log has is resumed', async () => {
     const m = await hub.member();
     const ahead = uuidv7At(Date.now() + 30_000);

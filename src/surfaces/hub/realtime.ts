@@ -75,8 +75,6 @@ export function hubRealtimeRoutes(ctx: AppContext) {
       },
     }, async (req, reply) => {
       if (realtime.draining) throw new AppError('draining');
-      const header = req.headers['last-event-id'];
-      const cursor = await resumeCursor(events, (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id);
       const token = bearerToken(req.headers.authorization);
       if (!token) throw new AppError('unauthorized', 'Missing token');
       const verified = await ctx.tokens.verify('contact', token);
@@ -86,6 +84,9 @@ export function hubRealtimeRoutes(ctx: AppContext) {
       const member = verified.claims.hub_id === hubId ? await hubs.streamMember(hubId, contactId) : undefined;
       if (!member) throw new AppError('not_found', 'Hub not found');
       const { hub, access } = member;
+      // Credentials first: a caller without them learns nothing of the cursor, nor has it looked up.
+      const header = req.headers['last-event-id'];
+      const cursor = await resumeCursor(events, (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id);
       checkStreamAlone(reply.raw);
       const lease = await realtime.admit({ key: `contact:${contactId}`, max: config.realtimeMaxStreamsPerContact });
 
