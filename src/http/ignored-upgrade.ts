@@ -1,6 +1,6 @@
 // Requests that ask to upgrade to something other than WebSocket — `Upgrade: h2c`, which `curl --http2`
-// and Java's HttpClient send on every http:// URL — are served as the plain HTTP/1.1 requests they
-// also are (RFC 9110 §7.8: a server may ignore Upgrade). Node hands any upgrade request to the
+// and Java's HttpClient send on every http:// URL — or to WebSocket on a path that has no socket, are
+// served as the plain HTTP/1.1 requests they also are (RFC 9110 §7.8: a server may ignore Upgrade). Node hands any upgrade request to the
 // 'upgrade' listener once there is one, with its socket detached from the HTTP parser and the request
 // already ended, so the request is rebuilt here with its body (Content-Length only: the parser that
 // would read a chunked body is gone) and given to the HTTP server like any other, on a connection
@@ -8,6 +8,7 @@
 import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { endWithLinger } from './connections.js';
 
 /** A body that stops arriving for this long ends the connection (the server's own timeouts no longer watch it); once it is in, the answer takes the time it takes (a stream). */
 const IDLE_MS = 30_000;
@@ -32,10 +33,6 @@ export function serveIgnoringUpgrade(server: Server, req: IncomingMessage, socke
   const res = new ServerResponse(fresh);
   res.shouldKeepAlive = false;
   res.assignSocket(tcp);
-  res.on('finish', () => {
-    res.detachSocket(tcp);
-    tcp.destroySoon();
-  });
   tcp.setTimeout(IDLE_MS, () => tcp.destroy());
 
   let received = 0;
@@ -53,6 +50,13 @@ export function serveIgnoringUpgrade(server: Server, req: IncomingMessage, socke
       end();
     }
   };
+  res.on('finish', () => {
+    res.detachSocket(tcp);
+    tcp.off('data', feed);
+    // What the client still sends (a body not read, early frames) is read and dropped for a while:
+    // closing on unread input would reset the connection, and the client could lose the answer.
+    endWithLinger(tcp);
+  });
   fresh._read = () => void tcp.resume();
   if (!Number.isSafeInteger(length) || length <= 0) end();
   else {

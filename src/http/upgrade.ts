@@ -66,7 +66,7 @@ export class UpgradeRouter {
     // without X-API-Version; it is answered in the catalogue's shape like every other refusal.
     this.wss.on('wsClientError', (err, socket, req) => {
       const refusal = req.method !== 'GET'
-        ? new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request')
+        ? new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' })
         : new AppError('invalid_request', `The WebSocket handshake is not valid: ${err.message}`, /Version/.test(err.message) ? { 'Sec-WebSocket-Version': '13, 8' } : {});
       refuseUpgrade(socket, refusal, requestIdOf(req));
     });
@@ -85,14 +85,17 @@ export class UpgradeRouter {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // Node hands over the raw socket without its HTTP error listener: a reset must end it alone.
       socket.on('error', destroyOnError);
-      if (!wantsWebSocket(req)) {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const route = wantsWebSocket(req) ? this.routes.find((r) => r.pattern.test(url.pathname)) : undefined;
+      // Anything but a WebSocket handshake to a WebSocket path is the plain HTTP request it also is:
+      // the path's HTTP route answers it (a 404 where there is none, a 426 on a WebSocket path).
+      if (!route) {
         const refused = serveIgnoringUpgrade(server, req, socket, head);
         if (refused !== undefined) refuseUpgrade(socket, new AppError('invalid_request', refused), requestIdOf(req));
         return;
       }
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const route = this.routes.find((r) => r.pattern.test(url.pathname));
-      if (!route) return refuseUpgrade(socket, new AppError('route_not_found'), requestIdOf(req));
+      // Refused before any credential is read or any connection slot taken.
+      if (req.method !== 'GET') return refuseUpgrade(socket, new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' }), requestIdOf(req));
       let accepting = false;
       let accepted: WebSocket | undefined;
       const accept = () =>

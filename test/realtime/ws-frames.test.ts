@@ -183,6 +183,16 @@ describe('an upgrade that `ws` refuses after the credentials passed', () => {
       assert.deepEqual(Object.keys(body).sort(), ['code', 'error']);
       assert.equal(body.code, c.code);
     }
+    // Another method is refused with Allow before the credentials are read (no slot taken for it).
+    const post = await rawUpgrade(url.replace(org.apiKey, 'capout_test_nope'), { method: 'POST', headers: upgradeHeaders(new URL(url)) });
+    assert.ok('refused' in post);
+    assert.equal(post.refused.status, 405);
+    assert.equal(post.refused.headers.allow, 'GET');
+    // A handshake to a path with no socket is the plain request it also is, answered by its route.
+    const version = await rawUpgrade(url.replace(/\/api\/v1\/ws\/malformed.*/, '/version'));
+    assert.ok('refused' in version);
+    assert.equal(version.refused.status, 200);
+    assert.equal((JSON.parse(version.refused.body) as { version: string }).version, VERSION);
     const again = await listen(ts, org.apiKey, 'malformed');
     again.close();
     // An accepted handshake names its request too.
