@@ -117,6 +117,9 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     } else if (req.method === 'OPTIONS' && (!req.headers.origin || !req.headers['access-control-request-method'])) {
       // Every OPTIONS is a CORS preflight here (cors.ts answers whole ones).
       sendError(reply, new AppError('invalid_request', 'An OPTIONS request is a CORS preflight: it needs Origin and Access-Control-Request-Method'));
+    } else if (hasEmptySegment(req.params)) {
+      // `/videos/` is not the video "": a path parameter matched an empty segment, so no route was meant.
+      sendError(reply, new AppError('route_not_found'));
     } else {
       const badQuery = malformedQuery(req.url);
       if (badQuery === undefined) done();
@@ -226,4 +229,12 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   for (const surface of surfaces) await app.register(surface);
   await app.ready();
   return app;
+}
+
+/** Whether a named path parameter (not a `*` wildcard, which may be empty) matched nothing. */
+function hasEmptySegment(params: unknown): boolean {
+  if (typeof params !== 'object' || params === null) return false;
+  // No allocation: this runs on every request.
+  for (const name in params) if (name !== '*' && (params as Record<string, unknown>)[name] === '') return true;
+  return false;
 }

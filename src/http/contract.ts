@@ -122,6 +122,9 @@ const WITH_CREDENTIALS: readonly ErrorCode[] = ['unauthorized'];
 /** What a request body can fail on before the route runs (any method that may carry one). */
 const WITH_BODY: readonly ErrorCode[] = ['malformed_json', 'request_timeout', 'payload_too_large', 'unsupported_media_type'];
 
+/** What a path with parameters can fail on: one left empty (`/videos/`) names no route. */
+const WITH_PATH_PARAMETERS: readonly ErrorCode[] = ['route_not_found'];
+
 /** What a console session (the consoleSession scheme) can fail on: its expiry, and on writes the CSRF checks. */
 const WITH_SESSION: readonly ErrorCode[] = ['session_expired'];
 const WITH_SESSION_WRITE: readonly ErrorCode[] = ['csrf_failed'];
@@ -132,8 +135,10 @@ function sharedErrors(route: RouteOptions, security: readonly Record<string, rea
   const takesBody = methods.some((m) => m !== 'GET' && m !== 'HEAD');
   const secured = security.length > 0;
   const session = security.some((s) => 'consoleSession' in s);
+  const templated = /\/:[^/]/.test(route.url);
   return [
     ...EVERY_ROUTE,
+    ...(templated ? WITH_PATH_PARAMETERS : []),
     ...(secured ? WITH_CREDENTIALS : []),
     ...(session ? WITH_SESSION : []),
     ...(session && takesBody ? WITH_SESSION_WRITE : []),

@@ -100,3 +100,23 @@ test('the WebSocket endpoints answer a plain GET 426 upgrade_required with Upgra
     assert.equal(((await res.json()) as { code: string }).code, 'upgrade_required', path);
   }
 });
+
+test('a path parameter left empty (a trailing slash, a doubled one) is 404 route_not_found, never a validation error', async () => {
+  let checked = 0;
+  for (const [path, ops] of Object.entries(paths)) {
+    const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+    for (const [method, op] of Object.entries(ops)) {
+      if (!METHODS.includes(method.toUpperCase())) continue;
+      for (const empty of names) {
+        const url = path.replace(/\{([^}]+)\}/g, (_m, name: string) => (name === empty ? '' : (ids[name] ?? 'abc123')));
+        const res = await fetch(server.url + url, { method: method.toUpperCase(), headers: { ...headersFor(op), ...credentials.adminToken, ...headersFor(op) } });
+        const where = `${method.toUpperCase()} ${url}`;
+        assert.equal(res.status, 404, where);
+        if (method !== 'head') assert.equal(((await res.json()) as { code: string }).code, 'route_not_found', where);
+        else await res.arrayBuffer();
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 50, `only ${checked} cases`);
+});

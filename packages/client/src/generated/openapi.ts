@@ -16921,7 +16921,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -16934,7 +16934,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -17136,7 +17136,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -17149,7 +17149,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -17397,7 +17397,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -17410,7 +17410,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -17575,7 +17575,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -17588,7 +17588,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -17872,7 +17872,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -17885,7 +17885,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -18138,7 +18138,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -18151,7 +18151,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -18377,7 +18377,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -18390,7 +18390,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -18641,7 +18641,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -18654,7 +18654,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -18905,7 +18905,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -18918,7 +18918,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19152,7 +19152,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -19165,7 +19165,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19338,7 +19338,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -19351,7 +19351,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19587,7 +19587,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -19600,7 +19600,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19748,7 +19748,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -19761,7 +19761,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19954,7 +19954,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -19967,7 +19967,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20219,7 +20219,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -20232,7 +20232,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20462,7 +20462,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -20475,7 +20475,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20743,7 +20743,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -20756,7 +20756,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20971,7 +20971,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -20984,7 +20984,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -21293,7 +21293,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -21306,7 +21306,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -21558,7 +21558,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -21571,7 +21571,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -21798,7 +21798,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -21811,7 +21811,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -22106,7 +22106,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -22119,7 +22119,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -22414,7 +22414,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -22427,7 +22427,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -22722,7 +22722,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -22735,7 +22735,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23030,7 +23030,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -23043,7 +23043,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23331,7 +23331,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -23344,7 +23344,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23622,7 +23622,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -23635,7 +23635,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23881,7 +23881,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -23894,7 +23894,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -24158,7 +24158,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -24171,7 +24171,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -24435,7 +24435,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -24448,7 +24448,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -24652,7 +24652,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -24665,7 +24665,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -24891,7 +24891,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -24904,7 +24904,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25138,7 +25138,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -25151,7 +25151,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25330,7 +25330,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -25343,7 +25343,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25611,7 +25611,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -25624,7 +25624,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25904,7 +25904,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -25917,7 +25917,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26150,7 +26150,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -26163,7 +26163,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26683,7 +26683,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -26696,7 +26696,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26952,7 +26952,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -26965,7 +26965,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -28348,7 +28348,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -28361,7 +28361,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -28487,7 +28487,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -28500,7 +28500,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -28768,7 +28768,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -28781,7 +28781,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29034,7 +29034,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -29047,7 +29047,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29662,7 +29662,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -29675,7 +29675,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29839,7 +29839,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -29852,7 +29852,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -30084,7 +30084,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -30097,7 +30097,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -30606,6 +30606,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `route_not_found`: No such route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 404)
+                         * @enum {string}
+                         */
+                        code: "route_not_found";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `conflict`: Conflict */
             409: {
                 headers: {
@@ -31019,7 +31038,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -31032,7 +31051,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31171,7 +31190,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -31184,7 +31203,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31408,7 +31427,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -31421,7 +31440,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31840,7 +31859,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -31853,7 +31872,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33461,7 +33480,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -33474,7 +33493,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33632,7 +33651,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -33645,7 +33664,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33767,7 +33786,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -33780,7 +33799,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33911,7 +33930,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -33924,7 +33943,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -34095,7 +34114,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -34108,7 +34127,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -34317,7 +34336,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -34330,7 +34349,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
@@ -34486,7 +34505,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found */
+            /** @description `not_found`: Not found; `route_not_found`: No such route */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -34499,7 +34518,7 @@ export interface operations {
                          * @description Stable error code (HTTP 404)
                          * @enum {string}
                          */
-                        code: "not_found";
+                        code: "not_found" | "route_not_found";
                     } & {
                         [key: string]: unknown;
                     };
