@@ -27,6 +27,9 @@ export function wantsWebSocket(req: IncomingMessage): boolean {
 export function serveIgnoringUpgrade(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer): string | undefined {
   if (req.headers['transfer-encoding'] !== undefined) return 'A request asking to upgrade to anything but WebSocket must send its body with Content-Length';
   const length = Number(req.headers['content-length'] ?? 0);
+  // A stream route reads no body, and a body nobody reads would keep the client's close from being
+  // seen (the socket waits for it to be read): on this path a GET or HEAD carries none.
+  if ((req.method === 'GET' || req.method === 'HEAD') && length !== 0) return 'A GET or HEAD request asking to upgrade must not carry a body';
   const tcp = socket as Socket;
   const fresh = new IncomingMessage(tcp);
   for (const field of REQUEST_FIELDS) Object.assign(fresh, { [field]: req[field] });
@@ -34,12 +37,17 @@ export function serveIgnoringUpgrade(server: Server, req: IncomingMessage, socke
   res.shouldKeepAlive = false;
   res.assignSocket(tcp);
   tcp.setTimeout(IDLE_MS, () => tcp.destroy());
+  // A client that closes its side is gone, as Node's own HTTP server takes it: a stream served this
+  // way ends, and frees its slot, when its client leaves, its body sent or not.
+  tcp.on('end', endOnPeerEnd);
 
   let received = 0;
   const end = () => {
     tcp.setTimeout(0);
     fresh.complete = true;
     fresh.push(null);
+    // The request is in: what the client sends now is read and dropped, so that its close is seen.
+    tcp.resume();
   };
   const feed = (chunk: Buffer) => {
     const take = chunk.subarray(0, length - received);
@@ -65,4 +73,8 @@ export function serveIgnoringUpgrade(server: Server, req: IncomingMessage, socke
   }
   server.emit('request', fresh, res);
   return undefined;
+}
+
+function endOnPeerEnd(this: Socket): void {
+  this.end();
 }

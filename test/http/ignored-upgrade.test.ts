@@ -125,4 +125,24 @@ describe('Upgrade other than websocket: served as plain HTTP', () => {
     assert.match(text, /content-type: text\/event-stream/i);
     assert.match(text, /retry: \d+/);
   });
+
+  test('such a stream ends when its client leaves, and gives its slot back (h2c, and WebSocket on a path with no socket)', async () => {
+    const org = (await ts.admin('POST', '/orgs', { name: 'leaving', credits_micro: 1_000 })).body as { api_key: string };
+    const minted = (await (await fetch(`${ts.url}/ws/token`, { method: 'POST', headers: { 'capout-api-key': org.api_key } })).json()) as { token: string };
+    const websocket = ['Connection: Upgrade', 'Upgrade: websocket', `Sec-WebSocket-Key: ${Buffer.alloc(16, 1).toString('base64')}`, 'Sec-WebSocket-Version: 13'];
+    const before = ts.server.ctx.realtime.size;
+    for (const upgrade of [H2C, websocket]) {
+      // firstOfStream leaves (destroys its socket) once the first frame arrived.
+      const text = await firstOfStream(port, [`GET /sse/status?token=${encodeURIComponent(minted.token)}&recent=5 HTTP/1.1`, 'Host: localhost', ...upgrade, '', ''].join('\r\n'));
+      assert.match(text, /^HTTP\/1\.1 200 /);
+      const deadline = Date.now() + 5_000;
+      while (ts.server.ctx.realtime.size > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(ts.server.ctx.realtime.size, before, `the stream asked for with ${upgrade[1]} still holds its slot after its client left`);
+      // A body on such a GET would never be read, and would hide the client's leaving: refused.
+      const withBody = await raw(port, [`GET /sse/status?token=${encodeURIComponent(minted.token)}&recent=5 HTTP/1.1`, 'Host: localhost', ...upgrade, 'Content-Length: 100000', '', 'x'].join('\r\n'));
+      assert.equal(withBody.status, 400);
+      assert.equal((JSON.parse(withBody.body) as { code: string }).code, 'invalid_request');
+      assert.equal(ts.server.ctx.realtime.size, before);
+    }
+  });
 });
