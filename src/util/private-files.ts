@@ -2,12 +2,24 @@
 // credentials) and the SQLite files, which hold the token-signing secret. Modes are set with chmod
 // after creating, because the process's umask decides what a mode given at creation becomes.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
-/** Creates `dir` (and any missing parent) for this user only; an existing one keeps the operator's modes. */
+/**
+ * Creates `dir` (and any missing parent) for this user only; an existing one keeps the operator's
+ * modes. One level at a time: Node's recursive mkdir retries for ever under a parent that refuses
+ * with ENOENT (anywhere in /proc), which would hang the start at full CPU.
+ */
 export function ensurePrivateDir(dir: string): void {
-  if (existsSync(dir)) return;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  const path = resolve(dir);
+  if (existsSync(path)) return;
+  const parent = dirname(path);
+  if (parent !== path) ensurePrivateDir(parent);
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create the directory ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  chmodSync(path, 0o700);
 }
 
 /** Makes `path` readable and writable by this user only, creating it empty when it does not exist. */

@@ -9,6 +9,7 @@ import { after, test } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { createServer } from '../../src/server/index.js';
+import { ensurePrivateDir } from '../../src/util/private-files.js';
 import { runCli } from '../helpers/cli.js';
 import { ADMIN_TOKEN, tempDir } from '../helpers/server.js';
 
@@ -72,4 +73,17 @@ test('the generated signing secret appears neither in the logs (at trace level) 
   const printed = await runCli(['config'], { CAPSTAN_DATA_DIR: dataDir });
   assert.equal(printed.code, 0, printed.stderr);
   assert.ok(!printed.stdout.includes(secret) && !printed.stderr.includes(secret), 'the secret is not in capstan config');
+});
+
+test('a data directory that cannot be made is an error naming it, at once: never a hang', () => {
+  // Node's recursive mkdir retries for ever under /proc (each level answers ENOENT); a file in the way answers ENOTDIR.
+  const dir = tempDir('capstan-private-');
+  writeFileSync(join(dir, 'a-file'), '');
+  for (const path of ['/proc/capstan-nope/data', join(dir, 'a-file', 'data')]) {
+    assert.throws(() => ensurePrivateDir(path), (e: unknown) => e instanceof Error && e.message.startsWith('cannot create the directory '), path);
+  }
+  ensurePrivateDir(join(dir, 'new', 'nested'));
+  assert.equal(statSync(join(dir, 'new', 'nested')).mode & 0o777, 0o700);
+  assert.equal(statSync(join(dir, 'new')).mode & 0o777, 0o700);
+  rmSync(dir, { recursive: true, force: true });
 });
