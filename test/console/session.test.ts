@@ -120,6 +120,9 @@ describe('console sessions', () => {
     assert.ok(Array.isArray(res.body.data));
     const other = await call(admin('/orgs'), 'GET', { cookie: `theme=dark; ${session.cookie}; lang=en` });
     assert.equal(other.status, 200, 'found among other cookies');
+    // A proxy in front that asks for Basic credentials passes them on: not Capstan's, the cookie speaks.
+    const behindBasic = await call(admin('/orgs'), 'GET', { cookie: session.cookie, authorization: 'Basic b3BzOnB3' });
+    assert.equal(behindBasic.status, 200, 'a Basic Authorization does not hide the cookie');
   });
 
   test('a write with the cookie needs the CSRF token, and an Origin (when sent) that is the server\'s own', async () => {

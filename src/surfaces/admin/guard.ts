@@ -3,7 +3,7 @@
 // change must also prove it comes from the console: the session's CSRF token in X-CSRF-Token, and an
 // Origin (when the browser sends one) that is the server's own or one the operator named.
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
-import { checkAdminToken, consoleCookie, type ConsoleSession } from '../../auth/index.js';
+import { bearerToken, checkAdminToken, consoleCookie, type ConsoleSession } from '../../auth/index.js';
 import { AppError } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import { canonicalOrigin } from '../../util/hosts.js';
@@ -73,7 +73,9 @@ export function adminGuard(ctx: AppContext): onRequestHookHandler {
     const adminToken = ctx.config.adminToken;
     // With no admin token configured the admin API does not exist.
     if (!adminToken) throw new AppError('route_not_found');
-    if (req.headers.authorization !== undefined || consoleCookie(req.headers.cookie) === undefined) {
+    // A Bearer token wins over the console's cookie; another scheme (the Basic of a proxy in front) is
+    // not Capstan's, and leaves the cookie to speak.
+    if (bearerToken(req.headers.authorization) !== undefined || consoleCookie(req.headers.cookie) === undefined) {
       checkAdminToken(adminToken, req.headers.authorization);
       return done();
     }
