@@ -139,6 +139,8 @@ export class HubService {
   /** Bans (or removes) a member: access ends at once, and open streams end with stream.unauthorized. */
   async revokeContact(hubId: string, contactId: string, status: 'banned' | 'removed'): Promise<void> {
     await this.change(hubId, async (tx, emit) => {
+      // A removed contact is gone: banning it would bring it back as banned (and its role editable).
+      if ((await tx.hubs.getContact(hubId, contactId))?.status === 'removed') throw new AppError('not_found', 'Contact not found');
       if (!(await tx.hubs.setContactStatus(hubId, contactId, status, nowIso()))) throw new AppError('not_found', 'Contact not found');
       await emit(ACCESS_EVENTS.contactRevoked, { contact_ids: [contactId] }, {});
     });

@@ -144,6 +144,13 @@ describe('admin operations', () => {
     assert.deepEqual(list(await s.admin('GET', `/hubs/${hubId}/contacts?limit=2`)).map((c) => c.name), ['Ada', 'Grace']);
     assert.deepEqual(list(await s.admin('GET', `/hubs/${hubId}/contacts?limit=2&offset=2`)).map((c) => c.name), ['Edsger']);
     assert.deepEqual(list(await s.admin('GET', `/hubs/${hubs[1]?.id as string}/contacts`)), []);
+    // A removed contact stays removed: banning it, removing it again or changing its role is 404.
+    const removed = (await s.admin('POST', `/hubs/${hubs[1]?.id as string}/contacts`, { name: 'Gone' })).body.id as string;
+    assert.equal((await s.admin('DELETE', `/hubs/${hubs[1]?.id as string}/contacts/${removed}`)).status, 200);
+    for (const [method, path, body] of [['POST', 'ban', {}], ['DELETE', '', undefined]] as const) {
+      assert.equal((await s.admin(method, `/hubs/${hubs[1]?.id as string}/contacts/${removed}${path ? `/${path}` : ''}`, body)).status, 404, `${method} ${path}`);
+    }
+    assert.equal((await s.admin('PUT', `/hubs/${hubs[1]?.id as string}/contacts/${removed}/role`, { role: 'moderator' })).status, 404);
 
     assert.deepEqual(list(await s.admin('GET', `/hubs/${hubId}/segments`)), []);
     const seg = await s.admin('POST', `/hubs/${hubId}/segments`, { name: 'Subscribers' });
