@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { loadConfig, maskedConfig, OPTIONS, renderConfigReference } from '../src/config/index.js';
+import { ConfigError, loadConfig, maskedConfig, OPTIONS, renderConfigReference } from '../src/config/index.js';
 import { runCli } from './helpers/cli.js';
 import { rejectsConfig } from './helpers/config.js';
 import { tempDir } from './helpers/server.js';
@@ -122,6 +122,27 @@ describe('invalid values stop with a ConfigError naming the option', () => {
   });
 });
 
+describe('values forgotten or out of reach', () => {
+  test('a flag that takes a value, given without one, is refused: --admin-token is not the token "true"', () => {
+    for (const argv of [['--admin-token'], ['--admin-token', '--port', '9000'], ['--data-dir'], ['--config']]) {
+      assert.throws(() => loadConfig({ env: {}, argv }), (e: unknown) => e instanceof ConfigError && /needs a value/.test(e.message), argv.join(' '));
+    }
+    assert.equal(loadConfig({ env: {}, argv: ['--dev-credentials', '--port', '9000'] }).port, 9000, 'a bare boolean flag is still true');
+  });
+
+  test('an empty host or data directory, and a console origin that is not one, are refused', () => {
+    assert.throws(() => loadConfig({ env: { CAPSTAN_HOST: '' } }), /CAPSTAN_HOST/);
+    assert.throws(() => loadConfig({ env: { CAPSTAN_DATA_DIR: '' } }), /CAPSTAN_DATA_DIR/);
+    for (const bad of ['notanorigin', 'https://ops.example.com/path']) assert.throws(() => loadConfig({ env: { CAPSTAN_CONSOLE_ORIGINS: bad } }), /CAPSTAN_CONSOLE_ORIGINS/, bad);
+    assert.deepEqual(loadConfig({ env: { CAPSTAN_CONSOLE_ORIGINS: 'https://OPS.example.com:443' } }).consoleOrigins, ['https://ops.example.com']);
+  });
+
+  test('a duration in milliseconds is at most what a timer can wait', () => {
+    assert.throws(() => loadConfig({ env: { CAPSTAN_SHUTDOWN_GRACE_MS: '2147483648' } }), /CAPSTAN_SHUTDOWN_GRACE_MS.*<= 2147483647/);
+    assert.equal(loadConfig({ env: { CAPSTAN_SHUTDOWN_GRACE_MS: '2147483647' } }).shutdownGraceMs, 2147483647);
+  });
+});
+
 describe('unknown and unreadable sources', () => {
   test('an unknown key in the config file', () => {
     rejects({ env: {}, argv: ['--config', configFile({ port: 9000, prot: 9001 })] }, /unknown option "prot"/);
@@ -157,6 +178,17 @@ describe('maskedConfig', () => {
     const text = JSON.stringify(masked);
     for (const s of Object.values(secrets)) assert.ok(!text.includes(s), `${s} is masked`);
     assert.equal(masked.port, config.port, 'other options are shown as they are');
+  });
+
+  test('passwords and keys in a URL\'s query, and in any URL option, are masked too', () => {
+    const masked = maskedConfig(loadConfig({ env: {
+      CAPSTAN_DATABASE_URL: 'postgres://u:pw-one@h/db?password=pw-two&sslmode=require',
+      CAPSTAN_TRANSCRIBER_URL: 'https://user:pw-three@tr.example.com/x?key=pw-four&lang=en',
+    } }));
+    const text = JSON.stringify(masked);
+    for (const s of ['pw-one', 'pw-two', 'pw-three', 'pw-four']) assert.ok(!text.includes(s), `${s} is masked`);
+    assert.match(String(masked.databaseUrl), /sslmode=require/);
+    assert.match(String(masked.transcriberUrl), /lang=en/);
   });
 
   test('unset secrets stay null and URLs without a password are shown whole', () => {

@@ -14,11 +14,12 @@ ${ADMIN_USAGE}`;
 const CONFIG_FLAGS = new Set<string>(['--config', ...OPTIONS.map((o) => o.flag)]);
 
 function splitArgs(argv: readonly string[]) {
-  const { flags, positionals } = parseArgs(argv);
+  const { flags, positionals, bare } = parseArgs(argv);
   const configArgv: string[] = [];
   const own = new Map<string, string>();
   for (const [k, v] of flags) {
-    if (CONFIG_FLAGS.has(k)) configArgv.push(`${k}=${v}`);
+    // A bare flag stays bare, so that loading the configuration can tell it from the value "true".
+    if (CONFIG_FLAGS.has(k)) configArgv.push(bare.has(k) ? k : `${k}=${v}`);
     else own.set(k, v);
   }
   return { configArgv, own, positionals };

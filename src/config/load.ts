@@ -36,12 +36,15 @@ export interface ConfigSources {
 export interface ParsedArgs {
   readonly flags: ReadonlyMap<string, string>;
   readonly positionals: readonly string[];
+  /** Flags given without a value (`--switch`, or `--name` followed by another flag or nothing). */
+  readonly bare: ReadonlySet<string>;
 }
 
 /** Splits `--name value`, `--name=value` and bare `--switch` (value "true") from positionals. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags = new Map<string, string>();
   const positionals: string[] = [];
+  const bare = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) {
@@ -55,9 +58,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       flags.set(arg, argv[++i] ?? '');
     } else {
       flags.set(arg, 'true');
+      bare.add(arg);
     }
   }
-  return { flags, positionals };
+  return { flags, positionals, bare };
 }
 
 function range(spec: OptionSpec): string {
@@ -153,7 +157,8 @@ function readConfigFile(path: string): Record<string, unknown> {
 
 export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? process.env;
-  const { flags } = parseArgs(sources.argv ?? []);
+  const { flags, bare } = parseArgs(sources.argv ?? []);
+  if (bare.has('--config')) throw new ConfigError('flag --config needs a value: the path of a JSON file');
   const configPath = flags.get('--config') ?? env.CAPSTAN_CONFIG;
   const file = configPath ? readConfigFile(configPath) : {};
   const known = new Set<string>(['--config', ...OPTIONS.map((o) => o.flag)]);
@@ -167,6 +172,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     if (fromEnv !== undefined) value = coerce(spec, fromEnv, 'environment');
     if (spec.key in file) value = coerce(spec, file[spec.key], 'config file');
     const fromFlag = flags.get(spec.flag);
+    // `--admin-token` with its value forgotten (or lost to an empty shell variable) is not the token "true".
+    if (bare.has(spec.flag) && spec.type !== 'bool') throw new ConfigError(`flag ${spec.flag} needs a value: expected ${describe(spec)}`);
     if (fromFlag !== undefined) value = coerce(spec, fromFlag, `flag ${spec.flag}`);
     const override = sources.overrides?.[spec.key as keyof Config];
     if (override !== undefined) value = coerce(spec, override, 'override');
@@ -185,6 +192,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   const redisUrl = out.redisUrl as string | null;
   if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('invalid CAPSTAN_REDIS_URL: expected a redis:// or rediss:// URL');
+  if (out.host === '') throw new ConfigError('invalid CAPSTAN_HOST: expected an address to bind, e.g. 127.0.0.1, or 0.0.0.0 for every interface');
+  if (out.dataDir === '') throw new ConfigError('invalid CAPSTAN_DATA_DIR: expected a directory path');
+  const consoleOrigins = out.consoleOrigins as readonly string[];
+  const badConsoleOrigin = consoleOrigins.find((entry) => canonicalOrigin(entry) === undefined);
+  if (badConsoleOrigin !== undefined) {
+    throw new ConfigError(`invalid CAPSTAN_CONSOLE_ORIGINS entry ${JSON.stringify(badConsoleOrigin)}: expected origins as browsers send them, scheme://host[:port] without a path, e.g. https://ops.example.com`);
+  }
+  out.consoleOrigins = consoleOrigins.map((entry) => canonicalOrigin(entry) ?? entry);
   const corsOrigins = out.corsOrigins as readonly string[];
   const uncorsable = corsOrigins.find((entry) => entry !== '*' && canonicalOrigin(entry) === undefined);
   if (uncorsable !== undefined) {
@@ -225,20 +240,30 @@ export function maskedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const spec of OPTIONS) {
     const value = config[spec.key];
-    out[spec.key] = 'secret' in spec && spec.secret && value !== null ? maskSecret(spec.key, value) : value;
+    if ('secret' in spec && spec.secret && value !== null) out[spec.key] = maskSecret(spec.key, value);
+    // Any URL may carry a password or a key (a transcriber's https://user:pass@…).
+    else out[spec.key] = spec.type === 'url' && typeof value === 'string' ? (maskUrl(value) ?? value) : value;
   }
   return out;
 }
 
 function maskSecret(key: string, value: unknown): string {
-  if (key === 'databaseUrl' || key === 'redisUrl') {
-    try {
-      const url = new URL(String(value));
-      if (url.password) url.password = '***';
-      return url.toString();
-    } catch {
-      return '***';
-    }
-  }
+  if (key === 'databaseUrl' || key === 'redisUrl') return maskUrl(String(value)) ?? '***';
   return '***';
+}
+
+/** Query parameters that carry credentials (libpq's `password`, a signed URL's key or token). */
+const SECRET_PARAMS = /pass|secret|token|key|sig|auth|credential/i;
+
+/** A URL with its password and credential-bearing query values masked; undefined when it does not parse. */
+function maskUrl(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (url.password) url.password = '***';
+  for (const name of [...url.searchParams.keys()]) if (SECRET_PARAMS.test(name)) url.searchParams.set(name, '***');
+  return url.toString().replaceAll('%2A%2A%2A', '***');
 }
