@@ -177,6 +177,8 @@ describe('admin API', () => {
       assertError(await s.admin('POST', `/orgs/${org.id}/credits`, { amount_micro: 1.5 }), 400, 'invalid_request');
       assertError(await s.admin('POST', `/orgs/${org.id}/credits`, {}), 400, 'invalid_request');
       assertError(await s.admin('POST', `/orgs/${org.id}/credits`, { amount_micro: 1, reason: 'Not A Word!' }), 400, 'invalid_request');
+      // The reasons Capstan writes for its own charges and refunds: the usage report counts them so.
+      for (const reason of ['refund', 'document', 'video']) assertError(await s.admin('POST', `/orgs/${org.id}/credits`, { amount_micro: 5000, reason }), 400, 'invalid_request');
       assertError(await s.admin('POST', `/orgs/${MISSING.org}/credits`, { amount_micro: 100 }), 404, 'not_found');
 
       assert.equal((await s.admin('GET', `/orgs/${org.id}`)).body.credits_micro, 1_200, 'refused changes left the balance alone');

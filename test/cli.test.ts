@@ -153,4 +153,31 @@ describe('capstan migrate and capstan admin', () => {
     assert.match(assertAdminError(belowZero, 'invalid_request', 1).error, /below zero/);
     assert.match(assertAdminError(notANumber, 'invalid_request', 2).error, /--amount-micro/);
   });
+
+  test('admin commands take the API\'s bounds, refuse flags they do not take, and a forgotten value is no token', async () => {
+    const dir = dataDir();
+    const env = { CAPSTAN_DATA_DIR: dir };
+    const org = json(await runCli(['admin', 'orgs', 'create', '--name', 'bounds', '--credits-micro', '100'], env));
+    const hub = json(await runCli(['admin', 'hubs', 'create', '--org', String(org.id), '--name', 'h'], env));
+    const contact = json(await runCli(['admin', 'contacts', 'create', '--hub', String(hub.id), '--name', 'c'], env));
+    const usage: [string[], RegExp][] = [
+      [['admin', 'keys', 'create', '--org', String(org.id), '--mod', 'live'], /unknown flag --mod for admin keys create; it takes --org, --mode/],
+      [['admin', 'orgs', 'create', '--name', 'x', '--credits-micro', '-1'], /--credits-micro must be an integer from 0 to/],
+      [['admin', 'orgs', 'create', '--name', 'x', '--credits-micro', '1000000000000001'], /--credits-micro/],
+      [['admin', 'contacts', 'token', '--hub', String(hub.id), '--contact', String(contact.id), '--ttl-seconds', '-5'], /--ttl-seconds must be an integer from 1 to 2592000/],
+      [['admin', 'orgs', 'list', '--limit', '0'], /--limit/],
+      [['admin', 'orgs', 'list', '--offset', '-1'], /--offset/],
+    ];
+    // Refused as usage before any change: each in a data directory of its own, side by side.
+    const answers = await Promise.all(usage.map(([argv]) => runCli(argv, { CAPSTAN_DATA_DIR: dataDir() })));
+    for (const [i, [argv, message]] of usage.entries()) assert.match(assertAdminError(answers[i]!, 'invalid_request', 2).error, message, argv.join(' '));
+    const refused: [string[], RegExp][] = [
+      [['admin', 'credits', 'add', '--org', String(org.id), '--amount-micro', '5', '--reason', 'Bad Reason'], /reason must be/],
+      [['admin', 'credits', 'add', '--org', String(org.id), '--amount-micro', '5', '--reason', 'refund'], /Capstan writes/],
+    ];
+    for (const [argv, message] of refused) assert.match(assertAdminError(await runCli(argv, env), 'invalid_request', 1).error, message, argv.join(' '));
+    assert.equal(json(await runCli(['admin', 'orgs', 'get', '--org', String(org.id)], env)).credits_micro, 100, 'nothing refused was stored');
+    // `--admin-token $EMPTY`: the shell drops the empty value, and the next flag follows.
+    assertConfigError(await runCli(['serve', '--admin-token', '--port', '0'], env), /--admin-token needs a value/);
+  });
 });

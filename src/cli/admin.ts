@@ -2,11 +2,12 @@
 import { TokenService } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { openStorage, storageOptionsOf } from '../storage/index.js';
-import { presentApp, presentContact, presentHub, presentKey, presentOrg, TenancyService } from '../tenancy/index.js';
+import { MAX_OPERATOR_CREDITS_MICRO, presentApp, presentContact, presentHub, presentKey, presentOrg, TenancyService } from '../tenancy/index.js';
 import { EventPublisher } from '../events/index.js';
 import { eventTypeRegistry } from '../server/event-types.js';
 import { resolveTokenSecret } from '../server/token-secret.js';
 import { presentDelivery, presentEndpoint, urlPolicy, webhookHttpError, webhookSecretBox, WebhookService } from '../webhooks/index.js';
+import { ADMIN_USAGE } from './admin-usage.js';
 import { UsageError } from './usage-error.js';
 
 type Flags = ReadonlyMap<string, string>;
@@ -17,11 +18,29 @@ function need(flags: Flags, name: string): string {
   return v;
 }
 
-function int(flags: Flags, name: string, fallback?: number): number {
+function int(flags: Flags, name: string, fallback: number | undefined, min: number, max: number): number {
   const raw = flags.get(`--${name}`);
   if (raw === undefined && fallback !== undefined) return fallback;
-  if (raw === undefined || !/^-?\d+$/.test(raw)) throw new UsageError(`--${name} must be an integer`);
-  return Number(raw);
+  const n = raw !== undefined && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** Each command's flags, as its usage line lists them: any other is a typo, refused rather than ignored. */
+const COMMAND_FLAGS: ReadonlyMap<string, readonly string[]> = new Map(
+  ADMIN_USAGE.split('\n')
+    .slice(1)
+    .map((line) => {
+      const [resource = '', action = ''] = line.trim().split(/\s+/);
+      return [`${resource} ${action}`, [...line.matchAll(/--([a-z-]+)/g)].map((m) => `--${m[1]}`)] as const;
+    }),
+);
+
+function refuseUnknownFlags(command: string, flags: Flags): void {
+  const known = COMMAND_FLAGS.get(command);
+  if (!known) return;
+  const unknown = [...flags.keys()].find((flag) => !known.includes(flag));
+  if (unknown !== undefined) throw new UsageError(`unknown flag ${unknown} for admin ${command}; it takes ${known.join(', ') || 'no flags'}`);
 }
 
 function oneOf<const T extends string>(flags: Flags, name: string, values: readonly T[], fallback?: NoInfer<T>): T {
@@ -38,6 +57,7 @@ function checkName(name: string): string {
 
 export async function runAdmin(config: Config, positionals: readonly string[], flags: Flags): Promise<unknown> {
   const [resource, action] = positionals;
+  refuseUnknownFlags(`${resource ?? ''} ${action ?? ''}`, flags);
   const storage = openStorage(config.databaseUrl, config.dataDir, storageOptionsOf(config));
   try {
     await storage.migrate();
@@ -48,7 +68,7 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
     if (resource === 'webhooks') return await runWebhooks(new WebhookService(storage, { policy: urlPolicy(config), registry: eventTypeRegistry(), box: webhookSecretBox(tokenSecret) }), action, flags);
     switch (`${resource ?? ''} ${action ?? ''}`) {
       case 'orgs create': {
-        const c = await tenancy.createOrg(checkName(need(flags, 'name')), int(flags, 'credits-micro', 0), oneOf(flags, 'key-mode', ['test', 'live'], 'test'));
+        const c = await tenancy.createOrg(checkName(need(flags, 'name')), int(flags, 'credits-micro', 0, 0, MAX_OPERATOR_CREDITS_MICRO), oneOf(flags, 'key-mode', ['test', 'live'], 'test'));
         return { ...presentOrg(c.org), api_key: c.apiKey, api_key_id: c.key.id };
       }
       case 'orgs get': {
@@ -56,7 +76,7 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
         return { ...presentOrg(org), keys: (await tenancy.listOrgKeys(org.id)).map(presentKey) };
       }
       case 'orgs list':
-        return { data: (await storage.orgs.list(Math.min(int(flags, 'limit', 50), 1000), int(flags, 'offset', 0))).map(presentOrg) };
+        return { data: (await storage.orgs.list(int(flags, 'limit', 50, 1, 1000), int(flags, 'offset', 0, 0, Number.MAX_SAFE_INTEGER))).map(presentOrg) };
       case 'keys create': {
         const k = await tenancy.createOrgKey(need(flags, 'org'), oneOf(flags, 'mode', ['test', 'live'], 'test'));
         return { ...presentKey(k.key), api_key: k.apiKey };
@@ -65,7 +85,7 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
         await tenancy.revokeOrgKey(need(flags, 'org'), need(flags, 'key'));
         return { success: true };
       case 'credits add':
-        return { org_id: need(flags, 'org'), credits_micro: await tenancy.addCredits(need(flags, 'org'), int(flags, 'amount-micro'), flags.get('--reason') ?? 'grant') };
+        return { org_id: need(flags, 'org'), credits_micro: await tenancy.addCredits(need(flags, 'org'), int(flags, 'amount-micro', undefined, -MAX_OPERATOR_CREDITS_MICRO, MAX_OPERATOR_CREDITS_MICRO), flags.get('--reason') ?? 'grant') };
       case 'apps create': {
         const origins = (flags.get('--allowed-origins') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
         const c = await tenancy.createApp(need(flags, 'org'), { name: checkName(need(flags, 'name')), environment: oneOf(flags, 'environment', ['development', 'production']), allowedOrigins: origins });
@@ -80,7 +100,7 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
       case 'contacts create':
         return presentContact(await tenancy.createContact(need(flags, 'hub'), checkName(need(flags, 'name')), oneOf(flags, 'role', ['member', 'moderator', 'admin'], 'member')));
       case 'contacts token': {
-        const t = await tenancy.mintContactToken(need(flags, 'hub'), need(flags, 'contact'), flags.has('--ttl-seconds') ? int(flags, 'ttl-seconds') : undefined);
+        const t = await tenancy.mintContactToken(need(flags, 'hub'), need(flags, 'contact'), flags.has('--ttl-seconds') ? int(flags, 'ttl-seconds', undefined, 1, 2_592_000) : undefined);
         return { access_token: t.accessToken, token_type: 'Bearer', expires_at: t.expiresAt };
       }
       default:
@@ -120,7 +140,7 @@ async function runWebhooks(webhooks: WebhookService, action: string | undefined,
       }
       case 'deliveries': {
         const status = flags.has('--status') ? oneOf(flags, 'status', STATUSES) : undefined;
-        return { data: (await webhooks.deliveries(need(flags, 'webhook'), status, Math.min(int(flags, 'limit', 50), 1000), int(flags, 'offset', 0))).map(presentDelivery) };
+        return { data: (await webhooks.deliveries(need(flags, 'webhook'), status, int(flags, 'limit', 50, 1, 1000), int(flags, 'offset', 0, 0, Number.MAX_SAFE_INTEGER))).map(presentDelivery) };
       }
       case 'retry':
         return presentDelivery(await webhooks.retry(need(flags, 'webhook'), need(flags, 'delivery')));

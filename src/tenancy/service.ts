@@ -56,6 +56,9 @@ export class TenancyService {
   ) {}
 
   async createOrg(name: string, creditsMicro = 0, mode: KeyMode = 'test'): Promise<CreatedOrg> {
+    if (!Number.isSafeInteger(creditsMicro) || creditsMicro < 0 || creditsMicro > MAX_OPERATOR_CREDITS_MICRO) {
+      throw new AppError('invalid_request', `credits_micro must be an integer from 0 to ${MAX_OPERATOR_CREDITS_MICRO}`);
+    }
     const at = nowIso();
     const orgId = newId('org');
     return this.storage.transaction(async (tx) => {
@@ -116,7 +119,9 @@ export class TenancyService {
     return this.storage.ledger.entries(orgId, limit, offset);
   }
 
+  /** An operator's grant or correction; the API and the CLI take the same amounts and reasons. */
   async addCredits(orgId: string, amountMicro: number, reason = 'grant'): Promise<number> {
+    checkOperatorCredits(amountMicro, reason);
     return this.storage.transaction((tx) => grantCredits(tx, { orgId, amountMicro, reason }));
   }
 
@@ -250,4 +255,17 @@ export class TenancyService {
     await apps.addKey({ id: newId('key'), app_id: appId, kind: 'public', display: pub.display, key_hash: pub.hash, created_at: at, revoked_at: null });
     return { secretKey: secret.key, publicKey: pub.key };
   }
+}
+
+/** The most an operator adds or takes at once, in micro-credits (ten billion dollars). */
+export const MAX_OPERATOR_CREDITS_MICRO = 1e15;
+/** Reasons Capstan writes itself: the usage report counts them as charges and refunds, so no operator entry may carry them. */
+const SYSTEM_REASONS: ReadonlySet<string> = new Set(['refund', 'document', 'video']);
+
+function checkOperatorCredits(amountMicro: number, reason: string): void {
+  if (!Number.isSafeInteger(amountMicro) || amountMicro === 0 || Math.abs(amountMicro) > MAX_OPERATOR_CREDITS_MICRO) {
+    throw new AppError('invalid_request', `amount_micro must be a non-zero integer from -${MAX_OPERATOR_CREDITS_MICRO} to ${MAX_OPERATOR_CREDITS_MICRO}`);
+  }
+  if (!/^[a-z0-9_.-]{1,64}$/.test(reason)) throw new AppError('invalid_request', 'reason must be 1-64 characters of a-z, 0-9, _ . -');
+  if (SYSTEM_REASONS.has(reason)) throw new AppError('invalid_request', `reason "${reason}" is the one Capstan writes for its own charges and refunds; give another (grant, correction, goodwill…)`);
 }

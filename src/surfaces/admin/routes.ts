@@ -93,7 +93,7 @@ export function adminRoutes(ctx: AppContext) {
         app.post('/orgs/:org_id/credits', {
           schema: {
             tags, security, operationId: 'addCredits', summary: 'Add (or, negative, correct) credits: a ledger entry, never an overwrite', params: OrgParams, headers,
-            description: 'Each call appends a ledger entry (amount, balance after, reason). `400 invalid_request` when the amount is 0 or a correction would take the balance below zero (nothing changes).',
+            description: 'Each call appends a ledger entry (amount, balance after, reason). `400 invalid_request` when the amount is 0, a correction would take the balance below zero, or the reason is one Capstan writes for its own charges and refunds (`refund`, `document`, `video`: the usage report counts those as spending); nothing changes.',
             body: Type.Object({
               amount_micro: Type.Integer({ minimum: -1e15, maximum: 1e15, description: 'Micro-credits to add (negative: a correction); not 0' }),
               reason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9_.-]+$', description: 'Recorded on the ledger entry (default grant)' })),

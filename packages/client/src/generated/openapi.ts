@@ -131,7 +131,7 @@ export interface paths {
         put?: never;
         /**
          * Add (or, negative, correct) credits: a ledger entry, never an overwrite
-         * @description Each call appends a ledger entry (amount, balance after, reason). `400 invalid_request` when the amount is 0 or a correction would take the balance below zero (nothing changes).
+         * @description Each call appends a ledger entry (amount, balance after, reason). `400 invalid_request` when the amount is 0, a correction would take the balance below zero, or the reason is one Capstan writes for its own charges and refunds (`refund`, `document`, `video`: the usage report counts those as spending); nothing changes.
          */
         post: operations["addCredits"];
         delete?: never;
