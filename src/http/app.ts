@@ -32,7 +32,7 @@ import { checkQueryIntegers } from './query-integers.js';
 import { installContract, replies } from './contract.js';
 import { Type } from '@sinclair/typebox';
 import { trackAllowedMethods } from './methods.js';
-import { openApiRoot } from './openapi-root.js';
+import { openApiRoot, optionalDefaults } from './openapi-root.js';
 
 export type HttpApp = FastifyInstance;
 export type Surface = (app: FastifyInstance) => Promise<void>;
@@ -204,7 +204,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   installContract(app, { check: config.checkResponses });
   app.setNotFoundHandler(answerUnrouted);
 
-  await app.register(swagger, { openapi: openApiRoot(config) });
+  await app.register(swagger, { openapi: openApiRoot(config), transformObject: (document) => optionalDefaults('openapiObject' in document ? document.openapiObject : document.swaggerObject) });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {

@@ -77,3 +77,26 @@ export function openApiRoot(config: Config) {
     components: { securitySchemes: SECURITY_SCHEMES },
   };
 }
+
+interface QueryParameter {
+  in?: string;
+  required?: boolean;
+  schema?: { default?: unknown };
+}
+
+/**
+ * A query parameter with a default is optional: the server fills the default in. The route schemas
+ * keep it required, so that a handler sees a value; the document says what a client may leave out,
+ * or generated clients would make every `limit` and `offset` mandatory.
+ */
+export function optionalDefaults<T extends object>(doc: T): T {
+  const paths = (doc as { paths?: Record<string, Record<string, { parameters?: QueryParameter[] } | undefined>> }).paths ?? {};
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const parameter of (typeof operation === 'object' && operation !== null ? operation.parameters : undefined) ?? []) {
+        if (parameter.in === 'query' && parameter.required && parameter.schema?.default !== undefined) delete parameter.required;
+      }
+    }
+  }
+  return doc;
+}

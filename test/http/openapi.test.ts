@@ -121,6 +121,21 @@ test('every JSON request body refuses unknown properties', () => {
   assert.ok(bodies >= 40, `request bodies are described (${bodies})`);
 });
 
+test('a query parameter with a default is optional: the server fills it in', async () => {
+  const raw = (await (await fetch(server.url + '/openapi.json')).json()) as { paths: Record<string, Record<string, { parameters?: { in: string; name: string; required?: boolean; schema?: { default?: unknown } }[] }>> };
+  let defaults = 0;
+  for (const [path, ops] of Object.entries(raw.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      for (const p of op.parameters ?? []) {
+        if (p.in !== 'query' || p.schema?.default === undefined) continue;
+        defaults++;
+        assert.notEqual(p.required, true, `${method.toUpperCase()} ${path} ?${p.name} has a default yet is required`);
+      }
+    }
+  }
+  assert.ok(defaults >= 20, `query parameters with defaults are described (${defaults})`);
+});
+
 test('redocly lint finds no error in the document', () => {
   const dir = mkdtempSync(join(tmpdir(), 'capstan-openapi-'));
   try {

@@ -2894,9 +2894,9 @@ export interface operations {
     };
     listOrgs: {
         parameters: {
-            query: {
-                limit: number;
-                offset: number;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -5579,9 +5579,9 @@ export interface operations {
     };
     listContacts: {
         parameters: {
-            query: {
-                limit: number;
-                offset: number;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path: {
@@ -7054,9 +7054,9 @@ export interface operations {
     };
     adminListSpaces: {
         parameters: {
-            query: {
-                limit: number;
-                offset: number;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path: {
@@ -13202,11 +13202,11 @@ export interface operations {
     };
     listWebhookDeliveries: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Only deliveries in this state */
                 status?: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
-                limit: number;
-                offset: number;
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path: {
@@ -14054,9 +14054,9 @@ export interface operations {
     };
     listLedger: {
         parameters: {
-            query: {
-                limit: number;
-                offset: number;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path: {
@@ -15035,15 +15035,15 @@ export interface operations {
     };
     listWork: {
         parameters: {
-            query: {
+            query?: {
                 /** @description in_flight: queued or running (default); all includes cancelled runs */
                 status?: "in_flight" | "failed" | "completed" | "all";
                 /** @description Only this kind of work (default: every kind) */
                 kind?: "document" | "video" | "organize";
                 /** @description Only this organization's work */
                 org_id?: string;
-                limit: number;
-                offset: number;
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -15929,14 +15929,14 @@ export interface operations {
     };
     listConnections: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Only this node's connections */
                 node_id?: string;
                 /** @description The surface that opened the connection */
                 surface?: "documents" | "organizer" | "videos" | "hub" | "admin";
                 /** @description Only this organization's connections */
                 org_id?: string;
-                limit: number;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -16832,9 +16832,9 @@ export interface operations {
     };
     listHubSpaces: {
         parameters: {
-            query: {
-                limit: number;
-                offset: number;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path: {
@@ -19671,9 +19671,9 @@ export interface operations {
     };
     listHubBroadcasts: {
         parameters: {
-            query: {
-                limit: number;
-                offset: number;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path: {
@@ -20118,9 +20118,9 @@ export interface operations {
     };
     listHubDiscussions: {
         parameters: {
-            query: {
-                limit: number;
-                offset: number;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path: {
@@ -21457,9 +21457,9 @@ export interface operations {
     };
     listHubDiscussionReplies: {
         parameters: {
-            query: {
-                limit: number;
-                offset: number;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path: {
@@ -23786,9 +23786,9 @@ export interface operations {
     };
     listHubConversations: {
         parameters: {
-            query: {
-                limit: number;
-                offset: number;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path: {
@@ -25055,9 +25055,9 @@ export interface operations {
     };
     listHubMessages: {
         parameters: {
-            query: {
-                limit: number;
-                offset: number;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path: {
@@ -27036,9 +27036,9 @@ export interface operations {
     };
     listDocuments: {
         parameters: {
-            query: {
-                limit: number;
-                offset: number;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -27808,13 +27808,13 @@ export interface operations {
     };
     listFiles: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Only files in this folder ("" or "/" is the root) */
                 folder?: string;
                 /** @description With folder: its subfolders too */
                 recursive?: boolean;
-                limit: number;
-                offset: number;
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -30732,13 +30732,13 @@ export interface operations {
     };
     listVideos: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Only videos created with this external user id */
                 userId?: string;
                 /** @description Items per page, 1-100 (default 50); outside that range is 400, never clamped */
-                limit: number;
+                limit?: number;
                 /** @description Items to skip (default 0) */
-                offset: number;
+                offset?: number;
             };
             header?: never;
             path?: never;
