@@ -25,9 +25,29 @@ export async function createServerWhenReachable(config: Config, logger: Logger):
     } catch (e) {
       const dependency = unreachable(e);
       const delayMs = retryDelayMs(attempt);
-      if (dependency === undefined || Date.now() + delayMs > deadline) throw e;
+      if (dependency === undefined) throw e;
+      if (Date.now() + delayMs > deadline) throw dependency === 'storage' ? new StorageUnreachableError(config.databaseUrl, e) : e;
       logger.warn({ dependency, err: e instanceof Error ? e.message : String(e), retryInMs: delayMs, attempt }, 'a dependency cannot be reached yet: the start is tried again');
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
+  }
+}
+
+/** The database a start gave up on, named with its address (no password) beside the driver's message. */
+class StorageUnreachableError extends Error {
+  override readonly name = 'StorageUnreachableError';
+
+  constructor(databaseUrl: string | null, cause: unknown) {
+    super(`the database ${databaseLocation(databaseUrl)} cannot be reached: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+function databaseLocation(url: string | null): string {
+  if (url === null || url.startsWith('sqlite:')) return '(SQLite)';
+  try {
+    const u = new URL(url);
+    return `(PostgreSQL at ${u.host}${u.pathname})`;
+  } catch {
+    return '(PostgreSQL)';
   }
 }

@@ -74,5 +74,12 @@ describe('serve started while its database or Redis cannot be reached', () => {
       if (wait === '0') assert.equal(retries, 0);
       else assert.ok(retries >= 1);
     }
+    // PostgreSQL too: the line names the database and where it is, never its password.
+    const deadDb = new URL(db.url);
+    deadDb.host = `127.0.0.1:${await freePort()}`;
+    const node = start({ CAPSTAN_DATABASE_URL: deadDb.toString(), CAPSTAN_REDIS_URL: redis.url, CAPSTAN_STARTUP_WAIT_MS: '0' });
+    assert.equal(await node.exited, 1);
+    assert.match(node.stderr, new RegExp(`^capstan: the database \\(PostgreSQL at ${deadDb.host.replace(/[.]/g, '\\.')}${deadDb.pathname}\\) cannot be reached: `, 'm'));
+    if (deadDb.password) assert.ok(!node.stderr.includes(deadDb.password));
   });
 });
