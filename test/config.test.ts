@@ -137,6 +137,13 @@ describe('values forgotten or out of reach', () => {
     assert.deepEqual(loadConfig({ env: { CAPSTAN_CONSOLE_ORIGINS: 'https://OPS.example.com:443' } }).consoleOrigins, ['https://ops.example.com']);
   });
 
+  test('a URL Capstan fetches or hands out is http or https', () => {
+    for (const env of ['CAPSTAN_PUBLIC_URL', 'CAPSTAN_S3_ENDPOINT', 'CAPSTAN_TRANSCRIBER_URL']) {
+      assert.throws(() => loadConfig({ env: { [env]: 'ftp://files.example.com' } }), new RegExp(`${env}: expected an http:// or https:// URL`), env);
+      assert.doesNotThrow(() => loadConfig({ env: { [env]: 'https://files.example.com' } }), env);
+    }
+  });
+
   test('a duration in milliseconds is at most what a timer can wait', () => {
     assert.throws(() => loadConfig({ env: { CAPSTAN_SHUTDOWN_GRACE_MS: '2147483648' } }), /CAPSTAN_SHUTDOWN_GRACE_MS.*<= 2147483647/);
     assert.equal(loadConfig({ env: { CAPSTAN_SHUTDOWN_GRACE_MS: '2147483647' } }).shutdownGraceMs, 2147483647);

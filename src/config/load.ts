@@ -190,6 +190,13 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (databaseUrl !== null && !(/^postgres(ql)?:\/\/./.test(databaseUrl) && URL.canParse(databaseUrl)) && !/^sqlite:./.test(databaseUrl)) {
     throw new ConfigError('invalid CAPSTAN_DATABASE_URL: expected a postgres:// (or postgresql://) URL, or sqlite:<path>');
   }
+  // These are fetched over HTTP (or handed to browsers): another scheme would only fail later, elsewhere.
+  for (const spec of OPTIONS) {
+    const value = out[spec.key];
+    if (spec.type === 'url' && spec.key !== 'redisUrl' && typeof value === 'string' && !/^https?:\/\//i.test(value)) {
+      throw new ConfigError(`invalid ${spec.env}: expected an http:// or https:// URL, got a ${value.split(':')[0] ?? ''}: one`);
+    }
+  }
   const redisUrl = out.redisUrl as string | null;
   if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('invalid CAPSTAN_REDIS_URL: expected a redis:// or rediss:// URL');
   if (out.host === '') throw new ConfigError('invalid CAPSTAN_HOST: expected an address to bind, e.g. 127.0.0.1, or 0.0.0.0 for every interface');
