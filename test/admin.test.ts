@@ -177,6 +177,12 @@ describe('admin API', () => {
       assertError(await s.admin('POST', `/orgs/${org.id}/credits`, { amount_micro: 1.5 }), 400, 'invalid_request');
       assertError(await s.admin('POST', `/orgs/${org.id}/credits`, {}), 400, 'invalid_request');
       assertError(await s.admin('POST', `/orgs/${org.id}/credits`, { amount_micro: 1, reason: 'Not A Word!' }), 400, 'invalid_request');
+      // A balance stays a number that adds up: past 2^53 micro-credits a grant is refused, the ledger untouched.
+      const rich = (await s.admin('POST', '/orgs', { name: 'rich' })).body as { id: string };
+      for (let i = 0; i < 9; i++) assert.equal((await s.admin('POST', `/orgs/${rich.id}/credits`, { amount_micro: 1e15 })).status, 200);
+      assert.equal((await s.admin('POST', `/orgs/${rich.id}/credits`, { amount_micro: Number.MAX_SAFE_INTEGER - 9e15 })).body.credits_micro, Number.MAX_SAFE_INTEGER);
+      assertError(await s.admin('POST', `/orgs/${rich.id}/credits`, { amount_micro: 1 }), 400, 'invalid_request');
+      assert.equal((await s.server.ctx.storage.ledger.entries(rich.id, 100, 0)).length, 10);
       // The reasons Capstan writes for its own charges and refunds: the usage report counts them so.
       for (const reason of ['refund', 'document', 'video']) assertError(await s.admin('POST', `/orgs/${org.id}/credits`, { amount_micro: 5000, reason }), 400, 'invalid_request');
       assertError(await s.admin('POST', `/orgs/${MISSING.org}/credits`, { amount_micro: 100 }), 404, 'not_found');

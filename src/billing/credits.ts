@@ -22,7 +22,8 @@ export async function grantCredits(tx: Repos, change: CreditChange): Promise<num
   const balance = await tx.ledger.apply({ id: newId('led'), orgId: change.orgId, amountMicro: change.amountMicro, reason: change.reason, ref: change.ref ?? null, at: nowIso(), allowNegative: change.amountMicro > 0 });
   if (balance === undefined) {
     const org = await tx.orgs.get(change.orgId);
-    throw org ? new AppError('invalid_request', 'The adjustment would take the balance below zero') : new AppError('not_found', 'Organization not found');
+    if (!org) throw new AppError('not_found', 'Organization not found');
+    throw new AppError('invalid_request', change.amountMicro > 0 ? `The grant would take the balance above ${Number.MAX_SAFE_INTEGER} micro-credits, the most one organization holds` : 'The adjustment would take the balance below zero');
   }
   return balance;
 }

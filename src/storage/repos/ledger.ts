@@ -38,6 +38,8 @@ export function ledgerRepo(db: Kysely<Database>): LedgerRepo {
         .set({ credits_micro: sql<number>`credits_micro + ${c.amountMicro}`, updated_at: c.at })
         .where('id', '=', c.orgId);
       if (!c.allowNegative) update = update.where(sql<boolean>`credits_micro + ${c.amountMicro} >= 0`);
+      // A balance is read back as a JavaScript number: past 2^53 it would no longer add up to its ledger.
+      if (c.amountMicro > 0) update = update.where(sql<boolean>`credits_micro <= ${Number.MAX_SAFE_INTEGER - c.amountMicro}`);
       const row = await update.returning('credits_micro').executeTakeFirst();
       if (!row) return undefined;
       // The update holds the organization's row until the transaction ends, so entries are made in the
