@@ -1,10 +1,10 @@
 // Requests that ask to upgrade to something other than WebSocket — `Upgrade: h2c`, which `curl --http2`
-// and Java's HttpClient send on every http:// URL — or to WebSocket on a path that has no socket, are
-// served as the plain HTTP/1.1 requests they also are (RFC 9110 §7.8: a server may ignore Upgrade). Node hands any upgrade request to the
-// 'upgrade' listener once there is one, with its socket detached from the HTTP parser and the request
-// already ended, so the request is rebuilt here with its body (Content-Length only: the parser that
-// would read a chunked body is gone) and given to the HTTP server like any other, on a connection
-// that closes after the answer.
+// and Java's HttpClient send on every http:// URL — or to WebSocket on a path that has no socket,
+// are served as the plain HTTP/1.1 requests they also are (RFC 9110 §7.8: a server may ignore
+// Upgrade). Node hands any upgrade request to the 'upgrade' listener once there is one, with its
+// socket detached from the HTTP parser and the request already ended, so the request is rebuilt here
+// with its body (Content-Length only: the parser that would read a chunked body is gone) and given
+// to the HTTP server like any other, on a connection that closes after the answer.
 import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
