@@ -77,7 +77,7 @@ describe('capstan config and configuration errors', () => {
     assertConfigError(await runCli(['config', '--config', file], { CAPSTAN_DATA_DIR: dir }), /CAPSTAN_RATE_LIMIT_PER_MINUTE/);
   });
 
-  test('a bad rules file or transcriber setting exits 2 with one line naming it, before a database is made', async () => {
+  test('a bad rules file, transcriber setting or ffmpeg exits 2 with one line naming it, before a database is made', async () => {
     const files = dataDir();
     const write = (name: string, text: string) => {
       writeFileSync(join(files, name), text);
@@ -90,6 +90,11 @@ describe('capstan config and configuration errors', () => {
       [{ CAPSTAN_ORGANIZER_RULES_FILE: write('org-bad.json', '{"rules": [{"folder": "../up"}]}') }, /^capstan: invalid CAPSTAN_ORGANIZER_RULES_FILE: .*folder/],
       [{ CAPSTAN_TRANSCRIBER: 'command', CAPSTAN_TRANSCRIBER_COMMAND: '/bin/true', CAPSTAN_TRANSCRIBER_ARGS: '--model base' }, /^capstan: invalid CAPSTAN_TRANSCRIBER_ARGS/],
       [{ CAPSTAN_TRANSCRIBER: 'command' }, /CAPSTAN_TRANSCRIBER_COMMAND/],
+      [{ CAPSTAN_TRANSCRIBER: 'command', CAPSTAN_TRANSCRIBER_COMMAND: join(files, 'whisper') }, /^capstan: invalid CAPSTAN_TRANSCRIBER_COMMAND: .*whisper is not an executable file/],
+      [{ CAPSTAN_FFMPEG_PATH: join(files, 'ffmpeg') }, /^capstan: invalid CAPSTAN_FFMPEG_PATH: .*ffmpeg is not an executable file$/m],
+      [{ CAPSTAN_FFMPEG_PATH: 'no-such-ffmpeg' }, /^capstan: invalid CAPSTAN_FFMPEG_PATH: no-such-ffmpeg is not an executable file on PATH/],
+      [{ CAPSTAN_FFMPEG_PATH: files }, /^capstan: invalid CAPSTAN_FFMPEG_PATH: .* is not an executable file/],
+      [{ CAPSTAN_FFMPEG_PATH: write('not-a-program', 'text') }, /^capstan: invalid CAPSTAN_FFMPEG_PATH: .*not-a-program is not an executable file/],
     ];
     await Promise.all(cases.map(async ([env, message]) => {
       const dir = dataDir();

@@ -1,11 +1,26 @@
 // Turns the CAPSTAN_FFMPEG_* options into the ffmpeg the video pipeline runs: the operator's, or the
-// static binary shipped inside the @ffmpeg-installer npm package for this platform.
+// static binary shipped inside the @ffmpeg-installer npm package for this platform. Either must be
+// an executable file at start: one that is not would fail every video, and only when it arrived.
 import { createRequire } from 'node:module';
 import { ConfigError, type Config } from '../config/index.js';
 import type { Ffmpeg } from '../pipelines/videos/index.js';
+import { notExecutable, resolveExecutable } from '../util/executable.js';
 
 export function ffmpegFromConfig(config: Config): Ffmpeg {
-  return { path: config.ffmpegPath ?? bundledFfmpeg(), threads: config.ffmpegThreads, timeoutMs: config.ffmpegTimeoutSeconds * 1000 };
+  return { path: ffmpegPath(config.ffmpegPath), threads: config.ffmpegThreads, timeoutMs: config.ffmpegTimeoutSeconds * 1000 };
+}
+
+function ffmpegPath(configured: string | null): string {
+  if (configured !== null) {
+    const found = resolveExecutable(configured);
+    if (found === undefined) throw new ConfigError(`invalid CAPSTAN_FFMPEG_PATH: ${notExecutable(configured)}`);
+    return found;
+  }
+  const shipped = bundledFfmpeg();
+  if (resolveExecutable(shipped) === undefined) {
+    throw new ConfigError(`the ffmpeg shipped with Capstan is not an executable file (${shipped}): reinstall, or set CAPSTAN_FFMPEG_PATH to an ffmpeg executable`);
+  }
+  return shipped;
 }
 
 function bundledFfmpeg(): string {

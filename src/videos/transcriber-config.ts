@@ -3,6 +3,7 @@
 // at start, why videos with audio will be SKIPPED.
 import { ConfigError, type Config } from '../config/index.js';
 import { createTranscriber, findPocketsphinx, type Ffmpeg, type Transcriber } from '../pipelines/videos/index.js';
+import { notExecutable, resolveExecutable } from '../util/executable.js';
 
 export interface TranscriberDeps {
   readonly ffmpeg: Ffmpeg;
@@ -40,9 +41,12 @@ export function transcriberFromConfig(config: Config, deps: TranscriberDeps): Tr
       deps.logger.info({ pocketsphinx: found.command, model: found.modelDir }, 'built-in transcription with pocketsphinx');
       return createTranscriber({ kind: 'builtin', ffmpeg: deps.ffmpeg, pocketsphinx: found, timeoutMs: config.transcriberTimeoutMs });
     }
-    case 'command':
+    case 'command': {
       if (!config.transcriberCommand) throw new ConfigError('CAPSTAN_TRANSCRIBER=command needs CAPSTAN_TRANSCRIBER_COMMAND');
-      return createTranscriber({ kind: 'command', command: config.transcriberCommand, args: parseArgs(config.transcriberArgs), timeoutMs: config.transcriberTimeoutMs });
+      const command = resolveExecutable(config.transcriberCommand);
+      if (command === undefined) throw new ConfigError(`invalid CAPSTAN_TRANSCRIBER_COMMAND: ${notExecutable(config.transcriberCommand)}`);
+      return createTranscriber({ kind: 'command', command, args: parseArgs(config.transcriberArgs), timeoutMs: config.transcriberTimeoutMs });
+    }
     case 'http':
       if (!config.transcriberUrl) throw new ConfigError('CAPSTAN_TRANSCRIBER=http needs CAPSTAN_TRANSCRIBER_URL');
       return createTranscriber({ kind: 'http', url: config.transcriberUrl, timeoutMs: config.transcriberTimeoutMs });

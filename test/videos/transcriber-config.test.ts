@@ -45,8 +45,16 @@ describe('transcriberFromConfig', () => {
   test('none, command and http as before', () => {
     const { lines, logger } = logged();
     assert.equal(transcriberFromConfig(config({ transcriber: 'none' }), { ffmpeg, logger }), undefined);
-    assert.equal(transcriberFromConfig(config({ transcriber: 'command', transcriberCommand: 'whisper' }), { ffmpeg, logger })?.engine, 'command');
+    assert.equal(transcriberFromConfig(config({ transcriber: 'command', transcriberCommand: process.execPath }), { ffmpeg, logger })?.engine, 'command');
+    assert.equal(transcriberFromConfig(config({ transcriber: 'command', transcriberCommand: 'sh' }), { ffmpeg, logger })?.engine, 'command', 'a bare name is looked up on PATH');
     assert.equal(transcriberFromConfig(config({ transcriber: 'http', transcriberUrl: 'http://127.0.0.1:9/' }), { ffmpeg, logger })?.engine, 'http');
     assert.deepEqual(lines, []);
+  });
+
+  test('a command that is not there, or not a program, refuses to start', () => {
+    const { logger } = logged();
+    for (const [command, why] of [['whisper-not-installed', /whisper-not-installed is not an executable file on PATH/], ['/nowhere/whisper', /\/nowhere\/whisper is not an executable file$/], ['/tmp', /\/tmp is not an executable file$/]] as const) {
+      assert.throws(() => transcriberFromConfig(config({ transcriber: 'command', transcriberCommand: command }), { ffmpeg, logger }), (e: unknown) => e instanceof ConfigError && /^invalid CAPSTAN_TRANSCRIBER_COMMAND: /.test(e.message) && why.test(e.message));
+    }
   });
 });

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { builtinTranscriber, findPocketsphinx, probeVideo, type PocketsphinxInstall, type Transcriber } from '../../../src/pipelines/videos/index.js';
-import { resolveExecutable } from '../../../src/pipelines/videos/pocketsphinx.js';
+import { resolveExecutable } from '../../../src/util/executable.js';
 import { FFMPEG } from '../../../test/fixtures/media.js';
 import { wordErrorRate } from '../../../test/fixtures/speech.js';
 import { fmt, round } from '../../lib/capstan-process.js';

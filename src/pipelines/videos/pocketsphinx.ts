@@ -1,7 +1,8 @@
 // Debian's pocketsphinx (package `pocketsphinx`, CLI `pocketsphinx_continuous`) with its US English
 // model (package `pocketsphinx-en-us`): where they are, how they are called, and what they print.
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveExecutable } from '../../util/executable.js';
 import type { TimedWord } from './transcript.js';
 
 export interface PocketsphinxInstall {
@@ -21,26 +22,6 @@ const model = (dir: string) => ({
   languageModel: join(dir, 'en-us.lm.bin'),
   dictionary: join(dir, 'cmudict-en-us.dict'),
 });
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** A path as given, or a bare name looked up on PATH as a shell would. */
-export function resolveExecutable(command: string, path = process.env.PATH ?? ''): string | undefined {
-  if (command.includes('/')) return isExecutable(command) ? command : undefined;
-  for (const dir of path.split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, command);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
 
 /** The install, or why there is none (for the log line that says transcription is off). */
 export function findPocketsphinx(options: { command?: string; modelDir?: string } = {}): PocketsphinxInstall | { readonly missing: string } {
