@@ -172,6 +172,11 @@ describe('capstan migrate and capstan admin', () => {
       [['admin', 'contacts', 'token', '--hub', String(hub.id), '--contact', String(contact.id), '--ttl-seconds', '-5'], /--ttl-seconds must be an integer from 1 to 2592000/],
       [['admin', 'orgs', 'list', '--limit', '0'], /--limit/],
       [['admin', 'orgs', 'list', '--offset', '-1'], /--offset/],
+      [['admin', 'orgs', 'list', '--offset', '1000000000001'], /--offset must be an integer from 0 to 1000000000/],
+      [['admin', 'orgs', 'get', '--org', 'bad id'], /--org must be an id/],
+      [['admin', 'keys', 'revoke', '--org', String(org.id), '--key', 'k'.repeat(65)], /--key must be an id/],
+      [['admin', 'contacts', 'token', '--hub', String(hub.id), '--contact', 'ctc/../x'], /--contact must be an id/],
+      [['admin', 'webhooks', 'get', '--webhook', 'wh_\u00e9'], /--webhook must be an id/],
     ];
     // Refused as usage before any change: each in a data directory of its own, side by side.
     const answers = await Promise.all(usage.map(([argv]) => runCli(argv, { CAPSTAN_DATA_DIR: dataDir() })));

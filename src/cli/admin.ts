@@ -1,6 +1,7 @@
 // `capstan admin …`: the admin API's operations, offline against the configured storage, as JSON.
 import { TokenService } from '../auth/index.js';
 import type { Config } from '../config/index.js';
+import { schemas } from '../http/index.js';
 import { openStorage, storageOptionsOf } from '../storage/index.js';
 import { MAX_OPERATOR_CREDITS_MICRO, presentApp, presentContact, presentHub, presentKey, presentOrg, TenancyService } from '../tenancy/index.js';
 import { EventPublisher } from '../events/index.js';
@@ -12,9 +13,13 @@ import { UsageError } from './usage-error.js';
 
 type Flags = ReadonlyMap<string, string>;
 
+/** The flags that name a record: refused, as the API refuses them, unless they have an id's form. */
+const ID_FLAGS = new Set(['org', 'key', 'app', 'hub', 'contact', 'webhook', 'delivery']);
+
 function need(flags: Flags, name: string): string {
   const v = flags.get(`--${name}`);
   if (v === undefined || v === '' || v === 'true') throw new UsageError(`--${name} is required`);
+  if (ID_FLAGS.has(name) && !schemas.isId(v)) throw new UsageError(`--${name} must be an id: 1-64 letters, digits, _ or -`);
   return v;
 }
 
@@ -76,7 +81,7 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
         return { ...presentOrg(org), keys: (await tenancy.listOrgKeys(org.id)).map(presentKey) };
       }
       case 'orgs list':
-        return { data: (await storage.orgs.list(int(flags, 'limit', 50, 1, 1000), int(flags, 'offset', 0, 0, Number.MAX_SAFE_INTEGER))).map(presentOrg) };
+        return { data: (await storage.orgs.list(int(flags, 'limit', 50, 1, 1000), int(flags, 'offset', 0, 0, schemas.MAX_OFFSET))).map(presentOrg) };
       case 'keys create': {
         const k = await tenancy.createOrgKey(need(flags, 'org'), oneOf(flags, 'mode', ['test', 'live'], 'test'));
         return { ...presentKey(k.key), api_key: k.apiKey };
@@ -140,7 +145,7 @@ async function runWebhooks(webhooks: WebhookService, action: string | undefined,
       }
       case 'deliveries': {
         const status = flags.has('--status') ? oneOf(flags, 'status', STATUSES) : undefined;
-        return { data: (await webhooks.deliveries(need(flags, 'webhook'), status, int(flags, 'limit', 50, 1, 1000), int(flags, 'offset', 0, 0, Number.MAX_SAFE_INTEGER))).map(presentDelivery) };
+        return { data: (await webhooks.deliveries(need(flags, 'webhook'), status, int(flags, 'limit', 50, 1, 1000), int(flags, 'offset', 0, 0, schemas.MAX_OFFSET))).map(presentDelivery) };
       }
       case 'retry':
         return presentDelivery(await webhooks.retry(need(flags, 'webhook'), need(flags, 'delivery')));
