@@ -35,12 +35,21 @@ export async function openPdf(bytes: Uint8Array): Promise<PDFDocumentProxy> {
     maxImageSize: MAX_IMAGE_PIXELS,
     verbosity: VerbosityLevel.ERRORS,
   });
+  let pdf: PDFDocumentProxy;
   try {
-    return await task.promise;
+    pdf = await task.promise;
   } catch (error) {
     await task.destroy().catch(() => undefined);
     throw pdfError(error);
   }
+  // pdf.js takes the page tree's /Count as written, which a damaged or crafted file may give as zero,
+  // negative or far beyond any page it holds: it is what a document is billed for.
+  if (!Number.isSafeInteger(pdf.numPages) || pdf.numPages < 1) {
+    const declared = pdf.numPages;
+    await pdf.destroy().catch(() => undefined);
+    throw new DocumentError('pdf_corrupt', `the PDF cannot be read: its page tree declares ${String(declared)} pages`);
+  }
+  return pdf;
 }
 
 /** Maps pdf.js exceptions, which it identifies by name, onto the pipeline's failure reasons. */
