@@ -50,6 +50,9 @@ export function decodeBase64(value: string): Buffer {
   return Buffer.from(compact, 'base64');
 }
 
+/** Another request took the upload's Idempotency-Key between the first look and this commit. */
+class KeyTakenMeanwhile extends Error {}
+
 export class DocumentService {
   constructor(
     private readonly storage: Storage,
@@ -63,12 +66,8 @@ export class DocumentService {
   async upload(org: Org, input: UploadInput, idempotencyKey: string | undefined): Promise<{ status: number; body: UploadResult; replayed: boolean }> {
     const requestHash = createHash('sha256').update(JSON.stringify([input.url ?? null, input.file_base64 ?? null, input.file_name, input.xn_address ?? null])).digest('hex');
     if (idempotencyKey !== undefined) {
-      const seen = await this.storage.idempotency.find(org.id, idempotencyKey);
-      if (seen) {
-        if (seen.request_hash !== requestHash) throw new AppError('idempotency_conflict');
-        if (seen.response === undefined) throw answerLost();
-        return { status: seen.status_code, body: JSON.parse(seen.response) as UploadResult, replayed: true };
-      }
+      const recorded = await this.recordedUpload(org.id, idempotencyKey, requestHash);
+      if (recorded) return recorded;
     }
     if ((input.url === undefined) === (input.file_base64 === undefined)) throw new AppError('invalid_request', 'Send exactly one of url or file_base64');
 
@@ -118,7 +117,7 @@ export class DocumentService {
         await this.workflows.enqueue(tx, { kind: DOCUMENT_WORKFLOW, orgId: org.id, resourceId: documentId, input: { document_id: documentId } satisfies DocumentWorkflowInput, id: workflowId });
         if (idempotencyKey !== undefined) {
           const stored = await tx.idempotency.save({ scope: org.id, key: idempotencyKey, request_hash: requestHash, status_code: 201, response: JSON.stringify(body), created_at: at });
-          if (!stored) throw idempotencyInProgress();
+          if (!stored) throw new KeyTakenMeanwhile();
         }
         await reportDocumentStatus(tx, this.publisher, documentId, true);
       });
@@ -127,10 +126,25 @@ export class DocumentService {
       // document may exist, and a retry with its key gets 201 for it. Its file stays then; the
       // orphaned-blob sweep removes it if no row took it.
       if (doc.blob_key && !isStorageUnavailable(e)) await this.blobs.delete(doc.blob_key).catch(() => undefined);
+      // A twin with the same key committed first: this one rolled back, and answers as a retry would.
+      if (e instanceof KeyTakenMeanwhile && idempotencyKey !== undefined) {
+        const recorded = await this.recordedUpload(org.id, idempotencyKey, requestHash);
+        if (recorded) return recorded;
+        throw idempotencyInProgress();
+      }
       throw e;
     }
     this.workflows.wake();
     return { status: 201, body, replayed: false };
+  }
+
+  /** The recorded answer for `key`: a replay, a conflict for another request, or none yet. */
+  private async recordedUpload(orgId: string, key: string, requestHash: string): Promise<{ status: number; body: UploadResult; replayed: true } | undefined> {
+    const seen = await this.storage.idempotency.find(orgId, key);
+    if (!seen) return undefined;
+    if (seen.request_hash !== requestHash) throw new AppError('idempotency_conflict');
+    if (seen.response === undefined) throw answerLost();
+    return { status: seen.status_code, body: JSON.parse(seen.response) as UploadResult, replayed: true };
   }
 
   /** One storage read: the document, its run and its stages come in one query (the hottest read clients make). */

@@ -177,7 +177,7 @@ describe('documents: upload and processing', () => {
     assert.equal((await org.call('POST', '/upload', body, { 'idempotency-key': 'has space' })).status, 400);
   });
 
-  test('Idempotency-Key sent twice at once: one document; a loser waits for Retry-After and gets the first answer', async () => {
+  test('Idempotency-Key sent twice at once: one document; a loser gets the first answer, or waits for Retry-After and then gets it', async () => {
     const body = { file_base64: b64(estimate), file_name: 'twice.pdf' };
     const headers = { 'idempotency-key': 'upload-twice' };
     const answers = await Promise.all([1, 2, 3].map(() => org.call('POST', '/upload', body, headers)));
@@ -198,6 +198,23 @@ describe('documents: upload and processing', () => {
     const listed = await org.call('GET', '/documents?limit=100');
     const docs = listed.body.data as { file_name: string }[];
     assert.equal(docs.filter((d) => d.file_name === 'twice.pdf').length, 1, 'one document for the key');
+  });
+
+  test('Idempotency-Key sent at once with other bodies: one document, and every other request is a conflict that does not pass', async () => {
+    const headers = { 'idempotency-key': 'upload-clash' };
+    const names = ['a.pdf', 'b.pdf', 'c.pdf', 'd.pdf'];
+    const answers = await Promise.all(names.map((file_name) => org.call('POST', '/upload', { file_base64: b64(estimate), file_name }, headers)));
+    const won = answers.filter((a) => a.status === 201);
+    assert.equal(won.length, 1, JSON.stringify(answers.map((a) => a.body)));
+    for (const a of answers) {
+      if (a.status === 201) continue;
+      // The key is taken by another request: retrying this one would never pass.
+      assert.equal(a.status, 409, JSON.stringify(a.body));
+      assert.equal(a.body.code, 'idempotency_conflict');
+      assert.equal(a.headers.get('retry-after'), null, JSON.stringify(a.body));
+    }
+    const listed = (await org.call('GET', '/documents?limit=100')).body.data as { document_id: string; file_name: string }[];
+    assert.deepEqual(listed.filter((d) => names.includes(d.file_name)).map((d) => d.document_id), [won[0]!.body.document_id]);
   });
 
   test('list pagination bounds', async () => {
