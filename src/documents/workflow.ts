@@ -164,7 +164,7 @@ export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition
         const documentId = (JSON.parse(run.input) as DocumentWorkflowInput).document_id;
         for (const t of transitions) {
           // Every attempt at OCR counts its pages from the start.
-          if (t.kind === 'stage_started' && t.stage === 'ocr') await tx.documents.update(documentId, { ocr_pages_done: null, ocr_pages_total: null });
+          if (t.kind === 'stage_started' && t.stage === 'ocr') await tx.documents.update(documentId, { ocr_pages_done: null, ocr_pages_total: null, updated_at: nowIso() });
           if (t.kind !== 'failed' && t.kind !== 'cancelled') continue;
           const doc = await tx.documents.getById(documentId);
           if (!doc) return;

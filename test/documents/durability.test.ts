@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
+import { orgTopic } from '../../src/events/index.js';
+import { openStorage } from '../../src/storage/index.js';
 import { buildScannedPdf, SCANNED_LINES } from '../fixtures/documents.js';
 import { ServeProcess } from '../helpers/serve-process.js';
 import { tempDir } from '../helpers/server.js';
@@ -30,14 +32,14 @@ describe('document workflows survive kill -9', () => {
     const id = up.document_id as string;
     assert.ok(id, JSON.stringify(up));
 
-    // Kill as soon as any stage is in progress: OCR takes long enough to be caught mid-way.
+    // Kill once OCR has counted its pages: it takes long enough to be caught mid-way.
     let seen: Record<string, unknown> = {};
     for (let i = 0; i < 2000; i++) {
       seen = await call(url, `/status/${id}`);
-      if (Object.values(seen.progress as Record<string, unknown>).includes('in_progress')) break;
+      if (seen.ocr_pages !== null && seen.ocr_pages !== undefined) break;
       await new Promise((r) => setTimeout(r, 10));
     }
-    assert.ok(Object.values(seen.progress as Record<string, unknown>).includes('in_progress'), JSON.stringify(seen));
+    assert.deepEqual([(seen.progress as Record<string, unknown>).ocr, seen.ocr_pages], ['in_progress', { done: 0, total: 1 }], JSON.stringify(seen));
     first.child.kill('SIGKILL');
     await first.exited;
 
@@ -58,5 +60,19 @@ describe('document workflows survive kill -9', () => {
     const credits = await call(url2, '/credits');
     assert.equal(credits.balance_micro_credits, 50_000 - 1000, 'charged once for one page');
     await second.stop();
+
+    // Every status message is a change, and its updated_at says when: the restarted OCR stage's count,
+    // back to null, is a later change than the count the killed process had reported.
+    const storage = openStorage(null, dataDir);
+    try {
+      const messages = (await storage.events.readAfter(orgTopic(org.id), undefined, 1000))
+        .filter((e) => e.type === 'document.status')
+        .map((e) => JSON.parse(e.data) as { ocr_pages: unknown; updated_at: string });
+      const reset = messages.findIndex((m, i) => i > 0 && m.ocr_pages === null && messages[i - 1]!.ocr_pages !== null);
+      assert.ok(reset > 0, `the restarted stage counts from the start: ${JSON.stringify(messages)}`);
+      assert.ok(messages[reset]!.updated_at > messages[reset - 1]!.updated_at, `updated_at moves with the reset: ${JSON.stringify(messages.slice(reset - 1, reset + 1))}`);
+    } finally {
+      await storage.close();
+    }
   });
 });
