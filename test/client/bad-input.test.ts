@@ -45,6 +45,35 @@ describe('bad input', () => {
     }
   });
 
+  test('an error never shows the realtime token its URL carried: an HTML page, a 404 page or a reset on the stream', async () => {
+    const secret = 'rt_eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.c2ln';
+    const mode = { now: 'html' };
+    const fake = await serve((req, res) => {
+      if (req.method === 'POST' && req.url === '/ws/token') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ token: secret, organization_id: 'org_x', expires_at: new Date(Date.now() + 600_000).toISOString(), ws_url: '/ws/status', sse_url: '/sse/status' }));
+      }
+      if (mode.now === 'reset') return req.socket.destroy();
+      res.writeHead(mode.now === 'html' ? 200 : 404, { 'content-type': 'text/html' });
+      res.end('<html>proxy page</html>');
+    });
+    try {
+      const client = createClient({ baseUrl: fake.url, apiKey: 'capout_test_x' });
+      for (const [now, code] of [['html', 'invalid_response'], ['404', 'invalid_response'], ['reset', 'network_error']] as const) {
+        mode.now = now;
+        const watch = client.documents.watch('doc_x', { maxRetries: 0 });
+        await assert.rejects(watch.done, (e: unknown) => {
+          assert.ok(e instanceof CapstanError && e.code === code, `${now}: ${String(e)}`);
+          assert.ok(!e.message.includes(secret) && !e.message.includes('rt_'), `${now}: the message shows the token: ${e.message}`);
+          assert.match(e.message, /token=\*\*\*/, now);
+          return true;
+        });
+      }
+    } finally {
+      await fake.close();
+    }
+  });
+
   test('a stream of junk lines and valid frames: the valid events arrive in order, the junk is ignored', async () => {
     const junk = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -3,6 +3,8 @@
 // expires, and a drain with the server restarted on the same port and data.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { CapstanError, createClient, type Capstan, type DocumentStatus } from '@capstan/client';
@@ -123,6 +125,75 @@ describe('documents through the SDK', () => {
     assert.equal((await ts.admin('DELETE', `/orgs/${org.id}/keys/${key.body.id as string}`)).status, 200);
     await assert.rejects(watch.done.then(() => undefined), (e: unknown) => e instanceof CapstanError && (e.code === 'key_revoked' || e.code === 'unauthorized'));
     assert.ok(counting.count('/ws/token') <= 3);
+  });
+});
+
+describe('documents: what the SDK says of refusals', () => {
+  let ts: TestServer;
+  let org: TestOrg;
+  let client: Capstan;
+  let files: http.Server;
+  let filesUrl: string;
+  before(async () => {
+    assertFreshBuild();
+    const pdf = await buildEstimatePdf();
+    files = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/pdf' }).end(Buffer.from(pdf)));
+    await new Promise<void>((r) => files.listen(0, '127.0.0.2', r));
+    filesUrl = `http://127.0.0.2:${(files.address() as AddressInfo).port}`;
+    ts = await startServer({ realtimeMaxStreamsPerKey: 2, fetchAllowHosts: ['127.0.0.2'] });
+    org = await makeOrg(ts);
+    client = createClient({ baseUrl: ts.url, apiKey: org.apiKey, WebSocket });
+  });
+  after(async () => {
+    await ts.close();
+    files.close();
+  });
+
+  test('a refused WebSocket says why: a bad scope is 400 at once, the key at its stream limit 429 with Retry-After', async () => {
+    const counting = countingFetch();
+    const watching = createClient({ baseUrl: ts.url, apiKey: org.apiKey, WebSocket, fetch: counting.fetch });
+    const tooMany = Array.from({ length: 101 }, (_, i) => `doc_${String(i).padStart(20, '0')}`);
+    // Bounded: a watch that retried the refusal would end `aborted` instead.
+    const bounded = { ...FAST, transport: 'websocket', signal: AbortSignal.timeout(20_000) } as const;
+    await assert.rejects(watching.documents.watch(tooMany, bounded).done, (e: unknown) => e instanceof CapstanError && e.status === 400 && e.code === 'invalid_request');
+    assert.equal(counting.count('/ws/token'), 1, 'refused once, not retried');
+
+    const token = (await client.documents.mintRealtimeToken()).token;
+    const held = await Promise.all([1, 2].map(() => openSse(`${ts.url}/sse/status?token=${token}&recent=1`)));
+    try {
+      await assert.rejects(client.documents.watch({ recent: 1 }, { ...FAST, transport: 'websocket', maxRetries: 0, signal: AbortSignal.timeout(20_000) }).done, (e: unknown) => {
+        assert.ok(e instanceof CapstanError, String(e));
+        assert.deepEqual([e.status, e.code, typeof e.retryAfter], [429, 'too_many_connections', 'number'], e.message);
+        return true;
+      });
+    } finally {
+      for (const s of held) s.close();
+    }
+  });
+
+  test('an error carries the facts the server sent beside its code', async () => {
+    const poor = createClient({ baseUrl: ts.url, apiKey: (await makeOrg(ts, 0)).apiKey });
+    await assert.rejects(poor.documents.upload({ base64: Buffer.from(await buildEstimatePdf()).toString('base64'), fileName: 'a.pdf' }), (e: unknown) => {
+      assert.ok(e instanceof CapstanError && e.code === 'payment_required', String(e));
+      assert.deepEqual(e.details, { required_micro: 2000, balance_micro: 0 });
+      return true;
+    });
+    await assert.rejects(client.documents.status('doc_nope'), (e: unknown) => e instanceof CapstanError && e.code === 'not_found' && Object.keys(e.details).length === 0);
+  });
+
+  test('an upload by URL without a file name is named after the URL as the server takes names', async () => {
+    const cases: [string, string][] = [
+      [`/${'a'.repeat(300)}.pdf`, `${'a'.repeat(251)}.pdf`],
+      ['/two%0Alines.pdf', 'two lines.pdf'],
+      ['/nul%00byte.pdf', 'nul byte.pdf'],
+      ['/bad%E0%A4%A.pdf', 'bad%E0%A4%A.pdf'],
+      ['/%0A%0A', 'document'],
+      ['/', 'document'],
+    ];
+    for (const [path, name] of cases) {
+      const up = await client.documents.upload({ url: filesUrl + path });
+      assert.equal((await client.documents.result(up.document_id)).file_name, name, path);
+    }
   });
 });
 

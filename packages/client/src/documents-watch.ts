@@ -205,6 +205,23 @@ export class DocumentWatcher {
     return { kind: 'cut' };
   }
 
+  /**
+   * A WebSocket does not show why an upgrade was refused (a browser's not even its status). The same
+   * token and scope asked of the SSE route, which the server checks alike, tell a bad scope (400), the
+   * key's connection limit (429 with Retry-After), an expired token (401) or a wrong base URL apart
+   * from a passing refusal, which is retried like a 503. A stream the probe opens is closed at once.
+   */
+  private async explainRefusal(e: unknown, token: RealtimeToken, signal: AbortSignal): Promise<unknown> {
+    try {
+      const url = this.http.url(pathOf(token.sse_url, '/sse/status'), this.query(token));
+      const res = await openEventStream({ fetch: this.http.fetchImpl, url, headers: {}, signal });
+      await res.body?.cancel().catch(() => undefined);
+    } catch (probe) {
+      return probe;
+    }
+    return new CapstanError({ status: 503, code: 'unavailable', message: 'The documents socket was refused', cause: e });
+  }
+
   private async overSocket(signal: AbortSignal, reconnect: Reconnector): Promise<Outcome> {
     const token = this.token as RealtimeToken;
     const url = toWebSocketUrl(this.http.url(pathOf(token.ws_url, '/ws/status'), this.query(token)));
@@ -214,9 +231,7 @@ export class DocumentWatcher {
     try {
       session = await openSocket(Ctor, url, signal);
     } catch (e) {
-      // The key just minted a token, so the refusal is a passing one (too many connections, a draining
-      // node): retried like a 503.
-      throw new CapstanError({ status: 503, code: 'unavailable', message: 'The documents socket was refused', cause: e });
+      throw await this.explainRefusal(e, token, signal);
     }
     this.opened(reconnect);
     let terminal: TerminalEvent | undefined;

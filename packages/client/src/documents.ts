@@ -90,11 +90,33 @@ export class DocumentsClient {
   }
 }
 
-function fileNameOf(url: string): string {
+/** The server's bound on `file_name`. */
+const MAX_FILE_NAME = 255;
+
+/**
+ * The name a URL upload is shown under when none is given: the URL's last path segment, as a name the
+ * server takes (no control characters, at most 255 characters with its extension kept), else "document".
+ */
+export function fileNameOf(url: string): string {
+  let last: string | undefined;
   try {
-    const last = new URL(url).pathname.split('/').filter(Boolean).at(-1);
-    return last ? decodeURIComponent(last) : 'document';
+    last = new URL(url).pathname.split('/').filter(Boolean).at(-1);
   } catch {
     return 'document';
   }
+  if (last === undefined) return 'document';
+  let name: string;
+  try {
+    name = decodeURIComponent(last);
+  } catch {
+    name = last;
+  }
+  // eslint-disable-next-line no-control-regex
+  name = name.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  if (name === '') return 'document';
+  const chars = [...name];
+  if (chars.length <= MAX_FILE_NAME) return name;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 && name.length - dot <= 16 ? [...name.slice(dot)] : [];
+  return [...chars.slice(0, MAX_FILE_NAME - extension.length), ...extension].join('');
 }

@@ -28,6 +28,8 @@ export interface CapstanErrorInit {
   readonly requestId?: string | undefined;
   /** Milliseconds the server asked to wait (Retry-After), when it said. */
   readonly retryAfterMs?: number | undefined;
+  /** The error body's fields beyond `error` and `code`. */
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
   readonly cause?: unknown;
 }
 
@@ -40,6 +42,11 @@ export class CapstanError extends Error {
   readonly requestId: string | undefined;
   /** Milliseconds to wait before trying again, from Retry-After. */
   readonly retryAfter: number | undefined;
+  /**
+   * The facts some errors carry beside `error` and `code` (docs/api.md, "Errors"): `required_micro` and
+   * `balance_micro` of `payment_required`, `limit_bytes` of `payload_too_large`. Empty when none.
+   */
+  readonly details: Readonly<Record<string, unknown>>;
 
   constructor(init: CapstanErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -47,6 +54,7 @@ export class CapstanError extends Error {
     this.code = init.code;
     this.requestId = init.requestId;
     this.retryAfter = init.retryAfterMs;
+    this.details = init.details ?? {};
   }
 }
 
@@ -62,4 +70,19 @@ export function parseRetryAfter(value: string | null): number | undefined {
   if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/**
+ * A URL fit for an error message: realtime tokens (`token`) and keys (`key`) travel in query strings,
+ * and error messages end up in logs and error trackers.
+ */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.replace(/\?.*$/s, '');
+  }
+  for (const name of ['token', 'key']) if (parsed.searchParams.has(name)) parsed.searchParams.set(name, '***');
+  return parsed.href;
 }

@@ -1,6 +1,6 @@
 // The core every surface calls through: one fetch with the base URL, the surface's credential, and
 // the answer turned into data or a CapstanError (server errors, non-JSON answers, no answer at all).
-import { abortedError, CapstanError, parseRetryAfter } from './errors.js';
+import { abortedError, CapstanError, parseRetryAfter, redactUrl } from './errors.js';
 
 /** The platform's fetch, or a stand-in with the same shape. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -95,7 +95,7 @@ export function networkError(e: unknown, url: string, signal?: AbortSignal): Cap
   if (signal?.aborted) return abortedError(signal);
   if (e instanceof CapstanError) return e;
   const why = e instanceof Error ? e.message : String(e);
-  return new CapstanError({ status: 0, code: 'network_error', message: `No answer from ${url}: ${why}`, cause: e });
+  return new CapstanError({ status: 0, code: 'network_error', message: `No answer from ${redactUrl(url)}: ${why}`, cause: e });
 }
 
 async function readJson<T>(res: Response, url: string, signal?: AbortSignal): Promise<T> {
@@ -111,7 +111,7 @@ async function readJson<T>(res: Response, url: string, signal?: AbortSignal): Pr
     if (!/\bjson\b/i.test(type)) throw new Error('not JSON');
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new CapstanError({ status: res.status, code: 'invalid_response', message: `Expected JSON from ${url}, got ${describe(type, text)}: is the base URL Capstan's?`, requestId, cause: e });
+    throw new CapstanError({ status: res.status, code: 'invalid_response', message: `Expected JSON from ${redactUrl(url)}, got ${describe(type, text)}: is the base URL Capstan's?`, requestId, cause: e });
   }
 }
 
@@ -128,14 +128,14 @@ export async function errorFromResponse(res: Response, url: string): Promise<Cap
   try {
     const body = JSON.parse(text) as unknown;
     if (typeof body === 'object' && body !== null) {
-      const { error, code } = body as { error?: unknown; code?: unknown };
-      if (typeof error === 'string' && typeof code === 'string') return new CapstanError({ status: res.status, code, message: error, requestId, retryAfterMs });
+      const { error, code, ...details } = body as { error?: unknown; code?: unknown };
+      if (typeof error === 'string' && typeof code === 'string') return new CapstanError({ status: res.status, code, message: error, requestId, retryAfterMs, details });
     }
   } catch {
     // Not JSON: answered below as invalid_response.
   }
   const type = res.headers.get('content-type') ?? '';
-  return new CapstanError({ status: res.status, code: 'invalid_response', message: `${res.status} from ${url} with ${describe(type, text)}, not a Capstan error: is the base URL Capstan's?`, requestId, retryAfterMs });
+  return new CapstanError({ status: res.status, code: 'invalid_response', message: `${res.status} from ${redactUrl(url)} with ${describe(type, text)}, not a Capstan error: is the base URL Capstan's?`, requestId, retryAfterMs });
 }
 
 function describe(type: string, text: string): string {

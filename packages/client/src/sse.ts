@@ -1,7 +1,7 @@
 // Server-Sent Events over fetch streaming, parsed by the WHATWG rules (html.spec.whatwg.org,
 // "Parsing an event stream"). Unlike EventSource it can send Authorization; unlike clients that call
 // their handler on every blank line, a block of comments (`: heartbeat`) is never a message.
-import { abortedError, CapstanError } from './errors.js';
+import { abortedError, CapstanError, redactUrl } from './errors.js';
 import { errorFromResponse, networkError, type FetchLike } from './http.js';
 
 export interface SseMessage {
@@ -157,7 +157,7 @@ export async function openEventStream(options: OpenStreamOptions): Promise<Respo
   const type = res.headers.get('content-type') ?? '';
   if (!/^text\/event-stream\b/i.test(type) || !res.body) {
     await res.body?.cancel().catch(() => undefined);
-    throw new CapstanError({ status: res.status, code: 'invalid_response', message: `Expected an event stream from ${options.url}, got ${type || 'no content type'}: is the base URL Capstan's?`, requestId: res.headers.get('x-request-id') ?? undefined });
+    throw new CapstanError({ status: res.status, code: 'invalid_response', message: `Expected an event stream from ${redactUrl(options.url)}, got ${type || 'no content type'}: is the base URL Capstan's?`, requestId: res.headers.get('x-request-id') ?? undefined });
   }
   return res;
 }

@@ -1,7 +1,7 @@
 // A WebSocket as an async stream of text messages and a close, over the platform's WebSocket
 // (browsers, Node 22+) or a constructor the caller passes (Node 20: the `ws` package's).
 import { Channel } from './channel.js';
-import { CapstanError } from './errors.js';
+import { CapstanError, redactUrl } from './errors.js';
 
 export interface WebSocketMessageEventLike {
   readonly data: unknown;
@@ -55,7 +55,7 @@ export function openSocket(Ctor: WebSocketConstructor, url: string, signal: Abor
     try {
       socket = new Ctor(url);
     } catch (e) {
-      reject(new CapstanError({ status: 0, code: 'network_error', message: `Cannot open a WebSocket to ${redact(url)}`, cause: e }));
+      reject(new CapstanError({ status: 0, code: 'network_error', message: `Cannot open a WebSocket to ${redactUrl(url)}`, cause: e }));
       return;
     }
     const messages = new Channel<string>(() => socket.close(1000, 'closing'));
@@ -84,14 +84,7 @@ export function openSocket(Ctor: WebSocketConstructor, url: string, signal: Abor
       signal.removeEventListener('abort', onAbort);
       messages.end();
       closedResolve({ code: event.code, reason: event.reason });
-      if (!opened) reject(new CapstanError({ status: 0, code: 'network_error', message: `The WebSocket to ${redact(url)} did not open (close code ${event.code})` }));
+      if (!opened) reject(new CapstanError({ status: 0, code: 'network_error', message: `The WebSocket to ${redactUrl(url)} did not open (close code ${event.code})` }));
     });
   });
-}
-
-/** URLs of sockets carry their token: never put it in an error message. */
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.searchParams.has('token')) u.searchParams.set('token', '***');
-  return u.href;
 }
