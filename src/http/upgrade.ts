@@ -55,7 +55,9 @@ class UpgradeAborted extends Error {
 export class UpgradeRouter {
   private readonly routes: Route[] = [];
   private check: UpgradeCheck = async () => undefined;
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false });
+  // Capstan's sockets speak no subprotocol: one a client offers is not echoed as if they did (RFC 6455
+  // §4.2.2), where `ws` would pick the first offered.
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false, handleProtocols: () => false });
 
   constructor(
     private readonly logger: Logger,
@@ -197,12 +199,20 @@ class GuardedSocket implements AcceptedUpgrade {
     if (this.violated) return false;
     if (this.rate.take()) return true;
     this.violated = true;
+    this.socket.close(1008, 'message rate exceeded');
+    this.dropAfterGrace();
+    return false;
+  }
+
+  /**
+   * A client that ignores the close it was sent is dropped after a second, rather than holding its
+   * connection slot (and an organizer client_id) for `ws`'s own 30-s close timeout.
+   */
+  private dropAfterGrace(): void {
     const ws = this.socket;
-    ws.close(1008, 'message rate exceeded');
     const drop = setTimeout(() => ws.terminate(), POLICY_CLOSE_GRACE_MS);
     drop.unref();
     ws.once('close', () => clearTimeout(drop));
-    return false;
   }
 
   message(data: RawData, isBinary: boolean): void {
@@ -216,6 +226,7 @@ class GuardedSocket implements AcceptedUpgrade {
   failed(err: Error & { code?: string }): void {
     this.logger.debug({ code: err.code, message: err.message }, 'websocket closed on a bad frame');
     if (this.socket.readyState === WebSocket.OPEN) this.socket.terminate();
+    else if (this.socket.readyState === WebSocket.CLOSING) this.dropAfterGrace();
   }
 }
 

@@ -105,6 +105,23 @@ describe('bad WebSocket frames', () => {
     again.send(frame(0x8, Buffer.from([0x03, 0xe8])));
     assert.equal((await again.closed).code, 1000);
   });
+
+  test('a client that stops reading after its bad frame is dropped a second after the close, and its client_id is free', async () => {
+    for (const [i, bytes] of [textFrame(Buffer.from([0x7b, 0xc3, 0x28, 0x7d])), frame(0x3, Buffer.from('x')), textFrame(Buffer.alloc(64 * KIB + 1))].entries()) {
+      clientId = `frames-deaf-${i}`;
+      const deaf = await rawWs(await targets[0]!.url());
+      // It reads nothing more: neither the close frame nor the end that follows it.
+      deaf.socket.pause();
+      deaf.socket.removeAllListeners('data');
+      deaf.send(bytes);
+      // `ws` alone would wait 30 s for the client's half of the close.
+      await until(() => ts.server.ctx.realtime.size === 2, 'the deaf socket to be released', 10_000);
+      const again = await rawWs(await targets[0]!.url());
+      again.send(frame(0x8, Buffer.from([0x03, 0xe8])));
+      assert.equal((await again.closed).code, 1000, 'the same client_id is taken again');
+      deaf.socket.destroy();
+    }
+  });
 });
 
 describe('a bad frame against `capstan serve`', () => {
@@ -201,6 +218,31 @@ describe('an upgrade that `ws` refuses after the credentials passed', () => {
     assert.equal(response.headers['x-request-id'], 'handshake-ok');
     assert.equal(response.headers['x-api-version'], VERSION);
     accepted.close();
+  });
+
+  test('a subprotocol the client offers is not claimed: the 101 names none, and the client that needs one gives up', async (t) => {
+    const ts = await startServer();
+    t.after(() => ts.close());
+    const org = await makeOrg(ts);
+    const url = `${ts.url.replace('http', 'ws')}/api/v1/ws/subprotocol?token=${org.apiKey}`;
+    const offering = new WebSocket(url, ['chat', 'superchat']);
+    const [answer, outcome] = await Promise.all([
+      new Promise<import('node:http').IncomingMessage>((resolve) => offering.once('upgrade', resolve)),
+      new Promise<string>((resolve) => offering.once('error', (e) => resolve(e.message)).once('open', () => resolve(`opened with ${offering.protocol}`))),
+    ]);
+    offering.close();
+    assert.equal(answer.statusCode, 101);
+    assert.equal(answer.headers['sec-websocket-protocol'], undefined);
+    assert.match(outcome, /no subprotocol/);
+    // A client offering none is served as always, on the client_id the refused one let go.
+    let opened = false;
+    for (let attempt = 0; attempt < 50 && !opened; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 100));
+      const socket = new WebSocket(url);
+      opened = await new Promise<boolean>((resolve) => socket.once('open', () => resolve(true)).once('error', () => resolve(false)));
+      socket.close();
+    }
+    assert.ok(opened, 'the client_id is free again');
   });
 
   test('a refused upgrade whose client sent more than its headers is closed, not kept open', async (t) => {

@@ -120,11 +120,12 @@ export function message(name: string, summary: string, payload: JsonSchema, extr
 }
 
 /** WebSocket close codes a client may see on any Capstan socket, besides its surface's terminal ones. */
+const IGNORED_CLOSE = ' A client that ignores the close is dropped a second later.';
 export const WS_PROTOCOL_CLOSE_CODES: Readonly<Record<string, string>> = {
-  1002: 'A protocol error: a reserved opcode, an unmasked client frame, a reserved bit set, a fragmented control frame.',
-  1007: 'A text message that is not valid UTF-8.',
-  1008: 'More than CAPSTAN_REALTIME_WS_MAX_MESSAGES_PER_SECOND (50) frames a second (messages, pings and pongs together), or a message cut into more than 16,384 fragments. A client that ignores the close is dropped a second later.',
-  1009: 'A message larger than 64 KiB.',
+  1002: `A protocol error: a reserved opcode, an unmasked client frame, a reserved bit set, a fragmented control frame.${IGNORED_CLOSE}`,
+  1007: `A text message that is not valid UTF-8.${IGNORED_CLOSE}`,
+  1008: `More than CAPSTAN_REALTIME_WS_MAX_MESSAGES_PER_SECOND (50) frames a second (messages, pings and pongs together), or a message cut into more than 16,384 fragments.${IGNORED_CLOSE}`,
+  1009: `A message larger than 64 KiB.${IGNORED_CLOSE}`,
 };
 
 /** Close codes of the terminal events `types`, with their meaning. */
