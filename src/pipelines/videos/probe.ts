@@ -44,9 +44,15 @@ export async function probeVideo(ffmpeg: Ffmpeg, path: string, signal: AbortSign
     if (container) throw new ProbeError('truncated', `a ${container} file ffmpeg cannot open: ${lastComplaint(scan)}`);
     throw new ProbeError('not_a_video', `not a media file: ${lastComplaint(scan)}`);
   }
-  if (!dump.formats.some((f) => VIDEO_CONTAINERS.has(f))) throw new ProbeError('not_a_video', `${dump.formats.join(',')} is not a video container`);
   const video = dump.streams.find((s) => s.kind === 'video' && !s.attachedPicture);
-  if (!video) throw new ProbeError('unsupported', dump.streams.some((s) => s.kind === 'audio') ? 'audio only: the file has no video track' : 'the file has no video track');
+  const hasAudio = dump.streams.some((s) => s.kind === 'audio');
+  if (!dump.formats.some((f) => VIDEO_CONTAINERS.has(f))) {
+    // Sound in a container for sound alone (MP3, WAV, FLAC, AAC) is media without a video track all
+    // the same; an image (a one-frame "video" to ffmpeg) or anything else is no video at all.
+    if (hasAudio && !video) throw new ProbeError('unsupported', `audio only: ${dump.formats.join(',')} holds no video track`);
+    throw new ProbeError('not_a_video', `${dump.formats.join(',')} is not a video container`);
+  }
+  if (!video) throw new ProbeError('unsupported', hasAudio ? 'audio only: the file has no video track' : 'the file has no video track');
   const audio = dump.streams.find((s) => s.kind === 'audio');
 
   const times = listing.streams();

@@ -140,6 +140,13 @@ describe('probeVideo refuses what is not a playable video', () => {
     await probeError(probeVideo(ffmpeg, scratch(await audioOnlyWebm()), never), 'unsupported');
   });
 
+  test('sound in a container for sound alone (MP3, WAV, FLAC, ADTS AAC) is unsupported too, not not_a_video', async () => {
+    for (const [name, format] of [['tone.mp3', 'mp3'], ['tone.wav', 'wav'], ['tone.flac', 'flac'], ['tone.aac', 'adts']] as const) {
+      const sound = scratch(await ffmpegFile(name, ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-f', format]));
+      await probeError(probeVideo(ffmpeg, sound, never), 'unsupported');
+    }
+  });
+
   test('a WebM cut inside its header, and an MP4 cut before its trailing moov, are truncated', async () => {
     const webm = await recorderWebm({ seconds: 3 });
     await probeError(probeVideo(ffmpeg, scratch(webm.subarray(0, 300)), never), 'truncated');
