@@ -2,8 +2,10 @@
 // migrate, and the offline admin commands printing JSON (a JSON error: exit 2 for bad usage, 1 for a refused operation).
 import assert from 'node:assert/strict';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { nodeRepo, openStorage } from '../src/storage/index.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { tempDir } from './helpers/server.js';
 
@@ -101,6 +103,27 @@ describe('capstan config and configuration errors', () => {
       assertConfigError(await runCli(['serve'], { CAPSTAN_DATA_DIR: dir, PORT: '0', ...env }), message);
       assert.deepEqual(readdirSync(dir), [], `nothing was created for ${JSON.stringify(env)}`);
     }));
+  });
+
+  test('a port already taken: serve exits 1 naming it, having claimed no work and left no node listed', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = dataDir();
+      const port = String((taken.address() as AddressInfo).port);
+      const result = await runCli(['serve'], { CAPSTAN_DATA_DIR: dir, PORT: port, CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'info', CAPSTAN_DEV_CREDENTIALS: 'false' });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /EADDRINUSE/);
+      assert.doesNotMatch(result.stdout + result.stderr, /workflow workers started|capstan listening/);
+      const storage = openStorage(null, dir);
+      try {
+        assert.deepEqual(await nodeRepo(storage.db).list(), [], 'no node row left behind');
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      taken.close();
+    }
   });
 
   test('an unknown flag exits 2 naming it', async () => {

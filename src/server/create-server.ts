@@ -129,7 +129,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     redisReady: fanOut.mode === 'scaled' ? () => fanOut.ready() : undefined,
     workflowBacklog: () => storage.workflows.countActive(),
   });
-  await nodes.start();
   // Hub members read for a stream connect are not read again until an access change of their hub is heard.
   const memberCache = new MemberAccessCache(feed);
   storage.onCommit((rows) => memberCache.onCommit(rows));
@@ -245,47 +244,57 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     return true;
   }, idempotency: storage.idempotency }, surfaces);
   upgrades.attach(app.server);
-  workflows.start();
-  webhooks.start();
-  // A process killed mid-stage leaves its video work folder behind (a copy of the upload, a rendition):
-  // one untouched for longer than any stage may run (its ffmpeg or transcriber timeout, and an hour
-  // more for the copies) is removed at start.
-  const stageLimitMs = Math.max(config.ffmpegTimeoutSeconds * 1000, config.transcriberTimeoutMs) + 3_600_000;
-  sweepStaleWorkDirs(stageLimitMs)
-    .then((removed) => removed > 0 && logger.info({ removed }, 'left-over video work folders removed'))
-    .catch((e: unknown) => logger.warn({ err: e }, 'left-over video work folders could not be swept'));
   const devCredentialsPath = devCredentialsEnabled(config) ? await writeDevCredentials(storage, tenancy, config.dataDir) : undefined;
   if (devCredentialsPath) logger.info({ path: devCredentialsPath }, 'first start: demo credentials written');
 
-  // Events older than the replay window can no longer be resumed from; drop them.
+  const stageLimitMs = Math.max(config.ffmpegTimeoutSeconds * 1000, config.transcriberTimeoutMs) + 3_600_000;
   const pruneEvery = Math.min(60_000, Math.max(1_000, events.retentionMs / 5));
-  // Events the webhook dispatcher has not read yet are kept, however old: a webhook is never lost to pruning.
-  const pruner = setInterval(() => {
-    webhooks.pruneFloor().then((keepFrom) => events.prune(Date.now(), keepFrom)).catch((e: unknown) => logger.warn({ err: e }, 'event pruning failed'));
-  }, pruneEvery);
-  pruner.unref();
-  // State that must not grow forever (old idempotency keys, ended runs, ended webhook deliveries,
-  // expired console sessions, abandoned uploads, orphaned blobs), removed in bounded batches; every node runs it, and
-  // concurrent runs are safe.
-  const cleanup = startCleanup({ repo: storage.cleanup, blobs, logger, onUploadsExpired: (expired) => videos.uploadsExpired(expired) }, {
-    intervalMs: config.cleanupIntervalMs,
-    batchSize: config.cleanupBatchSize,
-    idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000,
-    removableWorkflowKinds: REMOVABLE_WORKFLOW_KINDS,
-    workflowRetentionMs: config.workflowRetentionSeconds * 1000,
-    webhookDeliveryRetentionMs: config.webhookDeliveryRetentionSeconds * 1000,
-    blobPrefixes: BLOB_KEY_PREFIXES,
-    blobOrphanGraceMs: config.blobOrphanGraceSeconds * 1000,
-    deletedVideoRetentionMs: config.workflowRetentionSeconds * 1000,
-    multipartExpiryMs: config.multipartExpirySeconds * 1000,
-  });
-
-  // Completes that died half-way (their node was killed between assembling and recording): finish or roll back.
   const completeTimeoutMs = config.videoCompleteTimeoutSeconds * 1000;
-  const reconciler = setInterval(() => {
-    videos.reconcile(completeTimeoutMs).catch((e: unknown) => logger.warn({ err: e }, 'video reconciliation failed'));
-  }, Math.min(60_000, Math.max(500, completeTimeoutMs / 2)));
-  reconciler.unref();
+  let background: { pruner: NodeJS.Timeout; reconciler: NodeJS.Timeout; cleanup: ReturnType<typeof startCleanup> } | undefined;
+
+  /**
+   * The work a node does besides answering requests: its registry row, workflow and webhook workers,
+   * pruning, cleanup and reconciling. It begins once the port is bound, so a node that cannot listen
+   * (the port taken) claims no work and is never listed as alive.
+   */
+  async function startBackground(): Promise<void> {
+    await nodes.start();
+    workflows.start();
+    webhooks.start();
+    // A process killed mid-stage leaves its video work folder behind (a copy of the upload, a rendition):
+    // one untouched for longer than any stage may run (its ffmpeg or transcriber timeout, and an hour
+    // more for the copies) is removed at start.
+    sweepStaleWorkDirs(stageLimitMs)
+      .then((removed) => removed > 0 && logger.info({ removed }, 'left-over video work folders removed'))
+      .catch((e: unknown) => logger.warn({ err: e }, 'left-over video work folders could not be swept'));
+    // Events older than the replay window can no longer be resumed from; drop them. Events the webhook
+    // dispatcher has not read yet are kept, however old: a webhook is never lost to pruning.
+    const pruner = setInterval(() => {
+      webhooks.pruneFloor().then((keepFrom) => events.prune(Date.now(), keepFrom)).catch((e: unknown) => logger.warn({ err: e }, 'event pruning failed'));
+    }, pruneEvery);
+    pruner.unref();
+    // State that must not grow forever (old idempotency keys, ended runs, ended webhook deliveries,
+    // expired console sessions, abandoned uploads, orphaned blobs), removed in bounded batches; every node runs it, and
+    // concurrent runs are safe.
+    const cleanup = startCleanup({ repo: storage.cleanup, blobs, logger, onUploadsExpired: (expired) => videos.uploadsExpired(expired) }, {
+      intervalMs: config.cleanupIntervalMs,
+      batchSize: config.cleanupBatchSize,
+      idempotencyRetentionMs: config.idempotencyRetentionSeconds * 1000,
+      removableWorkflowKinds: REMOVABLE_WORKFLOW_KINDS,
+      workflowRetentionMs: config.workflowRetentionSeconds * 1000,
+      webhookDeliveryRetentionMs: config.webhookDeliveryRetentionSeconds * 1000,
+      blobPrefixes: BLOB_KEY_PREFIXES,
+      blobOrphanGraceMs: config.blobOrphanGraceSeconds * 1000,
+      deletedVideoRetentionMs: config.workflowRetentionSeconds * 1000,
+      multipartExpiryMs: config.multipartExpirySeconds * 1000,
+    });
+    // Completes that died half-way (their node was killed between assembling and recording): finish or roll back.
+    const reconciler = setInterval(() => {
+      videos.reconcile(completeTimeoutMs).catch((e: unknown) => logger.warn({ err: e }, 'video reconciliation failed'));
+    }, Math.min(60_000, Math.max(500, completeTimeoutMs / 2)));
+    reconciler.unref();
+    background = { pruner, reconciler, cleanup };
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -297,14 +306,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       boundUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+      await startBackground();
       logger.info({ url: boundUrl, storage: storage.driver }, 'capstan listening');
       return boundUrl;
     },
     close() {
       closing ??= (async () => {
-        clearInterval(pruner);
-        clearInterval(reconciler);
-        const cleanupStopped = cleanup.stop();
+        clearInterval(background?.pruner);
+        clearInterval(background?.reconciler);
+        const cleanupStopped = background?.cleanup.stop();
         realtime.drain();
         upgrades.close();
         const grace = setTimeout(() => {
