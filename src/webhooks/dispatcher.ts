@@ -13,6 +13,7 @@ import { newId } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import { isDeliverable, matchesFilter } from './event-filter.js';
 import { messagesFor } from './messages.js';
+import { RepeatedFailureLog } from '../util/repeated-failure.js';
 
 const PAGE = 200;
 
@@ -27,6 +28,7 @@ export class WebhookDispatcher {
   private closed = false;
   /** Organizations with live endpoints as of the last pass: only their commits start a pass early. */
   private watchedOrgs = new Set<string>();
+  private readonly passFailures: RepeatedFailureLog;
 
   constructor(
     private readonly storage: Storage,
@@ -34,7 +36,9 @@ export class WebhookDispatcher {
     private readonly logger: Logger,
     /** Called when a pass recorded deliveries (to wake this node's workers). */
     private readonly onDeliveries: () => void,
-  ) {}
+  ) {
+    this.passFailures = new RepeatedFailureLog(logger, 'webhook dispatch failed; the next pass retries');
+  }
 
   /** Whether a commit by `orgId` may concern an endpoint. */
   watches(orgId: string): boolean {
@@ -53,8 +57,9 @@ export class WebhookDispatcher {
         this.again = false;
         try {
           await this.runOnce();
+          this.passFailures.succeeded();
         } catch (e) {
-          this.logger.warn({ err: e }, 'webhook dispatch failed; the next pass retries');
+          this.passFailures.failed(e);
         }
       } while (this.again && !this.closed);
       this.pass = undefined;

@@ -16,6 +16,7 @@ import { DISABLED_TYPE } from './event-filter.js';
 import { retryAt, type RetrySchedule } from './schedule.js';
 import { signatureHeader } from './secrets.js';
 import { sendWebhook, type AttemptResult, type SendOptions } from './send.js';
+import { RepeatedFailureLog } from '../util/repeated-failure.js';
 
 export interface WorkerOptions {
   readonly concurrency: number;
@@ -63,6 +64,7 @@ export class DeliveryWorkers {
   private readonly waits: IdleWait[] = [];
   private listening: { close(): Promise<void> } | undefined;
   private readonly leaseMs: number;
+  private readonly claimFailures: RepeatedFailureLog;
 
   constructor(
     private readonly storage: Storage,
@@ -73,6 +75,7 @@ export class DeliveryWorkers {
     private readonly metrics: Metrics,
   ) {
     this.leaseMs = options.send.timeoutMs + LEASE_MARGIN_MS;
+    this.claimFailures = new RepeatedFailureLog(logger, 'webhook claim failed');
   }
 
   start(): void {
@@ -111,8 +114,9 @@ export class DeliveryWorkers {
       let endpoint: WebhookEndpoint | undefined;
       try {
         endpoint = await this.storage.webhooks.claimEndpoint(this.owner, Date.now(), this.leaseMs);
+        this.claimFailures.succeeded();
       } catch (e) {
-        this.logger.warn({ err: e }, 'webhook claim failed');
+        this.claimFailures.failed(e);
       }
       if (!endpoint) {
         await wait.wait(this.options.pollMs);

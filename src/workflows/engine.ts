@@ -13,6 +13,7 @@ import { isStorageUnavailable, WORKFLOW_CHANNEL } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import { ATTEMPTS_EXHAUSTED, PermanentStageError, type RetryOutcome, type Transition, type WorkflowDefinition } from './types.js';
+import { RepeatedFailureLog } from '../util/repeated-failure.js';
 
 export interface WorkflowOptions {
   readonly concurrency: number;
@@ -76,11 +77,15 @@ export class WorkflowEngine {
   private busy = 0;
   private listening: { close(): Promise<void> } | undefined;
 
+  private readonly claimFailures: RepeatedFailureLog;
+
   constructor(
     private readonly storage: Storage,
     private readonly options: WorkflowOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.claimFailures = new RepeatedFailureLog(logger, 'workflow claim failed');
+  }
 
   define(definition: WorkflowDefinition): void {
     this.definitions.set(definition.kind, definition);
@@ -213,8 +218,9 @@ export class WorkflowEngine {
       let run: WorkflowRun | undefined;
       try {
         run = await this.storage.workflows.claim([...this.definitions.keys()], this.owner, Date.now(), this.options.leaseMs, claim);
+        this.claimFailures.succeeded();
       } catch (e) {
-        this.logger.warn({ err: e }, 'workflow claim failed');
+        this.claimFailures.failed(e);
       }
       if (!run) {
         await wait.wait();
