@@ -161,7 +161,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   }, logger);
   // pdfjs and tesseract run on a pool of worker threads (one per core unless configured), shared by
   // every document this node processes and started as work needs them, away from the server's hot paths.
-  const extractor = createIsolatedExtractor(config.ocrWorkers === null ? {} : { workers: config.ocrWorkers });
+  // The OCR engine's own complaints (an image it cannot decode) are log lines like any other: the
+  // document fails with a stable reason either way.
+  const onEngineOutput = (line: string) => logger.debug({ line }, 'ocr engine output');
+  const extractor = createIsolatedExtractor(config.ocrWorkers === null ? { onEngineOutput } : { workers: config.ocrWorkers, onEngineOutput });
   workflows.define(documentWorkflow({
     storage,
     blobs,

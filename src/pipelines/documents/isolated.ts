@@ -2,7 +2,9 @@
 // global polyfills) and tesseract live in the workers, never in the server's thread. A PDF's text
 // layers are read in one quick job; each page that needs OCR is then a job of its own, so one
 // document's pages run on every worker at once, interleaved fairly with other documents' pages.
+import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { DocumentType } from '../../util/sniff.js';
 import { assertDocumentType, assertSomeText } from './document-checks.js';
@@ -60,6 +62,11 @@ export interface IsolatedExtractorOptions {
   readonly jobTimeoutMs?: number;
   /** How a worker starts; by default a worker thread running extract-worker.ts. */
   readonly spawn?: () => ExtractWorker;
+  /**
+   * What a worker's OCR engine writes to stderr (its complaints about an image it cannot read), a line
+   * at a time, for the server's log. Unset: the lines go to this process's stderr as they are.
+   */
+  readonly onEngineOutput?: (line: string) => void;
 }
 
 /** Well past the OCR engine's own limit per image (120 s), so only a stuck thread reaches it. */
@@ -71,15 +78,24 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(FROM_SOURCE ? './extract-worker.ts' : './extract-worker.js', import.meta.url);
 
 /** Built, the worker is a .js file; run from source (tests, `npm run dev`), it registers tsx first. */
-function spawnThread(settings: WorkerSettings): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: settings });
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: settings });
+function spawnThread(settings: WorkerSettings, onOutput: ((line: string) => void) | undefined): Worker {
+  const options = { workerData: settings, stderr: onOutput !== undefined };
+  let thread: Worker;
+  if (!FROM_SOURCE) thread = new Worker(WORKER_URL, options);
+  else {
+    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
+    thread = new Worker(boot, { ...options, eval: true });
+  }
+  if (onOutput) {
+    const lines = createInterface({ input: thread.stderr, crlfDelay: Infinity });
+    lines.on('line', (line) => line.trim() !== '' && onOutput(line));
+  }
+  return thread;
 }
 
 /** One worker thread; it holds the process open only while it has jobs. */
-export function threadWorker(settings: WorkerSettings = {}): ExtractWorker {
-  const thread = spawnThread(settings);
+export function threadWorker(settings: WorkerSettings = {}, onOutput?: (line: string) => void): ExtractWorker {
+  const thread = spawnThread(settings, onOutput);
   thread.unref();
   let nextId = 1;
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
@@ -145,7 +161,7 @@ export function createIsolatedExtractor(options: IsolatedExtractorOptions = {}):
   const settings: WorkerSettings = options.ocrTimeoutMs === undefined ? {} : { ocrTimeoutMs: options.ocrTimeoutMs };
   const pool = new OcrPool<ExtractJob, unknown, ExtractNotice>({
     size: options.workers ?? availableParallelism(),
-    spawn: options.spawn ?? (() => threadWorker(settings)),
+    spawn: options.spawn ?? (() => threadWorker(settings, options.onEngineOutput)),
     timeoutMs: options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
   });
   let documents = 0;
@@ -161,6 +177,9 @@ export function createIsolatedExtractor(options: IsolatedExtractorOptions = {}):
       // One failed page fails the document: its other pages leave the queue at once.
       const failed = new AbortController();
       const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
+      // Each page waiting for the pool listens to it, and lets go when it settles: a document of more
+      // than ten pages is no listener leak.
+      setMaxListeners(0, signal);
       const job = async <T>(payload: ExtractJob, exclusive: boolean): Promise<T> => {
         try {
           return (await pool.run(payload, { group, exclusive, signal })) as T;

@@ -54,6 +54,46 @@ describe('createIsolatedExtractor: the OCR pool', () => {
     }
   });
 
+  test('a document of many scanned pages, with or without a signal of its own, raises no listener warning', async (t) => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    t.after(() => process.off('warning', onWarning));
+    const reader = pageReader(1);
+    const extractor = createIsolatedExtractor({ workers: 2, spawn: () => createInProcessWorker(reader.engine()) });
+    try {
+      const pdf = await buildScannedPagesPdf(14);
+      for (const opts of [{}, { signal: new AbortController().signal }]) {
+        const pages = await extractor.extractPages(pdf, 'application/pdf', opts);
+        assert.equal(pages.length, 14);
+      }
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings, []);
+    } finally {
+      await extractor.close();
+    }
+  });
+
+  test("the OCR engine's complaints about an image reach onEngineOutput, not this process's stderr", async (t) => {
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    t.mock.method(process.stderr, 'write', (chunk: string | Uint8Array, ...rest: unknown[]) => {
+      written.push(String(chunk));
+      return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+    });
+    const lines: string[] = [];
+    const extractor = createIsolatedExtractor({ workers: 1, onEngineOutput: (line) => lines.push(line) });
+    try {
+      // A JPEG header and nothing a decoder can read.
+      const garbage = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 0x07)]);
+      await assert.rejects(extractor.extractPages(garbage, 'image/jpeg'), (e: unknown) => e instanceof DocumentError);
+      assert.ok(lines.some((l) => /jpeg/i.test(l)), `the engine said why: ${JSON.stringify(lines)}`);
+      assert.ok(!written.some((w) => /pixReadStreamJpeg/.test(w)), 'nothing of it on stderr');
+    } finally {
+      await extractor.close();
+    }
+  });
+
   test("a TIFF's pages spread over the workers too: each reads its own page, in order, with progress", async () => {
     const seen: number[] = [];
     // Answers with the image directory the page's header points at: each page must be a different one.
