@@ -1,7 +1,8 @@
 // Cluster-wide connection counts: each open connection holds a lease (a sorted-set member scored by
 // its expiry on Redis's clock) that its node renews every third of the lease period. A node that dies
 // stops renewing and its leases lapse within one period; when Redis comes back empty after a restart,
-// each node re-registers its live leases as soon as it reconnects, so the counts match reality again.
+// each node re-registers its live leases as soon as it reconnects (at its next renewal when Redis lost
+// them without a restart), so the counts match reality again.
 // Until the nodes have had the time to, a slot is not handed out: an acquisition waits out the rest
 // of a short warm-up (see LEASE_MARK), rather than admit past a cap whose other holders are not back.
 import { randomUUID } from 'node:crypto';
@@ -29,6 +30,8 @@ export class RedisConnectionLimiter implements ConnectionLimiter {
   private readonly renewer: NodeJS.Timeout;
   private readonly scripts: Readonly<Record<'acquire' | 'renew' | 'release' | 'count' | 'mark', RedisScript>>;
   private readonly upSince: string;
+  /** How much longer the warm-up lasts when the sets were lost without a restart. */
+  private readonly lostWithoutRestartMs: number;
   // ioredis emits 'ready' on every reconnect, and Redis may have lost every set meanwhile.
   private readonly onReady = (): void => {
     this.scripts.mark([this.upSince], [0, this.markLifetimeMs]).catch(() => undefined);
@@ -57,11 +60,15 @@ export class RedisConnectionLimiter implements ConnectionLimiter {
     // A node starting holds no lease, and a new cluster has none to re-register: no warm-up for it.
     // Sent before any acquisition on the same connection, so Redis runs it first.
     this.scripts.mark([this.upSince], [warmupMs, this.markLifetimeMs]).catch(() => undefined);
+    const renewEveryMs = Math.max(100, Math.floor(leaseMs / 3));
+    // Redis may lose the sets with no reconnect (FLUSHALL, eviction, a failover to an empty replica):
+    // then each node re-adds its leases only at its next renewal, so the warm-up spans one renewal.
+    this.lostWithoutRestartMs = Math.max(0, renewEveryMs + 500 - warmupMs);
     this.renewer = setInterval(() => {
       // Kept alive (its value untouched) by every running node, with or without leases of its own.
-      this.scripts.mark([this.upSince], [0, this.markLifetimeMs]).catch(() => undefined);
+      this.scripts.mark([this.upSince], [-this.lostWithoutRestartMs, this.markLifetimeMs]).catch(() => undefined);
       void this.renewAll();
-    }, Math.max(100, Math.floor(leaseMs / 3)));
+    }, renewEveryMs);
     this.renewer.unref();
     commands.on('ready', this.onReady);
   }
@@ -75,7 +82,7 @@ export class RedisConnectionLimiter implements ConnectionLimiter {
     const slots = this.key(key);
     const take = async (): Promise<number> => {
       try {
-        return Number(await this.scripts.acquire([slots, this.upSince], [max, this.leaseMs, member, this.warmupMs, this.markLifetimeMs]));
+        return Number(await this.scripts.acquire([slots, this.upSince], [max, this.leaseMs, member, this.warmupMs, this.markLifetimeMs, this.lostWithoutRestartMs]));
       } catch {
         throw unavailable('Redis cannot be reached');
       }
@@ -85,7 +92,7 @@ export class RedisConnectionLimiter implements ConnectionLimiter {
       // Warming up after Redis came back empty: wait for the other nodes' leases, then count.
       await sleep(Math.min(-taken, this.warmupMs) + 10);
       taken = await take();
-      if (taken < 0) throw unavailable('Redis has just restarted and the open connections are being counted again');
+      if (taken < 0) throw unavailable('Redis has just restarted or lost its counts, and the open connections are being counted again');
     }
     if (taken !== 1) return undefined;
     this.leases.set(member, slots);

@@ -119,6 +119,51 @@ describe('connection leases in Redis', () => {
   });
 });
 
+describe('connection leases lost without a restart', () => {
+  const prefix = `capstan_test_${randomToken(8)}:`;
+  let nodeA: RedisConnections;
+  let nodeB: RedisConnections;
+  before(async () => {
+    nodeA = await connectRedis('redis://127.0.0.1:6379', prefix, logger);
+    nodeB = await connectRedis('redis://127.0.0.1:6379', prefix, logger);
+  });
+  after(async () => {
+    const keys = await nodeB.commands.keys(`${prefix}*`);
+    if (keys.length > 0) await nodeB.commands.del(...keys);
+    await nodeA.close();
+    await nodeB.close();
+  });
+
+  test('Redis losing every set under open connections (FLUSHALL): no slot is handed out until every node has renewed', { timeout: 60_000 }, async () => {
+    // Renewals every 5 s, longer than the 2-s warm-up a restart gets: nobody reconnects to notice.
+    const a = new RedisConnectionLimiter(nodeA, 15_000);
+    const b = new RedisConnectionLimiter(nodeB, 15_000);
+    try {
+      const leases = [...(await acquireAll(a, 'contact:flushed', 5, 3)), ...(await acquireAll(b, 'contact:flushed', 5, 2))];
+      // This cluster's keys only: the test Redis is shared.
+      await nodeA.commands.del(...(await nodeA.commands.keys(`${prefix}*`)));
+      const tries: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        try {
+          const lease = await a.acquire('contact:flushed', 5);
+          tries.push(lease ? 'taken' : 'full');
+          lease?.release();
+        } catch (e) {
+          assert.ok(isAppError(e) && e.code === 'unavailable', String(e));
+          tries.push('unavailable');
+        }
+      }
+      assert.ok(!tries.includes('taken'), `no slot past the cap while the sets are counted again: ${tries.join(', ')}`);
+      assert.equal(await waitFor(() => a.count('contact:flushed'), (n) => n === 5, 10_000), 5, 'every live lease is back');
+      assert.equal(await b.acquire('contact:flushed', 5), undefined, 'the cap holds');
+      for (const lease of leases) lease.release();
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
+
 describe('connection leases across a Redis restart', () => {
   const prefix = `capstan_test_${randomToken(8)}:`;
   let redis: RedisServer;

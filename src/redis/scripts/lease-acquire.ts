@@ -2,15 +2,17 @@
 // up after Redis came back empty (see lease-mark.ts), it answers minus the milliseconds left instead,
 // since other nodes may not have re-registered their live leases yet.
 // KEYS[1] slot set, KEYS[2] the store's up-since mark · ARGV[1] cap, ARGV[2] lease ms, ARGV[3] member,
-// ARGV[4] warm-up ms, ARGV[5] the mark's lifetime in ms.
+// ARGV[4] warm-up ms, ARGV[5] the mark's lifetime in ms, ARGV[6] ms the warm-up is longer when Redis
+// lost the mark without a restart (see lease-mark.ts).
 export const LEASE_ACQUIRE = `
 -- Redis's clock, not the caller's: nodes whose clocks differ still agree on when a lease lapses.
 local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local since = tonumber(redis.call('get', KEYS[2]))
 if not since then
-  -- Redis lost the mark, so it lost the slot sets too: the warm-up starts now.
-  since = now
+  -- Redis lost the mark, so it lost the slot sets too: the warm-up starts now, and lasts until every
+  -- node has renewed (no node reconnected, so none re-registered at once).
+  since = now + tonumber(ARGV[6])
   redis.call('set', KEYS[2], since, 'PX', tonumber(ARGV[5]))
 end
 local left = since + tonumber(ARGV[4]) - now
