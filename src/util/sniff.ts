@@ -113,8 +113,12 @@ export function utf16Text(head: Uint8Array): { readonly charset: 'utf-16le' | 'u
   if (head.byteLength < 4) return undefined;
   const charset = head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : undefined;
   if (charset === undefined) return undefined;
-  // Whole code units only; a surrogate pair cut at the end of the head is not a reason to refuse it.
-  const text = new TextDecoder(charset, { fatal: false }).decode(head.subarray(2, head.byteLength - (head.byteLength % 2) - 2));
+  // Whole code units only, and not the first half of a surrogate pair cut at the end of the head: that
+  // is no reason to refuse it. The last whole character is kept.
+  let end = head.byteLength - (head.byteLength % 2);
+  const last = charset === 'utf-16le' ? head[end - 2]! | (head[end - 1]! << 8) : (head[end - 2]! << 8) | head[end - 1]!;
+  if (last >= 0xd800 && last <= 0xdbff) end -= 2;
+  const text = new TextDecoder(charset, { fatal: false }).decode(head.subarray(2, end));
   let bad = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
