@@ -67,8 +67,9 @@ export function cleanFileName(raw: string): string {
  * drops part of what was typed is a surprise), under the same rules as an upload's name.
  */
 export function checkNewName(raw: string): string {
-  const name = raw.trim();
-  if (name === '' || [...name].length > NAME_MAX) throw new AppError('invalid_request', `name must be 1-${NAME_MAX} characters`);
+  const name = raw;
+  if (name.trim() === '' || [...name].length > NAME_MAX) throw new AppError('invalid_request', `name must be 1-${NAME_MAX} characters`);
+  if (name !== name.trim()) throw new AppError('invalid_request', 'name may not start or end with spaces');
   if (/[/\\]/.test(name) || UNSAFE_IN_NAMES.test(name)) throw new AppError('invalid_request', 'name may not contain "/", "\\", control characters or bidirectional overrides (U+202A–U+202E, U+2066–U+2069)');
   if (isDotSegment(name)) throw new AppError('invalid_request', `"${name}" is not a valid file name`);
   return name;
@@ -84,15 +85,26 @@ function isDotSegment(name: string): boolean {
   return t === '.' || t === '..';
 }
 
-/** "/Invoices/2025/" → "Invoices/2025"; "" and "/" are the root. Refuses empty, blank, "." and ".." segments. */
+/**
+ * "/Invoices/2025/" → "Invoices/2025"; "" and "/" are the root. Refuses empty, blank, "." and ".."
+ * segments, segments that start or end with spaces, and what file names may not hold (control
+ * characters, bidirectional overrides that make a folder read as something else).
+ */
 export function normalizeFolder(raw: string): string {
   const trimmed = raw.replace(/^\/+|\/+$/g, '');
   if (trimmed === '') return '';
   const segments = trimmed.split('/');
-  if (trimmed.length > 512 || segments.some((s) => s.trim() === '' || isDotSegment(s) || /[\p{Cc}\\]/u.test(s))) {
-    throw new AppError('invalid_request', 'folder is not a valid folder path');
+  if (trimmed.length > 512 || segments.some((s) => s.trim() !== s || s === '' || isDotSegment(s) || s.includes('\\') || UNSAFE_IN_NAMES.test(s))) {
+    throw new AppError('invalid_request', 'folder is not a valid folder path: segments of 1 or more characters, without leading or trailing spaces, "\\", control characters or bidirectional overrides');
   }
   return segments.join('/');
+}
+
+/** The type an uploader claims for a file: kept as given, so it must be a plain header-sized value. */
+function checkClaimedType(type: string | undefined): string | undefined {
+  if (type === undefined) return undefined;
+  if (type.length > 255 || /[\p{Cc}]/u.test(type)) throw new AppError('invalid_request', 'content_type must be at most 255 characters without control characters');
+  return type;
 }
 
 /** One upload request: files are streamed to the blob store as they arrive and recorded together. */
@@ -115,8 +127,9 @@ export class UploadSession {
     return this.rows.length;
   }
 
-  async addFile(rawName: string, contentType: string | undefined, source: AsyncIterable<Buffer> | Buffer): Promise<void> {
+  async addFile(rawName: string, claimedType: string | undefined, source: AsyncIterable<Buffer> | Buffer): Promise<void> {
     const { maxFileBytes, maxUploadFiles } = this.service.options;
+    const contentType = checkClaimedType(claimedType);
     if (this.rows.length >= maxUploadFiles) throw new AppError('invalid_request', `At most ${maxUploadFiles} files per upload`);
     const name = cleanFileName(rawName);
     if (!name) throw new AppError('invalid_request', 'Every file needs a name');
@@ -213,6 +226,9 @@ export class UploadSession {
 }
 
 /** The error for a change a file refused: another organization's file, or a gone one, is never found. */
+/** Times a hand change reads the file again after another change came first. */
+const MAX_CHANGE_ATTEMPTS = 5;
+
 function refusal(result: Extract<FileChangeResult, { refused: unknown }>): AppError {
   return result.refused === 'locked' ? new AppError('conflict', 'The file is locked: it cannot be renamed, moved or deleted') : new AppError('not_found', 'File not found');
 }
@@ -274,14 +290,23 @@ export class OrganizerService {
       ...(input.folder === undefined ? {} : { folder: normalizeFolder(input.folder) }),
     };
     const updated = await this.storage.transaction(async (tx) => {
-      const before = await tx.organizer.getFile(orgId, fileId);
-      if (!before) throw refusal({ refused: 'missing' });
-      const result = await tx.organizer.changeFile(orgId, fileId, change, nowIso());
-      if ('refused' in result) throw refusal(result);
-      if (before.name !== result.file.name || before.folder !== result.file.folder) {
-        await this.appendFileEvent(tx, orgId, 'file_updated', fileUpdatedEvent(before, result.file));
+      // The change applies to the file as it was read, so the event's previous name and folder are
+      // what it replaced: a change committed meanwhile (another request's, on another connection)
+      // makes it read the file again.
+      for (let attempt = 0; ; attempt++) {
+        const before = await tx.organizer.getFile(orgId, fileId);
+        if (!before) throw refusal({ refused: 'missing' });
+        const result = await tx.organizer.changeFile(orgId, fileId, before, change, nowIso());
+        if ('refused' in result) {
+          if (result.refused === 'changed' && attempt < MAX_CHANGE_ATTEMPTS) continue;
+          if (result.refused === 'changed') throw new AppError('conflict', 'The file is being changed by other requests at the same time; retry shortly', { 'Retry-After': '1' });
+          throw refusal(result);
+        }
+        if (before.name !== result.file.name || before.folder !== result.file.folder) {
+          await this.appendFileEvent(tx, orgId, 'file_updated', fileUpdatedEvent(before, result.file));
+        }
+        return result.file;
       }
-      return result.file;
     });
     return presentFile(updated);
   }

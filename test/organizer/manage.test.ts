@@ -146,6 +146,63 @@ for (const driver of ['sqlite', 'postgres'] as const) describe(`organizer: manag
     assert.deepEqual(Buffer.from(await download.arrayBuffer()), le, 'the bytes are served as stored');
   });
 
+  test('UTF-16 text keeps its last character, so a date at its very end is read whole', async () => {
+    for (const [charset, encode] of [['utf-16le', (t: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(t, 'utf16le')])], ['utf-16be', (t: string) => Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(t, 'utf16le').swap16()])]] as const) {
+      const [short, dated, emoji] = await uploadJson(org, [
+        { name: `hello-${charset}.txt`, body: encode('hello') },
+        { name: `dated-${charset}.txt`, body: encode('Invoice date 2024-02-13') },
+        { name: `emoji-${charset}.txt`, body: encode('done \u{1F600}') },
+      ]);
+      assert.equal((await fileOf(org, short!)).excerpt, 'hello', charset);
+      assert.equal((await fileOf(org, dated!)).excerpt, 'Invoice date 2024-02-13', charset);
+      assert.equal((await fileOf(org, emoji!)).excerpt, 'done \u{1F600}', `${charset}: a surrogate pair at the end is one character`);
+    }
+  });
+
+  test('folders differing only in case are different folders, also below a recursive listing or job', async () => {
+    const [upper, lower, like] = await uploadJson(org, [{ name: 'u.txt', body: 'u' }, { name: 'l.txt', body: 'l' }, { name: 'w.txt', body: 'w' }]);
+    for (const [id, folder] of [[upper, 'Case/Reports/2024'], [lower, 'Case/reports/2024'], [like, 'Case/Re_orts%/2024']] as const) {
+      assert.equal((await org.call('PATCH', `/api/v1/files/${id!}`, { folder })).status, 200);
+    }
+    const ids = async (query: string) => ((await org.call('GET', `/api/v1/files?${query}`)).body.files as Msg[]).map((f) => f.fileId);
+    assert.deepEqual(await ids('folder=Case/Reports&recursive=true'), [upper]);
+    assert.deepEqual(await ids('folder=Case/reports&recursive=true'), [lower]);
+    assert.deepEqual(await ids('folder=CASE&recursive=true'), [], 'no such folder');
+    assert.deepEqual(await ids(`folder=${encodeURIComponent('Case/Re_orts%')}&recursive=true`), [like]);
+    assert.deepEqual((await org.call('GET', '/api/v1/folders?parent=CASE')).body.folders, []);
+    assert.deepEqual(((await org.call('GET', '/api/v1/folders?parent=Case')).body.folders as Msg[]).map((f) => f.path).sort(), ['Case/Re_orts%', 'Case/Reports', 'Case/reports']);
+  });
+
+  test('a rename with spaces around it is refused, not trimmed; a folder with padded segments or bidirectional overrides is refused', async () => {
+    const [id] = await uploadJson(org, [{ name: 'lead.txt', body: 'x' }]);
+    for (const change of [{ name: '  lead.txt' }, { name: 'lead.txt ' }, { name: `${'a'.repeat(255)} ` }, { folder: 'Invoices\u202efdp.exe' }, { folder: 'a/\u2066b' }, { folder: ' a / b ' }, { folder: 'a/b ' }]) {
+      const r = await org.call('PATCH', `/api/v1/files/${id!}`, change);
+      assert.equal(r.status, 400, JSON.stringify(change));
+      assert.equal(r.body.code, 'invalid_request');
+    }
+    const file = await fileOf(org, id!);
+    assert.deepEqual([file.name, file.folder], ['lead.txt', ''], 'nothing changed');
+    const claimed = await org.call('POST', '/api/v1/files', { name: 'x.txt', content_base64: 'eA==', content_type: 'text/html\r\nX: y' });
+    assert.equal(claimed.status, 400, JSON.stringify(claimed.body));
+  });
+
+  test('a rename and a move at once: each file_updated names what its own change replaced', async () => {
+    for (let round = 0; round < 5; round++) {
+      const [id] = await uploadJson(org, [{ name: `race-${round}.txt`, body: 'x' }]);
+      const [a, b] = await Promise.all([
+        org.call('PATCH', `/api/v1/files/${id!}`, { name: `renamed-${round}.txt` }),
+        org.call('PATCH', `/api/v1/files/${id!}`, { folder: `Moved${round}` }),
+      ]);
+      assert.deepEqual([a.status, b.status], [200, 200]);
+      await until(() => only(socket.received, 'file_updated').filter((m) => m.fileId === id).length === 2, 'both file_updated');
+      const mine = only(socket.received, 'file_updated').filter((m) => m.fileId === id);
+      // In commit order, each starts where the one before ended.
+      assert.deepEqual([mine[0]!.previousName, mine[0]!.previousFolder], [`race-${round}.txt`, ''], JSON.stringify(mine));
+      assert.deepEqual([mine[1]!.previousName, mine[1]!.previousFolder], [mine[0]!.name, mine[0]!.folder], JSON.stringify(mine));
+      assert.deepEqual([mine[1]!.name, mine[1]!.folder], [`renamed-${round}.txt`, `Moved${round}`]);
+    }
+  });
+
   test('an uploaded name loses its bidirectional overrides, so it cannot pass for another extension', async () => {
     const [id] = await uploadJson(org, [{ name: 'invoice\u202Efdp.exe', body: 'MZ' }]);
     assert.equal((await fileOf(org, id!)).name, 'invoicefdp.exe');

@@ -71,7 +71,11 @@ export interface OrganizerRepo {
   listFiles(orgId: string, query: FileQuery): Promise<OrganizerFile[]>;
   setLocked(orgId: string, id: string, locked: boolean, at: string): Promise<boolean>;
   /** Renames and/or moves an unlocked file. */
-  changeFile(orgId: string, id: string, change: FileChange, at: string): Promise<FileChangeResult>;
+  /**
+   * Applies `change` to an unlocked file still named and placed as `from` says: `changed` when another
+   * change came first (the caller reads the file again and retries).
+   */
+  changeFile(orgId: string, id: string, from: Pick<OrganizerFile, 'name' | 'folder'>, change: FileChange, at: string): Promise<FileChangeResult | { readonly refused: 'changed' }>;
   /** Deletes an unlocked file's row (its blob is the caller's to delete). */
   deleteFile(orgId: string, id: string): Promise<FileChangeResult>;
   /** How many files each folder at or below `parent` holds directly ('' is the root). */
@@ -105,8 +109,10 @@ export function organizerRepo(db: Kysely<Database>): OrganizerRepo {
     if (folder !== undefined) {
       if (!recursive) q = q.where('folder', '=', folder);
       else if (folder !== '') {
-        const escaped = folder.replace(/[\\%_]/g, (c) => `\\${c}`);
-        q = q.where((eb) => eb.or([eb('folder', '=', folder), sql<boolean>`folder like ${`${escaped}/%`} escape '\\'`]));
+        // Its subfolders by their leading characters: SQLite's LIKE ignores the case of ASCII letters,
+        // and folders differing only in case are different folders. Both stores count code points.
+        const prefix = `${folder}/`;
+        q = q.where((eb) => eb.or([eb('folder', '=', folder), sql<boolean>`substr(folder, 1, ${[...prefix].length}) = ${prefix}`]));
       }
     }
     return q;
@@ -123,17 +129,20 @@ export function organizerRepo(db: Kysely<Database>): OrganizerRepo {
       }
       return out;
     },
-    async changeFile(orgId, id, change, at) {
+    async changeFile(orgId, id, from, change, at) {
       const res = await db
         .updateTable('organizer_files')
         .set({ ...(change.name === undefined ? {} : { name: change.name }), ...(change.folder === undefined ? {} : { folder: change.folder }), updated_at: at })
         .where('org_id', '=', orgId)
         .where('id', '=', id)
         .where('locked', '=', 0)
+        .where('name', '=', from.name)
+        .where('folder', '=', from.folder)
         .executeTakeFirst();
       const file = await this.getFile(orgId, id);
       if (!file) return { refused: 'missing' };
-      return Number(res.numUpdatedRows) > 0 ? { file } : { refused: 'locked' };
+      if (Number(res.numUpdatedRows) > 0) return { file };
+      return file.locked ? { refused: 'locked' } : { refused: 'changed' };
     },
     async deleteFile(orgId, id) {
       const file = await this.getFile(orgId, id);
