@@ -129,6 +129,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     redisReady: fanOut.mode === 'scaled' ? () => fanOut.ready() : undefined,
     workflowBacklog: () => storage.workflows.countActive(),
   });
+  // Listed before it serves (and taken out again should it fail to listen).
+  await nodes.start();
   // Hub members read for a stream connect are not read again until an access change of their hub is heard.
   const memberCache = new MemberAccessCache(feed);
   storage.onCommit((rows) => memberCache.onCommit(rows));
@@ -256,12 +258,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let background: { pruner: NodeJS.Timeout; reconciler: NodeJS.Timeout; cleanup: ReturnType<typeof startCleanup> } | undefined;
 
   /**
-   * The work a node does besides answering requests: its registry row, workflow and webhook workers,
-   * pruning, cleanup and reconciling. It begins once the port is bound, so a node that cannot listen
-   * (the port taken) claims no work and is never listed as alive.
+   * The work a node does besides answering requests: workflow and webhook workers, pruning, cleanup
+   * and reconciling. It begins once the port is bound, so a node that cannot listen (the port taken)
+   * claims no work.
    */
-  async function startBackground(): Promise<void> {
-    await nodes.start();
+  function startBackground(): void {
     workflows.start();
     webhooks.start();
     // A process killed mid-stage leaves its video work folder behind (a copy of the upload, a rendition):
@@ -305,11 +306,17 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     ctx,
     devCredentialsPath,
     async listen() {
-      await app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
+      try {
+        await app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
+      } catch (e) {
+        // Never served: not listed as a node, not even as a dead one for the next hour.
+        await nodes.close();
+        throw e;
+      }
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       boundUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
-      await startBackground();
+      startBackground();
       logger.info({ url: boundUrl, storage: storage.driver }, 'capstan listening');
       return boundUrl;
     },
