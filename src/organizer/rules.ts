@@ -82,8 +82,28 @@ function checkTemplate(folder: unknown, where: string): string {
   for (const seg of folder.split('/')) {
     if (!SEGMENT.test(seg) || seg.trim() === '.' || seg.trim() === '..') throw new RulesError(`${where}: folder "${folder}" has an invalid segment`);
   }
+  // A mistyped placeholder ({YYYY}, {month}) would be written out as it is, into every folder made.
+  const unknown = folder.match(/\{[^{}]*\}/g)?.find((p) => !KNOWN_TOKENS.has(p));
+  if (unknown !== undefined) throw new RulesError(`${where}: folder "${folder}" has the unknown placeholder ${unknown}; the placeholders are ${[...KNOWN_TOKENS].join(' ')}`);
   return folder;
 }
+
+const KNOWN_TOKENS = new Set(['{yyyy}', '{mm}', '{dd}', '{kind}', '{type}']);
+const RULE_KEYS = new Set(['name', 'kinds', 'types', 'folder']);
+const FILE_KEYS = new Set(['rules', 'fallback', 'replaceDefaults', 'documentTypes']);
+
+/** A key the format does not have: a typo ("kind" for "kinds") would drop a condition unnoticed. */
+function checkKeys(value: object, known: ReadonlySet<string>, where: string): void {
+  const unknown = Object.keys(value).find((k) => !known.has(k));
+  if (unknown !== undefined) throw new RulesError(`${where}: unknown key "${unknown}"; it takes ${[...known].join(', ')}`);
+}
+
+/**
+ * A quantified group that holds a quantifier itself, as in `^(a+)+$` or `(\w+\s?)*`: on a name that
+ * almost matches, the engine tries every way of splitting it, twice as many with each character, and
+ * the node serves nothing meanwhile. A file's name is the uploader's to choose.
+ */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/;
 
 export function compileRules(input: OrganizerRules): CompiledRules {
   let documentTypes: CompiledDocumentTypes;
@@ -96,8 +116,12 @@ export function compileRules(input: OrganizerRules): CompiledRules {
   const types = knownTypes(documentTypes);
   const rules = input.rules.map((r, i): CompiledRule => {
     const where = `rule ${i}`;
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new RulesError(`${where}: expected an object`);
+    checkKeys(r, RULE_KEYS, where);
     let name: RegExp | undefined;
     if (r.name !== undefined) {
+      if (typeof r.name !== 'string') throw new RulesError(`${where}: name must be a string`);
+      if (NESTED_QUANTIFIER.test(r.name)) throw new RulesError(`${where}: name ${JSON.stringify(r.name)} repeats a group that repeats itself, which a long file name makes take exponential time`);
       try {
         name = new RegExp(r.name, 'i');
       } catch (e) {
@@ -130,6 +154,13 @@ export async function loadOrganizerRules(path: string | null): Promise<CompiledR
   const file = parsed as { rules?: unknown; fallback?: unknown; replaceDefaults?: unknown; documentTypes?: unknown };
   if (typeof parsed !== 'object' || parsed === null || !Array.isArray(file.rules)) throw new RulesError(`organizer rules file ${path}: expected {"rules": [...]}`);
   if (file.documentTypes !== undefined && !Array.isArray(file.documentTypes)) throw new RulesError(`organizer rules file ${path}: documentTypes must be a list`);
+  try {
+    checkKeys(parsed, FILE_KEYS, 'the file');
+  } catch (e) {
+    throw new RulesError(`organizer rules file ${path}: ${(e as Error).message}`);
+  }
+  if (file.replaceDefaults !== undefined && typeof file.replaceDefaults !== 'boolean') throw new RulesError(`organizer rules file ${path}: replaceDefaults must be true or false`);
+  if (file.fallback !== undefined && typeof file.fallback !== 'string') throw new RulesError(`organizer rules file ${path}: fallback must be a folder`);
   const own = file.rules as FolderRule[];
   const ownTypes = (file.documentTypes ?? []) as DocumentTypeRule[];
   const replace = file.replaceDefaults === true;

@@ -138,4 +138,26 @@ describe('the rules file (CAPSTAN_ORGANIZER_RULES_FILE) stays compatible', () =>
     await assert.rejects(loadOrganizerRules(write('p.json', { rules: [], documentTypes: [{ type: 'x', phrases: ['('] }] })), RulesError);
     await assert.rejects(loadOrganizerRules(write('f.json', { rules: [{ folder: 'a/../b' }] })), RulesError);
   });
+
+  test('a typo stops the server at start too: an unknown key of a rule or of the file, an unknown placeholder, a pattern that can take exponential time', async () => {
+    const refused: [string, unknown, RegExp][] = [
+      ['kind.json', { rules: [{ kind: ['pdf'], folder: 'OnlyPDFs' }] }, /rule 0: unknown key "kind"; it takes name, kinds, types, folder/],
+      ['top.json', { rules: [], fallbak: 'Other' }, /unknown key "fallbak"/],
+      ['replace.json', { rules: [], replaceDefaults: 'yes' }, /replaceDefaults must be true or false/],
+      ['fallback.json', { rules: [], fallback: 3 }, /fallback must be a folder/],
+      ['token.json', { rules: [{ kinds: ['pdf'], folder: 'Unknown/{YYYY}' }] }, /unknown placeholder \{YYYY\}/],
+      ['token2.json', { rules: [{ kinds: ['pdf'], folder: 'Unknown/{zz}/{yyyy}' }] }, /unknown placeholder \{zz\}/],
+      ['fallback-token.json', { rules: [], fallback: 'Other/{month}' }, /fallback: .*unknown placeholder \{month\}/],
+      ['redos.json', { rules: [{ name: '^(a+)+$', folder: 'A' }] }, /repeats a group that repeats itself/],
+      ['redos2.json', { rules: [{ name: '(\\w+\\s?)*x', folder: 'A' }] }, /repeats a group/],
+      ['number.json', { rules: [{ name: 7, folder: 'A' }] }, /name must be a string/],
+      ['rule.json', { rules: ['Invoices'] }, /rule 0: expected an object/],
+    ];
+    for (const [name, content, message] of refused) {
+      await assert.rejects(loadOrganizerRules(write(name, content)), (e: unknown) => e instanceof RulesError && message.test(e.message), name);
+    }
+    // What the format has is taken as before: a rule without conditions, a grouped alternative repeated.
+    const loaded = await loadOrganizerRules(write('fine.json', { rules: [{ name: '^(scan|img)+_\\d+', folder: 'Scans/{kind}/{yyyy}' }], fallback: 'Other', replaceDefaults: false }));
+    assert.equal(classify(file({ name: 'scanimg_0042 2025-01-09.pdf' }), loaded).folder, 'Scans/pdf/2025');
+  });
 });
