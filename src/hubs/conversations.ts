@@ -17,6 +17,13 @@ export interface ConversationView {
 /** The scope of a conversation's events: direct, to its members. */
 export const toMembers = (contactIds: readonly string[]): EventScope => ({ contact_ids: [...new Set(contactIds)] });
 
+/** A 1:1 between the two was made meanwhile: the transaction rolls back and that one is the answer. */
+class DirectExists extends Error {
+  constructor(readonly conversation: Conversation) {
+    super('a 1:1 conversation between these members exists');
+  }
+}
+
 export class ConversationService {
   constructor(
     private readonly storage: Storage,
@@ -37,10 +44,21 @@ export class ConversationService {
     const at = nowIso();
     const conversation: Conversation = { id: newId('cnv'), hub_id: hubId, kind, name: name ?? null, created_by: me, activity_key: uuidv7(), created_at: at, updated_at: at };
     const memberIds = [me, ...others];
-    await this.hubs.change(hubId, async (tx, emit) => {
-      await tx.conversations.create(conversation, memberIds);
-      await emit('community.conversation.created', toMembers(memberIds), { conversation_id: conversation.id, contact_id: me });
-    });
+    try {
+      await this.hubs.change(hubId, async (tx, emit) => {
+        // The event first: appending it holds the hub's event log until the commit, so two members
+        // starting a 1:1 with each other at once take turns, and the second finds the first's.
+        await emit('community.conversation.created', toMembers(memberIds), { conversation_id: conversation.id, contact_id: me });
+        if (kind === 'direct') {
+          const existing = await tx.conversations.findDirect(hubId, me, others[0] ?? '');
+          if (existing) throw new DirectExists(existing);
+        }
+        await tx.conversations.create(conversation, memberIds);
+      });
+    } catch (e) {
+      if (e instanceof DirectExists) return { ...(await this.view(e.conversation)), created: false };
+      throw e;
+    }
     return { ...(await this.view(conversation)), created: true };
   }
 
