@@ -202,7 +202,8 @@ export function organizerWorkflow(deps: OrganizerWorkflowDeps): WorkflowDefiniti
           if (t.kind !== 'completed' && t.kind !== 'failed' && t.kind !== 'cancelled') continue;
           const status = t.kind === 'completed' ? 'completed' : t.kind;
           await tx.organizer.updateJob(job.id, { status, updated_at: at, completed_at: at });
-          if (t.kind === 'completed') await progress(tx, job, { processed: job.processed_count, organized: job.organized, failed: job.failed, currentFile: job.current_file });
+          // The last word on where the job got: 100 when it completed, where it stopped otherwise.
+          await progress(tx, job, { processed: job.processed_count, organized: job.organized, failed: job.failed, currentFile: job.current_file });
           await append(tx, job, 'job_complete', { jobId: job.id, status, organized: job.organized, failed: job.failed });
         }
       },

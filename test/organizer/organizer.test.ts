@@ -176,7 +176,7 @@ describe('organizer', () => {
     }
   });
 
-  test('cancelling a queued job ends it with job_complete status cancelled; cancelling it again is 409', async () => {
+  test('cancelling a queued job ends it with a final job_progress and job_complete status cancelled; cancelling it again is 409', async () => {
     const ts2 = await startServer({ workflowConcurrency: 0 });
     try {
       const o = await makeOrg(ts2);
@@ -193,6 +193,9 @@ describe('organizer', () => {
       assert.equal(cancelled.body.status, 'cancelled');
       await until(() => only(l.received, 'job_complete').length === 1, 'job_complete');
       assert.deepEqual(only(l.received, 'job_complete')[0], { type: 'job_complete', jobId, status: 'cancelled', organized: 0, failed: 0 });
+      // A final job_progress, where it stopped, comes right before it.
+      const last = l.received.filter((m) => m.jobId === jobId).slice(-2);
+      assert.deepEqual(last[0], { type: 'job_progress', jobId, progress: 0, processedCount: 0, totalCount: 1, currentFile: null });
       const again = await o.call('POST', `/api/v1/jobs/${jobId}/cancel`);
       assert.equal(again.status, 409);
       l.close();
