@@ -97,7 +97,7 @@ const MAX_FILE_NAME = 255;
  * The name a URL upload is shown under when none is given: the URL's last path segment, as a name the
  * server takes (no control characters, at most 255 characters with its extension kept), else "document".
  */
-export function fileNameOf(url: string): string {
+function fileNameOf(url: string): string {
   let last: string | undefined;
   try {
     last = new URL(url).pathname.split('/').filter(Boolean).at(-1);
