@@ -80,7 +80,8 @@ const SEGMENT = /^[^/\\\p{Cc}]{1,128}$/u;
 function checkTemplate(folder: unknown, where: string): string {
   if (typeof folder !== 'string' || folder.length === 0 || folder.length > 512) throw new RulesError(`${where}: folder must be a non-empty string`);
   for (const seg of folder.split('/')) {
-    if (!SEGMENT.test(seg) || seg.trim() === '.' || seg.trim() === '..') throw new RulesError(`${where}: folder "${folder}" has an invalid segment`);
+    // What a hand move may not make (see normalizeFolder), a rule may not either: a folder no listing could name.
+    if (!SEGMENT.test(seg) || seg.trim() !== seg || seg === '.' || seg === '..' || /[\u202A-\u202E\u2066-\u2069]/u.test(seg)) throw new RulesError(`${where}: folder "${folder}" has an invalid segment`);
   }
   // A mistyped placeholder ({YYYY}, {month}) would be written out as it is, into every folder made.
   const unknown = folder.match(/\{[^{}]*\}/g)?.find((p) => !KNOWN_TOKENS.has(p));

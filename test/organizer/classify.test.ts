@@ -152,6 +152,8 @@ describe('the rules file (CAPSTAN_ORGANIZER_RULES_FILE) stays compatible', () =>
       ['redos2.json', { rules: [{ name: '(\\w+\\s?)*x', folder: 'A' }] }, /repeats a group/],
       ['number.json', { rules: [{ name: 7, folder: 'A' }] }, /name must be a string/],
       ['rule.json', { rules: ['Invoices'] }, /rule 0: expected an object/],
+      ['padded.json', { rules: [{ kinds: ['pdf'], folder: 'Tax Docs /{yyyy}' }] }, /rule 0: folder "Tax Docs \/\{yyyy\}" has an invalid segment/],
+      ['bidi.json', { rules: [], fallback: 'Other\u202e' }, /fallback: folder .* has an invalid segment/],
     ];
     for (const [name, content, message] of refused) {
       await assert.rejects(loadOrganizerRules(write(name, content)), (e: unknown) => e instanceof RulesError && message.test(e.message), name);
