@@ -6,6 +6,8 @@ import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { isAddressRange } from './address-range.js';
 import { ipv4FromGroups, ipv6FromGroups, ipv6Groups } from './ip-address.js';
 
@@ -195,10 +197,38 @@ export async function safeFetch(rawUrl: string, options: SafeFetchOptions): Prom
     const res = await request(url, target, deadline, options.maxBytes);
     if (res.redirect) {
       if (hop >= options.maxRedirects) throw new FetchError('too_many_redirects', 'too many redirects');
-      url = new URL(res.redirect, url);
+      url = redirectTarget(res.redirect, url);
       continue;
     }
     return { bytes: res.body ?? Buffer.alloc(0), finalUrl: url.toString(), contentType: res.contentType };
+  }
+}
+
+/** Where a redirect leads: its Location read against the URL that answered it. */
+function redirectTarget(location: string, from: URL): URL {
+  try {
+    return new URL(location, from);
+  } catch {
+    throw new FetchError('invalid_url', 'the URL redirects to a location that is not a valid URL');
+  }
+}
+
+/**
+ * A decoder for a body sent with Content-Encoding (objects stored compressed are served so, asked or
+ * not); undefined for an identity body. Only what is decoded counts against the size limit, so a
+ * small compressed bomb stops where a plain file of that size would.
+ */
+function decoderFor(encoding: string | undefined): Readable | undefined {
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return createGunzip();
+    case 'deflate':
+      return createInflate();
+    case 'br':
+      return createBrotliDecompress();
+    default:
+      return undefined;
   }
 }
 
@@ -229,19 +259,26 @@ function request(url: URL, target: CheckedTarget, deadline: number, maxBytes: nu
         res.destroy();
         return reject(new FetchError('too_large', `the file is larger than ${maxBytes} bytes`));
       }
+      const decoder = decoderFor(res.headers['content-encoding']);
+      const body: Readable = decoder ? res.pipe(decoder) : res;
       const chunks: Buffer[] = [];
       let size = 0;
-      res.on('data', (chunk: Buffer) => {
+      body.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > maxBytes) {
           res.destroy();
+          decoder?.destroy();
           reject(new FetchError('too_large', `the file is larger than ${maxBytes} bytes`));
           return;
         }
         chunks.push(chunk);
       });
-      res.on('end', () => resolve({ body: Buffer.concat(chunks), contentType: res.headers['content-type'] }));
+      body.on('end', () => resolve({ body: Buffer.concat(chunks), contentType: res.headers['content-type'] }));
       res.on('error', () => reject(new FetchError('network', 'the download was interrupted')));
+      decoder?.on('error', () => {
+        res.destroy();
+        reject(new FetchError('network', `the download's ${String(res.headers['content-encoding'])} encoding is damaged`));
+      });
     });
     const timer = setTimeout(() => req.destroy(new FetchError('timeout', 'fetch timed out')), remaining);
     req.on('close', () => clearTimeout(timer));

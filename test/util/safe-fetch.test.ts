@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { ipv6Groups } from '../../src/util/ip-address.js';
 import { FetchError, isAllowEntry, isPrivateAddress, isRefusedAddress, resolveAllowed, safeFetch } from '../../src/util/safe-fetch.js';
 
@@ -67,8 +68,15 @@ describe('safeFetch at fetch time', () => {
 
   before(async () => {
     server = http.createServer((req, res) => {
-      const to = new URL(req.url ?? '/', 'http://x').searchParams.get('to');
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      const to = query.get('to');
       if (to) return res.writeHead(302, { location: to }).end();
+      const encoding = query.get('encoding');
+      if (encoding) {
+        const body = Buffer.from(query.get('body') ?? 'ok');
+        const encoded = encoding === 'br' ? brotliCompressSync(body) : encoding === 'deflate' ? deflateSync(body) : gzipSync(body);
+        return res.writeHead(200, { 'content-encoding': encoding }).end(query.has('damaged') ? encoded.subarray(0, encoded.length - 6) : encoded);
+      }
       res.writeHead(200).end('ok');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.2', r));
@@ -94,6 +102,21 @@ describe('safeFetch at fetch time', () => {
     for (const target of [`http://[::ffff:127.0.0.1]:${port}/`, `http://[::127.0.0.1]:${port}/`, `http://[::ffff:0:127.0.0.1]:${port}/`, `http://[2002:7f00:1::]:${port}/`, `http://[fec0::1]:${port}/`, 'http://[64:ff9b::a9fe:a9fe]/latest/meta-data']) {
       await refused(`${base}/?to=${encodeURIComponent(target)}`);
     }
+  });
+
+  test('a redirect to a location that is not a URL fails invalid_url, as such a URL given at first does', async () => {
+    for (const target of ['http://[::1', 'http://127.0.0.2:99999/x', 'http://', 'http://a b/x', `http://user:pw@127.0.0.2:${port}/`]) {
+      await assert.rejects(safeFetch(`${base}/?to=${encodeURIComponent(target)}`, options), (e: unknown) => e instanceof FetchError && e.reason === 'invalid_url', target);
+    }
+  });
+
+  test('a body sent with Content-Encoding is decoded, and the limit counts what it decodes to', async () => {
+    for (const encoding of ['gzip', 'x-gzip', 'deflate', 'br']) {
+      assert.equal((await safeFetch(`${base}/?encoding=${encoding}&body=%25PDF-1.7`, options)).bytes.toString(), '%PDF-1.7', encoding);
+    }
+    // 2,000 bytes compress to a few dozen: past the 1,024-byte limit once decoded.
+    await assert.rejects(safeFetch(`${base}/?encoding=gzip&body=${'a'.repeat(2000)}`, options), (e: unknown) => e instanceof FetchError && e.reason === 'too_large');
+    await assert.rejects(safeFetch(`${base}/?encoding=gzip&damaged=1&body=${'b'.repeat(500)}`, options), (e: unknown) => e instanceof FetchError && e.reason === 'network');
   });
 });
 
