@@ -361,7 +361,7 @@ describe('admin API', () => {
 
     test('control characters → 400', async () => {
       for (const [path, extra] of await namedRoutes()) {
-        for (const name of ['line\nbreak', 'nul\u0000byte', 'tab\there', 'bell\u0007', 'del\u007f', '\u001b[31mred']) {
+        for (const name of ['line\nbreak', 'nul\u0000byte', 'tab\there', 'bell\u0007', 'del\u007f', '\u001b[31mred', 'next\u0085line', 'csi\u009b31m']) {
           assertError(await s.admin('POST', path, { ...extra, name }), 400, 'invalid_request');
         }
       }

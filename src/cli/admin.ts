@@ -55,8 +55,7 @@ function oneOf<const T extends string>(flags: Flags, name: string, values: reado
 }
 
 function checkName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (name.length > 200 || !/\S/.test(name) || /[\u0000-\u001f\u007f]/.test(name)) throw new UsageError('name must be 1-200 characters without control characters');
+  if ([...name].length > 200 || !/\S/.test(name) || schemas.CONTROL_CHARACTER.test(name)) throw new UsageError('name must be 1-200 characters without control characters');
   return name;
 }
 

@@ -1,8 +1,14 @@
 // Request/response schema pieces shared by surfaces (TypeBox: validation and OpenAPI from one source).
 import { Type, type TString } from '@sinclair/typebox';
 
+/** Unicode's control characters (C0, DEL and C1), as the inside of a schema pattern's character class. */
+export const CONTROL_CHARACTERS = '\\u0000-\\u001f\\u007f-\\u009f';
+
+/** The same as a regular expression, for checks made outside a schema. */
+export const CONTROL_CHARACTER = /[\p{Cc}]/u;
+
 /** A display name: 1–200 characters, no control characters, not only whitespace. */
-export const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '^(?=.*\\S)[^\\u0000-\\u001f\\u007f]+$', description: 'Display name: 1–200 characters, no control characters' });
+export const Name = Type.String({ minLength: 1, maxLength: 200, pattern: `^(?=.*\\S)[^${CONTROL_CHARACTERS}]+$`, description: 'Display name: 1–200 characters, no control characters' });
 
 export const ErrorResponse = Type.Object({ error: Type.String(), code: Type.String() }, { description: 'Error' });
 

@@ -9,6 +9,7 @@ import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const wrapped = (bytes: Uint8Array) => b64(bytes).replace(/.{64}/g, '$&\r\n');
 const finished = (s: Record<string, unknown>) => s.status !== 'processing';
 
 describe('documents: upload and processing', () => {
@@ -114,6 +115,12 @@ describe('documents: upload and processing', () => {
       [{ file_base64: b64(await buildTruncatedPdf()), file_name: 'cut.pdf' }, 400, 'invalid_document'],
       [{ file_base64: b64(estimate) }, 400, 'invalid_request'],
       [{ file_base64: b64(estimate), file_name: 'a\u0000b.pdf' }, 400, 'invalid_request'],
+      [{ file_base64: b64(estimate), file_name: 'a\u0085b.pdf' }, 400, 'invalid_request'],
+      [{ file_base64: b64(estimate), file_name: 'x.pdf', xn_address: 'team\u009b@example.xn' }, 400, 'invalid_request'],
+      // Whitespace in base64 is ignored, so a file just under the limit, wrapped at 64 characters with
+      // CRLF as PEM and MIME tools write it, is not refused for its size.
+      [{ file_base64: wrapped(Buffer.alloc(199_000, 7)), file_name: 'x.pdf' }, 415, 'unsupported_media_type'],
+      [{ file_base64: wrapped(Buffer.alloc(200_001, 7)), file_name: 'x.pdf' }, 413, 'payload_too_large'],
     ];
     const balance = (await org.call('GET', '/credits')).body.balance_micro_credits;
     for (const [body, status, code] of cases) {

@@ -44,8 +44,10 @@ export function documentRoutes(ctx: AppContext) {
     const orgOf = (req: FastifyRequest) => principalOf(req).org;
 
     app.post('/upload', {
-      // base64 is 4/3 of the bytes; the decoded size is checked against documentMaxBytes (413).
-      bodyLimit: Math.ceil((config.documentMaxBytes * 4) / 3) + 65_536,
+      // base64 is 4/3 of the bytes, and its whitespace is ignored: wrapped at 64 characters with CRLF,
+      // escaped in JSON as \r\n, a line is 68 characters. The decoded size is checked against
+      // documentMaxBytes (413).
+      bodyLimit: Math.ceil(((config.documentMaxBytes * 4) / 3) * (68 / 64)) + 65_536,
       schema: {
         tags, security, operationId: 'uploadDocument', summary: 'Upload a document by URL or inline base64; processing starts at once',
         description: 'Exactly one of url / file_base64. The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF). A base64 upload is billed at once for its pages; '

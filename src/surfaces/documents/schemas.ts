@@ -17,8 +17,8 @@ export const IdempotencyHeaders = Type.Object({
 export const UploadBody = Type.Object({
   url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'An http(s) URL the server fetches (SSRF-guarded). Exactly one of url and file_base64.' })),
   file_base64: Type.Optional(Type.String({ description: 'The file as standard base64 (whitespace ignored). Exactly one of url and file_base64.' })),
-  file_name: Type.String({ minLength: 1, maxLength: 255, pattern: '^(?=.*\\S)[^\\u0000-\\u001f\\u007f]+$', description: 'The name shown for the document; the type is sniffed from the bytes, never taken from it' }),
-  xn_address: Type.Optional(Type.String({ maxLength: 320, pattern: '^[^\\u0000-\\u001f\\u007f]*$', description: 'Kept with the document and returned in lists' })),
+  file_name: Type.String({ minLength: 1, maxLength: 255, pattern: `^(?=.*\\S)[^${schemas.CONTROL_CHARACTERS}]+$`, description: 'The name shown for the document; the type is sniffed from the bytes, never taken from it' }),
+  xn_address: Type.Optional(Type.String({ maxLength: 320, pattern: `^[^${schemas.CONTROL_CHARACTERS}]*$`, description: 'Kept with the document and returned in lists' })),
 }, {
   additionalProperties: false,
   examples: [
