@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { isAddressRange } from './address-range.js';
 import { ipv4FromGroups, ipv6FromGroups, ipv6Groups } from './ip-address.js';
@@ -218,7 +218,7 @@ function redirectTarget(location: string, from: URL): URL {
  * not); undefined for an identity body. Only what is decoded counts against the size limit, so a
  * small compressed bomb stops where a plain file of that size would.
  */
-function decoderFor(encoding: string | undefined): Readable | undefined {
+function decoderFor(encoding: string | undefined): Transform | undefined {
   switch (encoding?.trim().toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
