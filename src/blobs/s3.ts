@@ -30,7 +30,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BlobError, isBlobError } from './errors.js';
 import { writeTemp } from './local-files.js';
 import { checkCompletedParts, checkExpireOptions, checkExpiresIn, checkKey, checkKeyPrefix, checkListLimit, checkPartNumber, checkPrefix, checkRange, MAX_KEY_BYTES } from './rules.js';
-import { isS3NotFound, s3Call } from './s3-errors.js';
+import { fromS3Error, isS3NotFound, s3Call } from './s3-errors.js';
 import {
   DEFAULT_MIN_PART_SIZE,
   MAX_LIST_PAGE,
@@ -48,6 +48,11 @@ import {
   type PutOptions,
   type PutResult,
 } from './types.js';
+
+/** A connection to the bucket that is not made in this time is a bucket unreachable. */
+const S3_CONNECT_TIMEOUT_MS = 5_000;
+/** A request whose socket stays silent this long is a bucket that stopped answering (the SDK then retries it). */
+const S3_IDLE_TIMEOUT_MS = 30_000;
 
 export interface S3BlobStoreOptions {
   readonly bucket: string;
@@ -92,6 +97,9 @@ export class S3BlobStore implements BlobStore {
       // A part URL is presigned before its bytes exist. With the SDK's default (WHEN_SUPPORTED) the
       // URL would carry the CRC32 of an empty body, and S3, R2 and MinIO refuse every real part.
       requestChecksumCalculation: 'WHEN_REQUIRED',
+      // Without these a bucket that stops answering holds a request, a complete or a stage for ever;
+      // the request timeout is for silence on the socket, so a long transfer that flows is never cut.
+      requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, requestTimeout: S3_IDLE_TIMEOUT_MS },
     });
   }
 
@@ -126,7 +134,7 @@ export class S3BlobStore implements BlobStore {
       };
     } catch (e) {
       if (isS3NotFound(e)) return undefined;
-      throw e;
+      throw fromS3Error(e);
     }
   }
 

@@ -26,7 +26,7 @@ import {
 import type { Storage } from '../storage/index.js';
 import { FetchError, safeFetch, type SafeFetchOptions } from '../util/safe-fetch.js';
 import { nowIso } from '../util/time.js';
-import { PermanentStageError, type Stage, type StageContext, type WorkflowDefinition } from '../workflows/index.js';
+import { PermanentStageError, RetryableStageError, type Stage, type StageContext, type WorkflowDefinition } from '../workflows/index.js';
 import { ProgressThrottle } from './ocr-progress.js';
 import { reportDocumentStatus } from './report.js';
 
@@ -66,9 +66,9 @@ async function readAll(blobs: BlobStore, key: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Pipeline errors become permanent stage failures carrying their stable reason. */
+/** Pipeline errors become stage failures carrying their stable reason, permanent or worth a retry. */
 function asStageError(e: unknown): unknown {
-  if (isDocumentError(e) && e.permanent) return new PermanentStageError(e.reason, e.message);
+  if (isDocumentError(e)) return e.permanent ? new PermanentStageError(e.reason, e.message) : new RetryableStageError(e.reason, e.message, { cause: e });
   if (e instanceof FetchError) return new PermanentStageError(e.reason, e.message);
   return e;
 }

@@ -3,6 +3,7 @@
 // unexpected is a 500 whose body reveals nothing about the internals.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isStorageUnavailable } from '../storage/index.js';
+import { isDependencyUnavailable } from '../util/dependency-unavailable.js';
 import { VERSION } from '../util/version.js';
 import { AppError, type ErrorCode } from './errors.js';
 
@@ -17,7 +18,9 @@ const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
 export function toAppError(error: FastifyError | Error, bodyLimit?: number): AppError | undefined {
   if (error instanceof AppError) return error;
   const fe = error as FastifyError;
-  // The database is restarting or out of reach: retry (with an Idempotency-Key where a change must not apply twice).
+  // The file store (an S3 bucket) out of reach, or the database restarting: retry (with an
+  // Idempotency-Key where a change must not apply twice).
+  if (isDependencyUnavailable(error)) return new AppError('unavailable', `${capitalised(error.message)}; retry shortly`, { 'Retry-After': '2' });
   // An error Fastify gave a 4xx status is the client's (a body cut short is an ECONNRESET too).
   if (isStorageUnavailable(error) && !(fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500)) return new AppError('unavailable', 'The database cannot be reached right now; retry shortly', { 'Retry-After': '2' });
   if (fe.validation) return new AppError('invalid_request', validationMessage(fe));
@@ -31,6 +34,8 @@ export function toAppError(error: FastifyError | Error, bodyLimit?: number): App
   if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) return new AppError('invalid_request', fe.message);
   return undefined;
 }
+
+const capitalised = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** A body past the limit names the limit, so a client knows what to split or shrink to. */
 function tooLarge(limit: number | undefined): AppError {
@@ -72,8 +77,10 @@ export const isDependencyRefusal = (known: AppError): boolean => known.code === 
 /** What the driver said, in a word, when the refusal came from its error (no stack: thousands of these in an outage say nothing more). */
 export function causeOf(error: unknown, known: AppError): { cause?: string } {
   if (error === known || !(error instanceof Error)) return {};
-  const code = (error as { code?: unknown }).code;
-  return { cause: typeof code === 'string' ? `${code}: ${error.message}` : error.message };
+  // A dependency's own words are under its refusal.
+  const said = isDependencyUnavailable(error) && error.cause instanceof Error ? error.cause : error;
+  const code = (said as { code?: unknown }).code;
+  return { cause: typeof code === 'string' ? `${code}: ${said.message}` : said.message };
 }
 
 /**

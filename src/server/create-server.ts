@@ -189,6 +189,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     pricePerMinuteMicro: config.videoPricePerMinuteMicro,
     partUrlTtlSeconds: config.multipartUrlTtlSeconds,
     publicUrl,
+    logger,
   });
   const upgrades = new UpgradeRouter(logger, { maxMessagesPerSecond: config.realtimeWsMaxMessagesPerSecond });
   workflows.define(organizerWorkflow({

@@ -6,7 +6,8 @@ import { blobHttpError, isBlobError, type BlobStat, type BlobStore, type ByteRan
 import { formatDollars } from '../billing/index.js';
 import type { EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
-import type { App, Storage, VideoRow } from '../storage/index.js';
+import type { Logger } from '../http/index.js';
+import type { App, Storage, VideoRow, VideoState } from '../storage/index.js';
 import { newId, randomToken } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import type { WorkflowEngine } from '../workflows/index.js';
@@ -22,6 +23,8 @@ export interface VideoServiceOptions {
   readonly partUrlTtlSeconds: number;
   /** Base of shareUrl and embedUrl. */
   readonly publicUrl: () => string;
+  /** Where a store's failure that the answer does not carry is told. */
+  readonly logger?: Logger;
 }
 
 export interface CreateVideoInput {
@@ -221,7 +224,12 @@ export class VideoService {
       await this.storage.videos.updateIf(video.id, { states: ['completing'], uploadId: input.uploadId }, { state: 'uploading', updated_at: nowIso() });
       throw isBlobError(e) ? blobHttpError(e) : e;
     }
-    if ((await this.startProcessing(video.id, input.uploadId, size)) === 'deleted') throw videoNotFound();
+    // The object is whole now. A reconciler that found it missing while this complete was still
+    // assembling it (a slow store, past CAPSTAN_VIDEO_COMPLETE_TIMEOUT_SECONDS) put the video back to
+    // uploading: it is taken from there too, or the client would hear success for a video never processed.
+    const outcome = await this.startProcessing(video.id, input.uploadId, size, ['completing', 'uploading']);
+    if (outcome === 'deleted') throw videoNotFound();
+    if (outcome === 'gone') throw uploadNotFound();
   }
 
   /**
@@ -237,7 +245,7 @@ export class VideoService {
         continue;
       }
       const stat = await this.blobs.stat(video.s3_key);
-      if (stat) await this.startProcessing(video.id, video.upload_id, stat.size);
+      if (stat) await this.startProcessing(video.id, video.upload_id, stat.size, ['completing']);
       else await this.storage.videos.updateIf(video.id, { states: ['completing'], uploadId: video.upload_id }, { state: 'uploading', updated_at: nowIso() });
     }
     return stuck.length;
@@ -246,19 +254,21 @@ export class VideoService {
   /**
    * Moves a completed upload to processing, with its workflow and event. A video deleted meanwhile is
    * settled as failed instead (its object is kept like any deleted video's, and nothing is billed);
-   * 'moved' means another path (the reconciler) already took it on.
+   * 'moved' means another path (the reconciler, a second complete) already took it on, 'gone' that
+   * the upload is no longer the video's (aborted, or expired).
    */
-  private async startProcessing(videoId: string, uploadId: string, size: number): Promise<'started' | 'deleted' | 'moved'> {
+  private async startProcessing(videoId: string, uploadId: string, size: number, from: readonly VideoState[]): Promise<'started' | 'deleted' | 'moved' | 'gone'> {
     const workflowId = newId('wf');
     const patch = { state: 'processing', size_bytes: size, workflow_id: workflowId, updated_at: nowIso() } as const;
     const outcome = await this.storage.transaction(async (tx) => {
       const video = await tx.videos.getById(videoId);
-      if (!video || video.state !== 'completing' || video.upload_id !== uploadId) return 'moved';
+      if (!video || video.upload_id !== uploadId) return 'gone';
+      if (!from.includes(video.state)) return 'moved';
       if (video.deleted_at !== null) {
-        await tx.videos.updateIf(videoId, { states: ['completing'], uploadId, deletedToo: true }, { state: 'failed', failure_reason: 'deleted', updated_at: nowIso() });
+        await tx.videos.updateIf(videoId, { states: from, uploadId, deletedToo: true }, { state: 'failed', failure_reason: 'deleted', updated_at: nowIso() });
         return 'deleted';
       }
-      if (!(await tx.videos.updateIf(videoId, { states: ['completing'], uploadId }, patch))) return 'moved';
+      if (!(await tx.videos.updateIf(videoId, { states: from, uploadId }, patch))) return 'moved';
       await this.workflows.enqueue(tx, { kind: VIDEO_WORKFLOW, orgId: video.org_id, resourceId: video.id, input: { video_id: video.id } satisfies VideoWorkflowInput, id: workflowId });
       await appendVideoEvent(tx, this.publisher, 'video.uploaded', { ...video, ...patch });
       return 'started';
@@ -279,8 +289,10 @@ export class VideoService {
     try {
       await this.blobs.abortMultipart(video.s3_key, input.uploadId);
     } catch (e) {
-      // Already gone (expired): the abort's effect holds all the same.
-      if (!isBlobError(e, 'NoSuchUpload')) throw e;
+      // The abort is recorded and announced: it holds whatever the store says. Already gone (expired)
+      // is what it wanted; a store that failed or could not be reached keeps the upload's parts until
+      // the sweep of abandoned uploads (CAPSTAN_MULTIPART_EXPIRY_SECONDS) aborts it.
+      if (!isBlobError(e, 'NoSuchUpload')) this.options.logger?.warn({ err: e, video: video.id }, 'the store did not abort the upload; the sweep of abandoned uploads will');
     }
   }
 

@@ -12,7 +12,8 @@ import type { Repos, Storage, WorkflowRun } from '../storage/index.js';
 import { isStorageUnavailable, WORKFLOW_CHANNEL } from '../storage/index.js';
 import { newId } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
-import { ATTEMPTS_EXHAUSTED, PermanentStageError, type RetryOutcome, type Transition, type WorkflowDefinition } from './types.js';
+import { ATTEMPTS_EXHAUSTED, PermanentStageError, RetryableStageError, type RetryOutcome, type Transition, type WorkflowDefinition } from './types.js';
+import { isDependencyUnavailable } from '../util/dependency-unavailable.js';
 import { RepeatedFailureLog } from '../util/repeated-failure.js';
 
 export interface WorkflowOptions {
@@ -24,6 +25,19 @@ export interface WorkflowOptions {
   readonly maxAttempts: number;
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
+  /**
+   * How long a stage may keep failing because the database or the file store cannot be reached,
+   * counted from its first start, before those failures count against its attempts. Default 1 hour.
+   */
+  readonly outagePatienceMs?: number;
+}
+
+const OUTAGE_PATIENCE_MS = 60 * 60_000;
+
+/** What the stage's own row said before this attempt started: undefined at its first start. */
+interface EarlierStarts {
+  readonly startedAt: string;
+  readonly attempts: number;
 }
 
 export interface EnqueueInput {
@@ -280,7 +294,8 @@ export class WorkflowEngine {
         output = await stage.run({ run, input: JSON.parse(run.input) as unknown, outputs, signal: controller.signal, attempt: run.attempts });
       } catch (e) {
         if (controller.signal.aborted) return;
-        return await this.failStage(run, def, stage.name, e);
+        const earlier = rows.find((r) => r.stage === stage.name);
+        return await this.failStage(run, def, stage.name, e, earlier && { startedAt: earlier.started_at, attempts: earlier.attempts });
       }
       if (controller.signal.aborted) return;
       const last = index === def.stages.length - 1;
@@ -298,23 +313,49 @@ export class WorkflowEngine {
     }
   }
 
-  private async failStage(run: WorkflowRun, def: WorkflowDefinition, stage: string, e: unknown): Promise<void> {
-    const error = e instanceof PermanentStageError ? e.reason : e instanceof Error ? e.message : String(e);
+  /**
+   * A stage that threw: failed for good (a permanent reason, or its attempts used up), or due again
+   * after a backoff. The run fails with a stable reason; what was thrown stays on the stage's row,
+   * for operators. A database or file store out of reach is no fault of the stage: while it lasts
+   * (up to outagePatienceMs from the stage's first start) the stage waits without using an attempt.
+   */
+  private async failStage(run: WorkflowRun, def: WorkflowDefinition, stage: string, e: unknown, earlier: EarlierStarts | undefined): Promise<void> {
+    const detail = describeFailure(e);
     const attempt = run.attempts;
     const maxAttempts = def.maxAttempts ?? this.options.maxAttempts;
-    if (e instanceof PermanentStageError || attempt >= maxAttempts) {
-      this.logger.warn({ run: run.id, stage, attempt, error }, 'workflow failed');
-      return this.fail(run, def, stage, error, e instanceof PermanentStageError);
+    const firstStart = earlier ? Date.parse(earlier.startedAt) : Date.now();
+    const outage = (isDependencyUnavailable(e) || isStorageUnavailable(e)) && Date.now() - firstStart < (this.options.outagePatienceMs ?? OUTAGE_PATIENCE_MS);
+    if (outage) {
+      const retries = (earlier?.attempts ?? 0) + 1;
+      const delay = this.backoff(retries);
+      this.logger.warn({ run: run.id, stage, error: detail, cause: causeText(e), retryInMs: delay }, 'workflow stage waits for a dependency');
+      return this.retryLater(run, def, stage, detail, delay, { attempts: Math.max(0, attempt - 1) });
     }
-    const delay = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
-    this.logger.info({ run: run.id, stage, attempt, error, retryInMs: delay }, 'workflow stage will retry');
-    await this.record(run, def, [{ kind: 'stage_retry', stage, error, attempt }], { run_after: Date.now() + Math.round(delay * (0.5 + Math.random() / 2)) });
+    if (e instanceof PermanentStageError || attempt >= maxAttempts) {
+      const reason = e instanceof PermanentStageError || e instanceof RetryableStageError ? e.reason : ATTEMPTS_EXHAUSTED;
+      this.logger.warn({ run: run.id, stage, attempt, reason, error: detail }, 'workflow failed');
+      return this.fail(run, def, stage, reason, e instanceof PermanentStageError, detail);
+    }
+    const delay = this.backoff(attempt);
+    this.logger.info({ run: run.id, stage, attempt, error: detail, retryInMs: delay }, 'workflow stage will retry');
+    return this.retryLater(run, def, stage, detail, delay, {});
   }
 
-  private fail(run: WorkflowRun, def: WorkflowDefinition, stage: string, error: string, permanent: boolean): Promise<void> {
+  /** The wait before the `retries`-th retry: doubling from the base, up to the maximum. */
+  private backoff(retries: number): number {
+    return Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (retries - 1));
+  }
+
+  /** The stage due again after `delay`, with jitter. */
+  private retryLater(run: WorkflowRun, def: WorkflowDefinition, stage: string, error: string, delay: number, patch: Partial<WorkflowRun>): Promise<void> {
+    return this.record(run, def, [{ kind: 'stage_retry', stage, error, attempt: run.attempts }], { ...patch, run_after: Date.now() + Math.round(delay * (0.5 + Math.random() / 2)) });
+  }
+
+  /** The run failed with a stable `reason`; the stage's row keeps `detail`, what was thrown. */
+  private fail(run: WorkflowRun, def: WorkflowDefinition, stage: string, reason: string, permanent: boolean, detail = reason): Promise<void> {
     const at = nowIso();
-    return this.record(run, def, [{ kind: 'failed', stage, error }], { status: 'failed', error, completed_at: at, failed_permanently: permanent ? 1 : 0 }, async (tx) => {
-      await tx.workflows.finishStage(run.id, stage, { status: 'failed', output: null, error, finished_at: at });
+    return this.record(run, def, [{ kind: 'failed', stage, error: reason }], { status: 'failed', error: reason, completed_at: at, failed_permanently: permanent ? 1 : 0 }, async (tx) => {
+      await tx.workflows.finishStage(run.id, stage, { status: 'failed', output: null, error: detail, finished_at: at });
     });
   }
 
@@ -334,4 +375,16 @@ export class WorkflowEngine {
       await def.hooks?.onTransitions?.(tx, run, transitions);
     });
   }
+}
+
+/** What a stage threw, for the operator: its reason first when it has one, then what it said. */
+function describeFailure(e: unknown): string {
+  if (e instanceof PermanentStageError || e instanceof RetryableStageError) return e.message === e.reason ? e.reason : `${e.reason}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** What a dependency said, under the refusal that names it. */
+function causeText(e: unknown): string | undefined {
+  const cause = isDependencyUnavailable(e) ? e.cause : e;
+  return cause instanceof Error ? cause.message : undefined;
 }

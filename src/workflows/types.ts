@@ -28,6 +28,17 @@ export class PermanentStageError extends Error {
   }
 }
 
+/**
+ * A failure worth retrying that has a stable reason of its own (the OCR engine failed): once the
+ * stage's attempts are used up, the run fails with that reason instead of `attempts_exhausted`.
+ */
+export class RetryableStageError extends Error {
+  override readonly name = 'RetryableStageError';
+  constructor(readonly reason: string, message?: string, options?: { cause?: unknown }) {
+    super(message ?? reason, options);
+  }
+}
+
 /** The stable reason of a run whose stage used up its attempts (it may have crashed its process each time). */
 export const ATTEMPTS_EXHAUSTED = 'attempts_exhausted';
 

@@ -72,7 +72,7 @@ for (const driver of DRIVERS) {
       engine.wake();
       const failed = await finished(run.id);
       assert.equal(failed.status, 'failed');
-      assert.equal(failed.error, 'disk unplugged');
+      assert.equal(failed.error, 'attempts_exhausted', 'the run says why in a stable word; the stage keeps what was thrown');
       assert.equal(failed.failed_permanently, 0);
       assert.equal(engine.retryRefusal(failed), undefined);
 

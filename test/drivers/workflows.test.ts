@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { createLogger } from '../../src/http/index.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
-import { ATTEMPTS_EXHAUSTED, PermanentStageError, WorkflowEngine, type Stage, type Transition, type WorkflowOptions } from '../../src/workflows/index.js';
+import { ATTEMPTS_EXHAUSTED, PermanentStageError, RetryableStageError, WorkflowEngine, type Stage, type Transition, type WorkflowOptions } from '../../src/workflows/index.js';
 import { DRIVERS } from '../helpers/drivers.js';
 import { tempDir } from '../helpers/server.js';
 
@@ -91,8 +91,16 @@ for (const driver of DRIVERS) {
       e.start();
       const failed = await finished((await enqueue(e)).id);
       assert.equal(failed.status, 'failed');
-      assert.equal(failed.error, 'always');
+      // The run's error is a stable reason a client may be shown; what was thrown stays on the stage.
+      assert.equal(failed.error, 'attempts_exhausted');
+      assert.equal((await storage.workflows.stages(failed.id)).find((s) => s.stage === 'broken')?.error, 'always');
       await e.stop();
+      const r = engine([{ name: 'ocr', run: async () => Promise.reject(new RetryableStageError('ocr_failed', 'the engine crashed')) }], [], 2);
+      r.start();
+      const retried = await finished((await enqueue(r)).id);
+      assert.equal(retried.error, 'ocr_failed', 'a failure with a reason of its own fails the run with it');
+      assert.equal((await storage.workflows.stages(retried.id)).find((s) => s.stage === 'ocr')?.error, 'ocr_failed: the engine crashed');
+      await r.stop();
       let calls = 0;
       const p = engine([{ name: 'perm', run: async () => { calls++; throw new PermanentStageError('pdf_encrypted'); } }]);
       p.start();

@@ -124,6 +124,41 @@ describe('video completes under races and crashes', () => {
     assert.equal((await waitForVideo(app, videoId, settled)).ready, true);
   });
 
+  test('a complete slower than the reconciler\'s patience still processes what it assembled, and says so', async () => {
+    const app = await makeApp(ts, { creditsMicro: CREDITS });
+    const videoId = await createVideo(app);
+    const { uploadId, parts } = await uploadParts(app, videoId, BYTES, PART);
+    const blobs = ts.server.ctx.blobs;
+    const assemble = blobs.completeMultipart.bind(blobs);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const assembling = new Promise<void>((resolve) => (started = resolve));
+    // The store takes its time (a slow bucket): the object is not there until it answers.
+    blobs.completeMultipart = async (...args) => {
+      started();
+      await held;
+      return assemble(...args);
+    };
+    try {
+      const complete = app.sdk('/upload/multipart/complete', { videoId, uploadId, parts });
+      await assembling;
+      // Meanwhile the reconciler takes the complete for dead: no object yet, so back to uploading.
+      await ts.server.ctx.storage.videos.update(videoId, { updated_at: new Date(Date.now() - 60_000).toISOString() });
+      assert.equal(await ts.server.ctx.videos.reconcile(30_000), 1);
+      assert.equal((await row(videoId))?.state, 'uploading');
+      release();
+      const answer = await complete;
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.notEqual((await row(videoId))?.state, 'uploading', 'the success the client heard is a video being processed');
+    } finally {
+      blobs.completeMultipart = assemble;
+      release();
+    }
+    assert.equal((await waitForVideo(app, videoId, settled)).ready, true);
+    assert.equal(CREDITS - (await balance(app)), (await row(videoId))?.cost_micro, 'billed once');
+  });
+
   test('a video deleted while its complete was stuck is settled as failed and never billed', async () => {
     const app = await makeApp(ts, { creditsMicro: CREDITS });
     const videoId = await createVideo(app);
