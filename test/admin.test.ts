@@ -138,7 +138,14 @@ describe('admin API', () => {
       assert.equal(defaultMode.status, 201, 'a POST without a body means no options');
       assert.match(String(defaultMode.body.api_key), /^capout_test_/);
 
-      const revoked = await s.admin('DELETE', `/orgs/${org.id}/keys/${key.id}`);
+      // A DELETE takes no body: an option it does not have is refused, not ignored while the key goes.
+      for (const body of [{ dry_run: true }, [], 'revoke', 1]) {
+        const refused = await s.admin('DELETE', `/orgs/${org.id}/keys/${key.id}`, body);
+        assertError(refused, 400, 'invalid_request');
+      }
+      assert.equal((await authenticateOrgKey(s.server.ctx.storage, key.api_key)).org.id, org.id, 'a refused DELETE revokes nothing');
+
+      const revoked = await s.admin('DELETE', `/orgs/${org.id}/keys/${key.id}`, {});
       assert.equal(revoked.status, 200);
       assert.deepEqual(revoked.body, { success: true });
       await assert.rejects(authenticateOrgKey(s.server.ctx.storage, key.api_key), is401);

@@ -23,7 +23,7 @@ import { closeTakenWithAll } from './take-socket.js';
 import type { UpgradeRouter } from './upgrade.js';
 import type { IdempotencyRepo } from '../storage/index.js';
 import { recordIdempotentAnswer } from './idempotency.js';
-import { useDepthLimitedJson } from './json-body.js';
+import { refuseUnexpectedBody, useDepthLimitedJson } from './json-body.js';
 import { limitPipelining, requestAnswered } from './pipelining.js';
 import { malformedQuery } from './query-encoding.js';
 import { requestIdOf } from './request-id.js';
@@ -199,6 +199,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   // Bodies are JSON (or a surface's own parser); a text/plain body is a wrong content type, not a string.
   app.removeContentTypeParser('text/plain');
   useDepthLimitedJson(app);
+  app.addHook('preValidation', refuseUnexpectedBody);
   app.setErrorHandler(errorHandler);
   app.setValidatorCompiler(requestValidators());
   installContract(app, { check: config.checkResponses });

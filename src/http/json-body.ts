@@ -123,6 +123,19 @@ export function useDepthLimitedJson(app: FastifyInstance, maxDepth = MAX_JSON_DE
   });
 }
 
+/**
+ * preValidation hook of every route: a route that takes no body has no body schema, so a JSON body
+ * sent to it (a DELETE with {"dry_run": true}) would be ignored and the action carried out anyway.
+ * Only {} is taken there; any other JSON is refused, as a property a body schema lacks is.
+ */
+export function refuseUnexpectedBody(req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  const body: unknown = req.body;
+  if (body === undefined || req.routeOptions.schema?.body !== undefined || !/json/i.test(req.headers['content-type'] ?? '')) return done();
+  const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
+  if (fields?.length === 0) return done();
+  done(new AppError('invalid_request', fields ? `This route takes no body: body has an unknown property "${fields[0] ?? ''}"` : 'This route takes no body'));
+}
+
 /** preValidation hook: a POST without a body (curl -X POST) means "no options", validated as {}. */
 export function bodylessAsEmpty(req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   if (req.body === undefined && req.method === 'POST') req.body = {};

@@ -91,7 +91,7 @@ export function publicStreamKey(req: FastifyRequest): string | undefined {
   const header = bearerToken(req.headers.authorization);
   if (header !== undefined) return header;
   const { key } = req.query as { key?: unknown };
-  if (Array.isArray(key)) throw new AppError('invalid_request', 'querystring/key must be given once');
+  if (Array.isArray(key)) throw new AppError('invalid_request', 'querystring.key must be given once');
   return typeof key === 'string' && key !== '' ? key : undefined;
 }
 
