@@ -59,6 +59,12 @@ function checkName(name: string): string {
   return name;
 }
 
+/** A webhook's description, held to the API's rule: at most 500 characters, no control characters. */
+function checkDescription(text: string | undefined): string | undefined {
+  if (text !== undefined && ([...text].length > 500 || schemas.CONTROL_CHARACTER.test(text))) throw new UsageError('--description must be at most 500 characters without control characters');
+  return text;
+}
+
 export async function runAdmin(config: Config, positionals: readonly string[], flags: Flags): Promise<unknown> {
   const [resource, action] = positionals;
   refuseUnknownFlags(`${resource ?? ''} ${action ?? ''}`, flags);
@@ -123,7 +129,7 @@ async function runWebhooks(webhooks: WebhookService, action: string | undefined,
   try {
     switch (action ?? '') {
       case 'create': {
-        const { endpoint, secret } = await webhooks.create(need(flags, 'org'), { url: need(flags, 'url'), events: list('events'), description: flags.get('--description') });
+        const { endpoint, secret } = await webhooks.create(need(flags, 'org'), { url: need(flags, 'url'), events: list('events'), description: checkDescription(flags.get('--description')) });
         return { ...presentEndpoint(endpoint), secret };
       }
       case 'list':
@@ -133,7 +139,7 @@ async function runWebhooks(webhooks: WebhookService, action: string | undefined,
       case 'update': {
         const enabled = flags.has('--enabled') ? oneOf(flags, 'enabled', ['true', 'false']) === 'true' : undefined;
         const events = flags.get('--events') === 'all' ? null : list('events');
-        return presentEndpoint(await webhooks.update(need(flags, 'webhook'), { url: flags.get('--url'), events, description: flags.get('--description'), enabled }));
+        return presentEndpoint(await webhooks.update(need(flags, 'webhook'), { url: flags.get('--url'), events, description: checkDescription(flags.get('--description')), enabled }));
       }
       case 'delete':
         await webhooks.remove(need(flags, 'webhook'));

@@ -158,6 +158,23 @@ describe('bad receivers and bad filters (127.0.0.1 allow-listed)', () => {
     assert.equal((await ts.admin('DELETE', `/webhooks/${ok.body.id as string}`)).status, 200);
   });
 
+  test('a description with a control character (C0, DEL or C1) is 400 invalid_request, made or changed', async () => {
+    const receiver = await startReceiver();
+    receivers.push(receiver);
+    for (const description of ['a\u0001b', 'line\nbreak', 'tab\there', 'del\u007f', '\u001b[31mred', 'next\u0085line', 'csi\u009b31m']) {
+      const res = await ts.admin('POST', `/orgs/${orgId}/webhooks`, { url: receiver.url, description });
+      assert.deepEqual([res.status, res.body.code], [400, 'invalid_request'], JSON.stringify(description));
+      assert.match(res.body.error as string, /^body\.description /);
+    }
+    const ok = await ts.admin('POST', `/orgs/${orgId}/webhooks`, { url: receiver.url, description: 'Billing sync — «ledger» \u05E9\u05DC\u05D5\u05DD' });
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    const id = ok.body.id as string;
+    const patched = await ts.admin('PATCH', `/webhooks/${id}`, { description: 'a\u0001b' });
+    assert.deepEqual([patched.status, patched.body.code], [400, 'invalid_request'], JSON.stringify(patched.body));
+    assert.equal((await ts.admin('GET', `/webhooks/${id}`)).body.description, 'Billing sync — «ledger» \u05E9\u05DC\u05D5\u05DD');
+    assert.equal((await ts.admin('DELETE', `/webhooks/${id}`)).status, 200);
+  });
+
   test('a redirect (to a private address) is not followed: a failed attempt, retried', async () => {
     const target = await startReceiver();
     receivers.push(target);

@@ -1,5 +1,6 @@
 // `capstan admin webhooks …` against the configured storage, offline: create (secret shown once),
-// list, update, the test message queued for a running server, a stable error code, delete.
+// list, update, the test message queued for a running server, a stable error code, a description
+// with a control character refused, delete.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
@@ -37,5 +38,10 @@ test('capstan admin webhooks: create, list, update, test, a refused URL, delete'
   assert.equal(queued.status, 'pending');
   assert.equal(refused.code, 1);
   assert.equal((JSON.parse(refused.stderr) as { code: string }).code, 'url_not_allowed', refused.stderr);
+  // A description with a control character is refused as the API refuses it.
+  const controlled = await runCli(['admin', 'webhooks', 'update', '--webhook', id, '--description', 'a\u0001b'], env);
+  assert.equal(controlled.code, 2, controlled.stderr);
+  assert.match(controlled.stderr, /--description must be at most 500 characters without control characters/);
+  assert.equal((await cli('webhooks', 'get', '--webhook', id)).description, 'renamed');
   assert.deepEqual(await cli('webhooks', 'delete', '--webhook', id), { success: true });
 });

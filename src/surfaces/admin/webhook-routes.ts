@@ -17,7 +17,7 @@ const Url = Type.String({ minLength: 1, maxLength: 16_384, description: 'https:/
 const EventFilter = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9_.]+(\\.\\*)?$' }), {
   minItems: 1, maxItems: 100, description: 'Event types, or prefixes ending in .* (document.*); omitted: every event',
 });
-const Description = Type.String({ maxLength: 500, description: 'Free text for people' });
+const Description = Type.String({ maxLength: 500, pattern: `^[^${schemas.CONTROL_CHARACTERS}]*$`, description: 'Free text for people: at most 500 characters, no control characters (line breaks included)' });
 const Status = Type.Union([Type.Literal('pending'), Type.Literal('delivering'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')], { description: 'Only deliveries in this state' });
 /** What a URL or events filter can be refused with. */
 const REFUSED_ENDPOINT = ['invalid_webhook_url', 'url_not_allowed', 'unknown_event_type'] as const;

@@ -11887,7 +11887,7 @@ export interface operations {
                     url: string;
                     /** @description Event types, or prefixes ending in .* (document.*); omitted: every event */
                     events?: string[];
-                    /** @description Free text for people */
+                    /** @description Free text for people: at most 500 characters, no control characters (line breaks included) */
                     description?: string;
                 };
             };
