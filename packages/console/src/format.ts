@@ -48,3 +48,14 @@ export const formatNumber = (n: number, digits = 1): string => (Number.isInteger
  * it (an id shown reversed). Markup wraps names in <bdi> instead.
  */
 export const isolate = (name: string): string => `\u2068${name}\u2069`;
+
+/** Unicode's bidi formatting characters: marks, embeddings, overrides and isolates. */
+const BIDI_FORMATTING = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A value as indented JSON to show as text, its bidi formatting characters written as \u escapes (the
+ * same JSON): one inside a string, a tenant's payload, would otherwise reorder the keys and quotes
+ * after it on its line, and would not be seen at all.
+ */
+export const formatJson = (value: unknown): string =>
+  JSON.stringify(value, null, 2).replace(BIDI_FORMATTING, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

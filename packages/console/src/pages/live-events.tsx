@@ -6,7 +6,7 @@ import { describeError } from '../api/http.js';
 import { openStream, type StreamState } from '../api/sse.js';
 import type { LiveEvent } from '../api/types.js';
 import { Empty, ErrorNote, LiveBadge } from '../components/notice.js';
-import { formatBytes, formatTime } from '../format.js';
+import { formatBytes, formatJson, formatTime } from '../format.js';
 import { navigate, useRoute } from '../router.js';
 import { Table } from '../components/table.js';
 
@@ -90,7 +90,7 @@ function EventDetail({ event, onResume, onClose }: { event: LiveEvent; onResume:
         {event.truncated && <span class="badge warn">truncated ({event.size_bytes} bytes)</span>}
       </div>
       <p class="mono muted">{event.id}</p>
-      <pre class="json" tabIndex={0} role="region" aria-label="The event as JSON">{JSON.stringify(event, null, 2)}</pre>
+      <pre class="json" tabIndex={0} role="region" aria-label="The event as JSON">{formatJson(event)}</pre>
       <div class="actions">
         <button type="button" onClick={onResume}>Resume from here</button>
         <button type="button" onClick={onClose}>Close</button>

@@ -101,7 +101,7 @@ function AppItem({ app, onChanged, confirm, showSecret }: { app: App; onChanged:
         </form>
       ) : (
         <>
-          <p>Allowed origins: {app.allowed_origins.length === 0 ? <span class="muted">none</span> : app.allowed_origins.map((o) => <span key={o} class="chip mono">{o}</span>)}</p>
+          <p>Allowed origins: {app.allowed_origins.length === 0 ? <span class="muted">none</span> : app.allowed_origins.map((o) => <bdi key={o} class="chip mono">{o}</bdi>)}</p>
           <div class="actions">
             <button type="button" onClick={() => { setOrigins(app.allowed_origins.join('\n')); setEditing(true); }}>Edit origins</button>
             <button type="button" class="danger" onClick={regenerate}>Regenerate keys</button>

@@ -6,7 +6,7 @@ import type { Page, WebhookDelivery, WebhookEndpoint, WebhookEndpointWithSecret 
 import { useDialogs } from '../components/dialogs.js';
 import { Empty, ErrorNote } from '../components/notice.js';
 import { OrgPicker, useOrgChoice } from '../components/org-picker.js';
-import { formatTime } from '../format.js';
+import { formatTime, isolate } from '../format.js';
 import { useAction, useLoad, useReloadOnReturn, useThrottled } from '../hooks.js';
 import { useOrgEvents } from '../live/org-events.js';
 import { Table } from '../components/table.js';
@@ -128,7 +128,7 @@ function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
                   <th scope="row">{d.type} <span class="mono muted small">{d.event_id}</span></th>
                   <td><span class={`status status-${d.status}`}>{d.status}</span></td>
                   <td class="num">{d.attempt_count}</td>
-                  <td>{last ? `${last.outcome}${last.status_code !== null ? ` ${last.status_code}` : ''}${last.error ? `: ${last.error}` : ''}` : '–'}</td>
+                  <td>{last ? <>{last.outcome}{last.status_code !== null ? ` ${last.status_code}` : ''}{last.error && <>: <bdi>{last.error}</bdi></>}</> : '–'}</td>
                   <td>{formatTime(d.updated_at)}</td>
                   <td><button type="button" onClick={() => retry(d)} disabled={action.busy || !endpoint.enabled || d.status === 'delivering'} aria-label={`Retry delivery ${d.id}`}>Retry</button></td>
                 </tr>
@@ -158,7 +158,7 @@ function EndpointItem({ w, onChanged, dialogs }: { w: WebhookEndpoint; onChanged
   });
   const remove = () => dialogs.confirm({
     title: 'Delete this endpoint?',
-    message: <p>Nothing more is sent to <span class="mono">{w.url}</span> and its open deliveries are cancelled.</p>,
+    message: <p>Nothing more is sent to <bdi class="mono">{w.url}</bdi> and its open deliveries are cancelled.</p>,
     confirmLabel: 'Delete endpoint',
     onConfirm: async () => {
       await del(base);
@@ -169,10 +169,10 @@ function EndpointItem({ w, onChanged, dialogs }: { w: WebhookEndpoint; onChanged
   return (
     <li class="item" data-testid="webhook-item">
       <div class="item-head">
-        <h3 class="mono">{w.url}</h3>
+        <h3 class="mono"><bdi>{w.url}</bdi></h3>
         <span class={`tag ${w.enabled ? 'ok' : 'warn'}`}>{w.enabled ? 'enabled' : `disabled${w.disabled_reason ? ` (${w.disabled_reason})` : ''}`}</span>
       </div>
-      <p class="muted">{w.description ?? 'No description'} · events: {w.events ? w.events.join(', ') : 'all'}{w.failing_since ? ` · failing since ${formatTime(w.failing_since)}` : ''}</p>
+      <p class="muted">{w.description !== null ? <bdi data-testid="webhook-description">{w.description}</bdi> : 'No description'} · events: {w.events ? w.events.join(', ') : 'all'}{w.failing_since ? ` · failing since ${formatTime(w.failing_since)}` : ''}</p>
       <div class="actions">
         <button type="button" aria-expanded={open} aria-controls={panel} onClick={() => setOpen(!open)}>{open ? 'Hide deliveries' : 'Show deliveries'}</button>
         <button type="button" onClick={test} disabled={action.busy || !w.enabled}>Send test</button>
@@ -199,7 +199,7 @@ export function Webhooks() {
   const list = orgId ? endpoints.data?.data ?? [] : [];
   const created = (w: WebhookEndpointWithSecret) => {
     endpoints.reload();
-    dialogs.showSecret({ title: 'Signing secret', secrets: [{ label: `Secret of ${w.url}`, value: w.secret }] });
+    dialogs.showSecret({ title: 'Signing secret', secrets: [{ label: `Secret of ${isolate(w.url)}`, value: w.secret }] });
   };
   return (
     <>

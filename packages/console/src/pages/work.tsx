@@ -32,7 +32,7 @@ function RunRow({ run }: { run: WorkRun }) {
         <ul class="chips" aria-label={`Stages of ${run.resource_id}`}>
           {run.stages.map((s) => <li key={s.name} class={`chip stage-${s.status}`} title={s.error ?? s.status}>{s.name}: {s.status}</li>)}
         </ul>
-        {run.error && <p class="error-text">{run.error}</p>}
+        {run.error && <p class="error-text"><bdi>{run.error}</bdi></p>}
         {run.status === 'failed' && !run.retryable && run.retry_refusal && <p class="muted small">Not retryable: {run.retry_refusal}</p>}
         <ErrorNote error={action.error} />
       </td>
