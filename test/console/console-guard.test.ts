@@ -1,6 +1,7 @@
 // The operator console's guard in a real browser: a session that expires while a page is open sends it
-// back to sign-in saying so; a forged cookie opens nothing; a page on another site cannot make the
-// console's server change anything with the operator's cookie; the pages work from the keyboard.
+// back to sign-in saying so, and a sign-out in another tab says that instead; a forged cookie opens
+// nothing; a page on another site cannot make the console's server change anything with the
+// operator's cookie; the pages work from the keyboard.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -74,6 +75,21 @@ describe('the console guard in Chromium', () => {
     const res = await fetch(`${short.url}/admin/v1/orgs`, { headers: { cookie } });
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { code: string }).code, 'session_expired');
+    await context.close();
+  });
+
+  test('signing out in another tab returns the open one to sign-in saying so, not that the session expired', async () => {
+    const context = await browser.newContext();
+    const open = await signIn(context);
+    const other = await context.newPage();
+    await other.goto(`${ts.url}/console/orgs`);
+    await other.getByRole('heading', { level: 1, name: 'Organizations' }).waitFor();
+    await other.getByRole('button', { name: 'Sign out' }).click();
+    await other.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    // No click and no reload in the open tab: its live stream's stream.expired (signed_out) moves it.
+    const notice = open.getByTestId('sign-in-notice');
+    await notice.waitFor({ timeout: 15_000 });
+    assert.equal(await notice.innerText(), 'You signed out in another tab or window. Sign in again.');
     await context.close();
   });
 

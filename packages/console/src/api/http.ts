@@ -22,8 +22,14 @@ export interface CallOptions {
   readonly quiet401?: boolean;
 }
 
+/** Why the sign-in form shows, by the code or stream reason that ended the session. */
+const LOST: Record<string, string> = {
+  session_expired: 'Your session expired. Sign in again.',
+  signed_out: 'You signed out in another tab or window. Sign in again.',
+};
+
 export function sessionLost(code: string): void {
-  signedOut(code === 'session_expired' ? 'Your session expired. Sign in again.' : 'You are signed out. Sign in to continue.');
+  signedOut(LOST[code] ?? 'You are signed out. Sign in to continue.');
 }
 
 export async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {

@@ -109,9 +109,16 @@ export function openStream(path: string, options: StreamOptions): Stream {
         }
       });
     }
-    es.addEventListener('stream.expired', () => {
+    // The session's end (reason token_expired) or a sign-out elsewhere (signed_out): the page says which.
+    es.addEventListener('stream.expired', (e) => {
+      let reason: unknown;
+      try {
+        reason = (JSON.parse((e as MessageEvent<string>).data) as { reason?: unknown }).reason;
+      } catch {
+        // a frame without a reason: the session expired
+      }
       stop();
-      sessionLost('session_expired');
+      sessionLost(reason === 'signed_out' ? 'signed_out' : 'session_expired');
     });
     es.addEventListener('stream.unauthorized', () => void retry(url));
     es.addEventListener('stream.stale_resume', () => {
