@@ -1,6 +1,7 @@
 // Loading data and running actions with their busy and error states, the same way on every page.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from './api/http.js';
+import { createStore } from './store.js';
 
 export interface Loaded<T> {
   readonly data: T | undefined;
@@ -46,15 +47,27 @@ export interface Action {
   clear(): void;
 }
 
-/** A button's or form's action: one at a time, its failure kept to show beside it. */
+/** The action that succeeded last: what the others still show as failed was about an older state. */
+const lastSuccess = createStore<{ readonly by: object } | null>(null);
+
+/**
+ * A button's or form's action: one at a time, its failure kept to show beside it until it runs again,
+ * `clear` is called (a form calls it on input: the message was about the value before) or another
+ * action of the page succeeds.
+ */
 export function useAction(): Action {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const self = useRef({}).current;
+  useEffect(() => lastSuccess.subscribe((success) => {
+    if (success?.by !== self) setError(null);
+  }), []);
   const run = useCallback(async (work: () => Promise<void>) => {
     setBusy(true);
     setError(null);
     try {
       await work();
+      lastSuccess.set({ by: self });
       return true;
     } catch (e) {
       setError(describeError(e));
@@ -63,7 +76,8 @@ export function useAction(): Action {
       setBusy(false);
     }
   }, []);
-  return { busy, error, run, clear: () => setError(null) };
+  const clear = useCallback(() => setError(null), []);
+  return { busy, error, run, clear };
 }
 
 /** Calls fn at most once per interval while it keeps being asked (an event tail that floods). */

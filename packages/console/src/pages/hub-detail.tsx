@@ -28,7 +28,7 @@ function AddContact({ hubId, onAdded }: { hubId: string; onAdded: () => void }) 
     });
   };
   return (
-    <form class="inline-form" onSubmit={submit}>
+    <form class="inline-form" onSubmit={submit} onInput={action.clear}>
       <div class="field inline">
         <label for="contact-name">Contact name</label>
         <input id="contact-name" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />

@@ -23,7 +23,7 @@ function CreateHub({ orgId, onCreated }: { orgId: string; onCreated: (h: Hub) =>
     });
   };
   return (
-    <form class="inline-form" onSubmit={submit}>
+    <form class="inline-form" onSubmit={submit} onInput={action.clear}>
       <div class="field inline">
         <label for="hub-name">New hub name</label>
         <input id="hub-name" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />

@@ -32,7 +32,7 @@ function CreateApp({ orgId, onCreated }: { orgId: string; onCreated: (a: AppCrea
     });
   };
   return (
-    <form class="form-grid" onSubmit={submit} aria-label="Create an app">
+    <form class="form-grid" onSubmit={submit} onInput={action.clear} aria-label="Create an app">
       <div class="field">
         <label for="app-name">App name</label>
         <input id="app-name" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />
@@ -88,7 +88,7 @@ function AppItem({ app, onChanged, confirm, showSecret }: { app: App; onChanged:
       </div>
       <p class="muted">Created {formatTime(app.created_at)}. Keys: {active.length === 0 ? 'none active' : active.map((k) => `${k.kind} ${k.display}`).join(', ')}</p>
       {editing ? (
-        <form onSubmit={save}>
+        <form onSubmit={save} onInput={action.clear}>
           <div class="field">
             <label for={fieldId}>Allowed origins of <bdi>{app.name}</bdi> (one per line)</label>
             <textarea id={fieldId} rows={3} value={origins} onInput={(e) => setOrigins(e.currentTarget.value)} />
@@ -103,7 +103,7 @@ function AppItem({ app, onChanged, confirm, showSecret }: { app: App; onChanged:
         <>
           <p>Allowed origins: {app.allowed_origins.length === 0 ? <span class="muted">none</span> : app.allowed_origins.map((o) => <bdi key={o} class="chip mono">{o}</bdi>)}</p>
           <div class="actions">
-            <button type="button" onClick={() => { setOrigins(app.allowed_origins.join('\n')); setEditing(true); }}>Edit origins</button>
+            <button type="button" onClick={() => { setOrigins(app.allowed_origins.join('\n')); action.clear(); setEditing(true); }}>Edit origins</button>
             <button type="button" class="danger" onClick={regenerate}>Regenerate keys</button>
           </div>
         </>

@@ -31,6 +31,8 @@ export function OrgCredits({ orgId, refresh, onChanged, confirm }: { orgId: stri
   const submit = async (e: Event) => {
     e.preventDefault();
     if (kind === 'correction') {
+      // The correction runs in the confirmation, which shows its own failure: the form's is past.
+      action.clear();
       confirm({
         title: 'Remove credits?',
         message: <p>This takes {formatInt(Math.trunc(Number(amount)))} micro-credits from the balance, recorded with the reason “{reason}”.</p>,
@@ -45,7 +47,7 @@ export function OrgCredits({ orgId, refresh, onChanged, confirm }: { orgId: stri
   return (
     <section aria-labelledby="credits-h" class="card">
       <h2 id="credits-h">Credits</h2>
-      <form class="form-grid" onSubmit={submit}>
+      <form class="form-grid" onSubmit={submit} onInput={action.clear}>
         <div class="field">
           <label for="credit-kind">Change</label>
           <select id="credit-kind" value={kind} onChange={(e) => {

@@ -51,7 +51,7 @@ export function OrgKeys({ orgId, keys, onChanged, confirm, showSecret }: Props) 
   return (
     <section aria-labelledby="keys-h" class="card">
       <h2 id="keys-h">API keys</h2>
-      <form class="inline-form" onSubmit={create}>
+      <form class="inline-form" onSubmit={create} onInput={action.clear}>
         <div class="field inline">
           <label for="key-mode">Mode</label>
           <select id="key-mode" value={mode} onChange={(e) => setMode(e.currentTarget.value === 'live' ? 'live' : 'test')}>

@@ -25,7 +25,7 @@ function CreateOrg({ onCreated }: { onCreated: (org: OrgCreated) => void }) {
     });
   };
   return (
-    <form class="card form-grid" onSubmit={submit} aria-labelledby="create-org-h">
+    <form class="card form-grid" onSubmit={submit} onInput={action.clear} aria-labelledby="create-org-h">
       <h2 id="create-org-h">Create an organization</h2>
       <div class="field">
         <label for="org-name">Name</label>

@@ -22,7 +22,7 @@ export function SignIn({ notice }: { notice: string | null }) {
     <section class="sign-in">
       <h1>Sign in</h1>
       {notice && <p class="notice" role="status" data-testid="sign-in-notice">{notice}</p>}
-      <form onSubmit={submit} class="card">
+      <form onSubmit={submit} onInput={action.clear} class="card">
         <div class="field">
           <label for="admin-token">Admin token</label>
           <input id="admin-token" name="admin-token" type="password" autocomplete="off" required maxLength={4096}

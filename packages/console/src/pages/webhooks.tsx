@@ -37,7 +37,7 @@ function CreateWebhook({ orgId, onCreated }: { orgId: string; onCreated: (w: Web
     });
   };
   return (
-    <form class="card form-grid" onSubmit={submit} aria-labelledby="create-wh-h">
+    <form class="card form-grid" onSubmit={submit} onInput={action.clear} aria-labelledby="create-wh-h">
       <h2 id="create-wh-h">Add an endpoint</h2>
       <div class="field wide">
         <label for="wh-url">URL</label>
