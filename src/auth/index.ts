@@ -1,7 +1,7 @@
 export { KEY_PREFIXES, generateKey, hashKey, looksLikeKey, type GeneratedKey, type KeyPrefix } from './keys.js';
 export { TokenService, type TokenAudience, type VerifiedToken, type IssuedToken } from './tokens.js';
 export { authenticateOrgKey, authenticateAppKey, rememberedOrgKey, bearerToken, type OrgPrincipal, type AppPrincipal } from './credentials.js';
-export { checkAdminToken } from './admin.js';
+export { checkAdminToken, isAdminToken } from './admin.js';
 export { CallerIdentifier, countsPerAddress, presentedCredentials, type CallerOptions } from './callers.js';
 export { allowedOriginEntry, allowedOriginList, checkAppOrigin, originAllowed } from './origins.js';
 export { cacheCredentials, CredentialCache, DEFAULT_CREDENTIAL_CACHE, type CredentialCacheOptions, type RevocationFeed } from './credential-cache.js';

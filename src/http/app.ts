@@ -65,7 +65,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     bodyLimit: config.bodyLimitBytes,
     trustProxy: trusted ?? false,
     requestIdHeader: false,
-    genReqId: (req) => requestIdOf(req),
+    genReqId: (req) => requestIdOf(req, config.adminToken),
     forceCloseConnections: 'idle',
     // Requests that still arrive while closing are refused by the hook below, in the catalogue's shape.
     return503OnClosing: false,

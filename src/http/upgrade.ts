@@ -40,6 +40,8 @@ export type UpgradeCheck = (req: IncomingMessage, url: URL) => Promise<void>;
 export interface UpgradeOptions {
   /** Frames (messages, pings, pongs) a client may send per second, with a burst of as many. */
   readonly maxMessagesPerSecond: number;
+  /** CAPSTAN_ADMIN_TOKEN, never taken for a request id. */
+  readonly adminToken: string | null;
 }
 
 interface Route {
@@ -63,14 +65,14 @@ export class UpgradeRouter {
     private readonly logger: Logger,
     private readonly options: UpgradeOptions,
   ) {
-    this.wss.on('headers', (headers, req) => headers.push(`X-API-Version: ${VERSION}`, `X-Request-ID: ${requestIdOf(req)}`));
+    this.wss.on('headers', (headers, req) => headers.push(`X-API-Version: ${VERSION}`, `X-Request-ID: ${requestIdOf(req, this.options.adminToken)}`));
     // `ws` would refuse a malformed handshake (a POST, a bad key or version) itself, in plain text and
     // without X-API-Version; it is answered in the catalogue's shape like every other refusal.
     this.wss.on('wsClientError', (err, socket, req) => {
       const refusal = req.method !== 'GET'
         ? new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' })
         : new AppError('invalid_request', `The WebSocket handshake is not valid: ${err.message}`, /Version/.test(err.message) ? { 'Sec-WebSocket-Version': '13, 8' } : {});
-      refuseUpgrade(socket, refusal, requestIdOf(req));
+      refuseUpgrade(socket, refusal, requestIdOf(req, this.options.adminToken));
     });
   }
 
@@ -93,11 +95,11 @@ export class UpgradeRouter {
       // the path's HTTP route answers it (a 404 where there is none, a 426 on a WebSocket path).
       if (!route) {
         const refused = serveIgnoringUpgrade(server, req, socket, head);
-        if (refused !== undefined) refuseUpgrade(socket, new AppError('invalid_request', refused), requestIdOf(req));
+        if (refused !== undefined) refuseUpgrade(socket, new AppError('invalid_request', refused), requestIdOf(req, this.options.adminToken));
         return;
       }
       // Refused before any credential is read or any connection slot taken.
-      if (req.method !== 'GET') return refuseUpgrade(socket, new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' }), requestIdOf(req));
+      if (req.method !== 'GET') return refuseUpgrade(socket, new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' }), requestIdOf(req, this.options.adminToken));
       let accepting = false;
       let accepted: WebSocket | undefined;
       const accept = () =>
@@ -121,7 +123,7 @@ export class UpgradeRouter {
           const known = (e instanceof Error ? toAppError(e) : undefined) ?? new AppError('internal');
           if (isDependencyRefusal(known)) this.logger.warn({ code: known.code, reason: known.message, ...causeOf(e, known) }, 'websocket upgrade refused while a dependency is away');
           else if (!isAppError(e)) this.logger.error({ err: e }, 'websocket upgrade failed');
-          return refuseUpgrade(socket, known, requestIdOf(req));
+          return refuseUpgrade(socket, known, requestIdOf(req, this.options.adminToken));
         }
         if (!(e instanceof UpgradeAborted)) this.logger.error({ err: e }, 'websocket handler failed');
         // A socket whose handler failed has nobody to serve it.

@@ -191,7 +191,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     publicUrl,
     logger,
   });
-  const upgrades = new UpgradeRouter(logger, { maxMessagesPerSecond: config.realtimeWsMaxMessagesPerSecond });
+  const upgrades = new UpgradeRouter(logger, { maxMessagesPerSecond: config.realtimeWsMaxMessagesPerSecond, adminToken: config.adminToken });
   workflows.define(organizerWorkflow({
     storage,
     blobs,

@@ -1,6 +1,6 @@
 // What the log says about clients, read from a real `capstan serve`: a credential in the query string
-// is masked however its name is spelled, and a client that hangs up half way through its request body
-// is not a server error.
+// is masked however its name is spelled, neither a credential nor the admin token is taken for a
+// request id, and a client that hangs up half way through its request body is not a server error.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
@@ -87,6 +87,21 @@ describe('log hygiene', () => {
     }
     assert.equal(urls.filter((u) => u === '/status/capout_test_***').length, 2, 'the percent-encoded key is masked too');
     assert.ok(lines().some((l) => l.url === '/healthz?probe=ordinary-id' && l.reqId === 'trace-42.a:b_c'));
+  });
+
+  test('the admin token sent as X-Request-ID is neither echoed nor logged', async () => {
+    const admin = await fetch(`${url}/admin/v1/orgs?limit=1&probe=admin-token-id`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'X-Request-ID': ADMIN_TOKEN } });
+    await admin.text();
+    assert.equal(admin.status, 200);
+    const bare = await fetch(`${url}/healthz?probe=admin-token-id`, { headers: { 'X-Request-ID': ADMIN_TOKEN } });
+    await bare.text();
+    for (const res of [admin, bare]) {
+      assert.notEqual(res.headers.get('x-request-id'), ADMIN_TOKEN);
+      assert.match(String(res.headers.get('x-request-id')), /^[0-9a-f-]{36}$/, 'a generated id instead');
+    }
+    const lines = () => serve.logs().filter((l) => l.msg === 'request' && String(l.url).includes('probe=admin-token-id'));
+    await until(() => lines().length >= 2, 'the request lines');
+    assert.ok(!serve.stdout.includes(ADMIN_TOKEN), 'the admin token reached the log');
   });
 
   test('a client that hangs up in the middle of its body is not a server error, and the server goes on', async () => {
