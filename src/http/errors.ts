@@ -4,7 +4,7 @@
 export const ERRORS = {
   invalid_request: { status: 400, message: 'The request is missing a parameter or has an invalid one' },
   malformed_json: { status: 400, message: 'The request body is not valid JSON' },
-  invalid_cursor: { status: 400, message: 'Last-Event-ID must be a UUIDv7' },
+  invalid_cursor: { status: 400, message: 'The resume cursor must be a UUIDv7' },
   invalid_document: { status: 400, message: 'The document cannot be read' },
   invalid_webhook_url: { status: 400, message: 'The webhook URL is not one Capstan sends to' },
   url_not_allowed: { status: 400, message: 'The URL points to a non-public address' },

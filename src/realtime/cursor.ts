@@ -6,15 +6,29 @@ import { AppError } from '../http/errors.js';
 import type { EventLog } from '../events/index.js';
 import { isUuidV7 } from '../util/ids.js';
 
+/** A cursor as the request gave it, and where: the refusal names what the client actually sent. */
+export interface GivenCursor {
+  readonly value: string | undefined;
+  /** `Last-Event-ID`, or the query parameter's name. */
+  readonly from: string;
+}
+
+/** The Last-Event-ID header unless it is missing or empty, else the query parameter `name`. */
+export function headerFirst(header: string | string[] | undefined, name: string, value: string | undefined): GivenCursor {
+  return typeof header === 'string' && header !== '' ? { value: header, from: 'Last-Event-ID' } : { value, from: name };
+}
+
 /**
  * The cursor as the log compares it, or undefined without one; a malformed or future one is 400
- * invalid_cursor. An empty one is none, in a query parameter as in the header: an EventSource's
- * lastEventId is '' until its first event, and a client that copies it into the URL sends `last_event_id=`.
+ * invalid_cursor, naming the header or parameter it came in. An empty one is none, in a query
+ * parameter as in the header: an EventSource's lastEventId is '' until its first event, and a client
+ * that copies it into the URL sends `last_event_id=`.
  */
-export async function resumeCursor(log: Pick<EventLog, 'checkCursor'>, given: string | undefined): Promise<string | undefined> {
-  if (given === undefined || given === '') return undefined;
-  if (!isUuidV7(given)) throw new AppError('invalid_cursor');
-  const cursor = given.toLowerCase();
-  if ((await log.checkCursor(cursor)) === 'future') throw new AppError('invalid_cursor', 'Last-Event-ID is from the future');
+export async function resumeCursor(log: Pick<EventLog, 'checkCursor'>, given: GivenCursor): Promise<string | undefined> {
+  const { value, from } = given;
+  if (value === undefined || value === '') return undefined;
+  if (!isUuidV7(value)) throw new AppError('invalid_cursor', `${from} must be a UUIDv7`);
+  const cursor = value.toLowerCase();
+  if ((await log.checkCursor(cursor)) === 'future') throw new AppError('invalid_cursor', `${from} is from the future`);
   return cursor;
 }

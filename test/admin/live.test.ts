@@ -125,7 +125,7 @@ describe('admin live views', () => {
       ['document_id=doc_nope', auth, 404, 'not_found'],
       ['video_id=nope', auth, 404, 'not_found'],
       ['job_id=nope', auth, 404, 'not_found'],
-      [`org_id=${org.id}&after=not-a-cursor`, auth, 400, 'invalid_cursor'],
+      [`org_id=${org.id}&after=bogus`, auth, 400, 'invalid_cursor'],
       [`org_id=${org.id}&after=7fffffff-ffff-7fff-bfff-ffffffffffff`, auth, 400, 'invalid_cursor'],
       [`org_id=${org.id}&type=Bad Type`, auth, 400, 'invalid_request'],
       [`org_id=${org.id}`, { ...auth, 'last-event-id': 'nope' }, 400, 'invalid_cursor'],
@@ -137,6 +137,12 @@ describe('admin live views', () => {
       assert.equal(res.status, status, query);
       assert.equal(((await res.json()) as Msg).code, code, query);
     }
+    // A refused cursor is named as the client sent it: `after` wins over the header, which is named when alone.
+    const refusal = async (query: string, headers: Record<string, string>) =>
+      ((await (await fetch(`${ts.url}/admin/v1/live/events?org_id=${org.id}${query}`, { headers })).json()) as { error: string }).error;
+    assert.equal(await refusal('&after=bogus', { ...auth, 'last-event-id': 'nope' }), 'after must be a UUIDv7');
+    assert.equal(await refusal('&after=7fffffff-ffff-7fff-bfff-ffffffffffff', auth), 'after is from the future');
+    assert.equal(await refusal('', { ...auth, 'last-event-id': 'nope' }), 'Last-Event-ID must be a UUIDv7');
     const sys = await fetch(`${ts.url}/admin/v1/live/system`);
     assert.equal(sys.status, 401);
     assert.equal(((await sys.json()) as Msg).code, 'unauthorized');

@@ -49,8 +49,10 @@ describe('hub realtime stream', () => {
       const viaHeader = await openSse(hub.streamUrl(), { token: m.token, lastEventId: bad });
       assert.equal(viaHeader.status, 400, bad);
       assert.equal(JSON.parse(viaHeader.body).code, 'invalid_cursor');
+      assert.match(JSON.parse(viaHeader.body).error as string, /^Last-Event-ID (must be a UUIDv7|is from the future)$/);
       const viaQuery = await openSse(hub.streamUrl(`&last_event_id=${encodeURIComponent(bad)}`), { token: m.token });
       assert.equal(viaQuery.status, 400, bad);
+      assert.match(JSON.parse(viaQuery.body).error as string, /^last_event_id (must be a UUIDv7|is from the future)$/, 'the refusal names the parameter sent');
     }
   });
 

@@ -8,7 +8,7 @@ import { AppError, media, replies } from '../../http/index.js';
 import { NO_EVENTS, resolveTailScope, tailCodec } from '../../operations/event-tail.js';
 import { SystemFeed } from '../../operations/system-feed.js';
 import { WorkService } from '../../operations/index.js';
-import { endStaleResume, checkStreamAlone, openSseWire, type Connection, type ConnectionLease, type Wire, resumeCursor } from '../../realtime/index.js';
+import { endStaleResume, checkStreamAlone, headerFirst, openSseWire, type Connection, type ConnectionLease, type Wire, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { ConnectionList, ConnectionParams, ConnectionQuery, EventTailQuery, NodeList, StreamHeaders } from './live-schemas.js';
 import { adminErrors, IdempotencyHeaders, security, Success, writeErrors, written } from './schemas.js';
@@ -116,8 +116,9 @@ export function registerLiveRoutes(scope: FastifyInstance, ctx: AppContext): voi
       }, adminErrors('invalid_cursor', 'not_found', 'too_many_connections')),
     },
   }, async (req, reply) => {
-    const header = req.headers['last-event-id'];
-    const cursor = await resumeCursor(events, req.query.after ?? (typeof header === 'string' && header !== '' ? header : undefined));
+    // `after` wins over the header an EventSource sends when it reconnects.
+    const given = req.query.after !== undefined ? { value: req.query.after, from: 'after' } : headerFirst(req.headers['last-event-id'], 'after', undefined);
+    const cursor = await resumeCursor(events, given);
     const tail = await resolveTailScope(ctx.storage.db, req.query);
     const { wire, lease, credential, expiresAtMs } = await openStream(req, reply);
     if (cursor !== undefined && (await events.checkCursor(cursor)) === 'stale') {

@@ -8,7 +8,7 @@ import type { RawData } from 'ws';
 import { DocumentScope, type DocumentService, type DocumentStatus } from '../../documents/index.js';
 import { orgTopic } from '../../events/index.js';
 import { AppError, media, replies, upgradeReplies, type Logger, type UpgradeRouter } from '../../http/index.js';
-import { jsonWsCodec, messageSseCodec, checkStreamAlone, openSseWire, sseDataFrame, wsWire, type Connection, type Slot, resumeCursor } from '../../realtime/index.js';
+import { headerFirst, jsonWsCodec, messageSseCodec, checkStreamAlone, openSseWire, sseDataFrame, wsWire, type Connection, type Slot, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { REALTIME_TOKEN_PREFIX } from './routes.js';
 import { streamScope } from './schemas.js';
@@ -84,8 +84,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       const { orgId, expiresAtMs, keyId } = await verifyRealtimeToken(ctx, req.query.token);
       const { ids, recent } = parseScope(req.query.document_id ?? [], req.query.recent);
       if (ids.length === 0 && recent === undefined) throw new AppError('invalid_request', 'Give document_id (repeatable) or recent=N');
-      const header = req.headers['last-event-id'];
-      const given = await resumeCursor(events, (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id);
+      const given = await resumeCursor(events, headerFirst(req.headers['last-event-id'], 'last_event_id', req.query.last_event_id));
       // A cursor older than the replay window cannot be resumed gap-free. Ending the stream would not
       // help: a browser EventSource reconnects with the same Last-Event-ID forever. Every message here
       // is a whole status, so the current state of each document is the complete answer.

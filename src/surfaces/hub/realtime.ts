@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { bearerToken } from '../../auth/index.js';
 import { hubTopic } from '../../events/index.js';
 import { AppError, media, replies } from '../../http/index.js';
-import { endStaleResume, namedSseCodec, checkStreamAlone, openSseWire, type Access, resumeCursor } from '../../realtime/index.js';
+import { endStaleResume, headerFirst, namedSseCodec, checkStreamAlone, openSseWire, type Access, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 
 const codec = namedSseCodec();
@@ -85,8 +85,7 @@ export function hubRealtimeRoutes(ctx: AppContext) {
       if (!member) throw new AppError('not_found', 'Hub not found');
       const { hub, access } = member;
       // Credentials first: a caller without them learns nothing of the cursor, nor has it looked up.
-      const header = req.headers['last-event-id'];
-      const cursor = await resumeCursor(events, (typeof header === 'string' && header !== '' ? header : undefined) ?? req.query.last_event_id);
+      const cursor = await resumeCursor(events, headerFirst(req.headers['last-event-id'], 'last_event_id', req.query.last_event_id));
       checkStreamAlone(reply.raw);
       const lease = await realtime.admit({ key: `contact:${contactId}`, max: config.realtimeMaxStreamsPerContact });
 

@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateAppKey, bearerToken, checkAppOrigin, type AppPrincipal } from '../../auth/index.js';
 import { orgTopic } from '../../events/index.js';
 import { AppError, isAppError, media, replies, type ErrorCode } from '../../http/index.js';
-import { endStaleResume, namedSseCodec, checkStreamAlone, openSseWire, sseDataFrame, resumeCursor, type Slot } from '../../realtime/index.js';
+import { endStaleResume, headerFirst, namedSseCodec, checkStreamAlone, openSseWire, sseDataFrame, resumeCursor, type Slot } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { VideoStreamScope } from '../../videos/index.js';
 import { principalOf, PUBLIC_KEY_SECURITY, SECRET_KEY_SECURITY } from './auth.js';
@@ -147,8 +147,7 @@ async function openVideoStream(ctx: AppContext, req: FastifyRequest, reply: Fast
   if (realtime.draining) throw new AppError('draining');
   const { app: owner, keyId } = stream.principal;
   const { ids } = stream;
-  const header = req.headers['last-event-id'];
-  const cursor = await resumeCursor(events, (typeof header === 'string' && header !== '' ? header : undefined) ?? lastEventId);
+  const cursor = await resumeCursor(events, headerFirst(req.headers['last-event-id'], 'last_event_id', lastEventId));
   checkStreamAlone(reply.raw);
   const lease = await realtime.admit(stream.slot);
   const wire = openSseWire(reply, config.realtimeRetryMs);

@@ -16409,7 +16409,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description `invalid_cursor`: Last-Event-ID must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
+            /** @description `invalid_cursor`: The resume cursor must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16710,7 +16710,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description `invalid_cursor`: Last-Event-ID must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
+            /** @description `invalid_cursor`: The resume cursor must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -27562,7 +27562,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description `invalid_cursor`: Last-Event-ID must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
+            /** @description `invalid_cursor`: The resume cursor must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -31675,7 +31675,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description `invalid_cursor`: Last-Event-ID must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
+            /** @description `invalid_cursor`: The resume cursor must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -33594,7 +33594,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description `invalid_cursor`: Last-Event-ID must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
+            /** @description `invalid_cursor`: The resume cursor must be a UUIDv7; `invalid_request`: The request is missing a parameter or has an invalid one */
             400: {
                 headers: {
                     [name: string]: unknown;
