@@ -223,6 +223,15 @@ describe('admin API', () => {
       assert.equal(canonical.status, 201, JSON.stringify(canonical.body));
       assert.deepEqual(canonical.body.allowed_origins, ['https://app.example.com', 'http://[::1]:8080', 'http://xn--bcher-kva.example']);
 
+      // Entries that are one origin once normalised are stored once, in the order first given.
+      const twice = await s.admin('POST', `/orgs/${org.id}/apps`, { name: 'Web', environment: 'production', allowed_origins: ['https://a.com', 'HTTPS://A.com:443', '*', 'https://b.com', 'https://a.com', '*'] });
+      assert.equal(twice.status, 201, JSON.stringify(twice.body));
+      assert.deepEqual(twice.body.allowed_origins, ['https://a.com', '*', 'https://b.com']);
+      const patched = await s.admin('PATCH', `/apps/${twice.body.id as string}`, { allowed_origins: ['http://c.com:8080', 'http://C.com:8080'] });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.deepEqual(patched.body.allowed_origins, ['http://c.com:8080']);
+      assertError(await s.admin('PATCH', `/apps/${twice.body.id as string}`, { allowed_origins: ['https://a.com:0'] }), 400, 'invalid_request');
+
       const minimal = await s.admin('POST', `/orgs/${org.id}/apps`, { name: 'Dev', environment: 'development' });
       assert.equal(minimal.status, 201);
       assert.deepEqual(minimal.body.allowed_origins, []);
@@ -232,7 +241,7 @@ describe('admin API', () => {
       const org = await createOrg();
       const bad = ['ftp://files.example.com', 'https://app.example.com/path', 'app.example.com', 'https://', 'https://a b.com', ''];
       // Forms a browser never sends in Origin, so they would never match: refused, not stored.
-      bad.push('http://*.a.com', 'http://b.com:99999', 'http://a.com?x', 'http://user@a.com', 'https://a.com#x', 'http://a.com;x', 'http://*');
+      bad.push('http://*.a.com', 'http://b.com:99999', 'http://a.com?x', 'http://user@a.com', 'https://a.com#x', 'http://a.com;x', 'http://*', 'https://a.com:0', 'http://a.com:000');
       for (const origin of bad) {
         assertError(await s.admin('POST', `/orgs/${org.id}/apps`, { name: 'Web', environment: 'development', allowed_origins: [origin] }), 400, 'invalid_request');
       }

@@ -18,19 +18,25 @@ function originOf(value: string): string | undefined {
 /**
  * An entry of an app's allowed origins in the form it is stored and compared in: `*`, or
  * scheme://host[:port] lower-cased with the default port dropped. Undefined for anything else: a path,
- * query, user, wildcard host or a port past 65535 could never match a browser's Origin header.
+ * query, user, wildcard host, port 0 or a port past 65535 could never match a browser's Origin header.
  */
 export function allowedOriginEntry(value: string): string | undefined {
-  return value === '*' ? value : canonicalOrigin(value);
+  if (value === '*') return value;
+  const origin = canonicalOrigin(value);
+  return origin === undefined || new URL(origin).port === '0' ? undefined : origin;
 }
 
-/** The allowed origins in stored form; a 400 naming the first entry that is not an origin. */
+/**
+ * The allowed origins in stored form, each once (entries that are the same origin once normalised,
+ * `HTTPS://A.com:443` and `https://a.com`, are one); a 400 naming the first entry that is not an origin.
+ */
 export function allowedOriginList(values: readonly string[]): string[] {
-  return values.map((value, i) => {
+  const entries = values.map((value, i) => {
     const entry = allowedOriginEntry(value);
-    if (entry === undefined) throw new AppError('invalid_request', `allowed_origins[${i}] is not an origin: give * or scheme://host[:port], as a browser sends it in Origin (no path, wildcard host or user)`);
+    if (entry === undefined) throw new AppError('invalid_request', `allowed_origins[${i}] is not an origin: give * or scheme://host[:port], as a browser sends it in Origin (no path, wildcard host, user or port 0)`);
     return entry;
   });
+  return [...new Set(entries)];
 }
 
 /**

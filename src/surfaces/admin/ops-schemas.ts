@@ -59,7 +59,7 @@ export const AppList = Type.Object({ data: Type.Array(AppWithKeys, { description
 
 export const AppPatchBody = Type.Object({
   name: Type.Optional(schemas.Name),
-  allowed_origins: Type.Optional(Type.Array(Origin, { maxItems: 100, description: 'Replaces the list; checked for public cpk_ keys of production apps from the next call' })),
+  allowed_origins: Type.Optional(Type.Array(Origin, { maxItems: 100, description: 'Replaces the list (entries that are one origin once normalised are stored once); checked for public cpk_ keys of production apps from the next call' })),
 }, { additionalProperties: false, minProperties: 1, description: 'At least one field', examples: [{ allowed_origins: ['https://app.example.com', 'https://staging.example.com'] }] });
 
 // ---- hubs, contacts, segments ----

@@ -108,7 +108,7 @@ export function adminRoutes(ctx: AppContext) {
             body: Type.Object({
               name: schemas.Name,
               environment: Environment,
-              allowed_origins: Type.Optional(Type.Array(Origin, { maxItems: 100, description: 'Checked for public cpk_ keys of production apps (default [])' })),
+              allowed_origins: Type.Optional(Type.Array(Origin, { maxItems: 100, description: 'Checked for public cpk_ keys of production apps (default []); entries that are one origin once normalised are stored once' })),
             }, { additionalProperties: false, examples: [{ name: 'Recorder', environment: 'production', allowed_origins: ['https://app.example.com'] }] }),
             response: replies({ 201: written(AppCreated, 'The app, with its key pair in this answer only') }, writeErrors('not_found')),
           },

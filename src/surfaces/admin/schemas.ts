@@ -43,7 +43,7 @@ export const AppParams = Type.Object({ app_id: schemas.Id('App id') });
 export const KeyMode = Type.Union([Type.Literal('test'), Type.Literal('live')], { description: 'The key prefix: capout_test_ or capout_live_' });
 export const Role = Type.Union([Type.Literal('member'), Type.Literal('moderator'), Type.Literal('admin')], { description: 'A contact\'s role in its hub' });
 export const Environment = Type.Union([Type.Literal('development'), Type.Literal('production')], { description: 'Production apps check the Origin of public-key calls against allowed_origins' });
-export const Origin = Type.String({ minLength: 1, maxLength: 255, pattern: '^(\\*|[hH][tT][tT][pP][sS]?://[^/\\s]+)$', description: 'An origin such as https://app.example.com (stored lower-cased, default port dropped), or * for any; a path, query, user, wildcard host or port past 65535 is 400' });
+export const Origin = Type.String({ minLength: 1, maxLength: 255, pattern: '^(\\*|[hH][tT][tT][pP][sS]?://[^/\\s]+)$', description: 'An origin such as https://app.example.com (stored lower-cased, default port dropped), or * for any; a path, query, user, wildcard host, port 0 or port past 65535 is 400' });
 
 /** The body of a POST that takes no fields: none, {}, or refused for any property. */
 export const EmptyBody = schemas.EmptyBody;

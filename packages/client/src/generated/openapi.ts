@@ -4598,7 +4598,7 @@ export interface operations {
                     name: string;
                     /** @description Production apps check the Origin of public-key calls against allowed_origins */
                     environment: "development" | "production";
-                    /** @description Checked for public cpk_ keys of production apps (default []) */
+                    /** @description Checked for public cpk_ keys of production apps (default []); entries that are one origin once normalised are stored once */
                     allowed_origins?: string[];
                 };
             };
@@ -14256,7 +14256,7 @@ export interface operations {
                 "application/json": {
                     /** @description Display name: 1–200 characters, no control characters */
                     name?: string;
-                    /** @description Replaces the list; checked for public cpk_ keys of production apps from the next call */
+                    /** @description Replaces the list (entries that are one origin once normalised are stored once); checked for public cpk_ keys of production apps from the next call */
                     allowed_origins?: string[];
                 };
             };
