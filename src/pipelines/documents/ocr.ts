@@ -8,7 +8,7 @@ import Tesseract from 'tesseract.js';
 import { decodePngGray } from './decode-png.js';
 import { encodePng, type RawImage } from './encode-png.js';
 import { DocumentError } from './errors.js';
-import { declaredImageSize, MAX_IMAGE_PIXELS } from './image-size.js';
+import { declaredImageSize, oversizeReason } from './image-size.js';
 import { layoutRows, linesToText } from './layout-rows.js';
 import { normalisePage, type NormalisedPage } from './preprocess.js';
 import { turnHalf, turnQuarter } from './resample.js';
@@ -190,9 +190,8 @@ export function createTesseractOcr(options: TesseractOcrOptions = {}): OcrEngine
   /** `stop` aborted means the call already failed and its worker is gone: a late step goes no further. */
   const read = async (image: Uint8Array, stop: AbortSignal): Promise<OcrPage> => {
     const size = declaredImageSize(image);
-    if (size && size.width * size.height > MAX_IMAGE_PIXELS) {
-      throw new DocumentError('image_unreadable', `the image is ${size.width}×${size.height} pixels, more than the ${MAX_IMAGE_PIXELS / 1e6} M pixels a page may have`);
-    }
+    const oversize = size && oversizeReason(size);
+    if (oversize) throw new DocumentError('image_unreadable', oversize);
     worker ??= startWorker();
     const w = await worker;
     stop.throwIfAborted();

@@ -34,24 +34,28 @@ function failsWith(reason: string, message?: RegExp) {
 
 const gray = (width: number, height: number, value: number) => encodePng({ width, height, channels: 1, pixels: new Uint8Array(width * height).fill(value) });
 
-/** The fixture TIFF of text with its ImageWidth and ImageLength entries (the first two) rewritten. */
-function tiffDeclaring(width: number, height: number): Uint8Array {
+/** The fixture TIFF of text with its ImageWidth, ImageLength, BitsPerSample and SamplesPerPixel entries rewritten. */
+function tiffDeclaring(width: number, height: number, bitsPerSample = 8, samplesPerPixel = 1): Uint8Array {
   const tiff = buildTextTiff();
   const view = new DataView(tiff.buffer, tiff.byteOffset, tiff.byteLength);
-  // ImageWidth (256) and ImageLength (257), LONG, in the one directory at 8.
+  // ImageWidth (256) and ImageLength (257) LONG, BitsPerSample (258) and SamplesPerPixel (277) SHORT, in the one directory at 8.
   for (let i = 0, at = 10; i < view.getUint16(8, true); i++, at += 12) {
     const tag = view.getUint16(at, true);
     if (tag === 256) view.setUint32(at + 8, width, true);
     if (tag === 257) view.setUint32(at + 8, height, true);
+    if (tag === 258) view.setUint16(at + 8, bitsPerSample, true);
+    if (tag === 277) view.setUint16(at + 8, samplesPerPixel, true);
   }
   return tiff;
 }
 
-/** The head of a baseline JPEG: JFIF marker, then a frame header declaring width × height gray pixels. */
-function jpegDeclaring(width: number, height: number): Uint8Array {
+/** The head of a JPEG: JFIF marker, then a frame header declaring width × height pixels of `components` samples of `precision` bits. */
+function jpegDeclaring(width: number, height: number, precision = 8, components = 1): Uint8Array {
   const app0 = [0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
-  const sof0 = [0xff, 0xc0, 0, 11, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0];
-  return new Uint8Array([0xff, 0xd8, ...app0, ...sof0, 0xff, 0xd9]);
+  // SOF1 (extended sequential) allows 12-bit samples; each component is id, sampling factors, table.
+  const specs = Array.from({ length: components }, (_, i) => [i + 1, 0x11, 0]).flat();
+  const sof = [0xff, precision === 8 ? 0xc0 : 0xc1, 0, 8 + specs.length, precision, height >> 8, height & 0xff, width >> 8, width & 0xff, components, ...specs];
+  return new Uint8Array([0xff, 0xd8, ...app0, ...sof, 0xff, 0xd9]);
 }
 
 /** Estimate-like rows in Russian (units and money included) and a Greek note: scripts the English OCR data does not know. */
@@ -129,6 +133,10 @@ describe('bad pages, read by tesseract through the pipeline', () => {
     // TIFF and JPEG, which leptonica decodes, are refused from their headers the same way.
     await assert.rejects(run(tiffDeclaring(30000, 30000), 'image/tiff'), failsWith('image_unreadable', /30000×30000 pixels/));
     await assert.rejects(run(jpegDeclaring(60000, 60000), 'image/jpeg'), failsWith('image_unreadable', /60000×60000 pixels/));
+    // Under the pixel cap but deep: 0.6 MB of 16-bit RGBA PNG decodes to 640 MB, so its bytes refuse it, as they do a TIFF's or a 12-bit JPEG's.
+    await assert.rejects(run(pngBomb(8940, 8940, { depth: 16, colorType: 6 }), PNG), failsWith('image_unreadable', /8940×8940 pixels of 64 bits, 640 MB decoded, more than the 320 MB a page may take/));
+    await assert.rejects(run(tiffDeclaring(8940, 8940, 16, 4), 'image/tiff'), failsWith('image_unreadable', /8940×8940 pixels of 64 bits, 640 MB decoded/));
+    await assert.rejects(run(jpegDeclaring(65000, 1200, 12, 3), 'image/jpeg'), failsWith('image_unreadable', /65000×1200 pixels of 36 bits, 351 MB decoded/));
     // The same picture inside a PDF: pdf.js skips it undecoded, so the page has nothing to read.
     await assert.rejects(run(await imageBombPdf(612, 30000, 30000), PDF), failsWith('no_text'));
     assert.ok(Date.now() - started < 5000, `the bombs took ${Date.now() - started} ms`);
