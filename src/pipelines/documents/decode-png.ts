@@ -48,24 +48,27 @@ export function decodePngGray(bytes: Uint8Array): RawImage | undefined {
   if (!channels || width === 0 || height === 0 || ![1, 2, 4, 8, 16].includes(depth)) return undefined;
   const bitsPerPixel = channels * depth;
   const stride = Math.ceil((width * bitsPerPixel) / 8);
+  const rowBytes = (stride + 1) * height;
   let raw: Uint8Array;
   try {
     // Never more than the rows the header declares: data that inflates past them is a bomb, not a picture.
-    raw = inflateSync(Buffer.concat(data), { maxOutputLength: (stride + 1) * height });
+    // One output chunk a byte larger than the rows, so zlib neither joins pieces into a copy nor opens a spare chunk.
+    raw = inflateSync(Buffer.concat(data), { maxOutputLength: rowBytes, chunkSize: Math.max(64, rowBytes + 1) });
   } catch {
     return undefined;
   }
-  if (raw.length < (stride + 1) * height) return undefined;
+  if (raw.length < rowBytes) return undefined;
   const bpp = Math.max(1, bitsPerPixel >> 3);
-  const rows = unfilter(raw, stride, height, bpp);
-  if (!rows) return undefined;
+  if (!unfilter(raw, stride, height, bpp)) return undefined;
 
+  // Row y's samples follow its filter byte in the inflated data, unfiltered where they lie.
   const max = (1 << depth) - 1;
   const sample = (row: number, index: number): number => {
-    if (depth === 8) return rows[row * stride + index]!;
-    if (depth === 16) return rows[row * stride + index * 2]!;
+    const start = row * (stride + 1) + 1;
+    if (depth === 8) return raw[start + index]!;
+    if (depth === 16) return raw[start + index * 2]!;
     const bit = index * depth;
-    return (rows[row * stride + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max;
+    return (raw[start + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max;
   };
   const scale = (v: number): number => (depth === 16 || depth === 8 ? v : Math.round((v * 255) / max));
   const pixels = new Uint8Array(width * height);
@@ -92,17 +95,20 @@ export function decodePngGray(bytes: Uint8Array): RawImage | undefined {
   return { width, height, channels: 1, pixels };
 }
 
-function unfilter(raw: Uint8Array, stride: number, height: number, bpp: number): Uint8Array | undefined {
-  const out = new Uint8Array(stride * height);
+/**
+ * Reverses the row filters in place: every predictor reads bytes to the left or in the row above,
+ * which are already unfiltered, so the rows need no second buffer of their size. False on an
+ * unknown filter.
+ */
+function unfilter(raw: Uint8Array, stride: number, height: number, bpp: number): boolean {
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)]!;
-    const src = y * (stride + 1) + 1;
-    const row = y * stride;
-    const prev = row - stride;
+    const row = y * (stride + 1) + 1;
+    const prev = row - (stride + 1);
     for (let i = 0; i < stride; i++) {
-      const a = i >= bpp ? out[row + i - bpp]! : 0;
-      const b = y > 0 ? out[prev + i]! : 0;
-      const c = i >= bpp && y > 0 ? out[prev + i - bpp]! : 0;
+      const a = i >= bpp ? raw[row + i - bpp]! : 0;
+      const b = y > 0 ? raw[prev + i]! : 0;
+      const c = i >= bpp && y > 0 ? raw[prev + i - bpp]! : 0;
       let predictor: number;
       if (filter === 0) predictor = 0;
       else if (filter === 1) predictor = a;
@@ -114,9 +120,9 @@ function unfilter(raw: Uint8Array, stride: number, height: number, bpp: number):
         const pb = Math.abs(p - b);
         const pc = Math.abs(p - c);
         predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      } else return undefined;
-      out[row + i] = (raw[src + i]! + predictor) & 0xff;
+      } else return false;
+      raw[row + i] = (raw[row + i]! + predictor) & 0xff;
     }
   }
-  return out;
+  return true;
 }
