@@ -229,15 +229,24 @@ export function trailingAmount(line: string): number | undefined {
   return tokens.length > 1 ? readAmount(tokens.at(-1)!) : undefined;
 }
 
-/** How many money amounts a line ends with: a row with two or more that is not an item was lost. */
-export function trailingAmounts(line: string): number {
+/**
+ * Whether a line that is not an item still reads like one, so that losing it must be told: it ends
+ * in two money amounts, or in one after a quantity with its unit ("624 SF C031 193.44", the unit
+ * price unreadable). A line ending in one amount and naming no quantity is a total, a tax or a note.
+ */
+export function looksLikeItemRow(line: string): boolean {
   const tokens = line.trim().split(/\s+/);
   let n = 0;
-  for (let i = tokens.length - 1; i >= 0; i--) {
-    const t = tokens[i]!;
+  let end = tokens.length;
+  for (; end > 0; end--) {
+    const t = tokens[end - 1]!;
     if (t === '$' || isMark(t)) continue;
     if (readAmount(t) === undefined || !/[$.,]/.test(t)) break;
     n++;
   }
-  return n;
+  if (n !== 1) return n >= 2;
+  return tokens.slice(0, end).some((token, i, before) => {
+    const clean = token.replace(EDGE_JUNK, '');
+    return splitQuantityUnit(clean) !== undefined || (ocrUnitCode(clean) !== undefined && i > 0 && readQuantityToken(before[i - 1]!) !== undefined);
+  });
 }

@@ -3,7 +3,7 @@
 // sections of paragraphs. Either way the structure lists what could not be vouched for (warnings.ts).
 import type { ExtractedPage } from './extract.js';
 import { checkSections, type PrintedTotal, type RowReading, type SectionReading } from './item-checks.js';
-import { readLineItem, trailingAmount, trailingAmounts, type LineItem } from './line-items.js';
+import { looksLikeItemRow, readLineItem, trailingAmount, type LineItem } from './line-items.js';
 import { buildTextSections, type TextSection } from './paragraphs.js';
 import { isUnreadable, pageWarnings, type DocumentWarning } from './warnings.js';
 
@@ -93,7 +93,7 @@ function readEstimate(pages: readonly ExtractedPage[]): EstimateReading {
         else if (current && !current.subtotal) current.subtotal = { value: amount, page: page.number };
         return;
       }
-      if (trailingAmounts(line) >= 2 && /[A-Za-z]{2}/.test(line)) {
+      if (looksLikeItemRow(line) && /[A-Za-z]{2}/.test(line)) {
         warnings.push({ code: 'row_unreadable', page: page.number, message: `a row that looks like a line item could not be read as one: "${line.slice(0, 120)}"` });
         return;
       }

@@ -15,7 +15,7 @@ export type WarningCode =
   | 'section_total_mismatch'
   /** All items do not add up to the estimate's printed total. */
   | 'document_total_mismatch'
-  /** A line that ends in money amounts like an item but could not be read as one. */
+  /** A line that ends in money amounts like an item (two, or one after a quantity and unit) but could not be read as one. */
   | 'row_unreadable';
 
 export interface DocumentWarning {

@@ -62,6 +62,32 @@ describe('buildStructure: estimates', () => {
     ]);
   });
 
+  test('a row ending in a money amount after its quantity and unit is an item or row_unreadable, never dropped', () => {
+    // OCR of a rough invoice scan: row 111's unit price ("$0.31") came out as "C031", leaving one amount.
+    // The tax line ends in an amount too, but names no quantity: not a row.
+    const text = [
+      'INVOICE #INV-20931 Date: 03/14/2024',
+      'ITEM DESCRIPTION QTY UNIT RATE AMOUNT',
+      '109 Air mover (per 24 hour period) 18 EA $28.42 $511.56',
+      '110 Dehumidifier (per 24 hour period) - Large 4 EA 105.00 420.00',
+      '111 Apply anti-microbial agent 624 SF C031 193.44',
+      '112. Detach & Reset toilet: 1 EA $231.84 . $231.84',
+      'Subtotal $1,356.84',
+      'Tax (096) $0.00',
+      'TOTAL DUE $1,356.84',
+    ].join('\n');
+    const structure = buildStructure([{ number: 1, text, source: 'ocr', confidence: 0.9 }]);
+    assert.equal(structure.kind, 'estimate');
+    assert.deepEqual(lineItemsOf(structure).map((i) => i.total), [511.56, 420, 231.84]);
+    assert.deepEqual(
+      structure.warnings.map((w) => [w.code, w.page, w.message]),
+      [
+        ['row_unreadable', 1, 'a row that looks like a line item could not be read as one: "111 Apply anti-microbial agent 624 SF C031 193.44"'],
+        ['section_total_mismatch', 1, 'the items of the section add up to 1163.40, its total reads 1356.84: an item may be missing or misread'],
+      ],
+    );
+  });
+
   test('items before any heading sit in an untitled section', () => {
     const structure = buildStructure(textPages('QTY UNIT PRICE TOTAL\nDrip edge 212 LF $3.05 $646.60\nRidge cap 40 LF $5.10 $204.00'));
     assert.equal(structure.kind, 'estimate');
