@@ -2,11 +2,11 @@
 // each section's items against its printed subtotal, all items against the estimate's total. OCR slips
 // that break a check (a faint decimal point lost, "24.33" read as "2433"; a misread digit; S or 5 for
 // a $) are repaired only when exactly one re-reading makes the checks agree; anything else is flagged.
-import type { LineItem, ReadRow } from './line-items.js';
+import { balances, priceRounding, type LineItem, type ReadRow } from './line-items.js';
 import type { DocumentWarning } from './warnings.js';
 
 export type ItemCheck =
-  /** quantity × unit price = total (plus the tax and O&P columns between, in RCV layouts), to the cent. */
+  /** quantity × unit price = total (plus the tax and O&P columns between, in RCV layouts), to the cent, allowing only the rounding of the printed unit price. */
   | 'line_total'
   /** The section's items add up to its printed subtotal. */
   | 'section_total'
@@ -62,11 +62,6 @@ const LOOKALIKES: Readonly<Record<string, readonly string[]>> = {
 
 const cents = (n: number) => Math.round(n * 100) / 100;
 
-/** Estimating software rounds the line to the cent, and may print the quantity rounded to two decimals. */
-function adds(quantity: number, unitPrice: number, total: number): boolean {
-  return Math.abs(quantity * unitPrice - total) <= 0.0051 + 0.005 * Math.abs(unitPrice);
-}
-
 function sumsTo(values: readonly number[], printed: number): boolean {
   return Math.abs(cents(values.reduce((s, v) => s + v, 0)) - printed) <= 0.011;
 }
@@ -110,22 +105,29 @@ interface Choice {
   readonly total: Reading;
 }
 
-/** Every cheapest combination of re-readings under which the row adds up. */
+/**
+ * Every cheapest combination of re-readings under which the row adds up; of equally cheap ones, those
+ * exact to the cent come before those only the price's rounding explains (86 × 3.45 read as 296.10:
+ * 296.70, not 296.40).
+ */
 function balancingChoices(reading: RowReading): Choice[] {
   const { row } = reading;
   const q = rereadings(row.raw.quantity, row.item.quantity, false);
   if (row.raw.quantity_head) q.push({ value: Number(`${row.raw.quantity_head}.${row.raw.quantity}`), cost: 1, reason: 'decimal_point', joinsHead: true });
   const p = rereadings(row.raw.unit_price, row.item.unit_price, true);
   const t = rereadings(row.raw.total, row.item.total, true);
+  // Re-readings keep the price's decimals, or put its point before the cents: the rounding is the raw price's.
+  const rounding = priceRounding(row.raw.unit_price);
   let best = Infinity;
   let choices: Choice[] = [];
   for (const quantity of q) {
     for (const unit_price of p) {
       for (const total of t) {
-        const cost = quantity.cost + unit_price.cost + total.cost;
-        if (cost > best || !adds(quantity.value, unit_price.value, total.value)) continue;
-        if (cost < best) {
-          best = cost;
+        const exact = balances(quantity.value, unit_price.value, total.value, 0);
+        const rank = 2 * (quantity.cost + unit_price.cost + total.cost) + (exact ? 0 : 1);
+        if (rank > best || !(exact || balances(quantity.value, unit_price.value, total.value, rounding))) continue;
+        if (rank < best) {
+          best = rank;
           choices = [];
         }
         if (!choices.some((c) => c.quantity.value === quantity.value && c.unit_price.value === unit_price.value && c.total.value === total.value)) {
@@ -186,7 +188,7 @@ function settleWithSubtotal(rows: Working[], subtotal: number): void {
     if (fitting.length === 1) apply(work, fitting[0]!);
     return;
   }
-  if (work.reading.ocr && adds(work.item.quantity, work.item.unit_price, needed)) {
+  if (work.reading.ocr && balances(work.item.quantity, work.item.unit_price, needed, priceRounding(work.reading.row.raw.unit_price))) {
     work.repairs.push({ field: 'total', read: work.item.total, value: needed, reason: 'section_total' });
     work.item = { ...work.item, total: needed };
     work.balanced = true;

@@ -140,15 +140,35 @@ function splitQuantityUnit(token: string): { quantity: string; unit: string } | 
 }
 
 /**
+ * Half a unit in the last decimal place a unit price was printed to, and half a cent at most: a price
+ * printed to the cent (or in whole dollars) may have been rounded by at most 0.005, one printed to
+ * four decimals by 0.00005.
+ */
+export function priceRounding(raw: string): number {
+  const decimals = /\.(\d+)\D*$/.exec(raw.replace(EDGE_JUNK, ''))?.[1]?.length ?? 0;
+  return 0.5 * 10 ** -Math.max(2, decimals);
+}
+
+/**
+ * quantity × unit price gives the total to the cent, allowing only what rounding the printed unit
+ * price explains: |quantity × price − total| ≤ |quantity| × that rounding + 0.005. So 3 × 33.33 (a
+ * third of 100.00) gives 100.00, but 86 × 3.45 (296.70) does not give 296.10.
+ */
+export function balances(quantity: number, unitPrice: number, total: number, rounding: number): boolean {
+  // The epsilon keeps a difference of exactly the allowance (in binary floating point) inside it.
+  return Math.abs(quantity * unitPrice - total) <= Math.abs(quantity) * rounding + 0.005 + 1e-9;
+}
+
+/**
  * The total is the money column that equals quantity × unit price plus the columns between them
  * (tax, overhead & profit in Xactimate-style RCV layouts); failing that, the column after the price.
  */
-function pickTotal(quantity: number, unitPrice: number, rest: readonly number[]): { total: number; index: number; balanced: boolean } {
-  let running = quantity * unitPrice;
+function pickTotal(quantity: number, unitPrice: number, rounding: number, rest: readonly number[]): { total: number; index: number; balanced: boolean } {
+  let between = 0;
   for (let i = 0; i < rest.length; i++) {
     const value = rest[i]!;
-    if (Math.abs(value - running) <= Math.max(0.011, Math.abs(running) * 0.005)) return { total: value, index: i, balanced: true };
-    running += value;
+    if (balances(quantity, unitPrice, value - between, rounding)) return { total: value, index: i, balanced: true };
+    between += value;
   }
   return { total: rest[0]!, index: 0, balanced: false };
 }
@@ -213,7 +233,7 @@ export function readLineItem(line: string, page: number): ReadRow | undefined {
     .replace(/[\s\-–—:‘’'`~°|•]+$/, '');
   if (!/[A-Za-z]{2}/.test(description)) return undefined;
   const [unitPrice, ...rest] = amounts as [number, ...number[]];
-  const picked = pickTotal(quantity, unitPrice, rest);
+  const picked = pickTotal(quantity, unitPrice, priceRounding(rawAmounts[0]!), rest);
   const head = /(?:^|\s)(\d{1,6})$/.exec(description)?.[1];
   return {
     item: { description, quantity, unit, unit_price: unitPrice, total: picked.total, page },

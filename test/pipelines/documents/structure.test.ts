@@ -88,6 +88,29 @@ describe('buildStructure: estimates', () => {
     );
   });
 
+  test('line_total allows only the rounding of the printed unit price: 86 × 3.45 is not 296.10, 3 × 33.33 is 100.00', () => {
+    const rows = [
+      'Remove wet drywall 86 LF $3.45 $296.10',
+      'Wall paneling 3 EA $33.33 $100.00',
+      'Seal the floor 1,000 SF $0.3333 $333.33',
+      'Prime the floor 1,000 SF $0.3333 $333.40',
+    ];
+    const checksOf = (structure: ReturnType<typeof buildStructure>) => lineItemsOf(structure).map((i) => [i.total, i.checks, i.repairs, i.flags]);
+    // A text layer says what the PDF says: a total off by 0.60 is unbalanced, whatever 0.5 % of it is.
+    assert.deepEqual(checksOf(buildStructure(textPages(`ESTIMATE\n${rows.join('\n')}`))), [
+      [296.1, [], [], ['unbalanced']],
+      [100, ['line_total'], [], []],
+      [333.33, ['line_total'], [], []],
+      [333.4, [], [], ['unbalanced']],
+    ]);
+    // From OCR ("$296 10", its point read as a space) the one look-alike digit that balances it is a repair, shown as one.
+    const scanned = buildStructure([{ number: 1, text: `ESTIMATE\n${rows[0]!.replace('$296.10', '$296 10')}\n${rows[1]!}`, source: 'ocr', confidence: 0.9 }]);
+    assert.deepEqual(checksOf(scanned), [
+      [296.7, ['line_total'], [{ field: 'total', read: 296.1, value: 296.7, reason: 'digit' }], []],
+      [100, ['line_total'], [], []],
+    ]);
+  });
+
   test('items before any heading sit in an untitled section', () => {
     const structure = buildStructure(textPages('QTY UNIT PRICE TOTAL\nDrip edge 212 LF $3.05 $646.60\nRidge cap 40 LF $5.10 $204.00'));
     assert.equal(structure.kind, 'estimate');
