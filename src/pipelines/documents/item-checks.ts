@@ -81,11 +81,10 @@ function rereadings(raw: string, value: number, money: boolean): Reading[] {
   const digits = raw.replace(/[^0-9.]/g, '');
   const plain = digits.replace(/\./g, '');
   if (plain.length === 0) return out;
-  // The point was too faint to see: it belongs before the last two digits (cents, or 2-decimal quantities) or the last one.
-  if (!digits.includes('.') && plain.length >= 3) {
-    out.push({ value: (sign * Number(plain)) / 100, cost: 1, reason: 'decimal_point' });
-    if (!money) out.push({ value: (sign * Number(plain)) / 10, cost: 1, reason: 'decimal_point' });
-  }
+  // The point was too faint to see: it belongs before the last two digits (cents, or 2-decimal quantities) or,
+  // in a quantity, the last one ("35" for 3.5 HR).
+  if (!digits.includes('.') && plain.length >= 3) out.push({ value: (sign * Number(plain)) / 100, cost: 1, reason: 'decimal_point' });
+  if (!digits.includes('.') && !money && plain.length >= 2) out.push({ value: (sign * Number(plain)) / 10, cost: 1, reason: 'decimal_point' });
   // A $ read as a 5, 8 or S stuck to the amount.
   if (money && !raw.includes('$') && /^[58]/.test(digits) && digits.length >= 4) {
     out.push({ value: sign * Number(digits.slice(1)), cost: 1, reason: 'currency_sign' });

@@ -111,6 +111,20 @@ describe('buildStructure: estimates', () => {
     ]);
   });
 
+  test('a quantity of two digits whose lost point balances the line is repaired: "35 HR" for 3.5 HR', () => {
+    const row = 'Plumber - per hour 35 HR 118.00 413.00';
+    const scanned = buildStructure([{ number: 1, text: `ESTIMATE\n${row}\nElectrician - per hour 2 HR 124.50 249.00`, source: 'ocr', confidence: 0.9 }]);
+    assert.deepEqual(
+      lineItemsOf(scanned).map((i) => [i.quantity, i.checks, i.repairs, i.flags]),
+      [
+        [3.5, ['line_total'], [{ field: 'quantity', read: 35, value: 3.5, reason: 'decimal_point' }], []],
+        [2, ['line_total'], [], []],
+      ],
+    );
+    // A text layer is never re-read.
+    assert.deepEqual(lineItemsOf(buildStructure(textPages(`ESTIMATE\n${row}\nElectrician - per hour 2 HR 124.50 249.00`)))[0]!.flags, ['unbalanced']);
+  });
+
   test('items before any heading sit in an untitled section', () => {
     const structure = buildStructure(textPages('QTY UNIT PRICE TOTAL\nDrip edge 212 LF $3.05 $646.60\nRidge cap 40 LF $5.10 $204.00'));
     assert.equal(structure.kind, 'estimate');
