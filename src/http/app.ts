@@ -199,7 +199,12 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   // Bodies are JSON (or a surface's own parser); a text/plain body is a wrong content type, not a string.
   app.removeContentTypeParser('text/plain');
   useDepthLimitedJson(app);
-  app.addHook('preValidation', refuseUnexpectedBody);
+  // Only where a body could come and no schema would judge it: GET /status pays nothing for it.
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (route.schema?.body !== undefined || methods.every((m) => m === 'GET' || m === 'HEAD')) return;
+    route.preValidation = [...[route.preValidation ?? []].flat(), refuseUnexpectedBody];
+  });
   app.setErrorHandler(errorHandler);
   app.setValidatorCompiler(requestValidators());
   installContract(app, { check: config.checkResponses });
