@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
+import { launchChromium, signInToConsole } from '../helpers/chromium.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 /** More than the picker's old single page of 100 and the list's page of 50. */
 const ORGS = 105;
@@ -57,10 +57,7 @@ describe('console lists and outside changes in Chromium', () => {
     browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
-    await page.goto(`${ts.url}/console`);
-    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: /sign in/i }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await signInToConsole(page, ts.url);
   });
   after(async () => {
     release();

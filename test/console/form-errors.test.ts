@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
+import { launchChromium, signInToConsole } from '../helpers/chromium.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 describe('console form errors in Chromium', () => {
   let ts: TestServer;
@@ -19,10 +19,7 @@ describe('console form errors in Chromium', () => {
     orgId = (await ts.admin('POST', '/orgs', { name: 'forms' })).body.id as string;
     browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
-    await page.goto(`${ts.url}/console`);
-    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: /sign in/i }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await signInToConsole(page, ts.url);
   });
   after(async () => {
     await browser?.close();

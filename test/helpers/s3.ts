@@ -63,3 +63,15 @@ export async function startS3(options: StartS3Options = {}): Promise<TestS3> {
     },
   };
 }
+
+/** Server options that keep blobs in `s3` (path-style, as s3rver needs). */
+export function s3ServerOptions(s3: TestS3) {
+  return {
+    blobS3Bucket: s3.bucket,
+    blobS3Endpoint: s3.endpoint,
+    blobS3Region: s3.region,
+    blobS3AccessKeyId: s3.accessKeyId,
+    blobS3SecretAccessKey: s3.secretAccessKey,
+    blobS3ForcePathStyle: true,
+  } as const;
+}

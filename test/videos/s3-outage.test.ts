@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { startS3, type S3Request, type TestS3 } from '../helpers/s3.js';
+import { s3ServerOptions, startS3, type S3Request, type TestS3 } from '../helpers/s3.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { createVideo, makeApp, settled, uploadParts, waitForVideo, type TestApp } from '../helpers/videos.js';
 
@@ -36,12 +36,7 @@ describe('video processing while the bucket is away (s3rver)', () => {
       multipartMinPartBytes: PART,
       workflowBackoffMs: 10,
       workflowMaxAttempts: MAX_ATTEMPTS,
-      blobS3Bucket: s3.bucket,
-      blobS3Endpoint: s3.endpoint,
-      blobS3Region: s3.region,
-      blobS3AccessKeyId: s3.accessKeyId,
-      blobS3SecretAccessKey: s3.secretAccessKey,
-      blobS3ForcePathStyle: true,
+      ...s3ServerOptions(s3),
     });
     app = await makeApp(ts, { creditsMicro: 1_000_000 });
   });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { startS3, type TestS3 } from '../helpers/s3.js';
+import { s3ServerOptions, startS3, type TestS3 } from '../helpers/s3.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { createVideo, makeApp, settled, uploadParts, uploadVideo, waitForVideo, type TestApp } from '../helpers/videos.js';
 
@@ -26,12 +26,7 @@ describe('video upload on S3 (s3rver)', () => {
     s3 = await startS3();
     ts = await startServer({
       multipartMinPartBytes: PART,
-      blobS3Bucket: s3.bucket,
-      blobS3Endpoint: s3.endpoint,
-      blobS3Region: s3.region,
-      blobS3AccessKeyId: s3.accessKeyId,
-      blobS3SecretAccessKey: s3.secretAccessKey,
-      blobS3ForcePathStyle: true,
+      ...s3ServerOptions(s3),
     });
     app = await makeApp(ts, { creditsMicro: 100_000 });
   });

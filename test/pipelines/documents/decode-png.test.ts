@@ -3,21 +3,12 @@
 // predictor reads bytes already restored.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { decodePngGray } from '../../../src/pipelines/documents/decode-png.js';
-import { pngBomb } from '../../fixtures/bad-documents.js';
+import { pngBomb, pngChunk as chunk } from '../../fixtures/bad-documents.js';
 
 const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const DEPTHS: Readonly<Record<number, readonly number[]>> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0);
-  return Buffer.concat([head, data, crc]);
-}
 
 /** Deterministic bytes: the same picture on every run. */
 function bytesOf(length: number, seed: number): Uint8Array {
