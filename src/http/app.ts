@@ -199,10 +199,10 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   // Bodies are JSON (or a surface's own parser); a text/plain body is a wrong content type, not a string.
   app.removeContentTypeParser('text/plain');
   useDepthLimitedJson(app);
-  // Only where a body could come and no schema would judge it: GET /status pays nothing for it.
+  // A DELETE takes no body (the POSTs that take none say so with an empty body schema). Attached to
+  // those routes alone: GET /status pays nothing for it.
   app.addHook('onRoute', (route) => {
-    const methods = [route.method].flat();
-    if (route.schema?.body !== undefined || methods.every((m) => m === 'GET' || m === 'HEAD')) return;
+    if (route.schema?.body !== undefined || ![route.method].flat().includes('DELETE')) return;
     route.preValidation = [...[route.preValidation ?? []].flat(), refuseUnexpectedBody];
   });
   app.setErrorHandler(errorHandler);

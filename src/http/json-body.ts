@@ -88,6 +88,9 @@ function unstorableText(text: string, value: unknown): AppError | undefined {
   return undefined;
 }
 
+/** Requests whose body this parser read: a surface's own parser (the upload gateway's) may take JSON bytes raw. */
+const parsedAsJson = new WeakSet<FastifyRequest>();
+
 /** Replaces the app's application/json parser with the depth-checked one (children inherit it). */
 export function useDepthLimitedJson(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
   // Fastify's own defaults: a body with __proto__ or constructor.prototype is refused, not parsed.
@@ -111,6 +114,7 @@ export function useDepthLimitedJson(app: FastifyInstance, maxDepth = MAX_JSON_DE
       done(new AppError('invalid_request', `The JSON body nests objects and arrays deeper than ${maxDepth} levels`), undefined);
       return;
     }
+    parsedAsJson.add(req);
     if (!SURROGATE_ESCAPE.test(text) && !NUL_ESCAPE.test(text)) {
       parse(req, text, done);
       return;
@@ -124,13 +128,13 @@ export function useDepthLimitedJson(app: FastifyInstance, maxDepth = MAX_JSON_DE
 }
 
 /**
- * preValidation hook of every route: a route that takes no body has no body schema, so a JSON body
- * sent to it (a DELETE with {"dry_run": true}) would be ignored and the action carried out anyway.
- * Only {} is taken there; any other JSON is refused, as a property a body schema lacks is.
+ * preValidation hook of a route that takes no body and has no body schema (a DELETE): a JSON body
+ * sent to it ({"dry_run": true}) would be ignored and the action carried out anyway. Only {} is
+ * taken there; any other JSON is refused, as a property a body schema lacks is.
  */
 export function refuseUnexpectedBody(req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const body: unknown = req.body;
-  if (body === undefined || req.routeOptions.schema?.body !== undefined || !/json/i.test(req.headers['content-type'] ?? '')) return done();
+  if (body === undefined || req.routeOptions.schema?.body !== undefined || !parsedAsJson.has(req)) return done();
   const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
   if (fields?.length === 0) return done();
   done(new AppError('invalid_request', fields ? `This route takes no body: body has an unknown property "${fields[0] ?? ''}"` : 'This route takes no body'));
