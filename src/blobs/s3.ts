@@ -52,7 +52,7 @@ import {
 /** A connection to the bucket that is not made in this time is a bucket unreachable. */
 const S3_CONNECT_TIMEOUT_MS = 5_000;
 /** A request whose socket stays silent this long is a bucket that stopped answering (the SDK then retries it). */
-const S3_IDLE_TIMEOUT_MS = 30_000;
+const S3_IDLE_TIMEOUT_MS = 20_000;
 
 export interface S3BlobStoreOptions {
   readonly bucket: string;
@@ -72,6 +72,8 @@ export interface S3BlobStoreOptions {
   /** Prepended to every key in the bucket: '' or a folder ending in '/', e.g. 'capstan-prod/'. */
   readonly keyPrefix?: string;
   readonly clock?: () => number;
+  /** How long a request's socket may stay silent before the bucket counts as unreachable. Default 20 s. */
+  readonly idleTimeoutMs?: number;
 }
 
 export class S3BlobStore implements BlobStore {
@@ -97,9 +99,10 @@ export class S3BlobStore implements BlobStore {
       // A part URL is presigned before its bytes exist. With the SDK's default (WHEN_SUPPORTED) the
       // URL would carry the CRC32 of an empty body, and S3, R2 and MinIO refuse every real part.
       requestChecksumCalculation: 'WHEN_REQUIRED',
-      // Without these a bucket that stops answering holds a request, a complete or a stage for ever;
-      // the request timeout is for silence on the socket, so a long transfer that flows is never cut.
-      requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, requestTimeout: S3_IDLE_TIMEOUT_MS },
+      // Without these a bucket that stops answering (a frozen server) holds a request, a complete or a
+      // stage for ever. The socket timeout is for silence, so a long transfer that flows is never cut;
+      // the SDK's requestTimeout would only log a warning.
+      requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, socketTimeout: options.idleTimeoutMs ?? S3_IDLE_TIMEOUT_MS },
     });
   }
 

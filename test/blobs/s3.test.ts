@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { BlobError } from '../../src/blobs/index.js';
 import { S3BlobStore } from '../../src/blobs/s3.js';
+import { DependencyUnavailable } from '../../src/util/dependency-unavailable.js';
 import { startS3, type S3Request, type TestS3 } from '../helpers/s3.js';
 
 const HOUR = 3600_000;
@@ -96,6 +97,33 @@ describe('s3 store specifics', () => {
     } finally {
       await tenant.close();
       await answered.close();
+    }
+  });
+
+  test('a bucket that stops answering is the file store unavailable once its socket has been silent, not a call held for ever', { timeout: 60_000 }, async () => {
+    const frozen = await startS3({ intercept: () => 'hang' });
+    const silent = new S3BlobStore({ ...frozen, forcePathStyle: true, idleTimeoutMs: 300 });
+    try {
+      await assert.rejects(silent.stat('s3/frozen.bin'), (e: unknown) => e instanceof DependencyUnavailable && /file store/.test(e.message));
+      await assert.rejects(silent.createMultipart('s3/frozen.bin'), (e: unknown) => e instanceof DependencyUnavailable);
+    } finally {
+      await silent.close();
+      await frozen.close();
+    }
+  });
+
+  test('a refused connection and a 5xx are the file store unavailable; an S3 refusal of the request is not', async () => {
+    const refusing = new S3BlobStore({ ...s3, endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
+    const failing = await startS3({ intercept: (r) => ({ status: r.method === 'HEAD' ? 503 : 403, xml: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>' + (r.method === 'HEAD' ? 'ServiceUnavailable' : 'AccessDenied') + '</Code><Message>no</Message></Error>' }) });
+    const answering = new S3BlobStore({ ...failing, forcePathStyle: true });
+    try {
+      await assert.rejects(refusing.stat('s3/x.bin'), (e: unknown) => e instanceof DependencyUnavailable);
+      await assert.rejects(answering.stat('s3/x.bin'), (e: unknown) => e instanceof DependencyUnavailable);
+      await assert.rejects(answering.createMultipart('s3/x.bin'), (e: unknown) => !(e instanceof DependencyUnavailable) && (e as Error).name === 'AccessDenied');
+    } finally {
+      await refusing.close();
+      await answering.close();
+      await failing.close();
     }
   });
 });

@@ -28,8 +28,8 @@ export interface S3Answer {
 
 export interface StartS3Options {
   readonly bucket?: string;
-  /** Sees every request first; an answer it returns is sent instead of s3rver's. */
-  readonly intercept?: (request: S3Request) => S3Answer | undefined;
+  /** Sees every request first; an answer it returns is sent instead of s3rver's, and 'hang' sends none (a frozen server). */
+  readonly intercept?: (request: S3Request) => S3Answer | 'hang' | undefined;
 }
 
 // s3rver knows one account and refuses any other access key.
@@ -45,6 +45,10 @@ export async function startS3(options: StartS3Options = {}): Promise<TestS3> {
     server.middleware.unshift(async (ctx, next) => {
       const answer = intercept({ method: ctx.method, url: ctx.url });
       if (!answer) return next();
+      if (answer === 'hang') {
+        await new Promise<void>((resolve) => ctx.req.once('close', resolve));
+        return;
+      }
       ctx.status = answer.status;
       ctx.type = 'application/xml';
       ctx.body = answer.xml;

@@ -20,6 +20,8 @@ declare module 's3rver' {
     status: number;
     type: string;
     body: unknown;
+    /** The Node request under Koa's. */
+    readonly req: import('node:http').IncomingMessage;
   }
 
   export default class S3rver {
