@@ -197,7 +197,13 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   app.decorate('recordRequest', recordRequest);
 
   // Bodies are JSON (or a surface's own parser); a text/plain body is a wrong content type, not a string.
+  // An empty body is no body whatever its type (curl -d '' sends a form type): only a body that is
+  // there is refused for its type.
   app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', (req, _payload, done) => {
+    if (declaresBody(req.raw)) done(new AppError('unsupported_media_type'), undefined);
+    else done(null, undefined);
+  });
   useDepthLimitedJson(app);
   // A DELETE takes no body (the POSTs that take none say so with an empty body schema). Attached to
   // those routes alone: GET /status pays nothing for it.

@@ -68,6 +68,19 @@ describe('JSON body types', () => {
     assert.equal(((await blank.json()) as { code: string }).code, 'malformed_json');
   });
 
+  test('an empty body is no body whatever its Content-Type; a body that is there is judged by it', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/octet-stream', 'application/xml']) {
+      const created = await fetch(`${ts.url}/api/developer/sdk/v1/videos/create`, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${app.publicKey}` }, body: '' });
+      assert.equal(created.status, 200, `${type}: ${await created.clone().text()}`);
+      const videoId = ((await created.json()) as { videoId: string }).videoId;
+      const removed = await fetch(`${ts.url}/api/developer/v1/videos/${videoId}`, { method: 'DELETE', headers: { 'content-type': type, authorization: `Bearer ${app.secretKey}` } });
+      assert.equal(removed.status, 200, `${type}: ${await removed.clone().text()}`);
+      const refused = await fetch(`${ts.url}/api/developer/sdk/v1/videos/create`, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${app.publicKey}` }, body: 'a=b' });
+      assert.equal(refused.status, 415, type);
+      assert.equal(((await refused.json()) as { code: string }).code, 'unsupported_media_type');
+    }
+  });
+
   test('query strings are text and still read as numbers', async () => {
     await ts.admin('POST', '/orgs', { name: 'one' });
     await ts.admin('POST', '/orgs', { name: 'two' });
