@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { decodePngGray } from '../../../src/pipelines/documents/decode-png.js';
-import { pngBomb, pngChunk as chunk } from '../../fixtures/bad-documents.js';
+import { pngBomb, pngChunk as chunk, pngFile } from '../../fixtures/bad-documents.js';
 
 const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const DEPTHS: Readonly<Record<number, readonly number[]>> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
@@ -41,17 +41,8 @@ function png(width: number, height: number, depth: number, colorType: number, ro
       raw[y * (stride + 1) + 1 + i] = (rows[at]! - predictor) & 0xff;
     }
   }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([depth, colorType, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    ...(colorType === 3 ? [chunk('PLTE', bytesOf(256 * 3, 7)), chunk('tRNS', bytesOf(256, 11))] : []),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', new Uint8Array(0)),
-  ]);
+  const palette = colorType === 3 ? [chunk('PLTE', bytesOf(256 * 3, 7)), chunk('tRNS', bytesOf(256, 11))] : [];
+  return pngFile(width, height, depth, colorType, deflateSync(raw), palette);
 }
 
 describe('PNG to gray', () => {
