@@ -89,18 +89,20 @@ describe('log hygiene', () => {
     assert.ok(lines().some((l) => l.url === '/healthz?probe=ordinary-id' && l.reqId === 'trace-42.a:b_c'));
   });
 
-  test('the admin token sent as X-Request-ID is neither echoed nor logged', async () => {
+  test('the admin token sent as X-Request-ID, alone or inside an id, is neither echoed nor logged', async () => {
     const admin = await fetch(`${url}/admin/v1/orgs?limit=1&probe=admin-token-id`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'X-Request-ID': ADMIN_TOKEN } });
     await admin.text();
     assert.equal(admin.status, 200);
     const bare = await fetch(`${url}/healthz?probe=admin-token-id`, { headers: { 'X-Request-ID': ADMIN_TOKEN } });
     await bare.text();
-    for (const res of [admin, bare]) {
+    const inside = await fetch(`${url}/healthz?probe=admin-token-id`, { headers: { 'X-Request-ID': `trace-${ADMIN_TOKEN}.1` } });
+    await inside.text();
+    for (const res of [admin, bare, inside]) {
       assert.notEqual(res.headers.get('x-request-id'), ADMIN_TOKEN);
       assert.match(String(res.headers.get('x-request-id')), /^[0-9a-f-]{36}$/, 'a generated id instead');
     }
     const lines = () => serve.logs().filter((l) => l.msg === 'request' && String(l.url).includes('probe=admin-token-id'));
-    await until(() => lines().length >= 2, 'the request lines');
+    await until(() => lines().length >= 3, 'the request lines');
     assert.ok(!serve.stdout.includes(ADMIN_TOKEN), 'the admin token reached the log');
   });
 
