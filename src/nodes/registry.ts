@@ -16,8 +16,11 @@ import { countConnections, emptyHistory, StatsHistory, type NodeHistory, type No
 const SAMPLE_MS = 5000;
 /** An hour of samples. */
 const HISTORY_SIZE = 720;
-/** A node whose row was not written for this long is gone. */
-const ALIVE_MS = 60_000;
+/**
+ * A node whose row was not written for this long is gone: four samples missed. Its connections stop
+ * being listed (and ending one is 404) then, near when its realtime leases free their slots (15 s).
+ */
+const ALIVE_MS = 20_000;
 /** Gone nodes' rows (and commands nobody took) are removed after this long. */
 const PRUNE_AFTER_MS = 3_600_000;
 /** Connections a node's row lists at most. */
@@ -112,8 +115,8 @@ export class NodeRegistry {
 
   /**
    * Stops sampling and takes this node's row out of the registry: a node that stopped cleanly is no
-   * longer listed (nor its connections, which it has closed), instead of looking alive for a minute.
-   * A node that dies leaves its row, which turns `alive: false` after 60 s.
+   * longer listed (nor its connections, which it has closed), instead of looking alive for 20 s.
+   * A node that dies leaves its row, which turns `alive: false` after 20 s.
    */
   async close(): Promise<void> {
     this.closed = true;
@@ -121,7 +124,7 @@ export class NodeRegistry {
     this.unsubscribe?.();
     this.loop.close();
     await this.ticking;
-    await this.repo.remove(this.id).catch((e: unknown) => this.deps.logger.warn({ err: e }, 'the node row could not be removed; it turns not alive within a minute'));
+    await this.repo.remove(this.id).catch((e: unknown) => this.deps.logger.warn({ err: e }, 'the node row could not be removed; it turns not alive within 20 s'));
   }
 
   /** Every node the registry knows, this one first and live, the others from their rows. */

@@ -168,6 +168,32 @@ describe('admin live views', () => {
     assert.equal(none.status, 401);
   });
 
+  test('a node silent for 20 s is not alive and its connections are no longer listed; one silent 10 s is', async () => {
+    // Rows as a killed node of a cluster leaves them: it wrote its connections, then stopped writing.
+    const self = ((await ts.admin('GET', '/nodes')).body.data as Msg[])[0]!;
+    const { db } = ts.server.ctx.storage;
+    const rowOf = (id: string, silentMs: number) => {
+      const seen = new Date(Date.now() - silentMs).toISOString();
+      const connection = { id: `conn_${id}`, node_id: id, surface: 'hub', transport: 'sse', org_id: org.id, credential: 'contact_token:con_x', topic: `hub:${hubId}`, remote_address: '127.0.0.1', since: seen, bytes_queued: 0, events_sent: 0 };
+      return { id, started_at: new Date(Date.now() - 3_600_000).toISOString(), seen_at: seen, version: self.version as string, mode: 'scaled' as const, stats: JSON.stringify({ stats: self.stats, history: self.history, connections: [connection] }) };
+    };
+    await db.insertInto('nodes').values([rowOf('node_silent20s', 21_000), rowOf('node_silent10s', 10_000)]).execute();
+    try {
+      const nodes = (await ts.admin('GET', '/nodes')).body.data as Msg[];
+      assert.equal(nodes.find((n) => n.id === 'node_silent20s')?.alive, false);
+      assert.equal(nodes.find((n) => n.id === 'node_silent10s')?.alive, true);
+      const listed = ((await ts.admin('GET', `/connections?org_id=${org.id}&surface=hub`)).body.data as Msg[]).map((c) => c.id);
+      assert.deepEqual(listed, ['conn_node_silent10s']);
+      const gone = await ts.admin('DELETE', '/connections/conn_node_silent20s');
+      assert.equal(gone.status, 404);
+      assert.equal(gone.body.code, 'not_found');
+      assert.equal((await ts.admin('DELETE', '/connections/conn_node_silent10s')).status, 200, 'a command left for the node');
+    } finally {
+      await db.deleteFrom('nodes').where('id', 'in', ['node_silent20s', 'node_silent10s']).execute();
+      await db.deleteFrom('node_commands').where('node_id', 'in', ['node_silent20s', 'node_silent10s']).execute();
+    }
+  });
+
   test('an open documents stream is listed with its credential, and DELETE ends it', async () => {
     const token = (await org.call('POST', '/ws/token')).body.token as string;
     const stream = await openSse(`${ts.url}/sse/status?token=${encodeURIComponent(token)}&recent=1`);
