@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `capstan serve | migrate | config | admin …`. Exit codes: 0 ok, 1 operation failed, 2 bad configuration or usage
 // (an admin command's missing or malformed flag included).
-import { checkServeConfig, ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, type Config } from '../config/index.js';
+import { checkServeConfig, ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, shortAdminToken, type Config } from '../config/index.js';
 import { AppError } from '../http/index.js';
 import { ADMIN_USAGE } from './admin-usage.js';
 import { UsageError } from './usage-error.js';
@@ -38,6 +38,7 @@ async function serve(config: Config): Promise<void> {
   const { installSignalHandlers } = await import('./signals.js');
   const server = await createServerWhenReachable(config, createLogger(config.logLevel));
   await server.listen();
+  if (shortAdminToken(config)) server.ctx.logger.warn('CAPSTAN_ADMIN_TOKEN is shorter than 16 characters: fine on your own machine, refused in production and scaled mode; use a long random token (openssl rand -hex 32)');
   if (server.devCredentialsPath) process.stdout.write(`Demo credentials written to ${server.devCredentialsPath}\n`);
   installSignalHandlers(server.ctx.logger, () => server.close());
 }

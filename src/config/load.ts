@@ -229,11 +229,24 @@ export function loadConfig(sources: ConfigSources = {}): Config {
  * stored, so blobs must live where every node reads them: S3, or a data directory the operator says
  * is shared. Commands that serve nothing (config, migrate, admin) do not need it.
  */
-export function checkServeConfig(config: Config): void {
+export function checkServeConfig(config: Config, nodeEnv = process.env.NODE_ENV): void {
   const scaled = (config.databaseUrl !== null && /^postgres(ql)?:\/\//.test(config.databaseUrl)) || config.redisUrl !== null;
   if (scaled && config.blobS3Bucket === null && !config.sharedDataDir) {
     throw new ConfigError('scaled mode (CAPSTAN_DATABASE_URL postgres or CAPSTAN_REDIS_URL) needs CAPSTAN_S3_BUCKET, or CAPSTAN_SHARED_DATA_DIR=true when every node shares CAPSTAN_DATA_DIR: a file stored on one node\'s disk is missing on the node that processes it');
   }
+  if (shortAdminToken(config) && (scaled || nodeEnv === 'production')) {
+    throw new ConfigError(`CAPSTAN_ADMIN_TOKEN is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters: in production and scaled mode the admin API needs a long random token (openssl rand -hex 32 makes one)`);
+  }
+}
+
+/**
+ * The admin token opens every organization's keys and credits, and it is compared whole: a short one
+ * is guessed. Production and scaled nodes refuse it; a development node takes it with a warning.
+ */
+const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+export function shortAdminToken(config: Config): boolean {
+  return config.adminToken !== null && config.adminToken.length < MIN_ADMIN_TOKEN_LENGTH;
 }
 
 /** The blob store's own rule (blobs/rules.ts), checked here so a bad prefix stops the start like any bad option. */
