@@ -10,6 +10,7 @@ import type { Contact, Hub, Repos, Segment, Space, Storage } from '../storage/in
 import { newId } from '../util/ids.js';
 import { nowIso } from '../util/time.js';
 import { memberAccess } from './access.js';
+import { HUB_EVENT_TYPES } from './event-types.js';
 import type { MemberAccessCache, StreamMember } from './access-cache.js';
 import type { MemberActor } from './actor.js';
 import { BroadcastService } from './broadcasts.js';
@@ -18,6 +19,13 @@ import { DiscussionService } from './discussions.js';
 import { MessageService } from './messages.js';
 import { ProfileService } from './profiles.js';
 import { SpaceService } from './spaces.js';
+
+/**
+ * What a server-side publish may send: the hub's own types. Another surface's (`video.ready`,
+ * `document.status`) would reach the hub's members and the organization's webhooks as if that
+ * surface had sent it, for a video or document that never existed.
+ */
+const PUBLISHABLE: ReadonlySet<string> = new Set(HUB_EVENT_TYPES.map((t) => t.type));
 
 export interface PublishInput {
   readonly type: string;
@@ -149,7 +157,7 @@ export class HubService {
   /** Server-side publish: the scope follows from the input (direct, space or hub). */
   async publish(hubId: string, input: PublishInput): Promise<EventRecord> {
     const hub = await this.getHub(hubId);
-    if (!this.publisher.isPublic(input.type)) throw new AppError('invalid_request', `Unknown event type "${input.type}"`);
+    if (!PUBLISHABLE.has(input.type)) throw new AppError('invalid_request', `"${input.type}" is not a hub event type: a hub publishes community.* types and test.ping`);
     let scope: EventScope = {};
     if (input.contactIds && input.contactIds.length > 0) {
       const ids = [...new Set(input.contactIds)];

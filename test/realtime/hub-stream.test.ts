@@ -211,6 +211,27 @@ describe('hub realtime stream', () => {
     assert.equal((await ts.admin('POST', `/hubs/hub_missing/events`, { type: 'test.ping', data: {} })).status, 404);
     assert.equal((await ts.admin('POST', `/hubs/${hub.hubId}/events`, { type: 'Bad Type!', data: {} })).status, 400);
   });
+
+  test('publish refuses another surface\'s event types: a forged video.ready or document.status reaches no one', async () => {
+    const m = await hub.member();
+    const stream = await openSse(hub.streamUrl(), { token: m.token });
+    try {
+      for (const type of ['video.ready', 'document.status', 'document.completed', 'organizer.job_complete', 'webhook.endpoint_disabled']) {
+        const r = await ts.admin('POST', `/hubs/${hub.hubId}/events`, { type, data: { videoId: 'vid_forged', status: 'completed' } });
+        assert.equal(r.status, 400, type);
+        assert.equal(r.body.code, 'invalid_request', type);
+        assert.match(r.body.error as string, /not a hub event type/);
+      }
+      const forged = await ts.server.ctx.storage.db.selectFrom('events').select('id').where('topic', '=', `hub:${hub.hubId}`).where('type', 'not like', 'community.%').where('type', 'not like', 'test.%').where('type', 'not like', 'access.%').execute();
+      assert.deepEqual(forged, [], 'nothing of another surface is in the hub\'s log');
+      const ok = await ts.admin('POST', `/hubs/${hub.hubId}/events`, { type: 'test.ping', data: { after: true } });
+      assert.equal(ok.status, 202);
+      const first = await stream.next((f) => f.event !== undefined);
+      assert.equal(first.event, 'test.ping', 'the first event the member hears is the ping');
+    } finally {
+      stream.close();
+    }
+  });
 });
 
 describe('hub realtime stream while draining', () => {
