@@ -62,6 +62,25 @@ describe('hub access scoping', () => {
     for (const s of [sIn, sOut, sDm]) s.close();
   });
 
+  test('an event of a restricted space addressed to contacts reaches the named ones the space lets in, live and on replay', async () => {
+    const [sIn, sOut, sDm] = [await stream(insider), await stream(outsider), await stream(dmTarget)];
+    const cursor = await hub.publish({ type: 'test.ping', data: { before: true } });
+    const both = await hub.publish({ type: 'test.ping', space_id: restricted, contact_ids: [insider.id, outsider.id], data: { both: true } });
+    await settle(sIn, sOut, sDm);
+    const ids = (s: SseStream) => eventsOf(s).map((f) => f.id);
+    assert.ok(ids(sIn).includes(both), 'named and granted');
+    assert.ok(!ids(sOut).includes(both), 'named but kept out by the space');
+    assert.ok(!ids(sDm).includes(both), 'not named');
+    for (const s of [sIn, sOut, sDm]) s.close();
+    // The same rule on a replay from before it.
+    const replayOut = await openSse(hub.streamUrl(), { token: outsider.token, lastEventId: cursor });
+    const replayIn = await openSse(hub.streamUrl(), { token: insider.token, lastEventId: cursor });
+    streams.push(replayOut, replayIn);
+    await settle(replayOut, replayIn);
+    assert.ok(ids(replayIn).includes(both));
+    assert.ok(!ids(replayOut).includes(both));
+  });
+
   test('a restricted space is announced only to members who can see it', async () => {
     const sIn = await stream(insider);
     const sOut = await stream(outsider);

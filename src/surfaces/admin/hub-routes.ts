@@ -20,7 +20,7 @@ export function registerHubAdminRoutes(scope: FastifyInstance, ctx: AppContext):
   app.post('/hubs/:hub_id/events', {
     schema: {
       tags, security, operationId: 'publishHubEvent', summary: 'Publish an event to the hub stream (hub-wide, to a space, or to named contacts)', params: HubParams, headers,
-      description: 'With `space_id` the event is delivered under the space\'s restriction; with `contact_ids` only to those contacts. `400 invalid_request` when `type` is not a public event type or `space_id`/`contact_ids` name something that is not part of the hub.',
+      description: 'With `space_id` the event is delivered under the space\'s restriction; with `contact_ids` only to those contacts; with both, to those of the named contacts the space lets in. `400 invalid_request` when `type` is not a hub event type (`community.*`, `test.ping`) or `space_id`/`contact_ids` name something that is not part of the hub.',
       body: Type.Object({
         type: EventType,
         space_id: Type.Optional(schemas.Id('Space id: delivered under the space\'s restriction')),

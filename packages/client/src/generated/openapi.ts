@@ -245,7 +245,7 @@ export interface paths {
         put?: never;
         /**
          * Publish an event to the hub stream (hub-wide, to a space, or to named contacts)
-         * @description With `space_id` the event is delivered under the space's restriction; with `contact_ids` only to those contacts. `400 invalid_request` when `type` is not a public event type or `space_id`/`contact_ids` name something that is not part of the hub.
+         * @description With `space_id` the event is delivered under the space's restriction; with `contact_ids` only to those contacts; with both, to those of the named contacts the space lets in. `400 invalid_request` when `type` is not a hub event type (`community.*`, `test.ping`) or `space_id`/`contact_ids` name something that is not part of the hub.
          */
         post: operations["publishHubEvent"];
         delete?: never;
