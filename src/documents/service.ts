@@ -106,6 +106,13 @@ export class DocumentService {
     const body: UploadResult = { document_id: documentId, workflow_id: workflowId, status: 'processing', created_at: at, status_url: `/status/${documentId}`, ws_url: '/ws/status' };
     try {
       await this.storage.transaction(async (tx) => {
+        // The key first: a twin sent with the same key (a client retrying while its first request still
+        // runs) waits here for this one's commit and then replays its answer, where after the debit it
+        // would have found the credit spent and answered 402 for a document that was taken and billed.
+        if (idempotencyKey !== undefined) {
+          const stored = await tx.idempotency.save({ scope: org.id, key: idempotencyKey, request_hash: requestHash, status_code: 201, response: JSON.stringify(body), created_at: at });
+          if (!stored) throw new KeyTakenMeanwhile();
+        }
         if (doc.source === 'base64') {
           if (doc.cost_micro > 0) await debitCredits(tx, { orgId: org.id, amountMicro: doc.cost_micro, reason: 'document', ref: documentId });
         } else {
@@ -115,10 +122,6 @@ export class DocumentService {
         }
         await tx.documents.create(doc);
         await this.workflows.enqueue(tx, { kind: DOCUMENT_WORKFLOW, orgId: org.id, resourceId: documentId, input: { document_id: documentId } satisfies DocumentWorkflowInput, id: workflowId });
-        if (idempotencyKey !== undefined) {
-          const stored = await tx.idempotency.save({ scope: org.id, key: idempotencyKey, request_hash: requestHash, status_code: 201, response: JSON.stringify(body), created_at: at });
-          if (!stored) throw new KeyTakenMeanwhile();
-        }
         await reportDocumentStatus(tx, this.publisher, documentId, true);
       });
     } catch (e) {

@@ -207,6 +207,26 @@ describe('documents: upload and processing', () => {
     assert.equal(docs.filter((d) => d.file_name === 'twice.pdf').length, 1, 'one document for the key');
   });
 
+  test('Idempotency-Key sent twice at once on a balance that pays for one: no 402 for the document taken and billed', async () => {
+    const body = { file_base64: b64(estimate), file_name: 'one-paid.pdf' };
+    const probe = await makeOrg(ts, 1_000_000);
+    assert.equal((await probe.call('POST', '/upload', body)).status, 201);
+    const cost = 1_000_000 - ((await probe.call('GET', '/credits')).body.balance_micro_credits as number);
+    for (let round = 0; round < 4; round++) {
+      const tight = await makeOrg(ts, cost);
+      const headers = { 'idempotency-key': `one-paid-${round}` };
+      const answers = await Promise.all([1, 2, 3].map(() => tight.call('POST', '/upload', body, headers)));
+      const statuses = answers.map((a) => a.status);
+      assert.ok(statuses.every((st) => st === 201 || st === 409), JSON.stringify(answers.map((a) => a.body)));
+      const ids = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.document_id));
+      assert.equal(ids.size, 1, 'one document for the key');
+      const retry = await tight.call('POST', '/upload', body, headers);
+      assert.equal(retry.status, 201);
+      assert.ok(ids.has(retry.body.document_id));
+      assert.equal((await tight.call('GET', '/credits')).body.balance_micro_credits, 0, 'billed once');
+    }
+  });
+
   test('Idempotency-Key sent at once with other bodies: one document, and every other request is a conflict that does not pass', async () => {
     const headers = { 'idempotency-key': 'upload-clash' };
     const names = ['a.pdf', 'b.pdf', 'c.pdf', 'd.pdf'];

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { buildScannedPdf } from '../fixtures/documents.js';
+import { buildEstimatePdf, buildScannedPdf } from '../fixtures/documents.js';
 import { startCluster, type Cluster, type Node } from '../helpers/cluster.js';
 import { openSse, type SseStream } from '../helpers/sse.js';
 
@@ -87,6 +87,34 @@ describe('scaled mode: three nodes', () => {
     }
     assert.equal(status, 200);
     for (const s of open) s.close();
+  });
+
+  test('one Idempotency-Key sent to two nodes at once on a balance that pays for one document: one document, billed once, no 402', async () => {
+    const pdf = Buffer.from(await buildEstimatePdf()).toString('base64');
+    const body = { file_base64: pdf, file_name: 'twins.pdf' };
+    const orgOf = async (credits: number) => {
+      const r = await cluster.admin(a, 'POST', '/orgs', { name: 'twins', credits_micro: credits });
+      const key = r.body.api_key as string;
+      const call = async (node: Node, method: string, path: string, headers: Record<string, string> = {}, payload?: unknown) => {
+        const res = await fetch(node.url + path, { method, headers: { 'capout-api-key': key, ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: payload === undefined ? undefined : JSON.stringify(payload) });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      return { call };
+    };
+    const rich = await orgOf(1_000_000);
+    assert.equal((await rich.call(a, 'POST', '/upload', {}, body)).status, 201);
+    const cost = 1_000_000 - ((await rich.call(a, 'GET', '/credits')).body.balance_micro_credits as number);
+    for (let round = 0; round < 3; round++) {
+      const tight = await orgOf(cost);
+      const headers = { 'idempotency-key': `twins-${round}` };
+      const answers = await Promise.all([b, c].map((node) => tight.call(node, 'POST', '/upload', headers, body)));
+      assert.ok(answers.every((x) => x.status === 201 || x.status === 409), JSON.stringify(answers));
+      const retry = await tight.call(a, 'POST', '/upload', headers, body);
+      assert.equal(retry.status, 201);
+      for (const x of answers) if (x.status === 201) assert.equal(x.body.document_id, retry.body.document_id);
+      assert.equal((await tight.call(a, 'GET', '/credits')).body.balance_micro_credits, 0, 'billed once');
+      assert.equal(((await tight.call(a, 'GET', '/documents')).body.data as unknown[]).length, 1);
+    }
   });
 
   test('a workflow whose node is killed mid-stage is finished by another node', async () => {
