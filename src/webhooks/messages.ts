@@ -3,6 +3,7 @@
 // status is terminal — a document.completed or document.failed message right behind it.
 import { createHash } from 'node:crypto';
 import type { EventRecord } from '../events/index.js';
+import { organizerFrame } from '../organizer/index.js';
 
 export interface WebhookMessage {
   /** The webhook-id: the event's UUIDv7, or for a derived message one derived from it. */
@@ -16,9 +17,12 @@ export interface WebhookMessage {
 
 const SCOPE_IDS = ['document_id', 'video_id', 'job_id', 'space_id', 'contact_ids'] as const;
 
-/** The stream's payload plus the ids the event is about (those its payload does not already name). */
+/**
+ * The stream's payload plus the ids the event is about (those its payload does not already name). An
+ * organizer event's payload is the organizer socket's message, `type` (`job_complete`) included.
+ */
 export function messageData(event: EventRecord): Record<string, unknown> {
-  const data: Record<string, unknown> = { ...event.data };
+  const data: Record<string, unknown> = organizerFrame(event) ?? { ...event.data };
   if (event.topic.startsWith('hub:') && data.hub_id === undefined) data.hub_id = event.topic.slice(4);
   for (const key of SCOPE_IDS) if (data[key] === undefined && event.scope[key] !== undefined) data[key] = event.scope[key];
   return data;

@@ -104,6 +104,7 @@ describe('webhooks delivery', () => {
     await until(() => receiver.ofType('organizer.job_complete').length === 1, 'job_complete', 60_000);
     const [complete] = receiver.ofType('organizer.job_complete');
     assert.deepEqual(complete!.verifiedWith, [0]);
+    assert.equal(complete!.body.data.type, 'job_complete', 'the organizer socket\'s message, type included');
     assert.equal(complete!.body.data.jobId, job.body.jobId);
     assert.equal(complete!.body.data.status, 'completed');
     assert.equal(complete!.body.data.job_id, job.body.jobId, "the event's ids ride along");
