@@ -187,7 +187,7 @@ export class DocumentWatcher {
     const token = this.token as RealtimeToken;
     const headers: Record<string, string> = this.cursor === undefined ? {} : { 'last-event-id': this.cursor };
     const url = this.http.url(pathOf(token.sse_url, '/sse/status'), this.query(token));
-    const res = await openEventStream({ fetch: this.http.fetchImpl, url, headers, signal });
+    const res = await openEventStream({ fetch: this.http.fetchImpl, url, headers, signal, idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS });
     this.opened(reconnect);
     try {
       for await (const message of readEventStream(res, { signal, idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, onRetry: (ms) => (reconnect.serverRetryMs = ms) })) {
@@ -214,7 +214,7 @@ export class DocumentWatcher {
   private async explainRefusal(e: unknown, token: RealtimeToken, signal: AbortSignal): Promise<unknown> {
     try {
       const url = this.http.url(pathOf(token.sse_url, '/sse/status'), this.query(token));
-      const res = await openEventStream({ fetch: this.http.fetchImpl, url, headers: {}, signal });
+      const res = await openEventStream({ fetch: this.http.fetchImpl, url, headers: {}, signal, idleTimeoutMs: this.http.timeoutMs });
       await res.body?.cancel().catch(() => undefined);
     } catch (probe) {
       return probe;

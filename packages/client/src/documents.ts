@@ -50,7 +50,7 @@ export class DocumentsClient {
     else body = { file_base64: source.base64, file_name: source.fileName };
     if (options.xnAddress !== undefined) body.xn_address = options.xnAddress;
     return this.http.request<UploadResponse>({
-      method: 'POST', path: '/upload', json: body, credential: this.credential, signal: options.signal,
+      method: 'POST', path: '/upload', json: body, credential: this.credential, signal: options.signal, untimed: true,
       headers: options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey },
     });
   }

@@ -27,7 +27,15 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   readonly credential: Credential;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * An upload's body takes what the link takes: its request is not bounded by the client's
+   * `timeoutMs`, only by its signal.
+   */
+  readonly untimed?: boolean;
 }
+
+/** How long a request waits for its answer to begin unless the client says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export function authHeaders(credential: Credential): Record<string, string> {
   if (credential.kind === 'orgKey') return { 'capout-api-key': credential.key };
@@ -49,7 +57,12 @@ export function normalizeBaseUrl(baseUrl: string): string {
 export class HttpCore {
   readonly baseUrl: string;
 
-  constructor(baseUrl: string, readonly fetchImpl: FetchLike) {
+  constructor(
+    baseUrl: string,
+    readonly fetchImpl: FetchLike,
+    /** The longest a request waits for its answer's status and headers; 0 waits as long as the platform does. */
+    readonly timeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {
     this.baseUrl = normalizeBaseUrl(baseUrl);
   }
 
@@ -72,12 +85,8 @@ export class HttpCore {
       body = JSON.stringify(options.json);
     }
     const url = this.url(options.path, options.query);
-    let res: Response;
-    try {
-      res = await this.fetchImpl(url, { method: options.method ?? 'GET', headers, body, signal: options.signal });
-    } catch (e) {
-      throw networkError(e, url, options.signal);
-    }
+    const limit = options.untimed ? 0 : this.timeoutMs;
+    const res = await fetchWithin(limit, options.signal, url, (signal) => this.fetchImpl(url, { method: options.method ?? 'GET', headers, body, signal }));
     if (!res.ok) throw await errorFromResponse(res, url);
     return res;
   }
@@ -88,6 +97,39 @@ export class HttpCore {
     const res = await this.send(options);
     if (res.status === 204) return undefined as T;
     return readJson<T>(res, url, options.signal);
+  }
+}
+
+/**
+ * `fetch` given at most `limitMs` (0: no limit) for the answer to begin: a server that takes the
+ * connection and never answers is `network_error` then, instead of a wait of minutes (Node's fetch
+ * gives up after 300 s, a browser's never). The caller's `signal` still aborts it as `aborted`.
+ */
+export async function fetchWithin(limitMs: number, signal: AbortSignal | undefined, url: string, fetch: (signal: AbortSignal | undefined) => Promise<Response>): Promise<Response> {
+  if (limitMs <= 0) {
+    try {
+      return await fetch(signal);
+    } catch (e) {
+      throw networkError(e, url, signal);
+    }
+  }
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  if (signal?.aborted) controller.abort(signal.reason);
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, limitMs);
+  try {
+    return await fetch(controller.signal);
+  } catch (e) {
+    if (timedOut && !signal?.aborted) throw new CapstanError({ status: 0, code: 'network_error', message: `No answer from ${redactUrl(url)} within ${limitMs} ms`, cause: e });
+    throw networkError(e, url, signal);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 

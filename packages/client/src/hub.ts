@@ -51,7 +51,7 @@ export class HubClient {
     const run = async (): Promise<void> => {
       const signal = life.signal;
       const reconnect = new Reconnector(options, signal);
-      let token = auth.token ?? (await auth.getToken!());
+      let token = auth.token ?? (await tokenFrom(auth.getToken!));
       let refreshed = false;
       while (!signal.aborted) {
         const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -59,14 +59,14 @@ export class HubClient {
         const { controller, dispose: detach } = linkedController(signal);
         let res: Response;
         try {
-          res = await openEventStream({ fetch: this.http.fetchImpl, url: this.http.url('/realtime/events', { hub_id: auth.hubId }), headers, signal: controller.signal });
+          res = await openEventStream({ fetch: this.http.fetchImpl, url: this.http.url('/realtime/events', { hub_id: auth.hubId }), headers, signal: controller.signal, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS });
         } catch (e) {
           detach();
           if (e instanceof CapstanError && e.status === 401) {
             if (auth.getToken && !refreshed) {
               // The token may have expired while we were away: one fresh token, then the 401 stands.
               refreshed = true;
-              token = await auth.getToken();
+              token = await tokenFrom(auth.getToken);
               continue;
             }
             throw hasExpired(token) ? tokenExpired(auth.getToken !== undefined, e) : e;
@@ -108,7 +108,7 @@ export class HubClient {
         switch (terminal.type) {
           case 'stream.expired':
             if (!auth.getToken) throw tokenExpired(false);
-            token = await auth.getToken();
+            token = await tokenFrom(auth.getToken);
             refreshed = true;
             break;
           case 'stream.unauthorized':
@@ -150,4 +150,13 @@ export class HubClient {
 function tokenExpired(fromGetToken: boolean, refusal?: CapstanError): CapstanError {
   const message = fromGetToken ? 'getToken returned a contact token that has already expired' : 'The contact token expired and no getToken was given to renew it';
   return new CapstanError({ status: 401, code: 'token_expired', message, requestId: refusal?.requestId, cause: refusal });
+}
+
+/** The caller's getToken, whose failure ends the stream as a CapstanError (`token_unavailable`) carrying it as `cause`. */
+async function tokenFrom(getToken: () => Promise<string>): Promise<string> {
+  try {
+    return await getToken();
+  } catch (e) {
+    throw new CapstanError({ status: 0, code: 'token_unavailable', message: `getToken failed: ${e instanceof Error ? e.message : String(e)}`, cause: e });
+  }
 }

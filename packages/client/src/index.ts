@@ -1,5 +1,6 @@
 // @capstan/client: one entry, `createClient`, with a property per surface.
 import { DocumentsClient } from './documents.js';
+import { CapstanError } from './errors.js';
 import { HttpCore, type FetchLike } from './http.js';
 import { HubClient } from './hub.js';
 import { OrganizerClient } from './organizer.js';
@@ -21,6 +22,12 @@ export interface CapstanOptions {
   readonly fetch?: FetchLike;
   /** Default: globalThis.WebSocket (browsers, Node 22+); on Node 20 pass the ws package's. */
   readonly WebSocket?: WebSocketConstructor;
+  /**
+   * The longest a request waits for its answer to begin (default 30 s; 0: as long as the platform
+   * waits). Past it the call fails with `network_error`. Uploads (`documents.upload`,
+   * `organizer.uploadFiles`, video parts) are not bounded by it: pass a signal to bound those.
+   */
+  readonly timeoutMs?: number;
 }
 
 export class Capstan {
@@ -31,7 +38,12 @@ export class Capstan {
 
   constructor(options: CapstanOptions) {
     const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    const http = new HttpCore(options.baseUrl, fetchImpl);
+    const { timeoutMs } = options;
+    // A timer longer than 2^31 - 1 ms fires at once: refused like any other value that is not a wait.
+    if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs >= 0 && timeoutMs <= 2_147_483_647)) {
+      throw new CapstanError({ status: 0, code: 'invalid_request', message: `timeoutMs must be a whole number of milliseconds from 0 to 2147483647, not ${String(timeoutMs)}` });
+    }
+    const http = new HttpCore(options.baseUrl, fetchImpl, timeoutMs);
     this.documents = new DocumentsClient(http, options.apiKey, options.WebSocket);
     this.hub = new HubClient(http);
     this.organizer = new OrganizerClient(http, options.apiKey, options.WebSocket);

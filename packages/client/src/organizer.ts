@@ -63,7 +63,7 @@ export class OrganizerClient {
     const form = new FormData();
     for (const f of files) form.append('file', f.file, f.name ?? (f.file as { name?: string }).name ?? 'file');
     const res = await this.http.request<{ files: OrganizerFile[] }>({
-      method: 'POST', path: '/api/v1/files', body: form, credential: this.credential, signal,
+      method: 'POST', path: '/api/v1/files', body: form, credential: this.credential, signal, untimed: true,
       headers: idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey },
     });
     return res.files;

@@ -2,7 +2,7 @@
 // "Parsing an event stream"). Unlike EventSource it can send Authorization; unlike clients that call
 // their handler on every blank line, a block of comments (`: heartbeat`) is never a message.
 import { abortedError, CapstanError, redactUrl } from './errors.js';
-import { errorFromResponse, networkError, type FetchLike } from './http.js';
+import { errorFromResponse, fetchWithin, type FetchLike } from './http.js';
 
 export interface SseMessage {
   /** The `event:` name, '' for unnamed messages (EventSource's "message"). */
@@ -143,16 +143,14 @@ export interface OpenStreamOptions {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly signal: AbortSignal;
+  /** The stream's idle timeout: an answer that has not begun by then is as dead as a silent stream. 0: no limit. */
+  readonly idleTimeoutMs: number;
 }
 
 /** Opens an event stream: a 2xx `text/event-stream` answer, else a CapstanError. */
 export async function openEventStream(options: OpenStreamOptions): Promise<Response> {
-  let res: Response;
-  try {
-    res = await options.fetch(options.url, { headers: { accept: 'text/event-stream', ...options.headers }, signal: options.signal, cache: 'no-store' });
-  } catch (e) {
-    throw networkError(e, options.url, options.signal);
-  }
+  const res = await fetchWithin(options.idleTimeoutMs, options.signal, options.url, (signal) =>
+    options.fetch(options.url, { headers: { accept: 'text/event-stream', ...options.headers }, signal, cache: 'no-store' }));
   if (!res.ok) throw await errorFromResponse(res, options.url);
   const type = res.headers.get('content-type') ?? '';
   if (!/^text\/event-stream\b/i.test(type) || !res.body) {

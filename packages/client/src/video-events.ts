@@ -78,7 +78,7 @@ export function openVideoEvents(http: HttpCore, target: VideoStreamTarget, optio
       const { controller, dispose: detach } = linkedController(signal);
       let res: Response;
       try {
-        res = await openEventStream({ fetch: http.fetchImpl, url, headers, signal: controller.signal });
+        res = await openEventStream({ fetch: http.fetchImpl, url, headers, signal: controller.signal, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS });
       } catch (e) {
         detach();
         await reconnect.afterFailure(e);
