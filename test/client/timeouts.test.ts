@@ -1,6 +1,7 @@
 // A server that takes the connection and never answers: requests give up after `timeoutMs` and
-// streams after `idleTimeoutMs` as network_error, uploads wait for their signal; a getToken that
-// fails ends the hub stream as a CapstanError carrying it.
+// streams after `idleTimeoutMs` as network_error, uploads wait for their signal; a stream that opens
+// and says nothing is a failed attempt; a getToken that fails ends the hub stream as a CapstanError
+// carrying it.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -59,6 +60,25 @@ describe('timeouts', () => {
     const client = createClient({ baseUrl, timeoutMs: 0 });
     const stream = client.hub.events({ hubId: 'hub_x', token: 't' }, { idleTimeoutMs: 300 });
     await assert.rejects(take(stream[Symbol.asyncIterator](), () => false), isCode('network_error'));
+  });
+
+  test('a stream that answers its headers and then says nothing counts against maxRetries', { timeout: 20_000 }, async () => {
+    let attempts = 0;
+    const silent = http.createServer((_req, res) => {
+      attempts++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const client = createClient({ baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` });
+      const stream = client.hub.events({ hubId: 'hub_x', token: 't' }, { idleTimeoutMs: 200, maxRetries: 2, backoff: { initialMs: 10, maxMs: 20 } });
+      await assert.rejects(take(stream[Symbol.asyncIterator](), () => false), isCode('network_error'));
+      assert.equal(attempts, 3, 'the first attempt and two retries');
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    }
   });
 
   test('timeoutMs that is no wait is refused when the client is made', () => {

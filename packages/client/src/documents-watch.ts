@@ -188,9 +188,8 @@ export class DocumentWatcher {
     const headers: Record<string, string> = this.cursor === undefined ? {} : { 'last-event-id': this.cursor };
     const url = this.http.url(pathOf(token.sse_url, '/sse/status'), this.query(token));
     const res = await openEventStream({ fetch: this.http.fetchImpl, url, headers, signal, idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS });
-    this.opened(reconnect);
     try {
-      for await (const message of readEventStream(res, { signal, idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, onRetry: (ms) => (reconnect.serverRetryMs = ms) })) {
+      for await (const message of readEventStream(res, { signal, idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, onRetry: (ms) => (reconnect.serverRetryMs = ms), onFirstBytes: () => this.opened(reconnect) })) {
         const body = parseJsonObject(message.data);
         if (!body) continue;
         const terminal = message.id === undefined ? terminalOfMessage(body) : undefined;

@@ -74,11 +74,10 @@ export class HubClient {
           await reconnect.afterFailure(e);
           continue;
         }
-        reconnect.opened();
         refreshed = false;
         let terminal: TerminalEvent | undefined;
         try {
-          for await (const message of readEventStream(res, { signal: controller.signal, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, onRetry: (ms) => (reconnect.serverRetryMs = ms) })) {
+          for await (const message of readEventStream(res, { signal: controller.signal, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, onRetry: (ms) => (reconnect.serverRetryMs = ms), onFirstBytes: () => reconnect.opened() })) {
             const data = parseJsonObject(message.data);
             if (message.id === undefined) {
               if (TERMINAL_TYPES.has(message.event)) {

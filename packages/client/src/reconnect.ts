@@ -24,6 +24,8 @@ function retryable(e: CapstanError, everOpened: boolean): boolean {
 export class Reconnector {
   private failures = 0;
   private everOpened = false;
+  /** Whether the current attempt opened (an SSE stream: sent its first bytes). */
+  private openedNow = false;
   /** The SSE `retry:` value the server sent: its reconnection time after a cut. */
   serverRetryMs: number | undefined;
 
@@ -38,25 +40,37 @@ export class Reconnector {
 
   opened(): void {
     this.everOpened = true;
+    this.openedNow = true;
     this.failures = 0;
   }
 
   /** After a failed connect: waits, or throws `e` when another try would not help. */
   async afterFailure(e: unknown): Promise<void> {
+    this.openedNow = false;
     if (this.signal.aborted) throw abortedError(this.signal);
     if (!(e instanceof CapstanError) || !retryable(e, this.everOpened)) throw e;
     if (this.failures >= (this.options.maxRetries ?? Infinity)) throw e;
     await sleep(backoffDelay(this.failures++, this.options.backoff, e.retryAfter), this.signal);
   }
 
-  /** After an open stream was cut without a terminal event: the server's `retry:` first, then backoff. */
+  /**
+   * After a stream was cut without a terminal event: the server's `retry:` first, then backoff. A
+   * stream cut before it sent anything (headers, then silence) is a failed attempt: `maxRetries` of
+   * those in a row end it.
+   */
   async afterCut(): Promise<void> {
+    const silent = !this.openedNow;
+    this.openedNow = false;
+    if (silent && this.failures >= (this.options.maxRetries ?? Infinity)) {
+      throw new CapstanError({ status: 0, code: 'network_error', message: `The stream answered and then sent nothing, ${this.failures + 1} times in a row` });
+    }
     const hint = this.failures === 0 ? this.serverRetryMs : undefined;
     await sleep(backoffDelay(this.failures++, this.options.backoff, hint), this.signal);
   }
 
   /** The wait a draining server asked for (retry_ms), falling back to its `retry:`. */
   async afterDrain(retryMs: number | undefined): Promise<void> {
+    this.openedNow = false;
     await sleep(backoffDelay(this.failures, this.options.backoff, retryMs ?? this.serverRetryMs), this.signal);
   }
 }

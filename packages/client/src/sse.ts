@@ -167,6 +167,11 @@ export interface ReadStreamOptions extends SseParserOptions {
    * closed: the read ends as if cut. 0 turns the watch off.
    */
   readonly idleTimeoutMs: number;
+  /**
+   * Called once, when the first bytes arrive: only then has the stream opened (a server that answers
+   * its headers and then says nothing has not, and its attempts count as failures).
+   */
+  readonly onFirstBytes?: () => void;
 }
 
 /**
@@ -181,6 +186,7 @@ export async function* readEventStream(res: Response, options: ReadStreamOptions
   const parser = new SseParser(options);
   let idle: ReturnType<typeof setTimeout> | undefined;
   let idleFired = false;
+  let first = true;
   const arm = () => {
     if (options.idleTimeoutMs <= 0) return;
     clearTimeout(idle);
@@ -204,6 +210,10 @@ export async function* readEventStream(res: Response, options: ReadStreamOptions
       if (options.signal.aborted) throw abortedError(options.signal);
       if (idleFired) throw new CapstanError({ status: 0, code: 'network_error', message: `The stream was silent for ${options.idleTimeoutMs} ms` });
       if (chunk.done) return;
+      if (first) {
+        first = false;
+        options.onFirstBytes?.();
+      }
       arm();
       for (const message of parser.push(decoder.decode(chunk.value, { stream: true }))) yield message;
     }

@@ -84,10 +84,9 @@ export function openVideoEvents(http: HttpCore, target: VideoStreamTarget, optio
         await reconnect.afterFailure(e);
         continue;
       }
-      reconnect.opened();
       let terminal: TerminalEvent | undefined;
       try {
-        for await (const message of readEventStream(res, { signal: controller.signal, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, onRetry: (ms) => (reconnect.serverRetryMs = ms) })) {
+        for await (const message of readEventStream(res, { signal: controller.signal, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, onRetry: (ms) => (reconnect.serverRetryMs = ms), onFirstBytes: () => reconnect.opened() })) {
           const data = parseJsonObject(message.data);
           if (message.id === undefined) {
             if (TERMINAL_TYPES.has(message.event)) {
