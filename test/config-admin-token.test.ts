@@ -2,23 +2,14 @@
 // short one before it starts (exit 2, one line, the token not printed); a development node takes it
 // and says so in its log.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { checkServeConfig, ConfigError, loadConfig } from '../src/config/index.js';
 import { runCli } from './helpers/cli.js';
 import { ServeProcess } from './helpers/serve-process.js';
-import { tempDir } from './helpers/server.js';
+import { tempDirsRemovedAfter } from './helpers/temp-dirs.js';
 
 const SHORT = 'short-secret';
-const dirs: string[] = [];
-const dataDir = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dataDir = tempDirsRemovedAfter();
 
 test('`capstan serve` with NODE_ENV=production and a short admin token exits 2 naming the rule, not the token', async () => {
   const res = await runCli(['serve'], { NODE_ENV: 'production', CAPSTAN_ADMIN_TOKEN: SHORT, CAPSTAN_DATA_DIR: dataDir(), PORT: '0' });

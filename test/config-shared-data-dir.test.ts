@@ -2,24 +2,15 @@
 // with the local-disk blob store (a file uploaded to one node would be missing on the node that
 // processes it) unless the operator says the data directory is shared.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { checkServeConfig, ConfigError, loadConfig } from '../src/config/index.js';
 import { runCli } from './helpers/cli.js';
-import { tempDir } from './helpers/server.js';
+import { tempDirsRemovedAfter } from './helpers/temp-dirs.js';
 
 // Nothing listens there: the refusal must come before any connection is tried.
 const PG = 'postgres://capstan:pw@127.0.0.1:1/capstan';
 const REDIS = 'redis://127.0.0.1:1';
-const dirs: string[] = [];
-const dataDir = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dataDir = tempDirsRemovedAfter();
 
 test('`capstan serve` in scaled mode with local-disk blobs exits 2 with one line naming the options', async () => {
   const scaled: Record<string, string>[] = [{ CAPSTAN_DATABASE_URL: PG }, { CAPSTAN_REDIS_URL: REDIS }, { CAPSTAN_DATABASE_URL: PG, CAPSTAN_REDIS_URL: REDIS }];
