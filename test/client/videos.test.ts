@@ -131,6 +131,18 @@ describe('videos through the SDK', () => {
     assert.ok(putsAfter <= 1, `${putsAfter} part uploads began after the refusal (of ${partsTotal} parts)`);
   });
 
+  test('an S3-style XML refusal of a part is storage_error with the store\'s code and message; a 5xx one is tried again', async () => {
+    const xml = (status: number, code: string, message: string) => new Response(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>R1</RequestId></Error>`, { status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': 'R1' } });
+    const denying = async (input: string, init?: RequestInit): Promise<Response> => (init?.method === 'PUT' ? xml(403, 'AccessDenied', 'Request has expired') : fetch(input, init));
+    const denied = createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: denying });
+    await assert.rejects(denied.videos.upload(video, { partSize: PART }), (e: unknown) => e instanceof CapstanError && e.code === 'storage_error' && e.status === 403
+      && e.details.store_code === 'AccessDenied' && e.details.store_message === 'Request has expired' && e.requestId === 'R1' && /part \d+ \(AccessDenied: Request has expired\)/.test(e.message) && !/base URL/.test(e.message));
+    let slowDowns = 0;
+    const busyOnce = async (input: string, init?: RequestInit): Promise<Response> => (init?.method === 'PUT' && slowDowns++ === 0 ? xml(503, 'SlowDown', 'Reduce your request rate') : fetch(input, init));
+    const created = await createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: busyOnce }).videos.upload(video, { partSize: PART });
+    assert.ok(created.videoId, 'uploaded after the store\'s 503 was tried again');
+  });
+
   test('resume from kept parts (as after a reload): only the missing parts are sent again', async () => {
     let state: VideoUploadState | undefined;
     let puts = 0;

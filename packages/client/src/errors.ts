@@ -16,7 +16,7 @@ export type ServerErrorCode =
  * AbortSignal), and the reasons a stream ended for good (`token_expired`, `access_revoked`,
  * `key_revoked`, `stream_closed`).
  */
-export type ClientErrorCode = 'network_error' | 'invalid_response' | 'aborted' | 'token_expired' | 'token_unavailable' | 'access_revoked' | 'key_revoked' | 'stream_closed';
+export type ClientErrorCode = 'network_error' | 'invalid_response' | 'storage_error' | 'aborted' | 'token_expired' | 'token_unavailable' | 'access_revoked' | 'key_revoked' | 'stream_closed';
 
 export type CapstanErrorCode = ServerErrorCode | ClientErrorCode;
 

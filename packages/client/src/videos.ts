@@ -4,7 +4,7 @@
 // ready, and the app's video events stream).
 import { backoffDelay, sleep } from './backoff.js';
 import { randomId } from './encoding.js';
-import { abortedError, CapstanError } from './errors.js';
+import { abortedError, CapstanError, parseRetryAfter } from './errors.js';
 import { networkError, errorFromResponse, type HttpCore } from './http.js';
 import { openVideoEvents, VIDEO_EVENTS_PATH, videoWatchPath, type VideoEventsOptions, type VideoEventStream } from './video-events.js';
 import type { CompleteUploadRequest, CreateVideoRequest, CreateVideoResponse, UploadedPart, Video, VideoStatus, VideoUsage } from './types.js';
@@ -217,7 +217,7 @@ export class VideosClient {
       } catch (e) {
         throw networkError(e, target, signal);
       }
-      if (!res.ok) throw await errorFromResponse(res, target);
+      if (!res.ok) throw await partRefusal(res, target, partNumber);
       await res.body?.cancel().catch(() => undefined);
       const etag = res.headers.get('etag');
       if (!etag) throw new CapstanError({ status: res.status, code: 'invalid_response', message: 'The part upload answered without an ETag (is ETag exposed by the storage\'s CORS rules?)' });
@@ -285,6 +285,24 @@ export class VideosClient {
 
 /** A failure another try may not meet: no answer, or the server (or a proxy before it) failing. */
 const transient = (e: CapstanError): boolean => e.code === 'network_error' || e.status >= 500;
+
+/**
+ * A part PUT that failed: Capstan's own upload gateway answers `{error, code}`; an S3-style store
+ * answers XML, whose `<Code>` and `<Message>` become a `storage_error` (status kept, so a 5xx is
+ * tried again) instead of an `invalid_response` asking whether the base URL is Capstan's.
+ */
+async function partRefusal(res: Response, url: string, partNumber: number): Promise<CapstanError> {
+  if (!/\bxml\b/i.test(res.headers.get('content-type') ?? '')) return errorFromResponse(res, url);
+  const text = await res.text().catch(() => '');
+  const storeCode = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1];
+  const storeMessage = /<Message>([^<]{1,500})<\/Message>/.exec(text)?.[1];
+  const why = [storeCode, storeMessage].filter((x) => x !== undefined).join(': ') || `status ${res.status}`;
+  return new CapstanError({
+    status: res.status, code: 'storage_error', message: `The file store refused part ${partNumber} (${why}); a 403 is often an expired presigned URL or the bucket's CORS rules`,
+    requestId: res.headers.get('x-amz-request-id') ?? undefined, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
+    details: { ...(storeCode === undefined ? {} : { store_code: storeCode }), ...(storeMessage === undefined ? {} : { store_message: storeMessage }) },
+  });
+}
 
 /** A create under an Idempotency-Key: transient, or its first try still running (409 with Retry-After). */
 const createRetryable = (e: CapstanError): boolean => transient(e) || (e.code === 'idempotency_conflict' && e.retryAfter !== undefined);
