@@ -28,6 +28,15 @@ describe('bad input', () => {
     await assert.rejects(take(stream[Symbol.asyncIterator](), () => false), (e: unknown) => e instanceof CapstanError && e.code === 'network_error');
   });
 
+  test('arguments a JavaScript caller got wrong are invalid_request, not a TypeError', async () => {
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'capout_test_x', publicKey: 'cpk_x' });
+    const invalid = (e: unknown) => e instanceof CapstanError && e.code === 'invalid_request' && e.status === 0;
+    const untyped = client as unknown as { documents: { upload(s: unknown): Promise<unknown> }; videos: { upload(b: unknown): Promise<unknown> }; hub: { events(a: unknown): unknown } };
+    for (const source of [undefined, null, 'file.pdf']) await assert.rejects(untyped.documents.upload(source), invalid, String(source));
+    for (const blob of [undefined, 'bytes', new Uint8Array(4)]) await assert.rejects(untyped.videos.upload(blob), invalid, String(blob));
+    for (const auth of [undefined, { hubId: 'hub_x' }, { token: 't' }, { hubId: 'hub_x', getToken: 'nope' }]) assert.throws(() => untyped.hub.events(auth), invalid, JSON.stringify(auth));
+  });
+
   test('a server answering HTML (a wrong base URL, a proxy page): invalid_response, for REST and for streams', async () => {
     const page = await serve((req, res) => {
       res.writeHead(req.url?.startsWith('/missing') ? 404 : 200, { 'content-type': 'text/html' });

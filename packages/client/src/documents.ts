@@ -1,6 +1,7 @@
 // Documents (seeds 000/001): upload, status, result, list, credits, realtime tokens, and `watch`,
 // which follows documents over SSE or WebSocket until they finish, minting and renewing its realtime
 // tokens and resuming after cuts, drains and refreshes.
+import { CapstanError } from './errors.js';
 import { blobToBase64 } from './encoding.js';
 import type { HttpCore } from './http.js';
 import type { ReconnectOptions } from './reconnect.js';
@@ -44,6 +45,7 @@ export class DocumentsClient {
   }
 
   async upload(source: UploadSource, options: UploadOptions = {}): Promise<UploadResponse> {
+    if (typeof source !== 'object' || source === null) throw new CapstanError({ status: 0, code: 'invalid_request', message: 'upload takes {url}, {file, fileName} or {base64, fileName}' });
     let body: Record<string, string>;
     if ('url' in source) body = { url: source.url, file_name: source.fileName ?? fileNameOf(source.url) };
     else if ('file' in source) body = { file_base64: await blobToBase64(source.file), file_name: source.fileName };

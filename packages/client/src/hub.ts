@@ -45,6 +45,9 @@ export class HubClient {
    * and tries again, up to `maxRetries`.
    */
   events(auth: HubAuth, options: HubEventsOptions = {}): HubEventStream {
+    if (typeof auth?.hubId !== 'string' || (typeof auth.token !== 'string' && typeof auth.getToken !== 'function')) {
+      throw new CapstanError({ status: 0, code: 'invalid_request', message: 'hub.events takes {hubId, token} or {hubId, getToken}' });
+    }
     const { controller: life, dispose } = linkedController(options.signal ?? new AbortController().signal);
     const channel = new Channel<HubStreamItem>(() => life.abort());
     let cursor = options.lastEventId;

@@ -111,6 +111,7 @@ export class VideosClient {
   async upload(blob: Blob, options: VideoUploadOptions = {}): Promise<VideoUploadResult> {
     const signal = options.signal;
     if (signal?.aborted) throw abortedError(signal);
+    if (typeof Blob === 'undefined' || !(blob instanceof Blob)) throw new CapstanError({ status: 0, code: 'invalid_request', message: 'upload takes a Blob (a File, a recording)' });
     const partSize = options.partSize ?? DEFAULT_PART_SIZE;
     if (!(partSize > 0)) throw new CapstanError({ status: 0, code: 'invalid_request', message: 'partSize must be a positive number of bytes' });
     const partsTotal = Math.max(1, Math.ceil(blob.size / partSize));
