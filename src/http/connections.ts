@@ -11,11 +11,16 @@ import { AppError } from './errors.js';
 import type { Logger } from './logger.js';
 
 /**
- * How long a closing connection keeps reading (and dropping) what the client still sends. Closing a
- * socket with unread input makes the kernel send a reset, and a client still uploading may then lose
- * the answer it was about to read; a short linger lets it read the answer first.
+ * A closing connection keeps reading (and dropping) what the client still sends: closing a socket
+ * with unread input makes the kernel send a reset, and a client still uploading (a body over the
+ * limit, refused at its headers) would then lose the answer it was about to read. It lingers while
+ * the client keeps sending at least LINGER_MIN_BYTES a second, for at most LINGER_MAX_MS, as nginx's
+ * lingering close does; a client that stops or trickles is dropped within LINGER_MS.
  */
 export const LINGER_MS = 2000;
+const LINGER_CHECK_MS = LINGER_MS / 2;
+const LINGER_MIN_BYTES = 16_384;
+export const LINGER_MAX_MS = 30_000;
 
 /** A whole HTTP/1.1 error response in the catalogue's shape, for sockets no Fastify reply owns. */
 export function rawErrorResponse(error: AppError, requestId: string = randomUUID()): string {
@@ -36,15 +41,26 @@ export function rawErrorResponse(error: AppError, requestId: string = randomUUID
 /** Sockets in their lingering close, so a closing server need not wait out their linger. */
 const lingering = new Set<Duplex>();
 
-/** Ends the socket after `data`, keeps dropping its input for a while, then destroys it. */
+/** Ends the socket after `data`, keeps dropping its input while the client still sends, then destroys it. */
 export function endWithLinger(socket: Duplex, data?: string): void {
   if (data === undefined) socket.end();
   else socket.end(data);
+  let received = 0;
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+  });
   socket.resume();
   lingering.add(socket);
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  const started = Date.now();
+  // Each check looks at the second before it; none ends the linger before LINGER_MS, so the answer
+  // has that long to leave whatever the client does.
+  const check = setInterval(() => {
+    const elapsed = Date.now() - started;
+    if ((elapsed >= LINGER_MS && received < LINGER_MIN_BYTES) || elapsed >= LINGER_MAX_MS) socket.destroy();
+    received = 0;
+  }, LINGER_CHECK_MS);
   socket.once('close', () => {
-    clearTimeout(timer);
+    clearInterval(check);
     lingering.delete(socket);
   });
 }

@@ -1,12 +1,14 @@
 // A request body is read only after its credential is checked, and only while it keeps arriving:
 // an unknown key gets 401 at once and its connection is closed (never drained), and a body that stalls
 // or trickles below the minimum rate gets 408; a big body that keeps coming is never cut. A client
+// still sending a body after its early answer is not reset while it sends (a lingering close). A client
 // that waits for `100 Continue` gets it only for a body that will be read.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { LINGER_MS } from '../../src/http/connections.js';
 import { makeHub, type TestHub } from '../helpers/hub.js';
@@ -97,6 +99,38 @@ describe('bodies are read after the credential is checked, under a deadline', ()
         conn.destroy();
       }
     }));
+  });
+
+  test('a client still sending fast after an early answer is not reset while it sends; once it stops, the connection closes', async () => {
+    // An upload over the limit, or with a wrong key, is answered at its headers; a browser still
+    // sending the body would lose that answer to a reset if the server closed with input unread. The
+    // server half-closes after its answer; a client that keeps its own half open goes on sending.
+    const { port } = new URL(ts.url);
+    const socket = net.connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true });
+    await new Promise((r) => socket.once('connect', r));
+    let received = '';
+    let resets = 0;
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    socket.on('error', () => resets++);
+    socket.write(request('POST', '/upload', { 'capout-api-key': 'capout_test_unknown', 'content-type': 'application/json' }, 200 * 1024 * 1024));
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    const sending = setInterval(() => {
+      if (socket.writable) socket.write(chunk);
+    }, 20);
+    const open = () => new Promise<number>((r) => ts.server.app.server.getConnections((_e, n) => r(n)));
+    try {
+      await sleep(LINGER_MS + 1500);
+      assert.match(received, /^HTTP\/1\.1 401 /, 'the answer arrived');
+      assert.equal(resets, 0, 'no reset while the client was still sending');
+      assert.ok((await open()) >= 1, 'the server still reads what the client sends');
+      clearInterval(sending);
+      const deadline = Date.now() + LINGER_MS + 3000;
+      while ((await open()) > 0 && Date.now() < deadline) await sleep(50);
+      assert.equal(await open(), 0, 'closed once the client stopped sending');
+    } finally {
+      clearInterval(sending);
+      socket.destroy();
+    }
   });
 
   test('Expect: 100-continue: an unknown key gets 401 without 100 Continue, a valid one gets 100 then its answer', async () => {
