@@ -20,7 +20,7 @@ test('`capstan serve` with NODE_ENV=production and a short admin token exits 2 n
   assert.ok(!res.stderr.includes(SHORT) && !res.stdout.includes(SHORT), 'the token is not printed');
 });
 
-test('scaled mode refuses a short admin token; 16 characters, an unset token or development pass', () => {
+test('scaled mode refuses a short admin token, every mode one with spaces; 16 characters, an unset token or development pass', () => {
   const check = (env: Record<string, string>, nodeEnv?: string) => checkServeConfig(loadConfig({ env }), nodeEnv);
   const scaled = { CAPSTAN_DATABASE_URL: 'postgres://capstan@127.0.0.1:1/capstan', CAPSTAN_S3_BUCKET: 'uploads' };
   assert.throws(() => check({ ...scaled, CAPSTAN_ADMIN_TOKEN: SHORT }), ConfigError);
@@ -28,6 +28,10 @@ test('scaled mode refuses a short admin token; 16 characters, an unset token or 
   check({ ...scaled, CAPSTAN_ADMIN_TOKEN: 'x'.repeat(16) });
   check({ ...scaled });
   check({ CAPSTAN_ADMIN_TOKEN: SHORT }, 'development');
+  // No Authorization header could carry these: refused in every mode.
+  for (const token of ['   short-tok-12345   ', 'a-long-enough-token\t', 'a long enough token', 'a-long-enough-tökén-1234']) {
+    assert.throws(() => check({ CAPSTAN_ADMIN_TOKEN: token }, 'development'), (e: Error) => e instanceof ConfigError && /spaces or characters/.test(e.message) && !e.message.includes(token.trim()), JSON.stringify(token));
+  }
   check({ CAPSTAN_ADMIN_TOKEN: SHORT }, undefined);
 });
 

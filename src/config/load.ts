@@ -234,6 +234,11 @@ export function checkServeConfig(config: Config, nodeEnv = process.env.NODE_ENV)
   if (scaled && config.blobS3Bucket === null && !config.sharedDataDir) {
     throw new ConfigError('scaled mode (CAPSTAN_DATABASE_URL postgres or CAPSTAN_REDIS_URL) needs CAPSTAN_S3_BUCKET, or CAPSTAN_SHARED_DATA_DIR=true when every node shares CAPSTAN_DATA_DIR: a file stored on one node\'s disk is missing on the node that processes it');
   }
+  // A header carries visible ASCII only (HTTP strips the spaces around a value): a token with spaces,
+  // tabs or other characters could never be sent, leaving an admin API nobody can reach.
+  if (config.adminToken !== null && !/^[\x21-\x7e]+$/.test(config.adminToken)) {
+    throw new ConfigError('CAPSTAN_ADMIN_TOKEN holds spaces or characters an Authorization header cannot carry (a stray space in an .env file?): use visible ASCII only, such as openssl rand -hex 32 makes');
+  }
   if (shortAdminToken(config) && (scaled || nodeEnv === 'production')) {
     throw new ConfigError(`CAPSTAN_ADMIN_TOKEN is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters: in production and scaled mode the admin API needs a long random token (openssl rand -hex 32 makes one)`);
   }

@@ -186,7 +186,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     // Written through the app's logger with the request id, the line the request's child logger would
     // write, so that no child is made for it; its fields are built only when the level is on.
     const logger = deps.logger;
-    if (logger.isLevelEnabled('info')) logger.info({ reqId: req.id, method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(elapsed * 10) / 10 }, 'request');
+    if (logger.isLevelEnabled('info')) logger.info({ reqId: req.id, method: req.method, url: redactUrl(req.url, config.adminToken), status: reply.statusCode, ms: Math.round(elapsed * 10) / 10 }, 'request');
   };
   app.addHook('onResponse', (req, reply, done) => {
     requestAnswered(req.raw.socket);

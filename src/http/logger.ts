@@ -1,6 +1,7 @@
 // Structured JSON logs (pino). Credentials never reach a log line: headers that carry them are
 // redacted, and in every logged URL the value of a credential-named parameter (query or `;` path
-// parameter) is masked, as is anything shaped like a secret Capstan minted, wherever it stands.
+// parameter) is masked, as is anything shaped like a secret Capstan minted, and the admin token,
+// wherever they stand.
 import type { FastifyBaseLogger } from 'fastify';
 import pino, { type Bindings, type ChildLoggerOptions, type Logger } from 'pino';
 import { SECRET_SHAPE_SOURCE, holdsSecret, maskSecrets } from './secret-shapes.js';
@@ -23,14 +24,17 @@ const MAY_HOLD_SECRET = new RegExp(String.raw`[%+]|(?:token|secret|sig|passw|cre
  * the query parser reads them (`%74oken=` is `token=`), and `;` separates too. Anything shaped like a
  * Capstan secret (secret-shapes.ts) keeps its prefix and loses the rest, encoded or not, in any part.
  */
-export function redactUrl(url: string): string {
-  if (!MAY_HOLD_SECRET.test(url)) return url;
-  return maskSecrets(url).split(/([/?&;#])/).map(redactPart).join('');
+export function redactUrl(url: string, adminToken: string | null = null): string {
+  // The admin token has no shape to be known by: it is looked for as it is, and in each decoded part.
+  const shown = adminToken !== null && url.includes(adminToken) ? url.split(adminToken).join('***') : url;
+  if (!MAY_HOLD_SECRET.test(shown)) return shown;
+  return maskSecrets(shown).split(/([/?&;#])/).map((part, i) => redactPart(part, i, adminToken)).join('');
 }
 
-function redactPart(part: string, i: number): string {
+function redactPart(part: string, i: number, adminToken: string | null): string {
   if (i % 2 === 1) return part;
   const decoded = decodeQueryPart(part);
+  if (adminToken !== null && decoded !== part && decoded.includes(adminToken)) return decoded.split(adminToken).join('***');
   const eq = decoded.indexOf('=');
   if (eq > 0 && SECRET_NAME.test(decoded.slice(0, eq).trim().toLowerCase())) return `${decoded.slice(0, eq)}=***`;
   return decoded !== part && holdsSecret(decoded) ? maskSecrets(decoded) : part;

@@ -89,7 +89,7 @@ describe('log hygiene', () => {
     assert.ok(lines().some((l) => l.url === '/healthz?probe=ordinary-id' && l.reqId === 'trace-42.a:b_c'));
   });
 
-  test('the admin token sent as X-Request-ID, alone or inside an id, is neither echoed nor logged', async () => {
+  test('the admin token sent as X-Request-ID, alone or inside an id, or in a URL, is neither echoed nor logged', async () => {
     const admin = await fetch(`${url}/admin/v1/orgs?limit=1&probe=admin-token-id`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'X-Request-ID': ADMIN_TOKEN } });
     await admin.text();
     assert.equal(admin.status, 200);
@@ -101,8 +101,13 @@ describe('log hygiene', () => {
       assert.notEqual(res.headers.get('x-request-id'), ADMIN_TOKEN);
       assert.match(String(res.headers.get('x-request-id')), /^[0-9a-f-]{36}$/, 'a generated id instead');
     }
+    // In a URL too, as it is or percent-encoded: a path segment, a query value, a `;` parameter.
+    for (const path of [`/nope/${ADMIN_TOKEN}?probe=admin-token-id`, `/version?x=${ADMIN_TOKEN}&probe=admin-token-id`, `/version;x=${encodeURIComponent(ADMIN_TOKEN).replace(/-/g, '%2D')}?probe=admin-token-id`, `/status/${ADMIN_TOKEN}?probe=admin-token-id`]) {
+      await (await fetch(`${url}${path}`)).text();
+    }
     const lines = () => serve.logs().filter((l) => l.msg === 'request' && String(l.url).includes('probe=admin-token-id'));
-    await until(() => lines().length >= 3, 'the request lines');
+    await until(() => lines().length >= 7, 'the request lines');
+    assert.ok(lines().some((l) => String(l.url).startsWith('/nope/***')), JSON.stringify(lines().map((l) => l.url)));
     assert.ok(!serve.stdout.includes(ADMIN_TOKEN), 'the admin token reached the log');
   });
 
