@@ -162,7 +162,8 @@ export class HubService {
     if (input.contactIds && input.contactIds.length > 0) {
       const ids = [...new Set(input.contactIds)];
       for (const id of ids) {
-        if (!(await this.storage.hubs.getContact(hubId, id))) throw new AppError('invalid_request', 'contact_ids must name contacts of this hub');
+        // A banned or removed contact hears nothing: naming one is a mistake to say, as the member API does.
+        if ((await this.storage.hubs.getContact(hubId, id))?.status !== 'active') throw new AppError('invalid_request', 'contact_ids must name active contacts of this hub');
       }
       scope = { contact_ids: ids };
     }

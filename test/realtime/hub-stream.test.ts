@@ -206,6 +206,15 @@ describe('hub realtime stream', () => {
     const stranger = await other.member();
     const res = await ts.admin('POST', `/hubs/${hub.hubId}/events`, { type: 'test.ping', contact_ids: [stranger.id], data: {} });
     assert.equal(res.status, 400);
+    // Contacts of this hub who can hear nothing: a banned and a removed one.
+    const [banned, removed] = [await hub.member(), await hub.member()];
+    assert.equal((await ts.admin('POST', `/hubs/${hub.hubId}/contacts/${banned.id}/ban`)).status, 200);
+    assert.equal((await ts.admin('DELETE', `/hubs/${hub.hubId}/contacts/${removed.id}`)).status, 200);
+    for (const gone of [banned, removed]) {
+      const r = await ts.admin('POST', `/hubs/${hub.hubId}/events`, { type: 'test.ping', contact_ids: [gone.id], data: {} });
+      assert.equal(r.status, 400);
+      assert.match(r.body.error as string, /active contacts/);
+    }
     const space = await ts.admin('POST', `/hubs/${other.hubId}/spaces`, { name: 'elsewhere' });
     assert.equal((await ts.admin('POST', `/hubs/${hub.hubId}/events`, { type: 'test.ping', space_id: space.body.id, data: {} })).status, 400);
     assert.equal((await ts.admin('POST', `/hubs/hub_missing/events`, { type: 'test.ping', data: {} })).status, 404);
