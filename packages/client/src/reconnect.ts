@@ -62,7 +62,7 @@ export class Reconnector {
     const silent = !this.openedNow;
     this.openedNow = false;
     if (silent && this.failures >= (this.options.maxRetries ?? Infinity)) {
-      throw new CapstanError({ status: 0, code: 'network_error', message: `The stream answered and then sent nothing, ${this.failures + 1} times in a row` });
+      throw new CapstanError({ status: 0, code: 'network_error', message: `The stream answered and then sent nothing, again after ${this.failures} retries` });
     }
     const hint = this.failures === 0 ? this.serverRetryMs : undefined;
     await sleep(backoffDelay(this.failures++, this.options.backoff, hint), this.signal);
