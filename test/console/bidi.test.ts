@@ -2,10 +2,10 @@
 // payload must not reorder the console's own text after it. The description used to be rendered bare
 // (" · events: all" came out reversed); an event's JSON showed the override raw.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, signInToConsole } from '../helpers/chromium.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { consoleSession } from '../helpers/chromium.js';
+import type { TestServer } from '../helpers/server.js';
 
 const RLO = '\u202E';
 
@@ -25,22 +25,11 @@ async function isolationOf(page: Page, text: string): Promise<string | null> {
 }
 
 describe('bidi isolation of tenant text in Chromium', () => {
+  const session = consoleSession('bidi', { webhookAllowHttp: true, fetchAllowHosts: ['127.0.0.1'] });
   let ts: TestServer;
-  let browser: Browser;
   let page: Page;
   let orgId = '';
-
-  before(async () => {
-    ts = await startServer({ webhookAllowHttp: true, fetchAllowHosts: ['127.0.0.1'] });
-    orgId = (await ts.admin('POST', '/orgs', { name: 'bidi' })).body.id as string;
-    browser = await launchChromium();
-    page = await (await browser.newContext()).newPage();
-    await signInToConsole(page, ts.url);
-  });
-  after(async () => {
-    await browser?.close();
-    await ts?.close();
-  });
+  before(() => ({ ts, page, orgId } = session));
 
   test('a webhook description is isolated from the text after it', async () => {
     const description = `${RLO}abc`;

@@ -3,28 +3,17 @@
 // stayed under a new value that the browser's own validation kept from being sent, and one section's
 // failure on an organization's page stayed after another section's action succeeded.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { launchChromium, signInToConsole } from '../helpers/chromium.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { before, describe, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { consoleSession } from '../helpers/chromium.js';
+import type { TestServer } from '../helpers/server.js';
 
 describe('console form errors in Chromium', () => {
+  const session = consoleSession('forms');
   let ts: TestServer;
-  let browser: Browser;
   let page: Page;
   let orgId = '';
-
-  before(async () => {
-    ts = await startServer();
-    orgId = (await ts.admin('POST', '/orgs', { name: 'forms' })).body.id as string;
-    browser = await launchChromium();
-    page = await (await browser.newContext()).newPage();
-    await signInToConsole(page, ts.url);
-  });
-  after(async () => {
-    await browser?.close();
-    await ts?.close();
-  });
+  before(() => ({ ts, page, orgId } = session));
 
   /** The failure a form shows, once the server refused what it sent. */
   const refused = async (form: Locator) => {
@@ -46,22 +35,23 @@ describe('console form errors in Chromium', () => {
     await alert.waitFor({ state: 'detached' });
   });
 
-  test('a refused grant stops showing once the form is edited', async () => {
+  /** Opens the organization's page and sends a grant the server refuses: its failure. */
+  const refusedGrant = async () => {
     await page.goto(`${ts.url}/console/orgs/${encodeURIComponent(orgId)}`);
-    const form = page.locator('form', { has: page.getByLabel('Amount (micro-credits)') });
+    const credits = page.locator('form', { has: page.getByLabel('Amount (micro-credits)') });
     await page.getByLabel('Amount (micro-credits)').fill('9000000000000000');
     await page.getByRole('button', { name: 'Grant credits' }).click();
-    const alert = await refused(form);
+    return refused(credits);
+  };
+
+  test('a refused grant stops showing once the form is edited', async () => {
+    const alert = await refusedGrant();
     await page.getByLabel('Reason').fill('Not A Reason!');
     await alert.waitFor({ state: 'detached' });
   });
 
   test("one section's failure stops showing when another section's action succeeds", async () => {
-    await page.goto(`${ts.url}/console/orgs/${encodeURIComponent(orgId)}`);
-    const credits = page.locator('form', { has: page.getByLabel('Amount (micro-credits)') });
-    await page.getByLabel('Amount (micro-credits)').fill('9000000000000000');
-    await page.getByRole('button', { name: 'Grant credits' }).click();
-    const alert = await refused(credits);
+    const alert = await refusedGrant();
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = page.getByTestId('secret-dialog');
     await secret.waitFor();

@@ -1,8 +1,10 @@
 // Debian's Chromium, driven by playwright-core (which never downloads a browser of its own). The test
 // command installs it when it is missing (scripts/test.mjs); run directly without it, this says how.
 import { existsSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADMIN_TOKEN } from './server.js';
+import type { Config } from '../../src/config/index.js';
+import { ADMIN_TOKEN, startServer, type TestServer } from './server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -17,4 +19,32 @@ export async function signInToConsole(page: Page, serverUrl: string): Promise<vo
   await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
   await page.getByRole('button', { name: /sign in/i }).click();
   await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+}
+
+export interface ConsoleSession {
+  readonly ts: TestServer;
+  readonly page: Page;
+  /** An organization made for the tests, named as asked. */
+  readonly orgId: string;
+}
+
+/**
+ * For a describe block: a server, an organization and a Chromium page signed in to the console, made
+ * before its tests and closed after them. The fields are set once its `before` has run.
+ */
+export function consoleSession(orgName: string, overrides: Partial<Record<keyof Config, unknown>> = {}): ConsoleSession {
+  const session = {} as { ts: TestServer; page: Page; orgId: string };
+  let browser: Browser | undefined;
+  before(async () => {
+    session.ts = await startServer(overrides);
+    session.orgId = (await session.ts.admin('POST', '/orgs', { name: orgName })).body.id as string;
+    browser = await launchChromium();
+    session.page = await (await browser.newContext()).newPage();
+    await signInToConsole(session.page, session.ts.url);
+  });
+  after(async () => {
+    await browser?.close();
+    await session.ts?.close();
+  });
+  return session;
 }
