@@ -44,6 +44,28 @@ describe('timeouts', () => {
     await assert.rejects(client.documents.credits(controller.signal), isCode('aborted'));
   });
 
+  test('an answer whose body never ends: timeoutMs no longer applies once it began, and the signal still aborts the reading', { timeout: 20_000 }, async () => {
+    const slow = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"balance');
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    try {
+      const client = createClient({ baseUrl: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`, apiKey: 'capout_test_x', timeoutMs: 200 });
+      const controller = new AbortController();
+      let settled = false;
+      const credits = client.documents.credits(controller.signal);
+      void credits.then(() => (settled = true), () => (settled = true));
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(settled, false, 'the answer began: reading it is not bounded by timeoutMs');
+      controller.abort();
+      await assert.rejects(credits, isCode('aborted'));
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
+  });
+
   test('an upload is not cut by timeoutMs: it waits for its signal', { timeout: 20_000 }, async () => {
     const client = createClient({ baseUrl, apiKey: 'capout_test_x', timeoutMs: 200 });
     const controller = new AbortController();

@@ -1,6 +1,7 @@
 // The core every surface calls through: one fetch with the base URL, the surface's credential, and
 // the answer turned into data or a CapstanError (server errors, non-JSON answers, no answer at all).
 import { abortedError, CapstanError, parseRetryAfter, redactUrl } from './errors.js';
+import { linkedController } from './reconnect.js';
 
 /** The platform's fetch, or a stand-in with the same shape. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -76,8 +77,11 @@ export class HttpCore {
     return url.href;
   }
 
-  /** Sends the request; an answer that is not 2xx is thrown as a CapstanError. */
-  async send(options: RequestOptions): Promise<Response> {
+  /**
+   * Sends the request and hands a 2xx answer to `read` (an answer that is not 2xx is thrown as a
+   * CapstanError). The caller's signal aborts the reading too.
+   */
+  async send<T>(options: RequestOptions, read: (res: Response) => Promise<T>): Promise<T> {
     const headers: Record<string, string> = { ...authHeaders(options.credential), ...options.headers };
     let body = options.body;
     if (options.json !== undefined) {
@@ -86,50 +90,45 @@ export class HttpCore {
     }
     const url = this.url(options.path, options.query);
     const limit = options.untimed ? 0 : this.timeoutMs;
-    const res = await fetchWithin(limit, options.signal, url, (signal) => this.fetchImpl(url, { method: options.method ?? 'GET', headers, body, signal }));
-    if (!res.ok) throw await errorFromResponse(res, url);
-    return res;
+    return fetchWithin(limit, options.signal, url, (signal) => this.fetchImpl(url, { method: options.method ?? 'GET', headers, body, signal }), async (res) => {
+      if (!res.ok) throw await errorFromResponse(res, url);
+      return read(res);
+    });
   }
 
   /** Sends the request and reads its JSON answer (undefined for 204). */
-  async request<T>(options: RequestOptions): Promise<T> {
+  request<T>(options: RequestOptions): Promise<T> {
     const url = this.url(options.path, options.query);
-    const res = await this.send(options);
-    if (res.status === 204) return undefined as T;
-    return readJson<T>(res, url, options.signal);
+    return this.send(options, (res) => (res.status === 204 ? Promise.resolve(undefined as T) : readJson<T>(res, url, options.signal)));
   }
 }
 
 /**
- * `fetch` given at most `limitMs` (0: no limit) for the answer to begin: a server that takes the
- * connection and never answers is `network_error` then, instead of a wait of minutes (Node's fetch
- * gives up after 300 s, a browser's never). The caller's `signal` still aborts it as `aborted`.
+ * `fetch` given at most `limitMs` (0: no limit) for the answer to begin, then `read` of the answer: a
+ * server that takes the connection and never answers is `network_error` then, instead of a wait of
+ * minutes (Node's fetch gives up after 300 s, a browser's never). The caller's `signal` aborts either
+ * as `aborted`; it stays linked to the request until `read` is done, and no longer.
  */
-export async function fetchWithin(limitMs: number, signal: AbortSignal | undefined, url: string, fetch: (signal: AbortSignal | undefined) => Promise<Response>): Promise<Response> {
-  if (limitMs <= 0) {
-    try {
-      return await fetch(signal);
-    } catch (e) {
-      throw networkError(e, url, signal);
-    }
-  }
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal?.reason);
-  if (signal?.aborted) controller.abort(signal.reason);
-  else signal?.addEventListener('abort', onAbort, { once: true });
+export async function fetchWithin<T>(limitMs: number, signal: AbortSignal | undefined, url: string, fetch: (signal: AbortSignal) => Promise<Response>, read: (res: Response) => Promise<T>): Promise<T> {
+  const { controller, dispose } = linkedController(signal ?? new AbortController().signal);
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const timer = limitMs > 0 ? setTimeout(() => {
     timedOut = true;
     controller.abort();
-  }, limitMs);
+  }, limitMs) : undefined;
   try {
-    return await fetch(controller.signal);
-  } catch (e) {
-    if (timedOut && !signal?.aborted) throw new CapstanError({ status: 0, code: 'network_error', message: `No answer from ${redactUrl(url)} within ${limitMs} ms`, cause: e });
-    throw networkError(e, url, signal);
+    let res: Response;
+    try {
+      res = await fetch(controller.signal);
+    } catch (e) {
+      if (timedOut && !signal?.aborted) throw new CapstanError({ status: 0, code: 'network_error', message: `No answer from ${redactUrl(url)} within ${limitMs} ms`, cause: e });
+      throw networkError(e, url, signal);
+    } finally {
+      clearTimeout(timer);
+    }
+    return await read(res);
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    dispose();
   }
 }
 

@@ -3,7 +3,7 @@
 import { Channel } from './channel.js';
 import { randomId } from './encoding.js';
 import { CapstanError } from './errors.js';
-import type { HttpCore } from './http.js';
+import { networkError, type HttpCore } from './http.js';
 import { linkedController, Reconnector, type ReconnectOptions } from './reconnect.js';
 import { parseJsonObject, PROTOCOL_CLOSE_CODES, terminalOfCloseCode, terminalOfMessage } from './terminal.js';
 import type { OrganizerFile, OrganizerFileList, OrganizerFolderList, OrganizerJob, OrganizerJobDetail, OrganizerJobUndone, OrganizerMessage, TerminalEvent } from './types.js';
@@ -79,8 +79,14 @@ export class OrganizerClient {
 
   /** The file's bytes. */
   async download(fileId: string, signal?: AbortSignal): Promise<Blob> {
-    const res = await this.http.send({ path: `/api/v1/files/${encodeURIComponent(fileId)}/content`, credential: this.credential, signal });
-    return res.blob();
+    const path = `/api/v1/files/${encodeURIComponent(fileId)}/content`;
+    return this.http.send({ path, credential: this.credential, signal }, async (res) => {
+      try {
+        return await res.blob();
+      } catch (e) {
+        throw networkError(e, this.http.url(path), signal);
+      }
+    });
   }
 
   /** Renames and/or moves a file. */

@@ -149,8 +149,9 @@ export interface OpenStreamOptions {
 
 /** Opens an event stream: a 2xx `text/event-stream` answer, else a CapstanError. */
 export async function openEventStream(options: OpenStreamOptions): Promise<Response> {
+  // The stream's reading follows the signal itself (readEventStream): the link ends with the answer's head.
   const res = await fetchWithin(options.idleTimeoutMs, options.signal, options.url, (signal) =>
-    options.fetch(options.url, { headers: { accept: 'text/event-stream', ...options.headers }, signal, cache: 'no-store' }));
+    options.fetch(options.url, { headers: { accept: 'text/event-stream', ...options.headers }, signal, cache: 'no-store' }), (answer) => Promise.resolve(answer));
   if (!res.ok) throw await errorFromResponse(res, options.url);
   const type = res.headers.get('content-type') ?? '';
   if (!/^text\/event-stream\b/i.test(type) || !res.body) {
