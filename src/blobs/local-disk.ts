@@ -12,9 +12,10 @@
 // Bytes go to tmp/ first and are renamed into place; replacing a manifest (also a rename) is the one
 // step that makes a write visible, so readers see the old object or the new one, never a mix.
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { trueWithin } from '../util/time.js';
 import { BlobError } from './errors.js';
 import { md5Etag, multipartEtag, unquoteEtag } from './etags.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -26,6 +27,7 @@ import { checkCompletedParts, checkExpireOptions, checkExpiresIn, checkKey, chec
 import {
   DEFAULT_MIN_PART_SIZE,
   MAX_LIST_PAGE,
+  PING_TIMEOUT_MS,
   type BlobBody,
   type BlobStat,
   type BlobStore,
@@ -333,6 +335,20 @@ export class LocalDiskBlobStore implements BlobStore {
     }
     await this.removeStrayVersions(cutoff);
     return expired;
+  }
+
+  async ping(timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+    // A write, not a look: a full disk or a folder turned read-only still lists and stats.
+    return trueWithin(timeoutMs, async () => {
+      await this.ensureFolders();
+      const probe = join(this.tmp, `ping-${randomName()}`);
+      try {
+        await writeFile(probe, 'ping', { flag: 'wx' });
+        return true;
+      } finally {
+        await rm(probe, { force: true });
+      }
+    });
   }
 
   async close(): Promise<void> {

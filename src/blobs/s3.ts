@@ -18,6 +18,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
@@ -27,6 +28,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { trueWithin } from '../util/time.js';
 import { BlobError, isBlobError } from './errors.js';
 import { writeTemp } from './local-files.js';
 import { checkCompletedParts, checkExpireOptions, checkExpiresIn, checkKey, checkKeyPrefix, checkListLimit, checkPartNumber, checkPrefix, checkRange, MAX_KEY_BYTES } from './rules.js';
@@ -34,6 +36,7 @@ import { fromS3Error, isS3NotFound, s3Call } from './s3-errors.js';
 import {
   DEFAULT_MIN_PART_SIZE,
   MAX_LIST_PAGE,
+  PING_TIMEOUT_MS,
   type BlobBody,
   type BlobStat,
   type BlobStore,
@@ -261,6 +264,15 @@ export class S3BlobStore implements BlobStore {
       } while (keyMarker);
     }
     return expired;
+  }
+
+  async ping(timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+    // HeadBucket asks for the permission the sweeps' listing needs (s3:ListBucket); a missing bucket,
+    // refused credentials or no answer is a store that cannot serve.
+    return trueWithin(timeoutMs, async () => {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+      return true;
+    });
   }
 
   async close(): Promise<void> {

@@ -118,6 +118,15 @@ export interface BlobStore {
   /** Aborts the unfinished uploads under `options.prefixes` initiated more than `olderThanMs` ago, removing their parts. */
   expireAbandoned(olderThanMs: number, options: ExpireOptions): Promise<ExpiredUpload[]>;
 
+  /**
+   * True when the store takes a write (local: a small file made and removed in its folder) or answers
+   * for its bucket (S3), within `timeoutMs`: by default a second, as a readiness probe needs.
+   */
+  ping(timeoutMs?: number): Promise<boolean>;
+
   /** Releases connections (S3); the local store holds none. */
   close(): Promise<void>;
 }
+
+/** How long a ping may take unless its caller says otherwise. */
+export const PING_TIMEOUT_MS = 1_000;

@@ -243,9 +243,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const callers = new CallerIdentifier(storage, tokens, config.adminToken);
   const rateLimits = { counters: fanOut.rateCounters, identify: (credentials: readonly string[]) => callers.identify(credentials), recall: (credentials: readonly string[]) => callers.recall(credentials), perAddress: countsPerAddress };
   const app = await buildHttpApp({ config, logger, metrics, rateLimits, upgrades, ready: async () => {
-    // Both probes are bounded (a second for storage, half of one for Redis) and run together.
-    const [database, redis] = await Promise.all([storage.ping(), fanOut.ready()]);
+    // The probes are bounded (a second for the database and the file store, half of one for Redis) and run together.
+    const [database, files, redis] = await Promise.all([storage.ping(), blobs.ping(), fanOut.ready()]);
     if (!database) throw new AppError('unavailable', 'Storage is not reachable or cannot take writes');
+    if (!files) throw new AppError('unavailable', 'The file store is not reachable or cannot take writes');
     if (!redis) throw new AppError('unavailable', 'Redis is not reachable');
     return true;
   }, idempotency: storage.idempotency }, surfaces);

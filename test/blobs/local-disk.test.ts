@@ -50,6 +50,19 @@ describe('local disk store on disk', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  test('ping writes a file and removes it: true while the folder takes writes, false once it cannot', async () => {
+    const store = storeAt();
+    assert.equal(await store.ping(), true);
+    assert.deepEqual(files('tmp'), [], 'the ping file is removed');
+    // The temp folder turned into something no file can be made in (as a full or read-only disk is).
+    rmSync(join(root, 'tmp'), { recursive: true });
+    writeFileSync(join(root, 'tmp'), 'not a folder');
+    assert.equal(await store.ping(), false);
+    rmSync(join(root, 'tmp'));
+    mkdirSync(join(root, 'tmp'));
+    assert.equal(await store.ping(), true);
+  });
+
   test('a key is never a path: dots, slashes and odd characters stay inside the root', async () => {
     const store = storeAt();
     for (const key of ['../../escape.txt', '/etc/passwd', 'a/../../b', 'ünï cödé/🚀', './.', 'x'.repeat(1024)]) {

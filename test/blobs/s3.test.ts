@@ -112,6 +112,22 @@ describe('s3 store specifics', () => {
     }
   });
 
+  test('ping: true for the bucket; false for a missing bucket, a refused connection or a bucket that stops answering, within its bound', { timeout: 30_000 }, async () => {
+    assert.equal(await store.ping(), true);
+    const missing = new S3BlobStore({ ...s3, bucket: 'no-such-bucket', forcePathStyle: true });
+    const refusing = new S3BlobStore({ ...s3, endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
+    const frozen = await startS3({ intercept: () => 'hang' });
+    const silent = new S3BlobStore({ ...frozen, forcePathStyle: true });
+    try {
+      assert.equal(await missing.ping(), false);
+      assert.equal(await refusing.ping(), false);
+      assert.equal(await silent.ping(200), false);
+    } finally {
+      await Promise.all([missing.close(), refusing.close(), silent.close()]);
+      await frozen.close();
+    }
+  });
+
   test('a refused connection and a 5xx are the file store unavailable; an S3 refusal of the request is not', async () => {
     const refusing = new S3BlobStore({ ...s3, endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
     const failing = await startS3({ intercept: (r) => ({ status: r.method === 'HEAD' ? 503 : 403, xml: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>' + (r.method === 'HEAD' ? 'ServiceUnavailable' : 'AccessDenied') + '</Code><Message>no</Message></Error>' }) });
