@@ -83,7 +83,7 @@ export function connect(databaseUrl: string | null, dataDir: string, bounds: Pos
     sqlite.close();
     reader.close();
   };
-  const db = new Kysely<Schema>({ dialect: new CapstanSqliteDialect({ database: withStatementCache(sqlite, close, () => snapshot.end()) }) });
+  const db = new Kysely<Schema>({ dialect: new CapstanSqliteDialect({ database: withStatementCache(sqlite, close, () => snapshot.end()), inTransaction: () => sqlite.inTransaction }) });
   return {
     driver: 'sqlite',
     db,
