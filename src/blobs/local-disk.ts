@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { trueWithin } from '../util/time.js';
 import { BlobError } from './errors.js';
+import { localCall } from './local-errors.js';
 import { md5Etag, multipartEtag, unquoteEtag } from './etags.js';
 import { KeyedLock } from './keyed-lock.js';
 import { inlineMd5, type Md5Digester, type Md5Threads } from './md5-threads.js';
@@ -133,10 +134,12 @@ export class LocalDiskBlobStore implements BlobStore {
   }
 
   async put(key: string, body: BlobBody, options: PutOptions = {}): Promise<PutResult> {
-    checkKey(key);
-    await this.ensureFolders();
-    const temp = await writeTemp(this.tmp, body, { md5: this.md5For(body) });
-    return this.commitObject(key, (dir, base) => placeFile(temp.path, dir, base), { size: temp.size, etag: md5Etag(temp.md5), contentType: options.contentType });
+    return localCall(async () => {
+      checkKey(key);
+      await this.ensureFolders();
+      const temp = await writeTemp(this.tmp, body, { md5: this.md5For(body) });
+      return this.commitObject(key, (dir, base) => placeFile(temp.path, dir, base), { size: temp.size, etag: md5Etag(temp.md5), contentType: options.contentType });
+    });
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
@@ -175,25 +178,29 @@ export class LocalDiskBlobStore implements BlobStore {
   }
 
   async delete(key: string): Promise<void> {
-    checkKey(key);
-    const { dir, manifest } = this.objectPaths(key);
-    await this.lock.run(manifest, async () => {
-      const object = await readJson<ObjectManifest>(manifest);
-      if (!object) return;
-      await rm(manifest, { force: true });
-      await removeVersion(dir, versionName(object));
+    return localCall(async () => {
+      checkKey(key);
+      const { dir, manifest } = this.objectPaths(key);
+      await this.lock.run(manifest, async () => {
+        const object = await readJson<ObjectManifest>(manifest);
+        if (!object) return;
+        await rm(manifest, { force: true });
+        await removeVersion(dir, versionName(object));
+      });
     });
   }
 
   async createMultipart(key: string, contentType?: string): Promise<string> {
-    checkKey(key);
-    await this.ensureFolders();
-    const uploadId = randomBytes(16).toString('hex');
-    const dir = join(this.uploads, uploadId);
-    await mkdir(dir);
-    const upload: UploadManifest = { key, ...(contentType === undefined ? {} : { contentType }), initiated: this.clock() };
-    await writeJsonAtomic(this.tmp, join(dir, 'upload.json'), upload);
-    return uploadId;
+    return localCall(async () => {
+      checkKey(key);
+      await this.ensureFolders();
+      const uploadId = randomBytes(16).toString('hex');
+      const dir = join(this.uploads, uploadId);
+      await mkdir(dir);
+      const upload: UploadManifest = { key, ...(contentType === undefined ? {} : { contentType }), initiated: this.clock() };
+      await writeJsonAtomic(this.tmp, join(dir, 'upload.json'), upload);
+      return uploadId;
+    });
   }
 
   async presignPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
@@ -205,36 +212,38 @@ export class LocalDiskBlobStore implements BlobStore {
   }
 
   async uploadPart(key: string, uploadId: string, partNumber: number, body: BlobBody, options: LocalPartOptions = {}): Promise<string> {
-    checkKey(key);
-    checkPartNumber(partNumber);
-    // Refuse before reading a possibly large body.
-    await this.openUpload(key, uploadId);
-    // Straight from the body to a temp file under tmp/ (the same file system), hashed on the way: the
-    // ETag is known when the last byte is written, and the rename below is the only other move.
-    const temp = await writeTemp(this.tmp, body, { limit: options.limit, md5: this.md5For(body) });
-    const etag = md5Etag(temp.md5);
-    const dir = join(this.uploads, uploadId);
-    const manifestPath = join(dir, `${partNumber}.json`);
-    let placed = false;
-    try {
-      if (options.contentMd5 && !options.contentMd5.equals(temp.md5)) {
-        throw new BlobError('BadDigest', 'The Content-MD5 you specified did not match what was received; nothing of this part was kept');
+    return localCall(async () => {
+      checkKey(key);
+      checkPartNumber(partNumber);
+      // Refuse before reading a possibly large body.
+      await this.openUpload(key, uploadId);
+      // Straight from the body to a temp file under tmp/ (the same file system), hashed on the way: the
+      // ETag is known when the last byte is written, and the rename below is the only other move.
+      const temp = await writeTemp(this.tmp, body, { limit: options.limit, md5: this.md5For(body) });
+      const etag = md5Etag(temp.md5);
+      const dir = join(this.uploads, uploadId);
+      const manifestPath = join(dir, `${partNumber}.json`);
+      let placed = false;
+      try {
+        if (options.contentMd5 && !options.contentMd5.equals(temp.md5)) {
+          throw new BlobError('BadDigest', 'The Content-MD5 you specified did not match what was received; nothing of this part was kept');
+        }
+        await this.lock.run(uploadId, async () => {
+          // The upload may have been completed or aborted while the body streamed in.
+          await this.openUpload(key, uploadId);
+          const previous = await readJson<PartManifest>(manifestPath);
+          const file = `${partNumber}.${randomName()}`;
+          await rename(temp.path, join(dir, file));
+          placed = true;
+          const part: PartManifest = { etag, size: temp.size, lastModified: this.clock(), file };
+          await writeJsonAtomic(this.tmp, manifestPath, part);
+          if (previous) await rm(join(dir, previous.file), { force: true });
+        });
+      } finally {
+        if (!placed) await rm(temp.path, { force: true });
       }
-      await this.lock.run(uploadId, async () => {
-        // The upload may have been completed or aborted while the body streamed in.
-        await this.openUpload(key, uploadId);
-        const previous = await readJson<PartManifest>(manifestPath);
-        const file = `${partNumber}.${randomName()}`;
-        await rename(temp.path, join(dir, file));
-        placed = true;
-        const part: PartManifest = { etag, size: temp.size, lastModified: this.clock(), file };
-        await writeJsonAtomic(this.tmp, manifestPath, part);
-        if (previous) await rm(join(dir, previous.file), { force: true });
-      });
-    } finally {
-      if (!placed) await rm(temp.path, { force: true });
-    }
-    return etag;
+      return etag;
+    });
   }
 
   async listParts(key: string, uploadId: string): Promise<PartInfo[]> {
@@ -247,36 +256,40 @@ export class LocalDiskBlobStore implements BlobStore {
   }
 
   async completeMultipart(key: string, uploadId: string, parts: readonly CompletedPart[]): Promise<PutResult> {
-    checkKey(key);
-    checkCompletedParts(parts);
-    return this.lock.run(uploadId, async () => {
-      const upload = await this.openUpload(key, uploadId);
-      const uploaded = await this.readParts(uploadId);
-      const chosen = parts.map(({ partNumber, etag }) => {
-        const part = uploaded.get(partNumber);
-        if (!part || unquoteEtag(part.etag) !== unquoteEtag(etag)) {
-          throw new BlobError('InvalidPart', `Part ${partNumber} could not be found: it was not uploaded, or its ETag does not match`);
+    return localCall(async () => {
+      checkKey(key);
+      checkCompletedParts(parts);
+      return this.lock.run(uploadId, async () => {
+        const upload = await this.openUpload(key, uploadId);
+        const uploaded = await this.readParts(uploadId);
+        const chosen = parts.map(({ partNumber, etag }) => {
+          const part = uploaded.get(partNumber);
+          if (!part || unquoteEtag(part.etag) !== unquoteEtag(etag)) {
+            throw new BlobError('InvalidPart', `Part ${partNumber} could not be found: it was not uploaded, or its ETag does not match`);
+          }
+          return { partNumber, ...part };
+        });
+        for (const part of chosen.slice(0, -1)) {
+          if (part.size < this.minPartSize) {
+            throw new BlobError('EntityTooSmall', `Part ${part.partNumber} is ${part.size} bytes; every part but the last must be at least ${this.minPartSize} bytes`);
+          }
         }
-        return { partNumber, ...part };
+        const files = chosen.map((part) => ({ path: join(this.uploads, uploadId, part.file), size: part.size }));
+        const size = chosen.reduce((sum, part) => sum + part.size, 0);
+        const result = await this.commitObject(key, (dir, base) => this.placeParts(files, dir, base), { size, etag: multipartEtag(chosen.map((part) => part.etag)), contentType: upload.contentType });
+        await this.removeUpload(uploadId);
+        return result;
       });
-      for (const part of chosen.slice(0, -1)) {
-        if (part.size < this.minPartSize) {
-          throw new BlobError('EntityTooSmall', `Part ${part.partNumber} is ${part.size} bytes; every part but the last must be at least ${this.minPartSize} bytes`);
-        }
-      }
-      const files = chosen.map((part) => ({ path: join(this.uploads, uploadId, part.file), size: part.size }));
-      const size = chosen.reduce((sum, part) => sum + part.size, 0);
-      const result = await this.commitObject(key, (dir, base) => this.placeParts(files, dir, base), { size, etag: multipartEtag(chosen.map((part) => part.etag)), contentType: upload.contentType });
-      await this.removeUpload(uploadId);
-      return result;
     });
   }
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
-    checkKey(key);
-    await this.lock.run(uploadId, async () => {
-      await this.openUpload(key, uploadId);
-      await this.removeUpload(uploadId);
+    return localCall(async () => {
+      checkKey(key);
+      await this.lock.run(uploadId, async () => {
+        await this.openUpload(key, uploadId);
+        await this.removeUpload(uploadId);
+      });
     });
   }
 

@@ -1,0 +1,18 @@
+// A disk that is full, over quota, read-only or failing is the file store unavailable (503, retried;
+// a stage waits), not an unknown error (500). /dev/full gives a real ENOSPC for every write.
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { localCall } from '../../src/blobs/local-errors.js';
+import { DependencyUnavailable } from '../../src/util/dependency-unavailable.js';
+
+test('a write to a full disk is the file store unavailable, with the disk error as its cause', async () => {
+  await assert.rejects(
+    localCall(() => writeFile('/dev/full', 'bytes')),
+    (e: unknown) => e instanceof DependencyUnavailable && /file store/.test(e.message) && (e.cause as { code?: unknown }).code === 'ENOSPC',
+  );
+});
+
+test('other errors pass through as they are', async () => {
+  await assert.rejects(localCall(() => writeFile('/no/such/folder/file', 'bytes')), (e: unknown) => !(e instanceof DependencyUnavailable) && (e as { code?: unknown }).code === 'ENOENT');
+});
