@@ -1,7 +1,9 @@
-// JSON request bodies: Fastify's own parser (with its prototype-poisoning checks) behind a nesting
-// limit. Every JSON body goes through recursive code after parsing (validation, serialization, the
-// idempotency record), so a body of a million "[" would overflow a stack somewhere and answer 500;
-// counting brackets first refuses it in one linear pass, before any parsing work. A body must be
+// JSON request bodies: Fastify's own parser (with its prototype-poisoning checks) behind limits on
+// the body's shape. Every JSON body goes through recursive code after parsing (validation,
+// serialization, the idempotency record), so a body of a million "[" would overflow a stack somewhere
+// and answer 500; an object of a million keys takes V8 seconds to build, on the one thread every
+// request shares. Counting brackets and commas first refuses both in one linear pass, before any
+// parsing work. A body must be
 // UTF-8 and its strings whole Unicode: a stray byte or a lone surrogate escape would otherwise become
 // U+FFFD on its way to storage, and a name stored "verbatim" would not be what was sent. Nor may a
 // string hold U+0000: PostgreSQL's text cannot store it and SQLite's C strings end at it, so it would
@@ -11,10 +13,34 @@ import { AppError } from './errors.js';
 
 /** Deeper than any request body of the API nests (event data included), far from any stack limit. */
 export const MAX_JSON_DEPTH = 32;
+/**
+ * Members of one object. V8 builds an object of many keys in time that grows faster than its size
+ * (100,000 keys: 0.4 s, 1.5 million: 5 s, all of it blocking every other request and stream); no
+ * request of the API needs more than a few hundred.
+ */
+export const MAX_JSON_OBJECT_MEMBERS = 10_000;
+/** Values in a whole body (a 10,000-part complete holds about 30,000). */
+export const MAX_JSON_VALUES = 200_000;
 
-/** True when objects and arrays in `text` nest deeper than `limit`. Linear in the length of `text`. */
-export function jsonNestsDeeperThan(text: string, limit: number): boolean {
+export interface JsonShapeLimits {
+  readonly depth: number;
+  readonly objectMembers: number;
+  readonly values: number;
+}
+
+const LIMITS: JsonShapeLimits = { depth: MAX_JSON_DEPTH, objectMembers: MAX_JSON_OBJECT_MEMBERS, values: MAX_JSON_VALUES };
+
+/**
+ * Why `text` is too deep or too large in its structure to parse, or undefined. One linear pass over the
+ * text, before any parsing work: strings are skipped by native searches, and values are counted by the
+ * commas between them (a count that errs on the high side only for text that is not JSON at all).
+ */
+export function jsonShapeProblem(text: string, limits: JsonShapeLimits = LIMITS): string | undefined {
   let depth = 0;
+  let values = 1;
+  // Per open container: its members so far (objects counted, arrays not).
+  const members = new Int32Array(limits.depth + 1);
+  const isObject = new Uint8Array(limits.depth + 1);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
@@ -23,19 +49,24 @@ export function jsonNestsDeeperThan(text: string, limit: number): boolean {
       let end = i;
       for (;;) {
         end = text.indexOf('"', end + 1);
-        if (end < 0) return false;
+        if (end < 0) return undefined;
         let k = end - 1;
         while (text.charCodeAt(k) === 0x5c) k--;
         if ((end - 1 - k) % 2 === 0) break;
       }
       i = end;
     } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > limit) return true;
+      if (++depth > limits.depth) return `The JSON body nests objects and arrays deeper than ${limits.depth} levels`;
+      members[depth] = 1;
+      isObject[depth] = c === 0x7b ? 1 : 0;
     } else if (c === 0x7d || c === 0x5d) {
-      depth--;
+      if (depth > 0) depth--;
+    } else if (c === 0x2c) {
+      if (++values > limits.values) return `The JSON body holds more than ${limits.values} values`;
+      if (isObject[depth] === 1 && ++members[depth]! > limits.objectMembers) return `A JSON object in the body has more than ${limits.objectMembers} members`;
     }
   }
-  return false;
+  return undefined;
 }
 
 /** The body's text; a body that is not UTF-8 is refused rather than decoded with U+FFFD in it. */
@@ -91,8 +122,8 @@ function unstorableText(text: string, value: unknown): AppError | undefined {
 /** Requests whose body this parser read: a surface's own parser (the upload gateway's) may take JSON bytes raw. */
 const parsedAsJson = new WeakSet<FastifyRequest>();
 
-/** Replaces the app's application/json parser with the depth-checked one (children inherit it). */
-export function useDepthLimitedJson(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
+/** Replaces the app's application/json parser with the shape-checked one (children inherit it). */
+export function useDepthLimitedJson(app: FastifyInstance, limits: JsonShapeLimits = LIMITS): void {
   // Fastify's own defaults: a body with __proto__ or constructor.prototype is refused, not parsed.
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
@@ -110,8 +141,9 @@ export function useDepthLimitedJson(app: FastifyInstance, maxDepth = MAX_JSON_DE
       done(null, undefined);
       return;
     }
-    if (jsonNestsDeeperThan(text, maxDepth)) {
-      done(new AppError('invalid_request', `The JSON body nests objects and arrays deeper than ${maxDepth} levels`), undefined);
+    const shape = jsonShapeProblem(text, limits);
+    if (shape !== undefined) {
+      done(new AppError('invalid_request', shape), undefined);
       return;
     }
     parsedAsJson.add(req);

@@ -124,7 +124,8 @@ describe('framework and protocol refusals', () => {
   let f: Fixture;
 
   before(async () => {
-    f = await fixture({ httpMaxHeaderBytes: 4096, httpHeadersTimeoutMs: 500 });
+    // Event data up to 512 KiB, so that a body near the JSON shape limits can be published.
+    f = await fixture({ httpMaxHeaderBytes: 4096, httpHeadersTimeoutMs: 500, eventMaxPayloadBytes: 524_288 });
   });
   after(() => f.s.close());
 
@@ -148,6 +149,26 @@ describe('framework and protocol refusals', () => {
     }
     // Brackets inside strings are text, and nesting up to the limit is accepted.
     const ok = await f.s.admin('POST', `/hubs/${f.hub.hubId}/events`, { type: 'test.ping', data: { text: '[[[['.repeat(50), x: JSON.parse(deep(30)) as unknown } });
+    assert.equal(ok.status, 202, JSON.stringify(ok.body));
+  });
+
+  test('a JSON body with an object of too many members, or too many values, is 400 before it is parsed, on /upload\'s large limit too', { timeout: 60_000 }, async () => {
+    const upload = { 'capout-api-key': f.org.apiKey, 'content-type': 'application/json' };
+    const keys = (n: number) => Array.from({ length: n }, (_, i) => `"k${i}":1`).join(',');
+    // V8 took 5 s to build an object of 1.5 million keys, and every other request and stream waited.
+    const cases: [string, RegExp][] = [
+      [`{"file_name":"a.pdf","file_base64":"JVBERg==",${keys(1_500_000)}}`, /more than 10000 members/],
+      [`{"file_name":"a.pdf","file_base64":"JVBERg==","x":[${'1,'.repeat(3_000_000)}1]}`, /more than 200000 values/],
+      [`{"file_name":"a.pdf","file_base64":"JVBERg==","x":{${keys(10_001)}}}`, /more than 10000 members/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await fromFetch(await fetch(`${f.s.url}/upload`, { method: 'POST', headers: upload, body }));
+      assertCatalogue(res, 'invalid_request');
+      assert.match(res.body, message);
+    }
+    // Up to the limits is taken, and commas inside strings are text.
+    const data = Object.fromEntries(Array.from({ length: 9_999 }, (_, i) => [`k${i}`, i]));
+    const ok = await f.s.admin('POST', `/hubs/${f.hub.hubId}/events`, { type: 'test.ping', data: { ...data, text: ','.repeat(300_000) } });
     assert.equal(ok.status, 202, JSON.stringify(ok.body));
   });
 
