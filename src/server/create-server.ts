@@ -190,6 +190,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     partUrlTtlSeconds: config.multipartUrlTtlSeconds,
     publicUrl,
     logger,
+    // Three renewals fit in the time after which an unrenewed claim is taken for dead.
+    completeRenewMs: (config.videoCompleteTimeoutSeconds * 1000) / 3,
   });
   const upgrades = new UpgradeRouter(logger, { maxMessagesPerSecond: config.realtimeWsMaxMessagesPerSecond, adminToken: config.adminToken });
   workflows.define(organizerWorkflow({

@@ -25,6 +25,12 @@ export interface VideoServiceOptions {
   readonly publicUrl: () => string;
   /** Where a store's failure that the answer does not carry is told. */
   readonly logger?: Logger;
+  /**
+   * A complete renews its claim on the video this often while the store assembles the parts, so that
+   * the reconciler can take a claim left unrenewed for CAPSTAN_VIDEO_COMPLETE_TIMEOUT_SECONDS for
+   * dead (its node was killed) however long a live one takes. Default: 10 s.
+   */
+  readonly completeRenewMs?: number;
 }
 
 export interface CreateVideoInput {
@@ -217,12 +223,17 @@ export class VideoService {
       throw now.upload_id === input.uploadId && UPLOADED.includes(now.state) ? alreadyUploaded(now) : uploadNotFound();
     }
     let size: number;
+    const renewal = setInterval(() => {
+      this.storage.videos.updateIf(video.id, { states: ['completing'], uploadId: input.uploadId }, { updated_at: nowIso() }).catch((e: unknown) => this.options.logger?.warn({ err: e, video: video.id }, 'the claim of a complete in progress could not be renewed'));
+    }, this.options.completeRenewMs ?? 10_000);
     try {
       size = (await this.blobs.completeMultipart(video.s3_key, input.uploadId, input.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })))).size;
     } catch (e) {
       // S3 keeps an upload whose complete failed: the client may fix its part list and complete again.
       await this.storage.videos.updateIf(video.id, { states: ['completing'], uploadId: input.uploadId }, { state: 'uploading', updated_at: nowIso() });
       throw isBlobError(e) ? blobHttpError(e) : e;
+    } finally {
+      clearInterval(renewal);
     }
     // The object is whole now. A reconciler that found it missing while this complete was still
     // assembling it (a slow store, past CAPSTAN_VIDEO_COMPLETE_TIMEOUT_SECONDS) put the video back to
@@ -233,9 +244,10 @@ export class VideoService {
   }
 
   /**
-   * Videos whose complete died between assembling the object and recording it: finished when the
-   * object is there, otherwise back to `uploading` (the multipart upload still exists) so the client
-   * can complete again. A video deleted meanwhile is settled as failed, never processed nor billed.
+   * Videos whose complete died between assembling the object and recording it (its claim unrenewed
+   * for `stuckForMs`): finished when the object is there, otherwise back to `uploading` (the multipart
+   * upload still exists) so the client can complete again. A video deleted meanwhile is settled as
+   * failed, never processed nor billed.
    */
   async reconcile(stuckForMs: number, limit = 100): Promise<number> {
     const stuck = await this.storage.videos.stuckCompleting(new Date(Date.now() - stuckForMs).toISOString(), limit);

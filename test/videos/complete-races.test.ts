@@ -176,3 +176,47 @@ describe('video completes under races and crashes', () => {
     assert.equal(await balance(app), CREDITS);
   });
 });
+
+describe('a complete in progress renews its claim', () => {
+  let ts: TestServer;
+
+  before(async () => {
+    // Claims are renewed every ⅔ s and taken for dead after 2 s unrenewed.
+    ts = await startServer({ multipartMinPartBytes: PART, videoCompleteTimeoutSeconds: 2 });
+  });
+  after(() => ts.close());
+
+  test('a complete the store takes longer than the timeout over is not reconciled away, and a dead one is', { timeout: 60_000 }, async () => {
+    const app = await makeApp(ts, { creditsMicro: CREDITS });
+    const videoId = await createVideo(app);
+    const { uploadId, parts } = await uploadParts(app, videoId, BYTES, PART);
+    const blobs = ts.server.ctx.blobs;
+    const assemble = blobs.completeMultipart.bind(blobs);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    blobs.completeMultipart = async (...args) => {
+      await held;
+      return assemble(...args);
+    };
+    try {
+      const complete = app.sdk('/upload/multipart/complete', { videoId, uploadId, parts });
+      // Well past the timeout, the complete is still alive and renewing: nothing to reconcile.
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      assert.equal(await ts.server.ctx.videos.reconcile(2_000), 0);
+      assert.equal((await ts.server.ctx.storage.videos.getById(videoId))?.state, 'completing');
+      release();
+      assert.equal((await complete).status, 200);
+    } finally {
+      blobs.completeMultipart = assemble;
+      release();
+    }
+    assert.equal((await waitForVideo(app, videoId, settled)).ready, true);
+    // A claim nobody renews (its node was killed) is taken for dead once the timeout has passed.
+    const other = await createVideo(app);
+    const upload = await uploadParts(app, other, BYTES, PART);
+    await ts.server.ctx.storage.videos.update(other, { state: 'completing', updated_at: new Date(Date.now() - 2_500).toISOString() });
+    assert.equal(await ts.server.ctx.videos.reconcile(2_000), 1);
+    assert.equal((await ts.server.ctx.storage.videos.getById(other))?.state, 'uploading');
+    assert.equal((await app.sdk('/upload/multipart/complete', { videoId: other, uploadId: upload.uploadId, parts: upload.parts })).status, 200);
+  });
+});
