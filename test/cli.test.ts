@@ -54,6 +54,7 @@ describe('capstan config and configuration errors', () => {
       CAPSTAN_TOKEN_SECRET: 'cli-token-secret-0123456789-0123456789',
       CAPSTAN_DATABASE_URL: 'postgres://capstan:cli-db-password@db.internal:5432/capstan',
       CAPSTAN_REDIS_URL: 'redis://:cli-redis-password@cache.internal:6379',
+      CAPSTAN_SHARED_DATA_DIR: 'true',
     });
     const config = json(res);
     assert.equal(config.port, 9100, 'flags apply');
@@ -70,6 +71,20 @@ describe('capstan config and configuration errors', () => {
     const dir = dataDir();
     assertConfigError(await runCli(['serve'], { CAPSTAN_DATA_DIR: dir, PORT: 'not-a-port' }), /PORT/);
     assert.deepEqual(readdirSync(dir), [], 'nothing was created');
+  });
+
+  test('config refuses what serve refuses, so that it checks a deployment: an admin token a header cannot carry, scaled mode without a shared store', async () => {
+    const dir = dataDir();
+    assertConfigError(await runCli(['config'], { CAPSTAN_DATA_DIR: dir, CAPSTAN_ADMIN_TOKEN: 'a b c d e f g h i j' }), /CAPSTAN_ADMIN_TOKEN/);
+    assertConfigError(await runCli(['config'], { CAPSTAN_DATA_DIR: dir, CAPSTAN_DATABASE_URL: 'postgres://db.internal/capstan' }), /CAPSTAN_S3_BUCKET/);
+  });
+
+  test('a host that does not resolve, or an address this machine does not have, exits 2 naming CAPSTAN_HOST', { timeout: 120_000 }, async () => {
+    for (const [host, reason] of [['no-such-host.invalid', /does not resolve/], ['192.0.2.1', /no interface/]] as const) {
+      const result = await runCli(['serve'], { CAPSTAN_DATA_DIR: dataDir(), PORT: '0', CAPSTAN_HOST: host, CAPSTAN_DEV_CREDENTIALS: 'false', CAPSTAN_LOG_LEVEL: 'warn' });
+      assertConfigError(result, /CAPSTAN_HOST/);
+      assert.match(result.stderr, reason);
+    }
   });
 
   test('a config file with a wrong type exits 2 naming the option', async () => {

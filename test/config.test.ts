@@ -130,6 +130,25 @@ describe('values forgotten or out of reach', () => {
     assert.equal(loadConfig({ env: {}, argv: ['--dev-credentials', '--port', '9000'] }).port, 9000, 'a bare boolean flag is still true');
   });
 
+  test('an empty value of a string option with a default is refused, not taken as the empty string', () => {
+    for (const env of ['CAPSTAN_S3_REGION', 'CAPSTAN_POCKETSPHINX_PATH', 'CAPSTAN_POCKETSPHINX_MODEL_DIR', 'CAPSTAN_REDIS_KEY_PREFIX']) {
+      assert.throws(() => loadConfig({ env: { [env]: '' } }), (e: unknown) => e instanceof ConfigError && e.message.includes(env) && /non-empty/.test(e.message), env);
+    }
+    assert.equal(loadConfig({ env: { CAPSTAN_S3_KEY_PREFIX: '' } }).blobS3KeyPrefix, '', 'an option whose default is empty takes empty');
+  });
+
+  test('an integer past the largest exact one names the bound it broke', () => {
+    for (const value of ['9007199254740992', '99999999999999999999']) {
+      assert.throws(() => loadConfig({ env: { CAPSTAN_BODY_LIMIT_BYTES: value } }), (e: unknown) => e instanceof ConfigError && /expected an integer >= 1024 and <= 9007199254740991/.test(e.message), value);
+    }
+    assert.throws(() => loadConfig({ env: { CAPSTAN_VIDEO_COMPLETE_TIMEOUT_SECONDS: '0' } }), /expected an integer >= 1 and <= 86400/);
+  });
+
+  test('a host is an address or a host name', () => {
+    for (const bad of ['not a host!', 'http://example.com', 'a..b', '-lead.example']) assert.throws(() => loadConfig({ env: { CAPSTAN_HOST: bad } }), /CAPSTAN_HOST/, bad);
+    for (const good of ['::', '::1', '127.0.0.1', 'localhost', 'api-1.internal']) assert.equal(loadConfig({ env: { CAPSTAN_HOST: good } }).host, good);
+  });
+
   test('an empty host or data directory, and a console origin that is not one, are refused', () => {
     assert.throws(() => loadConfig({ env: { CAPSTAN_HOST: '' } }), /CAPSTAN_HOST/);
     assert.throws(() => loadConfig({ env: { CAPSTAN_DATA_DIR: '' } }), /CAPSTAN_DATA_DIR/);

@@ -37,7 +37,17 @@ async function serve(config: Config): Promise<void> {
   const { createLogger } = await import('../http/index.js');
   const { installSignalHandlers } = await import('./signals.js');
   const server = await createServerWhenReachable(config, createLogger(config.logLevel));
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (e) {
+    // A host name that does not resolve, or an address no interface of this machine has: the setting, not the run.
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') {
+      await server.close();
+      throw new ConfigError(`invalid CAPSTAN_HOST ${JSON.stringify(config.host)}: ${code === 'ENOTFOUND' ? 'the name does not resolve' : 'no interface of this machine has that address'}`);
+    }
+    throw e;
+  }
   if (shortAdminToken(config)) server.ctx.logger.warn('CAPSTAN_ADMIN_TOKEN is shorter than 16 characters: fine on your own machine, refused in production and scaled mode; use a long random token (openssl rand -hex 32)');
   if (server.devCredentialsPath) process.stdout.write(`Demo credentials written to ${server.devCredentialsPath}\n`);
   installSignalHandlers(server.ctx.logger, () => server.close());
@@ -74,6 +84,8 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     case 'config':
       refuseOwnFlags(own);
+      // What serve would refuse is refused here too, so that `capstan config` checks a deployment's settings.
+      checkServeConfig(config);
       print(maskedConfig(config));
       return;
     case 'admin':

@@ -1,6 +1,7 @@
 // Resolves the configuration: defaults ← environment ← JSON config file ← CLI flags.
 // Every value is checked against the schema; the first bad one stops with a one-line error naming it.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { canonicalOrigin } from '../util/hosts.js';
 import { isAddressRange } from '../util/address-range.js';
 import { isAllowEntry } from '../util/safe-fetch.js';
@@ -65,7 +66,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 }
 
 function range(spec: OptionSpec): string {
-  return `${spec.min !== undefined ? ` >= ${spec.min}` : ''}${spec.max !== undefined ? ` and <= ${spec.max}` : ''}`;
+  // Every integer has an upper bound, the largest JavaScript counts exactly when no smaller one is set.
+  const max = spec.max ?? Number.MAX_SAFE_INTEGER;
+  return spec.min !== undefined ? ` >= ${spec.min} and <= ${max}` : ` <= ${max}`;
 }
 
 function describe(spec: OptionSpec): string {
@@ -81,9 +84,12 @@ function describe(spec: OptionSpec): string {
     case 'url':
       return 'a URL';
     default:
-      return 'a string';
+      return nonEmpty(spec) ? 'a non-empty string' : 'a string';
   }
 }
+
+/** A string option with a default that is not empty: an empty value is a mistake (a variable left blank), not a setting. */
+const nonEmpty = (spec: OptionSpec): boolean => spec.type === 'string' && typeof spec.default === 'string' && spec.default !== '';
 
 function inRange(spec: OptionSpec, n: number): boolean {
   return Number.isSafeInteger(n) && (spec.min === undefined || n >= spec.min) && (spec.max === undefined || n <= spec.max);
@@ -128,9 +134,16 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
     default:
       if (typeof raw !== 'string') return fail();
       if (raw === '' && spec.default === null) return null;
+      if (raw === '' && nonEmpty(spec) && !SPELLED_OUT_EMPTY.has(spec.key)) return fail();
       return raw;
   }
 }
+
+/** Options whose empty value has a message of its own, checked once every source is read. */
+const SPELLED_OUT_EMPTY: ReadonlySet<string> = new Set(['host', 'dataDir']);
+
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens (RFC 1123). */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -199,7 +212,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   const redisUrl = out.redisUrl as string | null;
   if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('invalid CAPSTAN_REDIS_URL: expected a redis:// or rediss:// URL');
-  if (out.host === '') throw new ConfigError('invalid CAPSTAN_HOST: expected an address to bind, e.g. 127.0.0.1, or 0.0.0.0 for every interface');
+  if (typeof out.host === 'string' && !isIP(out.host) && !HOST_NAME.test(out.host)) throw new ConfigError(`invalid CAPSTAN_HOST ${JSON.stringify(out.host)}: expected an address to bind, e.g. 127.0.0.1, :: or a host name, or 0.0.0.0 for every interface`);
   if (out.dataDir === '') throw new ConfigError('invalid CAPSTAN_DATA_DIR: expected a directory path');
   const consoleOrigins = out.consoleOrigins as readonly string[];
   const badConsoleOrigin = consoleOrigins.find((entry) => canonicalOrigin(entry) === undefined);

@@ -1,11 +1,16 @@
 // Renders the configuration reference page from the schema, so the docs cannot drift from the code.
-import { OPTIONS } from './schema.js';
+import { OPTIONS, type OptionSpec } from './schema.js';
 
 function shownDefault(value: unknown): string {
   if (value === null) return '(unset)';
   if (value === '') return '(empty)';
   if (Array.isArray(value)) return value.join(',');
   return String(value);
+}
+
+/** An integer's accepted range as the row shows it. */
+function bounds(min: number | undefined, max: number | undefined): string {
+  return `${min ?? '…'}–${max ?? Number.MAX_SAFE_INTEGER}`;
 }
 
 export function renderConfigReference(): string {
@@ -20,15 +25,18 @@ export function renderConfigReference(): string {
     'A list is comma-separated (spaces around entries ignored); an empty value is the empty list, and an',
     'empty entry (`a,,b`, a trailing comma) is invalid. A flag that takes a value is invalid without one',
     '(only a boolean flag stands alone: `--dev-credentials`). A duration in milliseconds (`…_MS`) is at most',
-    '2147483647 (about 24.8 days, the longest a timer waits) unless its row says less.',
-    '`capstan config` prints the resolved configuration with secrets masked.',
+    '2147483647 (about 24.8 days, the longest a timer waits); the type column gives each integer\'s range.',
+    'An empty string value is the option unset where its default is unset, and invalid where it has a',
+    'default that is not empty (a variable left blank is a mistake, not a setting).',
+    '`capstan config` prints the resolved configuration with secrets masked, after the checks `serve`',
+    'makes of it (exit 2 where `serve` would stop), so it checks a deployment\'s settings.',
     '',
     '| key | environment | flag | type | default | description |',
     '|---|---|---|---|---|---|',
   ];
-  for (const o of OPTIONS) {
-    const type = o.type === 'enum' && 'values' in o ? (o.values ?? []).join(' \\| ') : o.type;
-    const secret = 'secret' in o && o.secret ? ' Secret: masked in output and logs.' : '';
+  for (const o of OPTIONS as readonly OptionSpec[]) {
+    const type = o.type === 'enum' ? (o.values ?? []).join(' \\| ') : o.type === 'int' || (o.type === 'list' && o.items === 'int') ? `${o.type} ${bounds(o.min, o.max)}` : o.type;
+    const secret = o.secret ? ' Secret: masked in output and logs.' : '';
     lines.push(`| \`${o.key}\` | \`${o.env}\` | \`${o.flag}\` | ${type} | \`${shownDefault(o.default)}\` | ${o.doc}${secret} |`);
   }
   return lines.join('\n') + '\n';
