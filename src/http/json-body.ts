@@ -119,6 +119,23 @@ function unstorableText(text: string, value: unknown): AppError | undefined {
   return undefined;
 }
 
+/**
+ * The parser's refusal of a key that could reach an object's prototype, told as what it is: the body
+ * is valid JSON, and "not valid JSON" sent its sender looking for a syntax error.
+ */
+function forbiddenKey(text: string): AppError | undefined {
+  // Fastify's parser keeps no reason: a refused body that names such a key and is JSON was refused for it.
+  if (!PROTOTYPE_KEY.test(text)) return undefined;
+  try {
+    JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return new AppError('malformed_json', 'The JSON body has a "__proto__" key, or a "constructor" key holding "prototype", somewhere in it: such keys are refused wherever they are, as prototype pollution');
+}
+
+const PROTOTYPE_KEY = /"(?:__proto__|prototype)"/;
+
 /** Requests whose body this parser read: a surface's own parser (the upload gateway's) may take JSON bytes raw. */
 const parsedAsJson = new WeakSet<FastifyRequest>();
 
@@ -147,12 +164,8 @@ export function useDepthLimitedJson(app: FastifyInstance, limits: JsonShapeLimit
       return;
     }
     parsedAsJson.add(req);
-    if (!SURROGATE_ESCAPE.test(text) && !NUL_ESCAPE.test(text)) {
-      parse(req, text, done);
-      return;
-    }
     parse(req, text, (err, value) => {
-      const refusal = err ? undefined : unstorableText(text, value);
+      const refusal = err ? forbiddenKey(text) : SURROGATE_ESCAPE.test(text) || NUL_ESCAPE.test(text) ? unstorableText(text, value) : undefined;
       if (refusal === undefined) done(err, value);
       else done(refusal, undefined);
     });

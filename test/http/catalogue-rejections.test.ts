@@ -172,6 +172,17 @@ describe('framework and protocol refusals', () => {
     assert.equal(ok.status, 202, JSON.stringify(ok.body));
   });
 
+  test('a __proto__ key, or constructor.prototype, anywhere in a body is malformed_json that says so, not "not valid JSON"', async () => {
+    const headers = { authorization: `Bearer ${f.app.publicKey}`, 'content-type': 'application/json' };
+    for (const body of ['{"metadata":{"__proto__":{"x":1}}}', '{"metadata":{"role":{"constructor":{"prototype":1}}}}']) {
+      const res = await fromFetch(await fetch(`${f.s.url}/api/developer/sdk/v1/videos/create`, { method: 'POST', headers, body }));
+      assertCatalogue(res, 'malformed_json');
+      assert.match((JSON.parse(res.body) as { error: string }).error, /"__proto__" key, or a "constructor" key holding "prototype"/, body);
+    }
+    const named = await fetch(`${f.s.url}/api/developer/sdk/v1/videos/create`, { method: 'POST', headers, body: '{"metadata":{"constructor":"Bob"}}' });
+    assert.equal(named.status, 200, 'a key named constructor is only a key');
+  });
+
   test('a URL that is not valid percent-encoding is 400 invalid_request with the shared headers', async () => {
     for (const path of ['/status/%ff', '/status/%E0%A4%A', '/admin/v1/orgs/%c0%af']) {
       const res = await get(f.s.url + path, { 'capout-api-key': f.org.apiKey, authorization: `Bearer ${ADMIN_TOKEN}` });
