@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { localCall } from '../../src/blobs/local-errors.js';
+import { fromLocalError, localCall } from '../../src/blobs/local-errors.js';
 import { DependencyUnavailable } from '../../src/util/dependency-unavailable.js';
 
 test('a write to a full disk is the file store unavailable, with the disk error as its cause', async () => {
@@ -15,4 +15,10 @@ test('a write to a full disk is the file store unavailable, with the disk error 
 
 test('other errors pass through as they are', async () => {
   await assert.rejects(localCall(() => writeFile('/no/such/folder/file', 'bytes')), (e: unknown) => !(e instanceof DependencyUnavailable) && (e as { code?: unknown }).code === 'ENOENT');
+});
+
+test('a folder this process may not write is the file store unavailable too (the data directory changed owner or mode)', () => {
+  // Tests run as root, whom modes do not stop: the error is made as fs makes it.
+  const denied = Object.assign(new Error("EACCES: permission denied, mkdir '/data/blobs'"), { code: 'EACCES', errno: -13, syscall: 'mkdir' });
+  assert.ok(fromLocalError(denied) instanceof DependencyUnavailable);
 });
