@@ -145,7 +145,10 @@ export function documentWorkflow(deps: DocumentWorkflowDeps): WorkflowDefinition
         await progress.flush();
         return pages;
       } catch (e) {
-        progress.stop();
+        // The pages read before the failure stay counted (a scan with no text anywhere was read
+        // whole): the status the failure leaves shows the last count, not whichever one the
+        // throttle happened to have written.
+        await progress.flush();
         throw asStageError(e);
       }
     },

@@ -50,7 +50,7 @@ describe('documents: bad uploads, end to end', () => {
   }
 
   /** A document that fails in processing: the reason in GET /status and the result, and its price refunded. */
-  async function failsWith(body: Record<string, unknown>, reason: string, stage = 'ocr'): Promise<void> {
+  async function failsWith(body: Record<string, unknown>, reason: string, stage = 'ocr'): Promise<Record<string, unknown>> {
     const before = await balance();
     const { status, result } = await processed(body);
     assert.equal(status.status, 'failed', JSON.stringify(status));
@@ -58,6 +58,7 @@ describe('documents: bad uploads, end to end', () => {
     assert.equal(result.error, reason);
     if (stage === 'ocr') assert.equal((status.progress as Record<string, unknown>).ocr, 'failed');
     assert.equal(await balance(), before, `${String(body.file_name)} is refunded`);
+    return status;
   }
 
   before(async () => {
@@ -140,6 +141,10 @@ describe('documents: bad uploads, end to end', () => {
     assert.deepEqual(numbers(result.line_items), ESTIMATE_NUMBERS);
 
     await failsWith({ file_base64: b64(encodePng(photo(480, 360, 5))), file_name: 'wall.png' }, 'no_text');
+    // Every page was read and none had text: the count the failure leaves says so, not whichever
+    // count was written last before it.
+    const blank = await failsWith({ file_base64: b64(await mixedPdf(Array.from({ length: 6 }, () => ({ kind: 'blank' as const })))), file_name: 'blank.pdf' }, 'no_text');
+    assert.deepEqual(blank.ocr_pages, { done: 6, total: 6 });
     await failsWith({ file_base64: b64(encodePng({ width: 1000, height: 1, channels: 1, pixels: new Uint8Array(1000) })), file_name: 'rule.png' }, 'image_unreadable');
   });
 
