@@ -243,3 +243,11 @@ export function continueWhenRead(body: Readable, req: IncomingMessage, res: Serv
     read.call(this, size);
   };
 }
+
+/**
+ * A client that closes its side has left: end ours too, as Node's HTTP server would. A listener shared
+ * by every socket that needs it (a closure each would live as long as the connection).
+ */
+export function endOnPeerEnd(this: Socket): void {
+  this.end();
+}

@@ -8,7 +8,7 @@
 import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { endWithLinger } from './connections.js';
+import { endOnPeerEnd, endWithLinger } from './connections.js';
 
 /** A body that stops arriving for this long ends the connection (the server's own timeouts no longer watch it); once it is in, the answer takes the time it takes (a stream). */
 const IDLE_MS = 30_000;
@@ -73,8 +73,4 @@ export function serveIgnoringUpgrade(server: Server, req: IncomingMessage, socke
   }
   server.emit('request', fresh, res);
   return undefined;
-}
-
-function endOnPeerEnd(this: Socket): void {
-  this.end();
 }

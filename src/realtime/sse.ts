@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import type { EventRecord } from '../events/index.js';
+import { endOnPeerEnd } from '../http/connections.js';
 import { AppError } from '../http/errors.js';
 import { takeSocket } from '../http/take-socket.js';
 import { cachedFrames } from './frame-cache.js';
@@ -59,11 +60,6 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 /** Listeners shared by every stream's socket: a closure each would live as long as the stream. */
 function destroyOnError(this: Socket): void {
   this.destroy();
-}
-
-/** A client that closes its side has left: end ours too, as Node's HTTP server would. */
-function endOnPeerEnd(this: Socket): void {
-  this.end();
 }
 
 /** What both SSE wires share: frames queued per turn, counted against the client's bound with the transport's. */
