@@ -15,6 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { DependencyUnavailable } from '../util/dependency-unavailable.js';
 import { trueWithin } from '../util/time.js';
 import { BlobError } from './errors.js';
 import { localCall } from './local-errors.js';
@@ -120,7 +121,6 @@ export class LocalDiskBlobStore implements BlobStore {
   private readonly lock = new KeyedLock();
   private readonly md5Threads: Md5Threads | undefined;
   private readonly link: (existing: string, newPath: string) => Promise<void>;
-  private folders: Promise<void> | undefined;
 
   constructor(options: LocalDiskBlobStoreOptions) {
     this.signer = options.signer;
@@ -219,6 +219,7 @@ export class LocalDiskBlobStore implements BlobStore {
       await this.openUpload(key, uploadId);
       // Straight from the body to a temp file under tmp/ (the same file system), hashed on the way: the
       // ETag is known when the last byte is written, and the rename below is the only other move.
+      await this.ensureFolders();
       const temp = await writeTemp(this.tmp, body, { limit: options.limit, md5: this.md5For(body) });
       const etag = md5Etag(temp.md5);
       const dir = join(this.uploads, uploadId);
@@ -373,15 +374,18 @@ export class LocalDiskBlobStore implements BlobStore {
     return body instanceof Uint8Array || !this.md5Threads ? inlineMd5() : this.md5Threads.open();
   }
 
+  /**
+   * Made on every write that needs them, not once: a folder removed while the server runs (a cleanup
+   * script, a volume remounted) comes back with the next write instead of failing every write after.
+   * Three mkdir calls that find the folders there cost little beside writing a file.
+   */
   private async ensureFolders(): Promise<void> {
-    this.folders ??= Promise.all([this.tmp, this.objects, this.uploads].map((dir) => mkdir(dir, { recursive: true }))).then(
-      () => undefined,
-      (e: unknown) => {
-        this.folders = undefined;
-        throw e;
-      },
-    );
-    return this.folders;
+    try {
+      await Promise.all([this.tmp, this.objects, this.uploads].map((dir) => mkdir(dir, { recursive: true })));
+    } catch (e) {
+      // A file where one of the folders should be: the disk's state, not the request's.
+      throw (e as { code?: unknown }).code === 'EEXIST' ? new DependencyUnavailable('the file store', { cause: e }) : e;
+    }
   }
 
   private objectPaths(key: string): { dir: string; manifest: string; name: string } {

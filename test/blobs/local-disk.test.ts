@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { BlobError, LocalDiskBlobStore, PartUrlSigner } from '../../src/blobs/index.js';
+import { DependencyUnavailable } from '../../src/util/dependency-unavailable.js';
 import { tempDir } from '../helpers/server.js';
 
 const HOUR = 3600_000;
@@ -61,6 +62,23 @@ describe('local disk store on disk', () => {
     rmSync(join(root, 'tmp'));
     mkdirSync(join(root, 'tmp'));
     assert.equal(await store.ping(), true);
+  });
+
+  test('a store folder removed while the server runs comes back with the next write; a file in its place is the file store unavailable', async () => {
+    const store = storeAt();
+    await store.put('folders/a.txt', Buffer.from('a'));
+    rmSync(root, { recursive: true });
+    await store.put('folders/b.txt', Buffer.from('b'));
+    assert.equal((await store.stat('folders/b.txt'))?.size, 1);
+    const uploadId = await store.createMultipart('folders/c.bin');
+    rmSync(join(root, 'tmp'), { recursive: true });
+    await store.uploadPart('folders/c.bin', uploadId, 1, Buffer.from('c'));
+    rmSync(root, { recursive: true });
+    writeFileSync(root, 'a file where the folder was');
+    for (const write of [() => store.put('folders/d.txt', Buffer.from('d')), () => store.createMultipart('folders/e.bin')]) {
+      await assert.rejects(write(), (e: unknown) => e instanceof DependencyUnavailable);
+    }
+    rmSync(root);
   });
 
   test('a key is never a path: dots, slashes and odd characters stay inside the root', async () => {
