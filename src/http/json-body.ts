@@ -120,21 +120,44 @@ function unstorableText(text: string, value: unknown): AppError | undefined {
 }
 
 /**
- * The parser's refusal of a key that could reach an object's prototype, told as what it is: the body
- * is valid JSON, and "not valid JSON" sent its sender looking for a syntax error.
+ * The parser's refusal of a key that could reach an object's prototype, told as what it is and where:
+ * the body is valid JSON, and "not valid JSON" sent its sender looking for a syntax error.
  */
 function forbiddenKey(text: string): AppError | undefined {
-  // Fastify's parser keeps no reason: a refused body that names such a key and is JSON was refused for it.
-  if (!PROTOTYPE_KEY.test(text)) return undefined;
+  // Fastify's parser keeps no reason: a refused body that may name such a key (spelled out or
+  // escaped) and is JSON was refused for it.
+  if (!MAY_NAME_PROTOTYPE.test(text)) return undefined;
+  let value: unknown;
   try {
-    JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  return new AppError('malformed_json', 'The JSON body has a "__proto__" key, or a "constructor" key holding "prototype", somewhere in it: such keys are refused wherever they are, as prototype pollution');
+  const at = prototypeKeyAt(value, 'body');
+  if (at === undefined) return undefined;
+  return new AppError('malformed_json', `The JSON body has the key ${at}: "__proto__", and "prototype" inside "constructor", are refused wherever they are, as prototype pollution`);
 }
 
-const PROTOTYPE_KEY = /"(?:__proto__|prototype)"/;
+const MAY_NAME_PROTOTYPE = /proto|\\u/;
+
+/** Where in `value` (as `body.a[0].__proto__`) a `__proto__` key, or `prototype` inside `constructor`, is. */
+function prototypeKeyAt(value: unknown, path: string): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = prototypeKeyAt(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    if (Object.hasOwn(value, '__proto__')) return `${path}.__proto__`;
+    const constructor = Object.hasOwn(value, 'constructor') ? (value as { constructor: unknown }).constructor : undefined;
+    if (typeof constructor === 'object' && constructor !== null && Object.hasOwn(constructor, 'prototype')) return `${path}.constructor.prototype`;
+    for (const [key, v] of Object.entries(value)) {
+      const found = prototypeKeyAt(v, `${path}.${key}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
 
 /** Requests whose body this parser read: a surface's own parser (the upload gateway's) may take JSON bytes raw. */
 const parsedAsJson = new WeakSet<FastifyRequest>();
@@ -145,6 +168,12 @@ export function useDepthLimitedJson(app: FastifyInstance, limits: JsonShapeLimit
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    // A compressed body would be read as its compressed bytes: say so, rather than "not valid UTF-8".
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      done(new AppError('unsupported_media_type', `Content-Encoding ${JSON.stringify(encoding)} is not accepted: send the JSON body uncompressed`), undefined);
+      return;
+    }
     let text: string;
     try {
       text = typeof body === 'string' ? body : utf8.decode(body);

@@ -3,6 +3,7 @@
 // HTTP parser itself refuses (headers too large or too slow, conflicting lengths, bad chunking).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { ERRORS, errorBodyFields, schemas } from '../../src/http/index.js';
 import { makeHub, type Member, type TestHub } from '../helpers/hub.js';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
@@ -174,13 +175,28 @@ describe('framework and protocol refusals', () => {
 
   test('a __proto__ key, or constructor.prototype, anywhere in a body is malformed_json that says so, not "not valid JSON"', async () => {
     const headers = { authorization: `Bearer ${f.app.publicKey}`, 'content-type': 'application/json' };
-    for (const body of ['{"metadata":{"__proto__":{"x":1}}}', '{"metadata":{"role":{"constructor":{"prototype":1}}}}']) {
+    const cases: [string, string][] = [
+      ['{"metadata":{"__proto__":{"x":1}}}', 'body.metadata.__proto__'],
+      ['{"metadata":{"role":{"constructor":{"prototype":1}}}}', 'body.metadata.role.constructor.prototype'],
+      ['{"metadata":{"list":[0,{"\\u005f_proto__":1}]}}', 'body.metadata.list[1].__proto__'],
+      ['{"metadata":{"constructor":{"prototyp\\u0065":1}}}', 'body.metadata.constructor.prototype'],
+    ];
+    for (const [body, at] of cases) {
       const res = await fromFetch(await fetch(`${f.s.url}/api/developer/sdk/v1/videos/create`, { method: 'POST', headers, body }));
       assertCatalogue(res, 'malformed_json');
-      assert.match((JSON.parse(res.body) as { error: string }).error, /"__proto__" key, or a "constructor" key holding "prototype"/, body);
+      assert.ok((JSON.parse(res.body) as { error: string }).error.startsWith(`The JSON body has the key ${at}: `), `${body}: ${res.body}`);
     }
     const named = await fetch(`${f.s.url}/api/developer/sdk/v1/videos/create`, { method: 'POST', headers, body: '{"metadata":{"constructor":"Bob"}}' });
     assert.equal(named.status, 200, 'a key named constructor is only a key');
+  });
+
+  test('a compressed JSON body is 415 naming its Content-Encoding, not "not valid UTF-8"', async () => {
+    const headers = { authorization: `Bearer ${f.app.publicKey}`, 'content-type': 'application/json', 'content-encoding': 'gzip' };
+    const res = await fromFetch(await fetch(`${f.s.url}/api/developer/sdk/v1/videos/create`, { method: 'POST', headers, body: gzipSync('{"name":"x"}') }));
+    assertCatalogue(res, 'unsupported_media_type');
+    assert.match(res.body, /Content-Encoding \\"gzip\\" is not accepted/);
+    const plain = await fetch(`${f.s.url}/api/developer/sdk/v1/videos/create`, { method: 'POST', headers: { ...headers, 'content-encoding': 'identity' }, body: '{"name":"x"}' });
+    assert.equal(plain.status, 200);
   });
 
   test('a URL that is not valid percent-encoding is 400 invalid_request with the shared headers', async () => {
