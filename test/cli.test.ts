@@ -77,6 +77,10 @@ describe('capstan config and configuration errors', () => {
     const dir = dataDir();
     assertConfigError(await runCli(['config'], { CAPSTAN_DATA_DIR: dir, CAPSTAN_ADMIN_TOKEN: 'a b c d e f g h i j' }), /CAPSTAN_ADMIN_TOKEN/);
     assertConfigError(await runCli(['config'], { CAPSTAN_DATA_DIR: dir, CAPSTAN_DATABASE_URL: 'postgres://db.internal/capstan' }), /CAPSTAN_S3_BUCKET/);
+    // And what the settings point at: a host to bind, the programs and files they name. Nothing is made.
+    assertConfigError(await runCli(['config'], { CAPSTAN_DATA_DIR: dir, CAPSTAN_HOST: 'no-such-host.invalid' }), /CAPSTAN_HOST/);
+    assertConfigError(await runCli(['config'], { CAPSTAN_DATA_DIR: dir, CAPSTAN_FFMPEG_PATH: join(dir, 'no-ffmpeg') }), /CAPSTAN_FFMPEG_PATH/);
+    assert.deepEqual(readdirSync(dir), [], 'nothing was created');
   });
 
   test('a host that does not resolve, or an address this machine does not have, exits 2 naming CAPSTAN_HOST', { timeout: 120_000 }, async () => {

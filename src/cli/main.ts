@@ -40,17 +40,46 @@ async function serve(config: Config): Promise<void> {
   try {
     await server.listen();
   } catch (e) {
-    // A host name that does not resolve, or an address no interface of this machine has: the setting, not the run.
-    const code = (e as { code?: unknown } | null)?.code;
-    if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') {
+    const refusal = hostRefusal(config.host, e);
+    if (refusal) {
       await server.close();
-      throw new ConfigError(`invalid CAPSTAN_HOST ${JSON.stringify(config.host)}: ${code === 'ENOTFOUND' ? 'the name does not resolve' : 'no interface of this machine has that address'}`);
+      throw refusal;
     }
     throw e;
   }
   if (shortAdminToken(config)) server.ctx.logger.warn('CAPSTAN_ADMIN_TOKEN is shorter than 16 characters: fine on your own machine, refused in production and scaled mode; use a long random token (openssl rand -hex 32)');
   if (server.devCredentialsPath) process.stdout.write(`Demo credentials written to ${server.devCredentialsPath}\n`);
   installSignalHandlers(server.ctx.logger, () => server.close());
+}
+
+/** A host name that does not resolve, or an address no interface of this machine has: the setting, not the run. */
+function hostRefusal(host: string, e: unknown): ConfigError | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code !== 'ENOTFOUND' && code !== 'EADDRNOTAVAIL') return undefined;
+  return new ConfigError(`invalid CAPSTAN_HOST ${JSON.stringify(host)}: ${code === 'ENOTFOUND' ? 'the name does not resolve' : 'no interface of this machine has that address'}`);
+}
+
+/**
+ * What `serve` checks of the configuration beyond its values, for `capstan config`: the files and
+ * programs it names (rules, ffmpeg, the transcriber) and a host that can be bound (on a free port,
+ * let go at once). Nothing is opened or written.
+ */
+async function checkServeReferences(config: Config): Promise<void> {
+  const { configuredParts } = await import('../server/configured-parts.js');
+  const { createLogger } = await import('../http/index.js');
+  await configuredParts(config, createLogger('silent'));
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(0, config.host, resolve);
+    });
+  } catch (e) {
+    throw hostRefusal(config.host, e) ?? e;
+  } finally {
+    probe.close();
+  }
 }
 
 /** serve, migrate and config take configuration flags only: any other is a typo, not something to ignore. */
@@ -86,6 +115,7 @@ async function main(argv: readonly string[]): Promise<void> {
       refuseOwnFlags(own);
       // What serve would refuse is refused here too, so that `capstan config` checks a deployment's settings.
       checkServeConfig(config);
+      await checkServeReferences(config);
       print(maskedConfig(config));
       return;
     case 'admin':
