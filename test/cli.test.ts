@@ -85,9 +85,11 @@ describe('capstan config and configuration errors', () => {
 
   test('a host that does not resolve, or an address this machine does not have, exits 2 naming CAPSTAN_HOST', { timeout: 120_000 }, async () => {
     for (const [host, reason] of [['no-such-host.invalid', /does not resolve/], ['192.0.2.1', /no interface/]] as const) {
-      const result = await runCli(['serve'], { CAPSTAN_DATA_DIR: dataDir(), PORT: '0', CAPSTAN_HOST: host, CAPSTAN_DEV_CREDENTIALS: 'false', CAPSTAN_LOG_LEVEL: 'warn' });
+      const dir = dataDir();
+      const result = await runCli(['serve'], { CAPSTAN_DATA_DIR: dir, PORT: '0', CAPSTAN_HOST: host });
       assertConfigError(result, /CAPSTAN_HOST/);
       assert.match(result.stderr, reason);
+      assert.deepEqual(readdirSync(dir), [], 'nothing was created: no database, no demo credentials');
     }
   });
 

@@ -33,6 +33,8 @@ function print(value: unknown): void {
 // `capstan config` and `capstan admin` start fast.
 async function serve(config: Config): Promise<void> {
   checkServeConfig(config);
+  // Before storage is opened: a host that cannot be bound leaves no database or demo credentials behind.
+  await checkHostBindable(config.host);
   const { createServerWhenReachable } = await import('../server/index.js');
   const { createLogger } = await import('../http/index.js');
   const { installSignalHandlers } = await import('./signals.js');
@@ -68,15 +70,20 @@ async function checkServeReferences(config: Config): Promise<void> {
   const { configuredParts } = await import('../server/configured-parts.js');
   const { createLogger } = await import('../http/index.js');
   await configuredParts(config, createLogger('silent'));
+  await checkHostBindable(config.host);
+}
+
+/** Binds `host` on a free port and lets go at once: a host that cannot be bound stops before anything is made. */
+async function checkHostBindable(host: string): Promise<void> {
   const { createServer } = await import('node:net');
   const probe = createServer();
   try {
     await new Promise<void>((resolve, reject) => {
       probe.once('error', reject);
-      probe.listen(0, config.host, resolve);
+      probe.listen(0, host, resolve);
     });
   } catch (e) {
-    throw hostRefusal(config.host, e) ?? e;
+    throw hostRefusal(host, e) ?? e;
   } finally {
     probe.close();
   }
