@@ -33,8 +33,11 @@ test('S3, a declared shared data directory, or the embedded mode pass the check'
   assert.throws(() => check({ CAPSTAN_DATABASE_URL: PG, CAPSTAN_SHARED_DATA_DIR: 'false' }), ConfigError);
 });
 
-test('commands that serve nothing still run: `capstan config` shows the configuration', async () => {
-  const res = await runCli(['config'], { CAPSTAN_DATABASE_URL: PG, CAPSTAN_DATA_DIR: dataDir() });
+test('`capstan config` checks a deployment as serve would: refused the same way, shown once the shared directory is declared', async () => {
+  const refused = await runCli(['config'], { CAPSTAN_DATABASE_URL: PG, CAPSTAN_DATA_DIR: dataDir() });
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /^capstan: scaled mode .*CAPSTAN_SHARED_DATA_DIR=true/);
+  const res = await runCli(['config'], { CAPSTAN_DATABASE_URL: PG, CAPSTAN_SHARED_DATA_DIR: 'true', CAPSTAN_DATA_DIR: dataDir() });
   assert.equal(res.code, 0, res.stderr);
-  assert.equal((JSON.parse(res.stdout) as { sharedDataDir: boolean }).sharedDataDir, false);
+  assert.equal((JSON.parse(res.stdout) as { sharedDataDir: boolean }).sharedDataDir, true);
 });

@@ -45,13 +45,13 @@ describe('CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS', () => {
     assert.deepEqual(loadConfig({ env: { CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS: '  ' } }).webhookRetryScheduleMs, []);
     const res = await runCli(['config'], { CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS: '5000,', CAPSTAN_DATA_DIR: dir });
     assert.equal(res.code, 2, res.stderr);
-    assert.match(res.stderr, /invalid CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS \(environment\): expected a comma-separated list of integers >= 0, got "5000,"/);
+    assert.match(res.stderr, /invalid CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS \(environment\): expected a comma-separated list of integers >= 0 and <= 9007199254740991, got "5000,"/);
   });
 
   test('`capstan config`, which starts no server, stops with exit code 2 and that one line', async () => {
     const res = await runCli(['config'], { CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS: '5000,5m', CAPSTAN_DATA_DIR: dir });
     assert.equal(res.code, 2, res.stderr);
-    assert.match(res.stderr, /invalid CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS \(environment\): expected a comma-separated list of integers >= 0, got "5000,5m"/);
+    assert.match(res.stderr, /invalid CAPSTAN_WEBHOOK_RETRY_SCHEDULE_MS \(environment\): expected a comma-separated list of integers >= 0 and <= 9007199254740991, got "5000,5m"/);
   });
 });
 
