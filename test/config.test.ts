@@ -132,7 +132,7 @@ describe('values forgotten or out of reach', () => {
 
   test('an empty value of a string option with a default is refused, not taken as the empty string', () => {
     for (const env of ['CAPSTAN_S3_REGION', 'CAPSTAN_POCKETSPHINX_PATH', 'CAPSTAN_POCKETSPHINX_MODEL_DIR', 'CAPSTAN_REDIS_KEY_PREFIX']) {
-      assert.throws(() => loadConfig({ env: { [env]: '' } }), (e: unknown) => e instanceof ConfigError && e.message.includes(env) && /non-empty/.test(e.message), env);
+      for (const blank of ['', ' ', '\t']) assert.throws(() => loadConfig({ env: { [env]: blank } }), (e: unknown) => e instanceof ConfigError && e.message.includes(env) && /non-empty/.test(e.message), env);
     }
     assert.equal(loadConfig({ env: { CAPSTAN_S3_KEY_PREFIX: '' } }).blobS3KeyPrefix, '', 'an option whose default is empty takes empty');
   });

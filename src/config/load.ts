@@ -134,7 +134,7 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
     default:
       if (typeof raw !== 'string') return fail();
       if (raw === '' && spec.default === null) return null;
-      if (raw === '' && nonEmpty(spec) && !SPELLED_OUT_EMPTY.has(spec.key)) return fail();
+      if (raw.trim() === '' && nonEmpty(spec) && !SPELLED_OUT_EMPTY.has(spec.key)) return fail();
       return raw;
   }
 }
