@@ -11,6 +11,29 @@ const BYTES = readFileSync(new URL('../fixtures/videos/with-audio.mp4', import.m
 const PART = 8 * 1024;
 const CREDITS = 1_000_000;
 
+/** Holds every complete of the server's store until released, as a slow bucket would; restore() undoes it. */
+function holdCompletes(ts: TestServer): { assembling: Promise<void>; release: () => void; restore: () => void } {
+  const blobs = ts.server.ctx.blobs;
+  const assemble = blobs.completeMultipart.bind(blobs);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let started!: () => void;
+  const assembling = new Promise<void>((resolve) => (started = resolve));
+  blobs.completeMultipart = async (...args) => {
+    started();
+    await held;
+    return assemble(...args);
+  };
+  return {
+    assembling,
+    release,
+    restore: () => {
+      blobs.completeMultipart = assemble;
+      release();
+    },
+  };
+}
+
 describe('video completes under races and crashes', () => {
   let ts: TestServer;
 
@@ -128,18 +151,8 @@ describe('video completes under races and crashes', () => {
     const app = await makeApp(ts, { creditsMicro: CREDITS });
     const videoId = await createVideo(app);
     const { uploadId, parts } = await uploadParts(app, videoId, BYTES, PART);
-    const blobs = ts.server.ctx.blobs;
-    const assemble = blobs.completeMultipart.bind(blobs);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let started!: () => void;
-    const assembling = new Promise<void>((resolve) => (started = resolve));
     // The store takes its time (a slow bucket): the object is not there until it answers.
-    blobs.completeMultipart = async (...args) => {
-      started();
-      await held;
-      return assemble(...args);
-    };
+    const { assembling, release, restore } = holdCompletes(ts);
     try {
       const complete = app.sdk('/upload/multipart/complete', { videoId, uploadId, parts });
       await assembling;
@@ -152,8 +165,7 @@ describe('video completes under races and crashes', () => {
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
       assert.notEqual((await row(videoId))?.state, 'uploading', 'the success the client heard is a video being processed');
     } finally {
-      blobs.completeMultipart = assemble;
-      release();
+      restore();
     }
     assert.equal((await waitForVideo(app, videoId, settled)).ready, true);
     assert.equal(CREDITS - (await balance(app)), (await row(videoId))?.cost_micro, 'billed once');
@@ -190,14 +202,7 @@ describe('a complete in progress renews its claim', () => {
     const app = await makeApp(ts, { creditsMicro: CREDITS });
     const videoId = await createVideo(app);
     const { uploadId, parts } = await uploadParts(app, videoId, BYTES, PART);
-    const blobs = ts.server.ctx.blobs;
-    const assemble = blobs.completeMultipart.bind(blobs);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    blobs.completeMultipart = async (...args) => {
-      await held;
-      return assemble(...args);
-    };
+    const { release, restore } = holdCompletes(ts);
     try {
       const complete = app.sdk('/upload/multipart/complete', { videoId, uploadId, parts });
       // Well past the timeout, the complete is still alive and renewing: nothing to reconcile.
@@ -207,8 +212,7 @@ describe('a complete in progress renews its claim', () => {
       release();
       assert.equal((await complete).status, 200);
     } finally {
-      blobs.completeMultipart = assemble;
-      release();
+      restore();
     }
     assert.equal((await waitForVideo(app, videoId, settled)).ready, true);
     // A claim nobody renews (its node was killed) is taken for dead once the timeout has passed.
