@@ -3,20 +3,18 @@
 // Kysely's later ROLLBACK failing "no transaction is active" (an unknown error, a 500). The connection
 // takes transactions again once there is room.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { sql } from 'kysely';
 import { connect } from '../../src/storage/connect.js';
 import { isStorageUnavailable } from '../../src/storage/index.js';
-import { tempDir } from '../helpers/server.js';
+import { tempDirsRemovedAfter } from '../helpers/temp-dirs.js';
 
-const dir = tempDir();
-after(() => rmSync(dir, { recursive: true, force: true }));
+const tempDir = tempDirsRemovedAfter();
 
 test('a transaction that fills the disk fails with SQLITE_FULL, and the next one works once there is room', { timeout: 30_000 }, async () => {
-  const path = join(dir, 'full.db');
-  const connection = connect(`sqlite:${path}`, dir);
+  const dir = tempDir();
+  const connection = connect(`sqlite:${join(dir, 'full.db')}`, dir);
   const writer = connection.sqlite?.writer;
   assert.ok(writer);
   try {
