@@ -2,7 +2,7 @@
 // status. Framework errors (validation, body parsing, limits) are mapped onto catalogue codes; anything
 // unexpected is a 500 whose body reveals nothing about the internals.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isStorageUnavailable } from '../storage/index.js';
+import { isStorageUnavailable, storageUnavailableMessage } from '../storage/index.js';
 import { isDependencyUnavailable } from '../util/dependency-unavailable.js';
 import { VERSION } from '../util/version.js';
 import { AppError, type ErrorCode } from './errors.js';
@@ -22,7 +22,7 @@ export function toAppError(error: FastifyError | Error, bodyLimit?: number): App
   // Idempotency-Key where a change must not apply twice).
   if (isDependencyUnavailable(error)) return new AppError('unavailable', `${capitalised(error.message)}; retry shortly`, { 'Retry-After': '2' });
   // An error Fastify gave a 4xx status is the client's (a body cut short is an ECONNRESET too).
-  if (isStorageUnavailable(error) && !(fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500)) return new AppError('unavailable', 'The database cannot be reached right now; retry shortly', { 'Retry-After': '2' });
+  if (isStorageUnavailable(error) && !(fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500)) return new AppError('unavailable', `${storageUnavailableMessage(error)}; retry shortly`, { 'Retry-After': '2' });
   if (fe.validation) return new AppError('invalid_request', validationMessage(fe));
   const mapped = fe.code ? FRAMEWORK_CODES[fe.code] : undefined;
   if (mapped === 'malformed_json') return new AppError('malformed_json');

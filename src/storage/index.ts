@@ -1,6 +1,6 @@
 export { openStorage, storageOptionsOf, type Storage, type StorageOptions, type Repos, type CommitListener } from './storage.js';
 export { withIdempotencyClaim, type IdempotencyClaim, type ClaimState, type DerivedAnswer } from './idempotency-claim.js';
-export { isStorageUnavailable } from './unavailable.js';
+export { isStorageUnavailable, storageUnavailableMessage } from './unavailable.js';
 export { driverFor, sqlitePath, type Driver } from './connect.js';
 export type { PostgresBounds } from './pg-pool.js';
 export type { Database } from './schema.js';

@@ -19,11 +19,23 @@ export function isStorageUnavailable(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   const code = (e as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (CONNECTION_CODES.has(code) || code.startsWith('SQLITE_IOERR')) return true;
+    if (CONNECTION_CODES.has(code) || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY')) return true;
     if (UNAVAILABLE_SQLSTATE.test(code)) return true;
   }
   if (isQueryTimeout(e)) return true;
   return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e.message);
+}
+
+/**
+ * What a client is told about storage that cannot do the work now: a full or read-only disk is not a
+ * database out of reach, and an operator reading the client's report should know which it was.
+ */
+export function storageUnavailableMessage(e: unknown): string {
+  const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
+  if (code === 'SQLITE_FULL' || code === '53100') return 'The database cannot take writes right now: its disk is full';
+  if (code === '25006' || (typeof code === 'string' && code.startsWith('SQLITE_READONLY'))) return 'The database cannot take writes right now: it is read-only';
+  if (code === '58030' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR'))) return 'The database cannot read or write its files right now';
+  return 'The database cannot be reached right now';
 }
 
 /** The driver gave up on a query the server did not answer in time (query_timeout). */
