@@ -8,7 +8,7 @@ import { ERRORS, errorBodyFields, schemas } from '../../src/http/index.js';
 import { makeHub, type Member, type TestHub } from '../helpers/hub.js';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { rawConnect, rawExchange, type RawResponse } from '../helpers/raw-http.js';
+import { parseResponse, rawConnect, rawExchange, type RawResponse } from '../helpers/raw-http.js';
 import { VERSION } from '../../src/util/version.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
 import { makeApp, type TestApp } from '../helpers/videos.js';
@@ -249,6 +249,32 @@ describe('framework and protocol refusals', () => {
       `GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n`,
     ];
     for (const request of requests) expectRaw(await rawExchange(f.s.url, request), 'invalid_request');
+  });
+
+  test('requests pipelined before a malformed one get their own answers first, in order, then the 400', async () => {
+    const body = '{"name":"before the garbage"}';
+    const conn = await rawConnect(f.s.url);
+    try {
+      // Node's http.request('DELETE') with a body and no Content-Length sends it this way: the body
+      // arrives as the next "request". The change before it is applied; its client must be told so.
+      conn.write(`POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}GET /version HTTP/1.1\r\nHost: x\r\n\r\ngarbage\r\n\r\n`);
+      assert.ok(await conn.closed(5000), 'the connection closes after the 400');
+      const text = conn.received();
+      const first = parseResponse(text);
+      assert.equal(first?.status, 201, text.slice(0, 300));
+      const created = JSON.parse(first?.body ?? '{}') as { id: string };
+      const rest = text.slice(text.indexOf('HTTP/1.1', 1));
+      const second = parseResponse(rest);
+      assert.equal(second?.status, 200, rest.slice(0, 300));
+      assert.deepEqual(JSON.parse(second?.body ?? '{}'), { version: VERSION });
+      const third = parseResponse(rest.slice(rest.indexOf('HTTP/1.1', 1)));
+      assert.ok(third, rest);
+      expectRaw({ ...third, closed: true }, 'invalid_request');
+      const org = await get(`${f.s.url}/admin/v1/orgs/${created.id}`, { authorization: `Bearer ${ADMIN_TOKEN}` });
+      assert.equal(org.status, 200, 'the org made before the garbage is kept');
+    } finally {
+      conn.destroy();
+    }
   });
 
   test('a CONNECT request is 405 method_not_allowed in the catalogue shape, and the connection closes', async () => {
