@@ -182,13 +182,14 @@ function retryLine(type: TerminalType, data: Readonly<Record<string, unknown>>):
 }
 
 /**
- * Before `stream.stale_resume`, a block holding only an empty `id`: a browser EventSource takes it as
- * its last event id, dispatching nothing, so its own reconnect sends no Last-Event-ID and starts fresh
- * (with the current state) instead of asking for the same stale cursor again and again. Clients that
- * dispatch only blocks with data (Capstan's SDK, most parsers) never see it.
+ * Before `stream.stale_resume`, a block holding only an empty `id:`: a browser EventSource takes it
+ * as its last event id, dispatching nothing, so its own reconnect sends no Last-Event-ID and starts
+ * fresh (with the current state) instead of asking for the same stale cursor again and again. The
+ * colon matters: @microsoft/fetch-event-source skips a field line without one. Clients that dispatch
+ * only blocks with data (Capstan's SDK, most parsers) never see it.
  */
 function forgetCursor(type: TerminalType): string {
-  return type === 'stream.stale_resume' ? 'id\n\n' : '';
+  return type === 'stream.stale_resume' ? 'id:\n\n' : '';
 }
 
 function dataLines(json: string): string {

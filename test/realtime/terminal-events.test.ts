@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { fetchEventSource } from '@microsoft/fetch-event-source';
 import { uuidv7At } from '../../src/util/ids.js';
 import { makeHub, type TestHub } from '../helpers/hub.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -54,6 +55,47 @@ describe('terminal events', () => {
     const f = await s.next((x) => x.event === 'stream.stale_resume');
     assert.equal(f.id, undefined);
     await s.ended;
+  });
+
+  test('after stream.stale_resume, @microsoft/fetch-event-source reconnects without the stale Last-Event-ID', async () => {
+    // Its parser skips a field line without a colon, so the empty id must be spelled `id:`.
+    const m = await hub.member('stale-fes');
+    const g = globalThis as { window?: unknown; document?: unknown };
+    g.window = globalThis;
+    g.document = { hidden: false, addEventListener: () => undefined, removeEventListener: () => undefined };
+    const sent: (string | undefined)[] = [];
+    const types: string[] = [];
+    const stop = new AbortController();
+    const stream = fetchEventSource(hub.streamUrl(), {
+      headers: { authorization: `Bearer ${m.token}`, 'last-event-id': uuidv7At(Date.now() - 10_000) },
+      openWhenHidden: true,
+      signal: stop.signal,
+      fetch: (input, init) => {
+        sent.push((init?.headers as Record<string, string> | undefined)?.['last-event-id']);
+        return fetch(input, init);
+      },
+      onmessage: (ev) => void (ev.event !== '' && types.push(ev.event)),
+      // The documented way to have it reconnect after the server ends a stream.
+      onclose: () => {
+        throw new Error('the stream ended');
+      },
+      onerror: () => 50,
+    });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (sent.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // A client stuck on the stale cursor would be back within a few of its 50-ms retries.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(sent.length >= 2, `reconnected (${sent.length} requests)`);
+      assert.ok(sent[0] !== undefined, 'the first request carried the stale cursor');
+      assert.deepEqual(sent.slice(1), sent.slice(1).map(() => undefined), 'no reconnect repeats the stale cursor');
+      assert.equal(types.filter((t) => t === 'stream.stale_resume').length, 1, types.join(', '));
+    } finally {
+      stop.abort();
+      await stream;
+      delete g.window;
+      delete g.document;
+    }
   });
 });
 
