@@ -186,6 +186,9 @@ describe('documents: what the SDK says of refusals', () => {
       [`/${'a'.repeat(300)}.pdf`, `${'a'.repeat(251)}.pdf`],
       ['/two%0Alines.pdf', 'two lines.pdf'],
       ['/nul%00byte.pdf', 'nul byte.pdf'],
+      // C1 controls (U+0080–U+009F) are control characters to the server as well.
+      ['/report%C2%85final.pdf', 'report final.pdf'],
+      ['/csi%C2%9B%C2%9Fend.pdf', 'csi end.pdf'],
       ['/bad%E0%A4%A.pdf', 'bad%E0%A4%A.pdf'],
       ['/%0A%0A', 'document'],
       ['/', 'document'],

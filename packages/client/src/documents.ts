@@ -114,7 +114,7 @@ function fileNameOf(url: string): string {
     name = last;
   }
   // eslint-disable-next-line no-control-regex
-  name = name.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  name = name.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
   if (name === '') return 'document';
   const chars = [...name];
   if (chars.length <= MAX_FILE_NAME) return name;
