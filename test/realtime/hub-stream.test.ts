@@ -54,6 +54,14 @@ describe('hub realtime stream', () => {
       assert.equal(viaQuery.status, 400, bad);
       assert.match(JSON.parse(viaQuery.body).error as string, /^last_event_id (must be a UUIDv7|is from the future)$/, 'the refusal names the parameter sent');
     }
+    // The header wins over the parameter, but a malformed parameter beside it is still refused.
+    const id = await hub.publish({ type: 'test.ping', data: {} });
+    const both = await openSse(hub.streamUrl('&last_event_id=nope'), { token: m.token, lastEventId: id });
+    assert.equal(both.status, 400);
+    assert.deepEqual(JSON.parse(both.body), { error: 'last_event_id must be a UUIDv7', code: 'invalid_cursor' });
+    const emptyBeside = await openSse(hub.streamUrl('&last_event_id='), { token: m.token, lastEventId: id });
+    assert.equal(emptyBeside.status, 200, 'an empty parameter is no cursor, beside the header as alone');
+    emptyBeside.close();
   });
 
   test('credentials come before the cursor: a bad cursor without a token is 401, with a forged one 401', async () => {

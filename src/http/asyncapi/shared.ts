@@ -144,7 +144,7 @@ export const WS_FRAMING =
   'Refusals are plain HTTP answers to the upgrade ({"error", "code"}), before any message. A client breaking the protocol or the message rate is closed alone with a standard code and no terminal message (see x-close-codes).';
 
 export const RESUME_RULES =
-  'Resume with the `Last-Event-ID` header (EventSource sends it by itself) or the `last_event_id` query parameter; the header wins when both are given. ' +
+  'Resume with the `Last-Event-ID` header (EventSource sends it by itself) or the `last_event_id` query parameter; the header wins when both are given (a malformed parameter beside it is still 400 invalid_cursor). ' +
   'A cursor that is not a UUIDv7, or is from the future, is `400 invalid_cursor` before the stream opens. After a cursor the stream replays the log, then goes live: no gap, no duplicate, in order.';
 
 export const SSE_REFUSALS = '`429 too_many_connections` (with Retry-After) when a connection limit is full, `429 rate_limited`, `503 draining` while the node shuts down, `503 unavailable` while a cluster-wide slot cannot be taken.';
