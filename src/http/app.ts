@@ -176,7 +176,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
       const query = req.query as Record<string, unknown> | undefined;
       await limiter.admit(req.ip, presentedCredentials(req.headers, query?.token, query?.key));
     });
-    deps.upgrades?.setCheck((req, url) => limiter.admit(clientAddress(req, trusted), presentedCredentials(req.headers, url.searchParams.get('token'))));
+    deps.upgrades?.setCheck((req, target) => limiter.admit(clientAddress(req, trusted), presentedCredentials(req.headers, target.query.get('token'))));
   }
   const recordRequest = (req: FastifyRequest, reply: FastifyReply): void => {
     const route = req.routeOptions.url ?? 'unmatched';

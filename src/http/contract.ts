@@ -6,7 +6,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { ERRORS, type ErrorCode } from './errors.js';
+import { AppError, ERRORS, type ErrorCode } from './errors.js';
 
 /** A response schema as Fastify and @fastify/swagger take it: a JSON body, or bodies per media type. */
 export type ResponseSchema = TSchema | MediaResponse;
@@ -90,6 +90,15 @@ function declaredError(responses: Record<number, unknown>, status: number): Erro
 export function upgradeReplies(switched: string, errors: readonly ErrorCode[]): Record<number, unknown> {
   const responses = replies({ 101: Type.Null({ description: switched }) }, ['upgrade_required', ...errors]);
   return withErrorHeaders(responses, 426, { Upgrade: Type.Literal('websocket', { description: 'The protocol to upgrade to' }) });
+}
+
+/**
+ * The 426 a WebSocket endpoint gives a request that is not an upgrade. RFC 9110 §7.8: a sender of
+ * Upgrade also sends the "upgrade" connection option; the connection then closes, as the client opens
+ * a new one for its WebSocket anyway.
+ */
+export function upgradeRequired(): AppError {
+  return new AppError('upgrade_required', undefined, { Upgrade: 'websocket', Connection: 'Upgrade, close' });
 }
 
 /** A non-JSON answer (a stream, bytes, text) under one or more media types. */

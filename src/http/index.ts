@@ -1,6 +1,6 @@
 export { buildHttpApp, type HttpApp, type HttpDeps, type Surface } from './app.js';
 export { AppError, ERRORS, ERROR_FIELDS, errorBodyFields, isAppError, type ErrorCode, type ErrorBody, type ErrorFields } from './errors.js';
-export { replies, media, errorSchema, withErrorFields, withErrorHeaders, upgradeReplies, contractViolations, type ContractViolation, type MediaResponse, type ResponseSchema } from './contract.js';
+export { replies, media, errorSchema, withErrorFields, withErrorHeaders, upgradeReplies, upgradeRequired, contractViolations, type ContractViolation, type MediaResponse, type ResponseSchema } from './contract.js';
 export { sendError, toAppError } from './error-handler.js';
 export { createLogger, redactUrl, type Logger } from './logger.js';
 export { createMetrics, type Metrics } from './metrics.js';
@@ -10,7 +10,7 @@ export { clientAddress, type TrustedProxy } from './client-address.js';
 export * as schemas from './schemas.js';
 export { bodylessAsEmpty } from './json-body.js';
 export { takeSocket } from './take-socket.js';
-export { UpgradeRouter, refuseUpgrade, type AcceptedUpgrade, type UpgradeCheck, type UpgradeHandler } from './upgrade.js';
+export { UpgradeRouter, refuseUpgrade, singleParam, type AcceptedUpgrade, type UpgradeCheck, type UpgradeHandler, type UpgradeTarget } from './upgrade.js';
 export { idempotencyKeyOf, idempotently, idempotentWrites, requestHashOf } from './idempotency.js';
 export { decideRange, type RangeDecision } from './range.js';
 export { sendStoredObject, storedObjectReplies, StoredObjectHeaders, type StoredObject } from './stored-object.js';

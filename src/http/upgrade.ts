@@ -10,6 +10,7 @@ import { VERSION } from '../util/version.js';
 import { endWithLinger } from './connections.js';
 import { causeOf, isDependencyRefusal, toAppError } from './error-handler.js';
 import { AppError, isAppError } from './errors.js';
+import { malformedQuery } from './query-encoding.js';
 import { serveIgnoringUpgrade, wantsWebSocket } from './ignored-upgrade.js';
 import { requestIdOf } from './request-id.js';
 import type { Logger } from './logger.js';
@@ -32,10 +33,19 @@ export interface AcceptedUpgrade {
   lastHeardAt(): number;
 }
 
-export type UpgradeHandler = (req: IncomingMessage, url: URL, accept: () => Promise<AcceptedUpgrade>) => Promise<void>;
+/**
+ * What an upgrade asked for: its path as sent (dot segments are not resolved away, as Fastify does not
+ * resolve them for HTTP routes) and its query.
+ */
+export interface UpgradeTarget {
+  readonly path: string;
+  readonly query: URLSearchParams;
+}
+
+export type UpgradeHandler = (req: IncomingMessage, target: UpgradeTarget, accept: () => Promise<AcceptedUpgrade>) => Promise<void>;
 
 /** Runs before the handler of every routed upgrade (rate limits); what it throws refuses the upgrade. */
-export type UpgradeCheck = (req: IncomingMessage, url: URL) => Promise<void>;
+export type UpgradeCheck = (req: IncomingMessage, target: UpgradeTarget) => Promise<void>;
 
 export interface UpgradeOptions {
   /** Frames (messages, pings, pongs) a client may send per second, with a burst of as many. */
@@ -76,7 +86,7 @@ export class UpgradeRouter {
     });
   }
 
-  /** `pattern` is matched against the path only (no query string). */
+  /** `pattern` is matched against the path as sent, without its query string. */
   add(pattern: RegExp, handler: UpgradeHandler): void {
     this.routes.push({ pattern, handler });
   }
@@ -89,8 +99,10 @@ export class UpgradeRouter {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // Node hands over the raw socket without its HTTP error listener: a reset must end it alone.
       socket.on('error', destroyOnError);
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const route = wantsWebSocket(req) ? this.routes.find((r) => r.pattern.test(url.pathname)) : undefined;
+      const raw = req.url ?? '/';
+      const queryAt = raw.indexOf('?');
+      const target: UpgradeTarget = { path: queryAt < 0 ? raw : raw.slice(0, queryAt), query: new URLSearchParams(queryAt < 0 ? '' : raw.slice(queryAt + 1)) };
+      const route = wantsWebSocket(req) ? this.routes.find((r) => r.pattern.test(target.path)) : undefined;
       // Anything but a WebSocket handshake to a WebSocket path is the plain HTTP request it also is:
       // the path's HTTP route answers it (a 404 where there is none, a 426 on a WebSocket path).
       if (!route) {
@@ -100,6 +112,9 @@ export class UpgradeRouter {
       }
       // Refused before any credential is read or any connection slot taken.
       if (req.method !== 'GET') return refuseUpgrade(socket, new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' }), requestIdOf(req, this.options.adminToken));
+      // The query is held to the rule every HTTP route holds it to.
+      const badQuery = malformedQuery(raw);
+      if (badQuery !== undefined) return refuseUpgrade(socket, new AppError('invalid_request', badQuery), requestIdOf(req, this.options.adminToken));
       let accepting = false;
       let accepted: WebSocket | undefined;
       const accept = () =>
@@ -117,7 +132,7 @@ export class UpgradeRouter {
             resolve(this.guard(ws, socket));
           });
         });
-      this.check(req, url).then(() => route.handler(req, url, accept)).catch((e: unknown) => {
+      this.check(req, target).then(() => route.handler(req, target, accept)).catch((e: unknown) => {
         if (!accepting) {
           // The database away is 503 here as on every route, not an internal error.
           const known = (e instanceof Error ? toAppError(e) : undefined) ?? new AppError('internal');
@@ -250,6 +265,16 @@ class MessageRate {
     this.tokens -= 1;
     return true;
   }
+}
+
+/**
+ * The one value of a query parameter a socket takes once; undefined when absent. Given twice, it is
+ * 400, as the same parameter twice is on every HTTP route: which one was meant is not guessed.
+ */
+export function singleParam(query: URLSearchParams, name: string): string | undefined {
+  const values = query.getAll(name);
+  if (values.length > 1) throw new AppError('invalid_request', `The query parameter ${name} is given ${values.length} times; give it once`);
+  return values[0];
 }
 
 export function refuseUpgrade(socket: Duplex, error: AppError, requestId: string): void {

@@ -135,12 +135,22 @@ describe('documents realtime', () => {
     for (const q of [`token=${token}`, `token=${token}&recent=100000`, `token=${token}&recent=-1`, `token=${token}&recent=abc`, `token=${token}&document_id=${encodeURIComponent('bad id!')}`]) {
       assert.equal((await openSse(`${ts.url}/sse/status?${q}`)).status, 400, q);
     }
-    const status = await new Promise<number>((resolve) => {
-      const ws = new WebSocket(`${ts.url.replace('http', 'ws')}/ws/status?token=nope`);
-      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-      ws.on('open', () => resolve(101));
-    });
-    assert.equal(status, 401);
+    const socketStatus = (q: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${ts.url.replace('http', 'ws')}/ws/status?${q}`);
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+      });
+    assert.equal(await socketStatus('token=nope'), 401);
+    // As on the SSE route, a parameter taken once is refused when given twice, whichever comes first.
+    for (const q of [`token=${token}&token=nope&recent=5`, `token=nope&token=${token}&recent=5`, `token=${token}&recent=5&recent=1`]) {
+      assert.equal(await socketStatus(q), 400, q);
+      assert.equal((await openSse(`${ts.url}/sse/status?${q}`)).status, 400, q);
+    }
+    assert.equal(await socketStatus(`token=${token}&recent=5`), 101);
   });
 
   test('SSE resumes with Last-Event-ID; the reconnect flow with a fresh token keeps the scope', async () => {

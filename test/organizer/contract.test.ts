@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
+import { rawExchange } from '../helpers/raw-http.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
 import { listen, uploadJson } from './helpers.js';
 
@@ -88,6 +89,47 @@ describe('organizer: request and response contract', () => {
     assert.equal(r.body.code, 'upgrade_required');
     assert.equal(r.headers.get('upgrade'), 'websocket');
     const socket = await listen(ts, org.apiKey, 'client-1');
+    socket.close();
+  });
+
+  test('the 426 names the upgrade connection option beside Upgrade (RFC 9110 §7.8), and closes', async () => {
+    const r = await rawExchange(ts.url, `GET /api/v1/ws/client-1?token=${org.apiKey} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assert.equal(r.status, 426);
+    assert.equal(r.headers.upgrade, 'websocket');
+    assert.equal(r.headers.connection, 'Upgrade, close');
+    assert.ok(r.closed);
+  });
+
+  const upgrade = (target: string) =>
+    rawExchange(ts.url, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`, { waitForClose: false });
+
+  test('an upgrade is held to the query rules of every HTTP route: bad percent-encoding or a repeated token is 400', async () => {
+    const cases: [string, string][] = [
+      [`?token=${org.apiKey}&x=%ZZ`, 'The query string is not valid: it has malformed percent-encoding'],
+      [`?token=${org.apiKey}&x=%E9`, 'The query string is not valid: its percent-encoding is not UTF-8'],
+      [`?token=${org.apiKey}&x=%00`, 'The query string is not valid: it holds %00 (U+0000)'],
+      ['?token=%ZZ', 'The query string is not valid: it has malformed percent-encoding'],
+      [`?token=${org.apiKey}&token=capout_test_other`, 'The query parameter token is given 2 times; give it once'],
+      [`?token=capout_test_other&token=${org.apiKey}`, 'The query parameter token is given 2 times; give it once'],
+    ];
+    for (const [query, error] of cases) {
+      const r = await upgrade(`/api/v1/ws/query-rules${query}`);
+      assert.equal(r.status, 400, query);
+      assert.deepEqual(JSON.parse(r.body), { error, code: 'invalid_request' }, query);
+    }
+    const socket = await listen(ts, org.apiKey, 'query-rules');
+    socket.close();
+  });
+
+  test('dot segments in an upgrade path are not resolved away: . and .. are no client_id, and x/../b is not b', async () => {
+    for (const path of ['/api/v1/ws/..', '/api/v1/ws/.', '/api/v1/ws/%2e%2e']) {
+      const r = await upgrade(`${path}?token=${org.apiKey}`);
+      assert.equal(r.status, 400, path);
+      assert.equal(JSON.parse(r.body).code, 'invalid_request', path);
+    }
+    const r = await upgrade(`/api/v1/ws/x/../dots?token=${org.apiKey}`);
+    assert.equal(r.status, 404, 'as an HTTP route with that path is');
+    const socket = await listen(ts, org.apiKey, 'dots');
     socket.close();
   });
 

@@ -41,11 +41,14 @@ test('a tick on time reads 0, a late one the time past its period', () => {
 
 test('/metrics keeps its event-loop gauges, from a monitor at the same period', async () => {
   const metrics = createMetrics();
-  await sleep(LOOP_DELAY_RESOLUTION_MS * 3);
+  await sleep(LOOP_DELAY_RESOLUTION_MS * 5);
   const text = await metrics.registry.metrics();
   const p50 = /^capstan_nodejs_eventloop_lag_p50_seconds (\S+)$/m.exec(text);
   assert.ok(p50, 'the p50 gauge is exposed');
-  // Each tick's whole interval is recorded, so the median sits at the period or above (not at 10 ms).
-  assert.ok(Number(p50[1]) >= (LOOP_DELAY_RESOLUTION_MS * 0.9) / 1000, `p50 ${p50[1]} s`);
+  // Each tick's whole interval is recorded, so the median sits near the period (not at a 10-ms
+  // monitor's). On a busy machine a tick can follow a late one by less than the period (libuv
+  // re-arms the timer from the loop's cached time), so the bound is half the period, still far
+  // above 10 ms.
+  assert.ok(Number(p50[1]) >= LOOP_DELAY_RESOLUTION_MS / 2 / 1000, `p50 ${p50[1]} s`);
   for (const name of ['min', 'max', 'mean', 'p90', 'p99']) assert.match(text, new RegExp(`^capstan_nodejs_eventloop_lag_${name}_seconds \\S+$`, 'm'));
 });

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RawData } from 'ws';
 import { DocumentScope, type DocumentService, type DocumentStatus } from '../../documents/index.js';
 import { orgTopic } from '../../events/index.js';
-import { AppError, media, replies, upgradeReplies, type Logger, type UpgradeRouter } from '../../http/index.js';
+import { AppError, media, replies, singleParam, upgradeReplies, upgradeRequired, type Logger, type UpgradeRouter } from '../../http/index.js';
 import { headerFirst, jsonWsCodec, messageSseCodec, checkStreamAlone, openSseWire, sseDataFrame, wsWire, type Connection, type Slot, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { REALTIME_TOKEN_PREFIX } from './routes.js';
@@ -120,13 +120,13 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         response: upgradeReplies('Switching Protocols: the connection is now a WebSocket carrying document statuses (see /asyncapi.json).', ['too_many_connections']),
       },
     }, async () => {
-      throw new AppError('upgrade_required', undefined, { Upgrade: 'websocket' });
+      throw upgradeRequired();
     });
 
-    upgrades.add(/^\/ws\/status\/?$/, async (req, url, accept) => {
+    upgrades.add(/^\/ws\/status\/?$/, async (req, target, accept) => {
       if (realtime.draining) throw new AppError('draining');
-      const { orgId, expiresAtMs, keyId } = await verifyRealtimeToken(ctx, url.searchParams.get('token') ?? undefined);
-      const { ids, recent } = parseScope(url.searchParams.getAll('document_id'), url.searchParams.get('recent') ?? undefined);
+      const { orgId, expiresAtMs, keyId } = await verifyRealtimeToken(ctx, singleParam(target.query, 'token'));
+      const { ids, recent } = parseScope(target.query.getAll('document_id'), singleParam(target.query, 'recent'));
       const scope = await buildScope(orgId, ids, recent);
       const lease = await realtime.admit(streamSlot(orgId, keyId));
       let accepted;

@@ -7,14 +7,15 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { authenticateOrgKey } from '../../auth/index.js';
 import { orgTopic } from '../../events/index.js';
-import { AppError, upgradeReplies, type UpgradeRouter } from '../../http/index.js';
+import { AppError, singleParam, upgradeReplies, upgradeRequired, type UpgradeRouter } from '../../http/index.js';
 import { organizerAccess, organizerFrame } from '../../organizer/index.js';
 import { jsonWsCodec, wsWire } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { SocketParams } from './schemas.js';
 
 const PATH = /^\/api\/v1\/ws\/([^/]*)\/?$/;
-const CLIENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+// `.` and `..` are dot segments, which clients and proxies resolve away: not names.
+const CLIENT_ID = /^(?!\.\.?$)[A-Za-z0-9_.:-]{1,128}$/;
 const codec = jsonWsCodec(organizerFrame);
 
 /**
@@ -33,16 +34,16 @@ export function organizerSocketRoute(app: FastifyInstance): void {
       response: upgradeReplies('Switching Protocols: the connection is now a WebSocket carrying organizer events (see /asyncapi.json).', ['conflict', 'too_many_connections']),
     },
   }, async () => {
-    throw new AppError('upgrade_required', undefined, { Upgrade: 'websocket' });
+    throw upgradeRequired();
   });
 }
 
 export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): void {
   const { realtime, organizer, config } = ctx;
-  upgrades.add(PATH, async (req, url, accept) => {
-    const clientId = PATH.exec(url.pathname)?.[1] ?? '';
-    if (!CLIENT_ID.test(clientId)) throw new AppError('invalid_request', 'client_id must be 1-128 characters of A-Z a-z 0-9 _ . : -');
-    const { org, key } = await authenticateOrgKey(ctx.storage, url.searchParams.get('token') ?? undefined);
+  upgrades.add(PATH, async (req, target, accept) => {
+    const clientId = PATH.exec(target.path)?.[1] ?? '';
+    if (!CLIENT_ID.test(clientId)) throw new AppError('invalid_request', 'client_id must be 1-128 characters of A-Z a-z 0-9 _ . : -, and not . or ..');
+    const { org, key } = await authenticateOrgKey(ctx.storage, singleParam(target.query, 'token'));
     // One live connection per client_id in an organization, and so many client_ids per key (cluster-wide).
     const lease = await realtime.admit(
       { key: `organizer:${org.id}:${clientId}`, max: 1, refusal: new AppError('conflict', `client_id ${clientId} is already connected`) },
