@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { ipv4FromGroups, ipv6Groups } from '../util/ip-address.js';
 import { VERSION } from '../util/version.js';
+import { afterAnswersWritten, answerInFlight } from './answers-in-flight.js';
 import { AppError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -139,24 +140,12 @@ function clientError(err: NodeJS.ErrnoException): AppError {
   return new AppError('invalid_request', 'The request is not valid HTTP/1.1');
 }
 
-/** The response Node is writing to a connection (the first of its pipelined ones), if any. */
-interface InFlightAnswer {
-  readonly headersSent: boolean;
-  readonly writableEnded: boolean;
-  readonly writableFinished: boolean;
-  /** The request it answers: one still arriving is the one that failed to parse. */
-  readonly req?: { readonly complete: boolean };
-  once(event: 'finish' | 'close', listener: () => void): unknown;
-  off(event: 'finish' | 'close', listener: () => void): unknown;
-}
-
-const inFlightAnswer = (socket: Duplex): InFlightAnswer | undefined => (socket as { _httpMessage?: InFlightAnswer | null })._httpMessage ?? undefined;
-
 /**
  * The server's 'clientError' listener: a catalogue-shaped answer, `Connection: close`, then close.
  * Requests the connection sent before the malformed one are answered first, in order, as HTTP/1.1
  * pipelining has it: their work is done (a file stored, a charge made), and a client that saw only
- * the 400 would take them for refused and send them again.
+ * the 400 would take them for refused and send them again. The last of them says the connection
+ * closes, so that a pooling client does not send its next request into the close.
  */
 export function onClientError(logger: Logger): (err: NodeJS.ErrnoException, socket: Duplex) => void {
   const answered = new WeakSet<Duplex>();
@@ -168,37 +157,16 @@ export function onClientError(logger: Logger): (err: NodeJS.ErrnoException, sock
       return;
     }
     logger.debug({ code: err.code }, 'client error');
-    afterAnswersInFlight(socket, () => endWithLinger(socket, rawErrorResponse(clientError(err))));
+    const refuse = () => endWithLinger(socket, rawErrorResponse(clientError(err)));
+    const current = answerInFlight(socket);
+    if (current?.req?.complete !== false) return afterAnswersWritten(socket, refuse, { closing: true });
+    // The request whose own body failed to parse: the 400 is its answer, unless one of its own has
+    // begun (an early refusal), which is let finish before the close. An answer under way that
+    // still waits for the body would wait for good: the connection is cut.
+    if (!current.headersSent) refuse();
+    else if (current.writableEnded) afterAnswersWritten(socket, () => endWithLinger(socket));
+    else socket.destroy();
   };
-}
-
-/**
- * Calls `then` once every answer Node still owes the connection has been written. The request whose
- * body failed to parse gets the 400 as its answer, unless an answer of its own had begun (an early
- * refusal): that one is let finish, and the connection closes after it. An answer already streaming
- * (an event stream, a download under way) may have no end to wait for: the connection is cut instead.
- */
-function afterAnswersInFlight(socket: Duplex, then: () => void): void {
-  const pending = inFlightAnswer(socket);
-  if (!pending || pending.writableFinished) return then();
-  const failing = pending.req?.complete === false;
-  if (failing && !pending.headersSent) return then();
-  if (pending.headersSent && !pending.writableEnded) {
-    socket.destroy();
-    return;
-  }
-  const settled = () => {
-    pending.off('finish', settled);
-    pending.off('close', settled);
-    // Node hands the connection to the next pipelined answer as this one finishes.
-    setImmediate(() => {
-      if (socket.destroyed || !socket.writable) socket.destroy();
-      else if (failing) endWithLinger(socket);
-      else afterAnswersInFlight(socket, then);
-    });
-  };
-  pending.once('finish', settled);
-  pending.once('close', settled);
 }
 
 /**

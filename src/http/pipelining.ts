@@ -49,6 +49,11 @@ export function requestArrived(socket: Socket | null): boolean {
   return true;
 }
 
+/** How many requests on `socket` have reached the app and are not answered yet. */
+export function unansweredOn(socket: object): number {
+  return unanswered.get(socket as Socket) ?? 0;
+}
+
 /** A request on `socket` has its answer sent. */
 export function requestAnswered(socket: Socket | null): void {
   if (!socket) return;

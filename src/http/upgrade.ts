@@ -7,6 +7,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { VERSION } from '../util/version.js';
+import { afterAnswersWritten } from './answers-in-flight.js';
 import { endWithLinger } from './connections.js';
 import { causeOf, isDependencyRefusal, toAppError } from './error-handler.js';
 import { AppError, isAppError } from './errors.js';
@@ -34,8 +35,8 @@ export interface AcceptedUpgrade {
 }
 
 /**
- * What an upgrade asked for: its path as sent (dot segments are not resolved away, as Fastify does not
- * resolve them for HTTP routes) and its query.
+ * What an upgrade asked for: its path, percent-decoded as the HTTP router decodes it (an encoded `/`
+ * stays encoded, and dot segments are not resolved away), and its query.
  */
 export interface UpgradeTarget {
   readonly path: string;
@@ -99,52 +100,58 @@ export class UpgradeRouter {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // Node hands over the raw socket without its HTTP error listener: a reset must end it alone.
       socket.on('error', destroyOnError);
-      const raw = req.url ?? '/';
-      const queryAt = raw.indexOf('?');
-      const target: UpgradeTarget = { path: queryAt < 0 ? raw : raw.slice(0, queryAt), query: new URLSearchParams(queryAt < 0 ? '' : raw.slice(queryAt + 1)) };
-      const route = wantsWebSocket(req) ? this.routes.find((r) => r.pattern.test(target.path)) : undefined;
-      // Anything but a WebSocket handshake to a WebSocket path is the plain HTTP request it also is:
-      // the path's HTTP route answers it (a 404 where there is none, a 426 on a WebSocket path).
-      if (!route) {
-        const refused = serveIgnoringUpgrade(server, req, socket, head);
-        if (refused !== undefined) refuseUpgrade(socket, new AppError('invalid_request', refused), requestIdOf(req, this.options.adminToken));
-        return;
-      }
-      // Refused before any credential is read or any connection slot taken.
-      if (req.method !== 'GET') return refuseUpgrade(socket, new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' }), requestIdOf(req, this.options.adminToken));
-      // The query is held to the rule every HTTP route holds it to.
-      const badQuery = malformedQuery(raw);
-      if (badQuery !== undefined) return refuseUpgrade(socket, new AppError('invalid_request', badQuery), requestIdOf(req, this.options.adminToken));
-      let accepting = false;
-      let accepted: WebSocket | undefined;
-      const accept = () =>
-        new Promise<AcceptedUpgrade>((resolve, reject) => {
-          accepting = true;
-          // `ws` answers a handshake it refuses (a bad version or key) by itself, and drops a socket
-          // already closed, without calling back: the handler must still hear of it, or a connection
-          // slot it took after checking the credentials would never be released.
-          if (socket.destroyed) return reject(new UpgradeAborted());
-          const aborted = () => reject(new UpgradeAborted());
-          socket.once('close', aborted);
-          this.wss.handleUpgrade(req, socket, head, (ws) => {
-            socket.off('close', aborted);
-            accepted = ws;
-            resolve(this.guard(ws, socket));
-          });
+      // An upgrade pipelined behind other requests is answered after them, in order.
+      afterAnswersWritten(socket, () => this.serve(server, req, socket, head));
+    });
+  }
+
+  private serve(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const raw = req.url ?? '/';
+    const queryAt = raw.indexOf('?');
+    const path = decodedPath(queryAt < 0 ? raw : raw.slice(0, queryAt));
+    const target: UpgradeTarget | undefined = path === undefined ? undefined : { path, query: new URLSearchParams(queryAt < 0 ? '' : raw.slice(queryAt + 1)) };
+    const route = target && wantsWebSocket(req) ? this.routes.find((r) => r.pattern.test(target.path)) : undefined;
+    // Anything but a WebSocket handshake to a WebSocket path is the plain HTTP request it also is:
+    // the path's HTTP route answers it (a 404 where there is none, a 426 on a WebSocket path).
+    if (!route || !target) {
+      const refused = serveIgnoringUpgrade(server, req, socket, head);
+      if (refused !== undefined) refuseUpgrade(socket, new AppError('invalid_request', refused), requestIdOf(req, this.options.adminToken));
+      return;
+    }
+    // Refused before any credential is read or any connection slot taken.
+    if (req.method !== 'GET') return refuseUpgrade(socket, new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' }), requestIdOf(req, this.options.adminToken));
+    // The query is held to the rule every HTTP route holds it to.
+    const badQuery = malformedQuery(raw);
+    if (badQuery !== undefined) return refuseUpgrade(socket, new AppError('invalid_request', badQuery), requestIdOf(req, this.options.adminToken));
+    let accepting = false;
+    let accepted: WebSocket | undefined;
+    const accept = () =>
+      new Promise<AcceptedUpgrade>((resolve, reject) => {
+        accepting = true;
+        // `ws` answers a handshake it refuses (a bad version or key) by itself, and drops a socket
+        // already closed, without calling back: the handler must still hear of it, or a connection
+        // slot it took after checking the credentials would never be released.
+        if (socket.destroyed) return reject(new UpgradeAborted());
+        const aborted = () => reject(new UpgradeAborted());
+        socket.once('close', aborted);
+        this.wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('close', aborted);
+          accepted = ws;
+          resolve(this.guard(ws, socket));
         });
-      this.check(req, target).then(() => route.handler(req, target, accept)).catch((e: unknown) => {
-        if (!accepting) {
-          // The database away is 503 here as on every route, not an internal error.
-          const known = (e instanceof Error ? toAppError(e) : undefined) ?? new AppError('internal');
-          if (isDependencyRefusal(known)) this.logger.warn({ code: known.code, reason: known.message, ...causeOf(e, known) }, 'websocket upgrade refused while a dependency is away');
-          else if (!isAppError(e)) this.logger.error({ err: e }, 'websocket upgrade failed');
-          return refuseUpgrade(socket, known, requestIdOf(req, this.options.adminToken));
-        }
-        if (!(e instanceof UpgradeAborted)) this.logger.error({ err: e }, 'websocket handler failed');
-        // A socket whose handler failed has nobody to serve it.
-        if (accepted) accepted.terminate();
-        else socket.destroy();
       });
+    this.check(req, target).then(() => route.handler(req, target, accept)).catch((e: unknown) => {
+      if (!accepting) {
+        // The database away is 503 here as on every route, not an internal error.
+        const known = (e instanceof Error ? toAppError(e) : undefined) ?? new AppError('internal');
+        if (isDependencyRefusal(known)) this.logger.warn({ code: known.code, reason: known.message, ...causeOf(e, known) }, 'websocket upgrade refused while a dependency is away');
+        else if (!isAppError(e)) this.logger.error({ err: e }, 'websocket upgrade failed');
+        return refuseUpgrade(socket, known, requestIdOf(req, this.options.adminToken));
+      }
+      if (!(e instanceof UpgradeAborted)) this.logger.error({ err: e }, 'websocket handler failed');
+      // A socket whose handler failed has nobody to serve it.
+      if (accepted) accepted.terminate();
+      else socket.destroy();
     });
   }
 
@@ -264,6 +271,19 @@ class MessageRate {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+}
+
+/**
+ * A path as the HTTP router matches it: each segment percent-decoded but for `%2F`, which stays a
+ * character of its segment. Undefined for malformed percent-encoding, which the HTTP router refuses.
+ */
+function decodedPath(raw: string): string | undefined {
+  if (!raw.includes('%')) return raw;
+  try {
+    return raw.split('/').map((segment) => segment.split(/%2f/i).map(decodeURIComponent).join('%2F')).join('/');
+  } catch {
+    return undefined;
   }
 }
 

@@ -277,6 +277,25 @@ describe('framework and protocol refusals', () => {
     }
   });
 
+  test('the answer before the 400 says Connection: close, so a pooling client does not reuse the connection', async () => {
+    // Node's http.request('DELETE') with req.write(body) and no Content-Length: the change, then its
+    // body as a second "request". The agent must not send its next request into the close.
+    const body = '{"name":"deleted with a body"}';
+    const conn = await rawConnect(f.s.url);
+    try {
+      conn.write(`POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}{"stray":"body"}`);
+      assert.ok(await conn.closed(5000), 'the connection closes');
+      const text = conn.received();
+      const first = parseResponse(text);
+      assert.equal(first?.status, 201, text.slice(0, 300));
+      assert.equal(first?.headers.connection, 'close');
+      const second = parseResponse(text.slice(text.indexOf('HTTP/1.1', 1)));
+      assert.equal(second?.status, 400, text);
+    } finally {
+      conn.destroy();
+    }
+  });
+
   test('a CONNECT request is 405 method_not_allowed in the catalogue shape, and the connection closes', async () => {
     // Node hands CONNECT to its own event; unanswered, the connection used to close without a word.
     for (const target of ['example.com:443', '/healthz', `/status/doc_x`]) {

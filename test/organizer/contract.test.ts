@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
-import { rawExchange } from '../helpers/raw-http.js';
+import { parseResponse, rawConnect, rawExchange } from '../helpers/raw-http.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
 import { listen, uploadJson } from './helpers.js';
 
@@ -119,6 +119,62 @@ describe('organizer: request and response contract', () => {
     }
     const socket = await listen(ts, org.apiKey, 'query-rules');
     socket.close();
+  });
+
+  test('an upgrade pipelined behind a request is answered after it, accepted or refused', async () => {
+    const handshake = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==';
+    for (const [token, status] of [[org.apiKey, '101'], ['capout_test_wrong', '401']] as const) {
+      const conn = await rawConnect(ts.url);
+      try {
+        conn.write(`GET /api/v1/files HTTP/1.1\r\nHost: x\r\ncapout-api-key: ${org.apiKey}\r\n\r\nGET /api/v1/ws/pipelined-${status}?token=${token} HTTP/1.1\r\nHost: x\r\n${handshake}\r\n\r\n`);
+        const deadline = Date.now() + 5000;
+        while ([...conn.received().matchAll(/HTTP\/1\.1 (\d{3}) /g)].length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        assert.deepEqual([...conn.received().matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]), ['200', status], conn.received().slice(0, 300));
+      } finally {
+        conn.destroy();
+      }
+    }
+  });
+
+  test('a download under way is not cut by bytes behind it that do not parse: it ends whole, then the 400', async () => {
+    const size = 8 * 1024 * 1024;
+    const [bigId] = (await uploadJson(org, [{ name: 'big.bin', body: Buffer.alloc(size, 7) }])) as [string];
+    const conn = await rawConnect(ts.url);
+    try {
+      conn.socket.pause();
+      conn.write(`GET /api/v1/files/${bigId}/content HTTP/1.1\r\nHost: x\r\ncapout-api-key: ${org.apiKey}\r\n\r\n`);
+      // The answer is streaming (the client reads nothing yet) when the garbage arrives.
+      await new Promise((r) => setTimeout(r, 300));
+      conn.write('garbage\r\n\r\n');
+      await new Promise((r) => setTimeout(r, 100));
+      conn.socket.resume();
+      assert.ok(await conn.closed(15_000), 'the connection closes after the 400');
+      const text = conn.received();
+      const download = parseResponse(text);
+      assert.equal(download?.status, 200, text.slice(0, 200));
+      const end = text.indexOf('\r\n\r\n') + 4 + size;
+      assert.equal(Buffer.byteLength(text.slice(text.indexOf('\r\n\r\n') + 4, end), 'latin1'), size, 'every byte of the file');
+      assert.equal(parseResponse(text.slice(end))?.status, 400, text.slice(end, end + 200));
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  test('an upgrade path is matched as the HTTP router matches it: percent-decoded, and without a trailing slash', async () => {
+    const held = await rawConnect(ts.url);
+    try {
+      held.write(`GET /api/v1/ws/cl%41ssic?token=${org.apiKey} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+      const deadline = Date.now() + 5000;
+      while (!held.received().includes('\r\n\r\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.match(held.received(), /^HTTP\/1\.1 101 /, 'cl%41ssic is client_id clAssic, as GET /api/v1/ws/cl%41ssic is its route');
+      const taken = await upgrade(`/api/v1/ws/clAssic?token=${org.apiKey}`);
+      assert.equal(taken.status, 409, 'the same client_id, connected');
+    } finally {
+      held.destroy();
+    }
+    const trailing = await upgrade(`/api/v1/ws/trailing/?token=${org.apiKey}`);
+    assert.equal(trailing.status, 404, 'as GET /api/v1/ws/trailing/ is');
+    assert.equal((await raw('GET', '/api/v1/ws/trailing/')).status, 404);
   });
 
   test('dot segments in an upgrade path are not resolved away: . and .. are no client_id, and x/../b is not b', async () => {
