@@ -3,7 +3,7 @@
 // If-None-Match and If-Modified-Since → 304, If-Range), and one byte range (§14, range.ts). A video
 // player revalidating, or a download manager resuming after the file changed, gets the right answer
 // instead of the whole file again, or the new file's bytes spliced onto the old one's.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { replies, withErrorHeaders, type MediaResponse } from './contract.js';
@@ -36,10 +36,23 @@ const strongMatch = (list: TagList, etag: string): boolean => list.any || list.t
 /** Weak comparison: the opaque parts alone. */
 const weakMatch = (list: TagList, etag: string): boolean => list.any || list.tags.some((t) => t.opaque === opaqueOf(etag));
 
+/**
+ * The three forms of HTTP-date a recipient reads (§5.6.7): IMF-fixdate, RFC 850's and asctime's.
+ * Date.parse alone would also take "0", "2020" or an ISO 8601 string, which are not dates here.
+ */
+const HTTP_DATE = [
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+];
+
 /** An HTTP date, or undefined for anything that is not one (such a header is ignored, §13.1.3). */
 function httpDate(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const at = Date.parse(value);
+  const text = value.trim();
+  if (!HTTP_DATE.some((form) => form.test(text))) return undefined;
+  // asctime has no zone: it is UTC, as every HTTP date is.
+  const at = Date.parse(text.endsWith('GMT') ? text : `${text} GMT`);
   return Number.isNaN(at) ? undefined : at;
 }
 
@@ -88,12 +101,15 @@ export async function sendStoredObject(req: FastifyRequest, reply: FastifyReply,
   const range: RangeDecision = rangeStillApplies(header(req, 'if-range'), object) ? decideRange(header(req, 'range'), object.size) : { kind: 'full' };
   if (range.kind === 'unsatisfiable') throw new AppError('range_not_satisfiable', undefined, { 'Content-Range': `bytes */${object.size}`, 'Accept-Ranges': 'bytes' });
   reply.type(object.contentType);
-  if (range.kind === 'full') return reply.header('Content-Length', object.size).send(await object.open());
+  // A HEAD answer has the GET's headers and no bytes: nothing is read from the store (an opened
+  // stream would be read to its end and dropped).
+  const body = (part?: { readonly start: number; readonly end: number }) => (req.method === 'HEAD' ? Readable.from([]) : object.open(part));
+  if (range.kind === 'full') return reply.header('Content-Length', object.size).send(await body());
   return reply
     .code(206)
     .header('Content-Range', `bytes ${range.start}-${range.end}/${object.size}`)
     .header('Content-Length', range.end - range.start + 1)
-    .send(await object.open({ start: range.start, end: range.end }));
+    .send(await body({ start: range.start, end: range.end }));
 }
 
 /** The request headers `sendStoredObject` reads, for a route's schema. */

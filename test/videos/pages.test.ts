@@ -87,8 +87,20 @@ describe('video pages and bytes', () => {
       assert.equal(res.headers.get('etag'), etag);
       assert.equal((await res.arrayBuffer()).byteLength, 0);
     }
-    // If-None-Match wins over If-Modified-Since; an unparsable date is ignored.
-    for (const headers of [{ 'if-none-match': '"other"', 'if-modified-since': lastModified }, { 'if-modified-since': before }, { 'if-modified-since': 'yesterday' }] as Record<string, string>[]) {
+    // The obsolete forms of an HTTP date are read too (RFC 9110 §5.6.7).
+    const at = new Date(Date.parse(lastModified));
+    const [weekday, month] = [at.toUTCString().slice(0, 3), at.toUTCString().slice(8, 11)];
+    const long = { Mon: 'Monday', Tue: 'Tuesday', Wed: 'Wednesday', Thu: 'Thursday', Fri: 'Friday', Sat: 'Saturday', Sun: 'Sunday' }[weekday] ?? '';
+    const time = at.toISOString().slice(11, 19);
+    const day = String(at.getUTCDate());
+    for (const date of [`${long}, ${day.padStart(2, '0')}-${month}-${String(at.getUTCFullYear()).slice(2)} ${time} GMT`, `${weekday} ${month} ${day.padStart(2, ' ')} ${time} ${at.getUTCFullYear()}`]) {
+      const res = await media({ 'if-modified-since': date });
+      assert.equal(res.status, 304, date);
+    }
+    // If-None-Match wins over If-Modified-Since; a value that is not an HTTP date is ignored, however
+    // Date.parse would read it (a year, a bare number, ISO 8601).
+    const iso = new Date(Date.now() + 86_400_000).toISOString();
+    for (const headers of [{ 'if-none-match': '"other"', 'if-modified-since': lastModified }, { 'if-modified-since': before }, { 'if-modified-since': 'yesterday' }, { 'if-modified-since': '2099' }, { 'if-modified-since': '9999' }, { 'if-modified-since': iso }, { 'if-unmodified-since': '0' }, { 'if-unmodified-since': '2020' }] as Record<string, string>[]) {
       const res = await media(headers);
       assert.equal(res.status, 200, JSON.stringify(headers));
       assert.equal((await res.arrayBuffer()).byteLength, rendition.length);
@@ -110,7 +122,7 @@ describe('video pages and bytes', () => {
       assert.equal(res.status, 206, ifRange);
       assert.equal((await res.arrayBuffer()).byteLength, 10);
     }
-    for (const ifRange of ['"nope"', `W/${etag}`, before, 'garbage']) {
+    for (const ifRange of ['"nope"', `W/${etag}`, before, 'garbage', new Date(Date.parse(lastModified)).toISOString()]) {
       const res = await media({ range: 'bytes=0-9', 'if-range': ifRange });
       assert.equal(res.status, 200, ifRange);
       assert.deepEqual(Buffer.from(await res.arrayBuffer()), rendition, ifRange);
@@ -131,11 +143,30 @@ describe('video pages and bytes', () => {
     }
   });
 
-  test('HEAD gives the headers without the bytes', async () => {
-    const res = await media({}, 'HEAD');
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get('content-length'), String(rendition.length));
-    assert.equal((await res.arrayBuffer()).byteLength, 0);
+  test('HEAD gives the headers without the bytes, and reads none from the store', async () => {
+    const blobs = ts.server.ctx.blobs;
+    const get = blobs.get.bind(blobs);
+    let reads = 0;
+    blobs.get = (...args: Parameters<typeof get>) => {
+      reads++;
+      return get(...args);
+    };
+    try {
+      const res = await media({}, 'HEAD');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-length'), String(rendition.length));
+      assert.equal((await res.arrayBuffer()).byteLength, 0);
+      const ranged = await media({ range: 'bytes=10-19' }, 'HEAD');
+      assert.equal(ranged.status, 206);
+      assert.equal(ranged.headers.get('content-length'), '10');
+      assert.equal(ranged.headers.get('content-range'), `bytes 10-19/${rendition.length}`);
+      await ranged.arrayBuffer();
+      assert.equal(reads, 0, 'a HEAD opens nothing (an opened stream would be read whole and dropped)');
+      await (await media({ range: 'bytes=0-0' })).arrayBuffer();
+      assert.equal(reads, 1, 'a GET does');
+    } finally {
+      blobs.get = get;
+    }
   });
 
   test('pages are self-contained HTML; before the upload the page says so and there are no bytes', async () => {
