@@ -158,6 +158,9 @@ describe('transcripts with the built-in engine', () => {
     const captions = await get(ts, `/dev/${spoken}/captions.vtt`);
     assert.equal(captions.status, 200);
     assert.equal(captions.headers.get('content-type'), 'text/vtt; charset=utf-8');
+    // Public like the pages, and like them not sniffed and not leaking the page's address.
+    assert.equal(captions.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(captions.headers.get('referrer-policy'), 'no-referrer');
     const api = await (await get(ts, transcriptPath(spoken, 'vtt'), app.secretKey)).text();
     assert.equal(await captions.text(), api);
 

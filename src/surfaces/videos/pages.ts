@@ -12,6 +12,7 @@ import type { PublicMedia } from '../../videos/index.js';
 import type { VideoRow } from '../../storage/index.js';
 import { embedOptions, renderVideoPage, videoPageCsp, type EmbedOptions, type VideoPageState } from '../../web/video-page.js';
 import { VideoParams } from './schemas.js';
+import { publicHeaders } from './public-headers.js';
 import { captionsPath, captionsRoute } from './transcript-routes.js';
 
 const tags = ['developer video pages'];
@@ -74,11 +75,6 @@ function sendMedia(req: FastifyRequest, reply: FastifyReply, media: PublicMedia)
   reply.header('Cache-Control', 'no-cache');
   publicHeaders(reply);
   return sendStoredObject(req, reply, { ...media.stat, contentType: media.contentType, open: (range) => media.open(range) });
-}
-
-/** What every public page and file of a video carries: no type sniffing, and the link kept to this origin. */
-function publicHeaders(reply: FastifyReply): FastifyReply {
-  return reply.header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'no-referrer');
 }
 
 /** A page follows its video through processing: always asked again. */

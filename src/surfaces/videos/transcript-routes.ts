@@ -9,6 +9,7 @@ import { media, replies } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 import { toPlainText, toWebVtt, TRANSCRIPT_FORMATS, type TranscriptFormat } from '../../transcripts/index.js';
 import { appOf, SECRET_KEY_SECURITY } from './auth.js';
+import { publicHeaders } from './public-headers.js';
 import { VideoParams } from './schemas.js';
 
 const TranscriptQuery = Type.Object({
@@ -103,6 +104,6 @@ export function captionsRoute(root: FastifyInstance, ctx: AppContext): void {
       response: replies({ 200: media('WebVTT captions', ['text/vtt'], VttText, { 'Cache-Control': { type: 'string', description: 'no-cache' } }) }, ['not_found']),
     },
   }, async (req, reply) => {
-    return reply.type(VTT).header('Cache-Control', 'no-cache').send(await ctx.transcripts.captions(req.params.id));
+    return publicHeaders(reply).type(VTT).header('Cache-Control', 'no-cache').send(await ctx.transcripts.captions(req.params.id));
   });
 }
