@@ -80,16 +80,11 @@ describe('Upgrade other than websocket: served as plain HTTP', () => {
   test('an upgrade pipelined behind another request waits for its answer: both are answered, in order', { timeout: 15_000 }, async () => {
     // It used to take the socket while the first answer still held it, and the throw ended the process.
     for (const upgrade of [H2C, ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']]) {
-      const text = await new Promise<string>((resolve, reject) => {
-        const socket = net.connect(port, '127.0.0.1');
-        let received = '';
-        socket.on('data', (c: Buffer) => (received += c.toString()));
-        socket.on('end', () => resolve(received));
-        socket.on('error', reject);
-        socket.write(['GET /version HTTP/1.1', 'Host: localhost', '', 'GET /healthz HTTP/1.1', 'Host: localhost', ...upgrade, '', ''].join('\r\n'));
-      });
+      const answer = await raw(port, ['GET /version HTTP/1.1', 'Host: localhost', '', 'GET /healthz HTTP/1.1', 'Host: localhost', ...upgrade, '', ''].join('\r\n'));
+      const text = `HTTP/1.1 ${answer.status} \r\n\r\n${answer.body}`;
       const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
       assert.deepEqual(statuses, ['200', '200'], text.slice(0, 400));
+      assert.ok(answer.closed);
       assert.match(text, /"version"[\s\S]*"status":"ok"/, 'the answers in the order asked');
     }
     assert.equal((await fetch(`${ts.url}/healthz`)).status, 200, 'the server is still up');
