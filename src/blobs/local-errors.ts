@@ -5,11 +5,20 @@
 // a bug (500).
 import { DependencyUnavailable } from '../util/dependency-unavailable.js';
 
-const DISK_UNAVAILABLE: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'ENOTDIR']);
+/** Each such error, and what the answer says of the store (an operator reading a client's report should know which). */
+const DISK_UNAVAILABLE: Readonly<Record<string, string>> = {
+  ENOSPC: 'cannot take writes right now: its disk is full',
+  EDQUOT: 'cannot take writes right now: its disk quota is used up',
+  EROFS: 'cannot take writes right now: its disk is read-only',
+  EIO: 'cannot read or write its disk right now',
+  EACCES: 'cannot read or write its folder right now',
+  ENOTDIR: 'cannot read or write its folder right now',
+};
 
 export function fromLocalError(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && DISK_UNAVAILABLE.has(code) ? new DependencyUnavailable('the file store', { cause: error }) : error;
+  const state = typeof code === 'string' && Object.hasOwn(DISK_UNAVAILABLE, code) ? DISK_UNAVAILABLE[code] : undefined;
+  return state === undefined ? error : new DependencyUnavailable('the file store', { cause: error, state });
 }
 
 export async function localCall<T>(call: () => Promise<T>): Promise<T> {

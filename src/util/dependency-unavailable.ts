@@ -8,9 +8,13 @@ export class DependencyUnavailable extends Error {
   constructor(
     /** What a message may name: "the file store". */
     readonly dependency: string,
-    options: { readonly cause: unknown },
+    options: {
+      readonly cause: unknown;
+      /** What is wrong with it, when more is known than that it did not answer: "cannot take writes right now: its disk is full". */
+      readonly state?: string;
+    },
   ) {
-    super(`${dependency} cannot be reached right now`, options);
+    super(`${dependency} ${options.state ?? 'cannot be reached right now'}`, { cause: options.cause });
   }
 }
 
