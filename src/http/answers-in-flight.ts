@@ -4,7 +4,7 @@
 // `_httpMessage`, and hands the socket to the next pipelined answer as that one finishes.
 
 import type { Duplex } from 'node:stream';
-import { unansweredOn } from './pipelining.js';
+import { lastAnswerOn } from './pipelining.js';
 
 /** The parts of Node's ServerResponse this reads and sets. */
 export interface AnswerInFlight {
@@ -17,45 +17,60 @@ export interface AnswerInFlight {
   readonly req?: { readonly complete: boolean };
   once(event: 'finish' | 'close', listener: () => void): unknown;
   off(event: 'finish' | 'close', listener: () => void): unknown;
+  emit(event: 'drain'): boolean;
 }
 
-/** The answer Node is writing to the connection (the first of its pipelined ones), if any. */
-export const answerInFlight = (socket: Duplex): AnswerInFlight | undefined => (socket as { _httpMessage?: AnswerInFlight | null })._httpMessage ?? undefined;
+/** The answer Node is writing to the connection (the first of its pipelined ones), if it is not done. */
+export function answerInFlight(socket: Duplex): AnswerInFlight | undefined {
+  const current = (socket as { _httpMessage?: AnswerInFlight | null })._httpMessage ?? undefined;
+  return current?.writableFinished === false ? current : undefined;
+}
+
+/** Calls `then` once `current` has finished or closed, and the next pipelined answer (if any) has the socket. */
+export function afterAnswer(current: AnswerInFlight, then: () => void): void {
+  const settled = () => {
+    current.off('finish', settled);
+    current.off('close', settled);
+    setImmediate(then);
+  };
+  current.once('finish', settled);
+  current.once('close', settled);
+}
 
 /**
- * Calls `then` once every answer the connection is owed has been written, at once when there is none;
- * a connection that ends meanwhile is destroyed instead. An answer that streams (an event stream, a
- * download) is waited for as long as it streams. With `closing`, the connection closes after them:
- * the last one says so in its head when that is still to be written, so that a pooling client does
- * not send its next request into the close.
+ * The connection closes after the answers it is owed: the last of them says so in its head when that
+ * is still to be written (so that a pooling client does not send its next request into the close),
+ * and `then` runs in place of Node's own close after it. False when that answer's head is written.
  */
-export function afterAnswersWritten(socket: Duplex, then: () => void, options: { readonly closing?: boolean } = {}): void {
-  const current = answerInFlight(socket);
-  if (!current || current.writableFinished) return then();
-  let settled = false;
-  const last = options.closing === true && !current.headersSent && unansweredOn(socket) <= 1 && !Object.hasOwn(socket, 'destroySoon');
-  if (last) {
-    current.shouldKeepAlive = false;
-    // Node ends a connection after an answer that says close by calling this: `then` does instead.
-    Object.assign(socket, {
-      destroySoon: () => {
-        delete (socket as { destroySoon?: unknown }).destroySoon;
-        settled = true;
-        then();
-      },
-    });
-  }
-  const onSettled = () => {
-    current.off('finish', onSettled);
-    current.off('close', onSettled);
-    // The next pipelined answer takes the socket as this one finishes: look again after it has.
-    setImmediate(() => {
-      if (settled) return;
-      settled = true;
-      if (socket.destroyed || !socket.writable) socket.destroy();
-      else afterAnswersWritten(socket, then, options);
-    });
+export function closeAfterLastAnswer(socket: Duplex, then: () => void): boolean {
+  const last = lastAnswerOn(socket) as AnswerInFlight | undefined;
+  if (!last || last.writableFinished || last.headersSent || last.req?.complete === false || Object.hasOwn(socket, 'destroySoon')) return false;
+  last.shouldKeepAlive = false;
+  // Node ends a connection after an answer that says close by calling this.
+  Object.assign(socket, {
+    destroySoon: () => {
+      delete (socket as { destroySoon?: unknown }).destroySoon;
+      then();
+    },
+  });
+  return true;
+}
+
+/**
+ * Hands an upgrade's socket on once the answers it is owed are written (at once when there are none).
+ * Node took its own listeners off the socket for the upgrade, its 'drain' among them, so those answers
+ * get it from here (without, one larger than the socket's buffer would wait for it for good). A
+ * connection that ends meanwhile is left to its close.
+ */
+export function afterAnswersOwed(socket: Duplex, then: () => void): void {
+  if (!answerInFlight(socket)) return then();
+  const forwardDrain = () => void answerInFlight(socket)?.emit('drain');
+  socket.on('drain', forwardDrain);
+  const next = () => {
+    const current = answerInFlight(socket);
+    if (current && !socket.destroyed && socket.writable) return afterAnswer(current, next);
+    socket.off('drain', forwardDrain);
+    if (!socket.destroyed && socket.writable) then();
   };
-  current.once('finish', onSettled);
-  current.once('close', onSettled);
+  next();
 }

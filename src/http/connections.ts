@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { ipv4FromGroups, ipv6Groups } from '../util/ip-address.js';
 import { VERSION } from '../util/version.js';
-import { afterAnswersWritten, answerInFlight } from './answers-in-flight.js';
+import { afterAnswer, answerInFlight, closeAfterLastAnswer } from './answers-in-flight.js';
 import { AppError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -148,24 +148,36 @@ function clientError(err: NodeJS.ErrnoException): AppError {
  * closes, so that a pooling client does not send its next request into the close.
  */
 export function onClientError(logger: Logger): (err: NodeJS.ErrnoException, socket: Duplex) => void {
-  const answered = new WeakSet<Duplex>();
+  const handled = new WeakSet<Duplex>();
   return (err, socket) => {
-    if (answered.has(socket)) return;
-    answered.add(socket);
+    if (handled.has(socket)) return;
+    handled.add(socket);
     if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
       socket.destroy();
       return;
     }
     logger.debug({ code: err.code }, 'client error');
-    const refuse = () => endWithLinger(socket, rawErrorResponse(clientError(err)));
-    const current = answerInFlight(socket);
-    if (current?.req?.complete !== false) return afterAnswersWritten(socket, refuse, { closing: true });
-    // The request whose own body failed to parse: the 400 is its answer, unless one of its own has
-    // begun (an early refusal), which is let finish before the close. An answer under way that
-    // still waits for the body would wait for good: the connection is cut.
-    if (!current.headersSent) refuse();
-    else if (current.writableEnded) afterAnswersWritten(socket, () => endWithLinger(socket));
-    else socket.destroy();
+    let closing = false;
+    const close = (answer?: string) => {
+      if (closing) return;
+      closing = true;
+      endWithLinger(socket, answer);
+    };
+    const refuse = () => close(rawErrorResponse(clientError(err)));
+    closeAfterLastAnswer(socket, refuse);
+    const next = (): void => {
+      if (closing || socket.destroyed || !socket.writable) return;
+      const current = answerInFlight(socket);
+      if (!current) return refuse();
+      if (current.req?.complete !== false) return afterAnswer(current, next);
+      // The request whose own body failed to parse: the 400 is its answer, unless one of its own has
+      // begun (an early refusal), which is let finish before the close. An answer under way that
+      // still waits for the body would wait for good: the connection is cut.
+      if (!current.headersSent) refuse();
+      else if (current.writableEnded) afterAnswer(current, () => close());
+      else socket.destroy();
+    };
+    next();
   };
 }
 

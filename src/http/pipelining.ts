@@ -49,9 +49,12 @@ export function requestArrived(socket: Socket | null): boolean {
   return true;
 }
 
-/** How many requests on `socket` have reached the app and are not answered yet. */
-export function unansweredOn(socket: object): number {
-  return unanswered.get(socket as Socket) ?? 0;
+/** The answer to the last request a connection sent: the one after which it may close. */
+const lastAnswer = new WeakMap<Socket, ServerResponse>();
+
+/** The answer to the last request that reached the app on `socket`, whether or not it is written. */
+export function lastAnswerOn(socket: object): ServerResponse | undefined {
+  return lastAnswer.get(socket as Socket);
 }
 
 /** A request on `socket` has its answer sent. */
@@ -80,6 +83,7 @@ export function limitPipelining(server: Server): void {
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!requestArrived(req.socket)) return;
+    lastAnswer.set(req.socket, res);
     for (const handler of handlers) handler.call(server, req, res);
   });
 }

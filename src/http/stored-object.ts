@@ -36,24 +36,33 @@ const strongMatch = (list: TagList, etag: string): boolean => list.any || list.t
 /** Weak comparison: the opaque parts alone. */
 const weakMatch = (list: TagList, etag: string): boolean => list.any || list.tags.some((t) => t.opaque === opaqueOf(etag));
 
-/**
- * The three forms of HTTP-date a recipient reads (§5.6.7): IMF-fixdate, RFC 850's and asctime's.
- * Date.parse alone would also take "0", "2020" or an ISO 8601 string, which are not dates here.
- */
-const HTTP_DATE = [
-  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/,
-  /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
-  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH = `(?<month>${MONTHS.join('|')})`;
+const TIME = '(?<hours>\\d{2}):(?<minutes>\\d{2}):(?<seconds>\\d{2})';
+
+/** The three forms of HTTP-date a recipient reads (§5.6.7): IMF-fixdate, RFC 850's (a two-digit year) and asctime's. */
+const HTTP_DATES: readonly RegExp[] = [
+  new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?<day>\\d{2}) ${MONTH} (?<year>\\d{4}) ${TIME} GMT$`),
+  new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (?<day>\\d{2})-${MONTH}-(?<year>\\d{2}) ${TIME} GMT$`),
+  new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} (?<day>[ \\d]\\d) ${TIME} (?<year>\\d{4})$`),
 ];
 
-/** An HTTP date, or undefined for anything that is not one (such a header is ignored, §13.1.3). */
+/**
+ * An HTTP date, or undefined for anything that is not one (such a header is ignored, §13.1.3): not
+ * one of the three forms (Date.parse would also read "0", "2020" or ISO 8601), or not a real instant
+ * (31 February, 24:00:00, which Date.parse rolls over into the next day).
+ */
 function httpDate(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const text = value.trim();
-  if (!HTTP_DATE.some((form) => form.test(text))) return undefined;
-  // asctime has no zone: it is UTC, as every HTTP date is.
-  const at = Date.parse(text.endsWith('GMT') ? text : `${text} GMT`);
-  return Number.isNaN(at) ? undefined : at;
+  const g = HTTP_DATES.map((form) => form.exec(value.trim())?.groups).find((groups) => groups !== undefined);
+  if (!g) return undefined;
+  const [day, hours, minutes, seconds] = [g.day, g.hours, g.minutes, g.seconds].map(Number) as [number, number, number, number];
+  let year = Number(g.year);
+  // A two-digit year more than 50 years ahead is of the century before (§5.6.7).
+  if (g.year?.length === 2) year += 2000 + year > new Date().getUTCFullYear() + 50 ? 1900 : 2000;
+  const at = new Date(Date.UTC(year, MONTHS.indexOf(g.month ?? ''), day, hours, minutes, seconds));
+  const real = at.getUTCDate() === day && at.getUTCHours() === hours && at.getUTCMinutes() === minutes && at.getUTCSeconds() === seconds;
+  return real ? at.getTime() : undefined;
 }
 
 /** Last-Modified goes out in whole seconds; compare against what the client was given. */

@@ -7,7 +7,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { VERSION } from '../util/version.js';
-import { afterAnswersWritten } from './answers-in-flight.js';
+import { afterAnswersOwed, answerInFlight } from './answers-in-flight.js';
 import { endWithLinger } from './connections.js';
 import { causeOf, isDependencyRefusal, toAppError } from './error-handler.js';
 import { AppError, isAppError } from './errors.js';
@@ -101,12 +101,14 @@ export class UpgradeRouter {
       // Node hands over the raw socket without its HTTP error listener: a reset must end it alone.
       socket.on('error', destroyOnError);
       // An upgrade pipelined behind other requests is answered after them, in order.
-      afterAnswersWritten(socket, () => this.serve(server, req, socket, head));
+      const pipelined = answerInFlight(socket) !== undefined;
+      afterAnswersOwed(socket, () => this.serve(server, req, socket, head, pipelined));
     });
   }
 
-  private serve(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const raw = req.url ?? '/';
+  private serve(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer, pipelined: boolean): void {
+    // The absolute form (`GET http://host/path`), which a server must accept (RFC 9112 §3.2.2), is its path.
+    const raw = (req.url ?? '/').replace(/^https?:\/\/[^/?#]*/i, '') || '/';
     const queryAt = raw.indexOf('?');
     const path = decodedPath(queryAt < 0 ? raw : raw.slice(0, queryAt));
     const target: UpgradeTarget | undefined = path === undefined ? undefined : { path, query: new URLSearchParams(queryAt < 0 ? '' : raw.slice(queryAt + 1)) };
@@ -118,6 +120,10 @@ export class UpgradeRouter {
       if (refused !== undefined) refuseUpgrade(socket, new AppError('invalid_request', refused), requestIdOf(req, this.options.adminToken));
       return;
     }
+    // A socket is not opened behind other requests: no client pipelines one, and the socket Node hands
+    // over there has its reading stopped behind the answers it waited for. It is refused, as a
+    // pipelined stream is.
+    if (pipelined) return refuseUpgrade(socket, new AppError('invalid_request', 'A WebSocket upgrade cannot be pipelined behind other requests: open it on a connection of its own'), requestIdOf(req, this.options.adminToken));
     // Refused before any credential is read or any connection slot taken.
     if (req.method !== 'GET') return refuseUpgrade(socket, new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' }), requestIdOf(req, this.options.adminToken));
     // The query is held to the rule every HTTP route holds it to.

@@ -267,6 +267,7 @@ describe('framework and protocol refusals', () => {
       const second = parseResponse(rest);
       assert.equal(second?.status, 200, rest.slice(0, 300));
       assert.deepEqual(JSON.parse(second?.body ?? '{}'), { version: VERSION });
+      assert.equal(second?.headers.connection, 'close', 'the last answer before the 400 says the connection closes');
       const third = parseResponse(rest.slice(rest.indexOf('HTTP/1.1', 1)));
       assert.ok(third, rest);
       expectRaw({ ...third, closed: true }, 'invalid_request');
@@ -291,6 +292,21 @@ describe('framework and protocol refusals', () => {
       assert.equal(first?.headers.connection, 'close');
       const second = parseResponse(text.slice(text.indexOf('HTTP/1.1', 1)));
       assert.equal(second?.status, 400, text);
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  test('a malformed chunked body behind another request is the 400 at once, not a wait for a body that came', async () => {
+    const conn = await rawConnect(f.s.url);
+    try {
+      conn.write(`GET /version HTTP/1.1\r\nHost: x\r\n\r\nPOST /upload HTTP/1.1\r\nHost: x\r\ncapout-api-key: ${f.org.apiKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`);
+      assert.ok(await conn.closed(15_000), 'the connection closes');
+      const text = conn.received();
+      assert.equal(parseResponse(text)?.status, 200, text.slice(0, 300));
+      const refusal = parseResponse(text.slice(text.indexOf('HTTP/1.1', 1)));
+      assert.ok(refusal, text);
+      expectRaw({ ...refusal, closed: true }, 'invalid_request');
     } finally {
       conn.destroy();
     }

@@ -121,12 +121,13 @@ describe('organizer: request and response contract', () => {
     socket.close();
   });
 
-  test('an upgrade pipelined behind a request is answered after it, accepted or refused', async () => {
-    const handshake = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==';
-    for (const [token, status] of [[org.apiKey, '101'], ['capout_test_wrong', '401']] as const) {
+  const HANDSHAKE = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==';
+
+  test('a WebSocket upgrade pipelined behind a request is answered after it: 400, as a pipelined stream is', async () => {
+    for (const [token, status] of [[org.apiKey, '400'], ['capout_test_wrong', '400']] as const) {
       const conn = await rawConnect(ts.url);
       try {
-        conn.write(`GET /api/v1/files HTTP/1.1\r\nHost: x\r\ncapout-api-key: ${org.apiKey}\r\n\r\nGET /api/v1/ws/pipelined-${status}?token=${token} HTTP/1.1\r\nHost: x\r\n${handshake}\r\n\r\n`);
+        conn.write(`GET /api/v1/files HTTP/1.1\r\nHost: x\r\ncapout-api-key: ${org.apiKey}\r\n\r\nGET /api/v1/ws/pipelined-${status}?token=${token} HTTP/1.1\r\nHost: x\r\n${HANDSHAKE}\r\n\r\n`);
         const deadline = Date.now() + 5000;
         while ([...conn.received().matchAll(/HTTP\/1\.1 (\d{3}) /g)].length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         assert.deepEqual([...conn.received().matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]), ['200', status], conn.received().slice(0, 300));
@@ -158,6 +159,36 @@ describe('organizer: request and response contract', () => {
     } finally {
       conn.destroy();
     }
+  });
+
+  test('an upgrade behind a download larger than the socket buffer is answered after the whole download', { timeout: 30_000 }, async () => {
+    // Node takes its 'drain' off an upgrade's socket: the download waited for it for good, and the
+    // connection with its open file was never freed.
+    const size = 4 * 1024 * 1024;
+    const [fileId] = (await uploadJson(org, [{ name: 'behind.bin', body: Buffer.alloc(size, 3) }])) as [string];
+    for (const count of [1, 20]) {
+      const conn = await rawConnect(ts.url);
+      try {
+        const ahead = `GET /api/v1/files/${fileId}/content HTTP/1.1\r\nHost: x\r\ncapout-api-key: ${org.apiKey}\r\n\r\n`.repeat(count);
+        conn.write(`${ahead}GET /api/v1/ws/behind-download?token=${org.apiKey} HTTP/1.1\r\nHost: x\r\n${HANDSHAKE}\r\n\r\n`);
+        assert.ok(await conn.closed(20_000), `closed after the refusal (received ${conn.received().length} bytes)`);
+        const text = conn.received();
+        assert.equal([...text.matchAll(/HTTP\/1\.1 200 /g)].length, count, 'every download first');
+        const refusal = text.slice(text.lastIndexOf('HTTP/1.1 '));
+        assert.match(refusal, /^HTTP\/1\.1 400 /);
+        assert.equal(JSON.parse(parseResponse(refusal)?.body ?? '{}').code, 'invalid_request');
+        assert.ok(text.length >= count * size, 'whole downloads');
+      } finally {
+        conn.destroy();
+      }
+    }
+  });
+
+  test('an upgrade in absolute form is its path; an empty client_id is no route, as over HTTP', async () => {
+    const absolute = await upgrade(`http://x/api/v1/ws/absolute-form?token=${org.apiKey}`);
+    assert.equal(absolute.status, 101);
+    const empty = await upgrade(`/api/v1/ws/?token=${org.apiKey}`);
+    assert.equal(empty.status, 404);
   });
 
   test('an upgrade path is matched as the HTTP router matches it: percent-decoded, and without a trailing slash', async () => {

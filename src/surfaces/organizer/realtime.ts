@@ -13,7 +13,7 @@ import { jsonWsCodec, wsWire } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { SocketParams } from './schemas.js';
 
-const PATH = /^\/api\/v1\/ws\/([^/]*)$/;
+const PATH = /^\/api\/v1\/ws\/([^/]+)$/;
 // `.` and `..` are dot segments, which clients and proxies resolve away: not names.
 const CLIENT_ID = /^(?!\.\.?$)[A-Za-z0-9_.:-]{1,128}$/;
 const codec = jsonWsCodec(organizerFrame);
