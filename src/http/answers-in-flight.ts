@@ -4,7 +4,7 @@
 // `_httpMessage`, and hands the socket to the next pipelined answer as that one finishes.
 
 import type { Duplex } from 'node:stream';
-import { lastAnswerOn } from './pipelining.js';
+import { lastPipelinedAnswerOn } from './pipelining.js';
 
 /** The parts of Node's ServerResponse this reads and sets. */
 export interface AnswerInFlight {
@@ -43,7 +43,8 @@ export function afterAnswer(current: AnswerInFlight, then: () => void): void {
  * and `then` runs in place of Node's own close after it. False when that answer's head is written.
  */
 export function closeAfterLastAnswer(socket: Duplex, then: () => void): boolean {
-  const last = lastAnswerOn(socket) as AnswerInFlight | undefined;
+  const pipelined = lastPipelinedAnswerOn(socket) as AnswerInFlight | undefined;
+  const last = pipelined && !pipelined.writableFinished ? pipelined : answerInFlight(socket);
   if (!last || last.writableFinished || last.headersSent || last.req?.complete === false || Object.hasOwn(socket, 'destroySoon')) return false;
   last.shouldKeepAlive = false;
   // Node ends a connection after an answer that says close by calling this.

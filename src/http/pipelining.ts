@@ -49,11 +49,15 @@ export function requestArrived(socket: Socket | null): boolean {
   return true;
 }
 
-/** The answer to the last request a connection sent: the one after which it may close. */
+/**
+ * The answer to the last request a pipelining connection sent (one with another request unanswered
+ * when it arrived): the one after which it may close. Kept for such connections only, which no
+ * browser makes: an idle keep-alive connection or an open stream holds no answer here.
+ */
 const lastAnswer = new WeakMap<Socket, ServerResponse>();
 
-/** The answer to the last request that reached the app on `socket`, whether or not it is written. */
-export function lastAnswerOn(socket: object): ServerResponse | undefined {
+/** The answer to the last request pipelined on `socket`, if one was, whether or not it is written. */
+export function lastPipelinedAnswerOn(socket: object): ServerResponse | undefined {
   return lastAnswer.get(socket as Socket);
 }
 
@@ -83,7 +87,7 @@ export function limitPipelining(server: Server): void {
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!requestArrived(req.socket)) return;
-    lastAnswer.set(req.socket, res);
+    if ((unanswered.get(req.socket) ?? 0) > 1) lastAnswer.set(req.socket, res);
     for (const handler of handlers) handler.call(server, req, res);
   });
 }
