@@ -180,7 +180,7 @@ window.watchVideo = (api, publicKey, videoId) => {
     for (const type of ['video.status', 'stream.subscribed', 'video.upload_started', 'video.uploaded', 'video.processing', 'video.ready', 'video.transcription', 'video.failed']) {
       es.addEventListener(type, (e) => {
         const data = JSON.parse(e.data);
-        w.frames.push({ type, id: e.lastEventId, ready: data.ready, stage: data.processing ? data.processing.stage + ' ' + data.processing.status : null, videoId: data.id || null });
+        w.frames.push({ type, id: e.lastEventId, ready: data.ready, stage: data.processing ? data.processing.stage + ' ' + data.processing.status : null, videoId: data.id || null, error: data.error || null });
         if (type === 'video.ready' || type === 'video.failed') resolve(type);
       });
     }
@@ -300,7 +300,7 @@ interface Watched {
   readonly opened: boolean;
   readonly errors: number;
   readonly readyState: number;
-  readonly frames: { type: string; id: string; ready: boolean | undefined; stage: string | null; videoId: string | null }[];
+  readonly frames: { type: string; id: string; ready: boolean | undefined; stage: string | null; videoId: string | null; error: unknown }[];
 }
 
 /** A tiny site on its own port: another origin than the API's. */
@@ -506,7 +506,7 @@ describe('browser recordings uploaded cross-origin through the SDK calls, then p
           // The page watched its video from create on: the upload, then processing, live, to ready.
           const seen = await within(60_000, 'the page\'s watch', page.evaluate(([id]) => (window as unknown as PageApi).watched(id, 50_000), [uploaded.videoId] as const));
           t.diagnostic(`${server(ts)}: the page's EventSource saw ${seen.frames.map((f) => (f.type === 'video.processing' ? f.stage : f.type)).join(', ')}`);
-          assert.equal(seen.outcome, 'video.ready', JSON.stringify(seen));
+          assert.equal(seen.outcome, 'video.ready', `${JSON.stringify(seen)}; stages: ${JSON.stringify(seen.outcome === 'video.ready' ? [] : await stageErrors(ts, uploaded.videoId))}`);
           assert.equal(seen.errors, 0, 'the stream was never cut');
           assert.deepEqual(seen.frames.slice(0, 3).map((f) => f.type), ['video.status', 'stream.subscribed', 'video.upload_started']);
           assert.equal(seen.frames[0]!.ready, false);
