@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { replies, withErrorHeaders, type MediaResponse } from './contract.js';
 import { AppError, type ErrorCode } from './errors.js';
+import { sendNotModified } from './not-modified.js';
 import { decideRange, type RangeDecision } from './range.js';
 
 export interface StoredObject {
@@ -100,12 +101,9 @@ export async function sendStoredObject(req: FastifyRequest, reply: FastifyReply,
     if (since !== undefined && modified > since) throw new AppError('precondition_failed', 'The object was modified after If-Unmodified-Since');
   }
   const ifNoneMatch = header(req, 'if-none-match');
-  if (ifNoneMatch !== undefined) {
-    if (weakMatch(tagList(ifNoneMatch), object.etag)) return reply.code(304).send();
-  } else {
-    const since = httpDate(header(req, 'if-modified-since'));
-    if (since !== undefined && modified <= since) return reply.code(304).send();
-  }
+  const since = ifNoneMatch === undefined ? httpDate(header(req, 'if-modified-since')) : undefined;
+  const notModified = ifNoneMatch !== undefined ? weakMatch(tagList(ifNoneMatch), object.etag) : since !== undefined && modified <= since;
+  if (notModified) return sendNotModified(req, reply);
 
   const range: RangeDecision = rangeStillApplies(header(req, 'if-range'), object) ? decideRange(header(req, 'range'), object.size) : { kind: 'full' };
   if (range.kind === 'unsatisfiable') throw new AppError('range_not_satisfiable', undefined, { 'Content-Range': `bytes */${object.size}`, 'Accept-Ranges': 'bytes' });

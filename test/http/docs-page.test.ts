@@ -115,6 +115,9 @@ describe('the API reference pages', () => {
         const again = await fetch(`${s.url}/docs/assets/${name}`, { headers: { 'if-none-match': etag! } });
         assert.equal(again.status, 304, name);
         assert.equal((await again.arrayBuffer()).byteLength, 0);
+        const head = await fetch(`${s.url}/docs/assets/${name}`, { method: 'HEAD', headers: { 'if-none-match': etag! } });
+        assert.equal(head.status, 304, `HEAD ${name}`);
+        assert.equal(head.headers.get('content-length'), null, `HEAD ${name}: a 304 states no length`);
       }
       // Redoc's bundle is served with its one remote URL (the menu footer's logo) emptied.
       const redoc = await (await fetch(`${s.url}/docs/assets/redoc.standalone.js`)).text();

@@ -86,6 +86,12 @@ describe('video pages and bytes', () => {
       assert.equal(res.status, 304, JSON.stringify(headers));
       assert.equal(res.headers.get('etag'), etag);
       assert.equal((await res.arrayBuffer()).byteLength, 0);
+      assert.equal(res.headers.get('content-length'), null, 'a 304 states no length (RFC 9110 §8.6: only the 200\'s would be right)');
+      // HEAD gives the GET's answer: a Content-Length of 0 would tell a cache the file is empty.
+      const head = await media(headers, 'HEAD');
+      assert.equal(head.status, 304, `HEAD ${JSON.stringify(headers)}`);
+      assert.equal(head.headers.get('etag'), etag);
+      assert.equal(head.headers.get('content-length'), null, `HEAD ${JSON.stringify(headers)}`);
     }
     // The obsolete forms of an HTTP date are read too (RFC 9110 §5.6.7).
     const at = new Date(Date.parse(lastModified));

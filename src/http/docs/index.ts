@@ -2,6 +2,7 @@
 // document through AsyncAPI's React component) and the files they load, all served offline by Capstan.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../errors.js';
+import { sendNotModified } from '../not-modified.js';
 import { docsAsset, isFresh } from './assets.js';
 import { docsCsp, renderDocsPage, type DocsPageName } from './pages.js';
 
@@ -23,7 +24,7 @@ export function registerDocs(app: FastifyInstance): void {
     const asset = docsAsset(req.params['*']);
     if (!asset) throw new AppError('not_found', 'No such documentation asset');
     reply.header('ETag', asset.etag).header('Cache-Control', ASSET_CACHE).header('X-Content-Type-Options', 'nosniff');
-    if (isFresh(req.headers['if-none-match'], asset.etag)) return reply.code(304).send();
+    if (isFresh(req.headers['if-none-match'], asset.etag)) return sendNotModified(req, reply);
     return reply.type(asset.type).send(asset.body);
   });
 }
