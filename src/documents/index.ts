@@ -1,4 +1,4 @@
-export { DocumentService, decodeBase64, type UploadInput, type UploadResult, type DocumentServiceOptions } from './service.js';
+export { DocumentService, type UploadInput, type UploadResult, type DocumentServiceOptions } from './service.js';
 export { documentWorkflow, DOCUMENT_WORKFLOW, type DocumentWorkflowDeps } from './workflow.js';
 export { documentStatus, type DocumentStatus } from './status.js';
 export { DocumentScope } from './access.js';

@@ -18,10 +18,11 @@ import { documentStatus, type DocumentStatus } from './status.js';
 import { blobKeyFor, DOCUMENT_WORKFLOW, type DocumentWorkflowInput } from './workflow.js';
 
 export interface UploadInput {
-  readonly url?: string;
-  readonly file_base64?: string;
+  readonly url?: string | undefined;
+  /** The file of an inline (base64) upload, decoded. */
+  readonly file?: Buffer | undefined;
   readonly file_name: string;
-  readonly xn_address?: string;
+  readonly xn_address?: string | undefined;
 }
 
 export interface UploadResult {
@@ -41,19 +42,11 @@ export interface DocumentServiceOptions {
   readonly fetchAllow: readonly string[];
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** Strict base64: whitespace is ignored, anything else that is not base64 is refused. */
-export function decodeBase64(value: string): Buffer {
-  // A copy of a 27 MB string only when there is whitespace to take out.
-  const compact = /\s/.test(value) ? value.replace(/\s+/g, '') : value;
-  if (compact.length % 4 !== 0 || !BASE64.test(compact)) throw new AppError('invalid_request', 'file_base64 is not valid base64');
-  return Buffer.from(compact, 'base64');
-}
-
 /** What an upload's Idempotency-Key is bound to: the same key with another body is a conflict. */
 function uploadHash(input: UploadInput): string {
-  return createHash('sha256').update(JSON.stringify([input.url ?? null, input.file_base64 ?? null, input.file_name, input.xn_address ?? null])).digest('hex');
+  // The file by its own hash: the same bytes are the same upload however their base64 was wrapped.
+  const file = input.file === undefined ? null : createHash('sha256').update(input.file).digest('hex');
+  return createHash('sha256').update(JSON.stringify([input.url ?? null, file, input.file_name, input.xn_address ?? null])).digest('hex');
 }
 
 /** Another request took the upload's Idempotency-Key between the first look and this commit. */
@@ -70,14 +63,14 @@ export class DocumentService {
   ) {}
 
   async upload(org: Org, input: UploadInput, idempotencyKey: string | undefined): Promise<{ status: number; body: UploadResult; replayed: boolean }> {
-    // Hashing a 20 MB file's base64 holds the event loop for a few hundred milliseconds: only a request
-    // with a key has anything to compare it with.
+    // Hashing a 20 MB file holds the event loop for some milliseconds: only a request with a key has
+    // anything to compare it with.
     const keyed = idempotencyKey === undefined ? undefined : { key: idempotencyKey, hash: uploadHash(input) };
     if (keyed) {
       const recorded = await this.recordedUpload(org.id, keyed.key, keyed.hash);
       if (recorded) return recorded;
     }
-    if ((input.url === undefined) === (input.file_base64 === undefined)) throw new AppError('invalid_request', 'Send exactly one of url or file_base64');
+    if ((input.url === undefined) === (input.file === undefined)) throw new AppError('invalid_request', 'Send exactly one of url or file_base64');
 
     const documentId = newId('doc');
     const workflowId = newId('wf');
@@ -91,7 +84,7 @@ export class DocumentService {
     if (input.url !== undefined) {
       doc = { ...doc, source_url: this.checkUrl(input.url) };
     } else {
-      const bytes = decodeBase64(input.file_base64 ?? '');
+      const bytes = input.file ?? Buffer.alloc(0);
       if (bytes.length === 0) throw new AppError('invalid_request', 'The file is empty');
       if (bytes.length > this.options.maxBytes) throw new AppError('payload_too_large', `The file is larger than ${this.options.maxBytes} bytes`);
       const type = await sniffDocumentType(bytes);

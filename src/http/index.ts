@@ -9,6 +9,7 @@ export { registerRateLimits, type RateCounters, type RateLimitOptions, type Requ
 export { clientAddress, type TrustedProxy } from './client-address.js';
 export * as schemas from './schemas.js';
 export { bodylessAsEmpty } from './json-body.js';
+export { decodeBase64, inlineFileOf, useInlineFileJson, type InlineFile } from './inline-file-body.js';
 export { takeSocket } from './take-socket.js';
 export { UpgradeRouter, refuseUpgrade, singleParam, type AcceptedUpgrade, type UpgradeCheck, type UpgradeHandler, type UpgradeTarget } from './upgrade.js';
 export { idempotencyKeyOf, idempotently, idempotentWrites, requestHashOf } from './idempotency.js';

@@ -162,42 +162,53 @@ function prototypeKeyAt(value: unknown, path: string): string | undefined {
 /** Requests whose body this parser read: a surface's own parser (the upload gateway's) may take JSON bytes raw. */
 const parsedAsJson = new WeakSet<FastifyRequest>();
 
+/** Fastify's JSON parser of a scope (`app.getDefaultJsonParser`). */
+export type DefaultJsonParser = ReturnType<FastifyInstance['getDefaultJsonParser']>;
+
+/** The refusal of a compressed body: it would be read as its compressed bytes. */
+export function refusedEncoding(req: FastifyRequest): AppError | undefined {
+  const encoding = req.headers['content-encoding'];
+  if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return undefined;
+  return new AppError('unsupported_media_type', `Content-Encoding ${JSON.stringify(encoding)} is not accepted: send the JSON body uncompressed`);
+}
+
+/** Parses a JSON body's bytes with every check above: UTF-8, shape, prototype keys, storable text. */
+export function parseJsonBody(req: FastifyRequest, body: Buffer, parse: DefaultJsonParser, done: (err: Error | null, value: unknown) => void, limits: JsonShapeLimits = LIMITS): void {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    done(new AppError('malformed_json', 'The request body is not valid UTF-8'), undefined);
+    return;
+  }
+  // An empty body is no body, whatever the Content-Type says: client libraries set
+  // application/json by default, on a DELETE or a POST that takes no options too.
+  if (text.length === 0) {
+    done(null, undefined);
+    return;
+  }
+  const shape = jsonShapeProblem(text, limits);
+  if (shape !== undefined) {
+    done(new AppError('invalid_request', shape), undefined);
+    return;
+  }
+  parsedAsJson.add(req);
+  parse(req, text, (err, value) => {
+    const refusal = err ? forbiddenKey(text) : SURROGATE_ESCAPE.test(text) || NUL_ESCAPE.test(text) ? unstorableText(text, value) : undefined;
+    if (refusal === undefined) done(err, value);
+    else done(refusal, undefined);
+  });
+}
+
 /** Replaces the app's application/json parser with the shape-checked one (children inherit it). */
 export function useDepthLimitedJson(app: FastifyInstance, limits: JsonShapeLimits = LIMITS): void {
   // Fastify's own defaults: a body with __proto__ or constructor.prototype is refused, not parsed.
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    // A compressed body would be read as its compressed bytes: say so, rather than "not valid UTF-8".
-    const encoding = req.headers['content-encoding'];
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      done(new AppError('unsupported_media_type', `Content-Encoding ${JSON.stringify(encoding)} is not accepted: send the JSON body uncompressed`), undefined);
-      return;
-    }
-    let text: string;
-    try {
-      text = typeof body === 'string' ? body : utf8.decode(body);
-    } catch {
-      done(new AppError('malformed_json', 'The request body is not valid UTF-8'), undefined);
-      return;
-    }
-    // An empty body is no body, whatever the Content-Type says: client libraries set
-    // application/json by default, on a DELETE or a POST that takes no options too.
-    if (text.length === 0) {
-      done(null, undefined);
-      return;
-    }
-    const shape = jsonShapeProblem(text, limits);
-    if (shape !== undefined) {
-      done(new AppError('invalid_request', shape), undefined);
-      return;
-    }
-    parsedAsJson.add(req);
-    parse(req, text, (err, value) => {
-      const refusal = err ? forbiddenKey(text) : SURROGATE_ESCAPE.test(text) || NUL_ESCAPE.test(text) ? unstorableText(text, value) : undefined;
-      if (refusal === undefined) done(err, value);
-      else done(refusal, undefined);
-    });
+    const refusal = refusedEncoding(req);
+    if (refusal) return void done(refusal, undefined);
+    parseJsonBody(req, typeof body === 'string' ? Buffer.from(body) : body, parse, done, limits);
   });
 }
 

@@ -177,6 +177,15 @@ describe('documents: upload and processing', () => {
     assert.equal(again.headers.get('idempotent-replayed'), 'true', 'a replay is marked as one');
     const kept = await ts.server.ctx.storage.db.selectFrom('idempotency_keys').select('response').where('key', '=', 'upload-1').executeTakeFirstOrThrow();
     assert.ok(kept.response.startsWith('v1.') && !kept.response.includes(first.body.document_id as string), 'the kept answer is sealed');
+    // The same file with its base64 wrapped (as `base64` and most libraries write it) is the same upload.
+    const wrappedBody = { ...body, file_base64: body.file_base64.replace(/(.{76})/g, '$1\r\n') };
+    assert.notEqual(wrappedBody.file_base64, body.file_base64);
+    const rewrapped = await org.call('POST', '/upload', wrappedBody, { 'idempotency-key': 'upload-1' });
+    assert.equal(rewrapped.status, 201, JSON.stringify(rewrapped.body));
+    assert.equal(rewrapped.body.document_id, first.body.document_id);
+    assert.equal(rewrapped.headers.get('idempotent-replayed'), 'true');
+    const otherFile = { ...body, file_base64: Buffer.concat([estimate, Buffer.from('\n')]).toString('base64') };
+    assert.equal((await org.call('POST', '/upload', otherFile, { 'idempotency-key': 'upload-1' })).status, 409, 'another file under the key');
     const clash = await org.call('POST', '/upload', { ...body, file_name: 'other.pdf' }, { 'idempotency-key': 'upload-1' });
     assert.equal(clash.status, 409);
     assert.equal(clash.body.code, 'idempotency_conflict');

@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateOrgKey, rememberedOrgKey, type OrgPrincipal } from '../../auth/index.js';
-import { AppError, bodylessAsEmpty, idempotencyKeyOf, replies, schemas, withErrorFields } from '../../http/index.js';
+import { AppError, bodylessAsEmpty, decodeBase64, idempotencyKeyOf, inlineFileOf, replies, schemas, useInlineFileJson, withErrorFields } from '../../http/index.js';
 import type { AppContext } from '../../server/context.js';
 
 import { Credits, DocParams, DocumentList, DocumentResult, DocumentStatus, IdempotencyHeaders, PaymentRequiredFields, RealtimeToken, UploadAccepted, UploadBody } from './schemas.js';
@@ -43,25 +43,31 @@ export function documentRoutes(ctx: AppContext) {
     };
     const orgOf = (req: FastifyRequest) => principalOf(req).org;
 
-    app.post('/upload', {
-      // base64 is 4/3 of the bytes, and its whitespace is ignored: wrapped at 64 characters with CRLF,
-      // escaped in JSON as \r\n, a line is 68 characters. The decoded size is checked against
-      // documentMaxBytes (413).
-      bodyLimit: Math.ceil(((config.documentMaxBytes * 4) / 3) * (68 / 64)) + 65_536,
-      schema: {
-        tags, security, operationId: 'uploadDocument', summary: 'Upload a document by URL or inline base64; processing starts at once',
-        description: 'Exactly one of url / file_base64. The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF). A base64 upload is billed at once for its pages; '
-          + 'a URL upload must afford one page now and is billed when the fetched file is counted. 402 says how much is needed and held (required_micro, balance_micro). '
-          + 'Optional Idempotency-Key header: the same key and body return the first response, marked Idempotent-Replayed: true; the same key with another body is 409.',
-        headers: IdempotencyHeaders,
-        body: UploadBody,
-        response: withErrorFields(replies({ 201: { ...UploadAccepted, description: 'Accepted; processing has started', headers: schemas.replayHeaders } }, ['invalid_document', 'payment_required', 'idempotency_conflict']), 402, PaymentRequiredFields),
-      },
-    }, async (req, reply) => {
-      const org = orgOf(req);
-      const result = await documents.upload(org, req.body, idempotencyKeyOf(req));
-      if (result.replayed) reply.header('Idempotent-Replayed', 'true');
-      return reply.code(result.status).send(result.body);
+    // The file's base64 is decoded as the body arrives, not parsed whole (inline-file-body.ts).
+    await app.register(async (scope) => {
+      useInlineFileJson(scope, 'file_base64');
+      scope.withTypeProvider<TypeBoxTypeProvider>().post('/upload', {
+        // base64 is 4/3 of the bytes, and its whitespace is ignored: wrapped at 64 characters with CRLF,
+        // escaped in JSON as \r\n, a line is 68 characters. The decoded size is checked against
+        // documentMaxBytes (413).
+        bodyLimit: Math.ceil(((config.documentMaxBytes * 4) / 3) * (68 / 64)) + 65_536,
+        schema: {
+          tags, security, operationId: 'uploadDocument', summary: 'Upload a document by URL or inline base64; processing starts at once',
+          description: 'Exactly one of url / file_base64. The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF). A base64 upload is billed at once for its pages; '
+            + 'a URL upload must afford one page now and is billed when the fetched file is counted. 402 says how much is needed and held (required_micro, balance_micro). '
+            + 'Optional Idempotency-Key header: the same key and body (an inline file compared by its bytes, however its base64 is wrapped) return the first response, marked Idempotent-Replayed: true; the same key with another body is 409.',
+          headers: IdempotencyHeaders,
+          body: UploadBody,
+          response: withErrorFields(replies({ 201: { ...UploadAccepted, description: 'Accepted; processing has started', headers: schemas.replayHeaders } }, ['invalid_document', 'payment_required', 'idempotency_conflict']), 402, PaymentRequiredFields),
+        },
+      }, async (req, reply) => {
+        const org = orgOf(req);
+        const { url, file_base64, file_name, xn_address } = req.body;
+        const file = file_base64 === undefined ? undefined : (inlineFileOf(req.body)?.bytes ?? decodeBase64(file_base64, 'file_base64'));
+        const result = await documents.upload(org, { url, file, file_name, xn_address }, idempotencyKeyOf(req));
+        if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+        return reply.code(result.status).send(result.body);
+      });
     });
 
     app.get('/status/:document_id', {

@@ -1442,7 +1442,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a document by URL or inline base64; processing starts at once
-         * @description Exactly one of url / file_base64. The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF). A base64 upload is billed at once for its pages; a URL upload must afford one page now and is billed when the fetched file is counted. 402 says how much is needed and held (required_micro, balance_micro). Optional Idempotency-Key header: the same key and body return the first response, marked Idempotent-Replayed: true; the same key with another body is 409.
+         * @description Exactly one of url / file_base64. The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF). A base64 upload is billed at once for its pages; a URL upload must afford one page now and is billed when the fetched file is counted. 402 says how much is needed and held (required_micro, balance_micro). Optional Idempotency-Key header: the same key and body (an inline file compared by its bytes, however its base64 is wrapped) return the first response, marked Idempotent-Replayed: true; the same key with another body is 409.
          */
         post: operations["uploadDocument"];
         delete?: never;
