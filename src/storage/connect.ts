@@ -80,8 +80,9 @@ export function connect(databaseUrl: string | null, dataDir: string, bounds: Pos
   const snapshot = new PassSnapshot(reader);
   const close = () => {
     snapshot.end();
-    sqlite.close();
     reader.close();
+    checkpointIntoFile(sqlite);
+    sqlite.close();
   };
   const db = new Kysely<Schema>({ dialect: new CapstanSqliteDialect({ database: withStatementCache(sqlite, close, () => snapshot.end()), inTransaction: () => sqlite.inTransaction }) });
   return {
@@ -100,6 +101,23 @@ export function connect(databaseUrl: string | null, dataDir: string, bounds: Pos
     },
     unbounded: (fn) => fn(db),
   };
+}
+
+/**
+ * Moves everything in the WAL into the database file and leaves the file alone on disk, so that a copy
+ * of it after a clean stop is the whole database. SQLite would do so itself when its last connection
+ * closes, but cached statements keep the connection from closing before they are collected. Another
+ * process with the database open (a CLI command) keeps its WAL: then this only checkpoints.
+ */
+function checkpointIntoFile(sqlite: Database.Database): void {
+  try {
+    // No wait for another process's lock: a stop must not hang on it.
+    sqlite.pragma('busy_timeout = 0');
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    sqlite.pragma('journal_mode = DELETE');
+  } catch {
+    // Busy with another process: its own close checkpoints what is left.
+  }
 }
 
 type KyselyStatement = ReturnType<SqliteDatabase['prepare']>;
