@@ -3,7 +3,7 @@
 // restart resumes at the first unfinished stage. A failed document is refunded in the same
 // transaction that marks it failed; each change of its status is reported in the transaction that
 // makes it, page counts of the ocr stage included.
-import type { BlobStore } from '../blobs/index.js';
+import { isBlobError, type BlobStore } from '../blobs/index.js';
 import { debitCredits, grantCredits } from '../billing/index.js';
 import type { EventPublisher } from '../events/index.js';
 import { AppError } from '../http/errors.js';
@@ -66,8 +66,14 @@ async function readAll(blobs: BlobStore, key: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Pipeline errors become stage failures carrying their stable reason, permanent or worth a retry. */
+/**
+ * Pipeline errors become stage failures carrying their stable reason, permanent or worth a retry. A
+ * stored file the blob store says is not there (local disk and S3 alike) was deleted behind the
+ * document's back: reading it again cannot bring it back, so the document fails at once, unlike a
+ * store that cannot be reached, which the engine waits for.
+ */
 function asStageError(e: unknown): unknown {
+  if (isBlobError(e, 'NoSuchKey')) return new PermanentStageError('document_missing', 'The document\'s stored file is gone from the blob store');
   if (isDocumentError(e)) return e.permanent ? new PermanentStageError(e.reason, e.message) : new RetryableStageError(e.reason, e.message, { cause: e });
   if (e instanceof FetchError) return new PermanentStageError(e.reason, e.message);
   return e;
