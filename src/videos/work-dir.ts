@@ -5,7 +5,8 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore } from '../blobs/index.js';
+import { isBlobError, type BlobStore } from '../blobs/index.js';
+import { PermanentStageError } from '../workflows/index.js';
 
 const PREFIX = 'capstan-video-';
 
@@ -18,8 +19,18 @@ export async function inWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T
   }
 }
 
+/**
+ * An upload the store says is not there (deleted from the bucket or the disk) fails the stage for good
+ * with `object_missing`: another attempt would find it gone too. A store that does not answer is not
+ * that, and the engine waits for it.
+ */
 export async function download(blobs: BlobStore, key: string, path: string, signal: AbortSignal): Promise<void> {
-  await pipeline(await blobs.get(key), createWriteStream(path), { signal });
+  try {
+    await pipeline(await blobs.get(key), createWriteStream(path), { signal });
+  } catch (e) {
+    if (isBlobError(e, 'NoSuchKey')) throw new PermanentStageError('object_missing', 'The uploaded file is gone from the blob store');
+    throw e;
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 // A bucket that fails or cannot be reached for a while (s3rver behind a switch that answers 503 in
 // its place): requests answer 503 unavailable naming the file store, processing waits for it without
 // using up its attempts and finishes once it is back, and a failure that is the store's answer (not
-// an outage) ends with a stable reason, never the SDK's words.
+// an outage) ends with a stable reason, never the SDK's words: object_missing at once for an upload
+// the bucket says is gone.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -103,6 +104,24 @@ describe('video processing while the bucket is away (s3rver)', () => {
     assert.ok(item, JSON.stringify(work.body));
     assert.equal(item.error, 'attempts_exhausted');
     assert.match(item.stages.find((s) => s.error !== null)?.error ?? '', /refused by the test/, 'the operator sees what the store said');
+  });
+
+  test('an upload the bucket says is gone fails object_missing at its first read, not retried', async () => {
+    refused = 0;
+    failing = (r) => (readsUpload(r) ? { status: 404, code: 'NoSuchKey' } : undefined);
+    let status: Record<string, unknown>;
+    let videoId: string;
+    try {
+      videoId = await completed();
+      status = await waitForVideo(app, videoId, settled);
+    } finally {
+      failing = undefined;
+    }
+    assert.equal(status.error, 'object_missing', JSON.stringify(status));
+    assert.equal(refused, 1, 'one read found it gone; no attempt followed');
+    const work = await ts.admin('GET', `/work?status=failed&kind=video&org_id=${app.orgId}`);
+    const item = (work.body.data as { resource_id: string; error: string; attempts: number }[]).find((i) => i.resource_id === videoId);
+    assert.deepEqual([item?.error, item?.attempts], ['object_missing', 1], JSON.stringify(item));
   });
 
   test('a request that needs the store answers 503 unavailable naming it, with Retry-After, and works once it is back', async () => {
