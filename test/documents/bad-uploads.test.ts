@@ -70,6 +70,7 @@ describe('documents: bad uploads, end to end', () => {
       if (req.url === '/notes.pdf') return res.writeHead(200, { 'content-type': 'application/pdf' }).end(Buffer.from(buildFakePng()));
       if (req.url === '/locked.pdf') return res.writeHead(200, { 'content-type': 'application/pdf' }).end(Buffer.from(locked));
       if (req.url === '/miscounted.pdf') return res.writeHead(200, { 'content-type': 'application/pdf' }).end(Buffer.from(manyPagesPdf(3, 72, -5)));
+      if (req.url === '/pageless.pdf') return res.writeHead(200, { 'content-type': 'application/pdf' }).end(Buffer.from(manyPagesPdf(0)));
       res.writeHead(404).end();
     });
     await new Promise<void>((r) => fixtures.listen(0, '127.0.0.2', r));
@@ -92,10 +93,11 @@ describe('documents: bad uploads, end to end', () => {
     assert.equal(await balance(), before);
   });
 
-  test('a page tree that declares no pages, or fewer than none, is 400 invalid_document (pdf_corrupt) inline and a failed document by URL, nothing billed', async () => {
+  test('a PDF with no pages, or a page tree that declares none or fewer than none, is 400 invalid_document (pdf_corrupt) inline and a failed document by URL, nothing billed', async () => {
     const poor = await makeOrg(ts, 0);
-    for (const declared of [-5, 0, -1e15]) {
-      const inline = await poor.call('POST', '/upload', { file_base64: b64(manyPagesPdf(3, 72, declared)), file_name: 'miscounted.pdf' });
+    // Last, a page tree that holds no page at all and says so: a PDF with no pages.
+    for (const [declared, pdf] of [...[-5, 0, -1e15].map((n) => [n, manyPagesPdf(3, 72, n)] as const), [0, manyPagesPdf(0)] as const]) {
+      const inline = await poor.call('POST', '/upload', { file_base64: b64(pdf), file_name: 'miscounted.pdf' });
       assert.equal(inline.status, 400, `${declared}: ${JSON.stringify(inline.body)}`);
       assert.equal(inline.body.code, 'invalid_document');
       assert.match(String(inline.body.error), /^pdf_corrupt: the PDF cannot be read/);
@@ -103,6 +105,7 @@ describe('documents: bad uploads, end to end', () => {
     assert.deepEqual((await poor.call('GET', '/documents')).body.data, [], 'nothing was stored');
     const before = await balance();
     await failsWith({ url: `${fixtureUrl}/miscounted.pdf`, file_name: 'miscounted.pdf' }, 'pdf_corrupt', 'intake');
+    await failsWith({ url: `${fixtureUrl}/pageless.pdf`, file_name: 'pageless.pdf' }, 'pdf_corrupt', 'intake');
     assert.equal(await balance(), before);
   });
 

@@ -1,6 +1,7 @@
 // Text-layer extraction and the typed failures, with an OCR stand-in: no tesseract needed here.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { PDFDocument } from 'pdf-lib';
 import {
   DocumentError,
 } from '../../../src/pipelines/documents/index.js';
@@ -78,6 +79,15 @@ describe('extractPages: failures carry a stable reason', () => {
 
   test('a truncated PDF is pdf_corrupt', async () => {
     await assert.rejects(extractPages(await buildTruncatedPdf(), 'application/pdf', { ocr: fakeOcr() }), rejectsWith('pdf_corrupt'));
+  });
+
+  test('a PDF with no pages is pdf_corrupt, counted as none billable; pdf-lib saves an empty document with one blank page unless told not to', async () => {
+    const empty = await (await PDFDocument.create()).save({ addDefaultPage: false });
+    await assert.rejects(countPages(empty, 'application/pdf'), rejectsWith('pdf_corrupt'));
+    await assert.rejects(extractPages(empty, 'application/pdf', { ocr: fakeOcr() }), rejectsWith('pdf_corrupt'));
+    const blank = await (await PDFDocument.create()).save();
+    assert.equal(await countPages(blank, 'application/pdf'), 1, 'a blank page is a page (it fails no_text, refunded)');
+    await assert.rejects(extractPages(blank, 'application/pdf', { ocr: fakeOcr() }), rejectsWith('no_text'));
   });
 
   test('a "PNG" that is really text is unsupported_type, before any OCR', async () => {
