@@ -250,21 +250,52 @@ export function trailingAmount(line: string): number | undefined {
 }
 
 /**
+ * What a token at the end of a row is as a money column: an amount as printed (`$12.18`, `1,212.18`),
+ * or as OCR leaves one — its point lost (`821218`, at least three digits, as cents make), or its
+ * digits garbled after a sign that survived (`$nzI8`).
+ */
+function moneyColumn(token: string): 'amount' | 'garbled' | undefined {
+  const clean = token.replace(EDGE_JUNK, '');
+  if (/[$.,]/.test(clean) && readAmount(token) !== undefined) return 'amount';
+  if (/^\d{3,}$/.test(clean) || /^\$\S*\d/.test(clean)) return 'garbled';
+  return undefined;
+}
+
+/**
  * Whether a line that is not an item still reads like one, so that losing it must be told: it ends
- * in two money amounts, or in one after a quantity with its unit ("624 SF C031 193.44", the unit
- * price unreadable). A line ending in one amount and naming no quantity is a total, a tax or a note.
+ * in two money columns, at least one of them an amount as printed and the other maybe garbled by OCR
+ * ("821218 1212.18", "$118 00 8236 00" with each point read as a space), or in one amount after a
+ * quantity with its unit ("624 SF C031 193.44", the unit price unreadable). A line ending in one
+ * amount and naming no quantity is a total, a tax or a note; one ending in bare numbers alone is an
+ * address, a phone number or a claim number.
  */
 export function looksLikeItemRow(line: string): boolean {
   const tokens = line.trim().split(/\s+/);
-  let n = 0;
+  let amounts = 0;
+  let columns = 0;
   let end = tokens.length;
-  for (; end > 0; end--) {
+  while (end > 0) {
     const t = tokens[end - 1]!;
-    if (t === '$' || isMark(t)) continue;
-    if (readAmount(t) === undefined || !/[$.,]/.test(t)) break;
-    n++;
+    if (t === '$' || isMark(t)) {
+      end--;
+      continue;
+    }
+    // "$118 00", "8236 00": the point read as a space (and the $ as an 8), one amount in two tokens;
+    // dollars of two digits or fewer need their sign, so a date written "03 14" is no amount.
+    if (/^\d{2}$/.test(t.replace(EDGE_JUNK, '')) && /^(?:[$S]\d[\d,]*|\d{3,}[\d,]*)$/.test(tokens[end - 2]?.replace(EDGE_JUNK, '') ?? '')) {
+      amounts++;
+      columns++;
+      end -= 2;
+      continue;
+    }
+    const column = moneyColumn(t);
+    if (column === undefined) break;
+    if (column === 'amount') amounts++;
+    columns++;
+    end--;
   }
-  if (n !== 1) return n >= 2;
+  if (amounts >= 1 && columns >= 2) return true;
+  if (amounts !== 1) return false;
   return tokens.slice(0, end).some((token, i, before) => {
     const clean = token.replace(EDGE_JUNK, '');
     return splitQuantityUnit(clean) !== undefined || (ocrUnitCode(clean) !== undefined && i > 0 && readQuantityToken(before[i - 1]!) !== undefined);

@@ -7,7 +7,7 @@ import {
   type ExtractedPage,
 } from '../../../src/pipelines/documents/index.js';
 import { extractPages } from '../../../src/pipelines/documents/in-process.js';
-import { parseAmount, parseLineItem } from '../../../src/pipelines/documents/line-items.js';
+import { looksLikeItemRow, parseAmount, parseLineItem } from '../../../src/pipelines/documents/line-items.js';
 import { buildEstimatePdf, buildLetterPdf, ESTIMATE_SECTIONS, LETTER_PARAGRAPHS } from '../../fixtures/documents.js';
 import { fakeOcr } from './helpers.js';
 
@@ -86,6 +86,51 @@ describe('buildStructure: estimates', () => {
         ['section_total_mismatch', 1, 'the items of the section add up to 1163.40, its total reads 1356.84: an item may be missing or misread'],
       ],
     );
+  });
+
+  test('rows of a rough scan whose money OCR garbled (a point read as a space or lost, a $ read as 8) are row_unreadable; headers, addresses, dates and totals are not', () => {
+    // OCR of a 9-item invoice scanned at 120 dpi, 3° crooked, blurred and specked.
+    const unreadable = [
+      '1. Towler - Detach & renin 100 BA 821218 1212.18',
+      '3 - ger berg HR $118 00 8236 00',
+      '4. Basstoard- 3 16 R&R 280018 3412 $98 88',
+      '1 Todor - Detach & teget PEA $nzI8 $212 18',
+    ];
+    const text = [
+      'Harbor Restoration LLC',
+      '1420 Bayview Ave, Tampa FL 33606',
+      'Phone (813) 555 0142',
+      'ESTIMATE - Water and wind damage repair',
+      'Chan dramas” 2028-0117 , Hetedt Mana Aivisez Type of Loss: Wass',
+      'Date of loss 03 14 2024',
+      'DESCRIPTION QTY UNIT PRICE TOTAL',
+      'Bathroom',
+      unreadable[3]!,
+      '2 Yanay - Dvtach & reset 1EA $165 40 $165 40',
+      unreadable[0]!,
+      unreadable[1]!,
+      unreadable[2]!,
+      '7. Tie Boor coving 64 SF $12.50 $800.00',
+      'Tax (096) $0.00',
+      'Totals: Bathwoom $L836 38',
+      'Line fem Totals $0,536.38',
+    ].join('\n');
+    const structure = buildStructure([{ number: 1, text, source: 'ocr', confidence: 0.9 }]);
+    assert.equal(structure.kind, 'estimate');
+    assert.deepEqual(lineItemsOf(structure).map((i) => i.total), [165.4, 800]);
+    assert.deepEqual(
+      structure.warnings.filter((w) => w.code === 'row_unreadable').map((w) => w.message),
+      [3, 0, 1, 2].map((i) => `a row that looks like a line item could not be read as one: "${unreadable[i]!}"`),
+    );
+  });
+
+  test('looksLikeItemRow: two money columns (one may be garbled) or one amount after a quantity and unit', () => {
+    for (const row of ['Drywall 96 SF 2.35 225.60', 'Air mover 18 EA $28.42', 'Towler - Detach & renin 100 BA 821218 1212.18', 'ger berg HR $118 00 8236 00', 'Basstoard- 3 16 R&R 280018 3412 $98 88', 'Todor PEA $nzI8 $212 18']) {
+      assert.equal(looksLikeItemRow(row), true, row);
+    }
+    for (const row of ['Subtotal $1,356.84', 'Tax (096) $0.00', '1420 Bayview Ave, Tampa FL 33606', 'Phone (813) 555 0142', 'Date of loss 03 14 2024', 'Claim Number: 2024-0113', 'Deductible $1,000.00', 'Page 1 of 2']) {
+      assert.equal(looksLikeItemRow(row), false, row);
+    }
   });
 
   test('line_total allows only the rounding of the printed unit price: 86 × 3.45 is not 296.10, 3 × 33.33 is 100.00', () => {
