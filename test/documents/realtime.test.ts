@@ -153,6 +153,38 @@ describe('documents realtime', () => {
     assert.equal(await socketStatus(`token=${token}&recent=5`), 101);
   });
 
+  test('WebSocket replies keep the order of the requests, a message refused for waiting too long in its place', async () => {
+    const token = (await org.call('POST', '/ws/token')).body.token as string;
+    const ws = new WebSocket(`${ts.url.replace('http', 'ws')}/ws/status?token=${encodeURIComponent(token)}`);
+    const replies: Msg[] = [];
+    ws.on('message', (d) => replies.push(JSON.parse(String(d)) as Msg));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    // The first lookup waits until every message is in, so that the later ones queue behind it.
+    const documents = ts.server.ctx.documents;
+    const statuses = documents.statuses.bind(documents);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    documents.statuses = async (orgId, ids) => {
+      await gate;
+      return statuses(orgId, ids);
+    };
+    try {
+      const sent = 45;
+      // Unknown ids name each request in its reply's not_found.
+      for (let i = 0; i < sent; i++) ws.send(JSON.stringify({ action: 'subscribe', document_ids: [`doc_order${String(i).padStart(12, '0')}`] }));
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      await until(() => replies.length >= sent);
+      const order = replies.map((m, i) => (m.type === 'subscribed' ? ((m.not_found as string[])[0] === `doc_order${String(i).padStart(12, '0')}` ? 'ok' : `reply ${i} answers ${String((m.not_found as string[])[0])}`) : String(m.code)));
+      const refused = order.indexOf('rate_limited');
+      assert.ok(refused > 0, `some messages were refused for waiting: ${order.join(' ')}`);
+      assert.deepEqual(order, [...Array<string>(refused).fill('ok'), ...Array<string>(sent - refused).fill('rate_limited')], 'each reply in its request\'s place');
+    } finally {
+      documents.statuses = statuses;
+      ws.close();
+    }
+  });
+
   test('SSE resumes with Last-Event-ID; the reconnect flow with a fresh token keeps the scope', async () => {
     const docId = await upload();
     const token = (await org.call('POST', '/ws/token')).body.token as string;

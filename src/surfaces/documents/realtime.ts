@@ -182,7 +182,12 @@ class StatusSocketMessages {
   ) {}
 
   receive(raw: RawData, isBinary: boolean): void {
-    if (this.waiting >= MAX_WAITING_MESSAGES) return this.reply({ type: 'error', code: 'rate_limited', error: `At most ${MAX_WAITING_MESSAGES} messages may wait for their replies` });
+    if (this.waiting >= MAX_WAITING_MESSAGES) {
+      // Refused without a lookup, but answered in its place: replies keep the order of the requests.
+      // The router's rate bound keeps how many such answers can queue small.
+      this.queue = this.queue.then(() => this.reply({ type: 'error', code: 'rate_limited', error: `At most ${MAX_WAITING_MESSAGES} messages may wait for their replies` }));
+      return;
+    }
     this.waiting++;
     const text = isBinary ? undefined : raw.toString();
     this.queue = this.queue
