@@ -3,7 +3,7 @@
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCommandLine } from './lib/command-line.js';
+import { readCommandLine, reproduceCommand } from './lib/command-line.js';
 import { machineInfo } from './lib/machine.js';
 import { BenchOptionError } from './lib/options.js';
 import { updateBenchmarksMd, writeResults } from './lib/report.js';
@@ -30,7 +30,7 @@ async function main(): Promise<string[]> {
     const log = (m: string) => process.stdout.write(`[${scenario.name} ${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`);
     log(`starting on ${machine.cores} cores, load ${machine.loadAtStart}`);
     const output = await scenario.run({ root, options, machine, log });
-    const meta = { command: ['npm run bench --', scenario.name, ...argv.filter((a) => a.startsWith('--'))].join(' '), startedAt: machine.date, durationSec: Math.round((Date.now() - started) / 1000), loadAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
+    const meta = { command: reproduceCommand(scenario, argv), startedAt: machine.date, durationSec: Math.round((Date.now() - started) / 1000), loadAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
     const files = writeResults(join(root, 'bench/results'), scenario, machine, meta, output);
     updateBenchmarksMd(join(root, 'BENCHMARKS.md'), root, scenario, machine, meta, output, files.svg);
     log(`wrote ${files.json}, ${files.md}, ${files.svg} and BENCHMARKS.md`);

@@ -43,3 +43,17 @@ export function readCommandLine(argv: readonly string[], scenarios: readonly Sce
   }
   return { help: false, selected, options };
 }
+
+/**
+ * The command that runs `scenario` alone as this run did: its name and only the options it declares.
+ * A run of several scenarios holds the others' options too, which the scenario alone would refuse
+ * as unknown, so its "Reproduce" line would not run.
+ */
+export function reproduceCommand(scenario: Scenario, argv: readonly string[]): string {
+  const own = argv.filter((a) => {
+    if (!a.startsWith('--')) return false;
+    const eq = a.indexOf('=');
+    return Object.hasOwn(scenario.options, eq < 0 ? a.slice(2) : a.slice(2, eq));
+  });
+  return ['npm run bench --', scenario.name, ...own].join(' ');
+}

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readCommandLine } from '../../bench/lib/command-line.js';
+import { readCommandLine, reproduceCommand } from '../../bench/lib/command-line.js';
 import { BenchOptionError, dependent, flag, num, nums, readOptions, refuseUnknownOptions, revision, whole, type OptionSpecs } from '../../bench/lib/options.js';
 
 import { SCENARIOS } from '../../bench/scenarios/index.js';
@@ -110,5 +110,22 @@ describe('every scenario refuses bad options before it starts', () => {
       assert.ok(!run.stderr.includes('    at '), 'no stack trace for a usage error');
       assert.equal(run.stdout, '', `${args.join(' ')} started something: ${run.stdout}`);
     }
+  });
+});
+
+describe('each scenario records a command that runs it alone', () => {
+  test("a run of several scenarios records, for each, only the options it takes, so its line runs as written", () => {
+    for (const argv of [['rest', 'sse-fanout', '--docs=1', '--subscribers=10', '--profile'], ['--docs=1', '--subscribers=10', '--connections=8', '--minutes=1']]) {
+      const { selected } = readCommandLine(argv, SCENARIOS);
+      for (const scenario of selected) {
+        const command = reproduceCommand(scenario, argv);
+        const args = command.replace(/^npm run bench -- /, '').split(' ');
+        assert.equal(args[0], scenario.name, command);
+        assert.doesNotThrow(() => readCommandLine(args, SCENARIOS), command);
+        for (const arg of args.slice(1)) assert.ok(argv.includes(arg), `${command}: ${arg} was not given`);
+      }
+    }
+    const rest = SCENARIOS.find((s) => s.name === 'rest')!;
+    assert.equal(reproduceCommand(rest, ['rest', 'sse-fanout', '--docs=1', '--subscribers=10', '--profile']), 'npm run bench -- rest --docs=1 --profile');
   });
 });
