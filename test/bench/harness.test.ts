@@ -2,7 +2,7 @@
 // the Nchan baseline's set-up and the server meter. The scenarios' tiny end-to-end runs are in
 // scenarios.test.ts. Only counts and shapes are asserted, never timings: the machine is shared.
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
@@ -139,6 +139,35 @@ describe('Nchan baseline', () => {
     const failing = nchanAvailability(root, { ...process.env, ...missing, BENCH_APT_GET: 'false' });
     assert.equal(failing.ok, false);
     assert.match(failing.ok ? '' : failing.reason, /^apt-get install nginx libnginx-mod-nchan failed|needs root$/);
+  });
+
+  test("while apt-get runs, a policy-rc.d of its own forbids service starts (nginx's postinst would start it); one already there is left alone", { skip: process.getuid?.() !== 0 && 'the script installs only as root' }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-bench-policy-'));
+    try {
+      const policy = join(dir, 'policy-rc.d');
+      const seen = join(dir, 'seen');
+      // A fake apt-get that asks the policy, as invoke-rc.d does, whether it may start nginx.
+      const fakeApt = (exit: number) => {
+        const path = join(dir, `apt-get-${exit}`);
+        writeFileSync(path, `#!/bin/sh\nif [ -x "${policy}" ]; then "${policy}" nginx start; echo "$1 policy $?" >>"${seen}"; else echo "$1 no policy" >>"${seen}"; fi\nexit ${exit}\n`, { mode: 0o755 });
+        return path;
+      };
+      const env = (apt: string) => ({ ...process.env, ...missing, BENCH_APT_GET: apt, BENCH_POLICY_RC_D: policy });
+      for (const exit of [0, 1]) {
+        rmSync(seen, { force: true });
+        const result = nchanAvailability(root, env(fakeApt(exit)));
+        assert.equal(result.ok, false);
+        assert.deepEqual(readFileSync(seen, 'utf8').trim().split('\n'), exit === 0 ? ['update policy 101', 'install policy 101'] : ['update policy 101']);
+        assert.ok(!existsSync(policy), `apt-get exiting ${exit}: the policy is removed afterwards`);
+      }
+      writeFileSync(policy, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      rmSync(seen, { force: true });
+      nchanAvailability(root, env(fakeApt(0)));
+      assert.equal(readFileSync(policy, 'utf8'), '#!/bin/sh\nexit 0\n', "the administrator's policy is kept as it was");
+      assert.deepEqual(readFileSync(seen, 'utf8').trim().split('\n'), ['update policy 0', 'install policy 0']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('sse-fanout reports each Nchan row as not measured, with the reason, and starts nothing for it', async () => {
