@@ -1,6 +1,6 @@
 // The benchmark harness: `npm run bench` runs every scenario, `npm run bench -- <scenario> [--key=value …]`
 // one. Each writes bench/results/<scenario>.{json,md,svg} and refreshes its section of BENCHMARKS.md.
-import { loadavg } from 'node:os';
+import { constants, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCommandLine, reproduceCommand } from './lib/command-line.js';
@@ -50,8 +50,14 @@ function armWatchdog(ms: number): void {
   watchdog.unref();
 }
 
-// Exiting runs every process group's exit hook, which kills the children.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+// Exiting runs every process group's exit hook, which kills the children. The exit code is 128 + the
+// signal's number, as a shell reports a process a signal ended (130 for Ctrl-C, 143 for SIGTERM).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`bench: stopped by ${signal}; the scenario under way wrote no results\n`);
+    process.exit(128 + constants.signals[signal]);
+  });
+}
 
 main().then(
   (failures) => {

@@ -2,6 +2,8 @@
 // the Nchan baseline's set-up and the server meter. The scenarios' tiny end-to-end runs are in
 // scenarios.test.ts. Only counts and shapes are asserted, never timings: the machine is shared.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -262,5 +264,20 @@ describe('server cost', () => {
     assert.ok(cost.userSec >= 0 && cost.sysSec >= 0);
     assert.ok(cost.processes >= 1);
     assert.equal(serverMeter(undefined)().writes, undefined);
+  });
+});
+
+describe('signals', () => {
+  test('SIGTERM stops the harness with exit code 143 and says so', async () => {
+    // A tiny run of one baseline server: the signal lands while it is under way, before any result is written.
+    const bench = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/run.ts'), 'sse-fanout', '--targets=raw-sse', '--subscribers=10', '--clients=1', '--max-seconds=0.5', '--fixed-seconds=0.5'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    bench.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    bench.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (chunk.includes('starting on')) bench.kill('SIGTERM');
+    });
+    const [code, signal] = (await once(bench, 'exit')) as [number | null, NodeJS.Signals | null];
+    assert.deepEqual([code, signal], [143, null], stderr);
+    assert.match(stderr, /^bench: stopped by SIGTERM/m);
   });
 });
