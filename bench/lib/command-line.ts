@@ -12,10 +12,21 @@ export interface CommandLine {
   readonly options: ReadonlyMap<string, string>;
 }
 
-function parse(argv: readonly string[]): { names: string[]; options: Map<string, string> } {
+interface Parsed {
+  readonly names: string[];
+  readonly options: Map<string, string>;
+  /** Keys written without a value (`--key`). */
+  readonly bare: Set<string>;
+  /** A name right after a bare key: `--subscribers 100` meant as `--subscribers=100`. */
+  readonly valueAfterKey: Map<string, string>;
+}
+
+function parse(argv: readonly string[]): Parsed {
   const names: string[] = [];
   const options = new Map<string, string>();
-  for (const arg of argv) {
+  const bare = new Set<string>();
+  const valueAfterKey = new Map<string, string>();
+  for (const [i, arg] of argv.entries()) {
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const key = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
@@ -23,22 +34,32 @@ function parse(argv: readonly string[]): { names: string[]; options: Map<string,
       const first = argv.find((a) => a === `--${key}` || a.startsWith(`--${key}=`));
       if (options.has(key)) throw new BenchOptionError(`--${key} given twice (${first} and ${arg}); give it once`);
       options.set(key, eq < 0 ? 'true' : arg.slice(eq + 1));
-    } else names.push(arg);
+      if (eq < 0) bare.add(key);
+    } else {
+      names.push(arg);
+      const previous = i > 0 ? argv[i - 1] : undefined;
+      if (previous?.startsWith('--') && !previous.includes('=')) valueAfterKey.set(arg, previous);
+    }
   }
-  return { names, options };
+  return { names, options, bare, valueAfterKey };
 }
 
 /** Reads the command line against the known scenarios; throws BenchOptionError for anything it cannot run. */
 export function readCommandLine(argv: readonly string[], scenarios: readonly Scenario[]): CommandLine {
-  const { names, options } = parse(argv);
+  const { names, options, bare, valueAfterKey } = parse(argv);
   if (options.has('help')) return { help: true, selected: [], options };
   const unknown = names.filter((n) => !scenarios.some((s) => s.name === n));
+  const spaced = unknown.find((n) => valueAfterKey.has(n));
+  if (spaced !== undefined) {
+    const key = valueAfterKey.get(spaced);
+    throw new BenchOptionError(`unknown scenario ${spaced}: an option's value is written ${key}=value (${key}=${spaced}), not after a space`);
+  }
   if (unknown.length) throw new BenchOptionError(`unknown scenario ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
   const selected = names.length ? scenarios.filter((s) => names.includes(s.name)) : scenarios;
   // Every selected scenario's options, before the first one starts anything.
   refuseUnknownOptions(options, selected, ['help']);
   for (const scenario of selected) {
-    readOptions(scenario.options, options);
+    readOptions(scenario.options, options, bare);
     scenario.validate?.(options);
   }
   return { help: false, selected, options };

@@ -45,9 +45,28 @@ export type OptionReader<T> = (raw: string | undefined, key: string, before: Rea
 export type OptionSpecs = Readonly<Record<string, OptionReader<unknown>>>;
 export type OptionValues<S extends OptionSpecs> = { readonly [K in keyof S]: S[K] extends OptionReader<infer T> ? T : never };
 
+// A bare `--key` reaches a reader as "true". For a switch that is its value; for any other option it is
+// a value left out, which the user should hear as such (not "--subscribers=true: must be …"), so
+// each reader says how its value is written, and a dependent reader which reader it resolves to.
+const VALUE_FORMS = new WeakMap<OptionReader<unknown>, string>();
+const SWITCHES = new WeakSet<OptionReader<unknown>>();
+const DEPENDENTS = new WeakMap<OptionReader<unknown>, (before: Readonly<Record<string, unknown>>) => OptionReader<unknown>>();
+
+function withForm<T>(reader: OptionReader<T>, form: string): OptionReader<T> {
+  VALUE_FORMS.set(reader, form);
+  return reader;
+}
+
+/** Throws BenchOptionError when `key`, given bare, is an option that takes a value. */
+function refuseMissingValue(key: string, reader: OptionReader<unknown>, before: Readonly<Record<string, unknown>>): void {
+  const resolved = DEPENDENTS.get(reader)?.(before) ?? reader;
+  if (SWITCHES.has(resolved)) return;
+  throw new BenchOptionError(`--${key} needs a value (--${key}=${VALUE_FORMS.get(resolved) ?? 'VALUE'})`);
+}
+
 /** One number (see NumberRule); `fallback` when absent. */
 export function num(fallback: number, rule: NumberRule = {}): OptionReader<number> {
-  return (raw, key) => (raw === undefined ? fallback : check(key, raw, rule));
+  return withForm((raw, key) => (raw === undefined ? fallback : check(key, raw, rule)), 'N');
 }
 
 /** A whole number from `min` to `max`. */
@@ -57,52 +76,60 @@ export function whole(fallback: number, min: number, max: number, why?: string):
 
 /** A comma-separated list of numbers, at least one. */
 export function nums(fallback: readonly number[], rule: NumberRule = {}): OptionReader<number[]> {
-  return (raw, key) => {
+  return withForm((raw, key) => {
     if (raw === undefined) return [...fallback];
     const items = raw.split(',').map((s) => s.trim());
     if (items.some((s) => s === '')) throw new BenchOptionError(`--${key}=${raw}: must be a comma-separated list, each ${describe(rule)}`);
     return items.map((s) => check(key, s, rule));
-  };
+  }, 'N');
 }
 
 /** A comma-separated list of names, each one of `known`, at least one; duplicates dropped. */
 export function names<T extends string>(known: readonly T[], fallback: readonly T[]): OptionReader<T[]> {
-  return (raw, key) => {
+  return withForm((raw, key) => {
     if (raw === undefined) return [...fallback];
     const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
     if (items.length === 0) throw new BenchOptionError(`--${key}= names nothing; known: ${known.join(', ')}`);
     const unknown = items.filter((s) => !(known as readonly string[]).includes(s));
     if (unknown.length) throw new BenchOptionError(`--${key}: unknown ${unknown.length === 1 ? 'name' : 'names'} ${unknown.join(', ')}; known: ${known.join(', ')}`);
     return [...new Set(items as T[])];
-  };
+  }, `NAME,…; known: ${known.join(', ')}`);
 }
 
 /** A switch: `--key` alone. A value (`--key=no`) is refused rather than read as on. */
 export function flag(): OptionReader<boolean> {
-  return (raw, key) => {
+  const reader: OptionReader<boolean> = (raw, key) => {
     if (raw === undefined) return false;
     if (raw === 'true') return true;
     throw new BenchOptionError(`--${key}=${raw}: takes no value (write --${key} alone)`);
   };
+  SWITCHES.add(reader);
+  return reader;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A git revision of this repository (a commit, tag or branch), checked before anything runs. */
 export function revision(): OptionReader<string | undefined> {
-  return (raw, key) => {
+  return withForm((raw, key) => {
     if (raw === undefined) return undefined;
     // A leading dash would be read by git as an option.
     const ok = raw !== '' && !raw.startsWith('-') && spawnSync('git', ['-C', REPO_ROOT, 'rev-parse', '--verify', '--quiet', `${raw}^{commit}`], { stdio: 'ignore' }).status === 0;
     if (!ok) throw new BenchOptionError(`--${key}=${raw}: not a commit of this repository (a commit, tag or branch name)`);
     return raw;
-  };
+  }, 'REV');
 }
 
-/** Every key of `spec` read from `options`, in the spec's order. */
-export function readOptions<S extends OptionSpecs>(spec: S, options: ReadonlyMap<string, string>): OptionValues<S> {
+/**
+ * Every key of `spec` read from `options`, in the spec's order. `bare` holds the keys written without
+ * a value (`--key`), refused unless their option is a switch.
+ */
+export function readOptions<S extends OptionSpecs>(spec: S, options: ReadonlyMap<string, string>, bare: ReadonlySet<string> = new Set()): OptionValues<S> {
   const values: Record<string, unknown> = {};
-  for (const [key, read] of Object.entries(spec)) values[key] = read(options.get(key), key, values);
+  for (const [key, read] of Object.entries(spec)) {
+    if (bare.has(key)) refuseMissingValue(key, read, values);
+    values[key] = read(options.get(key), key, values);
+  }
   return values as OptionValues<S>;
 }
 
@@ -117,5 +144,7 @@ export function refuseUnknownOptions(options: ReadonlyMap<string, string>, specs
 
 /** A reader whose rule depends on options read before it (say, a bound set by another option). */
 export function dependent<T>(make: (before: Readonly<Record<string, unknown>>) => OptionReader<T>): OptionReader<T> {
-  return (raw, key, before) => make(before)(raw, key, before);
+  const reader: OptionReader<T> = (raw, key, before) => make(before)(raw, key, before);
+  DEPENDENTS.set(reader, make);
+  return reader;
 }

@@ -74,6 +74,12 @@ describe('every scenario refuses bad options before it starts', () => {
       [['sse-fanout', '--subscribers=10', '--subscribers=20'], 'bench: --subscribers given twice (--subscribers=10 and --subscribers=20); give it once'],
       [['soak', '--profile', '--profile'], 'bench: --profile given twice (--profile and --profile); give it once'],
       [['sse-fanout', '--subscribers=100,,1000'], 'bench: --subscribers=100,,1000: must be a comma-separated list, each a whole number from 1 to '],
+      // A bare key is a value left out, not the value "true"; a value after a space is not a scenario.
+      [['sse-fanout', '--subscribers'], 'bench: --subscribers needs a value (--subscribers=N)'],
+      [['sse-fanout', '--targets'], 'bench: --targets needs a value (--targets=NAME,…; known: capstan, capstan-ws, '],
+      [['rest', '--capstan-rev'], 'bench: --capstan-rev needs a value (--capstan-rev=REV)'],
+      [['video-upload', '--part-mib'], 'bench: --part-mib needs a value (--part-mib=N)'],
+      [['sse-fanout', '--subscribers', '100'], 'bench: unknown scenario 100: an option\'s value is written --subscribers=value (--subscribers=100), not after a space'],
       // With every scenario selected, an option none of them takes is still refused.
       [['--no-such-option=1'], 'bench: unknown option --no-such-option: sse-fanout takes'],
     ];
