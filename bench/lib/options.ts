@@ -74,13 +74,17 @@ export function whole(fallback: number, min: number, max: number, why?: string):
   return num(fallback, { integer: true, min, max, why });
 }
 
-/** A comma-separated list of numbers, at least one. */
+/** A comma-separated list of different numbers, at least one. */
 export function nums(fallback: readonly number[], rule: NumberRule = {}): OptionReader<number[]> {
   return withForm((raw, key) => {
     if (raw === undefined) return [...fallback];
     const items = raw.split(',').map((s) => s.trim());
     if (items.some((s) => s === '')) throw new BenchOptionError(`--${key}=${raw}: must be a comma-separated list, each ${describe(rule)}`);
-    return items.map((s) => check(key, s, rule));
+    const values = items.map((s) => check(key, s, rule));
+    // Each entry is a run of its own: a repeated one would run twice and print its rows twice.
+    const repeated = values.find((v, i) => values.indexOf(v) !== i);
+    if (repeated !== undefined) throw new BenchOptionError(`--${key}=${raw}: ${repeated} is given twice; give each value once`);
+    return values;
   }, 'N');
 }
 

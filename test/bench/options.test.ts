@@ -74,6 +74,10 @@ describe('every scenario refuses bad options before it starts', () => {
       [['sse-fanout', '--subscribers=10', '--subscribers=20'], 'bench: --subscribers given twice (--subscribers=10 and --subscribers=20); give it once'],
       [['soak', '--profile', '--profile'], 'bench: --profile given twice (--profile and --profile); give it once'],
       [['sse-fanout', '--subscribers=100,,1000'], 'bench: --subscribers=100,,1000: must be a comma-separated list, each a whole number from 1 to '],
+      // Each entry of a list is a run of its own: none twice.
+      [['sse-fanout', '--subscribers=20,20'], 'bench: --subscribers=20,20: 20 is given twice; give each value once'],
+      [['sse-fanout', '--fixed-deliveries=500,1e3,500.0'], 'bench: --fixed-deliveries=500,1e3,500.0: 500 is given twice; give each value once'],
+      [['rest', '--connections=8,16,8'], 'bench: --connections=8,16,8: 8 is given twice'],
       // A bare key is a value left out, not the value "true"; a value after a space is not a scenario.
       [['sse-fanout', '--subscribers'], 'bench: --subscribers needs a value (--subscribers=N)'],
       [['sse-fanout', '--targets'], 'bench: --targets needs a value (--targets=NAME,…; known: capstan, capstan-ws, '],
