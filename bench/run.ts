@@ -7,6 +7,7 @@ import { readCommandLine, reproduceCommand } from './lib/command-line.js';
 import { machineInfo } from './lib/machine.js';
 import { BenchOptionError } from './lib/options.js';
 import { updateBenchmarksMd, writeResults } from './lib/report.js';
+import { removeOrphanedTempDirs } from './lib/temp-dir.js';
 import { SCENARIOS } from './scenarios/index.js';
 
 /** Every scenario bounds its own steps; this only catches a harness bug. */
@@ -22,6 +23,9 @@ async function main(): Promise<string[]> {
     process.stdout.write(`usage: npm run bench [-- <scenario> [--key=value …]]\nscenarios: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
     return [];
   }
+  // A harness killed outright (kill -9) left its servers' data behind.
+  const orphans = removeOrphanedTempDirs();
+  if (orphans.length) process.stdout.write(`bench: removed ${orphans.length} temporary ${orphans.length === 1 ? 'directory' : 'directories'} of a run that ended without removing them\n`);
   armWatchdog(WATCHDOG_MS + selected.reduce((ms, s) => ms + (s.durationBoundMs?.(options) ?? 0), 0));
   const failures: string[] = [];
   for (const scenario of selected) {

@@ -1,7 +1,9 @@
 // Child processes for benchmarks: each runs under `timeout` (so it ends by itself even if this process
-// dies) and `prlimit` (the descriptors it needs), in its own process group so one kill stops it all.
+// dies) and `prlimit` (the descriptors it needs), in its own process group so one kill stops it all,
+// and which the group watchdog ends as soon as this process is gone.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { unwatchGroup, watchGroup } from './group-watchdog.js';
 
 export interface ChildSpec {
   readonly name: string;
@@ -74,6 +76,19 @@ export function processTree(pid: number): number[] {
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
   return tree;
+}
+
+/** When `pid` started (clock ticks since boot, from /proc), undefined when no such process runs. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // State is field 3 of stat and starttime field 22: the 1st and 20th after the command. A zombie
+    // has ended; only its parent has not yet read its exit status.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : fields[19];
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ProcessUsage {
@@ -155,6 +170,7 @@ export class ProcessGroup {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', ...(spec.ipc ? (['ipc'] as const) : [])],
     });
+    if (proc.pid !== undefined) watchGroup(proc.pid);
     let tail = '';
     const lineWaiters = new Set<(line: string) => void>();
     let partial = '';
@@ -202,7 +218,10 @@ export class ProcessGroup {
     this.children.add(child);
     void exited.then(() => {
       // The wrapper is gone; make sure nothing it started lingers in the group.
-      if (proc.pid !== undefined) killGroup(proc.pid, 'SIGKILL');
+      if (proc.pid !== undefined) {
+        killGroup(proc.pid, 'SIGKILL');
+        unwatchGroup(proc.pid);
+      }
       this.children.delete(child);
     });
     return child;

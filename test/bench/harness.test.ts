@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
@@ -20,6 +20,7 @@ import { BenchOptionError } from '../../bench/lib/options.js';
 import { updateBenchmarksMd } from '../../bench/lib/report.js';
 import type { Scenario, ScenarioContext } from '../../bench/lib/scenario.js';
 import { serverMeter } from '../../bench/lib/server-meter.js';
+import { removeOrphanedTempDirs, tempDir } from '../../bench/lib/temp-dir.js';
 import { settingsFrom, sseFanout } from '../../bench/scenarios/sse-fanout/index.js';
 import type { FanoutData } from '../../bench/scenarios/sse-fanout/types.js';
 import { SCENARIOS } from '../../bench/scenarios/index.js';
@@ -279,5 +280,55 @@ describe('signals', () => {
     const [code, signal] = (await once(bench, 'exit')) as [number | null, NodeJS.Signals | null];
     assert.deepEqual([code, signal], [143, null], stderr);
     assert.match(stderr, /^bench: stopped by SIGTERM/m);
+  });
+});
+
+describe('a harness killed outright (kill -9)', () => {
+  /** Processes of group `pgid` that still run (a zombie has ended, its parent just has not reaped it). */
+  const running = (pgid: number) =>
+    readdirSync('/proc').filter((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(group) === pgid && state !== 'Z';
+      } catch {
+        return false;
+      }
+    });
+
+  test('its servers end with it, and the next run removes its temporary directories, not those of a live run', async () => {
+    const harness = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/bench/fixtures/killed-harness.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(harness.stdout.setEncoding('utf8'), 'data')) as [string];
+    const [pgid, dir] = line.trim().split(' ') as [string, string];
+    assert.ok(running(Number(pgid)).length > 0, 'the child runs');
+    const live = tempDir('capstan-bench-live-');
+    try {
+      harness.kill('SIGKILL');
+      await once(harness, 'exit');
+      // A bound, not a timing: the watchdog sends SIGTERM at once, SIGKILL 5 s later.
+      for (let i = 0; i < 150 && running(Number(pgid)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(running(Number(pgid)), [], "the child outlived the harness");
+      const removed = removeOrphanedTempDirs(dirname(dir));
+      assert.ok(removed.includes(dir) && !existsSync(dir), `${dir} is removed`);
+      assert.ok(existsSync(live.path) && !removed.includes(live.path), 'a live run keeps its directory');
+    } finally {
+      live.remove();
+    }
+  });
+
+  test('the media fixtures make their directory on first use, not on import (the harness imports them)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'capstan-bench-tmpdir-'));
+    try {
+      const code = `await import(${JSON.stringify(join(root, 'test/fixtures/media.ts'))}); const { readdirSync } = await import('node:fs'); process.stdout.write(readdirSync(${JSON.stringify(tmp)}).join(' '));`;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      const [status] = (await once(child, 'exit')) as [number | null];
+      assert.equal(status, 0);
+      assert.doesNotMatch(out, /capstan-media-/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
