@@ -3,9 +3,10 @@
 // call the admin API and read the process's CPU and memory.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { freePort, waitForHttp } from './net.js';
+import { freePort } from './net.js';
 import { baseEnv, mainThreadUsage, processUsage, type Child, type ProcessGroup } from './processes.js';
 import { capstanEntry } from './programs.js';
+import { waitUntilServing } from './serving.js';
 import { tempDir, type TempDir } from './temp-dir.js';
 
 export interface CapstanProcess {
@@ -67,7 +68,7 @@ export async function startCapstanProcess(group: ProcessGroup, o: CapstanProcess
     data.remove();
   };
   try {
-    await waitForHttp(`${origin}/healthz`, 60_000, () => child.proc.exitCode === null);
+    await waitUntilServing(child, `${origin}/healthz`, 60_000);
   } catch (e) {
     await stop();
     throw new Error(`${e instanceof Error ? e.message : String(e)}\ncapstan output:\n${child.output()}`);

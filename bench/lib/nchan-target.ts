@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { ClientKind } from '../clients/protocol.js';
-import { freePort, waitForHttp } from './net.js';
+import { freePort } from './net.js';
 import { writeNchanConfig, type NchanAvailability } from './nchan.js';
 import type { ProcessGroup } from './processes.js';
+import { ExitedBeforeReady, waitUntilServing } from './serving.js';
 import type { RunningTarget, TargetOptions } from './targets.js';
 import { tempDir } from './temp-dir.js';
 
@@ -35,12 +36,6 @@ export async function startNchan(name: NchanTargetName, group: ProcessGroup, o: 
     await group.stop(child, 3000);
     prefix.remove();
   };
-  try {
-    await waitForHttp(`${origin}/healthz`, 20_000, () => child.proc.exitCode === null);
-  } catch (e) {
-    await stop();
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\nnginx output:\n${child.output()}`);
-  }
   const serverLog = () => {
     try {
       return readFileSync(join(prefix.path, 'error.log'), 'utf8').slice(-8192);
@@ -48,6 +43,15 @@ export async function startNchan(name: NchanTargetName, group: ProcessGroup, o: 
       return child.output();
     }
   };
+  try {
+    await waitUntilServing(child, `${origin}/healthz`, 20_000);
+  } catch (e) {
+    // nginx says why it stopped (`[emerg] …`) in its error log, which goes with the prefix.
+    const lastLines = (serverLog() || child.output()).trimEnd().split('\n').slice(-10).join('\n');
+    await stop();
+    if (e instanceof ExitedBeforeReady) throw new Error(`nginx exited (${typeof e.code === 'number' ? `code ${e.code}` : e.code}) before it answered; the last lines of its error log:\n${lastLines}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\nnginx error log:\n${lastLines}`);
+  }
   const kind: ClientKind = 'sse';
   return {
     name,

@@ -15,7 +15,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `url` until it answers 2xx, for at most `timeoutMs`. */
+/**
+ * Polls `url` until it answers 2xx, for at most `timeoutMs`, while `isAlive` (the server process
+ * runs): an answer counts only if the process still runs after it, since with the process gone it
+ * came from something else on the port.
+ */
 export async function waitForHttp(url: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -23,7 +27,7 @@ export async function waitForHttp(url: string, timeoutMs: number, isAlive: () =>
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
-      if (res.ok) return;
+      if (res.ok && isAlive()) return;
       last = `status ${res.status}`;
     } catch (e) {
       last = e instanceof Error ? e.message : String(e);

@@ -5,7 +5,8 @@ import type { ClientKind, PayloadField } from '../clients/protocol.js';
 import { makeOrg, startCapstanProcess } from './capstan-process.js';
 import type { NchanAvailability } from './nchan.js';
 import { startNchan } from './nchan-target.js';
-import { freePort, waitForHttp } from './net.js';
+import { freePort } from './net.js';
+import { waitUntilServing } from './serving.js';
 import { baseEnv, type Child, type ProcessGroup } from './processes.js';
 import { capstanEntry, harnessProgram } from './programs.js';
 import type { PublishTarget } from './publisher.js';
@@ -127,7 +128,7 @@ async function startCapstan(group: ProcessGroup, o: TargetOptions): Promise<Runn
     dataDir.remove();
   };
   try {
-    await waitForHttp(`${origin}/healthz`, 30_000, () => child.proc.exitCode === null);
+    await waitUntilServing(child, `${origin}/healthz`, 30_000);
     const admin = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
       const res = await fetch(`${origin}/admin/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const json = (await res.json()) as Record<string, unknown>;

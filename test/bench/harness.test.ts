@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +13,9 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Histogram } from '../../bench/lib/histogram.js';
 import { sourceBlock } from '../../bench/lib/load-clients.js';
-import { loopbackSources } from '../../bench/lib/net.js';
+import { loopbackSources, waitForHttp } from '../../bench/lib/net.js';
+import { startNchan } from '../../bench/lib/nchan-target.js';
+import { ProcessGroup } from '../../bench/lib/processes.js';
 import { machineInfo } from '../../bench/lib/machine.js';
 import { SseFrames } from '../../bench/clients/sse-frames.js';
 import { nchanAvailability, nchanConfig } from '../../bench/lib/nchan.js';
@@ -218,6 +222,23 @@ describe('Nchan baseline', () => {
     assert.doesNotMatch(nchanConfig({ prefix: '/tmp/p', module: 'm.so', port: 1, workers: 1, connections: 10 }), /reuseport|^user /m);
   });
 
+  test('an nginx that exits at once is reported as exited, with its code and the last lines of its error log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-bench-fake-nginx-'));
+    const group = new ProcessGroup();
+    try {
+      // What Debian's nginx does when a temp path it must create is out of reach: say so in the log given by -e, exit 1.
+      const nginx = join(dir, 'nginx');
+      writeFileSync(nginx, `#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" = -e ] && log="$2"; shift; done\necho 'nginx: [emerg] mkdir() "/var/lib/nginx/body" failed (2: No such file or directory)' >>"$log"\nexit 1\n`, { mode: 0o755 });
+      await assert.rejects(
+        startNchan('nchan', group, { root, subscribers: 10, lifetimeSec: 60 }, { ok: true, nginx, module: '/nonexistent/ngx_nchan_module.so', version: 'fake' }),
+        (e: unknown) => e instanceof Error && /^nginx exited \(code 1\) before it answered; the last lines of its error log:\nnginx: \[emerg\] mkdir\(\) "\/var\/lib\/nginx\/body" failed/.test(e.message) && !e.message.includes('did not answer within'),
+      );
+    } finally {
+      group.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a worker has connection slots to spare beyond its sockets, for Nchan\'s internal requests', () => {
     const slots = (connections: number) => Number(nchanConfig({ prefix: '/tmp/p', module: 'm.so', port: 1, workers: 1, connections }).match(/worker_connections (\d+);/)?.[1]);
     const files = (connections: number) => Number(nchanConfig({ prefix: '/tmp/p', module: 'm.so', port: 1, workers: 1, connections }).match(/worker_rlimit_nofile (\d+);/)?.[1]);
@@ -329,6 +350,23 @@ describe('a harness killed outright (kill -9)', () => {
       assert.doesNotMatch(out, /capstan-media-/);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('waiting for a server', () => {
+  test('an answer counts only while the process the harness started still runs', async () => {
+    const server = createServer((_req, res) => res.end('ok'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      let checks = 0;
+      // Running when asked first, gone by the time the answer came: the answer was someone else's.
+      await assert.rejects(waitForHttp(`http://127.0.0.1:${port}/healthz`, 5_000, () => ++checks === 1), /did not answer/);
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 5_000, () => true);
+    } finally {
+      server.close();
     }
   });
 });
