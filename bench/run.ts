@@ -36,7 +36,7 @@ async function main(): Promise<string[]> {
     const output = await scenario.run({ root, options, machine, log });
     const meta = { command: reproduceCommand(scenario, argv), startedAt: machine.date, durationSec: Math.round((Date.now() - started) / 1000), loadAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
     const files = writeResults(join(root, 'bench/results'), scenario, machine, meta, output);
-    updateBenchmarksMd(join(root, 'BENCHMARKS.md'), root, scenario, machine, meta, output, files.svg);
+    updateBenchmarksMd(join(root, 'BENCHMARKS.md'), root, scenario, machine, meta, output, files.svg, SCENARIOS);
     log(`wrote ${files.json}, ${files.md}, ${files.svg} and BENCHMARKS.md`);
     if (output.failure) {
       log(`FAILED: ${output.failure}`);

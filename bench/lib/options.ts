@@ -52,6 +52,11 @@ const VALUE_FORMS = new WeakMap<OptionReader<unknown>, string>();
 const SWITCHES = new WeakSet<OptionReader<unknown>>();
 const DEPENDENTS = new WeakMap<OptionReader<unknown>, (before: Readonly<Record<string, unknown>>) => OptionReader<unknown>>();
 
+/** How the value of an option read by `reader` is written (`N`, `<git rev>`, …); undefined for a switch. */
+export function valueForm(reader: OptionReader<unknown>): string | undefined {
+  return VALUE_FORMS.get(reader);
+}
+
 function withForm<T>(reader: OptionReader<T>, form: string): OptionReader<T> {
   VALUE_FORMS.set(reader, form);
   return reader;
@@ -121,7 +126,7 @@ export function revision(): OptionReader<string | undefined> {
     const ok = raw !== '' && !raw.startsWith('-') && spawnSync('git', ['-C', REPO_ROOT, 'rev-parse', '--verify', '--quiet', `${raw}^{commit}`], { stdio: 'ignore' }).status === 0;
     if (!ok) throw new BenchOptionError(`--${key}=${raw}: not a commit of this repository (a commit, tag or branch name)`);
     return raw;
-  }, 'REV');
+  }, '<git rev>');
 }
 
 /**

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describeMachine, type MachineInfo } from './machine.js';
+import { readOptions, valueForm } from './options.js';
 import type { Scenario, ScenarioOutput } from './scenario.js';
 
 export interface RunMeta {
@@ -27,7 +28,26 @@ export function writeResults(dir: string, scenario: Scenario, machine: MachineIn
   return files;
 }
 
-const PREAMBLE = `# Benchmarks
+/** Each option of `scenario` as `--key=<its default>` (a switch as `--key`), read from its spec. */
+export function optionsWithDefaults(scenario: Scenario): string[] {
+  const defaults: Record<string, unknown> = readOptions(scenario.options, new Map());
+  return Object.entries(defaults).map(([key, value]) => {
+    if (value === false) return `--${key}`;
+    if (value === undefined) return `--${key}=${valueForm(scenario.options[key]!) ?? 'VALUE'}`;
+    return `--${key}=${Array.isArray(value) ? value.join(',') : String(value)}`;
+  });
+}
+
+/**
+ * The head of a new BENCHMARKS.md. Which scenario takes which option, and each default, come from the
+ * scenarios' own option specs, so the file cannot drift from what the harness accepts.
+ */
+export function preamble(scenarios: readonly Scenario[]): string {
+  const list = scenarios.map((s) => {
+    const options = optionsWithDefaults(s);
+    return `- **${s.name}**: ${options.length ? options.map((o) => `\`${o}\``).join(', ') : 'no options'}.`;
+  });
+  return `# Benchmarks
 
 Measured with the harness in \`bench/\`: \`npm run bench\` runs every scenario, \`npm run bench -- <scenario>\`
 one of them. Each run writes \`bench/results/<scenario>.json\` (raw numbers and the machine), a Markdown
@@ -35,27 +55,24 @@ table and an SVG chart, and replaces that scenario's section below (between its 
 outside the markers is left alone). Load clients and every server run as separate processes on the same
 machine, so the figures are for the whole box, not the server alone.
 
-Options (after the scenario name): sse-fanout takes \`--subscribers=100,1000,5000,10000\`,
-\`--targets=capstan,raw-sse-batched,raw-sse,raw-ws,socketio,nchan,nchan-workers\` (the Nchan rows
-install nginx and its module when missing, or say why they were not measured), \`--clients=4\` (load-client processes), \`--sources=4\`
-(loopback source addresses each), \`--fixed-deliveries=10000,100000\` (one latency phase per entry, at
-that ÷ subscribers events/s, at most 1,000), \`--max-deliveries=600000\`, \`--max-seconds=6\`,
-\`--fixed-seconds=4\`; idle takes \`--connections=20000\`, \`--rest-seconds=30\`; soak takes
-\`--subscribers=10000\`, \`--minutes=10\` (publishing time, at most 60), \`--rate=2\` (events/s),
-\`--cut-every=10\` (seconds between cut rounds), \`--cut-fraction=0.05\` (subscribers whose socket is reset
-each round), \`--server-cuts=5\` (streams the server ends each round), \`--reconnect-within=2\` (seconds),
-\`--sample-every=5\` (seconds per measured window), \`--clients=4\`, \`--sources=4\`, \`--contacts=50\`, and
-exits 1 after writing its results when delivery was not exact; transcription takes
-\`--minutes=3\` (length of the timed recording), \`--rounds=3\`; every scenario but transcription (which
-runs the working tree's engine in-process) takes \`--capstan-rev=<git rev>\` (measure a committed
-revision instead of the working tree, so a before and an after run through the same harness);
-sse-fanout, rest and soak take \`--profile\` (Capstan under \`--cpu-prof\`, profiles in
-\`bench/results/profiles/\`; summarise with \`node --import tsx
-bench/tools/profile-summary.ts <file> --under="flushAll"\`).
+Options come after the scenario name as \`--key=value\` (a switch is \`--key\` alone); an option no
+selected scenario takes, or a value out of its range, stops the harness with exit code 2 before anything
+starts. Each scenario's options, with their defaults on the machine that wrote this file:
+
+${list.join('\n')}
+
+\`--capstan-rev=<git rev>\` measures a committed revision instead of the working tree, so a before and an
+after run through the same harness. \`--profile\` runs Capstan under \`--cpu-prof\`, profiles in
+\`bench/results/profiles/\` (summarise with \`node --import tsx bench/tools/profile-summary.ts <file>
+--under="flushAll"\`). The sse-fanout targets \`nchan\` and \`nchan-workers\` install nginx and its
+module when missing, or say why they were not measured; soak exits 1 after writing its results when
+delivery was not exact.
 `;
+}
 
 /** Replaces (or appends) the section between this scenario's marker comments. */
-export function updateBenchmarksMd(path: string, root: string, scenario: Scenario, machine: MachineInfo, meta: RunMeta, output: ScenarioOutput, svgPath: string): void {
+/** `scenarios` (every one the harness knows) are listed in the head of the file when it is new. */
+export function updateBenchmarksMd(path: string, root: string, scenario: Scenario, machine: MachineInfo, meta: RunMeta, output: ScenarioOutput, svgPath: string, scenarios: readonly Scenario[] = [scenario]): void {
   const start = `<!-- bench:${scenario.name}:start -->`;
   const end = `<!-- bench:${scenario.name}:end -->`;
   const section = [
@@ -71,7 +88,7 @@ export function updateBenchmarksMd(path: string, root: string, scenario: Scenari
     `![${scenario.name}](${relative(root, svgPath)})`,
     end,
   ].join('\n');
-  const current = existsSync(path) ? readFileSync(path, 'utf8') : PREAMBLE;
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : preamble(scenarios);
   const from = current.indexOf(start);
   const to = current.indexOf(end);
   const next = from >= 0 && to > from ? current.slice(0, from) + section + current.slice(to + end.length) : `${current.trimEnd()}\n\n${section}\n`;

@@ -21,7 +21,7 @@ import { SseFrames } from '../../bench/clients/sse-frames.js';
 import { nchanAvailability, nchanConfig } from '../../bench/lib/nchan.js';
 import { readCommandLine } from '../../bench/lib/command-line.js';
 import { BenchOptionError } from '../../bench/lib/options.js';
-import { updateBenchmarksMd } from '../../bench/lib/report.js';
+import { optionsWithDefaults, updateBenchmarksMd } from '../../bench/lib/report.js';
 import type { Scenario, ScenarioContext } from '../../bench/lib/scenario.js';
 import { serverMeter } from '../../bench/lib/server-meter.js';
 import { removeOrphanedTempDirs, tempDir } from '../../bench/lib/temp-dir.js';
@@ -77,6 +77,30 @@ describe('BENCHMARKS.md update', () => {
       updateBenchmarksMd(path, dir, { ...scenario, name: 'other', title: 'Other' }, machineInfo(), meta, { data: {}, markdown: 'other table', svg: '' }, join(dir, 'other.svg'));
       const both = readFileSync(path, 'utf8');
       assert.ok(both.includes('| new | table |') && both.trimEnd().endsWith('<!-- bench:other:end -->'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a new BENCHMARKS.md', () => {
+  test("lists each scenario's options and defaults as its spec declares them", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-bench-md-'));
+    try {
+      const path = join(dir, 'BENCHMARKS.md');
+      const meta = { command: 'npm run bench -- rest', startedAt: new Date().toISOString(), durationSec: 1, loadAtEnd: 0 };
+      updateBenchmarksMd(path, dir, SCENARIOS.find((s) => s.name === 'rest')!, machineInfo(), meta, { data: {}, markdown: '', svg: '' }, join(dir, 'rest.svg'), SCENARIOS);
+      const text = readFileSync(path, 'utf8');
+      const line = (name: string) => text.split('\n').find((l) => l.startsWith(`- **${name}**: `)) ?? '';
+      for (const scenario of SCENARIOS) {
+        for (const key of Object.keys(scenario.options)) assert.ok(line(scenario.name).includes(`\`--${key}`), `${scenario.name}: --${key}`);
+      }
+      assert.match(line('idle'), /`--rest-seconds=60`/);
+      assert.match(line('idle'), /`--profile`/);
+      assert.match(line('sse-fanout'), /`--targets=capstan,capstan-ws,/);
+      assert.doesNotMatch(line('organizer-accuracy'), /capstan-rev/);
+      assert.doesNotMatch(line('transcription'), /capstan-rev/);
+      assert.deepEqual(optionsWithDefaults(SCENARIOS.find((s) => s.name === 'organize')!), ['--files=10000', '--upload-batch=500', '--capstan-rev=<git rev>']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -81,7 +81,7 @@ describe('every scenario refuses bad options before it starts', () => {
       // A bare key is a value left out, not the value "true"; a value after a space is not a scenario.
       [['sse-fanout', '--subscribers'], 'bench: --subscribers needs a value (--subscribers=N)'],
       [['sse-fanout', '--targets'], 'bench: --targets needs a value (--targets=NAME,…; known: capstan, capstan-ws, '],
-      [['rest', '--capstan-rev'], 'bench: --capstan-rev needs a value (--capstan-rev=REV)'],
+      [['rest', '--capstan-rev'], 'bench: --capstan-rev needs a value (--capstan-rev=<git rev>)'],
       [['video-upload', '--part-mib'], 'bench: --part-mib needs a value (--part-mib=N)'],
       [['sse-fanout', '--subscribers', '100'], 'bench: unknown scenario 100: an option\'s value is written --subscribers=value (--subscribers=100), not after a space'],
       // With every scenario selected, an option none of them takes is still refused.
