@@ -4,7 +4,8 @@
 // its measured windows. It calls the scenario directly, so nothing is written to bench/results or
 // BENCHMARKS.md. Counts and shapes only, never timings: the machine is shared.
 import assert from 'node:assert/strict';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from '../../bench/lib/machine.js';
@@ -15,8 +16,14 @@ import type { SoakData } from '../../bench/scenarios/soak/types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+const options = { subscribers: '500', minutes: '0.5', rate: '5', 'cut-every': '3', 'cut-fraction': '0.05', 'server-cuts': '3', 'sample-every': '5', clients: '2', sources: '2', contacts: '10' };
+
+test('the README gives this run as a command', () => {
+  const command = ['npm run bench -- soak', ...Object.entries(options).map(([key, value]) => `--${key}=${value}`)].join(' ');
+  assert.ok(readFileSync(join(root, 'README.md'), 'utf8').includes(`\`${command}\``), command);
+});
+
 test('soak, short: 500 subscribers cut every 3 s for 30 s each get every event once, in order', async () => {
-  const options = { subscribers: '500', minutes: '0.5', rate: '5', 'cut-every': '3', 'cut-fraction': '0.05', 'server-cuts': '3', 'sample-every': '5', clients: '2', sources: '2', contacts: '10' };
   const out = await soak.run({ root, options: new Map(Object.entries(options)), machine: machineInfo(), log: () => undefined });
   const data = out.data as SoakData;
   const r = data.result;

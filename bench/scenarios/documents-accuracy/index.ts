@@ -372,7 +372,7 @@ export const documentsAccuracy: Scenario = {
         : []),
       ...(organizer
         ? [
-          `**Organizer.** The organizer-accuracy job (see that section): ${organizer.outcomes.length} everyday files generated in code (\`test/organizer/everyday-files.ts\`) uploaded to a fresh server and organized by one job; a file counts when its folder is exactly the one a person would choose. The files and the rules were written together, so this measures the rules on the cases they were made for.`,
+          `**Organizer.** The organizer-accuracy job (\`npm run bench -- organizer-accuracy\` runs it alone, with a table per file): ${organizer.outcomes.length} everyday files generated in code (\`test/organizer/everyday-files.ts\`) uploaded to a fresh server and organized by one job; a file counts when its folder is exactly the one a person would choose. The files and the rules were written together, so this measures the rules on the cases they were made for.`,
           '',
           markdownTable(['files', 'in the right folder', 'accuracy', 'job seconds'], [[String(organizer.outcomes.length), String(organizer.correct), `**${pct(organizer.correct, organizer.outcomes.length)}**`, fmt(organizer.seconds, 1)]]),
           '',
