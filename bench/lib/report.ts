@@ -56,8 +56,8 @@ outside the markers is left alone). Load clients and every server run as separat
 machine, so the figures are for the whole box, not the server alone.
 
 Options come after the scenario name as \`--key=value\` (a switch is \`--key\` alone); an option no
-selected scenario takes, or a value out of its range, stops the harness with exit code 2 before anything
-starts. Each scenario's options, with their defaults on the machine that wrote this file:
+selected scenario takes, a value out of its range or repeated in a list, or an option without its
+value, stops the harness with exit code 2 before anything starts. Each scenario's options, with their defaults on the machine that wrote this file:
 
 ${list.join('\n')}
 

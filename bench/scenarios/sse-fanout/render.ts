@@ -51,7 +51,7 @@ export function renderMarkdown(data: FanoutData): string {
         'Each connection has its own client_id, all on the one key (its stream budget raised to the subscriber count); the load clients are the same `ws` clients as for raw ws.',
     );
   }
-  out.push('', `Targets (\`--targets=\`, all by default): ${TARGET_NAMES.map((t) => `\`${t}\``).join(', ')}; \`nchan\` and \`nchan-workers\` run \`bench/setup/install-nchan.sh\` first, which installs the Debian packages nginx and libnginx-mod-nchan when missing (as root), and otherwise leaves those rows "not measured" with the reason. Options out of range, and options the scenario does not take, stop the harness with exit code 2 before anything starts.`);
+  out.push('', `Targets (\`--targets=\`, all by default): ${TARGET_NAMES.map((t) => `\`${t}\``).join(', ')}; \`nchan\` and \`nchan-workers\` run \`bench/setup/install-nchan.sh\` first, which installs the Debian packages nginx and libnginx-mod-nchan when missing (as root, keeping the system's nginx service from starting), and otherwise leaves those rows "not measured" with the reason. Options out of range, and options the scenario does not take, stop the harness with exit code 2 before anything starts.`);
   out.push(
     '',
     'Wall-clock rates depend on what else the machine is doing: when the server stays well under 100 % of a core per process during the max-rate phase, it was waiting for a CPU, not out of work. ' +
