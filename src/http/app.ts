@@ -84,7 +84,12 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     requestTimeout: 0,
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,
     clientErrorHandler: onClientError(deps.logger),
-    frameworkErrors: frameworkErrorHandler,
+    // Refusals before a route is found run no hook: their answer is counted here, as onResponse counts
+    // the others (uncounted, they held the connection's pipelining bound until it reset).
+    frameworkErrors: (error, req, reply) => {
+      reply.raw.once('close', () => answered(req, reply));
+      frameworkErrorHandler(error, req, reply);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   let closing = false;
@@ -188,9 +193,12 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     const logger = deps.logger;
     if (logger.isLevelEnabled('info')) logger.info({ reqId: req.id, method: req.method, url: redactUrl(req.url, config.adminToken), status: reply.statusCode, ms: Math.round(elapsed * 10) / 10 }, 'request');
   };
-  app.addHook('onResponse', (req, reply, done) => {
+  function answered(req: FastifyRequest, reply: FastifyReply): void {
     requestAnswered(req.raw.socket);
     recordRequest(req, reply);
+  }
+  app.addHook('onResponse', (req, reply, done) => {
+    answered(req, reply);
     done();
   });
   // A stream whose socket is taken from the HTTP server never finishes its response: it is recorded then.

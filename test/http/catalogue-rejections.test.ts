@@ -222,6 +222,32 @@ describe('framework and protocol refusals', () => {
     assertCatalogue(await get(`${f.s.url}/status/${'a'.repeat(500)}`, { 'capout-api-key': f.org.apiKey }), 'invalid_request');
   });
 
+  test('refusals made before a route is found leave the connection usable, however many, and are logged and counted', async () => {
+    // Answered without the app's hooks, these once went uncounted as answers: the 17th paused the
+    // connection's reads and the 33rd was taken for a flood of pipelined requests, the connection reset.
+    const requests = (text: string) => [...text.matchAll(/^capstan_http_requests_total\{[^}]*status="400"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    const metrics = async () => (await fetch(`${f.s.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    const counted = requests(await metrics());
+    const conn = await rawConnect(f.s.url);
+    try {
+      let offset = 0;
+      for (let i = 0; i < 41; i++) {
+        const path = i === 40 ? '/healthz' : i % 2 === 0 ? `/status/${'a'.repeat(300)}` : '/status/%ZZ';
+        conn.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        const deadline = Date.now() + 5000;
+        let res: RawResponse | undefined;
+        while (!(res = parseResponse(conn.received().slice(offset))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        assert.ok(res, `request ${i + 1} (${path.slice(0, 20)}) has its answer; received ${JSON.stringify(conn.received().slice(offset, offset + 200))}`);
+        assert.equal(res.status, i === 40 ? 200 : 400, `request ${i + 1}`);
+        assert.equal(res.headers.connection, 'keep-alive', `request ${i + 1}`);
+        offset = conn.received().length;
+      }
+    } finally {
+      conn.destroy();
+    }
+    assert.ok(requests(await metrics()) >= counted + 40, 'each refusal is counted as a request');
+  });
+
   const expectRaw = (res: RawResponse & { closed: boolean }, code: keyof typeof ERRORS) => {
     assertCatalogue(fromRaw(res), code);
     assert.equal(res.headers.connection, 'close');
