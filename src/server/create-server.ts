@@ -21,6 +21,7 @@ import { developerRestRoutes, developerSdkRoutes, videoPageRoutes } from '../sur
 import { TenancyService } from '../tenancy/index.js';
 import { TranscriptService } from '../transcripts/index.js';
 import { sweepStaleWorkDirs, VIDEO_WORKFLOW, VideoService, videoWorkflow } from '../videos/index.js';
+import { bindUrl } from '../util/hosts.js';
 import { ensurePrivateDir } from '../util/private-files.js';
 import { consoleRoutes } from '../web/console.js';
 import { createWebhooks } from '../webhooks/index.js';
@@ -137,7 +138,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const hubs = new HubService(storage, publisher, memberCache);
   const tenancy = new TenancyService(storage, tokens, publisher, config.contactTokenTtlSeconds);
   let boundUrl: string | undefined;
-  const publicUrl = () => config.publicUrl ?? boundUrl ?? `http://localhost:${config.port}`;
+  const publicUrl = () => config.publicUrl ?? boundUrl ?? bindUrl(config.host, config.port);
   const blobs = await createBlobStore({
     dataDir: config.dataDir,
     publicUrl,
@@ -319,7 +320,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       }
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
-      boundUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+      boundUrl = bindUrl(config.host, port);
       startBackground();
       logger.info({ url: boundUrl, storage: storage.driver }, 'capstan listening');
       return boundUrl;
