@@ -163,6 +163,14 @@ describe('values forgotten or out of reach', () => {
     }
   });
 
+  test('a public URL is a base to append paths to: a query, a fragment or credentials are refused, without showing the value', () => {
+    for (const bad of ['http://example.com/base?x=1#frag', 'https://example.com/base?x=1', 'https://example.com/#top', 'https://example.com/?', 'https://user:hunter2@example.com', 'https://user@example.com/base']) {
+      const e = rejects({ env: { CAPSTAN_PUBLIC_URL: bad } }, /^invalid CAPSTAN_PUBLIC_URL: .*without a query, a fragment or user:password@/);
+      assert.ok(!e.message.includes('hunter2'), 'the password is not shown');
+    }
+    assert.equal(loadConfig({ env: { CAPSTAN_PUBLIC_URL: 'https://example.com/capstan/' } }).publicUrl, 'https://example.com/capstan');
+  });
+
   test('a duration in milliseconds is at most what a timer can wait', () => {
     assert.throws(() => loadConfig({ env: { CAPSTAN_SHUTDOWN_GRACE_MS: '2147483648' } }), /CAPSTAN_SHUTDOWN_GRACE_MS.*<= 2147483647/);
     assert.equal(loadConfig({ env: { CAPSTAN_SHUTDOWN_GRACE_MS: '2147483647' } }).shutdownGraceMs, 2147483647);

@@ -210,6 +210,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       throw new ConfigError(`invalid ${spec.env}: expected an http:// or https:// URL, got a ${value.split(':')[0] ?? ''}: one`);
     }
   }
+  // Paths are appended to it: a query or fragment would swallow them, and credentials would be handed to every client.
+  const publicUrl = out.publicUrl as string | null;
+  if (publicUrl !== null && (/[?#]/.test(publicUrl) || new URL(publicUrl).username !== '' || new URL(publicUrl).password !== '')) {
+    throw new ConfigError('invalid CAPSTAN_PUBLIC_URL: expected the base URL clients reach the server at, scheme://host[:port][/path], without a query, a fragment or user:password@');
+  }
   const redisUrl = out.redisUrl as string | null;
   if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('invalid CAPSTAN_REDIS_URL: expected a redis:// or rediss:// URL');
   if (typeof out.host === 'string' && !isIP(out.host) && !HOST_NAME.test(out.host)) throw new ConfigError(`invalid CAPSTAN_HOST ${JSON.stringify(out.host)}: expected an address to bind, e.g. 127.0.0.1, :: or a host name, or 0.0.0.0 for every interface`);
