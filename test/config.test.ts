@@ -171,6 +171,15 @@ describe('values forgotten or out of reach', () => {
     assert.equal(loadConfig({ env: { CAPSTAN_PUBLIC_URL: 'https://example.com/capstan/' } }).publicUrl, 'https://example.com/capstan');
   });
 
+  test('a realtime heartbeat must come before the idle timeout, or every quiet stream is closed; 0 (no heartbeat) is fine', () => {
+    for (const [heartbeat, idle] of [['100000', '50'], ['90000', '90000']]) {
+      rejects({ env: { CAPSTAN_REALTIME_HEARTBEAT_MS: heartbeat, CAPSTAN_REALTIME_IDLE_TIMEOUT_MS: idle } }, /^invalid CAPSTAN_REALTIME_HEARTBEAT_MS .*CAPSTAN_REALTIME_IDLE_TIMEOUT_MS/);
+    }
+    rejects({ env: { CAPSTAN_REALTIME_IDLE_TIMEOUT_MS: '20000' } }, /CAPSTAN_REALTIME_HEARTBEAT_MS 25000: expected below CAPSTAN_REALTIME_IDLE_TIMEOUT_MS \(20000\)/);
+    assert.equal(loadConfig({ env: { CAPSTAN_REALTIME_HEARTBEAT_MS: '0', CAPSTAN_REALTIME_IDLE_TIMEOUT_MS: '50' } }).realtimeHeartbeatMs, 0);
+    assert.equal(loadConfig({ env: { CAPSTAN_REALTIME_HEARTBEAT_MS: '49', CAPSTAN_REALTIME_IDLE_TIMEOUT_MS: '50' } }).realtimeHeartbeatMs, 49);
+  });
+
   test('a duration in milliseconds is at most what a timer can wait', () => {
     assert.throws(() => loadConfig({ env: { CAPSTAN_SHUTDOWN_GRACE_MS: '2147483648' } }), /CAPSTAN_SHUTDOWN_GRACE_MS.*<= 2147483647/);
     assert.equal(loadConfig({ env: { CAPSTAN_SHUTDOWN_GRACE_MS: '2147483647' } }).shutdownGraceMs, 2147483647);

@@ -210,6 +210,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       throw new ConfigError(`invalid ${spec.env}: expected an http:// or https:// URL, got a ${value.split(':')[0] ?? ''}: one`);
     }
   }
+  // A heartbeat is what keeps a quiet stream from counting as idle: one that comes later than the idle timeout closes every quiet stream.
+  if (out.realtimeHeartbeatMs !== 0 && (out.realtimeHeartbeatMs as number) >= (out.realtimeIdleTimeoutMs as number)) {
+    throw new ConfigError(`invalid CAPSTAN_REALTIME_HEARTBEAT_MS ${String(out.realtimeHeartbeatMs)}: expected below CAPSTAN_REALTIME_IDLE_TIMEOUT_MS (${String(out.realtimeIdleTimeoutMs)}), or 0 for no heartbeat; otherwise every quiet stream is closed as idle`);
+  }
   // Paths are appended to it: a query or fragment would swallow them, and credentials would be handed to every client.
   const publicUrl = out.publicUrl as string | null;
   if (publicUrl !== null && (/[?#]/.test(publicUrl) || new URL(publicUrl).username !== '' || new URL(publicUrl).password !== '')) {
