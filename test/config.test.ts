@@ -180,6 +180,20 @@ describe('values forgotten or out of reach', () => {
     assert.equal(loadConfig({ env: { CAPSTAN_REALTIME_HEARTBEAT_MS: '49', CAPSTAN_REALTIME_IDLE_TIMEOUT_MS: '50' } }).realtimeHeartbeatMs, 49);
   });
 
+  test('a PostgreSQL URL that does not parse says why, a port past 65535 by name, without showing the password', () => {
+    for (const port of ['99999', 'abc']) {
+      const e = rejects({ env: { CAPSTAN_DATABASE_URL: `postgres://u:pw-never-shown@127.0.0.1:${port}/db` } }, new RegExp(`^invalid CAPSTAN_DATABASE_URL: its port "${port}" is not a number from 0 to 65535$`));
+      assert.ok(!e.message.includes('pw-never-shown'));
+    }
+    rejects({ env: { CAPSTAN_DATABASE_URL: 'postgres://u@bad host/db' } }, /^invalid CAPSTAN_DATABASE_URL: it does not parse as a URL$/);
+  });
+
+  test('a config file\'s number or boolean of the wrong kind is shown as written', () => {
+    rejects({ env: {}, argv: ['--config', configFile({ port: 47301.5 })] }, /^invalid PORT \(config file\): expected an integer >= 0 and <= 65535, got 47301\.5$/);
+    rejects({ env: {}, argv: ['--config', configFile({ logLevel: true })] }, /got true$/);
+    rejects({ env: {}, argv: ['--config', configFile({ adminToken: 12345 })] }, /CAPSTAN_ADMIN_TOKEN .*got "\*\*\*"$/);
+  });
+
   test('a duration in milliseconds is at most what a timer can wait', () => {
     assert.throws(() => loadConfig({ env: { CAPSTAN_SHUTDOWN_GRACE_MS: '2147483648' } }), /CAPSTAN_SHUTDOWN_GRACE_MS.*<= 2147483647/);
     assert.equal(loadConfig({ env: { CAPSTAN_SHUTDOWN_GRACE_MS: '2147483647' } }).shutdownGraceMs, 2147483647);

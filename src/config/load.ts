@@ -97,7 +97,8 @@ function inRange(spec: OptionSpec, n: number): boolean {
 
 function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
   const fail = (): never => {
-    const shown = typeof raw === 'string' ? JSON.stringify(spec.secret ? '***' : raw) : typeof raw;
+    // A number or boolean from a config file is shown as written (47301.5), other JSON by its kind.
+    const shown = spec.secret ? '"***"' : typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean' ? JSON.stringify(raw) : Array.isArray(raw) ? 'an array' : typeof raw;
     throw new ConfigError(`invalid ${spec.env} (${source}): expected ${describe(spec)}, got ${shown}`);
   };
   if (raw === null) return spec.default === null ? null : fail();
@@ -200,7 +201,13 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   // A URL of another scheme would not pick another store: it would quietly run on the local SQLite file.
   const databaseUrl = out.databaseUrl as string | null;
-  if (databaseUrl !== null && !(/^postgres(ql)?:\/\/./.test(databaseUrl) && URL.canParse(databaseUrl)) && !/^sqlite:./.test(databaseUrl)) {
+  if (databaseUrl !== null && /^postgres(ql)?:\/\/./.test(databaseUrl) && !URL.canParse(databaseUrl)) {
+    // The authority's port is the usual slip; the value itself is not shown, as it may hold a password.
+    const port = /^[^:]+:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/?#]*):([^/?#]*)/.exec(databaseUrl)?.[1];
+    const why = port !== undefined && !(/^\d+$/.test(port) && Number(port) <= 65535) ? `its port ${JSON.stringify(port)} is not a number from 0 to 65535` : 'it does not parse as a URL';
+    throw new ConfigError(`invalid CAPSTAN_DATABASE_URL: ${why}`);
+  }
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\/./.test(databaseUrl) && !/^sqlite:./.test(databaseUrl)) {
     throw new ConfigError('invalid CAPSTAN_DATABASE_URL: expected a postgres:// (or postgresql://) URL, or sqlite:<path>');
   }
   // These are fetched over HTTP (or handed to browsers): another scheme would only fail later, elsewhere.
