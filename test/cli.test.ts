@@ -5,6 +5,7 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { nodeRepo, openStorage } from '../src/storage/index.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { tempDir } from './helpers/server.js';
@@ -126,15 +127,14 @@ describe('capstan config and configuration errors', () => {
     }));
   });
 
-  test('a port already taken: serve exits 1 naming it, having claimed no work and left no node listed', async () => {
+  test('a port already taken: serve exits 2 naming PORT and CAPSTAN_HOST, having claimed no work and left no node listed', async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     try {
       const dir = dataDir();
       const port = String((taken.address() as AddressInfo).port);
       const result = await runCli(['serve'], { CAPSTAN_DATA_DIR: dir, PORT: port, CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'info', CAPSTAN_DEV_CREDENTIALS: 'false' });
-      assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /EADDRINUSE/);
+      assertConfigError({ ...result, stdout: '' }, new RegExp(`^capstan: PORT ${port} on CAPSTAN_HOST 127\\.0\\.0\\.1 is already in use`));
       assert.doesNotMatch(result.stdout + result.stderr, /workflow workers started|capstan listening/);
       const storage = openStorage(null, dir);
       try {
@@ -145,6 +145,40 @@ describe('capstan config and configuration errors', () => {
     } finally {
       taken.close();
     }
+  });
+
+  test('a start that fails on what a setting names exits 2 with one line naming it: a host the system will not bind, a data directory that is a file, a file that is no database', async () => {
+    const dir = dataDir();
+    assertConfigError(await runCli(['config'], { CAPSTAN_DATA_DIR: dir, CAPSTAN_HOST: 'fe80::1' }), /^capstan: invalid CAPSTAN_HOST "fe80::1": the system refuses to bind it/);
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    assertConfigError(await runCli(['serve'], { CAPSTAN_DATA_DIR: file, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'error' }), /^capstan: invalid CAPSTAN_DATA_DIR ".*a-file": a file stands where a directory must be \(.*a-file\/capstan\.db\)$/);
+    const garbage = dataDir();
+    writeFileSync(join(garbage, 'capstan.db'), Buffer.alloc(8192, 7));
+    assertConfigError(await runCli(['migrate'], { CAPSTAN_DATA_DIR: garbage }), /^capstan: invalid CAPSTAN_DATA_DIR .*capstan\.db is not an SQLite database/);
+  });
+
+  test('a database migrated by a newer Capstan says so, exit 1', async () => {
+    const dir = dataDir();
+    json(await runCli(['migrate'], { CAPSTAN_DATA_DIR: dir }));
+    const storage = openStorage(null, dir);
+    try {
+      await sql`insert into kysely_migration (name, timestamp) values ('9999-future', '2030-01-01T00:00:00.000Z')`.execute(storage.db);
+    } finally {
+      await storage.close();
+    }
+    const result = await runCli(['migrate'], { CAPSTAN_DATA_DIR: dir });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^capstan: the database was migrated by a newer version of Capstan \(its migration 9999-future is unknown to this one\)/);
+  });
+
+  test('a PostgreSQL database that does not exist names CAPSTAN_DATABASE_URL and its host, not the password', async () => {
+    const url = new URL(process.env.CAPSTAN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+    url.password = 'pw-never-shown';
+    url.pathname = '/capstan_no_such_database';
+    const result = await runCli(['migrate'], { CAPSTAN_DATA_DIR: dataDir(), CAPSTAN_DATABASE_URL: url.toString(), CAPSTAN_STARTUP_WAIT_MS: '0' });
+    assertConfigError(result, new RegExp(`^capstan: invalid CAPSTAN_DATABASE_URL \\(PostgreSQL at ${url.host.replaceAll('.', '\\.')}/capstan_no_such_database\\): database "capstan_no_such_database" does not exist$`));
+    assert.ok(!result.stderr.includes('pw-never-shown'));
   });
 
   test('an unknown flag exits 2 naming it', async () => {

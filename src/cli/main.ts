@@ -4,6 +4,7 @@
 import { checkServeConfig, ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, shortAdminToken, type Config } from '../config/index.js';
 import { AppError } from '../http/index.js';
 import { ADMIN_USAGE } from './admin-usage.js';
+import { explainStartFailure, listenRefusal } from './start-failure.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: capstan [serve] | migrate | config | admin <resource> <action> [--flags]
@@ -42,7 +43,7 @@ async function serve(config: Config): Promise<void> {
   try {
     await server.listen();
   } catch (e) {
-    const refusal = hostRefusal(config.host, e);
+    const refusal = listenRefusal(config.host, config.port, e);
     if (refusal) {
       await server.close();
       throw refusal;
@@ -52,13 +53,6 @@ async function serve(config: Config): Promise<void> {
   if (shortAdminToken(config)) server.ctx.logger.warn('CAPSTAN_ADMIN_TOKEN is shorter than 16 characters: fine on your own machine, refused in production and scaled mode; use a long random token (openssl rand -hex 32)');
   if (server.devCredentialsPath) process.stdout.write(`Demo credentials written to ${server.devCredentialsPath}\n`);
   installSignalHandlers(server.ctx.logger, () => server.close());
-}
-
-/** A host name that does not resolve, or an address no interface of this machine has: the setting, not the run. */
-function hostRefusal(host: string, e: unknown): ConfigError | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
-  if (code !== 'ENOTFOUND' && code !== 'EADDRNOTAVAIL') return undefined;
-  return new ConfigError(`invalid CAPSTAN_HOST ${JSON.stringify(host)}: ${code === 'ENOTFOUND' ? 'the name does not resolve' : 'no interface of this machine has that address'}`);
 }
 
 /**
@@ -83,7 +77,7 @@ async function checkHostBindable(host: string): Promise<void> {
       probe.listen(0, host, resolve);
     });
   } catch (e) {
-    throw hostRefusal(host, e) ?? e;
+    throw listenRefusal(host, 0, e) ?? e;
   } finally {
     probe.close();
   }
@@ -103,6 +97,14 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const config = loadConfig({ argv: configArgv });
+  try {
+    await run(command, rest, own, config);
+  } catch (e) {
+    throw (await explainStartFailure(config, e)) ?? e;
+  }
+}
+
+async function run(command: string, rest: readonly string[], own: ReadonlyMap<string, string>, config: Config): Promise<void> {
   switch (command) {
     case 'serve':
       refuseOwnFlags(own);

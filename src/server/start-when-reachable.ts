@@ -1,7 +1,7 @@
 // `serve` started while PostgreSQL or Redis cannot be reached (restarting, failing over, not up yet
 // beside it): the start is tried again until they answer, within CAPSTAN_STARTUP_WAIT_MS, instead of
 // the process exiting at the first refused connection and leaving the node down. Anything else (a
-// bad migration, a wrong password) fails at once.
+// bad migration, a wrong password, a full local disk) fails at once.
 import type { Config } from '../config/index.js';
 import type { Logger } from '../http/index.js';
 import { RedisUnavailableError } from '../redis/connect.js';
@@ -12,8 +12,10 @@ import { createServer, type CapstanServer } from './create-server.js';
 const retryDelayMs = (attempt: number): number => Math.min(5_000, 1_000 * attempt);
 
 /** The dependency a failed start could not reach, or undefined when the failure is not an outage. */
-function unreachable(e: unknown): 'storage' | 'redis' | undefined {
+export function unreachable(e: unknown): 'storage' | 'redis' | undefined {
   if (e instanceof RedisUnavailableError) return 'redis';
+  // A full local disk does not free itself as a restarting database comes back: waiting only hides it.
+  if ((e as { code?: unknown } | null)?.code === 'SQLITE_FULL') return undefined;
   return isStorageUnavailable(e) ? 'storage' : undefined;
 }
 

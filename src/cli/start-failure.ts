@@ -1,0 +1,86 @@
+// A start that fails on what a setting names (a port taken, a data directory that is a file, a
+// database that does not exist) is told as one line naming the setting, exit 2, as a bad value is;
+// one that fails on the machine (a full disk) says so in one line. The system's own message names
+// neither, and an operator reading `listen EADDRINUSE` or `file is not a database` has to guess.
+import { resolve, sep } from 'node:path';
+import { ConfigError, type Config } from '../config/index.js';
+
+interface SystemError {
+  readonly code?: unknown;
+  readonly syscall?: unknown;
+  readonly path?: unknown;
+  readonly message: string;
+}
+
+const systemError = (e: unknown): SystemError | undefined => (e instanceof Error ? (e as SystemError) : undefined);
+
+/** A bind that failed on CAPSTAN_HOST or PORT, named; undefined for any other failure. */
+export function listenRefusal(host: string, port: number, e: unknown): ConfigError | undefined {
+  const err = systemError(e);
+  const at = `PORT ${port} on CAPSTAN_HOST ${host}`;
+  switch (err?.code) {
+    case 'ENOTFOUND':
+      return new ConfigError(`invalid CAPSTAN_HOST ${JSON.stringify(host)}: the name does not resolve`);
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`invalid CAPSTAN_HOST ${JSON.stringify(host)}: no interface of this machine has that address`);
+    case 'EINVAL':
+      // Linux refuses a link-local IPv6 address without the interface it belongs to.
+      return new ConfigError(`invalid CAPSTAN_HOST ${JSON.stringify(host)}: the system refuses to bind it${/^fe[89ab]/i.test(host) && !host.includes('%') ? ' (a link-local IPv6 address needs its interface, e.g. fe80::1%eth0)' : ''}`);
+    case 'EADDRINUSE':
+      return new ConfigError(`${at} is already in use by another process: stop it, or choose another PORT`);
+    case 'EACCES':
+      return err.syscall === 'listen' ? new ConfigError(`${at} may not be bound by this user (ports below 1024 need root or CAP_NET_BIND_SERVICE): choose another PORT`) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Why a file or directory could not be made or written, in words. */
+const FILE_REASONS: Readonly<Record<string, string>> = {
+  ENOTDIR: 'a file stands where a directory must be',
+  EEXIST: 'a file stands where a directory must be',
+  EROFS: 'it is on a read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  SQLITE_CANTOPEN: 'SQLite cannot open the database file there',
+};
+
+/**
+ * The failure of `serve`, `migrate` or `admin` told in the words of the setting it came from, or
+ * undefined when it is none of those known here (it is then shown as it is). Never shows a password.
+ */
+export async function explainStartFailure(config: Config, e: unknown): Promise<Error | undefined> {
+  const err = systemError(e);
+  if (err === undefined || e instanceof ConfigError) return undefined;
+  const listen = err.syscall === 'listen' || err.syscall === 'getaddrinfo' ? listenRefusal(config.host, config.port, e) : undefined;
+  if (listen) return listen;
+  const { driverFor, sqlitePath } = await import('../storage/index.js');
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (driverFor(config.databaseUrl) === 'postgres') {
+    const where = postgresLocation(config.databaseUrl ?? '');
+    // 3D000: no such database; class 28: the role, its password or pg_hba refused the login.
+    if (code === '3D000' || code.startsWith('28')) return new ConfigError(`invalid CAPSTAN_DATABASE_URL (PostgreSQL at ${where}): ${err.message}`);
+    if (/^SASL: .*password must be a string/.test(err.message)) return new ConfigError(`invalid CAPSTAN_DATABASE_URL (PostgreSQL at ${where}): the server asks for a password and the URL gives none`);
+    return undefined;
+  }
+  const dbFile = sqlitePath(config.databaseUrl, config.dataDir);
+  const setting = config.databaseUrl === null ? `CAPSTAN_DATA_DIR ${JSON.stringify(config.dataDir)}` : 'CAPSTAN_DATABASE_URL';
+  if (code === 'SQLITE_NOTADB') return new ConfigError(`invalid ${setting}: ${dbFile} is not an SQLite database (a damaged file, or another program's)`);
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new Error(`the disk holding ${typeof err.path === 'string' ? err.path : dbFile} is full: free some space, then start again`);
+  const reason = FILE_REASONS[code];
+  if (reason === undefined) return undefined;
+  const path = typeof err.path === 'string' ? err.path : dbFile;
+  const underDataDir = path === resolve(config.dataDir) || path.startsWith(resolve(config.dataDir) + sep);
+  if (path === dbFile || underDataDir) return new ConfigError(`invalid ${underDataDir ? `CAPSTAN_DATA_DIR ${JSON.stringify(config.dataDir)}` : setting}: ${reason} (${path})`);
+  return undefined;
+}
+
+/** host:port/database of a PostgreSQL URL, without its user or password. */
+function postgresLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return 'the configured address';
+  }
+}
