@@ -137,6 +137,25 @@ describe('values forgotten or out of reach', () => {
     assert.equal(loadConfig({ env: { CAPSTAN_S3_KEY_PREFIX: '' } }).blobS3KeyPrefix, '', 'an option whose default is empty takes empty');
   });
 
+  test('a value left blank is the option unset where its default is unset, and refused where it has one, for every type', () => {
+    for (const blank of ['', '  ']) {
+      for (const o of OPTIONS) {
+        if (o.type === 'list') continue;
+        if (o.default === null || o.default === '') assert.equal(loadConfig({ env: { [o.env]: blank } })[o.key], o.default, `${o.env}=${JSON.stringify(blank)}`);
+        else rejects({ env: { [o.env]: blank } }, new RegExp(`^invalid ${o.env}`));
+      }
+    }
+    assert.equal(loadConfig({ env: { CAPSTAN_OCR_WORKERS: '', CAPSTAN_BLOB_HASH_THREADS: '' } }).ocrWorkers, null);
+    assert.equal(loadConfig({ env: { CAPSTAN_CONSOLE_DIR: '  ' } }).consoleDir, null, 'spaces only are no folder');
+    rejects({ env: { CAPSTAN_DATA_DIR: '  ' } }, /^invalid CAPSTAN_DATA_DIR: expected a directory path$/);
+  });
+
+  test('a boolean is true or false, or 1 or 0, as its error says', () => {
+    assert.equal(loadConfig({ env: { CAPSTAN_CHECK_RESPONSES: '1' } }).checkResponses, true);
+    assert.equal(loadConfig({ env: { CAPSTAN_CHECK_RESPONSES: '0' } }).checkResponses, false);
+    rejects({ env: { CAPSTAN_CHECK_RESPONSES: 'yes' } }, /^invalid CAPSTAN_CHECK_RESPONSES \(environment\): expected true or false \(or 1 or 0\), got "yes"$/);
+  });
+
   test('an integer past the largest exact one names the bound it broke', () => {
     for (const value of ['9007199254740992', '99999999999999999999']) {
       assert.throws(() => loadConfig({ env: { CAPSTAN_BODY_LIMIT_BYTES: value } }), (e: unknown) => e instanceof ConfigError && /expected an integer >= 1024 and <= 9007199254740991/.test(e.message), value);

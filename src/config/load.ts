@@ -76,7 +76,7 @@ function describe(spec: OptionSpec): string {
     case 'int':
       return `an integer${range(spec)}`;
     case 'bool':
-      return 'true or false';
+      return 'true or false (or 1 or 0)';
     case 'enum':
       return `one of ${(spec.values ?? []).join(', ')}`;
     case 'list':
@@ -102,6 +102,13 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
     throw new ConfigError(`invalid ${spec.env} (${source}): expected ${describe(spec)}, got ${shown}`);
   };
   if (raw === null) return spec.default === null ? null : fail();
+  // A value left blank (empty, or spaces only) sets nothing: the option stays unset where it has no
+  // default, empty where its default is empty, and is refused where it has any other default (a
+  // variable left blank is a mistake). A list's empty value is a value, the empty list.
+  if (typeof raw === 'string' && raw.trim() === '' && spec.type !== 'list') {
+    if (spec.default === null || spec.default === '') return spec.default;
+    return SPELLED_OUT_EMPTY.has(spec.key) ? '' : fail();
+  }
   switch (spec.type) {
     case 'int': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
@@ -124,7 +131,6 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
     }
     case 'url': {
       if (typeof raw !== 'string') return fail();
-      if (raw === '') return spec.default === null ? null : fail();
       try {
         new URL(raw);
       } catch {
@@ -133,10 +139,7 @@ function coerce(spec: OptionSpec, raw: unknown, source: string): unknown {
       return raw.replace(/\/+$/, '');
     }
     default:
-      if (typeof raw !== 'string') return fail();
-      if (raw === '' && spec.default === null) return null;
-      if (raw.trim() === '' && nonEmpty(spec) && !SPELLED_OUT_EMPTY.has(spec.key)) return fail();
-      return raw;
+      return typeof raw === 'string' ? raw : fail();
   }
 }
 
