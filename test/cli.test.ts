@@ -1,7 +1,7 @@
 // The real `capstan` CLI in child processes: config (masked), configuration errors (exit 2, one line),
 // migrate, and the offline admin commands printing JSON (a JSON error: exit 2 for bad usage, 1 for a refused operation).
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -267,5 +267,46 @@ describe('capstan migrate and capstan admin', () => {
     assert.equal(json(await runCli(['admin', 'orgs', 'get', '--org', String(org.id)], env)).credits_micro, 100, 'nothing refused was stored');
     // `--admin-token $EMPTY`: the shell drops the empty value, and the next flag follows.
     assertConfigError(await runCli(['serve', '--admin-token', '--port', '0'], env), /--admin-token needs a value/);
+  });
+});
+
+describe('capstan usage', () => {
+  test('a flag given twice, or a word no command takes, is bad usage (exit 2), not last-wins or ignored; nothing is created', async () => {
+    const dir = dataDir();
+    const env = { CAPSTAN_DATA_DIR: dir };
+    const [port, portEq, name, extra, adminExtra, empty] = await Promise.all([
+      runCli(['config', '--port', '1', '--port', '2'], env),
+      runCli(['config', '--port=1', '--port', '2'], env),
+      runCli(['admin', 'orgs', 'create', '--name', 'First', '--name', 'Second'], env),
+      runCli(['config', 'extra'], env),
+      runCli(['admin', 'orgs', 'create', '--name', 'X', 'extra'], env),
+      runCli([''], env),
+    ]);
+    assertConfigError(port, /^capstan: flag --port is given more than once/);
+    assertConfigError(portEq, /^capstan: flag --port is given more than once/);
+    assert.match(assertAdminError(name, 'invalid_request', 2).error, /flag --name is given more than once/);
+    assertConfigError(extra, /^capstan: unexpected argument "extra" after capstan config/);
+    assert.match(assertAdminError(adminExtra, 'invalid_request', 2).error, /unexpected argument "extra" after capstan admin orgs create/);
+    assertConfigError(empty, /^capstan: unknown command ""/);
+    assert.deepEqual(json(await runCli(['admin', 'orgs', 'list'], env)).data, [], 'no organization was created');
+  });
+
+  test('-h, --help and help print the usage; --version and version print the version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const env = { CAPSTAN_DATA_DIR: dataDir() };
+    const answers = await Promise.all([['-h'], ['--help'], ['help'], ['config', '-h'], ['--version'], ['version']].map((argv) => runCli(argv, env)));
+    for (const res of answers.slice(0, 4)) {
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, /^usage: capstan /);
+    }
+    for (const res of answers.slice(4)) {
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout, `capstan ${version}\n`);
+    }
+  });
+
+  test('a contact token for a hub that does not exist says the hub is not found', async () => {
+    const res = await runCli(['admin', 'contacts', 'token', '--hub', 'hub_missing', '--contact', 'ctc_missing'], { CAPSTAN_DATA_DIR: dataDir() });
+    assert.equal(assertAdminError(res, 'not_found', 1).error, 'Hub not found');
   });
 });

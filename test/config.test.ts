@@ -224,6 +224,11 @@ describe('unknown and unreadable sources', () => {
     rejects({ env: {}, argv: ['--config', configFile({ port: 9000, prot: 9001 })] }, /unknown option "prot"/);
   });
 
+  test('a flag given twice is refused, not last-wins', () => {
+    rejects({ env: {}, argv: ['--port', '1', '--port', '2'] }, /^flag --port is given more than once: give it once$/);
+    rejects({ env: {}, argv: ['--config=a.json', '--config', 'b.json'] }, /^flag --config is given more than once/);
+  });
+
   test('an unknown flag', () => {
     rejects({ env: {}, argv: ['--prot', '9000'] }, /unknown flag --prot/);
   });

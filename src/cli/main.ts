@@ -1,21 +1,24 @@
 #!/usr/bin/env node
-// `capstan serve | migrate | config | admin …`. Exit codes: 0 ok, 1 operation failed, 2 bad configuration or usage
+// `capstan serve | migrate | config | admin … | help | version`. Exit codes: 0 ok, 1 operation failed, 2 bad configuration or usage
 // (an admin command's missing or malformed flag included).
-import { checkServeConfig, ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, shortAdminToken, type Config } from '../config/index.js';
+import { checkServeConfig, ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, repeatedFlag, shortAdminToken, type Config } from '../config/index.js';
 import { AppError } from '../http/index.js';
 import { ADMIN_USAGE } from './admin-usage.js';
 import { explainStartFailure, listenRefusal } from './start-failure.js';
 import { UsageError } from './usage-error.js';
 
-const USAGE = `usage: capstan [serve] | migrate | config | admin <resource> <action> [--flags]
-Configuration flags (any command): --config file.json ${OPTIONS.map((o) => o.flag).join(' ')}
+const USAGE = `usage: capstan [serve] | migrate | config | admin <resource> <action> [--flags] | help (-h, --help) | version (--version)
+Configuration flags (any command, each at most once): --config file.json ${OPTIONS.map((o) => o.flag).join(' ')}
 
 ${ADMIN_USAGE}`;
 
 const CONFIG_FLAGS = new Set<string>(['--config', ...OPTIONS.map((o) => o.flag)]);
 
+/** The words each command takes after its name: admin's resource and action, none for the others. */
+const COMMAND_WORDS: Readonly<Record<string, number>> = { serve: 0, migrate: 0, config: 0, admin: 2 };
+
 function splitArgs(argv: readonly string[]) {
-  const { flags, positionals, bare } = parseArgs(argv);
+  const { flags, positionals, bare, repeated } = parseArgs(argv);
   const configArgv: string[] = [];
   const own = new Map<string, string>();
   for (const [k, v] of flags) {
@@ -23,7 +26,7 @@ function splitArgs(argv: readonly string[]) {
     if (CONFIG_FLAGS.has(k)) configArgv.push(bare.has(k) ? k : `${k}=${v}`);
     else own.set(k, v);
   }
-  return { configArgv, own, positionals };
+  return { configArgv, own, positionals, repeated };
 }
 
 function print(value: unknown): void {
@@ -90,12 +93,24 @@ function refuseOwnFlags(own: ReadonlyMap<string, string>): void {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const { configArgv, own, positionals } = splitArgs(argv);
+  const { configArgv, own, positionals, repeated } = splitArgs(argv);
   const [command = 'serve', ...rest] = positionals;
-  if (own.has('--help') || command === 'help') {
+  if (own.has('--help') || positionals.includes('-h') || command === 'help') {
     process.stdout.write(USAGE + '\n');
     return;
   }
+  if (own.has('--version') || command === 'version') {
+    process.stdout.write(`capstan ${(await import('../util/version.js')).VERSION}\n`);
+    return;
+  }
+  const words = COMMAND_WORDS[command];
+  if (words === undefined) throw new ConfigError(`unknown command ${JSON.stringify(command)}; try capstan help`);
+  // An admin command's own words are its usage, answered as JSON like its other usage errors.
+  const misuse = (message: string) => (command === 'admin' ? new UsageError(message) : new ConfigError(message));
+  const [twice] = repeated;
+  if (twice !== undefined) throw CONFIG_FLAGS.has(twice) ? new ConfigError(repeatedFlag(twice)) : misuse(repeatedFlag(twice));
+  // A stray word is a value whose flag was forgotten, or a quoting slip: running without it would guess.
+  if (rest.length > words) throw misuse(`unexpected argument ${JSON.stringify(rest[words])} after capstan ${[command, ...rest.slice(0, words)].join(' ')}; try capstan help`);
   const config = loadConfig({ argv: configArgv });
   try {
     await run(command, rest, own, config);
@@ -130,8 +145,6 @@ async function run(command: string, rest: readonly string[], own: ReadonlyMap<st
     case 'admin':
       print(await (await import('./admin.js')).runAdmin(config, rest, own));
       return;
-    default:
-      throw new ConfigError(`unknown command "${command}"; try capstan help`);
   }
 }
 

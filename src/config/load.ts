@@ -39,6 +39,8 @@ export interface ParsedArgs {
   readonly positionals: readonly string[];
   /** Flags given without a value (`--switch`, or `--name` followed by another flag or nothing). */
   readonly bare: ReadonlySet<string>;
+  /** Flags given more than once: which one was meant is a guess, so they are refused, not last-wins. */
+  readonly repeated: ReadonlySet<string>;
 }
 
 /** Splits `--name value`, `--name=value` and bare `--switch` (value "true") from positionals. */
@@ -46,6 +48,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags = new Map<string, string>();
   const positionals: string[] = [];
   const bare = new Set<string>();
+  const repeated = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) {
@@ -53,6 +56,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       continue;
     }
     const eq = arg.indexOf('=');
+    if (flags.has(eq > 0 ? arg.slice(0, eq) : arg)) repeated.add(eq > 0 ? arg.slice(0, eq) : arg);
     if (eq > 0) {
       flags.set(arg.slice(0, eq), arg.slice(eq + 1));
     } else if (i + 1 < argv.length && !(argv[i + 1] ?? '').startsWith('--')) {
@@ -62,8 +66,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       bare.add(arg);
     }
   }
-  return { flags, positionals, bare };
+  return { flags, positionals, bare, repeated };
 }
+
+export const repeatedFlag = (flag: string): string => `flag ${flag} is given more than once: give it once`;
 
 function range(spec: OptionSpec): string {
   // Every integer has an upper bound, the largest JavaScript counts exactly when no smaller one is set.
@@ -174,7 +180,9 @@ function readConfigFile(path: string): Record<string, unknown> {
 
 export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? process.env;
-  const { flags, bare } = parseArgs(sources.argv ?? []);
+  const { flags, bare, repeated } = parseArgs(sources.argv ?? []);
+  const [twice] = repeated;
+  if (twice !== undefined) throw new ConfigError(repeatedFlag(twice));
   if (bare.has('--config')) throw new ConfigError('flag --config needs a value: the path of a JSON file');
   const configPath = flags.get('--config') ?? env.CAPSTAN_CONFIG;
   const file = configPath ? readConfigFile(configPath) : {};

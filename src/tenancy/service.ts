@@ -225,8 +225,10 @@ export class TenancyService {
 
   async getContact(hubId: string, contactId: string): Promise<Contact> {
     const contact = await this.storage.hubs.getContact(hubId, contactId);
-    if (!contact) throw new AppError('not_found', 'Contact not found');
-    return contact;
+    if (contact) return contact;
+    // Only on a miss: a hub that does not exist is what the caller got wrong, not its contact.
+    await this.getHub(hubId);
+    throw new AppError('not_found', 'Contact not found');
   }
 
   /** A signed contact access token for the hub's member APIs and its realtime stream. */
