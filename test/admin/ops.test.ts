@@ -272,14 +272,20 @@ describe('admin operations', () => {
 
     test('attempts run out: retryable; the retry charges again (402 when short, nothing changes), goes back to processing and completes', async () => {
       const { workflows, blobs } = s.server.ctx;
-      // The workers stop while the document is uploaded and its file removed: its ocr stage then throws.
+      // The workers stop while the document is uploaded, and its file then fails to read with an error
+      // worth retrying, until the operator has dealt with it: its ocr stage throws on every attempt.
+      // (A file gone from the store fails document_missing for good at once: test/documents/missing-file.)
       await workflows.stop();
       const up = await org.call('POST', '/upload', { file_base64: b64(pdf), file_name: 'lost.pdf' });
       assert.equal(up.status, 201, JSON.stringify(up.body));
       const documentId = up.body.document_id as string;
       const runId = up.body.workflow_id as string;
       const key = `documents/${org.id}/${documentId}/source`;
-      await blobs.delete(key);
+      const get = blobs.get.bind(blobs);
+      blobs.get = async (k, ...rest) => {
+        if (k === key) throw new Error('the disk returned garbage');
+        return get(k, ...rest);
+      };
       const charged = await balance();
       const inFlight = await workOf(runId, 'status=in_flight');
       assert.equal(inFlight?.status, 'queued');
@@ -306,7 +312,7 @@ describe('admin operations', () => {
       assert.equal((await org.call('GET', `/status/${documentId}`)).body.status, 'failed');
       await s.admin('POST', `/orgs/${org.id}/credits`, { amount_micro: held - price + 1 });
 
-      await blobs.put(key, Buffer.from(pdf), { contentType: 'application/pdf' });
+      blobs.get = get;
       const retried = await s.admin('POST', `/work/${runId}/retry`);
       assert.equal(retried.status, 200, JSON.stringify(retried.body));
       assert.equal(retried.body.run_id, runId);
