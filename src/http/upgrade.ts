@@ -70,7 +70,7 @@ export class UpgradeRouter {
   private check: UpgradeCheck = async () => undefined;
   // Capstan's sockets speak no subprotocol: one a client offers is not echoed as if they did (RFC 6455
   // §4.2.2), where `ws` would pick the first offered.
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false, handleProtocols: () => false });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false, handleProtocols: () => false, autoPong: false });
 
   constructor(
     private readonly logger: Logger,
@@ -172,7 +172,7 @@ export class UpgradeRouter {
     guards.set(ws, guard);
     ws.on('error', onGuardedError);
     ws.on('message', onGuardedMessage);
-    ws.on('ping', onGuardedFrame);
+    ws.on('ping', onGuardedPing);
     ws.on('pong', onGuardedFrame);
     return guard;
   }
@@ -199,6 +199,11 @@ function onGuardedMessage(this: WebSocket, data: RawData, isBinary: boolean): vo
 
 function onGuardedFrame(this: WebSocket): void {
   guards.get(this)?.count();
+}
+
+/** A ping is answered only within the rate: the one past it gets the close instead of a pong. */
+function onGuardedPing(this: WebSocket, data: Buffer): void {
+  if (guards.get(this)?.count() !== false && this.readyState === WebSocket.OPEN) this.pong(data);
 }
 
 /** One accepted socket's rate bound and message handler. */

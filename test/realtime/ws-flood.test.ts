@@ -110,4 +110,14 @@ describe('WebSocket message floods', () => {
     }
     assert.equal(await pinger.closed, 1008);
   });
+
+  test('a ping past the bound gets no pong: the socket closes instead', async () => {
+    const pinger = await connect(`${wsBase()}/api/v1/ws/pongs?token=${org.apiKey}`);
+    let pongs = 0;
+    pinger.ws.on('pong', () => pongs++);
+    // The burst is the per-second bound (50): one write of 51 pings, the last over it.
+    for (let i = 0; i < 51; i++) pinger.ws.ping();
+    assert.equal(await pinger.closed, 1008);
+    assert.equal(pongs, 50, 'every ping within the bound has its pong, the one past it none');
+  });
 });
