@@ -53,9 +53,22 @@ export interface UpgradeOptions {
   readonly maxMessagesPerSecond: number;
   /** CAPSTAN_ADMIN_TOKEN, never taken for a request id. */
   readonly adminToken: string | null;
+  /** Told of each upgrade's answer (101, or the refusal's status), as a request's is logged and counted. */
+  readonly onAnswered?: (answer: UpgradeAnswer) => void;
+}
+
+export interface UpgradeAnswer {
+  readonly req: IncomingMessage;
+  readonly status: number;
+  /** The socket route's name (`/ws/status`), or `unmatched`. */
+  readonly route: string;
+  /** From the upgrade request's arrival to its answer. */
+  readonly ms: number;
 }
 
 interface Route {
+  /** As the request log and metrics name it. */
+  readonly name: string;
   readonly pattern: RegExp;
   readonly handler: UpgradeHandler;
 }
@@ -83,13 +96,23 @@ export class UpgradeRouter {
       const refusal = req.method !== 'GET'
         ? new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' })
         : new AppError('invalid_request', `The WebSocket handshake is not valid: ${err.message}`, /Version/.test(err.message) ? { 'Sec-WebSocket-Version': '13, 8' } : {});
-      refuseUpgrade(socket, refusal, requestIdOf(req, this.options.adminToken));
+      this.refuse(req, socket, refusal, routeOf(req) ?? 'unmatched', startedAt(req));
     });
   }
 
-  /** `pattern` is matched against the path as sent, without its query string. */
-  add(pattern: RegExp, handler: UpgradeHandler): void {
-    this.routes.push({ pattern, handler });
+  /** `pattern` is matched against the path as sent, without its query string; `name` is the route's in logs. */
+  add(name: string, pattern: RegExp, handler: UpgradeHandler): void {
+    this.routes.push({ name, pattern, handler });
+  }
+
+  /** Refuses the upgrade, telling `onAnswered`. */
+  private refuse(req: IncomingMessage, socket: Duplex, error: AppError, route: string, started: number): void {
+    refuseUpgrade(socket, error, requestIdOf(req, this.options.adminToken));
+    this.answered(req, error.status, route, started);
+  }
+
+  private answered(req: IncomingMessage, status: number, route: string, started: number): void {
+    this.options.onAnswered?.({ req, status, route, ms: performance.now() - started });
   }
 
   setCheck(check: UpgradeCheck): void {
@@ -98,6 +121,7 @@ export class UpgradeRouter {
 
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      arrivals.set(req, performance.now());
       // Node hands over the raw socket without its HTTP error listener: a reset must end it alone.
       socket.on('error', destroyOnError);
       // An upgrade pipelined behind other requests is answered after them, in order.
@@ -107,6 +131,7 @@ export class UpgradeRouter {
   }
 
   private serve(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer, pipelined: boolean): void {
+    const started = startedAt(req);
     // The absolute form (`GET http://host/path`), which a server must accept (RFC 9112 §3.2.2), is its path.
     const raw = (req.url ?? '/').replace(/^https?:\/\/[^/?#]*/i, '') || '/';
     const queryAt = raw.indexOf('?');
@@ -117,18 +142,19 @@ export class UpgradeRouter {
     // the path's HTTP route answers it (a 404 where there is none, a 426 on a WebSocket path).
     if (!route || !target) {
       const refused = serveIgnoringUpgrade(server, req, socket, head);
-      if (refused !== undefined) refuseUpgrade(socket, new AppError('invalid_request', refused), requestIdOf(req, this.options.adminToken));
+      if (refused !== undefined) this.refuse(req, socket, new AppError('invalid_request', refused), 'unmatched', started);
       return;
     }
+    routes.set(req, route.name);
     // A socket is not opened behind other requests: no client pipelines one, and the socket Node hands
     // over there has its reading stopped behind the answers it waited for. It is refused, as a
     // pipelined stream is.
-    if (pipelined) return refuseUpgrade(socket, new AppError('invalid_request', 'A WebSocket upgrade cannot be pipelined behind other requests: open it on a connection of its own'), requestIdOf(req, this.options.adminToken));
+    if (pipelined) return this.refuse(req, socket, new AppError('invalid_request', 'A WebSocket upgrade cannot be pipelined behind other requests: open it on a connection of its own'), route.name, started);
     // Refused before any credential is read or any connection slot taken.
-    if (req.method !== 'GET') return refuseUpgrade(socket, new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' }), requestIdOf(req, this.options.adminToken));
+    if (req.method !== 'GET') return this.refuse(req, socket, new AppError('method_not_allowed', 'A WebSocket upgrade is a GET request', { Allow: 'GET' }), route.name, started);
     // The query is held to the rule every HTTP route holds it to.
     const badQuery = malformedQuery(raw);
-    if (badQuery !== undefined) return refuseUpgrade(socket, new AppError('invalid_request', badQuery), requestIdOf(req, this.options.adminToken));
+    if (badQuery !== undefined) return this.refuse(req, socket, new AppError('invalid_request', badQuery), route.name, started);
     let accepting = false;
     let accepted: WebSocket | undefined;
     const accept = () =>
@@ -143,6 +169,7 @@ export class UpgradeRouter {
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           socket.off('close', aborted);
           accepted = ws;
+          this.answered(req, 101, route.name, started);
           resolve(this.guard(ws, socket));
         });
       });
@@ -152,7 +179,7 @@ export class UpgradeRouter {
         const known = (e instanceof Error ? toAppError(e) : undefined) ?? new AppError('internal');
         if (isDependencyRefusal(known)) this.logger.warn({ code: known.code, reason: known.message, ...causeOf(e, known) }, 'websocket upgrade refused while a dependency is away');
         else if (!isAppError(e)) this.logger.error({ err: e }, 'websocket upgrade failed');
-        return refuseUpgrade(socket, known, requestIdOf(req, this.options.adminToken));
+        return this.refuse(req, socket, known, route.name, started);
       }
       if (!(e instanceof UpgradeAborted)) this.logger.error({ err: e }, 'websocket handler failed');
       // A socket whose handler failed has nobody to serve it.
@@ -177,6 +204,13 @@ export class UpgradeRouter {
     return guard;
   }
 }
+
+/** When an upgrade request arrived (its answer may wait behind others the connection is owed). */
+const arrivals = new WeakMap<IncomingMessage, number>();
+const startedAt = (req: IncomingMessage): number => arrivals.get(req) ?? performance.now();
+/** The socket route an upgrade request matched, for a refusal `ws` makes itself. */
+const routes = new WeakMap<IncomingMessage, string>();
+const routeOf = (req: IncomingMessage): string | undefined => routes.get(req);
 
 /**
  * Listeners are shared by every socket and find the socket's guard through it: a socket stays open for

@@ -3,7 +3,7 @@
 import { cacheCredentials, CallerIdentifier, ConsoleSessionService, countsPerAddress, TokenService } from '../auth/index.js';
 import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
-import { AppError, buildHttpApp, createLogger, createMetrics, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
+import { AppError, buildHttpApp, createLogger, createMetrics, upgradeAnswerRecorder, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
 import { createIsolatedExtractor } from '../pipelines/documents/index.js';
 import { DocumentService, documentWorkflow } from '../documents/index.js';
 import { EventFeed, EventLog, EventPublisher, startRelay } from '../events/index.js';
@@ -194,7 +194,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // Three renewals fit in the time after which an unrenewed claim is taken for dead.
     completeRenewMs: (config.videoCompleteTimeoutSeconds * 1000) / 3,
   });
-  const upgrades = new UpgradeRouter(logger, { maxMessagesPerSecond: config.realtimeWsMaxMessagesPerSecond, adminToken: config.adminToken });
+  const upgrades = new UpgradeRouter(logger, {
+    maxMessagesPerSecond: config.realtimeWsMaxMessagesPerSecond,
+    adminToken: config.adminToken,
+    onAnswered: upgradeAnswerRecorder(logger, metrics, config.adminToken),
+  });
   workflows.define(organizerWorkflow({
     storage,
     blobs,

@@ -6,7 +6,7 @@ import { EventSource } from 'eventsource';
 import { WebSocket } from 'ws';
 import { buildEstimatePdf } from '../fixtures/documents.js';
 import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
 import { uuidv7At } from '../../src/util/ids.js';
 import { openSse } from '../helpers/sse.js';
 
@@ -151,6 +151,23 @@ describe('documents realtime', () => {
       assert.equal((await openSse(`${ts.url}/sse/status?${q}`)).status, 400, q);
     }
     assert.equal(await socketStatus(`token=${token}&recent=5`), 101);
+  });
+
+  test('WebSocket upgrades are counted and logged as requests: 101 when opened, the refusal\'s status otherwise', async () => {
+    const series = async () => {
+      const text = await (await fetch(`${ts.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+      const count = (status: string) => Number(new RegExp(`^capstan_http_requests_total\\{method="GET",route="/ws/status",status="${status}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return { opened: count('101'), refused: count('401') };
+    };
+    const before = await series();
+    const token = (await org.call('POST', '/ws/token')).body.token as string;
+    const ws = new WebSocket(`${ts.url.replace('http', 'ws')}/ws/status?token=${encodeURIComponent(token)}`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.close();
+    const refused = new WebSocket(`${ts.url.replace('http', 'ws')}/ws/status?token=rt_not-a-token`);
+    await new Promise((resolve) => refused.once('error', resolve));
+    const after = await series();
+    assert.deepEqual([after.opened - before.opened, after.refused - before.refused], [1, 1]);
   });
 
   test('WebSocket replies keep the order of the requests, a message refused for waiting too long in its place', async () => {

@@ -123,7 +123,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       throw upgradeRequired();
     });
 
-    upgrades.add(/^\/ws\/status$/, async (req, target, accept) => {
+    upgrades.add('/ws/status', /^\/ws\/status$/, async (req, target, accept) => {
       if (realtime.draining) throw new AppError('draining');
       const { orgId, expiresAtMs, keyId } = await verifyRealtimeToken(ctx, singleParam(target.query, 'token'));
       const { ids, recent } = parseScope(target.query.getAll('document_id'), singleParam(target.query, 'recent'));

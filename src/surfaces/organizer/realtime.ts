@@ -40,7 +40,7 @@ export function organizerSocketRoute(app: FastifyInstance): void {
 
 export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): void {
   const { realtime, organizer, config } = ctx;
-  upgrades.add(PATH, async (req, target, accept) => {
+  upgrades.add('/api/v1/ws/:client_id', PATH, async (req, target, accept) => {
     const clientId = PATH.exec(target.path)?.[1] ?? '';
     if (!CLIENT_ID.test(clientId)) throw new AppError('invalid_request', 'client_id must be 1-128 characters of A-Z a-z 0-9 _ . : -, and not . or ..');
     const { org, key } = await authenticateOrgKey(ctx.storage, singleParam(target.query, 'token'));
