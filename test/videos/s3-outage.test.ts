@@ -65,6 +65,16 @@ describe('video processing while the bucket is away (s3rver)', () => {
     assert.equal(complete.status, 200, JSON.stringify(complete.body));
     return videoId;
   };
+  /** Completes an upload while the store answers its reads with `fail`, and waits for the video to settle. */
+  const settledWhile = async (fail: NonNullable<typeof failing>): Promise<{ videoId: string; status: Record<string, unknown> }> => {
+    failing = fail;
+    try {
+      const videoId = await completed();
+      return { videoId, status: await waitForVideo(app, videoId, settled) };
+    } finally {
+      failing = undefined;
+    }
+  };
 
   test('a processing stage waits out an outage longer than its attempts, then the video becomes ready, billed once', async () => {
     refused = 0;
@@ -88,15 +98,7 @@ describe('video processing while the bucket is away (s3rver)', () => {
   });
 
   test('a store that refuses (not an outage) fails the video attempts_exhausted; what it said stays on the stage for operators', async () => {
-    failing = (r) => (readsUpload(r) ? { status: 403, code: 'AccessDenied' } : undefined);
-    let status: Record<string, unknown>;
-    let videoId: string;
-    try {
-      videoId = await completed();
-      status = await waitForVideo(app, videoId, settled);
-    } finally {
-      failing = undefined;
-    }
+    const { videoId, status } = await settledWhile((r) => (readsUpload(r) ? { status: 403, code: 'AccessDenied' } : undefined));
     assert.equal(status.error, 'attempts_exhausted', JSON.stringify(status));
     assert.doesNotMatch(JSON.stringify(status), /127\.0\.0\.1|refused by the test/);
     const work = await ts.admin('GET', `/work?status=failed&kind=video&org_id=${app.orgId}`);
@@ -108,15 +110,7 @@ describe('video processing while the bucket is away (s3rver)', () => {
 
   test('an upload the bucket says is gone fails object_missing at its first read, not retried', async () => {
     refused = 0;
-    failing = (r) => (readsUpload(r) ? { status: 404, code: 'NoSuchKey' } : undefined);
-    let status: Record<string, unknown>;
-    let videoId: string;
-    try {
-      videoId = await completed();
-      status = await waitForVideo(app, videoId, settled);
-    } finally {
-      failing = undefined;
-    }
+    const { videoId, status } = await settledWhile((r) => (readsUpload(r) ? { status: 404, code: 'NoSuchKey' } : undefined));
     assert.equal(status.error, 'object_missing', JSON.stringify(status));
     assert.equal(refused, 1, 'one read found it gone; no attempt followed');
     const work = await ts.admin('GET', `/work?status=failed&kind=video&org_id=${app.orgId}`);
