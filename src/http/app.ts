@@ -83,6 +83,9 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     },
     requestTimeout: 0,
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    // The longest path parameter any route takes (an organizer socket's client_id, 128 characters):
+    // Fastify's default of 100 refused a valid one as too long over HTTP while its upgrade opened.
+    routerOptions: { maxParamLength: 128 },
     clientErrorHandler: onClientError(deps.logger),
     // Refusals before a route is found run no hook: their answer is counted here, as onResponse counts
     // the others (uncounted, they held the connection's pipelining bound until it reset).

@@ -133,7 +133,8 @@ export class UpgradeRouter {
   private serve(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer, pipelined: boolean): void {
     const started = startedAt(req);
     // The absolute form (`GET http://host/path`), which a server must accept (RFC 9112 §3.2.2), is its path.
-    const raw = (req.url ?? '/').replace(/^https?:\/\/[^/?#]*/i, '') || '/';
+    // A fragment, which a request target may not carry, is cut off as the HTTP router cuts it.
+    const raw = (req.url ?? '/').replace(/^https?:\/\/[^/?#]*/i, '').replace(/#.*$/s, '') || '/';
     const queryAt = raw.indexOf('?');
     const path = decodedPath(queryAt < 0 ? raw : raw.slice(0, queryAt));
     const target: UpgradeTarget | undefined = path === undefined ? undefined : { path, query: new URLSearchParams(queryAt < 0 ? '' : raw.slice(queryAt + 1)) };

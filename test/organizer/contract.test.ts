@@ -220,6 +220,22 @@ describe('organizer: request and response contract', () => {
     socket.close();
   });
 
+  test('a path answers an upgrade and a plain GET alike: a client_id the socket takes is the route\'s (426), one it refuses is 400 both ways', async () => {
+    const long = 'L'.repeat(128);
+    const plain = async (target: string) => (await rawExchange(ts.url, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`)).status;
+    // Taken: the upgrade opens, the plain request is told to upgrade (a fragment is cut off, as HTTP cuts it).
+    for (const path of [`/api/v1/ws/${long}`, '/api/v1/ws/frag#ment']) {
+      assert.equal(await plain(path), 426, path);
+      const r = await upgrade(path.replace(/(#|$)/, `?token=${org.apiKey}$1`));
+      assert.equal(r.status, 101, `${path}: ${r.body}`);
+    }
+    // Refused: too long, a dot segment (spelled out or encoded).
+    for (const path of [`/api/v1/ws/${long}L`, '/api/v1/ws/..', '/api/v1/ws/%2e%2e', '/api/v1/ws/%2E']) {
+      assert.equal(await plain(path), 400, `GET ${path.slice(0, 30)}`);
+      assert.equal((await upgrade(`${path}?token=${org.apiKey}`)).status, 400, `upgrade ${path.slice(0, 30)}`);
+    }
+  });
+
   test('the OpenAPI document names every operation and declares what it answers', async () => {
     const doc = (await (await fetch(`${ts.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Body>> };
     const expected: [string, string, string, string, string][] = [

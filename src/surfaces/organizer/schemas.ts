@@ -10,7 +10,7 @@ const oneOf = (values: readonly string[], description?: string) => Type.Union(va
 export const FileParams = Type.Object({ file_id: schemas.Id('File id') });
 export const JobParams = Type.Object({ job_id: schemas.Id('Job id') });
 export const LockParams = Type.Object({ org_id: schemas.Id('Organization id'), file_id: schemas.Id('File id') });
-export const SocketParams = Type.Object({ client_id: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$', description: 'A distinct id per client session (e.g. a random UUID); one live connection per client_id in an organization' }) });
+export const SocketParams = Type.Object({ client_id: Type.String({ pattern: '^(?!\\.\\.?$)[A-Za-z0-9_.:-]{1,128}$', description: 'A distinct id per client session (e.g. a random UUID); one live connection per client_id in an organization' }) });
 
 const FILE_EXAMPLE = {
   fileId: 'file_456', name: 'newfile.pdf', size: 512000, type: 'pdf', contentType: 'application/pdf', folder: 'Invoices/2025/03', locked: false,
