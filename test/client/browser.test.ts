@@ -125,6 +125,15 @@ describe('the SDK in Chromium, on another origin', () => {
 
   test('documents: a File uploaded with an Idempotency-Key, watched over SSE until done; a typed 404', (t) => diagnose(t, async () => {
     const from = exchanges.length;
+    // The document waits to be processed until the page's watch has its stream: a text PDF is done in
+    // milliseconds, and a watch opened after that would rightly start from "completed".
+    const { workflows } = ts.server.ctx;
+    await workflows.stop();
+    const streamOpened = (async () => {
+      const deadline = Date.now() + 60_000;
+      while (!exchanges.slice(from).some((x) => x.method === 'GET' && x.path === '/sse/status' && x.status !== undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      workflows.start();
+    })();
     const out = await within(60_000, 'upload and watch in the page', page.evaluate(async ([baseUrl, apiKey, fast]) => {
       const w = window as unknown as PageWindow;
       const client = w.capstan.createClient({ baseUrl, apiKey });
@@ -139,7 +148,7 @@ describe('the SDK in Chromium, on another origin', () => {
       const result = await client.documents.result(first.document_id);
       const notFound = await client.documents.status('doc_nope').then(() => null, (e: unknown) => w.errorInfo(e));
       return { id: first.document_id, againId: again.document_id, size: file.size, seen, final, fileName: result.file_name, lineItems: result.line_items?.length ?? 0, notFound };
-    }, [ts.url, org.apiKey, FAST] as const));
+    }, [ts.url, org.apiKey, FAST] as const)).finally(() => streamOpened);
     assert.equal(out.size, pdf.byteLength);
     assert.equal(out.againId, out.id, 'the same Idempotency-Key returned the first answer');
     assert.equal(out.final.status, 'completed');
