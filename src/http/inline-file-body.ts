@@ -162,7 +162,8 @@ export class InlineFileReader {
   private chunks: Buffer[] = [];
   /** The body without the file's letters. */
   private json: Buffer[] = [];
-  private key: number[] = [];
+  /** How many bytes of the key so far match the field's name (-1: none can). */
+  private keyLength = 0;
   private isFileKey = false;
   private seenFile = false;
   /** Inside an Other value: bracket depth, in a string, after a backslash. */
@@ -197,16 +198,18 @@ export class InlineFileReader {
         case State.Key:
           if (c === QUOTE) {
             this.state = State.KeyText;
-            this.key.length = 0;
+            this.keyLength = 0;
           } else if (c === 0x7d && this.state === State.FirstKey) this.state = State.Done;
           else if (!isSpace(c)) return this.whole();
           break;
         case State.KeyText:
           if (c === QUOTE) {
-            this.isFileKey = this.key.length === this.field.length && this.field.every((b, k) => b === this.key[k]);
+            this.isFileKey = this.keyLength === this.field.length;
             this.state = State.Colon;
           } else if (c === BACKSLASH || c < 0x20) return this.whole();
-          else this.key.push(c);
+          // Only a key that could still be the field's is looked at, a byte at a time: a longer one
+          // (however long, up to the body limit) costs nothing more.
+          else if (this.keyLength >= 0) this.keyLength = this.keyLength < this.field.length && this.field[this.keyLength] === c ? this.keyLength + 1 : -1;
           break;
         case State.Colon:
           if (c === 0x3a) this.state = State.Value;
