@@ -134,6 +134,11 @@ function validationMessage(fe: FastifyError): string {
   if (first.keyword === 'enum') return `${where} must be one of ${(first.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
   if (first.keyword === 'pattern') return `${where} has an invalid format`;
   if (first.keyword === 'required') return `${where}.${String(first.params.missingProperty)} is required`;
-  if (first.keyword === 'additionalProperties') return `${where} has an unknown property "${String(first.params.additionalProperty)}"`;
+  if (first.keyword === 'additionalProperties') return `${where} has an unknown property ${namedKey(String(first.params.additionalProperty))}`;
   return `${where} ${first.message ?? 'is invalid'}`;
+}
+
+/** A key as a message names it: quoted, and cut short when it is long (a key may be megabytes). */
+export function namedKey(key: string): string {
+  return key.length <= 100 ? `"${key}"` : `"${key.slice(0, 100)}…" (${key.length} characters)`;
 }

@@ -9,6 +9,7 @@
 // string hold U+0000: PostgreSQL's text cannot store it and SQLite's C strings end at it, so it would
 // fail the write on one driver and cut the text short on the other.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { namedKey } from './error-handler.js';
 import { AppError } from './errors.js';
 
 /** Deeper than any request body of the API nests (event data included), far from any stack limit. */
@@ -222,7 +223,7 @@ export function refuseUnexpectedBody(req: FastifyRequest, _reply: FastifyReply, 
   if (body === undefined || req.routeOptions.schema?.body !== undefined || !parsedAsJson.has(req)) return done();
   const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
   if (fields?.length === 0) return done();
-  done(new AppError('invalid_request', fields ? `This route takes no body: body has an unknown property "${fields[0] ?? ''}"` : 'This route takes no body'));
+  done(new AppError('invalid_request', fields ? `This route takes no body: body has an unknown property ${namedKey(fields[0] ?? '')}` : 'This route takes no body'));
 }
 
 /** preValidation hook: a POST without a body (curl -X POST) means "no options", validated as {}. */

@@ -86,6 +86,13 @@ test('every route that takes a JSON body refuses another content type with 415 a
       const body = (await res.json()) as { code: string; error: string };
       assert.equal(res.status, 400, `${where} unknown property: ${JSON.stringify(body)}`);
       assert.equal(body.code, 'invalid_request', where);
+      // A long unknown key is named by its start, not echoed whole.
+      const long = `zz${'k'.repeat(100_000)}`;
+      const named = await fetch(url, { method: method.toUpperCase(), headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ [long]: 1 }) });
+      const namedBody = (await named.json()) as { code: string; error: string };
+      assert.equal(named.status, 400, where);
+      assert.ok(namedBody.error.length < 300, `${where}: ${namedBody.error.slice(0, 300)}`);
+      if (namedBody.error.includes('unknown property')) assert.match(namedBody.error, /"zzk{98}…" \(100002 characters\)/, where);
       checked++;
     }
   }
