@@ -1,9 +1,9 @@
-// `npm start` as a supervisor runs it: npm is the process it signals. npm passes SIGTERM on to its
+// `npm start` (and `npm run dev`) as a supervisor runs it: npm is the process it signals. npm passes SIGTERM on to its
 // script's shell, which does not pass it on, so the start script must end in `exec` for the server
 // itself to get the signal, drain and exit, rather than live on (re-parented) holding its port.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -11,35 +11,47 @@ import { after, test } from 'node:test';
 const dir = mkdtempSync(join(tmpdir(), 'capstan-npm-start-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('SIGTERM to `npm start` reaches the server', { timeout: 60_000 }, async () => {
-  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const start = scripts.start ?? '';
-  assert.match(start, /^npm run build && .*node dist\/cli\/main\.js serve$/, 'the start script builds, then serves');
-  // The same script with the build done and a stand-in server that records the signal it gets.
-  const server = join(dir, 'server.cjs');
-  writeFileSync(server, `require('fs').writeFileSync('started', String(process.pid));
-process.on('SIGTERM', () => { require('fs').writeFileSync('stopped', 'SIGTERM'); process.exit(0); });
-setInterval(() => undefined, 1000);`);
-  const script = start.replace('npm run build', 'true').replace('dist/cli/main.js serve', JSON.stringify(server));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'start-check', private: true, scripts: { start: script } }));
-  const npm = spawn('npm', ['start', '--silent'], { cwd: dir, stdio: 'ignore' });
+/** Runs `npm run <name>` in a package whose script is `script`, sends npm SIGTERM, and says whether the stand-in server got it. */
+async function serverGetsSigterm(name: string, script: string): Promise<boolean> {
+  const pkg = join(dir, name);
+  mkdirSync(pkg);
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: `${name}-check`, private: true, scripts: { [name]: script } }));
+  const npm = spawn('npm', ['run', name, '--silent'], { cwd: pkg, stdio: 'ignore', env: { ...process.env, PATH: `${join(process.cwd(), 'node_modules/.bin')}:${process.env.PATH ?? ''}` } });
   const exited = new Promise<void>((resolve) => npm.once('exit', () => resolve()));
+  const started = join(pkg, 'started');
+  const stopped = join(pkg, 'stopped');
   try {
-    while (!existsSync(join(dir, 'started'))) await new Promise((r) => setTimeout(r, 50));
+    const startDeadline = Date.now() + 30_000;
+    while (!existsSync(started) && Date.now() < startDeadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(existsSync(started), `npm run ${name} started the server`);
     npm.kill('SIGTERM');
     await exited;
     const deadline = Date.now() + 10_000;
-    while (!existsSync(join(dir, 'stopped')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(existsSync(join(dir, 'stopped')), 'the server got SIGTERM');
+    while (!existsSync(stopped) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return existsSync(stopped);
   } finally {
     npm.kill('SIGKILL');
-    if (existsSync(join(dir, 'started'))) {
-      const pid = Number(readFileSync(join(dir, 'started'), 'utf8'));
+    if (existsSync(started)) {
       try {
-        process.kill(pid, 'SIGKILL');
+        process.kill(Number(readFileSync(started, 'utf8')), 'SIGKILL');
       } catch {
         // Gone already.
       }
     }
   }
+}
+
+test('SIGTERM to `npm start` or `npm run dev` reaches the server', { timeout: 90_000 }, async () => {
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const start = scripts.start ?? '';
+  const dev = scripts.dev ?? '';
+  assert.match(start, /^npm run build && .*node dist\/cli\/main\.js serve$/, 'the start script builds, then serves');
+  assert.match(dev, /tsx src\/cli\/main\.ts serve$/, 'the dev script serves through tsx');
+  // The same scripts with the build done and a stand-in server that records the signal it gets.
+  const server = join(dir, 'server.cjs');
+  writeFileSync(server, `require('fs').writeFileSync('started', String(process.pid));
+process.on('SIGTERM', () => { require('fs').writeFileSync('stopped', 'SIGTERM'); process.exit(0); });
+setInterval(() => undefined, 1000);`);
+  assert.ok(await serverGetsSigterm('start', start.replace('npm run build', 'true').replace('dist/cli/main.js serve', JSON.stringify(server))), 'npm start: the server got SIGTERM');
+  assert.ok(await serverGetsSigterm('dev', dev.replace('src/cli/main.ts serve', JSON.stringify(server))), 'npm run dev: the server got SIGTERM');
 });
