@@ -18,8 +18,20 @@ import type { Logger } from './logger.js';
 
 /** Largest message a client may send; one byte more is closed with 1009. */
 const WS_MAX_PAYLOAD = 64 * 1024;
-/** A flooding client that ignores our close frame is dropped after this. */
+/** A flooding client that ignores our close frame is dropped after this, once it has taken what we sent. */
 const POLICY_CLOSE_GRACE_MS = 1000;
+/** How long a client that has not taken what we sent (replies, then the close) is given at most. */
+const POLICY_CLOSE_MAX_MS = 5000;
+/** How long the 1008 close waits for the replies owed to the messages taken before the rate bound. */
+const OWED_REPLIES_MAX_MS = 5000;
+
+/** What a socket's owner does with a client message: a promise when its reply is computed later. */
+export type MessageHandler = (data: RawData, isBinary: boolean) => void | Promise<unknown>;
+
+/** Frames an owner holds back for the socket (a batch written at the end of the turn). */
+export interface Flushable {
+  flush(): void;
+}
 
 /** An accepted upgrade: the `ws` socket, and the stream under it (realtime writes event frames to it). */
 export interface AcceptedUpgrade {
@@ -27,9 +39,12 @@ export interface AcceptedUpgrade {
   readonly stream: Duplex;
   /**
    * The way to read client messages: the router counts every frame a client sends, and past the
-   * rate bound closes the socket with 1008 and delivers nothing more.
+   * rate bound delivers nothing more and closes the socket with 1008, once the replies owed to the
+   * messages it took are out (the promises the handler returned, for at most OWED_REPLIES_MAX_MS).
    */
-  onMessage(handler: (data: RawData, isBinary: boolean) => void): void;
+  onMessage(handler: MessageHandler): void;
+  /** What the owner queues for the socket: flushed to the stream just before the router closes it. */
+  flushBeforeClose(queue: Flushable): void;
   /** When the client last sent a frame (a message, ping or pong), or when it connected. */
   lastHeardAt(): number;
 }
@@ -244,7 +259,10 @@ function onGuardedPing(this: WebSocket, data: Buffer): void {
 /** One accepted socket's rate bound and message handler. */
 class GuardedSocket implements AcceptedUpgrade {
   private readonly rate: MessageRate;
-  private handler: ((data: RawData, isBinary: boolean) => void) | undefined;
+  private handler: MessageHandler | undefined;
+  private queue: Flushable | undefined;
+  /** Replies still being computed for messages already taken. */
+  private readonly owed = new Set<Promise<unknown>>();
   private violated = false;
 
   constructor(
@@ -256,37 +274,73 @@ class GuardedSocket implements AcceptedUpgrade {
     this.rate = new MessageRate(maxMessagesPerSecond);
   }
 
-  onMessage(handler: (data: RawData, isBinary: boolean) => void): void {
+  onMessage(handler: MessageHandler): void {
     this.handler = handler;
+  }
+
+  flushBeforeClose(queue: Flushable): void {
+    this.queue = queue;
   }
 
   lastHeardAt(): number {
     return this.rate.at;
   }
 
-  /** Counts a frame against the rate; past the bound, closes with 1008 and answers false from then on. */
+  /**
+   * Counts a frame against the rate; past the bound, answers false from then on and closes with 1008
+   * once the replies owed to the messages before it are out.
+   */
   count(): boolean {
     if (this.violated) return false;
     if (this.rate.take()) return true;
     this.violated = true;
-    this.socket.close(1008, 'message rate exceeded');
-    this.dropAfterGrace();
+    void this.closeWhenAnswered();
     return false;
   }
 
   /**
-   * A client that ignores the close it was sent is dropped after a second, rather than holding its
-   * connection slot (and an organizer client_id) for `ws`'s own 30-s close timeout.
+   * Replies keep the order of the requests, and a client pairs them by position: the messages taken
+   * before the bound get theirs (a lookup still running, a reply still in its owner's batch) before
+   * the close. Waiting is bounded in time; in bytes, by the connection's queue limit, past which it
+   * ends as too slow a reader instead.
+   */
+  private async closeWhenAnswered(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, OWED_REPLIES_MAX_MS);
+    });
+    await Promise.race([Promise.allSettled([...this.owed]), deadline]);
+    clearTimeout(timer);
+    // Closed meanwhile: the client left, or its connection ended on its own (an overflow, a drain).
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.queue?.flush();
+    this.socket.close(1008, 'message rate exceeded');
+    this.dropAfterGrace();
+  }
+
+  /**
+   * A client that ignores the close it was sent is dropped a second after it has taken what was
+   * written before it, rather than holding its connection slot (and an organizer client_id) for
+   * `ws`'s own 30-s close timeout; one that does not take it is dropped after POLICY_CLOSE_MAX_MS.
    */
   private dropAfterGrace(): void {
     const ws = this.socket;
-    const drop = setTimeout(() => ws.terminate(), POLICY_CLOSE_GRACE_MS);
-    drop.unref();
-    ws.once('close', () => clearTimeout(drop));
+    const started = Date.now();
+    const check = setInterval(() => {
+      if (this.stream.writableLength > 0 && Date.now() - started < POLICY_CLOSE_MAX_MS) return;
+      ws.terminate();
+    }, POLICY_CLOSE_GRACE_MS);
+    check.unref();
+    ws.once('close', () => clearInterval(check));
   }
 
   message(data: RawData, isBinary: boolean): void {
-    if (this.count() && this.socket.readyState === WebSocket.OPEN) this.handler?.(data, isBinary);
+    if (!this.count() || this.socket.readyState !== WebSocket.OPEN) return;
+    const reply = this.handler?.(data, isBinary);
+    if (!reply) return;
+    this.owed.add(reply);
+    const settled = () => this.owed.delete(reply);
+    void reply.then(settled, settled);
   }
 
   /**

@@ -25,6 +25,8 @@ export interface WsUpgrade {
   readonly stream: Duplex;
   /** When the peer last sent anything: bytes to a vanished peer drain into the kernel at once, so only what it sends back proves it is there. */
   lastHeardAt(): number;
+  /** Gives the upgrade what to flush before a close it makes itself (the message rate's 1008). */
+  flushBeforeClose?(queue: { flush(): void }): void;
 }
 
 /**
@@ -44,6 +46,8 @@ class WsWire implements Wire {
     this.ws = upgrade.socket;
     this.stream = upgrade.stream;
     this.batch = new FrameBatch(this);
+    // Replies this turn queued go out ahead of a close the upgrade makes, not dropped behind it.
+    upgrade.flushBeforeClose?.(this.batch);
   }
 
   write(frame: Frame): void {

@@ -9,11 +9,19 @@ import { makeOrg, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 import { listen, uploadJson, type Listener, type Msg } from '../organizer/helpers.js';
+import { rawWs, textFrame, type RawWs } from '../helpers/raw-ws.js';
 
 interface Client {
   readonly ws: WebSocket;
   readonly received: Msg[];
   readonly closed: Promise<number>;
+}
+
+/** The JSON text messages a raw socket received, and its close code once it closed. */
+async function repliesThenClose(ws: RawWs): Promise<{ replies: Msg[]; code: number | undefined }> {
+  const { code } = await ws.closed;
+  const replies = ws.frames.filter((f) => f.opcode === 0x1).map((f) => JSON.parse(f.payload.toString()) as Msg);
+  return { replies, code };
 }
 
 async function connect(url: string): Promise<Client> {
@@ -109,6 +117,45 @@ describe('WebSocket message floods', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     assert.equal(await pinger.closed, 1008);
+  });
+
+  test('the message past the bound closes 1008 after the replies owed to the ones before it', async () => {
+    const ws = await rawWs(`${wsBase()}/api/v1/ws/owed-pongs?token=${org.apiKey}`);
+    const bound = ts.config.realtimeWsMaxMessagesPerSecond;
+    // One write: the 51st message arrives in the same turn as the 50 whose pongs are still queued.
+    const ping = textFrame(JSON.stringify({ type: 'ping' }));
+    ws.send(Buffer.concat(Array.from({ length: bound + 1 }, () => ping)));
+    const { replies, code } = await repliesThenClose(ws);
+    assert.equal(code, 1008);
+    assert.deepEqual(replies.map((m) => m.type), Array<string>(bound).fill('pong'), 'each message within the bound has its reply, the one past it none');
+  });
+
+  test('a documents client past the bound gets the replies of its lookups still running, in order, then 1008', async () => {
+    const documents = ts.server.ctx.documents;
+    const statuses = documents.statuses.bind(documents);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    documents.statuses = async (orgId, ids) => {
+      await gate;
+      return statuses(orgId, ids);
+    };
+    try {
+      const ws = await rawWs(await docsUrl());
+      const bound = ts.config.realtimeWsMaxMessagesPerSecond;
+      const id = (i: number) => `doc_owed${String(i).padStart(12, '0')}`;
+      ws.send(Buffer.concat(Array.from({ length: bound + 1 }, (_, i) => textFrame(JSON.stringify({ action: 'subscribe', document_ids: [id(i)] })))));
+      // The lookups wait until the message past the bound is in.
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      const { replies, code } = await repliesThenClose(ws);
+      assert.equal(code, 1008);
+      assert.equal(replies.length, bound, 'one reply for each message within the bound');
+      const order = replies.map((m, i) => (m.type === 'subscribed' ? ((m.not_found as string[])[0] === id(i) ? 'ok' : `reply ${i} answers ${String((m.not_found as string[])[0])}`) : String(m.code)));
+      const refused = order.indexOf('rate_limited');
+      assert.deepEqual(order, [...Array<string>(refused).fill('ok'), ...Array<string>(bound - refused).fill('rate_limited')], 'each reply in its request\'s place');
+    } finally {
+      documents.statuses = statuses;
+    }
   });
 
   test('a ping past the bound gets no pong: the socket closes instead', async () => {

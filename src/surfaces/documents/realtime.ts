@@ -181,12 +181,13 @@ class StatusSocketMessages {
     private readonly logger: Logger,
   ) {}
 
-  receive(raw: RawData, isBinary: boolean): void {
+  /** Takes a message; what it returns settles once its reply is written (the router waits for it before a close). */
+  receive(raw: RawData, isBinary: boolean): Promise<void> {
     if (this.waiting >= MAX_WAITING_MESSAGES) {
       // Refused without a lookup, but answered in its place: replies keep the order of the requests.
       // The router's rate bound keeps how many such answers can queue small.
       this.queue = this.queue.then(() => this.reply({ type: 'error', code: 'rate_limited', error: `At most ${MAX_WAITING_MESSAGES} messages may wait for their replies` }));
-      return;
+      return this.queue;
     }
     this.waiting++;
     const text = isBinary ? undefined : raw.toString();
@@ -196,6 +197,7 @@ class StatusSocketMessages {
       .then(() => {
         this.waiting--;
       });
+    return this.queue;
   }
 
   private reply(body: Record<string, unknown>): void {
