@@ -3,7 +3,7 @@
 // address, and how a connection closes when its request body is not going to be read.
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { ipv4FromGroups, ipv6Groups } from '../util/ip-address.js';
 import { VERSION } from '../util/version.js';
@@ -46,24 +46,40 @@ const lingering = new Set<Duplex>();
 export function endWithLinger(socket: Duplex, data?: string): void {
   if (data === undefined) socket.end();
   else socket.end(data);
-  let received = 0;
-  socket.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-  });
+  const received = bytesReceived(socket);
   socket.resume();
   lingering.add(socket);
   const started = Date.now();
+  let receivedAtCheck = received();
   // Each check looks at the second before it; none ends the linger before LINGER_MS, so the answer
   // has that long to leave whatever the client does.
   const check = setInterval(() => {
     const elapsed = Date.now() - started;
-    if ((elapsed >= LINGER_MS && received < LINGER_MIN_BYTES) || elapsed >= LINGER_MAX_MS) socket.destroy();
-    received = 0;
+    const total = received();
+    if ((elapsed >= LINGER_MS && total - receivedAtCheck < LINGER_MIN_BYTES) || elapsed >= LINGER_MAX_MS) socket.destroy();
+    receivedAtCheck = total;
   }, LINGER_CHECK_MS);
   socket.once('close', () => {
     clearInterval(check);
     lingering.delete(socket);
   });
+}
+
+/**
+ * What reads the bytes a socket has received so far. A TCP socket counts them itself, whoever reads
+ * them: an HTTP connection's are read by Node's parser, straight from the socket's handle, and a
+ * 'data' listener would take the handle back from the parser (Node unconsumes it for the listener)
+ * while the socket's own reading, stopped when the request's buffer filled, never starts again: the
+ * linger would then read nothing and reset a client still sending fast. Resuming the socket restarts
+ * the parser's reading, and the parser drops a refused request's body.
+ */
+function bytesReceived(socket: Duplex): () => number {
+  if (socket instanceof Socket) return () => socket.bytesRead;
+  let received = 0;
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+  });
+  return () => received;
 }
 
 /** Destroys every connection still lingering: the server is closing and waits for each of them. */
@@ -114,11 +130,23 @@ export function closeWithoutReading(req: IncomingMessage): boolean {
     closeAfterAnswer.add(socket);
     // Node calls this when the last response of a `Connection: close` exchange has been written.
     socket.destroySoon = () => {
-      req.resume();
+      discardBody(req);
       endWithLinger(socket);
     };
   }
   return true;
+}
+
+/**
+ * Lets the rest of an unread body flow to nowhere, as Node's own dump of an unread request does. Node's
+ * parser hands the body to the request, and stops reading the socket while the request holds a full
+ * buffer; a body reader the route set up and left (the body deadline's pipe, a parser that gave up)
+ * would keep it full, and the lingering close would read nothing while the client still sends.
+ */
+function discardBody(req: IncomingMessage): void {
+  req.unpipe();
+  req.removeAllListeners('data');
+  req.resume();
 }
 
 /** True for a request on a connection that is closing: its answer could not be delivered anyway. */

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { LINGER_MS } from '../../src/http/connections.js';
 import { makeHub, type TestHub } from '../helpers/hub.js';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
-import { rawConnect, type RawConnection, type RawResponse } from '../helpers/raw-http.js';
+import { parseResponse, rawConnect, type RawConnection, type RawResponse } from '../helpers/raw-http.js';
 import { ADMIN_TOKEN, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { makeApp, type TestApp } from '../helpers/videos.js';
 
@@ -130,6 +130,35 @@ describe('bodies are read after the credential is checked, under a deadline', ()
     } finally {
       clearInterval(sending);
       socket.destroy();
+    }
+  });
+
+  test('a client that sends a whole big body as fast as it can before reading gets its early answer, not a reset', async () => {
+    // The client writes all of it without reading, then reads: the server must keep taking the body
+    // through its linger (Node's parser reads it, not a 'data' listener) for the answer to survive.
+    const size = 32 * 1024 * 1024;
+    const cases: [string, Record<string, string>, number, string][] = [
+      ['/upload', { 'capout-api-key': 'capout_test_unknown', 'content-type': 'application/json' }, 401, 'unauthorized'],
+      ['/admin/v1/orgs', { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, 413, 'payload_too_large'],
+    ];
+    for (const [path, headers, status, code] of cases) {
+      const { port } = new URL(ts.url);
+      const socket = net.connect({ port: Number(port), host: '127.0.0.1' });
+      await new Promise((r) => socket.once('connect', r));
+      socket.pause();
+      let failure: Error | undefined;
+      socket.on('error', (e) => (failure = e));
+      socket.write(request('POST', path, headers, size));
+      const written = await new Promise<Error | null | undefined>((r) => socket.write(Buffer.alloc(size, 0x41), r));
+      assert.equal(written ?? undefined, undefined, `${path}: the whole body was taken, not cut by a reset (${String(written?.message)})`);
+      let received = '';
+      socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+      socket.resume();
+      await new Promise((r) => socket.once('close', r));
+      const res = parseResponse(received);
+      assert.equal(failure, undefined, `${path}: no reset (${String(failure?.message)})`);
+      assert.equal(res?.status, status, `${path}: ${received.slice(0, 200)}`);
+      assert.equal(JSON.parse(res.body).code, code);
     }
   });
 
