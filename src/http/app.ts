@@ -10,9 +10,9 @@ import { VERSION } from '../util/version.js';
 import { asyncApiDocument } from './asyncapi/index.js';
 import { registerDocs } from './docs/index.js';
 import { AnswerBatch } from './answer-batch.js';
-import { timedBody } from './body-deadline.js';
+import { ArrivingBodies, timedBody } from './body-deadline.js';
 import { registerCors } from './cors.js';
-import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, continueWhenRead, handleExpectations, onClientError, refuseConnectMethod, silentConnections } from './connections.js';
+import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, continueWhenRead, handleExpectations, onClientError, refuseConnectMethod, closingConnections } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
 import { AppError, isAppError } from './errors.js';
 import { redactUrl, requestLogger, type Logger } from './logger.js';
@@ -49,6 +49,19 @@ export interface HttpDeps {
   readonly ready: () => Promise<boolean>;
   /** Where the answers of requests made with an Idempotency-Key are recorded. */
   readonly idempotency?: IdempotencyRepo;
+}
+
+/** How long a closing server, its grace over, waits for the refusals of the bodies still arriving to be written. */
+const REFUSAL_WRITE_MS = 1000;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * For a closing server whose grace is over: refuses the requests whose bodies are still arriving
+     * (503 draining, Connection: close), then drops every other connection still open.
+     */
+    endShutdownGrace?: () => Promise<void>;
+  }
 }
 
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics', '/version']);
@@ -96,11 +109,16 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   let closing = false;
-  const dropSilent = silentConnections(app.server);
+  const connections = closingConnections(app.server);
+  const arriving = new ArrivingBodies();
   app.addHook('preClose', async () => {
     closing = true;
     destroyLingering();
-    dropSilent();
+    connections.dropSilent();
+  });
+  app.decorate('endShutdownGrace', async () => {
+    await arriving.refuseAll(new AppError('draining', 'The server is shutting down and stopped reading this request\'s body; send it again (to another node) after a short delay'), REFUSAL_WRITE_MS);
+    connections.dropAllButLingering();
   });
   capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs);
   closeTakenWithAll(app.server);
@@ -154,6 +172,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     // Answered here, the hook does not call done(): the answer ends the request's hooks.
     if (req.is404) return void answerUnrouted(req, reply);
     const body = timedBody(payload, bodyDeadline);
+    arriving.add(body, payload, reply.raw);
     if (req.headers.expect !== undefined) continueWhenRead(body, req.raw, reply.raw);
     done(null, body);
   });

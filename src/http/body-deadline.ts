@@ -2,6 +2,7 @@
 // arrived. A big upload that keeps coming at the minimum rate is never cut, however long it takes; a
 // stalled or trickling body, which holds a connection and its buffers for nothing, is refused with
 // 408 request_timeout (and its connection closed) once it falls behind.
+import type { ServerResponse } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
 import { AppError } from './errors.js';
 
@@ -42,4 +43,42 @@ export function timedBody(source: Readable, limits: BodyDeadline): Readable {
   source.once('error', (e) => body.destroy(e));
   source.pipe(body);
   return body;
+}
+
+/**
+ * Request bodies still arriving. When a closing server's grace is over, cutting their connections
+ * would leave each client with a reset and no word of what happened; each is refused instead, the
+ * way a late body is: its stream fails, so that its route never runs (nothing stored, nothing
+ * charged) or, reading it, stops and cleans up, and the error is the answer.
+ */
+export class ArrivingBodies {
+  private readonly bodies = new Map<Readable, { readonly source: Readable; readonly res: ServerResponse }>();
+
+  /** Lists `body` (read from `source`, answered on `res`) until it has arrived or failed. */
+  add(body: Readable, source: Readable, res: ServerResponse): void {
+    this.bodies.set(body, { source, res });
+    const done = () => this.bodies.delete(body);
+    body.once('end', done);
+    body.once('close', done);
+  }
+
+  /** Fails every body still arriving with `error`; settles once their answers are written, or after `withinMs`. */
+  async refuseAll(error: Error, withinMs: number): Promise<void> {
+    const answers: Promise<void>[] = [];
+    for (const [body, { source, res }] of this.bodies) {
+      answers.push(new Promise<void>((resolve) => {
+        if (res.writableFinished || res.destroyed) return resolve();
+        res.once('finish', resolve);
+        res.once('close', resolve);
+      }));
+      // The request pipes into its body stream only: nothing more of it goes anywhere.
+      source.unpipe();
+      body.destroy(error);
+    }
+    this.bodies.clear();
+    if (answers.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(answers), new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+    clearTimeout(timer);
+  }
 }

@@ -94,24 +94,41 @@ export function destroyLingering(): void {
  */
 export const SILENT_GRACE_MS = 500;
 
+/** What a closing server does with the connections it would otherwise wait for. */
+export interface ClosingConnections {
+  /** Drops the connections that never sent a byte, after `SILENT_GRACE_MS` for those that stay silent that long. */
+  dropSilent(): void;
+  /**
+   * Destroys every connection but those in their lingering close (a refusal just written, which a
+   * reset would take from a client still sending); those get LINGER_MS more, then are destroyed too.
+   */
+  dropAllButLingering(): void;
+}
+
 /**
  * Tracks the server's connections so that, closing, it can drop those that never sent a byte (a
  * browser's preconnect): Node counts a connection as busy from its start, so that headersTimeout
- * covers it, and closing would wait that long for each. Returns what drops them, after
- * `SILENT_GRACE_MS` for those that stay silent that long.
+ * covers it, and closing would wait that long for each. And so that, its grace over, it can drop
+ * the rest without cutting the refusals it has just written.
  */
-export function silentConnections(server: Server): () => void {
+export function closingConnections(server: Server): ClosingConnections {
   const open = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
   });
-  return () => {
-    const silent = [...open].filter((socket) => socket.bytesRead === 0);
-    if (silent.length === 0) return;
-    setTimeout(() => {
-      for (const socket of silent) if (socket.bytesRead === 0) socket.destroy();
-    }, SILENT_GRACE_MS).unref();
+  return {
+    dropSilent() {
+      const silent = [...open].filter((socket) => socket.bytesRead === 0);
+      if (silent.length === 0) return;
+      setTimeout(() => {
+        for (const socket of silent) if (socket.bytesRead === 0) socket.destroy();
+      }, SILENT_GRACE_MS).unref();
+    },
+    dropAllButLingering() {
+      for (const socket of open) if (!lingering.has(socket)) socket.destroy();
+      if (lingering.size > 0) setTimeout(destroyLingering, LINGER_MS);
+    },
   };
 }
 

@@ -337,8 +337,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         realtime.drain();
         upgrades.close();
         const grace = setTimeout(() => {
-          logger.warn({ graceMs: config.shutdownGraceMs }, 'grace time over: closing remaining connections');
-          app.server.closeAllConnections();
+          logger.warn({ graceMs: config.shutdownGraceMs }, 'grace time over: refusing bodies still arriving, closing remaining connections');
+          // An upload still arriving is answered 503 draining rather than reset; the rest is cut.
+          const endGrace = app.endShutdownGrace?.() ?? Promise.resolve(app.server.closeAllConnections());
+          endGrace.catch((e: unknown) => {
+            logger.error({ err: e }, 'ending the grace failed: closing every connection');
+            app.server.closeAllConnections();
+          });
         }, config.shutdownGraceMs);
         grace.unref();
         try {
