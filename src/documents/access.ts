@@ -1,10 +1,15 @@
 // What a documents stream may see: status events of the documents it follows. A `recent=N` stream
 // follows the organization's latest N and lets newly uploaded documents join, dropping the oldest.
+// A followed document whose current status was just sent (the stream's opening snapshot, a socket's
+// subscribe) skips the events that status already reflects: every message is a whole status, so one
+// of those would repeat it or, older, take the client back.
 import type { EventRecord } from '../events/index.js';
 import type { Access } from '../realtime/index.js';
 
 export class DocumentScope implements Access {
   private readonly ids: Set<string>;
+  /** Per document, the last event of the topic its sent status reflects; dropped once a later one passes. */
+  private readonly settled = new Map<string, string>();
 
   constructor(
     ids: Iterable<string>,
@@ -23,22 +28,45 @@ export class DocumentScope implements Access {
   }
 
   remove(ids: Iterable<string>): void {
-    for (const id of ids) this.ids.delete(id);
+    for (const id of ids) this.forget(id);
   }
 
   list(): string[] {
     return [...this.ids];
   }
 
+  /**
+   * The statuses of `ids` just sent reflect the topic's events up to `through` (readSettled): those
+   * are not sent again. Undefined: the topic had no event when they were read, so none is in them.
+   */
+  settle(ids: Iterable<string>, through: string | undefined): void {
+    if (through === undefined) return;
+    for (const id of ids) if (this.ids.has(id)) this.settled.set(id, through);
+  }
+
   allows(event: EventRecord): boolean {
     const id = event.scope.document_id;
     if (event.type !== 'document.status' || id === undefined) return false;
-    if (this.ids.has(id)) return true;
+    if (this.ids.has(id)) return this.after(id, event.id);
     if (this.recent !== undefined && event.scope.new_resource) {
       this.ids.add(id);
-      while (this.ids.size > this.recent) this.ids.delete(this.ids.values().next().value as string);
+      while (this.ids.size > this.recent) this.forget(this.ids.values().next().value as string);
       return true;
     }
     return false;
+  }
+
+  /** False for an event the document's sent status already reflects; the line goes once one passes it. */
+  private after(id: string, eventId: string): boolean {
+    const through = this.settled.get(id);
+    if (through === undefined) return true;
+    if (eventId <= through) return false;
+    this.settled.delete(id);
+    return true;
+  }
+
+  private forget(id: string): void {
+    this.ids.delete(id);
+    this.settled.delete(id);
   }
 }

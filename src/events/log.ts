@@ -60,6 +60,11 @@ export class EventLog {
     return (await this.storage.events.readAfterSeq(topic, seq, limit)).map(rowToEvent);
   }
 
+  /** The id of the topic's last committed event; undefined for a topic that never had one. */
+  lastId(topic: string): Promise<string | undefined> {
+    return this.storage.events.lastId(topic);
+  }
+
   /** The last seq of each topic (0 for a topic that never had an event). */
   async heads(topics: readonly string[]): Promise<Map<string, number>> {
     const found = await this.storage.events.heads(topics);

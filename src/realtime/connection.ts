@@ -158,6 +158,33 @@ export class Connection implements FanoutMember {
     this.write(frame);
   }
 
+  /**
+   * Runs `change` while live events wait (a subscribe: read what it adds, send it, widen the access),
+   * then delivers them under the access as `change` left it. An event that arrives during the read is
+   * neither dropped for an access that did not allow it yet nor sent ahead of the state it follows;
+   * the access decides whether the state already reflects it. One at a time with access reloads.
+   */
+  async hold(change: () => Promise<void>): Promise<void> {
+    while (this.refreshing) await this.refreshing;
+    if (this.closed) return;
+    this.held ??= [];
+    this.stopSharing();
+    let done = (): void => undefined;
+    this.refreshing = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    try {
+      await change();
+    } finally {
+      this.refreshing = undefined;
+      done();
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        this.refreshAccess();
+      } else if (this.state === 'live') this.releaseHeld();
+    }
+  }
+
   /** Replaces what this connection may see (a WebSocket client changed its subscriptions). */
   setAccess(access: Access): void {
     this.access = access;

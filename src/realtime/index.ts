@@ -3,6 +3,7 @@ export { RealtimeEngine, type RealtimeOptions, type Slot } from './engine.js';
 export { Fanout, type FanoutMember, type Membership, type TopicFeed } from './fanout.js';
 export { MemoryConnectionLimiter } from './limits.js';
 export { endStaleResume } from './stale-resume.js';
+export { readSettled, type SettledRead } from './settled-read.js';
 export { headerFirst, resumeCursor, type GivenCursor } from './cursor.js';
 export { checkStreamAlone, openSseWire, namedSseCodec, messageSseCodec, sseDataFrame } from './sse.js';
 export { wsWire, jsonWsCodec, WS_CLOSE_CODES } from './ws.js';

@@ -202,6 +202,64 @@ describe('documents realtime', () => {
     }
   });
 
+  test('a fresh stream and a subscribe skip the events their opening status already reflects: no repeat, never back to an older status', async () => {
+    const doc = await upload();
+    await waitForStatus(org, doc, (s) => s.status === 'completed');
+    const { publisher, documents } = ts.server.ctx;
+    const statusEvent = (note: string) => publisher.publish({ topic: `org:${org.id}`, orgId: org.id, type: 'document.status', scope: { document_id: doc }, data: { document_id: doc, status: 'processing', note } });
+    // The stream's status read is late: two older statuses commit while the stream already hears the
+    // topic, so they reach it while it is still reading (as a node's feed brings them late).
+    const statuses = documents.statuses.bind(documents);
+    let lateReads = 0;
+    documents.statuses = async (orgId, ids) => {
+      if (ids.includes(doc) && lateReads > 0) {
+        lateReads--;
+        await statusEvent('committed before the read');
+        await statusEvent('committed before the read');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return statuses(orgId, ids);
+    };
+    const token = (await org.call('POST', '/ws/token')).body.token as string;
+    const wsUrl = `${ts.url.replace('http', 'ws')}/ws/status?token=${encodeURIComponent(token)}`;
+    const statusesOf = (msgs: readonly Msg[]) => msgs.filter((m) => m.document_id === doc).map((m) => `${String(m.status)}${m.note ? ` (${String(m.note)})` : ''}`);
+    const expected = ['completed', 'processing (committed after the read)'];
+    /** One stream at a time: what one stream's late read commits is news to another already open. */
+    const check = async (name: string, open: () => Promise<{ received: () => Msg[]; close: () => void }>) => {
+      lateReads = 1;
+      const stream = await open();
+      try {
+        await until(() => lateReads === 0 && statusesOf(stream.received()).length >= 1);
+        await new Promise((r) => setTimeout(r, 200));
+        // Committed after the status was read: the stream gets it, once.
+        await statusEvent('committed after the read');
+        await until(() => statusesOf(stream.received()).length >= 2);
+        await new Promise((r) => setTimeout(r, 200));
+        assert.deepEqual(statusesOf(stream.received()), expected, name);
+      } finally {
+        stream.close();
+      }
+    };
+    const socket = async (url: string, first?: Msg) => {
+      const ws = new WebSocket(url);
+      const received: Msg[] = [];
+      ws.on('message', (d) => received.push(JSON.parse(String(d)) as Msg));
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      if (first) ws.send(JSON.stringify(first));
+      return { received: () => received, close: () => ws.close() };
+    };
+    try {
+      await check('SSE', async () => {
+        const sse = await openSse(`${ts.url}/sse/status?token=${encodeURIComponent(token)}&document_id=${doc}`);
+        return { received: () => sse.frames.flatMap((f) => (f.data === undefined ? [] : [JSON.parse(f.data) as Msg])), close: () => sse.close() };
+      });
+      await check('WebSocket opened with document_id', () => socket(`${wsUrl}&document_id=${doc}`));
+      await check('WebSocket subscribe', () => socket(wsUrl, { action: 'subscribe', document_ids: [doc] }));
+    } finally {
+      documents.statuses = statuses;
+    }
+  });
+
   test('SSE resumes with Last-Event-ID; the reconnect flow with a fresh token keeps the scope', async () => {
     const docId = await upload();
     const token = (await org.call('POST', '/ws/token')).body.token as string;

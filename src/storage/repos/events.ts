@@ -23,6 +23,8 @@ export interface EventRepo {
   deleteBefore(beforeId: string): Promise<number>;
   /** The largest event id in the log (of any topic), or undefined when it is empty. */
   newestId(): Promise<string | undefined>;
+  /** The id of `topic`'s last committed event (undefined for a topic that never had one). */
+  lastId(topic: string): Promise<string | undefined>;
 }
 
 const HEADS_CHUNK = 500;
@@ -109,6 +111,10 @@ export function eventRepo(db: Kysely<Database>, driver: Driver, appended: EventR
     async newestId() {
       const row = await db.selectFrom('events').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst();
       return row?.id;
+    },
+    async lastId(topic) {
+      const row = await db.selectFrom('event_topics').select('last_id').where('topic', '=', topic).executeTakeFirst();
+      return row?.last_id;
     },
   };
 }

@@ -6,9 +6,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { RawData } from 'ws';
 import { DocumentScope, type DocumentService, type DocumentStatus } from '../../documents/index.js';
-import { orgTopic } from '../../events/index.js';
+import { orgTopic, type EventLog } from '../../events/index.js';
 import { AppError, media, replies, singleParam, upgradeReplies, upgradeRequired, type Logger, type UpgradeRouter } from '../../http/index.js';
-import { headerFirst, jsonWsCodec, messageSseCodec, checkStreamAlone, openSseWire, sseDataFrame, wsWire, type Connection, type Slot, resumeCursor } from '../../realtime/index.js';
+import { headerFirst, jsonWsCodec, readSettled, messageSseCodec, checkStreamAlone, openSseWire, sseDataFrame, wsWire, type Connection, type Slot, resumeCursor } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { REALTIME_TOKEN_PREFIX } from './routes.js';
 import { streamScope } from './schemas.js';
@@ -98,7 +98,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         cursor,
         access: scope,
         // A resumed stream skips the snapshot: the replay brings it up to date.
-        snapshot: cursor === undefined ? statusSnapshot(documents, orgId, scope, sseStatusFrame) : undefined,
+        snapshot: cursor === undefined ? statusSnapshot(events, documents, orgId, scope, sseStatusFrame) : undefined,
         expiresAtMs,
         keyId,
         wire,
@@ -139,7 +139,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
       const connection: Connection = realtime.open({
         topic: orgTopic(orgId),
         access: scope,
-        snapshot: statusSnapshot(documents, orgId, scope, JSON.stringify),
+        snapshot: statusSnapshot(events, documents, orgId, scope, JSON.stringify),
         expiresAtMs,
         keyId,
         wire: wsWire(accepted),
@@ -147,7 +147,7 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
         lease,
         label: { surface: 'documents', credential: `realtime_token:${keyId ?? orgId}`, orgId, remoteAddress: req.socket.remoteAddress ?? '' },
       });
-      const messages = new StatusSocketMessages(documents, orgId, scope, connection, ctx.logger);
+      const messages = new StatusSocketMessages(events, documents, orgId, scope, connection, ctx.logger);
       accepted.onMessage((raw, isBinary) => messages.receive(raw, isBinary));
     });
   };
@@ -156,11 +156,16 @@ export function documentRealtimeRoutes(ctx: AppContext, upgrades: UpgradeRouter)
 const sseStatusFrame = (s: DocumentStatus): string => sseDataFrame({ ...s });
 
 /**
- * The frames a new stream opens with: each followed document's current status. Made outside the route
- * handlers so that an open stream holds these references, not a handler's whole scope.
+ * The frames a new stream opens with: each followed document's current status, and the line in the
+ * topic they reflect, so that the live events held meanwhile skip what they already said. Made
+ * outside the route handlers so that an open stream holds these references, not a handler's whole scope.
  */
-function statusSnapshot(documents: DocumentService, orgId: string, scope: DocumentScope, frame: (s: DocumentStatus) => string): () => Promise<string[]> {
-  return async () => (await documents.statuses(orgId, scope.list())).map(frame);
+function statusSnapshot(events: EventLog, documents: DocumentService, orgId: string, scope: DocumentScope, frame: (s: DocumentStatus) => string): () => Promise<string[]> {
+  return async () => {
+    const { value: statuses, through } = await readSettled(events, orgTopic(orgId), () => documents.statuses(orgId, scope.list()));
+    scope.settle(statuses.map((s) => s.document_id), through);
+    return statuses.map(frame);
+  };
 }
 
 /**
@@ -174,6 +179,7 @@ class StatusSocketMessages {
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
+    private readonly events: EventLog,
     private readonly documents: DocumentService,
     private readonly orgId: string,
     private readonly scope: DocumentScope,
@@ -222,10 +228,15 @@ class StatusSocketMessages {
       this.scope.remove(ids);
       return this.reply({ type: 'unsubscribed', document_ids: ids });
     }
-    const found = await this.documents.statuses(this.orgId, ids);
-    const known = new Set(found.map((s) => s.document_id));
-    this.scope.add([...known]);
-    this.reply({ type: 'subscribed', document_ids: [...known], not_found: ids.filter((d) => !known.has(d)) });
-    for (const s of found) this.connection.push(JSON.stringify(s));
+    // Live events wait while the statuses are read and sent: one that arrives meanwhile for a document
+    // being added is sent after its status, unless that status already reflects it.
+    await this.connection.hold(async () => {
+      const { value: found, through } = await readSettled(this.events, orgTopic(this.orgId), () => this.documents.statuses(this.orgId, ids));
+      const known = new Set(found.map((s) => s.document_id));
+      this.scope.add(known);
+      this.scope.settle(known, through);
+      this.reply({ type: 'subscribed', document_ids: [...known], not_found: ids.filter((d) => !known.has(d)) });
+      for (const s of found) this.connection.push(JSON.stringify(s));
+    });
   }
 }
