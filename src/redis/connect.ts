@@ -46,9 +46,10 @@ export async function connectRedis(url: string, prefix: string, logger: Logger):
   // on one, for as long as it lasts: a command fails after COMMAND_TIMEOUT_MS, as if Redis were away.
   // Its caller was told it failed, so it is never sent again on the next connection; and a connection
   // dropped because Redis stopped answering is not waited on for a goodbye longer than a command is.
+  // The bound is the watchdog's (watchdog.ts), not ioredis's commandTimeout: a reply that arrived
+  // while this node's event loop was busy is read before the bound is judged.
   const commands = new Redis(url, {
     ...options,
-    commandTimeout: COMMAND_TIMEOUT_MS,
     autoResendUnfulfilledCommands: false,
     disconnectTimeout: COMMAND_TIMEOUT_MS,
   });

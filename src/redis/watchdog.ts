@@ -5,11 +5,11 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../http/index.js';
 
-/** ioredis's message for a command that waited its commandTimeout (it has no error class for it). */
+/** The message of a command that waited `timeoutMs` (ioredis's own for its commandTimeout). */
 const TIMED_OUT = 'Command timed out';
 
 export interface WatchdogOptions {
-  /** The commands connection's commandTimeout: how long the subscriber may take to answer a PING. */
+  /** How long a command (and the subscriber's PING) may wait for its reply before Redis counts as away. */
   readonly timeoutMs: number;
   /** How often the subscriber is asked whether it still answers. */
   readonly checkSubscriberMs: number;
@@ -32,6 +32,11 @@ export function watchConnections(commands: Redis, subscriber: Redis, logger: Log
       command.reject(new Error('Redis is not answering'));
       return command.promise;
     }
+    const timer = afterPoll(options.timeoutMs, () => {
+      if (!command.isResolved) command.reject(new Error(TIMED_OUT));
+    });
+    const settled = (): void => clearTimeout(timer);
+    command.promise.then(settled, settled);
     command.promise.catch((e: unknown) => {
       if (away || commands.status !== 'ready' || !(e instanceof Error) || e.message !== TIMED_OUT) return;
       away = true;
@@ -74,10 +79,20 @@ export function watchConnections(commands: Redis, subscriber: Redis, logger: Log
 /** Open (or stuck in its handshake), so not already on its way back. */
 const reopenable = (conn: Redis): boolean => conn.status === 'ready' || conn.status === 'connect';
 
+/**
+ * Runs `then` once `ms` have passed and the event loop has since polled its sockets. A loop held up
+ * longer than `ms` (a busy node) runs its timers before it reads the replies that arrived meanwhile:
+ * a bare timer would count a Redis that answered in time as away, drop both connections and refuse
+ * streams with 503 while Redis was fine.
+ */
+function afterPoll(ms: number, then: () => void): NodeJS.Timeout {
+  return setTimeout(() => setImmediate(then), ms);
+}
+
 /** Whether `conn` answers a PING within `ms`. */
 async function answers(conn: Redis, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const silent = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const silent = new Promise<boolean>((resolve) => (timer = afterPoll(ms, () => resolve(false))));
   try {
     return await Promise.race([
       conn.ping().then(
