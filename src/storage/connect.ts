@@ -16,7 +16,7 @@ export interface Connection {
   /** Where the data lives, without credentials, for logs. */
   readonly location: string;
   /**
-   * SQLite only: the writing connection (Kysely's) and a second, read-only one to the same file, for
+   * SQLite only: the writing connection (Kysely's) and a second, read-only one to the same file (attached: openReader), for
    * compiled queries (prepared.ts), whose reads of one pass may share a transaction (pass-snapshot.ts).
    */
   readonly sqlite?: { readonly writer: Database.Database; readonly reader: Database.Database; readonly snapshot: PassSnapshot };
@@ -72,14 +72,11 @@ export function connect(databaseUrl: string | null, dataDir: string, bounds: Pos
   // After a checkpoint the WAL is cut back to this size: without it, a WAL grown large (a reader holding
   // a snapshot through many writes) kept its peak size on disk until the server stopped.
   sqlite.pragma('journal_size_limit = 67108864');
-  // In WAL mode a second connection reads the last committed state without waiting for the
-  // transaction the first may hold open across awaits; query_only makes any write on it an error.
-  const reader = new Database(path);
-  reader.pragma('busy_timeout = 5000');
-  reader.pragma('query_only = ON');
+  const reader = openReader(path);
   const snapshot = new PassSnapshot(reader);
   const close = () => {
     snapshot.end();
+    releaseFile(reader);
     reader.close();
     checkpointIntoFile(sqlite);
     sqlite.close();
@@ -103,11 +100,43 @@ export function connect(databaseUrl: string | null, dataDir: string, bounds: Pos
   };
 }
 
+/** The schema name the read-only connection gives the database file it attaches. */
+const READER_SCHEMA = 'capstan';
+
+/**
+ * In WAL mode a second connection reads the last committed state without waiting for the transaction
+ * the first may hold open across awaits; query_only makes any write on it an error.
+ *
+ * libsql closes a connection only once its last prepared statement is garbage-collected, and this
+ * one's are kept for the storage's life (prepared.ts, pass-snapshot.ts): `close()` alone left it open
+ * on the file in WAL mode, and the writer could then not leave WAL mode at a stop (SQLITE_BUSY). So
+ * the connection itself is an empty in-memory database with the file attached: detaching the file
+ * (releaseFile) lets go of it whatever statements are still alive. The file's tables are found by
+ * their plain names, the in-memory database having none.
+ */
+function openReader(path: string): Database.Database {
+  const reader = new Database(':memory:');
+  reader.pragma('busy_timeout = 5000');
+  reader.prepare(`attach database ? as ${READER_SCHEMA}`).run([path]);
+  reader.pragma('query_only = ON');
+  return reader;
+}
+
+/** Detaches the database file from the read-only connection, releasing its locks and its share of the WAL. */
+function releaseFile(reader: Database.Database): void {
+  try {
+    reader.exec(`detach database ${READER_SCHEMA}`);
+  } catch {
+    // A read still in progress holds the file; the writer then only checkpoints (checkpointIntoFile).
+  }
+}
+
 /**
  * Moves everything in the WAL into the database file and leaves the file alone on disk, so that a copy
  * of it after a clean stop is the whole database. SQLite would do so itself when its last connection
- * closes, but cached statements keep the connection from closing before they are collected. Another
- * process with the database open (a CLI command) keeps its WAL: then this only checkpoints.
+ * closes, but cached statements keep the connection from closing before they are collected. It needs
+ * the file to itself: the read-only connection has let go of it (releaseFile). Another process with
+ * the database open (a CLI command) keeps its WAL: then this only checkpoints.
  */
 function checkpointIntoFile(sqlite: Database.Database): void {
   try {
