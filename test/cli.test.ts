@@ -158,6 +158,26 @@ describe('capstan config and configuration errors', () => {
     assertConfigError(await runCli(['migrate'], { CAPSTAN_DATA_DIR: garbage }), /^capstan: invalid CAPSTAN_DATA_DIR .*capstan\.db is not an SQLite database/);
   });
 
+  test('a damaged database file (pages overwritten, or cut short) exits 2 naming it and what to do, and is left as it was', async () => {
+    const source = dataDir();
+    json(await runCli(['migrate'], { CAPSTAN_DATA_DIR: source }));
+    const whole = readFileSync(join(source, 'capstan.db'));
+    const pageSize = whole.readUInt16BE(16);
+    const overwritten = Buffer.from(whole);
+    overwritten.fill(0x5a, pageSize * 2);
+    const damaged: [string, Buffer][] = [['pages overwritten', overwritten], ['cut short', whole.subarray(0, Math.floor(whole.length / 3))], ['cut inside the header', whole.subarray(0, 50)]];
+    for (const [how, bytes] of damaged) {
+      const dir = dataDir();
+      const db = join(dir, 'capstan.db');
+      writeFileSync(db, bytes);
+      for (const args of [['serve'], ['migrate']]) {
+        const result = await runCli(args, { CAPSTAN_DATA_DIR: dir, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'error' });
+        assertConfigError({ ...result, stdout: '' }, new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*": .*capstan\\.db is damaged \\(database disk image is malformed\\): .*backup.*move it away`));
+      }
+      assert.ok(readFileSync(db).equals(bytes), `${how}: the damaged file is unchanged`);
+    }
+  });
+
   test('a database migrated by a newer Capstan says so, exit 1', async () => {
     const dir = dataDir();
     json(await runCli(['migrate'], { CAPSTAN_DATA_DIR: dir }));

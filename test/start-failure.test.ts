@@ -48,6 +48,9 @@ test('a data directory that is a file, read-only or not ours, and a file that is
   const notADatabase = await explainStartFailure(config, failure('file is not a database', { code: 'SQLITE_NOTADB' }));
   assert.ok(notADatabase instanceof ConfigError);
   assert.match(notADatabase.message, new RegExp(`CAPSTAN_DATA_DIR.*${db.replaceAll('/', '\\/').replaceAll('.', '\\.')} is not an SQLite database`));
+  const damaged = await explainStartFailure(config, failure('database disk image is malformed', { code: 'SQLITE_CORRUPT' }));
+  assert.ok(damaged instanceof ConfigError);
+  assert.match(damaged.message, new RegExp(`CAPSTAN_DATA_DIR.*${db.replaceAll('/', '\\/').replaceAll('.', '\\.')} is damaged \\(database disk image is malformed\\): .*backup`));
   assert.equal(await explainStartFailure(config, failure(`EACCES: open '${join('/etc', 'rules.json')}'`, { code: 'EACCES', syscall: 'open', path: '/etc/rules.json' })), undefined, 'a file elsewhere is not the data directory');
 });
 

@@ -1,7 +1,8 @@
 // A start that fails on what a setting names (a port taken, a data directory that is a file, a
-// database that does not exist) is told as one line naming the setting, exit 2, as a bad value is;
-// one that fails on the machine (a full disk) says so in one line. The system's own message names
-// neither, and an operator reading `listen EADDRINUSE` or `file is not a database` has to guess.
+// damaged database file, a database that does not exist) is told as one line naming the setting,
+// exit 2, as a bad value is; one that fails on the machine (a full disk) says so in one line. The
+// system's own message names neither, and an operator reading `listen EADDRINUSE` or `database disk
+// image is malformed` has to guess.
 import { resolve, sep } from 'node:path';
 import { ConfigError, type Config } from '../config/index.js';
 
@@ -45,6 +46,9 @@ const FILE_REASONS: Readonly<Record<string, string>> = {
   SQLITE_CANTOPEN: 'SQLite cannot open the database file there',
 };
 
+/** What an operator does about a database file SQLite cannot read. */
+const DAMAGED_FILE_REMEDY = 'stop every Capstan using it, then put back a copy from a backup, or move it away to start with a new, empty database';
+
 /**
  * The failure of `serve`, `migrate` or `admin` told in the words of the setting it came from, or
  * undefined when it is none of those known here (it is then shown as it is). Never shows a password.
@@ -64,14 +68,17 @@ export async function explainStartFailure(config: Config, e: unknown): Promise<E
     return undefined;
   }
   const dbFile = sqlitePath(config.databaseUrl, config.dataDir);
-  const setting = config.databaseUrl === null ? `CAPSTAN_DATA_DIR ${JSON.stringify(config.dataDir)}` : 'CAPSTAN_DATABASE_URL';
-  if (code === 'SQLITE_NOTADB') return new ConfigError(`invalid ${setting}: ${dbFile} is not an SQLite database (a damaged file, or another program's)`);
+  const dataDirSetting = `CAPSTAN_DATA_DIR ${JSON.stringify(config.dataDir)}`;
+  const setting = config.databaseUrl === null ? dataDirSetting : 'CAPSTAN_DATABASE_URL';
+  if (code === 'SQLITE_NOTADB') return new ConfigError(`invalid ${setting}: ${dbFile} is not an SQLite database (a damaged file, or another program's): ${DAMAGED_FILE_REMEDY}`);
+  // A file cut short or with pages overwritten: SQLite finds it out on the first pages it reads.
+  if (code.startsWith('SQLITE_CORRUPT')) return new ConfigError(`invalid ${setting}: ${dbFile} is damaged (${err.message}): ${DAMAGED_FILE_REMEDY}`);
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new Error(`the disk holding ${typeof err.path === 'string' ? err.path : dbFile} is full: free some space, then start again`);
   const reason = FILE_REASONS[code];
   if (reason === undefined) return undefined;
   const path = typeof err.path === 'string' ? err.path : dbFile;
   const underDataDir = path === resolve(config.dataDir) || path.startsWith(resolve(config.dataDir) + sep);
-  if (path === dbFile || underDataDir) return new ConfigError(`invalid ${underDataDir ? `CAPSTAN_DATA_DIR ${JSON.stringify(config.dataDir)}` : setting}: ${reason} (${path})`);
+  if (path === dbFile || underDataDir) return new ConfigError(`invalid ${underDataDir ? dataDirSetting : setting}: ${reason} (${path})`);
   return undefined;
 }
 
