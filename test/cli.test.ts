@@ -152,10 +152,23 @@ describe('capstan config and configuration errors', () => {
     assertConfigError(await runCli(['config'], { CAPSTAN_DATA_DIR: dir, CAPSTAN_HOST: 'fe80::1' }), /^capstan: invalid CAPSTAN_HOST "fe80::1": the system refuses to bind it/);
     const file = join(dir, 'a-file');
     writeFileSync(file, '');
-    assertConfigError(await runCli(['serve'], { CAPSTAN_DATA_DIR: file, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'error' }), /^capstan: invalid CAPSTAN_DATA_DIR ".*a-file": a file stands where a directory must be \(.*a-file\/capstan\.db\)$/);
+    assertConfigError(await runCli(['serve'], { CAPSTAN_DATA_DIR: file, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'error' }), /^capstan: invalid CAPSTAN_DATA_DIR ".*a-file": a file stands where a directory must be \(.*a-file\)$/);
     const garbage = dataDir();
     writeFileSync(join(garbage, 'capstan.db'), Buffer.alloc(8192, 7));
     assertConfigError(await runCli(['migrate'], { CAPSTAN_DATA_DIR: garbage }), /^capstan: invalid CAPSTAN_DATA_DIR .*capstan\.db is not an SQLite database/);
+  });
+
+  test('a file standing where a directory must be is named itself: a parent of the data directory, or its blobs folder', async () => {
+    const dir = dataDir();
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const serve = (dataDirectory: string) => runCli(['serve'], { CAPSTAN_DATA_DIR: dataDirectory, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'error' });
+    const escaped = (path: string) => path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    assertConfigError(await serve(join(file, 'data')), new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*a-file/data": a file stands where a directory must be \\(${escaped(file)}\\)$`));
+    const withBlobsFile = dataDir();
+    writeFileSync(join(withBlobsFile, 'blobs'), '');
+    assertConfigError(await serve(withBlobsFile), new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*": a file stands where a directory must be \\(${escaped(join(withBlobsFile, 'blobs'))}\\)$`));
+    assert.deepEqual(readdirSync(withBlobsFile), ['blobs'], 'the start stopped before making the database');
   });
 
   test('a damaged database file (pages overwritten, or cut short) exits 2 naming it and what to do, and is left as it was', async () => {

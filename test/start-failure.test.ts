@@ -51,6 +51,8 @@ test('a data directory that is a file, read-only or not ours, and a file that is
   const damaged = await explainStartFailure(config, failure('database disk image is malformed', { code: 'SQLITE_CORRUPT' }));
   assert.ok(damaged instanceof ConfigError);
   assert.match(damaged.message, new RegExp(`CAPSTAN_DATA_DIR.*${db.replaceAll('/', '\\/').replaceAll('.', '\\.')} is damaged \\(database disk image is malformed\\): .*backup`));
+  const parentIsAFile = await explainStartFailure(loadConfig({ env: { CAPSTAN_DATA_DIR: '/srv/capstan/data' } }), failure('cannot create the directory /srv/capstan: EEXIST', { code: 'EEXIST', path: '/srv/capstan' }));
+  assert.equal(parentIsAFile?.message, 'invalid CAPSTAN_DATA_DIR "/srv/capstan/data": a file stands where a directory must be (/srv/capstan)', 'a file in the way above the data directory is named');
   assert.equal(await explainStartFailure(config, failure(`EACCES: open '${join('/etc', 'rules.json')}'`, { code: 'EACCES', syscall: 'open', path: '/etc/rules.json' })), undefined, 'a file elsewhere is not the data directory');
 });
 

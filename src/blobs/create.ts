@@ -28,6 +28,14 @@ export interface BlobStoreOptions {
   readonly s3KeyPrefix?: string;
 }
 
+/** The local store's folder inside the data directory. */
+const LOCAL_FOLDER = 'blobs';
+
+/** The local store's folder, <dataDir>/blobs; undefined when blobs go to an S3 bucket. */
+export function localBlobRoot(options: Pick<BlobStoreOptions, 'dataDir' | 's3Bucket'>): string | undefined {
+  return options.s3Bucket ? undefined : join(options.dataDir, LOCAL_FOLDER);
+}
+
 export async function createBlobStore(options: BlobStoreOptions): Promise<BlobStore> {
   const minPartSize = options.multipartMinPartBytes;
   if (options.s3Bucket) {
@@ -49,7 +57,7 @@ export async function createBlobStore(options: BlobStoreOptions): Promise<BlobSt
   // cores: one thread and two moved parts alike, four slowed them by a third).
   const hashThreads = options.hashThreads ?? Math.max(1, Math.min(4, availableParallelism() - 1));
   return new LocalDiskBlobStore({
-    root: join(options.dataDir, 'blobs'),
+    root: join(options.dataDir, LOCAL_FOLDER),
     signer: new PartUrlSigner({ secret: options.signingSecret, publicUrl: options.publicUrl }),
     ...(minPartSize === undefined ? {} : { minPartSize }),
     ...(hashThreads > 0 ? { md5Threads: new Md5Threads(hashThreads) } : {}),

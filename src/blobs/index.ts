@@ -22,7 +22,7 @@ export {
 } from './types.js';
 export { BlobError, isBlobError, type BlobErrorCode } from './errors.js';
 export { blobHttpError } from './http-errors.js';
-export { createBlobStore, type BlobStoreOptions } from './create.js';
+export { createBlobStore, localBlobRoot, type BlobStoreOptions } from './create.js';
 export { LocalDiskBlobStore, type LocalDiskBlobStoreOptions } from './local-disk.js';
 // The S3 store is not re-exported: importing it loads the AWS SDK, which createBlobStore loads only for a bucket.
 export type { S3BlobStoreOptions } from './s3.js';

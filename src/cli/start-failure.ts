@@ -49,6 +49,12 @@ const FILE_REASONS: Readonly<Record<string, string>> = {
 /** What an operator does about a database file SQLite cannot read. */
 const DAMAGED_FILE_REMEDY = 'stop every Capstan using it, then put back a copy from a backup, or move it away to start with a new, empty database';
 
+/** `path` is `dir` or inside it. */
+const isWithin = (path: string, dir: string): boolean => path === dir || path.startsWith(dir + sep);
+
+/** `path` is a directory (or a file standing where one must be) above `target`. */
+const isAncestorOf = (path: string, target: string): boolean => target.startsWith(path.endsWith(sep) ? path : path + sep);
+
 /**
  * The failure of `serve`, `migrate` or `admin` told in the words of the setting it came from, or
  * undefined when it is none of those known here (it is then shown as it is). Never shows a password.
@@ -77,8 +83,11 @@ export async function explainStartFailure(config: Config, e: unknown): Promise<E
   const reason = FILE_REASONS[code];
   if (reason === undefined) return undefined;
   const path = typeof err.path === 'string' ? err.path : dbFile;
-  const underDataDir = path === resolve(config.dataDir) || path.startsWith(resolve(config.dataDir) + sep);
-  if (path === dbFile || underDataDir) return new ConfigError(`invalid ${underDataDir ? dataDirSetting : setting}: ${reason} (${path})`);
+  // The path is the one at fault: a file in the way may be the data directory itself, one of its
+  // parents or a folder inside it (blobs).
+  const dataDir = resolve(config.dataDir);
+  const forDataDir = isWithin(path, dataDir) || isAncestorOf(path, dataDir);
+  if (forDataDir || path === dbFile || isAncestorOf(path, dbFile)) return new ConfigError(`invalid ${forDataDir ? dataDirSetting : setting}: ${reason} (${path})`);
   return undefined;
 }
 

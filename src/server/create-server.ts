@@ -1,7 +1,7 @@
 // Composes Capstan from its configuration: storage (migrated), tokens, services, the HTTP app with
 // every surface, and an orderly close. Tests and the CLI both start Capstan through here.
 import { cacheCredentials, CallerIdentifier, ConsoleSessionService, countsPerAddress, TokenService } from '../auth/index.js';
-import { createBlobStore, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
+import { createBlobStore, localBlobRoot, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
 import { AppError, buildHttpApp, createLogger, createMetrics, upgradeAnswerRecorder, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
 import { createIsolatedExtractor } from '../pipelines/documents/index.js';
@@ -83,6 +83,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const parts = await configuredParts(config, logger);
   // Stored files, the SQLite database and demo credentials live here: this user's only.
   ensurePrivateDir(config.dataDir);
+  // The stored files' folder too, now: a file standing in its way fails the start naming it, before
+  // the database is made, instead of every upload afterwards (503, "retry shortly", for ever).
+  const blobRoot = localBlobRoot({ dataDir: config.dataDir, s3Bucket: config.blobS3Bucket });
+  if (blobRoot !== undefined) ensurePrivateDir(blobRoot);
   const storage = openStorage(config.databaseUrl, config.dataDir, storageOptionsOf(config));
   try {
     const report = await storage.migrate();

@@ -1,7 +1,7 @@
 // Files only this process's user may read: the data directory (database, stored files, demo
 // credentials) and the SQLite files, which hold the token-signing secret. Modes are set with chmod
 // after creating, because the process's umask decides what a mode given at creation becomes.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -11,15 +11,35 @@ import { dirname, resolve } from 'node:path';
  */
 export function ensurePrivateDir(dir: string): void {
   const path = resolve(dir);
-  if (existsSync(path)) return;
+  if (isDirectory(path)) return;
   const parent = dirname(path);
   if (parent !== path) ensurePrivateDir(parent);
   try {
     mkdirSync(path, { mode: 0o700 });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create the directory ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    // EEXIST: something stands there, a directory made meanwhile or a file in the way.
+    if (code !== 'EEXIST' || !isDirectory(path)) throw cannotCreate(path, code ?? (e as Error).message);
   }
   chmodSync(path, 0o700);
+}
+
+/** True when `path` is a directory (or a link to one); a file, nothing, or a path that cannot be looked at is not. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    // Missing, under a file (ENOTDIR) or not ours to see: making it says which, with the path at fault.
+    return false;
+  }
+}
+
+/**
+ * The directory `path` could not be made, with the system's code and the path at fault, so that a
+ * start failure names it (cli/start-failure.ts): with a file in the way, the file itself.
+ */
+function cannotCreate(path: string, code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`cannot create the directory ${path}: ${code}`), { code, path });
 }
 
 /** Makes `path` readable and writable by this user only, creating it empty when it does not exist. */

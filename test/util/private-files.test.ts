@@ -82,6 +82,8 @@ test('a data directory that cannot be made is an error naming it, at once: never
   for (const path of ['/proc/capstan-nope/data', join(dir, 'a-file', 'data')]) {
     assert.throws(() => ensurePrivateDir(path), (e: unknown) => e instanceof Error && e.message.startsWith('cannot create the directory '), path);
   }
+  // The error's path is the one at fault, for the start's message: the file in the way, not the folder asked for.
+  assert.throws(() => ensurePrivateDir(join(dir, 'a-file', 'data')), (e: unknown) => (e as NodeJS.ErrnoException).path === join(dir, 'a-file'));
   ensurePrivateDir(join(dir, 'new', 'nested'));
   assert.equal(statSync(join(dir, 'new', 'nested')).mode & 0o777, 0o700);
   assert.equal(statSync(join(dir, 'new')).mode & 0o777, 0o700);
