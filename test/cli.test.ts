@@ -1,12 +1,12 @@
 // The real `capstan` CLI in child processes: config (masked), configuration errors (exit 2, one line),
 // migrate, and the offline admin commands printing JSON (a JSON error: exit 2 for bad usage, 1 for a refused operation).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { nodeRepo, openStorage } from '../src/storage/index.js';
+import { openStorage } from '../src/storage/index.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { tempDir } from './helpers/server.js';
 
@@ -127,21 +127,20 @@ describe('capstan config and configuration errors', () => {
     }));
   });
 
-  test('a port already taken: serve exits 2 naming PORT and CAPSTAN_HOST, having claimed no work and left no node listed', async () => {
+  test('a port already taken: serve exits 2 naming PORT and CAPSTAN_HOST, having made nothing: no database (so no node listed), no demo credentials', async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     try {
       const dir = dataDir();
       const port = String((taken.address() as AddressInfo).port);
-      const result = await runCli(['serve'], { CAPSTAN_DATA_DIR: dir, PORT: port, CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'info', CAPSTAN_DEV_CREDENTIALS: 'false' });
+      const result = await runCli(['serve'], { CAPSTAN_DATA_DIR: dir, PORT: port, CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'info' });
       assertConfigError({ ...result, stdout: '' }, new RegExp(`^capstan: PORT ${port} on CAPSTAN_HOST 127\\.0\\.0\\.1 is already in use`));
       assert.doesNotMatch(result.stdout + result.stderr, /workflow workers started|capstan listening/);
-      const storage = openStorage(null, dir);
-      try {
-        assert.deepEqual(await nodeRepo(storage.db).list(), [], 'no node row left behind');
-      } finally {
-        await storage.close();
-      }
+      // The port is tried first: no database (so no node row) and no demo credentials were made.
+      assert.deepEqual(readdirSync(dir), [], 'nothing was created in the data directory');
+      const unmade = join(dir, 'not-yet');
+      assertConfigError(await runCli(['serve'], { CAPSTAN_DATA_DIR: unmade, PORT: port, CAPSTAN_HOST: '127.0.0.1' }), /is already in use/);
+      assert.equal(existsSync(unmade), false, 'a data directory that did not exist is not made');
     } finally {
       taken.close();
     }

@@ -37,8 +37,9 @@ function print(value: unknown): void {
 // `capstan config` and `capstan admin` start fast.
 async function serve(config: Config): Promise<void> {
   checkServeConfig(config);
-  // Before storage is opened: a host that cannot be bound leaves no database or demo credentials behind.
-  await checkHostBindable(config.host);
+  // Before storage is opened: a host that cannot be bound, or a PORT another process holds, leaves no
+  // data directory, database or demo credentials behind.
+  await checkBindable(config.host, config.port);
   const { createServerWhenReachable } = await import('../server/index.js');
   const { createLogger } = await import('../http/index.js');
   const { installSignalHandlers } = await import('./signals.js');
@@ -67,22 +68,29 @@ async function checkServeReferences(config: Config): Promise<void> {
   const { configuredParts } = await import('../server/configured-parts.js');
   const { createLogger } = await import('../http/index.js');
   await configuredParts(config, createLogger('silent'));
-  await checkHostBindable(config.host);
+  // The host only, on a free port: the configured one may well be held by the server this checks.
+  await checkBindable(config.host, 0);
 }
 
-/** Binds `host` on a free port and lets go at once: a host that cannot be bound stops before anything is made. */
-async function checkHostBindable(host: string): Promise<void> {
+/**
+ * Binds `port` (0: a free one) on `host` and lets go at once: a host or port that cannot be bound
+ * stops the start before anything is made. Once closed, the port is free for the server's own bind:
+ * a connection the kernel queued meanwhile is reset, and Node binds with SO_REUSEADDR, so nothing the
+ * probe leaves lingering blocks it. Should another process take the port in between, the server's
+ * bind fails as before and is told the same.
+ */
+async function checkBindable(host: string, port: number): Promise<void> {
   const { createServer } = await import('node:net');
   const probe = createServer();
   try {
     await new Promise<void>((resolve, reject) => {
       probe.once('error', reject);
-      probe.listen(0, host, resolve);
+      probe.listen(port, host, resolve);
     });
   } catch (e) {
-    throw listenRefusal(host, 0, e) ?? e;
+    throw listenRefusal(host, port, e) ?? e;
   } finally {
-    probe.close();
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
   }
 }
 
