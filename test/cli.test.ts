@@ -163,10 +163,11 @@ describe('capstan config and configuration errors', () => {
     writeFileSync(file, '');
     const serve = (dataDirectory: string) => runCli(['serve'], { CAPSTAN_DATA_DIR: dataDirectory, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'error' });
     const escaped = (path: string) => path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    assertConfigError(await serve(join(file, 'data')), new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*a-file/data": a file stands where a directory must be \\(${escaped(file)}\\)$`));
     const withBlobsFile = dataDir();
     writeFileSync(join(withBlobsFile, 'blobs'), '');
-    assertConfigError(await serve(withBlobsFile), new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*": a file stands where a directory must be \\(${escaped(join(withBlobsFile, 'blobs'))}\\)$`));
+    const [underAFile, blobsAFile] = await Promise.all([serve(join(file, 'data')), serve(withBlobsFile)]);
+    assertConfigError(underAFile, new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*a-file/data": a file stands where a directory must be \\(${escaped(file)}\\)$`));
+    assertConfigError(blobsAFile, new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*": a file stands where a directory must be \\(${escaped(join(withBlobsFile, 'blobs'))}\\)$`));
     assert.deepEqual(readdirSync(withBlobsFile), ['blobs'], 'the start stopped before making the database');
   });
 
@@ -177,17 +178,20 @@ describe('capstan config and configuration errors', () => {
     const pageSize = whole.readUInt16BE(16);
     const overwritten = Buffer.from(whole);
     overwritten.fill(0x5a, pageSize * 2);
-    const damaged: [string, Buffer][] = [['pages overwritten', overwritten], ['cut short', whole.subarray(0, Math.floor(whole.length / 3))], ['cut inside the header', whole.subarray(0, 50)]];
-    for (const [how, bytes] of damaged) {
+    const damaged: [string, Buffer, string][] = [
+      ['pages overwritten', overwritten, 'serve'],
+      ['pages overwritten', overwritten, 'migrate'],
+      ['cut short', whole.subarray(0, Math.floor(whole.length / 3)), 'serve'],
+      ['cut inside the header', whole.subarray(0, 50), 'serve'],
+    ];
+    await Promise.all(damaged.map(async ([how, bytes, command]) => {
       const dir = dataDir();
       const db = join(dir, 'capstan.db');
       writeFileSync(db, bytes);
-      for (const args of [['serve'], ['migrate']]) {
-        const result = await runCli(args, { CAPSTAN_DATA_DIR: dir, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'error' });
-        assertConfigError({ ...result, stdout: '' }, new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*": .*capstan\\.db is damaged \\(database disk image is malformed\\): .*backup.*move it away`));
-      }
-      assert.ok(readFileSync(db).equals(bytes), `${how}: the damaged file is unchanged`);
-    }
+      const result = await runCli([command], { CAPSTAN_DATA_DIR: dir, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'error' });
+      assertConfigError({ ...result, stdout: '' }, new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*": .*capstan\\.db is damaged \\(database disk image is malformed\\): .*backup.*move it away`));
+      assert.ok(readFileSync(db).equals(bytes), `${how}, ${command}: the damaged file is unchanged`);
+    }));
   });
 
   test('a database migrated by a newer Capstan says so, exit 1', async () => {
