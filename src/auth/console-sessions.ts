@@ -1,7 +1,10 @@
 // Operator console sessions: signing in with the admin token opens one, identified by a random cookie
 // value. Only digests are stored, so a database read gives no working session; the CSRF token is
 // derived from the session id (HMAC), so a reloaded page can get it back without it being stored.
-// Expiry is absolute: using the console never extends a session.
+// Expiry is absolute: using the console never extends a session. The cookie outlives the session by
+// EXPIRED_SESSION_GRACE_SECONDS, and so does the row (the cleanup waits as long): a browser coming
+// back after the expiry still sends the cookie, and is told 401 session_expired rather than that it
+// has no session at all.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../http/errors.js';
 import type { ConsoleSessionRepo } from '../storage/index.js';
@@ -11,6 +14,12 @@ import { isAdminToken } from './admin.js';
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 /** A session's last use is written at most this often. */
 const TOUCH_EVERY_MS = 60_000;
+/**
+ * How long past its expiry a session is still known (to answer session_expired): its cookie's Max-Age
+ * is the session's lifetime plus this, and the cleanup removes the row only after it. A day: an
+ * operator who left the console overnight learns why it asks to sign in again.
+ */
+export const EXPIRED_SESSION_GRACE_SECONDS = 86_400;
 
 export interface ConsoleSession {
   readonly expiresAt: string;
@@ -24,7 +33,8 @@ export interface OpenedConsoleSession {
   readonly id: string;
   readonly expiresAt: string;
   readonly csrfToken: string;
-  readonly ttlSeconds: number;
+  /** The cookie's Max-Age: the session's lifetime plus EXPIRED_SESSION_GRACE_SECONDS. */
+  readonly cookieMaxAgeSeconds: number;
 }
 
 const digest = (value: string): string => createHash('sha256').update(value).digest('base64url');
@@ -51,7 +61,7 @@ export class ConsoleSessionService {
     const created = new Date(now).toISOString();
     const expiresAt = new Date(now + this.ttlSeconds * 1000).toISOString();
     await this.repo.create({ id_hash: digest(id), csrf_hash: digest(csrfToken), created_at: created, expires_at: expiresAt, last_seen_at: created });
-    return { id, csrfToken, expiresAt, ttlSeconds: this.ttlSeconds };
+    return { id, csrfToken, expiresAt, cookieMaxAgeSeconds: this.ttlSeconds + EXPIRED_SESSION_GRACE_SECONDS };
   }
 
   /** The session a cookie value names: 401 unauthorized when there is none, session_expired past its expiry. */

@@ -3,6 +3,7 @@
 // sessions, abandoned multipart uploads, orphaned blobs).
 // Every step is idempotent, so any number of nodes may run it at once; a failing step is logged and
 // the others still run.
+import { EXPIRED_SESSION_GRACE_SECONDS } from '../auth/console-sessions.js';
 import type { BlobStore, ExpiredUpload } from '../blobs/index.js';
 import type { Logger } from '../http/index.js';
 import type { CleanupRepo } from '../storage/index.js';
@@ -59,8 +60,9 @@ export async function runCleanup(deps: CleanupDeps, options: CleanupOptions): Pr
     idempotencyKeys: () => repo.deleteIdempotencyBefore(iso(now - options.idempotencyRetentionMs), limit),
     workflowRuns: () => repo.deleteEndedRuns(options.removableWorkflowKinds, iso(now - options.workflowRetentionMs), limit),
     webhookDeliveries: () => repo.deleteEndedDeliveries(iso(now - options.webhookDeliveryRetentionMs), limit),
-    // An expired session is refused already; its row only answers session_expired until it goes.
-    consoleSessions: () => repo.deleteExpiredConsoleSessions(iso(now), limit),
+    // An expired session is refused already; its row only answers session_expired until it goes, which
+    // is when its cookie has gone from the browser too.
+    consoleSessions: () => repo.deleteExpiredConsoleSessions(iso(now - EXPIRED_SESSION_GRACE_SECONDS * 1000), limit),
     abandonedUploads: async () => {
       const expired = await blobs.expireAbandoned(options.multipartExpiryMs, { prefixes: options.blobPrefixes, limit });
       if (expired.length > 0) await deps.onUploadsExpired?.(expired);

@@ -1,5 +1,6 @@
 // The operator console's guard in a real browser: a session that expires while a page is open sends it
-// back to sign-in saying so, and a sign-out in another tab says that instead; a forged cookie opens
+// back to sign-in saying so, as does one found expired by a write or a reload (the cookie outlives the
+// session to be told so), and a sign-out in another tab says that instead; a forged cookie opens
 // nothing; a page on another site cannot make the console's server change anything with the
 // operator's cookie; the pages work from the keyboard.
 import assert from 'node:assert/strict';
@@ -75,6 +76,38 @@ describe('the console guard in Chromium', () => {
     const res = await fetch(`${short.url}/admin/v1/orgs`, { headers: { cookie } });
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { code: string }).code, 'session_expired');
+    await context.close();
+  });
+
+  test('a session that expired while a page without a stream was open: the browser still sends its cookie, the server says session_expired and so does the page', async (t) => {
+    const short = await startServer({ consoleSessionTtlSeconds: TTL_SECONDS });
+    t.after(() => short.close());
+    const context = await browser.newContext();
+    const page = await signIn(context, short.url);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organizations', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Organizations' }).waitFor();
+    // Asked from the page, with whatever the browser's cookie jar still holds, until the session is over.
+    const sessionAnswer = () => page.evaluate(async () => {
+      const res = await fetch('/admin/v1/session', { credentials: 'same-origin' });
+      return { status: res.status, code: res.ok ? '' : ((await res.json()) as { code: string }).code };
+    });
+    let answer = await sessionAnswer();
+    while (answer.status === 200) {
+      await new Promise((r) => setTimeout(r, 250));
+      answer = await sessionAnswer();
+    }
+    assert.deepEqual(answer, { status: 401, code: 'session_expired' }, 'the cookie is still sent past the expiry, and named expired');
+    // Nothing on the Organizations page listens to a stream: the next write is what finds out.
+    await page.getByLabel('Name', { exact: true }).fill('after expiry');
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    const notice = page.getByTestId('sign-in-notice');
+    await notice.waitFor();
+    assert.equal(await notice.innerText(), 'Your session expired. Sign in again.');
+    // A reload (the server sends the page to sign-in) still says why.
+    await page.goto(`${short.url}/console/orgs`);
+    assert.equal(new URL(page.url()).pathname, '/console/sign-in');
+    await notice.waitFor();
+    assert.equal(await notice.innerText(), 'Your session expired. Sign in again.');
     await context.close();
   });
 

@@ -1,5 +1,5 @@
 // The cleanup's database steps on both drivers: idempotency keys and ended workflow runs go once past
-// their window and stay inside it, expired console sessions go, a run removes at most a batch and the
+// their window and stay inside it, expired console sessions go once their cookie has, a run removes at most a batch and the
 // next one goes on, document runs are never removed, and two nodes cleaning the same database at once
 // share the work.
 import assert from 'node:assert/strict';
@@ -91,16 +91,18 @@ for (const driver of DRIVERS) {
       assert.deepEqual(left.map((r) => `${r.kind} ${r.status}`).sort(), ['document completed', 'document failed', 'organizer_job queued', 'video running']);
     });
 
-    test('expired console sessions go, in batches; live ones stay', async () => {
+    test('console sessions expired for longer than their cookie lives go, in batches; newly expired and live ones stay', async () => {
       await storage.db.deleteFrom('console_sessions').execute();
       const session = (hash: string, expiresAt: number) => ({ id_hash: hash, csrf_hash: `c${hash}`, created_at: iso(expiresAt - HOUR), expires_at: iso(expiresAt), last_seen_at: iso(expiresAt - HOUR) });
-      for (let i = 0; i < 3; i++) await storage.consoleSessions.create(session(`expired${i}`, now - (i + 1) * 1000));
+      for (let i = 0; i < 3; i++) await storage.consoleSessions.create(session(`expired${i}`, now - DAY - (i + 1) * 1000));
+      // Its cookie is still in the browser: the row stays to answer it session_expired.
+      await storage.consoleSessions.create(session('just-expired', now - HOUR));
       await storage.consoleSessions.create(session('live', now + 1000));
       const counts = [];
       for (let run = 0; run < 3; run++) counts.push((await runCleanup(deps, cleanupOptions({ batchSize: 2 }))).consoleSessions);
       assert.deepEqual(counts, [2, 1, 0]);
       const left = await storage.db.selectFrom('console_sessions').select('id_hash').execute();
-      assert.deepEqual(left.map((r) => r.id_hash), ['live']);
+      assert.deepEqual(left.map((r) => r.id_hash).sort(), ['just-expired', 'live']);
     });
 
     test('a blob key is referenced by a document, an organizer file, or a video not deleted before the cutoff', async () => {

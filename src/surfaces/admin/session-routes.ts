@@ -47,7 +47,7 @@ export function sessionRoutes(ctx: AppContext) {
           token: Type.String({ minLength: 1, maxLength: 4096, description: 'CAPSTAN_ADMIN_TOKEN' }),
         }, { additionalProperties: false, examples: [{ token: 'my-admin-token' }] }),
         response: replies({
-          201: { ...ConsoleSessionBody, description: 'The session is open; its cookie is set', headers: setCookie('capstan_console=<session>; Path=/; HttpOnly; SameSite=Strict; Max-Age=<CAPSTAN_CONSOLE_SESSION_TTL_SECONDS> (; Secure over https)') },
+          201: { ...ConsoleSessionBody, description: 'The session is open; its cookie is set', headers: setCookie('capstan_console=<session>; Path=/; HttpOnly; SameSite=Strict; Max-Age=<CAPSTAN_CONSOLE_SESSION_TTL_SECONDS + 86400> (; Secure over https). The cookie outlives the session by a day, so that past its expiry it is answered `401 session_expired`') },
         }, ['route_not_found', 'unauthorized', 'rate_limited']),
       },
     }, async (req, reply) => {
@@ -58,7 +58,7 @@ export function sessionRoutes(ctx: AppContext) {
         if (e instanceof AppError && e.code === 'unauthorized') await limiter?.failedAuthentication(req.ip);
         throw e;
       });
-      reply.header('Set-Cookie', consoleCookieHeader(opened.id, opened.ttlSeconds, overHttps(req)));
+      reply.header('Set-Cookie', consoleCookieHeader(opened.id, opened.cookieMaxAgeSeconds, overHttps(req)));
       return reply.code(201).send({ expires_at: opened.expiresAt, csrf_token: opened.csrfToken });
     });
 

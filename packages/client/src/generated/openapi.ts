@@ -2464,7 +2464,7 @@ export interface operations {
             /** @description The session is open; its cookie is set */
             201: {
                 headers: {
-                    /** @description capstan_console=<session>; Path=/; HttpOnly; SameSite=Strict; Max-Age=<CAPSTAN_CONSOLE_SESSION_TTL_SECONDS> (; Secure over https) */
+                    /** @description capstan_console=<session>; Path=/; HttpOnly; SameSite=Strict; Max-Age=<CAPSTAN_CONSOLE_SESSION_TTL_SECONDS + 86400> (; Secure over https). The cookie outlives the session by a day, so that past its expiry it is answered `401 session_expired` */
                     "set-cookie"?: string;
                     [name: string]: unknown;
                 };
