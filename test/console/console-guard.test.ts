@@ -1,13 +1,13 @@
 // The operator console's guard in a real browser: a session that expires while a page is open sends it
 // back to sign-in saying so, as does one found expired by a write or a reload (the cookie outlives the
-// session to be told so), and a sign-out in another tab says that instead; a forged cookie opens
+// session to be told so); a sign-out in this tab or another says which; a forged cookie opens
 // nothing; a page on another site cannot make the console's server change anything with the
 // operator's cookie; the pages work from the keyboard.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Request } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
 
@@ -110,6 +110,30 @@ describe('the console guard in Chromium', () => {
     assert.equal(await notice.innerText(), 'Your session expired. Sign in again.');
     await context.close();
   });
+
+  for (const [link, heading] of [['Overview', 'Overview'], ['Connections', 'Connections']]) {
+    test(`signing out on ${link} (which holds the live system stream) says "You signed out.", not that it happened elsewhere`, async () => {
+      const context = await browser.newContext();
+      const page = await signIn(context);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+      await page.getByTestId('stream-state').filter({ hasText: 'Live' }).waitFor();
+      // The system stream ends either way: closed by the page, or by the server's stream.expired
+      // (signed_out) once it sees the session gone. Only once it has ended is the notice final.
+      const systemStream = (r: Request) => r.url().includes('/admin/v1/live/system');
+      const streamEnded = Promise.race([
+        page.waitForEvent('requestfinished', { predicate: systemStream, timeout: 15_000 }),
+        page.waitForEvent('requestfailed', { predicate: systemStream, timeout: 15_000 }),
+      ]);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+      await streamEnded;
+      // Two frames: whatever the stream's end dispatched has rendered.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      assert.equal(await page.getByTestId('sign-in-notice').innerText(), 'You signed out.');
+      await context.close();
+    });
+  }
 
   test('signing out in another tab returns the open one to sign-in saying so, not that the session expired', async () => {
     const context = await browser.newContext();

@@ -28,7 +28,13 @@ const LOST: Record<string, string> = {
   signed_out: 'You signed out in another tab or window. Sign in again.',
 };
 
+/**
+ * The session ended, as a call or a stream found out. Once the page is signed out the first reason
+ * stands: a late answer of a call or stream still under way (no cookie any more, or the server's own
+ * end of a stream) says less than the one the operator is reading.
+ */
 export function sessionLost(code: string): void {
+  if (session.get().status === 'signed-out') return;
   signedOut(LOST[code] ?? 'You are signed out. Sign in to continue.');
 }
 

@@ -1,9 +1,11 @@
 // The live system stream (/admin/v1/live/system) shared by every page that shows nodes, work or
 // connections: one EventSource while at least one of them is on screen, closed a moment after the
-// last one goes (so moving between two such pages keeps it open).
+// last one goes (so moving between two such pages keeps it open), and at once when the page is
+// signed out.
 import { useEffect } from 'preact/hooks';
 import { openStream, type Stream, type StreamState } from '../api/sse.js';
 import type { Connection, NodeInfo, Page, WorkFrame } from '../api/types.js';
+import { session } from '../session.js';
 import { createStore, useStore } from '../store.js';
 
 export interface SystemState {
@@ -38,10 +40,18 @@ function start(): void {
 }
 
 function stop(): void {
+  clearTimeout(closing);
   stream?.close();
   stream = null;
   system.set(EMPTY);
 }
+
+// The stream belongs to the session it was opened with. Left to linger after a sign-out in this tab,
+// it would hear the server end it (stream.expired, signed_out) and replace "You signed out." with
+// "in another tab"; signing in again within the linger would find it still there, dead.
+session.subscribe((s) => {
+  if (s.status === 'signed-out') stop();
+});
 
 export function useSystem(): SystemState {
   useEffect(() => {
