@@ -5,9 +5,17 @@
 // shutting down) reconnects after the delay it asks for; stream.stale_resume (a cursor older than
 // the replay window) goes on live without it; stream.overflow (a reader too slow) resumes after the
 // last event it got.
+//
+// A browser opens at most six HTTP/1.1 connections to a server, and each open stream holds one: six
+// console tabs would leave none for a seventh tab, or for a call of any of them. So a tab that is
+// hidden closes its streams after HIDDEN_GRACE_MS and opens them again when it is shown, resuming
+// after the last event (or, for a stream without a cursor, from the full frames it starts with). A
+// tab opened in the background opens none until it is shown. Behind HTTP/2 none of this is needed,
+// and none of it hurts.
 import { ADMIN, ApiError, sessionLost } from './http.js';
 
-export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+/** paused: closed while the tab is hidden, to open again when it is shown. */
+export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'paused' | 'closed';
 
 export interface StreamOptions {
   readonly query?: Record<string, string | undefined>;
@@ -28,6 +36,10 @@ export interface Stream {
 
 const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 30_000;
+/** How long a hidden tab keeps its streams: a glance at another tab reconnects nothing. */
+const HIDDEN_GRACE_MS = 5000;
+
+const tabHidden = (): boolean => document.visibilityState === 'hidden';
 
 export function openStream(path: string, options: StreamOptions): Stream {
   let source: EventSource | null = null;
@@ -38,20 +50,46 @@ export function openStream(path: string, options: StreamOptions): Stream {
   let stale = false;
   let delay = FIRST_DELAY_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Closed while the tab is hidden: nothing reconnects until it is shown. */
+  let paused = false;
+  /** Set while a hidden tab's grace runs. */
+  let hiding: ReturnType<typeof setTimeout> | undefined;
   const setState = (s: StreamState) => options.onState?.(s);
 
   const drop = () => {
     source?.close();
     source = null;
   };
+  const pause = () => {
+    hiding = undefined;
+    if (closed) return;
+    paused = true;
+    clearTimeout(timer);
+    drop();
+    setState('paused');
+  };
+  const onVisibility = () => {
+    if (tabHidden()) {
+      if (!paused) hiding ??= setTimeout(pause, HIDDEN_GRACE_MS);
+      return;
+    }
+    clearTimeout(hiding);
+    hiding = undefined;
+    if (!paused) return;
+    paused = false;
+    delay = FIRST_DELAY_MS;
+    connect();
+  };
   const stop = () => {
     closed = true;
     clearTimeout(timer);
+    clearTimeout(hiding);
+    document.removeEventListener('visibilitychange', onVisibility);
     drop();
     setState('closed');
   };
   const later = (ms: number) => {
-    if (closed) return;
+    if (closed || paused) return;
     setState('reconnecting');
     clearTimeout(timer);
     timer = setTimeout(connect, ms);
@@ -78,7 +116,7 @@ export function openStream(path: string, options: StreamOptions): Stream {
   };
 
   function connect(): void {
-    if (closed) return;
+    if (closed || paused) return;
     const url = new URL(ADMIN + path, window.location.origin);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v) url.searchParams.set(k, v);
     if (options.resumeParam && lastId) url.searchParams.set(options.resumeParam, lastId);
@@ -145,7 +183,9 @@ export function openStream(path: string, options: StreamOptions): Stream {
     };
   }
 
-  connect();
+  document.addEventListener('visibilitychange', onVisibility);
+  if (tabHidden()) pause();
+  else connect();
   return { close: stop };
 }
 

@@ -11,7 +11,7 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="empty">{children}</p>;
 }
 
-const LABELS: Record<StreamState, string> = { connecting: 'Connecting…', open: 'Live', reconnecting: 'Reconnecting…', closed: 'Not connected' };
+const LABELS: Record<StreamState, string> = { connecting: 'Connecting…', open: 'Live', reconnecting: 'Reconnecting…', paused: 'Paused while hidden', closed: 'Not connected' };
 
 export function LiveBadge({ state }: { state: StreamState }) {
   return <span class={`live live-${state}`} role="status" data-testid="stream-state">{LABELS[state]}</span>;
