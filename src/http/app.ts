@@ -11,7 +11,7 @@ import { asyncApiDocument } from './asyncapi/index.js';
 import { registerDocs } from './docs/index.js';
 import { AnswerBatch } from './answer-batch.js';
 import { ArrivingBodies, timedBody } from './body-deadline.js';
-import { registerCors } from './cors.js';
+import { CorsPolicy, routePreflights } from './cors.js';
 import { capConnectionsPerAddress, closeWithoutReading, declaresBody, destroyLingering, isOnClosingConnection, continueWhenRead, handleExpectations, onClientError, refuseConnectMethod, closingConnections } from './connections.js';
 import { errorHandler, frameworkErrorHandler, sendError } from './error-handler.js';
 import { AppError, isAppError } from './errors.js';
@@ -70,6 +70,14 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   const { config, metrics } = deps;
   // Behind trusted proxies req.ip is the client X-Forwarded-For names; upgrades use the same rule.
   const trusted = config.trustProxy.length > 0 ? addressMatcher(config.trustProxy) : undefined;
+  // What every answer to a request from an Origin carries (cors.ts): set before anything
+  // here can answer, and on the answers given below Fastify (connections.ts).
+  const cors = new CorsPolicy({
+    origins: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    exposedHeaders: ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location', 'Content-Range', 'Accept-Ranges', 'Idempotent-Replayed'],
+    maxAgeSeconds: 600,
+  });
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     childLoggerFactory: requestLogger,
@@ -99,12 +107,12 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     // The longest path parameter any route takes (an organizer socket's client_id, 128 characters):
     // Fastify's default of 100 refused a valid one as too long over HTTP while its upgrade opened.
     routerOptions: { maxParamLength: 128 },
-    clientErrorHandler: onClientError(deps.logger),
+    clientErrorHandler: onClientError(deps.logger, cors),
     // Refusals before a route is found run no hook: their answer is counted here, as onResponse counts
     // the others (uncounted, they held the connection's pipelining bound until it reset).
     frameworkErrors: (error, req, reply) => {
       reply.raw.once('close', () => answered(req, reply));
-      frameworkErrorHandler(error, req, reply);
+      frameworkErrorHandler(error, req, reply, cors);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -120,29 +128,32 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     await arriving.refuseAll(new AppError('draining', 'The server is shutting down and stopped reading this request\'s body; send it again (to another node) after a short delay'), REFUSAL_WRITE_MS);
     connections.dropAllButLingering();
   });
-  capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs);
+  capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs, cors);
   closeTakenWithAll(app.server);
   limitPipelining(app.server);
-  app.server.on('connect', refuseConnectMethod);
+  app.server.on('connect', refuseConnectMethod(cors));
   handleExpectations(app.server);
   // Outermost layer: present on every response, preflight and errors included. The hooks every
   // request runs take a callback instead of returning a promise: no promise and no extra microtask each.
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('X-API-Version', VERSION);
     reply.header('X-Request-ID', req.id);
+    cors.setHeaders(req.headers.origin, reply);
     // A hook that answers does not call done(): the answer ends the request's hooks.
     // A request pipelined behind one answered with `Connection: close` must not run: its client has
     // been told the connection ends, and would send it again on another.
     if (isOnClosingConnection(req.raw)) {
       req.raw.socket.destroy();
       reply.hijack();
-    } else if (closing) {
-      sendError(reply, new AppError('draining'));
     } else if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) {
       sendError(reply, new AppError('invalid_request', 'An HTTP/1.1 request needs a Host header'));
-    } else if (req.method === 'OPTIONS' && (!req.headers.origin || !req.headers['access-control-request-method'])) {
-      // Every OPTIONS is a CORS preflight here (cors.ts answers whole ones).
-      sendError(reply, new AppError('invalid_request', 'An OPTIONS request is a CORS preflight: it needs Origin and Access-Control-Request-Method'));
+    } else if (req.method === 'OPTIONS') {
+      // Every OPTIONS is a CORS preflight here. A whole one is answered whatever its path or query and
+      // even while draining: refused, the browser would not send the request, whose error it can read.
+      if (cors.isPreflight(req)) cors.answerPreflight(req, reply);
+      else sendError(reply, new AppError('invalid_request', 'An OPTIONS request is a CORS preflight: it needs Origin and Access-Control-Request-Method'));
+    } else if (closing) {
+      sendError(reply, new AppError('draining'));
     } else if (hasEmptySegment(req.params)) {
       // `/videos/` is not the video "": a path parameter matched an empty segment, so no route was meant.
       sendError(reply, new AppError('route_not_found'));
@@ -189,12 +200,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     answers.defer(() => done(null, payload));
   });
   checkQueryIntegers(app);
-  registerCors(app, {
-    origins: config.corsOrigins.includes('*') ? true : config.corsOrigins,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    exposedHeaders: ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location', 'Content-Range', 'Accept-Ranges', 'Idempotent-Replayed'],
-    maxAgeSeconds: 600,
-  });
+  routePreflights(app);
   if (config.rateLimitPerMinute > 0 && deps.rateLimits) {
     const limiter = await registerRateLimits(app, { ...deps.rateLimits, perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute, logger: deps.logger });
     app.decorate('requestLimiter', limiter);

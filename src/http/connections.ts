@@ -9,6 +9,7 @@ import { ipv4FromGroups, ipv6Groups } from '../util/ip-address.js';
 import { VERSION } from '../util/version.js';
 import { afterAnswer, answerInFlight, closeAfterLastAnswer } from './answers-in-flight.js';
 import { AppError } from './errors.js';
+import type { CorsPolicy } from './cors.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -24,7 +25,7 @@ const LINGER_MIN_BYTES = 16_384;
 export const LINGER_MAX_MS = 30_000;
 
 /** A whole HTTP/1.1 error response in the catalogue's shape, for sockets no Fastify reply owns. */
-export function rawErrorResponse(error: AppError, requestId: string = randomUUID()): string {
+export function rawErrorResponse(error: AppError, requestId: string = randomUUID(), corsHeaders: readonly (readonly [string, string])[] = []): string {
   const body = JSON.stringify(error.toBody());
   return [
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}`,
@@ -33,10 +34,29 @@ export function rawErrorResponse(error: AppError, requestId: string = randomUUID
     `X-API-Version: ${VERSION}`,
     `X-Request-ID: ${requestId}`,
     'Connection: close',
+    ...corsHeaders.map(([k, v]) => `${k}: ${v}`),
     ...Object.entries(error.headers).map(([k, v]) => `${k}: ${v}`),
     '',
     body,
   ].join('\r\n');
+}
+
+/** An Origin line: a browser's origin is at most a scheme, a 253-character host and a port. */
+const ORIGIN_LINE = /\r\norigin:[ \t]*([\x21-\x7e]{1,512})[ \t]*\r\n/i;
+
+/**
+ * The Origin header of the request head in `bytes`, read from the bytes themselves: a request Node's
+ * parser refused (headers too large) has no headers object, yet a page on another origin reads the
+ * refusal only when it carries CORS headers. Best effort: only a whole line counts, and only in the
+ * bytes given (the chunk the parser refused, which holds a browser's whole head). Visible ASCII only,
+ * so that nothing read here can break the answer's header lines.
+ */
+export function originInHead(bytes: Buffer | undefined): string | undefined {
+  if (bytes === undefined) return undefined;
+  const end = bytes.indexOf('\r\n\r\n');
+  // The head's last line ends where the blank line begins; a head cut short ends mid-line, not counted.
+  const head = end < 0 ? bytes.toString('latin1') : `${bytes.toString('latin1', 0, end)}\r\n`;
+  return ORIGIN_LINE.exec(head)?.[1];
 }
 
 /** Sockets in their lingering close, so a closing server need not wait out their linger. */
@@ -176,6 +196,12 @@ export function declaresBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** The bytes Node's HTTP parser refused (its error's rawPacket), when it kept them. */
+function refusedBytes(err: NodeJS.ErrnoException): Buffer | undefined {
+  const raw = (err as { rawPacket?: unknown }).rawPacket;
+  return Buffer.isBuffer(raw) ? raw : undefined;
+}
+
 /** The catalogue error for what Node's HTTP parser refused. */
 function clientError(err: NodeJS.ErrnoException): AppError {
   if (err.code === 'HPE_HEADER_OVERFLOW') return new AppError('headers_too_large');
@@ -192,7 +218,7 @@ function clientError(err: NodeJS.ErrnoException): AppError {
  * the 400 would take them for refused and send them again. The last of them says the connection
  * closes, so that a pooling client does not send its next request into the close.
  */
-export function onClientError(logger: Logger): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+export function onClientError(logger: Logger, cors: CorsPolicy): (err: NodeJS.ErrnoException, socket: Duplex) => void {
   const handled = new WeakSet<Duplex>();
   return (err, socket) => {
     if (handled.has(socket)) return;
@@ -208,7 +234,7 @@ export function onClientError(logger: Logger): (err: NodeJS.ErrnoException, sock
       closing = true;
       endWithLinger(socket, answer);
     };
-    const refuse = () => close(rawErrorResponse(clientError(err)));
+    const refuse = () => close(rawErrorResponse(clientError(err), undefined, cors.headersFor(originInHead(refusedBytes(err)))));
     closeAfterLastAnswer(socket, refuse);
     const next = (): void => {
       if (closing || socket.destroyed || !socket.writable) return;
@@ -230,9 +256,12 @@ export function onClientError(logger: Logger): (err: NodeJS.ErrnoException, sock
  * The server's 'connect' listener. Node hands a CONNECT request to this event instead of a route, and
  * without a listener closes its connection without a word; Capstan is not a proxy, so it is refused.
  */
-export function refuseConnectMethod(_req: IncomingMessage, socket: Duplex): void {
-  socket.on('error', () => socket.destroy());
-  endWithLinger(socket, rawErrorResponse(new AppError('method_not_allowed', 'CONNECT is not supported: Capstan is not a proxy', { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' })));
+export function refuseConnectMethod(cors: CorsPolicy): (req: IncomingMessage, socket: Duplex) => void {
+  return (req, socket) => {
+    socket.on('error', () => socket.destroy());
+    const error = new AppError('method_not_allowed', 'CONNECT is not supported: Capstan is not a proxy', { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
+    endWithLinger(socket, rawErrorResponse(error, undefined, cors.headersFor(req.headers.origin)));
+  };
 }
 
 /** Who a connection counts against: its peer address; IPv6 by its /64, which one host usually holds. */
@@ -249,7 +278,7 @@ export function addressKey(remote: string | undefined): string | undefined {
  * request on it is parsed or run. The refusal waits for the client's first bytes (a client reads an
  * answer to the request it sent, not one that arrives before it), then answers 429 and closes.
  */
-export function capConnectionsPerAddress(server: Server, max: number, timeoutMs: number): void {
+export function capConnectionsPerAddress(server: Server, max: number, timeoutMs: number, cors: CorsPolicy): void {
   if (max <= 0) return;
   const open = new Map<string, number>();
   const accept = server.listeners('connection') as ((socket: Socket) => void)[];
@@ -258,7 +287,7 @@ export function capConnectionsPerAddress(server: Server, max: number, timeoutMs:
     const key = addressKey(socket.remoteAddress);
     if (key !== undefined) {
       const count = open.get(key) ?? 0;
-      if (count >= max) return refuse(socket, max, timeoutMs);
+      if (count >= max) return refuse(socket, max, timeoutMs, cors);
       open.set(key, count + 1);
       socket.once('close', () => {
         const left = (open.get(key) ?? 1) - 1;
@@ -270,7 +299,7 @@ export function capConnectionsPerAddress(server: Server, max: number, timeoutMs:
   });
 }
 
-function refuse(socket: Socket, max: number, timeoutMs: number): void {
+function refuse(socket: Socket, max: number, timeoutMs: number, cors: CorsPolicy): void {
   socket.on('error', () => socket.destroy());
   lingering.add(socket);
   const timer = setTimeout(() => socket.destroy(), timeoutMs);
@@ -278,10 +307,10 @@ function refuse(socket: Socket, max: number, timeoutMs: number): void {
     clearTimeout(timer);
     lingering.delete(socket);
   });
-  socket.once('data', () => {
+  socket.once('data', (head: Buffer) => {
     clearTimeout(timer);
     const error = new AppError('too_many_connections', `This client address already holds ${max} open connections`, { 'Retry-After': '5' });
-    endWithLinger(socket, rawErrorResponse(error));
+    endWithLinger(socket, rawErrorResponse(error, undefined, cors.headersFor(originInHead(head))));
   });
 }
 

@@ -5,6 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isStorageUnavailable, storageUnavailableMessage } from '../storage/index.js';
 import { isDependencyUnavailable } from '../util/dependency-unavailable.js';
 import { VERSION } from '../util/version.js';
+import type { CorsPolicy } from './cors.js';
 import { AppError, type ErrorCode } from './errors.js';
 
 const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -85,10 +86,14 @@ export function causeOf(error: unknown, known: AppError): { cause?: string } {
 
 /**
  * Fastify's refusals before a route is found (a path that is not valid percent-encoding, a path
- * parameter past its length limit). No hook has run for them, so the shared headers are set here.
+ * parameter past its length limit). No hook has run for them, so the shared headers are set here,
+ * CORS's included; a whole preflight gets its answer, which does not depend on the path, so that the
+ * browser sends the request and can read its refusal.
  */
-export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply, cors: CorsPolicy): void {
   reply.header('X-API-Version', VERSION).header('X-Request-ID', request.id);
+  cors.setHeaders(request.headers.origin, reply);
+  if (cors.isPreflight(request)) return void cors.answerPreflight(request, reply);
   let known: AppError;
   if (error.code === 'FST_ERR_BAD_URL') known = new AppError('invalid_request', 'The URL is not valid: it has malformed percent-encoding');
   else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') known = new AppError('invalid_request', 'A path parameter is too long');

@@ -1,11 +1,12 @@
-// Capstan's CORS hook (src/http/cors.ts) answers exactly as @fastify/cors did with Capstan's options:
+// Capstan's CORS policy (src/http/cors.ts), applied as app.ts's first hook applies it, answers exactly
+// as @fastify/cors did with Capstan's options:
 // the same status and the same headers in the same order, for simple requests and whole preflights,
 // from any origin or from a list, on routes and on unknown paths.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registerCors } from '../../src/http/cors.js';
+import { CorsPolicy, routePreflights } from '../../src/http/cors.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const EXPOSED = ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location', 'Content-Range', 'Accept-Ranges', 'Idempotent-Replayed'];
@@ -20,7 +21,16 @@ async function appWith(setup: (app: FastifyInstance) => PromiseLike<unknown> | v
 }
 
 const plugin = (origins: true | string[]) => appWith((app) => app.register(cors, { origin: origins, methods: METHODS, exposedHeaders: EXPOSED, maxAge: 600 }));
-const ours = (origins: true | string[]) => appWith((app) => registerCors(app, { origins, methods: METHODS, exposedHeaders: EXPOSED, maxAgeSeconds: 600 }));
+const ours = (origins: true | string[]) =>
+  appWith((app) => {
+    const cors = new CorsPolicy({ origins, methods: METHODS, exposedHeaders: EXPOSED, maxAgeSeconds: 600 });
+    app.addHook('onRequest', (req, reply, done) => {
+      cors.setHeaders(req.headers.origin, reply);
+      if (cors.isPreflight(req)) cors.answerPreflight(req, reply);
+      else done();
+    });
+    routePreflights(app);
+  });
 
 interface Case {
   readonly method: 'GET' | 'POST' | 'OPTIONS';
