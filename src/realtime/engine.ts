@@ -31,6 +31,23 @@ export interface Slot {
  */
 const FULL_RETRY_AFTER_SECONDS = 5;
 
+/**
+ * The shortest wait a drain asks for. A browser EventSource keeps the `retry:` it was last given for
+ * every later failed reconnect, so a client that drew a few milliseconds hammered the node (or the
+ * gap while it restarts) hundreds of times a second; a second apart, a restart costs it a few tries.
+ */
+export const DRAIN_RETRY_FLOOR_MS = 1000;
+
+/**
+ * A drained connection's wait before it reconnects: uniform over [floor, window], so clients come
+ * back spread over the drain window rather than all at once, and never sooner than the floor. A
+ * window at or below the floor (0 included) spreads nothing: every client waits the floor.
+ */
+export function drainRetryMs(windowMs: number, random: () => number = Math.random): number {
+  const spread = Math.max(0, windowMs - DRAIN_RETRY_FLOOR_MS);
+  return DRAIN_RETRY_FLOOR_MS + Math.round(random() * spread);
+}
+
 export class RealtimeEngine {
   private readonly connections = new Map<string, Connection>();
   /** Leases this node has handed out and not yet had back: its share of the per-node cap. */
@@ -131,12 +148,12 @@ export class RealtimeEngine {
 
   /**
    * Shutdown: new connections get 503; every open one gets `stream.draining` with a retry_ms spread
-   * uniformly over the drain window, so clients come back over that window rather than all at once.
+   * over the drain window (drainRetryMs), so clients come back over that window rather than all at once.
    */
   drain(): void {
     this.drainingSince ??= Date.now();
     for (const connection of [...this.connections.values()]) {
-      connection.terminate('stream.draining', { retry_ms: Math.round(Math.random() * this.options.drainWindowMs) });
+      connection.terminate('stream.draining', { retry_ms: drainRetryMs(this.options.drainWindowMs) });
     }
   }
 }

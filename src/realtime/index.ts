@@ -1,5 +1,5 @@
 export { Connection, type ConnectionLimits, type ConnectionSpec } from './connection.js';
-export { RealtimeEngine, type RealtimeOptions, type Slot } from './engine.js';
+export { DRAIN_RETRY_FLOOR_MS, drainRetryMs, RealtimeEngine, type RealtimeOptions, type Slot } from './engine.js';
 export { Fanout, type FanoutMember, type Membership, type TopicFeed } from './fanout.js';
 export { MemoryConnectionLimiter } from './limits.js';
 export { endStaleResume } from './stale-resume.js';

@@ -252,7 +252,7 @@ describe('hub realtime stream', () => {
 });
 
 describe('hub realtime stream while draining', () => {
-  test('503 for new streams; open streams get stream.draining with retry_ms within the window', async () => {
+  test('503 for new streams; open streams get stream.draining with retry_ms within the window, never below a second', async () => {
     const ts = await startServer({ realtimeDrainWindowMs: 2000 });
     try {
       const hub = await makeHub(ts);
@@ -264,7 +264,7 @@ describe('hub realtime stream while draining', () => {
         const f = await s.next((x) => x.event === 'stream.draining');
         assert.equal(f.id, undefined, 'terminal events carry no id');
         const { retry_ms } = JSON.parse(f.data ?? '{}') as { retry_ms: number };
-        assert.ok(Number.isInteger(retry_ms) && retry_ms >= 0 && retry_ms <= 2000);
+        assert.ok(Number.isInteger(retry_ms) && retry_ms >= 1000 && retry_ms <= 2000);
         assert.equal(f.retry, retry_ms, 'the retry: field carries it too, for a browser EventSource');
         await s.ended;
       }

@@ -1,7 +1,7 @@
 // Schema pieces every realtime channel shares: SSE frame fields, the terminal events (with their
 // WebSocket close codes from the transport itself), references, and the wording of the guarantees.
 import { Type, type TProperties } from '@sinclair/typebox';
-import { WS_CLOSE_CODES, type TerminalType } from '../../realtime/index.js';
+import { DRAIN_RETRY_FLOOR_MS, WS_CLOSE_CODES, type TerminalType } from '../../realtime/index.js';
 import type { AsyncApiMessage, JsonSchema, MessageExample, Ref } from './types.js';
 
 export const JSON_CONTENT = 'application/json';
@@ -32,7 +32,7 @@ export function sseHeaders(fields: SseFrameFields): JsonSchema {
   const properties: TProperties = {};
   if (fields.event !== undefined) properties.event = Type.Literal(fields.event, { description: 'The `event:` line' });
   if (fields.id) properties.id = { ...UuidV7, description: 'The `id:` line: store it and resume with Last-Event-ID' };
-  if (fields.retry) properties.retry = Type.Integer({ minimum: 0, description: 'The `retry:` line: the reconnect delay in ms (equal to retry_ms)' });
+  if (fields.retry) properties.retry = Type.Integer({ minimum: DRAIN_RETRY_FLOOR_MS, description: 'The `retry:` line: the reconnect delay in ms (equal to retry_ms)' });
   return Type.Object(properties, { additionalProperties: false, description: 'SSE frame fields besides data' });
 }
 
@@ -64,8 +64,8 @@ const TERMINALS: Readonly<Record<TerminalType, TerminalSpec>> = {
     example: { reason: 'access_revoked' },
   },
   'stream.draining': {
-    summary: 'The node is shutting down. Wait retry_ms (spread uniformly over CAPSTAN_REALTIME_DRAIN_WINDOW_MS) and reconnect with the last id; on SSE the frame also sets `retry:`, which a browser EventSource honours.',
-    data: { retry_ms: Type.Integer({ minimum: 0, description: 'Milliseconds to wait before reconnecting' }) },
+    summary: `The node is shutting down. Wait retry_ms (spread uniformly from ${DRAIN_RETRY_FLOOR_MS} to CAPSTAN_REALTIME_DRAIN_WINDOW_MS, never less than ${DRAIN_RETRY_FLOOR_MS}) and reconnect with the last id; on SSE the frame also sets \`retry:\`, which a browser EventSource honours, and keeps for every later failed reconnect.`,
+    data: { retry_ms: Type.Integer({ minimum: DRAIN_RETRY_FLOOR_MS, description: 'Milliseconds to wait before reconnecting' }) },
     example: { retry_ms: 4180 },
   },
   'stream.stale_resume': {
