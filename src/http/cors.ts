@@ -7,6 +7,7 @@
 // "Failed to fetch". Its per-request work is setting the headers: the plugin merged its options into a
 // new object, made a closure and joined its header lists on every request.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { canonicalOrigin } from '../util/hosts.js';
 
 export interface CorsOptions {
   /** `true`: any origin, reflected; else the origins allowed, each compared exactly. */
@@ -44,8 +45,19 @@ export class CorsPolicy {
   setHeaders(origin: string | undefined, target: HeaderTarget): void {
     // The answer depends on the Origin asked with, so caches must key on it.
     target.header('Vary', 'Origin');
-    if (origin && (this.allowed === undefined || this.allowed.has(origin))) target.header('Access-Control-Allow-Origin', origin);
+    if (origin && this.allows(origin)) target.header('Access-Control-Allow-Origin', origin);
     target.header('Access-Control-Expose-Headers', this.exposed);
+  }
+
+  /**
+   * The list holds canonical origins (config/load.ts); an Origin is compared the same way, lower-cased
+   * and without its default port, as the configuration reference says. The answer still names the
+   * Origin as sent: a browser compares it byte for byte.
+   */
+  private allows(origin: string): boolean {
+    if (this.allowed === undefined || this.allowed.has(origin)) return true;
+    const canonical = canonicalOrigin(origin);
+    return canonical !== undefined && this.allowed.has(canonical);
   }
 
   /** The headers of setHeaders as name and value pairs, for an answer written straight to a socket. */

@@ -74,3 +74,14 @@ for (const origins of [true, ['https://app.example.com']] as const) {
     });
   });
 }
+
+test('a listed origin is matched as the configuration says, lower-cased and without its default port, and answered as it was sent', () => {
+  const cors = new CorsPolicy({ origins: ['https://app.example.com', 'http://localhost:8080'], methods: METHODS, exposedHeaders: EXPOSED, maxAgeSeconds: 600 });
+  const allowOrigin = (origin: string) => new Map(cors.headersFor(origin)).get('Access-Control-Allow-Origin');
+  assert.equal(allowOrigin('https://app.example.com'), 'https://app.example.com');
+  assert.equal(allowOrigin('HTTPS://App.Example.com:443'), 'HTTPS://App.Example.com:443');
+  assert.equal(allowOrigin('http://LOCALHOST:8080'), 'http://LOCALHOST:8080');
+  for (const other of ['https://app.example.com:8443', 'http://app.example.com', 'https://app.example.com.evil.test', 'https://app.example.com/path', 'null', '*']) {
+    assert.equal(allowOrigin(other), undefined, other);
+  }
+});
