@@ -285,6 +285,40 @@ describe('organizer', () => {
       assert.ok(stored.some((f) => f.name === 'curl.txt'), JSON.stringify(stored.map((f) => f.name)));
     });
 
+    test('a filename* (RFC 8187) in UTF-8 or ISO-8859-1 names the file; another charset alone is 400 saying so', async () => {
+      const o = await makeOrg(ts);
+      const boundary = 'extended';
+      const upload = (disposition: string) =>
+        fetch(`${ts.url}/api/v1/files`, {
+          method: 'POST',
+          headers: { 'capout-api-key': o.apiKey, 'content-type': `multipart/form-data; boundary=${boundary}` },
+          body: `--${boundary}\r\nContent-Disposition: form-data; name="file"; ${disposition}\r\nContent-Type: text/plain\r\n\r\nhello\r\n--${boundary}--\r\n`,
+        });
+      const named = async (disposition: string): Promise<unknown> => {
+        const res = await upload(disposition);
+        const body = (await res.json()) as Msg;
+        assert.equal(res.status, 201, `${disposition}: ${JSON.stringify(body)}`);
+        return (body.files as Msg[])[0]?.name;
+      };
+      assert.equal(await named("filename*=ISO-8859-1''caf%E9.txt"), 'café.txt');
+      assert.equal(await named("filename*=iso-8859-1'fr'd%E9j%E0.txt"), 'déjà.txt');
+      assert.equal(await named("filename*=UTF-8''caf%C3%A9.txt"), 'café.txt');
+      assert.equal(await named("filename*=utf-8'en'r%C3%A9sum%C3%A9.txt"), 'résumé.txt');
+      // A plain filename beside it is there for recipients that cannot read the charset (RFC 6266 §4.3).
+      assert.equal(await named("filename=\"plain.txt\"; filename*=KOI8-R''%C1.txt"), 'plain.txt');
+      for (const [disposition, why] of [
+        ["filename*=KOI8-R''%C1.txt", /charset "KOI8-R".*UTF-8 or ISO-8859-1/],
+        ["filename*=UTF-8''%E9.txt", /filename\* is not valid UTF-8/],
+        ["filename*=ISO-8859-1''caf%E.txt", /filename\* is not valid percent-encoding/],
+      ] as const) {
+        const res = await upload(disposition);
+        const body = (await res.json()) as Msg;
+        assert.equal(res.status, 400, `${disposition}: ${JSON.stringify(body)}`);
+        assert.equal(body.code, 'invalid_request');
+        assert.match(String(body.error), why);
+      }
+    });
+
     test('a 0-file job is 400 (no file_ids, an empty folder)', async () => {
       assert.equal((await org.call('POST', '/api/v1/jobs', { file_ids: [] })).status, 400);
       assert.equal((await org.call('POST', '/api/v1/jobs', { folder: 'Nothing/Here' })).status, 400);

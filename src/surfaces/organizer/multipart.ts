@@ -32,6 +32,7 @@ const NAME_ESCAPES: Readonly<Record<string, string>> = { '%0A': '\n', '%0D': '\r
  * A part's name and filename, parsed as the Fetch standard's multipart/form-data parser does: a
  * quoted value ends at the next `"`, a backslash is itself (a Windows path arrives as it is, so its
  * last segment is the file's name, as in a JSON upload), and only `%0A`, `%0D` and `%22` are escapes.
+ * A `filename*` (RFC 8187) wins over `filename` when both are given.
  */
 function parseDisposition(value: string): { name: string; filename: string | undefined } {
   const param = (key: string): string | undefined => {
@@ -39,23 +40,49 @@ function parseDisposition(value: string): { name: string; filename: string | und
     if (!m) return undefined;
     return m[1] !== undefined ? m[1].replace(/%0A|%0D|%22/g, (e) => NAME_ESCAPES[e] ?? e) : m[2];
   };
-  const extended = /;\s*filename\*=(?:UTF-8|utf-8)''([^;\s]*)/.exec(value);
-  let filename = param('filename');
-  if (extended?.[1]) {
-    try {
-      filename = decodeURIComponent(extended[1]);
-    } catch {
-      throw malformed('filename* is not valid percent-encoding');
-    }
+  const plain = param('filename');
+  const extended = extendedFilename(value, plain !== undefined);
+  return { name: param('name') ?? '', filename: extended ?? (plain === undefined ? undefined : utf8Name(plain)) };
+}
+
+/**
+ * A quoted name as browsers send it, raw UTF-8 that Node read as latin1. Bytes that are not UTF-8 are
+ * refused, as in a JSON body, rather than stored as U+FFFD.
+ */
+function utf8Name(latin1: string): string {
+  const bytes = Buffer.from(latin1, 'latin1');
+  if (!isUtf8(bytes)) throw malformed('the filename is not valid UTF-8');
+  return bytes.toString('utf8');
+}
+
+/** `filename*=charset'language'value` (RFC 8187): the charset and the percent-encoded value. */
+const EXTENDED_FILENAME = /;\s*filename\*=([^';\s]*)'[^';\s]*'([^;\s]*)/i;
+
+/**
+ * The name a `filename*` gives, decoded from its charset: UTF-8, or ISO-8859-1, the two RFC 8187 has
+ * every recipient read. Undefined without one (or with an empty value), and for another charset when
+ * a plain `filename` speaks for it (RFC 6266 §4.3: it is there for recipients that cannot read the
+ * other); alone, such a name is refused rather than its file dropped as if it were a field.
+ */
+function extendedFilename(disposition: string, hasPlainName: boolean): string | undefined {
+  const m = EXTENDED_FILENAME.exec(disposition);
+  const charset = m?.[1]?.toLowerCase();
+  const encoded = m?.[2];
+  if (charset === undefined || !encoded) return undefined;
+  if (charset !== 'utf-8' && charset !== 'iso-8859-1') {
+    if (hasPlainName) return undefined;
+    throw malformed(`filename* is in the charset ${JSON.stringify(m?.[1])}; send it in UTF-8 or ISO-8859-1`);
   }
-  // Browsers send raw UTF-8 in quoted names; Node read the header as latin1. Bytes that are not UTF-8
-  // are refused, as in a JSON body, rather than stored as U+FFFD.
-  if (filename !== undefined && !extended) {
-    const bytes = Buffer.from(filename, 'latin1');
-    if (!isUtf8(bytes)) throw malformed('the filename is not valid UTF-8');
-    filename = bytes.toString('utf8');
-  }
-  return { name: param('name') ?? '', filename };
+  const bytes = percentDecoded(encoded);
+  if (charset === 'iso-8859-1') return bytes.toString('latin1');
+  if (!isUtf8(bytes)) throw malformed('filename* is not valid UTF-8');
+  return bytes.toString('utf8');
+}
+
+/** The bytes of a percent-encoded value (read as latin1, one character a byte, as Node read the header). */
+function percentDecoded(encoded: string): Buffer {
+  if (/%(?![0-9A-Fa-f]{2})/.test(encoded)) throw malformed('filename* is not valid percent-encoding');
+  return Buffer.from(encoded.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
 }
 
 export async function* readMultipart(source: AsyncIterable<Buffer | string>, boundary: string): AsyncGenerator<MultipartPart> {
