@@ -26,6 +26,7 @@ import { recordIdempotentAnswer } from './idempotency.js';
 import { refuseUnexpectedBody, useDepthLimitedJson } from './json-body.js';
 import { limitPipelining, requestAnswered } from './pipelining.js';
 import { malformedQuery } from './query-encoding.js';
+import { malformedHeaders } from './single-headers.js';
 import { requestIdOf } from './request-id.js';
 import { requestValidators } from './validators.js';
 import { checkQueryIntegers } from './query-integers.js';
@@ -136,6 +137,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   // Outermost layer: present on every response, preflight and errors included. The hooks every
   // request runs take a callback instead of returning a promise: no promise and no extra microtask each.
   app.addHook('onRequest', (req, reply, done) => {
+    let badHeaders: string | undefined;
     reply.header('X-API-Version', VERSION);
     reply.header('X-Request-ID', req.id);
     cors.setHeaders(req.headers.origin, reply);
@@ -145,8 +147,8 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
     if (isOnClosingConnection(req.raw)) {
       req.raw.socket.destroy();
       reply.hijack();
-    } else if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) {
-      sendError(reply, new AppError('invalid_request', 'An HTTP/1.1 request needs a Host header'));
+    } else if ((badHeaders = malformedHeaders(req.raw)) !== undefined) {
+      sendError(reply, new AppError('invalid_request', badHeaders));
     } else if (req.method === 'OPTIONS') {
       // Every OPTIONS is a CORS preflight here. A whole one is answered whatever its path or query and
       // even while draining: refused, the browser would not send the request, whose error it can read.
@@ -154,13 +156,10 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
       else sendError(reply, new AppError('invalid_request', 'An OPTIONS request is a CORS preflight: it needs Origin and Access-Control-Request-Method'));
     } else if (closing) {
       sendError(reply, new AppError('draining'));
-    } else if (hasEmptySegment(req.params)) {
-      // `/videos/` is not the video "": a path parameter matched an empty segment, so no route was meant.
-      sendError(reply, new AppError('route_not_found'));
     } else {
-      const badQuery = malformedQuery(req.url);
-      if (badQuery === undefined) done();
-      else sendError(reply, new AppError('invalid_request', badQuery));
+      const refusal = malformedRequest(req);
+      if (refusal === undefined) done();
+      else sendError(reply, refusal);
     }
   });
   // A body is read only by routes that got this far (credentials checked in onRequest hooks), and it
@@ -277,6 +276,14 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   for (const surface of surfaces) await app.register(surface);
   await app.ready();
   return app;
+}
+
+/** What makes a request unservable before any route runs (an empty path segment, its query), or undefined. */
+function malformedRequest(req: FastifyRequest): AppError | undefined {
+  // `/videos/` is not the video "": a path parameter matched an empty segment, so no route was meant.
+  if (hasEmptySegment(req.params)) return new AppError('route_not_found');
+  const badQuery = malformedQuery(req.url);
+  return badQuery === undefined ? undefined : new AppError('invalid_request', badQuery);
 }
 
 /** Whether a named path parameter (not a `*` wildcard, which may be empty) matched nothing. */

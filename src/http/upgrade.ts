@@ -14,6 +14,7 @@ import { AppError, isAppError } from './errors.js';
 import { malformedQuery } from './query-encoding.js';
 import { serveIgnoringUpgrade, wantsWebSocket } from './ignored-upgrade.js';
 import { requestIdOf } from './request-id.js';
+import { malformedHeaders } from './single-headers.js';
 import type { Logger } from './logger.js';
 
 /** Largest message a client may send; one byte more is closed with 1009. */
@@ -154,6 +155,9 @@ export class UpgradeRouter {
     const path = decodedPath(queryAt < 0 ? raw : raw.slice(0, queryAt));
     const target: UpgradeTarget | undefined = path === undefined ? undefined : { path, query: new URLSearchParams(queryAt < 0 ? '' : raw.slice(queryAt + 1)) };
     const route = target && wantsWebSocket(req) ? this.routes.find((r) => r.pattern.test(target.path)) : undefined;
+    // Held to the rules every request is, before its credentials are read or its HTTP route runs.
+    const badHeaders = malformedHeaders(req);
+    if (badHeaders !== undefined) return this.refuse(req, socket, new AppError('invalid_request', badHeaders), route?.name ?? 'unmatched', started);
     // Anything but a WebSocket handshake to a WebSocket path is the plain HTTP request it also is:
     // the path's HTTP route answers it (a 404 where there is none, a 426 on a WebSocket path).
     if (!route || !target) {
