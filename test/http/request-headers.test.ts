@@ -1,12 +1,13 @@
 // Headers a request gives once, checked on the raw headers a client sent (Node's merged view keeps
-// the first of two Host headers): two Host headers, or a Host that is no host and port, are
-// `400 invalid_request` as a missing one is (RFC 9112 §3.2), on plain requests and upgrades alike.
+// the first of two Host or Authorization headers, and joins two capout-api-keys): two Host headers,
+// or a Host that is no host and port, are `400 invalid_request` as a missing one is (RFC 9112 §3.2),
+// and so is a credential header given twice, on every surface, on plain requests and upgrades alike.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { VERSION } from '../../src/util/version.js';
 import { makeOrg, type TestOrg } from '../helpers/org.js';
 import { rawExchange, type RawResponse } from '../helpers/raw-http.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
 
 const WS_HANDSHAKE = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
 
@@ -74,5 +75,42 @@ describe('headers a request gives once', () => {
     const res = await rawExchange(s.url, 'GET /version HTTP/1.1\r\nHost: a\r\nHost: b\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n');
     assertRefused(res, 400, 'invalid_request', /one Host header/);
     assert.ok(res.closed);
+  });
+
+  test('Authorization given twice is 400 invalid_request in either order, never the first one served', async () => {
+    for (const order of [[`Bearer ${ADMIN_TOKEN}`, 'Bearer wrong'], ['Bearer wrong', `Bearer ${ADMIN_TOKEN}`], [`Bearer ${ADMIN_TOKEN}`, `Bearer ${ADMIN_TOKEN}`]]) {
+      const res = await rawExchange(s.url, `GET /admin/v1/orgs HTTP/1.1\r\nHost: x\r\n${order.map((v) => `Authorization: ${v}\r\n`).join('')}\r\n`, { waitForClose: false });
+      assertRefused(res, 400, 'invalid_request', /The Authorization header is given 2 times/);
+    }
+    // The organizer surface takes the same key as Bearer.
+    const organizer = await rawExchange(s.url, `GET /api/v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${org.apiKey}\r\nauthorization: Bearer ${org.apiKey}\r\n\r\n`, { waitForClose: false });
+    assertRefused(organizer, 400, 'invalid_request', /Authorization header is given 2 times/);
+  });
+
+  test('capout-api-key given twice is the same 400, whichever key comes first', async () => {
+    for (const keys of [[org.apiKey, 'capout_test_wrong'], ['capout_test_wrong', org.apiKey], [org.apiKey, org.apiKey]]) {
+      const res = await rawExchange(s.url, `GET /credits HTTP/1.1\r\nHost: x\r\n${keys.map((k) => `capout-api-key: ${k}\r\n`).join('')}\r\n`, { waitForClose: false });
+      assertRefused(res, 400, 'invalid_request', /The capout-api-key header is given 2 times/);
+    }
+    assert.equal((await org.call('GET', '/credits')).status, 200, 'one key is served');
+  });
+
+  test('a console write with X-CSRF-Token twice is the same 400', async () => {
+    const session = await fetch(`${s.url}/admin/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }) });
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { csrf_token: csrf } = (await session.json()) as { csrf_token: string };
+    const body = '{"name":"two tokens"}';
+    const write = (tokens: string) => rawExchange(s.url, `POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\n${tokens}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, { waitForClose: false });
+    assertRefused(await write(`X-CSRF-Token: ${csrf}\r\nX-CSRF-Token: ${csrf}\r\n`), 400, 'invalid_request', /X-CSRF-Token header is given 2 times/);
+    assert.equal((await write(`X-CSRF-Token: ${csrf}\r\n`)).status, 201, 'one token is served');
+  });
+
+  test('a WebSocket upgrade with a credential header twice is refused, even with a good token in its query', async () => {
+    const target = `/ws/status?token=${realtimeToken}`;
+    for (const repeated of [`Authorization: Bearer ${realtimeToken}\r\nAuthorization: Bearer other\r\n`, `capout-api-key: ${org.apiKey}\r\ncapout-api-key: ${org.apiKey}\r\n`]) {
+      const res = await rawExchange(s.url, `GET ${target} HTTP/1.1\r\nHost: x\r\n${repeated}${WS_HANDSHAKE}\r\n`);
+      assertRefused(res, 400, 'invalid_request', /header is given 2 times/);
+      assert.ok(res.closed);
+    }
   });
 });
