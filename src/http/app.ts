@@ -27,6 +27,7 @@ import { refuseUnexpectedBody, useDepthLimitedJson } from './json-body.js';
 import { limitPipelining, requestAnswered } from './pipelining.js';
 import { malformedQuery } from './query-encoding.js';
 import { malformedHeaders } from './single-headers.js';
+import { refuseUnsupportedTransferCodings } from './transfer-coding.js';
 import { requestIdOf } from './request-id.js';
 import { requestValidators } from './validators.js';
 import { checkQueryIntegers } from './query-integers.js';
@@ -132,6 +133,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   capConnectionsPerAddress(app.server, config.httpMaxConnectionsPerAddress, config.httpHeadersTimeoutMs, cors);
   closeTakenWithAll(app.server);
   limitPipelining(app.server);
+  refuseUnsupportedTransferCodings(app.server, config.adminToken);
   app.server.on('connect', refuseConnectMethod(cors));
   handleExpectations(app.server);
   // Outermost layer: present on every response, preflight and errors included. The hooks every

@@ -31,6 +31,7 @@ export const ERRORS = {
   rate_limited: { status: 429, message: 'Too many requests' },
   too_many_connections: { status: 429, message: 'Too many open connections' },
   internal: { status: 500, message: 'Internal server error' },
+  not_implemented: { status: 501, message: 'The request uses a transfer coding Capstan does not implement' },
   unavailable: { status: 503, message: 'Service unavailable' },
   console_unavailable: { status: 503, message: 'The console is not built: run npm run build' },
   draining: { status: 503, message: 'The server is draining; reconnect after a short delay' },

@@ -15,6 +15,7 @@ import { malformedQuery } from './query-encoding.js';
 import { serveIgnoringUpgrade, wantsWebSocket } from './ignored-upgrade.js';
 import { requestIdOf } from './request-id.js';
 import { malformedHeaders } from './single-headers.js';
+import { unsupportedTransferCoding } from './transfer-coding.js';
 import type { Logger } from './logger.js';
 
 /** Largest message a client may send; one byte more is closed with 1009. */
@@ -157,7 +158,8 @@ export class UpgradeRouter {
     const route = target && wantsWebSocket(req) ? this.routes.find((r) => r.pattern.test(target.path)) : undefined;
     // Held to the rules every request is, before its credentials are read or its HTTP route runs.
     const badHeaders = malformedHeaders(req);
-    if (badHeaders !== undefined) return this.refuse(req, socket, new AppError('invalid_request', badHeaders), route?.name ?? 'unmatched', started);
+    const refusal = unsupportedTransferCoding(req) ?? (badHeaders === undefined ? undefined : new AppError('invalid_request', badHeaders));
+    if (refusal !== undefined) return this.refuse(req, socket, refusal, route?.name ?? 'unmatched', started);
     // Anything but a WebSocket handshake to a WebSocket path is the plain HTTP request it also is:
     // the path's HTTP route answers it (a 404 where there is none, a 426 on a WebSocket path).
     if (!route || !target) {

@@ -8,7 +8,7 @@ export type ServerErrorCode =
   | 'origin_not_allowed' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'request_timeout'
   | 'conflict' | 'idempotency_conflict' | 'transcript_unavailable' | 'payload_too_large'
   | 'unsupported_media_type' | 'range_not_satisfiable' | 'headers_too_large' | 'rate_limited'
-  | 'too_many_connections' | 'internal' | 'unavailable' | 'draining';
+  | 'too_many_connections' | 'internal' | 'not_implemented' | 'unavailable' | 'draining';
 
 /**
  * Codes born in the client: `network_error` (no answer at all), `invalid_response` (an answer that is
