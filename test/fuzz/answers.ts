@@ -13,7 +13,7 @@ export interface Answer {
   readonly body: string | undefined;
 }
 
-const ERROR_STATUSES = new Set([400, 401, 402, 403, 404, 405, 408, 409, 411, 413, 415, 416, 426, 429, 431]);
+const ERROR_STATUSES = new Set([400, 401, 402, 403, 404, 405, 408, 409, 411, 413, 415, 416, 426, 429, 431, 501]);
 
 /** `101` only answers an upgrade, which the fuzzer sends with its random headers now and then. */
 export function checkAnswer(answer: Answer, options: { upgrade: boolean }): void {
