@@ -2,8 +2,9 @@
 // worker takes one exclusive job (a page to OCR: a core's worth of work) at a time; exclusive jobs wait
 // in one queue per group (a document) and are handed out round-robin over the groups, so a long scan
 // never holds back a short one. Shared jobs (page counts, text layers: quick) run at once beside them.
-// A job that overruns its time has wedged its worker, which is replaced; the pool is generic over what
-// a worker is (a thread in the server, an in-process stand-in in tests).
+// A job that overruns its time has wedged its worker, which is replaced; so is a worker that asks to
+// retire (it grew heavy), once its jobs end. The pool is generic over what a worker is (a thread in the
+// server, an in-process stand-in in tests).
 
 export interface PoolWorker<J, R, N> {
   /** Runs one job; an aborted signal asks the worker to stop it as soon as it can. */
@@ -16,6 +17,8 @@ export interface PoolWorker<J, R, N> {
   close(): Promise<void>;
   /** Stops it now, whatever it is doing. */
   terminate(): Promise<void>;
+  /** It asks to be replaced: it takes no new job, and is closed once those it runs end. */
+  readonly retiring?: boolean;
 }
 
 export interface OcrPoolOptions<J, R, N> {
@@ -41,7 +44,20 @@ export class PoolJobTimeoutError extends Error {
 
 /** The worker running the job died, or was replaced because another of its jobs wedged it. */
 export class PoolWorkerLostError extends Error {
-  override readonly name = 'PoolWorkerLostError';
+  override readonly name: string = 'PoolWorkerLostError';
+}
+
+/**
+ * The job's worker died of its memory limit while running it alone, or again after being moved: the
+ * job itself takes more memory than a worker may have, and is not run a third time.
+ */
+export class PoolJobOutOfMemoryError extends PoolWorkerLostError {
+  override readonly name = 'PoolJobOutOfMemoryError';
+}
+
+/** A worker thread's end when its V8 heap reached its resourceLimits. */
+export function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
 }
 
 export class PoolClosedError extends Error {
@@ -72,6 +88,10 @@ interface Slot<J, R, N> {
   readonly shared: Set<Job<J, R>>;
   gone: boolean;
 }
+
+const idle = <J, R, N>(slot: Slot<J, R, N>): boolean => !slot.exclusive && slot.shared.size === 0;
+/** A worker that asked to retire is given nothing more. */
+const open = <J, R, N>(slot: Slot<J, R, N>): boolean => slot.worker.retiring !== true;
 
 export class OcrPool<J, R, N> {
   private readonly slots: Slot<J, R, N>[] = [];
@@ -153,7 +173,7 @@ export class OcrPool<J, R, N> {
   /** Hands queued exclusive jobs to free workers, starting workers up to the pool's size. */
   private dispatch(): void {
     while (!this.closed && this.queues.size > 0) {
-      const slot = this.slots.find((s) => !s.exclusive) ?? (this.slots.length < this.options.size ? this.spawn() : undefined);
+      const slot = this.slots.find((s) => open(s) && !s.exclusive) ?? (this.running() < this.options.size ? this.spawn() : undefined);
       if (!slot) return;
       const job = this.nextExclusive();
       if (!job) return;
@@ -175,10 +195,24 @@ export class OcrPool<J, R, N> {
   /** An idle worker if there is one, else a new one while the pool has room, else the least busy. */
   private sharedSlot(): Slot<J, R, N> {
     const load = (s: Slot<J, R, N>) => (s.exclusive ? 1 : 0) + s.shared.size;
-    const idle = this.slots.find((s) => load(s) === 0);
-    if (idle) return idle;
-    if (this.slots.length < this.options.size) return this.spawn();
-    return this.slots.reduce((best, s) => (load(s) < load(best) ? s : best));
+    const candidates = this.slots.filter(open);
+    const free = candidates.find((s) => load(s) === 0);
+    if (free) return free;
+    if (this.running() < this.options.size || candidates.length === 0) return this.spawn();
+    return candidates.reduce((best, s) => (load(s) < load(best) ? s : best));
+  }
+
+  /** Workers that take jobs: a retiring one finishing its last jobs does not count against the size. */
+  private running(): number {
+    return this.slots.filter(open).length;
+  }
+
+  /** A retiring worker leaves the pool once its jobs are done; a new one starts when work needs it. */
+  private retireIfDone(slot: Slot<J, R, N>): void {
+    if (open(slot) || !idle(slot) || slot.gone) return;
+    slot.gone = true;
+    this.slots.splice(this.slots.indexOf(slot), 1);
+    void slot.worker.close();
   }
 
   private spawn(): Slot<J, R, N> {
@@ -204,6 +238,7 @@ export class OcrPool<J, R, N> {
     if (slot.exclusive === job) slot.exclusive = undefined;
     slot.shared.delete(job);
     this.settle(job, outcome);
+    this.retireIfDone(slot);
     this.dispatch();
   }
 
@@ -235,9 +270,14 @@ export class OcrPool<J, R, N> {
     const orphans = [slot.exclusive, ...slot.shared].filter((j): j is Job<J, R> => j !== undefined && !j.settled);
     slot.exclusive = undefined;
     slot.shared.clear();
+    // Out of memory with one job, that job took it all; with several, each is moved once, and the one
+    // that runs its next worker out of memory too is the one.
+    const outOfMemory = isOutOfMemory(error);
     for (const job of orphans) {
       clearTimeout(job.timer);
-      if (job.retried || this.closed) this.settle(job, { ok: false, error: new PoolWorkerLostError(`the OCR worker was lost: ${error.message}`) });
+      if (outOfMemory && (job.retried || orphans.length === 1)) {
+        this.settle(job, { ok: false, error: new PoolJobOutOfMemoryError(`the OCR worker ran out of memory: ${error.message}`, { cause: error }) });
+      } else if (job.retried || this.closed) this.settle(job, { ok: false, error: new PoolWorkerLostError(`the OCR worker was lost: ${error.message}`) });
       else {
         job.retried = true;
         if (job.options.exclusive) {

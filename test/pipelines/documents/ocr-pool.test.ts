@@ -2,7 +2,7 @@
 // pages spread over the workers, fair turns between documents, aborts, wedged and crashed workers.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { OcrPool, PoolClosedError, PoolJobTimeoutError, PoolWorkerLostError, type PoolWorker } from '../../../src/pipelines/documents/ocr-pool.js';
+import { OcrPool, PoolClosedError, PoolJobOutOfMemoryError, PoolJobTimeoutError, PoolWorkerLostError, type PoolWorker } from '../../../src/pipelines/documents/ocr-pool.js';
 
 interface Running {
   readonly job: string;
@@ -13,7 +13,10 @@ interface Running {
 }
 
 /** Workers that hold each job until the test finishes it; `wedge` makes a worker never answer. */
-function stubWorkers(options: { wedge?: (job: string) => boolean } = {}) {
+/** A worker thread's end at its heap limit, as Node reports it. */
+const outOfMemory = () => Object.assign(new Error('Worker terminated due to reaching memory limit: JS heap out of memory'), { code: 'ERR_WORKER_OUT_OF_MEMORY' });
+
+function stubWorkers(options: { wedge?: (job: string) => boolean; retireAfter?: (job: string) => boolean } = {}) {
   const running: Running[] = [];
   const started: string[] = [];
   const terminated: number[] = [];
@@ -23,6 +26,7 @@ function stubWorkers(options: { wedge?: (job: string) => boolean } = {}) {
   const spawn = (): PoolWorker<string, string, string> => {
     const worker = spawned++;
     let exit: (e: Error) => void = () => undefined;
+    let retiring = false;
     crash[worker] = (e) => {
       for (const r of running.filter((x) => x.worker === worker)) running.splice(running.indexOf(r), 1);
       exit(e);
@@ -38,6 +42,7 @@ function stubWorkers(options: { wedge?: (job: string) => boolean } = {}) {
             signal,
             finish: () => {
               running.splice(running.indexOf(entry), 1);
+              retiring ||= options.retireAfter?.(job) === true;
               resolve(`${job} done`);
             },
             fail: (e) => {
@@ -52,6 +57,9 @@ function stubWorkers(options: { wedge?: (job: string) => boolean } = {}) {
       exited: new Promise<Error>((resolve) => (exit = resolve)),
       close: async () => void closed.push(worker),
       terminate: async () => void terminated.push(worker),
+      get retiring() {
+        return retiring;
+      },
     };
   };
   const find = (job: string) => {
@@ -172,6 +180,57 @@ describe('OcrPool', () => {
     assert.equal(w.find('page').worker, 1, 'the page runs again on the new worker');
     w.crash[1]!(new Error('out of memory'));
     await assert.rejects(job, PoolWorkerLostError);
+    await pool.close();
+  });
+
+  test('a worker out of memory with one job fails that job for good, without running it again', async () => {
+    const w = stubWorkers();
+    const pool = new OcrPool({ size: 1, spawn: w.spawn, timeoutMs: 60_000 });
+    const job = pool.run('bomb', { group: 'a', exclusive: true });
+    await tick();
+    w.crash[0]!(outOfMemory());
+    await assert.rejects(job, PoolJobOutOfMemoryError);
+    assert.deepEqual(w.started, ['bomb'], 'not run again');
+    const next = pool.run('next', { group: 'b', exclusive: true });
+    await tick();
+    w.find('next').finish();
+    assert.equal(await next, 'next done', 'a new worker takes the next job');
+    await pool.close();
+  });
+
+  test('out of memory with several jobs, each runs once more; the one that runs out again fails', async () => {
+    const w = stubWorkers();
+    const pool = new OcrPool({ size: 1, spawn: w.spawn, timeoutMs: 60_000 });
+    const bomb = pool.run('bomb', { group: 'a', exclusive: true });
+    const count = pool.run('count', { exclusive: false });
+    await tick();
+    w.crash[0]!(outOfMemory());
+    await tick();
+    w.find('count').finish();
+    assert.equal(await count, 'count done', 'the bystander is run again and answers');
+    w.crash[1]!(outOfMemory());
+    await assert.rejects(bomb, PoolJobOutOfMemoryError);
+    await pool.close();
+  });
+
+  test('a worker that asks to retire takes no new job, is closed when its jobs end, and is replaced', async () => {
+    const w = stubWorkers({ retireAfter: (job) => job === 'heavy' });
+    const pool = new OcrPool({ size: 1, spawn: w.spawn, timeoutMs: 60_000 });
+    const heavy = pool.run('heavy', { group: 'a', exclusive: true });
+    const count = pool.run('count', { exclusive: false });
+    await tick();
+    w.find('heavy').finish();
+    assert.equal(await heavy, 'heavy done');
+    const next = pool.run('next', { group: 'b', exclusive: true });
+    await tick();
+    assert.equal(w.find('next').worker, 1, 'the next job goes to a new worker');
+    assert.deepEqual(w.closed, [], 'the retiring worker still finishes its other job');
+    w.find('count').finish();
+    assert.equal(await count, 'count done');
+    await tick();
+    assert.deepEqual(w.closed, [0]);
+    w.find('next').finish();
+    await next;
     await pool.close();
   });
 
