@@ -4,7 +4,7 @@ import { cacheCredentials, CallerIdentifier, ConsoleSessionService, countsPerAdd
 import { createBlobStore, localBlobRoot, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
 import type { Config } from '../config/index.js';
 import { AppError, buildHttpApp, createLogger, createMetrics, upgradeAnswerRecorder, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
-import { createIsolatedExtractor } from '../pipelines/documents/index.js';
+import { createIsolatedExtractor, type PdfLimits } from '../pipelines/documents/index.js';
 import { DocumentService, documentWorkflow } from '../documents/index.js';
 import { EventFeed, EventLog, EventPublisher, startRelay } from '../events/index.js';
 import { HubService, MemberAccessCache } from '../hubs/index.js';
@@ -26,6 +26,7 @@ import { ensurePrivateDir } from '../util/private-files.js';
 import { consoleRoutes } from '../web/console.js';
 import { createWebhooks } from '../webhooks/index.js';
 import { WorkflowEngine } from '../workflows/index.js';
+import type { ResourceLimits } from 'node:worker_threads';
 import type { AppContext } from './context.js';
 import { configuredParts } from './configured-parts.js';
 import { devCredentialsEnabled, writeDevCredentials } from './dev-credentials.js';
@@ -76,6 +77,25 @@ async function settlesWithin(ms: number, work: () => Promise<void>): Promise<boo
 
 export interface ServerOptions {
   readonly logger?: Logger;
+}
+
+const MB = 1024 * 1024;
+
+function pdfLimitsOf(config: Config): PdfLimits {
+  return {
+    maxDecodedBytesPerPage: config.pdfMaxDecodedMbPerPage * MB,
+    maxDecodedBytesPerDocument: config.pdfMaxDecodedMbPerDocument * MB,
+    maxOperatorsPerPage: config.pdfMaxOperatorsPerPage,
+  };
+}
+
+/** Each OCR worker thread's V8 limits; unset ones keep Node's defaults. */
+function workerLimitsOf(config: Config): ResourceLimits {
+  return {
+    maxOldGenerationSizeMb: config.ocrWorkerMaxHeapMb,
+    ...(config.ocrWorkerYoungHeapMb === null ? {} : { maxYoungGenerationSizeMb: config.ocrWorkerYoungHeapMb }),
+    ...(config.ocrWorkerStackMb === null ? {} : { stackSizeMb: config.ocrWorkerStackMb }),
+  };
 }
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<CapstanServer> {
@@ -171,7 +191,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // The OCR engine's own complaints (an image it cannot decode) are log lines like any other: the
   // document fails with a stable reason either way.
   const onEngineOutput = (line: string) => logger.debug({ line }, 'ocr engine output');
-  const extractor = createIsolatedExtractor(config.ocrWorkers === null ? { onEngineOutput } : { workers: config.ocrWorkers, onEngineOutput });
+  const extractor = createIsolatedExtractor({
+    ...(config.ocrWorkers === null ? {} : { workers: config.ocrWorkers }),
+    onEngineOutput,
+    pdfLimits: pdfLimitsOf(config),
+    resourceLimits: workerLimitsOf(config),
+  });
   workflows.define(documentWorkflow({
     storage,
     blobs,

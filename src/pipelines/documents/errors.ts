@@ -19,6 +19,13 @@ export type DocumentFailureReason =
    * scan) would again, so it is not retried.
    */
   | 'ocr_timeout'
+  /**
+   * Reading the PDF would take more than its limits allow: its streams decode to more bytes, or its
+   * pages hold more operators, than a document may (a decompression bomb). It would again.
+   */
+  | 'pdf_too_complex'
+  /** The worker reading it ran out of the memory a worker may use: reading it again would too. */
+  | 'out_of_memory'
   /** The OCR engine failed or its worker was lost; the input itself may be fine. */
   | 'ocr_failed';
 

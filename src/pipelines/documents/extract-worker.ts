@@ -8,8 +8,11 @@ import type { WorkerReply, WorkerRequest, WorkerSettings } from './isolated.js';
 import { createTesseractOcr } from './ocr.js';
 
 const settings = (workerData ?? {}) as WorkerSettings;
-const handler = createExtractHandler(() => createTesseractOcr(settings.ocrTimeoutMs === undefined ? {} : { timeoutMs: settings.ocrTimeoutMs }));
+const handler = createExtractHandler(() => createTesseractOcr(settings.ocrTimeoutMs === undefined ? {} : { timeoutMs: settings.ocrTimeoutMs }), settings.pdfLimits);
 const running = new Map<number, AbortController>();
+
+/** Asks to be replaced once the heavy work is done, so the memory it took goes back to the system. */
+const retirement = (): { retire?: true } => (handler.heavy() ? { retire: true } : {});
 
 function reply(message: WorkerReply): void {
   parentPort?.postMessage(message);
@@ -31,10 +34,10 @@ parentPort?.on('message', (msg: WorkerRequest) => {
   const controller = new AbortController();
   running.set(id, controller);
   handler.run(job, controller.signal).then(
-    (result) => reply({ id, ok: true, result }),
+    (result) => reply({ id, ok: true, result, ...retirement() }),
     (e: unknown) => {
-      if (isDocumentError(e)) reply({ id, ok: false, documentError: { reason: e.reason, message: e.message } });
-      else reply({ id, ok: false, message: e instanceof Error ? e.message : String(e) });
+      if (isDocumentError(e)) reply({ id, ok: false, documentError: { reason: e.reason, message: e.message }, ...retirement() });
+      else reply({ id, ok: false, message: e instanceof Error ? e.message : String(e), ...retirement() });
     },
   ).finally(() => running.delete(id));
 });

@@ -12,6 +12,7 @@ import type { OcrEngine } from './ocr.js';
 import { joinReadings, readingOf, type PageReading } from './ocr-reading.js';
 import { pageCounter, type ProgressListener } from './page-progress.js';
 import { openPdf, pdfError } from './pdf-document.js';
+import { startBudgetPage } from './pdf-budget.js';
 import { pageImages } from './pdf-images.js';
 import { pageTextLayer } from './pdf-text.js';
 import { imageLayers, imagePage } from './image-pages.js';
@@ -90,6 +91,7 @@ export async function readTextLayers(pdf: PDFDocumentProxy, options: Pick<Extrac
   const last = Math.min(pdf.numPages, options.firstPages ?? pdf.numPages);
   for (let number = 1; number <= last; number++) {
     options.signal?.throwIfAborted();
+    startBudgetPage(number);
     const page = await pdf.getPage(number).catch((error: unknown) => Promise.reject(pdfError(error)));
     try {
       const text = await pageTextLayer(page).catch((error: unknown) => Promise.reject(pdfError(error)));
@@ -104,6 +106,7 @@ export async function readTextLayers(pdf: PDFDocumentProxy, options: Pick<Extrac
 /** The page as text-layer text when it needs no OCR; otherwise its pictures OCR'd, after its short layer. */
 export async function extractPdfPage(pdf: PDFDocumentProxy, layer: PageTextLayer, ocr: OcrEngine, signal?: AbortSignal): Promise<ExtractedPage> {
   if (!layer.needsOcr) return { number: layer.number, text: layer.text, source: 'text_layer' };
+  startBudgetPage(layer.number);
   const page = await pdf.getPage(layer.number).catch((error: unknown) => Promise.reject(pdfError(error)));
   try {
     const images = await pageImages(page).catch((error: unknown) => Promise.reject(pdfError(error)));

@@ -3,6 +3,7 @@
 import { createExtractHandler } from './extract-handler.js';
 import type { ExtractWorker } from './isolated.js';
 import type { OcrEngine } from './ocr.js';
+import type { PdfLimits } from './pdf-budget.js';
 
 export { extractPages, countPages } from './extract.js';
 export { createTesseractOcr } from './ocr.js';
@@ -12,8 +13,8 @@ export { processDocument } from './process.js';
  * A pool worker in this thread, with the given engine: createIsolatedExtractor({ spawn }) then runs the
  * pool's scheduling over it without threads. It cannot die or be stopped; terminate only forgets it.
  */
-export function createInProcessWorker(ocr: OcrEngine): ExtractWorker {
-  const handler = createExtractHandler(() => ocr);
+export function createInProcessWorker(ocr: OcrEngine, limits?: PdfLimits): ExtractWorker {
+  const handler = createExtractHandler(() => ocr, limits);
   return {
     run: (job, signal) => handler.run(job, signal),
     notify: (notice) => handler.notify(notice),

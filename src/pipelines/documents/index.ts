@@ -7,6 +7,7 @@ export type { ExtractedPage, ExtractOptions, ExtractPagesOptions } from './extra
 export type { PageProgress } from './page-progress.js';
 export { createIsolatedExtractor, type DocumentExtractor, type IsolatedExtractorOptions } from './isolated.js';
 export type { PdfInfo } from './pdf-info.js';
+export { DEFAULT_PDF_LIMITS, type PdfLimits } from './pdf-budget.js';
 export type { OcrEngine, TesseractOcrOptions } from './ocr.js';
 export { buildStructure, lineItemsOf, type DocumentStructure, type EstimateSection } from './structure.js';
 export type { LineItem } from './line-items.js';

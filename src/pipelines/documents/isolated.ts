@@ -5,14 +5,15 @@
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { DocumentType } from '../../util/sniff.js';
 import { assertDocumentType, assertSomeText } from './document-checks.js';
 import { DocumentError, type DocumentFailureReason } from './errors.js';
 import type { ExtractedPage, ExtractPagesOptions, PageTextLayer } from './extract.js';
-import { OcrPool, PoolJobTimeoutError, PoolWorkerLostError, type PoolWorker } from './ocr-pool.js';
+import { isOutOfMemory, OcrPool, PoolJobOutOfMemoryError, PoolJobTimeoutError, PoolWorkerLostError, type PoolWorker } from './ocr-pool.js';
 import { imageLayers } from './image-pages.js';
 import { pageCounter } from './page-progress.js';
+import type { PdfLimits } from './pdf-budget.js';
 import type { PdfInfo } from './pdf-info.js';
 
 /** What a worker is asked to do (extract-handler.ts does it). */
@@ -32,13 +33,16 @@ export interface ExtractNotice {
 /** Messages to a worker thread (extract-worker.ts). */
 export type WorkerRequest = (ExtractJob & { readonly id: number }) | { readonly op: 'abort'; readonly id: number } | ExtractNotice | { readonly op: 'close' };
 
-export type WorkerReply =
+/** `retire`: the worker grew heavy (see ExtractHandler.heavy) and asks to be replaced once its jobs end. */
+export type WorkerReply = { readonly retire?: true } & (
   | { readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly id: number; readonly ok: false; readonly documentError?: { readonly reason: DocumentFailureReason; readonly message: string }; readonly message?: string };
+  | { readonly id: number; readonly ok: false; readonly documentError?: { readonly reason: DocumentFailureReason; readonly message: string }; readonly message?: string }
+);
 
 /** Given to each worker thread at start, as its workerData. */
 export interface WorkerSettings {
   readonly ocrTimeoutMs?: number;
+  readonly pdfLimits?: PdfLimits;
 }
 
 export type ExtractWorker = PoolWorker<ExtractJob, unknown, ExtractNotice>;
@@ -60,6 +64,13 @@ export interface IsolatedExtractorOptions {
   readonly ocrTimeoutMs?: number;
   /** A job taking longer than this has wedged its worker (a stuck thread never answers): it is replaced. */
   readonly jobTimeoutMs?: number;
+  /** What reading one PDF may decode and parse (pdf-budget.ts); past it the document fails with pdf_too_complex. */
+  readonly pdfLimits?: PdfLimits;
+  /**
+   * Each worker thread's V8 limits. A thread that reaches its heap limit dies alone (the process lives
+   * on) and the document it was reading fails with out_of_memory.
+   */
+  readonly resourceLimits?: ResourceLimits;
   /** How a worker starts; by default a worker thread running extract-worker.ts. */
   readonly spawn?: () => ExtractWorker;
   /**
@@ -78,8 +89,8 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(FROM_SOURCE ? './extract-worker.ts' : './extract-worker.js', import.meta.url);
 
 /** Built, the worker is a .js file; run from source (tests, `npm run dev`), it registers tsx first. */
-function spawnThread(settings: WorkerSettings, onOutput: ((line: string) => void) | undefined): Worker {
-  const options = { workerData: settings, stderr: onOutput !== undefined };
+function spawnThread(settings: WorkerSettings, onOutput: ((line: string) => void) | undefined, resourceLimits: ResourceLimits | undefined): Worker {
+  const options = { workerData: settings, stderr: onOutput !== undefined, ...(resourceLimits ? { resourceLimits } : {}) };
   let thread: Worker;
   if (!FROM_SOURCE) thread = new Worker(WORKER_URL, options);
   else {
@@ -94,16 +105,18 @@ function spawnThread(settings: WorkerSettings, onOutput: ((line: string) => void
 }
 
 /** One worker thread; it holds the process open only while it has jobs. */
-export function threadWorker(settings: WorkerSettings = {}, onOutput?: (line: string) => void): ExtractWorker {
-  const thread = spawnThread(settings, onOutput);
+export function threadWorker(settings: WorkerSettings = {}, onOutput?: (line: string) => void, resourceLimits?: ResourceLimits): ExtractWorker {
+  const thread = spawnThread(settings, onOutput, resourceLimits);
   thread.unref();
   let nextId = 1;
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   let died: (error: Error) => void = () => undefined;
   const exited = new Promise<Error>((resolve) => (died = resolve));
   const post = (message: WorkerRequest) => thread.postMessage(message);
+  let retiring = false;
 
   thread.on('message', (msg: WorkerReply) => {
+    if (msg.retire) retiring = true;
     const p = pending.get(msg.id);
     if (!p) return;
     pending.delete(msg.id);
@@ -113,6 +126,9 @@ export function threadWorker(settings: WorkerSettings = {}, onOutput?: (line: st
     else p.reject(new Error(msg.message ?? 'extraction failed'));
   });
   const fail = (error: Error) => {
+    // Out of memory, the pool tells which of the jobs running here caused it (see OcrPool.lose), so
+    // it hears of the death before they do.
+    if (isOutOfMemory(error)) died(error);
     for (const p of pending.values()) p.reject(error);
     pending.clear();
     died(error);
@@ -122,6 +138,9 @@ export function threadWorker(settings: WorkerSettings = {}, onOutput?: (line: st
 
   return {
     exited,
+    get retiring() {
+      return retiring;
+    },
     run(job, signal) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
@@ -151,17 +170,37 @@ function sharedCopy(bytes: Uint8Array): Uint8Array {
   return shared;
 }
 
-/** A page the pool could not finish is an OCR failure, which the workflow retries. */
+/**
+ * A job whose worker died of its memory limit fails the document for good: it would again. Any other
+ * page the pool could not finish is an OCR failure, which the workflow retries.
+ */
 function asPageError(error: unknown): unknown {
+  if (error instanceof PoolJobOutOfMemoryError) return outOfMemory(error);
   if (error instanceof PoolJobTimeoutError || error instanceof PoolWorkerLostError) return new DocumentError('ocr_failed', error.message, { cause: error });
   return error;
 }
 
+function outOfMemory(error: Error): DocumentError {
+  return new DocumentError('out_of_memory', 'reading the document took more memory than a worker may use', { cause: error });
+}
+
+/** A job outside a document's pages (a page count, the metadata) that ran its worker out of memory. */
+async function unlessOutOfMemory<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw error instanceof PoolJobOutOfMemoryError ? outOfMemory(error) : error;
+  }
+}
+
 export function createIsolatedExtractor(options: IsolatedExtractorOptions = {}): DocumentExtractor {
-  const settings: WorkerSettings = options.ocrTimeoutMs === undefined ? {} : { ocrTimeoutMs: options.ocrTimeoutMs };
+  const settings: WorkerSettings = {
+    ...(options.ocrTimeoutMs === undefined ? {} : { ocrTimeoutMs: options.ocrTimeoutMs }),
+    ...(options.pdfLimits === undefined ? {} : { pdfLimits: options.pdfLimits }),
+  };
   const pool = new OcrPool<ExtractJob, unknown, ExtractNotice>({
     size: options.workers ?? availableParallelism(),
-    spawn: options.spawn ?? (() => threadWorker(settings, options.onEngineOutput)),
+    spawn: options.spawn ?? (() => threadWorker(settings, options.onEngineOutput, options.resourceLimits)),
     timeoutMs: options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
   });
   let documents = 0;
@@ -169,7 +208,7 @@ export function createIsolatedExtractor(options: IsolatedExtractorOptions = {}):
   return {
     workers: pool.size,
     async countPages(bytes, type) {
-      return (await pool.run({ op: 'count', bytes, type }, { exclusive: false })) as number;
+      return (await unlessOutOfMemory(pool.run({ op: 'count', bytes, type }, { exclusive: false }))) as number;
     },
     async extractPages(bytes, type, opts = {}) {
       await assertDocumentType(bytes, type);
@@ -222,7 +261,7 @@ export function createIsolatedExtractor(options: IsolatedExtractorOptions = {}):
       }
     },
     async pdfInfo(bytes) {
-      return (await pool.run({ op: 'info', bytes }, { exclusive: false })) as PdfInfo;
+      return (await unlessOutOfMemory(pool.run({ op: 'info', bytes }, { exclusive: false }))) as PdfInfo;
     },
     close: () => pool.close(),
   };

@@ -246,6 +246,39 @@ describe('createIsolatedExtractor: the OCR pool', () => {
     }
   });
 
+  test('a worker that runs out of memory fails the document as out_of_memory (not worth a retry); the next is read', async () => {
+    const outOfMemory = Object.assign(new Error('Worker terminated due to reaching memory limit: JS heap out of memory'), { code: 'ERR_WORKER_OUT_OF_MEMORY' });
+    let spawned = 0;
+    // The first worker dies of its heap limit at its first job; the next reads as usual.
+    const extractor = createIsolatedExtractor({
+      workers: 1,
+      spawn: () => {
+        if (spawned++ > 0) return createInProcessWorker(wedged());
+        let die: (e: Error) => void = () => undefined;
+        const exited = new Promise<Error>((resolve) => (die = resolve));
+        return {
+          exited,
+          run: () => {
+            setImmediate(() => die(outOfMemory));
+            return new Promise(() => undefined);
+          },
+          notify: () => undefined,
+          close: async () => undefined,
+          terminate: async () => undefined,
+        };
+      },
+    });
+    try {
+      const pdf = await buildEstimatePdf();
+      await assert.rejects(extractor.extractPages(pdf, 'application/pdf'), (e: unknown) => e instanceof DocumentError && e.reason === 'out_of_memory' && e.permanent);
+      const pages = await extractor.extractPages(pdf, 'application/pdf');
+      assert.ok(pages.length > 0);
+      assert.equal(spawned, 2, 'the dead worker was replaced, and only once');
+    } finally {
+      await extractor.close();
+    }
+  });
+
   test('defaults to one worker per core', async () => {
     const { availableParallelism } = await import('node:os');
     const extractor = createIsolatedExtractor();
