@@ -1,6 +1,7 @@
 // A PDF decompression bomb (a small file whose content stream inflates to far more than a page may)
 // fails for good with pdf_too_complex while it is decoded, on the first attempt, refunded; the node
-// and its OCR workers carry on, and an ordinary PDF uploaded after it is read.
+// and its OCR workers carry on, and an ordinary PDF uploaded after it is read. A page that lists one
+// stream many times is refused at upload, before it is billed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildEstimatePdf, buildFlateBombPdf } from '../fixtures/documents.js';
@@ -40,5 +41,14 @@ describe('documents: a PDF decompression bomb', () => {
     assert.equal(next.status, 201, JSON.stringify(next.body));
     const done = await waitForStatus(org, next.body.document_id as string, (s) => s.status !== 'processing', 600);
     assert.equal(done.status, 'completed', JSON.stringify(done));
+  });
+
+  test('a page listing one content stream several times is refused at upload, unbilled', async () => {
+    const balance = (await org.call('GET', '/credits')).body.balance_micro_credits;
+    const up = await org.call('POST', '/upload', { file_base64: base64(buildFlateBombPdf({ decodedBytes: 64 * 1024, references: 6 })), file_name: 'bomb.pdf' });
+    assert.equal(up.status, 400, JSON.stringify(up.body));
+    assert.equal(up.body.code, 'invalid_document');
+    assert.match(up.body.error as string, /^pdf_too_complex: .*4 0 R more than once/);
+    assert.equal((await org.call('GET', '/credits')).body.balance_micro_credits, balance);
   });
 });

@@ -11,6 +11,7 @@ import { DocumentError } from './errors.js';
 import type { OcrEngine } from './ocr.js';
 import { joinReadings, readingOf, type PageReading } from './ocr-reading.js';
 import { pageCounter, type ProgressListener } from './page-progress.js';
+import { assertNoRepeatedContents } from './pdf-contents.js';
 import { openPdf, pdfError } from './pdf-document.js';
 import { startBudgetPage } from './pdf-budget.js';
 import { pageImages } from './pdf-images.js';
@@ -74,6 +75,7 @@ export async function extractPages(bytes: Uint8Array, type: DocumentType, option
 export async function countPages(bytes: Uint8Array, type: DocumentType): Promise<number> {
   if (type === 'image/tiff') return tiffPageCount(bytes);
   if (type !== 'application/pdf') return 1;
+  assertNoRepeatedContents(bytes);
   const pdf = await openPdf(bytes);
   try {
     return pdf.numPages;
