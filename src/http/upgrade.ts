@@ -300,7 +300,14 @@ class GuardedSocket implements AcceptedUpgrade {
     if (this.violated) return false;
     if (this.rate.take()) return true;
     this.violated = true;
-    void this.closeWhenAnswered();
+    if (this.owed.size === 0) {
+      this.closeForRate();
+    } else {
+      // Nothing more is read until the close: a frame the client sent past the bound (a protocol
+      // error, say) would otherwise end the socket with its own code ahead of the 1008.
+      this.stream.pause();
+      void this.closeWhenAnswered();
+    }
     return false;
   }
 
@@ -319,6 +326,13 @@ class GuardedSocket implements AcceptedUpgrade {
     clearTimeout(timer);
     // Closed meanwhile: the client left, or its connection ended on its own (an overflow, a drain).
     if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.closeForRate();
+    // Read again, for the client's answer to the close.
+    this.stream.resume();
+  }
+
+  /** Sends what the owner has queued, then the 1008; a client that does not close in turn is dropped. */
+  private closeForRate(): void {
     this.queue?.flush();
     this.socket.close(1008, 'message rate exceeded');
     this.dropAfterGrace();

@@ -128,14 +128,19 @@ export const scripts: fc.Arbitrary<Script> = fc.constantFrom<Surface>('documents
 /**
  * What the server must do with `actions` sent back to back: close with a code (the first closing
  * step's, or 1008 once the frames before it exceed the rate bound), or keep the socket and owe
- * `replies` messages.
+ * `replies` messages. Past the bound with replies still owed, the 1008 waits for them; a later step
+ * that breaks the protocol meanwhile fails the socket at once with its own code (RFC 6455 §7.1.7),
+ * so either code is right then (`alsoCloses`).
  */
-export function expectedOutcome(actions: readonly Action[]): { readonly closes: number | null | undefined; readonly replies: number } {
+export function expectedOutcome(actions: readonly Action[]): { readonly closes: number | null | undefined; readonly alsoCloses?: number | null; readonly replies: number } {
   let counted = 0;
   let replies = 0;
-  for (const a of actions) {
+  for (const [i, a] of actions.entries()) {
     counted += a.counted;
-    if (counted > RATE) return { closes: 1008, replies: -1 };
+    if (counted > RATE) {
+      const later = replies > 0 ? actions.slice(i + 1).find((next) => next.closes !== undefined) : undefined;
+      return later ? { closes: 1008, alsoCloses: later.closes, replies: -1 } : { closes: 1008, replies: -1 };
+    }
     if (a.closes !== undefined) return { closes: a.closes, replies: -1 };
     replies += a.messages;
   }
