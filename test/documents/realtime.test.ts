@@ -9,6 +9,7 @@ import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../helpers/server.js';
 import { uuidv7At } from '../../src/util/ids.js';
 import { openSse } from '../helpers/sse.js';
+import { holdStatusLookups, replyOrder } from '../helpers/held-lookups.js';
 
 type Msg = Record<string, unknown>;
 
@@ -177,27 +178,20 @@ describe('documents realtime', () => {
     ws.on('message', (d) => replies.push(JSON.parse(String(d)) as Msg));
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     // The first lookup waits until every message is in, so that the later ones queue behind it.
-    const documents = ts.server.ctx.documents;
-    const statuses = documents.statuses.bind(documents);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    documents.statuses = async (orgId, ids) => {
-      await gate;
-      return statuses(orgId, ids);
-    };
+    const lookups = holdStatusLookups(ts.server.ctx.documents);
     try {
       const sent = 45;
       // Unknown ids name each request in its reply's not_found.
       for (let i = 0; i < sent; i++) ws.send(JSON.stringify({ action: 'subscribe', document_ids: [`doc_order${String(i).padStart(12, '0')}`] }));
       await new Promise((r) => setTimeout(r, 300));
-      release();
+      lookups.release();
       await until(() => replies.length >= sent);
-      const order = replies.map((m, i) => (m.type === 'subscribed' ? ((m.not_found as string[])[0] === `doc_order${String(i).padStart(12, '0')}` ? 'ok' : `reply ${i} answers ${String((m.not_found as string[])[0])}`) : String(m.code)));
+      const order = replyOrder(replies, (i) => `doc_order${String(i).padStart(12, '0')}`);
       const refused = order.indexOf('rate_limited');
       assert.ok(refused > 0, `some messages were refused for waiting: ${order.join(' ')}`);
       assert.deepEqual(order, [...Array<string>(refused).fill('ok'), ...Array<string>(sent - refused).fill('rate_limited')], 'each reply in its request\'s place');
     } finally {
-      documents.statuses = statuses;
+      lookups.restore();
       ws.close();
     }
   });

@@ -1,6 +1,8 @@
 // Debian's Chromium, driven by playwright-core (which never downloads a browser of its own). The test
 // command installs it when it is missing (scripts/test.mjs); run directly without it, this says how.
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Config } from '../../src/config/index.js';
@@ -11,6 +13,25 @@ export const CHROMIUM = '/usr/bin/chromium';
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`npm test\` (it installs it as root) or \`bash scripts/install-system-deps.sh\` as root`);
   return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+/** A page served from an origin of its own (another port of loopback), for cross-origin browser tests. */
+export interface OtherOrigin {
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+/** Serves `html` at every path of a second origin. */
+export async function servePage(html: string): Promise<OtherOrigin> {
+  const site = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html));
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(site.address() as AddressInfo).port}`,
+    async close() {
+      site.closeAllConnections();
+      await new Promise<void>((resolve) => site.close(() => resolve()));
+    },
+  };
 }
 
 /** Signs `page` in to the console of the test server at `serverUrl` and waits for its Overview. */

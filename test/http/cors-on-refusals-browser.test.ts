@@ -2,11 +2,9 @@
 // preflight its custom header needs is answered, and the error itself carries CORS headers, so the page
 // sees the status and the catalogue's code instead of "Failed to fetch".
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, servePage, type OtherOrigin } from '../helpers/chromium.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 // The page's own script: functions given to page.evaluate from here would be compiled by tsx first.
@@ -22,25 +20,23 @@ window.read = async (url, headers) => {
 </script>`;
 
 let ts: TestServer;
-let site: Server;
+let site: OtherOrigin;
 let browser: Browser;
 
 before(async () => {
   ts = await startServer();
-  site = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE));
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  site = await servePage(PAGE);
   browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
-  site?.closeAllConnections();
-  await new Promise<void>((resolve) => site?.close(() => resolve()));
+  await site?.close();
   await ts?.close();
 });
 
 test('a page on another origin reads 400, 404 and 431 refused before any route', async () => {
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+  await page.goto(`${site.origin}/`);
   const read = (path: string, headers: Record<string, string>): Promise<string> =>
     page.evaluate(([url, h]) => (window as unknown as { read: (u: string, h: Record<string, string>) => Promise<string> }).read(url, h), [ts.url + path, headers] as const);
   // A custom header: each request is preflighted first.

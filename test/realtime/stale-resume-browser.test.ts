@@ -3,11 +3,9 @@
 // instead of asking for the same stale cursor again and again. Chromium, on a page of another origin,
 // watching a developer video with the public key in ?key=.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, servePage, type OtherOrigin } from '../helpers/chromium.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { createVideo, makeApp, type TestApp } from '../helpers/videos.js';
 
@@ -31,26 +29,19 @@ interface Seen {
 describe('a browser EventSource with a stale cursor', () => {
   let ts: TestServer;
   let app: TestApp;
-  let site: Server;
-  let origin: string;
+  let site: OtherOrigin;
   let browser: Browser;
 
   before(async () => {
     // A one-second replay window and quick reconnects, so a cursor goes stale between two of them.
     ts = await startServer({ realtimeRetentionSeconds: 1, realtimeRetryMs: 1500 });
     app = await makeApp(ts);
-    site = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(PAGE);
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    site = await servePage(PAGE);
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    site?.closeAllConnections();
-    await new Promise<void>((resolve) => site?.close(() => resolve()));
+    await site?.close();
     await ts?.close();
   });
 
@@ -68,7 +59,7 @@ describe('a browser EventSource with a stale cursor', () => {
     const videoId = await createVideo(app);
     const page = await browser.newPage();
     try {
-      await page.goto(origin + '/');
+      await page.goto(site.origin + '/');
       await page.evaluate((url) => (window as unknown as { watch(u: string): void }).watch(url), `${ts.url}/api/developer/sdk/v1/videos/${videoId}/events?key=${app.publicKey}`);
       await waitFor(page, 'the first stream', (log) => log.some((s) => s.type === 'stream.subscribed'));
       assert.equal((await app.sdk('/upload/multipart/initiate', { videoId })).status, 200);

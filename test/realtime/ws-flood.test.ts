@@ -10,6 +10,7 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 import { listen, uploadJson, type Listener, type Msg } from '../organizer/helpers.js';
 import { rawWs, textFrame, type RawWs } from '../helpers/raw-ws.js';
+import { holdStatusLookups, replyOrder } from '../helpers/held-lookups.js';
 
 interface Client {
   readonly ws: WebSocket;
@@ -131,14 +132,7 @@ describe('WebSocket message floods', () => {
   });
 
   test('a documents client past the bound gets the replies of its lookups still running, in order, then 1008', async () => {
-    const documents = ts.server.ctx.documents;
-    const statuses = documents.statuses.bind(documents);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    documents.statuses = async (orgId, ids) => {
-      await gate;
-      return statuses(orgId, ids);
-    };
+    const lookups = holdStatusLookups(ts.server.ctx.documents);
     try {
       const ws = await rawWs(await docsUrl());
       const bound = ts.config.realtimeWsMaxMessagesPerSecond;
@@ -146,15 +140,15 @@ describe('WebSocket message floods', () => {
       ws.send(Buffer.concat(Array.from({ length: bound + 1 }, (_, i) => textFrame(JSON.stringify({ action: 'subscribe', document_ids: [id(i)] })))));
       // The lookups wait until the message past the bound is in.
       await new Promise((r) => setTimeout(r, 300));
-      release();
+      lookups.release();
       const { replies, code } = await repliesThenClose(ws);
       assert.equal(code, 1008);
       assert.equal(replies.length, bound, 'one reply for each message within the bound');
-      const order = replies.map((m, i) => (m.type === 'subscribed' ? ((m.not_found as string[])[0] === id(i) ? 'ok' : `reply ${i} answers ${String((m.not_found as string[])[0])}`) : String(m.code)));
+      const order = replyOrder(replies, id);
       const refused = order.indexOf('rate_limited');
       assert.deepEqual(order, [...Array<string>(refused).fill('ok'), ...Array<string>(bound - refused).fill('rate_limited')], 'each reply in its request\'s place');
     } finally {
-      documents.statuses = statuses;
+      lookups.restore();
     }
   });
 
