@@ -4,12 +4,12 @@
 // subscribe) skips the events that status already reflects: every message is a whole status, so one
 // of those would repeat it or, older, take the client back.
 import type { EventRecord } from '../events/index.js';
-import type { Access } from '../realtime/index.js';
+import { SettledLines, type Access } from '../realtime/index.js';
 
 export class DocumentScope implements Access {
   private readonly ids: Set<string>;
-  /** Per document, the last event of the topic its sent status reflects; dropped once a later one passes. */
-  private readonly settled = new Map<string, string>();
+  /** Per document, the last event of the topic its sent status reflects. */
+  private readonly settled = new SettledLines();
 
   constructor(
     ids: Iterable<string>,
@@ -40,14 +40,13 @@ export class DocumentScope implements Access {
    * are not sent again. Undefined: the topic had no event when they were read, so none is in them.
    */
   settle(ids: Iterable<string>, through: string | undefined): void {
-    if (through === undefined) return;
-    for (const id of ids) if (this.ids.has(id)) this.settled.set(id, through);
+    this.settled.set([...ids].filter((id) => this.ids.has(id)), through);
   }
 
   allows(event: EventRecord): boolean {
     const id = event.scope.document_id;
     if (event.type !== 'document.status' || id === undefined) return false;
-    if (this.ids.has(id)) return this.after(id, event.id);
+    if (this.ids.has(id)) return this.settled.after(id, event.id);
     if (this.recent !== undefined && event.scope.new_resource) {
       this.ids.add(id);
       while (this.ids.size > this.recent) this.forget(this.ids.values().next().value as string);
@@ -56,17 +55,8 @@ export class DocumentScope implements Access {
     return false;
   }
 
-  /** False for an event the document's sent status already reflects; the line goes once one passes it. */
-  private after(id: string, eventId: string): boolean {
-    const through = this.settled.get(id);
-    if (through === undefined) return true;
-    if (eventId <= through) return false;
-    this.settled.delete(id);
-    return true;
-  }
-
   private forget(id: string): void {
     this.ids.delete(id);
-    this.settled.delete(id);
+    this.settled.forget(id);
   }
 }

@@ -422,7 +422,7 @@ export class OrganizerService {
   }
 
   /** Current progress of the organization's running jobs: what a new connection is told first. */
-  async activeProgress(orgId: string): Promise<Record<string, unknown>[]> {
+  async activeProgress(orgId: string): Promise<(Record<string, unknown> & { readonly jobId: string })[]> {
     const jobs = await this.storage.organizer.activeJobs(orgId, 100);
     return jobs.map((j) => {
       const v = presentJob(j);

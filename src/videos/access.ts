@@ -1,11 +1,13 @@
 // What a developer event stream may see: video events of its own app (the payload names the app),
-// optionally narrowed to some videos. Other events on the organization's topic are not shown.
+// optionally narrowed to some videos. Other events on the organization's topic are not shown. A
+// named video whose status the stream opened with skips the events that status already reflects.
 import type { EventRecord } from '../events/index.js';
-import type { Access } from '../realtime/index.js';
+import { SettledLines, type Access } from '../realtime/index.js';
 import { isVideoEvent } from './event-types.js';
 
 export class VideoStreamScope implements Access {
   private readonly ids: ReadonlySet<string>;
+  private readonly settled = new SettledLines();
 
   constructor(
     private readonly appId: string,
@@ -15,9 +17,15 @@ export class VideoStreamScope implements Access {
     this.ids = new Set(videoIds);
   }
 
+  /** The `video.status` frames of `ids` just sent reflect the topic's events up to `through` (readSettled). */
+  settle(ids: Iterable<string>, through: string | undefined): void {
+    this.settled.set(ids, through);
+  }
+
   allows(event: EventRecord): boolean {
     if (!isVideoEvent(event.type) || event.data.appId !== this.appId) return false;
     const id = event.scope.video_id;
-    return this.ids.size === 0 || (id !== undefined && this.ids.has(id));
+    if (this.ids.size === 0) return true;
+    return id !== undefined && this.ids.has(id) && this.settled.after(id, event.id);
   }
 }

@@ -176,6 +176,45 @@ describe('organizer', () => {
     }
   });
 
+  test('a new connection skips the job_progress its opening progress already reflects, and gets everything after it', async () => {
+    const ts2 = await startServer({ workflowConcurrency: 0 });
+    const { publisher, organizer } = ts2.server.ctx;
+    const activeProgress = organizer.activeProgress.bind(organizer);
+    try {
+      const o = await makeOrg(ts2);
+      const ids = await uploadJson(o, [{ name: 'a.txt', body: 'a' }, { name: 'b.txt', body: 'b' }]);
+      const jobId = (await o.call('POST', '/api/v1/jobs', { file_ids: ids })).body.jobId as string;
+      const event = (type: string, data: Msg) => publisher.publish({ topic: `org:${o.id}`, orgId: o.id, type: `organizer.${type}`, scope: { job_id: jobId }, data: { jobId, ...data } });
+      const progress = (currentFile: string) => event('job_progress', { progress: 0, processedCount: 0, totalCount: 2, currentFile });
+      // The connection's read is late: events commit while it already hears the topic, so they reach
+      // it while it is still reading (as a node's feed brings them late).
+      let lateReads = 1;
+      organizer.activeProgress = async (orgId) => {
+        if (lateReads-- <= 0) return activeProgress(orgId);
+        await progress('committed before the read');
+        await event('error', { error: 'committed before the read', code: 'PERMISSION_ERROR' });
+        await new Promise((r) => setTimeout(r, 50));
+        return activeProgress(orgId);
+      };
+      const l = await listen(ts2, o.apiKey);
+      await until(() => l.received.some((m) => m.type === 'error'), 'the error committed before the read');
+      organizer.activeProgress = activeProgress;
+      await new Promise((r) => setTimeout(r, 200));
+      await progress('committed after the read');
+      await until(() => only(l.received, 'job_progress').length >= 2, 'the progress committed after the read');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(l.received.filter((m) => m.jobId === jobId).map((m) => `${String(m.type)} ${String(m.type === 'error' ? m.error : m.currentFile)}`), [
+        'job_progress null',
+        'error committed before the read',
+        'job_progress committed after the read',
+      ], 'the opening progress, the error it does not show, then only what came after it');
+      l.close();
+    } finally {
+      organizer.activeProgress = activeProgress;
+      await ts2.close();
+    }
+  });
+
   test('cancelling a queued job ends it with a final job_progress and job_complete status cancelled; cancelling it again is 409', async () => {
     const ts2 = await startServer({ workflowConcurrency: 0 });
     try {

@@ -105,6 +105,52 @@ describe('video events', () => {
     assert.ok(!stream.frames.some((f) => f.event?.startsWith('video.') && data(f).id === ignored), 'no event of another video');
   });
 
+  test('a stream opening with a video\'s status skips the events that status already reflects, on both streams', async () => {
+    const videoId = await createVideo(app);
+    const { publisher, videos } = ts.server.ctx;
+    const event = (note: string) => publisher.publish({
+      topic: orgTopic(app.orgId), orgId: app.orgId, type: 'video.processing', scope: { video_id: videoId },
+      data: { id: videoId, duration: null, width: null, height: null, transcriptionStatus: null, ready: false, processing: { stage: 'probe', status: 'running' }, appId: app.id, note },
+    });
+    // The stream's status read is late: two events commit while it already hears the topic, so they
+    // reach it while it is still reading (as a node's feed brings them late). The watch stream reads
+    // the status once before it opens (its 404), so the late read is its second.
+    const status = videos.status.bind(videos);
+    let reads = 0;
+    let lateRead = 0;
+    videos.status = async (owner, id) => {
+      if (id === videoId && ++reads === lateRead) {
+        await event('committed before the read');
+        await event('committed before the read');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return status(owner, id);
+    };
+    const check = async (name: string, url: string, token: string | undefined, late: number) => {
+      reads = 0;
+      lateRead = late;
+      const stream = await openSse(url, token === undefined ? {} : { token });
+      streams.push(stream);
+      try {
+        await stream.next((f) => f.event === 'stream.subscribed');
+        await new Promise((r) => setTimeout(r, 200));
+        await event('committed after the read');
+        await stream.next((f) => f.event === 'video.processing');
+        await new Promise((r) => setTimeout(r, 200));
+        const names = stream.frames.filter((f) => f.event !== undefined && f.event !== 'heartbeat').map((f) => `${f.event ?? ''}${data(f).note ? ` (${String(data(f).note)})` : ''}`);
+        assert.deepEqual(names, ['video.status', 'stream.subscribed', 'video.processing (committed after the read)'], name);
+      } finally {
+        stream.close();
+      }
+    };
+    try {
+      await check('the app stream', `${ts.url}/api/developer/v1/events?video_id=${videoId}`, app.secretKey, 1);
+      await check('the watch stream', `${ts.url}/api/developer/sdk/v1/videos/${videoId}/events?key=${app.publicKey}`, undefined, 2);
+    } finally {
+      videos.status = status;
+    }
+  });
+
   test('a stage whose attempt fails reports retrying, then running again', async () => {
     const blobs = ts.server.ctx.blobs;
     const put = blobs.put.bind(blobs);

@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { authenticateOrgKey } from '../../auth/index.js';
 import { orgTopic } from '../../events/index.js';
 import { AppError, singleParam, upgradeReplies, upgradeRequired, type UpgradeRouter } from '../../http/index.js';
-import { organizerAccess, organizerFrame } from '../../organizer/index.js';
-import { jsonWsCodec, wsWire } from '../../realtime/index.js';
+import { OrganizerSocketAccess, organizerFrame } from '../../organizer/index.js';
+import { jsonWsCodec, readSettled, wsWire } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { SocketParams } from './schemas.js';
 
@@ -56,11 +56,17 @@ export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): voi
       lease.release();
       throw e;
     }
+    const access = new OrganizerSocketAccess();
     const connection = realtime.open({
       topic: orgTopic(org.id),
-      access: organizerAccess,
-      // A new connection first hears where the organization's running jobs are.
-      snapshot: async () => (await organizer.activeProgress(org.id)).map((p) => JSON.stringify(p)),
+      access,
+      // A new connection first hears where the organization's running jobs are; the live progress
+      // that reading already reflects is not sent after it.
+      snapshot: async () => {
+        const { value: progress, through } = await readSettled(ctx.events, orgTopic(org.id), () => organizer.activeProgress(org.id));
+        access.settle(progress.map((p) => p.jobId), through);
+        return progress.map((p) => JSON.stringify(p));
+      },
       wire: wsWire(accepted),
       codec,
       lease,

@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateAppKey, bearerToken, checkAppOrigin, type AppPrincipal } from '../../auth/index.js';
 import { orgTopic } from '../../events/index.js';
 import { AppError, isAppError, media, replies, type ErrorCode } from '../../http/index.js';
-import { endStaleResume, headerFirst, namedSseCodec, checkStreamAlone, openSseWire, sseDataFrame, resumeCursor, type Slot } from '../../realtime/index.js';
+import { endStaleResume, headerFirst, namedSseCodec, checkStreamAlone, openSseWire, readSettled, sseDataFrame, resumeCursor, type Slot } from '../../realtime/index.js';
 import type { AppContext } from '../../server/context.js';
 import { VideoStreamScope } from '../../videos/index.js';
 import { principalOf, PUBLIC_KEY_SECURITY, SECRET_KEY_SECURITY } from './auth.js';
@@ -155,21 +155,29 @@ async function openVideoStream(ctx: AppContext, req: FastifyRequest, reply: Fast
     endStaleResume(wire, codec, lease, config.realtimeRetentionSeconds);
     return;
   }
+  const access = new VideoStreamScope(owner.id, ids);
+  const topic = orgTopic(owner.org_id);
   // Sent once the subscription is live: each named video's status (not on a resume: the replay
-  // brings it up to date), then stream.subscribed, after which no event can be missed.
+  // brings it up to date), then stream.subscribed, after which no event can be missed. The live
+  // events the statuses already reflect are not sent after them.
   const snapshot = async () => {
-    const frames: string[] = [];
-    for (const id of cursor === undefined ? ids : []) {
-      const status = await videos.status(owner, id).catch(() => undefined);
-      if (status) frames.push(`event: video.status\n${sseDataFrame({ ...status, appId: owner.id })}`);
-    }
+    const { value: statuses, through } = await readSettled(events, topic, async () => {
+      const found = [];
+      for (const id of cursor === undefined ? ids : []) {
+        const status = await videos.status(owner, id).catch(() => undefined);
+        if (status) found.push(status);
+      }
+      return found;
+    });
+    access.settle(statuses.map((s) => s.id), through);
+    const frames = statuses.map((status) => `event: video.status\n${sseDataFrame({ ...status, appId: owner.id })}`);
     frames.push(`event: stream.subscribed\n${sseDataFrame({ appId: owner.id, videoIds: ids })}`);
     return frames;
   };
   const connection = realtime.open({
-    topic: orgTopic(owner.org_id),
+    topic,
     cursor,
-    access: new VideoStreamScope(owner.id, ids),
+    access,
     snapshot,
     wire,
     codec,
