@@ -160,17 +160,21 @@ async function openVideoStream(ctx: AppContext, req: FastifyRequest, reply: Fast
   // Sent once the subscription is live: each named video's status (not on a resume: the replay
   // brings it up to date), then stream.subscribed, after which no event can be missed. The live
   // events the statuses already reflect are not sent after them.
+  const named = cursor === undefined ? ids : [];
   const snapshot = async () => {
-    const { value: statuses, through } = await readSettled(events, topic, async () => {
-      const found = [];
-      for (const id of cursor === undefined ? ids : []) {
-        const status = await videos.status(owner, id).catch(() => undefined);
-        if (status) found.push(status);
-      }
-      return found;
-    });
-    access.settle(statuses.map((s) => s.id), through);
-    const frames = statuses.map((status) => `event: video.status\n${sseDataFrame({ ...status, appId: owner.id })}`);
+    const frames: string[] = [];
+    if (named.length > 0) {
+      const { value: statuses, through } = await readSettled(events, topic, async () => {
+        const found = [];
+        for (const id of named) {
+          const status = await videos.status(owner, id).catch(() => undefined);
+          if (status) found.push(status);
+        }
+        return found;
+      });
+      access.settle(statuses.map((s) => s.id), through);
+      for (const status of statuses) frames.push(`event: video.status\n${sseDataFrame({ ...status, appId: owner.id })}`);
+    }
     frames.push(`event: stream.subscribed\n${sseDataFrame({ appId: owner.id, videoIds: ids })}`);
     return frames;
   };
