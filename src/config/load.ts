@@ -332,3 +332,12 @@ function maskUrl(text: string): string | undefined {
   for (const name of [...url.searchParams.keys()]) if (SECRET_PARAMS.test(name)) url.searchParams.set(name, '***');
   return url.toString().replaceAll('%2A%2A%2A', '***');
 }
+
+/**
+ * The path under which clients reach Capstan: CAPSTAN_PUBLIC_URL's path without its trailing slash
+ * ('' at the root, or when unset). Relative URLs in answers start with it, so that a client resolving
+ * them against the public URL (as the seeds say to) stays under a proxy's path prefix.
+ */
+export function publicPathPrefix(config: Pick<Config, 'publicUrl'>): string {
+  return config.publicUrl === null ? '' : new URL(config.publicUrl).pathname.replace(/\/+$/, '');
+}

@@ -40,6 +40,8 @@ export interface DocumentServiceOptions {
   /** More pages than this is refused at upload (inline) or fails the document (by URL), unbilled. */
   readonly maxPages: number;
   readonly fetchAllow: readonly string[];
+  /** Starts the relative URLs of answers: the public URL's path ('' at the root). */
+  readonly pathPrefix: string;
 }
 
 /** What an upload's Idempotency-Key is bound to: the same key with another body is a conflict. */
@@ -104,7 +106,7 @@ export class DocumentService {
       doc = { ...doc, mime: type, size_bytes: bytes.length, pages, blob_key: key, cost_micro: minimumMicro };
     }
 
-    const body: UploadResult = { document_id: documentId, workflow_id: workflowId, status: 'processing', created_at: at, status_url: `/status/${documentId}`, ws_url: '/ws/status' };
+    const body: UploadResult = { document_id: documentId, workflow_id: workflowId, status: 'processing', created_at: at, status_url: `${this.options.pathPrefix}/status/${documentId}`, ws_url: `${this.options.pathPrefix}/ws/status` };
     try {
       await this.storage.transaction(async (tx) => {
         // The key first: a twin sent with the same key (a client retrying while its first request still
@@ -190,7 +192,7 @@ export class DocumentService {
     for (const doc of docs) {
       const run = await this.storage.workflows.get(doc.workflow_id);
       const s = documentStatus(doc, run, storedStageStatuses(run));
-      data.push({ document_id: doc.id, file_name: doc.file_name, xn_address: doc.xn_address, status: s.status, pages: doc.pages, created_at: doc.created_at, updated_at: s.updated_at, status_url: `/status/${doc.id}` });
+      data.push({ document_id: doc.id, file_name: doc.file_name, xn_address: doc.xn_address, status: s.status, pages: doc.pages, created_at: doc.created_at, updated_at: s.updated_at, status_url: `${this.options.pathPrefix}/status/${doc.id}` });
     }
     return { data, limit, offset };
   }

@@ -20,6 +20,7 @@ import type { Metrics } from './metrics.js';
 import { clientAddress } from './client-address.js';
 import { registerRateLimits, type RateCounters } from './rate-limits.js';
 import { closeTakenWithAll } from './take-socket.js';
+import { unsupportedType } from './unsupported-type.js';
 import type { UpgradeRouter } from './upgrade.js';
 import type { IdempotencyRepo } from '../storage/index.js';
 import { recordIdempotentAnswer } from './idempotency.js';
@@ -238,7 +239,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   // there is refused for its type.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', (req, _payload, done) => {
-    if (declaresBody(req.raw)) done(new AppError('unsupported_media_type'), undefined);
+    if (declaresBody(req.raw)) done(unsupportedType(req), undefined);
     else done(null, undefined);
   });
   useDepthLimitedJson(app);

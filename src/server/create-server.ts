@@ -2,7 +2,7 @@
 // every surface, and an orderly close. Tests and the CLI both start Capstan through here.
 import { cacheCredentials, CallerIdentifier, ConsoleSessionService, countsPerAddress, TokenService } from '../auth/index.js';
 import { createBlobStore, localBlobRoot, LocalDiskBlobStore, uploadGateway } from '../blobs/index.js';
-import type { Config } from '../config/index.js';
+import { publicPathPrefix, type Config } from '../config/index.js';
 import { AppError, buildHttpApp, createLogger, createMetrics, upgradeAnswerRecorder, UpgradeRouter, type HttpApp, type Logger, type Surface } from '../http/index.js';
 import { createIsolatedExtractor, type PdfLimits } from '../pipelines/documents/index.js';
 import { DocumentService, documentWorkflow } from '../documents/index.js';
@@ -213,6 +213,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     maxBytes: config.documentMaxBytes,
     maxPages: config.documentMaxPages,
     fetchAllow: config.fetchAllowHosts,
+    pathPrefix: publicPathPrefix(config),
   });
   workflows.define(videoWorkflow({ storage, blobs, publisher, transcriber: parts.transcriber, ffmpeg: parts.ffmpeg, pricePerMinuteMicro: config.videoPricePerMinuteMicro }));
   const videos = new VideoService(storage, blobs, workflows, publisher, {

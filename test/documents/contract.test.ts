@@ -37,13 +37,50 @@ describe('documents: request and response contract', () => {
     assert.equal((await org.call('GET', '/credits')).body.balance_micro_credits, before);
   });
 
-  test('an upload sent as text or as a form is 415 unsupported_media_type', async () => {
+  test('an upload sent as text, as a form or as the raw file is 415 unsupported_media_type, naming the type sent and JSON', async () => {
     const body = JSON.stringify({ file_base64: letter, file_name: 'letter.pdf' });
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/pdf']) {
       const r = await raw('POST', '/upload', { body, headers: { 'content-type': type } });
       assert.equal(r.status, 415, type);
-      assert.equal(r.body.code, 'unsupported_media_type', type);
+      assert.deepEqual(r.body, { error: `Content-Type "${type.split(';')[0]!}" is not accepted here: send application/json`, code: 'unsupported_media_type' }, type);
     }
+    // The organizer's upload takes multipart too, and says so.
+    const files = await raw('POST', '/api/v1/files', { body: 'x', headers: { 'content-type': 'application/pdf' } });
+    assert.deepEqual(files.body, { error: 'Content-Type "application/pdf" is not accepted here: send multipart/form-data or application/json', code: 'unsupported_media_type' });
+    // The type is the client's: shown quoted and cut short.
+    const long = await raw('POST', '/upload', { body, headers: { 'content-type': `x/${'y'.repeat(300)}` } });
+    assert.equal(long.status, 415);
+    assert.equal(long.body.error, `Content-Type "x/${'y'.repeat(98)}" is not accepted here: send application/json`);
+  });
+
+  test('a missing API key is 401 naming the header this API reads, also when the key came as a bearer token', async () => {
+    for (const [headers, hint] of [[{}, ''], [{ authorization: `Bearer ${org.apiKey}` }, ' (this API does not read Authorization)']] as const) {
+      const r = await fetch(`${ts.url}/credits`, { headers });
+      assert.equal(r.status, 401);
+      assert.deepEqual(await r.json(), { error: `Missing API key: send it in the capout-api-key header${hint}`, code: 'unauthorized' });
+    }
+  });
+
+  test('behind a path prefix (CAPSTAN_PUBLIC_URL with a path), the relative URLs of answers start with it', async () => {
+    const prefixed = await startServer({ documentPricePerPageMicro: 0, publicUrl: 'https://example.com/capstan/' });
+    try {
+      const o = await makeOrg(prefixed);
+      const token = await o.call('POST', '/ws/token');
+      assert.equal(token.body.ws_url, '/capstan/ws/status');
+      assert.equal(token.body.sse_url, '/capstan/sse/status');
+      // Resolved against the public URL as seed 000 says, they stay under the prefix.
+      assert.equal(new URL(token.body.ws_url as string, 'https://example.com/capstan').href, 'https://example.com/capstan/ws/status');
+      const up = await o.call('POST', '/upload', { file_base64: letter, file_name: 'letter.pdf' });
+      assert.equal(up.status, 201, JSON.stringify(up.body));
+      assert.equal(up.body.status_url, `/capstan/status/${String(up.body.document_id)}`);
+      assert.equal(up.body.ws_url, '/capstan/ws/status');
+      const list = await o.call('GET', '/documents');
+      assert.equal((list.body.data as Body[])[0]?.status_url, `/capstan/status/${String(up.body.document_id)}`);
+    } finally {
+      await prefixed.close();
+    }
+    // At the root they are the seed's own.
+    assert.equal((await org.call('POST', '/ws/token')).body.ws_url, '/ws/status');
   });
 
   test('a known path asked with another method is 405 with Allow', async () => {

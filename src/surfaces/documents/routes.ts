@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateOrgKey, rememberedOrgKey, type OrgPrincipal } from '../../auth/index.js';
 import { AppError, bodylessAsEmpty, decodeBase64, idempotencyKeyOf, inlineFileOf, replies, schemas, useInlineFileJson, withErrorFields } from '../../http/index.js';
+import { publicPathPrefix } from '../../config/index.js';
 import type { AppContext } from '../../server/context.js';
 
 import { Credits, DocParams, DocumentList, DocumentResult, DocumentStatus, IdempotencyHeaders, PaymentRequiredFields, RealtimeToken, UploadAccepted, UploadBody } from './schemas.js';
@@ -19,6 +20,7 @@ export function documentRoutes(ctx: AppContext) {
   return async function documents(root: FastifyInstance): Promise<void> {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     const { documents, config } = ctx;
+    const prefix = publicPathPrefix(config);
     const principals = new WeakMap<FastifyRequest, OrgPrincipal>();
     // The key is checked before the body is read: an upload with an unknown key is answered 401 (and
     // its connection closed) without reading megabytes of base64 first. A key verified a moment ago
@@ -26,6 +28,8 @@ export function documentRoutes(ctx: AppContext) {
     app.addHook('onRequest', (req, _reply, done) => {
       const header = req.headers['capout-api-key'];
       const key = typeof header === 'string' ? header : undefined;
+      // Organizer calls also take the key as a bearer token: say where this API reads it.
+      if (key === undefined) return done(new AppError('unauthorized', `Missing API key: send it in the capout-api-key header${req.headers.authorization === undefined ? '' : ' (this API does not read Authorization)'}`));
       const known = rememberedOrgKey(ctx.storage, key);
       if (known) {
         principals.set(req, known);
@@ -120,7 +124,7 @@ export function documentRoutes(ctx: AppContext) {
       const { org, key } = principalOf(req);
       // kid: revoking the key that minted a token also ends the streams opened with it.
       const issued = await ctx.tokens.issue('realtime', org.id, { scope: 'documents', kid: key.id }, config.realtimeTokenTtlSeconds);
-      return { token: REALTIME_TOKEN_PREFIX + issued.token, organization_id: org.id, expires_at: issued.expiresAt, ws_url: '/ws/status', sse_url: '/sse/status' };
+      return { token: REALTIME_TOKEN_PREFIX + issued.token, organization_id: org.id, expires_at: issued.expiresAt, ws_url: `${prefix}/ws/status`, sse_url: `${prefix}/sse/status` };
     });
   };
 }

@@ -95,6 +95,7 @@ export function organizerRoutes(ctx: AppContext) {
 
     app.post('/api/v1/files', {
       ...authenticated,
+      config: { accepts: 'multipart/form-data or application/json' },
       bodyLimit: Math.ceil((config.organizerMaxBase64Bytes * 4) / 3) + 65_536,
       schema: {
         tags, security, operationId: 'uploadFiles', summary: 'Upload files: multipart/form-data (streamed) or JSON base64',
