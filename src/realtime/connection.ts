@@ -276,13 +276,23 @@ export class Connection implements FanoutMember {
 
   private write(frame: Frame): void {
     if (this.closed) return;
-    if (this.spec.wire.bufferedBytes() > this.deps.limits.queueLimitBytes) {
+    if (this.spec.wire.bufferedBytes() > this.deps.limits.queueLimitBytes && this.behind()) {
       this.terminate('stream.overflow', { reason: 'slow_consumer' });
       return;
     }
     this.spec.wire.write(frame);
     this.writes++;
     this.bytesWritten += frame.length;
+  }
+
+  /**
+   * Past the bound, whether the client is behind. This turn's frames count until the turn ends, so
+   * a burst of more than the bound within one turn would end a client that takes all it is sent:
+   * they go to the transport now, and only what it still holds then counts.
+   */
+  private behind(): boolean {
+    this.spec.wire.flush();
+    return this.spec.wire.bufferedBytes() > this.deps.limits.queueLimitBytes;
   }
 
   private onAccessEvent(event: EventRecord): void {

@@ -75,6 +75,10 @@ abstract class BatchedSseWire implements Wire, BatchSink {
     return this.batch.queued();
   }
 
+  flush(): void {
+    this.batch.flush();
+  }
+
   abstract end(): void;
   abstract destroy(): void;
   abstract onClose(listener: () => void): void;

@@ -9,7 +9,10 @@ export interface Wire {
   readonly transport: 'sse' | 'ws';
   /** Queues a frame; the core checks bufferedBytes() against its bound before each write. */
   write(frame: Frame): void;
+  /** Bytes the client has not taken: this turn's frames not yet handed to the transport, and what the transport holds. */
   bufferedBytes(): number;
+  /** Hands this turn's frames to the transport now rather than at the end of the turn. */
+  flush(): void;
   /** A transport-level keep-alive (WebSocket ping) for codecs without a heartbeat frame. */
   ping?(): void;
   /** When the peer last sent anything (a pong answers each ping): transports whose peer can answer. */

@@ -58,6 +58,10 @@ class WsWire implements Wire {
     return this.batch.queued();
   }
 
+  flush(): void {
+    this.batch.flush();
+  }
+
   ping(): void {
     this.ws.ping();
   }

@@ -18,6 +18,7 @@ function fakeWire(calls: string[], socket?: Socket): Wire {
     socket,
     write: (frame) => void calls.push(`write:${String(frame).split('\n')[0]}`),
     bufferedBytes: () => 0,
+    flush: () => undefined,
     end: (t) => void calls.push(`end:${t ?? ''}`),
     destroy: () => void calls.push('destroy'),
     onClose: () => undefined,

@@ -46,6 +46,7 @@ describe('overflowed WebSocket connections are reset', () => {
         transport: 'ws',
         write: () => void calls.push('write'),
         bufferedBytes: () => 0,
+        flush: () => undefined,
         end: (t) => void calls.push(`end:${t ?? ''}`),
         destroy: () => void calls.push('destroy'),
         reset: () => void calls.push('reset'),
