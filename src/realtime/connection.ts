@@ -95,6 +95,9 @@ export class Connection implements FanoutMember {
   private readonly since = Date.now();
   /** Logged events written to this client (snapshots and acknowledgements not counted). */
   private eventsSent = 0;
+  /** Settles once start() has sent the snapshot and the replay (or failed): a hold() waits for it. */
+  private readonly started: Promise<void>;
+  private startDone: () => void = () => undefined;
 
   constructor(
     readonly id: string,
@@ -102,6 +105,7 @@ export class Connection implements FanoutMember {
     private readonly deps: ConnectionDeps,
   ) {
     this.access = spec.access;
+    this.started = new Promise((resolve) => (this.startDone = resolve));
     spec.wire.onClose(() => this.cleanup());
   }
 
@@ -150,6 +154,8 @@ export class Connection implements FanoutMember {
       this.deps.onError(e);
       this.spec.wire.destroy();
       this.cleanup();
+    } finally {
+      this.startDone();
     }
   }
 
@@ -162,9 +168,12 @@ export class Connection implements FanoutMember {
    * Runs `change` while live events wait (a subscribe: read what it adds, send it, widen the access),
    * then delivers them under the access as `change` left it. An event that arrives during the read is
    * neither dropped for an access that did not allow it yet nor sent ahead of the state it follows;
-   * the access decides whether the state already reflects it. One at a time with access reloads.
+   * the access decides whether the state already reflects it. One at a time with access reloads, and
+   * after the opening snapshot: a snapshot read after the change would send its state again, or an
+   * older one read before it.
    */
   async hold(change: () => Promise<void>): Promise<void> {
+    await this.started;
     while (this.refreshing) await this.refreshing;
     if (this.closed) return;
     this.held ??= [];

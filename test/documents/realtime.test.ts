@@ -254,6 +254,37 @@ describe('documents realtime', () => {
     }
   });
 
+  test('a subscribe sent while the socket is still opening waits for its snapshot: the status comes once', async () => {
+    const doc = await upload();
+    await waitForStatus(org, doc, (s) => s.status === 'completed');
+    const { events } = ts.server.ctx;
+    const lastId = events.lastId.bind(events);
+    // The opening snapshot is slow to start (as a node's subscription to the bus can be): the
+    // subscribe sent on open comes in meanwhile.
+    let slow = 1;
+    events.lastId = async (topic) => {
+      if (slow-- > 0) await new Promise((r) => setTimeout(r, 300));
+      return lastId(topic);
+    };
+    try {
+      const token = (await org.call('POST', '/ws/token')).body.token as string;
+      const ws = new WebSocket(`${ts.url.replace('http', 'ws')}/ws/status?token=${encodeURIComponent(token)}`);
+      const received: Msg[] = [];
+      ws.on('message', (d) => received.push(JSON.parse(String(d)) as Msg));
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      ws.send(JSON.stringify({ action: 'subscribe', document_ids: [doc] }));
+      try {
+        await until(() => received.some((m) => m.type === 'subscribed'));
+        await new Promise((r) => setTimeout(r, 500));
+        assert.deepEqual(received.map((m) => (m.type === 'subscribed' ? 'subscribed' : `${String(m.document_id)} ${String(m.status)}`)), ['subscribed', `${doc} completed`]);
+      } finally {
+        ws.close();
+      }
+    } finally {
+      events.lastId = lastId;
+    }
+  });
+
   test('SSE resumes with Last-Event-ID; the reconnect flow with a fresh token keeps the scope', async () => {
     const docId = await upload();
     const token = (await org.call('POST', '/ws/token')).body.token as string;
