@@ -22,8 +22,11 @@ export interface OptionSpec {
 /** The longest delay a Node timer takes (about 24.8 days); a longer one fires after 1 ms. */
 const TIMER_MAX_MS = 2_147_483_647;
 
-/** An option; a duration in milliseconds is bounded by what a timer can wait unless it sets its own bound. */
-const opt = <const T extends OptionSpec>(spec: T): T => (spec.type === 'int' && spec.key.endsWith('Ms') && spec.max === undefined ? { ...spec, max: TIMER_MAX_MS } : spec);
+/**
+ * An option; a duration in milliseconds (or a list of them) is bounded by what a timer can wait
+ * unless it sets its own bound.
+ */
+const opt = <const T extends OptionSpec>(spec: T): T => ((spec.type === 'int' || spec.items === 'int') && spec.key.endsWith('Ms') && spec.max === undefined ? { ...spec, max: TIMER_MAX_MS } : spec);
 
 export const OPTIONS = [
   opt({ key: 'port', env: 'PORT', flag: '--port', type: 'int', default: 8000, min: 0, max: 65535, doc: 'TCP port to listen on (0 picks a free port).' }),
