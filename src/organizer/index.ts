@@ -1,7 +1,7 @@
 export { OrganizerService, UploadSession, cleanFileName, checkNewName, normalizeFolder, type OrganizerServiceOptions, type JobInput } from './service.js';
 export { organizerWorkflow, ORGANIZER_WORKFLOW, FILE_ERROR_CODES, type OrganizerWorkflowDeps } from './workflow.js';
 export { ORGANIZER_EVENT_TYPES } from './event-types.js';
-export { OrganizerSocketAccess, organizerFrame } from './access.js';
+export { OrganizerSocketAccess, organizerFrame, type ShownProgress } from './access.js';
 export { loadOrganizerRules, compileRules, classify, DEFAULT_ORGANIZER_RULES, RulesError, type OrganizerRules, type FolderRule, type CompiledRules, type Classifiable, type Placement } from './rules.js';
 export { DEFAULT_DOCUMENT_TYPES, documentTypeOf, type DocumentTypeRule } from './document-types.js';
 export { contentDate, fileDate, nameDate, pdfDate, textDates, type PartialDate } from './dates.js';

@@ -11,6 +11,7 @@ import { newId } from '../util/ids.js';
 import { fileKindOf, SNIFF_HEAD_BYTES, sniffBytes, sniffStream, utf16Text, type Sniffed } from '../util/sniff.js';
 import { nowIso } from '../util/time.js';
 import type { WorkflowEngine } from '../workflows/index.js';
+import type { ShownProgress } from './access.js';
 import { DEFAULT_CONTENT_LIMITS, tidyText } from './content.js';
 import {
   fileDeletedEvent,
@@ -422,7 +423,7 @@ export class OrganizerService {
   }
 
   /** Current progress of the organization's running jobs: what a new connection is told first. */
-  async activeProgress(orgId: string): Promise<(Record<string, unknown> & { readonly jobId: string })[]> {
+  async activeProgress(orgId: string): Promise<(ShownProgress & Record<string, unknown>)[]> {
     const jobs = await this.storage.organizer.activeJobs(orgId, 100);
     return jobs.map((j) => {
       const v = presentJob(j);

@@ -64,7 +64,7 @@ export function organizerRealtime(ctx: AppContext, upgrades: UpgradeRouter): voi
       // that reading already reflects is not sent after it.
       snapshot: async () => {
         const { value: progress, through } = await readSettled(ctx.events, orgTopic(org.id), () => organizer.activeProgress(org.id));
-        access.settle(progress.map((p) => p.jobId), through);
+        access.settle(progress, through);
         return progress.map((p) => JSON.stringify(p));
       },
       wire: wsWire(accepted),
