@@ -69,7 +69,9 @@ describe('video events', () => {
       assert.match(f.id ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-7/, 'every event has a UUIDv7 id');
       assert.equal(data(f).appId, app.id);
     }
-    const ready = data(seen.find((f) => f.event === 'video.ready')!);
+    const readyAt = seen.findIndex((f) => f.event === 'video.ready');
+    assert.deepEqual(seen.slice(0, readyAt).map((f) => data(f).transcriptionStatus), Array<null>(readyAt).fill(null), 'no transcription status before the video is ready (api.md)');
+    const ready = data(seen[readyAt]!);
     assert.deepEqual(ready, { id: videoId, duration: 2, width: 320, height: 240, transcriptionStatus: 'PROCESSING', ready: true, processing: { stage: 'poster', status: 'running' }, appId: app.id });
     const uploaded = data(seen.find((f) => f.event === 'video.uploaded')!);
     assert.equal(uploaded.processing, undefined, 'no stage runs yet');
