@@ -165,7 +165,11 @@ describe('values forgotten or out of reach', () => {
 
   test('a host is an address or a host name', () => {
     for (const bad of ['not a host!', 'http://example.com', 'a..b', '-lead.example']) assert.throws(() => loadConfig({ env: { CAPSTAN_HOST: bad } }), /CAPSTAN_HOST/, bad);
-    for (const good of ['::', '::1', '127.0.0.1', 'localhost', 'api-1.internal']) assert.equal(loadConfig({ env: { CAPSTAN_HOST: good } }).host, good);
+    for (const good of ['::', '::1', '127.0.0.1', 'localhost', 'api-1.internal', '223.255.255.254', '240.0.0.1', 'fe80::1']) assert.equal(loadConfig({ env: { CAPSTAN_HOST: good } }).host, good);
+    // A server bound to these starts, and no client can reach it.
+    for (const group of ['255.255.255.255', '224.0.0.1', '239.255.255.250', 'ff02::1', 'FF05::2', '::ffff:224.0.0.1']) {
+      assert.throws(() => loadConfig({ env: { CAPSTAN_HOST: group } }), /^ConfigError: invalid CAPSTAN_HOST .*: a broadcast or multicast address/, group);
+    }
   });
 
   test('an empty host or data directory, and a console origin that is not one, are refused', () => {

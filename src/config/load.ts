@@ -240,6 +240,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const redisUrl = out.redisUrl as string | null;
   if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('invalid CAPSTAN_REDIS_URL: expected a redis:// or rediss:// URL');
   if (typeof out.host === 'string' && !isIP(out.host) && !HOST_NAME.test(out.host)) throw new ConfigError(`invalid CAPSTAN_HOST ${JSON.stringify(out.host)}: expected an address to bind, e.g. 127.0.0.1, :: or a host name, or 0.0.0.0 for every interface`);
+  // The kernel lets a TCP server bind these, but no client can reach it there.
+  if (typeof out.host === 'string' && isGroupAddress(out.host)) throw new ConfigError(`invalid CAPSTAN_HOST ${JSON.stringify(out.host)}: a broadcast or multicast address, which no client can connect to; expected an address of this machine, e.g. 127.0.0.1, or 0.0.0.0 for every interface`);
   if (out.dataDir === '') throw new ConfigError('invalid CAPSTAN_DATA_DIR: expected a directory path');
   const consoleOrigins = out.consoleOrigins as readonly string[];
   const badConsoleOrigin = consoleOrigins.find((entry) => canonicalOrigin(entry) === undefined);
@@ -340,4 +342,14 @@ function maskUrl(text: string): string | undefined {
  */
 export function publicPathPrefix(config: Pick<Config, 'publicUrl'>): string {
   return config.publicUrl === null ? '' : new URL(config.publicUrl).pathname.replace(/\/+$/, '');
+}
+
+/** IPv4 broadcast or multicast (224.0.0.0/4), IPv6 multicast (ff00::/8), also IPv4-mapped. */
+function isGroupAddress(host: string): boolean {
+  const v4 = isIP(host) === 4 ? host : /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)?.[1];
+  if (v4 !== undefined) {
+    const first = Number(v4.split('.')[0]);
+    return v4 === '255.255.255.255' || (first >= 224 && first <= 239);
+  }
+  return isIP(host) === 6 && /^ff/i.test(host);
 }

@@ -30,7 +30,7 @@ const opt = <const T extends OptionSpec>(spec: T): T => ((spec.type === 'int' ||
 
 export const OPTIONS = [
   opt({ key: 'port', env: 'PORT', flag: '--port', type: 'int', default: 8000, min: 0, max: 65535, doc: 'TCP port to listen on (0 picks a free port).' }),
-  opt({ key: 'host', env: 'CAPSTAN_HOST', flag: '--host', type: 'string', default: '0.0.0.0', doc: 'Interface to bind: an IP address (0.0.0.0 or :: for every interface) or a host name. One that does not resolve, or that no interface of this machine has, stops the start (exit 2).' }),
+  opt({ key: 'host', env: 'CAPSTAN_HOST', flag: '--host', type: 'string', default: '0.0.0.0', doc: 'Interface to bind: an IP address (0.0.0.0 or :: for every interface) or a host name. One that does not resolve, that no interface of this machine has, or a broadcast or multicast address stops the start (exit 2).' }),
   opt({ key: 'listenBacklog', env: 'CAPSTAN_LISTEN_BACKLOG', flag: '--listen-backlog', type: 'int', default: 4096, min: 1, max: 65_535, doc: 'Pending connections the kernel queues before accept (capped by net.core.somaxconn); a mass reconnect needs room.' }),
   opt({ key: 'dataDir', env: 'CAPSTAN_DATA_DIR', flag: '--data-dir', type: 'string', default: './data', doc: 'Directory for the embedded SQLite file, local blobs and dev-credentials.json.' }),
   opt({ key: 'databaseUrl', env: 'CAPSTAN_DATABASE_URL', flag: '--database-url', type: 'string', default: null, secret: true, doc: 'Storage. Unset: SQLite at <dataDir>/capstan.db. A postgres:// (or postgresql://) URL switches storage to PostgreSQL; sqlite:<path> names another SQLite file. Anything else (mysql://, a bare path) stops the start, rather than quietly running on the local SQLite file.' }),
