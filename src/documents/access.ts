@@ -5,6 +5,7 @@
 // of those would repeat it or, older, take the client back.
 import type { EventRecord } from '../events/index.js';
 import { SettledLines, type Access } from '../realtime/index.js';
+import type { DocumentStatus } from './status.js';
 
 export class DocumentScope implements Access {
   private readonly ids: Set<string>;
@@ -36,17 +37,17 @@ export class DocumentScope implements Access {
   }
 
   /**
-   * The statuses of `ids` just sent reflect the topic's events up to `through` (readSettled): those
-   * are not sent again. Undefined: the topic had no event when they were read, so none is in them.
+   * The statuses just sent reflect the topic's events up to `through` (readSettled): those are not
+   * sent again, nor one that says the same. Undefined: the topic had no event when they were read.
    */
-  settle(ids: Iterable<string>, through: string | undefined): void {
-    this.settled.set([...ids].filter((id) => this.ids.has(id)), through);
+  settle(statuses: readonly DocumentStatus[], through: string | undefined): void {
+    for (const s of statuses) if (this.ids.has(s.document_id)) this.settled.set(s.document_id, s, through);
   }
 
   allows(event: EventRecord): boolean {
     const id = event.scope.document_id;
     if (event.type !== 'document.status' || id === undefined) return false;
-    if (this.ids.has(id)) return this.settled.after(id, event.id);
+    if (this.ids.has(id)) return this.settled.after(id, event);
     if (this.recent !== undefined && event.scope.new_resource) {
       this.ids.add(id);
       while (this.ids.size > this.recent) this.forget(this.ids.values().next().value as string);

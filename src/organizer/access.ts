@@ -23,8 +23,11 @@ export class OrganizerSocketAccess implements Access {
   private readonly shown = new Map<string, number>();
 
   settle(progress: readonly ShownProgress[], through: string | undefined): void {
-    for (const p of progress) this.shown.set(p.jobId, p.processedCount);
-    this.settled.set(this.shown.keys(), through);
+    for (const p of progress) {
+      this.shown.set(p.jobId, p.processedCount);
+      // The opening message carries its type, the event's data does not: the count compares them.
+      this.settled.set(p.jobId, undefined, through);
+    }
   }
 
   allows(e: EventRecord): boolean {
@@ -34,7 +37,7 @@ export class OrganizerSocketAccess implements Access {
     if (e.type === 'organizer.job_complete') this.forget(jobId);
     if (e.type !== 'organizer.job_progress') return true;
     const processed = e.data.processedCount;
-    if (!this.settled.after(jobId, e.id) || (typeof processed === 'number' && processed <= this.shown.get(jobId)!)) return false;
+    if (!this.settled.after(jobId, e) || (typeof processed === 'number' && processed <= this.shown.get(jobId)!)) return false;
     this.forget(jobId);
     return true;
   }

@@ -1,26 +1,41 @@
-// Per followed resource, the line in its topic that the status just sent to a client reflects
-// (readSettled): the events of that resource up to the line are not sent again, since each would
-// repeat that status or, older, take the client back. A line is dropped once a later event passes it.
+// Per followed resource, what a client was just shown of it (a status in a stream's opening snapshot,
+// or a subscribe's answer) and the line in its topic that status reflects (readSettled). An event of
+// that resource up to the line, or one that says exactly what was shown, would repeat it or, older,
+// take the client back: it is not sent. What was shown is let go once a later event passes.
+// The line alone does not always hold: on a busy topic readSettled may settle for a line a little
+// early, and an event just past it can then repeat the status word for word.
+import { isDeepStrictEqual } from 'node:util';
+import type { EventRecord } from '../events/index.js';
+
+interface Shown {
+  readonly through: string | undefined;
+  readonly data: unknown;
+}
 
 export class SettledLines {
-  private readonly lines = new Map<string, string>();
+  private readonly shown = new Map<string, Shown>();
 
-  /** The statuses of `ids` just sent reflect the topic's events up to `through` (undefined: none yet). */
-  set(ids: Iterable<string>, through: string | undefined): void {
-    if (through === undefined) return;
-    for (const id of ids) this.lines.set(id, through);
+  /** `data` of resource `id` was just sent; it reflects the topic's events up to `through` (undefined: none). */
+  set(id: string, data: unknown, through: string | undefined): void {
+    this.shown.set(id, { through, data: asSent(data) });
   }
 
-  /** False for an event of `id` that its sent status already reflects. */
-  after(id: string, eventId: string): boolean {
-    const through = this.lines.get(id);
-    if (through === undefined) return true;
-    if (eventId <= through) return false;
-    this.lines.delete(id);
+  /**
+   * False for an event of `id` that what was shown already reflects, or, when its data is all it
+   * says (`dataIsAll`; not when its type names a moment the data does not show), that says the same.
+   */
+  after(id: string, event: EventRecord, dataIsAll = true): boolean {
+    const shown = this.shown.get(id);
+    if (shown === undefined) return true;
+    if ((shown.through !== undefined && event.id <= shown.through) || (dataIsAll && isDeepStrictEqual(asSent(event.data), shown.data))) return false;
+    this.shown.delete(id);
     return true;
   }
 
   forget(id: string): void {
-    this.lines.delete(id);
+    this.shown.delete(id);
   }
 }
+
+/** A value as a client reads it: through JSON, so a key left undefined is no key (as after the bus). */
+const asSent = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));

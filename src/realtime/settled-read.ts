@@ -18,7 +18,8 @@ const ATTEMPTS = 3;
 /**
  * Reads `read` between two reads of the topic's last event id, again while they differ. When they
  * never agree, `through` is the last read's first id: every event up to it was committed before the
- * state was read, so dropping those never loses one, while a few later ones may repeat it.
+ * state was read, so dropping those never loses one, while a few later ones may repeat it (the
+ * scopes also skip an event that says word for word what was shown: settled-lines.ts).
  * `read` must see every commit made before it starts (any read outside a transaction does: on SQLite
  * a read after a statement on the writing connection starts a fresh read transaction).
  */

@@ -17,15 +17,17 @@ export class VideoStreamScope implements Access {
     this.ids = new Set(videoIds);
   }
 
-  /** The `video.status` frames of `ids` just sent reflect the topic's events up to `through` (readSettled). */
-  settle(ids: Iterable<string>, through: string | undefined): void {
-    this.settled.set(ids, through);
+  /** The `video.status` frames just sent (each video's data) reflect the topic's events up to `through` (readSettled). */
+  settle(shown: readonly { readonly id: string }[], through: string | undefined): void {
+    for (const data of shown) this.settled.set(data.id, data, through);
   }
 
   allows(event: EventRecord): boolean {
     if (!isVideoEvent(event.type) || event.data.appId !== this.appId) return false;
     const id = event.scope.video_id;
     if (this.ids.size === 0) return true;
-    return id !== undefined && this.ids.has(id) && this.settled.after(id, event.id);
+    // A video.processing event says no more than the status; video.uploaded, say, names a moment
+    // its status does not show.
+    return id !== undefined && this.ids.has(id) && this.settled.after(id, event, event.type === 'video.processing');
   }
 }

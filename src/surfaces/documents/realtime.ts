@@ -163,7 +163,7 @@ const sseStatusFrame = (s: DocumentStatus): string => sseDataFrame({ ...s });
 function statusSnapshot(events: EventLog, documents: DocumentService, orgId: string, scope: DocumentScope, frame: (s: DocumentStatus) => string): () => Promise<string[]> {
   return async () => {
     const { value: statuses, through } = await readSettled(events, orgTopic(orgId), () => documents.statuses(orgId, scope.list()));
-    scope.settle(statuses.map((s) => s.document_id), through);
+    scope.settle(statuses, through);
     return statuses.map(frame);
   };
 }
@@ -234,7 +234,7 @@ class StatusSocketMessages {
       const { value: found, through } = await readSettled(this.events, orgTopic(this.orgId), () => this.documents.statuses(this.orgId, ids));
       const known = new Set(found.map((s) => s.document_id));
       this.scope.add(known);
-      this.scope.settle(known, through);
+      this.scope.settle(found, through);
       this.reply({ type: 'subscribed', document_ids: [...known], not_found: ids.filter((d) => !known.has(d)) });
       for (const s of found) this.connection.push(JSON.stringify(s));
     });

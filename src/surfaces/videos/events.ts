@@ -172,8 +172,9 @@ async function openVideoStream(ctx: AppContext, req: FastifyRequest, reply: Fast
         }
         return found;
       });
-      access.settle(statuses.map((s) => s.id), through);
-      for (const status of statuses) frames.push(`event: video.status\n${sseDataFrame({ ...status, appId: owner.id })}`);
+      const shown = statuses.map((status) => ({ ...status, appId: owner.id }));
+      access.settle(shown, through);
+      for (const data of shown) frames.push(`event: video.status\n${sseDataFrame(data)}`);
     }
     frames.push(`event: stream.subscribed\n${sseDataFrame({ appId: owner.id, videoIds: ids })}`);
     return frames;
