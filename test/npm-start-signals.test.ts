@@ -1,6 +1,8 @@
-// `npm start` (and `npm run dev`) as a supervisor runs it: npm is the process it signals. npm passes SIGTERM on to its
-// script's shell, which does not pass it on, so the start script must end in `exec` for the server
-// itself to get the signal, drain and exit, rather than live on (re-parented) holding its port.
+// `npm start` (and `npm run dev`) as a supervisor runs it: npm is the process it signals; `npm run bench`
+// and `npm run chaos` as a person or a CI job runs them, stopped with Ctrl-C or SIGTERM to npm. npm passes SIGTERM on to its
+// script's shell, which does not pass it on, so each such script must end in `exec` for the server
+// (or harness) itself to get the signal, drain and exit, rather than live on (re-parented) holding its
+// port, or measuring and writing results after it was told to stop.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,4 +56,20 @@ process.on('SIGTERM', () => { require('fs').writeFileSync('stopped', 'SIGTERM');
 setInterval(() => undefined, 1000);`);
   assert.ok(await serverGetsSigterm('start', start.replace('npm run build', 'true').replace('dist/cli/main.js serve', JSON.stringify(server))), 'npm start: the server got SIGTERM');
   assert.ok(await serverGetsSigterm('dev', dev.replace('src/cli/main.ts serve', JSON.stringify(server))), 'npm run dev: the server got SIGTERM');
+});
+
+test('SIGTERM to `npm run bench` or `npm run chaos` reaches the harness', { timeout: 90_000 }, async () => {
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const bench = scripts.bench ?? '';
+  const chaos = scripts.chaos ?? '';
+  assert.match(bench, /node --import tsx bench\/run\.ts$/, 'the bench script runs bench/run.ts');
+  assert.match(chaos, /node --import tsx chaos\/run\.ts$/, 'the chaos script runs chaos/run.ts');
+  // The same scripts with a stand-in harness that records the signal it gets (plain JavaScript: tsx
+  // does not resolve from the scratch package).
+  const harness = join(dir, 'harness.cjs');
+  writeFileSync(harness, `require('fs').writeFileSync('started', String(process.pid));
+process.on('SIGTERM', () => { require('fs').writeFileSync('stopped', 'SIGTERM'); process.exit(143); });
+setInterval(() => undefined, 1000);`);
+  assert.ok(await serverGetsSigterm('bench', bench.replace('--import tsx bench/run.ts', JSON.stringify(harness))), 'npm run bench: the harness got SIGTERM');
+  assert.ok(await serverGetsSigterm('chaos', chaos.replace('--import tsx chaos/run.ts', JSON.stringify(harness))), 'npm run chaos: the harness got SIGTERM');
 });
