@@ -93,7 +93,7 @@ export function nums(fallback: readonly number[], rule: NumberRule = {}): Option
   }, 'N');
 }
 
-/** A comma-separated list of names, each one of `known`, at least one; duplicates dropped. */
+/** A comma-separated list of different names, each one of `known`, at least one. */
 export function names<T extends string>(known: readonly T[], fallback: readonly T[]): OptionReader<T[]> {
   return withForm((raw, key) => {
     if (raw === undefined) return [...fallback];
@@ -101,7 +101,10 @@ export function names<T extends string>(known: readonly T[], fallback: readonly 
     if (items.length === 0) throw new BenchOptionError(`--${key}= names nothing; known: ${known.join(', ')}`);
     const unknown = items.filter((s) => !(known as readonly string[]).includes(s));
     if (unknown.length) throw new BenchOptionError(`--${key}: unknown ${unknown.length === 1 ? 'name' : 'names'} ${unknown.join(', ')}; known: ${known.join(', ')}`);
-    return [...new Set(items as T[])];
+    // As for numbers: a name given twice is a slip, and which run it meant is not for the harness to guess.
+    const repeated = items.find((v, i) => items.indexOf(v) !== i);
+    if (repeated !== undefined) throw new BenchOptionError(`--${key}=${raw}: ${repeated} is given twice; give each name once`);
+    return items as T[];
   }, `NAME,…; known: ${known.join(', ')}`);
 }
 

@@ -78,6 +78,9 @@ describe('every scenario refuses bad options before it starts', () => {
       [['sse-fanout', '--subscribers=20,20'], 'bench: --subscribers=20,20: 20 is given twice; give each value once'],
       [['sse-fanout', '--fixed-deliveries=500,1e3,500.0'], 'bench: --fixed-deliveries=500,1e3,500.0: 500 is given twice; give each value once'],
       [['rest', '--connections=8,16,8'], 'bench: --connections=8,16,8: 8 is given twice'],
+      [['sse-fanout', '--targets=capstan,capstan'], 'bench: --targets=capstan,capstan: capstan is given twice; give each name once'],
+      [['idle', '--kinds=sse,ws,sse'], 'bench: --kinds=sse,ws,sse: sse is given twice'],
+      [['documents-accuracy', '--rows=text-pdf,text-pdf'], 'bench: --rows=text-pdf,text-pdf: text-pdf is given twice'],
       // A bare key is a value left out, not the value "true"; a value after a space is not a scenario.
       [['sse-fanout', '--subscribers'], 'bench: --subscribers needs a value (--subscribers=N)'],
       [['sse-fanout', '--targets'], 'bench: --targets needs a value (--targets=NAME,…; known: capstan, capstan-ws, '],
