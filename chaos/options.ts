@@ -2,6 +2,7 @@
 // scenario, about two minutes on two cores) and `long` (the default of `npm run chaos`: more
 // iterations and bigger workloads, bounded to about fifteen minutes).
 import { randomBytes } from 'node:crypto';
+import { BenchOptionError, flag, names, oneOf, readOptions, revision, text, valueForm, whole, type OptionSpecs, type OptionValues } from '../bench/lib/options.js';
 import { FAULT_KINDS, type FaultKind } from './faults.js';
 
 export const SCENARIO_NAMES = ['documents', 'hub', 'access', 'video'] as const;
@@ -70,54 +71,73 @@ export const USAGE = `usage: npm run chaos [-- --profile short|long] [--iteratio
   --write-docs  put this run's results table into docs/reliability.md
   --capstan-rev run this git revision of Capstan (extracted to a temporary directory), not the working tree`;
 
+/** Under a usage error's message: the shape of the command, and where the rest is. */
+export const USAGE_LINE = 'usage: npm run chaos [-- --profile short|long] [--key value …] (npm run chaos -- --help lists the options)';
+
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export function parseOptions(argv: readonly string[], defaultReport: (profile: string) => string): ChaosOptions | 'help' {
-  const values = new Map<string, string[]>();
+// The checks are bench's (bench/lib/options.ts), so both harnesses refuse the same slips the same
+// way; only the reading differs: chaos also takes a value after a space, and its lists may be repeated.
+const SPECS = {
+  profile: oneOf(['short', 'long'] as const, 'long'),
+  iterations: text('N'),
+  seed: text('S'),
+  scenario: names(SCENARIO_NAMES, SCENARIO_NAMES),
+  fault: names(FAULT_KINDS, FAULT_KINDS),
+  report: text('path.json'),
+  'write-docs': flag(),
+  'capstan-rev': revision(),
+} satisfies OptionSpecs;
+const SWITCHES = new Set(['help', 'write-docs']);
+const REPEATABLE = new Set(['scenario', 'fault']);
+
+/** Every `--key value` / `--key=value` by key (a repeatable key's values joined with commas); bare switches as "true". */
+function readArguments(argv: readonly string[]): Map<string, string> {
+  const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${arg}`);
     const eq = arg.indexOf('=');
     const key = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    if (key !== 'help' && !Object.hasOwn(SPECS, key)) throw new UsageError(`unknown option --${key}`);
     let value = eq < 0 ? undefined : arg.slice(eq + 1);
-    if (value === undefined && key !== 'help' && key !== 'write-docs') value = argv[++i];
-    if (value === undefined && key !== 'help' && key !== 'write-docs') throw new UsageError(`--${key} needs a value`);
-    values.set(key, [...(values.get(key) ?? []), value ?? 'true']);
+    if (value === undefined && SWITCHES.has(key)) value = 'true';
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${key} needs a value (--${key}=${valueForm(SPECS[key as keyof typeof SPECS]) ?? 'VALUE'})`);
+      value = next;
+      i++;
+    }
+    const earlier = values.get(key);
+    if (earlier !== undefined && !REPEATABLE.has(key)) throw new UsageError(`--${key} given twice; give it once`);
+    values.set(key, earlier === undefined ? value : `${earlier},${value}`);
   }
-  const known = new Set(['help', 'profile', 'iterations', 'seed', 'scenario', 'fault', 'report', 'write-docs', 'capstan-rev']);
-  for (const key of values.keys()) if (!known.has(key)) throw new UsageError(`unknown option --${key}`);
+  return values;
+}
+
+export function parseOptions(argv: readonly string[], defaultReport: (profile: string) => string): ChaosOptions | 'help' {
+  const values = readArguments(argv);
   if (values.has('help')) return 'help';
-  const last = (key: string) => values.get(key)?.at(-1);
-
-  const profileName = last('profile') ?? 'long';
-  if (profileName !== 'short' && profileName !== 'long') throw new UsageError(`--profile is short or long, not ${profileName}`);
-  const profile = PROFILES[profileName];
-
-  const rawIterations = last('iterations');
-  let iterations: number | undefined;
-  if (rawIterations !== undefined) {
-    iterations = Number(rawIterations);
-    if (!Number.isInteger(iterations) || iterations < 1 || iterations > 1000) throw new UsageError('--iterations is an integer from 1 to 1000');
+  let read: OptionValues<typeof SPECS>;
+  try {
+    read = readOptions(SPECS, values);
+    const iterations = read.iterations === undefined ? undefined : whole(1, 1, 1000)(read.iterations, 'iterations', {});
+    const profile = PROFILES[read.profile];
+    return {
+      profile,
+      iterations,
+      seed: read.seed ?? randomBytes(4).toString('hex'),
+      // In the suite's order, whatever the order named.
+      scenarios: SCENARIO_NAMES.filter((n) => read.scenario.includes(n)),
+      faults: FAULT_KINDS.filter((k) => read.fault.includes(k)),
+      reportPath: read.report ?? defaultReport(profile.name),
+      writeDocs: read['write-docs'],
+      capstanRev: read['capstan-rev'],
+    };
+  } catch (e) {
+    if (e instanceof BenchOptionError) throw new UsageError(e.message);
+    throw e;
   }
-
-  const named = (values.get('scenario') ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  for (const name of named) if (!(SCENARIO_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown scenario ${name}; known: ${SCENARIO_NAMES.join(', ')}`);
-  const scenarios = named.length > 0 ? SCENARIO_NAMES.filter((n) => named.includes(n)) : [...SCENARIO_NAMES];
-
-  const faultNames = (values.get('fault') ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  for (const name of faultNames) if (!(FAULT_KINDS as readonly string[]).includes(name)) throw new UsageError(`unknown fault ${name}; known: ${FAULT_KINDS.join(', ')}`);
-  const faults = faultNames.length > 0 ? FAULT_KINDS.filter((k) => faultNames.includes(k)) : [...FAULT_KINDS];
-
-  return {
-    profile,
-    iterations,
-    seed: last('seed') ?? randomBytes(4).toString('hex'),
-    scenarios,
-    faults,
-    reportPath: last('report') ?? defaultReport(profile.name),
-    writeDocs: values.has('write-docs'),
-    capstanRev: last('capstan-rev'),
-  };
 }

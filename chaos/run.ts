@@ -1,9 +1,10 @@
 // The chaos suite's command line: `npm run chaos` (the long profile), `npm run chaos -- --profile short`,
 // `--iterations N`, `--seed S`, `--scenario name`, `--report path.json`, `--write-docs`. Prints a summary
 // per scenario, writes the JSON report, and exits 1 on any violation (2 on a usage error).
+import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseOptions, USAGE, UsageError } from './options.js';
+import { parseOptions, USAGE, USAGE_LINE, UsageError } from './options.js';
 import { markdownTable, passed, textSummary, updateResultsSection, writeReport } from './report.js';
 import { runChaos } from './suite.js';
 
@@ -37,13 +38,20 @@ const watchdog = setTimeout(() => {
   process.exit(1);
 }, WATCHDOG_MS);
 watchdog.unref();
-// Exiting runs the exit hook of chaos/lib/processes.ts, which stops every server the run started.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+// Exiting runs the exit hook of chaos/lib/processes.ts, which stops every server the run started. The exit
+// code is 128 + the signal's number, as a shell reports a process a signal ended (130 for Ctrl-C, 143 for
+// SIGTERM), and as bench/run.ts does.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`chaos: stopped by ${signal}; no report written\n`);
+    process.exit(128 + constants.signals[signal]);
+  });
+}
 
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`chaos: ${e instanceof UsageError ? `${e.message}\n${USAGE}` : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(`chaos: ${e instanceof UsageError ? `${e.message}\n${USAGE_LINE}` : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(e instanceof UsageError ? 2 : 1);
   },
 );

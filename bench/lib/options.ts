@@ -108,6 +108,15 @@ export function names<T extends string>(known: readonly T[], fallback: readonly 
   }, `NAME,…; known: ${known.join(', ')}`);
 }
 
+/** One name of `known`; `fallback` when absent. */
+export function oneOf<T extends string>(known: readonly T[], fallback: T): OptionReader<T> {
+  return withForm((raw, key) => {
+    if (raw === undefined) return fallback;
+    if (!(known as readonly string[]).includes(raw)) throw new BenchOptionError(`--${key}=${raw}: one of ${known.join(', ')}`);
+    return raw as T;
+  }, known.join('|'));
+}
+
 /** A switch: `--key` alone. A value (`--key=no`) is refused rather than read as on. */
 export function flag(): OptionReader<boolean> {
   const reader: OptionReader<boolean> = (raw, key) => {
@@ -117,6 +126,15 @@ export function flag(): OptionReader<boolean> {
   };
   SWITCHES.add(reader);
   return reader;
+}
+
+/** A text that says something (a seed, a path): empty is a value left out, not a default. */
+export function text(form: string): OptionReader<string | undefined> {
+  return withForm((raw, key) => {
+    if (raw === undefined) return undefined;
+    if (raw.trim() === '') throw new BenchOptionError(`--${key}= is empty (--${key}=${form})`);
+    return raw;
+  }, form);
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));

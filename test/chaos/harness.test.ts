@@ -2,7 +2,8 @@
 // the resume cursor it makes up, the sequence checks, terminal-event detection, the options, and the
 // results section of docs/reliability.md.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -98,6 +99,61 @@ describe('options', () => {
   test('unknown names and bad numbers are usage errors', () => {
     for (const argv of [['--scenario', 'nope'], ['--fault', 'disk-full'], ['--profile', 'medium'], ['--iterations', '0'], ['--bogus', '1'], ['--seed'], ['stray']]) {
       assert.throws(() => parseOptions(argv, report), UsageError, argv.join(' '));
+    }
+  });
+
+  test("bench's checks: no empty value, no repeat, no value to a switch, decimals only, a real revision", () => {
+    const cases: readonly (readonly [readonly string[], string])[] = [
+      [['--bogus'], 'unknown option --bogus'],
+      [['--iterations=0x10'], '--iterations=0x10: must be a whole number from 1 to 1000'],
+      [['--iterations', '--seed=1'], '--iterations needs a value (--iterations=N)'],
+      [['--profile', 'short', '--profile', 'long'], '--profile given twice; give it once'],
+      [['--scenario='], '--scenario= names nothing'],
+      [['--fault='], '--fault= names nothing'],
+      [['--scenario', 'hub', '--scenario=hub'], '--scenario=hub,hub: hub is given twice'],
+      [['--seed='], '--seed= is empty'],
+      [['--report='], '--report= is empty'],
+      [['--write-docs=no'], '--write-docs=no: takes no value (write --write-docs alone)'],
+      [['--capstan-rev=no-such-revision'], '--capstan-rev=no-such-revision: not a commit of this repository'],
+      [['--capstan-rev='], '--capstan-rev=: not a commit of this repository'],
+    ];
+    for (const [argv, message] of cases) {
+      assert.throws(() => parseOptions(argv, report), (e: unknown) => e instanceof UsageError && e.message.startsWith(message), argv.join(' '));
+    }
+    const o = parseOptions(['--capstan-rev=HEAD', '--scenario=video', '--scenario', 'hub'], report);
+    assert.ok(o !== 'help');
+    assert.equal(o.capstanRev, 'HEAD');
+    assert.deepEqual(o.scenarios, ['hub', 'video']);
+  });
+});
+
+describe('npm run chaos', () => {
+  const chaos = (args: readonly string[]) => spawn(process.execPath, ['--import', 'tsx', 'chaos/run.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ended = (child: ChildProcess) => new Promise<[number | null, NodeJS.Signals | null]>((done) => child.once('exit', (code, signal) => done([code, signal])));
+
+  test('a usage error is one line and the usage, exit 2, no stack', async () => {
+    const child = chaos(['--capstan-rev=no-such-revision']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    assert.deepEqual(await ended(child), [2, null]);
+    assert.match(stderr, /^chaos: --capstan-rev=no-such-revision: not a commit of this repository.*\nusage: npm run chaos .*\n$/);
+  });
+
+  test('SIGTERM stops the run with exit code 143 and says so, writing no report', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-chaos-stop-'));
+    try {
+      const path = join(dir, 'short.json');
+      const child = chaos(['--profile', 'short', '--scenario', 'hub', '--iterations', '1', '--report', path]);
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('[env')) child.kill('SIGTERM');
+      });
+      assert.deepEqual(await ended(child), [143, null], stderr);
+      assert.match(stderr, /^chaos: stopped by SIGTERM/m);
+      assert.ok(!existsSync(path), 'no report');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
