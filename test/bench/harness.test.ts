@@ -121,7 +121,9 @@ describe('benchmark options', () => {
       [{ clients: '' }, /^--clients=: must be/],
       [{ clients: '4', sources: '64' }, /^--sources=64: .*253 loopback addresses/],
       [{ 'max-seconds': '0x10' }, /^--max-seconds=0x10: must be a positive number/],
-      [{ 'fixed-deliveries': '1000,-5' }, /^--fixed-deliveries=-5: must be a positive number/],
+      [{ 'fixed-deliveries': '20000,-5' }, /^--fixed-deliveries=-5: must be a number from 10000 to/],
+      // Below one event a second to each subscriber: the phase would run faster than the table says.
+      [{ subscribers: '100,3000', 'fixed-deliveries': '2000,100000' }, /^--fixed-deliveries=2000: must be a number from 3000 to 1000000000 \(one event a second to each of 3000 subscribers is the slowest phase\)/],
       [{ targets: 'capstan,nginx' }, /^--targets: unknown name nginx; known: capstan, capstan-ws, .*nchan, nchan-workers/],
       [{ targets: 'capstan-wss' }, /^--targets: unknown name capstan-wss; known: capstan, capstan-ws, /],
       [{ targets: ',' }, /^--targets= names nothing/],
@@ -132,6 +134,12 @@ describe('benchmark options', () => {
     for (const [options, message] of cases) {
       assert.throws(() => settings(options), (e: unknown) => e instanceof BenchOptionError && message.test(e.message), JSON.stringify(options));
     }
+  });
+
+  test('the default fixed rates start at one event a second to the most subscribers', () => {
+    assert.deepEqual(settings({}).fixedDeliveriesPerSec, [10_000, 100_000]);
+    assert.deepEqual(settings({ subscribers: '100,12000' }).fixedDeliveriesPerSec, [12_000, 100_000]);
+    assert.deepEqual(settings({ subscribers: '300', 'fixed-deliveries': '300' }).fixedDeliveriesPerSec, [300]);
   });
 
   test('good values parse, and the defaults hold every target including both Nchan rows', () => {

@@ -76,7 +76,9 @@ describe('every scenario refuses bad options before it starts', () => {
       [['sse-fanout', '--subscribers=100,,1000'], 'bench: --subscribers=100,,1000: must be a comma-separated list, each a whole number from 1 to '],
       // Each entry of a list is a run of its own: none twice.
       [['sse-fanout', '--subscribers=20,20'], 'bench: --subscribers=20,20: 20 is given twice; give each value once'],
-      [['sse-fanout', '--fixed-deliveries=500,1e3,500.0'], 'bench: --fixed-deliveries=500,1e3,500.0: 500 is given twice; give each value once'],
+      [['sse-fanout', '--subscribers=100', '--fixed-deliveries=500,1e3,500.0'], 'bench: --fixed-deliveries=500,1e3,500.0: 500 is given twice; give each value once'],
+      [['resume-storm', '--clients-total=1000000'], 'bench: --clients-total=1000000: must be a whole number from 1 to '],
+      [['sse-fanout', '--subscribers=300', '--fixed-deliveries=100'], 'bench: --fixed-deliveries=100: must be a number from 300 to 1000000000 (one event a second to each of 300 subscribers'],
       [['rest', '--connections=8,16,8'], 'bench: --connections=8,16,8: 8 is given twice'],
       [['sse-fanout', '--targets=capstan,capstan'], 'bench: --targets=capstan,capstan: capstan is given twice; give each name once'],
       [['idle', '--kinds=sse,ws,sse'], 'bench: --kinds=sse,ws,sse: sse is given twice'],

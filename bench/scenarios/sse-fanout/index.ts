@@ -38,7 +38,14 @@ export const FANOUT_OPTIONS = {
   'publish-connections': whole(8, 1, 1024),
   'max-deliveries': whole(600_000, 1, 1e9),
   'max-seconds': num(6, { max: 600 }),
-  'fixed-deliveries': nums([10_000, 100_000], { max: 1e9 }),
+  // A phase publishes at least one event a second, which to N subscribers is N deliveries/s: a lower
+  // target would be measured at N while the table showed the target. So every subscriber count's
+  // phases start at its N: given, a lower target is refused; by default, the lowest is raised to it.
+  'fixed-deliveries': dependent((before) => {
+    const slowest = Math.max(...(before.subscribers as number[]));
+    const fallback = [...new Set([10_000, 100_000].map((d) => Math.max(d, slowest)))];
+    return nums(fallback, { min: slowest, max: 1e9, why: `one event a second to each of ${slowest} subscribers is the slowest phase` });
+  }),
   'fixed-seconds': num(4, { max: 600 }),
   profile: flag(),
   'capstan-rev': revision(),
