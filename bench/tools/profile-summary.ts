@@ -5,7 +5,8 @@
 // --under="publish src/events/bus.ts" for the fan-out path.
 // --from and --to keep the samples taken that many seconds into the profile (a whole process's
 // profile holds every phase of a run); --timeline prints how busy the thread was in each quarter
-// second, which shows where a phase begins and ends.
+// second of that window, which shows where a phase begins and ends. A bad argument or a file that is
+// not a readable profile is refused with one line and exit code 2.
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -22,31 +23,42 @@ interface Profile {
   readonly endTime: number;
 }
 
+const USAGE = 'usage: profile-summary <file.cpuprofile> [top] [--under=<text>] [--from=<s>] [--to=<s>] [--timeline]';
+function refuse(message: string): never {
+  process.stderr.write(`profile-summary: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
 const args = process.argv.slice(2);
+const unknown = args.find((a) => a.startsWith('-') && a !== '--timeline' && !/^--(under|from|to)=/.test(a));
+if (unknown !== undefined) refuse(`unknown option ${unknown}`);
 const under = args.find((a) => a.startsWith('--under='))?.slice('--under='.length);
 const seconds = (name: string): number | undefined => {
   const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   if (raw === undefined) return undefined;
   const v = Number(raw);
-  if (raw === '' || !Number.isFinite(v) || v < 0) {
-    process.stderr.write(`--${name} takes seconds into the profile (a number ≥ 0), not "${raw}"\n`);
-    process.exit(2);
-  }
+  if (raw === '' || !Number.isFinite(v) || v < 0) refuse(`--${name} takes seconds into the profile (a number ≥ 0), not "${raw}"`);
   return v;
 };
 const fromUs = (seconds('from') ?? 0) * 1e6;
 const toUs = (seconds('to') ?? Infinity) * 1e6;
-if (toUs <= fromUs) {
-  process.stderr.write(`--to must come after --from: the window from ${fromUs / 1e6} s to ${toUs / 1e6} s holds no sample\n`);
-  process.exit(2);
+if (toUs <= fromUs) refuse(`--to must come after --from: the window from ${fromUs / 1e6} s to ${toUs / 1e6} s holds no sample`);
+const [file, topArg, ...extra] = args.filter((a) => !a.startsWith('--'));
+if (!file) refuse('no profile file given');
+if (extra.length) refuse(`unexpected argument ${extra.join(' ')}`);
+const top = topArg === undefined ? 30 : /^\d+$/.test(topArg) && Number(topArg) > 0 ? Number(topArg) : refuse(`top is a positive whole number, not "${topArg}"`);
+function readProfile(path: string): Profile {
+  let parsed: Partial<Profile>;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<Profile>;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return refuse(`cannot read ${path}: ${code === undefined ? 'not JSON' : code === 'ENOENT' ? 'no such file' : code}`);
+  }
+  if (!Array.isArray(parsed.nodes) || !Array.isArray(parsed.samples) || !Array.isArray(parsed.timeDeltas)) refuse(`${path} is not a V8 .cpuprofile (no nodes, samples and timeDeltas)`);
+  return parsed as Profile;
 }
-const [file, topArg] = args.filter((a) => !a.startsWith('--'));
-if (!file) {
-  process.stderr.write('usage: profile-summary <file.cpuprofile> [top] [--under=<text>] [--from=<s>] [--to=<s>] [--timeline]\n');
-  process.exit(2);
-}
-const top = Number(topArg ?? 30);
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const profile = readProfile(file);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -77,14 +89,18 @@ if (args.includes('--timeline')) {
   const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
   const quarters: { busy: number; all: number }[] = [];
   profile.samples.forEach((id, i) => {
-    const q = Math.floor((sampleAtUs[i] ?? 0) / 250_000);
+    const at = sampleAtUs[i] ?? 0;
+    if (at < fromUs || at >= toUs) return;
+    const q = Math.floor(at / 250_000);
     const slot = (quarters[q] ??= { busy: 0, all: 0 });
     const us = profile.timeDeltas[i] ?? 0;
     slot.all += us;
     if (!idle.has(id)) slot.busy += us;
   });
   process.stdout.write('busy % per quarter second (seconds into the profile: percent)\n');
-  process.stdout.write(`${quarters.map((q, i) => `${(i / 4).toFixed(2)}:${q.all > 0 ? Math.round((q.busy / q.all) * 100) : 0}`).join(' ')}\n`);
+  // Only the window's quarters (the array holds no entry before the first).
+  const shares = Object.entries(quarters).map(([i, q]) => `${(Number(i) / 4).toFixed(2)}:${q.all > 0 ? Math.round((q.busy / q.all) * 100) : 0}`);
+  process.stdout.write(`${shares.join(' ')}\n`);
 }
 
 const selfUs = new Map<number, number>();

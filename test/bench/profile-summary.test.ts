@@ -62,6 +62,29 @@ describe('profile-summary', () => {
     assert.match(run.stdout, /0\.25:100 0\.50:100 0\.75:100 1\.00:100 1\.25:100 1\.50:0 1\.75:100 2\.00:0/);
   });
 
+  test('--timeline keeps to the --from/--to window', () => {
+    const run = summary('--timeline', '--from=1.1', '--to=1.6');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /\n1\.25:100 1\.50:0\n/);
+  });
+
+  test('a missing or broken file, an unknown option or a bad top is refused with one line and exit 2', () => {
+    const broken = join(dir, 'broken.cpuprofile');
+    writeFileSync(broken, '{"nodes":');
+    for (const [args, message] of [
+      [[join(dir, 'none.cpuprofile')], /^profile-summary: cannot read .*none\.cpuprofile: no such file\nusage: /],
+      [[broken], /^profile-summary: cannot read .*broken\.cpuprofile: not JSON\nusage: /],
+      [[file, '--bogus'], /^profile-summary: unknown option --bogus\n/],
+      [[file, '--timeline=yes'], /^profile-summary: unknown option --timeline=yes\n/],
+      [[file, 'ten'], /^profile-summary: top is a positive whole number, not "ten"\n/],
+    ] as const) {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/tools/profile-summary.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.equal(run.stdout, '');
+    }
+  });
+
   test('a window that is not one is refused with exit 2 and a message', () => {
     for (const [args, message] of [
       [['--from=abc'], /--from takes seconds into the profile \(a number ≥ 0\), not "abc"/],
