@@ -52,7 +52,8 @@ export function preamble(scenarios: readonly Scenario[]): string {
 Measured with the harness in \`bench/\`: \`npm run bench\` runs every scenario, \`npm run bench -- <scenario>\`
 one of them. Each run writes \`bench/results/<scenario>.json\` (raw numbers and the machine), a Markdown
 table and an SVG chart, and replaces that scenario's section below (between its marker comments; text
-outside the markers is left alone). Load clients and every server run as separate processes on the same
+outside the markers is left alone; a scenario with no section yet gets one where a whole run would put
+it). Load clients and every server run as separate processes on the same
 machine, so the figures are for the whole box, not the server alone.
 
 Options come after the scenario name as \`--key=value\` (a switch is \`--key\` alone); an option no
@@ -70,8 +71,10 @@ delivery was not exact.
 `;
 }
 
-/** Replaces (or appends) the section between this scenario's marker comments. */
-/** `scenarios` (every one the harness knows) are listed in the head of the file when it is new. */
+/**
+ * Replaces the section between this scenario's marker comments, or adds it in the harness's order.
+ * `scenarios` (every one the harness knows, in that order) are listed in the head of the file when it is new.
+ */
 export function updateBenchmarksMd(path: string, root: string, scenario: Scenario, machine: MachineInfo, meta: RunMeta, output: ScenarioOutput, svgPath: string, scenarios: readonly Scenario[] = [scenario]): void {
   const start = `<!-- bench:${scenario.name}:start -->`;
   const end = `<!-- bench:${scenario.name}:end -->`;
@@ -91,6 +94,27 @@ export function updateBenchmarksMd(path: string, root: string, scenario: Scenari
   const current = existsSync(path) ? readFileSync(path, 'utf8') : preamble(scenarios);
   const from = current.indexOf(start);
   const to = current.indexOf(end);
-  const next = from >= 0 && to > from ? current.slice(0, from) + section + current.slice(to + end.length) : `${current.trimEnd()}\n\n${section}\n`;
+  const next = from >= 0 && to > from ? current.slice(0, from) + section + current.slice(to + end.length) : insertSection(current, section, scenario.name, scenarios);
   writeFileSync(path, next);
+}
+
+/**
+ * A scenario's first section goes where a whole run puts it: before the section of the next scenario
+ * in the harness's order that has one, else after the previous one's, else at the end (not after
+ * everything, where a run of it alone would leave it out of place).
+ */
+function insertSection(current: string, section: string, name: string, scenarios: readonly Scenario[]): string {
+  const at = scenarios.findIndex((s) => s.name === name);
+  if (at >= 0) {
+    for (const later of scenarios.slice(at + 1)) {
+      const i = current.indexOf(`<!-- bench:${later.name}:start -->`);
+      if (i >= 0) return `${current.slice(0, i)}${section}\n\n${current.slice(i)}`;
+    }
+    for (const earlier of scenarios.slice(0, at).reverse()) {
+      const marker = `<!-- bench:${earlier.name}:end -->`;
+      const i = current.indexOf(marker);
+      if (i >= 0) return `${current.slice(0, i + marker.length)}\n\n${section}${current.slice(i + marker.length)}`;
+    }
+  }
+  return `${current.trimEnd()}\n\n${section}\n`;
 }

@@ -81,6 +81,27 @@ describe('BENCHMARKS.md update', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('a scenario without a section yet gets one where a whole run puts it, not at the end', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-bench-md-'));
+    try {
+      const path = join(dir, 'BENCHMARKS.md');
+      const section = (name: string) => `<!-- bench:${name}:start -->\n${name} table\n<!-- bench:${name}:end -->`;
+      writeFileSync(path, `# Benchmarks\n\n${section('organize')}\n\n${section('documents-accuracy')}\n\n${section('soak')}\n\nhand-written notes\n`);
+      const scenario = SCENARIOS.find((s) => s.name === 'organizer-accuracy')!;
+      const meta = { command: 'npm run bench -- organizer-accuracy', startedAt: new Date().toISOString(), durationSec: 1, loadAtEnd: 0 };
+      updateBenchmarksMd(path, dir, scenario, machineInfo(), meta, { data: {}, markdown: 'organizer table', svg: '' }, join(dir, 'o.svg'), SCENARIOS);
+      const text = readFileSync(path, 'utf8');
+      const order = ['organize:end', 'organizer-accuracy:start', 'organizer table', 'organizer-accuracy:end', 'documents-accuracy:start'].map((m) => text.indexOf(m));
+      assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!)), text);
+      assert.ok(text.trimEnd().endsWith('hand-written notes'));
+      // Run again, it replaces its own section.
+      updateBenchmarksMd(path, dir, scenario, machineInfo(), meta, { data: {}, markdown: 'organizer table', svg: '' }, join(dir, 'o.svg'), SCENARIOS);
+      assert.equal(readFileSync(path, 'utf8').split('organizer-accuracy:start').length, 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('a new BENCHMARKS.md', () => {
