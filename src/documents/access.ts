@@ -4,13 +4,13 @@
 // subscribe) skips the events that status already reflects: every message is a whole status, so one
 // of those would repeat it or, older, take the client back.
 import type { EventRecord } from '../events/index.js';
-import { SettledLines, type Access } from '../realtime/index.js';
+import { asSent, SettledLines, type Access } from '../realtime/index.js';
 import type { DocumentStatus } from './status.js';
 
 export class DocumentScope implements Access {
   private readonly ids: Set<string>;
-  /** Per document, the last event of the topic its sent status reflects. */
-  private readonly settled = new SettledLines();
+  /** Per document, the status just sent and the last event of the topic it reflects. */
+  private readonly settled = new SettledLines(statusSaid);
 
   constructor(
     ids: Iterable<string>,
@@ -60,4 +60,12 @@ export class DocumentScope implements Access {
     this.ids.delete(id);
     this.settled.forget(id);
   }
+}
+
+/** What a status says: its shape without updated_at, which changes without the status changing (report.ts). */
+function statusSaid(data: unknown): unknown {
+  const sent = asSent(data);
+  if (typeof sent !== 'object' || sent === null) return sent;
+  const { updated_at: _updatedAt, ...said } = sent as Record<string, unknown>;
+  return said;
 }

@@ -4,7 +4,7 @@ export { Fanout, type FanoutMember, type Membership, type TopicFeed } from './fa
 export { MemoryConnectionLimiter } from './limits.js';
 export { endStaleResume } from './stale-resume.js';
 export { readSettled, type SettledRead } from './settled-read.js';
-export { SettledLines } from './settled-lines.js';
+export { asSent, SettledLines } from './settled-lines.js';
 export { headerFirst, resumeCursor, type GivenCursor } from './cursor.js';
 export { checkStreamAlone, openSseWire, namedSseCodec, messageSseCodec, sseDataFrame } from './sse.js';
 export { wsWire, jsonWsCodec, WS_CLOSE_CODES } from './ws.js';

@@ -15,9 +15,12 @@ interface Shown {
 export class SettledLines {
   private readonly shown = new Map<string, Shown>();
 
+  /** `said` gives what a status says, as equal ones compare: all of it unless a field does not count. */
+  constructor(private readonly said: (data: unknown) => unknown = asSent) {}
+
   /** `data` of resource `id` was just sent; it reflects the topic's events up to `through` (undefined: none). */
   set(id: string, data: unknown, through: string | undefined): void {
-    this.shown.set(id, { through, data: asSent(data) });
+    this.shown.set(id, { through, data: this.said(data) });
   }
 
   /**
@@ -27,7 +30,7 @@ export class SettledLines {
   after(id: string, event: EventRecord, dataIsAll = true): boolean {
     const shown = this.shown.get(id);
     if (shown === undefined) return true;
-    if ((shown.through !== undefined && event.id <= shown.through) || (dataIsAll && isDeepStrictEqual(asSent(event.data), shown.data))) return false;
+    if ((shown.through !== undefined && event.id <= shown.through) || (dataIsAll && isDeepStrictEqual(this.said(event.data), shown.data))) return false;
     this.shown.delete(id);
     return true;
   }
@@ -38,4 +41,4 @@ export class SettledLines {
 }
 
 /** A value as a client reads it: through JSON, so a key left undefined is no key (as after the bus). */
-const asSent = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+export const asSent = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));

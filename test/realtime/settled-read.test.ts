@@ -74,6 +74,7 @@ test('past the line, an event that says word for word what was shown is skipped 
   const scope = new DocumentScope(['doc_a'], undefined);
   scope.settle([{ ...shown('doc_a'), note: undefined } as DocumentStatus], 'id-0010');
   assert.equal(scope.allows(statusEvent('doc_a', 'id-0011', false, { document_id: 'doc_a', status: 'processing' })), false, 'the same status, keys left undefined aside');
+  assert.equal(scope.allows(statusEvent('doc_a', 'id-0011', false, { document_id: 'doc_a', status: 'processing', updated_at: '2026-12-06T08:52:43.935Z' })), false, 'updated_at aside, as a status is reported');
   assert.equal(scope.allows(statusEvent('doc_a', 'id-0012', false, { document_id: 'doc_a', status: 'completed' })), true);
   assert.equal(scope.allows(statusEvent('doc_a', 'id-0013', false, { document_id: 'doc_a', status: 'completed' })), true, 'once a later one passed, every event is sent');
 });
