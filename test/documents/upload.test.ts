@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { buildBlankPdf, buildEncryptedPdf, buildEstimatePdf, buildFakePng, buildLetterPdf, buildTruncatedPdf } from '../fixtures/documents.js';
+import { buildBlankPdf, buildEncryptedPdf, buildEstimatePdf, buildFakePng, buildLetterPdf, buildTruncatedPdf, layoutPdf } from '../fixtures/documents.js';
 import { makeOrg, waitForStatus, type TestOrg } from '../helpers/org.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -70,6 +70,29 @@ describe('documents: upload and processing', () => {
     // pdfjs ran in the extraction worker: the server's own built-ins are still native, not polyfilled.
     assert.match(JSON.stringify.toString(), /\[native code\]/);
     assert.match(Array.prototype.push.toString(), /\[native code\]/);
+  });
+
+  test('an invoice without a unit column gives its items with unit null; a letter\'s lone priced row is named in warnings', async () => {
+    const run = (text: string) => ({ text, x: 50, y: 0, size: 10, bold: false });
+    const lines = ['Harbor Office Supply', 'Invoice No. INV-20931', 'Description Qty Price Total', '1. Copy paper, letter, 10 ream case 3 $42.99 $128.97', '2. Toner cartridge 2 $89.50 $179.00', 'Total $307.97'];
+    const invoice = await layoutPdf([{ width: 612, height: 792, runs: lines.map((line, i) => ({ ...run(line), y: 740 - 20 * i })) }]);
+    const up = await org.call('POST', '/upload', { file_base64: b64(invoice), file_name: 'invoice.pdf' });
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.equal((await waitForStatus(org, up.body.document_id as string, finished)).status, 'completed');
+    const result = await org.call('GET', `/documents/${up.body.document_id as string}/result`);
+    assert.deepEqual((result.body.line_items as Record<string, unknown>[]).map((i) => [i.description, i.quantity, i.unit, i.unit_price, i.total, i.section]), [
+      ['Copy paper, letter, 10 ream case', 3, null, 42.99, 128.97, null],
+      ['Toner cartridge', 2, null, 89.5, 179, null],
+    ]);
+    assert.deepEqual(result.body.warnings, []);
+
+    const note = ['Dear Ms. Alvarez,', 'We priced the repair at: Remove drywall 120 SF $1.25 $150.00', 'Regards,'];
+    const letter = await layoutPdf([{ width: 612, height: 792, runs: note.map((line, i) => ({ ...run(line), y: 740 - 20 * i })) }]);
+    const sent = await org.call('POST', '/upload', { file_base64: b64(letter), file_name: 'letter.pdf' });
+    assert.equal((await waitForStatus(org, sent.body.document_id as string, finished)).status, 'completed');
+    const read = await org.call('GET', `/documents/${sent.body.document_id as string}/result`);
+    assert.deepEqual([(read.body.structure as { kind: string }).kind, read.body.line_items], ['document', []]);
+    assert.deepEqual((read.body.warnings as { code: string }[]).map((w) => w.code), ['row_not_listed']);
   });
 
   test('a URL upload is fetched (through a redirect) and processed', async () => {

@@ -61,8 +61,8 @@ export interface LineItemRepair {
 export interface LineItem {
   readonly description: string;
   readonly quantity: number;
-  /** Upper-case unit code: SF, LF, EA, SY, SQ, HR, … */
-  readonly unit: string;
+  /** Upper-case unit code: SF, LF, EA, SY, SQ, HR, …; null for a row that prints none (quantity, unit price and total only). */
+  readonly unit: string | null;
   readonly unit_price: number;
   readonly total: number;
   readonly page: number;

@@ -8,8 +8,8 @@ import type { ItemCheck, ItemFlag, ItemRepair } from './item-checks.js';
 export interface LineItem {
   readonly description: string;
   readonly quantity: number;
-  /** Upper-case unit code: SF, LF, EA, SY, SQ, HR, ... */
-  readonly unit: string;
+  /** Upper-case unit code: SF, LF, EA, SY, SQ, HR, ...; null for a row that prints none (quantity, price, total). */
+  readonly unit: string | null;
   readonly unit_price: number;
   readonly total: number;
   /** 1-based page the row was read from. */
@@ -224,13 +224,9 @@ export function readLineItem(line: string, page: number): ReadRow | undefined {
     }
   }
   if (rawQuantity !== '') quantity = Number(rawQuantity.replace(/,/g, ''));
-  if (quantity === undefined || unit === undefined) return undefined;
+  if (quantity === undefined || unit === undefined) return readUnitlessRow(tokens.slice(0, end), amounts, rawAmounts, page);
 
-  const description = tokens
-    .slice(0, end)
-    .join(' ')
-    .replace(/^[\s.,:;'‘’`"~°|•-]+/, '')
-    .replace(/[\s\-–—:‘’'`~°|•]+$/, '');
+  const description = descriptionOf(tokens.slice(0, end));
   if (!/[A-Za-z]{2}/.test(description)) return undefined;
   const [unitPrice, ...rest] = amounts as [number, ...number[]];
   const picked = pickTotal(quantity, unitPrice, priceRounding(rawAmounts[0]!), rest);
@@ -241,6 +237,41 @@ export function readLineItem(line: string, page: number): ReadRow | undefined {
     rest,
     balanced: picked.balanced,
   };
+}
+
+/**
+ * A row with no unit column, as invoices print them ("Copy paper, 10 ream case 3 $42.99 $128.97") or as
+ * OCR leaves one whose unit column it dropped: one of the numbers ending the row, a bare number
+ * without a sign followed by at least two more, is the quantity. Without a unit to say where the
+ * quantity is, a number ending the description (a model, a size, a year) could be taken for it, so
+ * the row counts only when quantity × price gives one of the money columns after it (the rightmost
+ * such reading); one that does not is left to looksLikeItemRow (row_unreadable).
+ */
+function readUnitlessRow(before: readonly string[], amounts: readonly number[], rawAmounts: readonly string[], page: number): ReadRow | undefined {
+  for (let q = amounts.length - 3; q >= 0; q--) {
+    const rawQuantity = rawAmounts[q]!.replace(EDGE_JUNK, '');
+    if (!/^\d[\d,]*(?:\.\d+)?$/.test(rawQuantity) || amounts[q] === 0) continue;
+    const description = descriptionOf([...before, ...rawAmounts.slice(0, q)]);
+    if (!/[A-Za-z]{2}/.test(description)) return undefined;
+    const [quantity, unitPrice, ...rest] = amounts.slice(q) as [number, number, ...number[]];
+    const picked = pickTotal(quantity, unitPrice, priceRounding(rawAmounts[q + 1]!), rest);
+    if (!picked.balanced) continue;
+    return {
+      item: { description, quantity, unit: null, unit_price: unitPrice, total: picked.total, page },
+      raw: { quantity: rawQuantity, unit_price: rawAmounts[q + 1]!, total: rawAmounts[q + 2 + picked.index]! },
+      rest,
+      balanced: true,
+    };
+  }
+  return undefined;
+}
+
+/** The words before a row's numbers, without the marks OCR leaves at either end. */
+function descriptionOf(tokens: readonly string[]): string {
+  return tokens
+    .join(' ')
+    .replace(/^[\s.,:;'‘’`"~°|•-]+/, '')
+    .replace(/[\s\-–—:‘’'`~°|•]+$/, '');
 }
 
 /** A money amount at the end of a line ("Totals: Kitchen $1,264.83"), as OCR may have read it. */

@@ -36,6 +36,8 @@ const ITEMS_WITHOUT_CUES = 4;
 const COLUMN_WORDS = /\b(description|qty|quantity|unit|price|cost|total|tax|rcv|acv|deprec\.?|o&p|amount)\b/gi;
 const TOTALS = /^(sub)?totals?\b|^line item totals?\b|^grand total\b/i;
 const SECTION_LABEL = /^(room|area|section|level|location)\s*:\s*/i;
+/** "Invoice No. INV-20931", "Estimate # 1042", "PO Number 7731": the document's own number, a header line above its table, not a room. */
+const DOCUMENT_NUMBER = /^(invoice|estimate|quote|quotation|receipt|order|purchase order|po|work order|claim|policy|job|project)\b.*(\bno\b\.?|#|\bnumber\b)/i;
 
 /** A room or area heading: words without money, not a column header or a totals row. */
 function sectionTitle(line: string): string | undefined {
@@ -97,6 +99,11 @@ function readEstimate(pages: readonly ExtractedPage[]): EstimateReading {
         warnings.push({ code: 'row_unreadable', page: page.number, message: `a row that looks like a line item could not be read as one: "${line.slice(0, 120)}"` });
         return;
       }
+      // The document's own number is in its header block: a title above it is the document's, not a room's.
+      if (DOCUMENT_NUMBER.test(text)) {
+        pendingTitle = null;
+        return;
+      }
       pendingTitle = sectionTitle(text) ?? pendingTitle;
     });
   }
@@ -114,7 +121,35 @@ export function buildStructure(pages: readonly ExtractedPage[]): DocumentStructu
     const checked = checkSections(reading.sections, reading.total);
     return { kind: 'estimate', sections: checked.sections, warnings: mergeWarnings([...warnings, ...reading.warnings, ...checked.warnings]) };
   }
-  return { kind: 'document', sections: buildTextSections(readable), warnings };
+  // Too few rows for an estimate: the document's text is its paragraphs, and each row that read as an
+  // item, or looked like one, is named, so that none is lost silently.
+  const unlisted = reading.sections.flatMap((section) => section.rows.map(({ row }): DocumentWarning => ({
+    code: 'row_not_listed',
+    page: row.item.page,
+    message: `a row that reads as a line item is not listed: the document does not read as an estimate: "${rowText(row.item)}"`,
+  })));
+  return { kind: 'document', sections: buildTextSections(readable), warnings: mergeWarnings([...warnings, ...reading.warnings, ...unlisted, ...unreadTotal(reading)]) };
+}
+
+/**
+ * A document that prints an estimate's total ("Grand Total $2,792.82") but not the rows that make it
+ * (a scan too rough for any row to read as one): its items are missing, and the total says so.
+ */
+function unreadTotal(reading: EstimateReading): DocumentWarning[] {
+  if (!reading.total) return [];
+  const totals = reading.sections.flatMap((s) => s.rows.map(({ row }) => row.item.total));
+  const sum = totals.reduce((a, b) => a + b, 0);
+  if (totals.length > 0 && Math.abs(sum - reading.total.value) < 0.005) return [];
+  const total = reading.total.value.toFixed(2);
+  const message = totals.length === 0
+    ? `the document prints a total of ${total}, but no line item could be read: its items are missing`
+    : `the rows read as line items add up to ${sum.toFixed(2)}, the document's total reads ${total}: items are missing or misread`;
+  return [{ code: 'document_total_mismatch', page: reading.total.page, message }];
+}
+
+/** A read row as the message of a warning names it. */
+function rowText(item: LineItem): string {
+  return [item.description, item.quantity, item.unit, item.unit_price, item.total].filter((part) => part !== null).join(' ').slice(0, 120);
 }
 
 /** One low_confidence warning per page: a page read with doubt lists its doubtful items too. */

@@ -16,7 +16,9 @@ export type WarningCode =
   /** All items do not add up to the estimate's printed total. */
   | 'document_total_mismatch'
   /** A line that ends in money amounts like an item (two, or one after a quantity and unit) but could not be read as one. */
-  | 'row_unreadable';
+  | 'row_unreadable'
+  /** A row read as a line item in a document that does not read as an estimate (too few such rows): not in line_items. */
+  | 'row_not_listed';
 
 export interface DocumentWarning {
   readonly code: WarningCode;

@@ -67,7 +67,7 @@ const Page = Type.Object({
 });
 
 const Warning = Type.Object({
-  code: oneOf(['page_unreadable', 'low_confidence', 'items_unbalanced', 'items_repaired', 'section_total_mismatch', 'document_total_mismatch', 'row_unreadable']),
+  code: oneOf(['page_unreadable', 'low_confidence', 'items_unbalanced', 'items_repaired', 'section_total_mismatch', 'document_total_mismatch', 'row_unreadable', 'row_not_listed']),
   page: nullable(Type.Integer(), 'null when it concerns the whole document'),
   items: Type.Optional(Type.Array(Type.Integer(), { description: 'Indexes into line_items' })),
   section: Type.Optional(nullable(Type.String())),
@@ -77,7 +77,7 @@ const Warning = Type.Object({
 const lineItemFields = {
   description: Type.String(),
   quantity: Type.Number(),
-  unit: Type.String({ description: 'Upper-case unit code: SF, LF, EA, SY, SQ, HR, …' }),
+  unit: nullable(Type.String(), 'Upper-case unit code: SF, LF, EA, SY, SQ, HR, …; null for a row that prints none (quantity, unit price and total only)'),
   unit_price: Type.Number(),
   total: Type.Number(),
   page: Type.Integer({ description: '1-based page the row was read from' }),

@@ -155,15 +155,16 @@ describe('bad pages, read by tesseract through the pipeline', () => {
     assert.ok(peakMb < 1500, `peak RSS ${Math.round(peakMb)} MB`);
   });
 
-  test('text in another script: kept exactly from a text layer; from a scan, low_confidence or page_unreadable with no items, no_text alone', async () => {
+  test('text in another script: kept exactly from a text layer; from a scan, low_confidence (its priced rows row_unreadable) or page_unreadable with no items, no_text alone', async () => {
     const letter = ['Уважаемая Мария Ивановна,', 'смета на ремонт кухни готова: 1 250,00 руб.', 'Ωμέγα λόγος'];
     const layer = await run(await foreignTextPdf(letter), PDF);
     assert.equal(layer.pages[0]!.text, letter.join('\n'));
     assert.deepEqual([layer.structure.kind, layer.structure.warnings, layer.line_items], ['document', [], []]);
 
-    // Cyrillic read with English data comes out as look-alike Latin letters ("CmeTa Ha PEMOHT"): in doubt, and no item.
+    // Cyrillic read with English data comes out as look-alike Latin letters ("CmeTa Ha PEMOHT"): in doubt,
+    // and no item; its two priced rows are named as rows that could not be read.
     const cyrillic = await run(encodePng(rasterizeText(CYRILLIC_LINES, { size: 32 })), PNG);
-    assert.deepEqual(pageWarnings(cyrillic), [['low_confidence', 1]]);
+    assert.deepEqual(pageWarnings(cyrillic), [['low_confidence', 1], ['row_unreadable', 1], ['row_unreadable', 1]]);
     assert.deepEqual([cyrillic.structure.kind, cyrillic.line_items], ['document', []]);
 
     const greek = rasterizeText(GREEK_LINES, { size: 32 });

@@ -60,7 +60,7 @@ describe('OCR with tesseract.js', () => {
     const pages = await extractPages(await buildScannedEstimate(sections, { dpi: 200, quarterTurn: true }), 'application/pdf', { ocr });
     const structure = buildStructure(pages);
     assert.equal(structure.kind, 'estimate');
-    const numbers = (i: { quantity: number; unit: string; unit_price: number; total: number }) => [i.quantity, i.unit, i.unit_price, i.total];
+    const numbers = (i: { quantity: number; unit: string | null; unit_price: number; total: number }) => [i.quantity, i.unit, i.unit_price, i.total];
     assert.deepEqual(lineItemsOf(structure).map(numbers), sections[0]!.items.map(numbers));
   });
 

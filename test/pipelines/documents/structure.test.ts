@@ -170,6 +170,52 @@ describe('buildStructure: estimates', () => {
     assert.deepEqual(lineItemsOf(buildStructure(textPages(`ESTIMATE\n${row}\nElectrician - per hour 2 HR 124.50 249.00`)))[0]!.flags, ['unbalanced']);
   });
 
+  test('an invoice without a unit column: rows whose quantity × price gives their total are items with unit null', () => {
+    const text = [
+      'Harbor Office Supply',
+      'Invoice No. INV-20931',
+      'Description Qty Price Total',
+      '1. Copy paper, letter, 10 ream case 3 $42.99 $128.97',
+      '2. Toner cartridge 2 $89.50 $179.00',
+      '3. Stapler 1 $24.25 $24.25',
+      'Shipping 12 $15.00 $30.00',
+      'Total $362.22',
+    ].join('\n');
+    const structure = buildStructure(textPages(text));
+    assert.equal(structure.kind, 'estimate');
+    assert.deepEqual(lineItemsOf(structure).map((i) => [i.description, i.quantity, i.unit, i.unit_price, i.total, i.section]), [
+      ['Copy paper, letter, 10 ream case', 3, null, 42.99, 128.97, null],
+      ['Toner cartridge', 2, null, 89.5, 179, null],
+      ['Stapler', 1, null, 24.25, 24.25, null],
+    ]);
+    // 12 × 15.00 is not 30.00: without a unit to place the quantity, the row is not read, and says so.
+    assert.deepEqual(structure.warnings.map((w) => w.code), ['row_unreadable', 'document_total_mismatch']);
+  });
+
+  test('OCR that dropped the unit column still reads the rows; the invoice number above the table is no section', () => {
+    const text = [
+      'INVOICE',
+      'Invoice No. INV-20931',
+      'Description Qty Unit Price Total',
+      '1. Install ceiling fan 2.00 $89.99 $179.98',
+      '2. Labor 3.5 $65.00 $227.50',
+      'Total $407.48',
+    ].join('\n');
+    const structure = buildStructure([{ number: 1, text, source: 'ocr', confidence: 0.95 }]);
+    assert.equal(structure.kind, 'estimate');
+    assert.deepEqual(lineItemsOf(structure).map((i) => [i.quantity, i.unit, i.total, i.section, i.checks]), [
+      [2, null, 179.98, null, ['line_total', 'document_total']],
+      [3.5, null, 227.5, null, ['line_total', 'document_total']],
+    ]);
+    assert.deepEqual(structure.warnings, []);
+  });
+
+  test('a number ending the description is no quantity unless it makes the row add up', () => {
+    assert.equal(parseLineItem('Furnace filter 2024 $5.00 $10.00', 1), undefined);
+    assert.equal(parseLineItem('Shelf $3.00 $5.00 $15.00', 1), undefined, 'an amount with its sign is no quantity');
+    assert.deepEqual(parseLineItem('Furnace filter 2024 2 $5.00 $10.00', 1), { description: 'Furnace filter 2024', quantity: 2, unit: null, unit_price: 5, total: 10, page: 1 });
+  });
+
   test('items before any heading sit in an untitled section', () => {
     const structure = buildStructure(textPages('QTY UNIT PRICE TOTAL\nDrip edge 212 LF $3.05 $646.60\nRidge cap 40 LF $5.10 $204.00'));
     assert.equal(structure.kind, 'estimate');
@@ -241,9 +287,43 @@ describe('buildStructure: other documents', () => {
     assert.equal(structure.sections[2]!.paragraphs.at(-1), 'Tom Reyes, Project Manager');
   });
 
-  test('a lone row of numbers in a letter does not make it an estimate', () => {
+  test('a lone row of numbers in a letter does not make it an estimate, and is named in the warnings', () => {
     const structure = buildStructure(textPages('Dear Sir,\n\nWe priced the work at: Remove drywall 120 SF $1.25 $150.00\n\nRegards,'));
     assert.equal(structure.kind, 'document');
+    assert.deepEqual(structure.warnings.map((w) => [w.code, w.page, w.message]), [
+      ['row_not_listed', 1, 'a row that reads as a line item is not listed: the document does not read as an estimate: "We priced the work at: Remove drywall 120 SF 1.25 150"'],
+    ]);
+  });
+
+  test('rows too few for an estimate are never dropped silently: each read or unreadable row is a warning', () => {
+    // One row reads; the other ends in two amounts but is garbled: kind document, both named.
+    const text = ['Estimate', 'Remove drywall 120.00 SF $1.25 $150.00', 'Carpet pad l0.O0 $0.67 $6.7O', 'Total $156.70'].join('\n');
+    const structure = buildStructure([{ number: 1, text, source: 'ocr', confidence: 0.9 }]);
+    assert.equal(structure.kind, 'document');
+    assert.deepEqual(structure.warnings.map((w) => [w.code, w.message]), [
+      ['row_unreadable', 'a row that looks like a line item could not be read as one: "Carpet pad l0.O0 $0.67 $6.7O"'],
+      ['row_not_listed', 'a row that reads as a line item is not listed: the document does not read as an estimate: "Remove drywall 120 SF 1.25 150"'],
+      ['document_total_mismatch', 'the rows read as line items add up to 150.00, the document\'s total reads 156.70: items are missing or misread'],
+    ]);
+  });
+
+  test('a scan too rough for any row to read that prints its total says its items are missing', () => {
+    // OCR of a 5° crooked, blurred, specked estimate at 150 dpi (confidence 0.46): no row survives.
+    const text = [
+      'ESTIMATE',
+      'Kitchen',
+      'Description Qty Unit Unit Price Total',
+      '1 Herne ciryveall 120 Ur SF st 25 S150 00',
+      '3 8esl prs en govnt the walle ads SF Mi GR T2432 hu',
+      'Totals: Kitchen $1,340.17',
+      'Grand Total $2,792.82',
+    ].join('\n');
+    const structure = buildStructure([{ number: 1, text, source: 'ocr', confidence: 0.46 }]);
+    assert.equal(structure.kind, 'document');
+    assert.deepEqual(structure.warnings.map((w) => [w.code, w.message]), [
+      ['low_confidence', 'OCR was unsure of the page (confidence 46 %)'],
+      ['document_total_mismatch', 'the document prints a total of 2792.82, but no line item could be read: its items are missing'],
+    ]);
   });
 
   test('words hyphenated at a line end are joined again', () => {

@@ -26810,8 +26810,8 @@ export interface operations {
                                 line_items: {
                                     description: string;
                                     quantity: number;
-                                    /** @description Upper-case unit code: SF, LF, EA, SY, SQ, HR, … */
-                                    unit: string;
+                                    /** @description Upper-case unit code: SF, LF, EA, SY, SQ, HR, …; null for a row that prints none (quantity, unit price and total only) */
+                                    unit: string | null;
                                     unit_price: number;
                                     total: number;
                                     /** @description 1-based page the row was read from */
@@ -26831,7 +26831,7 @@ export interface operations {
                                 }[];
                             }[];
                             warnings: {
-                                code: "page_unreadable" | "low_confidence" | "items_unbalanced" | "items_repaired" | "section_total_mismatch" | "document_total_mismatch" | "row_unreadable";
+                                code: "page_unreadable" | "low_confidence" | "items_unbalanced" | "items_repaired" | "section_total_mismatch" | "document_total_mismatch" | "row_unreadable" | "row_not_listed";
                                 /** @description null when it concerns the whole document */
                                 page: number | null;
                                 /** @description Indexes into line_items */
@@ -26847,7 +26847,7 @@ export interface operations {
                                 paragraphs: string[];
                             }[];
                             warnings: {
-                                code: "page_unreadable" | "low_confidence" | "items_unbalanced" | "items_repaired" | "section_total_mismatch" | "document_total_mismatch" | "row_unreadable";
+                                code: "page_unreadable" | "low_confidence" | "items_unbalanced" | "items_repaired" | "section_total_mismatch" | "document_total_mismatch" | "row_unreadable" | "row_not_listed";
                                 /** @description null when it concerns the whole document */
                                 page: number | null;
                                 /** @description Indexes into line_items */
@@ -26860,8 +26860,8 @@ export interface operations {
                         line_items: {
                             description: string;
                             quantity: number;
-                            /** @description Upper-case unit code: SF, LF, EA, SY, SQ, HR, … */
-                            unit: string;
+                            /** @description Upper-case unit code: SF, LF, EA, SY, SQ, HR, …; null for a row that prints none (quantity, unit price and total only) */
+                            unit: string | null;
                             unit_price: number;
                             total: number;
                             /** @description 1-based page the row was read from */
@@ -26901,7 +26901,7 @@ export interface operations {
                         }[] | null;
                         /** @description The same list as structure.warnings */
                         warnings: {
-                            code: "page_unreadable" | "low_confidence" | "items_unbalanced" | "items_repaired" | "section_total_mismatch" | "document_total_mismatch" | "row_unreadable";
+                            code: "page_unreadable" | "low_confidence" | "items_unbalanced" | "items_repaired" | "section_total_mismatch" | "document_total_mismatch" | "row_unreadable" | "row_not_listed";
                             /** @description null when it concerns the whole document */
                             page: number | null;
                             /** @description Indexes into line_items */
