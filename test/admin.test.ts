@@ -82,6 +82,14 @@ describe('admin API', () => {
       }
     });
 
+    test('a header that holds no single bearer token says it is malformed, not missing', async () => {
+      for (const authorization of ['Bearer test-admin-token-0123456789, Bearer test-admin-token-0123456789', 'Basic dGVzdDp0ZXN0', 'Bearer']) {
+        const res = await fetch(`${s.url}/admin/v1/orgs`, { headers: { authorization } });
+        assert.equal(res.status, 401);
+        assert.deepEqual(await res.json(), { error: 'Malformed admin token: send one `Authorization: Bearer <token>`', code: 'unauthorized' });
+      }
+    });
+
     test('the token is checked before the body is read', async () => {
       const res = await fetch(`${s.url}/admin/v1/orgs`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{bad json' });
       assert.equal(res.status, 401);

@@ -7,7 +7,7 @@ export function checkAdminToken(expected: string | null, authorization: string |
   // With no admin token configured the admin API does not exist.
   if (!expected) throw new AppError('route_not_found');
   const given = bearerToken(authorization);
-  if (!given) throw new AppError('unauthorized', 'Missing admin token');
+  if (!given) throw new AppError('unauthorized', authorization ? 'Malformed admin token: send one `Authorization: Bearer <token>`' : 'Missing admin token');
   if (!isAdminToken(expected, given)) throw new AppError('unauthorized', 'Invalid admin token');
 }
 

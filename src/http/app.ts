@@ -78,7 +78,7 @@ export async function buildHttpApp(deps: HttpDeps, surfaces: readonly Surface[])
   const cors = new CorsPolicy({
     origins: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    exposedHeaders: ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location', 'Content-Range', 'Accept-Ranges', 'Idempotent-Replayed'],
+    exposedHeaders: ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location', 'Content-Range', 'Accept-Ranges', 'Idempotent-Replayed', 'Allow', 'Content-Disposition'],
     maxAgeSeconds: 600,
   });
   const app = Fastify({

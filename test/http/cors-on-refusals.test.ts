@@ -14,7 +14,7 @@ import { startServer, type TestServer } from '../helpers/server.js';
 
 const ALLOWED = 'http://app.example.com';
 const OTHER = 'http://other.example.com';
-const EXPOSED = 'ETag, X-Request-ID, X-API-Version, Retry-After, Location, Content-Range, Accept-Ranges, Idempotent-Replayed';
+const EXPOSED = 'ETag, X-Request-ID, X-API-Version, Retry-After, Location, Content-Range, Accept-Ranges, Idempotent-Replayed, Allow, Content-Disposition';
 
 /** Paths refused before any route runs, each with the status it gets. */
 const REFUSED_PATHS: readonly [string, number, string][] = [

@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { CorsPolicy, routePreflights } from '../../src/http/cors.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-const EXPOSED = ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location', 'Content-Range', 'Accept-Ranges', 'Idempotent-Replayed'];
+const EXPOSED = ['ETag', 'X-Request-ID', 'X-API-Version', 'Retry-After', 'Location', 'Content-Range', 'Accept-Ranges', 'Idempotent-Replayed', 'Allow', 'Content-Disposition'];
 
 async function appWith(setup: (app: FastifyInstance) => PromiseLike<unknown> | void): Promise<FastifyInstance> {
   const app = Fastify();
