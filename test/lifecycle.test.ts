@@ -268,4 +268,27 @@ describe('capstan serve', () => {
     assert.ok(!third.stdout.includes('Demo credentials written'));
     assert.throws(() => statSync(credentialsPath), /ENOENT/);
   });
+
+  test('SIGHUP (a closed terminal, a supervisor\'s reload) stops as SIGTERM does: the request in flight finishes, exit 0', async () => {
+    const hup = ServeProcess.start(dataDir, ADMIN);
+    running.push(hup);
+    const url = new URL(await hup.url());
+    const socket = connect(Number(url.port), '127.0.0.1');
+    await once(socket, 'connect');
+    const responses = new RawResponses(socket);
+    const body = JSON.stringify({ name: 'created during a hang-up' });
+    socket.write(
+      `POST /admin/v1/orgs HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    assert.equal((await responses.next()).status, 100);
+    hup.child.kill('SIGHUP');
+    assert.equal((await hup.log('shutting down')).signal, 'SIGHUP');
+    assert.equal(hup.child.exitCode, null, 'the process waits for the in-flight request');
+    socket.write(body);
+    const response = await responses.next();
+    assert.equal(response.status, 201, response.body);
+    socket.end();
+    assert.equal(await hup.exited, 0);
+  });
 });

@@ -1,7 +1,9 @@
-// SIGTERM / SIGINT: close gracefully and exit 0; a second signal exits at once. A signal that comes
-// again within SAME_STOP_MS is the same stop delivered twice, not a second one: under `npm start` a
-// terminal's Ctrl-C (or a supervisor that signals the whole process group) reaches both npm and the
-// server, and npm passes its own on.
+// SIGTERM / SIGINT / SIGHUP: close gracefully and exit 0; a second signal exits at once. SIGHUP is what
+// a closed terminal sends a server started in it, and what a supervisor's reload sends: Capstan reads
+// its configuration only at start, so it stops cleanly rather than being cut off by Node's default. A
+// signal that comes again within SAME_STOP_MS is the same stop delivered twice, not a second one: under
+// `npm start` a terminal's Ctrl-C (or a supervisor that signals the whole process group) reaches both
+// npm and the server, and npm passes its own on.
 import type { Logger } from '../http/index.js';
 
 export const SAME_STOP_MS = 1000;
@@ -29,4 +31,5 @@ export function installSignalHandlers(logger: Logger, close: () => Promise<void>
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.on('SIGHUP', onSignal);
 }
