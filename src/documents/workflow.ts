@@ -70,12 +70,13 @@ async function readAll(blobs: BlobStore, key: string): Promise<Buffer> {
  * Pipeline errors become stage failures carrying their stable reason, permanent or worth a retry. A
  * stored file the blob store says is not there (local disk and S3 alike) was deleted behind the
  * document's back: reading it again cannot bring it back, so the document fails at once, unlike a
- * store that cannot be reached, which the engine waits for.
+ * store that cannot be reached, which the engine waits for. A URL that could not be fetched for a
+ * moment (unreachable, slow, busy) is fetched again as the stage's attempts allow.
  */
 function asStageError(e: unknown): unknown {
   if (isBlobError(e, 'NoSuchKey')) return new PermanentStageError('document_missing', 'The document\'s stored file is gone from the blob store');
   if (isDocumentError(e)) return e.permanent ? new PermanentStageError(e.reason, e.message) : new RetryableStageError(e.reason, e.message, { cause: e });
-  if (e instanceof FetchError) return new PermanentStageError(e.reason, e.message);
+  if (e instanceof FetchError) return e.transient ? new RetryableStageError(e.reason, e.message, { cause: e }) : new PermanentStageError(e.reason, e.message);
   return e;
 }
 

@@ -18,8 +18,21 @@ export class FetchError extends Error {
   constructor(
     readonly reason: FetchFailure,
     message: string,
+    /** The error status the host answered (http_status). */
+    readonly status?: number,
   ) {
     super(message);
+  }
+
+  /**
+   * Whether the same fetch may work a moment later: the host could not be reached, was too slow, or
+   * answered that it is busy or failing (408, 425, 429, 5xx). An address refused, a file too large, a
+   * 404 or a redirect loop will be the same next time.
+   */
+  get transient(): boolean {
+    if (this.reason === 'network' || this.reason === 'timeout') return true;
+    const status = this.status ?? 0;
+    return this.reason === 'http_status' && (status === 408 || status === 425 || status === 429 || status >= 500);
   }
 }
 
@@ -252,7 +265,7 @@ function request(url: URL, target: CheckedTarget, deadline: number, maxBytes: nu
       }
       if (status < 200 || status >= 300) {
         res.resume();
-        return reject(new FetchError('http_status', `the URL answered HTTP ${status}`));
+        return reject(new FetchError('http_status', `the URL answered HTTP ${status}`, status));
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > maxBytes) {

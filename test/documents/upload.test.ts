@@ -18,6 +18,7 @@ describe('documents: upload and processing', () => {
   let fixtures: http.Server;
   let fixtureUrl: string;
   let estimate: Uint8Array;
+  let busyOnce = false;
 
   before(async () => {
     estimate = await buildEstimatePdf();
@@ -28,6 +29,11 @@ describe('documents: upload and processing', () => {
       if (req.url === '/redirect-to-letter') return res.writeHead(302, { location: '/letter.pdf' }).end();
       if (req.url === '/redirect-to-metadata') return res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
       if (req.url === '/big') return res.writeHead(200).end(Buffer.alloc(300_000, 1));
+      // Busy the first time it is asked, then there.
+      if (req.url === '/busy-then-letter.pdf') {
+        busyOnce = !busyOnce;
+        return busyOnce ? res.writeHead(503).end() : res.writeHead(200).end(Buffer.from(letter));
+      }
       res.writeHead(404).end();
     });
     await new Promise<void>((r) => fixtures.listen(0, '127.0.0.2', r));
@@ -123,6 +129,24 @@ describe('documents: upload and processing', () => {
     const missing = await org.call('POST', '/upload', { url: `${fixtureUrl}/nope.pdf`, file_name: 'x.pdf' });
     assert.equal((await waitForStatus(org, missing.body.document_id as string, finished)).error, 'http_status');
     assert.equal((await org.call('GET', '/credits')).body.balance_micro_credits, before, 'failed fetches cost nothing');
+  });
+
+  test('a URL that is busy or cannot be reached for a moment is fetched again; one that stays unreachable fails network, retryable', async () => {
+    const busy = await org.call('POST', '/upload', { url: `${fixtureUrl}/busy-then-letter.pdf`, file_name: 'letter.pdf' });
+    assert.equal(busy.status, 201);
+    assert.equal((await waitForStatus(org, busy.body.document_id as string, finished)).status, 'completed');
+
+    // A port nothing listens on: refused at every attempt.
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.2', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const down = await org.call('POST', '/upload', { url: `http://127.0.0.2:${port}/x.pdf`, file_name: 'x.pdf' });
+    const failed = await waitForStatus(org, down.body.document_id as string, finished);
+    assert.deepEqual([failed.status, failed.error], ['failed', 'network']);
+    const work = await ts.admin('GET', `/work?status=failed&org_id=${org.id}`);
+    const run = (work.body.data as { run_id: string; retryable: boolean; attempts?: number }[]).find((w) => w.run_id === down.body.workflow_id);
+    assert.equal(run?.retryable, true, JSON.stringify(run));
   });
 
   test('bad inputs: both or neither source, invalid base64, empty file, too large, not a document, encrypted or truncated PDF', async () => {
