@@ -126,10 +126,14 @@ function byStatus(codes: readonly ErrorCode[]): Map<number, ErrorCode[]> {
   return map;
 }
 
-const EVERY_ROUTE: readonly ErrorCode[] = ['invalid_request', 'rate_limited', 'internal', 'unavailable', 'draining'];
+/**
+ * What any request can get before its route runs, besides a rate limit and a drain: headers too large
+ * or too slow to arrive, a transfer coding Capstan does not implement, its address's connection limit.
+ */
+const EVERY_ROUTE: readonly ErrorCode[] = ['invalid_request', 'rate_limited', 'too_many_connections', 'request_timeout', 'headers_too_large', 'not_implemented', 'internal', 'unavailable', 'draining'];
 const WITH_CREDENTIALS: readonly ErrorCode[] = ['unauthorized'];
 /** What a request body can fail on before the route runs (any method that may carry one). */
-const WITH_BODY: readonly ErrorCode[] = ['malformed_json', 'request_timeout', 'payload_too_large', 'unsupported_media_type'];
+const WITH_BODY: readonly ErrorCode[] = ['malformed_json', 'payload_too_large', 'unsupported_media_type'];
 
 /** What a path with parameters can fail on: one left empty (`/videos/`) names no route. */
 const WITH_PATH_PARAMETERS: readonly ErrorCode[] = ['route_not_found'];

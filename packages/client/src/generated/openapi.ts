@@ -2224,7 +2224,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2239,7 +2258,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2259,6 +2297,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2377,7 +2434,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2392,7 +2468,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2412,6 +2507,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2603,7 +2717,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2618,7 +2732,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2638,6 +2771,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2829,7 +2981,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2844,7 +2996,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2864,6 +3035,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3004,7 +3194,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3019,7 +3228,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3039,6 +3267,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3296,7 +3543,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3311,7 +3558,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3331,6 +3597,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3489,7 +3774,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3504,7 +3808,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3524,6 +3847,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3772,7 +4114,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3787,7 +4129,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -3807,6 +4168,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4027,7 +4407,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4042,7 +4422,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4062,6 +4461,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4298,7 +4716,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4313,7 +4731,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4333,6 +4770,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4506,7 +4962,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4521,7 +4996,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4541,6 +5035,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4805,7 +5318,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4820,7 +5333,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -4840,6 +5372,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5069,7 +5620,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5084,7 +5635,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5104,6 +5674,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5237,7 +5826,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5252,7 +5860,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5272,6 +5899,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5514,7 +6160,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5529,7 +6175,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5549,6 +6214,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5698,7 +6382,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5713,7 +6416,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5733,6 +6455,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -5991,7 +6732,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -6006,7 +6747,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6026,6 +6786,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6268,7 +7047,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -6283,7 +7062,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6303,6 +7101,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6544,7 +7361,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -6559,7 +7376,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6579,6 +7415,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6712,7 +7567,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -6727,7 +7601,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6747,6 +7640,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -6989,7 +7901,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -7004,7 +7916,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -7024,6 +7955,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -7177,7 +8127,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -7192,7 +8161,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -7212,6 +8200,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -7470,7 +8477,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -7485,7 +8492,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -7505,6 +8531,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -7744,7 +8789,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -7759,7 +8804,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -7779,6 +8843,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8004,7 +9087,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -8019,7 +9102,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8039,6 +9141,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8259,7 +9380,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -8274,7 +9395,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8294,6 +9434,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8514,7 +9673,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -8529,7 +9688,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8549,6 +9727,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8810,7 +10007,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -8825,7 +10022,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -8845,6 +10061,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9077,7 +10312,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -9092,7 +10327,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9112,6 +10366,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9339,7 +10612,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -9354,7 +10627,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9374,6 +10666,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9642,7 +10953,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -9657,7 +10968,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9677,6 +11007,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9950,7 +11299,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -9965,7 +11314,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -9985,6 +11353,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -10258,7 +11645,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -10273,7 +11660,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -10293,6 +11699,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -10566,7 +11991,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -10581,7 +12006,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -10601,6 +12045,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -10874,7 +12337,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -10889,7 +12352,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -10909,6 +12391,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -11158,7 +12659,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -11173,7 +12674,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -11193,6 +12713,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -11450,7 +12989,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -11465,7 +13004,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -11485,6 +13043,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -11604,7 +13181,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -11619,7 +13215,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -11639,6 +13254,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -11794,7 +13428,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -11809,7 +13462,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -11829,6 +13501,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -12106,7 +13797,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -12121,7 +13812,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -12141,6 +13851,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -12290,7 +14019,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -12305,7 +14053,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -12325,6 +14092,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -12543,7 +14329,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -12558,7 +14344,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -12578,6 +14383,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -12841,7 +14665,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -12856,7 +14680,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -12876,6 +14719,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -13137,7 +14999,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -13152,7 +15014,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -13172,6 +15053,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -13355,7 +15255,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -13370,7 +15289,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -13390,6 +15328,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -13673,7 +15630,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -13688,7 +15645,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -13708,6 +15684,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -13989,7 +15984,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -14004,7 +15999,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14024,6 +16038,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14166,7 +16199,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -14181,7 +16233,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14201,6 +16272,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14489,7 +16579,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -14504,7 +16594,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14524,6 +16633,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14692,7 +16820,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -14707,7 +16854,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14727,6 +16893,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -14970,7 +17155,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -14985,7 +17170,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -15005,6 +17209,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -15224,7 +17447,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -15239,7 +17481,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -15259,6 +17520,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -15597,7 +17877,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -15612,7 +17892,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -15632,6 +17931,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -15864,7 +18182,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -15879,7 +18216,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -15899,6 +18255,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -16054,7 +18429,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -16069,7 +18463,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -16089,6 +18502,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -16307,7 +18739,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -16322,7 +18754,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -16342,6 +18793,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -16466,6 +18936,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
@@ -16487,6 +18976,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `internal`: Internal server error */
             500: {
                 headers: {
@@ -16501,6 +19009,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -16607,6 +19134,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
@@ -16628,6 +19174,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `internal`: Internal server error */
             500: {
                 headers: {
@@ -16642,6 +19207,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -16767,6 +19351,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
@@ -16788,6 +19391,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `internal`: Internal server error */
             500: {
                 headers: {
@@ -16802,6 +19424,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -16940,7 +19581,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -16955,7 +19615,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -16975,6 +19654,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -17235,7 +19933,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -17250,7 +19948,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -17270,6 +19987,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -17416,7 +20152,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -17431,7 +20186,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -17451,6 +20225,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -17674,7 +20467,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -17689,7 +20482,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -17709,6 +20521,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -17971,7 +20802,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -17986,7 +20817,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -18006,6 +20856,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -18237,7 +21106,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -18252,7 +21121,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -18272,6 +21160,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -18476,7 +21383,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -18491,7 +21398,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -18511,6 +21437,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -18740,7 +21685,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -18755,7 +21700,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -18775,6 +21739,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19004,7 +21987,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -19019,7 +22002,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19039,6 +22041,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19171,7 +22192,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -19186,7 +22226,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19206,6 +22265,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19437,7 +22515,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -19452,7 +22530,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19472,6 +22569,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19606,7 +22722,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -19621,7 +22756,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19641,6 +22795,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19767,7 +22940,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -19782,7 +22974,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -19802,6 +23013,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20053,7 +23283,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -20068,7 +23298,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20088,6 +23337,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20238,7 +23506,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -20253,7 +23540,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20273,6 +23579,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20561,7 +23886,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -20576,7 +23901,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20596,6 +23940,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20762,7 +24125,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -20777,7 +24159,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -20797,6 +24198,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -21070,7 +24490,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -21085,7 +24505,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -21105,6 +24544,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -21392,7 +24850,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -21407,7 +24865,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -21427,6 +24904,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -21577,7 +25073,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -21592,7 +25107,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -21612,6 +25146,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -21897,7 +25450,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -21912,7 +25465,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -21932,6 +25504,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -22205,7 +25796,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -22220,7 +25811,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -22240,6 +25850,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -22513,7 +26142,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -22528,7 +26157,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -22548,6 +26196,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -22821,7 +26488,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -22836,7 +26503,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -22856,6 +26542,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23129,7 +26834,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -23144,7 +26849,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23164,6 +26888,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23430,7 +27173,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -23445,7 +27188,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23465,6 +27227,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23721,7 +27502,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -23736,7 +27517,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23756,6 +27556,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23900,7 +27719,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -23915,7 +27753,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -23935,6 +27792,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -24257,7 +28133,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -24272,7 +28148,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -24292,6 +28187,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -24454,7 +28368,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -24469,7 +28402,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -24489,6 +28441,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -24751,7 +28722,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -24766,7 +28737,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -24786,6 +28776,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -24990,7 +28999,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -25005,7 +29014,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25025,6 +29053,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25157,7 +29204,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -25172,7 +29238,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25192,6 +29277,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25429,7 +29533,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -25444,7 +29548,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25464,6 +29587,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25710,7 +29852,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -25725,7 +29867,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -25745,6 +29906,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26003,7 +30183,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -26018,7 +30198,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26038,6 +30237,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26249,7 +30467,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -26264,7 +30482,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26284,6 +30521,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26513,7 +30769,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -26528,7 +30784,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26548,6 +30823,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26702,7 +30996,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -26717,7 +31030,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26737,6 +31069,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -26971,7 +31322,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -26986,7 +31356,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -27006,6 +31395,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -27115,7 +31523,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -27130,7 +31557,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -27150,6 +31596,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -27268,7 +31733,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -27283,7 +31767,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -27303,6 +31806,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -27471,7 +31993,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -27486,7 +32008,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -27506,6 +32047,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -27600,6 +32160,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
@@ -27621,6 +32200,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `internal`: Internal server error */
             500: {
                 headers: {
@@ -27635,6 +32233,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -27722,6 +32339,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `upgrade_required`: This endpoint is a WebSocket: connect with an Upgrade: websocket request */
             426: {
                 headers: {
@@ -27764,6 +32400,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `internal`: Internal server error */
             500: {
                 headers: {
@@ -27778,6 +32433,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -27902,7 +32576,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -27917,7 +32610,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -27937,6 +32649,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -28181,7 +32912,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -28196,7 +32927,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -28216,6 +32966,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -28367,7 +33136,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -28382,7 +33170,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -28402,6 +33209,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -28586,7 +33412,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -28601,7 +33427,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -28621,6 +33466,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -28867,7 +33731,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -28882,7 +33746,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -28902,6 +33785,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29053,6 +33955,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `precondition_failed`: A precondition of the request (If-Match or If-Unmodified-Since) does not hold */
             412: {
                 headers: {
@@ -29095,7 +34016,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -29110,7 +34031,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29130,6 +34070,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29245,7 +34204,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -29260,7 +34238,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29280,6 +34277,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29489,7 +34505,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -29504,7 +34520,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29524,6 +34559,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29681,7 +34735,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -29696,7 +34769,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29716,6 +34808,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29938,7 +35049,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -29953,7 +35064,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -29973,6 +35103,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -30183,7 +35332,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -30198,7 +35347,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -30218,6 +35386,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -30486,7 +35673,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -30501,7 +35688,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -30521,6 +35727,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -30625,6 +35850,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `conflict`: Conflict */
             409: {
                 headers: {
@@ -30688,6 +35932,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `internal`: Internal server error */
             500: {
                 headers: {
@@ -30702,6 +35965,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -30845,7 +36127,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -30860,7 +36161,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -30880,6 +36200,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31057,7 +36396,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -31072,7 +36430,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31092,6 +36469,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31268,7 +36664,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -31283,7 +36679,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31303,6 +36718,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31446,7 +36880,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -31461,7 +36914,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31481,6 +36953,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31586,7 +37077,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -31601,7 +37111,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31621,6 +37150,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31713,6 +37261,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
@@ -31734,6 +37301,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `internal`: Internal server error */
             500: {
                 headers: {
@@ -31748,6 +37334,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31878,6 +37483,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `transcript_unavailable`: The video has no transcript: its transcriptionStatus is not COMPLETE */
             409: {
                 headers: {
@@ -31899,7 +37523,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -31914,7 +37538,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -31934,6 +37577,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -32193,7 +37855,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -32208,7 +37870,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -32228,6 +37909,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -32455,7 +38155,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -32470,7 +38170,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -32490,6 +38209,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -32706,7 +38444,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -32721,7 +38459,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -32741,6 +38498,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33036,7 +38812,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -33051,7 +38827,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33071,6 +38866,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33302,7 +39116,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -33317,7 +39131,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33337,6 +39170,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33499,7 +39351,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -33514,7 +39385,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33534,6 +39424,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33670,6 +39579,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
@@ -33691,6 +39619,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `internal`: Internal server error */
             500: {
                 headers: {
@@ -33705,6 +39652,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33805,7 +39771,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -33820,7 +39805,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33840,6 +39844,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33949,7 +39972,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -33964,7 +40006,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -33984,6 +40045,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -34133,6 +40213,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `precondition_failed`: A precondition of the request (If-Match or If-Unmodified-Since) does not hold */
             412: {
                 headers: {
@@ -34175,7 +40274,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -34190,7 +40289,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -34210,6 +40328,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -34355,6 +40492,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description `precondition_failed`: A precondition of the request (If-Match or If-Unmodified-Since) does not hold */
             412: {
                 headers: {
@@ -34397,7 +40553,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -34412,7 +40568,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -34432,6 +40607,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -34524,7 +40718,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `request_timeout`: The request did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 408)
+                         * @enum {string}
+                         */
+                        code: "request_timeout";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -34539,7 +40752,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -34559,6 +40791,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
@@ -34733,7 +40984,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests */
+            /** @description `rate_limited`: Too many requests; `too_many_connections`: Too many open connections */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -34748,7 +40999,26 @@ export interface operations {
                          * @description Stable error code (HTTP 429)
                          * @enum {string}
                          */
-                        code: "rate_limited";
+                        code: "rate_limited" | "too_many_connections";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `headers_too_large`: The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 431)
+                         * @enum {string}
+                         */
+                        code: "headers_too_large";
                     } & {
                         [key: string]: unknown;
                     };
@@ -34768,6 +41038,25 @@ export interface operations {
                          * @enum {string}
                          */
                         code: "internal";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `not_implemented`: The request uses a transfer coding Capstan does not implement */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A message for people; it may change between versions */
+                        error: string;
+                        /**
+                         * @description Stable error code (HTTP 501)
+                         * @enum {string}
+                         */
+                        code: "not_implemented";
                     } & {
                         [key: string]: unknown;
                     };
