@@ -69,6 +69,29 @@ class RawResponses {
   }
 }
 
+/**
+ * An admin POST the server has acknowledged (Expect: 100-continue) but whose body is not sent yet, so
+ * that it is provably in flight when a signal arrives; `finish` sends the body and reads the answer.
+ */
+async function inFlightCreate(url: URL, name: string): Promise<{ socket: Socket; finish: () => Promise<{ status: number; headers: Record<string, string>; body: string }> }> {
+  const socket = connect(Number(url.port), '127.0.0.1');
+  await once(socket, 'connect');
+  const responses = new RawResponses(socket);
+  const body = JSON.stringify({ name });
+  socket.write(
+    `POST /admin/v1/orgs HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`,
+  );
+  assert.equal((await responses.next()).status, 100);
+  return {
+    socket,
+    finish: () => {
+      socket.write(body);
+      return responses.next();
+    },
+  };
+}
+
 /** Whether a new TCP connection to the port is refused (the server stopped accepting). */
 async function refused(port: number): Promise<boolean> {
   const socket = connect(port, '127.0.0.1');
@@ -172,18 +195,7 @@ describe('capstan serve', () => {
   test('SIGTERM lets an in-flight request finish, stops accepting, then exits 0', async () => {
     const url = new URL(await first.url());
     const port = Number(url.port);
-    const socket = connect(port, '127.0.0.1');
-    await once(socket, 'connect');
-    const responses = new RawResponses(socket);
-    const body = JSON.stringify({ name: 'created during shutdown' });
-    // Expect: 100-continue makes the server acknowledge the request before its body is sent, so the
-    // request is provably in flight when the signal arrives.
-    socket.write(
-      `POST /admin/v1/orgs HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`,
-    );
-    const interim = await responses.next();
-    assert.equal(interim.status, 100);
+    const { socket, finish } = await inFlightCreate(url, 'created during shutdown');
     // A second connection whose request is still arriving when the signal comes.
     const late = connect(port, '127.0.0.1');
     await once(late, 'connect');
@@ -205,8 +217,7 @@ describe('capstan serve', () => {
     // The body completes the in-flight request; its answer ends the connection, so that neither the
     // shutdown nor a client reusing it waits on a kept-alive idle connection.
     const ended = once(socket, 'end');
-    socket.write(body);
-    const response = await responses.next();
+    const response = await finish();
     assert.equal(response.status, 201, response.body);
     assert.equal(response.headers.connection, 'close');
     assert.equal((JSON.parse(response.body) as { name: string }).name, 'created during shutdown');
@@ -272,21 +283,11 @@ describe('capstan serve', () => {
   test('SIGHUP (a closed terminal, a supervisor\'s reload) stops as SIGTERM does: the request in flight finishes, exit 0', async () => {
     const hup = ServeProcess.start(dataDir, ADMIN);
     running.push(hup);
-    const url = new URL(await hup.url());
-    const socket = connect(Number(url.port), '127.0.0.1');
-    await once(socket, 'connect');
-    const responses = new RawResponses(socket);
-    const body = JSON.stringify({ name: 'created during a hang-up' });
-    socket.write(
-      `POST /admin/v1/orgs HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`,
-    );
-    assert.equal((await responses.next()).status, 100);
+    const { socket, finish } = await inFlightCreate(new URL(await hup.url()), 'created during a hang-up');
     hup.child.kill('SIGHUP');
     assert.equal((await hup.log('shutting down')).signal, 'SIGHUP');
     assert.equal(hup.child.exitCode, null, 'the process waits for the in-flight request');
-    socket.write(body);
-    const response = await responses.next();
+    const response = await finish();
     assert.equal(response.status, 201, response.body);
     socket.end();
     assert.equal(await hup.exited, 0);

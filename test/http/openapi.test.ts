@@ -98,7 +98,7 @@ test('every operation declares a success answer with a body schema and its error
     }
     for (const shared of ['400', '429', '500', '503']) assert.ok(responses[shared], `${where} declares ${shared}`);
     // What Node's parser or the connection guard answers before any route runs, on any path.
-    for (const [status, code] of [['408', 'request_timeout'], ['429', 'too_many_connections'], ['431', 'headers_too_large'], ['501', 'not_implemented']]) {
+    for (const [status, code] of [['408', 'request_timeout'], ['429', 'too_many_connections'], ['431', 'headers_too_large'], ['501', 'not_implemented']] as const) {
       assert.ok((responses[status]?.content?.['application/json']?.schema?.properties?.code?.enum ?? []).includes(code), `${where} declares ${status} ${code}`);
     }
     if ((op.security ?? []).length > 0) assert.ok(responses['401'], `${where} (secured) declares 401`);
