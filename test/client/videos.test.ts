@@ -181,6 +181,90 @@ describe('videos through the SDK', () => {
     assert.equal((await resumer.videos.waitUntilReady(videoId, { intervalMs: 100 })).ready, true);
   });
 
+  test('a stale resume state of an upload completed since resolves as done, whatever part of it was kept', async () => {
+    const states: VideoUploadState[] = [];
+    const first = await client.videos.upload(video, { partSize: PART, concurrency: 1, onState: (s) => states.push(JSON.parse(JSON.stringify(s)) as VideoUploadState) });
+    const partsTotal = Math.ceil(video.size / PART);
+    const counting = countingFetch();
+    const resumer = createClient({ baseUrl: ts.url, publicKey: app.publicKey, secretKey: app.secretKey, fetch: counting.fetch });
+    for (const kept of [0, 2, partsTotal - 1, partsTotal]) {
+      const stale = states.find((s) => s.parts.length === kept);
+      assert.ok(stale, `a state with ${kept} parts`);
+      const resumed = await resumer.videos.upload(video, { partSize: PART, resume: stale });
+      assert.equal(resumed.videoId, first.videoId, `${kept} parts kept`);
+      assert.deepEqual(resumed.parts, stale.parts, `${kept} parts kept: the parts it knew of`);
+    }
+    assert.equal(counting.count('/uploads/parts'), 0, 'no part is sent to an upload that is complete');
+    assert.equal(counting.count(`${SDK}/upload/multipart/complete`), 4, 'one complete per resume, answered "already complete"');
+    assert.equal(counting.count(`${SDK}/upload/multipart/initiate`), 0);
+    assert.equal((await client.videos.waitUntilReady(first.videoId, { intervalMs: 100 })).ready, true);
+  });
+
+  test('a part refused because another page completed the upload while it was sent: done', async () => {
+    let last: VideoUploadState | undefined;
+    const partsTotal = Math.ceil(video.size / PART);
+    // Another page, holding the same state, sends the last part and completes just before this one's PUT.
+    const overtaken = async (input: string, init?: RequestInit): Promise<Response> => {
+      if (init?.method === 'PUT' && new URL(input).searchParams.get('partNumber') === String(partsTotal) && last) {
+        const put = await fetch(input, init);
+        const parts = [...last.parts, { partNumber: partsTotal, etag: put.headers.get('etag') ?? '', size: video.size - (partsTotal - 1) * PART }];
+        assert.equal((await app.sdk('/upload/multipart/complete', { videoId: last.videoId, uploadId: last.uploadId, parts })).status, 200);
+      }
+      return fetch(input, init);
+    };
+    const page = createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: overtaken });
+    const result = await page.videos.upload(video, { partSize: PART, concurrency: 1, onState: (s) => (last = s) });
+    assert.equal(result.parts.length, partsTotal - 1, 'the parts this page knew of');
+    assert.equal((await client.videos.waitUntilReady(result.videoId, { intervalMs: 100 })).ready, true);
+  });
+
+  test('a stale resume state of an upload aborted since rejects NoSuchUpload, saying it was not completed', async () => {
+    let state: VideoUploadState | undefined;
+    const stop = new AbortController();
+    await assert.rejects(
+      client.videos.upload(video, { partSize: PART, concurrency: 1, signal: stop.signal, onState: (s) => (state = s), onProgress: (p) => p.partsDone === 1 && stop.abort() }),
+      (e: unknown) => e instanceof CapstanError && e.code === 'aborted',
+    );
+    assert.ok(state);
+    const kept = JSON.parse(JSON.stringify(state)) as VideoUploadState;
+    const counting = countingFetch();
+    const resumer = createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: counting.fetch });
+    await assert.rejects(resumer.videos.upload(video, { partSize: PART, resume: kept }), (e: unknown) => e instanceof CapstanError && e.code === 'not_found' && e.status === 404
+      && /^NoSuchUpload: .*It was not completed: upload the Blob again, without resume$/.test(e.message));
+    assert.equal(counting.count('/uploads/parts'), 0);
+    assert.equal((await client.videos.status(kept.videoId)).ready, false);
+  });
+
+  test('a resume that meets a complete in flight which then fails sends its missing parts after all: the whole video', async () => {
+    let state: VideoUploadState | undefined;
+    let puts = 0;
+    const flaky = countingFetch((url, init) => init?.method === 'PUT' && ++puts > 2);
+    const first = createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: flaky.fetch });
+    await assert.rejects(first.videos.upload(video, { partSize: PART, concurrency: 1, onState: (s) => (state = s) }), (e: unknown) => e instanceof CapstanError && e.code === 'network_error');
+    assert.ok(state);
+    const kept = JSON.parse(JSON.stringify(state)) as VideoUploadState;
+    // Another page's complete claims the upload; it fails (a wrong ETag, say) once this page has asked about it.
+    await ts.server.ctx.storage.videos.update(kept.videoId, { state: 'completing', updated_at: new Date().toISOString() });
+    const completes: number[] = [];
+    const resumer = createClient({
+      baseUrl: ts.url, publicKey: app.publicKey, fetch: async (input, init) => {
+        const res = await fetch(input, init);
+        if (new URL(input).pathname === `${SDK}/upload/multipart/complete`) {
+          completes.push(res.status);
+          if (completes.length === 1) await ts.server.ctx.storage.videos.update(kept.videoId, { state: 'uploading', updated_at: new Date().toISOString() });
+        }
+        return res;
+      },
+    });
+    const result = await resumer.videos.upload(video, { partSize: PART, resume: kept });
+    const partsTotal = Math.ceil(video.size / PART);
+    assert.deepEqual(completes, [409, 400, 200], 'being completed, then open again (the unknown parts fail the question), then the real complete');
+    assert.equal(result.parts.length, partsTotal);
+    const status = await client.videos.waitUntilReady(kept.videoId, { intervalMs: 100 });
+    assert.equal(status.ready, true, JSON.stringify(status));
+    assert.ok((status.duration ?? 0) > 1.5, 'the whole recording, not its first parts');
+  });
+
   test('a presign that fails once (no answer, or 503 draining) is tried again with its part: the upload goes through', async () => {
     for (const [label, fail] of [['no answer', async () => { throw noAnswer(); }], ['503 draining', async () => refusal('draining')]] as const) {
       const flaky = failingOnce(`${SDK}/upload/multipart/presign-part`, fail);

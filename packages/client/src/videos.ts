@@ -19,6 +19,8 @@ const STEP_ATTEMPTS = 3;
 const STEP_BACKOFF = { initialMs: 250, maxMs: 5_000 };
 /** How often a complete is asked again while another complete of the upload is in flight. */
 const COMPLETE_ATTEMPTS = 30;
+/** Stands for a part not known to this call in a complete that only asks how the upload ended. */
+const NO_PART_ETAG = '"no-such-part"';
 
 /** What to keep (localStorage, IndexedDB) to resume an upload after a page reload. */
 export interface VideoUploadState {
@@ -134,43 +136,84 @@ export class VideosClient {
       options.onProgress?.({ uploadedBytes, totalBytes: blob.size, partsDone: done.size, partsTotal });
     };
     report();
-    const queue: number[] = [];
-    for (let n = 1; n <= partsTotal; n++) if (!done.has(n)) queue.push(n);
-    // One controller for every part in flight: the caller's abort, or the first failure, stops them all.
-    const inFlight = new AbortController();
-    const onAbort = () => inFlight.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    /** The first part that failed for good: it stops the others at once, and is what the caller hears. */
-    let failed: { reason: unknown } | undefined;
-    try {
-      const worker = async () => {
-        try {
-          for (let n = queue.shift(); n !== undefined && !inFlight.signal.aborted; n = queue.shift()) {
-            const start = (n - 1) * partSize;
-            done.set(n, await this.putPart(videoId, uploadId, n, blob.slice(start, start + sizeOf(n)), inFlight.signal));
-            report();
+    /** Sends the parts not yet done; the first that fails for good stops the others and is thrown. */
+    const sendMissing = async (): Promise<void> => {
+      const queue: number[] = [];
+      for (let n = 1; n <= partsTotal; n++) if (!done.has(n)) queue.push(n);
+      // One controller for every part in flight: the caller's abort, or the first failure, stops them all.
+      const inFlight = new AbortController();
+      const onAbort = () => inFlight.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let failed: { reason: unknown } | undefined;
+      try {
+        const worker = async () => {
+          try {
+            for (let n = queue.shift(); n !== undefined && !inFlight.signal.aborted; n = queue.shift()) {
+              const start = (n - 1) * partSize;
+              done.set(n, await this.putPart(videoId, uploadId, n, blob.slice(start, start + sizeOf(n)), inFlight.signal));
+              report();
+            }
+          } catch (e) {
+            if (!failed && !inFlight.signal.aborted) {
+              failed = { reason: e };
+              inFlight.abort(e);
+            }
           }
-        } catch (e) {
-          if (!failed && !inFlight.signal.aborted) {
-            failed = { reason: e };
-            inFlight.abort(e);
-          }
-        }
-      };
-      const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 3, queue.length)) }, worker);
-      await Promise.all(workers);
+        };
+        await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 3, queue.length)) }, worker));
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        inFlight.abort();
+      }
       if (signal?.aborted) {
         // Not with the caller's signal: it is aborted, and the server must still hear about it.
         await this.abortUpload({ videoId, uploadId }).catch(() => undefined);
         throw abortedError(signal);
       }
       if (failed) throw failed.reason;
-      const parts = state().parts;
-      await this.complete({ videoId, uploadId, parts, ...options.complete }, signal);
-      return { videoId, uploadId, parts };
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      inFlight.abort();
+    };
+    // A part refused because the upload no longer exists may belong to an upload completed elsewhere
+    // (a state saved before its last parts, resumed after another page finished it): the video says so.
+    // One whose complete was in flight and then failed is open again, and its parts are sent once more.
+    for (let round = 1; ; round++) {
+      try {
+        await sendMissing();
+        break;
+      } catch (e) {
+        if (!isNoSuchUpload(e)) throw e;
+        if (await this.completedElsewhere(state(), partsTotal, e, signal)) return state();
+        if (round >= 2) throw e;
+      }
+    }
+    const parts = state().parts;
+    await this.complete({ videoId, uploadId, parts, ...options.complete }, signal);
+    return { videoId, uploadId, parts };
+  }
+
+  /**
+   * Asks the video whether an upload the server no longer takes parts for was completed: true when it
+   * was, false when it is open again (a complete that was in flight failed). Otherwise (aborted,
+   * expired, replaced by a new initiate, or the video deleted) it throws.
+   *
+   * The question is a complete, which answers an upload already completed (409 without Retry-After)
+   * and one that is not the video's (404 NoSuchUpload) before it looks at the parts, and waits out a
+   * complete still in flight. Parts not known here go with an ETag no part has, so that if the upload
+   * is open again the complete fails (400 InvalidPart, changing nothing) instead of assembling a video
+   * from the known parts alone.
+   */
+  private async completedElsewhere(known: VideoUploadState, partsTotal: number, refusal: CapstanError, signal: AbortSignal | undefined): Promise<boolean> {
+    const byNumber = new Map(known.parts.map((p) => [p.partNumber, p]));
+    const parts = Array.from({ length: partsTotal }, (_, i) => byNumber.get(i + 1) ?? { partNumber: i + 1, etag: NO_PART_ETAG, size: 0 });
+    try {
+      await this.complete({ videoId: known.videoId, uploadId: known.uploadId, parts }, signal);
+      return true;
+    } catch (e) {
+      if (e instanceof CapstanError && e.status === 400 && e.message.startsWith('InvalidPart')) return false;
+      if (!isNoSuchUpload(e)) throw e;
+      throw new CapstanError({
+        status: e.status, code: e.code, requestId: e.requestId, details: e.details, cause: refusal,
+        message: `${e.message}. It was not completed: upload the Blob again, without resume`,
+      });
     }
   }
 
@@ -304,6 +347,9 @@ async function partRefusal(res: Response, url: string, partNumber: number): Prom
     details: { ...(storeCode === undefined ? {} : { store_code: storeCode }), ...(storeMessage === undefined ? {} : { store_message: storeMessage }) },
   });
 }
+
+/** The server's (or the file store's) answer for an upload that no longer exists. */
+const isNoSuchUpload = (e: unknown): e is CapstanError => e instanceof CapstanError && e.status === 404 && (e.message.startsWith('NoSuchUpload') || e.details.store_code === 'NoSuchUpload');
 
 /** A create under an Idempotency-Key: transient, or its first try still running (409 with Retry-After). */
 const createRetryable = (e: CapstanError): boolean => transient(e) || (e.code === 'idempotency_conflict' && e.retryAfter !== undefined);
