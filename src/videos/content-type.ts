@@ -1,6 +1,8 @@
 // The contentType a recorder sends with initiate: a MIME type with or without parameters, as
 // MediaRecorder's blob.type gives it (`video/webm;codecs=vp9,opus`). Only video and audio types are
 // taken; what the file really is, the probe finds out from its bytes.
+// The SDK checks the same rule before it creates a video (packages/client/src/content-type.ts), so a
+// change here goes there too: test/client/videos.test.ts holds the two to the same answers.
 import { AppError } from '../http/errors.js';
 
 export interface ContentType {

@@ -265,6 +265,44 @@ describe('videos through the SDK', () => {
     assert.ok((status.duration ?? 0) > 1.5, 'the whole recording, not its first parts');
   });
 
+  test('a Blob of a type initiate refuses is refused before create, with the server\'s own answer: nothing is left behind', async () => {
+    const own = await makeApp(ts);
+    const counting = countingFetch();
+    const sdk = createClient({ baseUrl: ts.url, publicKey: own.publicKey, secretKey: own.secretKey, fetch: counting.fetch });
+    const askServer = async (contentType: unknown) => app.sdk('/upload/multipart/initiate', { videoId: await createVideo(app), contentType });
+    await assert.rejects(sdk.videos.upload(new Blob(['hello'], { type: 'text/plain' })), (e: unknown) => e instanceof CapstanError && e.code === 'invalid_request' && e.status === 400
+      && e.message === 'contentType must be a video/* or audio/* type, not text/*');
+    const refused = ['application/octet-stream', 'image/png', 'video', 'garbage', 'video/mp4 x', ' ', 'video/mp4; codecs=\u00e9', 'video/mp4;codecs', `video/${'a'.repeat(250)}`, '\u{1F3A5}'.repeat(200), 'text/html;charset=utf-8'];
+    for (const contentType of refused) {
+      const server = await askServer(contentType);
+      assert.equal(server.status, 400, contentType);
+      await assert.rejects(sdk.videos.upload(new Blob(['hello'], { type: 'video/mp4' }), { contentType }), (e: unknown) => e instanceof CapstanError && e.status === server.status
+        && e.code === server.body.code && e.message === server.body.error, `${contentType.slice(0, 40)}: ${JSON.stringify(server.body)}`);
+    }
+    // From JavaScript, a contentType that is not a string.
+    const server = await askServer(5);
+    await assert.rejects(sdk.videos.upload(new Blob(['hello']), { contentType: 5 as unknown as string }), (e: unknown) => e instanceof CapstanError && e.status === server.status && e.code === server.body.code && e.message === server.body.error);
+    assert.equal(counting.count(`${SDK}/videos/create`), 0, 'nothing was created');
+    assert.deepEqual(await sdk.videos.list(), []);
+    assert.equal((await sdk.videos.usage()).totalVideos, 0);
+    // What the server takes goes on to create and initiate; an empty Blob type is sent as video/mp4.
+    const taken: [string, string | undefined][] = [['', undefined], ['video/webm', undefined], ['', 'video/webm;codecs=vp9,opus'], ['', 'VIDEO/MP4'], ['', 'video/mp4; codecs="avc1.42E01E, mp4a.40.2"'], ['', 'audio/ogg'], ['', ' video/mp4; '], ['', `video/${'a'.repeat(249)}`]];
+    for (const [type, contentType] of taken) {
+      if (contentType !== undefined) assert.equal((await askServer(contentType)).status, 200, contentType);
+      const sent: string[] = [];
+      // The parts are refused, so each case stops right after initiate.
+      const stopAtParts = async (input: string, init?: RequestInit): Promise<Response> => {
+        const at = new URL(input).pathname;
+        if (at === `${SDK}/upload/multipart/initiate`) sent.push((JSON.parse(String(init?.body)) as { contentType: string }).contentType);
+        if (at === `${SDK}/upload/multipart/presign-part`) return new Response(JSON.stringify({ error: 'refused (test)', code: 'forbidden' }), { status: 403, headers: { 'content-type': 'application/json' } });
+        return fetch(input, init);
+      };
+      const taking = createClient({ baseUrl: ts.url, publicKey: app.publicKey, fetch: stopAtParts });
+      await assert.rejects(taking.videos.upload(new Blob(['hello'], { type }), contentType === undefined ? {} : { contentType }), (e: unknown) => e instanceof CapstanError && e.status === 403, `${type} ${contentType}`);
+      assert.deepEqual(sent, [contentType ?? (type || 'video/mp4')]);
+    }
+  });
+
   test('a presign that fails once (no answer, or 503 draining) is tried again with its part: the upload goes through', async () => {
     for (const [label, fail] of [['no answer', async () => { throw noAnswer(); }], ['503 draining', async () => refusal('draining')]] as const) {
       const flaky = failingOnce(`${SDK}/upload/multipart/presign-part`, fail);

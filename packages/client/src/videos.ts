@@ -3,6 +3,7 @@
 // it) and the REST API with the secret key (list, get, status, delete, usage, polling until a video is
 // ready, and the app's video events stream).
 import { backoffDelay, sleep } from './backoff.js';
+import { contentTypeRefusal } from './content-type.js';
 import { randomId } from './encoding.js';
 import { abortedError, CapstanError, parseRetryAfter } from './errors.js';
 import { networkError, errorFromResponse, type HttpCore } from './http.js';
@@ -41,7 +42,10 @@ export interface VideoUploadOptions {
   readonly videoId?: string;
   /** Fields of the video created when neither videoId nor resume is given. */
   readonly create?: CreateVideoRequest;
-  /** Default: the Blob's type, else video/mp4. */
+  /**
+   * Default: the Blob's type, else video/mp4. A video/* or audio/* type: any other is refused (400
+   * invalid_request) before the video is created.
+   */
   readonly contentType?: string;
   /** Bytes per part (every part but the last at least the server's minimum, 5 MiB). */
   readonly partSize?: number;
@@ -118,12 +122,15 @@ export class VideosClient {
     if (!(partSize > 0)) throw new CapstanError({ status: 0, code: 'invalid_request', message: 'partSize must be a positive number of bytes' });
     const partsTotal = Math.max(1, Math.ceil(blob.size / partSize));
     const sizeOf = (n: number) => Math.min(partSize, blob.size - (n - 1) * partSize);
+    // Refused before create, as initiate would refuse it after: an empty video would be left behind.
+    const contentType = options.contentType || blob.type || 'video/mp4';
+    const refusal = options.resume === undefined ? contentTypeRefusal(contentType) : undefined;
+    if (refusal) throw refusal;
     // A create without an answer may have made the video: it is asked again under one Idempotency-Key,
     // so a retry returns that video rather than making a second. A second initiate replaces the
     // first, so any transient one is asked again too.
     const createKey = `upload-${randomId()}`;
     const videoId = options.resume?.videoId ?? options.videoId ?? (await retried(() => this.create(options.create, { idempotencyKey: createKey, signal }), createRetryable, signal)).videoId;
-    const contentType = options.contentType || blob.type || 'video/mp4';
     const uploadId = options.resume?.uploadId ?? (await retried(() => this.sdk<{ uploadId: string }>('/upload/multipart/initiate', { videoId, contentType }, signal), transient, signal)).uploadId;
     const done = new Map<number, UploadedPart>();
     // Kept parts count only if they are the part this Blob would have at that number.
