@@ -189,7 +189,7 @@ describe('capstan config and configuration errors', () => {
       const db = join(dir, 'capstan.db');
       writeFileSync(db, bytes);
       const result = await runCli([command], { CAPSTAN_DATA_DIR: dir, PORT: '0', CAPSTAN_HOST: '127.0.0.1', CAPSTAN_LOG_LEVEL: 'error' });
-      assertConfigError({ ...result, stdout: '' }, new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*": .*capstan\\.db is damaged \\(database disk image is malformed\\): .*backup.*move it away`));
+      assertConfigError({ ...result, stdout: '' }, new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*": .*capstan\\.db is damaged \\(database disk image is malformed\\): .*backup \\(see "Backups and restore" in docs/reliability\\.md\\).*move it away`));
       assert.ok(readFileSync(db).equals(bytes), `${how}, ${command}: the damaged file is unchanged`);
     }));
   });
@@ -206,6 +206,7 @@ describe('capstan config and configuration errors', () => {
     const result = await runCli(['migrate'], { CAPSTAN_DATA_DIR: dir });
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /^capstan: the database was migrated by a newer version of Capstan \(its migration 9999-future is unknown to this one\)/);
+    assert.match(result.stderr, /restore a backup taken before the upgrade \(see "Backups and restore" in docs\/reliability\.md\)$/m);
   });
 
   test('a PostgreSQL database that does not exist names CAPSTAN_DATABASE_URL and its host, not the password', async () => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `capstan serve | migrate | config | admin … | help | version`. Exit codes: 0 ok, 1 operation failed, 2 bad configuration or usage
+// `capstan serve | migrate | config | backup <file> | admin … | help | version`. Exit codes: 0 ok, 1 operation failed, 2 bad configuration or usage
 // (an admin command's missing or malformed flag included).
 import { checkServeConfig, ConfigError, loadConfig, maskedConfig, OPTIONS, parseArgs, repeatedFlag, shortAdminToken, type Config } from '../config/index.js';
 import { AppError } from '../http/index.js';
@@ -7,15 +7,15 @@ import { ADMIN_USAGE } from './admin-usage.js';
 import { explainStartFailure, listenRefusal } from './start-failure.js';
 import { UsageError } from './usage-error.js';
 
-const USAGE = `usage: capstan [serve] | migrate | config | admin <resource> <action> [--flags] | help (-h, --help) | version (--version)
+const USAGE = `usage: capstan [serve] | migrate | config | backup <file> | admin <resource> <action> [--flags] | help (-h, --help) | version (--version)
 Configuration flags (any command, each at most once): --config file.json ${OPTIONS.map((o) => o.flag).join(' ')}
 
 ${ADMIN_USAGE}`;
 
 const CONFIG_FLAGS = new Set<string>(['--config', ...OPTIONS.map((o) => o.flag)]);
 
-/** The words each command takes after its name: admin's resource and action, none for the others. */
-const COMMAND_WORDS: Readonly<Record<string, number>> = { serve: 0, migrate: 0, config: 0, admin: 2 };
+/** The words each command takes after its name: backup's file, admin's resource and action, none for the others. */
+const COMMAND_WORDS: Readonly<Record<string, number>> = { serve: 0, migrate: 0, config: 0, backup: 1, admin: 2 };
 
 function splitArgs(argv: readonly string[]) {
   const { flags, positionals, bare, repeated } = parseArgs(argv);
@@ -94,7 +94,7 @@ async function checkBindable(host: string, port: number): Promise<void> {
   }
 }
 
-/** serve, migrate and config take configuration flags only: any other is a typo, not something to ignore. */
+/** serve, migrate, config and backup take configuration flags only: any other is a typo, not something to ignore. */
 function refuseOwnFlags(own: ReadonlyMap<string, string>): void {
   const [first] = own.keys();
   if (first !== undefined) throw new ConfigError(`unknown flag ${first}; try capstan help`);
@@ -149,6 +149,10 @@ async function run(command: string, rest: readonly string[], own: ReadonlyMap<st
       checkServeConfig(config);
       await checkServeReferences(config);
       print(maskedConfig(config));
+      return;
+    case 'backup':
+      refuseOwnFlags(own);
+      print((await import('./backup.js')).runBackup(config, rest[0]));
       return;
     case 'admin':
       print(await (await import('./admin.js')).runAdmin(config, rest, own));

@@ -47,7 +47,7 @@ const FILE_REASONS: Readonly<Record<string, string>> = {
 };
 
 /** What an operator does about a database file SQLite cannot read. */
-const DAMAGED_FILE_REMEDY = 'stop every Capstan using it, then put back a copy from a backup, or move it away to start with a new, empty database';
+const DAMAGED_FILE_REMEDY = 'stop every Capstan using it, then put back a copy from a backup (see "Backups and restore" in docs/reliability.md), or move it away to start with a new, empty database';
 
 /** `path` is `dir` or inside it. */
 const isWithin = (path: string, dir: string): boolean => path === dir || path.startsWith(dir + sep);

@@ -2,6 +2,7 @@ export { openStorage, storageOptionsOf, type Storage, type StorageOptions, type 
 export { withIdempotencyClaim, type IdempotencyClaim, type ClaimState, type DerivedAnswer } from './idempotency-claim.js';
 export { isStorageUnavailable, storageUnavailableMessage } from './unavailable.js';
 export { driverFor, sqlitePath, type Driver } from './connect.js';
+export { backupSqlite } from './sqlite-backup.js';
 export type { PostgresBounds } from './pg-pool.js';
 export type { Database } from './schema.js';
 export type { Org, OrgKey, OrgRepo } from './repos/orgs.js';

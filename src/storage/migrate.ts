@@ -17,5 +17,5 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationRep
 function newerMigration(error: unknown): Error | undefined {
   const name = error instanceof Error ? /^corrupted migrations: previously executed migration (.+) is missing$/.exec(error.message)?.[1] : undefined;
   if (name === undefined) return undefined;
-  return new Error(`the database was migrated by a newer version of Capstan (its migration ${name} is unknown to this one): run that version or a later one, or restore a backup taken before it`, { cause: error });
+  return new Error(`the database was migrated by a newer version of Capstan (its migration ${name} is unknown to this one): run that version or a later one, or restore a backup taken before the upgrade (see "Backups and restore" in docs/reliability.md)`, { cause: error });
 }
