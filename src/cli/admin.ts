@@ -59,6 +59,30 @@ function checkName(name: string): string {
   return name;
 }
 
+/**
+ * A comma-separated list flag, split as the configuration splits lists: spaces around entries ignored,
+ * an empty value the empty list. An empty entry (`a,,b`, a trailing comma) is a slip, refused as the
+ * API refuses an empty string in the array, as are more entries, or longer ones, than it takes.
+ * Undefined when the flag is not given.
+ */
+function list(flags: Flags, name: string, bounds: { readonly maxItems: number; readonly maxLength: number }): string[] | undefined {
+  const raw = flags.get(`--${name}`);
+  if (raw === undefined) return undefined;
+  if (raw === 'true') throw new UsageError(`--${name} needs a value`);
+  const entries = raw.trim() === '' ? [] : raw.split(',').map((s) => s.trim());
+  if (entries.includes('')) throw new UsageError(`--${name} has an empty entry (a,,b, or a trailing comma): give the entries separated by single commas`);
+  if (entries.length > bounds.maxItems) throw new UsageError(`--${name} takes at most ${bounds.maxItems} entries`);
+  if (entries.some((e) => e.length > bounds.maxLength)) throw new UsageError(`--${name} entries are at most ${bounds.maxLength} characters`);
+  return entries;
+}
+
+/** A webhook's events filter: at least one entry, as the API's; leaving the flag out means every event. */
+function eventsFilter(flags: Flags): string[] | undefined {
+  const events = list(flags, 'events', { maxItems: 100, maxLength: 100 });
+  if (events?.length === 0) throw new UsageError('--events needs at least one event type or prefix.* (leave it out for every event)');
+  return events;
+}
+
 /** A webhook's description, held to the API's rule: at most 500 characters, no control characters. */
 function checkDescription(text: string | undefined): string | undefined {
   if (text !== undefined && ([...text].length > 500 || schemas.CONTROL_CHARACTER.test(text))) throw new UsageError('--description must be at most 500 characters without control characters');
@@ -97,7 +121,7 @@ export async function runAdmin(config: Config, positionals: readonly string[], f
       case 'credits add':
         return { org_id: need(flags, 'org'), credits_micro: await tenancy.addCredits(need(flags, 'org'), int(flags, 'amount-micro', undefined, -MAX_OPERATOR_CREDITS_MICRO, MAX_OPERATOR_CREDITS_MICRO), flags.get('--reason') ?? 'grant') };
       case 'apps create': {
-        const origins = (flags.get('--allowed-origins') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const origins = list(flags, 'allowed-origins', { maxItems: 100, maxLength: 255 }) ?? [];
         const c = await tenancy.createApp(need(flags, 'org'), { name: checkName(need(flags, 'name')), environment: oneOf(flags, 'environment', ['development', 'production']), allowedOrigins: origins });
         return { ...presentApp(c.app), secret_key: c.secretKey, public_key: c.publicKey };
       }
@@ -125,11 +149,10 @@ const STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] a
 
 /** `capstan admin webhooks …`: changes land in storage; running servers deliver them. */
 async function runWebhooks(webhooks: WebhookService, action: string | undefined, flags: Flags): Promise<unknown> {
-  const list = (name: string) => flags.get(`--${name}`)?.split(',').map((s) => s.trim()).filter(Boolean);
   try {
     switch (action ?? '') {
       case 'create': {
-        const { endpoint, secret } = await webhooks.create(need(flags, 'org'), { url: need(flags, 'url'), events: list('events'), description: checkDescription(flags.get('--description')) });
+        const { endpoint, secret } = await webhooks.create(need(flags, 'org'), { url: need(flags, 'url'), events: eventsFilter(flags), description: checkDescription(flags.get('--description')) });
         return { ...presentEndpoint(endpoint), secret };
       }
       case 'list':
@@ -138,7 +161,7 @@ async function runWebhooks(webhooks: WebhookService, action: string | undefined,
         return presentEndpoint(await webhooks.get(need(flags, 'webhook')));
       case 'update': {
         const enabled = flags.has('--enabled') ? oneOf(flags, 'enabled', ['true', 'false']) === 'true' : undefined;
-        const events = flags.get('--events') === 'all' ? null : list('events');
+        const events = flags.get('--events') === 'all' ? null : eventsFilter(flags);
         return presentEndpoint(await webhooks.update(need(flags, 'webhook'), { url: flags.get('--url'), events, description: checkDescription(flags.get('--description')), enabled }));
       }
       case 'delete':
