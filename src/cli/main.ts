@@ -61,13 +61,22 @@ async function serve(config: Config): Promise<void> {
 
 /**
  * What `serve` checks of the configuration beyond its values, for `capstan config`: the files and
- * programs it names (rules, ffmpeg, the transcriber) and a host that can be bound (on a free port,
- * let go at once). Nothing is opened or written.
+ * programs it names (rules, ffmpeg, the transcriber), the data directory it makes and the database
+ * file it opens, and a host that can be bound (on a free port, let go at once). Nothing is opened or
+ * written: what serve would stop on is found by looking.
  */
 async function checkServeReferences(config: Config): Promise<void> {
   const { configuredParts } = await import('../server/configured-parts.js');
   const { createLogger } = await import('../http/index.js');
   await configuredParts(config, createLogger('silent'));
+  const { checkPrivateDir } = await import('../util/private-files.js');
+  const { localBlobRoot } = await import('../blobs/index.js');
+  const { checkSqliteFile, driverFor } = await import('../storage/index.js');
+  // In serve's order: the data directory, its blobs folder, then the database file.
+  checkPrivateDir(config.dataDir);
+  const blobRoot = localBlobRoot({ dataDir: config.dataDir, s3Bucket: config.blobS3Bucket });
+  if (blobRoot !== undefined) checkPrivateDir(blobRoot);
+  if (driverFor(config.databaseUrl) === 'sqlite') checkSqliteFile(config.databaseUrl, config.dataDir);
   // The host only, on a free port: the configured one may well be held by the server this checks.
   await checkBindable(config.host, 0);
 }

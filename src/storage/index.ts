@@ -3,6 +3,7 @@ export { withIdempotencyClaim, type IdempotencyClaim, type ClaimState, type Deri
 export { isStorageUnavailable, storageUnavailableMessage } from './unavailable.js';
 export { driverFor, sqlitePath, type Driver } from './connect.js';
 export { backupSqlite } from './sqlite-backup.js';
+export { checkSqliteFile } from './sqlite-file-check.js';
 export type { PostgresBounds } from './pg-pool.js';
 export type { Database } from './schema.js';
 export type { Org, OrgKey, OrgRepo } from './repos/orgs.js';

@@ -1,7 +1,7 @@
 // Files only this process's user may read: the data directory (database, stored files, demo
 // credentials) and the SQLite files, which hold the token-signing secret. Modes are set with chmod
 // after creating, because the process's umask decides what a mode given at creation becomes.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -23,6 +23,57 @@ export function ensurePrivateDir(dir: string): void {
   }
   chmodSync(path, 0o700);
 }
+
+/**
+ * Throws what ensurePrivateDir(dir) would, making nothing: a file standing at `dir` or above it, or a
+ * missing `dir` whose nearest existing parent this user may not make a folder in. For checks made
+ * ahead of a start (`capstan config`).
+ */
+export function checkPrivateDir(dir: string): void {
+  let path = resolve(dir);
+  // The topmost folder the start would make, once `path` has climbed above it.
+  let made: string | undefined;
+  for (;;) {
+    let stats: Stats | undefined;
+    try {
+      stats = statSync(path);
+    } catch (e) {
+      const code = errorCode(e);
+      // ENOTDIR: a file stands above; climbing further finds it, and names it.
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(path) === path) throw cannotCreate(path, code);
+    }
+    if (stats !== undefined) {
+      if (!stats.isDirectory()) throw cannotCreate(path, 'EEXIST');
+      if (made !== undefined) {
+        try {
+          accessSync(path, constants.W_OK | constants.X_OK);
+        } catch (denied) {
+          throw cannotCreate(made, errorCode(denied));
+        }
+      }
+      return;
+    }
+    made = path;
+    path = dirname(path);
+  }
+}
+
+/**
+ * Throws, with the system's code and `path`, when makePrivateFile(path) would fail for want of
+ * permission or a writable file system: the file, or the folder it is to be made in, is not writable.
+ */
+export function checkPrivateFile(path: string): void {
+  // A folder still to be made is checkPrivateDir's to judge.
+  const [target, mode] = existsSync(path) ? [path, constants.W_OK] : [dirname(path), constants.W_OK | constants.X_OK];
+  if (!existsSync(target)) return;
+  try {
+    accessSync(target, mode);
+  } catch (e) {
+    throw Object.assign(new Error(`cannot write ${path}: ${errorCode(e)}`), { code: errorCode(e), path });
+  }
+}
+
+const errorCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
 /** True when `path` is a directory (or a link to one); a file, nothing, or a path that cannot be looked at is not. */
 function isDirectory(path: string): boolean {
