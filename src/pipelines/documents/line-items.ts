@@ -53,14 +53,19 @@ const UNIT_LOOKALIKES: Readonly<Record<string, readonly string[]>> = {
 };
 
 const NUMBER = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+`;
-const AMOUNT = new RegExp(String.raw`^[(<-]?\$?(${NUMBER})[)>]?$`);
+/** An amount as printed: a sign or bracket before it (`-`, `–`, `(`, `<`), a currency sign, a minus after that (`$-100.00`). */
+const AMOUNT = new RegExp(String.raw`^([(<\-–]?)[$€£]?(-?)(${NUMBER})[)>]?$`);
+/** A currency written as its code after the amount ("450.00 USD"): a column's label, not a column. */
+const CURRENCY_CODE = /^(?:USD|EUR|GBP|CAD|AUD|NZD|CHF)$/;
 const QUANTITY = new RegExp(String.raw`^(${NUMBER})$`);
 /** "1.", "12)", and as OCR reads them "11:" or "3,". */
 const ITEM_NUMBER = /^\s*\d{1,4}[.):,]\s+/;
 /** Marks OCR leaves beside a number: specks read as quotes, rules read as bars, a stray point or dash. */
 const EDGE_JUNK = /^[‘’'`"“”~|°•_:;,©®]+|[‘’'`"“”~|°•_:;,.©®\-–—]+$/g;
-/** A token with no letter, digit or $ in it is a mark between columns, not a column. */
-const isMark = (token: string) => !/[\p{L}\p{N}$]/u.test(token);
+/** A token with no letter, digit or currency sign in it is a mark between columns, not a column. */
+const isMark = (token: string) => !/[\p{L}\p{N}$€£]/u.test(token);
+/** What sits between a row's money columns without being one: a lone currency sign (OCR spacing), a mark, a currency code. */
+const isBetweenColumns = (token: string) => token === '$' || token === '€' || token === '£' || isMark(token) || CURRENCY_CODE.test(token);
 
 /**
  * A money amount written with points for thousands, as OCR reads commas: "1.472.31" → "1,472.31".
@@ -72,23 +77,24 @@ function fixSeparators(digits: string): string {
   return /^\d+,\d{2}$/.test(digits) ? digits.replace(',', '.') : digits;
 }
 
-/** "$1,250.00" → 1250; "(12.50)" and "<12.50>", estimate notation for deductions, → -12.5. */
+/** "$1,250.00" → 1250, "€32.00" → 32; "(12.50)", "<12.50>", "-$12.50", "–$12.50" and "$-12.50" → -12.5. */
 export function parseAmount(token: string): number | undefined {
   const match = AMOUNT.exec(token);
-  if (!match?.[1]) return undefined;
-  const value = Number(match[1].replace(/,/g, ''));
-  return /^[(<-]/.test(token) ? -value : value;
+  if (!match?.[3]) return undefined;
+  const value = Number(match[3].replace(/,/g, ''));
+  return match[1] !== '' || match[2] !== '' ? -value : value;
 }
 
 /** parseAmount after OCR's slips: stray marks at the edges, points for commas, S for a leading $. */
 function readAmount(token: string): number | undefined {
   const clean = token.replace(EDGE_JUNK, '');
-  const sign = /^[(<-]/.exec(clean)?.[0] ?? '';
-  const body = clean.slice(sign.length).replace(/^S(?=\d)/, '$');
-  const dollar = body.startsWith('$') ? '$' : '';
+  const sign = /^[(<\-–]/.exec(clean)?.[0] ?? '';
+  const body = clean.slice(sign.length).replace(/^S(?=-?\d)/, '$');
+  const currency = /^[$€£]/.exec(body)?.[0] ?? '';
+  const minus = body.slice(currency.length).startsWith('-') ? '-' : '';
   const close = /[)>]$/.exec(body)?.[0] ?? '';
-  const digits = body.slice(dollar.length, body.length - close.length);
-  return parseAmount(`${sign}${dollar}${fixSeparators(digits)}${close}`);
+  const digits = body.slice(currency.length + minus.length, body.length - close.length);
+  return parseAmount(`${sign}${currency}${minus}${fixSeparators(digits)}${close}`);
 }
 
 function unitCode(token: string): string | undefined {
@@ -185,8 +191,8 @@ export function readLineItem(line: string, page: number): ReadRow | undefined {
   let end = tokens.length;
   while (end > 0) {
     const token = tokens[end - 1]!;
-    // A lone $ (OCR spacing) or a lone mark (a speck, a table rule) sits between columns.
-    if (token === '$' || isMark(token)) {
+    // A lone $ (OCR spacing), a lone mark (a speck, a table rule) or a currency code sits between columns.
+    if (isBetweenColumns(token)) {
       end--;
       continue;
     }
@@ -245,7 +251,8 @@ export function readLineItem(line: string, page: number): ReadRow | undefined {
  * without a sign followed by at least two more, is the quantity. Without a unit to say where the
  * quantity is, a number ending the description (a model, a size, a year) could be taken for it, so
  * the row counts only when quantity × price gives one of the money columns after it (the rightmost
- * such reading); one that does not is left to looksLikeItemRow (row_unreadable).
+ * such reading) and the price or that total carries a currency sign; one that does not is left to
+ * looksLikeItemRow (row_unreadable).
  */
 function readUnitlessRow(before: readonly string[], amounts: readonly number[], rawAmounts: readonly string[], page: number): ReadRow | undefined {
   for (let q = amounts.length - 3; q >= 0; q--) {
@@ -255,7 +262,9 @@ function readUnitlessRow(before: readonly string[], amounts: readonly number[], 
     if (!/[A-Za-z]{2}/.test(description)) return undefined;
     const [quantity, unitPrice, ...rest] = amounts.slice(q) as [number, number, ...number[]];
     const picked = pickTotal(quantity, unitPrice, priceRounding(rawAmounts[q + 1]!), rest);
-    if (!picked.balanced) continue;
+    // Without a unit, a × b = c alone is no item: a room's length × width = area is one too. Its
+    // price or its total must be written as money.
+    if (!picked.balanced || !(isMoney(rawAmounts[q + 1]!) || isMoney(rawAmounts[q + 2 + picked.index]!))) continue;
     return {
       item: { description, quantity, unit: null, unit_price: unitPrice, total: picked.total, page },
       raw: { quantity: rawQuantity, unit_price: rawAmounts[q + 1]!, total: rawAmounts[q + 2 + picked.index]! },
@@ -265,6 +274,9 @@ function readUnitlessRow(before: readonly string[], amounts: readonly number[], 
   }
   return undefined;
 }
+
+/** An amount written with its currency sign ("$42.99", "€32.00", "-$5.00", OCR's "S42.99"). */
+const isMoney = (raw: string): boolean => /^[(<\-–]?(?:[$€£]|S(?=-?\d))/.test(raw.replace(EDGE_JUNK, ''));
 
 /** The words before a row's numbers, without the marks OCR leaves at either end. */
 function descriptionOf(tokens: readonly string[]): string {
@@ -276,7 +288,7 @@ function descriptionOf(tokens: readonly string[]): string {
 
 /** A money amount at the end of a line ("Totals: Kitchen $1,264.83"), as OCR may have read it. */
 export function trailingAmount(line: string): number | undefined {
-  const tokens = line.trim().split(/\s+/).filter((t) => t !== '$' && !isMark(t));
+  const tokens = line.trim().split(/\s+/).filter((t) => !isBetweenColumns(t));
   return tokens.length > 1 ? readAmount(tokens.at(-1)!) : undefined;
 }
 
@@ -287,8 +299,8 @@ export function trailingAmount(line: string): number | undefined {
  */
 function moneyColumn(token: string): 'amount' | 'garbled' | undefined {
   const clean = token.replace(EDGE_JUNK, '');
-  if (/[$.,]/.test(clean) && readAmount(token) !== undefined) return 'amount';
-  if (/^\d{3,}$/.test(clean) || /^\$\S*\d/.test(clean)) return 'garbled';
+  if (/[$€£.,]/.test(clean) && readAmount(token) !== undefined) return 'amount';
+  if (/^\d{3,}$/.test(clean) || /^[$€£]\S*\d/.test(clean)) return 'garbled';
   return undefined;
 }
 
@@ -307,7 +319,7 @@ export function looksLikeItemRow(line: string): boolean {
   let end = tokens.length;
   while (end > 0) {
     const t = tokens[end - 1]!;
-    if (t === '$' || isMark(t)) {
+    if (isBetweenColumns(t)) {
       end--;
       continue;
     }

@@ -33,11 +33,15 @@ const ESTIMATE_CUES: readonly RegExp[] = [
 /** With a cue, two parsed rows make an estimate; without one, it takes this many. */
 const ITEMS_WITHOUT_CUES = 4;
 
-const COLUMN_WORDS = /\b(description|qty|quantity|unit|price|cost|total|tax|rcv|acv|deprec\.?|o&p|amount)\b/gi;
+const COLUMN_WORDS = /\b(description|qty|quantity|unit|price|cost|total|tax|rcv|acv|deprec\.?|o&p|amount|rate|hours|date|item|sku)\b/gi;
+/**
+ * Lines of the document's header or footer block: its own number ("Invoice No. INV-20931", "PO Number
+ * 7731"), a page number, an address's last line ("Portland, ME 04101"). A title above one is the
+ * document's or its sender's, not a room's.
+ */
+const HEADER_LINE = /^(invoice|estimate|quote|quotation|receipt|order|purchase order|po|work order|claim|policy|job|project)\b.*(\bno\b\.?|#|\bnumber\b)|^page \d+( of \d+)?$|,\s*[A-Z]{2}\s+\d{5}(-\d{4})?$/i;
 const TOTALS = /^(sub)?totals?\b|^line item totals?\b|^grand total\b/i;
 const SECTION_LABEL = /^(room|area|section|level|location)\s*:\s*/i;
-/** "Invoice No. INV-20931", "Estimate # 1042", "PO Number 7731": the document's own number, a header line above its table, not a room. */
-const DOCUMENT_NUMBER = /^(invoice|estimate|quote|quotation|receipt|order|purchase order|po|work order|claim|policy|job|project)\b.*(\bno\b\.?|#|\bnumber\b)/i;
 
 /** A room or area heading: words without money, not a column header or a totals row. */
 function sectionTitle(line: string): string | undefined {
@@ -99,8 +103,7 @@ function readEstimate(pages: readonly ExtractedPage[]): EstimateReading {
         warnings.push({ code: 'row_unreadable', page: page.number, message: `a row that looks like a line item could not be read as one: "${line.slice(0, 120)}"` });
         return;
       }
-      // The document's own number is in its header block: a title above it is the document's, not a room's.
-      if (DOCUMENT_NUMBER.test(text)) {
+      if (HEADER_LINE.test(text)) {
         pendingTitle = null;
         return;
       }

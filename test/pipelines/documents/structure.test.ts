@@ -216,6 +216,30 @@ describe('buildStructure: estimates', () => {
     assert.deepEqual(parseLineItem('Furnace filter 2024 2 $5.00 $10.00', 1), { description: 'Furnace filter 2024', quantity: 2, unit: null, unit_price: 5, total: 10, page: 1 });
   });
 
+  test('a table of measurements is no estimate: length × width = area without money makes no item', () => {
+    const rows = ['Kitchen 12.5 10.0 125.0', 'Living Room 15 12 180', 'Hallway 20 4 80', 'Bedroom 2 11 10 110', 'Bath 8 5 40'];
+    const structure = buildStructure(textPages(['Room Length Width Area', ...rows].join('\n')));
+    assert.equal(structure.kind, 'document');
+    assert.deepEqual(lineItemsOf(structure), []);
+    assert.equal(parseLineItem('ENG 101 Composition I 3 4.0 12.0', 1), undefined);
+  });
+
+  test('amounts in euros or pounds, with a currency code after them, or negative after the sign are read', () => {
+    assert.deepEqual(parseLineItem('Oak flooring installation 45 €32.00 €1,440.00', 1), { description: 'Oak flooring installation', quantity: 45, unit: null, unit_price: 32, total: 1440, page: 1 });
+    assert.deepEqual(parseLineItem('Site inspection 3 $150.00 USD 450.00 USD', 1), { description: 'Site inspection', quantity: 3, unit: null, unit_price: 150, total: 450, page: 1 });
+    assert.deepEqual(parseLineItem('Survey 2 HR £75.00 £150.00', 1), { description: 'Survey', quantity: 2, unit: 'HR', unit_price: 75, total: 150, page: 1 });
+    assert.deepEqual(parseLineItem('Loyalty discount 1 $-100.00 $-100.00', 1)?.total, -100);
+    assert.deepEqual(parseLineItem('Promo SPRING10 1 –$50.00 –$50.00', 1)?.total, -50);
+    assert.equal(parseAmount('$-12.50'), -12.5);
+    assert.equal(looksLikeItemRow('Oak flooring 45 €32 €1,44O.00'), true);
+  });
+
+  test('an address, a page number or a column header above the rows is no section title', () => {
+    const text = ['77 Pine Street', 'Portland, ME 04101', 'Date Task Qty Rate Amount', 'Page 1 of 2', 'Gutter cleaning 2 $65.00 $130.00', 'Window washing 3 $40.00 $120.00', 'Total $250.00'].join('\n');
+    const structure = buildStructure(textPages(text));
+    assert.deepEqual(lineItemsOf(structure).map((i) => i.section), [null, null]);
+  });
+
   test('items before any heading sit in an untitled section', () => {
     const structure = buildStructure(textPages('QTY UNIT PRICE TOTAL\nDrip edge 212 LF $3.05 $646.60\nRidge cap 40 LF $5.10 $204.00'));
     assert.equal(structure.kind, 'estimate');
