@@ -230,7 +230,7 @@ export function readLineItem(line: string, page: number): ReadRow | undefined {
     }
   }
   if (rawQuantity !== '') quantity = Number(rawQuantity.replace(/,/g, ''));
-  if (quantity === undefined || unit === undefined) return readUnitlessRow(tokens.slice(0, end), amounts, rawAmounts, page);
+  if (quantity === undefined || unit === undefined) return readUnitlessRow(tokens.slice(0, end), amounts, rawAmounts, tokens.slice(end).some((t) => CURRENCY_CODE.test(t)), page);
 
   const description = descriptionOf(tokens.slice(0, end));
   if (!/[A-Za-z]{2}/.test(description)) return undefined;
@@ -251,10 +251,10 @@ export function readLineItem(line: string, page: number): ReadRow | undefined {
  * without a sign followed by at least two more, is the quantity. Without a unit to say where the
  * quantity is, a number ending the description (a model, a size, a year) could be taken for it, so
  * the row counts only when quantity × price gives one of the money columns after it (the rightmost
- * such reading) and the price or that total carries a currency sign; one that does not is left to
+ * such reading) and the price or that total carries a currency sign (or the row a currency code); one that does not is left to
  * looksLikeItemRow (row_unreadable).
  */
-function readUnitlessRow(before: readonly string[], amounts: readonly number[], rawAmounts: readonly string[], page: number): ReadRow | undefined {
+function readUnitlessRow(before: readonly string[], amounts: readonly number[], rawAmounts: readonly string[], coded: boolean, page: number): ReadRow | undefined {
   for (let q = amounts.length - 3; q >= 0; q--) {
     const rawQuantity = rawAmounts[q]!.replace(EDGE_JUNK, '');
     if (!/^\d[\d,]*(?:\.\d+)?$/.test(rawQuantity) || amounts[q] === 0) continue;
@@ -264,7 +264,7 @@ function readUnitlessRow(before: readonly string[], amounts: readonly number[], 
     const picked = pickTotal(quantity, unitPrice, priceRounding(rawAmounts[q + 1]!), rest);
     // Without a unit, a × b = c alone is no item: a room's length × width = area is one too. Its
     // price or its total must be written as money.
-    if (!picked.balanced || !(isMoney(rawAmounts[q + 1]!) || isMoney(rawAmounts[q + 2 + picked.index]!))) continue;
+    if (!picked.balanced || !(coded || isMoney(rawAmounts[q + 1]!) || isMoney(rawAmounts[q + 2 + picked.index]!))) continue;
     return {
       item: { description, quantity, unit: null, unit_price: unitPrice, total: picked.total, page },
       raw: { quantity: rawQuantity, unit_price: rawAmounts[q + 1]!, total: rawAmounts[q + 2 + picked.index]! },

@@ -226,7 +226,7 @@ describe('buildStructure: estimates', () => {
 
   test('amounts in euros or pounds, with a currency code after them, or negative after the sign are read', () => {
     assert.deepEqual(parseLineItem('Oak flooring installation 45 €32.00 €1,440.00', 1), { description: 'Oak flooring installation', quantity: 45, unit: null, unit_price: 32, total: 1440, page: 1 });
-    assert.deepEqual(parseLineItem('Site inspection 3 $150.00 USD 450.00 USD', 1), { description: 'Site inspection', quantity: 3, unit: null, unit_price: 150, total: 450, page: 1 });
+    assert.deepEqual(parseLineItem('Site inspection 3 150.00 USD 450.00 USD', 1), { description: 'Site inspection', quantity: 3, unit: null, unit_price: 150, total: 450, page: 1 });
     assert.deepEqual(parseLineItem('Survey 2 HR £75.00 £150.00', 1), { description: 'Survey', quantity: 2, unit: 'HR', unit_price: 75, total: 150, page: 1 });
     assert.deepEqual(parseLineItem('Loyalty discount 1 $-100.00 $-100.00', 1)?.total, -100);
     assert.deepEqual(parseLineItem('Promo SPRING10 1 –$50.00 –$50.00', 1)?.total, -50);
