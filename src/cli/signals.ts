@@ -1,9 +1,14 @@
-// SIGTERM / SIGINT / SIGHUP: close gracefully and exit 0; a second signal exits at once. SIGHUP is what
-// a closed terminal sends a server started in it, and what a supervisor's reload sends: Capstan reads
-// its configuration only at start, so it stops cleanly rather than being cut off by Node's default. A
-// signal that comes again within SAME_STOP_MS is the same stop delivered twice, not a second one: under
-// `npm start` a terminal's Ctrl-C (or a supervisor that signals the whole process group) reaches both
-// npm and the server, and npm passes its own on.
+// SIGTERM / SIGINT: close gracefully and exit 0; a second signal exits at once. A signal that comes
+// again within SAME_STOP_MS is the same stop delivered twice, not a second one: under `npm start` a
+// terminal's Ctrl-C (or a supervisor that signals the whole process group) reaches both npm and the
+// server, and npm passes its own on.
+//
+// SIGHUP stops gracefully too when the process has no terminal (a supervisor's reload: Capstan reads
+// its configuration only at start). With a terminal, SIGHUP means the terminal is gone, and then it
+// keeps Node's default, an immediate end, as a dead node's: a drain would write its log lines to the
+// hung-up terminal (each an EIO, and the logger's flush at exit retries one for ever) and Node's own
+// exit resets the terminal's modes and aborts on that EIO.
+import { isatty } from 'node:tty';
 import type { Logger } from '../http/index.js';
 
 export const SAME_STOP_MS = 1000;
@@ -31,5 +36,5 @@ export function installSignalHandlers(logger: Logger, close: () => Promise<void>
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  process.on('SIGHUP', onSignal);
+  if (![0, 1, 2].some((fd) => isatty(fd))) process.on('SIGHUP', onSignal);
 }
