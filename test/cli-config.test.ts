@@ -157,6 +157,12 @@ describe('capstan config and configuration errors', () => {
       assertConfigError({ ...result, stdout: '' }, new RegExp(`^capstan: invalid CAPSTAN_DATA_DIR ".*": .*capstan\\.db is damaged \\(database disk image is malformed\\): .*backup \\(see "Backups and restore" in docs/reliability\\.md\\).*move it away`));
       assert.ok(readFileSync(db).equals(bytes), `${how}, ${command}: the damaged file is unchanged`);
     }));
+    // A copy put back beside the log of the file it replaced: the message names the log.
+    const restored = dataDir();
+    writeFileSync(join(restored, 'capstan.db'), overwritten);
+    writeFileSync(join(restored, 'capstan.db-wal'), '');
+    const result = await runCli(['migrate'], { CAPSTAN_DATA_DIR: restored });
+    assertConfigError({ ...result, stdout: '' }, /capstan\.db is damaged .*; if it was just put back from a backup, capstan\.db-wal beside it belongs to the file it replaced: stop every Capstan, move it away/);
   });
 
   test('a database migrated by a newer Capstan says so, exit 1', async () => {

@@ -3,7 +3,8 @@
 // exit 2, as a bad value is; one that fails on the machine (a full disk) says so in one line. The
 // system's own message names neither, and an operator reading `listen EADDRINUSE` or `database disk
 // image is malformed` has to guess.
-import { resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, resolve, sep } from 'node:path';
 import { ConfigError, type Config } from '../config/index.js';
 
 interface SystemError {
@@ -49,6 +50,16 @@ const FILE_REASONS: Readonly<Record<string, string>> = {
 /** What an operator does about a database file SQLite cannot read. */
 const DAMAGED_FILE_REMEDY = 'stop every Capstan using it, then put back a copy from a backup (see "Backups and restore" in docs/reliability.md), or move it away to start with a new, empty database';
 
+/**
+ * What to do about a damaged database file. A copy put back from a backup beside the `-wal` of the
+ * file it replaced reads as damaged: that log belongs to the old file, and is named when it is there.
+ */
+function damagedFileRemedy(dbFile: string): string {
+  const strays = [`${dbFile}-wal`, `${dbFile}-shm`].filter((f) => existsSync(f));
+  if (strays.length === 0) return DAMAGED_FILE_REMEDY;
+  return `${DAMAGED_FILE_REMEDY}; if it was just put back from a backup, ${strays.map((f) => basename(f)).join(' and ')} beside it belong${strays.length === 1 ? 's' : ''} to the file it replaced: stop every Capstan, move ${strays.length === 1 ? 'it' : 'them'} away (before any capstan command opens the file) and start again`;
+}
+
 /** `path` is `dir` or inside it. */
 const isWithin = (path: string, dir: string): boolean => path === dir || path.startsWith(dir + sep);
 
@@ -76,9 +87,9 @@ export async function explainStartFailure(config: Config, e: unknown): Promise<E
   const dbFile = sqlitePath(config.databaseUrl, config.dataDir);
   const dataDirSetting = `CAPSTAN_DATA_DIR ${JSON.stringify(config.dataDir)}`;
   const setting = config.databaseUrl === null ? dataDirSetting : 'CAPSTAN_DATABASE_URL';
-  if (code === 'SQLITE_NOTADB') return new ConfigError(`invalid ${setting}: ${dbFile} is not an SQLite database (a damaged file, or another program's): ${DAMAGED_FILE_REMEDY}`);
+  if (code === 'SQLITE_NOTADB') return new ConfigError(`invalid ${setting}: ${dbFile} is not an SQLite database (a damaged file, or another program's): ${damagedFileRemedy(dbFile)}`);
   // A file cut short or with pages overwritten: SQLite finds it out on the first pages it reads.
-  if (code.startsWith('SQLITE_CORRUPT')) return new ConfigError(`invalid ${setting}: ${dbFile} is damaged (${err.message}): ${DAMAGED_FILE_REMEDY}`);
+  if (code.startsWith('SQLITE_CORRUPT')) return new ConfigError(`invalid ${setting}: ${dbFile} is damaged (${err.message}): ${damagedFileRemedy(dbFile)}`);
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new Error(`the disk holding ${typeof err.path === 'string' ? err.path : dbFile} is full: free some space, then start again`);
   const reason = FILE_REASONS[code];
   if (reason === undefined) return undefined;
